@@ -1,0 +1,4 @@
+"""The `kiosk` command line."""
+
+def main() -> None:
+    pass
