@@ -1,4 +1,55 @@
-"""The `kiosk` command line."""
+"""The `kiosk` command line.
+
+Each command group lives in its own module and registers itself on `cli`; heavy libraries (OpenCV,
+Textual, reportlab) are imported inside the commands so that `kiosk --help` stays instant.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from kiosk.cli.context import CliContext, fail
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    "db_url",
+    envvar="KIOSK_DB_URL",
+    default=None,
+    help="Ledger database URL (overrides the configuration; env KIOSK_DB_URL).",
+)
+@click.option(
+    "--config",
+    "config_file",
+    envvar="KIOSK_CONFIG_FILE",
+    default=None,
+    help="Configuration TOML file (env KIOSK_CONFIG_FILE; default config/kiosk.toml).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Log debug messages to stderr.")
+@click.pass_context
+def cli(ctx: click.Context, db_url: str | None, config_file: str | None, verbose: bool) -> None:
+    """Card-safe kiosk: the ledger (管理簿) and scanning station for the My Number card safe."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    ctx.obj = CliContext(db_url=db_url, config_file=config_file)
+
+
+def _register() -> None:
+    # One line per command module; each module defines its commands on `cli`.
+    from kiosk.cli import ledger_cmds, staff_cmds  # noqa: F401  (modules register on import)
+
 
 def main() -> None:
-    pass
+    """Entry point of the `kiosk` console script."""
+    _register()
+    try:
+        cli.main(prog_name="kiosk", standalone_mode=True)
+    except KeyboardInterrupt:
+        fail("interrupted")

@@ -1,0 +1,56 @@
+"""What every command shares: the settings and the ledger, built on first use."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, NoReturn
+
+import click
+
+if TYPE_CHECKING:
+    from kiosk.config import Settings
+    from kiosk.ledger.service import Ledger
+
+
+def fail(reason: str, code: int = 2) -> NoReturn:
+    """Stop the command with a one-line reason on stderr and a non-zero exit."""
+    click.echo(f"kiosk: {reason}", err=True)
+    sys.exit(code)
+
+
+@dataclass
+class CliContext:
+    """Global options, and the settings and ledger they lead to (loaded lazily)."""
+
+    db_url: str | None = None
+    config_file: str | None = None
+    _settings: Settings | None = field(default=None, repr=False)
+    _ledger: Ledger | None = field(default=None, repr=False)
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            from kiosk.config import ConfigError, load_settings
+            from kiosk.logs import setup_file_logging
+
+            try:
+                self._settings = load_settings(self.config_file, db_url=self.db_url)
+            except ConfigError as exc:
+                fail(str(exc))
+            try:
+                setup_file_logging(self._settings.ledger.log_dir)
+            except OSError as exc:
+                fail(f"cannot write logs to {self._settings.ledger.log_dir}: {exc.strerror}")
+        return self._settings
+
+    @property
+    def ledger(self) -> Ledger:
+        if self._ledger is None:
+            from kiosk.ledger.service import open_ledger
+
+            self._ledger = open_ledger(self.settings)
+        return self._ledger
+
+
+pass_cli = click.make_pass_decorator(CliContext)

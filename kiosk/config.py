@@ -1,0 +1,213 @@
+"""Typed settings: a TOML file, `KIOSK_`-prefixed environment overrides, and CLI options.
+
+Precedence (highest first): CLI options (`--db`), environment (`KIOSK_DB_URL`, `KIOSK_<SECTION>__<KEY>`),
+the TOML file (`KIOSK_CONFIG_FILE`, default `config/kiosk.toml`), the defaults below. A wrong or unknown
+key stops start-up with a message naming the key and what is allowed.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from kiosk.domain.guard import looks_like_individual_number
+
+DEFAULT_CONFIG_FILE = Path("config/kiosk.toml")
+
+# The notice's checklist (総行住第236号): nothing personal may be brought to the safe.
+DEFAULT_OPENING_CHECKLIST = [
+    "私物のかばんを持ち込んでいない",
+    "携帯電話・スマートフォンを持ち込んでいない",
+    "保管庫に持ち込む物は業務に必要な物だけである",
+]
+DEFAULT_CLOSING_CHECKLIST = [
+    "持ち出したカードはすべて戻したか交付を記録した",
+    "保管庫から私物・不要な物を持ち出していない",
+    "保管庫を施錠した",
+]
+
+
+class ConfigError(Exception):
+    """The configuration is wrong; the message names the key and what is allowed."""
+
+
+class Section(BaseModel):
+    """A TOML table: unknown keys are an error, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LedgerSettings(Section):
+    """[ledger] Where the ledger lives."""
+
+    url: str = "sqlite:///var/ledger.sqlite3"
+    pepper_file: Path = Path("var/pepper")
+    log_dir: Path = Path("var/log")
+
+
+class KioskSettings(Section):
+    """[kiosk] This station."""
+
+    name: str = "kiosk-1"
+    language: Literal["ja", "en"] = "ja"
+    idle_signout_seconds: int = Field(default=180, ge=10, le=3600)
+    training: bool = False
+
+
+class SessionSettings(Section):
+    """[session] Safe sessions (保管庫利用)."""
+
+    max_open_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    opening_checklist: list[str] = Field(default_factory=lambda: list(DEFAULT_OPENING_CHECKLIST))
+    closing_checklist: list[str] = Field(default_factory=lambda: list(DEFAULT_CLOSING_CHECKLIST))
+
+
+class ScanSettings(Section):
+    """[scan] Input handling common to every device."""
+
+    double_read_window_s: float = Field(default=1.5, ge=0.0, le=30.0)
+    wedge_max_key_gap_ms: int = Field(default=60, ge=1, le=1000)
+    wedge_min_length: int = Field(default=4, ge=1, le=64)
+
+
+class RetentionSettings(Section):
+    """[retention] Reminder and disposal periods (see kiosk.domain.retention)."""
+
+    preset: Literal[
+        "notice-2017", "reminder-plus-3-months", "later-of-reminder-3m-or-notice-12m", "no-disposal"
+    ] = "notice-2017"
+    reminder_after_days: int = Field(default=30, ge=1, le=3650)
+    disposal_after_reminder_days: int = Field(default=90, ge=1, le=3650)
+
+
+class StocktakeSettings(Section):
+    """[stocktake] Stocktakes (点検)."""
+
+    due_every_days: int = Field(default=30, ge=1, le=366)
+    rfid_quiet_rounds: int = Field(default=3, ge=1, le=100)
+
+
+class DeviceSettings(Section):
+    """[[devices]] One input device: a driver name from the registry and its options."""
+
+    name: str
+    driver: str
+    enabled: bool = True
+    options: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_plain(cls, value: str) -> str:
+        if not value or not value.isascii():
+            raise ValueError("a device name is non-empty ASCII")
+        return value
+
+
+class Settings(BaseSettings):
+    """Everything the kiosk reads at start-up."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="KIOSK_", env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+    _toml_file: ClassVar[Path | None] = None
+
+    ledger: LedgerSettings = LedgerSettings()
+    kiosk: KioskSettings = KioskSettings()
+    session: SessionSettings = SessionSettings()
+    scan: ScanSettings = ScanSettings()
+    retention: RetentionSettings = RetentionSettings()
+    stocktake: StocktakeSettings = StocktakeSettings()
+    devices: list[DeviceSettings] = Field(default_factory=list)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _TomlSource(settings_cls, cls._toml_file))
+
+
+class _TomlSource(PydanticBaseSettingsSource):
+    """Reads the TOML file (if any); a syntax error is reported with the file and line."""
+
+    def __init__(self, settings_cls: type[BaseSettings], path: Path | None) -> None:
+        super().__init__(settings_cls)
+        self.path = path
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        if self.path is None or not self.path.exists():
+            return {}
+        try:
+            with self.path.open("rb") as fh:
+                return tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{self.path}: not valid TOML ({exc})") from None
+
+
+def _describe(error: Any, settings: type[BaseModel]) -> str:
+    loc = [str(p) for p in error["loc"]]
+    key = ".".join(loc)
+    if error["type"] == "extra_forbidden":
+        allowed = _allowed_keys(settings, loc[:-1])
+        return f"unknown setting {key!r}; allowed here: {', '.join(allowed)}"
+    # Never echo a value that could be an individual number back into a message.
+    return f"setting {key!r}: {error['msg']}"
+
+
+def _allowed_keys(model: type[BaseModel], path: list[str]) -> list[str]:
+    current: Any = model
+    for part in path:
+        if part.isdigit():
+            continue
+        fields = getattr(current, "model_fields", {})
+        if part not in fields:
+            return []
+        annotation = fields[part].annotation
+        args = getattr(annotation, "__args__", ())
+        current = args[0] if args else annotation
+    return sorted(getattr(current, "model_fields", {}))
+
+
+def _check_no_individual_numbers(value: Any, path: str = "") -> None:
+    # A config value shaped like an individual number is refused without repeating it.
+    if isinstance(value, str) and looks_like_individual_number(value):
+        raise ConfigError(f"setting {path!r} has the shape of an individual number and is refused")
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _check_no_individual_numbers(v, f"{path}.{k}" if path else str(k))
+    if isinstance(value, list):
+        for i, v in enumerate(value):
+            _check_no_individual_numbers(v, f"{path}[{i}]")
+
+
+def load_settings(config_file: str | Path | None = None, *, db_url: str | None = None) -> Settings:
+    """Load the settings; raise `ConfigError` naming the first wrong key(s)."""
+    path = (
+        Path(config_file) if config_file else Path(os.environ.get("KIOSK_CONFIG_FILE", DEFAULT_CONFIG_FILE))
+    )
+    if config_file and not path.exists():
+        raise ConfigError(f"configuration file {path} does not exist")
+    db = db_url or os.environ.get("KIOSK_DB_URL")
+
+    loaded = type("LoadedSettings", (Settings,), {"_toml_file": path})
+    try:
+        settings: Settings = loaded()
+    except ValidationError as exc:
+        problems = "; ".join(_describe(e, Settings) for e in exc.errors())
+        raise ConfigError(f"{path}: {problems}") from None
+    _check_no_individual_numbers(settings.model_dump(mode="json"))
+    if db:
+        settings = settings.model_copy(update={"ledger": settings.ledger.model_copy(update={"url": db})})
+    return settings

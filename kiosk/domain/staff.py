@@ -1,0 +1,142 @@
+"""Staff, roles and authentication rules (PIN hashing, lockout, the two-person rule)."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+MAX_FAILED_ATTEMPTS = 5
+PIN_MIN_LENGTH = 4
+PIN_MAX_LENGTH = 12
+
+# scrypt cost: ~50 ms on a kiosk PC, so guessing a 4-6 digit PIN from a stolen database is slow,
+# while a sign-in stays instant for a person.
+_SCRYPT_N = 2**14
+_SCRYPT_R = 8
+_SCRYPT_P = 1
+
+
+class Role(enum.StrEnum):
+    """What a member of staff may do."""
+
+    CLERK = "clerk"  # 交付担当
+    OFFICER = "officer"  # 保管責任者 (with a rank: 正, 副1, 副2 …)
+    SUPERVISOR = "supervisor"  # 責任者/管理職
+    ADMIN = "admin"  # システム管理者
+
+
+def rank_label(rank: int | None) -> str:
+    """The Japanese label of an officer rank: 0 → 正, 1 → 副1, …"""
+    if rank is None:
+        return ""
+    return "正" if rank == 0 else f"副{rank}"
+
+
+def parse_rank(text: str) -> int:
+    """Parse a rank as typed on the CLI: 正/0/primary, 副1/1, 副2/2 …"""
+    value = text.strip()
+    if value in {"正", "0", "primary"}:
+        return 0
+    value = value.removeprefix("副").removeprefix("deputy")
+    if value.isdigit() and int(value) >= 1:
+        return int(value)
+    raise ValueError(f"rank must be 正 (0) or 副N (N ≥ 1), not {text!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class StaffMember:
+    """A member of staff as the rules see them (a frozen view, never a live ORM object)."""
+
+    id: int
+    name: str
+    badge: str
+    role: Role
+    rank: int | None
+    active: bool
+    failed_attempts: int = 0
+
+    @property
+    def locked(self) -> bool:
+        return self.failed_attempts >= MAX_FAILED_ATTEMPTS
+
+    @property
+    def is_officer(self) -> bool:
+        return self.role is Role.OFFICER
+
+    @property
+    def display(self) -> str:
+        rank = rank_label(self.rank)
+        return f"{self.name}（{rank}）" if rank else self.name
+
+
+class AuthError(Exception):
+    """Sign-in refused. `reason`: unknown_badge, wrong_pin, locked, inactive."""
+
+    def __init__(self, reason: str, remaining: int | None = None) -> None:
+        self.reason = reason
+        self.remaining = remaining
+        super().__init__(reason if remaining is None else f"{reason} ({remaining} attempts left)")
+
+
+class TwoPersonError(ValueError):
+    """The two-person rule was not met. `reason` is a stable code."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        self.reason = reason
+        super().__init__(message)
+
+
+def validate_pin(pin: str) -> None:
+    """A PIN is 4–12 ASCII digits."""
+    if not (pin.isascii() and pin.isdigit()) or not PIN_MIN_LENGTH <= len(pin) <= PIN_MAX_LENGTH:
+        raise ValueError(f"a PIN is {PIN_MIN_LENGTH}–{PIN_MAX_LENGTH} digits")
+
+
+def hash_pin(pin: str, pepper: bytes) -> str:
+    """A slow salted hash of the PIN, keyed with a pepper kept outside the database."""
+    validate_pin(pin)
+    salt = secrets.token_bytes(16)
+    digest = _scrypt(pin, salt, pepper)
+    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${salt.hex()}${digest.hex()}"
+
+
+def check_pin(pin: str, stored: str, pepper: bytes) -> bool:
+    """True when `pin` matches the stored hash (constant-time compare)."""
+    try:
+        scheme, n, r, p, salt_hex, digest_hex = stored.split("$")
+    except ValueError:
+        return False
+    if scheme != "scrypt":
+        return False
+    digest = hashlib.scrypt(
+        pepper + pin.encode(), salt=bytes.fromhex(salt_hex), n=int(n), r=int(r), p=int(p), dklen=32
+    )
+    return hmac.compare_digest(digest, bytes.fromhex(digest_hex))
+
+
+def _scrypt(pin: str, salt: bytes, pepper: bytes) -> bytes:
+    return hashlib.scrypt(pepper + pin.encode(), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P, dklen=32)
+
+
+def require_two_people(
+    operator: StaffMember, witness: StaffMember, *, need_officer: bool = False, need_supervisor: bool = False
+) -> None:
+    """Refuse the same person twice, an inactive or locked person, or a pair without the needed role.
+
+    `need_officer`: at least one of the two is a responsible officer (opening/closing the safe).
+    `need_supervisor`: at least one is a supervisor (disposal approval, overrides).
+    """
+    if operator.id == witness.id:
+        raise TwoPersonError("same_person", "the operator and the witness must be two different people")
+    for person in (operator, witness):
+        if not person.active:
+            raise TwoPersonError("inactive", f"{person.name} is deactivated")
+        if person.locked:
+            raise TwoPersonError("locked", f"{person.name} is locked out")
+    if need_officer and not (operator.is_officer or witness.is_officer):
+        raise TwoPersonError("need_officer", "one of the two must be a responsible officer (保管責任者)")
+    if need_supervisor and Role.SUPERVISOR not in (operator.role, witness.role):
+        raise TwoPersonError("need_supervisor", "one of the two must be a supervisor (責任者)")

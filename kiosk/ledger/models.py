@@ -1,0 +1,185 @@
+"""SQLAlchemy 2.0 models of the ledger.
+
+`events` is the single source of truth and is append-only (triggers refuse UPDATE and DELETE).
+`cards`, `safe_sessions`, `stocktakes` and `rfid_bindings` are projections updated in the same
+transaction as the event that changes them; `kiosk verify` rebuilds `cards` from the events and compares.
+`staff` holds credentials (PIN hash, failed attempts) that must not live in the event payloads.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from kiosk.ledger.types import UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Event(Base):
+    """One entry of the ledger. Never updated, never deleted."""
+
+    __tablename__ = "events"
+
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    kind: Mapped[str] = mapped_column(String(40))
+    card_id: Mapped[str | None] = mapped_column(String(10), index=True)
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    witness_id: Mapped[int | None] = mapped_column(Integer)
+    session_id: Mapped[int | None] = mapped_column(Integer)
+    stocktake_id: Mapped[int | None] = mapped_column(Integer)
+    device: Mapped[str | None] = mapped_column(String(64))
+    source: Mapped[str | None] = mapped_column(String(32))
+    # The canonical JSON text exactly as hashed, so verification never depends on a JSON round trip.
+    payload: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class LedgerHead(Base):
+    """The chain's head (one row). Appenders lock it, which orders every append across kiosks."""
+
+    __tablename__ = "ledger_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class Staff(Base):
+    """A member of staff. Deactivated, never deleted: history keeps their name."""
+
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    badge: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    rank: Mapped[int | None] = mapped_column(Integer)
+    pin_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    trained_on: Mapped[date | None] = mapped_column(Date)
+
+
+class Card(Base):
+    """Current state of a card: a projection of its events."""
+
+    __tablename__ = "cards"
+
+    management_id: Mapped[str] = mapped_column(String(10), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    location: Mapped[str | None] = mapped_column(String(64))
+    batch: Mapped[str | None] = mapped_column(String(64), index=True)
+    rfid_tag: Mapped[str | None] = mapped_column(String(64))
+    applicant_ref: Mapped[str | None] = mapped_column(String(64))
+    received_on: Mapped[date | None] = mapped_column(Date)
+    notice_sent_on: Mapped[date | None] = mapped_column(Date)
+    reminder_sent_on: Mapped[date | None] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)  # issued, cancelled or disposed
+    hold_reason: Mapped[str | None] = mapped_column(String(200))
+    out_session_id: Mapped[int | None] = mapped_column(Integer)
+    last_seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+
+
+class RfidBinding(Base):
+    """Tag EPC/UID bound to a card at intake (projection of `rfid_bound` events)."""
+
+    __tablename__ = "rfid_bindings"
+
+    tag: Mapped[str] = mapped_column(String(64), primary_key=True)
+    management_id: Mapped[str] = mapped_column(ForeignKey("cards.management_id"), index=True)
+    bound_seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+
+
+class SafeSession(Base):
+    """A safe session (保管庫利用): opened and closed by two people (projection)."""
+
+    __tablename__ = "safe_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kiosk: Mapped[str] = mapped_column(String(64))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    operator_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    witness_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    closed_witness_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+
+
+class PickListEntry(Base):
+    """A card booked for handing over on a day (本日の交付予定)."""
+
+    __tablename__ = "pick_list"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    management_id: Mapped[str] = mapped_column(String(10), primary_key=True)
+    added_seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+
+
+class Stocktake(Base):
+    """A stocktake (点検) (projection; its scans are events and rows of `stocktake_scans`)."""
+
+    __tablename__ = "stocktakes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kiosk: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    operator_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    witness_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open, finished, abandoned
+
+
+class StocktakeExpected(Base):
+    """The frozen expected set of a stocktake: cards in the safe when it started."""
+
+    __tablename__ = "stocktake_expected"
+
+    stocktake_id: Mapped[int] = mapped_column(ForeignKey("stocktakes.id"), primary_key=True)
+    management_id: Mapped[str] = mapped_column(String(10), primary_key=True)
+    location: Mapped[str | None] = mapped_column(String(64))
+
+
+class StocktakeScan(Base):
+    """A card seen during a stocktake (first sighting; later sightings only raise `times`)."""
+
+    __tablename__ = "stocktake_scans"
+
+    stocktake_id: Mapped[int] = mapped_column(ForeignKey("stocktakes.id"), primary_key=True)
+    management_id: Mapped[str] = mapped_column(String(10), primary_key=True)
+    location: Mapped[str | None] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(32))
+    times: Mapped[int] = mapped_column(Integer, default=1)
+    first_seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+
+
+Index("ix_events_kind_at", Event.kind, Event.at)
+Index("ix_events_session", Event.session_id)

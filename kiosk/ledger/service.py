@@ -1,0 +1,571 @@
+"""The ledger service: every unit of work is one transaction that appends events and updates projections.
+
+Callers get frozen dataclasses (`CardState`, `StaffMember`, `EventRecord`, `Verdict`), never live ORM
+objects. Each write locks the chain head first (BEGIN IMMEDIATE on SQLite, SELECT … FOR UPDATE on
+PostgreSQL), which orders appends across kiosks and makes "two kiosks take the same card" a clean race
+with exactly one winner.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from kiosk.domain import card_state
+from kiosk.domain.card_state import CardState
+from kiosk.domain.delivery import DeliveryLine, DeliveryRejected
+from kiosk.domain.guard import ensure_not_individual_number
+from kiosk.domain.staff import (
+    MAX_FAILED_ATTEMPTS,
+    AuthError,
+    Role,
+    StaffMember,
+    check_pin,
+    hash_pin,
+)
+from kiosk.domain.status import Action, CardStatus
+from kiosk.ledger import models
+from kiosk.ledger.chain import EventRecord, canonical_json, event_hash
+from kiosk.ledger.engine import READ_ONLY, make_engine, upgrade
+
+if TYPE_CHECKING:
+    from kiosk.config import Settings
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The outcome of one scan or operation, as the UI shows it.
+
+    `code` is stable (`taken_out`, `put_back`, `issued`, `not_on_pick_list`, `already_out`, `unknown_id`,
+    `wrong_status`, `refused_input`, …); `ok` says whether the ledger changed as asked; `seq` is the event
+    that recorded it (refusals are recorded too).
+    """
+
+    ok: bool
+    code: str
+    message: str
+    card: CardState | None = None
+    seq: int | None = None
+    detail: str = ""
+
+
+def to_record(row: models.Event) -> EventRecord:
+    return EventRecord(
+        seq=row.seq,
+        at=row.at,
+        kind=row.kind,
+        card_id=row.card_id,
+        actor_id=row.actor_id,
+        witness_id=row.witness_id,
+        session_id=row.session_id,
+        stocktake_id=row.stocktake_id,
+        device=row.device,
+        source=row.source,
+        payload=row.payload,
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+    )
+
+
+def to_card_state(row: models.Card) -> CardState:
+    return CardState(
+        management_id=row.management_id,
+        kind=row.kind,
+        status=CardStatus(row.status),
+        location=row.location,
+        batch=row.batch,
+        rfid_tag=row.rfid_tag,
+        applicant_ref=row.applicant_ref,
+        received_on=row.received_on,
+        notice_sent_on=row.notice_sent_on,
+        reminder_sent_on=row.reminder_sent_on,
+        closed_on=row.closed_on,
+        hold_reason=row.hold_reason,
+        out_session_id=row.out_session_id,
+        last_seq=row.last_seq,
+    )
+
+
+def to_staff(row: models.Staff) -> StaffMember:
+    return StaffMember(
+        id=row.id,
+        name=row.name,
+        badge=row.badge,
+        role=Role(row.role),
+        rank=row.rank,
+        active=row.active,
+        failed_attempts=row.failed_attempts,
+    )
+
+
+CARD_FIELDS = (
+    "kind",
+    "status",
+    "location",
+    "batch",
+    "rfid_tag",
+    "applicant_ref",
+    "received_on",
+    "notice_sent_on",
+    "reminder_sent_on",
+    "closed_on",
+    "hold_reason",
+    "out_session_id",
+    "last_seq",
+)
+
+
+class Unit:
+    """One unit of work inside a transaction that holds the chain head."""
+
+    def __init__(self, session: Session, head: models.LedgerHead, at: datetime, kiosk: str) -> None:
+        self.session = session
+        self.head = head
+        self.at = at
+        self.kiosk = kiosk
+
+    def append(
+        self,
+        kind: str,
+        *,
+        card_id: str | None = None,
+        actor_id: int | None = None,
+        witness_id: int | None = None,
+        session_id: int | None = None,
+        stocktake_id: int | None = None,
+        device: str | None = None,
+        source: str | None = None,
+        payload: dict[str, Any] | None = None,
+    ) -> EventRecord:
+        """Append one event to the chain (the head moves in the same transaction)."""
+        body = canonical_json(payload or {})
+        seq = self.head.seq + 1
+        prev = self.head.hash
+        digest = event_hash(
+            seq=seq,
+            at=self.at,
+            kind=kind,
+            card_id=card_id,
+            actor_id=actor_id,
+            witness_id=witness_id,
+            session_id=session_id,
+            stocktake_id=stocktake_id,
+            device=device,
+            source=source,
+            payload=body,
+            prev_hash=prev,
+        )
+        row = models.Event(
+            seq=seq,
+            at=self.at,
+            kind=kind,
+            card_id=card_id,
+            actor_id=actor_id,
+            witness_id=witness_id,
+            session_id=session_id,
+            stocktake_id=stocktake_id,
+            device=device,
+            source=source,
+            payload=body,
+            prev_hash=prev,
+            hash=digest,
+        )
+        self.session.add(row)
+        self.head.seq = seq
+        self.head.hash = digest
+        return to_record(row)
+
+    def card(self, management_id: str) -> CardState | None:
+        row = self.session.get(models.Card, management_id)
+        return to_card_state(row) if row is not None else None
+
+    def card_event(
+        self,
+        kind: str,
+        card_id: str,
+        *,
+        payload: dict[str, Any] | None = None,
+        **fields: Any,
+    ) -> tuple[EventRecord, CardState]:
+        """Append a card event and update the card's projection with the same fold verify uses."""
+        row = self.session.get(models.Card, card_id)
+        before = to_card_state(row) if row is not None else None
+        data = payload or {}
+        # Fold first: a forbidden transition raises before anything is appended.
+        after = card_state.apply(
+            before,
+            kind=kind,
+            card_id=card_id,
+            payload=data,
+            at=self.at,
+            seq=self.head.seq + 1,
+            session_id=fields.get("session_id"),
+        )
+        record = self.append(kind, card_id=card_id, payload=data, **fields)
+        if row is None:
+            row = models.Card(management_id=card_id)
+            self.session.add(row)
+        for name in CARD_FIELDS:
+            value = getattr(after, name)
+            setattr(row, name, value.value if isinstance(value, CardStatus) else value)
+        return record, after
+
+    def refuse(
+        self,
+        reason: str,
+        *,
+        attempted: str,
+        card_id: str | None = None,
+        **fields: Any,
+    ) -> EventRecord:
+        """Record a refused attempt (reason code only; never the refused value itself)."""
+        return self.append(
+            "refused", card_id=card_id, payload={"reason": reason, "attempted": attempted}, **fields
+        )
+
+
+class Ledger:
+    """The kiosk's ledger: open with `open_ledger(settings)` or `Ledger(engine, pepper=...)`."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        pepper: bytes,
+        kiosk: str = "kiosk-1",
+        clock: Clock = utc_now,
+    ) -> None:
+        self.engine = engine
+        self.pepper = pepper
+        self.kiosk = kiosk
+        self.clock = clock
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._reader = sessionmaker(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
+
+    # -- transactions -------------------------------------------------------------------------
+
+    @contextmanager
+    def unit(self) -> Iterator[Unit]:
+        """A write transaction holding the chain head; commits on success, rolls back on error."""
+        with self._sessions.begin() as session:
+            head = session.execute(
+                select(models.LedgerHead).where(models.LedgerHead.id == 1).with_for_update()
+            ).scalar_one()
+            yield Unit(session, head, self.clock(), self.kiosk)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only transaction (never waits for a writer on SQLite)."""
+        with self._reader.begin() as session:
+            yield session
+
+    # -- chain --------------------------------------------------------------------------------
+
+    def head(self) -> tuple[int, str]:
+        """(sequence number, hash) of the newest event."""
+        with self.read() as s:
+            row = s.get_one(models.LedgerHead, 1)
+            return row.seq, row.hash
+
+    def events(self, *, card_id: str | None = None, limit: int | None = None) -> list[EventRecord]:
+        """Events in order (optionally of one card, optionally the newest `limit`)."""
+        with self.read() as s:
+            q = select(models.Event)
+            if card_id is not None:
+                q = q.where(models.Event.card_id == card_id)
+            if limit is not None:
+                q = q.order_by(models.Event.seq.desc()).limit(limit)
+                return [to_record(r) for r in reversed(s.scalars(q).all())]
+            return [to_record(r) for r in s.scalars(q.order_by(models.Event.seq)).all()]
+
+    # -- staff --------------------------------------------------------------------------------
+
+    def add_staff(
+        self,
+        *,
+        name: str,
+        badge: str,
+        role: Role,
+        pin: str,
+        rank: int | None = None,
+        actor_id: int | None = None,
+    ) -> StaffMember:
+        """Register a member of staff (PIN hashed with scrypt and the pepper)."""
+        ensure_not_individual_number(badge, "badge code")
+        badge = badge.strip()
+        if not badge or not badge.isascii() or not badge.isprintable():
+            raise ValueError("a badge code is printable ASCII")
+        if not name.strip():
+            raise ValueError("a name is required")
+        if role is Role.OFFICER and rank is None:
+            raise ValueError("a responsible officer needs a rank (正, 副1, 副2 …)")
+        if role is not Role.OFFICER and rank is not None:
+            raise ValueError("only responsible officers have a rank")
+        pin_hash = hash_pin(pin, self.pepper)
+        with self.unit() as u:
+            if u.session.scalar(select(models.Staff.id).where(models.Staff.badge == badge)) is not None:
+                raise ValueError("that badge code is already registered")
+            row = models.Staff(
+                name=name.strip(),
+                badge=badge,
+                role=role.value,
+                rank=rank,
+                pin_hash=pin_hash,
+                active=True,
+                failed_attempts=0,
+                created_at=u.at,
+            )
+            u.session.add(row)
+            u.session.flush()
+            u.append(
+                "staff_added",
+                actor_id=actor_id,
+                payload={"staff": row.id, "name": row.name, "role": role.value, "rank": rank},
+            )
+            return to_staff(row)
+
+    def list_staff(self, *, include_inactive: bool = True) -> list[StaffMember]:
+        with self.read() as s:
+            q = select(models.Staff).order_by(models.Staff.id)
+            if not include_inactive:
+                q = q.where(models.Staff.active.is_(True))
+            return [to_staff(r) for r in s.scalars(q)]
+
+    def staff_by_badge(self, badge: str) -> StaffMember | None:
+        with self.read() as s:
+            row = s.scalar(select(models.Staff).where(models.Staff.badge == badge.strip()))
+            return to_staff(row) if row else None
+
+    def staff_by_id(self, staff_id: int) -> StaffMember | None:
+        with self.read() as s:
+            row = s.get(models.Staff, staff_id)
+            return to_staff(row) if row else None
+
+    def deactivate_staff(self, badge: str, *, actor_id: int | None = None) -> StaffMember:
+        """Deactivate (never delete): the history keeps the name."""
+        with self.unit() as u:
+            row = u.session.scalar(select(models.Staff).where(models.Staff.badge == badge.strip()))
+            if row is None:
+                raise ValueError("no staff member has that badge code")
+            if not row.active:
+                raise ValueError(f"{row.name} is already deactivated")
+            row.active = False
+            u.append("staff_deactivated", actor_id=actor_id, payload={"staff": row.id})
+            return to_staff(row)
+
+    def unlock_staff(self, badge: str, *, actor_id: int) -> StaffMember:
+        """Clear a lockout (an administrator's act, recorded)."""
+        with self.unit() as u:
+            row = u.session.scalar(select(models.Staff).where(models.Staff.badge == badge.strip()))
+            if row is None:
+                raise ValueError("no staff member has that badge code")
+            row.failed_attempts = 0
+            u.append("staff_unlocked", actor_id=actor_id, payload={"staff": row.id})
+            return to_staff(row)
+
+    def authenticate(self, badge: str, pin: str, *, device: str | None = None) -> StaffMember:
+        """Check a badge and PIN. Failures count towards a lockout and are recorded (never the PIN)."""
+        with self.unit() as u:
+            row = u.session.scalar(select(models.Staff).where(models.Staff.badge == badge.strip()))
+            if row is None:
+                u.append("auth_failed", device=device, payload={"reason": "unknown_badge"})
+                failure: AuthError = AuthError("unknown_badge")
+            elif not row.active:
+                u.append("auth_failed", actor_id=row.id, device=device, payload={"reason": "inactive"})
+                failure = AuthError("inactive")
+            elif row.failed_attempts >= MAX_FAILED_ATTEMPTS:
+                u.append("auth_failed", actor_id=row.id, device=device, payload={"reason": "locked"})
+                failure = AuthError("locked")
+            elif not check_pin(pin, row.pin_hash, self.pepper):
+                row.failed_attempts += 1
+                remaining = MAX_FAILED_ATTEMPTS - row.failed_attempts
+                u.append("auth_failed", actor_id=row.id, device=device, payload={"reason": "wrong_pin"})
+                if remaining <= 0:
+                    u.append("staff_locked", actor_id=row.id, device=device, payload={"staff": row.id})
+                    failure = AuthError("locked")
+                else:
+                    failure = AuthError("wrong_pin", remaining)
+            else:
+                row.failed_attempts = 0
+                u.append("signed_in", actor_id=row.id, device=device)
+                return to_staff(row)
+        # Raised after the commit, so the failure and the lockout counter are on record.
+        raise failure
+
+    # -- cards --------------------------------------------------------------------------------
+
+    def card(self, management_id: str) -> CardState | None:
+        with self.read() as s:
+            row = s.get(models.Card, management_id)
+            return to_card_state(row) if row else None
+
+    def counts(self) -> dict[CardStatus, int]:
+        """Number of cards in each status."""
+        with self.read() as s:
+            rows = s.execute(select(models.Card.status, func.count()).group_by(models.Card.status))
+            found = {CardStatus(status): int(n) for status, n in rows}
+        return {status: found.get(status, 0) for status in CardStatus}
+
+    def receive_batch(
+        self,
+        batch: str,
+        lines: Sequence[DeliveryLine],
+        *,
+        actor_id: int | None = None,
+        witness_id: int | None = None,
+        location: str = "safe",
+        store: bool = True,
+    ) -> list[CardState]:
+        """Receive a checked delivery all-or-nothing: if any ID is already in the ledger, nothing is written.
+
+        `store` also records the cards as put in the safe (the usual case: they go in on arrival).
+        """
+        ensure_not_individual_number(batch, "batch ID")
+        ids = [line.management_id.value for line in lines]
+        with self.unit() as u:
+            existing = _existing_ids(u.session, set(ids))
+            if existing:
+                by_id = {line.management_id.value: line.line for line in lines}
+                raise DeliveryRejected(
+                    [f"line {by_id[mid]}: {mid} is already in the ledger" for mid in sorted(existing)]
+                )
+            states = []
+            for line in lines:
+                mid = line.management_id.value
+                _, state = u.card_event(
+                    Action.RECEIVE.value,
+                    mid,
+                    payload={"kind": line.kind.value, "batch": batch, "location": location},
+                    actor_id=actor_id,
+                    witness_id=witness_id,
+                )
+                if store:
+                    _, state = u.card_event(
+                        Action.STORE.value,
+                        mid,
+                        payload={"location": location},
+                        actor_id=actor_id,
+                        witness_id=witness_id,
+                    )
+                states.append(state)
+            u.append(
+                "batch_received",
+                actor_id=actor_id,
+                witness_id=witness_id,
+                payload={"batch": batch, "count": len(lines)},
+            )
+            return states
+
+    def record_refusal(
+        self,
+        reason: str,
+        *,
+        attempted: str,
+        actor_id: int | None = None,
+        session_id: int | None = None,
+        device: str | None = None,
+        source: str | None = None,
+    ) -> EventRecord:
+        """Record a refused input (e.g. a 12-digit value) by its reason code only."""
+        with self.unit() as u:
+            return u.refuse(
+                reason,
+                attempted=attempted,
+                actor_id=actor_id,
+                session_id=session_id,
+                device=device,
+                source=source,
+            )
+
+    def history(self, management_id: str) -> list[HistoryEntry]:
+        """Every event of a card, oldest first, with the names of the people involved."""
+        with self.read() as s:
+            rows = s.scalars(
+                select(models.Event).where(models.Event.card_id == management_id).order_by(models.Event.seq)
+            ).all()
+            ids = {i for r in rows for i in (r.actor_id, r.witness_id) if i is not None}
+            names = (
+                dict(
+                    s.execute(
+                        select(models.Staff.id, models.Staff.name).where(models.Staff.id.in_(ids))
+                    ).all()
+                )
+                if ids
+                else {}
+            )
+            return [
+                HistoryEntry(
+                    to_record(r),
+                    names.get(r.actor_id) if r.actor_id else None,
+                    names.get(r.witness_id) if r.witness_id else None,
+                )
+                for r in rows
+            ]
+
+
+def _existing_ids(session: Session, ids: set[str]) -> set[str]:
+    found: set[str] = set()
+    chunk = sorted(ids)
+    for i in range(0, len(chunk), 20000):
+        part = chunk[i : i + 20000]
+        found.update(
+            session.scalars(select(models.Card.management_id).where(models.Card.management_id.in_(part)))
+        )
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One line of a card's history (カード履歴)."""
+
+    event: EventRecord
+    actor_name: str | None
+    witness_name: str | None
+
+
+def load_pepper(path: Path) -> bytes:
+    """The PIN pepper: from KIOSK_PEPPER, or a private file made on first use (never in the database)."""
+    env = os.environ.get("KIOSK_PEPPER")
+    if env:
+        return env.encode()
+    if path.exists():
+        return path.read_bytes()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    value = secrets.token_hex(32).encode()
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(value)
+    return value
+
+
+def open_ledger(settings: Settings, *, clock: Clock = utc_now, migrate: bool = True) -> Ledger:
+    """Open (and upgrade) the configured ledger."""
+    engine = make_engine(settings.ledger.url)
+    if migrate:
+        upgrade(engine)
+    return Ledger(
+        engine, pepper=load_pepper(settings.ledger.pepper_file), kiosk=settings.kiosk.name, clock=clock
+    )
+
+
+def today(clock: Clock = utc_now) -> date:
+    """The office's calendar date now."""
+    return card_state.office_date(clock())
