@@ -474,6 +474,30 @@ class Ledger:
             )
             return states
 
+    def bind_rfid(self, management_id: str, tag: str, *, actor_id: int | None = None) -> CardState:
+        """Bind an RFID tag (UHF EPC or HF UID, normalised upper-case hex) to a card at intake."""
+        tag = tag.strip().upper()
+        if not tag or not all(c in "0123456789ABCDEF" for c in tag):
+            raise ValueError("a tag ID is hexadecimal")
+        with self.unit() as u:
+            if u.card(management_id) is None:
+                raise ValueError(f"{management_id} is not in the ledger")
+            bound = u.session.get(models.RfidBinding, tag)
+            if bound is not None and bound.management_id != management_id:
+                raise ValueError(f"tag {tag} is already bound to {bound.management_id}")
+            record, state = u.card_event(
+                card_state.RFID_BOUND, management_id, payload={"tag": tag}, actor_id=actor_id
+            )
+            if bound is None:
+                u.session.add(models.RfidBinding(tag=tag, management_id=management_id, bound_seq=record.seq))
+            return state
+
+    def card_for_tag(self, tag: str) -> str | None:
+        """The management ID a tag is bound to, if any."""
+        with self.read() as s:
+            row = s.get(models.RfidBinding, tag.strip().upper())
+            return row.management_id if row else None
+
     def record_refusal(
         self,
         reason: str,
