@@ -1,11 +1,19 @@
 """Hardware drivers for the card-safe kiosk: scanners, camera, RFID.
 
 Nothing here knows Textual, SQLAlchemy or the kiosk; see `drivers.contract` for the device contract.
+Scanner drivers: `serial` (`drivers.serial_scanner.SerialScanner`), `wedge`
+(`drivers.wedge_device.KeyboardWedge`, fed by the terminal UI) and `evdev`
+(`drivers.evdev_scanner.EvdevScanner`), loaded through `drivers.registry`.
 """
 
+from drivers import registry
 from drivers.contract import DeviceStatus, ScanDevice
 from drivers.errors import DeviceUnavailable, DriverError, DriverNotUsable, FrameError
 from drivers.scan import Scan, Symbology
+
+registry.register("serial", "drivers.serial_scanner:SerialScanner")
+registry.register("wedge", "drivers.wedge_device:KeyboardWedge")
+registry.register("evdev", "drivers.evdev_scanner:EvdevScanner")
 
 __all__ = [
     "DeviceStatus",

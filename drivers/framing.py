@@ -1,0 +1,175 @@
+"""Sans-IO byte framing for serial scanners: bytes and the current time in, frames out.
+
+`LineFramer.feed(data, now)` never reads a clock and never touches a port, so the same code runs over a
+real port, a pty, the simulator's URL and a property-based test. Time (`now`, seconds on any monotonic
+clock) is used for one rule only: a partial frame older than `gap` is dropped, never glued to the next
+scan.
+
+Framing modes (`Framing`):
+
+- `cr`, `lf`, `tab`: the payload ends at that byte.
+- `crlf`: ends at CR or LF; the empty frame between CR and LF is ignored, so CR, LF and CRLF all work.
+- `stx-etx`: STX starts a frame and ETX ends it; bytes outside STX..ETX are rejected as garbage.
+- `auto` (the default): any of CR, LF, TAB or ETX ends a frame and STX starts a fresh one, so CR, CRLF,
+  TAB and STX/ETX scanners (even mixed on one line, and STX/ETX followed by CR) all frame correctly.
+  A kiosk that needs TAB inside codes must choose an explicit mode.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+STX = 0x02
+ETX = 0x03
+TAB = 0x09
+LF = 0x0A
+CR = 0x0D
+
+DEFAULT_GAP = 0.5  # seconds; a scanner sends a whole frame in a few ms even at 9600 baud
+DEFAULT_MAX_LENGTH = 512
+
+REASON_PARTIAL_TIMEOUT = "partial_timeout"
+REASON_UNTERMINATED = "unterminated"
+REASON_OVERLONG = "overlong"
+REASON_OUTSIDE_FRAME = "outside_frame"
+
+
+class Framing(enum.StrEnum):
+    """How a serial scanner delimits one code from the next."""
+
+    AUTO = "auto"
+    CR = "cr"
+    LF = "lf"
+    CRLF = "crlf"
+    TAB = "tab"
+    STX_ETX = "stx-etx"
+
+
+_ENDS: dict[Framing, frozenset[int]] = {
+    Framing.AUTO: frozenset({CR, LF, TAB, ETX}),
+    Framing.CR: frozenset({CR}),
+    Framing.LF: frozenset({LF}),
+    Framing.CRLF: frozenset({CR, LF}),
+    Framing.TAB: frozenset({TAB}),
+    Framing.STX_ETX: frozenset({ETX}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RawFrame:
+    """The bytes between two delimiters (delimiters removed), and when the last byte arrived."""
+
+    data: bytes
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Dropped:
+    """Bytes the framer threw away, with a reason code and their length (never their content)."""
+
+    reason: str
+    length: int
+    at: float
+
+
+FramerEvent = RawFrame | Dropped
+
+
+class LineFramer:
+    """Cuts a byte stream into frames; see the module docstring for the modes.
+
+    >>> f = LineFramer(Framing.CR)
+    >>> f.feed(b"80000000", 0.0) + f.feed(b"17\\r", 0.01)
+    [RawFrame(data=b'8000000017', at=0.01)]
+    """
+
+    def __init__(
+        self,
+        framing: Framing | str = Framing.AUTO,
+        *,
+        gap: float = DEFAULT_GAP,
+        max_length: int = DEFAULT_MAX_LENGTH,
+    ) -> None:
+        self.framing = Framing(framing)
+        self.gap = gap
+        self.max_length = max_length
+        self._ends = _ENDS[self.framing]
+        self._uses_stx = self.framing in (Framing.AUTO, Framing.STX_ETX)
+        self._buf = bytearray()
+        self._last: float | None = None  # arrival time of the newest byte in _buf
+        self._in_frame = self.framing is not Framing.STX_ETX  # STX/ETX: only inside STX..ETX
+        self._overlong = False  # skipping the rest of an overlong frame
+        self._garbage = 0  # stx-etx: bytes seen outside a frame, reported at the next STX
+
+    @property
+    def pending(self) -> int:
+        """How many bytes of an unfinished frame are buffered."""
+        return len(self._buf)
+
+    def reset(self) -> list[FramerEvent]:
+        """Forget any partial frame (after a disconnect); returns what was dropped."""
+        out: list[FramerEvent] = []
+        if self._buf or self._garbage:
+            at = self._last if self._last is not None else 0.0
+            out.append(Dropped(REASON_UNTERMINATED, len(self._buf) + self._garbage, at))
+        self._clear()
+        self._in_frame = self.framing is not Framing.STX_ETX
+        return out
+
+    def poll(self, now: float) -> list[FramerEvent]:
+        """Drop a partial frame whose newest byte is older than `gap` seconds."""
+        if self._last is None or now - self._last <= self.gap:
+            return []
+        length = len(self._buf) + self._garbage
+        at = self._last
+        self._clear()
+        self._in_frame = self.framing is not Framing.STX_ETX
+        return [Dropped(REASON_PARTIAL_TIMEOUT, length, at)] if length else []
+
+    def feed(self, data: bytes, now: float) -> list[FramerEvent]:
+        """Add bytes that arrived at `now`; return the frames (and drops) they complete."""
+        out = self.poll(now)
+        for byte in data:
+            self._byte(byte, now, out)
+        return out
+
+    def _clear(self) -> None:
+        self._buf.clear()
+        self._last = None
+        self._overlong = False
+        self._garbage = 0
+
+    def _byte(self, byte: int, now: float, out: list[FramerEvent]) -> None:
+        if self._uses_stx and byte == STX:
+            # A new frame starts: whatever was pending was never finished.
+            if self._buf:
+                out.append(Dropped(REASON_UNTERMINATED, len(self._buf) + self._garbage, now))
+            elif self._garbage:
+                out.append(Dropped(REASON_OUTSIDE_FRAME, self._garbage, now))
+            self._clear()
+            self._in_frame = True
+            self._last = now
+            return
+        if byte in self._ends:
+            if self._in_frame:
+                if self._overlong:
+                    self._overlong = False
+                elif self._buf:
+                    out.append(RawFrame(bytes(self._buf), now))
+            elif self._garbage:
+                out.append(Dropped(REASON_OUTSIDE_FRAME, self._garbage, now))
+            self._clear()
+            self._in_frame = self.framing is not Framing.STX_ETX
+            return
+        self._last = now
+        if not self._in_frame:
+            self._garbage += 1
+            return
+        if self._overlong:
+            return
+        self._buf.append(byte)
+        if len(self._buf) > self.max_length:
+            out.append(Dropped(REASON_OVERLONG, len(self._buf), now))
+            self._buf.clear()
+            self._overlong = True

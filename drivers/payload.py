@@ -1,0 +1,149 @@
+"""From a frame's payload to a `Scan`, or a `FrameError` with a reason: the checks every scanner
+path shares (serial bytes and wedge text alike).
+
+Order matters: the My Number guard runs on the final code before anything else looks at it, and no
+error produced here carries the text. Pure: the time of the scan is passed in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from drivers.aim import parse_aim
+from drivers.errors import FrameError
+from drivers.keymaps import JIS_ON_US, US_ON_JIS, undo
+from drivers.reasons import (
+    REASON_AIM_MISSING,
+    REASON_CONTROL,
+    REASON_GARBAGE,
+    REASON_IME,
+    REASON_JIS_ON_US,
+    REASON_MODEM_PROBE,
+    REASON_PREFIX_MISSING,
+    REASON_SUFFIX_MISSING,
+    REASON_SYMBOLOGY,
+    REASON_US_ON_JIS,
+    explain,
+)
+from drivers.scan import Scan, Symbology
+from drivers.text import REASON_MYNUMBER, REASON_NON_ASCII, looks_like_individual_number, screen_text
+
+# Hayes commands a modem manager sends to any new serial port ("AT", "ATZ", "AT+GCAP", "ATE0V1", ...)
+# and the escape "+++". A code that really starts with "AT" and continues with letters (ATLANTA) is
+# refused too; a kiosk that needs such codes sets `reject_modem_probes=False`.
+_MODEM_PROBE = re.compile(r"(?:AT|at)(?:[A-Za-z&+%\\^$#*][A-Za-z0-9&+%\\^$#*=?,;]*)?|\+\+\+|A/")
+
+
+def is_modem_probe(text: str) -> bool:
+    """True when `text` is shaped like a Hayes AT command rather than a code."""
+    return len(text) <= 40 and _MODEM_PROBE.fullmatch(text) is not None
+
+
+def detect_layout_mismatch(text: str, expected_prefix: str = "") -> str | None:
+    """The layout-mismatch reason code when `text` reads correctly once a US/JIS swap is undone.
+
+    Recognised: an AIM identifier whose `]` arrived as `[` (US scanner, JIS host) or `\\` (JIS scanner,
+    US host), and a configured prefix that arrived swapped.
+    """
+    for table, reason in ((US_ON_JIS, REASON_US_ON_JIS), (JIS_ON_US, REASON_JIS_ON_US)):
+        fixed = undo(text, table)
+        if fixed == text:
+            continue
+        if expected_prefix:
+            if not text.startswith(expected_prefix) and fixed.startswith(expected_prefix):
+                return reason
+        elif parse_aim(fixed)[0] is not None and parse_aim(text)[0] is None:
+            return reason
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class PayloadRules:
+    """What a configured scanner sends around the code, and what the kiosk accepts.
+
+    - `prefix` / `suffix`: fixed text the scanner adds; required when set, then stripped.
+    - `aim`: "auto" (strip an AIM identifier when present), "require" (refuse frames without one) or
+      "off" (never parse; a code starting with `]` is kept as is).
+    - `symbologies`: the allow-list; None accepts all. Frames without an AIM identifier carry
+      `default_symbology` (UNKNOWN for serial, KEYBOARD for wedges), which must then be in the list.
+    - `reject_modem_probes`: refuse Hayes AT commands (see `is_modem_probe`).
+    """
+
+    prefix: str = ""
+    suffix: str = ""
+    aim: str = "auto"
+    symbologies: frozenset[Symbology] | None = None
+    default_symbology: Symbology = Symbology.UNKNOWN
+    reject_modem_probes: bool = True
+
+    def __post_init__(self) -> None:
+        if self.aim not in ("auto", "require", "off"):
+            raise ValueError(f"aim must be auto, require or off, not {self.aim!r}")
+
+    @staticmethod
+    def allow(names: Iterable[str | Symbology] | None) -> frozenset[Symbology] | None:
+        """An allow-list from symbology names ("code128", "qr", ...); None or empty means all."""
+        if names is None:
+            return None
+        allowed = frozenset(Symbology(n) for n in names)
+        return allowed or None
+
+
+def _error(reason: str, source: str) -> FrameError:
+    return FrameError(reason, source, explain(reason))
+
+
+def text_from_bytes(payload: bytes, source: str) -> str:
+    """Decode a serial payload as UTF-8 text, refusing control bytes and invalid sequences."""
+    if any(b < 0x20 or b == 0x7F for b in payload):
+        raise _error(REASON_CONTROL, source)
+    try:
+        return payload.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _error(REASON_GARBAGE, source) from None
+
+
+def decode_payload(
+    text: str, rules: PayloadRules, *, source: str, at: datetime, raw: bytes = b"", wedge: bool = False
+) -> Scan:
+    """Apply `rules` to one frame's text and return the `Scan`; raise `FrameError` otherwise.
+
+    `wedge=True` names the IME and keyboard-layout causes in the reasons (a serial scanner has no IME).
+    """
+    # The guard first, on the whole frame, so that not even a prefix mismatch mentions it.
+    if looks_like_individual_number(text):
+        raise _error(REASON_MYNUMBER, source)
+    body = text
+    if rules.prefix:
+        if not body.startswith(rules.prefix):
+            raise _error(detect_layout_mismatch(body, rules.prefix) or REASON_PREFIX_MISSING, source)
+        body = body[len(rules.prefix) :]
+    if rules.suffix:
+        if not body.endswith(rules.suffix):
+            raise _error(REASON_SUFFIX_MISSING, source)
+        body = body[: -len(rules.suffix)]
+    symbology = rules.default_symbology
+    if rules.aim != "off":
+        aim, rest = parse_aim(body)
+        if aim is not None:
+            symbology, body = aim.symbology, rest
+        else:
+            mismatch = detect_layout_mismatch(body)
+            if mismatch is not None:
+                raise _error(mismatch, source)
+            if rules.aim == "require":
+                raise _error(REASON_AIM_MISSING, source)
+    code, reason = screen_text(body)
+    if reason is not None:
+        if reason == REASON_NON_ASCII and wedge:
+            reason = REASON_IME
+        raise _error(reason, source)
+    assert code is not None  # screen_text returns one or the other
+    if rules.reject_modem_probes and is_modem_probe(code):
+        raise _error(REASON_MODEM_PROBE, source)
+    if rules.symbologies is not None and symbology not in rules.symbologies:
+        raise _error(REASON_SYMBOLOGY, source)
+    return Scan(code=code, symbology=symbology, source=source, at=at, raw=raw)

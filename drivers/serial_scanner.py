@@ -1,0 +1,145 @@
+"""Serial barcode scanners (RS-232 and USB-COM), opened only through `serial.serial_for_url`.
+
+Real ports (`/dev/ttyACM0`, the stable `/dev/serial/by-id/...` link), pyserial's `loop://` and
+`spy://`, and the simulator's `sim://` all run this same code::
+
+    scanner = SerialScanner("/dev/serial/by-id/usb-Honeywell_...-if00", baudrate=115200, framing="auto")
+    scanner.open()
+    scan = scanner.read(timeout=0.5)  # Scan | None; raises FrameError / DeviceUnavailable
+
+Bytes go through `LineFramer` (framing, partial-frame timeout), then `decode_payload` (prefix/suffix,
+AIM identifier, guard, allow-list), then the `Deduplicator`. Unplug: `SerialException`, `OSError`
+and `termios.error` are caught, the port closed, the partial frame dropped, and later reads poll the
+configured path until it comes back (see `drivers.device`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import termios
+from typing import Any
+
+import serial
+
+from drivers.dedup import DEFAULT_WINDOW
+from drivers.device import DEFAULT_RECONNECT_INTERVAL, ReconnectingDevice, StatusCallback
+from drivers.errors import FrameError
+from drivers.framing import DEFAULT_GAP, DEFAULT_MAX_LENGTH, Dropped, Framing, LineFramer, RawFrame
+from drivers.payload import PayloadRules, decode_payload, text_from_bytes
+from drivers.reasons import explain
+from drivers.scan import Scan, utc_now
+
+log = logging.getLogger(__name__)
+
+PARITIES = {"none": "N", "even": "E", "odd": "O", "mark": "M", "space": "S"}
+
+
+def is_url(target: str) -> bool:
+    """True for a pyserial URL (`loop://`, `sim://...`), False for a device path."""
+    return "://" in target
+
+
+class SerialScanner(ReconnectingDevice):
+    """A serial scanner at `url` (a device path or any pyserial URL).
+
+    Line settings: `baudrate`, `bytesize` (5-8), `parity` ("N", "E", "O", "M", "S" or "none", "even",
+    ...), `stopbits` (1, 1.5, 2). Framing: `framing` (see `drivers.framing.Framing`; "auto" accepts CR,
+    LF, CRLF, TAB and STX/ETX at once), `gap` (a partial frame older than this is dropped),
+    `max_length`. Payload: `rules` (prefix, suffix, AIM handling, symbology allow-list; see
+    `PayloadRules`). `dedup_window` seconds for double reads (0 = off). `reconnect_interval` between
+    attempts to reopen after an unplug; `on_status(name, status)` hears every status change.
+    """
+
+    _lost_errors = (OSError, termios.error)
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        name: str | None = None,
+        baudrate: int = 9600,
+        bytesize: int = 8,
+        parity: str = "N",
+        stopbits: float = 1,
+        framing: Framing | str = Framing.AUTO,
+        gap: float = DEFAULT_GAP,
+        max_length: int = DEFAULT_MAX_LENGTH,
+        rules: PayloadRules | None = None,
+        dedup_window: float = DEFAULT_WINDOW,
+        reconnect_interval: float = DEFAULT_RECONNECT_INTERVAL,
+        on_status: StatusCallback | None = None,
+    ) -> None:
+        super().__init__(
+            name or url, dedup_window=dedup_window, reconnect_interval=reconnect_interval, on_status=on_status
+        )
+        self.url = url
+        self.settings: dict[str, Any] = {
+            "baudrate": baudrate,
+            "bytesize": bytesize,
+            "parity": PARITIES.get(parity.lower(), parity.upper()),
+            "stopbits": stopbits,
+        }
+        self.framer = LineFramer(framing, gap=gap, max_length=max_length)
+        self.rules = rules or PayloadRules()
+        # pyserial's stubs type serial_for_url as SerialBase, which lacks in_waiting; every real class has it.
+        self._port: Any = None
+
+    def _connect(self) -> None:
+        # Poll the stable path itself: a replugged adapter may come back as another ttyUSBn, but its
+        # /dev/serial/by-id link (or the configured path) names it again.
+        if not is_url(self.url) and not os.path.exists(self.url):
+            raise FileNotFoundError(f"{self.url} is absent")
+        port = serial.serial_for_url(self.url, do_not_open=True, timeout=0, **self.settings)
+        if not is_url(self.url):
+            port.exclusive = True  # a second program (or kiosk) on the same scanner would steal bytes
+        port.open()
+        self._port = port
+        self.framer.reset()
+
+    def _disconnect(self) -> None:
+        port, self._port = self._port, None
+        if port is not None:
+            port.close()
+
+    def _drop_partial(self) -> int:
+        return sum(ev.length for ev in self.framer.reset() if isinstance(ev, Dropped))
+
+    def _read_chunk(self, timeout: float, now: float) -> list[Scan | FrameError]:
+        port = self._port
+        if port is None:  # closed under us
+            raise OSError("port closed")
+        port.timeout = timeout
+        waiting = port.in_waiting
+        data = port.read(waiting or 1)
+        if not data:
+            return []
+        if port.in_waiting:  # the rest of a burst arrived while we woke up
+            data += port.read(port.in_waiting)
+        return self._frames(self.framer.feed(data, now))
+
+    def _poll(self, now: float) -> list[Scan | FrameError]:
+        return self._frames(self.framer.poll(now))
+
+    def _frames(self, events: list[RawFrame | Dropped]) -> list[Scan | FrameError]:
+        out: list[Scan | FrameError] = []
+        for ev in events:
+            if isinstance(ev, Dropped):
+                if ev.reason == "partial_timeout":
+                    self._warn_partial(ev)
+                out.append(FrameError(ev.reason, self.name, explain(ev.reason)))
+                continue
+            try:
+                text = text_from_bytes(ev.data, self.name)
+                out.append(decode_payload(text, self.rules, source=self.name, at=utc_now(), raw=ev.data))
+            except FrameError as exc:
+                out.append(exc)
+        return out
+
+    def _warn_partial(self, ev: Dropped) -> None:
+        log.warning(
+            "%s: dropped a partial frame of %d bytes (no terminator within %.2f s)",
+            self.name,
+            ev.length,
+            self.framer.gap,
+        )

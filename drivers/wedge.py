@@ -1,0 +1,225 @@
+"""The keyboard-wedge decoder: keys and their times in, scans out. Sans-IO; one decoder, two front ends.
+
+A wedge scanner types its code as keystrokes, so the scan shares a path with the clerk's own typing.
+The decoder tells them apart by timing: a scanner types a whole code in a few milliseconds (a burst)
+and ends it with Enter or Tab; a person types a key every 100 ms or more.
+
+Feeding it from Textual (the terminal front end; the UI wires this up)::
+
+    decoder = WedgeDecoder(source="wedge", timing=TERMINAL_TIMING)
+
+    def on_key(self, event: events.Key) -> None:
+        for result in decoder.feed_key(event.key, event.character, event.time):
+            ...  # Scan -> handle it; FrameError -> show event.reason; TypedText -> a person typed
+
+    def on_paste(self, event: events.Paste) -> None:
+        for result in decoder.feed_paste(event.text, event.time):
+            ...
+
+    # and every ~0.1 s (set_interval), so that an unfinished burst is dropped on time:
+    for result in decoder.poll(time.monotonic()): ...
+
+`feed(char, t)` takes one character (`"\\r"`, `"\\n"` or `"\\t"` end a code); `t` is seconds on the same
+monotonic clock as `poll(now)` (Textual's `event.time` is `time.monotonic()`). Results are returned,
+never raised: `Scan`, `FrameError` (a refused burst: IME on, layout mismatch, 12 digits, ...) or
+`TypedText` (a line a person typed, already through the My Number guard; the UI may use or ignore it).
+
+A paste (`feed_paste`) counts as one burst whatever its timing: terminals that deliver a scanner's
+burst as a bracketed paste still work, and each line of a multi-line paste is one scan. The last line
+of a paste counts even without a terminator (a paste is complete by definition).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from drivers.errors import FrameError
+from drivers.framing import REASON_PARTIAL_TIMEOUT
+from drivers.payload import PayloadRules, decode_payload
+from drivers.reasons import REASON_NO_TERMINATOR, explain
+from drivers.scan import Scan, Symbology
+from drivers.text import screen_text
+
+TERMINATORS = frozenset("\r\n\t")
+
+# Textual key names for the keys that end a code.
+_TEXTUAL_KEYS = {"enter": "\r", "ctrl+m": "\r", "ctrl+j": "\n", "tab": "\t", "ctrl+i": "\t"}
+
+
+@dataclass(frozen=True, slots=True)
+class WedgeTiming:
+    """What counts as a scanner burst.
+
+    - `key_gap`: a key that follows the previous one within this many seconds belongs to the same
+      burst; a longer pause ends it.
+    - `mean_gap`: the burst's average gap between keys must not exceed this (no person keeps it up).
+    - `min_length`: shorter bursts are a person's key roll, not a scan.
+    - `require_burst`: False on a device that only a scanner can type on (evdev with a grab); then
+      every terminated line is a scan and `key_gap` only times out an unfinished one.
+    - `require_terminator`: a burst that stops without Enter/Tab is refused (`no_terminator`)
+      instead of being taken as a scan.
+    """
+
+    key_gap: float = 0.1
+    mean_gap: float = 0.035
+    min_length: int = 4
+    require_burst: bool = True
+    require_terminator: bool = True
+
+
+# Terminals time keys coarsely (a whole burst often arrives in one read and shares a timestamp, and an
+# event-loop hiccup can delay a chunk), so the per-key gap is generous and the mean does the work.
+TERMINAL_TIMING = WedgeTiming()
+# evdev has kernel timestamps and an exclusively grabbed device: only the scanner types there.
+EVDEV_TIMING = WedgeTiming(key_gap=0.25, mean_gap=0.05, min_length=1, require_burst=False)
+
+
+@dataclass(frozen=True, slots=True)
+class TypedText:
+    """A line a person typed (slow keys ended by Enter/Tab), already screened by the My Number guard."""
+
+    text: str
+    at: datetime
+
+
+WedgeResult = Scan | FrameError | TypedText
+
+
+@dataclass
+class MonotonicAnchor:
+    """Converts monotonic seconds to UTC datetimes, anchored once (at construction by default)."""
+
+    mono: float = field(default_factory=time.monotonic)
+    utc: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def __call__(self, t: float) -> datetime:
+        return self.utc + timedelta(seconds=t - self.mono)
+
+
+class WedgeDecoder:
+    """Sans-IO burst detection over `(char, t)`; see the module docstring for how to feed it."""
+
+    def __init__(
+        self,
+        source: str = "wedge",
+        *,
+        timing: WedgeTiming = TERMINAL_TIMING,
+        rules: PayloadRules | None = None,
+        clock: Callable[[float], datetime] | None = None,
+    ) -> None:
+        self.source = source
+        self.timing = timing
+        self.rules = rules or PayloadRules(default_symbology=Symbology.KEYBOARD)
+        self._clock = clock or MonotonicAnchor()
+        self._run: list[tuple[str, float]] = []  # the current fast run of keys
+        self._typed: list[str] = []  # slow keys a person typed since the last Enter
+
+    @property
+    def pending(self) -> bool:
+        """True while keys are buffered."""
+        return bool(self._run or self._typed)
+
+    def reset(self) -> None:
+        """Forget buffered keys (SYN_DROPPED, a disconnect, focus change)."""
+        self._run.clear()
+        self._typed.clear()
+
+    def feed_key(self, key: str, character: str | None, t: float) -> list[WedgeResult]:
+        """Feed a Textual key event: `key` is its name ("enter", "a", ...), `character` its text."""
+        char = _TEXTUAL_KEYS.get(key, character if character and character.isprintable() else None)
+        return self.feed(char, t) if char else []
+
+    def feed(self, char: str, t: float) -> list[WedgeResult]:
+        """Feed one typed character at time `t` (seconds, monotonic)."""
+        out: list[WedgeResult] = []
+        if self._run and t - self._run[-1][1] > self.timing.key_gap:
+            self._close_run(out)
+        if char in TERMINATORS:
+            self._terminate(t, out)
+        else:
+            self._run.append((char, t))
+        return out
+
+    def feed_text(self, text: str, t: float, interval: float = 0.0) -> list[WedgeResult]:
+        """Feed several characters, `interval` seconds apart starting at `t` (tests and simulators)."""
+        out: list[WedgeResult] = []
+        for i, ch in enumerate(text):
+            out += self.feed(ch, t + i * interval)
+        return out
+
+    def feed_paste(self, text: str, t: float) -> list[WedgeResult]:
+        """Feed a pasted block: each line is one burst; the last counts even without a terminator."""
+        out: list[WedgeResult] = []
+        if self._run:
+            self._close_run(out)
+        self._flush_typed(t, out)
+        line: list[str] = []
+        for ch in text:
+            if ch in TERMINATORS:
+                if line:
+                    out.append(self._decode("".join(line), t))
+                line = []
+            else:
+                line.append(ch)
+        if line:
+            out.append(self._decode("".join(line), t))
+        return out
+
+    def poll(self, now: float) -> list[WedgeResult]:
+        """Close a burst whose last key is older than `key_gap` (call it a few times a second)."""
+        out: list[WedgeResult] = []
+        if self._run and now - self._run[-1][1] > self.timing.key_gap:
+            self._close_run(out)
+        return out
+
+    def _is_burst(self, run: list[tuple[str, float]]) -> bool:
+        if not self.timing.require_burst:
+            return True
+        if len(run) < self.timing.min_length:
+            return False
+        mean = (run[-1][1] - run[0][1]) / (len(run) - 1) if len(run) > 1 else 0.0
+        return mean <= self.timing.mean_gap
+
+    def _close_run(self, out: list[WedgeResult]) -> None:
+        """The current run ended without a terminator."""
+        run, self._run = self._run, []
+        if self._is_burst(run):
+            if self.timing.require_burst:
+                self._flush_typed(run[0][1], out)
+            if self.timing.require_terminator:
+                reason = REASON_NO_TERMINATOR if self.timing.require_burst else REASON_PARTIAL_TIMEOUT
+                out.append(FrameError(reason, self.source, explain(reason)))
+            else:
+                out.append(self._decode("".join(ch for ch, _ in run), run[-1][1]))
+        else:
+            self._typed.extend(ch for ch, _ in run)
+
+    def _terminate(self, t: float, out: list[WedgeResult]) -> None:
+        run, self._run = self._run, []
+        if run and self._is_burst(run):
+            self._flush_typed(run[0][1], out)
+            out.append(self._decode("".join(ch for ch, _ in run), t))
+            return
+        self._typed.extend(ch for ch, _ in run)
+        self._flush_typed(t, out)
+
+    def _flush_typed(self, t: float, out: list[WedgeResult]) -> None:
+        if not self._typed:
+            return
+        text, self._typed = "".join(self._typed), []
+        clean, reason = screen_text(text)
+        if reason is not None:
+            if reason != "empty":
+                out.append(FrameError(reason, self.source, explain(reason)))
+            return
+        assert clean is not None
+        out.append(TypedText(clean, self._clock(t)))
+
+    def _decode(self, text: str, t: float) -> Scan | FrameError:
+        try:
+            return decode_payload(text, self.rules, source=self.source, at=self._clock(t), wedge=True)
+        except FrameError as exc:
+            return exc

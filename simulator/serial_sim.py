@@ -1,0 +1,269 @@
+"""Simulated serial scanners: a `sim://` line (in-process) and a scanner on a real pseudo-terminal.
+
+Both send what a configured scanner sends (`ScanFormat`: framing, AIM identifier, prefix, suffix)
+and take the faults a cable and a scanner produce: unplug, replug (under a new path), garbage bytes,
+a frame split over two writes, frames merged into one write, a stalled device.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import threading
+import time
+import tty
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from serial.serialutil import SerialException
+
+if TYPE_CHECKING:
+    from simulator.hub import SimHub
+
+TERMINATORS = {"cr": b"\r", "lf": b"\n", "crlf": b"\r\n", "tab": b"\t"}
+
+
+@dataclass(frozen=True, slots=True)
+class ScanFormat:
+    """How a simulated scanner frames a code: `framing` cr|lf|crlf|tab|stx-etx, an `aim` identifier
+    such as "]C0" (empty for none), and a configured `prefix` / `suffix`."""
+
+    framing: str = "cr"
+    aim: str = ""
+    prefix: str = ""
+    suffix: str = ""
+
+    def encode(self, code: str) -> bytes:
+        body = f"{self.prefix}{self.aim}{code}{self.suffix}".encode()
+        if self.framing == "stx-etx":
+            return b"\x02" + body + b"\x03"
+        try:
+            return body + TERMINATORS[self.framing]
+        except KeyError:
+            raise ValueError(f"unknown framing {self.framing!r}") from None
+
+
+class _ByteFaults:
+    """Faults shared by both serial simulators; subclasses implement `write(data)`."""
+
+    fmt: ScanFormat
+
+    def write(self, data: bytes) -> None:
+        raise NotImplementedError
+
+    def scan(self, code: str) -> None:
+        """Send one code as the configured scanner would."""
+        self.write(self.fmt.encode(code))
+
+    def garbage(self, data: bytes) -> None:
+        """Line noise, a modem probe (`b"AT\\r"`), anything that is not a scan."""
+        self.write(data)
+
+    def send_raw(self, data: bytes) -> None:
+        self.write(data)
+
+    def split(self, code: str, pause: float = 0.02, pieces: int = 2) -> None:
+        """One frame in `pieces` writes, `pause` seconds apart (> the driver's gap: the frame is lost)."""
+        frame = self.fmt.encode(code)
+        step = max(1, -(-len(frame) // pieces))
+        for i in range(0, len(frame), step):
+            if i:
+                time.sleep(pause)
+            self.write(frame[i : i + step])
+
+    def merged(self, codes: list[str]) -> None:
+        """Several frames in one write (a scanner's buffer flushed at once)."""
+        self.write(b"".join(self.fmt.encode(c) for c in codes))
+
+
+class SimSerialLine(_ByteFaults):
+    """The scanner end of a `sim://` line. Bytes wait in the line's buffer until the driver reads them
+    (like a USB-serial adapter's FIFO), so a scan sent just after a replug is not lost."""
+
+    def __init__(self, name: str, fmt: ScanFormat | None = None, *, hub: SimHub | None = None) -> None:
+        self.name = name
+        self.fmt = fmt or ScanFormat()
+        self._hub = hub
+        self._cond = threading.Condition()
+        self._buf = bytearray()
+        self._held = bytearray()  # written while stalled
+        self.present = True
+        self.stalled = False
+        self._generation = 0
+        self.connections = 0  # how many times a driver opened the line
+
+    # -- scanner side ----------------------------------------------------------------------------
+    def write(self, data: bytes) -> None:
+        with self._cond:
+            if not self.present:
+                return  # bytes sent into an unplugged cable are gone
+            if self.stalled:
+                self._held += data
+                return
+            self._buf += data
+            self._cond.notify_all()
+
+    def wait_drained(self, timeout: float = 2.0) -> bool:
+        """Wait until the driver has read everything sent so far (False if it did not in time)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._buf and self.present:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._cond.wait(min(remaining, 0.01))
+            return True
+
+    def stall(self) -> None:
+        """The device stops delivering bytes (a hung scanner); `resume()` releases what it held."""
+        with self._cond:
+            self.stalled = True
+
+    def resume(self) -> None:
+        with self._cond:
+            self.stalled = False
+            self._buf += self._held
+            self._held.clear()
+            self._cond.notify_all()
+
+    def unplug(self) -> None:
+        with self._cond:
+            self.present = False
+            self._generation += 1
+            self._buf.clear()
+            self._held.clear()
+            self._cond.notify_all()
+
+    def replug(self, new_path: str | None = None) -> None:
+        """Plug back in; `new_path` moves the device to another name (`hub.url(new_path)`)."""
+        with self._cond:
+            if new_path and self._hub is not None and new_path != self.name:
+                self._hub.rename(self.name, new_path)
+            self.present = True
+            self._cond.notify_all()
+
+    def close(self) -> None:
+        self.unplug()
+
+    # -- host side (the URL handler) ---------------------------------------------------------------
+    def connect(self) -> int:
+        with self._cond:
+            if not self.present:
+                raise SerialException(f"could not open port sim://{self.name}: device unplugged")
+            self.connections += 1
+            return self._generation
+
+    def disconnect(self, generation: int) -> None:
+        pass
+
+    def _alive(self, generation: int) -> None:
+        if generation != self._generation or not self.present:
+            raise SerialException("device reports readiness to read but returned no data (unplugged)")
+
+    def waiting(self, generation: int) -> int:
+        with self._cond:
+            self._alive(generation)
+            return len(self._buf)
+
+    def take(self, size: int, deadline: float | None, generation: int) -> bytes:
+        with self._cond:
+            while True:
+                self._alive(generation)
+                if self._buf:
+                    data = bytes(self._buf[:size])
+                    del self._buf[:size]
+                    return data
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return b""
+                self._cond.wait(remaining)
+
+
+class PtySerialScanner(_ByteFaults):
+    """A scanner behind a real tty (`os.openpty`); the driver opens `.path` like any serial port.
+
+    With `link`, `.path` is a symlink to the tty that `unplug()` removes and `replug()` recreates for
+    a fresh tty (a new /dev/pts/N, like a replugged adapter's new ttyACMn behind a stable by-id link).
+    `replug(new_path=...)` puts the link at a new place instead.
+    """
+
+    def __init__(self, name: str, *, link: str | Path | None = None, fmt: ScanFormat | None = None) -> None:
+        self.name = name
+        self.fmt = fmt or ScanFormat()
+        self.link = Path(link) if link is not None else None
+        self._lock = threading.Lock()
+        self._master = -1
+        self._slave = -1
+        self.tty_path = ""
+        self.stalled = False
+        self._held = bytearray()
+        self._plug()
+
+    @property
+    def path(self) -> str:
+        return str(self.link) if self.link is not None else self.tty_path
+
+    @property
+    def present(self) -> bool:
+        return self._master >= 0
+
+    def _plug(self) -> None:
+        master, slave = os.openpty()
+        tty.setraw(slave)  # no echo, no line editing: bytes pass as the scanner sent them
+        self._master, self._slave = master, slave
+        self.tty_path = os.ttyname(slave)
+        if self.link is not None:
+            with contextlib.suppress(FileNotFoundError):
+                self.link.unlink()
+            self.link.symlink_to(self.tty_path)
+
+    def write(self, data: bytes) -> None:
+        with self._lock:
+            if self._master < 0:
+                return
+            if self.stalled:
+                self._held += data
+                return
+            view = memoryview(data)
+            while view:
+                try:
+                    n = os.write(self._master, view)
+                except OSError as exc:
+                    if exc.errno == errno.EAGAIN:
+                        time.sleep(0.001)
+                        continue
+                    raise
+                view = view[n:]
+
+    def stall(self) -> None:
+        self.stalled = True
+
+    def resume(self) -> None:
+        self.stalled = False
+        held, self._held = bytes(self._held), bytearray()
+        self.write(held)
+
+    def unplug(self) -> None:
+        """The tty vanishes: the driver's reads fail (EIO) and the link disappears."""
+        with self._lock:
+            if self.link is not None:
+                with contextlib.suppress(FileNotFoundError):
+                    self.link.unlink()
+            for fd in (self._master, self._slave):
+                if fd >= 0:
+                    os.close(fd)
+            self._master = self._slave = -1
+            self._held.clear()
+
+    def replug(self, new_path: str | None = None) -> None:
+        with self._lock:
+            if self._master >= 0:
+                return
+            if new_path is not None:
+                self.link = Path(new_path)
+            self._plug()
+
+    def close(self) -> None:
+        self.unplug()
