@@ -83,6 +83,34 @@ class RetentionSettings(Section):
     ] = "notice-2017"
     reminder_after_days: int = Field(default=30, ge=1, le=3650)
     disposal_after_reminder_days: int = Field(default=90, ge=1, le=3650)
+    disposal_after_reminder_months: int = Field(default=3, ge=1, le=120)
+    disposal_after_notice_months: int = Field(default=12, ge=1, le=120)
+
+
+class ReportSettings(Section):
+    """[reports] Printed reports (PDF needs a TrueType font with Japanese glyphs, embedded)."""
+
+    font_file: Path = Path("/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf")
+    office_name: str = ""
+
+
+class LabelSettings(Section):
+    """[labels] Label sheets for management IDs (see kiosk.labels.sheet)."""
+
+    sheet: Literal["a4-12", "a4-24", "a4-44", "custom"] = "a4-44"
+    symbol: Literal["datamatrix", "qr"] = "datamatrix"
+    # Calibration: shift everything on the sheet (mm; right and down are positive).
+    offset_x_mm: float = Field(default=0.0, ge=-20.0, le=20.0)
+    offset_y_mm: float = Field(default=0.0, ge=-20.0, le=20.0)
+    # Geometry of sheet = "custom" (mm); the presets ignore these.
+    columns: int = Field(default=4, ge=1, le=10)
+    rows: int = Field(default=11, ge=1, le=30)
+    left_mm: float = Field(default=8.4, ge=0.0, le=100.0)
+    top_mm: float = Field(default=8.8, ge=0.0, le=100.0)
+    width_mm: float = Field(default=48.3, ge=15.0, le=210.0)
+    height_mm: float = Field(default=25.4, ge=10.0, le=297.0)
+    pitch_x_mm: float = Field(default=48.3, ge=15.0, le=210.0)
+    pitch_y_mm: float = Field(default=25.4, ge=10.0, le=297.0)
 
 
 class StocktakeSettings(Section):
@@ -121,6 +149,8 @@ class Settings(BaseSettings):
     session: SessionSettings = SessionSettings()
     scan: ScanSettings = ScanSettings()
     retention: RetentionSettings = RetentionSettings()
+    reports: ReportSettings = ReportSettings()
+    labels: LabelSettings = LabelSettings()
     stocktake: StocktakeSettings = StocktakeSettings()
     devices: list[DeviceSettings] = Field(default_factory=list)
 

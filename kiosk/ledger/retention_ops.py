@@ -1,0 +1,501 @@
+"""Ledger operations for retention: notice/reminder dates, holds, work lists, and disposal batches.
+
+Each function is one unit of work. A disposal batch is not a table of its own: it is the fold of its
+events (`disposal_prepared` — its sequence number is the batch number —, `disposal_approved`, the cards'
+`card_cancelled` events that carry the batch number, and `disposal_finished`). Batches are few and short,
+so reading their events is cheap, and the hash chain then protects the batch record as well.
+
+Disposal flow (交付取りやめ・廃棄):
+1. `prepare_disposal`: a list from the eligible cards; ineligible cards are refused with the reason.
+2. `approve_disposal`: a supervisor (責任者), not the person who prepared it, approves it.
+3. `scan_into_disposal`: each card is scanned out of the safe into the batch by two people
+   (status in_safe → cancelled); the eligibility is checked again at that moment.
+4. `finish_disposal`: two people record the method; every scanned card becomes disposed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kiosk.domain import card_state
+from kiosk.domain.card_state import CardState, office_date
+from kiosk.domain.management_id import ManagementId, Refusal
+from kiosk.domain.retention import (
+    WAITING_STATUSES,
+    Assessment,
+    DatedId,
+    DatedListRejected,
+    DueLists,
+    HoldSpan,
+    RetentionPolicy,
+    build_due_lists,
+    ineligibility,
+)
+from kiosk.domain.staff import Role, StaffMember, TwoPersonError, require_two_people
+from kiosk.domain.status import Action, CardStatus, TransitionRefused
+from kiosk.ledger import models
+from kiosk.ledger.service import Ledger, Unit, Verdict, to_card_state, today
+
+# Statuses for which a notice/reminder date or a hold can still be recorded.
+_OPEN_STATUSES = frozenset({CardStatus.RECEIVED, CardStatus.IN_SAFE, CardStatus.OUT, CardStatus.MISSING})
+
+
+# -- notice and reminder dates ----------------------------------------------------------------
+
+
+def record_sent(
+    ledger: Ledger,
+    which: str,
+    entries: Sequence[DatedId],
+    *,
+    actor_id: int | None = None,
+    source: str | None = None,
+) -> list[CardState]:
+    """Record the day the issuance notice (`which="notice"`) or reminder (`"reminder"`) was sent.
+
+    All-or-nothing: raises `DatedListRejected` naming every bad line (unknown card, wrong status,
+    reminder without or before the notice), and then nothing is written.
+    """
+    if which not in ("notice", "reminder"):
+        raise ValueError("which is 'notice' or 'reminder'")
+    kind = card_state.NOTICE_SENT if which == "notice" else card_state.REMINDER_SENT
+    with ledger.unit() as u:
+        problems: list[str] = []
+        for entry in entries:
+            mid = entry.management_id.value
+            card = u.card(mid)
+            if card is None:
+                problems.append(f"line {entry.line}: {mid} is not in the ledger")
+            elif card.status not in _OPEN_STATUSES:
+                problems.append(f"line {entry.line}: {mid} is {card.status.value}")
+            elif which == "notice" and entry.sent_on < (card.received_on or entry.sent_on):
+                problems.append(f"line {entry.line}: {mid}: the notice date is before the card was received")
+            elif which == "reminder" and card.notice_sent_on is None:
+                problems.append(f"line {entry.line}: {mid}: record the notice date first")
+            elif which == "reminder" and card.notice_sent_on and entry.sent_on < card.notice_sent_on:
+                problems.append(f"line {entry.line}: {mid}: the reminder date is before the notice date")
+        if problems:
+            raise DatedListRejected(problems)
+        states = []
+        for entry in entries:
+            _, state = u.card_event(
+                kind,
+                entry.management_id.value,
+                payload={"date": entry.sent_on.isoformat()},
+                actor_id=actor_id,
+                source=source,
+            )
+            states.append(state)
+        return states
+
+
+# -- holds ------------------------------------------------------------------------------------
+
+
+def set_hold(ledger: Ledger, management_id: str, reason: str, *, actor_id: int) -> CardState:
+    """Put a card on hold (保留) with a reason, e.g. 長期入院: every retention period pauses."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValueError("a hold needs a reason")
+    if len(reason) > 200:
+        raise ValueError("a hold reason has at most 200 characters")
+    with ledger.unit() as u:
+        card = _open_card(u, management_id)
+        if card.hold_reason is not None:
+            raise ValueError(f"{management_id} is already on hold ({card.hold_reason})")
+        _, state = u.card_event(
+            card_state.HOLD_SET, management_id, payload={"reason": reason}, actor_id=actor_id
+        )
+        return state
+
+
+def release_hold(ledger: Ledger, management_id: str, *, actor_id: int) -> CardState:
+    """End a card's hold; the days it was on hold are added to its running periods."""
+    with ledger.unit() as u:
+        card = u.card(management_id)
+        if card is None:
+            raise ValueError(f"{management_id} is not in the ledger")
+        if card.hold_reason is None:
+            raise ValueError(f"{management_id} is not on hold")
+        _, state = u.card_event(card_state.HOLD_RELEASED, management_id, actor_id=actor_id)
+        return state
+
+
+def _open_card(u: Unit, management_id: str) -> CardState:
+    card = u.card(management_id)
+    if card is None:
+        raise ValueError(f"{management_id} is not in the ledger")
+    if card.status not in _OPEN_STATUSES:
+        raise ValueError(f"{management_id} is {card.status.value}")
+    return card
+
+
+def hold_spans(session: Session, card_ids: Iterable[str] | None = None) -> dict[str, list[HoldSpan]]:
+    """Every card's holds, oldest first, from its hold events (start = office date set, end = released)."""
+    q = select(models.Event.card_id, models.Event.kind, models.Event.at, models.Event.payload).where(
+        models.Event.kind.in_((card_state.HOLD_SET, card_state.HOLD_RELEASED))
+    )
+    if card_ids is not None:
+        q = q.where(models.Event.card_id.in_(list(card_ids)))
+    spans: dict[str, list[HoldSpan]] = defaultdict(list)
+    for card_id, kind, at, payload in session.execute(q.order_by(models.Event.seq)):
+        if card_id is None:
+            continue
+        day = office_date(at)
+        if kind == card_state.HOLD_SET:
+            spans[card_id].append(HoldSpan(day, None, str(json.loads(payload).get("reason", ""))))
+        elif spans[card_id] and spans[card_id][-1].end is None:
+            last = spans[card_id][-1]
+            spans[card_id][-1] = HoldSpan(last.start, day, last.reason)
+    return dict(spans)
+
+
+# -- work lists -------------------------------------------------------------------------------
+
+
+def due_lists(ledger: Ledger, policy: RetentionPolicy, day: date | None = None) -> DueLists:
+    """The retention work lists for `day` (default: the office's today). Nothing is changed."""
+    day = day or today(ledger.clock)
+    with ledger.read() as s:
+        rows = s.scalars(
+            select(models.Card)
+            .where(models.Card.status.in_([st.value for st in WAITING_STATUSES]))
+            .order_by(models.Card.management_id)
+        ).all()
+        cards = [to_card_state(r) for r in rows]
+        holds = hold_spans(s)
+    return build_due_lists(policy, cards, holds, day)
+
+
+def assess_card(
+    ledger: Ledger, policy: RetentionPolicy, management_id: str, day: date | None = None
+) -> Assessment | None:
+    """One card's `Assessment` under the policy (None when the card is unknown)."""
+    day = day or today(ledger.clock)
+    with ledger.read() as s:
+        row = s.get(models.Card, management_id)
+        if row is None:
+            return None
+        return policy.assess(to_card_state(row), hold_spans(s, [management_id]).get(management_id, []), day)
+
+
+# -- disposal batches -------------------------------------------------------------------------
+
+PREPARED = "disposal_prepared"
+APPROVED = "disposal_approved"
+FINISHED = "disposal_finished"
+
+
+class DisposalError(ValueError):
+    """A disposal step refused. `reason` is a stable code; `problems` name each refused card."""
+
+    def __init__(self, reason: str, message: str, problems: Sequence[str] = ()) -> None:
+        self.reason = reason
+        self.problems = list(problems)
+        super().__init__(message)
+
+
+@dataclass(frozen=True, slots=True)
+class DisposalBatch:
+    """A disposal batch (廃棄リスト) as its events say. `id` is the seq of `disposal_prepared`."""
+
+    id: int
+    prepared_at: datetime
+    prepared_by: int | None
+    cards: tuple[str, ...]
+    approved_at: datetime | None = None
+    approved_by: int | None = None
+    scanned: tuple[str, ...] = ()
+    finished_at: datetime | None = None
+    operator_id: int | None = None
+    witness_id: int | None = None
+    method: str | None = None
+    disposed: tuple[str, ...] = ()
+    names: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def state(self) -> str:
+        if self.finished_at is not None:
+            return "disposed"
+        if self.approved_at is not None:
+            return "approved"
+        return "prepared"
+
+    @property
+    def not_scanned(self) -> tuple[str, ...]:
+        done = set(self.scanned)
+        return tuple(c for c in self.cards if c not in done)
+
+
+def _load_batch(session: Session, batch_id: int) -> DisposalBatch | None:
+    head = session.get(models.Event, batch_id)
+    if head is None or head.kind != PREPARED:
+        return None
+    body = json.loads(head.payload)
+    fields: dict[str, Any] = {
+        "id": batch_id,
+        "prepared_at": head.at,
+        "prepared_by": head.actor_id,
+        "cards": tuple(body["cards"]),
+    }
+    scanned: list[str] = []
+    rows = session.execute(
+        select(models.Event)
+        .where(
+            models.Event.seq > batch_id,
+            models.Event.kind.in_((APPROVED, FINISHED, Action.CANCEL.value)),
+        )
+        .order_by(models.Event.seq)
+    ).scalars()
+    for ev in rows:
+        data = json.loads(ev.payload)
+        if data.get("batch") != batch_id:
+            continue
+        if ev.kind == APPROVED:
+            fields.update(approved_at=ev.at, approved_by=ev.actor_id)
+        elif ev.kind == Action.CANCEL.value and ev.card_id:
+            scanned.append(ev.card_id)
+        elif ev.kind == FINISHED:
+            fields.update(
+                finished_at=ev.at,
+                operator_id=ev.actor_id,
+                witness_id=ev.witness_id,
+                method=data.get("method"),
+                disposed=tuple(data.get("disposed", ())),
+            )
+    people = {
+        i
+        for i in (fields.get("prepared_by"), fields.get("approved_by"), fields.get("operator_id"))
+        if i is not None
+    }
+    if fields.get("witness_id") is not None:
+        people.add(fields["witness_id"])
+    names: dict[int, str] = {}
+    if people:
+        staff = session.execute(select(models.Staff.id, models.Staff.name).where(models.Staff.id.in_(people)))
+        for person in staff:
+            names[person.id] = person.name
+    return DisposalBatch(scanned=tuple(scanned), names=names, **fields)
+
+
+def get_batch(ledger: Ledger, batch_id: int) -> DisposalBatch | None:
+    """A disposal batch by number, or None."""
+    with ledger.read() as s:
+        return _load_batch(s, batch_id)
+
+
+def list_batches(ledger: Ledger) -> list[DisposalBatch]:
+    """Every disposal batch, oldest first."""
+    with ledger.read() as s:
+        seqs = s.scalars(
+            select(models.Event.seq).where(models.Event.kind == PREPARED).order_by(models.Event.seq)
+        )
+        return [b for b in (_load_batch(s, seq) for seq in seqs) if b is not None]
+
+
+def _holds_of(u: Unit, mid: str) -> list[HoldSpan]:
+    return hold_spans(u.session, [mid]).get(mid, [])
+
+
+def _check_eligible(u: Unit, policy: RetentionPolicy, mid: str) -> tuple[str, str] | None:
+    card = u.card(mid)
+    if card is None:
+        return "unknown_id", "not in the ledger"
+    return ineligibility(policy, policy.assess(card, _holds_of(u, mid), office_date(u.at)))
+
+
+def prepare_disposal(
+    ledger: Ledger,
+    policy: RetentionPolicy,
+    actor: StaffMember,
+    management_ids: Sequence[str] | None = None,
+) -> DisposalBatch:
+    """Prepare a batch from `management_ids` (default: every card eligible today).
+
+    Any ineligible card refuses the whole list with each card's reason (each refusal is recorded).
+    """
+    if management_ids is None:
+        management_ids = [c.management_id for c in due_lists(ledger, policy).eligible]
+    if not management_ids:
+        raise DisposalError("nothing_eligible", "no card is eligible for cancellation and disposal today")
+    problems: list[str] = []
+    refused: list[tuple[str | None, str]] = []
+    wanted: list[str] = []
+    with ledger.unit() as u:
+        open_ids = _cards_in_open_batches(u.session)
+        for text in management_ids:
+            try:
+                mid = ManagementId.parse(text).value
+            except Refusal as exc:
+                problems.append(str(exc))
+                refused.append((None, exc.reason))
+                continue
+            if mid in wanted:
+                continue
+            why = _check_eligible(u, policy, mid)
+            if why is None and mid in open_ids:
+                why = ("in_open_batch", f"already in disposal batch {open_ids[mid]}")
+            if why is not None:
+                problems.append(f"{mid}: {why[0]}: {why[1]}")
+                refused.append((mid if why[0] != "unknown_id" else None, why[0]))
+                continue
+            wanted.append(mid)
+        if not problems:
+            rec = u.append(
+                PREPARED,
+                actor_id=actor.id,
+                payload={"cards": wanted, "policy": policy.preset.value},
+            )
+            batch_id = rec.seq
+    if problems:
+        # The refusals go on record after the failed attempt (a separate unit: the list itself is not).
+        with ledger.unit() as u:
+            for card_id, reason in refused:
+                u.refuse(reason, attempted="disposal_prepare", card_id=card_id, actor_id=actor.id)
+        raise DisposalError("not_eligible", f"{len(problems)} card(s) cannot be disposed", problems)
+    batch = get_batch(ledger, batch_id)
+    assert batch is not None
+    return batch
+
+
+def _cards_in_open_batches(session: Session) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for seq in session.scalars(select(models.Event.seq).where(models.Event.kind == PREPARED)):
+        batch = _load_batch(session, seq)
+        if batch is not None and batch.finished_at is None:
+            for mid in batch.cards:
+                found[mid] = batch.id
+    return found
+
+
+def approve_disposal(ledger: Ledger, batch_id: int, supervisor: StaffMember) -> DisposalBatch:
+    """A supervisor approves the batch; the person who prepared it cannot approve it."""
+    if supervisor.role is not Role.SUPERVISOR:
+        raise DisposalError("need_supervisor", "only a supervisor (責任者) approves a disposal")
+    if not supervisor.active or supervisor.locked:
+        raise DisposalError("inactive", f"{supervisor.name} cannot approve (inactive or locked)")
+    with ledger.unit() as u:
+        batch = _load_batch(u.session, batch_id)
+        if batch is None:
+            raise DisposalError("unknown_batch", f"there is no disposal batch {batch_id}")
+        if batch.state != "prepared":
+            raise DisposalError("wrong_state", f"disposal batch {batch_id} is already {batch.state}")
+        if batch.prepared_by == supervisor.id:
+            raise DisposalError("same_person", "the person who prepared a batch cannot approve it")
+        u.append(APPROVED, actor_id=supervisor.id, payload={"batch": batch_id})
+    approved = get_batch(ledger, batch_id)
+    assert approved is not None
+    return approved
+
+
+def scan_into_disposal(
+    ledger: Ledger,
+    policy: RetentionPolicy,
+    batch_id: int,
+    text: str,
+    operator: StaffMember,
+    witness: StaffMember,
+    *,
+    session_id: int | None = None,
+    device: str | None = None,
+    source: str | None = None,
+) -> Verdict:
+    """Scan one card out of the safe into an approved batch (交付取りやめ): two people, card eligible now."""
+    require_two_people(operator, witness)
+    fields: dict[str, Any] = {
+        "actor_id": operator.id,
+        "witness_id": witness.id,
+        "session_id": session_id,
+        "device": device,
+        "source": source,
+    }
+    try:
+        mid = ManagementId.parse(text).value
+    except Refusal as exc:
+        rec = ledger.record_refusal(
+            exc.reason, attempted="disposal_scan", actor_id=operator.id, source=source
+        )
+        return Verdict(False, "refused_input", exc.detail, None, rec.seq, detail=exc.reason)
+    with ledger.unit() as u:
+        batch = _load_batch(u.session, batch_id)
+
+        def refuse(code: str, message: str) -> Verdict:
+            card_id = mid if u.card(mid) is not None else None
+            rec = u.refuse(code, attempted="disposal_scan", card_id=card_id, **fields)
+            return Verdict(False, code, message, u.card(mid), rec.seq)
+
+        if batch is None:
+            return refuse("unknown_batch", f"there is no disposal batch {batch_id}")
+        if batch.state != "approved":
+            return refuse("wrong_state", f"disposal batch {batch_id} is {batch.state}, not approved")
+        if mid not in batch.cards:
+            return refuse("not_in_batch", f"{mid} is not on disposal batch {batch_id}")
+        if mid in batch.scanned:
+            return refuse("already_scanned", f"{mid} is already in the batch")
+        why = _check_eligible(u, policy, mid)
+        if why is not None:
+            return refuse(why[0], why[1])
+        try:
+            _, state = u.card_event(
+                Action.CANCEL.value,
+                mid,
+                payload={"batch": batch_id, "location": f"disposal-{batch_id}"},
+                **fields,
+            )
+        except TransitionRefused as exc:
+            return refuse(exc.reason, str(exc))
+        return Verdict(True, "cancelled", "cancelled and put in the disposal batch", state, state.last_seq)
+
+
+def finish_disposal(
+    ledger: Ledger, batch_id: int, operator: StaffMember, witness: StaffMember, method: str
+) -> DisposalBatch:
+    """Two people record the batch as disposed (廃棄) with the method; each scanned card becomes disposed.
+
+    Cards of the list that were not scanned stay where they are (in the safe) and are named in the record.
+    """
+    try:
+        require_two_people(operator, witness)
+    except TwoPersonError as exc:
+        raise DisposalError(exc.reason, str(exc)) from None
+    method = " ".join(method.split())
+    if not method:
+        raise DisposalError("no_method", "name the disposal method (e.g. 裁断)")
+    with ledger.unit() as u:
+        batch = _load_batch(u.session, batch_id)
+        if batch is None:
+            raise DisposalError("unknown_batch", f"there is no disposal batch {batch_id}")
+        if batch.state != "approved":
+            raise DisposalError("wrong_state", f"disposal batch {batch_id} is {batch.state}, not approved")
+        if not batch.scanned:
+            raise DisposalError("nothing_scanned", "no card has been scanned into the batch")
+        for mid in batch.scanned:
+            u.card_event(
+                Action.DISPOSE.value,
+                mid,
+                payload={"batch": batch_id, "method": method},
+                actor_id=operator.id,
+                witness_id=witness.id,
+            )
+        u.append(
+            FINISHED,
+            actor_id=operator.id,
+            witness_id=witness.id,
+            payload={
+                "batch": batch_id,
+                "method": method,
+                "disposed": list(batch.scanned),
+                "not_scanned": list(batch.not_scanned),
+            },
+        )
+    done = get_batch(ledger, batch_id)
+    assert done is not None
+    return done
