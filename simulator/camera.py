@@ -1,0 +1,175 @@
+"""A simulated webcam over the virtual cabinet: a `FrameSource` for `drivers.camera.Camera`.
+
+    cam = SimCamera("webcam", cabinet, seed=1)     # or hub.attach("webcam", cam)
+    camera = Camera(cam)                           # the real driver, real OpenCV and decoders
+    cam.present(cabinet.ids()[0], condition="rotation")
+    camera.read(1.0)                               # -> Scan of that ID
+    cam.take_away()
+    camera.capture_tray()                          # a 4K still of the cabinet's cards (`tray_ids`)
+
+Each presentation is rendered once (label, pose, glare, occlusion) from the seed; every frame then
+gets its own sensor noise, as a live camera does. Faults: `unplug()`/`replug()` (the device vanishes),
+`freeze()` (the same frame for ever), `drop_frames()` (read() returns False), `blank()` (empty frames).
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from drivers.errors import DeviceUnavailable
+from simulator.cabinet import Cabinet
+from simulator.render import Condition, Effects, LabelSymbol, Scene, render_card_frame, render_tray
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    Frame = NDArray[np.uint8]
+
+
+class SimCamera:
+    """A webcam looking at the counter; see the module docstring."""
+
+    def __init__(
+        self,
+        name: str,
+        cabinet: Cabinet | None = None,
+        *,
+        seed: int = 0,
+        size: tuple[int, int] = (1920, 1080),
+        still_size: tuple[int, int] = (3840, 2160),
+        symbol: LabelSymbol | str | None = LabelSymbol.DATAMATRIX,
+        fps: float = 0.0,
+        noise_sigma: float = 2.0,
+    ) -> None:
+        self.name = name
+        self.cabinet = cabinet if cabinet is not None else Cabinet()
+        self.rng = random.Random(seed)
+        self._nrng = np.random.default_rng(seed)
+        self.size = size
+        self.still_size = still_size
+        self.symbol = symbol
+        self.fps = fps
+        self.noise_sigma = noise_sigma
+        self.exhausted = False
+        self.present_ids: list[str] = []
+        self.tray_ids: list[str] | None = None  # None: every card in the cabinet
+        self.frames_served = 0
+        self._lock = threading.Lock()
+        self._plugged = True
+        self._open = False
+        self._frozen: Frame | None = None
+        self._freeze = False
+        self._drop = 0
+        self._blank = False
+        self._scene: Frame = self._empty()
+        self._last: Frame = self._scene
+
+    # -- what is in front of the camera ----------------------------------------------------------
+    def present(self, management_id: str, condition: Condition | str = Condition.CLEAN) -> None:
+        """Hold one card's label under the camera (replacing what was there)."""
+        seed = self.rng.getrandbits(32)
+        effects = Effects.for_condition(condition, random.Random(seed))
+        frame = render_card_frame(
+            management_id, effects=effects, seed=seed, size=self.size, symbol=self.symbol
+        )
+        with self._lock:
+            self._scene = frame
+            self.present_ids = [management_id]
+
+    def scan(self, code: str) -> None:
+        """SimDevice: present a clean label with this code."""
+        self.present(code)
+
+    def take_away(self) -> None:
+        """Nothing under the camera but the counter."""
+        with self._lock:
+            self._scene = self._empty()
+            self.present_ids = []
+
+    def _empty(self) -> Frame:
+        return Scene(self.size[0], self.size[1], random.Random(self.rng.getrandbits(32))).finish(0.5, 0.0)
+
+    # -- faults ------------------------------------------------------------------------------------
+    def unplug(self) -> None:
+        self._plugged = False
+
+    def replug(self, new_path: str | None = None) -> None:
+        self._plugged = True
+
+    def freeze(self) -> None:
+        """The driver hands out the same frame for ever (a hung UVC stream)."""
+        self._freeze = True
+
+    def unfreeze(self) -> None:
+        self._freeze = False
+        self._frozen = None
+
+    def drop_frames(self, count: int) -> None:
+        """The next `count` reads fail (OpenCV's read() returning False)."""
+        self._drop += count
+
+    def blank(self, on: bool = True) -> None:
+        """Deliver empty frames (a camera that opened but streams nothing)."""
+        self._blank = on
+
+    def heal(self) -> None:
+        """Clear every fault: plugged in, streaming, live frames."""
+        self._plugged = True
+        self._drop = 0
+        self._blank = False
+        self.unfreeze()
+
+    def close(self) -> None:
+        self._open = False
+
+    # -- FrameSource ---------------------------------------------------------------------------------
+    def open(self) -> None:
+        if not self._plugged:
+            raise DeviceUnavailable(f"{self.name}: no such camera")
+        self._open = True
+
+    def grab(self) -> Frame | None:
+        if not self._plugged or not self._open:
+            raise DeviceUnavailable(f"{self.name}: camera gone")
+        if self.fps:
+            time.sleep(1.0 / self.fps)
+        if self._drop:
+            self._drop -= 1
+            return None
+        if self._blank:
+            return np.zeros((0, 0), np.uint8)
+        if self._freeze:
+            if self._frozen is None:
+                self._frozen = self._last
+            return self._frozen
+        with self._lock:
+            scene = self._scene
+        frame = self._noisy(scene)
+        self._last = frame
+        self.frames_served += 1
+        return frame
+
+    def still(self) -> Frame | None:
+        """A tray photo at `still_size` of `tray_ids` (default: every card in the cabinet)."""
+        if not self._plugged or not self._open:
+            raise DeviceUnavailable(f"{self.name}: camera gone")
+        ids = self.tray_ids if self.tray_ids is not None else self.cabinet.ids()
+        return render_tray(
+            ids,
+            seed=self.rng.getrandbits(32),
+            size=self.still_size,
+            symbol=self.symbol or LabelSymbol.DATAMATRIX,
+        )
+
+    def _noisy(self, scene: Frame) -> Frame:
+        # Sensor noise on a sparse grid of pixels: cheap, and no two frames of a live camera are equal.
+        frame = scene.copy()
+        sub = frame[::4, ::4]
+        noise = self._nrng.normal(0, self.noise_sigma, sub.shape)
+        frame[::4, ::4] = np.clip(sub + noise, 0, 255).astype(np.uint8)
+        return frame
