@@ -1,0 +1,254 @@
+"""`kiosk listen KIND TARGET`: a device self-test that prints every scan and rejected frame.
+
+    kiosk listen serial /dev/serial/by-id/usb-...-if00 --baud 115200 --json
+    kiosk listen serial /dev/ttyUSB0 --framing stx-etx --symbology code128 --symbology qr
+    kiosk listen evdev /dev/input/by-id/usb-...-event-kbd --layout jis --count 5
+
+Scans print as JSON lines `{"code", "symbology", "source", "at"}`, rejected frames as
+`{"rejected": REASON, "source", "at"}` (never the refused text); device status changes go to
+stderr. It keeps running across unplug and replug until `--count` scans have arrived.
+
+Serial framing: `--framing auto` (default) accepts CR, LF, CRLF, TAB and STX/ETX at once, so a scanner
+may be switched between them (or several forms mixed on one line) without telling the kiosk;
+`--terminator cr|lf|crlf|tab` or `--framing stx-etx` pins one form, which also rejects the others.
+
+Other device kinds (camera, rfid-serial) join by adding an opener to `KINDS` with `register_kind`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from kiosk.cli import cli
+from kiosk.cli.context import fail
+
+if TYPE_CHECKING:
+    from drivers.contract import DeviceStatus, ScanDevice
+
+
+@dataclass
+class ListenOptions:
+    """Everything the command line said, for the kind's opener to pick from."""
+
+    baud: int = 9600
+    parity: str = "none"
+    stopbits: float = 1
+    bytesize: int = 8
+    framing: str = "auto"
+    terminator: str | None = None
+    prefix: str = ""
+    suffix: str = ""
+    aim: str = "auto"
+    symbologies: tuple[str, ...] = ()
+    gap: float = 0.5
+    dedup_window: float = 1.5
+    layout: str = "us"
+    grab: bool = True
+    extra: dict[str, str] = field(default_factory=dict)  # --opt KEY=VALUE for other kinds
+    on_status: Callable[[str, DeviceStatus], None] | None = None
+
+
+Opener = Callable[[str, ListenOptions], "ScanDevice"]
+
+
+def _rules(opts: ListenOptions, default_symbology: str) -> Any:
+    from drivers.payload import PayloadRules
+    from drivers.scan import Symbology
+
+    return PayloadRules(
+        prefix=opts.prefix,
+        suffix=opts.suffix,
+        aim=opts.aim,
+        symbologies=PayloadRules.allow(opts.symbologies) if opts.symbologies else None,
+        default_symbology=Symbology(default_symbology),
+    )
+
+
+def serial_framing(framing: str, terminator: str | None) -> str:
+    """`--framing` and `--terminator` to one `drivers.framing.Framing` value."""
+    if framing == "stx-etx":
+        if terminator:
+            raise click.BadParameter("--terminator does not apply to --framing stx-etx")
+        return "stx-etx"
+    if terminator:
+        return terminator
+    return "crlf" if framing == "line" else "auto"
+
+
+def _open_serial(target: str, opts: ListenOptions) -> ScanDevice:
+    from drivers.serial_scanner import SerialScanner
+
+    return SerialScanner(
+        target,
+        baudrate=opts.baud,
+        parity=opts.parity,
+        stopbits=opts.stopbits,
+        bytesize=opts.bytesize,
+        framing=serial_framing(opts.framing, opts.terminator),
+        gap=opts.gap,
+        rules=_rules(opts, "unknown"),
+        dedup_window=opts.dedup_window,
+        on_status=opts.on_status,
+    )
+
+
+def _open_evdev(target: str, opts: ListenOptions) -> ScanDevice:
+    from drivers import registry
+    from drivers.errors import DriverNotUsable
+
+    try:
+        scanner_cls = registry.load("evdev")
+    except DriverNotUsable as exc:
+        fail(str(exc))
+    device: ScanDevice = scanner_cls(
+        target,
+        layout=opts.layout,
+        grab=opts.grab,
+        rules=_rules(opts, "keyboard"),
+        dedup_window=opts.dedup_window,
+        on_status=opts.on_status,
+    )
+    return device
+
+
+KINDS: dict[str, Opener] = {"serial": _open_serial, "evdev": _open_evdev}
+
+
+def register_kind(kind: str, opener: Opener) -> None:
+    """Add a device kind to `kiosk listen` (the camera and RFID drivers call this)."""
+    KINDS[kind] = opener
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+@cli.command()
+@click.argument("kind")
+@click.argument("target")
+@click.option("--baud", type=int, default=9600, show_default=True, help="Serial: baud rate.")
+@click.option(
+    "--parity", type=click.Choice(["none", "even", "odd", "mark", "space"]), default="none", show_default=True
+)
+@click.option("--stopbits", type=click.Choice(["1", "1.5", "2"]), default="1", show_default=True)
+@click.option("--bytesize", type=click.IntRange(5, 8), default=8, show_default=True)
+@click.option(
+    "--framing",
+    type=click.Choice(["auto", "line", "stx-etx"]),
+    default="auto",
+    show_default=True,
+    help="Serial: auto accepts CR, LF, CRLF, TAB and STX/ETX at once.",
+)
+@click.option(
+    "--terminator",
+    type=click.Choice(["cr", "lf", "crlf", "tab"]),
+    default=None,
+    help="Serial: accept only this line terminator (implies --framing line).",
+)
+@click.option("--prefix", default="", help="Prefix the scanner is configured to send (required, stripped).")
+@click.option("--suffix", default="", help="Suffix the scanner is configured to send (required, stripped).")
+@click.option("--aim", type=click.Choice(["auto", "require", "off"]), default="auto", show_default=True)
+@click.option("--symbology", "symbologies", multiple=True, help="Accept only these (repeatable): code128...")
+@click.option("--gap", type=float, default=0.5, show_default=True, help="Drop a partial frame after SECS.")
+@click.option("--dedup-window", type=float, default=1.5, show_default=True, help="Double-read window, 0=off.")
+@click.option("--layout", type=click.Choice(["us", "jis"]), default="us", help="evdev keymap [default: us]")
+@click.option("--no-grab", is_flag=True, help="evdev: do not grab the device exclusively.")
+@click.option("--opt", "extra", multiple=True, help="KEY=VALUE option for other device kinds (repeatable).")
+@click.option("--count", type=click.IntRange(min=0), default=0, help="Stop after N scans (0: until Ctrl-C).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def listen(
+    kind: str,
+    target: str,
+    baud: int,
+    parity: str,
+    stopbits: str,
+    bytesize: int,
+    framing: str,
+    terminator: str | None,
+    prefix: str,
+    suffix: str,
+    aim: str,
+    symbologies: tuple[str, ...],
+    gap: float,
+    dedup_window: float,
+    layout: str,
+    no_grab: bool,
+    extra: tuple[str, ...],
+    count: int,
+    as_json: bool,
+) -> None:
+    """Self-test a scanner: print each scan and each rejected frame as it arrives.
+
+    KIND is serial (TARGET a device path or pyserial URL) or evdev (TARGET an input device path).
+    """
+    from drivers.errors import DeviceUnavailable, FrameError
+    from drivers.reasons import explain
+    from drivers.scan import Symbology
+
+    if kind not in KINDS:
+        fail(f"unknown device kind {kind!r}; known: {', '.join(sorted(KINDS))}")
+    try:
+        symbology_names = [Symbology(s).value for s in symbologies]
+    except ValueError:
+        fail(f"unknown symbology; known: {', '.join(s.value for s in Symbology)}")
+    pairs = [e.partition("=") for e in extra]
+    if any(not sep for _k, sep, _v in pairs):
+        fail("--opt takes KEY=VALUE")
+
+    def on_status(name: str, status: DeviceStatus) -> None:
+        click.echo(f"kiosk: {name}: {status.value}", err=True)
+
+    opts = ListenOptions(
+        baud=baud,
+        parity=parity,
+        stopbits=float(stopbits) if stopbits == "1.5" else int(stopbits),
+        bytesize=bytesize,
+        framing=framing,
+        terminator=terminator,
+        prefix=prefix,
+        suffix=suffix,
+        aim=aim,
+        symbologies=tuple(symbology_names),
+        gap=gap,
+        dedup_window=dedup_window,
+        layout=layout,
+        grab=not no_grab,
+        extra={k: v for k, _sep, v in pairs},
+        on_status=on_status,
+    )
+    device = KINDS[kind](target, opts)
+    try:
+        device.open()
+    except DeviceUnavailable as exc:
+        click.echo(f"kiosk: {exc}; waiting for it", err=True)
+    seen = 0
+    try:
+        while not count or seen < count:
+            try:
+                scan = device.read(0.5)
+            except FrameError as exc:
+                if as_json:
+                    click.echo(json.dumps({"rejected": exc.reason, "source": exc.source, "at": _now()}))
+                else:
+                    click.echo(f"{_now()} rejected {exc.reason}: {explain(exc.reason)}")
+                continue
+            except DeviceUnavailable as exc:
+                click.echo(f"kiosk: {exc}; waiting for it to come back", err=True)
+                continue
+            if scan is None:
+                continue
+            seen += 1
+            at = scan.at.isoformat(timespec="milliseconds")
+            if as_json:
+                record = {"code": scan.code, "symbology": scan.symbology.value, "source": scan.source}
+                click.echo(json.dumps({**record, "at": at}, ensure_ascii=False))
+            else:
+                click.echo(f"{at} {scan.symbology.value:<10} {scan.code}")
+    finally:
+        device.close()
