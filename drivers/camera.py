@@ -250,6 +250,7 @@ class Camera:
 
     def _accept(self, found: list[Decoded], now: float) -> None:
         at = utc_now()
+        in_frame: set[str] = set()
         for d in found:
             if d.code is None:
                 # The reason code only; the refused value never leaves `decode`. A refused label held
@@ -260,6 +261,9 @@ class Camera:
                 if last is None or now - last > self._dedup.window:
                     self._ready.append(FrameError(reason, self.name))
                 continue
+            if d.code in in_frame:
+                continue  # the label's other symbol, in the same frame
+            in_frame.add(d.code)
             scan = Scan(d.code, d.symbology, self.name, at)
             if self._dedup.accept(scan, now):
                 self._ready.append(scan)

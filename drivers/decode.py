@@ -178,6 +178,9 @@ def _cascade(gray: Gray, syms: frozenset[Symbology], *, many: bool) -> Found:
         found += [(r, "thorough") for r in zx.read(gray, syms)]
     if many:
         found += _unread_labels(gray, syms, found, zx, zb)
+        if not found:
+            # Not a tray after all, or one hard label: the single-label cascade's harder passes.
+            return _cascade(gray, syms, many=False)
     elif _has_1d(syms):
         found += _localised(gray, syms, found, zx, zb, stop_early=True)
         if found:
