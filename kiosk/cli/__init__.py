@@ -44,6 +44,7 @@ def cli(ctx: click.Context, db_url: str | None, config_file: str | None, verbose
 def _register() -> None:
     # One line per command module; each module defines its commands on `cli`.
     import kiosk.cli.decode  # kiosk decode; the camera and rfid-serial kinds of listen
+    import kiosk.cli.due_cmds  # kiosk due, cards notice-sent/reminder-sent/hold/release, disposal
     import kiosk.cli.listen  # noqa: F401  (kiosk listen: device self-test)
     from kiosk.cli import ledger_cmds, staff_cmds  # noqa: F401  (modules register on import)
 

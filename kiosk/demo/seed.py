@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kiosk.demo.retention_seed import seed_retention
 from kiosk.domain.delivery import parse_delivery
 from kiosk.domain.staff import Role
 from kiosk.ledger.safe import add_to_pick_list
@@ -61,4 +62,5 @@ def seed_demo(ledger: Ledger, cabinet: Cabinet | None = None) -> Cabinet:
         if card.tag_epc:
             ledger.bind_rfid(card.management_id, card.tag_epc, actor_id=officer.id)
     add_to_pick_list(ledger, [c.management_id for c in cards[:PICK_LIST_SIZE]], clerk)
+    seed_retention(ledger, cabinet)  # notice/reminder dates and a hold, so every due list has cards
     return cabinet

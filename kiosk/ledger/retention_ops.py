@@ -62,7 +62,8 @@ def record_sent(
     """Record the day the issuance notice (`which="notice"`) or reminder (`"reminder"`) was sent.
 
     All-or-nothing: raises `DatedListRejected` naming every bad line (unknown card, wrong status,
-    reminder without or before the notice), and then nothing is written.
+    reminder without or before the notice), and then nothing is written. A notice date before the card
+    was received is allowed: a safe moved from a paper ledger enters the kiosk long after the notice.
     """
     if which not in ("notice", "reminder"):
         raise ValueError("which is 'notice' or 'reminder'")
@@ -76,8 +77,6 @@ def record_sent(
                 problems.append(f"line {entry.line}: {mid} is not in the ledger")
             elif card.status not in _OPEN_STATUSES:
                 problems.append(f"line {entry.line}: {mid} is {card.status.value}")
-            elif which == "notice" and entry.sent_on < (card.received_on or entry.sent_on):
-                problems.append(f"line {entry.line}: {mid}: the notice date is before the card was received")
             elif which == "reminder" and card.notice_sent_on is None:
                 problems.append(f"line {entry.line}: {mid}: record the notice date first")
             elif which == "reminder" and card.notice_sent_on and entry.sent_on < card.notice_sent_on:
