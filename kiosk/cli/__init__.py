@@ -33,20 +33,26 @@ from kiosk.cli.context import CliContext, fail
 @click.pass_context
 def cli(ctx: click.Context, db_url: str | None, config_file: str | None, verbose: bool) -> None:
     """Card-safe kiosk: the ledger (管理簿) and scanning station for the My Number card safe."""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    # stderr shows warnings (or everything with -v); the log file (see kiosk.logs) keeps INFO.
+    console = logging.StreamHandler(sys.stderr)
+    console.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    console.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(console)
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    # Alembic narrates every start-up migration check; only its warnings matter.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     ctx.obj = CliContext(db_url=db_url, config_file=config_file)
 
 
 def _register() -> None:
-    # One line per command module; each module defines its commands on `cli`.
-    import kiosk.cli.decode  # kiosk decode; the camera and rfid-serial kinds of listen
-    import kiosk.cli.due_cmds  # kiosk due, cards notice-sent/reminder-sent/hold/release, disposal
-    import kiosk.cli.listen  # noqa: F401  (kiosk listen: device self-test)
-    from kiosk.cli import ledger_cmds, staff_cmds  # noqa: F401  (modules register on import)
+    # One line per command module; each module defines its commands on `cli` when imported.
+    import kiosk.cli.app_cmds  # kiosk run, kiosk demo
+    import kiosk.cli.decode
+    import kiosk.cli.due_cmds
+    import kiosk.cli.ledger_cmds
+    import kiosk.cli.listen
+    import kiosk.cli.staff_cmds  # noqa: F401
 
 
 def main() -> None:

@@ -1,0 +1,135 @@
+"""Tampering with the SQLite file by hand is caught by `kiosk verify`, which names the first bad event."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from kiosk.ledger.chain import event_hash
+from kiosk.ledger.engine import make_engine, upgrade
+from kiosk.ledger.service import Ledger
+from tests.ledger.helpers import ids, receive
+
+
+def kiosk(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "KIOSK_DB_URL": f"sqlite:///{db}",
+        "KIOSK_LEDGER__PEPPER_FILE": str(db.parent / "pepper"),
+        "KIOSK_LEDGER__LOG_DIR": str(db.parent / "log"),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "kiosk", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "ledger.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    receive(Ledger(engine, pepper=b"x"), ids(4))  # 4 received + 4 stored + 1 batch event = 9 events
+    engine.dispose()
+    return path
+
+
+def tamper(db: Path, *statements: str) -> None:
+    conn = sqlite3.connect(db)
+    conn.execute("DROP TRIGGER events_no_update")
+    conn.execute("DROP TRIGGER events_no_delete")
+    for statement in statements:
+        conn.execute(statement)
+    conn.commit()
+    conn.close()
+
+
+def forge_append(db: Path) -> None:
+    """Append a well-formed, correctly hashed event behind the recorded head (an insertion)."""
+    conn = sqlite3.connect(db)
+    seq, prev = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+    from datetime import UTC, datetime
+
+    at = datetime(2026, 4, 2, tzinfo=UTC)
+    digest = event_hash(
+        seq=seq + 1,
+        at=at,
+        kind="note",
+        card_id=None,
+        actor_id=None,
+        witness_id=None,
+        session_id=None,
+        stocktake_id=None,
+        device=None,
+        source=None,
+        payload="{}",
+        prev_hash=prev,
+    )
+    conn.execute(
+        "INSERT INTO events (seq, at, kind, payload, prev_hash, hash) VALUES (?, ?, 'note', '{}', ?, ?)",
+        (seq + 1, at.replace(tzinfo=None).isoformat(sep=" "), prev, digest),
+    )
+    conn.commit()
+    conn.close()
+
+
+def test_intact_ledger_verifies_and_prints_the_head(db: Path) -> None:
+    result = kiosk(db, "verify")
+    assert result.returncode == 0, result.stderr
+    assert "ok: 9 events, 4 cards, head 9" in result.stdout
+
+
+CASES: dict[str, tuple[Callable[[Path], None], int]] = {
+    "edited payload": (
+        lambda db: tamper(db, 'UPDATE events SET payload = \'{"location":"home"}\' WHERE seq = 5'),
+        5,
+    ),
+    "edited time": (lambda db: tamper(db, "UPDATE events SET at = '2020-01-01 00:00:00' WHERE seq = 3"), 3),
+    "deleted event": (lambda db: tamper(db, "DELETE FROM events WHERE seq = 4"), 4),
+    "deleted last event": (lambda db: tamper(db, "DELETE FROM events WHERE seq = 9"), 9),
+    "reordered events": (
+        lambda db: tamper(
+            db,
+            "UPDATE events SET seq = -6 WHERE seq = 6",
+            "UPDATE events SET seq = 6 WHERE seq = 7",
+            "UPDATE events SET seq = 7 WHERE seq = -6",
+        ),
+        6,
+    ),
+    "inserted event in the middle": (
+        lambda db: tamper(
+            db,
+            *[f"UPDATE events SET seq = seq + 1 WHERE seq = {n}" for n in range(9, 4, -1)],  # noqa: S608 (test tampering)
+            "INSERT INTO events (seq, at, kind, payload, prev_hash, hash) "
+            "SELECT 5, at, 'note', '{}', hash, hash FROM events WHERE seq = 4",
+        ),
+        5,
+    ),
+    "event appended behind the head": (forge_append, 10),
+    "projection edited": (
+        lambda db: tamper(
+            db,
+            "UPDATE cards SET location = 'desk' WHERE management_id = (SELECT min(management_id) FROM cards)",
+        ),
+        2,  # that card's last event (received at 1, stored at 2)
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_tampering_is_caught_and_the_first_bad_event_named(db: Path, case: str) -> None:
+    change, first_bad = CASES[case]
+    change(db)
+    result = kiosk(db, "verify")
+    assert result.returncode == 1
+    assert f"BROKEN at seq {first_bad}:" in result.stderr, result.stderr
