@@ -1,0 +1,82 @@
+"""`kiosk run` (the kiosk on its configured devices) and `kiosk demo` (on the simulator)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from kiosk.cli import cli
+from kiosk.cli.context import CliContext, fail, pass_cli
+
+DEMO_DB = Path("var/demo.sqlite3")
+TRAINING_DB = Path("var/training.sqlite3")
+
+
+def _quiet_stderr_logging() -> None:
+    # Log lines written to the terminal would tear the full-screen UI; the log file keeps them.
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        console = isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler)
+        if console and getattr(handler, "stream", None) in (sys.stderr, sys.stdout):
+            root.removeHandler(handler)
+
+
+@cli.command()
+@pass_cli
+def run(ctx: CliContext) -> None:
+    """Run the kiosk on the configured devices (training mode in the settings runs the demo rig)."""
+    settings = ctx.settings
+    if settings.kiosk.training:
+        _run_demo(ctx, training=True)
+        return
+    from kiosk.app_factory import make_app
+    from kiosk.config import ConfigError
+
+    try:
+        app = make_app(settings)
+    except (KeyError, ConfigError, TypeError) as exc:
+        fail(f"cannot set up the devices: {exc}")
+    _quiet_stderr_logging()
+    app.run()
+
+
+@cli.command()
+@click.option("--training", is_flag=True, help="Training mode (研修モード): a separate, marked ledger.")
+@pass_cli
+def demo(ctx: CliContext, training: bool) -> None:
+    """The kiosk on the simulator with a seeded demo ledger (var/demo.sqlite3)."""
+    _run_demo(ctx, training=training)
+
+
+def _run_demo(ctx: CliContext, *, training: bool) -> None:
+    from kiosk.demo.seed import seed_demo
+    from kiosk.demo.sim import build_demo_rig, ensure_demo_day
+    from kiosk.ledger.service import open_ledger
+    from kiosk.tui.app import KioskApp
+
+    settings = ctx.settings
+    # The demo never touches the configured ledger: its own file unless --db names one explicitly.
+    if not ctx.db_url:
+        url = f"sqlite:///{TRAINING_DB if training else DEMO_DB}"
+        settings = settings.model_copy(update={"ledger": settings.ledger.model_copy(update={"url": url})})
+    settings = settings.model_copy(
+        update={"kiosk": settings.kiosk.model_copy(update={"training": training or settings.kiosk.training})}
+    )
+    ledger = open_ledger(settings)
+    seed_demo(ledger)
+    ensure_demo_day(ledger)
+    from kiosk.app_factory import wedge_timing
+
+    rig = build_demo_rig(ledger, wedge_timing=wedge_timing(settings))
+    app = KioskApp(
+        devices=rig.devices, ledger=ledger, settings=settings, demo=rig, training=settings.kiosk.training
+    )
+    _quiet_stderr_logging()
+    try:
+        app.run()
+    finally:
+        rig.close()
+        ledger.engine.dispose()

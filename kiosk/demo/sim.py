@@ -1,0 +1,162 @@
+"""The demo's simulated hardware: a serial scanner on the simulator hub (reached through its `sim://`
+URL by the real serial driver) and a keyboard-wedge scanner typing into the terminal wedge.
+
+The demo panel's keys call the actions below, so a newcomer can scan the next booked card, a random
+card, an unknown ID, a 12-digit value or IME text, and pull the scanner's cable, without hardware.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from drivers.contract import ScanDevice
+from drivers.damm import with_check_digit
+from drivers.wedge import WedgeTiming
+from drivers.wedge_device import KeyboardWedge
+from kiosk.demo.seed import DEMO_STAFF, DemoStaff, demo_cabinet
+from kiosk.domain.status import CardStatus
+from kiosk.ledger.safe import pick_list
+from kiosk.ledger.service import Ledger
+from kiosk.ledger.ui_queries import pick_list_status
+from simulator.cabinet import Cabinet
+from simulator.hub import SimHub
+
+SCANNER = "scanner"
+KEYBOARD = "keyboard"
+WEDGE_SCANNER = "wedge-scanner"
+
+
+@dataclass
+class DemoRig:
+    """The simulator hub and the devices the demo app reads, plus the demo's scripted scans."""
+
+    ledger: Ledger
+    hub: SimHub
+    cabinet: Cabinet
+    devices: list[ScanDevice]
+    staff: Sequence[DemoStaff] = DEMO_STAFF
+    rng: random.Random = field(default_factory=lambda: random.Random(2017))  # noqa: S311 - demo picks
+
+    @property
+    def wedge(self) -> KeyboardWedge:
+        for device in self.devices:
+            if isinstance(device, KeyboardWedge):
+                return device
+        raise LookupError("the demo has no keyboard wedge")
+
+    # -- scans --------------------------------------------------------------------------------
+    def scan(self, code: str) -> None:
+        """The serial scanner reads `code` (bytes travel through the sim:// line to the real driver)."""
+        self.hub.scan(SCANNER, code)
+
+    def next_pick(self) -> str | None:
+        """The next card on today's pick list that is still in the safe."""
+        booked = pick_list(self.ledger)
+        states = pick_list_status(self.ledger, booked)
+        return next((mid for mid in booked if states.get(mid) is CardStatus.IN_SAFE), None)
+
+    def card_out(self) -> str | None:
+        """A card that is out now (to put back or hand over)."""
+        ids = self.cabinet.ids()
+        states = pick_list_status(self.ledger, ids)
+        return next((mid for mid in ids if states.get(mid) is CardStatus.OUT), None)
+
+    def random_in_safe(self) -> str | None:
+        """A card in the safe that is not booked today (taking it out needs an override)."""
+        booked = set(pick_list(self.ledger))
+        ids = self.cabinet.ids()
+        states = pick_list_status(self.ledger, ids)
+        candidates = [m for m in ids if states.get(m) is CardStatus.IN_SAFE and m not in booked]
+        return self.rng.choice(candidates) if candidates else None
+
+    def unknown_id(self) -> str:
+        """A well-formed management ID that is not in the ledger."""
+        known = set(self.cabinet.ids())
+        while True:
+            candidate = with_check_digit(f"9{self.rng.randrange(10**8):08d}")
+            if candidate not in known:
+                return candidate
+
+    @staticmethod
+    def twelve_digits() -> str:
+        """A 12-digit value (the shape of an individual number), built at run time, never written down."""
+        return "".join(str(i % 10) for i in range(3, 15))
+
+    def ime_text(self) -> None:
+        """The wedge scanner types with the IME on in kana mode: refused as IME text."""
+        self.hub.fault(WEDGE_SCANNER, "scan_with_ime", self.next_pick() or self.cabinet.ids()[0])
+
+    def toggle_scanner_cable(self) -> bool:
+        """Unplug the serial scanner, or plug it back in; True when it is now plugged in."""
+        line = self.hub.device(SCANNER)
+        if getattr(line, "present", True):
+            self.hub.unplug(SCANNER)
+            return False
+        self.hub.replug(SCANNER)
+        return True
+
+    def garbage(self) -> None:
+        self.hub.garbage(SCANNER, b"\xff\xfe\x07\x00\r")
+
+    def close(self) -> None:
+        self.hub.close()
+
+
+class _ImeKeyboard:
+    """A wedge scanner whose host has the IME on (kana input); joins the hub as `wedge-scanner`."""
+
+    def __init__(self, name: str, wedge: KeyboardWedge) -> None:
+        from simulator.keys import SimKeyboard
+
+        self.name = name
+        self.keyboard = SimKeyboard(name, ime="kana")
+        self.keyboard.connect(wedge)
+
+    def scan(self, code: str) -> None:
+        self.keyboard.ime = "off"
+        self.keyboard.scan(code)
+
+    def scan_with_ime(self, code: str) -> None:
+        self.keyboard.ime = "kana"
+        self.keyboard.scan(code)
+
+    def unplug(self) -> None:
+        self.keyboard.unplug()
+
+    def replug(self, new_path: str | None = None) -> None:
+        self.keyboard.replug(new_path)
+
+    def close(self) -> None:
+        self.keyboard.close()
+
+
+def build_demo_rig(ledger: Ledger, *, wedge_timing: WedgeTiming | None = None) -> DemoRig:
+    """The demo's hub, a serial scanner on `sim://`, and the terminal wedge (with a simulated wedge
+    scanner typing into it)."""
+    from drivers.serial_scanner import SerialScanner
+
+    cabinet = demo_cabinet()
+    hub = SimHub(cabinet)
+    hub.add_serial(SCANNER)
+    scanner = SerialScanner(hub.url(SCANNER), name=SCANNER)
+    wedge = KeyboardWedge(KEYBOARD, timing=wedge_timing) if wedge_timing else KeyboardWedge(KEYBOARD)
+    hub.attach(WEDGE_SCANNER, _ImeKeyboard(WEDGE_SCANNER, wedge))
+    return DemoRig(ledger=ledger, hub=hub, cabinet=cabinet, devices=[scanner, wedge])
+
+
+def ensure_demo_day(ledger: Ledger, size: int = 6) -> list[str]:
+    """Book cards for today when nothing is booked (the seed books the day it ran; the demo runs later)."""
+    from kiosk.ledger.safe import add_to_pick_list
+
+    if pick_list(ledger):
+        return []
+    clerk = ledger.staff_by_badge("C001")
+    if clerk is None:
+        return []
+    ids = demo_cabinet().ids()
+    states = pick_list_status(ledger, ids)
+    chosen = [mid for mid in ids if states.get(mid) is CardStatus.IN_SAFE][:size]
+    added, _ = add_to_pick_list(ledger, chosen, clerk)
+    return added

@@ -1,0 +1,349 @@
+"""`KioskApp`: wires devices, the ledger and the screens together; the screens own the flows.
+
+The app discovers nothing: `kiosk.app_factory.make_app(settings)` builds the devices and the ledger,
+tests pass simulator devices, a temporary ledger and a frozen clock.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from functools import partial
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from sqlalchemy.exc import SQLAlchemyError
+from textual import events, work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.reactive import reactive
+
+from drivers.contract import DeviceStatus, ScanDevice
+from kiosk.domain.card_state import OFFICE_TZ
+from kiosk.domain.safe_session import is_overdue
+from kiosk.domain.staff import StaffMember
+from kiosk.ledger.safe import SessionView, current_session
+from kiosk.ledger.service import Ledger
+from kiosk.ledger.ui_queries import status_counts
+from kiosk.tui.devices import DeviceLink, device_loop
+from kiosk.tui.i18n import translate
+from kiosk.tui.messages import DeviceLost, DeviceStatusChanged, ScanArrived, ScanRejected
+from kiosk.tui.widgets import StatusSnapshot
+
+if TYPE_CHECKING:
+    from kiosk.config import Settings
+    from kiosk.demo.sim import DemoRig
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+COUNTS_EVERY_S = 15  # counts change only through this kiosk's writes (refreshed then) or another kiosk's
+
+
+class KioskApp(App[None]):
+    """The kiosk at the safe. Construct with devices, a ledger, settings and (for tests) a clock."""
+
+    CSS_PATH = "kiosk.tcss"
+    TITLE = "Card safe kiosk"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f12", "demo_pad", "key.demo", show=False, priority=True),
+        Binding("ctrl+q", "quit", "key.quit", show=False, priority=True),
+    ]
+
+    status: reactive[StatusSnapshot] = reactive(StatusSnapshot, init=False)
+
+    def __init__(
+        self,
+        *,
+        devices: Sequence[ScanDevice],
+        ledger: Ledger,
+        settings: Settings,
+        clock: Clock | None = None,
+        demo: DemoRig | None = None,
+        training: bool | None = None,
+    ) -> None:
+        super().__init__()
+        self.ledger = ledger
+        self.settings = settings
+        self.clock: Clock = clock or ledger.clock
+        self.demo = demo
+        self.training = settings.kiosk.training if training is None else training
+        self.language: str = settings.kiosk.language
+        self.links: dict[str, DeviceLink] = {d.name: DeviceLink(d) for d in devices}
+        self.user: StaffMember | None = None
+        self.session: SessionView | None = None
+        self.last_activity = self.clock()
+        self.bells_rung: list[int] = []  # the bell pattern of each verdict, for tests and the demo log
+        self._counts = (0, 0)
+        self._ticks = 0
+        self._overdue_alerted = False
+
+    # -- language -------------------------------------------------------------------------------
+
+    def t(self, key: str, **values: object) -> str:
+        """Screen text in the current language."""
+        return translate(self.language, key, **values)
+
+    def set_language(self, language: str) -> None:
+        """Switch the screen language and redraw every screen."""
+        if language == self.language:
+            return
+        self.language = language
+        for screen in self.screen_stack:
+            screen.refresh(recompose=True)
+        self.refresh_status()
+
+    # -- start and stop -------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.title = self.t("app.title")
+        from kiosk.tui.screens.home import HomeScreen
+        from kiosk.tui.screens.session import SessionScreen
+
+        self.refresh_counts()
+        self.push_screen(HomeScreen())
+        try:
+            self.session = current_session(self.ledger)
+        except SQLAlchemyError:
+            log.exception("cannot read the open session")
+            self.session = None
+        if self.session is not None:
+            # A restart with a session still open resumes it: the safe is physically open.
+            self.push_screen(SessionScreen())
+        for name in self.links:
+            self.start_device(name)
+        self.set_interval(1.0, self.tick)
+        self.refresh_status()
+
+    def on_unmount(self) -> None:
+        for link in self.links.values():
+            link.stop.set()
+
+    # -- devices --------------------------------------------------------------------------------
+
+    @property
+    def terminal_wedge(self) -> Any | None:
+        """The device fed by this terminal's key events (a `KeyboardWedge`), if configured."""
+        for link in self.links.values():
+            if hasattr(link.device, "feed_key") and hasattr(link.device, "feed_paste"):
+                return link.device
+        return None
+
+    def start_device(self, name: str) -> None:
+        """Start (or restart) the worker thread of one device."""
+        link = self.links[name]
+        link.timer = None
+        if link.running or link.stop.is_set():
+            return
+        if link.failures:
+            self._set_device_status(name, DeviceStatus.RECONNECTING)
+        link.running = True
+        self.run_worker(
+            partial(device_loop, link, self.post_message),
+            name=f"device:{name}",
+            group="devices",
+            thread=True,
+            exit_on_error=False,
+        )
+
+    def on_device_status_changed(self, message: DeviceStatusChanged) -> None:
+        link = self.links.get(message.device)
+        if link is None:
+            return
+        if message.status is DeviceStatus.ONLINE:
+            link.failures = 0
+        self._set_device_status(message.device, message.status)
+
+    def on_device_lost(self, message: DeviceLost) -> None:
+        link = self.links.get(message.device)
+        if link is None:
+            return
+        link.running = False
+        was_online = link.status is DeviceStatus.ONLINE
+        link.failures += 1
+        self._set_device_status(message.device, DeviceStatus.OFFLINE)
+        if was_online:
+            log.warning("%s lost: %s", message.device, message.detail)
+            self.show_verdict("device_problem", self.reason("device_lost"), title=None, device=message.device)
+        if not link.stop.is_set():
+            link.timer = self.set_timer(link.next_delay(), partial(self.start_device, message.device))
+
+    def _set_device_status(self, name: str, status: DeviceStatus) -> None:
+        self.links[name].status = status
+        self.refresh_status()
+
+    # -- scans ----------------------------------------------------------------------------------
+
+    def on_scan_arrived(self, message: ScanArrived) -> None:
+        self.note_activity()
+        self.route_scan(message.scan.code, device=message.device, source=message.scan.symbology.value)
+
+    def route_scan(self, text: str, *, device: str | None, source: str | None) -> None:
+        """Give a scan to the screen on top (a modal waiting for a badge, the session screen, …)."""
+        handler = getattr(self.screen, "handle_scan", None)
+        if handler is None or not handler(text, device=device, source=source):
+            self.notify(self.t("scan.not_here"), severity="warning")
+            self.ring(2)
+
+    def on_scan_rejected(self, message: ScanRejected) -> None:
+        self.note_activity()
+        handler = getattr(self.screen, "handle_rejected", None)
+        if handler is None or not handler(message.reason, device=message.device):
+            code = "device_problem" if message.reason in DEVICE_REASONS else "refused_input"
+            self.show_verdict(code, self.reason(message.reason), device=message.device)
+
+    def reason(self, code: str) -> str:
+        from kiosk.tui.verdicts import reason_text
+
+        return reason_text(code, self.language)
+
+    def show_verdict(
+        self, code: str, detail: str = "", *, card_id: str | None = None, title: str | None = None, **_: Any
+    ) -> None:
+        """Show a verdict on the top-most screen that has a verdict panel, and ring its bell pattern."""
+        from kiosk.tui.verdicts import look
+        from kiosk.tui.widgets import VerdictPanel
+
+        for screen in reversed(self.screen_stack):
+            panels = screen.query(VerdictPanel)
+            if panels:
+                panels.first().show(code, detail, card_id=card_id, title=title)
+                break
+        else:
+            self.notify(detail or code)
+        self.ring(look(code).bells)
+
+    def ring(self, times: int) -> None:
+        """The terminal bell, `times` times (a distinct pattern per kind of verdict)."""
+        self.bells_rung.append(times)
+        for i in range(times):
+            if i == 0:
+                self.bell()
+            else:
+                self.set_timer(0.18 * i, self.bell)
+
+    # -- people ---------------------------------------------------------------------------------
+
+    def note_activity(self) -> None:
+        self.last_activity = self.clock()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.Paste):
+            self.note_activity()
+        await super().on_event(event)
+
+    def sign_in(self, member: StaffMember) -> None:
+        self.user = member
+        self.note_activity()
+        self.refresh_status()
+
+    def sign_out(self, reason_key: str = "signin.signed_out") -> None:
+        if self.user is None:
+            return
+        self.user = None
+        self.refresh_status()
+        self.show_verdict("info", self.t(reason_key), title=self.t(reason_key))
+
+    @work(exclusive=True, group="flow")
+    async def action_sign_in(self) -> None:
+        await self.ensure_user(force=True)
+
+    async def ensure_user(self, *, force: bool = False, badge: str | None = None) -> StaffMember | None:
+        """The signed-in member of staff; asks for a badge and PIN first when nobody is (in a worker)."""
+        from kiosk.tui.screens.signin import SignInModal
+
+        if self.user is not None and not force:
+            return self.user
+        member = await self.push_screen_wait(SignInModal("signin.first", badge=badge))
+        if member is not None:
+            self.sign_in(member)
+            self.show_verdict("signed_in", member.display)
+        return member
+
+    def action_sign_out(self) -> None:
+        self.sign_out()
+
+    # -- status ---------------------------------------------------------------------------------
+
+    def refresh_counts(self) -> None:
+        try:
+            self._counts = status_counts(self.ledger)
+        except SQLAlchemyError:
+            log.exception("cannot count cards")
+        self.refresh_status()
+
+    def refresh_session(self) -> None:
+        try:
+            self.session = current_session(self.ledger)
+        except SQLAlchemyError:
+            log.exception("cannot read the open session")
+        self.refresh_status()
+
+    def refresh_status(self) -> None:
+        now = self.clock()
+        overdue = None
+        if self.session is not None and is_overdue(
+            self.session.opened_at, now, self.settings.session.max_open_minutes
+        ):
+            overdue = int((now - self.session.opened_at).total_seconds() // 60)
+        self.status = StatusSnapshot(
+            devices=tuple((name, link.status) for name, link in self.links.items()),
+            session_id=self.session.id if self.session else None,
+            session_since=self.session.opened_at.astimezone(OFFICE_TZ).strftime("%H:%M")
+            if self.session
+            else "",
+            user=self.user.display if self.user else None,
+            in_safe=self._counts[0],
+            out=self._counts[1],
+            clock=now.astimezone(OFFICE_TZ).strftime("%Y-%m-%d %H:%M:%S"),
+            overdue_minutes=overdue,
+            language=self.language,
+        )
+
+    def tick(self) -> None:
+        """Once a second: the clock, idle sign-out and the overdue-session alert."""
+        self._ticks += 1
+        if self._ticks % COUNTS_EVERY_S == 0:
+            self.refresh_counts()
+        now = self.clock()
+        idle = (now - self.last_activity).total_seconds()
+        if self.user is not None and idle >= self.settings.kiosk.idle_signout_seconds:
+            self.sign_out("signin.idle_out")
+        self.refresh_status()
+        overdue = self.status.overdue_minutes is not None
+        if overdue and not self._overdue_alerted:
+            self.ring(3)
+        self._overdue_alerted = overdue
+
+    # -- demo -----------------------------------------------------------------------------------
+
+    def action_demo_pad(self) -> None:
+        if self.demo is None:
+            return
+        from kiosk.tui.screens.demo import DemoPadModal
+
+        if not isinstance(self.screen, DemoPadModal):
+            self.push_screen(DemoPadModal())
+
+
+# Frame rejections that point at the device or its set-up rather than at what was scanned.
+DEVICE_REASONS = frozenset(
+    {
+        "garbage",
+        "control_bytes",
+        "modem_probe",
+        "partial_timeout",
+        "unterminated",
+        "overlong",
+        "outside_frame",
+        "no_terminator",
+        "syn_dropped",
+        "unknown_key",
+        "aim_missing",
+        "prefix_missing",
+        "suffix_missing",
+        "layout_us_scanner_jis_host",
+        "layout_jis_scanner_us_host",
+    }
+)

@@ -1,0 +1,87 @@
+"""デモ操作: simulated scans from the keyboard (demo and training mode only)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from kiosk.tui.screens.base import STORAGE_ERRORS, KioskModal
+
+ACTIONS = (
+    ("1", "next_pick", "本日の交付予定の次のカードをスキャン", "Scan the next booked card"),
+    ("2", "card_out", "持出中のカードをスキャン（返却・交付用）", "Scan a card that is out"),
+    ("3", "random_in_safe", "予定外の保管中カードをスキャン", "Scan an unbooked card in the safe"),
+    ("4", "unknown", "管理簿にないIDをスキャン", "Scan an unknown ID"),
+    ("5", "twelve", "12桁の数字をスキャン（拒否される）", "Scan a 12-digit value (refused)"),
+    ("6", "ime", "IMEオンのキーボードスキャナー", "Wedge scanner with the IME on"),
+    ("7", "cable", "スキャナーのケーブルを抜く／挿す", "Unplug / replug the scanner"),
+    ("8", "garbage", "ノイズ（読めない信号）", "Line noise"),
+)
+
+
+class DemoPadModal(KioskModal[None]):
+    """Each key runs one simulated action and closes the pad, so the verdict shows at once."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "key.back"),
+        *(Binding(key, f"run('{name}')", ja, show=False) for key, name, ja, _ in ACTIONS),
+        *(Binding(key, f"badge({i})", "badge", show=False) for i, key in enumerate("abcde")),
+    ]
+
+    def compose(self) -> ComposeResult:
+        app = self.kiosk
+        en = app.language == "en"
+        lines = [f"[b reverse] {key} [/] {e if en else j}" for key, _, j, e in ACTIONS]
+        rig = app.demo
+        if rig is not None:
+            lines += [""]
+            lines += [
+                f"[b reverse] {key} [/] {s.badge} {s.name}（PIN {s.pin}）"
+                for key, s in zip("abcde", rig.staff, strict=False)
+            ]
+        lines += ["", "Esc: " + app.t("key.back")]
+        with Vertical(classes="dialog"):
+            yield Static(app.t("demo.pad_title"), classes="dialog-title")
+            yield Static("\n".join(lines))
+
+    def action_badge(self, index: int) -> None:
+        rig = self.kiosk.demo
+        self.dismiss(None)
+        if rig is not None and index < len(rig.staff):
+            rig.scan(rig.staff[index].badge)
+
+    def action_run(self, name: str) -> None:
+        app = self.kiosk
+        rig = app.demo
+        self.dismiss(None)
+        if rig is None:
+            return
+        try:
+            if name == "cable":
+                plugged = rig.toggle_scanner_cable()
+                app.notify(app.t("demo.scanner_replugged" if plugged else "demo.scanner_unplugged"))
+                return
+            if name == "ime":
+                rig.ime_text()
+                return
+            if name == "garbage":
+                rig.garbage()
+                return
+            code = {
+                "next_pick": rig.next_pick,
+                "card_out": rig.card_out,
+                "random_in_safe": rig.random_in_safe,
+                "unknown": rig.unknown_id,
+                "twelve": rig.twelve_digits,
+            }[name]()
+        except STORAGE_ERRORS:
+            app.show_verdict("ledger_error", app.t("error.ledger"))
+            return
+        if code is None:
+            app.notify(app.t("demo.nothing"), severity="warning")
+            return
+        rig.scan(code)

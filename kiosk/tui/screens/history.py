@@ -1,0 +1,206 @@
+"""カード履歴 (one card's events) and 管理簿 (every event, newest first), both paged on an index."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Static
+
+from kiosk.domain.card_state import OFFICE_TZ
+from kiosk.domain.management_id import ManagementId, Refusal
+from kiosk.ledger.ui_queries import DEFAULT_PAGE, EventLine, events_page
+from kiosk.tui.screens.base import STORAGE_ERRORS, KioskScreen
+from kiosk.tui.screens.dialogs import EntryModal
+from kiosk.tui.widgets import VerdictPanel
+
+EVENT_LABELS = {
+    "card_received": ("受領", "received"),
+    "card_stored": ("保管庫に格納", "stored"),
+    "card_taken_out": ("持出", "taken out"),
+    "card_put_back": ("返却", "put back"),
+    "card_issued": ("交付", "issued"),
+    "card_cancelled": ("交付取りやめ", "cancelled"),
+    "card_disposed": ("廃棄", "disposed"),
+    "card_missing": ("所在不明", "missing"),
+    "card_found": ("発見", "found"),
+    "refused": ("拒否", "refused"),
+    "session_opened": ("保管庫を開く", "safe opened"),
+    "session_closed": ("保管庫を閉じる", "safe closed"),
+    "pick_list_added": ("交付予定に追加", "booked"),
+    "signed_in": ("サインイン", "signed in"),
+    "auth_failed": ("サインイン失敗", "sign-in failed"),
+    "staff_locked": ("ロック", "locked"),
+    "staff_unlocked": ("ロック解除", "unlocked"),
+    "staff_added": ("職員登録", "staff added"),
+    "staff_deactivated": ("職員無効化", "staff deactivated"),
+    "batch_received": ("納品受領", "batch received"),
+    "rfid_bound": ("RFID紐付け", "RFID bound"),
+    "card_notice_sent": ("交付通知書送付", "notice sent"),
+    "card_reminder_sent": ("督促", "reminder sent"),
+    "card_hold_set": ("保留", "hold set"),
+    "card_hold_released": ("保留解除", "hold released"),
+}
+
+
+def event_label(kind: str, language: str) -> str:
+    pair = EVENT_LABELS.get(kind)
+    if pair is None:
+        return kind
+    return pair[1] if language == "en" else pair[0]
+
+
+class EventTableScreen(KioskScreen):
+    """A screen with a paged table of events (newest first)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "key.back"),
+        Binding("pagedown", "older", "key.older"),
+        Binding("home", "newest", "key.newer"),
+    ]
+
+    card_id: str | None = None
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cursors: list[int | None] = [None]  # the `before_seq` of each page shown so far
+        self.older: int | None = None
+
+    def compose_table(self) -> ComposeResult:
+        yield DataTable(id="events", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="page")
+
+    def setup_table(self) -> None:
+        t = self.kiosk.t
+        self.query_one("#events", DataTable).add_columns(
+            t("col.seq"),
+            t("col.at"),
+            t("col.event"),
+            t("col.id"),
+            t("col.actor"),
+            t("col.witness"),
+            t("col.session"),
+            t("col.device"),
+        )
+
+    def load(self, before: int | None) -> None:
+        app = self.kiosk
+        try:
+            page = events_page(app.ledger, before_seq=before, card_id=self.card_id, limit=DEFAULT_PAGE)
+        except STORAGE_ERRORS:
+            app.show_verdict("ledger_error", app.t("error.ledger"))
+            return
+        table = self.query_one("#events", DataTable)
+        table.clear()
+        for line in page.lines:
+            table.add_row(*self.row(line))
+        self.older = page.older
+        self.query_one("#page", Static).update(app.t("ledger.page", page=len(self.cursors)))
+
+    def row(self, line: EventLine) -> tuple[str, ...]:
+        ev = line.event
+        reason = ""
+        if ev.kind in ("refused", "auth_failed") and '"reason"' in ev.payload:
+            import json
+
+            reason = f" ({json.loads(ev.payload).get('reason', '')})"
+        return (
+            str(ev.seq),
+            ev.at.astimezone(OFFICE_TZ).strftime("%Y-%m-%d %H:%M:%S"),
+            event_label(ev.kind, self.kiosk.language) + reason,
+            ev.card_id or "",
+            line.actor_name or "",
+            line.witness_name or "",
+            str(ev.session_id or ""),
+            ev.device or "",
+        )
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_older(self) -> None:
+        if self.older is not None:
+            self.cursors.append(self.older)
+            self.load(self.older)
+
+    def action_newest(self) -> None:
+        self.cursors = [None]
+        self.load(None)
+
+
+class HistoryScreen(EventTableScreen):
+    """カード履歴: scan or type an ID and see every event of that card, who and when."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *EventTableScreen.BINDINGS,
+        Binding("f5", "manual", "key.manual"),
+    ]
+
+    def heading(self) -> str:
+        return self.kiosk.t("history.title")
+
+    def compose_body(self) -> ComposeResult:
+        yield VerdictPanel(id="verdict")
+        yield Static("", id="card")
+        yield from self.compose_table()
+
+    def on_mount(self) -> None:
+        self.verdict.clear(self.kiosk.t("history.hint"))
+        self.setup_table()
+
+    def handle_scan(self, text: str, *, device: str | None, source: str | None) -> bool:
+        self.show_card(text)
+        return True
+
+    def show_card(self, text: str) -> None:
+        app = self.kiosk
+        t = app.t
+        try:
+            mid = ManagementId.parse(text).value
+        except Refusal as exc:
+            app.show_verdict("refused_input", app.reason(exc.reason))
+            return
+        try:
+            card = app.ledger.card(mid)
+        except STORAGE_ERRORS:
+            app.show_verdict("ledger_error", app.t("error.ledger"))
+            return
+        if card is None:
+            app.show_verdict("unknown_id", t("history.none"), card_id=mid)
+            return
+        self.card_id = mid
+        self.cursors = [None]
+        self.query_one("#card", Static).update(
+            t(
+                "history.card",
+                id=mid,
+                kind=t("kind." + card.kind),
+                status=t("card." + card.status.value),
+                location=card.location or "-",
+            )
+        )
+        self.verdict.clear(f"{mid}  {t('card.' + card.status.value)}")
+        self.load(None)
+
+    @work(exclusive=True, group="flow")
+    async def action_manual(self) -> None:
+        app = self.kiosk
+        text = await app.push_screen_wait(EntryModal(app.t("key.manual"), app.t("entry.id"), digits=True))
+        if text:
+            self.show_card(text)
+
+
+class LedgerScreen(EventTableScreen):
+    """管理簿: every event, newest first, one page at a time (PageDown for older, Home for newest)."""
+
+    def heading(self) -> str:
+        return self.kiosk.t("ledger.title", n=DEFAULT_PAGE)
+
+    def compose_body(self) -> ComposeResult:
+        yield from self.compose_table()
+
+    def on_mount(self) -> None:
+        self.setup_table()
+        self.load(None)

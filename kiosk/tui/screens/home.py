@@ -1,0 +1,131 @@
+"""ホーム: the safe is locked. Sign in, open the safe with two people, or look things up."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Static
+
+from kiosk.domain.management_id import ManagementId, Refusal
+from kiosk.domain.safe_session import ChecklistIncomplete
+from kiosk.domain.staff import TwoPersonError
+from kiosk.ledger.safe import open_session
+from kiosk.tui.screens.base import STORAGE_ERRORS, KioskScreen
+from kiosk.tui.screens.dialogs import ChecklistModal, SettingsModal
+from kiosk.tui.screens.signin import SignInModal
+from kiosk.tui.widgets import VerdictPanel
+
+
+class HomeScreen(KioskScreen):
+    """The kiosk's resting screen while the safe is locked."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", "key.help"),
+        Binding("f2", "open_safe", "key.open_safe"),
+        Binding("f3", "pick_list", "key.pick_list"),
+        Binding("f4", "history", "key.history"),
+        Binding("f6", "ledger", "key.ledger"),
+        Binding("f9", "settings", "key.settings"),
+        Binding("f10", "app.sign_out", "key.sign_out"),
+    ]
+
+    def heading(self) -> str:
+        return f"{self.kiosk.t('app.title')} ― {self.kiosk.t('home.title')}"
+
+    def compose_body(self) -> ComposeResult:
+        t = self.kiosk.t
+        yield Static("🔒 " + t("home.locked"), id="big-state")
+        yield VerdictPanel(id="verdict")
+        yield Static(t("home.hint"), classes="hint")
+
+    def on_mount(self) -> None:
+        self.verdict.clear(self.kiosk.t("home.hint"))
+
+    def handle_scan(self, text: str, *, device: str | None, source: str | None) -> bool:
+        try:
+            ManagementId.parse(text)
+        except Refusal as exc:
+            if exc.reason == "mynumber_refused":
+                self.kiosk.show_verdict("refused_input", self.kiosk.reason(exc.reason))
+                return True
+            # Anything that is not a management ID is taken as a badge: start signing in.
+            self.sign_in_with(text)
+            return True
+        self.kiosk.show_verdict("no_session", card_id=text)
+        return True
+
+    @work(exclusive=True, group="flow")
+    async def sign_in_with(self, badge: str) -> None:
+        await self.kiosk.ensure_user(force=True, badge=badge)
+
+    def action_help(self) -> None:
+        from kiosk.tui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen())
+
+    def action_settings(self) -> None:
+        self.app.push_screen(SettingsModal())
+
+    @work(exclusive=True, group="flow")
+    async def action_pick_list(self) -> None:
+        from kiosk.tui.screens.pick_list import PickListScreen
+
+        if await self.kiosk.ensure_user() is not None:
+            self.app.push_screen(PickListScreen())
+
+    @work(exclusive=True, group="flow")
+    async def action_history(self) -> None:
+        from kiosk.tui.screens.history import HistoryScreen
+
+        if await self.kiosk.ensure_user() is not None:
+            self.app.push_screen(HistoryScreen())
+
+    @work(exclusive=True, group="flow")
+    async def action_ledger(self) -> None:
+        from kiosk.tui.screens.history import LedgerScreen
+
+        if await self.kiosk.ensure_user() is not None:
+            self.app.push_screen(LedgerScreen())
+
+    @work(exclusive=True, group="flow")
+    async def action_open_safe(self) -> None:
+        """保管庫を開く: two different people, one a responsible officer, both confirm the checklist."""
+        app = self.kiosk
+        first = await app.ensure_user()
+        if first is None:
+            return
+        second = await app.push_screen_wait(SignInModal("signin.second", exclude_id=first.id))
+        if second is None:
+            return
+        if not (first.is_officer or second.is_officer):
+            app.show_verdict("two_person", app.t("signin.need_officer"))
+            return
+        required = app.settings.session.opening_checklist
+        confirmed = await app.push_screen_wait(
+            ChecklistModal("check.open_title", required, (first.display, second.display))
+        )
+        if confirmed is None:
+            return
+        try:
+            session = open_session(app.ledger, first, second, required=required, confirmed=confirmed)
+        except (TwoPersonError, ChecklistIncomplete) as exc:
+            app.show_verdict("two_person", str(exc))
+            return
+        except ValueError as exc:
+            app.show_verdict("info", str(exc))
+            app.refresh_session()
+            return
+        except STORAGE_ERRORS:
+            app.show_verdict("ledger_error", app.t("error.ledger"))
+            return
+        app.session = session
+        app.refresh_status()
+        from kiosk.tui.screens.session import SessionScreen
+
+        await app.push_screen(SessionScreen())
+        app.show_verdict(
+            "session_opened", app.t("home.opened", id=session.id, a=first.display, b=second.display)
+        )

@@ -1,0 +1,132 @@
+"""本日の交付予定: today's pick list. Cards are added by scan, by typing, or from a bookings CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Static
+
+from kiosk.domain.card_state import office_date
+from kiosk.ledger.safe import add_to_pick_list, pick_list
+from kiosk.ledger.ui_queries import pick_list_status
+from kiosk.tui.screens.base import STORAGE_ERRORS, KioskScreen
+from kiosk.tui.screens.dialogs import EntryModal
+from kiosk.tui.widgets import VerdictPanel
+
+ID_COLUMNS = ("management_id", "管理ID", "管理id")
+
+
+def booking_ids(text: str) -> list[str]:
+    """The management IDs of a bookings CSV: the `management_id` (or 管理ID) column, else the first."""
+    rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
+    if not rows:
+        return []
+    header = [cell.strip() for cell in rows[0]]
+    for name in ID_COLUMNS:
+        if name in header:
+            col = header.index(name)
+            return [row[col].strip() for row in rows[1:] if len(row) > col and row[col].strip()]
+    return [row[0].strip() for row in rows if row[0].strip()]
+
+
+class PickListScreen(KioskScreen):
+    """Today's bookings and where each card is now."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "key.back"),
+        Binding("f5", "manual", "key.manual"),
+        Binding("f6", "import_csv", "key.import"),
+    ]
+
+    def heading(self) -> str:
+        day = office_date(self.kiosk.clock()).isoformat()
+        return self.kiosk.t("pick.title", day=day)
+
+    def compose_body(self) -> ComposeResult:
+        yield VerdictPanel(id="verdict")
+        yield DataTable(id="pick-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="pick-empty")
+
+    def on_mount(self) -> None:
+        t = self.kiosk.t
+        self.verdict.clear(t("pick.hint"))
+        table = self.query_one(DataTable)
+        table.add_columns(t("col.id"), t("col.status"))
+        self.reload()
+
+    def reload(self) -> None:
+        app = self.kiosk
+        table = self.query_one(DataTable)
+        table.clear()
+        try:
+            ids = pick_list(app.ledger)
+            states = pick_list_status(app.ledger, ids)
+        except STORAGE_ERRORS:
+            app.show_verdict("ledger_error", app.t("error.ledger"))
+            return
+        for mid in ids:
+            status = states.get(mid)
+            table.add_row(mid, app.t("card." + status.value) if status else "-", key=mid)
+        self.query_one("#pick-empty", Static).update("" if ids else app.t("pick.empty"))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def handle_scan(self, text: str, *, device: str | None, source: str | None) -> bool:
+        self.add([text])
+        return True
+
+    def add(self, ids: list[str]) -> None:
+        app = self.kiosk
+        user = app.user
+        if user is None:
+            app.show_verdict("need_sign_in", app.t("signin.needed"))
+            return
+        try:
+            added, problems = add_to_pick_list(app.ledger, ids, user)
+        except STORAGE_ERRORS:
+            app.show_verdict("ledger_error", app.t("error.ledger"))
+            return
+        if problems:
+            code = "refused_input" if not added else "info"
+            app.show_verdict(
+                code,
+                app.t("pick.added", n=len(added))
+                + "  "
+                + app.t("pick.problems", problems="; ".join(problems[:5])),
+            )
+        else:
+            app.show_verdict(
+                "added", app.t("pick.added", n=len(added)), card_id=added[0] if len(added) == 1 else None
+            )
+        self.reload()
+
+    @work(exclusive=True, group="flow")
+    async def action_manual(self) -> None:
+        app = self.kiosk
+        text = await app.push_screen_wait(EntryModal(app.t("key.manual"), app.t("entry.id"), digits=True))
+        if text:
+            self.add([text])
+
+    @work(exclusive=True, group="flow")
+    async def action_import_csv(self) -> None:
+        app = self.kiosk
+        path = await app.push_screen_wait(
+            EntryModal(app.t("key.import"), app.t("entry.path"), max_length=500)
+        )
+        if not path:
+            return
+        try:
+            text = Path(path).expanduser().read_bytes().decode("utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            app.show_verdict("refused_input", app.t("pick.file_error", error=type(exc).__name__))
+            return
+        ids = booking_ids(text)
+        if ids:
+            self.add(ids)

@@ -1,0 +1,385 @@
+"""保管庫利用中: the safe is open. Each scan takes a card out, puts it back or hands it over, and gets a
+verdict at once. Closing is refused while a card taken out in this session is neither back nor issued."""
+
+from __future__ import annotations
+
+import time
+from typing import ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from kiosk.domain.management_id import ManagementId, Refusal
+from kiosk.domain.safe_session import ChecklistIncomplete, Override, ScanMode, SessionNotClear
+from kiosk.domain.staff import Role, StaffMember, TwoPersonError
+from kiosk.domain.status import CardStatus
+from kiosk.ledger.safe import close_session, outstanding, pick_list, record_missing, scan_in_session
+from kiosk.ledger.service import Verdict
+from kiosk.ledger.ui_queries import pick_list_status
+from kiosk.tui.screens.base import STORAGE_ERRORS, KioskScreen
+from kiosk.tui.screens.dialogs import ChecklistModal, CloseBlockedModal, EntryModal
+from kiosk.tui.screens.signin import SignInModal
+from kiosk.tui.widgets import VerdictPanel
+
+# The same card in the same mode again within this many seconds is a double scan, not a second act.
+DUPLICATE_WINDOW_S = 10.0
+
+MODE_KEYS = {
+    ScanMode.TAKE_OUT: "mode.take_out",
+    ScanMode.PUT_BACK: "mode.put_back",
+    ScanMode.HAND_OVER: "mode.hand_over",
+}
+
+
+class SessionScreen(KioskScreen):
+    """The open safe session; the mode (持出 / 返却 / 交付) says what a scan means."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", "key.help"),
+        Binding("f2", "mode('take_out')", "key.take_out"),
+        Binding("f3", "mode('put_back')", "key.put_back"),
+        Binding("f4", "mode('hand_over')", "key.hand_over"),
+        Binding("f5", "manual", "key.manual"),
+        Binding("f6", "pick_list", "key.pick_list"),
+        Binding("f7", "history", "key.history"),
+        Binding("f8", "close_safe", "key.close_safe"),
+        Binding("f9", "app.sign_in", "key.sign_in"),
+        Binding("f10", "app.sign_out", "key.sign_out"),
+    ]
+
+    mode: reactive[ScanMode] = reactive(ScanMode.TAKE_OUT)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._last_ok: dict[tuple[str, ScanMode], float] = {}
+
+    def heading(self) -> str:
+        return f"{self.kiosk.t('app.title')} ― {self.kiosk.t('session.title')}"
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("", id="mode")
+        yield Static("", id="people")
+        yield VerdictPanel(id="verdict")
+        with Horizontal(id="lists"):
+            yield Static("", id="out-list")
+            yield Static("", id="pick-progress")
+
+    def on_mount(self) -> None:
+        self.verdict.clear(self.kiosk.t("session.scan_hint"))
+        self.refresh_lists()
+        self.watch_mode(self.mode)
+
+    def watch_mode(self, mode: ScanMode) -> None:
+        labels = self.query("#mode")
+        if not labels:
+            return  # not composed yet; on_mount shows it
+        label = labels.first(Static)
+        label.update(self.kiosk.t("session.mode", mode=self.kiosk.t(MODE_KEYS[mode])))
+        for m in ScanMode:
+            label.set_class(m is mode, f"-{m.value}")
+
+    def action_mode(self, mode: str) -> None:
+        self.mode = ScanMode(mode)
+
+    # -- lists ----------------------------------------------------------------------------------
+
+    def refresh_lists(self) -> None:
+        app = self.kiosk
+        session = app.session
+        if session is None:
+            return
+        t = app.t
+        names = {s.id: s.display for s in self._people()}
+        self.query_one("#people", Static).update(
+            t(
+                "session.people",
+                a=names.get(session.operator_id, "?"),
+                b=names.get(session.witness_id, "?"),
+                since=app.status.session_since or "",
+            )
+        )
+        try:
+            out = outstanding(app.ledger, session.id)
+            booked = pick_list(app.ledger)
+            states = pick_list_status(app.ledger, booked)
+        except STORAGE_ERRORS:
+            return
+        text = Text(t("session.out_now") + f" ({len(out)})\n", style="bold")
+        text.append("\n".join(f"▲ {mid}" for mid in out[:12]) or t("session.none_out"))
+        if len(out) > 12:
+            text.append(f"\n… +{len(out) - 12}")
+        self.query_one("#out-list", Static).update(text)
+        done = sum(1 for s in states.values() if s in (CardStatus.OUT, CardStatus.ISSUED))
+        progress = Text(t("session.picklist", done=done, total=len(booked)) + "\n", style="bold")
+        for mid in booked[:12]:
+            status = states.get(mid)
+            mark = {"out": "▲", "issued": "★", "in_safe": "□"}.get(status.value if status else "", "・")
+            progress.append(f"{mark} {mid} {t('card.' + status.value) if status else ''}\n")
+        self.query_one("#pick-progress", Static).update(progress)
+
+    def _people(self) -> list[StaffMember]:
+        session = self.kiosk.session
+        if session is None:
+            return []
+        found = []
+        for sid in (session.operator_id, session.witness_id):
+            try:
+                member = self.kiosk.ledger.staff_by_id(sid)
+            except STORAGE_ERRORS:
+                member = None
+            if member is not None:
+                found.append(member)
+        return found
+
+    # -- scans ----------------------------------------------------------------------------------
+
+    def handle_scan(self, text: str, *, device: str | None, source: str | None) -> bool:
+        self.process(text, device=device, source=source)
+        return True
+
+    def process(self, text: str, *, device: str | None, source: str | None) -> None:
+        """One scanned or typed ID: the verdict at once."""
+        app = self.kiosk
+        try:
+            mid = ManagementId.parse(text).value
+        except Refusal as exc:
+            if exc.reason in ("not_digits", "wrong_length") and self._is_badge(text):
+                self.switch_user(text)
+                return
+            mid = None
+        session = app.session
+        if session is None:
+            app.show_verdict("no_session")
+            return
+        user = app.user
+        if user is None:
+            app.show_verdict("need_sign_in", app.t("signin.needed"))
+            self.switch_user(None)
+            return
+        if mid is not None:
+            last = self._last_ok.get((mid, self.mode))
+            if last is not None and time.monotonic() - last < DUPLICATE_WINDOW_S:
+                app.show_verdict("duplicate", card_id=mid)
+                return
+        witness = self._witness_for(user) if self.mode is ScanMode.HAND_OVER else None
+        verdict = self._record(text, user, witness=witness, override=None, device=device, source=source)
+        if verdict is not None and verdict.code == "not_on_pick_list" and mid is not None:
+            self.override_flow(mid, device, source)
+
+    def _is_badge(self, text: str) -> bool:
+        try:
+            return self.kiosk.ledger.staff_by_badge(text) is not None
+        except STORAGE_ERRORS:
+            return False
+
+    def _witness_for(self, user: StaffMember) -> StaffMember | None:
+        """The other person of the session witnesses a hand-over."""
+        others = [p for p in self._people() if p.id != user.id]
+        return others[0] if others else None
+
+    def _record(
+        self,
+        text: str,
+        user: StaffMember,
+        *,
+        witness: StaffMember | None,
+        override: Override | None,
+        device: str | None,
+        source: str | None,
+    ) -> Verdict | None:
+        app = self.kiosk
+        session = app.session
+        assert session is not None
+        if self.mode is ScanMode.HAND_OVER and witness is None:
+            app.show_verdict("two_person", app.t("signin.same_person"))
+            return None
+        try:
+            verdict = scan_in_session(
+                app.ledger,
+                session.id,
+                text,
+                self.mode,
+                user,
+                witness=witness,
+                override=override,
+                device=device,
+                source=source,
+            )
+        except TwoPersonError as exc:
+            app.show_verdict("two_person", str(exc))
+            return None
+        except STORAGE_ERRORS:
+            # Never green: the ledger did not take it.
+            app.show_verdict("ledger_error", app.t("error.ledger"))
+            return None
+        except ValueError as exc:
+            app.show_verdict("wrong_status", str(exc))
+            return None
+        self.present(verdict, scanned=text)
+        if verdict.ok and verdict.card is not None:
+            self._last_ok[(verdict.card.management_id, self.mode)] = time.monotonic()
+        self.refresh_lists()
+        app.refresh_counts()
+        return verdict
+
+    def present(self, verdict: Verdict, *, scanned: str = "") -> None:
+        app = self.kiosk
+        t = app.t
+        card = verdict.card
+        detail = ""
+        if verdict.code == "refused_input":
+            detail = app.reason(verdict.detail)
+        elif card is not None:
+            detail = f"{t('kind.' + card.kind)}  ／  {t('col.status')}: {t('card.' + card.status.value)}"
+        elif verdict.code == "unknown_id":
+            detail = t("history.none")
+        card_id = card.management_id if card is not None else None
+        if verdict.code == "unknown_id":
+            # A well-formed management ID (it passed the parser), so it may be shown.
+            card_id = ManagementId.parse(scanned).value
+        app.show_verdict(verdict.code, detail, card_id=card_id)
+
+    def handle_rejected(self, reason: str, *, device: str | None) -> bool:
+        # A refused frame (IME on, 12 digits, garbage) is on record as a reason code only.
+        app = self.kiosk
+        session = app.session
+        try:
+            app.ledger.record_refusal(
+                reason,
+                attempted=self.mode.value,
+                actor_id=app.user.id if app.user else None,
+                session_id=session.id if session else None,
+                device=device,
+                source="scanner",
+            )
+        except STORAGE_ERRORS:
+            app.show_verdict("ledger_error", app.t("error.ledger"))
+            return True
+        return False
+
+    # -- flows ----------------------------------------------------------------------------------
+
+    @work(exclusive=True, group="flow")
+    async def switch_user(self, badge: str | None) -> None:
+        await self.kiosk.ensure_user(force=True, badge=badge)
+
+    @work(exclusive=True, group="flow")
+    async def action_manual(self) -> None:
+        app = self.kiosk
+        text = await app.push_screen_wait(EntryModal(app.t("key.manual"), app.t("entry.id"), digits=True))
+        if text:
+            self.process(text, device=app.ledger.kiosk, source="manual")
+
+    @work(exclusive=True, group="flow")
+    async def override_flow(self, mid: str, device: str | None, source: str | None) -> None:
+        """A card not on today's list: a supervisor's badge and PIN and a reason, then take it out."""
+        app = self.kiosk
+        user = app.user
+        if user is None:
+            return
+        supervisor = await app.push_screen_wait(
+            SignInModal("signin.supervisor", role=Role.SUPERVISOR, exclude_id=user.id)
+        )
+        if supervisor is None:
+            return
+        reason = await app.push_screen_wait(EntryModal(app.t("override.title"), app.t("override.reason")))
+        if not reason:
+            return
+        self.mode = ScanMode.TAKE_OUT
+        self._record(
+            mid, user, witness=None, override=Override(supervisor, reason), device=device, source=source
+        )
+
+    def action_help(self) -> None:
+        from kiosk.tui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen())
+
+    def action_pick_list(self) -> None:
+        from kiosk.tui.screens.pick_list import PickListScreen
+
+        self.app.push_screen(PickListScreen())
+
+    def action_history(self) -> None:
+        from kiosk.tui.screens.history import HistoryScreen
+
+        self.app.push_screen(HistoryScreen())
+
+    @work(exclusive=True, group="flow")
+    async def action_close_safe(self) -> None:
+        """保管庫を閉じる: nothing outstanding (or recorded missing by two), two people, the checklist."""
+        app = self.kiosk
+        session = app.session
+        if session is None:
+            return
+        user = await app.ensure_user()
+        if user is None:
+            return
+        try:
+            still_out = outstanding(app.ledger, session.id)
+        except STORAGE_ERRORS:
+            app.show_verdict("ledger_error", app.t("error.ledger"))
+            return
+        witness: StaffMember | None = None
+        if still_out:
+            app.ring(3)
+            choice = await app.push_screen_wait(CloseBlockedModal(still_out))
+            if choice != "missing":
+                return
+            witness = await app.push_screen_wait(SignInModal("signin.second", exclude_id=user.id))
+            if witness is None:
+                return
+            note = await app.push_screen_wait(EntryModal(app.t("card.missing"), app.t("close.missing_note")))
+            if not note:
+                return
+            try:
+                for mid in still_out:
+                    record_missing(app.ledger, session.id, mid, user, witness, note)
+            except (TwoPersonError, ValueError) as exc:
+                app.show_verdict("two_person", str(exc))
+                return
+            except STORAGE_ERRORS:
+                app.show_verdict("ledger_error", app.t("error.ledger"))
+                return
+            app.show_verdict("marked_missing", app.t("close.missing_done", n=len(still_out)))
+            self.refresh_lists()
+            app.refresh_counts()
+        if witness is None:
+            witness = await app.push_screen_wait(SignInModal("signin.second", exclude_id=user.id))
+            if witness is None:
+                return
+        if not (user.is_officer or witness.is_officer):
+            app.show_verdict("two_person", app.t("signin.need_officer"))
+            return
+        required = app.settings.session.closing_checklist
+        confirmed = await app.push_screen_wait(
+            ChecklistModal("check.close_title", required, (user.display, witness.display))
+        )
+        if confirmed is None:
+            return
+        try:
+            closed = close_session(
+                app.ledger, session.id, user, witness, required=required, confirmed=confirmed
+            )
+        except SessionNotClear as exc:
+            app.show_verdict("wrong_status", app.t("close.refused", reason=", ".join(exc.outstanding)))
+            return
+        except (TwoPersonError, ChecklistIncomplete) as exc:
+            app.show_verdict("two_person", str(exc))
+            return
+        except ValueError as exc:
+            app.show_verdict("no_session", str(exc))
+            app.refresh_session()
+            return
+        except STORAGE_ERRORS:
+            app.show_verdict("ledger_error", app.t("error.ledger"))
+            return
+        app.session = None
+        app.refresh_counts()
+        app.pop_screen()
+        app.show_verdict("session_closed", app.t("home.closed", id=closed.id))

@@ -1,0 +1,124 @@
+"""Sign-in (サインイン): scan a staff badge, type the PIN (masked). Lockout after 5 failures."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Input, Static
+
+from kiosk.domain.guard import looks_like_individual_number
+from kiosk.domain.staff import AuthError, Role, StaffMember
+from kiosk.tui.screens.base import STORAGE_ERRORS, KioskModal
+
+
+class SignInModal(KioskModal[StaffMember | None]):
+    """Ask for a badge and PIN; dismiss with the authenticated member of staff (None on Esc).
+
+    `exclude_id`: the person already signed in for a two-person step (the second must differ).
+    `role`: a required role (a supervisor approving an override).
+    """
+
+    def __init__(
+        self,
+        prompt_key: str = "signin.first",
+        *,
+        badge: str | None = None,
+        exclude_id: int | None = None,
+        role: Role | None = None,
+    ) -> None:
+        super().__init__()
+        self.prompt_key = prompt_key
+        self.initial_badge = badge
+        self.exclude_id = exclude_id
+        self.role = role
+        self.failures = 0
+
+    def compose(self) -> ComposeResult:
+        t = self.kiosk.t
+        with Vertical(classes="dialog"):
+            yield Static(t("signin.title"), classes="dialog-title")
+            yield Static(t(self.prompt_key), id="prompt")
+            yield Static(t("signin.badge"), classes="label")
+            yield Input(placeholder=t("signin.scan_badge"), id="badge", max_length=64)
+            yield Static(t("signin.pin"), classes="label")
+            yield Input(
+                placeholder=t("signin.enter_pin"), id="pin", password=True, restrict=r"[0-9]*", max_length=12
+            )
+            yield Static("", id="message")
+            yield Static(t("signin.cancel"), classes="hint")
+
+    def on_mount(self) -> None:
+        if self.initial_badge:
+            self.query_one("#badge", Input).value = self.initial_badge
+            self.query_one("#pin", Input).focus()
+        else:
+            self.query_one("#badge", Input).focus()
+
+    def handle_scan(self, text: str, *, device: str | None, source: str | None) -> bool:
+        """A scanned badge fills the badge field and moves on to the PIN."""
+        self._take_badge(text)
+        return True
+
+    def _take_badge(self, text: str) -> None:
+        badge = self.query_one("#badge", Input)
+        if looks_like_individual_number(text):
+            badge.value = ""
+            self._say(self.kiosk.t("signin.refused"), error=True)
+            return
+        badge.value = text.strip()
+        self._say("")
+        self.query_one("#pin", Input).focus()
+
+    @on(Input.Submitted, "#badge")
+    def _badge_entered(self, event: Input.Submitted) -> None:
+        self._take_badge(event.value)
+
+    @on(Input.Submitted, "#pin")
+    def _pin_entered(self, event: Input.Submitted) -> None:
+        t = self.kiosk.t
+        badge = self.query_one("#badge", Input).value.strip()
+        pin_input = self.query_one("#pin", Input)
+        pin = pin_input.value
+        pin_input.value = ""
+        if not badge:
+            self.query_one("#badge", Input).focus()
+            return
+        if looks_like_individual_number(badge):
+            self.query_one("#badge", Input).value = ""
+            self._say(t("signin.refused"), error=True)
+            return
+        try:
+            member = self.kiosk.ledger.authenticate(badge, pin, device=self.kiosk.ledger.kiosk)
+        except AuthError as exc:
+            self.failures += 1
+            if exc.reason == "wrong_pin":
+                self._say(t("signin.wrong_pin", remaining=exc.remaining or 0), error=True)
+            else:
+                self._say(t(f"signin.{exc.reason}"), error=True, locked=exc.reason == "locked")
+            if exc.reason != "wrong_pin":
+                self.query_one("#badge", Input).value = ""
+                self.query_one("#badge", Input).focus()
+            return
+        except STORAGE_ERRORS:
+            self._say(t("error.ledger"), error=True)
+            return
+        if self.exclude_id is not None and member.id == self.exclude_id:
+            self._say(t("signin.same_person"), error=True)
+            self.query_one("#badge", Input).value = ""
+            self.query_one("#badge", Input).focus()
+            return
+        if self.role is not None and member.role is not self.role:
+            self._say(t("signin.need_supervisor"), error=True)
+            self.query_one("#badge", Input).value = ""
+            self.query_one("#badge", Input).focus()
+            return
+        self.dismiss(member)
+
+    def _say(self, text: str, *, error: bool = False, locked: bool = False) -> None:
+        message = self.query_one("#message", Static)
+        message.update(("🔒 " if locked else "✖ " if error else "") + text)
+        message.set_class(error, "-error")
+        message.set_class(locked, "-locked")
+        if error:
+            self.kiosk.ring(3)

@@ -1,0 +1,124 @@
+"""How each verdict looks and sounds: colour, symbol, text and a bell pattern, never colour alone.
+
+A verdict code comes from the ledger (`Verdict.code`) or from the UI itself (duplicate scan, refused
+frame, device problem, ledger error). Each has its own symbol and headline, so a colour-blind clerk, or
+one looking away (the bell), still tells them apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Tone = Literal["ok", "info", "warn", "error"]
+
+# Bells per tone: one short ring for success, two for "look at the screen", three for "stop".
+BELLS: dict[Tone, int] = {"ok": 1, "info": 0, "warn": 2, "error": 3}
+
+
+@dataclass(frozen=True, slots=True)
+class Look:
+    """The presentation of one verdict code."""
+
+    tone: Tone
+    symbol: str
+    ja: str
+    en: str
+
+    @property
+    def bells(self) -> int:
+        return BELLS[self.tone]
+
+
+LOOKS: dict[str, Look] = {
+    "taken_out": Look("ok", "▲", "持出OK ― 保管庫から取り出しました", "TAKEN OUT of the safe"),
+    "put_back": Look("ok", "▼", "返却OK ― 保管庫に戻しました", "PUT BACK into the safe"),
+    "issued": Look("ok", "★", "交付を記録しました（本人に渡しました）", "HANDED OVER to the holder"),
+    "marked_missing": Look("warn", "？", "所在不明として記録しました", "Recorded as MISSING"),
+    "not_on_pick_list": Look(
+        "warn", "！", "本日の交付予定にありません ― 責任者の承認が必要です", "NOT ON TODAY'S LIST"
+    ),
+    "already_out": Look("warn", "！", "すでに持出中のカードです", "ALREADY OUT"),
+    "duplicate": Look(
+        "info", "＝", "重複スキャン ― 同じカードは記録済みです", "DUPLICATE scan (already recorded)"
+    ),
+    "unknown_id": Look("error", "✖", "管理簿にないIDです", "UNKNOWN ID (not in the ledger)"),
+    "wrong_status": Look("error", "✖", "この状態のカードは扱えません", "WRONG STATUS for this action"),
+    "refused_input": Look("error", "⛔", "入力を拒否しました", "INPUT REFUSED"),
+    "device_problem": Look("error", "⚠", "機器の異常", "DEVICE PROBLEM"),
+    "ledger_error": Look(
+        "error", "✖", "管理簿に書き込めません ― 記録されていません", "LEDGER ERROR - NOT RECORDED"
+    ),
+    "no_session": Look("error", "✖", "保管庫が開いていません", "THE SAFE IS NOT OPEN"),
+    "need_sign_in": Look("warn", "🔒", "サインインしてください", "SIGN IN FIRST"),
+    "two_person": Look("error", "✖", "2名の要件を満たしていません", "TWO-PERSON RULE NOT MET"),
+    "signed_in": Look("ok", "✔", "サインインしました", "SIGNED IN"),
+    "locked": Look("error", "🔒", "ロック中の職員です", "LOCKED OUT"),
+    "session_opened": Look("ok", "🔓", "保管庫を開きました", "SAFE OPENED"),
+    "session_closed": Look("ok", "🔒", "保管庫を閉じました", "SAFE CLOSED"),
+    "added": Look("ok", "＋", "本日の交付予定に追加しました", "ADDED to today's pick list"),
+    "info": Look("info", "ℹ", "お知らせ", "Notice"),
+}
+
+# Japanese (and English) explanations for reason codes of refused input and rejected frames.
+REASONS: dict[str, tuple[str, str]] = {
+    "mynumber_refused": (
+        "12桁の数字（個人番号の形）は受け付けません。値は記録も表示もしていません。",
+        "A 12-digit value (the shape of an individual number) is refused; it was neither stored nor shown.",
+    ),
+    "ime_on": (
+        "IME（日本語入力）がオンです。半角英数に切り替えて、もう一度スキャンしてください。",
+        "The IME is on: switch to direct ASCII input and scan again.",
+    ),
+    "non_ascii": (
+        "全角・日本語の文字が含まれています。IMEをオフにしてください。",
+        "Non-ASCII text: switch the IME off.",
+    ),
+    "not_digits": ("管理IDは数字だけです。", "A management ID has digits only."),
+    "wrong_length": ("管理IDは10桁です。", "A management ID has 10 digits."),
+    "check_digit": (
+        "チェックディジットが合いません（読み違い・打ち間違い）。",
+        "The check digit does not match (misread or mistyped).",
+    ),
+    "empty": ("何も読み取れませんでした。", "Nothing was read."),
+    "garbage": (
+        "読み取れない信号です（通信設定・ノイズ）。もう一度スキャンしてください。",
+        "Unreadable bytes (line noise or serial settings). Scan again.",
+    ),
+    "control_bytes": ("制御文字が含まれています（通信設定の誤り）。", "Control bytes in the frame."),
+    "modem_probe": ("スキャンではない信号（モデム命令）を無視しました。", "A modem probe, not a scan."),
+    "partial_timeout": (
+        "途中で途切れた読み取りを破棄しました。もう一度。",
+        "An incomplete frame was dropped.",
+    ),
+    "no_terminator": (
+        "読み取りの終わり（Enter）がありません。スキャナーの設定を確認してください。",
+        "No Enter at the end of the scan; check the scanner's suffix.",
+    ),
+    "layout_us_scanner_jis_host": (
+        "スキャナーのキーボード設定が英語(US)です。日本語(JIS)に設定してください。",
+        "Scanner keyboard country is US but the PC is JIS.",
+    ),
+    "layout_jis_scanner_us_host": (
+        "スキャナーのキーボード設定が日本語(JIS)です。英語(US)に設定してください。",
+        "Scanner keyboard country is JIS but the PC is US.",
+    ),
+    "symbology_not_allowed": ("管理IDラベルではないバーコードです。", "Not a management-ID barcode."),
+    "device_lost": (
+        "スキャナーとの接続が切れました。ケーブルを確認してください。自動で再接続します。",
+        "The scanner was disconnected. Check the cable; the kiosk reconnects by itself.",
+    ),
+}
+
+
+def reason_text(reason: str, language: str) -> str:
+    """A clerk-readable explanation of a reason code (the code itself when unknown)."""
+    pair = REASONS.get(reason)
+    if pair is None:
+        return reason
+    return pair[1] if language == "en" else pair[0]
+
+
+def look(code: str) -> Look:
+    """The look of a verdict code; unknown codes look like errors (never like success)."""
+    return LOOKS.get(code, Look("error", "✖", code, code))

@@ -1,0 +1,229 @@
+"""Reusable widgets: the banners and status bar every screen shows, the verdict panel, the key bar."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from drivers.contract import DeviceStatus
+from kiosk.tui.verdicts import look
+
+if TYPE_CHECKING:
+    from kiosk.tui.app import KioskApp
+
+
+@dataclass(frozen=True, slots=True)
+class StatusSnapshot:
+    """Everything the status bar shows, as one comparable value (a change redraws every bar)."""
+
+    devices: tuple[tuple[str, DeviceStatus], ...] = ()
+    session_id: int | None = None
+    session_since: str = ""
+    user: str | None = None
+    in_safe: int = 0
+    out: int = 0
+    clock: str = ""
+    overdue_minutes: int | None = None
+    language: str = "ja"
+
+
+def kiosk_app(widget: Any) -> KioskApp:
+    """The running app, typed (widgets only ever run inside a KioskApp)."""
+    return cast("KioskApp", widget.app)
+
+
+class TrainingBanner(Static):
+    """研修モード: a banner on every screen while the kiosk runs on the training ledger."""
+
+    DEFAULT_CSS = """
+    TrainingBanner {
+        height: 1;
+        width: 100%;
+        background: $warning;
+        color: $text;
+        text-style: bold;
+        content-align: center middle;
+    }
+    """
+
+    def on_mount(self) -> None:
+        app = kiosk_app(self)
+        self.display = app.training
+        self.update(f"▶▶ {app.t('training.banner')} ◀◀")
+
+
+class AlertBanner(Static):
+    """The overdue-session alert; hidden while there is nothing to say."""
+
+    DEFAULT_CSS = """
+    AlertBanner {
+        height: 1;
+        width: 100%;
+        background: $error;
+        color: $text;
+        text-style: bold;
+        content-align: center middle;
+        display: none;
+    }
+    """
+
+    def on_mount(self) -> None:
+        self.watch(kiosk_app(self), "status", self._show)
+
+    def _show(self, status: StatusSnapshot) -> None:
+        app = kiosk_app(self)
+        if status.overdue_minutes is None:
+            self.display = False
+            return
+        self.display = True
+        limit = app.settings.session.max_open_minutes
+        self.update("⚠ " + app.t("alert.overdue", minutes=status.overdue_minutes, limit=limit))
+
+
+class StatusBar(Static):
+    """Devices (online / offline / reconnecting), the safe session, the user, counts and the clock."""
+
+    DEFAULT_CSS = """
+    StatusBar {
+        height: 2;
+        width: 100%;
+        background: $panel;
+        color: $foreground;
+        padding: 0 1;
+    }
+    """
+
+    def on_mount(self) -> None:
+        self.watch(kiosk_app(self), "status", self._show)
+
+    def _show(self, status: StatusSnapshot) -> None:
+        app = kiosk_app(self)
+        line1 = Text()
+        line1.append(app.t("status.devices") + ": ", style="bold")
+        for name, state in status.devices:
+            mark, style = {
+                DeviceStatus.ONLINE: ("●", "bold green"),
+                DeviceStatus.OFFLINE: ("✖", "bold red"),
+                DeviceStatus.RECONNECTING: ("↻", "bold yellow"),
+            }[state]
+            line1.append(f"{mark} {name} ", style=style)
+            line1.append(f"[{app.t('status.' + state.value)}]  ")
+        line1.append("│ ")
+        line1.append(app.t("status.counts", in_safe=status.in_safe, out=status.out))
+        line1.append("  │ " + status.clock, style="bold")
+        line2 = Text()
+        if status.session_id is not None:
+            line2.append(
+                "🔓 " + app.t("status.session_open", id=status.session_id, since=status.session_since),
+                style="bold",
+            )
+        else:
+            line2.append("🔒 " + app.t("status.session_closed"))
+        line2.append("  │ ")
+        line2.append(app.t("status.user", name=status.user) if status.user else app.t("status.nobody"))
+        self.update(Text("\n").join([line1, line2]))
+
+
+class VerdictPanel(Static):
+    """The large verdict of the last scan: colour, a symbol, a headline and a detail line."""
+
+    DEFAULT_CSS = """
+    VerdictPanel {
+        height: 7;
+        width: 100%;
+        border: heavy $primary;
+        padding: 0 2;
+        content-align: center middle;
+        text-align: center;
+    }
+    VerdictPanel.-ok { background: $success; color: $text; border: heavy $success-lighten-2; }
+    VerdictPanel.-info { background: $primary-darken-1; color: $text; border: heavy $primary; }
+    VerdictPanel.-warn { background: $warning; color: $text; border: double $warning-lighten-2; }
+    VerdictPanel.-error { background: $error; color: $text; border: double $error-lighten-2; }
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.code: str | None = None
+        self.text_shown = ""
+
+    def show(self, code: str, detail: str = "", card_id: str | None = None, title: str | None = None) -> None:
+        """Show the verdict `code` (see kiosk.tui.verdicts) with an optional detail line."""
+        app = kiosk_app(self)
+        shown = look(code)
+        headline = title or (shown.en if app.language == "en" else shown.ja)
+        text = Text(justify="center")
+        text.append(f"{shown.symbol}  {headline}  {shown.symbol}\n", style="bold")
+        if card_id:
+            text.append(f"{card_id}\n", style="bold")
+        if detail:
+            text.append(detail)
+        self.code = code
+        self.text_shown = text.plain
+        for tone in ("ok", "info", "warn", "error"):
+            self.set_class(tone == shown.tone, f"-{tone}")
+        self.update(text)
+
+    def clear(self, hint: str = "") -> None:
+        self.code = None
+        self.text_shown = hint
+        for tone in ("ok", "info", "warn", "error"):
+            self.remove_class(f"-{tone}")
+        self.update(hint)
+
+
+class KeyBar(Static):
+    """The function keys of the current screen, from its bindings (the description is an i18n key)."""
+
+    DEFAULT_CSS = """
+    KeyBar {
+        height: auto;
+        width: 100%;
+        background: $primary-darken-2;
+        color: $text;
+        padding: 0 1;
+    }
+    """
+
+    def on_mount(self) -> None:
+        self.refresh_keys()
+
+    def refresh_keys(self) -> None:
+        app = kiosk_app(self)
+        text = Text()
+        for binding in self.screen.BINDINGS:
+            if not isinstance(binding, Binding) or not binding.show:
+                continue
+            key = binding.key.split(",")[0].upper()
+            text.append(f" {key} ", style="reverse bold")
+            text.append(f" {app.t(binding.description)}  ")
+        self.update(text)
+
+
+class DemoPanel(Vertical):
+    """The demo's cheat sheet: the demo badges and PINs, and the key for simulated scans."""
+
+    DEFAULT_CSS = """
+    DemoPanel {
+        width: 32;
+        height: 100%;
+        background: $boost;
+        border-left: tall $accent;
+        padding: 0 1;
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        app = kiosk_app(self)
+        rig = app.demo
+        lines = [f"[b]{app.t('demo.title')}[/b]", "", f"[b]{app.t('demo.staff')}[/b]"]
+        if rig is not None:
+            lines += [f"{s.badge} / {s.pin}  {s.name}" for s in rig.staff]
+        lines += ["", f"[b reverse] F12 [/] {app.t('demo.keys')}"]
+        yield Static("\n".join(lines))
