@@ -57,6 +57,8 @@ class KioskSettings(Section):
     language: Literal["ja", "en"] = "ja"
     idle_signout_seconds: int = Field(default=180, ge=10, le=3600)
     training: bool = False
+    # The terminal's own keyboard is a wedge input (burst = scan); off on kiosks with evdev scanners only.
+    terminal_wedge: bool = True
 
 
 class SessionSettings(Section):
