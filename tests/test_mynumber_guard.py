@@ -1,0 +1,88 @@
+"""A 12-digit value (the shape of an individual number) never reaches the database, logs or output."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from kiosk.domain.safe_session import ScanMode
+from kiosk.domain.staff import Role
+from kiosk.ledger.engine import make_engine, upgrade
+from kiosk.ledger.safe import open_session, scan_in_session
+from kiosk.ledger.service import Ledger
+
+# Built at run time: no individual-number-shaped literal is stored in the code base.
+VALUE = "".join(str((7 * i + 3) % 10) for i in range(12))
+FULL_WIDTH = "".join(chr(ord(c) - ord("0") + ord("０")) for c in VALUE)
+SPACED = f"{VALUE[:4]} {VALUE[4:8]} {VALUE[8:]}"
+
+
+def traces(data: bytes) -> list[str]:
+    """Every form in which the value could have leaked into bytes."""
+    forms = {VALUE, FULL_WIDTH, SPACED, VALUE[:4] + "-" + VALUE[4:8] + "-" + VALUE[8:]}
+    found = [f for f in forms if f.encode("utf-8") in data or f.encode("utf-16-le") in data]
+    return found
+
+
+def files_under(path: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file())
+
+
+def kiosk(tmp: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[bytes]:
+    env = {
+        **os.environ,
+        "KIOSK_DB_URL": f"sqlite:///{tmp / 'var' / 'ledger.sqlite3'}",
+        "KIOSK_LEDGER__PEPPER_FILE": str(tmp / "var" / "pepper"),
+        "KIOSK_LEDGER__LOG_DIR": str(tmp / "var" / "log"),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "kiosk", "-v", *args],
+        input=stdin.encode(),
+        capture_output=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_cli_inputs_refuse_the_value_and_leave_no_trace(tmp_path: Path) -> None:
+    delivery = tmp_path / "delivery.csv"
+    delivery.write_text(
+        f"management_id,kind\n{VALUE},mynumber_card\n{FULL_WIDTH},mynumber_card\n", encoding="utf-8"
+    )
+    runs = [
+        kiosk(tmp_path, "init"),
+        kiosk(tmp_path, "cards", "receive", "--batch", "B1", "--expect", "2", str(delivery)),
+        kiosk(tmp_path, "cards", "receive", "--batch", VALUE, "--expect", "2", str(delivery)),
+        kiosk(tmp_path, "cards", "show", VALUE),
+        kiosk(tmp_path, "cards", "show", SPACED),
+        kiosk(tmp_path, "staff", "add", "--name", "X", "--badge", VALUE, "--role", "clerk", stdin="1234\n"),
+    ]
+    assert runs[0].returncode == 0
+    for run in runs[1:]:
+        assert run.returncode != 0
+        assert b"mynumber_refused" in run.stderr or b"individual number" in run.stderr
+    output = b"".join(r.stdout + r.stderr for r in runs)
+    assert traces(output) == []
+    stored = files_under(tmp_path / "var")
+    assert b"mynumber_refused" in stored  # the refusal is on record (reason code only)
+    assert traces(stored) == []
+
+
+def test_a_scan_in_a_session_is_recorded_as_a_reason_code_only(tmp_path: Path) -> None:
+    db = tmp_path / "ledger.sqlite3"
+    engine = make_engine(f"sqlite:///{db}")
+    upgrade(engine)
+    ledger = Ledger(engine, pepper=b"p")
+    officer = ledger.add_staff(name="正", badge="O1", role=Role.OFFICER, rank=0, pin="1111")
+    clerk = ledger.add_staff(name="窓口", badge="C1", role=Role.CLERK, pin="2222")
+    session = open_session(ledger, officer, clerk, required=[], confirmed=[]).id
+    for text in (VALUE, FULL_WIDTH, SPACED):
+        verdict = scan_in_session(ledger, session, text, ScanMode.TAKE_OUT, clerk, device="scanner-1")
+        assert (verdict.code, verdict.detail) == ("refused_input", "mynumber_refused")
+        assert traces(verdict.message.encode()) == []
+    engine.dispose()
+    assert traces(files_under(tmp_path)) == []
+    assert [e.data["reason"] for e in ledger.events() if e.kind == "refused"] == ["mynumber_refused"] * 3
