@@ -3,6 +3,7 @@
     kiosk listen serial /dev/serial/by-id/usb-...-if00 --baud 115200 --json
     kiosk listen serial /dev/ttyUSB0 --framing stx-etx --symbology code128 --symbology qr
     kiosk listen evdev /dev/input/by-id/usb-...-event-kbd --layout jis --count 5
+    kiosk listen wedge -            # a keyboard-wedge scanner typing into this terminal
 
 Scans print as JSON lines `{"code", "symbology", "source", "at"}`, rejected frames as
 `{"rejected": REASON, "source", "at"}` (never the refused text); device status changes go to
@@ -117,7 +118,74 @@ def _open_evdev(target: str, opts: ListenOptions) -> ScanDevice:
     return device
 
 
-KINDS: dict[str, Opener] = {"serial": _open_serial, "evdev": _open_evdev}
+class _TerminalWedge:
+    """The terminal as a wedge scanner: stdin in cbreak mode feeds a `KeyboardWedge` from a thread.
+
+    The kiosk UI feeds the same decoder from Textual key events; this is the self-test's stand-in.
+    """
+
+    def __init__(self, opts: ListenOptions) -> None:
+        from drivers.wedge_device import KeyboardWedge
+
+        rules = _rules(opts, "keyboard")
+        self._wedge = KeyboardWedge("terminal", rules=rules, dedup_window=opts.dedup_window)
+        self.name = self._wedge.name
+        self._saved: Any = None
+        self._stop = False
+        self._on_status = opts.on_status
+
+    @property
+    def status(self) -> DeviceStatus:
+        return self._wedge.status
+
+    def open(self) -> None:
+        import sys
+        import termios
+        import threading
+        import tty
+
+        fd = sys.stdin.fileno()
+        if sys.stdin.isatty():
+            self._saved = termios.tcgetattr(fd)
+            tty.setcbreak(fd, termios.TCSANOW)  # keys one by one, no echo; keep type-ahead
+        self._wedge.open()
+        if self._on_status is not None:
+            self._on_status(self.name, self._wedge.status)
+        threading.Thread(target=self._pump, args=(fd,), daemon=True).start()
+
+    def _pump(self, fd: int) -> None:
+        import os
+        import time
+
+        while not self._stop:
+            data = os.read(fd, 256)
+            if not data:
+                return
+            now = time.monotonic()  # one timestamp per chunk, as coarse as a terminal's
+            for ch in data.decode("utf-8", errors="replace"):
+                self._wedge.feed(ch, now)
+
+    def read(self, timeout: float | None = None) -> Any:
+        return self._wedge.read(timeout)
+
+    def close(self) -> None:
+        import sys
+        import termios
+
+        self._stop = True
+        self._wedge.close()
+        if self._saved is not None:
+            termios.tcsetattr(sys.stdin.fileno(), termios.TCSADRAIN, self._saved)
+            self._saved = None
+
+
+def _open_wedge(target: str, opts: ListenOptions) -> ScanDevice:
+    if target != "-":
+        fail("the wedge self-test reads this terminal: TARGET must be -")
+    return _TerminalWedge(opts)
+
+
+KINDS: dict[str, Opener] = {"serial": _open_serial, "evdev": _open_evdev, "wedge": _open_wedge}
 
 
 def register_kind(kind: str, opener: Opener) -> None:
@@ -185,7 +253,8 @@ def listen(
 ) -> None:
     """Self-test a scanner: print each scan and each rejected frame as it arrives.
 
-    KIND is serial (TARGET a device path or pyserial URL) or evdev (TARGET an input device path).
+    KIND is serial (TARGET a device path or pyserial URL), evdev (TARGET an input device path) or
+    wedge (TARGET "-": a keyboard-wedge scanner typing into this terminal).
     """
     from drivers.errors import DeviceUnavailable, FrameError
     from drivers.reasons import explain

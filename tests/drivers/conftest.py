@@ -73,6 +73,21 @@ def wedge_backend(hub: SimHub, tmp: Path) -> contextlib.AbstractContextManager[B
     return cm()
 
 
+def wedge_paste_backend(hub: SimHub, tmp: Path) -> contextlib.AbstractContextManager[Backend]:
+    """A terminal that delivers each scan as one bracketed paste, with the IME in full-width mode."""
+
+    @contextlib.contextmanager
+    def cm() -> Iterator[Backend]:
+        kbd = hub.add_keyboard("k2", paste=True, ime="fullwidth")
+        dev = KeyboardWedge("k2")
+        kbd.connect(dev)
+        yield Backend("wedge-paste", dev, lambda c: hub.scan("k2", c), lambda: hub.unplug("k2"),
+                      lambda: hub.replug("k2"))  # fmt: skip
+        dev.close()
+
+    return cm()
+
+
 def evdev_backend(hub: SimHub, tmp: Path) -> contextlib.AbstractContextManager[Backend]:
     @contextlib.contextmanager
     def cm() -> Iterator[Backend]:
@@ -89,8 +104,20 @@ BACKENDS: dict[str, Callable[[SimHub, Path], contextlib.AbstractContextManager[B
     "serial-sim": serial_sim_backend,
     "serial-pty": serial_pty_backend,
     "wedge": wedge_backend,
+    "wedge-paste": wedge_paste_backend,
     "evdev": evdev_backend,
 }
+
+
+def _vision_and_rfid_backends() -> None:
+    # The camera and the UHF reader keep the same contract (their factories live beside their tests).
+    from tests.rfid.contract_backends import uhf_backend
+    from tests.vision.contract_backends import camera_backend
+
+    BACKENDS.update({"camera-sim": camera_backend, "uhf-pty": uhf_backend})
+
+
+_vision_and_rfid_backends()
 
 
 @pytest.fixture

@@ -78,3 +78,34 @@ def test_unknown_kind_is_a_one_line_error() -> None:
     result = CliRunner().invoke(cli, ["listen", "camera9", "x"])
     assert result.exit_code == 2
     assert "unknown device kind" in result.output
+
+
+def test_wedge_self_test_on_a_terminal() -> None:
+    """A wedge scanner typing into a real terminal (a pty): burst in, one scan out; typing is not."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    master, slave = os.openpty()
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "kiosk"), "listen", "wedge", "-", "--count", "1", "--json"],
+        stdin=slave,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    os.close(slave)
+    try:
+        assert proc.stderr is not None
+        assert proc.stderr.readline().strip() == "kiosk: terminal: online"
+        os.write(master, "８０００００００１５\r".encode())  # full-width: an IME in full-width mode
+        out, err = proc.communicate(timeout=20)
+    finally:
+        os.close(master)
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    record = json.loads(out.splitlines()[-1])
+    assert record["code"] == "8000000015"
+    assert record["symbology"] == "keyboard"
