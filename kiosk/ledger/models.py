@@ -183,3 +183,7 @@ class StocktakeScan(Base):
 
 Index("ix_events_kind_at", Event.kind, Event.at)
 Index("ix_events_session", Event.session_id)
+
+# -- stocktake (点検) additions: migration 0002 ---------------------------------------------------
+# A stocktake's events are read back on resume, per device for its shelf label, and for the report.
+Index("ix_events_stocktake", Event.stocktake_id)
