@@ -219,7 +219,10 @@ class UhfReader:
         self._status = DeviceStatus.OFFLINE
         self._framer = ResponseFramer(self.name)
         self._dedup = Deduplicator(dedup_window)
-        self._ready: deque[Scan] = deque()
+        self._ready: deque[Scan | FrameError] = deque()
+        self._refusals: list[str] = []  # reason codes of the last round's refused tag IDs
+        self._refused_at: dict[str, float] = {}
+        self._lost_reported = False
         self._wanted = False
         self.rounds = 0
         self.refused = 0  # EPCs dropped by the My Number guard (count only)
@@ -232,6 +235,7 @@ class UhfReader:
     def open(self) -> None:
         """Open the port; raises `DeviceUnavailable` when it cannot."""
         self._wanted = True
+        self._lost_reported = False
         if self._port is None:
             self._connect()
 
@@ -243,20 +247,42 @@ class UhfReader:
         self._set_status(DeviceStatus.OFFLINE)
 
     def read(self, timeout: float | None = None) -> Scan | None:
-        """The next tag that came into the field, or None when no new tag appeared within `timeout`."""
+        """The next tag that came into the field, or None when no new tag appeared within `timeout`.
+
+        Raises `FrameError` for a bad frame or a refused tag ID, and `DeviceUnavailable` once when the
+        reader goes away; while it is away, reads poll for it and return None.
+        """
         if not self._wanted:
             raise DeviceUnavailable(f"{self.name}: not open")
         deadline = None if timeout is None else time.monotonic() + timeout
         while not self._ready:
-            if deadline is not None and time.monotonic() >= deadline:
-                return None
-            reads = self.inventory(self.rounds)
             now = time.monotonic()
+            if deadline is not None and now >= deadline:
+                return None
+            if self._port is None and now < self._next_attempt:
+                time.sleep(max(0.0, min(self._next_attempt, deadline or self._next_attempt) - now))
+                continue
+            try:
+                reads = self.inventory(self.rounds)
+            except DeviceUnavailable:
+                if self._lost_reported:
+                    if self._port is not None:
+                        time.sleep(min(self.reconnect_interval, 0.05))
+                    continue  # still away: keep polling quietly
+                self._lost_reported = True
+                raise
+            self._lost_reported = False
+            now = time.monotonic()
+            for reason in self._refusals:
+                self._ready.append(FrameError(reason, self.name))
             for r in reads:
                 scan = Scan(r.epc, Symbology.RFID_EPC, self.name, utc_now(), raw=bytes.fromhex(r.epc))
                 if self._dedup.accept(scan, now):
                     self._ready.append(scan)
-        return self._ready.popleft()
+        item = self._ready.popleft()
+        if isinstance(item, FrameError):
+            raise item
+        return item
 
     def __enter__(self) -> UhfReader:
         self.open()
@@ -327,11 +353,20 @@ class UhfReader:
 
     def _screened(self, reads: list[TagRead]) -> list[TagRead]:
         out = []
+        self._refusals = []
+        now = time.monotonic()
         for r in reads:
             clean, reason = screen_text(r.epc)
             if clean is None:
+                # A tag ID shaped like an individual number: dropped here, reported by reason only,
+                # once while it stays in the field (like a double read).
                 self.refused += 1
-                log.warning("%s: tag ID refused (%s)", self.name, reason)
+                why = reason or "refused"
+                last = self._refused_at.get(why)
+                self._refused_at[why] = now
+                if last is None or now - last > self._dedup.window:
+                    self._refusals.append(why)
+                    log.warning("%s: tag ID refused (%s)", self.name, why)
                 continue
             out.append(r)
         return out

@@ -5,6 +5,7 @@
     cam.present(cabinet.ids()[0], condition="rotation")
     camera.read(1.0)                               # -> Scan of that ID
     cam.take_away()
+    cam.scan(other_id); cam.scan(third_id)        # queued: each shown for a few frames, in turn
     camera.capture_tray()                          # a 4K still of the cabinet's cards (`tray_ids`)
 
 Each presentation is rendered once (label, pose, glare, occlusion) from the seed; every frame then
@@ -17,6 +18,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections import deque
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -45,6 +47,7 @@ class SimCamera:
         symbol: LabelSymbol | str | None = LabelSymbol.DATAMATRIX,
         fps: float = 0.0,
         noise_sigma: float = 2.0,
+        frames_per_presentation: int = 4,
     ) -> None:
         self.name = name
         self.cabinet = cabinet if cabinet is not None else Cabinet()
@@ -55,6 +58,10 @@ class SimCamera:
         self.symbol = symbol
         self.fps = fps
         self.noise_sigma = noise_sigma
+        self.frames_per_presentation = max(1, frames_per_presentation)
+        self._queue: deque[tuple[str, str]] = deque()
+        self._showing: str | None = None
+        self._showing_left = 0
         self.exhausted = False
         self.present_ids: list[str] = []
         self.tray_ids: list[str] | None = None  # None: every card in the cabinet
@@ -71,25 +78,71 @@ class SimCamera:
 
     # -- what is in front of the camera ----------------------------------------------------------
     def present(self, management_id: str, condition: Condition | str = Condition.CLEAN) -> None:
-        """Hold one card's label under the camera (replacing what was there)."""
-        seed = self.rng.getrandbits(32)
-        effects = Effects.for_condition(condition, random.Random(seed))
-        frame = render_card_frame(
-            management_id, effects=effects, seed=seed, size=self.size, symbol=self.symbol
-        )
+        """Hold one card's label under the camera until `take_away()` (replacing what was there)."""
+        frame = self._render(management_id, condition)
         with self._lock:
+            self._queue.clear()
+            self._showing, self._showing_left = None, 0
             self._scene = frame
             self.present_ids = [management_id]
 
-    def scan(self, code: str) -> None:
-        """SimDevice: present a clean label with this code."""
-        self.present(code)
+    def scan(self, code: str, condition: Condition | str = Condition.CLEAN) -> None:
+        """SimDevice: show a label with `code` for `frames_per_presentation` frames, after any already
+        queued (a clerk presenting cards one after another), then the empty counter again.
+
+        A code that no label may carry (12 digits) is shown as a bare QR symbol, as on a document put
+        under the camera by mistake: the driver must refuse it.
+        """
+        with self._lock:
+            self._queue.append((code, str(condition)))
 
     def take_away(self) -> None:
         """Nothing under the camera but the counter."""
         with self._lock:
+            self._queue.clear()
+            self._showing, self._showing_left = None, 0
             self._scene = self._empty()
             self.present_ids = []
+
+    def _render(self, code: str, condition: Condition | str) -> Frame:
+        seed = self.rng.getrandbits(32)
+        effects = Effects.for_condition(condition, random.Random(seed))
+        try:
+            return render_card_frame(code, effects=effects, seed=seed, size=self.size, symbol=self.symbol)
+        except ValueError:
+            return self._bare_symbol(code)
+
+    def _bare_symbol(self, text: str) -> Frame:
+        import zxingcpp
+
+        sym = np.asarray(zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode).to_image(scale=6))
+        frame = self._empty()
+        y, x = self.size[1] // 3, self.size[0] // 3
+        frame[y : y + sym.shape[0], x : x + sym.shape[1]] = sym
+        return frame
+
+    def _next_scene(self) -> Frame:
+        with self._lock:
+            if self._showing_left > 0:
+                self._showing_left -= 1
+                return self._scene
+            if self._queue:
+                code, condition = self._queue.popleft()
+            elif self._showing is not None:
+                # The queued card was taken away again.
+                self._showing = None
+                self._scene = self._empty()
+                self.present_ids = []
+                return self._scene
+            else:
+                return self._scene
+        frame = self._render(code, condition)
+        with self._lock:
+            self._scene = frame
+            self._showing = code
+            self.present_ids = [code]
+            self._showing_left = self.frames_per_presentation - 1
+        return frame
 
     def _empty(self) -> Frame:
         return Scene(self.size[0], self.size[1], random.Random(self.rng.getrandbits(32))).finish(0.5, 0.0)
@@ -147,9 +200,7 @@ class SimCamera:
             if self._frozen is None:
                 self._frozen = self._last
             return self._frozen
-        with self._lock:
-            scene = self._scene
-        frame = self._noisy(scene)
+        frame = self._noisy(self._next_scene())
         self._last = frame
         self.frames_served += 1
         return frame

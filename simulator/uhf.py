@@ -53,6 +53,8 @@ class SimUhfReader:
         rssi_noise: float = 3.0,
         layout: str = "basic",
         max_tags_per_frame: int = 16,
+        shuffle: bool = True,
+        tap_rounds: int | None = None,
         link: str | Path | None = None,
     ) -> None:
         self.name = name
@@ -65,8 +67,10 @@ class SimUhfReader:
         self.rssi_noise = rssi_noise
         self.layout = layout
         self.max_tags_per_frame = max_tags_per_frame
+        self.shuffle = shuffle  # anticollision order; off: cabinet tags, then hand-placed ones in order
+        self.tap_rounds = tap_rounds  # hand-placed tags leave the field after this many rounds (None: stay)
         self.link = Path(link) if link is not None else None
-        self.extra_tags: set[str] = set()  # tags put into the field by hand (`scan`)
+        self.extra_tags: dict[str, int | None] = {}  # hand-placed tags (`scan`) -> rounds left, in order
         self.strays = [f"3000{self.rng.getrandbits(80):020X}" for _ in range(stray_tags)]
         self._base_rssi: dict[str, int] = {}
         self.rounds = 0
@@ -93,13 +97,18 @@ class SimUhfReader:
 
     def field(self) -> list[str]:
         """EPCs of every tag currently in the reader's field (before misses)."""
-        return sorted(self.cabinet.by_tag()) + sorted(self.extra_tags)
+        return sorted(self.cabinet.by_tag()) + list(self.extra_tags)
 
     # -- SimDevice + faults ---------------------------------------------------------------------------
     def scan(self, code: str) -> None:
-        """Put a tag with EPC `code` (hex) into the field, e.g. a card not in the cabinet."""
+        """Put a tag with EPC `code` (hex) into the field, e.g. a card not in the cabinet (with
+        `tap_rounds`, only for that many inventory rounds: a card tapped on the reader)."""
         bytes.fromhex(code)
-        self.extra_tags.add(code.upper())
+        self.extra_tags.setdefault(code.upper(), self.tap_rounds)
+
+    def remove_tag(self, code: str) -> None:
+        """Take a hand-placed tag out of the field again."""
+        self.extra_tags.pop(code.upper(), None)
 
     def corrupt_next(self, frames: int = 1) -> None:
         """The next `frames` response frames go out with a wrong CRC."""
@@ -205,7 +214,14 @@ class SimUhfReader:
         for epc in self.strays:
             if self.rng.random() < self.stray_rate:
                 answers.append((epc, self._rssi(epc)))
-        self.rng.shuffle(answers)
+        for epc, left in list(self.extra_tags.items()):
+            if left is not None:
+                if left <= 1:
+                    del self.extra_tags[epc]  # a tapped tag has left the field again
+                else:
+                    self.extra_tags[epc] = left - 1
+        if self.shuffle:
+            self.rng.shuffle(answers)
         if not answers:
             return [build_response(STATUS_NO_TAG)]
         frames = []
