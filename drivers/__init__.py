@@ -3,7 +3,8 @@
 Nothing here knows Textual, SQLAlchemy or the kiosk; see `drivers.contract` for the device contract.
 Scanner drivers: `serial` (`drivers.serial_scanner.SerialScanner`), `wedge`
 (`drivers.wedge_device.KeyboardWedge`, fed by the terminal UI) and `evdev`
-(`drivers.evdev_scanner.EvdevScanner`), loaded through `drivers.registry`.
+(`drivers.evdev_scanner.EvdevScanner`), loaded through `drivers.registry`. Camera: `camera`
+(`drivers.camera.Camera`, decoding in `drivers.decode`); RFID: `rfid-uhf` (`drivers.rfid_uhf.UhfReader`).
 """
 
 from drivers import registry
@@ -14,6 +15,8 @@ from drivers.scan import Scan, Symbology
 registry.register("serial", "drivers.serial_scanner:SerialScanner")
 registry.register("wedge", "drivers.wedge_device:KeyboardWedge")
 registry.register("evdev", "drivers.evdev_scanner:EvdevScanner")
+registry.register("camera", "drivers.camera:Camera")
+registry.register("rfid-uhf", "drivers.rfid_uhf:UhfReader")
 
 __all__ = [
     "DeviceStatus",

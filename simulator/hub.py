@@ -6,7 +6,8 @@
     hub.scan("counter", hub.cabinet.ids()[0])
     hub.unplug("counter"); hub.replug("counter")
 
-Devices of other kinds (camera, UHF reader) join with `hub.attach(name, device)`; anything that has
+The camera and the UHF reader join with `hub.add_camera(name)` / `hub.add_uhf(name)` (any other device
+with `hub.attach(name, device)`); anything that has
 `name`, `scan(code)`, `unplug()`, `replug(new_path=None)` and `close()` is a `SimDevice`. Optional
 faults (`garbage`, `send_raw`, `split`, `merged`, `stall`, `resume`) are looked up by name, so a device
 offers the ones that make sense for it.
@@ -108,6 +109,18 @@ class SimHub:
         from simulator.keys import SimEvdevNode
 
         return self.attach(name, SimEvdevNode(name, **options))
+
+    def add_camera(self, name: str, **options: Any) -> Any:
+        """A webcam over this hub's cabinet (`simulator.camera.SimCamera`); pass it to `Camera(...)`."""
+        from simulator.camera import SimCamera
+
+        return self.attach(name, SimCamera(name, self.cabinet, **options))
+
+    def add_uhf(self, name: str, **options: Any) -> Any:
+        """A UHF reader on a pty over this hub's cabinet (`simulator.uhf.SimUhfReader`); open `.path`."""
+        from simulator.uhf import SimUhfReader
+
+        return self.attach(name, SimUhfReader(name, self.cabinet, **options))
 
     def url(self, name: str) -> str:
         """The pyserial URL of a `add_serial` device."""

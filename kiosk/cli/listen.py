@@ -311,6 +311,8 @@ def listen(
                 click.echo(f"kiosk: {exc}; waiting for it to come back", err=True)
                 continue
             if scan is None:
+                if getattr(device, "exhausted", False):
+                    break  # a camera reading a video file or an image directory reached its end
                 continue
             seen += 1
             at = scan.at.isoformat(timespec="milliseconds")

@@ -153,3 +153,18 @@ def test_open_missing_port_is_device_unavailable(tmp_path: Path) -> None:
     with pytest.raises(DeviceUnavailable, match="cannot open"):
         driver.open()
     assert driver.status is DeviceStatus.OFFLINE
+
+
+def test_hub_uhf_reader_over_the_hub_cabinet(tmp_path: Path) -> None:
+    from simulator.hub import SimHub
+
+    with SimHub(Cabinet.generate(40, seed=4)) as hub:
+        sim = hub.add_uhf("uhf", seed=3, miss_rate=0.2, link=tmp_path / "uhf")
+        with UhfReader(sim.path, response_timeout=0.5) as driver:
+            expected = set(hub.cabinet.by_tag())
+            assert stocktake(driver).seen() == expected
+            gone = hub.cabinet.remove(hub.cabinet.ids()[0]).tag_epc
+            hub.fault("uhf", "corrupt_next")
+            with pytest.raises(FrameError):
+                driver.inventory(1)
+            assert stocktake(driver).missing(expected) == {gone}

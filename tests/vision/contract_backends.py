@@ -15,8 +15,8 @@ from tests.drivers.conftest import Backend
 def camera_backend(hub: SimHub, tmp: Path) -> contextlib.AbstractContextManager[Backend]:
     @contextlib.contextmanager
     def cm() -> Iterator[Backend]:
-        hub.attach("cam1", SimCamera("cam1", hub.cabinet, seed=1, size=(1280, 720)))
-        dev = Camera(hub.device("cam1"), name="cam1", reconnect_interval=0.05)  # type: ignore[arg-type]
+        sim: SimCamera = hub.add_camera("cam1", seed=1, size=(1280, 720))
+        dev = Camera(sim, name="cam1", reconnect_interval=0.05)
         yield Backend("camera-sim", dev, lambda c: hub.scan("cam1", c), lambda: hub.unplug("cam1"),
                       lambda: hub.replug("cam1"))  # fmt: skip
         dev.close()

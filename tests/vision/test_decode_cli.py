@@ -79,6 +79,10 @@ def test_listen_camera_on_an_image_directory(runner: CliRunner, tmp_path: Path) 
     result = runner.invoke(cli, ["listen", "camera", str(tmp_path), "--json", "--count", "3"])
     assert result.exit_code == 0, result.output
     assert sorted(json.loads(line)["code"] for line in result.stdout.splitlines()) == ids
+    # Without --count it stops at the end of the directory.
+    result = runner.invoke(cli, ["listen", "camera", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    assert len(result.stdout.splitlines()) == 3
 
 
 def test_listen_rfid_serial_on_the_simulated_reader(runner: CliRunner) -> None:
