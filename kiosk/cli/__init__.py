@@ -52,6 +52,7 @@ def _register() -> None:
     import kiosk.cli.due_cmds
     import kiosk.cli.ledger_cmds
     import kiosk.cli.listen
+    import kiosk.cli.report_cmds
     import kiosk.cli.staff_cmds  # noqa: F401
 
 
