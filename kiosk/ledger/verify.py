@@ -15,12 +15,16 @@ from sqlalchemy import select
 
 from kiosk.domain import card_state
 from kiosk.domain.card_state import CARD_EVENTS, CardState
-from kiosk.domain.status import TransitionRefused
+from kiosk.domain.status import CardStatus, TransitionRefused
 from kiosk.ledger import models
 from kiosk.ledger.chain import GENESIS_HASH, EventRecord, recompute
-from kiosk.ledger.service import Ledger, to_card_state, to_record
+from kiosk.ledger.service import Ledger
 
 _BATCH = 5000
+_EVENT_COLUMNS = [models.Event.__table__.c[name] for name in EventRecord.__slots__]
+_seq_column = models.Event.__table__.c.seq
+_CARD_COLUMNS = [models.Card.__table__.c[f.name] for f in fields(CardState)]
+_card_id_column = models.Card.__table__.c.management_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,10 +48,11 @@ def _stream(ledger: Ledger) -> Iterator[EventRecord]:
     last = 0
     while True:
         with ledger.read() as s:
-            rows = s.scalars(
-                select(models.Event).where(models.Event.seq > last).order_by(models.Event.seq).limit(_BATCH)
+            # Core rows, not ORM objects: at a million events the identity map costs more than the hashing.
+            rows = s.execute(
+                select(*_EVENT_COLUMNS).where(_seq_column > last).order_by(_seq_column).limit(_BATCH)
             ).all()
-            records = [to_record(r) for r in rows]
+            records = [EventRecord(*row) for row in rows]
         if not records:
             return
         yield from records
@@ -110,13 +115,10 @@ def _compare_projection(ledger: Ledger, replayed: dict[str, CardState]) -> tuple
     last = ""
     while True:
         with ledger.read() as s:
-            rows = s.scalars(
-                select(models.Card)
-                .where(models.Card.management_id > last)
-                .order_by(models.Card.management_id)
-                .limit(_BATCH)
+            rows = s.execute(
+                select(*_CARD_COLUMNS).where(_card_id_column > last).order_by(_card_id_column).limit(_BATCH)
             ).all()
-            stored = [to_card_state(r) for r in rows]
+            stored = [CardState(row[0], row[1], CardStatus(row[2]), *row[3:]) for row in rows]
         if not stored:
             break
         for card in stored:
