@@ -17,7 +17,9 @@ from kiosk.ledger.engine import make_engine, upgrade
 from kiosk.ledger.service import Ledger
 
 PG_URL = os.environ.get("KIOSK_TEST_PG_URL")
-PG_SKIP_REASON = "KIOSK_TEST_PG_URL is not set (e.g. postgresql://postgres@127.0.0.1:5432/test); .ci/run sets it"
+PG_SKIP_REASON = (
+    "KIOSK_TEST_PG_URL is not set (e.g. postgresql://postgres@127.0.0.1:5432/test); .ci/run sets it"
+)
 
 
 @dataclass
@@ -98,5 +100,3 @@ def crew(ledger: Ledger) -> Crew:
         clerk2=ledger.add_staff(name="窓口 二郎", badge="C002", role=Role.CLERK, pin=PINS["C002"]),
         supervisor=ledger.add_staff(name="課長 三子", badge="S001", role=Role.SUPERVISOR, pin=PINS["S001"]),
     )
-
-

@@ -47,7 +47,7 @@ def test_ranks() -> None:
     assert parse_rank("正") == 0
     assert parse_rank("副2") == 2
     assert rank_label(1) == "副1"
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="rank must be"):
         parse_rank("boss")
 
 
