@@ -32,6 +32,7 @@ EV_MSC = 0x04
 SYN_REPORT = 0
 SYN_DROPPED = 3
 KEY_UP, KEY_DOWN, KEY_REPEAT = 0, 1, 2
+SWALLOWED = "swallowed"  # marker: a key-down discarded after SYN_DROPPED
 
 
 def is_usable() -> tuple[bool, str]:
@@ -47,7 +48,8 @@ class EvdevKeyDecoder:
     """Pure: input events in, `(char, t)` out. Tracks Shift and Caps Lock; key-down only.
 
     `feed(type, code, value, t)` returns a list of `(char, t)` and may return the string
-    `"syn_dropped"` or `"unknown_key"` as a marker that the current scan is invalid.
+    `"syn_dropped"`, `"unknown_key"` or `"swallowed"` (a key-down discarded after SYN_DROPPED, until
+    the next SYN_REPORT as the kernel documents) as a marker that the current code is invalid.
     """
 
     def __init__(self, layout: Layout | str = Layout.US) -> None:
@@ -71,8 +73,11 @@ class EvdevKeyDecoder:
             if code == SYN_REPORT and self._dropping:
                 self._dropping = False
             return []
-        if type_ != EV_KEY or self._dropping:
+        if type_ != EV_KEY:
             return []
+        if self._dropping:
+            # Until the next SYN_REPORT events are unreliable; a lost key-down would shorten a code.
+            return SWALLOWED if value == KEY_DOWN and code not in SHIFT_KEYS else []
         if code in SHIFT_KEYS:
             if value == KEY_UP:
                 self._shift.discard(code)
@@ -99,7 +104,8 @@ class EvdevWedgeDecoder:
     """Input events -> `Scan` / `FrameError`, through `EvdevKeyDecoder` and `WedgeDecoder`.
 
     SYN_DROPPED or an unknown key invalidates the code being typed: it is reported once as a
-    `FrameError` and the rest of that code (up to its terminator) is discarded.
+    `FrameError` and the rest of that code is discarded, up to its terminator or a pause longer than
+    the timing's `key_gap` (so a drop between two scans does not cost the next one).
     """
 
     def __init__(
@@ -119,23 +125,29 @@ class EvdevWedgeDecoder:
             rules=rules or PayloadRules(default_symbology=Symbology.KEYBOARD),
             clock=clock,
         )
-        self._invalid = False  # discard keys until the next terminator
+        self._invalid = False  # discard keys until the next terminator or pause
+        self._invalid_last = 0.0  # time of the last key discarded
 
     def feed(self, type_: int, code: int, value: int, t: float) -> list[Scan | FrameError]:
         got = self.keys.feed(type_, code, value, t)
         if isinstance(got, str):
             out: list[Scan | FrameError] = []
             if not self._invalid:
-                out.append(FrameError(got, self.source, explain(got)))
+                reason = REASON_SYN_DROPPED if got == SWALLOWED else got
+                out.append(FrameError(reason, self.source, explain(reason)))
             self.wedge.reset()
             self._invalid = True
+            self._invalid_last = t
             return out
         results: list[Scan | FrameError] = []
         for char, tc in got:
             if self._invalid:
-                if char in "\r\n\t":
-                    self._invalid = False
-                continue
+                if tc - self._invalid_last <= self.wedge.timing.key_gap:
+                    self._invalid_last = tc
+                    if char in "\r\n\t":
+                        self._invalid = False
+                    continue
+                self._invalid = False  # a pause: this key starts a new code
             results += _scans(self.wedge.feed(char, tc))
         return results
 

@@ -302,8 +302,11 @@ class SimEvdevNode:
     def scan(self, code: str) -> None:
         self.push(evdev_events(code, time.monotonic(), layout=self.layout, interval=self.interval))
 
-    def syn_dropped(self) -> None:
-        self.push([(EV_SYN, SYN_DROPPED, 0, time.monotonic())])
+    def syn_dropped(self, report: bool = True) -> None:
+        """The client buffer overflowed. The kernel keeps the newest event, usually a SYN_REPORT, after
+        the SYN_DROPPED; `report=False` leaves it out (the next key-down is then discarded too)."""
+        now = time.monotonic()
+        self.push([(EV_SYN, SYN_DROPPED, 0, now)] + ([(EV_SYN, SYN_REPORT, 0, now)] if report else []))
 
     def unplug(self) -> None:
         self.present = False

@@ -199,6 +199,33 @@ def test_syn_dropped_invalidates_the_scan_being_typed() -> None:
     assert scans(dec.feed_events(evdev_events("8000000028", 2.0))) == ["8000000028"]  # type: ignore[arg-type]
 
 
+def test_syn_dropped_between_scans_costs_nothing() -> None:
+    dec = evdev_decoder()
+    assert scans(dec.feed_events(evdev_events(CODE, 1.0))) == [CODE]  # type: ignore[arg-type]
+    out = dec.feed_events([(EV_SYN, SYN_DROPPED, 0, 1.5), (EV_SYN, SYN_REPORT, 0, 1.5)])
+    assert reasons(out) == ["syn_dropped"]
+    assert scans(dec.feed_events(evdev_events("8000000028", 2.0))) == ["8000000028"]  # type: ignore[arg-type]
+
+
+def test_syn_dropped_never_yields_a_truncated_code() -> None:
+    # The drop swallowed the first keys; the rest of the code follows at scanner speed.
+    events = evdev_events(CODE, 1.0)
+    dec = evdev_decoder()
+    out = dec.feed_events([(EV_SYN, SYN_DROPPED, 0, 1.0), (EV_SYN, SYN_REPORT, 0, 1.0), *events[16:]])
+    assert scans(out) == []  # type: ignore[arg-type]
+
+
+def test_key_swallowed_after_syn_dropped_invalidates_the_next_code() -> None:
+    # No SYN_REPORT after the drop: the next key-down is discarded (kernel rule), so that code is
+    # refused whole rather than delivered without its first digit.
+    dec = evdev_decoder()
+    out = dec.feed_events([(EV_SYN, SYN_DROPPED, 0, 1.0)])
+    out += dec.feed_events(evdev_events("8000000028", 2.0))
+    assert reasons(out) == ["syn_dropped"]  # one report: scan again
+    assert scans(out) == []  # type: ignore[arg-type]
+    assert scans(dec.feed_events(evdev_events(CODE, 3.0))) == [CODE]  # type: ignore[arg-type]
+
+
 def test_unknown_key_invalidates_the_scan() -> None:
     events = evdev_events("8000", 1.0, terminator="")
     events += [(EV_KEY, KEY_GRAVE, 1, 1.1), (EV_KEY, KEY_GRAVE, 0, 1.1)]  # 半角/全角 on JIS

@@ -98,3 +98,32 @@ def test_a_scenario_file_of_ones_own(tmp_path: Path) -> None:
     assert [x.code for x in got if isinstance(x, Scan)] == ["8000000015", hub.cabinet.ids()[2]]
     # The driver frames "auto", so "AT\r" is a CR-terminated frame: refused as a modem probe.
     assert [x.reason for x in got if isinstance(x, FrameError)] == ["modem_probe"]
+
+
+def test_evdev_scenario_on_the_real_evdev_driver() -> None:
+    from drivers.contract import DeviceStatus
+    from drivers.evdev_scanner import EvdevScanner
+    from tests.drivers.conftest import read_until, wait_online
+
+    sc = load_scenario("evdev-jis-counter")
+    with SimHub(sc.make_cabinet()) as hub:
+        build_devices(hub, sc)
+        dev = EvdevScanner("wedge-usb", layout="jis", opener=hub.evdev_opener, reconnect_interval=0.05)
+        dev.open()
+        got: list[object] = []
+
+        def after(step: object) -> None:
+            # Read what each step produced before the next one (an unplug must fall between frames).
+            got.extend(drain(dev, quiet=0.1))
+
+        run_scenario(hub, sc, after_step=after)
+        if not any(isinstance(x, DeviceUnavailable) for x in got):
+            got.append(read_until(dev, lambda x: isinstance(x, DeviceUnavailable)))
+        wait_online(dev)
+        assert dev.status is DeviceStatus.ONLINE
+        hub.scan("wedge-usb", hub.cabinet.ids()[2])
+        got.append(read_until(dev, lambda x: isinstance(x, Scan)))
+        dev.close()
+    scans = [x.code for x in got if isinstance(x, Scan)]
+    assert scans == [*sc.expected(hub.cabinet), hub.cabinet.ids()[2]]
+    assert [x.reason for x in got if isinstance(x, FrameError)] == ["syn_dropped"]
