@@ -42,18 +42,20 @@ def is_modem_probe(text: str) -> bool:
     return len(text) <= 40 and _MODEM_PROBE.fullmatch(text) is not None
 
 
-def detect_layout_mismatch(text: str, expected_prefix: str = "") -> str | None:
+def detect_layout_mismatch(text: str, expected_prefix: str = "", expected_suffix: str = "") -> str | None:
     """The layout-mismatch reason code when `text` reads correctly once a US/JIS swap is undone.
 
     Recognised: an AIM identifier whose `]` arrived as `[` (US scanner, JIS host) or `\\` (JIS scanner,
-    US host), and a configured prefix that arrived swapped.
+    US host), and a configured prefix or suffix that arrived swapped.
     """
     for table, reason in ((US_ON_JIS, REASON_US_ON_JIS), (JIS_ON_US, REASON_JIS_ON_US)):
         fixed = undo(text, table)
         if fixed == text:
             continue
-        if expected_prefix:
-            if not text.startswith(expected_prefix) and fixed.startswith(expected_prefix):
+        if expected_prefix or expected_suffix:
+            if expected_prefix and not text.startswith(expected_prefix) and fixed.startswith(expected_prefix):
+                return reason
+            if expected_suffix and not text.endswith(expected_suffix) and fixed.endswith(expected_suffix):
                 return reason
         elif parse_aim(fixed)[0] is not None and parse_aim(text)[0] is None:
             return reason
@@ -123,7 +125,7 @@ def decode_payload(
         body = body[len(rules.prefix) :]
     if rules.suffix:
         if not body.endswith(rules.suffix):
-            raise _error(REASON_SUFFIX_MISSING, source)
+            raise _error(detect_layout_mismatch(body, "", rules.suffix) or REASON_SUFFIX_MISSING, source)
         body = body[: -len(rules.suffix)]
     symbology = rules.default_symbology
     if rules.aim != "off":

@@ -134,6 +134,14 @@ def test_layout_swap_of_a_configured_prefix_is_explained() -> None:
     assert reasons(out) == ["layout_us_scanner_jis_host"]
 
 
+def test_layout_swap_of_a_configured_suffix_is_explained() -> None:
+    rules = PayloadRules(suffix="]", default_symbology=Symbology.KEYBOARD)
+    typed = swap_layout(CODE + "]", "jis_on_us")  # JIS "]" arrives as "\\" on a US host
+    out = feed_all(decoder(rules=rules), burst(typed, 0.0))
+    assert reasons(out) == ["layout_jis_scanner_us_host"]
+    assert scans(feed_all(decoder(rules=rules), burst(CODE + "]", 1.0))) == [CODE]
+
+
 def test_digits_survive_a_layout_swap() -> None:
     assert scans(feed_all(decoder(), burst(swap_layout(CODE, "us_on_jis"), 0.0))) == [CODE]
 
