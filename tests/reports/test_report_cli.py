@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+from tests.ledger.helpers import ids
 from tests.reports.conftest import needs_poppler
 from tests.retention.test_cli import demo_env, kiosk
 
@@ -42,3 +43,41 @@ def test_report_commands_write_pdf_and_csv(demo_env: dict[str, str], tmp_path: P
     )
     assert missing.returncode == 2
     assert "fonts-ipaexfont-gothic" in missing.stderr
+
+
+@needs_poppler
+def test_labels_command_prints_a_run_or_the_ids_of_a_csv(demo_env: dict[str, str], tmp_path: Path) -> None:
+    first, *_ = ids(1, start=700)
+    pdf = tmp_path / "labels.pdf"
+    result = kiosk(demo_env, "labels", "--from", first, "--count", "30", "--sheet", "a4-24", "-o", str(pdf))
+    assert result.returncode == 0, result.stderr
+    assert "wrote 30 labels" in result.stdout
+    assert "on 2 a4-24 sheet(s)" in result.stdout
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert first in text
+
+    delivery = tmp_path / "delivery.csv"
+    a, b = ids(2, start=800)
+    delivery.write_text(f"management_id,kind\n{a},mynumber_card\n{b},notification_card\n", encoding="utf-8")
+    result = kiosk(demo_env, "labels", "--csv", str(delivery), "-o", str(pdf))
+    assert result.returncode == 0, result.stderr
+    assert f"wrote 2 labels ({a} … {b}) on 1 a4-44 sheet(s)" in result.stdout
+
+    twelve = "".join(str(i % 10) for i in range(3, 15))
+    delivery.write_text(f"{a}\n{twelve}\n", encoding="utf-8")
+    bad = kiosk(demo_env, "labels", "--csv", str(delivery), "-o", str(pdf))
+    assert bad.returncode == 2
+    assert "line 2: mynumber_refused" in bad.stderr
+    assert twelve not in bad.stderr
+    wrong = kiosk(
+        demo_env,
+        "labels",
+        "--from",
+        f"{first[:-1]}{(int(first[-1]) + 1) % 10}",
+        "--count",
+        "2",
+        "-o",
+        str(pdf),
+    )
+    assert wrong.returncode == 2
+    assert "check_digit" in wrong.stderr
