@@ -75,6 +75,8 @@ class SessionScreen(KioskScreen):
         self.watch_mode(self.mode)
 
     def watch_mode(self, mode: ScanMode) -> None:
+        # A new mode is a new act: the same card scanned next is not a double scan of the last one.
+        self._last_ok.clear()
         labels = self.query("#mode")
         if not labels:
             return  # not composed yet; on_mount shows it
