@@ -54,7 +54,8 @@ def _register() -> None:
     import kiosk.cli.ledger_cmds
     import kiosk.cli.listen
     import kiosk.cli.report_cmds
-    import kiosk.cli.staff_cmds  # noqa: F401
+    import kiosk.cli.staff_cmds
+    import kiosk.cli.stocktake_cmds  # noqa: F401
 
 
 def main() -> None:
