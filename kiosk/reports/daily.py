@@ -288,13 +288,16 @@ def write_daily_pdf(report: DailyClose, path: Path, *, font_file: Path | None = 
                 ses.closed_witness,
             ]
         )
-    if len(rows) == 1:
-        rows.append(["", "保管庫の利用なし", "", "", "", "", "", ""])
+    empty_sessions = len(rows) == 1
+    if empty_sessions:
+        rows.append(["保管庫の利用なし", "", "", "", "", "", "", ""])
     sessions = Table(
         rows, colWidths=[12 * mm, 18 * mm, 23 * mm, 23 * mm, 23 * mm, 23 * mm, 23 * mm, 23 * mm], repeatRows=1
     )
     sessions.hAlign = "LEFT"
     sessions.setStyle(table_style(font))
+    if empty_sessions:
+        sessions.setStyle(TableStyle([("SPAN", (0, 1), (-1, 1))]))
     story.append(sessions)
 
     story.append(Paragraph("差異・拒否", h2))
@@ -310,13 +313,16 @@ def write_daily_pdf(report: DailyClose, path: Path, *, font_file: Path | None = 
                 Paragraph(inc.detail, body),
             ]
         )
-    if len(inc_rows) == 1:
-        inc_rows.append(["", "", "なし", "", "", ""])
+    empty_incidents = len(inc_rows) == 1
+    if empty_incidents:
+        inc_rows.append(["差異・拒否なし", "", "", "", "", ""])
     incidents = Table(
         inc_rows, colWidths=[14 * mm, 16 * mm, 24 * mm, 22 * mm, 24 * mm, 80 * mm], repeatRows=1
     )
     incidents.hAlign = "LEFT"
     incidents.setStyle(table_style(font))
+    if empty_incidents:
+        incidents.setStyle(TableStyle([("SPAN", (0, 1), (-1, 1))]))
     story.append(incidents)
 
     story.append(Paragraph("管理簿の最終記録（この日の締め）", h2))
