@@ -16,16 +16,22 @@ from typing import Any
 GENESIS_HASH = "0" * 64
 
 
+# One encoder for every call: json.dumps with options builds a new encoder each time, which is most of
+# the cost of hashing a million events.
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
 def canonical_json(value: Any) -> str:
     """The one JSON text form used for payloads and hashing."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return _ENCODER.encode(value)
 
 
 def format_time(at: datetime) -> str:
     """ISO 8601 UTC with microseconds: the form hashed (stable across SQLite and PostgreSQL)."""
     if at.tzinfo is None:
         raise ValueError("event times are UTC-aware")
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat with fixed microseconds is the same text as "%Y-%m-%dT%H:%M:%S.%fZ", and much faster.
+    return at.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 @dataclass(frozen=True, slots=True)
