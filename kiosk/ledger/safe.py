@@ -288,7 +288,13 @@ def _take_out(
         if override is None:
             rec = u.refuse("not_on_pick_list", attempted="take_out", card_id=mid, **fields)
             return Verdict(False, "not_on_pick_list", "not on today's pick list", u.card(mid), rec.seq)
-        check_override(override, int(fields["actor_id"]))
+        try:
+            check_override(override, int(fields["actor_id"]))
+        except ValueError as exc:
+            # A refused override is on the record too (who tried to approve, and why it was refused).
+            reason = getattr(exc, "reason", "override_invalid")
+            rec = u.refuse(f"override_{reason}", attempted="take_out", card_id=mid, **fields)
+            return Verdict(False, "override_refused", str(exc), u.card(mid), rec.seq, detail=reason)
         payload = {"override_by": override.supervisor.id, "reason": override.reason.strip()}
     _, state = u.card_event(Action.TAKE_OUT.value, mid, payload=payload, **fields)
     return Verdict(True, "taken_out", "taken out", state, state.last_seq)

@@ -38,6 +38,9 @@ LOOKS: dict[str, Look] = {
     "not_on_pick_list": Look(
         "warn", "！", "本日の交付予定にありません ― 責任者の承認が必要です", "NOT ON TODAY'S LIST"
     ),
+    "override_refused": Look(
+        "error", "✖", "承認は無効です ― 責任者本人の承認が必要です", "OVERRIDE REFUSED (supervisor needed)"
+    ),
     "already_out": Look("warn", "！", "すでに持出中のカードです", "ALREADY OUT"),
     "duplicate": Look(
         "info", "＝", "重複スキャン ― 同じカードは記録済みです", "DUPLICATE scan (already recorded)"

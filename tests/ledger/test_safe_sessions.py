@@ -80,6 +80,17 @@ def test_scan_verdicts_and_refusals_are_recorded(ledger: Ledger, crew: Crew, sto
     refused = ledger.events()[-1]
     assert (refused.kind, refused.data["reason"]) == ("refused", "not_on_pick_list")
 
+    not_a_supervisor = scan_in_session(
+        ledger, session, off_list, ScanMode.TAKE_OUT, crew.clerk, override=Override(crew.clerk2, "急ぎ")
+    )
+    assert (not_a_supervisor.ok, not_a_supervisor.code, not_a_supervisor.detail) == (
+        False,
+        "override_refused",
+        "need_supervisor",
+    )
+    assert ledger.events()[-1].data == {"reason": "override_need_supervisor", "attempted": "take_out"}
+    assert ledger.card(off_list).status is CardStatus.IN_SAFE  # type: ignore[union-attr]
+
     approved = scan_in_session(
         ledger,
         session,
