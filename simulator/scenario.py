@@ -19,9 +19,14 @@ Schema (every key but `name` optional)::
 
 Other fields a step may carry: `seconds` (wait), `data` (garbage: text with \\r escapes, or
 `hex = "41540d"`), `new_path` (replug), `codes`/`cards` (merged), `pause` and `pieces` (split),
-`text` (type: a person typing). An `unplug` waits (up to 2 s) until the driver has read the bytes sent
-before it, so it falls between frames. Other engineers add device kinds and actions by registering in
-`DEVICE_KINDS` and `ACTIONS` (e.g. "photo" for the camera, "inventory" for UHF).
+`text` (type: a person typing; enter: a typed ID). An `unplug` waits (up to 2 s) until the driver
+has read the bytes sent before it, so it falls between frames. Other engineers add device kinds and
+actions by registering in `DEVICE_KINDS` and `ACTIONS` (e.g. "photo" for the camera, "inventory" for UHF).
+
+Kiosk steps (`KIOSK_ACTIONS`: open_session, mode, enter, close_session, start_stocktake, inventory, photo,
+finish_stocktake, db_readonly, db_full, db_ok) are no-ops on the hub; `kiosk sim run` (kiosk.sim) acts
+on them and checks each step's `verdict`. Camera and UHF faults: freeze, unfreeze, truncate, corrupt;
+`remove_card` takes a card out of the virtual cabinet (absent from inventories and tray photos).
 """
 
 from __future__ import annotations
@@ -62,6 +67,13 @@ class Step:
     pieces: int = 2
     text: str = ""
     expect: bool = True
+    # Kiosk-level fields, read by a kiosk runner (`kiosk sim run`); the hub ignores them.
+    verdict: str = ""  # the verdict code the kiosk must give ("taken_out", "found", "a|b" for either)
+    mode: str = ""  # mode steps: take_out | put_back | hand_over
+    operator: str = ""  # badge of the first person (sessions, stocktakes)
+    witness: str = ""  # badge of the second person
+    note: str = ""  # finish_stocktake: the note recorded for each missing card
+    counts: dict[str, int] = field(default_factory=dict)  # finish_stocktake: expected found/missing/...
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +133,8 @@ def parse_scenario(data: dict[str, Any]) -> Scenario:
         for key in ("codes", "cards"):
             if key in values:
                 values[key] = tuple(values[key])
+        if "counts" in values:
+            values["counts"] = {str(k): int(v) for k, v in dict(values["counts"]).items()}
         if values.get("action") not in ACTIONS:
             raise ValueError(f"step {i}: unknown action {values.get('action')!r}")
         steps.append(Step(**values))
@@ -157,6 +171,8 @@ DEVICE_KINDS: dict[str, DeviceFactory] = {
     "pty": lambda hub, spec: hub.add_pty(spec.name, **spec.options),
     "keyboard": lambda hub, spec: hub.add_keyboard(spec.name, **spec.options),
     "evdev": lambda hub, spec: hub.add_evdev(spec.name, **spec.options),
+    "camera": lambda hub, spec: hub.add_camera(spec.name, **spec.options),
+    "uhf": lambda hub, spec: hub.add_uhf(spec.name, **spec.options),
 }
 
 
@@ -176,6 +192,11 @@ def _garbage_bytes(step: Step) -> bytes:
     return step.data.encode().decode("unicode_escape").encode("latin-1")
 
 
+def _remove_card(hub: SimHub, sc: Scenario, st: Step) -> None:
+    # Index into the scenario's cabinet as generated, so later steps' indices do not shift.
+    hub.cabinet.remove(sc.code_of(st, sc.make_cabinet()))
+
+
 ACTIONS: dict[str, Action] = {
     "scan": lambda hub, sc, st: hub.scan(st.device, sc.code_of(st, hub.cabinet)),
     "unplug": lambda hub, sc, st: hub.unplug(st.device),
@@ -190,7 +211,31 @@ ACTIONS: dict[str, Action] = {
     "type": lambda hub, sc, st: hub.fault(st.device, "type_human", st.text),
     "syn_dropped": lambda hub, sc, st: hub.fault(st.device, "syn_dropped"),
     "wait": lambda hub, sc, st: None,  # the runner sleeps
+    "freeze": lambda hub, sc, st: hub.fault(st.device, "freeze"),
+    "unfreeze": lambda hub, sc, st: hub.fault(st.device, "unfreeze"),
+    "truncate": lambda hub, sc, st: hub.fault(st.device, "truncate_next"),
+    "corrupt": lambda hub, sc, st: hub.fault(st.device, "corrupt_next"),
+    "remove_card": lambda hub, sc, st: _remove_card(hub, sc, st),
 }
+
+# Steps a kiosk runner (kiosk.sim) carries out; on the hub alone they do nothing.
+KIOSK_ACTIONS = frozenset(
+    {
+        "open_session",
+        "mode",
+        "enter",
+        "close_session",
+        "start_stocktake",
+        "inventory",
+        "photo",
+        "finish_stocktake",
+        "db_readonly",
+        "db_full",
+        "db_ok",
+    }
+)
+for _name in KIOSK_ACTIONS:
+    ACTIONS[_name] = lambda hub, sc, st: None
 
 
 def run_scenario(

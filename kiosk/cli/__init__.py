@@ -54,6 +54,7 @@ def _register() -> None:
     import kiosk.cli.ledger_cmds
     import kiosk.cli.listen
     import kiosk.cli.report_cmds
+    import kiosk.cli.sim_cmds  # kiosk sim run
     import kiosk.cli.staff_cmds
     import kiosk.cli.stocktake_cmds  # noqa: F401
 

@@ -1,0 +1,278 @@
+"""A headless kiosk station: device threads feed scans, the main thread turns each into a verdict.
+
+The same shape as the Textual app (one thread per device that only hands items over; the owner of the
+flow calls the domain services), without a screen: `Station.pump()` takes what the devices read and
+calls `scan_in_session` or `stocktake_ops.record_scan`, exactly the services the UI calls. A verdict is
+*posted* when `Station.emit(outcome)` is called, which happens only after the service returned, i.e.
+after the ledger committed (SQLite `synchronous=FULL`). A scan the ledger could not take is posted as
+`ledger_error` (never ok) and nothing about it is in the ledger.
+
+Imports stay light (no Textual, no OpenCV): `kiosk sim run` is started hundreds of times by the crash test.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.exc import SQLAlchemyError
+
+from drivers.contract import DeviceStatus, ScanDevice
+from drivers.errors import DeviceUnavailable, FrameError
+from drivers.scan import Scan
+from kiosk.domain.safe_session import ScanMode
+from kiosk.domain.staff import StaffMember
+from kiosk.ledger.safe import SessionView, current_session, scan_in_session
+from kiosk.ledger.service import Ledger
+
+log = logging.getLogger(__name__)
+
+# A database that refuses a write: SQLAlchemy's errors and the OS's (a vanished file, EIO).
+STORAGE_ERRORS: tuple[type[BaseException], ...] = (SQLAlchemyError, OSError)
+LEDGER_ERROR = "ledger_error"
+DEVICE_LOST = "device_lost"
+REJECTED = "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One verdict (or device event) as the kiosk would show it.
+
+    `kind`: scan (a management ID or badge read), rejected (a frame the driver refused: `detail` is the
+    reason code, never the text), device (lost / back), step (a kiosk act: session opened, round counted).
+    `ok` is green on the screen; `recorded` says an event was committed (`seq` names it).
+    """
+
+    n: int
+    kind: str
+    code: str
+    ok: bool
+    device: str | None = None
+    card: str | None = None
+    seq: int | None = None
+    detail: str = ""
+    step: int | None = None
+
+    @property
+    def recorded(self) -> bool:
+        return self.seq is not None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def matches(self, expected: str) -> bool:
+        """`expected` is a code, `code:detail`, or alternatives joined by `|`."""
+        alternatives = {e.strip() for e in expected.split("|")}
+        return self.code in alternatives or f"{self.code}:{self.detail}" in alternatives
+
+
+Item = tuple[str, Scan | FrameError | DeviceUnavailable | DeviceStatus, float]
+
+
+class Station:
+    """Devices, the ledger and the state a kiosk screen holds (session, stocktake, mode, people)."""
+
+    def __init__(self, ledger: Ledger, emit: Callable[[Outcome], None]) -> None:
+        self.ledger = ledger
+        self.emit_to = emit
+        self.devices: dict[str, ScanDevice] = {}
+        self.inbox: queue.Queue[Item] = queue.Queue()
+        self.session: SessionView | None = None
+        self.stocktake_id: int | None = None
+        self.mode = ScanMode.TAKE_OUT
+        self.operator: StaffMember | None = None
+        self.witness: StaffMember | None = None
+        self.outcomes: list[Outcome] = []
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._db_fault: Callable[..., None] | None = None
+        self.step: int | None = None
+
+    # -- verdicts ---------------------------------------------------------------------------------
+    def emit(self, kind: str, code: str, ok: bool, **fields: Any) -> Outcome:
+        outcome = Outcome(len(self.outcomes) + 1, kind, code, ok, step=self.step, **fields)
+        self.outcomes.append(outcome)
+        self.emit_to(outcome)
+        return outcome
+
+    # -- devices ----------------------------------------------------------------------------------
+    def attach(self, name: str, device: ScanDevice, *, reader: bool = True) -> None:
+        """Open a device; with `reader`, a thread reads it and hands every item to the inbox."""
+        self.devices[name] = device
+        try:
+            device.open()
+        except DeviceUnavailable:
+            log.warning("%s: absent at start; its reader keeps trying", name)
+        if reader:
+            thread = threading.Thread(target=self._read_loop, args=(name, device), daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def _read_loop(self, name: str, device: ScanDevice) -> None:
+        # Like the UI's device worker: read, hand over, never touch the ledger.
+        while not self._stop.is_set():
+            try:
+                scan = device.read(0.1)
+            except FrameError as exc:
+                self.inbox.put((name, exc, time.perf_counter()))
+                continue
+            except DeviceUnavailable as exc:
+                self.inbox.put((name, exc, time.perf_counter()))
+                continue
+            if scan is not None:
+                self.inbox.put((name, scan, time.perf_counter()))
+
+    def close(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=2)
+        for device in self.devices.values():
+            try:
+                device.close()
+            except (DeviceUnavailable, OSError) as exc:
+                log.debug("closing %s: %s", device.name, exc)
+        self.clear_db_fault()
+
+    def pump(self, timeout: float) -> Outcome | None:
+        """Handle the next item a device read (waiting up to `timeout`); None when nothing came."""
+        try:
+            name, item, _at = self.inbox.get(timeout=max(timeout, 0.0))
+        except queue.Empty:
+            return None
+        return self.handle(name, item)
+
+    def handle(self, name: str, item: Scan | FrameError | DeviceUnavailable | DeviceStatus) -> Outcome | None:
+        if isinstance(item, Scan):
+            return self.handle_text(item.code, device=name, source=item.symbology.value)
+        if isinstance(item, FrameError):
+            return self.handle_rejected(item.reason, device=name)
+        if isinstance(item, DeviceUnavailable):
+            return self.emit("device", DEVICE_LOST, False, device=name)
+        return None
+
+    # -- the flows the screens own ----------------------------------------------------------------
+    def resume(self) -> None:
+        """After a restart: pick up the open session and the open stocktake from the ledger."""
+        from kiosk.ledger import stocktake_ops
+
+        self.session = current_session(self.ledger)
+        if self.session is not None:
+            self.operator = self.ledger.staff_by_id(self.session.operator_id)
+            self.witness = self.ledger.staff_by_id(self.session.witness_id)
+            self.emit("step", "session_resumed", True, detail=f"session {self.session.id}")
+        view = stocktake_ops.open_stocktake(self.ledger)
+        if view is not None:
+            self.stocktake_id = view.id
+            self.emit("step", "stocktake_resumed", True, detail=f"stocktake {view.id}")
+
+    def handle_text(self, text: str, *, device: str | None, source: str | None) -> Outcome:
+        """One scanned or typed value: counted in the open stocktake, else applied in the open session."""
+        if self.stocktake_id is not None:
+            return self._stocktake_scan(text, device=device, source=source)
+        session, operator = self.session, self.operator
+        if session is None or operator is None:
+            return self.emit("scan", "no_session", False, device=device)
+        witness = self.witness if self.mode is ScanMode.HAND_OVER else None
+        try:
+            verdict = scan_in_session(
+                self.ledger,
+                session.id,
+                text,
+                self.mode,
+                operator,
+                witness=witness,
+                device=device,
+                source=source,
+            )
+        except STORAGE_ERRORS as exc:
+            log.error("ledger refused a scan (%s): not recorded", type(exc).__name__)
+            return self.emit("scan", LEDGER_ERROR, False, device=device, detail=type(exc).__name__)
+        card = verdict.card.management_id if verdict.card is not None else None
+        if card is None and verdict.code == "unknown_id":
+            card = text.strip()  # it passed the parser: a well-formed management ID, safe to show
+        return self.emit(
+            "scan", verdict.code, verdict.ok, device=device, card=card, seq=verdict.seq, detail=verdict.detail
+        )
+
+    def _stocktake_scan(self, text: str, *, device: str | None, source: str | None) -> Outcome:
+        from kiosk.ledger import stocktake_ops
+
+        assert self.stocktake_id is not None
+        try:
+            v = stocktake_ops.record_scan(
+                self.ledger, self.stocktake_id, text, source=stocktake_ops.SOURCE_BARCODE, device=device
+            )
+        except stocktake_ops.StocktakeError as exc:
+            return self.emit("scan", exc.reason, False, device=device)
+        except STORAGE_ERRORS as exc:
+            log.error("ledger refused a stocktake scan (%s): not recorded", type(exc).__name__)
+            return self.emit("scan", LEDGER_ERROR, False, device=device, detail=type(exc).__name__)
+        seq = v.seq
+        if seq is None and v.management_id is not None:
+            # A repeat sighting raised the counter of the first one: that event is its record.
+            seq = self._first_seq(v.management_id)
+        return self.emit(
+            "scan", v.code.value, v.ok, device=device, card=v.management_id, seq=seq, detail=v.detail
+        )
+
+    def _first_seq(self, mid: str) -> int | None:
+        from kiosk.ledger import models
+
+        assert self.stocktake_id is not None
+        with self.ledger.read() as s:
+            row = s.get(models.StocktakeScan, (self.stocktake_id, mid))
+            return row.first_seq if row is not None else None
+
+    def handle_rejected(self, reason: str, *, device: str | None) -> Outcome:
+        """A frame the driver refused: on record as a reason code only (like the session screen)."""
+        try:
+            rec = self.ledger.record_refusal(
+                reason,
+                attempted=self.mode.value if self.stocktake_id is None else "stocktake_scan",
+                actor_id=self.operator.id if self.operator else None,
+                session_id=self.session.id if self.session else None,
+                device=device,
+                source="scanner",
+            )
+        except STORAGE_ERRORS as exc:
+            return self.emit("rejected", LEDGER_ERROR, False, device=device, detail=type(exc).__name__)
+        return self.emit("rejected", REJECTED, False, device=device, seq=rec.seq, detail=reason)
+
+    # -- database faults (fault matrix) -----------------------------------------------------------
+    def set_db_fault(self, fault: str) -> None:
+        """Make the ledger refuse writes: `readonly` (SQLITE_READONLY) or `full` (SQLITE_FULL).
+
+        The kiosk runs as root in CI, and root ignores file modes, so chmod cannot make the file
+        read-only; `PRAGMA query_only` makes SQLite refuse every write exactly as for a read-only file.
+        A full disk is `PRAGMA max_page_count` pinned to the current size: the next write that needs a
+        new page fails with SQLITE_FULL (one that fits in a page already allocated still succeeds, as on
+        a real disk that fills up).
+        """
+        self.clear_db_fault()
+
+        def on_connect(dbapi_connection: Any, _record: Any) -> None:
+            cur = dbapi_connection.cursor()
+            if fault == "readonly":
+                cur.execute("PRAGMA query_only=ON")
+            elif fault == "full":
+                pages = cur.execute("PRAGMA page_count").fetchone()[0]
+                cur.execute(f"PRAGMA max_page_count={int(pages)}")
+            cur.close()
+
+        if fault not in ("readonly", "full"):
+            raise ValueError(f"unknown database fault {fault!r}")
+        self.ledger.engine.dispose()
+        event.listen(self.ledger.engine, "connect", on_connect)
+        self._db_fault = on_connect
+
+    def clear_db_fault(self) -> None:
+        if self._db_fault is not None:
+            event.remove(self.ledger.engine, "connect", self._db_fault)
+            self._db_fault = None
+            self.ledger.engine.dispose()

@@ -1,0 +1,48 @@
+"""Running `kiosk` in a subprocess against a private ledger and log folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+KIOSK = (
+    [str(Path(sys.executable).with_name("kiosk"))]
+    if Path(sys.executable).with_name("kiosk").exists()
+    else [sys.executable, "-m", "kiosk"]
+)
+PEPPER = "reliability-test-pepper"
+
+
+def env(tmp: Path) -> dict[str, str]:
+    """The defaults, a ledger and logs under `tmp`, whatever the caller's shell set."""
+    out = dict(os.environ)
+    out.update(
+        KIOSK_DB_URL=f"sqlite:///{tmp / 'var' / 'ledger.sqlite3'}",
+        KIOSK_PEPPER=PEPPER,
+        KIOSK_LEDGER__LOG_DIR=str(tmp / "var" / "log"),
+    )
+    out.pop("KIOSK_CONFIG_FILE", None)
+    return out
+
+
+def kiosk(tmp: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*KIOSK, *args], capture_output=True, text=True, env=env(tmp), cwd=tmp, timeout=timeout, check=False
+    )
+
+
+def json_lines(stdout: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The verdict objects and the summary of `kiosk sim run --json`."""
+    verdicts: list[dict[str, Any]] = []
+    summary: dict[str, Any] = {}
+    for line in stdout.splitlines():
+        obj = json.loads(line)
+        if "summary" in obj:
+            summary = obj["summary"]
+        else:
+            verdicts.append(obj)
+    return verdicts, summary
