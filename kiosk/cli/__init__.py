@@ -48,6 +48,7 @@ def cli(ctx: click.Context, db_url: str | None, config_file: str | None, verbose
 def _register() -> None:
     # One line per command module; each module defines its commands on `cli` when imported.
     import kiosk.cli.app_cmds  # kiosk run, kiosk demo
+    import kiosk.cli.bench_cmds  # kiosk bench
     import kiosk.cli.decode
     import kiosk.cli.due_cmds
     import kiosk.cli.labels_cmds

@@ -129,6 +129,14 @@ def make_driver(hub: SimHub, spec: DeviceSpec) -> tuple[ScanDevice, bool]:
         wedge = KeyboardWedge(name, dedup_window=0)
         hub.device(name).connect(wedge)  # type: ignore[attr-defined]
         return wedge, True
+    if kind == "evdev":
+        from drivers.evdev_scanner import EvdevScanner
+
+        layout = str(options.get("layout", "us"))
+        scanner = EvdevScanner(
+            name, name=name, layout=layout, opener=hub.evdev_opener, dedup_window=0, reconnect_interval=0.05
+        )
+        return scanner, True
     if kind == "camera":
         from drivers.camera import Camera
 
@@ -440,7 +448,17 @@ class Runner:
         from kiosk.ledger.stocktake_ops import SOURCE_RFID
 
         reader: Any = self.station.devices[step.device]
-        self._batch(step, SOURCE_RFID, lambda: [r.epc for r in reader.inventory()], tags=True)
+        refused = reader.refused
+
+        def round_() -> list[str]:
+            epcs = [r.epc for r in reader.inventory()]
+            if reader.refused > refused:
+                # The reader dropped a tag ID shaped like an individual number (its only refusal of a
+                # hex EPC): on record as the reason code, like a refused frame.
+                self.station.handle_rejected("mynumber_refused", device=step.device)
+            return epcs
+
+        self._batch(step, SOURCE_RFID, round_, tags=True)
 
     def _kiosk_photo(self, step: Step) -> None:
         from kiosk.ledger.stocktake_ops import SOURCE_TRAY

@@ -93,6 +93,7 @@ class Station:
         self._threads: list[threading.Thread] = []
         self._db_fault: Callable[..., None] | None = None
         self.step: int | None = None
+        self.last_arrival = 0.0
 
     # -- verdicts ---------------------------------------------------------------------------------
     def emit(self, kind: str, code: str, ok: bool, **fields: Any) -> Outcome:
@@ -142,9 +143,10 @@ class Station:
     def pump(self, timeout: float) -> Outcome | None:
         """Handle the next item a device read (waiting up to `timeout`); None when nothing came."""
         try:
-            name, item, _at = self.inbox.get(timeout=max(timeout, 0.0))
+            name, item, at = self.inbox.get(timeout=max(timeout, 0.0))
         except queue.Empty:
             return None
+        self.last_arrival = at  # when the driver handed the item over (perf_counter), for the bench
         return self.handle(name, item)
 
     def handle(self, name: str, item: Scan | FrameError | DeviceUnavailable | DeviceStatus) -> Outcome | None:

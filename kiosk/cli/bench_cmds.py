@@ -1,0 +1,38 @@
+"""`kiosk bench [--quick] [--json FILE]`: the benchmark suite (bench/suite.py) as one table."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from kiosk.cli import cli
+from kiosk.cli.context import fail
+
+
+@cli.command()
+@click.option("--quick", is_flag=True, help="Smaller runs where possible (under a minute); says what it did.")
+@click.option(
+    "--json",
+    "json_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the results as one flat JSON object to FILE.",
+)
+def bench(quick: bool, json_file: Path | None) -> None:
+    """Benchmarks: scan-to-verdict latency, serial throughput, decoding, reconciliation, verify, start-up.
+
+    Run from the repository (the suite lives in bench/); what each number measures is in
+    bench/suite.py's docstring.
+    """
+    try:
+        from bench import suite
+    except ImportError:
+        fail("the benchmark suite (bench/) is not importable here; run kiosk bench from the repository")
+    result = suite.run(quick, progress=lambda step: click.echo(f"… {step}", err=True))
+    click.echo(suite.format_table(result))
+    if json_file is not None:
+        json_file.parent.mkdir(parents=True, exist_ok=True)
+        json_file.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        click.echo(f"wrote {json_file}")
