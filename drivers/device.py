@@ -10,6 +10,7 @@ that keeps calling `read` survives unplug and replug. Status changes go to `on_s
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -54,6 +55,8 @@ class ReconnectingDevice:
         self._connected = False
         self._next_attempt = 0.0
         self._ready: deque[Scan | FrameError] = deque()
+        # Held around every OS call on the handle, so close() never pulls it from under a read.
+        self._io_lock = threading.Lock()
 
     # -- the contract ---------------------------------------------------------------------------
     @property
@@ -75,9 +78,11 @@ class ReconnectingDevice:
         self._set_status(DeviceStatus.ONLINE)
 
     def read(self, timeout: float | None = None) -> Scan | None:
-        """The next scan, or None after `timeout` seconds (None: wait for ever)."""
-        if not self._wanted:
-            raise DeviceUnavailable(f"{self.name}: not open")
+        """The next scan, or None after `timeout` seconds (None: wait for ever).
+
+        One thread reads; `close()` may come from another thread, and the blocked `read` then raises
+        `DeviceUnavailable` within about 0.1 s.
+        """
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             if self._ready:
@@ -85,10 +90,14 @@ class ReconnectingDevice:
                 if isinstance(item, FrameError):
                     raise item
                 return item
+            if not self._wanted:
+                raise DeviceUnavailable(f"{self.name}: not open")
             now = time.monotonic()
             remaining = None if deadline is None else deadline - now
             if not self._connected:
-                if not self._reconnect(now):
+                with self._io_lock:
+                    back = self._wanted and self._reconnect(now)
+                if not back:
                     wait = self._next_attempt - now
                     if remaining is not None:
                         if remaining <= 0:
@@ -98,23 +107,27 @@ class ReconnectingDevice:
                     continue
                 remaining = None if deadline is None else deadline - time.monotonic()
             chunk_timeout = _TICK if remaining is None else max(0.0, min(remaining, _TICK))
-            try:
-                items = self._read_chunk(chunk_timeout, time.monotonic())
-            except self._lost_errors as exc:
-                self._lost(exc)
-                raise DeviceUnavailable(f"{self.name}: device went away ({type(exc).__name__})") from None
-            items += self._poll(time.monotonic())
-            self._accept(items, time.monotonic())
+            with self._io_lock:
+                if not (self._wanted and self._connected):
+                    continue
+                try:
+                    items = self._read_chunk(chunk_timeout, time.monotonic())
+                except self._lost_errors as exc:
+                    self._lost(exc)
+                    raise DeviceUnavailable(f"{self.name}: device went away ({type(exc).__name__})") from None
+                items += self._poll(time.monotonic())
+                self._accept(items, time.monotonic())
             if not self._ready and deadline is not None and time.monotonic() >= deadline:
                 return None
 
     def close(self) -> None:
-        """Release the device; harmless to call twice."""
+        """Release the device; harmless to call twice, safe from another thread than the reader's."""
         self._wanted = False
-        if self._connected:
-            self._connected = False
-            self._safe_disconnect()
-        self._ready.clear()
+        with self._io_lock:
+            if self._connected:
+                self._connected = False
+                self._safe_disconnect()
+            self._ready.clear()
         self._set_status(DeviceStatus.OFFLINE)
 
     def __enter__(self) -> ReconnectingDevice:

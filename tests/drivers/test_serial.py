@@ -17,7 +17,7 @@ from drivers.scan import Scan, Symbology
 from drivers.serial_scanner import SerialScanner
 from drivers.wedge_device import KeyboardWedge
 from simulator.hub import SimHub
-from tests.drivers.conftest import drain, read_until, wait_online
+from tests.drivers.conftest import BACKENDS, drain, read_until, wait_online
 
 CODE = "8000000015"
 
@@ -200,3 +200,27 @@ def test_sim_url_replug_under_a_new_name(hub: SimHub) -> None:
     hub.scan("s2", CODE)
     assert read_until(dev, is_scan).code == CODE
     dev.close()
+
+
+@pytest.mark.parametrize("name", ["serial-sim", "serial-pty", "evdev", "wedge"])
+def test_close_from_another_thread_ends_a_blocked_read(name: str, hub: SimHub, tmp_path: Path) -> None:
+    """The scanner drivers let the UI close a device while its worker thread is blocked in read()."""
+    with BACKENDS[name](hub, tmp_path) as backend:
+        dev = backend.device
+        dev.open()
+        outcome: list[object] = []
+
+        def worker() -> None:
+            try:
+                outcome.append(dev.read(10.0))
+            except DeviceUnavailable as exc:
+                outcome.append(exc)
+
+        thread = threading.Thread(target=worker, daemon=True)
+        thread.start()
+        thread.join(0.2)  # let it block (a join with a timeout, not a bare sleep)
+        dev.close()
+        thread.join(5)
+        assert not thread.is_alive()
+        assert len(outcome) == 1
+        assert isinstance(outcome[0], DeviceUnavailable)
