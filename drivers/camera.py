@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from drivers.camera_sources import CaptureSettings, FrameSource, open_source
+from drivers.camera_sources import CaptureSettings, FrameSource, ImageDirSource, open_source
 from drivers.contract import DeviceStatus
 from drivers.decode import DEFAULT_SYMBOLOGIES, Decoded, decode
 from drivers.dedup import DEFAULT_WINDOW, Deduplicator
@@ -69,6 +69,8 @@ class Camera:
     `settings`: resolution, focus, exposure (`CaptureSettings`). `symbologies` and `backend` go to
     `drivers.decode.decode`. `lost_after`: seconds without a usable, changing frame before the camera
     counts as lost (`check_frozen=False` for sources whose frames may legitimately repeat).
+    `full_every`: run the whole decoding cascade on every n-th frame, the quick passes on the others
+    (default 5 for video, 1 for a directory of stills).
     """
 
     def __init__(
@@ -83,6 +85,7 @@ class Camera:
         lost_after: float = 2.0,
         check_frozen: bool = True,
         reconnect_interval: float = 1.0,
+        full_every: int | None = None,
         on_status: StatusCallback | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -93,6 +96,9 @@ class Camera:
         self.lost_after = lost_after
         self.check_frozen = check_frozen
         self.reconnect_interval = reconnect_interval
+        # Stills from a directory are one presentation each: every one gets the whole cascade.
+        default_every = 1 if isinstance(self.source, ImageDirSource) else 5
+        self.full_every = max(1, full_every if full_every is not None else default_every)
         self.on_status = on_status
         self._clock = clock
         self._dedup = Deduplicator(dedup_window)
@@ -135,12 +141,14 @@ class Camera:
         """The next label presented, or None after `timeout` seconds (or at the end of a file source).
 
         Raises `FrameError` for a refused code (e.g. `mynumber_refused`) and `DeviceUnavailable` once when
-        the camera is lost.
+        the camera is lost (or when `close()` is called from another thread during the read).
         """
         if not self._wanted:
             raise DeviceUnavailable(f"{self.name}: not open")
         deadline = None if timeout is None else self._clock() + timeout
         while True:
+            if not self._wanted:  # close() from another thread ends a blocked read
+                raise DeviceUnavailable(f"{self.name}: closed")
             if self._ready:
                 item = self._ready.popleft()
                 if isinstance(item, FrameError):
@@ -167,7 +175,11 @@ class Camera:
             if frame is None:
                 time.sleep(0.005)  # a camera that says "no frame" is asked again shortly, not spun on
                 continue
-            self._accept(decode(frame, symbologies=self.symbologies, backend=self.backend), self._clock())
+            # Most frames get the quick passes (an empty counter stays cheap); every `full_every`-th
+            # frame the whole cascade, so a hard label is still read within a fraction of a second.
+            quick = self.frames % self.full_every != 0
+            found = decode(frame, symbologies=self.symbologies, backend=self.backend, quick=quick)
+            self._accept(found, self._clock())
 
     def __enter__(self) -> Camera:
         self.open()
@@ -226,6 +238,8 @@ class Camera:
         try:
             frame = self.source.grab()
         except DeviceUnavailable as exc:
+            if not self._wanted:
+                raise DeviceUnavailable(f"{self.name}: closed") from None
             self._lost(str(exc))
             raise DeviceUnavailable(f"{self.name}: camera lost") from None
         if frame is None or frame.size == 0:

@@ -250,12 +250,15 @@ class UhfReader:
         """The next tag that came into the field, or None when no new tag appeared within `timeout`.
 
         Raises `FrameError` for a bad frame or a refused tag ID, and `DeviceUnavailable` once when the
-        reader goes away; while it is away, reads poll for it and return None.
+        reader goes away; while it is away, reads poll for it and return None. `close()` from another
+        thread ends a blocked read with `DeviceUnavailable`.
         """
         if not self._wanted:
             raise DeviceUnavailable(f"{self.name}: not open")
         deadline = None if timeout is None else time.monotonic() + timeout
         while not self._ready:
+            if not self._wanted:
+                raise DeviceUnavailable(f"{self.name}: closed")
             now = time.monotonic()
             if deadline is not None and now >= deadline:
                 return None
@@ -265,6 +268,8 @@ class UhfReader:
             try:
                 reads = self.inventory(self.rounds)
             except DeviceUnavailable:
+                if not self._wanted:
+                    raise
                 if self._lost_reported:
                     if self._port is not None:
                         time.sleep(min(self.reconnect_interval, 0.05))
@@ -301,18 +306,26 @@ class UhfReader:
             self._connect()
         self.rounds += 1
         self._framer.reset()
+        port = self._port  # close() from another thread may clear self._port while we read
         try:
-            self._port.reset_input_buffer()
-            self._port.write(build_command(CMD_INVENTORY, address=self.address))
-            self._port.flush()
-            reads = self._collect(round)
+            port.reset_input_buffer()
+            port.write(build_command(CMD_INVENTORY, address=self.address))
+            port.flush()
+            reads = self._collect(port, round)
+        except (TypeError, ValueError):
+            # pyserial on a port closed by another thread (its fd is None); anything else is a bug.
+            if self._wanted:
+                raise
+            raise DeviceUnavailable(f"{self.name}: closed") from None
         except _LOST as exc:  # SerialException is an OSError; a vanished tty also raises termios.error
+            if not self._wanted:
+                raise DeviceUnavailable(f"{self.name}: closed") from None
             self._lost(exc)
             raise DeviceUnavailable(f"{self.name}: port went away ({type(exc).__name__})") from None
         self._set_status(DeviceStatus.ONLINE)
         return merge_reads(self._screened(reads))
 
-    def _collect(self, round_no: int) -> list[TagRead]:
+    def _collect(self, port: Any, round_no: int) -> list[TagRead]:
         reads: list[TagRead] = []
         deadline = time.monotonic() + self.response_timeout
         last_byte = time.monotonic()
@@ -325,30 +338,32 @@ class UhfReader:
                     raise self._framer.truncated()
                 self._set_status(DeviceStatus.OFFLINE)
                 raise DeviceUnavailable(f"{self.name}: reader did not answer round {round_no}")
-            chunk = self._port.read(max(1, self._port.in_waiting or 1))
+            if not self._wanted:
+                raise DeviceUnavailable(f"{self.name}: closed")
+            chunk = port.read(max(1, port.in_waiting or 1))
             if not chunk:
                 continue
             last_byte = time.monotonic()
             for item in self._framer.feed(chunk):
                 if isinstance(item, FrameError):
-                    self._drain()
+                    self._drain(port)
                     raise item
                 if item.command != CMD_INVENTORY:
                     continue  # an answer to something else (another host, a late reply): not ours
                 if item.status == STATUS_NO_TAG:
                     return reads
                 if item.status not in _END_STATUSES and item.status != STATUS_MORE:
-                    self._drain()
+                    self._drain(port)
                     raise FrameError(f"reader_status_{item.status:02x}", self.name)
                 reads += parse_inventory(item.data, self.layout, self.name)
                 if item.status in _END_STATUSES:
                     return reads
                 deadline = time.monotonic() + self.response_timeout
 
-    def _drain(self) -> None:
+    def _drain(self, port: Any) -> None:
         # After a bad frame the rest of this round's answer cannot be trusted: let it pass, drop it.
         time.sleep(self.frame_gap)
-        self._port.reset_input_buffer()
+        port.reset_input_buffer()
         self._framer.reset()
 
     def _screened(self, reads: list[TagRead]) -> list[TagRead]:

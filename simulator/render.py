@@ -152,6 +152,7 @@ class Condition(enum.StrEnum):
     GLARE = "glare"
     LOW_CONTRAST = "low_contrast"
     OCCLUSION = "occlusion"
+    SMALL = "small"  # the DESIGN minimum: 2-px bars, 3-px modules, turned up to 45°
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,12 +167,14 @@ class Effects:
     contrast: float = 1.0  # 1 = full ink/paper contrast
     occlusion: float = 0.0  # 0..1 fraction of one symbol covered
     vignette: float = 0.0  # 0..1 darkening towards the corners
+    bar_px: int | None = None  # label scale at the camera, overriding the frame's default
+    module_px: int | None = None
 
     @classmethod
     def for_condition(cls, condition: Condition | str, rng: random.Random) -> Effects:
         """Random effects typical of a named condition (mild defocus and sensor noise always present)."""
         c = Condition(condition)
-        base: dict[str, float] = {"blur_sigma": rng.uniform(0.3, 0.7), "noise_sigma": rng.uniform(1.0, 3.0)}
+        base: dict[str, Any] = {"blur_sigma": rng.uniform(0.3, 0.7), "noise_sigma": rng.uniform(1.0, 3.0)}
         base["rotation_deg"] = rng.uniform(-4, 4)
         if c is Condition.BLUR:
             base["blur_sigma"] = rng.uniform(1.2, 1.8)
@@ -188,6 +191,9 @@ class Effects:
             base["contrast"] = rng.uniform(0.15, 0.25)
         elif c is Condition.OCCLUSION:
             base["occlusion"] = rng.uniform(0.35, 0.6)
+        elif c is Condition.SMALL:
+            base["rotation_deg"] = rng.uniform(-45, 45)
+            return cls(**base, bar_px=2, module_px=3)
         return cls(**base)
 
 
@@ -341,7 +347,11 @@ def render_card_frame(
     rng = random.Random(seed)
     fx = effects or Effects()
     width, height = size
-    label = np.asarray(render_label(management_id, bar_px=bar_px, module_px=module_px, symbol=symbol))
+    label = np.asarray(
+        render_label(
+            management_id, bar_px=fx.bar_px or bar_px, module_px=fx.module_px or module_px, symbol=symbol
+        )
+    )
     scene = Scene(width, height, rng)
     centre = (width / 2 + rng.uniform(-0.2, 0.2) * width, height / 2 + rng.uniform(-0.2, 0.2) * height)
     corners = scene.place(

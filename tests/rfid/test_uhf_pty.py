@@ -168,3 +168,28 @@ def test_hub_uhf_reader_over_the_hub_cabinet(tmp_path: Path) -> None:
             with pytest.raises(FrameError):
                 driver.inventory(1)
             assert stocktake(driver).missing(expected) == {gone}
+
+
+def test_close_from_another_thread_ends_a_blocked_read(cabinet: Cabinet, sim: SimUhfReader) -> None:
+    import threading
+
+    sim.stall()  # a round that never gets its answer: the worker blocks in the read
+    driver = UhfReader(sim.path, response_timeout=30.0)
+    driver.open()
+    outcome: list[object] = []
+
+    def worker() -> None:
+        try:
+            outcome.append(driver.read(60.0))
+        except DeviceUnavailable as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=worker, daemon=True)
+    thread.start()
+    thread.join(0.3)
+    driver.close()
+    thread.join(5)
+    assert not thread.is_alive()
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], DeviceUnavailable)
+    assert driver.status is DeviceStatus.OFFLINE

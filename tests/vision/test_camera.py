@@ -208,3 +208,26 @@ def test_absent_device_is_unavailable(tmp_path: Path) -> None:
         cam.open()
     assert cam.status is DeviceStatus.OFFLINE
     assert isinstance(SimCamera("x"), FrameSource)
+
+
+def test_close_from_another_thread_ends_a_blocked_read(sim: SimCamera) -> None:
+    import threading
+
+    cam = Camera(sim, name="webcam")
+    cam.open()
+    outcome: list[object] = []
+
+    def worker() -> None:
+        try:
+            outcome.append(cam.read(30.0))
+        except DeviceUnavailable as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=worker, daemon=True)
+    thread.start()
+    thread.join(0.3)  # let it block on an empty counter
+    cam.close()
+    thread.join(5)
+    assert not thread.is_alive()
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], DeviceUnavailable)
