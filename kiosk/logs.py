@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
+
+from kiosk.fs import create_private_file
 
 LOG_NAME = "kiosk.log"
 
 
 def setup_file_logging(log_dir: Path, level: int = logging.INFO) -> Path:
     """Log to `log_dir/kiosk.log`, created 0600 in a 0700 folder (it names staff and cards)."""
-    log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = log_dir / LOG_NAME
-    if not path.exists():
-        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    create_private_file(path)
     root = logging.getLogger()
     if not any(
         isinstance(h, logging.FileHandler) and Path(h.baseFilename) == path.resolve() for h in root.handlers

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import stat
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+
+from kiosk.fs import create_private_file
 
 # Every SQLite connection: WAL so readers never block the writer, FULL so a committed event survives
 # a power cut, foreign keys on, and recursive triggers so `INSERT OR REPLACE` fires the DELETE trigger.
@@ -61,10 +62,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 def _prepare_private_file(path: Path) -> None:
     # The ledger names staff and cards: other local users must not read it (nor its WAL files).
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if not path.exists():
-        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
-        os.close(fd)
+    create_private_file(path)
     for suffix in ("", "-wal", "-shm"):
         p = Path(f"{path}{suffix}")
         if p.exists() and stat.S_IMODE(p.stat().st_mode) & 0o077:

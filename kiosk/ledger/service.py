@@ -34,6 +34,7 @@ from kiosk.domain.staff import (
     hash_pin,
 )
 from kiosk.domain.status import Action, CardStatus
+from kiosk.fs import make_private_dir
 from kiosk.ledger import models
 from kiosk.ledger.chain import EventRecord, canonical_json, event_hash
 from kiosk.ledger.engine import READ_ONLY, make_engine, upgrade
@@ -655,7 +656,7 @@ def load_pepper(path: Path) -> bytes:
         return env.encode()
     if path.exists():
         return path.read_bytes()
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_private_dir(path.parent)
     value = secrets.token_hex(32).encode()
     fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     with os.fdopen(fd, "wb") as fh:

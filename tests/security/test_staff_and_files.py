@@ -99,12 +99,6 @@ def test_ledger_wal_and_logs_are_private_even_with_a_permissive_umask(tmp_path: 
     assert private(var / "log")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gap reported to the lead: Path.mkdir(parents=True, mode=0o700) in kiosk/logs.py and "
-    "kiosk/ledger/engine.py gives only the last folder 0700; var/ itself gets the umask's mode "
-    "(0777 under umask 000: other users could rename or replace the ledger file)",
-)
 def test_the_var_folder_the_kiosk_creates_is_private_too(tmp_path: Path) -> None:
     var = run_with_umask(tmp_path, 0)
     assert private(var), oct(var.stat().st_mode)

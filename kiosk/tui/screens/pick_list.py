@@ -23,8 +23,14 @@ ID_COLUMNS = ("management_id", "管理ID", "管理id")
 
 
 def booking_ids(text: str) -> list[str]:
-    """The management IDs of a bookings CSV: the `management_id` (or 管理ID) column, else the first."""
-    rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
+    """The management IDs of a bookings CSV: the `management_id` (or 管理ID) column, else the first.
+
+    Raises ValueError when the text is not CSV (e.g. a stray carriage return inside a field).
+    """
+    try:
+        rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
+    except csv.Error as exc:
+        raise ValueError(f"not valid CSV: {exc}") from None
     if not rows:
         return []
     header = [cell.strip() for cell in rows[0]]
@@ -124,9 +130,9 @@ class PickListScreen(KioskScreen):
             return
         try:
             text = Path(path).expanduser().read_bytes().decode("utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
+            ids = booking_ids(text)
+        except (OSError, ValueError) as exc:  # UnicodeDecodeError and bad CSV are ValueErrors
             app.show_verdict("refused_input", app.t("pick.file_error", error=type(exc).__name__))
             return
-        ids = booking_ids(text)
         if ids:
             self.add(ids)
