@@ -4,16 +4,19 @@ Two libraries do the reading — zxing-cpp (`drivers.decode_zxing`) and pyzbar (
 chosen by configuration: `backend="zxing"`, `"pyzbar"` or `"cascade"` (the default). The cascade runs
 the cheapest pass first and goes on to harder passes only while nothing was found:
 
-1. zxing-cpp with the global-histogram binariser (a few ms on 1080p; reads a clean label),
-   then the same after a light blur (sensor noise),
-2. OpenCV's 1-D barcode localiser, each candidate rotated upright, padded and enlarged, then read by
-   zxing-cpp and pyzbar (Code 128 turned 15-45° defeats both libraries on the whole frame),
+1. zxing-cpp with the global-histogram binariser (~1 ms on 1080p; reads a clean label), then the
+   same after a light blur (sensor noise),
+2. 1-D localisation: OpenCV's barcode detector (fed ~960 px so 2-px bars survive), then regions of
+   coherent gradients (structure tensor) that it missed; each candidate is turned upright along its
+   bar direction, padded, enlarged and read by zxing-cpp (also contrast-stretched) and pyzbar.
+   Code 128 turned 15-45° defeats both libraries on the whole frame; this pass reads it,
 3. zxing-cpp thorough (local-average binariser, downscaled copies: glare, blur, faint 2-D symbols),
 4. pyzbar on the whole frame (best on low-contrast bars),
 5. contrast normalisation (CLAHE) and a 2x enlargement (small or faint symbols).
 
-In tray mode (`many=True`, a still of many cards) the fast and thorough passes run on the whole frame,
-then every light label patch that no pass has read yet is cut out, enlarged and read on its own.
+`quick=True` (live video) stops after pass 2. In tray mode (`many=True`, a still of many cards) the
+fast and thorough passes run on the whole frame, then every light label patch that no pass has read
+yet is cut out, enlarged and read on its own (the labels that sit at the 2-px limit).
 
 Every decoded text goes through `drivers.text.screen_text`: a 12-digit value comes back as a refusal
 (`Decoded.rejected` is the reason code, `code` is None) and the text itself is dropped here.
