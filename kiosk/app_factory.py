@@ -12,6 +12,7 @@ from drivers.contract import ScanDevice
 
 if TYPE_CHECKING:
     from kiosk.config import DeviceSettings, Settings
+    from kiosk.demo.sim import DemoRig
     from kiosk.ledger.service import Clock, Ledger
     from kiosk.tui.app import KioskApp
 
@@ -19,11 +20,39 @@ TERMINAL_WEDGE = "keyboard"
 
 
 def build_device(config: DeviceSettings) -> ScanDevice:
-    """One configured device: its registered driver class with the configured options."""
+    """One configured device: its registered driver class with the configured options.
+
+    A camera or UHF reader with the option `stocktake = true` is kept for stocktakes (tray photos,
+    inventory rounds on a key press) instead of being read continuously.
+    """
     cls = registry.load(config.driver)
     options: dict[str, Any] = dict(config.options)
+    for_stocktake = bool(options.pop("stocktake", False))
     device: ScanDevice = cls(name=config.name, **options)
+    if for_stocktake:
+        from kiosk.tui.stocktake_devices import StocktakeInstrument
+
+        return StocktakeInstrument(device)
     return device
+
+
+DEMO_CAMERA = "webcam"
+DEMO_UHF = "uhf"
+
+
+def demo_stocktake_devices(rig: DemoRig) -> list[ScanDevice]:
+    """The demo's webcam and UHF reader over the demo cabinet (simulator on the rig's hub), kept for
+    stocktakes: the real `Camera` driver renders and decodes tray photos, the real `UhfReader` talks
+    the binary protocol to a simulated reader on a pty (with some missed and repeated answers)."""
+    from drivers.camera import Camera
+    from drivers.rfid_uhf import UhfReader
+    from kiosk.tui.stocktake_devices import StocktakeInstrument
+
+    webcam = rig.hub.add_camera(DEMO_CAMERA, seed=2017)
+    uhf = rig.hub.add_uhf(DEMO_UHF, seed=2017, miss_rate=0.08, duplicate_rate=0.05)
+    camera = Camera(webcam, name=DEMO_CAMERA, check_frozen=False)
+    reader = UhfReader(uhf.path, name=DEMO_UHF, response_timeout=0.5)
+    return [StocktakeInstrument(camera), StocktakeInstrument(reader)]
 
 
 def wedge_timing(settings: Settings) -> Any:

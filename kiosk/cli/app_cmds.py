@@ -94,11 +94,16 @@ def _run_demo(ctx: CliContext, *, training: bool) -> None:
     if not ledger.list_staff():
         _seed_fast(ledger, seed_demo)
     ensure_demo_day(ledger)
-    from kiosk.app_factory import wedge_timing
+    from kiosk.app_factory import demo_stocktake_devices, wedge_timing
 
     rig = build_demo_rig(ledger, wedge_timing=wedge_timing(settings))
+    # The simulated webcam and UHF reader for stocktakes (tray photo / RFID keys) join the demo's devices.
     app = KioskApp(
-        devices=rig.devices, ledger=ledger, settings=settings, demo=rig, training=settings.kiosk.training
+        devices=[*rig.devices, *demo_stocktake_devices(rig)],
+        ledger=ledger,
+        settings=settings,
+        demo=rig,
+        training=settings.kiosk.training,
     )
     _quiet_stderr_logging()
     try:

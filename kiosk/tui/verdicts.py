@@ -61,6 +61,26 @@ LOOKS: dict[str, Look] = {
     "session_closed": Look("ok", "🔒", "保管庫を閉じました", "SAFE CLOSED"),
     "added": Look("ok", "＋", "本日の交付予定に追加しました", "ADDED to today's pick list"),
     "info": Look("info", "ℹ", "お知らせ", "Notice"),
+    # stocktake (点検): one look per kind of sighting, and for the flow
+    "st_found": Look("ok", "✔", "確認OK ― 予定どおり保管庫にあります", "FOUND where expected"),
+    "st_misplaced": Look(
+        "warn", "↔", "場所違い ― 管理簿と違う場所にありました", "MISPLACED (found elsewhere)"
+    ),
+    "st_duplicate": Look("info", "＝", "確認済み ― この点検ですでに数えました", "ALREADY COUNTED"),
+    "st_unexpected": Look(
+        "error", "！", "予定外 ― 管理簿では保管庫にないカードです", "UNEXPECTED (ledger says not in safe)"
+    ),
+    "st_unknown": Look("error", "✖", "管理簿にないIDです", "UNKNOWN ID (not in the ledger)"),
+    "st_location": Look("info", "📍", "場所を設定しました", "LOCATION set"),
+    "st_batch": Look("ok", "✔", "一括読取OK", "BATCH READ"),
+    "st_batch_warn": Look(
+        "warn", "！", "一括読取 ― 確認が必要なカードがあります", "BATCH READ - check the lists"
+    ),
+    "st_started": Look("ok", "📋", "点検を開始しました", "STOCKTAKE STARTED"),
+    "st_resumed": Look("info", "📋", "点検を再開しました", "STOCKTAKE RESUMED"),
+    "st_search_again": Look("warn", "🔍", "再捜索 ― 点検は継続中です", "SEARCH AGAIN - stocktake still open"),
+    "st_undecided": Look("error", "✖", "点検を完了できません", "CANNOT FINISH THE STOCKTAKE"),
+    "st_finished": Look("ok", "✔", "点検を完了しました（2名署名）", "STOCKTAKE FINISHED (signed by two)"),
 }
 
 # Japanese (and English) explanations for reason codes of refused input and rejected frames.

@@ -22,6 +22,13 @@ ACTIONS = (
     ("8", "garbage", "ノイズ（読めない信号）", "Line noise"),
 )
 
+# Stocktake (点検): the simulated webcam and UHF reader, and the "two cards gone" scenario.
+STOCKTAKE_ACTIONS = (
+    ("t", "tray", "demo.tray"),
+    ("u", "rfid", "demo.rfid"),
+    ("r", "remove_two", "demo.remove_two"),
+)
+
 
 class DemoPadModal(KioskModal[None]):
     """Each key runs one simulated action and closes the pad, so the verdict shows at once."""
@@ -30,12 +37,14 @@ class DemoPadModal(KioskModal[None]):
         Binding("escape", "cancel", "key.back"),
         *(Binding(key, f"run('{name}')", ja, show=False) for key, name, ja, _ in ACTIONS),
         *(Binding(key, f"badge({i})", "badge", show=False) for i, key in enumerate("abcde")),
+        *(Binding(key, f"stocktake('{name}')", text, show=False) for key, name, text in STOCKTAKE_ACTIONS),
     ]
 
     def compose(self) -> ComposeResult:
         app = self.kiosk
         en = app.language == "en"
         lines = [f"[b reverse] {key} [/] {e if en else j}" for key, _, j, e in ACTIONS]
+        lines += [f"[b reverse] {key} [/] {app.t(text)}" for key, _, text in STOCKTAKE_ACTIONS]
         rig = app.demo
         if rig is not None:
             lines += [""]
@@ -53,6 +62,34 @@ class DemoPadModal(KioskModal[None]):
         self.dismiss(None)
         if rig is not None and index < len(rig.staff):
             rig.scan(rig.staff[index].badge)
+
+    def action_stocktake(self, name: str) -> None:
+        """Tray photo and RFID rounds run on the stocktake screen; "remove two" takes two cards that the
+        ledger has in the safe out of the simulated cabinet, so the stocktake finds them missing."""
+        from kiosk.tui.screens.stocktake import StocktakeScreen
+
+        app = self.kiosk
+        rig = app.demo
+        below = app.screen_stack[-2] if len(app.screen_stack) > 1 else None
+        self.dismiss(None)
+        if rig is None:
+            return
+        if name == "remove_two":
+            removed = []
+            for _ in range(2):
+                mid = rig.random_in_safe()
+                if mid is not None:
+                    rig.cabinet.remove(mid)
+                    removed.append(mid)
+            app.notify(app.t("demo.removed", ids=", ".join(removed)) if removed else app.t("demo.nothing"))
+            return
+        if not isinstance(below, StocktakeScreen):
+            app.notify(app.t("demo.only_stocktake"), severity="warning")
+            return
+        if name == "tray":
+            below.action_tray()
+        else:
+            below.action_rfid()
 
     def action_run(self, name: str) -> None:
         app = self.kiosk

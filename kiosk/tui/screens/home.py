@@ -27,7 +27,9 @@ class HomeScreen(KioskScreen):
         Binding("f2", "open_safe", "key.open_safe"),
         Binding("f3", "pick_list", "key.pick_list"),
         Binding("f4", "history", "key.history"),
+        Binding("f5", "stocktake", "key.stocktake"),
         Binding("f6", "ledger", "key.ledger"),
+        Binding("f7", "due_lists", "key.due_lists"),
         Binding("f9", "settings", "key.settings"),
         Binding("f10", "app.sign_out", "key.sign_out"),
     ]
@@ -38,11 +40,25 @@ class HomeScreen(KioskScreen):
     def compose_body(self) -> ComposeResult:
         t = self.kiosk.t
         yield Static("🔒 " + t("home.locked"), id="big-state")
+        yield Static("", id="st-due-banner")
         yield VerdictPanel(id="verdict")
         yield Static(t("home.hint"), classes="hint")
 
     def on_mount(self) -> None:
         self.verdict.clear(self.kiosk.t("home.hint"))
+        self.show_stocktake_due()
+
+    def on_screen_resume(self) -> None:
+        self.show_stocktake_due()
+
+    def show_stocktake_due(self) -> None:
+        """点検 banner: shown while a stocktake is due (or open), until one is finished."""
+        from kiosk.tui.screens.stocktake import due_notice
+
+        notice = due_notice(self.kiosk)
+        banner = self.query_one("#st-due-banner", Static)
+        banner.display = notice is not None
+        banner.update("📋 " + (notice or ""))
 
     def handle_scan(self, text: str, *, device: str | None, source: str | None) -> bool:
         try:
@@ -82,6 +98,19 @@ class HomeScreen(KioskScreen):
 
         if await self.kiosk.ensure_user() is not None:
             self.app.push_screen(HistoryScreen())
+
+    @work(exclusive=True, group="flow")
+    async def action_stocktake(self) -> None:
+        from kiosk.tui.screens.stocktake import start_or_resume
+
+        await start_or_resume(self.kiosk)
+
+    @work(exclusive=True, group="flow")
+    async def action_due_lists(self) -> None:
+        from kiosk.tui.screens.due import DueScreen
+
+        if await self.kiosk.ensure_user() is not None:
+            self.app.push_screen(DueScreen())
 
     @work(exclusive=True, group="flow")
     async def action_ledger(self) -> None:

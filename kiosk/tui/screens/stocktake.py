@@ -1,0 +1,755 @@
+"""点検 (stocktake): count every card in the safe against the ledger, from every source at once.
+
+Barcode scans arrive through `handle_scan` (a shelf label `L:shelf-1` first sets where the following
+cards are counted); a tray photo (webcam) and RFID inventory rounds (UHF reader) run in thread workers
+that only post messages (`kiosk.tui.stocktake_devices`). The screen calls the ledger, which commits
+each sighting before its verdict shows, so a stocktake left open by a crash resumes with all its counts.
+
+Finishing: a person decides each card still missing (search again / record missing / found elsewhere,
+with a note) — nothing is marked missing on its own — and two people sign.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, ProgressBar, Static
+
+from kiosk.domain.card_state import OFFICE_TZ, office_date
+from kiosk.domain.management_id import ManagementId, Refusal
+from kiosk.domain.staff import StaffMember, TwoPersonError
+from kiosk.domain.stocktake import (
+    Decision,
+    DecisionError,
+    DueReason,
+    MissingDecision,
+    Sighting,
+    is_location_label,
+)
+from kiosk.ledger.stocktake_ops import (
+    SOURCE_BARCODE,
+    SOURCE_RFID,
+    SOURCE_TRAY,
+    BatchVerdict,
+    ResultLine,
+    ScanVerdict,
+    StocktakeError,
+    StocktakeResult,
+    StocktakeView,
+    finish,
+    get_stocktake,
+    open_stocktake,
+    reconcile,
+    start,
+    stocktake_due,
+)
+from kiosk.ledger.stocktake_ops import record_many as ledger_record_many
+from kiosk.ledger.stocktake_ops import record_scan as ledger_record_scan
+from kiosk.tui.screens.base import STORAGE_ERRORS, KioskModal, KioskScreen
+from kiosk.tui.screens.dialogs import EntryModal
+from kiosk.tui.screens.signin import SignInModal
+from kiosk.tui.stocktake_devices import (
+    RFID,
+    TRAY,
+    InstrumentFailed,
+    RfidRoundRead,
+    RfidRoundsDone,
+    StocktakeInstrument,
+    TrayPhotoTaken,
+    run_rfid_rounds,
+    take_tray_photo,
+)
+from kiosk.tui.widgets import VerdictPanel
+
+if TYPE_CHECKING:
+    from kiosk.tui.app import KioskApp
+
+REPORT_DIR = Path("var/reports")
+LIST_LINES = 18  # lines per list on screen (the report has them all)
+REFRESH_S = 0.25  # counts and lists are redrawn at most this often while scans pour in
+
+VERDICT_CODES = {
+    Sighting.FOUND: "st_found",
+    Sighting.MISPLACED: "st_misplaced",
+    Sighting.DUPLICATE: "st_duplicate",
+    Sighting.UNEXPECTED: "st_unexpected",
+    Sighting.UNKNOWN: "st_unknown",
+    Sighting.REFUSED: "refused_input",
+    Sighting.LOCATION: "st_location",
+}
+
+DECISION_KEYS = {
+    Decision.SEARCH_AGAIN: "st.decision.search_again",
+    Decision.RECORD_MISSING: "st.decision.record_missing",
+    Decision.FOUND_ELSEWHERE: "st.decision.found_elsewhere",
+}
+
+
+def instruments(app: object, kind: str) -> list[StocktakeInstrument]:
+    """The app's stocktake instruments of one kind (TRAY or RFID)."""
+    links = getattr(app, "links", {})
+    return [
+        link.device
+        for link in links.values()
+        if isinstance(link.device, StocktakeInstrument) and link.device.kind == kind
+    ]
+
+
+def scans_per_minute(reads: int, started_at: datetime, now: datetime) -> float | None:
+    """Sightings per minute since the stocktake started (None in its first seconds)."""
+    seconds = (now - started_at).total_seconds()
+    if seconds < 5:
+        return None
+    return reads * 60.0 / seconds
+
+
+def due_notice(app: KioskApp) -> str | None:
+    """The home screen's notice while a stocktake is due (interval, handover, never) or still open."""
+    t = app.t
+    try:
+        status = stocktake_due(
+            app.ledger, office_date(app.clock()), every_days=app.settings.stocktake.due_every_days
+        )
+    except STORAGE_ERRORS:
+        return None
+    if not status.due:
+        return None
+    if status.reason is DueReason.IN_PROGRESS:
+        return t("st.due.in_progress")
+    last = status.last_finished_on.isoformat() if status.last_finished_on else ""
+    handover = status.handover_on.isoformat() if status.handover_on else ""
+    return t(f"st.due.{status.reason.value}", last=last, handover=handover)
+
+
+async def start_or_resume(app: KioskApp) -> None:
+    """F5 on the home screen: resume the open stocktake, or start one with two people (one an officer)."""
+    t = app.t
+    first = await app.ensure_user()
+    if first is None:
+        return
+    try:
+        current = open_stocktake(app.ledger)
+    except STORAGE_ERRORS:
+        app.show_verdict("ledger_error", t("error.ledger"))
+        return
+    if current is not None:
+        await app.push_screen(StocktakeScreen(current))
+        app.show_verdict("st_resumed", t("st.resumed", id=current.id))
+        return
+    second = await app.push_screen_wait(SignInModal("st.start_second", exclude_id=first.id))
+    if second is None:
+        return
+    if not (first.is_officer or second.is_officer):
+        app.show_verdict("two_person", t("signin.need_officer"))
+        return
+    try:
+        view = start(app.ledger, first, second)
+    except TwoPersonError as exc:
+        app.show_verdict("two_person", str(exc))
+        return
+    except StocktakeError as exc:
+        app.show_verdict("wrong_status", str(exc))
+        return
+    except STORAGE_ERRORS:
+        app.show_verdict("ledger_error", t("error.ledger"))
+        return
+    await app.push_screen(StocktakeScreen(view))
+    app.show_verdict(
+        "st_started", t("st.started", id=view.id, n=view.expected, a=first.display, b=second.display)
+    )
+
+
+class StocktakeScreen(KioskScreen):
+    """The open stocktake: progress, the verdict of each scan, and the lists a person must look at."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", "key.help"),
+        Binding("f3", "tray", "key.tray"),
+        Binding("f4", "rfid", "key.rfid"),
+        Binding("f5", "manual", "key.manual"),
+        Binding("f8", "finish", "key.finish"),
+        Binding("f9", "app.sign_in", "key.sign_in"),
+        Binding("f10", "app.sign_out", "key.sign_out"),
+        Binding("escape", "back", "key.back"),
+    ]
+
+    def __init__(self, stocktake: StocktakeView, *, report_dir: Path = REPORT_DIR) -> None:
+        super().__init__()
+        self.stocktake = stocktake
+        self.report_dir = report_dir
+        self.result: StocktakeResult | None = None
+        self.locations: dict[str, str | None] = {}  # device -> shelf/slot it is counting
+        self.busy: str | None = None  # TRAY or RFID while an instrument works
+        self.rfid_stop = threading.Event()
+        self.rfid_round = 0
+        self.rfid_counted = 0  # cards newly counted by the current RFID run
+        self._refresh_pending = False
+
+    def heading(self) -> str:
+        return f"{self.kiosk.t('app.title')} ― {self.kiosk.t('st.title', id=self.stocktake.id)}"
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("", id="st-info")
+        with Horizontal(id="st-progress"):
+            yield ProgressBar(total=max(1, self.stocktake.expected), show_eta=False, id="st-bar")
+            yield Static("", id="st-counts")
+        yield VerdictPanel(id="verdict")
+        with Horizontal(id="st-lists"):
+            yield Static("", id="st-missing")
+            yield Static("", id="st-other")
+
+    def on_mount(self) -> None:
+        self.verdict.clear(self.kiosk.t("st.hint"))
+        self.refresh_all()
+
+    # -- showing ----------------------------------------------------------------------------------
+
+    def refresh_all(self) -> None:
+        """Re-read the reconciliation and redraw counts and lists (also after a restart: resume)."""
+        self._refresh_pending = False
+        app = self.kiosk
+        try:
+            self.result = reconcile(app.ledger, self.stocktake.id)
+        except STORAGE_ERRORS:
+            app.show_verdict("ledger_error", app.t("error.ledger"))
+            return
+        self._show_info()
+        self._show_counts()
+        self._show_lists()
+
+    def schedule_refresh(self) -> None:
+        """Redraw soon (a flood of scans costs one reconciliation per REFRESH_S, not one per scan)."""
+        if not self._refresh_pending:
+            self._refresh_pending = True
+            self.set_timer(REFRESH_S, self.refresh_all)
+
+    def _names(self) -> tuple[str, str]:
+        ledger = self.kiosk.ledger
+        try:
+            a = ledger.staff_by_id(self.stocktake.operator_id)
+            b = ledger.staff_by_id(self.stocktake.witness_id)
+        except STORAGE_ERRORS:
+            return "?", "?"
+        return (a.display if a else "?", b.display if b else "?")
+
+    def _show_info(self) -> None:
+        t = self.kiosk.t
+        a, b = self._names()
+        since = self.stocktake.started_at.astimezone(OFFICE_TZ).strftime("%Y-%m-%d %H:%M")
+        text = Text(t("st.people", a=a, b=b, since=since) + "\n")
+        where = ", ".join(
+            f"{loc or t('st.whole_safe')} ({dev})" for dev, loc in sorted(self.locations.items())
+        )
+        text.append(t("st.location", where=where or t("st.whole_safe")), style="bold")
+        if self.busy == TRAY:
+            text.append("   📷 " + t("st.tray_running"), style="bold reverse")
+        elif self.busy == RFID:
+            text.append("   📡 " + t("st.rfid_running", round=self.rfid_round), style="bold reverse")
+        self.query_one("#st-info", Static).update(text)
+
+    def _show_counts(self) -> None:
+        result = self.result
+        if result is None:
+            return
+        t = self.kiosk.t
+        p = result.progress
+        self.query_one("#st-bar", ProgressBar).update(total=max(1, p.expected), progress=p.found)
+        rate = scans_per_minute(p.reads, self.stocktake.started_at, self.kiosk.clock())
+        text = Text()
+        text.append(t("st.found", found=p.found, expected=p.expected), style="bold")
+        text.append("   " + t("st.missing_count", n=p.missing), style="bold")
+        text.append("\n" + t("st.rate", rate=f"{rate:.0f}" if rate is not None else "—"))
+        sources = "  ".join(f"{t('st.source.' + s)} {n}" for s, n in sorted(result.sources.items()))
+        if sources:
+            text.append("  ／ " + sources)
+        self.query_one("#st-counts", Static).update(text)
+
+    def _show_lists(self) -> None:
+        result = self.result
+        if result is None:
+            return
+        t = self.kiosk.t
+        missing = Text(t("st.list.missing", n=len(result.missing)) + "\n", style="bold")
+        if not result.missing:
+            missing.append(t("st.none"))
+        for line in result.missing[:LIST_LINES]:
+            missing.append(f"□ {line.management_id}  {line.expected_location or ''}\n")
+        if len(result.missing) > LIST_LINES:
+            missing.append(f"… +{len(result.missing) - LIST_LINES}")
+        self.query_one("#st-missing", Static).update(missing)
+
+        other = Text()
+        sections: list[tuple[str, Sequence[ResultLine], Callable[[ResultLine], str]]] = [
+            ("st.list.unexpected", result.unexpected, self._unexpected_line),
+            ("st.list.unknown", result.unknown, lambda r: f"✖ {r.management_id}"),
+            ("st.list.misplaced", result.misplaced, self._misplaced_line),
+            ("st.list.duplicates", result.duplicates, lambda r: f"＝ {r.management_id} ×{r.times}"),
+        ]
+        budget = max(2, LIST_LINES // 4)
+        for key, lines, fmt in sections:
+            other.append(t(key, n=len(lines)) + "\n", style="bold")
+            for line in lines[:budget]:
+                other.append(fmt(line) + "\n")
+            if len(lines) > budget:
+                other.append(f"  … +{len(lines) - budget}\n")
+        self.query_one("#st-other", Static).update(other)
+
+    def _unexpected_line(self, line: ResultLine) -> str:
+        status = self.kiosk.t("card." + line.ledger_status.value) if line.ledger_status else "?"
+        return f"！ {line.management_id}  {self.kiosk.t('st.ledger_says', status=status)}"
+
+    def _misplaced_line(self, line: ResultLine) -> str:
+        return f"↔ {line.management_id}  {line.expected_location or '?'} → {line.seen_location or '?'}"
+
+    # -- barcode scans ---------------------------------------------------------------------------
+
+    def handle_scan(self, text: str, *, device: str | None, source: str | None) -> bool:
+        if source == "rfid_epc":
+            # A UHF reader read continuously (not one of our instruments): one tag, counted by its binding.
+            self.record_batch([], [text], source=SOURCE_RFID, device=device)
+            return True
+        if not is_location_label(text) and self._is_badge(text):
+            self.switch_user(text)
+            return True
+        self.record_scan(text, device=device, source=SOURCE_BARCODE)
+        return True
+
+    def _is_badge(self, text: str) -> bool:
+        try:
+            ManagementId.parse(text)
+            return False
+        except Refusal as exc:
+            if exc.reason not in ("not_digits", "wrong_length"):
+                return False
+        try:
+            return self.kiosk.ledger.staff_by_badge(text) is not None
+        except STORAGE_ERRORS:
+            return False
+
+    def record_scan(self, text: str, *, device: str | None, source: str) -> None:
+        """Count one scanned or typed ID (or take a shelf label) and show its verdict at once."""
+        app = self.kiosk
+        try:
+            verdict = ledger_record_scan(app.ledger, self.stocktake.id, text, source=source, device=device)
+        except StocktakeError as exc:
+            app.show_verdict("wrong_status", str(exc))
+            return
+        except STORAGE_ERRORS:
+            app.show_verdict("ledger_error", app.t("error.ledger"))
+            return
+        if verdict.code is Sighting.LOCATION:
+            self.locations[device or "?"] = verdict.location
+            self._show_info()
+        self.present(verdict)
+        self.schedule_refresh()
+
+    def present(self, verdict: ScanVerdict) -> None:
+        app = self.kiosk
+        t = app.t
+        code = VERDICT_CODES[verdict.code]
+        detail = ""
+        if verdict.code is Sighting.REFUSED:
+            detail = app.reason(verdict.detail)
+        elif verdict.code is Sighting.LOCATION:
+            detail = t("st.location_set", where=verdict.location or t("st.whole_safe"))
+        elif verdict.code is Sighting.MISPLACED:
+            detail = t("st.misplaced_detail", expected=verdict.expected_location, seen=verdict.location)
+        elif verdict.code is Sighting.DUPLICATE:
+            detail = t("st.duplicate_detail", times=verdict.times)
+        elif verdict.code is Sighting.UNEXPECTED and verdict.ledger_status is not None:
+            detail = t("st.ledger_says", status=t("card." + verdict.ledger_status.value))
+        elif verdict.code is Sighting.FOUND and verdict.location:
+            detail = t("st.at", where=verdict.location)
+        app.show_verdict(code, detail, card_id=verdict.management_id)
+
+    def handle_rejected(self, reason: str, *, device: str | None) -> bool:
+        # A refused frame (12 digits, IME on, garbage) is on record as a reason code only.
+        app = self.kiosk
+        try:
+            app.ledger.record_refusal(
+                reason,
+                attempted="stocktake_scan",
+                actor_id=app.user.id if app.user else None,
+                device=device,
+                source="scanner",
+            )
+        except STORAGE_ERRORS:
+            app.show_verdict("ledger_error", app.t("error.ledger"))
+            return True
+        return False
+
+    # -- tray photos and RFID rounds ------------------------------------------------------------
+
+    def record_batch(
+        self, codes: Sequence[str], tags: Sequence[str], *, source: str, device: str | None
+    ) -> BatchVerdict | None:
+        """Count a tray photo's codes or an RFID round's new tags (one transaction) and show the tally."""
+        app = self.kiosk
+        try:
+            batch = ledger_record_many(
+                app.ledger, self.stocktake.id, codes, tags=tags, source=source, device=device
+            )
+        except StocktakeError as exc:
+            app.show_verdict("wrong_status", str(exc))
+            return None
+        except STORAGE_ERRORS:
+            app.show_verdict("ledger_error", app.t("error.ledger"))
+            return None
+        self.present_batch(batch)
+        self.schedule_refresh()
+        return batch
+
+    def present_batch(self, batch: BatchVerdict) -> None:
+        app = self.kiosk
+        t = app.t
+        parts = [
+            f"{t('st.short.' + s.value)} {len(batch.ids(s))}"
+            for s in (
+                Sighting.FOUND,
+                Sighting.MISPLACED,
+                Sighting.UNEXPECTED,
+                Sighting.UNKNOWN,
+                Sighting.DUPLICATE,
+            )
+            if batch.ids(s)
+        ]
+        refused = sum(batch.refused.values())
+        if refused:
+            parts.append(f"{t('st.short.refused')} {refused}")
+        if batch.unbound_tags:
+            parts.append(f"{t('st.short.unbound')} {len(batch.unbound_tags)}")
+        trouble = any(batch.ids(s) for s in (Sighting.MISPLACED, Sighting.UNEXPECTED, Sighting.UNKNOWN))
+        code = "st_batch_warn" if trouble or refused else "st_batch"
+        title = t("st.batch_title." + batch.source, n=batch.counted)
+        app.show_verdict(code, "  ".join(parts) or t("st.batch_nothing"), title=title)
+
+    def _instrument(self, kind: str) -> StocktakeInstrument | None:
+        found = instruments(self.kiosk, kind)
+        if not found:
+            self.kiosk.show_verdict("device_problem", self.kiosk.t("st.no_instrument." + kind))
+            return None
+        return found[0]
+
+    def action_tray(self) -> None:
+        """撮影: a tray photo with the webcam, decoded in a worker thread."""
+        if self.busy is not None:
+            self.kiosk.notify(self.kiosk.t("st.busy"), severity="warning")
+            return
+        camera = self._instrument(TRAY)
+        if camera is None:
+            return
+        self.busy = TRAY
+        self._show_info()
+        self.run_worker(
+            partial(take_tray_photo, camera, self.post_message),
+            name=f"tray:{camera.name}",
+            group="stocktake-instrument",
+            thread=True,
+            exit_on_error=False,
+        )
+
+    def action_rfid(self) -> None:
+        """RFID一括読取: inventory rounds until K rounds in a row add no tag (F4 again stops them)."""
+        if self.busy == RFID:
+            self.rfid_stop.set()
+            return
+        if self.busy is not None:
+            self.kiosk.notify(self.kiosk.t("st.busy"), severity="warning")
+            return
+        reader = self._instrument(RFID)
+        if reader is None:
+            return
+        self.busy = RFID
+        self.rfid_round = 0
+        self.rfid_counted = 0
+        self.rfid_stop = threading.Event()
+        self._show_info()
+        self.run_worker(
+            partial(
+                run_rfid_rounds,
+                reader,
+                self.post_message,
+                quiet_rounds=self.kiosk.settings.stocktake.rfid_quiet_rounds,
+                stop=self.rfid_stop,
+            ),
+            name=f"rfid:{reader.name}",
+            group="stocktake-instrument",
+            thread=True,
+            exit_on_error=False,
+        )
+
+    def on_tray_photo_taken(self, message: TrayPhotoTaken) -> None:
+        self.busy = None
+        self._show_info()
+        self.record_batch(message.codes, [], source=SOURCE_TRAY, device=message.device)
+
+    def on_rfid_round_read(self, message: RfidRoundRead) -> None:
+        self.rfid_round = message.round
+        if message.new_tags:
+            batch = self.record_batch([], message.new_tags, source=SOURCE_RFID, device=message.device)
+            if batch is not None:
+                self.rfid_counted += batch.counted
+        self._show_info()
+
+    def on_rfid_rounds_done(self, message: RfidRoundsDone) -> None:
+        self.busy = None
+        self._show_info()
+        t = self.kiosk.t
+        self.kiosk.show_verdict(
+            "st_batch",
+            t("st.rfid_done", rounds=message.rounds, seen=message.seen),
+            title=t("st.batch_title.rfid", n=self.rfid_counted),
+        )
+
+    def on_instrument_failed(self, message: InstrumentFailed) -> None:
+        self.busy = None
+        self._show_info()
+        self.kiosk.show_verdict("device_problem", self.kiosk.reason(message.reason), title=None)
+
+    # -- other keys ------------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from kiosk.tui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen())
+
+    def action_back(self) -> None:
+        """Back to the home screen; the stocktake stays open (F5 there resumes it)."""
+        if self.busy is not None:
+            self.kiosk.notify(self.kiosk.t("st.busy"), severity="warning")
+            return
+        self.app.pop_screen()
+
+    @work(exclusive=True, group="flow")
+    async def switch_user(self, badge: str | None) -> None:
+        await self.kiosk.ensure_user(force=True, badge=badge)
+
+    @work(exclusive=True, group="flow")
+    async def action_manual(self) -> None:
+        app = self.kiosk
+        text = await app.push_screen_wait(EntryModal(app.t("key.manual"), app.t("entry.id"), digits=True))
+        if text:
+            self.record_scan(text, device=app.ledger.kiosk, source="manual")
+
+    @work(exclusive=True, group="flow")
+    async def action_finish(self) -> None:
+        """点検完了: a decision for each missing card, then two people sign."""
+        app = self.kiosk
+        t = app.t
+        if self.busy is not None:
+            app.notify(t("st.busy"), severity="warning")
+            return
+        user = await app.ensure_user()
+        if user is None:
+            return
+        self.refresh_all()
+        result = self.result
+        if result is None:
+            return
+        decisions: dict[str, MissingDecision] = {}
+        if result.missing:
+            chosen = await app.push_screen_wait(DecideMissingModal(result.missing))
+            if chosen is None:
+                return
+            decisions = chosen
+        witness = await app.push_screen_wait(SignInModal("st.sign_second", exclude_id=user.id))
+        if witness is None:
+            return
+        await self.sign(user, witness, decisions)
+
+    async def sign(
+        self, user: StaffMember, witness: StaffMember, decisions: dict[str, MissingDecision]
+    ) -> None:
+        app = self.kiosk
+        t = app.t
+        try:
+            result = finish(app.ledger, self.stocktake.id, decisions, user, witness)
+        except DecisionError as exc:
+            if exc.reason == "search_again":
+                app.show_verdict("st_search_again", t("st.search_again_done", n=len(exc.cards)))
+            else:
+                app.show_verdict("st_undecided", t("st.decision_error." + exc.reason, n=len(exc.cards)))
+            self.refresh_all()
+            return
+        except TwoPersonError as exc:
+            app.show_verdict(
+                "two_person", app.t("signin.need_officer") if exc.reason == "need_officer" else str(exc)
+            )
+            return
+        except StocktakeError as exc:
+            app.show_verdict("wrong_status", str(exc))
+            return
+        except STORAGE_ERRORS:
+            app.show_verdict("ledger_error", app.t("error.ledger"))
+            return
+        app.refresh_counts()
+        reports = self.write_reports()
+        view = get_stocktake(app.ledger, self.stocktake.id) or self.stocktake
+        await app.push_screen_wait(StocktakeDoneModal(view, result, decisions, reports, (user, witness)))
+        app.pop_screen()
+        app.show_verdict("st_finished", t("st.finished", id=self.stocktake.id))
+
+    def write_reports(self) -> list[str]:
+        """The stocktake report as CSV and PDF in var/reports (PDF only when a Japanese font is found)."""
+        from kiosk.reports.fonts import FontMissing
+        from kiosk.reports.stocktake_report import write_stocktake_report
+
+        failures: tuple[type[BaseException], ...] = (FontMissing, StocktakeError, *STORAGE_ERRORS)
+        written: list[str] = []
+        try:
+            self.report_dir.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return written
+        for suffix in (".pdf", ".csv"):
+            path = self.report_dir / f"stocktake-{self.stocktake.id}{suffix}"
+            try:
+                write_stocktake_report(self.kiosk.ledger, self.stocktake.id, path)
+            except failures:
+                continue
+            written.append(str(path.resolve()))
+        return written
+
+
+class DecideMissingModal(KioskModal[dict[str, MissingDecision] | None]):
+    """A person decides each missing card: S search again, M record missing (note), F found elsewhere
+    (note). Enter is refused while a card has no decision."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "key.back"),
+        Binding("s", "decide('search_again')", "st.decision.search_again"),
+        Binding("m", "decide('record_missing')", "st.decision.record_missing"),
+        Binding("f", "decide('found_elsewhere')", "st.decision.found_elsewhere"),
+        Binding("enter", "confirm", "st.decide_confirm"),
+    ]
+
+    def __init__(self, missing: Sequence[ResultLine]) -> None:
+        super().__init__()
+        self.missing = list(missing)
+        self.decisions: dict[str, MissingDecision] = {}
+
+    def compose(self) -> ComposeResult:
+        t = self.kiosk.t
+        with Vertical(classes="dialog", id="st-decide"):
+            yield Static(t("st.decide_title", n=len(self.missing)), classes="dialog-title")
+            yield Static(t("st.decide_help"), classes="label")
+            yield DataTable(id="st-decisions", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="message")
+            yield Static(t("st.decide_keys"), classes="hint")
+
+    def on_mount(self) -> None:
+        t = self.kiosk.t
+        table = self.query_one(DataTable)
+        table.add_column(t("col.id"), key="id")
+        table.add_column(t("st.col.expected_at"), key="where")
+        table.add_column(t("st.col.decision"), key="decision", width=18)
+        table.add_column(t("st.col.note"), key="note", width=34)
+        for line in self.missing:
+            table.add_row(line.management_id, line.expected_location or "", "―", "", key=line.management_id)
+        table.focus()
+
+    def _current(self) -> str | None:
+        table = self.query_one(DataTable)
+        if not self.missing:
+            return None
+        return self.missing[min(table.cursor_row, len(self.missing) - 1)].management_id
+
+    @work(exclusive=True, group="decide")
+    async def action_decide(self, decision: str) -> None:
+        mid = self._current()
+        if mid is None:
+            return
+        choice = Decision(decision)
+        note = ""
+        if choice is not Decision.SEARCH_AGAIN:
+            t = self.kiosk.t
+            entered = await self.kiosk.push_screen_wait(
+                EntryModal(t(DECISION_KEYS[choice]), t("st.note_prompt." + choice.value, id=mid))
+            )
+            if not entered:
+                return
+            note = entered
+        self.decisions[mid] = MissingDecision(choice, note)
+        table = self.query_one(DataTable)
+        table.update_cell(mid, "decision", self.kiosk.t(DECISION_KEYS[choice]))
+        table.update_cell(mid, "note", note)
+        if table.cursor_row < len(self.missing) - 1:
+            table.move_cursor(row=table.cursor_row + 1)
+        self._say("")
+
+    def action_confirm(self) -> None:
+        undecided = [line.management_id for line in self.missing if line.management_id not in self.decisions]
+        if undecided:
+            self._say(self.kiosk.t("st.undecided", n=len(undecided)), error=True)
+            self.kiosk.ring(2)
+            return
+        self.dismiss(dict(self.decisions))
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        # Enter on the table is the same as Enter on the dialog.
+        event.stop()
+        self.action_confirm()
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        message = self.query_one("#message", Static)
+        message.update(("✖ " if error else "") + text)
+        message.set_class(error, "-error")
+
+
+class StocktakeDoneModal(KioskModal[None]):
+    """The signed result (点検結果): counts, decisions, who signed, and where the report was written."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "key.back"),
+        Binding("enter", "cancel", "key.back", show=False),
+    ]
+
+    def __init__(
+        self,
+        view: StocktakeView,
+        result: StocktakeResult,
+        decisions: dict[str, MissingDecision],
+        reports: Sequence[str],
+        people: tuple[StaffMember, StaffMember],
+    ) -> None:
+        super().__init__()
+        self.view = view
+        self.result = result
+        self.decisions = decisions
+        self.reports = list(reports)
+        self.people = people
+
+    def compose(self) -> ComposeResult:
+        t = self.kiosk.t
+        r = self.result
+        lines = [
+            t("st.done_people", a=self.people[0].display, b=self.people[1].display),
+            t("st.found", found=r.found, expected=r.expected),
+            t(
+                "st.done_lists",
+                misplaced=len(r.misplaced),
+                unexpected=len(r.unexpected),
+                unknown=len(r.unknown),
+            ),
+        ]
+        for mid, d in sorted(self.decisions.items()):
+            lines.append(f"  {mid}: {t(DECISION_KEYS[d.decision])}  {d.note}")
+        lines.append("")
+        if self.reports:
+            lines.append(t("st.report_written"))
+            lines += [f"  {p}" for p in self.reports]
+        lines.append(t("st.report_cli", id=self.view.id))
+        with Vertical(classes="dialog"):
+            yield Static("✔ " + t("st.done_title", id=self.view.id), classes="dialog-title")
+            yield Static("\n".join(lines), id="st-done")
+            yield Static(t("st.done_hint"), classes="hint")
