@@ -180,3 +180,19 @@ def test_stocktake_max_rounds_bounds_a_flapping_field() -> None:
     assert st_.done
     with pytest.raises(ValueError, match="quiet_rounds"):
         RfidStocktake(quiet_rounds=0)
+
+
+def test_golden_frames_captured_from_a_real_reader() -> None:
+    from pathlib import Path
+
+    lines = (Path(__file__).parent / "frames" / "uhfreader288_inventory.hex").read_text().splitlines()
+    frames = [line.split() for line in lines if line and not line.startswith("#")]
+    assert len(frames) == 3
+    framer = ResponseFramer()
+    stream = b"".join(bytes.fromhex(f[0]) for f in frames)
+    responses = framer.feed(stream)  # back to back, as they arrive on the wire
+    assert all(isinstance(r, Response) for r in responses)
+    for (_hex, epc, rssi), response in zip(frames, responses, strict=True):
+        assert isinstance(response, Response)
+        assert (response.command, response.status) == (0x01, STATUS_MORE)
+        assert parse_inventory(response.data, "rssi") == [TagRead(epc, 1, int(rssi))]
