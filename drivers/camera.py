@@ -110,6 +110,7 @@ class Camera:
         self._next_attempt = 0.0
         self._last_good = 0.0
         self._last_sig = b""
+        self._loss_reported = False  # a loss was raised and no good frame has come since
         self.frames = 0  # frames decoded since open (diagnostics, the benchmark)
 
     # -- the contract -------------------------------------------------------------------------------
@@ -125,6 +126,7 @@ class Camera:
     def open(self) -> None:
         """Open the source; raises `DeviceUnavailable` if it is absent (later reads keep trying)."""
         self._wanted = True
+        self._loss_reported = False
         if not self._connected:
             self._connect()
 
@@ -230,8 +232,9 @@ class Camera:
             raise
         self._connected = True
         self._last_good = self._clock()
-        self._last_sig = b""
-        self._set_status(DeviceStatus.ONLINE)
+        # `_last_sig` survives a reopen: a driver that hands out the old frozen frame is still frozen.
+        # After a loss the camera counts as back only once it delivers a live frame again.
+        self._set_status(DeviceStatus.RECONNECTING if self._loss_reported else DeviceStatus.ONLINE)
 
     def _grab(self) -> NDArray[np.uint8] | None:
         now = self._clock()
@@ -241,7 +244,8 @@ class Camera:
             if not self._wanted:
                 raise DeviceUnavailable(f"{self.name}: closed") from None
             self._lost(str(exc))
-            raise DeviceUnavailable(f"{self.name}: camera lost") from None
+            self._report_loss("camera gone")
+            return None
         if frame is None or frame.size == 0:
             if self.source.exhausted:
                 return None
@@ -254,12 +258,20 @@ class Camera:
                 return None  # nothing new to read in a repeated frame
             self._last_sig = sig
         self._last_good = now
+        self._loss_reported = False
+        self._set_status(DeviceStatus.ONLINE)
         self.frames += 1
         return frame
 
     def _check_lost(self, now: float, why: str) -> None:
         if now - self._last_good > self.lost_after:
             self._lost(why)
+            self._report_loss(why)
+
+    def _report_loss(self, why: str) -> None:
+        # Once per loss: a camera that reopens but still streams nothing is not reported again.
+        if not self._loss_reported:
+            self._loss_reported = True
             raise DeviceUnavailable(f"{self.name}: camera lost ({why})")
 
     def _accept(self, found: list[Decoded], now: float) -> None:

@@ -231,3 +231,19 @@ def test_close_from_another_thread_ends_a_blocked_read(sim: SimCamera) -> None:
     assert not thread.is_alive()
     assert len(outcome) == 1
     assert isinstance(outcome[0], DeviceUnavailable)
+
+
+def test_a_camera_that_stays_frozen_is_reported_once(
+    cabinet: Cabinet, sim: SimCamera, camera: Camera
+) -> None:
+    camera.read(0.3)
+    sim.freeze()
+    with pytest.raises(DeviceUnavailable, match="frozen"):
+        camera.read(10.0)
+    # It reopens, but the stream is still frozen: no new report, and not back online.
+    assert camera.read(10.0) is None
+    assert camera.status is not DeviceStatus.ONLINE
+    sim.heal()
+    sim.present(cabinet.ids()[7])
+    assert getattr(camera.read(3.0), "code", None) == cabinet.ids()[7]
+    assert camera.status is DeviceStatus.ONLINE
