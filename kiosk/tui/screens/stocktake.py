@@ -29,6 +29,7 @@ from kiosk.domain.card_state import OFFICE_TZ, office_date
 from kiosk.domain.management_id import ManagementId, Refusal
 from kiosk.domain.staff import StaffMember, TwoPersonError
 from kiosk.domain.stocktake import (
+    WHOLE_SAFE,
     Decision,
     DecisionError,
     DueReason,
@@ -283,7 +284,9 @@ class StocktakeScreen(KioskScreen):
         if not result.missing:
             missing.append(t("st.none"))
         for line in result.missing[:LIST_LINES]:
-            missing.append(f"□ {line.management_id}  {line.expected_location or ''}\n")
+            # Cards recorded only as "in the safe" need no place on the list; a shelf or slot does.
+            place = "" if line.expected_location in (None, WHOLE_SAFE) else line.expected_location
+            missing.append(f"□ {line.management_id}  {place}\n")
         if len(result.missing) > LIST_LINES:
             missing.append(f"… +{len(result.missing) - LIST_LINES}")
         self.query_one("#st-missing", Static).update(missing)
