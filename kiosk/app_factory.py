@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import TYPE_CHECKING, Any
 
 from drivers import registry
@@ -25,15 +26,39 @@ def build_device(config: DeviceSettings) -> ScanDevice:
     A camera or UHF reader with the option `stocktake = true` is kept for stocktakes (tray photos,
     inventory rounds on a key press) instead of being read continuously.
     """
-    cls = registry.load(config.driver)
+    from kiosk.config import ConfigError
+
+    try:
+        cls = registry.load(config.driver)
+    except KeyError as exc:
+        raise ConfigError(f"devices '{config.name}': {exc.args[0]}") from None
     options: dict[str, Any] = dict(config.options)
     for_stocktake = bool(options.pop("stocktake", False))
+    allowed = _driver_options(cls)
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        # Name the key and what the driver takes, instead of a bare TypeError from its constructor.
+        raise ConfigError(
+            f"devices '{config.name}' (driver {config.driver}): unknown option(s) {', '.join(unknown)}; "
+            f"allowed: {', '.join(allowed)}"
+        )
     device: ScanDevice = cls(name=config.name, **options)
     if for_stocktake:
         from kiosk.tui.stocktake_devices import StocktakeInstrument
 
         return StocktakeInstrument(device)
     return device
+
+
+def _driver_options(cls: type[Any]) -> list[str]:
+    """The keyword options a driver's constructor takes from the configuration."""
+    params = inspect.signature(cls.__init__).parameters.values()
+    internal = {"self", "name", "on_status", "clock", "opener"}
+    return sorted(
+        p.name
+        for p in params
+        if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name not in internal
+    )
 
 
 DEMO_CAMERA = "webcam"
