@@ -58,9 +58,7 @@ def seed_demo(ledger: Ledger, cabinet: Cabinet | None = None) -> Cabinet:
     for batch, part in (("J-LIS-2026-001", cards[:half]), ("J-LIS-2026-002", cards[half:])):
         text = "management_id,kind\n" + "".join(f"{c.management_id},{c.kind}\n" for c in part)
         ledger.receive_batch(batch, parse_delivery(text), actor_id=officer.id, witness_id=clerk.id)
-    for card in cards:
-        if card.tag_epc:
-            ledger.bind_rfid(card.management_id, card.tag_epc, actor_id=officer.id)
+    ledger.bind_rfid_many([(c.management_id, c.tag_epc) for c in cards if c.tag_epc], actor_id=officer.id)
     add_to_pick_list(ledger, [c.management_id for c in cards[:PICK_LIST_SIZE]], clerk)
     seed_retention(ledger, cabinet)  # notice/reminder dates and a hold, so every due list has cards
     return cabinet

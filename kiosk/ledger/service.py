@@ -560,21 +560,44 @@ class Ledger:
 
     def bind_rfid(self, management_id: str, tag: str, *, actor_id: int | None = None) -> CardState:
         """Bind an RFID tag (UHF EPC or HF UID, normalised upper-case hex) to a card at intake."""
-        tag = tag.strip().upper()
-        if not tag or not all(c in "0123456789ABCDEF" for c in tag):
-            raise ValueError("a tag ID is hexadecimal")
+        return self.bind_rfid_many([(management_id, tag)], actor_id=actor_id)[0]
+
+    def bind_rfid_many(
+        self, pairs: Sequence[tuple[str, str]], *, actor_id: int | None = None
+    ) -> list[CardState]:
+        """Bind tags to cards in one transaction (a delivery's tags at intake); all or nothing."""
+        wanted: dict[str, str] = {}
+        for management_id, raw in pairs:
+            tag = raw.strip().upper()
+            if not tag or not all(c in "0123456789ABCDEF" for c in tag):
+                raise ValueError("a tag ID is hexadecimal")
+            if wanted.setdefault(tag, management_id) != management_id:
+                raise ValueError(f"tag {tag} is given for two cards")
+            wanted[tag] = management_id
         with self.unit() as u:
-            if u.card(management_id) is None:
-                raise ValueError(f"{management_id} is not in the ledger")
-            bound = u.session.get(models.RfidBinding, tag)
-            if bound is not None and bound.management_id != management_id:
-                raise ValueError(f"tag {tag} is already bound to {bound.management_id}")
-            record, state = u.card_event(
-                card_state.RFID_BOUND, management_id, payload={"tag": tag}, actor_id=actor_id
+            bound = dict(
+                u.session.execute(
+                    select(models.RfidBinding.tag, models.RfidBinding.management_id).where(
+                        models.RfidBinding.tag.in_(list(wanted))
+                    )
+                ).all()
             )
-            if bound is None:
-                u.session.add(models.RfidBinding(tag=tag, management_id=management_id, bound_seq=record.seq))
-            return state
+            for tag, mid in wanted.items():
+                if bound.get(tag, mid) != mid:
+                    raise ValueError(f"tag {tag} is already bound to {bound[tag]}")
+            known = set(_existing_ids(u.session, set(wanted.values())))
+            for mid in wanted.values():
+                if mid not in known:
+                    raise ValueError(f"{mid} is not in the ledger")
+            specs = [
+                CardEventSpec(card_state.RFID_BOUND, mid, {"tag": tag}, {"actor_id": actor_id})
+                for tag, mid in wanted.items()
+            ]
+            done = u.card_events(specs)
+            for (record, _), (tag, mid) in zip(done, wanted.items(), strict=True):
+                if tag not in bound:
+                    u.session.add(models.RfidBinding(tag=tag, management_id=mid, bound_seq=record.seq))
+            return [state for _, state in done]
 
     def card_for_tag(self, tag: str) -> str | None:
         """The management ID a tag is bound to, if any."""

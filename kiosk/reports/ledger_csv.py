@@ -33,7 +33,8 @@ _BATCH = 5000
 def export_events_csv(ledger: Ledger, path: Path) -> int:
     """Write every event to `path` (streamed in batches); return how many were written."""
     with ledger.read() as s:
-        names = dict(s.execute(select(models.Staff.id, models.Staff.name)).tuples().all())
+        # Not dict(result): a Result has .keys() (its column names), so dict() would treat it as a mapping.
+        names: dict[int, str] = {i: n for i, n in s.execute(select(models.Staff.id, models.Staff.name))}  # noqa: C416
     written = 0
     last = 0
     # newline="" lets the csv module write the CRLF that Excel expects.

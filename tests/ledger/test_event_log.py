@@ -109,3 +109,17 @@ def test_rfid_binding_is_an_event_and_resolves_tags(ledger: Ledger) -> None:
     with pytest.raises(ValueError, match="already bound"):
         ledger.bind_rfid(other, "E2801170000002A1B2C3D4E5")
     assert verify(ledger).ok
+
+
+def test_binding_many_tags_is_all_or_nothing(ledger: Ledger) -> None:
+    cards = ids(3)
+    receive(ledger, cards[:2])
+    head = ledger.head()
+    with pytest.raises(ValueError, match="not in the ledger"):
+        ledger.bind_rfid_many([(cards[0], "AA01"), (cards[2], "AA03")])
+    assert ledger.head() == head
+    assert ledger.card_for_tag("AA01") is None
+    states = ledger.bind_rfid_many([(cards[0], "aa01"), (cards[1], "AA02")])
+    assert [s.rfid_tag for s in states] == ["AA01", "AA02"]
+    assert ledger.card_for_tag("AA02") == cards[1]
+    assert verify(ledger).ok

@@ -133,3 +133,15 @@ def test_tampering_is_caught_and_the_first_bad_event_named(db: Path, case: str) 
     result = kiosk(db, "verify")
     assert result.returncode == 1
     assert f"BROKEN at seq {first_bad}:" in result.stderr, result.stderr
+
+
+def test_ledger_export_is_bom_csv_with_every_event(db: Path) -> None:
+    out = db.parent / "ledger.csv"
+    result = kiosk(db, "ledger", "export", "--format", "csv", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: Japanese Excel opens it as UTF-8
+    lines = data.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("連番 seq,日時 (JST)")
+    assert len(lines) == 1 + 9
+    assert lines[-1].split(",")[0] == "9"
