@@ -7,6 +7,8 @@ tests pass simulator devices, a temporary ledger and a frozen clock.
 from __future__ import annotations
 
 import logging
+import sys
+import termios
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import partial
@@ -301,8 +303,26 @@ class KioskApp(App[None]):
             language=self.language,
         )
 
+    def _terminal_gone(self) -> bool:
+        if self.is_headless:
+            return False
+        stdin = sys.__stdin__
+        if stdin is None:
+            return True
+        try:
+            termios.tcgetattr(stdin.fileno())
+        except (termios.error, OSError, ValueError):
+            return True
+        return False
+
     def tick(self) -> None:
         """Once a second: the clock, idle sign-out and the overdue-session alert."""
+        if self._terminal_gone():
+            # The terminal hung up (tmux or the SSH session closed) but no SIGHUP reached us, e.g. when
+            # started under `make`: without this, Textual's input thread spins on the dead tty forever.
+            log.warning("the terminal went away; the kiosk exits")
+            self.exit()
+            return
         self._ticks += 1
         if self._ticks % COUNTS_EVERY_S == 0:
             self.refresh_counts()
