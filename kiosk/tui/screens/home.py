@@ -14,8 +14,8 @@ from kiosk.domain.safe_session import ChecklistIncomplete
 from kiosk.domain.staff import TwoPersonError
 from kiosk.ledger.safe import open_session
 from kiosk.tui.screens.base import STORAGE_ERRORS, KioskScreen
-from kiosk.tui.screens.dialogs import ChecklistModal, SettingsModal
-from kiosk.tui.screens.signin import SignInModal
+from kiosk.tui.screens.dialogs import SettingsModal
+from kiosk.tui.screens.two_person import second_person_and_checklist
 from kiosk.tui.widgets import VerdictPanel
 
 
@@ -126,18 +126,11 @@ class HomeScreen(KioskScreen):
         first = await app.ensure_user()
         if first is None:
             return
-        second = await app.push_screen_wait(SignInModal("signin.second", exclude_id=first.id))
-        if second is None:
-            return
-        if not (first.is_officer or second.is_officer):
-            app.show_verdict("two_person", app.t("signin.need_officer"))
-            return
         required = app.settings.session.opening_checklist
-        confirmed = await app.push_screen_wait(
-            ChecklistModal("check.open_title", required, (first.display, second.display))
-        )
-        if confirmed is None:
+        pair = await second_person_and_checklist(app, first, "check.open_title", required)
+        if pair is None:
             return
+        second, confirmed = pair
         try:
             session = open_session(app.ledger, first, second, required=required, confirmed=confirmed)
         except (TwoPersonError, ChecklistIncomplete) as exc:

@@ -22,8 +22,9 @@ from kiosk.ledger.safe import close_session, outstanding, pick_list, record_miss
 from kiosk.ledger.service import Verdict
 from kiosk.ledger.ui_queries import pick_list_status
 from kiosk.tui.screens.base import STORAGE_ERRORS, KioskScreen
-from kiosk.tui.screens.dialogs import ChecklistModal, CloseBlockedModal, EntryModal
+from kiosk.tui.screens.dialogs import CloseBlockedModal, EntryModal
 from kiosk.tui.screens.signin import SignInModal
+from kiosk.tui.screens.two_person import second_person_and_checklist
 from kiosk.tui.widgets import VerdictPanel
 
 # The same card in the same mode again within this many seconds is a double scan, not a second act.
@@ -351,19 +352,11 @@ class SessionScreen(KioskScreen):
             app.show_verdict("marked_missing", app.t("close.missing_done", n=len(still_out)))
             self.refresh_lists()
             app.refresh_counts()
-        if witness is None:
-            witness = await app.push_screen_wait(SignInModal("signin.second", exclude_id=user.id))
-            if witness is None:
-                return
-        if not (user.is_officer or witness.is_officer):
-            app.show_verdict("two_person", app.t("signin.need_officer"))
-            return
         required = app.settings.session.closing_checklist
-        confirmed = await app.push_screen_wait(
-            ChecklistModal("check.close_title", required, (user.display, witness.display))
-        )
-        if confirmed is None:
+        pair = await second_person_and_checklist(app, user, "check.close_title", required, second=witness)
+        if pair is None:
             return
+        witness, confirmed = pair
         try:
             closed = close_session(
                 app.ledger, session.id, user, witness, required=required, confirmed=confirmed
