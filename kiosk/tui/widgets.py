@@ -114,10 +114,13 @@ class StatusBar(Static):
             }[state]
             line1.append(f"{mark} {name} ", style=style)
             line1.append(f"[{app.t('status.' + state.value)}]  ")
-        line1.append("│ ")
-        line1.append(app.t("status.counts", in_safe=status.in_safe, out=status.out))
-        line1.append("  │ " + status.clock, style="bold")
+        # Devices get a line of their own: with a scanner, a wedge, a webcam and an RFID reader the
+        # first line is full, and counts or the clock must never be the part that is cut off.
         line2 = Text()
+        line2.append(status.clock, style="bold")
+        line2.append("  │ ")
+        line2.append(app.t("status.counts", in_safe=status.in_safe, out=status.out))
+        line2.append("  │ ")
         if status.session_id is not None:
             line2.append(
                 "🔓 " + app.t("status.session_open", id=status.session_id, since=status.session_since),
