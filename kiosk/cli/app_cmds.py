@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from kiosk.cli import cli
-from kiosk.cli.context import CliContext, fail, pass_cli
+from kiosk.cli.context import CliContext, fail, ledger_errors, pass_cli
 
 if TYPE_CHECKING:
     from kiosk.ledger.service import Ledger
@@ -61,7 +61,8 @@ def run(ctx: CliContext) -> None:
     from kiosk.config import ConfigError
 
     try:
-        app = make_app(settings)
+        with ledger_errors(settings.ledger.url):
+            app = make_app(settings)
     except (KeyError, ConfigError, TypeError) as exc:
         fail(f"cannot set up the devices: {exc}")
     _quiet_stderr_logging()
@@ -90,7 +91,8 @@ def _run_demo(ctx: CliContext, *, training: bool) -> None:
     settings = settings.model_copy(
         update={"kiosk": settings.kiosk.model_copy(update={"training": training or settings.kiosk.training})}
     )
-    ledger = open_ledger(settings)
+    with ledger_errors(settings.ledger.url):
+        ledger = open_ledger(settings)
     if not ledger.list_staff():
         _seed_fast(ledger, seed_demo)
     ensure_demo_day(ledger)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NoReturn
 
@@ -49,8 +51,29 @@ class CliContext:
         if self._ledger is None:
             from kiosk.ledger.service import open_ledger
 
-            self._ledger = open_ledger(self.settings)
+            with ledger_errors(self.settings.ledger.url):
+                self._ledger = open_ledger(self.settings)
         return self._ledger
+
+
+@contextmanager
+def ledger_errors(url: str) -> Iterator[None]:
+    """Turn a ledger that cannot be opened (bad URL, server down, unwritable path) into one line."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+    try:
+        where = make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        fail(f"ledger URL {url!r} is not a database URL (e.g. sqlite:///var/ledger.sqlite3)")
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        # The driver's first line says what happened (refused connection, unknown database …).
+        first = str(getattr(exc, "orig", exc) or exc).strip().splitlines()[0]
+        fail(f"cannot open the ledger at {where}: {first}")
+    except OSError as exc:
+        fail(f"cannot open the ledger at {where}: {exc.strerror or exc}")
 
 
 pass_cli = click.make_pass_decorator(CliContext)

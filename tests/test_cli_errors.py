@@ -1,0 +1,37 @@
+"""A ledger that cannot be opened stops every command with one line, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("notaurl", "is not a database URL"),
+        ("postgresql://nobody@127.0.0.1:1/x", "cannot open the ledger at postgresql://nobody@127.0.0.1:1/x"),
+        ("sqlite:////proc/no-such-dir/ledger.sqlite3", "cannot open the ledger at sqlite:"),
+    ],
+)
+@pytest.mark.parametrize("command", [["verify"], ["staff", "list"]])
+def test_an_unusable_ledger_is_one_line(tmp_path: Path, url: str, says: str, command: list[str]) -> None:
+    env = {**os.environ, "KIOSK_LEDGER__LOG_DIR": str(tmp_path / "log")}
+    env.pop("KIOSK_DB_URL", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "kiosk", "--db", url, *command],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert says in lines[0]
