@@ -21,8 +21,9 @@ from kiosk.domain.status import CardStatus
 from kiosk.ledger.safe import close_session, outstanding, pick_list, record_missing, scan_in_session
 from kiosk.ledger.service import Verdict
 from kiosk.ledger.ui_queries import pick_list_status
-from kiosk.tui.screens.base import STORAGE_ERRORS, KioskScreen
+from kiosk.tui.screens.base import STORAGE_ERRORS
 from kiosk.tui.screens.dialogs import CloseBlockedModal, EntryModal
+from kiosk.tui.screens.scanning import ScanningScreen
 from kiosk.tui.screens.signin import SignInModal
 from kiosk.tui.screens.two_person import second_person_and_checklist
 from kiosk.tui.widgets import VerdictPanel
@@ -37,7 +38,7 @@ MODE_KEYS = {
 }
 
 
-class SessionScreen(KioskScreen):
+class SessionScreen(ScanningScreen):
     """The open safe session; the mode (持出 / 返却 / 交付) says what a scan means."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -151,7 +152,7 @@ class SessionScreen(KioskScreen):
         try:
             mid = ManagementId.parse(text).value
         except Refusal as exc:
-            if exc.reason in ("not_digits", "wrong_length") and self._is_badge(text):
+            if exc.reason in ("not_digits", "wrong_length") and self.is_badge(text):
                 self.switch_user(text)
                 return
             mid = None
@@ -173,12 +174,6 @@ class SessionScreen(KioskScreen):
         verdict = self._record(text, user, witness=witness, override=None, device=device, source=source)
         if verdict is not None and verdict.code == "not_on_pick_list" and mid is not None:
             self.override_flow(mid, device, source)
-
-    def _is_badge(self, text: str) -> bool:
-        try:
-            return self.kiosk.ledger.staff_by_badge(text) is not None
-        except STORAGE_ERRORS:
-            return False
 
     def _witness_for(self, user: StaffMember) -> StaffMember | None:
         """The other person of the session witnesses a hand-over."""
@@ -267,16 +262,8 @@ class SessionScreen(KioskScreen):
 
     # -- flows ----------------------------------------------------------------------------------
 
-    @work(exclusive=True, group="flow")
-    async def switch_user(self, badge: str | None) -> None:
-        await self.kiosk.ensure_user(force=True, badge=badge)
-
-    @work(exclusive=True, group="flow")
-    async def action_manual(self) -> None:
-        app = self.kiosk
-        text = await app.push_screen_wait(EntryModal(app.t("key.manual"), app.t("entry.id"), digits=True))
-        if text:
-            self.process(text, device=app.ledger.kiosk, source="manual")
+    def typed_id(self, text: str) -> None:
+        self.process(text, device=self.kiosk.ledger.kiosk, source="manual")
 
     @work(exclusive=True, group="flow")
     async def override_flow(self, mid: str, device: str | None, source: str | None) -> None:

@@ -26,7 +26,6 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, ProgressBar, Static
 
 from kiosk.domain.card_state import OFFICE_TZ, office_date
-from kiosk.domain.management_id import ManagementId, Refusal
 from kiosk.domain.staff import StaffMember, TwoPersonError
 from kiosk.domain.stocktake import (
     WHOLE_SAFE,
@@ -56,8 +55,9 @@ from kiosk.ledger.stocktake_ops import (
 )
 from kiosk.ledger.stocktake_ops import record_many as ledger_record_many
 from kiosk.ledger.stocktake_ops import record_scan as ledger_record_scan
-from kiosk.tui.screens.base import STORAGE_ERRORS, KioskModal, KioskScreen
+from kiosk.tui.screens.base import STORAGE_ERRORS, KioskModal
 from kiosk.tui.screens.dialogs import EntryModal
+from kiosk.tui.screens.scanning import ScanningScreen
 from kiosk.tui.screens.signin import SignInModal
 from kiosk.tui.stocktake_devices import (
     RFID,
@@ -170,7 +170,7 @@ async def start_or_resume(app: KioskApp) -> None:
     )
 
 
-class StocktakeScreen(KioskScreen):
+class StocktakeScreen(ScanningScreen):
     """The open stocktake: progress, the verdict of each scan, and the lists a person must look at."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -321,23 +321,11 @@ class StocktakeScreen(KioskScreen):
             # A UHF reader read continuously (not one of our instruments): one tag, counted by its binding.
             self.record_batch([], [text], source=SOURCE_RFID, device=device)
             return True
-        if not is_location_label(text) and self._is_badge(text):
+        if not is_location_label(text) and self.is_badge(text):
             self.switch_user(text)
             return True
         self.record_scan(text, device=device, source=SOURCE_BARCODE)
         return True
-
-    def _is_badge(self, text: str) -> bool:
-        try:
-            ManagementId.parse(text)
-            return False
-        except Refusal as exc:
-            if exc.reason not in ("not_digits", "wrong_length"):
-                return False
-        try:
-            return self.kiosk.ledger.staff_by_badge(text) is not None
-        except STORAGE_ERRORS:
-            return False
 
     def record_scan(self, text: str, *, device: str | None, source: str) -> None:
         """Count one scanned or typed ID (or take a shelf label) and show its verdict at once."""
@@ -533,16 +521,8 @@ class StocktakeScreen(KioskScreen):
             return
         self.app.pop_screen()
 
-    @work(exclusive=True, group="flow")
-    async def switch_user(self, badge: str | None) -> None:
-        await self.kiosk.ensure_user(force=True, badge=badge)
-
-    @work(exclusive=True, group="flow")
-    async def action_manual(self) -> None:
-        app = self.kiosk
-        text = await app.push_screen_wait(EntryModal(app.t("key.manual"), app.t("entry.id"), digits=True))
-        if text:
-            self.record_scan(text, device=app.ledger.kiosk, source="manual")
+    def typed_id(self, text: str) -> None:
+        self.record_scan(text, device=self.kiosk.ledger.kiosk, source="manual")
 
     @work(exclusive=True, group="flow")
     async def action_finish(self) -> None:
