@@ -7,17 +7,17 @@ a frame split over two writes, frames merged into one write, a stalled device.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import os
 import threading
 import time
-import tty
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from serial.serialutil import SerialException
+
+from simulator.pty_port import PtyPort
 
 if TYPE_CHECKING:
     from simulator.hub import SimHub
@@ -192,36 +192,25 @@ class PtySerialScanner(_ByteFaults):
     def __init__(self, name: str, *, link: str | Path | None = None, fmt: ScanFormat | None = None) -> None:
         self.name = name
         self.fmt = fmt or ScanFormat()
-        self.link = Path(link) if link is not None else None
-        self._lock = threading.Lock()
-        self._master = -1
-        self._slave = -1
-        self.tty_path = ""
+        self.port = PtyPort(link)
         self.stalled = False
         self._held = bytearray()
-        self._plug()
 
     @property
     def path(self) -> str:
-        return str(self.link) if self.link is not None else self.tty_path
+        return self.port.path
+
+    @property
+    def tty_path(self) -> str:
+        return self.port.tty_path
 
     @property
     def present(self) -> bool:
-        return self._master >= 0
-
-    def _plug(self) -> None:
-        master, slave = os.openpty()
-        tty.setraw(slave)  # no echo, no line editing: bytes pass as the scanner sent them
-        self._master, self._slave = master, slave
-        self.tty_path = os.ttyname(slave)
-        if self.link is not None:
-            with contextlib.suppress(FileNotFoundError):
-                self.link.unlink()
-            self.link.symlink_to(self.tty_path)
+        return self.port.present
 
     def write(self, data: bytes) -> None:
-        with self._lock:
-            if self._master < 0:
+        with self.port.lock:
+            if self.port.master < 0:
                 return
             if self.stalled:
                 self._held += data
@@ -229,7 +218,7 @@ class PtySerialScanner(_ByteFaults):
             view = memoryview(data)
             while view:
                 try:
-                    n = os.write(self._master, view)
+                    n = os.write(self.port.master, view)
                 except OSError as exc:
                     if exc.errno == errno.EAGAIN:
                         time.sleep(0.001)
@@ -247,23 +236,11 @@ class PtySerialScanner(_ByteFaults):
 
     def unplug(self) -> None:
         """The tty vanishes: the driver's reads fail (EIO) and the link disappears."""
-        with self._lock:
-            if self.link is not None:
-                with contextlib.suppress(FileNotFoundError):
-                    self.link.unlink()
-            for fd in (self._master, self._slave):
-                if fd >= 0:
-                    os.close(fd)
-            self._master = self._slave = -1
-            self._held.clear()
+        self.port.unplug()
+        self._held.clear()
 
     def replug(self, new_path: str | None = None) -> None:
-        with self._lock:
-            if self._master >= 0:
-                return
-            if new_path is not None:
-                self.link = Path(new_path)
-            self._plug()
+        self.port.replug(new_path)
 
     def close(self) -> None:
         self.unplug()

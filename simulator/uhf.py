@@ -14,14 +14,12 @@ without an answer). Deterministic for a seed, given the same sequence of command
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import os
 import random
 import select
 import threading
 import time
-import tty
 from pathlib import Path
 
 from drivers.rfid_uhf import (
@@ -34,6 +32,7 @@ from drivers.rfid_uhf import (
     encode_inventory,
 )
 from simulator.cabinet import Cabinet
+from simulator.pty_port import PtyPort
 
 
 class SimUhfReader:
@@ -69,7 +68,6 @@ class SimUhfReader:
         self.max_tags_per_frame = max_tags_per_frame
         self.shuffle = shuffle  # anticollision order; off: cabinet tags, then hand-placed ones in order
         self.tap_rounds = tap_rounds  # hand-placed tags leave the field after this many rounds (None: stay)
-        self.link = Path(link) if link is not None else None
         self.extra_tags: dict[str, int | None] = {}  # hand-placed tags (`scan`) -> rounds left, in order
         self.strays = [f"3000{self.rng.getrandbits(80):020X}" for _ in range(stray_tags)]
         self._base_rssi: dict[str, int] = {}
@@ -77,23 +75,23 @@ class SimUhfReader:
         self.stalled = False
         self._corrupt = 0
         self._truncate = 0
-        self._lock = threading.Lock()
-        self._master = -1
-        self._slave = -1
-        self.tty_path = ""
+        self.port = PtyPort(link)
         self._stop = threading.Event()
-        self._plug()
         self._thread = threading.Thread(target=self._serve, name=f"sim-uhf-{name}", daemon=True)
         self._thread.start()
 
     # -- what the test sees ---------------------------------------------------------------------------
     @property
     def path(self) -> str:
-        return str(self.link) if self.link is not None else self.tty_path
+        return self.port.path
+
+    @property
+    def tty_path(self) -> str:
+        return self.port.tty_path
 
     @property
     def present(self) -> bool:
-        return self._master >= 0
+        return self.port.present
 
     def field(self) -> list[str]:
         """EPCs of every tag currently in the reader's field (before misses)."""
@@ -127,23 +125,11 @@ class SimUhfReader:
 
     def unplug(self) -> None:
         """The tty vanishes: the driver's port fails and the link disappears."""
-        with self._lock:
-            if self.link is not None:
-                with contextlib.suppress(FileNotFoundError):
-                    self.link.unlink()
-            for fd in (self._master, self._slave):
-                if fd >= 0:
-                    os.close(fd)
-            self._master = self._slave = -1
+        self.port.unplug()
 
     def replug(self, new_path: str | None = None) -> None:
-        """A fresh tty (a new /dev/pts/N behind the same `link`, or at `new_path`)."""
-        with self._lock:
-            if self._master >= 0:
-                return
-            if new_path is not None:
-                self.link = Path(new_path)
-            self._plug()
+        """A fresh tty (a new /dev/pts/N behind the same link, or at `new_path`)."""
+        self.port.replug(new_path)
 
     def close(self) -> None:
         self._stop.set()
@@ -157,22 +143,12 @@ class SimUhfReader:
         self.close()
 
     # -- the pty --------------------------------------------------------------------------------------
-    def _plug(self) -> None:
-        master, slave = os.openpty()
-        tty.setraw(slave)
-        self._master, self._slave = master, slave
-        self.tty_path = os.ttyname(slave)
-        if self.link is not None:
-            with contextlib.suppress(FileNotFoundError):
-                self.link.unlink()
-            self.link.symlink_to(self.tty_path)
-
     def _serve(self) -> None:
         buf = bytearray()
         fd = -1
         while not self._stop.is_set():
-            with self._lock:
-                current = self._master
+            with self.port.lock:
+                current = self.port.master
             if current != fd:
                 buf.clear()  # a replug starts a new line
                 fd = current
