@@ -358,3 +358,37 @@ def test_stocktake_screen_snapshot(office: Office, snap_compare: Any) -> None:
         await wait_for(pilot, lambda: CARDS[0] in shown(app, "#st-other"))
 
     assert snap_compare(app, terminal_size=(120, 40), run_before=ready)
+
+
+async def test_decisions_made_before_a_search_again_stand_at_the_next_finish(office: Office) -> None:
+    app = office.make()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await start_via_ui(pilot, office)
+        await wait_for(pilot, lambda: isinstance(app.screen, StocktakeScreen))
+        for mid in CARDS[:8]:
+            office.scan(mid)
+            await wait_for(pilot, lambda mid=mid: mid in verdict(app).text_shown)
+        await wait_for(pilot, lambda: missing_shown(app) == GONE)
+
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: isinstance(app.screen, DecideMissingModal))
+        await pilot.press("m")  # the first: record missing, with a note
+        await wait_for(pilot, lambda: isinstance(app.screen, EntryModal))
+        app.screen.query_one("#entry", Input).value = "全棚を捜索したが見つからない"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, DecideMissingModal))
+        await pilot.press("s")  # the second: search again
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, SignInModal))
+        await sign_in(pilot, office, "O002")
+        await wait_for(pilot, lambda: verdict(app).code == "st_search_again")
+        assert events(office, "stocktake_finished") == []
+
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: isinstance(app.screen, DecideMissingModal))
+        modal = app.screen
+        assert isinstance(modal, DecideMissingModal)
+        kept = modal.decisions
+        assert list(kept) == [GONE[0]]
+        assert kept[GONE[0]].note == "全棚を捜索したが見つからない"
+        assert "全棚を捜索したが見つからない" in str(modal.query_one(DataTable).get_row(GONE[0]))

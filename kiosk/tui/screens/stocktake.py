@@ -12,7 +12,7 @@ with a note) — nothing is marked missing on its own — and two people sign.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -195,6 +195,8 @@ class StocktakeScreen(ScanningScreen):
         self.rfid_round = 0
         self.rfid_counted = 0  # cards newly counted by the current RFID run
         self._refresh_pending = False
+        # Decisions from a finish that ended in "search again" (they stand for the next attempt).
+        self.kept_decisions: dict[str, MissingDecision] = {}
 
     def heading(self) -> str:
         return f"{self.kiosk.t('app.title')} ― {self.kiosk.t('st.title', id=self.stocktake.id)}"
@@ -541,7 +543,7 @@ class StocktakeScreen(ScanningScreen):
             return
         decisions: dict[str, MissingDecision] = {}
         if result.missing:
-            chosen = await app.push_screen_wait(DecideMissingModal(result.missing))
+            chosen = await app.push_screen_wait(DecideMissingModal(result.missing, self.kept_decisions))
             if chosen is None:
                 return
             decisions = chosen
@@ -559,6 +561,8 @@ class StocktakeScreen(ScanningScreen):
             result = finish(app.ledger, self.stocktake.id, decisions, user, witness)
         except DecisionError as exc:
             if exc.reason == "search_again":
+                # finish() is all or nothing: keep the other decisions for the next F8.
+                self.kept_decisions = dict(decisions)
                 app.show_verdict("st_search_again", t("st.search_again_done", n=len(exc.cards)))
             else:
                 app.show_verdict("st_undecided", t("st.decision_error." + exc.reason, n=len(exc.cards)))
@@ -615,10 +619,18 @@ class DecideMissingModal(KioskModal[dict[str, MissingDecision] | None]):
         Binding("enter", "confirm", "st.decide_confirm"),
     ]
 
-    def __init__(self, missing: Sequence[ResultLine]) -> None:
+    def __init__(
+        self, missing: Sequence[ResultLine], previous: Mapping[str, MissingDecision] | None = None
+    ) -> None:
         super().__init__()
         self.missing = list(missing)
-        self.decisions: dict[str, MissingDecision] = {}
+        still = {line.management_id for line in self.missing}
+        # Decisions made before a "search again" stand; the cards searched for are decided anew.
+        self.decisions: dict[str, MissingDecision] = {
+            mid: d
+            for mid, d in (previous or {}).items()
+            if mid in still and d.decision is not Decision.SEARCH_AGAIN
+        }
 
     def compose(self) -> ComposeResult:
         t = self.kiosk.t
@@ -637,7 +649,12 @@ class DecideMissingModal(KioskModal[dict[str, MissingDecision] | None]):
         table.add_column(t("st.col.decision"), key="decision", width=18)
         table.add_column(t("st.col.note"), key="note", width=34)
         for line in self.missing:
-            table.add_row(line.management_id, line.expected_location or "", "―", "", key=line.management_id)
+            known = self.decisions.get(line.management_id)
+            decision = t(DECISION_KEYS[known.decision]) if known else "―"
+            note = known.note if known else ""
+            table.add_row(
+                line.management_id, line.expected_location or "", decision, note, key=line.management_id
+            )
         table.focus()
 
     def _current(self) -> str | None:
