@@ -1,4 +1,4 @@
-"""操作マニュアル: the clerks' manual, in Japanese, inside the app."""
+"""操作マニュアル: the clerks' manual inside the app, in the kiosk's current language."""
 
 from __future__ import annotations
 
@@ -11,7 +11,14 @@ from textual.widgets import MarkdownViewer
 
 from kiosk.tui.screens.base import KioskScreen
 
-MANUAL = Path(__file__).parent.parent / "manual_ja.md"
+MANUALS_DIR = Path(__file__).parent.parent
+MANUAL = MANUALS_DIR / "manual_ja.md"  # Japanese is the default and the fallback
+MANUALS: dict[str, Path] = {"ja": MANUAL, "en": MANUALS_DIR / "manual_en.md"}
+
+
+def manual_path(language: str) -> Path:
+    """The manual file for `language`; Japanese for any language without its own manual."""
+    return MANUALS.get(language, MANUAL)
 
 
 class HelpScreen(KioskScreen):
@@ -23,7 +30,9 @@ class HelpScreen(KioskScreen):
         return self.kiosk.t("help.title")
 
     def compose_body(self) -> ComposeResult:
-        yield MarkdownViewer(MANUAL.read_text(encoding="utf-8"), show_table_of_contents=False, id="manual")
+        # Read at compose time: a language switch recomposes every screen, so an open manual follows it.
+        text = manual_path(self.kiosk.language).read_text(encoding="utf-8")
+        yield MarkdownViewer(text, show_table_of_contents=False, id="manual")
 
     def on_mount(self) -> None:
         self.query_one(MarkdownViewer).focus()
