@@ -62,3 +62,21 @@ class PtyPort:
             if new_path is not None:
                 self.link = Path(new_path)
             self._plug()
+
+
+class OnPtyPort:
+    """Mixin for a simulated device behind a `PtyPort` (in `self.port`): where the driver opens it."""
+
+    port: PtyPort
+
+    @property
+    def path(self) -> str:
+        return self.port.path
+
+    @property
+    def tty_path(self) -> str:
+        return self.port.tty_path
+
+    @property
+    def present(self) -> bool:
+        return self.port.present

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from serial.serialutil import SerialException
 
-from simulator.pty_port import PtyPort
+from simulator.pty_port import OnPtyPort, PtyPort
 
 if TYPE_CHECKING:
     from simulator.hub import SimHub
@@ -181,7 +181,7 @@ class SimSerialLine(_ByteFaults):
                 self._cond.wait(remaining)
 
 
-class PtySerialScanner(_ByteFaults):
+class PtySerialScanner(OnPtyPort, _ByteFaults):
     """A scanner behind a real tty (`os.openpty`); the driver opens `.path` like any serial port.
 
     With `link`, `.path` is a symlink to the tty that `unplug()` removes and `replug()` recreates for
@@ -195,18 +195,6 @@ class PtySerialScanner(_ByteFaults):
         self.port = PtyPort(link)
         self.stalled = False
         self._held = bytearray()
-
-    @property
-    def path(self) -> str:
-        return self.port.path
-
-    @property
-    def tty_path(self) -> str:
-        return self.port.tty_path
-
-    @property
-    def present(self) -> bool:
-        return self.port.present
 
     def write(self, data: bytes) -> None:
         with self.port.lock:

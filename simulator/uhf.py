@@ -32,10 +32,10 @@ from drivers.rfid_uhf import (
     encode_inventory,
 )
 from simulator.cabinet import Cabinet
-from simulator.pty_port import PtyPort
+from simulator.pty_port import OnPtyPort, PtyPort
 
 
-class SimUhfReader:
+class SimUhfReader(OnPtyPort):
     """The reader end of a pty; `.path` is what the driver opens (a stable `link` if given)."""
 
     def __init__(
@@ -81,18 +81,6 @@ class SimUhfReader:
         self._thread.start()
 
     # -- what the test sees ---------------------------------------------------------------------------
-    @property
-    def path(self) -> str:
-        return self.port.path
-
-    @property
-    def tty_path(self) -> str:
-        return self.port.tty_path
-
-    @property
-    def present(self) -> bool:
-        return self.port.present
-
     def field(self) -> list[str]:
         """EPCs of every tag currently in the reader's field (before misses)."""
         return sorted(self.cabinet.by_tag()) + list(self.extra_tags)
