@@ -49,10 +49,10 @@ def _pct(values: list[float], q: float) -> float:
 def scan_to_verdict(scans: int = 2000, booked: int = 50) -> dict[str, Any]:
     """See the module docstring. Returns ms percentiles."""
     from drivers.serial_scanner import SerialScanner
-    from kiosk.domain.safe_session import ScanMode
-    from kiosk.ledger.engine import make_engine, upgrade
     from kiosk.config import Settings
     from kiosk.desk import Desk
+    from kiosk.domain.safe_session import ScanMode
+    from kiosk.ledger.engine import make_engine, upgrade
     from kiosk.ledger.service import Ledger
     from kiosk.sim.runner import seed
     from kiosk.sim.station import Outcome, Station

@@ -91,8 +91,8 @@ def pins() -> dict[str, str]:
 
 def seed(ledger: Ledger, cabinet: Cabinet, settings: Settings | None = None) -> None:
     """The demo office over this cabinet, unless the ledger already has staff; today's pick list."""
-    from kiosk.demo.seed import PICK_LIST_SIZE, seed_demo
     from kiosk.config import Settings
+    from kiosk.demo.seed import PICK_LIST_SIZE, seed_demo
     from kiosk.desk import Desk
     from kiosk.domain.status import CardStatus
     from kiosk.ledger.safe import pick_list

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from kiosk.desk import Desk
 from kiosk.domain.safe_session import ChecklistIncomplete, Override, ScanMode, SessionNotClear
 from kiosk.domain.staff import AuthError, TwoPersonError
 from kiosk.domain.status import CardStatus
@@ -17,7 +18,6 @@ from kiosk.ledger.safe import (
     record_missing,
     scan_in_session,
 )
-from kiosk.desk import Desk
 from kiosk.ledger.service import Ledger
 from kiosk.ledger.verify import verify
 from tests.conftest import PINS, Crew

@@ -21,10 +21,10 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
-from kiosk.domain.safe_session import ScanMode
-from kiosk.ledger.engine import make_engine, upgrade
 from kiosk.config import Settings
 from kiosk.desk import Desk
+from kiosk.domain.safe_session import ScanMode
+from kiosk.ledger.engine import make_engine, upgrade
 from kiosk.ledger.safe import outstanding
 from kiosk.ledger.service import Ledger
 from kiosk.ledger.verify import verify

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from kiosk.desk import Desk
 from kiosk.domain.card_state import office_date
 from kiosk.domain.retention import RetentionPolicy, parse_dated_ids
 from kiosk.domain.staff import TwoPersonError
@@ -22,7 +23,6 @@ from kiosk.ledger.retention_ops import (
 from kiosk.ledger.safe import open_session
 from kiosk.ledger.service import Ledger
 from kiosk.ledger.verify import verify
-from kiosk.desk import Desk
 from tests.conftest import Crew, FakeClock
 from tests.ledger.helpers import ids, receive
 
