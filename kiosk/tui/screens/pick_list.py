@@ -13,8 +13,6 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
 from kiosk.domain.card_state import office_date
-from kiosk.ledger.safe import add_to_pick_list, pick_list
-from kiosk.ledger.ui_queries import pick_list_status
 from kiosk.tui.screens.base import STORAGE_ERRORS, KioskScreen
 from kiosk.tui.screens.dialogs import EntryModal
 from kiosk.tui.widgets import VerdictPanel
@@ -71,8 +69,8 @@ class PickListScreen(KioskScreen):
         table = self.query_one(DataTable)
         table.clear()
         try:
-            ids = pick_list(app.ledger)
-            states = pick_list_status(app.ledger, ids)
+            ids = app.desk.pick_list()
+            states = app.desk.pick_list_status(ids)
         except STORAGE_ERRORS:
             app.show_verdict("ledger_error", app.t("error.ledger"))
             return
@@ -94,11 +92,12 @@ class PickListScreen(KioskScreen):
         if user is None:
             app.show_verdict("need_sign_in", app.t("signin.needed"))
             return
-        try:
-            added, problems = add_to_pick_list(app.ledger, ids, user)
-        except STORAGE_ERRORS:
-            app.show_verdict("ledger_error", app.t("error.ledger"))
-            return
+        desk = app.desk
+        app.submit(lambda: desk.book(ids, user), self._booked)
+
+    def _booked(self, result: tuple[list[str], list[str]]) -> None:
+        app = self.kiosk
+        added, problems = result
         if problems:
             code = "refused_input" if not added else "info"
             app.show_verdict(
