@@ -117,7 +117,8 @@ def screen_tag(text: str, length: int | None = None) -> tuple[str | None, str | 
     if not value:
         return None, REASON_EMPTY
     if not value.isascii() or not _HEX.fullmatch(value):
-        return None, REASON_BAD_TAG
+        # Not a tag ID at all: text around 12 digits is refused as what it holds.
+        return None, REASON_MYNUMBER if holds_individual_number(value) else REASON_BAD_TAG
     if length is not None and len(value) != length:
         return None, REASON_BAD_TAG
     return value, None

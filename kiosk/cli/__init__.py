@@ -14,7 +14,20 @@ import click
 from kiosk.cli.context import CliContext, fail
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class KioskGroup(click.Group):
+    """The command group; a refused input that no command caught ends as one line, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from kiosk.domain.management_id import Refusal
+
+        try:
+            return super().invoke(ctx)
+        except Refusal as exc:
+            # The message names the field and the reason, never the refused value.
+            fail(f"refused: {exc}")
+
+
+@click.group(cls=KioskGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db",
     "db_url",

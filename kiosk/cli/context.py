@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
+from kiosk.cli.output import echo
+
 if TYPE_CHECKING:
     from kiosk.config import Settings
     from kiosk.ledger.service import Ledger
@@ -17,7 +19,7 @@ if TYPE_CHECKING:
 
 def fail(reason: str, code: int = 2) -> NoReturn:
     """Stop the command with a one-line reason on stderr and a non-zero exit."""
-    click.echo(f"kiosk: {reason}", err=True)
+    echo(f"kiosk: {reason}", err=True)
     sys.exit(code)
 
 

@@ -16,6 +16,7 @@ import click
 from kiosk.cli import cli
 from kiosk.cli.context import CliContext, fail, pass_cli
 from kiosk.cli.ledger_cmds import cards
+from kiosk.cli.output import clean, echo
 
 if TYPE_CHECKING:
     from kiosk.domain.retention import DueCard, RetentionPolicy
@@ -74,9 +75,9 @@ def due(ctx: CliContext, as_json: bool, on: str | None) -> None:
     policy = _policy(ctx)
     lists = due_lists(ctx.ledger, policy, _date_option(on))
     if as_json:
-        click.echo(json.dumps(lists.to_json(), ensure_ascii=False, indent=1))
+        echo(json.dumps(lists.to_json(), ensure_ascii=False, indent=1))
         return
-    click.echo(f"{lists.today}  policy {policy.preset.value}: {policy.describe()}")
+    echo(f"{lists.today}  policy {policy.preset.value}: {policy.describe()}")
     sections: list[tuple[str, tuple[DueCard, ...], str]] = [
         ("Reminders due (督促対象)", lists.reminders_due, "due since"),
         ("Eligible for cancellation and disposal (交付取りやめ・廃棄対象)", lists.eligible, "eligible since"),
@@ -84,13 +85,13 @@ def due(ctx: CliContext, as_json: bool, on: str | None) -> None:
         ("Notice date unknown (交付通知書送付日 未登録)", lists.notice_unknown, ""),
     ]
     for title, rows, label in sections:
-        click.echo(f"\n{title}: {len(rows)}")
+        echo(f"\n{title}: {len(rows)}")
         for row in rows:
             when = row.hold_since if row.hold_since else row.due_on
             extra = f"  {label} {when}" if label and when else ""
-            reason = f"  {row.hold_reason}" if row.hold_reason else ""
-            click.echo(f"  {row.management_id}  {row.kind:<17} {row.location or '-':<10}{extra}{reason}")
-    click.echo(f"\nStill waiting (periods running): {lists.waiting}")
+            reason = f"  {clean(row.hold_reason)}" if row.hold_reason else ""
+            echo(f"  {row.management_id}  {row.kind:<17} {clean(row.location or '-'):<10}{extra}{reason}")
+    echo(f"\nStill waiting (periods running): {lists.waiting}")
 
 
 # -- kiosk cards notice-sent / reminder-sent / hold / release ---------------------------------
@@ -120,7 +121,7 @@ def _record_sent(
         entries = parse_dated_ids(lines, default=default, today=today(ctx.ledger.clock))
     except DatedListRejected as exc:
         for problem in exc.problems:
-            click.echo(f"{where} {problem}", err=True)
+            echo(f"{where} {problem}", err=True)
         fail(str(exc))
     actor = _sign_in(ctx, badge)
     try:
@@ -129,9 +130,9 @@ def _record_sent(
         )
     except DatedListRejected as exc:
         for problem in exc.problems:
-            click.echo(f"{where} {problem}", err=True)
+            echo(f"{where} {problem}", err=True)
         fail(str(exc))
-    click.echo(f"recorded the {which} date of {len(states)} card(s)")
+    echo(f"recorded the {which} date of {len(states)} card(s)")
 
 
 _ids_argument = click.argument("ids", nargs=-1)
@@ -196,7 +197,7 @@ def cards_hold(ctx: CliContext, management_id: str, reason: str, badge: str) -> 
         set_hold(ctx.ledger, mid, reason, actor_id=actor.id)
     except ValueError as exc:
         fail(str(exc))
-    click.echo(f"{mid} is on hold: {reason}")
+    echo(f"{mid} is on hold: {reason}")
 
 
 @cards.command("release")
@@ -213,7 +214,7 @@ def cards_release(ctx: CliContext, management_id: str, badge: str) -> None:
         release_hold(ctx.ledger, mid, actor_id=actor.id)
     except ValueError as exc:
         fail(str(exc))
-    click.echo(f"{mid}: hold released")
+    echo(f"{mid}: hold released")
 
 
 # -- kiosk disposal ----------------------------------------------------------------------------
@@ -226,20 +227,20 @@ def disposal() -> None:
 
 def _show_batch(batch: DisposalBatch) -> None:
     def who(staff_id: int | None) -> str:
-        return batch.names.get(staff_id, "-") if staff_id is not None else "-"
+        return clean(batch.names.get(staff_id, "-")) if staff_id is not None else "-"
 
-    click.echo(f"disposal batch {batch.id}: {batch.state}, {len(batch.cards)} card(s)")
-    click.echo(f"  prepared {batch.prepared_at:%Y-%m-%d %H:%M} UTC by {who(batch.prepared_by)}")
+    echo(f"disposal batch {batch.id}: {batch.state}, {len(batch.cards)} card(s)")
+    echo(f"  prepared {batch.prepared_at:%Y-%m-%d %H:%M} UTC by {who(batch.prepared_by)}")
     if batch.approved_at:
-        click.echo(f"  approved {batch.approved_at:%Y-%m-%d %H:%M} UTC by {who(batch.approved_by)}")
+        echo(f"  approved {batch.approved_at:%Y-%m-%d %H:%M} UTC by {who(batch.approved_by)}")
     if batch.finished_at:
-        click.echo(
+        echo(
             f"  disposed {batch.finished_at:%Y-%m-%d %H:%M} UTC by {who(batch.operator_id)}"
-            f" and {who(batch.witness_id)}, method: {batch.method}"
+            f" and {who(batch.witness_id)}, method: {clean(batch.method)}"
         )
     scanned = set(batch.scanned)
     for mid in batch.cards:
-        click.echo(f"  {mid}  {'scanned' if mid in scanned else 'in the safe'}")
+        echo(f"  {mid}  {'scanned' if mid in scanned else 'in the safe'}")
 
 
 def _disposal_error(exc: Exception) -> NoReturn:
@@ -247,7 +248,7 @@ def _disposal_error(exc: Exception) -> NoReturn:
 
     if isinstance(exc, DisposalError):
         for problem in exc.problems:
-            click.echo(f"refused: {problem}", err=True)
+            echo(f"refused: {problem}", err=True)
     fail(str(exc))
 
 
@@ -306,7 +307,7 @@ def disposal_scan(ctx: CliContext, batch_id: int, ids: tuple[str, ...], badge: s
         except TwoPersonError as exc:
             fail(str(exc))
         label = verdict.card.management_id if verdict.card else "input"
-        click.echo(f"{'OK ' if verdict.ok else 'NG '} {label}  {verdict.code}: {verdict.message}")
+        echo(f"{'OK ' if verdict.ok else 'NG '} {label}  {verdict.code}: {verdict.message}")
         refused += not verdict.ok
     if refused:
         raise SystemExit(1)
@@ -340,7 +341,7 @@ def disposal_show(ctx: CliContext, batch_id: int | None) -> None:
 
     if batch_id is None:
         for batch in list_batches(ctx.ledger):
-            click.echo(f"{batch.id:>8}  {batch.state:<9} {len(batch.cards)} card(s)")
+            echo(f"{batch.id:>8}  {batch.state:<9} {len(batch.cards)} card(s)")
         return
     found = get_batch(ctx.ledger, batch_id)
     if found is None:

@@ -8,6 +8,7 @@ import click
 
 from kiosk.cli import cli
 from kiosk.cli.context import CliContext, fail, pass_cli
+from kiosk.cli.output import clean, echo
 
 
 @cli.command()
@@ -16,8 +17,8 @@ def init(ctx: CliContext) -> None:
     """Create or upgrade the ledger database and the PIN pepper."""
     ledger = ctx.ledger
     seq, digest = ledger.head()
-    click.echo(f"ledger ready: {ledger.engine.url.render_as_string(hide_password=True)}")
-    click.echo(f"head: {seq} {digest}")
+    echo(f"ledger ready: {ledger.engine.url.render_as_string(hide_password=True)}")
+    echo(f"head: {seq} {digest}")
 
 
 @cli.command()
@@ -28,11 +29,9 @@ def verify(ctx: CliContext) -> None:
 
     report = run_verify(ctx.ledger)
     if report.ok:
-        click.echo(
-            f"ok: {report.events} events, {report.cards} cards, head {report.head_seq} {report.head_hash}"
-        )
+        echo(f"ok: {report.events} events, {report.cards} cards, head {report.head_seq} {report.head_hash}")
         return
-    click.echo(f"BROKEN at seq {report.first_bad_seq}: {report.problem}", err=True)
+    echo(f"BROKEN at seq {report.first_bad_seq}: {report.problem}", err=True)
     raise SystemExit(1)
 
 
@@ -50,7 +49,7 @@ def ledger_export(ctx: CliContext, fmt: str, output: Path) -> None:
     from kiosk.reports.ledger_csv import export_events_csv
 
     count = export_events_csv(ctx.ledger, output)
-    click.echo(f"wrote {count} events to {output}")
+    echo(f"wrote {count} events to {output}")
 
 
 @cli.group()
@@ -82,9 +81,9 @@ def cards_receive(ctx: CliContext, batch: str, expect: int, location: str, csv_f
         states = ctx.ledger.receive_batch(batch, lines, location=location)
     except DeliveryRejected as exc:
         for problem in exc.problems:
-            click.echo(f"{csv_file}: {problem}", err=True)
+            echo(f"{csv_file}: {problem}", err=True)
         fail(f"delivery {batch} refused: {exc}")
-    click.echo(f"received {len(states)} cards in batch {batch}")
+    echo(f"received {len(states)} cards in batch {batch}")
 
 
 @cards.command("show")
@@ -103,9 +102,9 @@ def cards_show(ctx: CliContext, management_id: str) -> None:
     card = ctx.ledger.card(mid.value)
     if card is None:
         fail(f"{mid} is not in the ledger")
-    click.echo(f"{card.management_id}  {card.kind}  {card.status.value}  location={card.location or '-'}")
+    echo(f"{card.management_id}  {card.kind}  {card.status.value}  location={clean(card.location or '-')}")
     for entry in ctx.ledger.history(mid.value):
         ev = entry.event
         at = ev.at.astimezone(OFFICE_TZ).strftime("%Y-%m-%d %H:%M:%S")
         people = " / ".join(n for n in (entry.actor_name, entry.witness_name) if n)
-        click.echo(f"{ev.seq:>8}  {at}  {ev.kind:<18} {people}  {ev.payload}")
+        echo(f"{ev.seq:>8}  {at}  {ev.kind:<18} {clean(people)}  {clean(ev.payload)}")

@@ -8,6 +8,7 @@ import click
 
 from kiosk.cli import cli
 from kiosk.cli.context import CliContext, fail, pass_cli
+from kiosk.cli.output import clean, echo
 
 
 @cli.group()
@@ -42,7 +43,7 @@ def staff_add(ctx: CliContext, name: str, badge: str, role: str, rank: str | Non
         member = ctx.ledger.add_staff(name=name, badge=badge, role=Role(role), rank=rank_value, pin=pin)
     except (ValueError, Refusal) as exc:
         fail(str(exc))
-    click.echo(f"added {member.display} ({member.role.value}) id {member.id}")
+    echo(f"added {member.display} ({member.role.value}) id {member.id}")
 
 
 @staff.command("list")
@@ -56,7 +57,7 @@ def staff_list(ctx: CliContext, as_json: bool) -> None:
 
     for m in ctx.ledger.list_staff():
         if as_json:
-            click.echo(
+            echo(
                 json.dumps(
                     {
                         "id": m.id,
@@ -74,7 +75,8 @@ def staff_list(ctx: CliContext, as_json: bool) -> None:
         state = "active" if m.active else "deactivated"
         if m.locked:
             state += ", locked"
-        click.echo(f"{m.id:>4}  {m.badge:<12} {m.role.value:<10} {rank_label(m.rank):<4} {m.name}  [{state}]")
+        rank = rank_label(m.rank)
+        echo(f"{m.id:>4}  {clean(m.badge):<12} {m.role.value:<10} {rank:<4} {clean(m.name)}  [{state}]")
 
 
 @staff.command("deactivate")
@@ -86,4 +88,4 @@ def staff_deactivate(ctx: CliContext, badge: str) -> None:
         member = ctx.ledger.deactivate_staff(badge)
     except ValueError as exc:
         fail(str(exc))
-    click.echo(f"deactivated {member.display}")
+    echo(f"deactivated {member.display}")

@@ -15,6 +15,7 @@ import click
 
 from kiosk.cli import cli
 from kiosk.cli.context import CliContext, fail, pass_cli
+from kiosk.cli.output import clean, echo
 
 if TYPE_CHECKING:
     from kiosk.domain.staff import StaffMember
@@ -74,7 +75,7 @@ def start_cmd(ctx: CliContext, operator: str, witness: str) -> None:
         view = start(ctx.ledger, first, second)
     except (TwoPersonError, StocktakeError) as exc:
         fail(str(exc))
-    click.echo(f"stocktake {view.id} started: {view.expected} cards expected")
+    echo(f"stocktake {view.id} started: {view.expected} cards expected")
 
 
 def _verdict_line(v: ScanVerdict) -> str:
@@ -128,7 +129,7 @@ def scan_cmd(
                 verdict = record_many(
                     ctx.ledger, sid, values, source=source, device=device, location=location
                 )
-            click.echo(_batch_line(verdict))
+            echo(_batch_line(verdict))
             return
         stream = lines if lines is not None else (line.rstrip("\r\n") for line in sys.stdin)
         for value in stream:
@@ -136,7 +137,7 @@ def scan_cmd(
                 continue
             v = record_scan(ctx.ledger, sid, value, source=source, device=device, location=location)
             # Printed only now: the scan is committed, so a printed verdict is never lost.
-            click.echo(_verdict_line(v))
+            echo(_verdict_line(v))
             sys.stdout.flush()
     except StocktakeError as exc:
         fail(str(exc))
@@ -159,7 +160,7 @@ def status_cmd(ctx: CliContext, stocktake_id: int | None, lists: bool) -> None:
     except StocktakeError as exc:
         fail(str(exc))
     p = result.progress
-    click.echo(
+    echo(
         f"stocktake {sid} {view.status}: expected {p.expected} found {p.found} missing {p.missing} "
         f"misplaced {p.misplaced} unexpected {p.unexpected} unknown {p.unknown} "
         f"duplicates {p.duplicates} reads {p.reads}"
@@ -168,9 +169,9 @@ def status_cmd(ctx: CliContext, stocktake_id: int | None, lists: bool) -> None:
         for name in ("missing", "misplaced", "unexpected", "unknown", "duplicates"):
             for line in getattr(result, name):
                 status = line.ledger_status.value if line.ledger_status else "-"
-                click.echo(
-                    f"{name} {line.management_id} expected_at={line.expected_location or '-'} "
-                    f"seen_at={line.seen_location or '-'} status={status} times={line.times}"
+                echo(
+                    f"{name} {line.management_id} expected_at={clean(line.expected_location or '-')} "
+                    f"seen_at={clean(line.seen_location or '-')} status={status} times={line.times}"
                 )
 
 
@@ -220,11 +221,11 @@ def finish_cmd(
         result = finish(ctx.ledger, sid, decisions, first, second)
     except DecisionError as exc:
         for mid in exc.cards:
-            click.echo(f"{exc.reason} {mid}", err=True)
+            echo(f"{exc.reason} {mid}", err=True)
         fail(str(exc))
     except (TwoPersonError, StocktakeError) as exc:
         fail(str(exc))
-    click.echo(
+    echo(
         f"stocktake {sid} finished: expected {result.expected} found {result.found} "
         f"recorded missing {len(result.missing)} unexpected {len(result.unexpected)} "
         f"unknown {len(result.unknown)}"
@@ -247,7 +248,7 @@ def report_cmd(ctx: CliContext, stocktake_id: int, output: Path) -> None:
         fmt = write_stocktake_report(ctx.ledger, stocktake_id, output)
     except (StocktakeError, FontMissing) as exc:
         fail(str(exc))
-    click.echo(f"wrote the {fmt} report of stocktake {stocktake_id} to {output}")
+    echo(f"wrote the {fmt} report of stocktake {stocktake_id} to {output}")
 
 
 @stocktake.command("due")
@@ -262,7 +263,7 @@ def due_cmd(ctx: CliContext) -> None:
     )
     last = status.last_finished_on.isoformat() if status.last_finished_on else "never"
     nxt = status.next_due_on.isoformat() if status.next_due_on else "now"
-    click.echo(f"{status.reason.value}: last finished {last}, next due {nxt}")
+    echo(f"{status.reason.value}: last finished {last}, next due {nxt}")
     if status.due:
         raise SystemExit(1)
 
@@ -282,4 +283,4 @@ def handover_cmd(ctx: CliContext, from_badge: str, to_badge: str, witness: str) 
         seq = record_handover(ctx.ledger, old, new, third)
     except TwoPersonError as exc:
         fail(str(exc))
-    click.echo(f"handover recorded (event {seq}); a stocktake is now due")
+    echo(f"handover recorded (event {seq}); a stocktake is now due")
