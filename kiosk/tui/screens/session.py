@@ -21,6 +21,7 @@ from kiosk.domain.status import CardStatus
 from kiosk.ledger.safe import close_session, outstanding, pick_list, record_missing, scan_in_session
 from kiosk.ledger.service import Verdict
 from kiosk.ledger.ui_queries import pick_list_status
+from kiosk.tui.safe_text import plain
 from kiosk.tui.screens.base import STORAGE_ERRORS
 from kiosk.tui.screens.dialogs import CloseBlockedModal, EntryModal
 from kiosk.tui.screens.scanning import ScanningScreen
@@ -100,11 +101,13 @@ class SessionScreen(ScanningScreen):
         t = app.t
         names = {s.id: s.display for s in self._people()}
         self.query_one("#people", Static).update(
-            t(
-                "session.people",
-                a=names.get(session.operator_id, "?"),
-                b=names.get(session.witness_id, "?"),
-                since=app.status.session_since or "",
+            plain(
+                t(
+                    "session.people",
+                    a=names.get(session.operator_id, "?"),
+                    b=names.get(session.witness_id, "?"),
+                    since=app.status.session_since or "",
+                )
             )
         )
         try:
