@@ -156,7 +156,7 @@ def test_unit_next_refuses_before_hashing_and_the_unit_rolls_back(tmp_path: Path
     engine = make_engine(f"sqlite:///{tmp_path / 'l.sqlite3'}")
     upgrade(engine)
     ledger = Ledger(engine, pepper=b"p")
-    officer = ledger.add_staff(name="正", badge="O1", role=Role.OFFICER, rank=0, pin="1111")
+    officer = ledger.add_staff(name="正", badge="O1", employee_no="E1", role=Role.OFFICER, rank=0, pin="1111")
     mid = ids(1)[0]
     receive(ledger, [mid])
     head = ledger.head()
@@ -191,6 +191,7 @@ def test_the_flush_hook_guards_every_string_column_of_new_and_changed_rows(tmp_p
                 models.Staff(
                     name=f"X{split(TWELVE, '/')}",
                     badge="Z9",
+                    employee_no="E8",
                     role="clerk",
                     pin_hash="h",
                     active=True,
@@ -214,7 +215,7 @@ def test_the_flush_hook_guards_every_string_column_of_new_and_changed_rows(tmp_p
     assert card is not None
     assert card.location == "safe"
     with pytest.raises(TextRefusal):
-        ledger.add_staff(name=f"山田 {TWELVE}", badge="C9", role=Role.CLERK, pin="1111")
+        ledger.add_staff(name=f"山田 {TWELVE}", badge="C9", employee_no="E9", role=Role.CLERK, pin="1111")
     assert ledger.staff_by_badge("C9") is None
     engine.dispose()
 

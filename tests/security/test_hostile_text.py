@@ -21,8 +21,10 @@ from drivers.serial_scanner import SerialScanner
 from drivers.wedge_device import KeyboardWedge
 from kiosk.cli import _register, cli
 from kiosk.config import Settings
-from kiosk.domain.staff import Role
+from kiosk.domain.staff import Role, StaffMember
+from kiosk.ledger import models
 from kiosk.ledger.safe import add_to_pick_list
+from kiosk.ledger.service import Ledger
 from kiosk.tui.app import KioskApp
 from kiosk.tui.safe_text import cell, plain
 from simulator.hub import SimHub
@@ -36,12 +38,29 @@ ESCAPES = "esc\x1b[2J\x1b]0;pwned\x07\rover\u202eevil"
 SHOWN = "esc\\x1b[2J\\x1b]0;pwned\\x07\\x0dover\\u202eevil"
 
 
+def member(ledger: Ledger, name: str, badge: str, role: Role, rank: int | None) -> StaffMember:
+    """A member whose name predates the name rules (add_staff now refuses control characters)."""
+    added = ledger.add_staff(
+        name="placeholder",
+        badge=badge,
+        employee_no=f"E-{badge}",
+        role=role,
+        rank=rank,
+        pin=PINS.get(badge, "4321"),
+    )
+    with ledger.unit() as u:
+        u.session.get_one(models.Staff, added.id).name = name
+    found = ledger.staff_by_id(added.id)
+    assert found is not None
+    return found
+
+
 @pytest.fixture
 def hostile(tmp_path: Path, clock: FakeClock) -> Iterator[Office]:
     ledger = make_ledger(tmp_path / "ledger.sqlite3", clock)
-    ledger.add_staff(name=LINK, badge="O001", role=Role.OFFICER, rank=0, pin=PINS["O001"])
-    ledger.add_staff(name=ESCAPES, badge="O002", role=Role.OFFICER, rank=1, pin=PINS["O002"])
-    clerk = ledger.add_staff(name=CLOSER, badge="C001", role=Role.CLERK, pin=PINS["C001"])
+    member(ledger, LINK, "O001", Role.OFFICER, 0)
+    member(ledger, ESCAPES, "O002", Role.OFFICER, 1)
+    clerk = member(ledger, CLOSER, "C001", Role.CLERK, None)
     cards = ids(4)
     receive(ledger, cards)
     add_to_pick_list(ledger, cards[:2], clerk)
@@ -133,17 +152,14 @@ def test_cli_listings_show_control_characters_written_out(tmp_path: Path) -> Non
     (tmp_path / "none.toml").write_text("# defaults only\n", encoding="utf-8")
     runner = CliRunner()
     assert runner.invoke(cli, ["init"], env=env).exit_code == 0
-    added = runner.invoke(
-        cli, ["staff", "add", "--name", ESCAPES, "--badge", "Q1", "--role", "clerk"], input="4321\n", env=env
-    )
+    # Names from before the name rules: written straight into the ledger, then listed by the CLI.
+    ledger = make_ledger(tmp_path / "var" / "ledger.sqlite3", FakeClock())
+    member(ledger, ESCAPES, "Q1", Role.CLERK, None)
+    member(ledger, "a\nb", "Q2", Role.CLERK, None)
+    ledger.engine.dispose()
     listed = runner.invoke(cli, ["staff", "list"], env=env)
     assert listed.exit_code == 0, listed.output
-    out = added.output + listed.output
     assert SHOWN in listed.output
-    assert not any(ch in out for ch in ("\x1b", "\x07", "\r", "\u202e"))
-    # A name is one line: its control characters cannot forge another line of the listing.
-    forged = runner.invoke(
-        cli, ["staff", "add", "--name", "a\nb", "--badge", "Q2", "--role", "clerk"], input="4321\n", env=env
-    )
-    listed = runner.invoke(cli, ["staff", "list"], env=env)
-    assert forged.exit_code != 0 or "a\\x0ab" in listed.output
+    assert not any(ch in listed.output for ch in ("\x1b", "\x07", "\r", "\u202e"))
+    # A name is one line: a newline in it cannot forge another line of the listing.
+    assert "a\\x0ab" in listed.output

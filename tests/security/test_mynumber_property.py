@@ -100,27 +100,43 @@ class Case:
     reported: bool = False
 
 
+# The people of each command and their PINs (stdin, in option order): update here when the CLI changes.
+ADMIN = ("--operator", "A001", "--witness", "O001")  # an administrator and a second person
+ADMIN_PINS = "9999\n1111\n"
+OFFICER = ("--operator", "O001")
+OFFICER_PIN = "1111\n"
+PAIR = ("--operator", "O001", "--witness", "C001")
+PAIR_PINS = "1111\n3333\n"
+OFFICERS = ("--operator", "O001", "--witness", "O002")
+OFFICERS_PINS = "1111\n2222\n"
+NEW = "4321\n"  # a new member's PIN
 CLI_CASES: tuple[Case, ...] = (
-    Case("staff add --name", ("staff", "add", "--name", "{v}", "--badge", "Z9", "--role", "clerk"),
-         "4321\n", "name"),
-    Case("staff add --badge", ("staff", "add", "--name", "X", "--badge", "{v}", "--role", "clerk"),
-         "4321\n", "badge"),
-    Case("cards hold --reason", ("cards", "hold", "{mid}", "--reason", "{v}", "--badge", "O001"),
-         "1111\n", "reason"),
+    Case("staff add --name", ("staff", "add", "--name", "{v}", "--badge", "Z9", "--employee-no", "E9",
+                              "--role", "clerk", *ADMIN), ADMIN_PINS + NEW, "name"),
+    Case("staff add --badge", ("staff", "add", "--name", "X", "--badge", "{v}", "--employee-no", "E9",
+                               "--role", "clerk", *ADMIN), ADMIN_PINS + NEW, "badge"),
+    Case("staff add --employee-no", ("staff", "add", "--name", "X", "--badge", "Z9", "--employee-no", "{v}",
+                                     "--role", "clerk", *ADMIN), ADMIN_PINS + NEW, "employee"),
+    Case("cards hold --reason", ("cards", "hold", "{mid}", "--reason", "{v}", *OFFICER), OFFICER_PIN,
+         "reason"),
     Case("cards receive --location", ("cards", "receive", "--batch", "B-9", "--expect", "1",
-                                      "--location", "{v}", "{new}"), "", "location"),
-    Case("cards receive --batch", ("cards", "receive", "--batch", "{v}", "--expect", "1", "{new}"),
-         "", "batch"),
+                                      "--location", "{v}", *PAIR, "{new}"), PAIR_PINS, "location"),
+    Case("cards receive --batch", ("cards", "receive", "--batch", "{v}", "--expect", "1", *PAIR, "{new}"),
+         PAIR_PINS, "batch"),
     Case("cards show", ("cards", "show", "{v}"), "", "individual number"),
-    Case("disposal finish --method", ("disposal", "finish", "{batch}", "--method", "{v}", "--badge",
-                                      "O001", "--witness", "O002"), "1111\n2222\n", "method"),
-    Case("stocktake scan --location", ("stocktake", "scan", "{mid}", "--location", "{v}"), "", "location"),
-    Case("stocktake scan --source", ("stocktake", "scan", "{mid}", "--source", "{v}"), "", "source"),
-    Case("stocktake scan --device", ("stocktake", "scan", "{mid}", "--device", "{v}"), "", "device"),
-    Case("stocktake scan CODE", ("stocktake", "scan", "{v}"), "", "mynumber_refused", reported=True),
-    Case("stocktake scan --tags", ("stocktake", "scan", "--tags", "{v}"), "", "tag"),
-    Case("stocktake finish --missing", ("stocktake", "finish", "--operator", "O001", "--witness", "C001",
-                                        "--missing", "{mid}={v}"), "1111\n3333\n", "note"),
+    Case("disposal finish --method", ("disposal", "finish", "{batch}", "--method", "{v}", *OFFICERS),
+         OFFICERS_PINS, "method"),
+    Case("stocktake scan --location", ("stocktake", "scan", "{mid}", "--location", "{v}", *OFFICER),
+         OFFICER_PIN, "location"),
+    Case("stocktake scan --source", ("stocktake", "scan", "{mid}", "--source", "{v}", *OFFICER),
+         OFFICER_PIN, "source"),
+    Case("stocktake scan --device", ("stocktake", "scan", "{mid}", "--device", "{v}", *OFFICER),
+         OFFICER_PIN, "device"),
+    Case("stocktake scan CODE", ("stocktake", "scan", "{v}", *OFFICER), OFFICER_PIN, "mynumber_refused",
+         reported=True),
+    Case("stocktake scan --tags", ("stocktake", "scan", "--tags", "{v}", *OFFICER), OFFICER_PIN, "tag"),
+    Case("stocktake finish --missing", ("stocktake", "finish", *PAIR, "--missing", "{mid}={v}"), PAIR_PINS,
+         "note"),
 )  # fmt: skip
 
 
@@ -214,6 +230,7 @@ def _disposal_ready(ledger: Ledger) -> str:
     """An approved batch of one eligible card, scanned out of the safe by two people: ready to finish."""
     from kiosk.domain.retention import RetentionPolicy
     from kiosk.ledger.retention_ops import approve_disposal, due_lists, prepare_disposal, scan_into_disposal
+    from kiosk.ledger.safe import close_session, open_session
     from kiosk.ledger.service import today
 
     policy = RetentionPolicy.from_settings(load_settings().retention)
@@ -224,9 +241,13 @@ def _disposal_ready(ledger: Ledger) -> str:
     assert s1 is not None
     batch = prepare_disposal(ledger, policy, o1, eligible)
     approve_disposal(ledger, batch.id, s1)
+    safe = open_session(ledger, o1, o2, required=[], confirmed=[]).id
     for mid in eligible:
-        verdict = scan_into_disposal(ledger, policy, batch.id, mid, o1, o2, device="cli", source="keyboard")
+        verdict = scan_into_disposal(
+            ledger, policy, batch.id, mid, o1, o2, session_id=safe, device="cli", source="keyboard"
+        )
         assert verdict.ok, verdict
+    close_session(ledger, safe, o1, o2, required=[], confirmed=[])
     return str(batch.id)
 
 
