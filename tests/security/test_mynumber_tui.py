@@ -35,6 +35,15 @@ async def refused_every_spelling(pilot: Pilot[Any]) -> None:
         await wait_for(pilot, lambda entry=entry: entry.value == "")
         assert app.screen is modal, (script, sep)
         assert "⛔" in str(modal.query_one("#message", Static).content)
+    # Item 6: a reason or note refuses control characters too (a pasted or scanned escape sequence).
+    modal = app.screen
+    assert isinstance(modal, EntryModal)
+    entry = modal.query_one("#entry", Input)
+    entry.value = "理由\x1b[2J"
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: entry.value == "")
+    assert app.screen is modal
+    assert "⛔" in str(modal.query_one("#message", Static).content)
     await pilot.press("escape")
 
 

@@ -14,6 +14,7 @@ from textual.content import Content
 from textual.widgets import Input, Static
 
 from kiosk.domain.guard import looks_like_individual_number
+from kiosk.domain.text import is_control
 from kiosk.tui.safe_text import plain
 from kiosk.tui.screens.base import KioskModal
 
@@ -110,6 +111,14 @@ class EntryModal(KioskModal[str | None]):
             self.kiosk.ring(3)
             return
         if not value.strip():
+            return
+        if any(is_control(ch) for ch in value.strip()):
+            # A reason or note is one line of plain text (a scan may carry what a keyboard cannot type).
+            entry.value = ""
+            message = self.query_one("#message", Static)
+            message.update("⛔ " + self.kiosk.t("entry.control"))
+            message.add_class("-error")
+            self.kiosk.ring(3)
             return
         self.dismiss(value.strip())
 
