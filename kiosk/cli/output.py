@@ -1,9 +1,10 @@
 """Terminal output that ledger data cannot take over: every control character is shown, not obeyed.
 
 `echo` prints a message with its control characters escaped (`\\x1b`, `\\r`, `\\u202e` …; see
-`kiosk.domain.text.visible`), keeping the newlines of a message the CLI itself wrote, so that `staff list`,
-`cards show`, the due lists and the stocktake status show a hostile name literally. Use `clean()` for a
-single value inside a longer line (it escapes newlines too, so a value cannot forge a line of its own).
+`kiosk.domain.text.visible`), keeping the newlines and tabs of a message the CLI itself wrote, so that
+`staff list`, `cards show`, the due lists and the stocktake status show a hostile name literally. Use
+`clean()` for a single value inside a longer line (it escapes newlines and tabs too, so a value cannot
+forge a line or a column of its own).
 """
 
 from __future__ import annotations
@@ -21,5 +22,5 @@ def clean(value: object, *, keep_newlines: bool = False) -> str:
 
 
 def echo(message: object = "", *, err: bool = False, nl: bool = True) -> None:
-    """`click.echo` with the message's control characters escaped (its own newlines kept)."""
-    click.echo(visible(message, keep_newlines=True), err=err, nl=nl)
+    """`click.echo` with the message's control characters escaped (its own newlines and tabs kept)."""
+    click.echo(visible(message, keep_newlines=True, keep_tabs=True), err=err, nl=nl)

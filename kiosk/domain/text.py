@@ -29,11 +29,11 @@ def _escape(ch: str) -> str:
     return f"\\U{code:08x}"
 
 
-def visible(value: object, *, keep_newlines: bool = False) -> str:
-    """`str(value)` with every control character escaped (`\\n` kept only when `keep_newlines`)."""
+def visible(value: object, *, keep_newlines: bool = False, keep_tabs: bool = False) -> str:
+    """`str(value)` with every control character escaped (`\\n` kept only when `keep_newlines`, `\\t`
+    only when `keep_tabs`: a line and a column the caller itself wrote)."""
     text = str(value)
     if text.isprintable() and "\u2028" not in text and "\u2029" not in text:
         return text  # the common case: nothing to escape
-    return "".join(
-        _escape(ch) if is_control(ch) and not (keep_newlines and ch == "\n") else ch for ch in text
-    )
+    kept = ("\n" if keep_newlines else "") + ("\t" if keep_tabs else "")
+    return "".join(_escape(ch) if is_control(ch) and ch not in kept else ch for ch in text)
