@@ -12,6 +12,7 @@ import sys
 import click
 
 from kiosk.cli.context import CliContext, fail
+from kiosk.cli.output import REDACTED, redacted
 
 
 class KioskGroup(click.Group):
@@ -25,6 +26,14 @@ class KioskGroup(click.Group):
         except Refusal as exc:
             # The message names the field and the reason, never the refused value.
             fail(f"refused: {exc}")
+        except click.ClickException as exc:
+            # Click's own messages repeat the argument ("'…' is not one of …"): never a 12-digit one.
+            if redacted(exc.format_message()) is REDACTED:
+                where = ""
+                if isinstance(exc, click.BadParameter) and exc.param is not None and exc.ctx is not None:
+                    where = f"{exc.param.get_error_hint(exc.ctx)}: "
+                raise click.UsageError(where + REDACTED, ctx=getattr(exc, "ctx", None)) from None
+            raise
 
 
 @click.group(cls=KioskGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -17,6 +17,7 @@ from kiosk.cli import cli
 from kiosk.cli.context import CliContext, fail, pass_cli
 from kiosk.cli.ledger_cmds import cards
 from kiosk.cli.output import clean, echo
+from kiosk.cli.params import RECORD_ID
 from kiosk.cli.people import sign_in
 
 T = TypeVar("T")
@@ -270,7 +271,7 @@ def disposal_prepare(ctx: CliContext, ids: tuple[str, ...], badge: str) -> None:
 
 
 @disposal.command("approve")
-@click.argument("batch_id", type=int)
+@click.argument("batch_id", type=RECORD_ID)
 @click.option(
     "--supervisor", "badge", required=True, metavar="BADGE", help="The approving supervisor (PIN on stdin)."
 )
@@ -284,7 +285,7 @@ def disposal_approve(ctx: CliContext, batch_id: int, badge: str) -> None:
 
 
 @disposal.command("scan")
-@click.argument("batch_id", type=int)
+@click.argument("batch_id", type=RECORD_ID)
 @click.argument("ids", nargs=-1, required=True)
 @_badge_option
 @click.option("--witness", required=True, metavar="BADGE", help="The second person's badge (PIN: next line).")
@@ -321,7 +322,7 @@ def disposal_scan(ctx: CliContext, batch_id: int, ids: tuple[str, ...], badge: s
 
 
 @disposal.command("finish")
-@click.argument("batch_id", type=int)
+@click.argument("batch_id", type=RECORD_ID)
 @click.option("--method", required=True, help="How the cards were destroyed, e.g. 裁断 (shredded).")
 @_badge_option
 @click.option("--witness", required=True, metavar="BADGE", help="The second person's badge (PIN: next line).")
@@ -335,7 +336,7 @@ def disposal_finish(ctx: CliContext, batch_id: int, method: str, badge: str, wit
 
 
 @disposal.command("show")
-@click.argument("batch_id", type=int, required=False)
+@click.argument("batch_id", type=RECORD_ID, required=False)
 @pass_cli
 def disposal_show(ctx: CliContext, batch_id: int | None) -> None:
     """Show one batch, or list every batch."""

@@ -9,6 +9,7 @@ import click
 from kiosk.cli import cli
 from kiosk.cli.context import CliContext, fail, pass_cli
 from kiosk.cli.output import clean, echo
+from kiosk.cli.params import COUNT
 from kiosk.cli.people import operator_option, witness_option
 
 
@@ -94,7 +95,7 @@ def cards() -> None:
 
 @cards.command("receive")
 @click.option("--batch", required=True, help="Delivery batch ID (from J-LIS).")
-@click.option("--expect", type=int, required=True, help="Number of cards the delivery note lists.")
+@click.option("--expect", type=COUNT, required=True, help="Number of cards the delivery note lists.")
 @click.option("--location", default="safe", show_default=True)
 @operator_option("Badge of the receiving officer (保管責任者; PIN: first line of stdin).")
 @witness_option()

@@ -11,9 +11,14 @@ from __future__ import annotations
 
 import click
 
+from kiosk.domain.guard import looks_like_individual_number
 from kiosk.domain.text import visible
 
-__all__ = ["clean", "echo"]
+__all__ = ["REDACTED", "clean", "echo", "redacted"]
+
+REDACTED = (
+    "refused: the input holds 12 or more digits in a row (the shape of an individual number); not shown"
+)
 
 
 def clean(value: object, *, keep_newlines: bool = False) -> str:
@@ -24,3 +29,8 @@ def clean(value: object, *, keep_newlines: bool = False) -> str:
 def echo(message: object = "", *, err: bool = False, nl: bool = True) -> None:
     """`click.echo` with the message's control characters escaped (its own newlines and tabs kept)."""
     click.echo(visible(message, keep_newlines=True, keep_tabs=True), err=err, nl=nl)
+
+
+def redacted(message: str) -> str:
+    """`message`, or a fixed refusal when it holds 12 or more digits (an error echoing what was typed)."""
+    return REDACTED if looks_like_individual_number(message) else message

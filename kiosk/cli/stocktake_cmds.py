@@ -19,6 +19,7 @@ import click
 from kiosk.cli import cli
 from kiosk.cli.context import CliContext, fail, pass_cli
 from kiosk.cli.output import clean, echo
+from kiosk.cli.params import RECORD_ID
 from kiosk.cli.people import operator_option, sign_in, witness_option
 
 T = TypeVar("T")
@@ -95,7 +96,7 @@ def _batch_line(b: BatchVerdict) -> str:
 
 @stocktake.command("scan")
 @click.argument("codes", nargs=-1)
-@click.option("--id", "stocktake_id", type=int, default=None, help="Stocktake (default: the open one).")
+@click.option("--id", "stocktake_id", type=RECORD_ID, default=None, help="Stocktake (default: the open one).")
 @click.option(
     "--source", default="manual", show_default=True, help="manual (typed), barcode, tray_photo, rfid …"
 )
@@ -151,7 +152,7 @@ def scan_cmd(
 
 
 @stocktake.command("status")
-@click.option("--id", "stocktake_id", type=int, default=None, help="Stocktake (default: the open one).")
+@click.option("--id", "stocktake_id", type=RECORD_ID, default=None, help="Stocktake (default: the open one).")
 @click.option("--lists/--no-lists", default=True, show_default=True, help="Print the lists too.")
 @pass_cli
 def status_cmd(ctx: CliContext, stocktake_id: int | None, lists: bool) -> None:
@@ -193,7 +194,7 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
 @click.option("--missing", "missing", multiple=True, help="ID=NOTE: record this card as missing (所在不明).")
 @click.option("--found-elsewhere", "found", multiple=True, help="ID=NOTE: the card was found elsewhere.")
 @click.option("--search-again", "search", multiple=True, help="ID: keep the stocktake open to look again.")
-@click.option("--id", "stocktake_id", type=int, default=None, help="Stocktake (default: the open one).")
+@click.option("--id", "stocktake_id", type=RECORD_ID, default=None, help="Stocktake (default: the open one).")
 @pass_cli
 def finish_cmd(
     ctx: CliContext,
@@ -226,7 +227,7 @@ def finish_cmd(
 
 
 @stocktake.command("report")
-@click.argument("stocktake_id", type=int)
+@click.argument("stocktake_id", type=RECORD_ID)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @pass_cli
 def report_cmd(ctx: CliContext, stocktake_id: int, output: Path) -> None:

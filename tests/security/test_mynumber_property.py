@@ -135,6 +135,13 @@ CLI_CASES: tuple[Case, ...] = (
     Case("stocktake scan CODE", ("stocktake", "scan", "{v}", *OFFICER), OFFICER_PIN, "mynumber_refused",
          reported=True),
     Case("stocktake scan --tags", ("stocktake", "scan", "--tags", "{v}", *OFFICER), OFFICER_PIN, "tag"),
+    # Integer and choice arguments: Click would echo a bad value back; it says which argument instead.
+    Case("disposal show BATCH_ID", ("disposal", "show", "{v}"), "", "BATCH_ID"),
+    Case("stocktake status --id", ("stocktake", "status", "--id", "{v}"), "", "--id"),
+    Case("cards receive --expect", ("cards", "receive", "--batch", "B-9", "--expect", "{v}", *PAIR, "{new}"),
+         PAIR_PINS, "--expect"),
+    Case("staff add --role", ("staff", "add", "--name", "X", "--badge", "Z9", "--employee-no", "E9",
+                              "--role", "{v}", *ADMIN), ADMIN_PINS + NEW, "--role"),
     Case("stocktake finish --missing", ("stocktake", "finish", *PAIR, "--missing", "{mid}={v}"), PAIR_PINS,
          "note"),
 )  # fmt: skip
