@@ -123,6 +123,10 @@ CLI_CASES: tuple[Case, ...] = (
                                       "--location", "{v}", *PAIR, "{new}"), PAIR_PINS, "location"),
     Case("cards receive --batch", ("cards", "receive", "--batch", "{v}", "--expect", "1", *PAIR, "{new}"),
          PAIR_PINS, "batch"),
+    Case("cards receive CSV management_id", ("cards", "receive", "--batch", "B-9", "--expect", "1", *PAIR,
+                                             "{csv_id}"), PAIR_PINS, "line 2"),
+    Case("cards receive CSV kind", ("cards", "receive", "--batch", "B-9", "--expect", "1", *PAIR,
+                                    "{csv_kind}"), PAIR_PINS, "line 2"),
     Case("cards show", ("cards", "show", "{v}"), "", "individual number"),
     Case("disposal finish --method", ("disposal", "finish", "{batch}", "--method", "{v}", *OFFICERS),
          OFFICERS_PINS, "method"),
@@ -157,6 +161,7 @@ class Office:
     mid: str  # a card in the safe, not yet counted in the open stocktake
     batch: str  # an approved disposal batch, scanned, ready to finish
     new: Path  # a delivery file of one new card (outside the data directory: it holds no value)
+    new_id: str  # the new card's management ID
 
 
 def run(office: Office, args: tuple[str, ...], stdin: str = "") -> Result:
@@ -172,7 +177,18 @@ def run(office: Office, args: tuple[str, ...], stdin: str = "") -> Result:
 
 
 def filled(office: Office, case: Case, value: str) -> tuple[str, ...]:
-    names = {"v": value, "mid": office.mid, "batch": office.batch, "new": str(office.new)}
+    # Delivery files holding the value, outside the data directory (they are the input, not a leak).
+    csv_id, csv_kind = office.new.with_name("id.csv"), office.new.with_name("kind.csv")
+    csv_id.write_text(f"management_id,kind\n{value},mynumber_card\n", encoding="utf-8")
+    csv_kind.write_text(f"management_id,kind\n{office.new_id},{value}\n", encoding="utf-8")
+    names = {
+        "v": value,
+        "mid": office.mid,
+        "batch": office.batch,
+        "new": str(office.new),
+        "csv_id": str(csv_id),
+        "csv_kind": str(csv_kind),
+    }
     return tuple(a.format(**names) for a in case.args)
 
 
@@ -194,8 +210,8 @@ def office(tmp_path_factory: pytest.TempPathFactory) -> Office:
         "KIOSK_CONFIG_FILE": str(base / "none.toml"),
     }
     (base / "none.toml").write_text("# defaults only\n", encoding="utf-8")
-    new = base / "new.csv"
-    new.write_text(f"management_id,kind\n{ids(1, 900, '6')[0]},mynumber_card\n", encoding="utf-8")
+    new, new_id = base / "new.csv", ids(1, 900, "6")[0]
+    new.write_text(f"management_id,kind\n{new_id},mynumber_card\n", encoding="utf-8")
     saved = {k: os.environ.get(k) for k in [*env, "KIOSK_PEPPER"]}
     os.environ.update(env)
     os.environ.pop("KIOSK_PEPPER", None)
@@ -220,7 +236,7 @@ def office(tmp_path_factory: pytest.TempPathFactory) -> Office:
             else:
                 os.environ[k] = v
     # CliRunner's env: None unsets a variable (the pepper comes from the file under the data directory).
-    return Office(root, {**env, "KIOSK_PEPPER": None}, mid, batch, new)
+    return Office(root, {**env, "KIOSK_PEPPER": None}, mid, batch, new, new_id)
 
 
 def _cards(ledger: Ledger) -> list[CardState]:
@@ -289,6 +305,25 @@ def test_every_spelling_goes_through_the_cli_and_leaves_no_trace(office: Office,
         out = result.stdout + result.stderr
         assert result.exception is None or isinstance(result.exception, SystemExit), (case.name, out)
         assert ("mynumber_refused" if case.reported else case.field) in out, (case.name, out)
+    # What the kiosk prints and exports afterwards is searched too.
+    reports = office.root / "reports"
+    reports.mkdir(exist_ok=True)
+    for args in (
+        ("ledger", "export", "-o", str(reports / f"ledger-{offset}.csv")),
+        (
+            "report",
+            "ledger",
+            "--from",
+            "2020-01-01",
+            "--to",
+            "2099-12-31",
+            "-o",
+            str(reports / f"l-{offset}.csv"),
+        ),
+        ("report", "daily", "-o", str(reports / f"daily-{offset}.csv")),
+    ):
+        result = run(office, args)
+        assert result.exit_code == 0, result.output
     assert leaks(office.root) == []
 
 
