@@ -175,8 +175,16 @@ def test_unit_next_refuses_before_hashing_and_the_unit_rolls_back(tmp_path: Path
     assert TWELVE.encode() not in b"".join(p.read_bytes() for p in tmp_path.iterdir())
 
 
-def test_the_flush_hook_guards_every_string_column_of_new_and_changed_rows(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'l.sqlite3'}")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'l.sqlite3'}"
+    url: str = request.getfixturevalue("pg_schema_url")  # skips without KIOSK_TEST_PG_URL
+    return url
+
+
+def test_the_flush_hook_guards_every_string_column_of_new_and_changed_rows(db_url: str) -> None:
+    engine = make_engine(db_url)
     upgrade(engine)
     ledger = Ledger(engine, pepper=b"p")
     mid = ids(1)[0]
