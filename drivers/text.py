@@ -65,6 +65,8 @@ def longest_digit_run(text: str) -> int:
 
 def holds_individual_number(text: str) -> bool:
     """True when `text` holds a run of 12 or more digits by the rule above (anywhere in it)."""
+    if len(text) < INDIVIDUAL_NUMBER_LENGTH and text.isascii():
+        return False  # the hot path (codes, IDs, labels); NFKC only ever lengthens non-ASCII text
     value = unicodedata.normalize("NFKC", text)
     if len(_ANY_DIGIT.findall(value)) < INDIVIDUAL_NUMBER_LENGTH:
         return False

@@ -14,6 +14,7 @@ could echo them).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -55,6 +56,7 @@ REASON_BAD_DIGEST = "bad_digest"
 # The largest id an Integer column holds (batch, stocktake and session numbers are such ids).
 MAX_ID = 2**31 - 1
 _TWELVE_DIGITS = 10**11
+_DIGEST = re.compile(r"[0-9a-f]{64}")
 
 _MESSAGES = {
     REASON_MYNUMBER: (
@@ -134,7 +136,7 @@ def validate_tag(value: str, length: int | None = None, field: str = "tag ID") -
 
 def validate_digest(value: str, field: str = "digest") -> str:
     """A SHA-256 hex digest (64 lower-case hex digits), validated by format instead of the digit rule."""
-    if len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
+    if _DIGEST.fullmatch(value) is None:
         raise TextRefusal(REASON_BAD_DIGEST, field)
     return value
 

@@ -6,20 +6,25 @@ labels, event payloads …) with `kiosk.domain.guard`. A refusal raises `TextRef
 the unit of work rolls back and nothing is half-written. Columns holding identifiers with a format are
 validated by that format instead (hashes, tag IDs); the PIN hash is a secret that is never shown.
 
-Bulk statements (`Unit.card_events`) bypass the ORM flush; their events pass `Unit._next`, which runs the
-same guard before hashing, and the card rows they write are folds of those guarded payloads.
+Bulk ORM statements (`session.execute(insert(Model), rows)` in `Unit.card_events` and the stocktake)
+bypass the flush; a `do_orm_execute` listener checks their rows' String/Text values the same way (their
+events have also passed `Unit._next`, which runs the guard before hashing).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import String, event, inspect
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
+from drivers.text import INDIVIDUAL_NUMBER_LENGTH
 from kiosk.domain.guard import guard_payload, guard_text, validate_digest, validate_tag
+
+_DIGIT = re.compile(r"\d")  # any Nd digit
 
 
 def _digest(value: str, field: str) -> None:
@@ -31,8 +36,10 @@ def _tag(value: str, field: str) -> None:
 
 
 def _payload(value: str, field: str) -> None:
-    # The canonical JSON text: its separators would join neighbouring IDs, so check the decoded values.
-    guard_payload(json.loads(value), field)
+    # The canonical JSON text: its separators would join neighbouring IDs, so check the decoded values
+    # (unless the whole text has fewer than twelve digits, the common case, which needs no decoding).
+    if len(_DIGIT.findall(value)) >= INDIVIDUAL_NUMBER_LENGTH:
+        guard_payload(json.loads(value), field)
 
 
 def _secret(value: str, field: str) -> None:
@@ -80,7 +87,28 @@ def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
     check_objects(session.dirty)
 
 
+def _before_bulk(state: ORMExecuteState) -> None:
+    # `session.execute(insert(Model), [rows])` / `update(Model)` bypass the flush: check their rows too.
+    if not (state.is_insert or state.is_update) or state.bind_mapper is None:
+        return
+    rows = state.parameters
+    if not rows:
+        return
+    local = state.bind_mapper.local_table
+    table = str(getattr(local, "name", ""))
+    strings = {c.name for c in local.columns if isinstance(c.type, String)}
+    batch: list[Mapping[str, Any]] = (
+        [rows] if isinstance(rows, Mapping) else [r for r in rows if isinstance(r, Mapping)]
+    )
+    for row in batch:
+        for name, value in row.items():
+            if name in strings and isinstance(value, str):
+                COLUMN_CHECKS.get((table, name), _text)(value, f"{table}.{name}")
+
+
 def install_guard(factory: sessionmaker[Session]) -> None:
-    """Guard every flush of the sessions `factory` makes (idempotent)."""
+    """Guard every flush and every bulk ORM insert/update of the sessions `factory` makes (idempotent)."""
     if not event.contains(factory, "before_flush", _before_flush):
         event.listen(factory, "before_flush", _before_flush)
+    if not event.contains(factory, "do_orm_execute", _before_bulk):
+        event.listen(factory, "do_orm_execute", _before_bulk)

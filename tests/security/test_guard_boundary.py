@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 
 from kiosk.domain.guard import (
     TextRefusal,
@@ -225,6 +225,36 @@ def test_the_flush_hook_guards_every_string_column_of_new_and_changed_rows(db_ur
     with pytest.raises(TextRefusal):
         ledger.add_staff(name=f"山田 {TWELVE}", badge="C9", employee_no="E9", role=Role.CLERK, pin="1111")
     assert ledger.staff_by_badge("C9") is None
+    engine.dispose()
+
+
+def test_bulk_orm_inserts_and_updates_are_guarded_like_a_flush(db_url: str) -> None:
+    engine = make_engine(db_url)
+    upgrade(engine)
+    ledger = Ledger(engine, pepper=b"p")
+    mid = ids(1)[0]
+    receive(ledger, [mid])
+    other = ids(1, 50)[0]
+
+    def bulk_insert() -> None:
+        with ledger.unit() as u:
+            row = {"management_id": other, "kind": "mynumber_card", "status": "in_safe", "last_seq": 1}
+            u.session.execute(insert(models.Card), [row | {"location": f"棚 {split(TWELVE, '.')}"}])
+
+    def bulk_update() -> None:
+        with ledger.unit() as u:
+            u.session.execute(update(models.Card), [{"management_id": mid, "hold_reason": f"x{TWELVE}"}])
+
+    with pytest.raises(TextRefusal) as inserted:
+        bulk_insert()
+    assert inserted.value.field == "cards.location"
+    with pytest.raises(TextRefusal) as updated:
+        bulk_update()
+    assert updated.value.field == "cards.hold_reason"
+    assert ledger.card(other) is None
+    card = ledger.card(mid)
+    assert card is not None
+    assert card.hold_reason is None
     engine.dispose()
 
 
