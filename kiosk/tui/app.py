@@ -35,6 +35,7 @@ from kiosk.ledger.ui_queries import status_counts
 from kiosk.tui.devices import DeviceLink, device_loop
 from kiosk.tui.i18n import translate
 from kiosk.tui.messages import DeviceLost, DeviceStatusChanged, ScanArrived, ScanRejected
+from kiosk.tui.safe_text import notify
 from kiosk.tui.widgets import StatusSnapshot
 
 if TYPE_CHECKING:
@@ -284,7 +285,7 @@ class KioskApp(App[None]):
                 panels.first().show(code, detail, card_id=card_id, title=title)
                 break
         else:
-            self.notify(detail or code)
+            notify(self, detail or code)
         self.ring(look(code).bells)
 
     def ring(self, times: int) -> None:

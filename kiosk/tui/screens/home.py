@@ -12,6 +12,7 @@ from textual.widgets import Static
 from kiosk.domain.management_id import ManagementId, Refusal
 from kiosk.domain.safe_session import ChecklistIncomplete
 from kiosk.domain.staff import TwoPersonError
+from kiosk.tui.safe_text import plain
 from kiosk.tui.screens.base import STORAGE_ERRORS, KioskScreen
 from kiosk.tui.screens.dialogs import SettingsModal
 from kiosk.tui.screens.two_person import second_person_and_checklist
@@ -57,7 +58,7 @@ class HomeScreen(KioskScreen):
         notice = due_notice(self.kiosk)
         banner = self.query_one("#st-due-banner", Static)
         banner.display = notice is not None
-        banner.update("📋 " + (notice or ""))
+        banner.update(plain("📋 " + (notice or "")))
 
     def handle_scan(self, text: str, *, device: str | None, source: str | None) -> bool:
         try:

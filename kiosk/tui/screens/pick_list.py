@@ -13,6 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
 from kiosk.domain.card_state import office_date
+from kiosk.tui.safe_text import cells
 from kiosk.tui.screens.base import STORAGE_ERRORS, KioskScreen
 from kiosk.tui.screens.dialogs import EntryModal
 from kiosk.tui.widgets import VerdictPanel
@@ -76,7 +77,7 @@ class PickListScreen(KioskScreen):
             return
         for mid in ids:
             status = states.get(mid)
-            table.add_row(mid, app.t("card." + status.value) if status else "-", key=mid)
+            table.add_row(*cells(mid, app.t("card." + status.value) if status else "-"), key=mid)
         self.query_one("#pick-empty", Static).update("" if ids else app.t("pick.empty"))
 
     def action_back(self) -> None:

@@ -18,6 +18,7 @@ from kiosk.domain.safe_session import ChecklistIncomplete, Override, ScanMode, S
 from kiosk.domain.staff import Role, StaffMember, TwoPersonError
 from kiosk.domain.status import CardStatus
 from kiosk.ledger.service import Verdict
+from kiosk.tui.safe_text import plain
 from kiosk.tui.screens.base import STORAGE_ERRORS
 from kiosk.tui.screens.dialogs import CloseBlockedModal, EntryModal
 from kiosk.tui.screens.scanning import ScanningScreen
@@ -111,7 +112,7 @@ class SessionScreen(ScanningScreen):
         t = app.t
         # Names are ledger data: plain Text, never markup.
         self.query_one("#people", Static).update(
-            Text(
+            plain(
                 t(
                     "session.people",
                     a=names.get(session.operator_id, "?"),

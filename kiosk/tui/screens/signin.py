@@ -10,6 +10,7 @@ from textual.widgets import Input, Static
 
 from kiosk.domain.guard import looks_like_individual_number
 from kiosk.domain.staff import AuthError, Role, StaffMember
+from kiosk.tui.safe_text import plain
 from kiosk.tui.screens.base import STORAGE_ERRORS, KioskModal
 
 
@@ -123,7 +124,7 @@ class SignInModal(KioskModal[StaffMember | None]):
 
     def _say(self, text: str, *, error: bool = False, locked: bool = False) -> None:
         message = self.query_one("#message", Static)
-        message.update(("🔒 " if locked else "✖ " if error else "") + text)
+        message.update(plain(("🔒 " if locked else "✖ " if error else "") + text))
         message.set_class(error, "-error")
         message.set_class(locked, "-locked")
         if error:

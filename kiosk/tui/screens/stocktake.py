@@ -48,6 +48,7 @@ from kiosk.ledger.stocktake_ops import (
     StocktakeView,
     stocktake_due,
 )
+from kiosk.tui.safe_text import cell, cells, plain, visible
 from kiosk.tui.screens.base import STORAGE_ERRORS, KioskModal
 from kiosk.tui.screens.dialogs import EntryModal
 from kiosk.tui.screens.scanning import ScanningScreen
@@ -225,7 +226,7 @@ class StocktakeScreen(ScanningScreen):
 
         def read() -> tuple[StocktakeResult, tuple[str, str]]:
             a, b = desk.person(op), desk.person(wit)
-            return desk.reconcile(sid), (a.display if a else "?", b.display if b else "?")
+            return desk.reconcile(sid), (visible(a.display) if a else "?", visible(b.display) if b else "?")
 
         app.submit(read, self._reconciled)
 
@@ -250,7 +251,7 @@ class StocktakeScreen(ScanningScreen):
         since = self.stocktake.started_at.astimezone(OFFICE_TZ).strftime("%Y-%m-%d %H:%M")
         text = Text(t("st.people", a=a, b=b, since=since) + "\n")
         where = ", ".join(
-            f"{loc or t('st.whole_safe')} ({dev})" for dev, loc in sorted(self.locations.items())
+            visible(f"{loc or t('st.whole_safe')} ({dev})") for dev, loc in sorted(self.locations.items())
         )
         text.append(t("st.location", where=where or t("st.whole_safe")), style="bold")
         if self.busy == TRAY:
@@ -287,7 +288,7 @@ class StocktakeScreen(ScanningScreen):
         for line in result.missing[:LIST_LINES]:
             # Cards recorded only as "in the safe" need no place on the list; a shelf or slot does.
             place = "" if line.expected_location in (None, WHOLE_SAFE) else line.expected_location
-            missing.append(f"□ {line.management_id}  {place}\n")
+            missing.append(visible(f"□ {line.management_id}  {place}") + "\n")
         if len(result.missing) > LIST_LINES:
             missing.append(f"… +{len(result.missing) - LIST_LINES}")
         self.query_one("#st-missing", Static).update(missing)
@@ -303,7 +304,7 @@ class StocktakeScreen(ScanningScreen):
         for key, lines, fmt in sections:
             other.append(t(key, n=len(lines)) + "\n", style="bold")
             for line in lines[:budget]:
-                other.append(fmt(line) + "\n")
+                other.append(visible(fmt(line)) + "\n")
             if len(lines) > budget:
                 other.append(f"  … +{len(lines) - budget}\n")
         self.query_one("#st-other", Static).update(other)
@@ -654,7 +655,8 @@ class DecideMissingModal(KioskModal[dict[str, MissingDecision] | None]):
             decision = t(DECISION_KEYS[known.decision]) if known else "―"
             note = known.note if known else ""
             table.add_row(
-                line.management_id, line.expected_location or "", decision, note, key=line.management_id
+                *cells(line.management_id, line.expected_location or "", decision, note),
+                key=line.management_id,
             )
         table.focus()
 
@@ -681,8 +683,8 @@ class DecideMissingModal(KioskModal[dict[str, MissingDecision] | None]):
             note = entered
         self.decisions[mid] = MissingDecision(choice, note)
         table = self.query_one(DataTable)
-        table.update_cell(mid, "decision", self.kiosk.t(DECISION_KEYS[choice]))
-        table.update_cell(mid, "note", note)
+        table.update_cell(mid, "decision", cell(self.kiosk.t(DECISION_KEYS[choice])))
+        table.update_cell(mid, "note", cell(note))
         if table.cursor_row < len(self.missing) - 1:
             table.move_cursor(row=table.cursor_row + 1)
         self._say("")
@@ -703,7 +705,7 @@ class DecideMissingModal(KioskModal[dict[str, MissingDecision] | None]):
 
     def _say(self, text: str, *, error: bool = False) -> None:
         message = self.query_one("#message", Static)
-        message.update(("✖ " if error else "") + text)
+        message.update(plain(("✖ " if error else "") + text))
         message.set_class(error, "-error")
 
 
@@ -752,5 +754,5 @@ class StocktakeDoneModal(KioskModal[None]):
         lines.append(t("st.report_cli", id=self.view.id))
         with Vertical(classes="dialog"):
             yield Static("✔ " + t("st.done_title", id=self.view.id), classes="dialog-title")
-            yield Static("\n".join(lines), id="st-done")
+            yield Static(plain("\n".join(lines)), id="st-done")
             yield Static(t("st.done_hint"), classes="hint")
