@@ -50,6 +50,12 @@ def _ids_from_csv(path: Path) -> list[str]:
     "--skip", type=int, default=0, show_default=True, help="Positions already used on the first sheet."
 )
 @click.option("--outlines", is_flag=True, help="Draw each label's edge (for calibrating the offset).")
+@click.option(
+    "--encoder",
+    type=click.Choice(["builtin", "python-barcode"]),
+    default="builtin",
+    hidden=True,  # diagnostics: shows that the read-back refuses python-barcode's bars for IDs from 99
+)
 @pass_cli
 def labels(
     ctx: CliContext,
@@ -61,11 +67,18 @@ def labels(
     symbol: str | None,
     skip: int,
     outlines: bool,
+    encoder: str,
 ) -> None:
-    """Label sheets: Code 128, a 2-D symbol of the same ID, and the digits; [labels] sets sheet and offset."""
+    """Label sheets: Code 128, a 2-D symbol of the same ID, and the digits; [labels] sets sheet and offset.
+
+    Every label is decoded back from the rendered page before the file is written; a label that does
+    not read as its own ID refuses the sheet, naming the ID.
+    """
     from kiosk.domain.management_id import ManagementId, Refusal
+    from kiosk.labels.code128 import ENCODERS
     from kiosk.labels.pdf import write_label_sheets
     from kiosk.labels.sheet import id_run, layout_from_settings
+    from kiosk.labels.verify import LabelsUnreadable
     from kiosk.reports.fonts import FontMissing
 
     if output.suffix.lower() != ".pdf":
@@ -96,7 +109,12 @@ def labels(
             skip=skip,
             font_file=settings.reports.font_file,
             outlines=outlines,
+            encoder=ENCODERS[encoder],
         )
+    except LabelsUnreadable as exc:
+        for problem in exc.problems:
+            click.echo(problem, err=True)
+        fail(f"{len(exc.problems)} label(s) do not read back as their ID; no sheet was written")
     except (ValueError, FontMissing) as exc:
         fail(str(exc))
     click.echo(
