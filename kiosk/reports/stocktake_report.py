@@ -7,7 +7,6 @@ the cards were counted from, and the ledger's head hash, so the paper copy pins 
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +15,7 @@ from kiosk.domain.card_state import OFFICE_TZ
 from kiosk.domain.status import CardStatus
 from kiosk.ledger import stocktake_ops as st
 from kiosk.ledger.service import Ledger
+from kiosk.reports.csvfile import csv_writer
 
 STATUS_JA = {
     CardStatus.RECEIVED: "受領",
@@ -143,8 +143,7 @@ PDF_HEADER = ["区分", "管理ID", "記録場所", "確認場所", "状態", "�
 
 def write_stocktake_csv(report: StocktakeReport, path: Path) -> None:
     """The report as CSV: the summary (two columns), a blank line, then one line per listed card."""
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        out = csv.writer(fh)
+    with csv_writer(path) as out:
         out.writerow(["点検結果報告書", ""])
         for label, value in summary_rows(report):
             out.writerow([label, value])
