@@ -210,7 +210,7 @@ def test_ledger_book_one_row_per_event_in_words_with_a_footer_on_every_page(
     assert len(rows) == len(events) + 1
     issued = next(r for r in rows if r[2] == "交付")
     assert (issued[4], issued[5], issued[6]) == (office_day.issued, "窓口 一郎", "窓口 二郎")
-    assert issued[7].startswith("第") and issued[7].endswith("回")
+    assert re.fullmatch(r"第\d+回", issued[7])
     opened = next(r for r in rows if r[2] == "保管庫開錠")
     assert (opened[5], opened[6]) == ("保管 正子（正）", "窓口 一郎")
     assert opened[3] == f"確認事項: {len(DEFAULT_OPENING_CHECKLIST)}項目を確認"
