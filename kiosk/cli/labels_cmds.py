@@ -11,17 +11,22 @@ from kiosk.cli.context import CliContext, fail, pass_cli
 
 
 def _ids_from_csv(path: Path) -> list[str]:
+    import unicodedata
+
+    from kiosk.domain.delivery import COLUMN_NAMES, DeliveryRejected, decode_delivery
     from kiosk.domain.management_id import ManagementId, Refusal
 
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        fail(f"{path}: not UTF-8 text")
+        # A delivery file as the office has it: UTF-8 (with or without BOM) or CP932.
+        text = decode_delivery(path.read_bytes())
+    except DeliveryRejected as exc:
+        fail(f"{path}: {exc.problems[0]}")
     ids: list[str] = []
     problems: list[str] = []
     for n, line in enumerate(text.splitlines(), start=1):
         cell = line.split(",")[0].strip()
-        if not cell or (n == 1 and cell.lower() == "management_id"):
+        header = unicodedata.normalize("NFKC", cell).lower() in COLUMN_NAMES["management_id"]
+        if not cell or (n == 1 and header):
             continue
         try:
             ids.append(ManagementId.parse(cell).value)

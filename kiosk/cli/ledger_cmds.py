@@ -65,20 +65,18 @@ def cards() -> None:
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @pass_cli
 def cards_receive(ctx: CliContext, batch: str, expect: int, location: str, csv_file: Path) -> None:
-    """Receive a delivery: CSV `management_id,kind`; every line valid and new, or nothing is written."""
-    from kiosk.domain.delivery import DeliveryRejected, parse_delivery
+    """Receive a delivery: CSV `management_id,kind` or `管理ID,種別` (UTF-8 or CP932); every line valid
+    and new, or nothing is written."""
+    from kiosk.domain.delivery import DeliveryRejected, decode_delivery, parse_delivery
     from kiosk.domain.guard import ensure_not_individual_number
     from kiosk.domain.management_id import Refusal
 
     try:
         ensure_not_individual_number(batch, "--batch")
-        text = csv_file.read_bytes().decode("utf-8-sig")
     except Refusal as exc:
         fail(str(exc))
-    except UnicodeDecodeError:
-        fail(f"{csv_file}: not UTF-8 text")
     try:
-        lines = parse_delivery(text, expect=expect)
+        lines = parse_delivery(decode_delivery(csv_file.read_bytes()), expect=expect)
         states = ctx.ledger.receive_batch(batch, lines, location=location)
     except DeliveryRejected as exc:
         for problem in exc.problems:
