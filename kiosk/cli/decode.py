@@ -4,8 +4,9 @@
 
 Each label prints once per file: `{"file", "code", "symbology"}` as JSON lines with `--json`, else
 `FILE<TAB>SYMBOLOGY<TAB>CODE`. Only management IDs (and shelf labels `L:…`) print as codes: any other
-value, a wrong Damm check digit included, prints `{"file", "rejected": REASON}` (never the value), and when a label's bars fail so but its 2-D symbol reads, `"read_instead": ID` says which ID
-the label gave (kiosk.domain.label_read).
+value, a wrong Damm check digit included, prints `{"file", "rejected": REASON}` (never the value),
+and when a label's bars fail so but its 2-D symbol reads, `"read_instead": ID` says which ID the
+label gave (kiosk.domain.label_read).
 A file that cannot be read as an image gets a one-line message on stderr; the others are still decoded,
 and the exit status is then 2 (0 when every file was read, whether or not it held a label).
 

@@ -156,7 +156,7 @@ VALUE_JA = {
     "later-of-reminder-3m-or-notice-12m": "督促後3か月と通知後12か月の遅い方",
     "no-disposal": "廃棄しない",
 }
-_CODE = re.compile(r"^[a-z][a-z0-9]*(?:[_-][a-z0-9]+)+$")
+_CODE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")  # snake_case: a code, not a place or a note
 MAX_CARDS_SHOWN = 5
 
 
