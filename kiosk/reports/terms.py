@@ -81,6 +81,7 @@ VALUE_JA = {
     "mark_missing": "所在不明の記録",
     "pick_list": "交付予定登録",
     "cards_show": "カード照会",
+    "report_card": "カード別履歴の印刷",
     "stocktake_scan": "点検の読取",
     "disposal_prepare": "廃棄リスト作成",
     "disposal_scan": "廃棄の読取",
