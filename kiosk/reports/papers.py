@@ -374,7 +374,8 @@ def write_disposal_certificate_pdf(
     paper: DisposalPaper, path: Path, *, office: str = "", font_file: Path | None = None
 ) -> int:
     """The 廃棄証明書 of a disposed batch: the cards, the method, the date and both people."""
-    from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table
+    from reportlab.lib import colors
+    from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
     from kiosk.reports.pdf import table_style
 
@@ -399,6 +400,7 @@ def write_disposal_certificate_pdf(
     )
     people.hAlign = "LEFT"
     people.setStyle(table_style(doc.font, size=10))
+    people.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, 0), colors.white)]))  # no heading row here
     rows: list[list[Any]] = [["番号", "管理ID", "種別", "交付通知書送付日", "督促状送付日"]]
     rows += [
         [str(n), c.management_id, _kind(c.kind), _day(c.notice_sent_on), _day(c.reminder_sent_on)]
