@@ -42,14 +42,21 @@ KINDS: dict[str, EventKind] = {
     # The safe.
     "session_opened": EventKind("保管庫開錠", "safe opened", ("checklist",)),
     "session_closed": EventKind("保管庫施錠", "safe closed", ("checklist",)),
+    "session_joined": EventKind("保管庫利用への参加", "joined the safe session", ("staff",)),
     # Refusals and staff.
     "refused": EventKind("拒否", "refused", ("reason", "attempted")),
     "auth_failed": EventKind("認証失敗", "sign-in failed", ("reason",)),
     "signed_in": EventKind("サインイン", "signed in", ()),
-    "staff_added": EventKind("職員登録", "staff added", ("staff", "name", "role", "rank")),
+    "staff_added": EventKind(
+        "職員登録", "staff added", ("staff", "name", "employee_no", "role", "rank", "badge", "bootstrap")
+    ),
     "staff_deactivated": EventKind("職員無効化", "staff deactivated", ("staff",)),
+    "staff_reactivated": EventKind("職員の再有効化", "staff reactivated", ("staff",)),
+    "staff_role_changed": EventKind("職員の役割変更", "staff role changed", ("staff", "role", "rank")),
+    "staff_pin_reset": EventKind("PINの再設定", "PIN reset", ("staff",)),
     "staff_locked": EventKind("職員ロック", "staff locked", ("staff",)),
     "staff_unlocked": EventKind("ロック解除", "staff unlocked", ("staff",)),
+    "staff_lock_expired": EventKind("ロックの時間切れ解除", "lock expired", ("staff",)),
     # Retention and disposal.
     "disposal_prepared": EventKind("廃棄リスト作成", "disposal list prepared", ("cards", "policy")),
     "disposal_approved": EventKind("廃棄承認", "disposal approved", ("batch",)),

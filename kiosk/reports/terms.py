@@ -36,6 +36,8 @@ PAYLOAD_KEY_JA = {
     "disposed": "廃棄したカード",
     "not_scanned": "未読取のカード",
     "name": "氏名",
+    "employee_no": "職員番号",
+    "bootstrap": "初期管理者",
     "role": "役割",
     "rank": "順位",
     "staff": "対象職員",
@@ -65,7 +67,7 @@ PAYLOAD_KEY_JA = {
 # Where a key means something else for some kinds (a disposal's batch is its list, not a delivery).
 DISPOSAL_KINDS = frozenset({"card_cancelled", "card_disposed", "disposal_approved", "disposal_finished"})
 # Keys that stay off paper: digests and per-card notes that other keys already show.
-HIDDEN_KEYS = frozenset({"expected_sha256", "notes"})
+HIDDEN_KEYS = frozenset({"expected_sha256", "notes", "badge"})  # a badge code is a credential
 # Keys whose value is a staff ID.
 STAFF_KEYS = frozenset({"override_by", "staff", "from", "to"})
 
@@ -109,6 +111,8 @@ VALUE_JA = {
     "need_officer": "保管責任者が必要",
     "need_supervisor": "責任者が必要",
     "same_person": "同一人物",
+    "need_sign_in": "サインインが必要",
+    "not_in_session": "保管庫利用の参加者でない",
     "override_invalid": "承認が無効",
     "override_need_supervisor": "承認者が責任者でない",
     "override_same_person": "承認者が本人",

@@ -40,7 +40,7 @@ def run_day(ledger: Ledger, clock: FakeClock, crew: Crew) -> Day:
     receive(ledger, cards, batch="J-LIS-TEST-01")
     notification = ids(2, start=50)
     receive(ledger, notification, batch="J-LIS-TEST-02", kind="notification_card")
-    add_to_pick_list(ledger, cards[:2], crew.clerk)
+    add_to_pick_list(ledger, cards[:2], crew.supervisor)
     clock.advance(minutes=30)
     session = open_session(
         ledger,

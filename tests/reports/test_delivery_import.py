@@ -116,11 +116,26 @@ def test_kiosk_cards_receive_takes_a_cp932_file(demo_env: dict[str, str], tmp_pa
     cards = ids(3, start=940)
     path = tmp_path / "配送.csv"
     path.write_bytes(japanese_file(cards, encoding="cp932"))
-    done = kiosk(demo_env, "cards", "receive", "--batch", "J-LIS-SJIS", "--expect", "3", str(path))
+    people = ("--operator", "O001", "--witness", "C001")
+    pins = "1111\n3333\n"
+    done = kiosk(
+        demo_env, "cards", "receive", "--batch", "J-LIS-SJIS", "--expect", "3", *people, str(path), stdin=pins
+    )
     assert done.returncode == 0, done.stderr
     assert "received 3 cards in batch J-LIS-SJIS" in done.stdout
     path.write_bytes(japanese_file(ids(1, start=950), encoding="cp932", note=twelve("-")))
-    refused = kiosk(demo_env, "cards", "receive", "--batch", "J-LIS-SJIS-2", "--expect", "1", str(path))
+    refused = kiosk(
+        demo_env,
+        "cards",
+        "receive",
+        "--batch",
+        "J-LIS-SJIS-2",
+        "--expect",
+        "1",
+        *people,
+        str(path),
+        stdin=pins,
+    )
     assert refused.returncode == 2
     assert "line 2, column 3 (備考): mynumber_refused" in refused.stderr
     assert twelve("-") not in refused.stderr

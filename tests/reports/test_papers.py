@@ -16,6 +16,7 @@ from kiosk.ledger.retention_ops import (
     record_sent,
     scan_into_disposal,
 )
+from kiosk.ledger.safe import open_session
 from kiosk.ledger.service import Ledger
 from kiosk.reports.papers import (
     PaperRefused,
@@ -129,8 +130,11 @@ def test_the_disposal_list_and_the_certificate_name_cards_method_date_and_people
     pdf = tmp_path / "cert.pdf"
     with pytest.raises(PaperRefused, match="not disposed yet"):
         write_disposal_certificate_pdf(disposal_paper(ledger, batch.id), pdf)
+    safe = open_session(ledger, crew.officer, crew.deputy, required=[], confirmed=[]).id
     for mid in cards:
-        assert scan_into_disposal(ledger, POLICY, batch.id, mid, crew.officer, crew.deputy).ok
+        assert scan_into_disposal(
+            ledger, POLICY, batch.id, mid, crew.officer, crew.deputy, session_id=safe
+        ).ok
     finish_disposal(ledger, batch.id, crew.officer, crew.deputy, "裁断（シュレッダー）")
     paper = disposal_paper(ledger, batch.id)
 
