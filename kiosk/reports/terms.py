@@ -260,7 +260,7 @@ def describe_event(
     order = {key: n for n, key in enumerate(entry.payload)} if entry else {}
     parts = []
     for key in sorted(data, key=lambda k: order.get(k, len(order))):
-        if key in HIDDEN_KEYS:
+        if key in HIDDEN_KEYS or (key == "staff" and "name" in data):  # the name says who already
             continue
         text = _value(key, data[key], people)
         if text is None:

@@ -10,6 +10,7 @@ import pytest
 
 from kiosk.config import DEFAULT_CLOSING_CHECKLIST, DEFAULT_OPENING_CHECKLIST
 from kiosk.domain.card_state import office_date
+from kiosk.domain.delivery import parse_delivery
 from kiosk.domain.safe_session import Override, ScanMode
 from kiosk.ledger.safe import add_to_pick_list, close_session, open_session, scan_in_session
 from kiosk.ledger.service import Ledger
@@ -37,7 +38,11 @@ class Day:
 
 def run_day(ledger: Ledger, clock: FakeClock, crew: Crew) -> Day:
     cards = ids(8)
-    receive(ledger, cards, batch="J-LIS-TEST-01")
+    text = "management_id,kind\n" + "".join(f"{m},mynumber_card\n" for m in cards)
+    # Received by an officer with a witness, as the core requires (受領: who received it is on paper).
+    ledger.receive_batch(
+        "J-LIS-TEST-01", parse_delivery(text), actor_id=crew.officer.id, witness_id=crew.clerk2.id
+    )
     notification = ids(2, start=50)
     receive(ledger, notification, batch="J-LIS-TEST-02", kind="notification_card")
     add_to_pick_list(ledger, cards[:2], crew.supervisor)

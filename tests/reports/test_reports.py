@@ -220,6 +220,7 @@ def test_ledger_book_one_row_per_event_in_words_with_a_footer_on_every_page(
     assert "理由: 本日の交付予定にない、操作: 持出" in refused
     received = next(r for r in rows if r[2] == "受領")
     assert received[3] == "種別: 個人番号カード、納品番号: J-LIS-TEST-01、場所: 保管庫"
+    assert received[5:7] == ["保管 正子（正）", "窓口 二郎"]  # who received it, and the witness
     for row in rows[1:]:
         assert not CODE_LIKE.search(",".join(row[:8])), row
 
