@@ -14,13 +14,16 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from drivers.text import looks_like_individual_number
 from kiosk.labels.sheet import SheetLayout
 
-# 200 dpi keeps a 0.3 mm bar module at 2.4 px (decoders need 2) and rasterises an A4 page in ~0.2 s.
+# 200 dpi keeps a 0.3 mm bar module at 2.4 px (decoders need 2); an A4 page of 44 labels rasterises and
+# decodes in ~0.15 s, so a run of 10,000 labels is checked in under a minute.
 VERIFY_DPI = 200
 SYMBOL_FORMAT = {"datamatrix": "DataMatrix", "qr": "QRCode"}
+PAGES_PER_RUN = 20
 
 
 class LabelsUnreadable(ValueError):
@@ -47,10 +50,7 @@ def _shown(text: str) -> str:
     return "a 12-digit value (not shown)" if looks_like_individual_number(text) else repr(text)
 
 
-def _crop(page: object, layout: SheetLayout, position: int, dpi: int) -> object:
-    import numpy as np
-
-    img = np.asarray(page)
+def _crop(img: Any, layout: SheetLayout, position: int, dpi: int) -> Any:
     left, top, w, h = layout.box(position)
     px = dpi / 25.4
     return img[
@@ -75,6 +75,7 @@ def check_label(found: dict[str, list[str]], placed: Placed, symbol: str) -> lis
 
 def verify_sheet(pdf: Path, layout: SheetLayout, placed: Sequence[Placed], symbol: str) -> list[str]:
     """Rasterise `pdf` and decode every placed label; return the problems (empty when all read back)."""
+    import numpy as np
     import zxingcpp
     from PIL import Image
 
@@ -84,35 +85,41 @@ def verify_sheet(pdf: Path, layout: SheetLayout, placed: Sequence[Placed], symbo
     by_page: dict[int, list[Placed]] = {}
     for item in placed:
         by_page.setdefault(item.page, []).append(item)
+    two_d = zxingcpp.BarcodeFormat.DataMatrix if symbol == "datamatrix" else zxingcpp.BarcodeFormat.QRCode
+    formats: Any = (zxingcpp.BarcodeFormat.Code128, two_d)  # a tuple: the stubs want BarcodeFormats
+    pages = sorted(by_page)
     problems: list[str] = []
     with tempfile.TemporaryDirectory(prefix="kiosk-labels-") as tmp:
-        for page_no, items in sorted(by_page.items()):
-            prefix = Path(tmp) / f"p{page_no}"
+        # A run of pages per pdftoppm call, as PGM (PNG compression costs more than the rasterising);
+        # each run is read and deleted before the next, so a 2,000-page job never fills the disk.
+        for i in range(0, len(pages), PAGES_PER_RUN):
+            first, last = pages[i], pages[min(i + PAGES_PER_RUN, len(pages)) - 1]
+            prefix = Path(tmp) / f"run{i}"
             subprocess.run(  # noqa: S603 - a fixed program on our own file
                 [
                     pdftoppm,
                     "-r",
                     str(VERIFY_DPI),
                     "-gray",
-                    "-png",
                     "-f",
-                    str(page_no),
+                    str(first),
                     "-l",
-                    str(page_no),
-                    "-singlefile",
+                    str(last),
                     str(pdf),
                     str(prefix),
                 ],
                 check=True,
                 capture_output=True,
             )
-            with Image.open(prefix.with_suffix(".png")) as img:
-                page = img.convert("L")
-                page.load()
-            for item in items:
-                crop = _crop(page, layout, item.position, VERIFY_DPI)
-                found: dict[str, list[str]] = {}
-                for result in zxingcpp.read_barcodes(crop):
-                    found.setdefault(result.format.name, []).append(result.text)
-                problems.extend(check_label(found, item, symbol))
+            images = {int(f.stem.rsplit("-", 1)[1]): f for f in Path(tmp).glob(f"run{i}-*.pgm")}
+            for page_no in pages[i : i + PAGES_PER_RUN]:
+                with Image.open(images[page_no]) as img:
+                    page = np.asarray(img.convert("L"))
+                images[page_no].unlink()
+                for item in by_page[page_no]:
+                    crop = _crop(page, layout, item.position, VERIFY_DPI)
+                    found: dict[str, list[str]] = {}
+                    for result in zxingcpp.read_barcodes(crop, formats=formats):
+                        found.setdefault(result.format.name, []).append(result.text)
+                    problems.extend(check_label(found, item, symbol))
     return problems
