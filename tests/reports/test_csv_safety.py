@@ -67,3 +67,14 @@ def test_names_and_reasons_typed_at_the_kiosk_cannot_become_formulas(
 
 def rows(path: Path) -> list[list[str]]:
     return list(csv.reader(io.StringIO(path.read_bytes().decode("utf-8-sig"), newline="")))
+
+
+def test_every_csv_writer_goes_through_the_one_helper() -> None:
+    kiosk = Path(__file__).resolve().parents[2] / "kiosk"
+    direct = [
+        str(p.relative_to(kiosk.parent))
+        for p in kiosk.rglob("*.py")
+        if ("csv.writer(" in (text := p.read_text(encoding="utf-8")) or "csv.DictWriter(" in text)
+        and p.name != "csvfile.py"
+    ]
+    assert direct == [], "write CSV with kiosk.reports.csvfile.csv_writer"
