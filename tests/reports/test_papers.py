@@ -179,3 +179,24 @@ def test_the_disposal_list_and_the_certificate_name_cards_method_date_and_people
     assert str(paper.finished_hash) in flat
     with pytest.raises(PaperRefused, match="no disposal batch"):
         disposal_paper(ledger, 424242)
+
+
+def test_the_daily_close_of_a_disposal_day_adds_up(ledger: Ledger, clock: FakeClock, crew: Crew) -> None:
+    from kiosk.reports.daily import daily_close
+
+    cards, kept = ids(3, start=520), ids(2, start=530)
+    make_eligible(ledger, clock, cards, [])
+    receive(ledger, kept, batch="J-LIS-KEPT")
+    clock.advance(days=1)  # a new office day: everything above is 前日残
+    batch = prepare_disposal(ledger, POLICY, crew.clerk)
+    approve_disposal(ledger, batch.id, crew.supervisor)
+    safe = open_session(ledger, crew.officer, crew.deputy, required=[], confirmed=[]).id
+    for mid in cards:
+        assert scan_into_disposal(
+            ledger, POLICY, batch.id, mid, crew.officer, crew.deputy, session_id=safe
+        ).ok
+    finish_disposal(ledger, batch.id, crew.officer, crew.deputy, "裁断")
+    report = daily_close(ledger, office_date(clock()))
+    values = report.balances[0].values
+    assert (values["前日残"], values["交付取りやめ"], values["廃棄"], values["当日残"]) == (5, 3, 3, 2)
+    assert report.passed

@@ -94,3 +94,23 @@ def test_pdf_puts_findings_before_the_summary_without_double_sightings(
         assert f"{n} / {len(pages)} ページ" in page
     fonts = __import__("subprocess").run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True)
     assert "Helvetica" not in fonts.stdout
+
+
+def test_a_card_recorded_missing_leaves_the_daily_close_adding_up(
+    ledger: Ledger, office_day: Day, crew: Crew
+) -> None:
+    from kiosk.reports.daily import daily_close
+
+    _, cards = mixed_stocktake(ledger, office_day, crew)
+    assert cards["missing"] in office_day.notification
+    report = daily_close(ledger, office_day.day)
+    _, notices, total = report.balances
+    assert (notices.values["受入"], notices.values["所在不明"], notices.values["当日残"]) == (2, 1, 1)
+    assert (total.values["受入"], total.values["交付"], total.values["所在不明"], total.values["当日残"]) == (
+        12,
+        1,
+        1,
+        10,
+    )
+    assert report.passed
+    assert [i.kind for i in report.incidents] == ["card_missing", "incident_opened"]
