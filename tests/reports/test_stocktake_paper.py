@@ -114,3 +114,17 @@ def test_a_card_recorded_missing_leaves_the_daily_close_adding_up(
     )
     assert report.passed
     assert [i.kind for i in report.incidents] == ["card_missing", "incident_opened"]
+
+
+def test_a_card_found_the_same_day_is_netted_out_of_missing(
+    ledger: Ledger, office_day: Day, crew: Crew
+) -> None:
+    from kiosk.reports.daily import check_line, daily_close
+
+    _, cards = mixed_stocktake(ledger, office_day, crew)
+    st.record_found(ledger, cards["missing"], crew.officer, crew.deputy, note="書類の間にあった")
+    report = daily_close(ledger, office_day.day)
+    total = report.total
+    assert (total.values["所在不明"], total.found_again, total.values["当日残"]) == (0, 1, 11)
+    assert report.passed
+    assert check_line(report).endswith("一致")
