@@ -1,8 +1,8 @@
-"""Shared PDF pieces: the table style and the page footer."""
+"""Shared PDF pieces: the table style, the numbered page footer and a vector QR code."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 
@@ -22,20 +22,6 @@ def table_style(font: str, *, size: float = 8.5, align_right_from: int | None = 
     if align_right_from is not None:
         commands.append(("ALIGN", (align_right_from, 1), (-1, -1), "RIGHT"))
     return TableStyle(commands)
-
-
-def page_footer(font: str, label: str) -> Callable[[Any, Any], None]:
-    """A footer with the report's name and the page number."""
-
-    def draw(canvas: Any, doc: Any) -> None:
-        canvas.saveState()
-        canvas.setFont(font, 8)
-        width = doc.pagesize[0]
-        canvas.drawString(doc.leftMargin, 8 * 2.8346, label)
-        canvas.drawRightString(width - doc.rightMargin, 8 * 2.8346, f"{doc.page} ページ")
-        canvas.restoreState()
-
-    return draw
 
 
 def footer_canvas(font: str, lines: Sequence[str], *, size: float = 7.5) -> type[Any]:
