@@ -83,7 +83,7 @@ def labels(
     from kiosk.labels.code128 import ENCODERS
     from kiosk.labels.pdf import write_label_sheets
     from kiosk.labels.sheet import id_run, layout_from_settings
-    from kiosk.labels.verify import LabelsUnreadable
+    from kiosk.labels.verify import LabelsUnreadable, ReadBackUnavailable
     from kiosk.reports.fonts import FontMissing
 
     if output.suffix.lower() != ".pdf":
@@ -120,7 +120,7 @@ def labels(
         for problem in exc.problems:
             click.echo(problem, err=True)
         fail(f"{len(exc.problems)} label(s) do not read back as their ID; no sheet was written")
-    except (ValueError, FontMissing) as exc:
+    except (ValueError, FontMissing, ReadBackUnavailable) as exc:
         fail(str(exc))
     click.echo(
         f"wrote {len(ids)} labels ({ids[0]} … {ids[-1]}) on {pages} {layout.name} sheet(s) to {output}"

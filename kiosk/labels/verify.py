@@ -36,6 +36,10 @@ class LabelsUnreadable(ValueError):
         super().__init__(f"label sheet refused, no file written: {shown}{more}")
 
 
+class ReadBackUnavailable(RuntimeError):
+    """The sheet cannot be read back here (poppler's pdftoppm is missing); nothing was written."""
+
+
 @dataclass(frozen=True, slots=True)
 class Placed:
     """Where one label was drawn: 1-based page, 0-based position on the sheet, and the ID."""
@@ -74,14 +78,20 @@ def check_label(found: dict[str, list[str]], placed: Placed, symbol: str) -> lis
 
 
 def verify_sheet(pdf: Path, layout: SheetLayout, placed: Sequence[Placed], symbol: str) -> list[str]:
-    """Rasterise `pdf` and decode every placed label; return the problems (empty when all read back)."""
+    """Rasterise `pdf` and decode every placed label; return the problems (empty when all read back).
+
+    Raises `ReadBackUnavailable` when pdftoppm is not installed: a sheet is never handed over unchecked.
+    """
     import numpy as np
     import zxingcpp
     from PIL import Image
 
     pdftoppm = shutil.which("pdftoppm")
     if pdftoppm is None:
-        return ["pdftoppm is missing, so the labels cannot be read back: install poppler-utils"]
+        raise ReadBackUnavailable(
+            "pdftoppm is missing, so the labels cannot be read back before printing: install the Debian"
+            " package poppler-utils; no sheet was written"
+        )
     by_page: dict[int, list[Placed]] = {}
     for item in placed:
         by_page.setdefault(item.page, []).append(item)

@@ -108,3 +108,15 @@ def test_kiosk_labels_refuses_a_sheet_that_does_not_read_back(
     ok = kiosk(demo_env, *args)
     assert ok.returncode == 0, ok.stderr
     assert pdf.exists()
+
+
+def test_without_pdftoppm_no_sheet_is_written_unchecked(demo_env: dict[str, str], tmp_path: Path) -> None:
+    pdf = tmp_path / "labels.pdf"
+    first = make_ids(1, start=42)[0]
+    env = {**demo_env, "PATH": str(tmp_path / "empty")}  # the kiosk runs, but finds no pdftoppm
+    done = kiosk(env, "labels", "--from", first, "--count", "2", "-o", str(pdf))
+    assert done.returncode == 2
+    assert "pdftoppm is missing" in done.stderr
+    assert "poppler-utils" in done.stderr
+    assert not pdf.exists()
+    assert list(tmp_path.iterdir()) == []  # no unchecked draft left behind either
