@@ -3,7 +3,10 @@
     kiosk decode tray.jpg card-*.png --json
 
 Each label prints once per file: `{"file", "code", "symbology"}` as JSON lines with `--json`, else
-`FILE<TAB>SYMBOLOGY<TAB>CODE`; a refused code prints `{"file", "rejected": REASON}` (never the value).
+`FILE<TAB>SYMBOLOGY<TAB>CODE`. Only management IDs (and shelf labels `L:…`) print as codes: any other
+value, a wrong Damm check digit included, prints `{"file", "rejected": REASON}` (never the value),
+and when a label's bars fail so but its 2-D symbol reads, `"read_instead": ID` says which ID the
+label gave (kiosk.domain.label_read).
 A file that cannot be read as an image gets a one-line message on stderr; the others are still decoded,
 and the exit status is then 2 (0 when every file was read, whether or not it held a label).
 
@@ -57,6 +60,7 @@ def decode_cmd(images: tuple[Path, ...], as_json: bool, backend: str, symbologie
     """Decode the management-ID labels in IMAGE files (a single card or a tray photo)."""
     from drivers.decode import DEFAULT_SYMBOLOGIES, backend_usable, decode
     from drivers.scan import Symbology
+    from kiosk.domain.label_read import read_labels
 
     usable, why = backend_usable(backend)
     if not usable:
@@ -72,19 +76,20 @@ def decode_cmd(images: tuple[Path, ...], as_json: bool, backend: str, symbologie
             unreadable += 1
             echo(f"kiosk: {path}: not a readable image file", err=True)
             continue
-        printed: set[str] = set()
-        for d in decode(image, symbologies=syms, backend=backend, many=True):
-            if d.code is None:
-                record: dict[str, str] = {"file": str(path), "rejected": d.rejected or "refused"}
-                echo(json.dumps(record) if as_json else f"{path}\trejected\t{record['rejected']}")
+        for read in read_labels(decode(image, symbologies=syms, backend=backend, many=True)):
+            if read.code is not None:
+                record: dict[str, str] = {"file": str(path), "code": read.code, "symbology": read.symbology}
+                echo(json.dumps(record) if as_json else f"{path}\t{read.symbology}\t{read.code}")
                 continue
-            if d.code in printed:
-                continue  # the label's other symbol
-            printed.add(d.code)
+            # Not a management ID: a refusal with its reason, never the value.
+            record = {"file": str(path), "rejected": read.refused or "refused"}
+            if read.read_instead:
+                record["read_instead"] = read.read_instead
             if as_json:
-                echo(json.dumps({"file": str(path), "code": d.code, "symbology": d.symbology.value}))
+                echo(json.dumps(record))
             else:
-                echo(f"{path}\t{d.symbology.value}\t{d.code}")
+                instead = f"\t(read the 2-D symbol instead: {read.read_instead})" if read.read_instead else ""
+                echo(f"{path}\trejected\t{record['rejected']}{instead}")
     if unreadable:
         raise SystemExit(2)
 

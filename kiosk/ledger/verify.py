@@ -2,7 +2,8 @@
 
 Catches an edited event (its hash no longer matches), a deleted one (a gap in the sequence, or a broken
 link), an inserted one (a broken link or an event past the recorded head), a reordering (broken links),
-and a projection that disagrees with what the events say.
+a projection that disagrees with what the events say, and an event of a kind the event-kind registry
+(`kiosk.domain.event_kinds`) does not name.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy import select
 
 from kiosk.domain import card_state
 from kiosk.domain.card_state import CARD_EVENTS, CardState
+from kiosk.domain.event_kinds import is_registered
 from kiosk.domain.status import CardStatus, TransitionRefused
 from kiosk.ledger import models
 from kiosk.ledger.chain import GENESIS_HASH, EventRecord, recompute
@@ -69,6 +71,7 @@ def verify(ledger: Ledger) -> VerifyReport:
     prev = GENESIS_HASH
     count = 0
     cards: dict[str, CardState] = {}
+    unnamed: tuple[int, str] | None = None  # the first event of a kind without names
 
     def bad(seq: int, problem: str) -> VerifyReport:
         return VerifyReport(count, head_seq, head_hash, len(cards), seq, problem)
@@ -93,6 +96,8 @@ def verify(ledger: Ledger) -> VerifyReport:
                 )
             except (TransitionRefused, KeyError, ValueError) as exc:
                 return bad(ev.seq, f"event breaks the card status machine: {exc}")
+        if unnamed is None and not is_registered(ev.kind):
+            unnamed = (ev.seq, ev.kind)
         prev = ev.hash
         expected_seq += 1
         count += 1
@@ -100,6 +105,8 @@ def verify(ledger: Ledger) -> VerifyReport:
     if count != head_seq or prev != head_hash:
         # Events after the head were inserted, or the tail was removed and the head left behind.
         return bad(min(count, head_seq) + 1, "the recorded head does not match the last event")
+    if unnamed is not None:
+        return bad(unnamed[0], f"event kind {unnamed[1]!r} is not in the event-kind registry")
 
     problem = _compare_projection(ledger, cards)
     if problem is not None:
