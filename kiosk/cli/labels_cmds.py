@@ -119,7 +119,7 @@ def labels(
         )
     except LabelsUnreadable as exc:
         for problem in exc.problems:
-            click.echo(problem, err=True)
+            echo(problem, err=True)
         fail(f"{len(exc.problems)} label(s) do not read back as their ID; no sheet was written")
     except (ValueError, FontMissing, ReadBackUnavailable) as exc:
         fail(str(exc))
