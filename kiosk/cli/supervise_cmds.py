@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import socket
+
 import click
 
 from kiosk.cli import cli
@@ -60,11 +63,16 @@ def supervise(
         session_minutes=session_minutes,
     )
     app = create_app(ledger, view, random_key=random_key)
+    try:
+        sock = socket.create_server((host, port))
+    except OSError as exc:
+        ledger.engine.dispose()
+        fail(f"cannot listen on {host}:{port}: {os.strerror(exc.errno) if exc.errno else exc}")
     where = "this computer only" if host in ("127.0.0.1", "localhost", "::1") else "the network"
     click.echo(f"supervisor's view on http://{host}:{port}/ ({where}); Ctrl+C stops it", err=True)
+    config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2, lifespan="off")
     try:
-        uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=2)
-    except OSError as exc:
-        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+        uvicorn.Server(config).run(sockets=[sock])
     finally:
+        sock.close()
         ledger.engine.dispose()

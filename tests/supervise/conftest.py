@@ -78,11 +78,16 @@ class Office:
         )
 
     def book(self, *cards: str) -> None:
-        added, problems = add_to_pick_list(self.ledger, cards, self.crew.clerk)
+        _, problems = add_to_pick_list(self.ledger, cards, self.crew.clerk)
         assert not problems
 
     def take_out(
-        self, session: SessionView, card: str, *, ledger: Ledger | None = None, override: Override | None = None
+        self,
+        session: SessionView,
+        card: str,
+        *,
+        ledger: Ledger | None = None,
+        override: Override | None = None,
     ) -> Verdict:
         verdict = scan_in_session(
             ledger or self.ledger, session.id, card, ScanMode.TAKE_OUT, self.crew.clerk, override=override
@@ -170,7 +175,9 @@ def browser_page() -> Iterator[object]:
     """A Playwright page in Debian's chromium (skipped with the reason when chromium is absent)."""
     if not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None:
         pytest.skip("chromium is not installed at /usr/bin/chromium (apt-get install chromium; .ci/run does)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (requirements.lock)")
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="playwright is not installed (requirements.lock)"
+    )
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         context = browser.new_context(locale="ja-JP", viewport={"width": 1400, "height": 1000})
