@@ -82,7 +82,8 @@ def _measure(url: str, *, per_kiosk: int) -> dict[str, Any]:
     import uvicorn
 
     from drivers.damm import with_check_digit
-    from kiosk.config import DEFAULT_OPENING_CHECKLIST
+    from kiosk.config import DEFAULT_OPENING_CHECKLIST, Settings
+    from kiosk.desk import Desk
     from kiosk.domain.delivery import parse_delivery
     from kiosk.domain.safe_session import ScanMode
     from kiosk.domain.staff import Role
@@ -95,16 +96,21 @@ def _measure(url: str, *, per_kiosk: int) -> dict[str, Any]:
     engine = make_engine(url)
     upgrade(engine)
     ledger = Ledger(engine, pepper=pepper, kiosk="bench-supervisor")
-    officer = ledger.add_staff(name="保管 正子", badge="O001", role=Role.OFFICER, rank=0, pin="1111")
-    clerk = ledger.add_staff(name="窓口 一郎", badge="C001", role=Role.CLERK, pin="3333")
-    ledger.add_staff(name="課長 三子", badge="S001", role=Role.SUPERVISOR, pin="5555")
+    officer = ledger.add_staff(
+        name="保管 正子", badge="O001", employee_no="E-O001", role=Role.OFFICER, rank=0, pin="1111"
+    )
+    clerk = ledger.add_staff(
+        name="窓口 一郎", badge="C001", employee_no="E-C001", role=Role.CLERK, pin="3333"
+    )
+    ledger.add_staff(name="課長 三子", badge="S001", employee_no="E-S001", role=Role.SUPERVISOR, pin="5555")
     cards = [with_check_digit(f"8{n:08d}") for n in range(1, KIOSKS * per_kiosk + 1)]
     ledger.receive_batch(
         "B-BENCH", parse_delivery("management_id,kind\n" + "".join(f"{c},mynumber_card\n" for c in cards))
     )
-    add_to_pick_list(ledger, cards, clerk)
+    add_to_pick_list(ledger, cards, officer)  # the booker may not take the card out; the clerk does
 
-    app = create_app(ledger, ViewSettings(), random_key=True)  # the production poll (0.5 s)
+    # The production poll (0.5 s), over the application core like `kiosk supervise`.
+    app = create_app(Desk(ledger, Settings()), ViewSettings(), random_key=True)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

@@ -41,7 +41,7 @@ def supervise(
     """
     import uvicorn
 
-    from kiosk.domain.retention import RetentionPolicy
+    from kiosk.desk import Desk
     from kiosk.ledger.service import open_ledger
     from kiosk.supervise.app import ViewSettings, create_app
 
@@ -55,14 +55,8 @@ def supervise(
         settings = settings.model_copy(update={"ledger": settings.ledger.model_copy(update={"url": url})})
     with ledger_errors(settings.ledger.url):
         ledger = open_ledger(settings)
-    view = ViewSettings(
-        max_open_minutes=settings.session.max_open_minutes,
-        stocktake_every_days=settings.stocktake.due_every_days,
-        policy=RetentionPolicy.from_settings(settings.retention),
-        language=settings.kiosk.language,
-        session_minutes=session_minutes,
-    )
-    app = create_app(ledger, view, random_key=random_key)
+    view = ViewSettings.from_settings(settings, session_minutes=session_minutes)
+    app = create_app(Desk(ledger, settings), view, random_key=random_key)
     try:
         sock = socket.create_server((host, port))
     except OSError as exc:

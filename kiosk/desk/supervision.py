@@ -209,10 +209,13 @@ def may_supervise(member: StaffMember) -> bool:
     return member.active and member.role in SUPERVISING_ROLES
 
 
-def supervisor(ledger: Ledger, staff_id: int) -> StaffMember | None:
-    """The member behind a session cookie, re-read on every request (deactivated → signed out)."""
+def supervisor(ledger: Ledger, staff_id: int, now: datetime) -> StaffMember | None:
+    """The member behind a session cookie, re-read on every request (deactivated, demoted or locked out
+    since the sign-in → signed out)."""
     member = ledger.staff_by_id(staff_id)
-    return member if member is not None and may_supervise(member) and not member.locked else None
+    if member is None or not may_supervise(member) or member.is_locked(now, ledger.lockout_minutes):
+        return None
+    return member
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -488,9 +491,9 @@ def overview(
             if staff is not None
         }
         locked = [
-            LockLine(m.name, m.role, last_lock.get(m.id))
+            LockLine(m.name, m.role, m.locked_at or last_lock.get(m.id))
             for m in (to_staff(r) for r in s.scalars(select(models.Staff).order_by(models.Staff.id)))
-            if m.active and m.locked
+            if m.active and m.is_locked(now, ledger.lockout_minutes)
         ]
         recorded, offline = _devices(s)
         open_stocktakes = list(

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -27,20 +27,24 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from kiosk.desk import supervision
+from kiosk.desk import Desk, StorageError, supervision
 from kiosk.domain.card_state import OFFICE_TZ
 from kiosk.domain.guard import REASON_MYNUMBER, looks_like_individual_number
 from kiosk.domain.retention import RetentionPolicy
 from kiosk.domain.staff import AuthError, StaffMember
-from kiosk.ledger.service import Ledger
 from kiosk.supervise.cookies import COOKIE, LANG_COOKIE, Sessions, derive_key
 from kiosk.supervise.guard import ResponseGuard, has_twelve_digits
 from kiosk.supervise.i18n import LANGS, Lang, code_label, kind_label, translator
+
+if TYPE_CHECKING:
+    from kiosk.config import Settings
 
 log = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
 DEVICE = "supervise"
+SIGN_IN = "supervise_sign_in"  # the `attempted` of a refused sign-in to this view
+ROLE_REFUSED = "role_not_allowed"
 MAX_FORM_BYTES = 4096
 
 
@@ -56,6 +60,16 @@ class ViewSettings:
     poll_seconds: float = 0.5  # how often the live stream looks at the ledger head
     refresh_seconds: float = 5.0  # re-render anyway (clock-driven alerts: overdue, minutes out)
 
+    @classmethod
+    def from_settings(cls, settings: Settings, *, session_minutes: int = 60) -> ViewSettings:
+        return cls(
+            max_open_minutes=settings.session.max_open_minutes,
+            stocktake_every_days=settings.stocktake.due_every_days,
+            policy=RetentionPolicy.from_settings(settings.retention),
+            language=settings.kiosk.language,
+            session_minutes=session_minutes,
+        )
+
 
 def fmt_time(at: datetime | None, fmt: str = "%H:%M") -> str:
     return at.astimezone(OFFICE_TZ).strftime(fmt) if at else ""
@@ -69,17 +83,18 @@ def fmt_hash(value: str) -> str:
 
 
 class SupervisorView:
-    """The app's state: the ledger, the clock, the cookie signer and the templates."""
+    """The app's state: the application core, the clock, the cookie signer and the templates."""
 
     def __init__(
         self,
-        ledger: Ledger,
+        desk: Desk,
         view: ViewSettings,
         *,
         clock: Callable[[], datetime] | None = None,
         cookie_key: bytes | None = None,
     ) -> None:
-        self.ledger = ledger
+        self.desk = desk
+        self.ledger = ledger = desk.ledger
         self.view = view
         self.clock = clock or ledger.clock
         self.policy = view.policy or RetentionPolicy()
@@ -106,7 +121,9 @@ class SupervisorView:
 
     def member(self, request: Request) -> StaffMember | None:
         staff_id = self.sessions.staff_id(request.cookies.get(COOKIE))
-        return supervision.supervisor(self.ledger, staff_id) if staff_id is not None else None
+        if staff_id is None:
+            return None
+        return self.desk.read(lambda: supervision.supervisor(self.ledger, staff_id, self.clock()))
 
     # -- rendering ----------------------------------------------------------------------------
 
@@ -124,16 +141,26 @@ class SupervisorView:
         )
 
     def overview(self) -> supervision.Overview:
-        return supervision.overview(
-            self.ledger,
-            now=self.clock(),
-            max_open_minutes=self.view.max_open_minutes,
-            stocktake_every_days=self.view.stocktake_every_days,
-            policy=self.policy,
+        return self.desk.read(
+            lambda: supervision.overview(
+                self.ledger,
+                now=self.clock(),
+                max_open_minutes=self.view.max_open_minutes,
+                stocktake_every_days=self.view.stocktake_every_days,
+                policy=self.policy,
+            )
         )
 
+    def head_seq(self) -> int:
+        return self.desk.read(lambda: supervision.head_seq(self.ledger))
+
     def panel(self, lang: Lang) -> str:
-        html = self.render("panel.html", lang, o=self.overview())
+        try:
+            overview = self.overview()
+        except StorageError as exc:
+            log.warning("supervise: %s", exc.reason)
+            return self.render("unavailable.html", lang, reason=exc.reason)
+        html = self.render("panel.html", lang, o=overview)
         if has_twelve_digits(html.encode()):
             # Defence in depth: the middleware would refuse the page; say so in the page instead.
             log.warning("supervise: the panel held a 12-digit run and was not shown")
@@ -193,13 +220,20 @@ async def events(request: Request) -> Response:
         last_render = 0.0
         yield "retry: 1000\n\n"
         while True:
-            seq = await run_in_threadpool(supervision.head_seq, sv.ledger)
+            try:
+                seq: int | None = await run_in_threadpool(sv.head_seq)
+                allowed = await run_in_threadpool(sv.member, request) is not None
+            except StorageError as exc:
+                # The ledger is unreachable (PostgreSQL down …): say so on the page, keep trying.
+                failure = sv.render("unavailable.html", lang, reason=exc.reason)
+                if failure != last_html:
+                    yield _sse("panel", failure)
+                    last_html, last_seq = failure, None
+                await asyncio.sleep(max(sv.view.poll_seconds, 1.0))
+                continue
             now = loop.time()
             if seq != last_seq or now - last_render >= sv.view.refresh_seconds:
-                if (
-                    sv.sessions.staff_id(cookie) is None
-                    or await run_in_threadpool(sv.member, request) is None
-                ):
+                if sv.sessions.staff_id(cookie) is None or not allowed:
                     yield _sse("signout", "/signin")
                     return
                 html = await run_in_threadpool(sv.panel, lang)
@@ -237,11 +271,11 @@ async def signin(request: Request) -> Response:
     if looks_like_individual_number(badge):
         # Recorded by its reason only, like every other 12-digit attempt.
         await run_in_threadpool(
-            sv.ledger.record_refusal, REASON_MYNUMBER, attempted="supervise_sign_in", device=DEVICE
+            lambda: sv.desk.record_refusal(REASON_MYNUMBER, attempted=SIGN_IN, device=DEVICE)
         )
         return _signin_page(sv, lang, t("signin.mynumber"), 400)
     try:
-        member = await run_in_threadpool(lambda: sv.ledger.authenticate(badge, pin, device=DEVICE))
+        member = await run_in_threadpool(lambda: sv.desk.sign_in(badge, pin, device=DEVICE))
     except AuthError as exc:
         if exc.reason == "wrong_pin":
             message = t("signin.wrong_pin", remaining=exc.remaining)
@@ -250,9 +284,7 @@ async def signin(request: Request) -> Response:
         return _signin_page(sv, lang, message, 403)
     if not supervision.may_supervise(member):
         await run_in_threadpool(
-            lambda: sv.ledger.record_refusal(
-                "role_not_allowed", attempted="supervise_sign_in", actor_id=member.id, device=DEVICE
-            )
+            lambda: sv.desk.record_refusal(ROLE_REFUSED, attempted=SIGN_IN, actor=member, device=DEVICE)
         )
         message = t("signin.role", name=member.name, role=code_label(member.role.value, lang))
         return _signin_page(sv, lang, message, 403)
@@ -277,17 +309,25 @@ async def set_lang(request: Request) -> Response:
     return response
 
 
+async def unavailable(request: Request, exc: Exception) -> Response:
+    sv = _state(request)
+    reason = exc.reason if isinstance(exc, StorageError) else "storage"
+    log.warning("supervise: %s", reason)
+    return HTMLResponse(sv.render("unavailable_page.html", sv.lang(request), reason=reason), status_code=503)
+
+
 def create_app(
-    ledger: Ledger,
+    desk: Desk,
     view: ViewSettings | None = None,
     *,
     clock: Callable[[], datetime] | None = None,
     cookie_key: bytes | None = None,
     random_key: bool = False,
 ) -> Starlette:
-    """The ASGI app. `clock` defaults to the ledger's; `random_key` signs cookies with a per-process key."""
+    """The ASGI app over the application core. `clock` defaults to the ledger's; `random_key` signs
+    cookies with a per-process key instead of one derived from the pepper."""
     state = SupervisorView(
-        ledger,
+        desk,
         view or ViewSettings(),
         clock=clock,
         cookie_key=secrets.token_bytes(32) if random_key and cookie_key is None else cookie_key,
@@ -304,6 +344,7 @@ def create_app(
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ],
         middleware=[Middleware(ResponseGuard)],
+        exception_handlers={StorageError: unavailable},
     )
     app.state.view = state
     return app

@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 import uvicorn
 from sqlalchemy import func, select
+from starlette.applications import Starlette
 
-from kiosk.config import DEFAULT_CLOSING_CHECKLIST, DEFAULT_OPENING_CHECKLIST
+from kiosk.config import DEFAULT_CLOSING_CHECKLIST, DEFAULT_OPENING_CHECKLIST, Settings
+from kiosk.desk import Desk
 from kiosk.domain.safe_session import Override, ScanMode
 from kiosk.domain.staff import Role, StaffMember
 from kiosk.ledger import models
@@ -78,7 +80,8 @@ class Office:
         )
 
     def book(self, *cards: str) -> None:
-        _, problems = add_to_pick_list(self.ledger, cards, self.crew.clerk)
+        # Booked by the officer: the one who booked a card may not take it out (the clerk does).
+        _, problems = add_to_pick_list(self.ledger, cards, self.crew.officer)
         assert not problems
 
     def take_out(
@@ -92,20 +95,37 @@ class Office:
         verdict = scan_in_session(
             ledger or self.ledger, session.id, card, ScanMode.TAKE_OUT, self.crew.clerk, override=override
         )
-        assert verdict.ok or override is None, verdict
+        assert verdict.ok, verdict
         return verdict
 
 
-def make_office(ledger: Ledger, clock: FakeClock, crew: Crew) -> Office:
+def add(ledger: Ledger, name: str, badge: str, role: Role, pin: str, rank: int | None = None) -> StaffMember:
+    """A member of staff (employee number made from the badge: one person, one account)."""
+    return ledger.add_staff(name=name, badge=badge, employee_no=f"E-{badge}", role=role, rank=rank, pin=pin)
+
+
+def make_office(ledger: Ledger, clock: FakeClock) -> Office:
+    crew = Crew(
+        officer=add(ledger, "保管 正子", "O001", Role.OFFICER, PINS["O001"], rank=0),
+        deputy=add(ledger, "保管 副男", "O002", Role.OFFICER, PINS["O002"], rank=1),
+        clerk=add(ledger, "窓口 一郎", "C001", Role.CLERK, PINS["C001"]),
+        clerk2=add(ledger, "窓口 二郎", "C002", Role.CLERK, PINS["C002"]),
+        supervisor=add(ledger, "課長 三子", "S001", Role.SUPERVISOR, PINS["S001"]),
+    )
     cards = ids(12)
     receive(ledger, cards)
-    admin = ledger.add_staff(name="情報 管理者", badge="A001", role=Role.ADMIN, pin=ADMIN_PIN)
+    admin = add(ledger, "情報 管理者", "A001", Role.ADMIN, ADMIN_PIN)
     return Office(ledger, crew, clock, cards, admin)
 
 
+def app_for(office: Office, view: ViewSettings) -> Starlette:
+    """The app over the application core, on the office's clock, with a per-process cookie key."""
+    return create_app(Desk(office.ledger, Settings()), view, clock=office.clock, random_key=True)
+
+
 @pytest.fixture
-def office(ledger: Ledger, clock: FakeClock, crew: Crew) -> Office:
-    return make_office(ledger, clock, crew)
+def office(ledger: Ledger, clock: FakeClock) -> Office:
+    return make_office(ledger, clock)
 
 
 @pytest.fixture
@@ -114,14 +134,7 @@ def sqlite_office(tmp_path: Path, clock: FakeClock) -> Iterator[Office]:
     engine = make_engine(sqlite_url(tmp_path))
     upgrade(engine)
     ledger = Ledger(engine, pepper=b"test-pepper", kiosk="kiosk-test", clock=clock)
-    crew = Crew(
-        officer=ledger.add_staff(name="保管 正子", badge="O001", role=Role.OFFICER, rank=0, pin=PINS["O001"]),
-        deputy=ledger.add_staff(name="保管 副男", badge="O002", role=Role.OFFICER, rank=1, pin=PINS["O002"]),
-        clerk=ledger.add_staff(name="窓口 一郎", badge="C001", role=Role.CLERK, pin=PINS["C001"]),
-        clerk2=ledger.add_staff(name="窓口 二郎", badge="C002", role=Role.CLERK, pin=PINS["C002"]),
-        supervisor=ledger.add_staff(name="課長 三子", badge="S001", role=Role.SUPERVISOR, pin=PINS["S001"]),
-    )
-    yield make_office(ledger, clock, crew)
+    yield make_office(ledger, clock)
     engine.dispose()
 
 
@@ -148,7 +161,7 @@ def serve() -> Iterator[Callable[[Office], Served]]:
     started: list[tuple[uvicorn.Server, threading.Thread]] = []
 
     def start(office: Office, view: ViewSettings = FAST) -> Served:
-        app = create_app(office.ledger, view, clock=office.clock, random_key=True)
+        app = app_for(office, view)
         port = _free_port()
         config = uvicorn.Config(
             app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=1, lifespan="off"

@@ -12,18 +12,17 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from kiosk.domain.staff import MAX_FAILED_ATTEMPTS, Role
-from kiosk.supervise.app import create_app
 from kiosk.supervise.cookies import COOKIE
 from kiosk.supervise.guard import CSP, ResponseGuard, has_twelve_digits, mask_twelve_digits
 from tests.conftest import PINS
-from tests.supervise.conftest import ADMIN_PIN, FAST, Office, kinds_since
+from tests.supervise.conftest import ADMIN_PIN, FAST, Office, add, app_for, kinds_since
 
 TWELVE = "1234" * 3  # built at run time, never a realistic number
 
 
 @pytest.fixture
 def client(office: Office) -> TestClient:
-    return TestClient(create_app(office.ledger, FAST, clock=office.clock, random_key=True))
+    return TestClient(app_for(office, FAST))
 
 
 def sign_in(client: TestClient, badge: str, pin: str) -> object:
@@ -123,7 +122,7 @@ def test_the_cookie_expires_and_a_forged_one_is_refused(client: TestClient, offi
 def test_a_deactivated_supervisor_loses_the_view_at_once(client: TestClient, office: Office) -> None:
     sign_in(client, "S001", PINS["S001"])
     assert client.get("/").status_code == 200
-    office.ledger.deactivate_staff("S001", actor_id=office.admin.id)
+    office.ledger.deactivate_staff("S001")
     assert client.get("/", follow_redirects=False).status_code == 303
 
 
@@ -151,9 +150,7 @@ def test_every_response_has_a_strict_csp(client: TestClient) -> None:
 
 
 def test_markup_in_a_name_shows_as_text(client: TestClient, office: Office) -> None:
-    evil = office.ledger.add_staff(
-        name="<script>alert(1)</script><b>太郎</b>", badge="C099", role=Role.CLERK, pin="9999"
-    )
+    evil = add(office.ledger, "<script>alert(1)</script><b>太郎</b>", "C099", Role.CLERK, "9999")
     session = office.open_safe()
     office.book(office.cards[0])
     from kiosk.domain.safe_session import ScanMode
@@ -245,7 +242,42 @@ def test_the_head_hash_is_shown_in_groups_so_it_never_trips_the_guard(office: Of
 
 
 def test_the_session_length_follows_the_clock(office: Office) -> None:
-    c = TestClient(create_app(office.ledger, FAST, clock=office.clock, random_key=True))
+    c = TestClient(app_for(office, FAST))
     sign_in(c, "S001", PINS["S001"])
     office.clock.now += timedelta(minutes=59)
     assert c.get("/").status_code == 200
+
+
+def test_a_lockout_that_ran_out_is_no_longer_shown(client: TestClient, office: Office) -> None:
+    for _ in range(MAX_FAILED_ATTEMPTS):
+        sign_in(client, "C002", "0000")
+    sign_in(client, "S001", PINS["S001"])
+    assert "窓口 二郎" in client.get("/panel").text
+    office.clock.advance(minutes=office.ledger.lockout_minutes + 1)
+    sign_in(client, "S001", PINS["S001"])  # the first cookie has not expired, but sign in afresh anyway
+    panel = client.get("/panel").text
+    assert 'class="alert locked"' not in panel
+
+
+def test_a_locked_supervisor_loses_the_view(client: TestClient, office: Office) -> None:
+    sign_in(client, "S001", PINS["S001"])
+    assert client.get("/").status_code == 200
+    other = TestClient(client.app)
+    for _ in range(MAX_FAILED_ATTEMPTS):
+        sign_in(other, "S001", "0000")  # someone else at another browser locks the badge
+    assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_a_ledger_that_cannot_be_read_is_one_line_on_the_page(client: TestClient, office: Office) -> None:
+    sign_in(client, "S001", PINS["S001"])
+    with office.ledger.engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE ledger_head RENAME TO ledger_head_gone")
+    try:
+        r = client.get("/panel")
+        assert r.status_code == 200
+        assert "台帳を読めません" in r.text
+        assert "Traceback" not in r.text
+        assert "SELECT" not in r.text
+    finally:
+        with office.ledger.engine.begin() as conn:
+            conn.exec_driver_sql("ALTER TABLE ledger_head_gone RENAME TO ledger_head")

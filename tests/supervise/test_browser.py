@@ -18,7 +18,7 @@ from kiosk.domain.staff import MAX_FAILED_ATTEMPTS, Role
 from kiosk.ledger.safe import scan_in_session
 from kiosk.supervise.guard import CSP
 from tests.conftest import PINS
-from tests.supervise.conftest import Office, kinds_since
+from tests.supervise.conftest import Office, add, kinds_since
 
 LIVE_TIMEOUT_MS = 10_000  # generous for a loaded CI machine; the latency itself is measured by the bench
 
@@ -133,7 +133,7 @@ def test_a_clerk_is_refused(sqlite_office: Office, serve: Any, browser_page: Any
 def test_markup_in_a_name_shows_as_text(sqlite_office: Office, serve: Any, browser_page: Any) -> None:
     office, page = sqlite_office, browser_page
     name = "<script>document.title='x'</script><img src=x>花子"
-    evil = office.ledger.add_staff(name=name, badge="C099", role=Role.CLERK, pin="9999")
+    evil = add(office.ledger, name, "C099", Role.CLERK, "9999")
     session = office.open_safe()
     office.book(office.cards[0])
     served = serve(office)

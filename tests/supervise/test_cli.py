@@ -15,7 +15,7 @@ from kiosk.domain.staff import Role
 from kiosk.ledger.engine import make_engine, upgrade
 from kiosk.ledger.service import Ledger
 from kiosk.supervise.guard import CSP
-from tests.supervise.conftest import _free_port
+from tests.supervise.conftest import _free_port, add
 
 PEPPER = "cli-test-pepper"
 
@@ -32,9 +32,7 @@ def test_kiosk_supervise_serves_the_view_on_localhost(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
     engine = make_engine(url)
     upgrade(engine)
-    Ledger(engine, pepper=PEPPER.encode()).add_staff(
-        name="課長 三子", badge="S001", role=Role.SUPERVISOR, pin="5555"
-    )
+    add(Ledger(engine, pepper=PEPPER.encode()), "課長 三子", "S001", Role.SUPERVISOR, "5555")
     engine.dispose()
     port = _free_port()
     proc = subprocess.Popen(

@@ -6,10 +6,10 @@ import pytest
 
 from kiosk.desk import supervision
 from kiosk.domain.retention import RetentionPolicy
-from kiosk.domain.safe_session import Override
+from kiosk.domain.safe_session import Override, ScanMode
 from kiosk.domain.staff import MAX_FAILED_ATTEMPTS, AuthError
 from kiosk.domain.stocktake import DueReason
-from kiosk.ledger.safe import record_missing
+from kiosk.ledger.safe import record_missing, scan_in_session
 from kiosk.ledger.service import Ledger
 from tests.supervise.conftest import Office, event_count
 
@@ -75,7 +75,10 @@ def test_a_closed_safe_shows_closed(office: Office) -> None:
 def test_overrides_refusals_and_twelve_digit_attempts_are_counted(office: Office) -> None:
     session = office.open_safe()
     office.take_out(session, office.cards[1], override=Override(office.crew.supervisor, "窓口で急ぎ"))
-    office.take_out(session, office.cards[2])  # not booked, no override → refused
+    refused = scan_in_session(
+        office.ledger, session.id, office.cards[2], ScanMode.TAKE_OUT, office.crew.clerk
+    )
+    assert refused.code == "not_on_pick_list"  # not booked, no override
     office.ledger.record_refusal("mynumber_refused", attempted="take_out", device="scanner")
     office.ledger.record_refusal("mynumber_refused", attempted="take_out", device="scanner")
     o = look(office)
