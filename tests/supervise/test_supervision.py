@@ -9,7 +9,7 @@ from kiosk.domain.retention import RetentionPolicy
 from kiosk.domain.safe_session import Override, ScanMode
 from kiosk.domain.staff import MAX_FAILED_ATTEMPTS, AuthError
 from kiosk.domain.stocktake import DueReason
-from kiosk.ledger.safe import record_missing, scan_in_session
+from kiosk.ledger.safe import join_session, record_missing, scan_in_session
 from kiosk.ledger.service import Ledger
 from tests.supervise.conftest import Office, event_count
 
@@ -154,3 +154,10 @@ def test_the_overview_writes_nothing(office: Office) -> None:
     look(office)
     supervision.head_seq(office.ledger)
     assert (event_count(office.ledger), office.ledger.head()) == before
+
+
+def test_a_third_person_who_joined_is_named_with_the_safe(office: Office) -> None:
+    session = office.open_safe()
+    join_session(office.ledger, session.id, office.crew.clerk2, office.crew.officer)
+    (safe,) = look(office).safes
+    assert safe.joined == ("窓口 二郎",)
