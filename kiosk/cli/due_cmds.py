@@ -105,6 +105,7 @@ def due(ctx: CliContext, as_json: bool, on: str | None) -> None:
 def _record_sent(
     ctx: CliContext, which: str, ids: tuple[str, ...], csv_file: Path | None, on: str | None, badge: str
 ) -> None:
+    from kiosk.desk import StorageError
     from kiosk.domain.retention import DatedListRejected, parse_dated_ids
     from kiosk.ledger.service import today
 
@@ -129,9 +130,9 @@ def _record_sent(
         fail(str(exc))
     actor = _sign_in(ctx, badge)
     try:
-        states = _core(
-            lambda: ctx.desk.record_sent(which, entries, actor, source="csv" if csv_file else "cli")
-        )
+        states = ctx.desk.record_sent(which, entries, actor, source="csv" if csv_file else "cli")
+    except StorageError as exc:
+        fail(exc.reason)
     except DatedListRejected as exc:
         for problem in exc.problems:
             click.echo(f"{where} {problem}", err=True)
@@ -310,6 +311,8 @@ def disposal_scan(ctx: CliContext, batch_id: int, ids: tuple[str, ...], badge: s
                 source="manual",
             )
         )
+        if verdict.code == "not_allowed":
+            fail(verdict.message)  # who is acting is wrong, not the card: nothing more to try
         label = verdict.card.management_id if verdict.card else "input"
         click.echo(f"{'OK ' if verdict.ok else 'NG '} {label}  {verdict.code}: {verdict.message}")
         refused += not verdict.ok

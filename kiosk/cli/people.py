@@ -67,8 +67,9 @@ def sign_in(ctx: CliContext, *people: tuple[str, str]) -> list[StaffMember]:
         try:
             signed.append(ctx.desk.sign_in(badge, pin, device="cli"))
         except AuthError as exc:
-            remaining = f" ({exc.remaining} tries left)" if exc.remaining is not None else ""
-            fail(f"{label}: {AUTH_REASONS.get(exc.reason, exc.reason)}{remaining}")
+            remaining = f", {exc.remaining} tries left" if exc.remaining is not None else ""
+            why = AUTH_REASONS.get(exc.reason, exc.reason)
+            fail(f"{label}: sign-in refused ({exc.reason}): {why}{remaining}")
         except StorageError as exc:
             fail(exc.reason)
     return signed

@@ -7,7 +7,6 @@ so simulated scans and RFID rounds find them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
 from typing import TYPE_CHECKING
 
 from kiosk.demo.retention_seed import seed_retention
