@@ -27,7 +27,7 @@ from kiosk.supervise.app import ViewSettings, create_app
 from tests.conftest import PINS, Crew, FakeClock, sqlite_url
 from tests.ledger.helpers import ids, receive
 
-ADMIN_PIN = "6666"
+ADMIN_PIN = PINS["A001"]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -111,11 +111,11 @@ def make_office(ledger: Ledger, clock: FakeClock) -> Office:
         clerk=add(ledger, "窓口 一郎", "C001", Role.CLERK, PINS["C001"]),
         clerk2=add(ledger, "窓口 二郎", "C002", Role.CLERK, PINS["C002"]),
         supervisor=add(ledger, "課長 三子", "S001", Role.SUPERVISOR, PINS["S001"]),
+        admin=add(ledger, "情報 管理者", "A001", Role.ADMIN, ADMIN_PIN),
     )
     cards = ids(12)
     receive(ledger, cards)
-    admin = add(ledger, "情報 管理者", "A001", Role.ADMIN, ADMIN_PIN)
-    return Office(ledger, crew, clock, cards, admin)
+    return Office(ledger, crew, clock, cards, crew.admin)
 
 
 def app_for(office: Office, view: ViewSettings) -> Starlette:
