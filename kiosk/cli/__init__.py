@@ -79,7 +79,8 @@ def _register() -> None:
     import kiosk.cli.report_cmds
     import kiosk.cli.sim_cmds  # kiosk sim run
     import kiosk.cli.staff_cmds
-    import kiosk.cli.stocktake_cmds  # noqa: F401
+    import kiosk.cli.stocktake_cmds
+    import kiosk.cli.supervise_cmds  # noqa: F401  # kiosk supervise
 
 
 def main() -> None:
