@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Literal
 
-from kiosk.reports.terms import EVENT_KIND_JA, VALUE_JA
+from kiosk.domain.event_kinds import kind_name
+from kiosk.reports.terms import VALUE_JA
 
 Lang = Literal["ja", "en"]
 LANGS: tuple[Lang, ...] = ("ja", "en")
@@ -190,17 +191,6 @@ EN: dict[str, str] = {
 
 TEXTS: dict[Lang, dict[str, str]] = {"ja": JA, "en": EN}
 
-KIND_EN = {
-    "card_received": "received",
-    "card_taken_out": "taken out",
-    "card_put_back": "put back",
-    "card_issued": "issued",
-    "card_cancelled": "cancelled",
-    "card_disposed": "disposed",
-    "card_missing": "missing",
-    "card_found": "found",
-}
-
 
 def translator(lang: Lang) -> Callable[..., str]:
     """`t(key, **values)` for one language; an unknown key shows as itself (never a crash)."""
@@ -215,9 +205,8 @@ def translator(lang: Lang) -> Callable[..., str]:
 
 def kind_label(kind: str, lang: Lang) -> str:
     """An event kind as staff read it."""
-    if lang == "ja":
-        return EVENT_KIND_JA.get(kind, kind)
-    return KIND_EN.get(kind, kind.replace("_", " "))
+    # The one event-kind registry names every kind in both languages.
+    return kind_name(kind, lang)
 
 
 def code_label(code: str, lang: Lang) -> str:
