@@ -9,7 +9,7 @@ from kiosk.desk.errors import StorageError, storage_errors
 from kiosk.domain.authz import Act, NotAllowed
 from kiosk.domain.guard import ensure_not_individual_number
 from kiosk.domain.management_id import Refusal
-from kiosk.domain.staff import AuthError, StaffMember
+from kiosk.domain.staff import AuthError, StaffMember, TwoPersonError
 
 if TYPE_CHECKING:
     from kiosk.config import Settings
@@ -54,6 +54,13 @@ class DeskBase:
                 exc.reason, attempted=act.value, actor=actor, session_id=session_id, card_id=card_id
             )
             raise
+        except TwoPersonError as exc:
+            # The ledger's own checks on the snapshot (same person, no officer …): a refusal all the same.
+            refusal = NotAllowed(exc.reason, str(exc))
+            refusal.seq = self.record_refusal(
+                exc.reason, attempted=act.value, actor=actor, session_id=session_id, card_id=card_id
+            )
+            raise refusal from None
 
     def record_refusal(
         self,
