@@ -6,8 +6,10 @@
     kiosk listen wedge -            # a keyboard-wedge scanner typing into this terminal
 
 Scans print as JSON lines `{"code", "symbology", "source", "at"}`, rejected frames as
-`{"rejected": REASON, "source", "at"}` (never the refused text); device status changes go to
-stderr. It keeps running across unplug and replug until `--count` scans have arrived.
+`{"rejected": REASON, "source", "at"}` (never the refused text), with a `"hint"` when the driver
+diagnosed the cause (`line_settings`: "the bytes look like 7E1: set bytesize = 7, parity = even";
+`code_id`, `stray_prefix`, `stray_suffix`: the affix and the setting to change); device status changes
+go to stderr. It keeps running across unplug and replug until `--count` scans have arrived.
 
 Serial framing: `--framing auto` (default) accepts CR, LF, CRLF, TAB and STX/ETX at once, so a scanner
 may be switched between them (or several forms mixed on one line) without telling the kiosk;
@@ -46,6 +48,7 @@ class ListenOptions:
     prefix: str = ""
     suffix: str = ""
     aim: str = "auto"
+    code_id: str = "off"
     symbologies: tuple[str, ...] = ()
     gap: float = 0.5
     dedup_window: float = 1.5
@@ -66,6 +69,7 @@ def _rules(opts: ListenOptions, default_symbology: str) -> Any:
         prefix=opts.prefix,
         suffix=opts.suffix,
         aim=opts.aim,
+        code_id=opts.code_id,
         symbologies=PayloadRules.allow(opts.symbologies) if opts.symbologies else None,
         default_symbology=Symbology(default_symbology),
     )
@@ -222,6 +226,13 @@ def _now() -> str:
 @click.option("--prefix", default="", help="Prefix the scanner is configured to send (required, stripped).")
 @click.option("--suffix", default="", help="Suffix the scanner is configured to send (required, stripped).")
 @click.option("--aim", type=click.Choice(["auto", "require", "off"]), default="auto", show_default=True)
+@click.option(
+    "--code-id",
+    type=click.Choice(["off", "honeywell", "zebra", "denso"]),
+    default="off",
+    show_default=True,
+    help="The vendor Code ID the scanner sends before each code (stripped; names the symbology).",
+)
 @click.option("--symbology", "symbologies", multiple=True, help="Accept only these (repeatable): code128...")
 @click.option("--gap", type=float, default=0.5, show_default=True, help="Drop a partial frame after SECS.")
 @click.option("--dedup-window", type=float, default=1.5, show_default=True, help="Double-read window, 0=off.")
@@ -242,6 +253,7 @@ def listen(
     prefix: str,
     suffix: str,
     aim: str,
+    code_id: str,
     symbologies: tuple[str, ...],
     gap: float,
     dedup_window: float,
@@ -283,6 +295,7 @@ def listen(
         prefix=prefix,
         suffix=suffix,
         aim=aim,
+        code_id=code_id,
         symbologies=tuple(symbology_names),
         gap=gap,
         dedup_window=dedup_window,
@@ -302,10 +315,14 @@ def listen(
             try:
                 scan = device.read(0.5)
             except FrameError as exc:
+                # A diagnosis (line settings, a stray prefix, a Code ID) carries its own hint; the
+                # hint names settings and affixes, never the refused text.
+                hint = exc.detail if exc.detail and exc.detail != explain(exc.reason) else ""
                 if as_json:
-                    click.echo(json.dumps({"rejected": exc.reason, "source": exc.source, "at": _now()}))
+                    record = {"rejected": exc.reason, "source": exc.source, "at": _now()}
+                    click.echo(json.dumps({**record, "hint": hint} if hint else record))
                 else:
-                    click.echo(f"{_now()} rejected {exc.reason}: {explain(exc.reason)}")
+                    click.echo(f"{_now()} rejected {exc.reason}: {hint or explain(exc.reason)}")
                 continue
             except DeviceUnavailable as exc:
                 click.echo(f"kiosk: {exc}; waiting for it to come back", err=True)
