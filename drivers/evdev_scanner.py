@@ -242,6 +242,9 @@ class EvdevScanner(ReconnectingDevice):
         self._device = device
         self.decoder.reset()
 
+    def _watch_path(self) -> str | None:
+        return self.path if self.path.startswith("/") else None
+
     def _disconnect(self) -> None:
         device, self._device = self._device, None
         if device is not None:

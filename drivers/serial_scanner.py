@@ -111,6 +111,9 @@ class SerialScanner(ReconnectingDevice):
         self.framer.reset()
         self.line.reset()
 
+    def _watch_path(self) -> str | None:
+        return None if is_url(self.url) else self.url
+
     def _disconnect(self) -> None:
         port, self._port = self._port, None
         if port is not None:
