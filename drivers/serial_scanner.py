@@ -50,6 +50,27 @@ def is_url(target: str) -> bool:
     return "://" in target
 
 
+class _KeepInputSerial(serial.Serial):
+    """A port whose `open()` keeps the bytes already waiting (pyserial's flushes them).
+
+    A scanner replugged a moment before a scan: the scan reached the tty between the link appearing
+    and the open, and flushing it would lose it without a word.
+    """
+
+    _opening = False
+
+    def open(self) -> None:
+        self._opening = True
+        try:
+            super().open()
+        finally:
+            self._opening = False
+
+    def _reset_input_buffer(self) -> None:
+        if not self._opening:
+            serial.Serial._reset_input_buffer(self)  # type: ignore[attr-defined]
+
+
 class SerialScanner(ReconnectingDevice):
     """A serial scanner at `url` (a device path or any pyserial URL).
 
@@ -103,8 +124,11 @@ class SerialScanner(ReconnectingDevice):
         # /dev/serial/by-id link (or the configured path) names it again.
         if not is_url(self.url) and not os.path.exists(self.url):
             raise FileNotFoundError(f"{self.url} is absent")
-        port = serial.serial_for_url(self.url, do_not_open=True, timeout=0, **self.settings)
-        if not is_url(self.url):
+        if is_url(self.url):
+            port = serial.serial_for_url(self.url, do_not_open=True, timeout=0, **self.settings)
+        else:
+            port = _KeepInputSerial(None, timeout=0, **self.settings)
+            port.port = self.url
             port.exclusive = True  # a second program (or kiosk) on the same scanner would steal bytes
         port.open()
         self._port = port

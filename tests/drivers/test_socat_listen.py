@@ -2,8 +2,8 @@
 
 50 scans in CR, CRLF, STX/ETX and AIM-prefixed forms (the driver's default `auto` framing takes them
 mixed), with the socat link killed and re-created halfway: every scan arrives once, in order.
-Scans are sent after the driver reports the device back online: pyserial flushes the input queue
-when it opens a port, as a real USB scanner's host driver drops bytes sent before the port is open.
+Scans are sent after the driver reports the device back online (the driver keeps bytes already waiting
+at open, but a real USB host driver drops bytes sent before the port is open).
 """
 
 from __future__ import annotations
