@@ -123,7 +123,10 @@ def open_camera(target: str, opts: ListenOptions) -> ScanDevice:
 
 
 def open_rfid_serial(target: str, opts: ListenOptions) -> ScanDevice:
-    """`kiosk listen rfid-serial /dev/ttyUSB0` (options: --baud, --opt address=0xFF, layout=basic|rssi)."""
+    """`kiosk listen rfid-serial /dev/ttyUSB0` (options: --baud, --opt address=0xFF, layout=basic|rssi).
+
+    An inventory: each distinct tag prints once (`--count N` stops at N distinct tags, whatever rounds
+    a tag missed), and at the end one `{"tag", "rounds", "reads", "best_rssi"}` line per tag."""
     from drivers.rfid_uhf import UhfReader
 
     extra = opts.extra
@@ -138,6 +141,7 @@ def open_rfid_serial(target: str, opts: ListenOptions) -> ScanDevice:
         address=address,
         layout=extra.get("layout", "basic"),
         dedup_window=opts.dedup_window,
+        once=True,
         on_status=opts.on_status,
     )
 

@@ -338,5 +338,15 @@ def listen(
                 click.echo(json.dumps({**record, "at": at}, ensure_ascii=False))
             else:
                 click.echo(f"{at} {scan.symbology.value:<10} {scan.code}")
+    except KeyboardInterrupt:
+        pass  # Ctrl-C ends the self-test; an inventory still prints its summary
     finally:
+        tally = getattr(device, "tally", None)  # an RFID inventory: what each tag did in all rounds
         device.close()
+    if tally:
+        for epc, t in sorted(tally.items()):
+            if as_json:
+                summary = {"tag": epc, "rounds": t.rounds, "reads": t.reads, "best_rssi": t.best_rssi}
+                click.echo(json.dumps(summary))
+            else:
+                click.echo(f"tag {epc} rounds={t.rounds} reads={t.reads} best_rssi={t.best_rssi}")
