@@ -218,7 +218,14 @@ def decode_payload(
     code, reason = screen_text(body)
     if reason is not None:
         if reason == REASON_NON_ASCII and wedge:
-            reason = REASON_IME
+            from drivers.ime import ime_phrase, session_ime
+
+            raise _error(
+                REASON_IME,
+                source,
+                f"the text is not ASCII: {ime_phrase(session_ime())} is on; "
+                "switch it off (半角/全角) and scan again",
+            )
         raise _error(reason, source)
     assert code is not None  # screen_text returns one or the other
     if rules.reject_modem_probes and is_modem_probe(code):
