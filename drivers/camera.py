@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -78,7 +78,7 @@ class Camera:
         source: int | str | Path | FrameSource,
         *,
         name: str | None = None,
-        settings: CaptureSettings | None = None,
+        settings: CaptureSettings | Mapping[str, Any] | None = None,
         symbologies: Iterable[Symbology | str] = DEFAULT_SYMBOLOGIES,
         backend: str = "cascade",
         dedup_window: float = DEFAULT_WINDOW,
@@ -89,7 +89,7 @@ class Camera:
         on_status: StatusCallback | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.source = open_source(source, settings)
+        self.source = open_source(source, CaptureSettings.coerce(settings))
         self.name = name or self.source.name
         self.symbologies = frozenset(Symbology(s) for s in symbologies)
         self.backend = backend

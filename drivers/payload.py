@@ -8,9 +8,10 @@ error produced here carries the text. Pure: the time of the scan is passed in.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from drivers import damm
 from drivers.aim import parse_aim
@@ -107,6 +108,46 @@ class PayloadRules:
             raise ValueError(f"code_id must be one of {', '.join(CODE_ID_CHOICES)}, not {self.code_id!r}")
         if self.code_id != "off" and self.aim == "require":
             raise ValueError("code_id and aim = require exclude each other: a scanner sends one or the other")
+
+    @classmethod
+    def coerce(
+        cls, value: PayloadRules | Mapping[str, Any] | None, default_symbology: Symbology = Symbology.UNKNOWN
+    ) -> PayloadRules:
+        """Rules from a `PayloadRules`, or from a configuration table such as
+        `rules = { prefix = "#", aim = "require", symbologies = ["code128"] }`.
+
+        Raises ValueError naming the key and what is allowed (never the value).
+        """
+        if value is None:
+            return cls(default_symbology=default_symbology)
+        if isinstance(value, PayloadRules):
+            return value
+        if not isinstance(value, Mapping):
+            raise ValueError('rules must be a table such as { prefix = "#", aim = "auto" }')
+        allowed = (
+            "aim",
+            "code_id",
+            "diagnose_affixes",
+            "prefix",
+            "reject_modem_probes",
+            "suffix",
+            "symbologies",
+        )
+        unknown = sorted(set(value) - set(allowed))
+        if unknown:
+            raise ValueError(f"unknown rules key(s) {', '.join(unknown)}; allowed: {', '.join(allowed)}")
+        options = dict(value)
+        if "symbologies" in options:
+            names = options.pop("symbologies")
+            try:
+                options["symbologies"] = cls.allow(names)
+            except ValueError:
+                known = ", ".join(s.value for s in Symbology)
+                raise ValueError(f"rules.symbologies: unknown symbology; known: {known}") from None
+        for key in ("prefix", "suffix"):
+            if key in options and not isinstance(options[key], str):
+                raise ValueError(f"rules.{key} must be text")
+        return cls(default_symbology=default_symbology, **options)
 
     @staticmethod
     def allow(names: Iterable[str | Symbology] | None) -> frozenset[Symbology] | None:

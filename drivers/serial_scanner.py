@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import termios
+from collections.abc import Mapping
 from typing import Any
 
 import serial
@@ -96,7 +97,7 @@ class SerialScanner(ReconnectingDevice):
         framing: Framing | str = Framing.AUTO,
         gap: float = DEFAULT_GAP,
         max_length: int = DEFAULT_MAX_LENGTH,
-        rules: PayloadRules | None = None,
+        rules: PayloadRules | Mapping[str, Any] | None = None,
         dedup_window: float = DEFAULT_WINDOW,
         reconnect_interval: float = DEFAULT_RECONNECT_INTERVAL,
         on_status: StatusCallback | None = None,
@@ -112,7 +113,7 @@ class SerialScanner(ReconnectingDevice):
             "stopbits": stopbits,
         }
         self.framer = LineFramer(framing, gap=gap, max_length=max_length)
-        self.rules = rules or PayloadRules()
+        self.rules = PayloadRules.coerce(rules)
         self.line = LineCheck(
             LineSettings(baudrate, bytesize, self.settings["parity"], stopbits), source=self.name
         )
