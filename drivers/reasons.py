@@ -35,6 +35,7 @@ REASON_STRAY_SUFFIX = "stray_suffix"
 REASON_LINE_SETTINGS = "line_settings"
 REASON_SLOW_KEYS = "keys_too_slow"
 REASON_KEYPAD = "keypad_keys"
+REASON_TWO_LABELS = "two_labels_in_view"
 
 EXPLANATIONS: dict[str, str] = {
     REASON_GARBAGE: "bytes that are not text (line noise or a wrong baud rate / parity setting)",
@@ -68,6 +69,8 @@ EXPLANATIONS: dict[str, str] = {
     REASON_GLITCH: "a power-up glitch before the first scan (ignored)",
     REASON_SLOW_KEYS: "the scanner types slower than the configured inter-key gap: raise the gap "
     "or set a faster keyboard speed on the scanner",
+    REASON_TWO_LABELS: "two labels in view and none is clearly the one presented: hold one card to the "
+    "camera, the others out of view",
     REASON_KEYPAD: "escape sequences or control keys instead of digits: NumLock is off and the scanner "
     "types on the keypad; switch NumLock on or set the scanner to type main-row digits",
 }
