@@ -156,6 +156,7 @@ class LineCheck:
         self.threshold = threshold
         self.episode = episode
         self.reports = 0
+        self.last_guess: LineSettings | None = None  # the scanner's setting, as the last report guessed
         self.swallowed = 0  # rejections explained by a report already made
         self._evidence = bytearray()  # raw bytes of the chunks that held suspicious ones
         self._bad = 0
@@ -206,6 +207,8 @@ class LineCheck:
     def _report(self) -> FrameError:
         self._reported = True
         self.reports += 1
+        guesses = guess_sender(bytes(self._evidence), self.settings)
+        self.last_guess = guesses[0] if guesses else None
         return FrameError(REASON_LINE_SETTINGS, self.source, hint(bytes(self._evidence), self.settings))
 
     def _expire(self, now: float) -> None:
