@@ -12,6 +12,7 @@ import click
 
 if TYPE_CHECKING:
     from kiosk.config import Settings
+    from kiosk.desk import Desk
     from kiosk.ledger.service import Ledger
 
 
@@ -29,6 +30,7 @@ class CliContext:
     config_file: str | None = None
     _settings: Settings | None = field(default=None, repr=False)
     _ledger: Ledger | None = field(default=None, repr=False)
+    _desk: Desk | None = field(default=None, repr=False)
 
     @property
     def settings(self) -> Settings:
@@ -54,6 +56,15 @@ class CliContext:
             with ledger_errors(self.settings.ledger.url):
                 self._ledger = open_ledger(self.settings)
         return self._ledger
+
+    @property
+    def desk(self) -> Desk:
+        """The application core over the ledger: every command goes through it."""
+        if self._desk is None:
+            from kiosk.desk import Desk
+
+            self._desk = Desk(self.ledger, self.settings)
+        return self._desk
 
 
 @contextmanager

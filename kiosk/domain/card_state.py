@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from kiosk.domain.status import Action, CardStatus, next_status
+from kiosk.domain.status import Action, CardStatus, found_status, next_status
 
 # Dates on the paper ledger and for retention periods are the office's calendar days.
 OFFICE_TZ = ZoneInfo("Asia/Tokyo")
@@ -92,6 +92,9 @@ def apply(
     if kind in STATUS_EVENTS:
         action = STATUS_EVENTS[kind]
         status = next_status(state.status, action)
+        if action is Action.FOUND:
+            # Only a cancelled card has `closed_on` and can still be found: it goes back to waiting.
+            status = found_status(state.closed_on is not None)
         changes: dict[str, Any] = {"status": status, "last_seq": seq}
         if action is Action.TAKE_OUT:
             changes["out_session_id"] = session_id
