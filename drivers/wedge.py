@@ -72,11 +72,19 @@ _TEXTUAL_KEYS = {"enter": "\r", "ctrl+m": "\r", "ctrl+j": "\n", "tab": "\t", "ct
 _KEYPAD_NAV = frozenset({
     "home", "end", "up", "down", "left", "right", "pageup", "pagedown", "insert", "delete", "clear",
 })  # fmt: skip
-ESCAPE = "\x1b"  # one escape sequence (a navigation key) in a run of keys
+ESCAPE = "\x1b"  # starts an escape sequence; a navigation key is one run element "\x1b..."
 
 
 def _is_control(ch: str) -> bool:
+    """A control key or an escape sequence (a run element), never a terminator."""
+    if ch.startswith(ESCAPE):
+        return True
     return len(ch) == 1 and (ord(ch) < 0x20 or ord(ch) == 0x7F) and ch not in TERMINATORS
+
+
+def _key_repeat(run: list[tuple[str, float]]) -> bool:
+    """A person holding an arrow key: the same navigation key over and over, nothing else."""
+    return bool(run) and all(ch.startswith(ESCAPE) for ch, _ in run) and len({ch for ch, _ in run}) == 1
 
 
 def _escape_done(seq: str) -> bool:
@@ -196,7 +204,7 @@ class WedgeDecoder:
         """
         if key in _KEYPAD_NAV:
             out: list[WedgeResult] = []
-            self._key(ESCAPE, t, out)
+            self._key(ESCAPE + key, t, out)
             return out
         char = _TEXTUAL_KEYS.get(key, character if character and character.isprintable() else None)
         return self.feed(char, t) if char else []
@@ -212,11 +220,11 @@ class WedgeDecoder:
             if t - self._escape_at <= self.timing.key_gap:
                 self._escape += char
                 if _escape_done(self._escape) or len(self._escape) > 16:
-                    self._escape = None
-                    self._key(ESCAPE, t, out)
+                    sequence, self._escape = self._escape, None
+                    self._key(sequence, t, out)
                 return out
-            self._escape = None  # a lone Escape key long ago
-            self._key(ESCAPE, self._escape_at, out)
+            sequence, self._escape = self._escape, None  # a lone Escape key long ago
+            self._key(sequence, self._escape_at, out)
         if char == ESCAPE:
             self._escape, self._escape_at = char, t
             return out
@@ -260,8 +268,8 @@ class WedgeDecoder:
         """Close a burst whose last key is older than `key_gap` (call it a few times a second)."""
         out: list[WedgeResult] = []
         if self._escape is not None and now - self._escape_at > self.timing.key_gap:
-            self._escape = None
-            self._key(ESCAPE, self._escape_at, out)
+            sequence, self._escape = self._escape, None
+            self._key(sequence, self._escape_at, out)
         if self._run and now - self._run[-1][1] > self.timing.key_gap:
             self._close_run(out)
         return out
@@ -296,6 +304,8 @@ class WedgeDecoder:
     def _close_run(self, out: list[WedgeResult]) -> None:
         """The current run ended without a terminator."""
         run, self._run = self._run, []
+        if _key_repeat(run):
+            return  # an arrow key held down: a person moving around the screen
         if self._is_burst(run):
             if self.timing.require_burst:
                 self._flush_typed(run[0][1], out)
@@ -328,6 +338,8 @@ class WedgeDecoder:
 
     def _terminate(self, t: float, out: list[WedgeResult]) -> None:
         run, self._run = self._run, []
+        if _key_repeat(run):
+            run = []  # arrows held down, then Enter: a person choosing on the screen
         if run and self._is_burst(run):
             self._flush_typed(run[0][1], out)
             out.append(self._decode("".join(ch for ch, _ in run), t))

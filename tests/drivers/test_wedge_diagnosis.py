@@ -119,3 +119,22 @@ def test_detect_ime_from_environment_and_processes(tmp_path: Path) -> None:
         (proc / pid / "comm").write_text(comm + "\n")
     assert detect_ime({}, proc) == "IBus with Mozc"
     assert detect_ime({}, tmp_path / "empty") is None
+
+
+def test_an_arrow_key_held_down_then_enter_is_a_person_not_the_keypad() -> None:
+    decoder = WedgeDecoder()
+    out: list[object] = []
+    t = 1.0
+    for _ in range(15):  # autorepeat, ~30 ms apart
+        out += decoder.feed_key("down", None, t)
+        t += 0.03
+    out += decoder.feed_key("enter", "\r", t)
+    for _ in range(15):
+        out += decoder.feed(KEYPAD_RAW_DOWN[0], t + 1.0)
+        out += [*decoder.feed(KEYPAD_RAW_DOWN[1], t + 1.0), *decoder.feed(KEYPAD_RAW_DOWN[2], t + 1.0)]
+        t += 0.03
+    out += decoder.poll(t + 3.0)
+    assert out == []
+
+
+KEYPAD_RAW_DOWN = "\x1b[B"
