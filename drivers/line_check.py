@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import random
-from functools import lru_cache
+import threading
 
 from drivers.errors import FrameError
 from drivers.reasons import REASON_LINE_SETTINGS
@@ -65,17 +65,41 @@ def _reference_frames() -> list[bytes]:
     rnd = random.Random(15424)  # noqa: S311 - test data, not secrets
     aims = (b"", b"]C0", b"]d2", b"]Q1")
     digits = b"0123456789"
-    return [rnd.choice(aims) + bytes(rnd.choice(digits) for _ in range(10)) + b"\r" for _ in range(150)]
+    return [rnd.choice(aims) + bytes(rnd.choice(digits) for _ in range(10)) + b"\r" for _ in range(60)]
 
 
-@lru_cache(maxsize=64)
+_HISTOGRAMS: dict[tuple[LineSettings, LineSettings], tuple[float, ...]] = {}
+_HISTOGRAM_LOCK = threading.Lock()
+_WARMING: set[LineSettings] = set()
+
+
 def _histogram(sender: LineSettings, receiver: LineSettings) -> tuple[float, ...]:
-    counts = [0.05] * 256
-    for frame in _reference_frames():
-        for b in transmit(frame, sender, receiver):
-            counts[b] += 1
-    total = sum(counts)
-    return tuple(math.log(c / total) for c in counts)
+    key = (sender, receiver)
+    with _HISTOGRAM_LOCK:  # computed once per process, whichever thread asks first
+        cached = _HISTOGRAMS.get(key)
+        if cached is None:
+            counts = [0.05] * 256
+            for frame in _reference_frames():
+                for b in transmit(frame, sender, receiver):
+                    counts[b] += 1
+            total = sum(counts)
+            cached = _HISTOGRAMS[key] = tuple(math.log(c / total) for c in counts)
+    return cached
+
+
+def warm_up(receiver: LineSettings) -> None:
+    """Compute the candidate histograms for a port's setting ahead of need, in a background thread:
+    a report then costs no time on the reader's thread, which must keep reading on time."""
+    with _HISTOGRAM_LOCK:
+        if receiver in _WARMING:
+            return
+        _WARMING.add(receiver)
+
+    def work() -> None:
+        for cand in _candidates(receiver):
+            _histogram(cand, receiver)
+
+    threading.Thread(target=work, name="line-check-warm-up", daemon=True).start()
 
 
 def _candidates(receiver: LineSettings) -> list[LineSettings]:
@@ -152,9 +176,11 @@ class LineCheck:
         self, settings: LineSettings, *, source: str = "", threshold: int = 32, episode: float = 30.0
     ) -> None:
         self.settings = settings
+        warm_up(settings)
         self.source = source
         self.threshold = threshold
         self.episode = episode
+        self.recent = 2.0  # seconds: a dropped frame this soon after a bad byte is the bad line's doing
         self.reports = 0
         self.last_guess: LineSettings | None = None  # the scanner's setting, as the last report guessed
         self.swallowed = 0  # rejections explained by a report already made
@@ -191,6 +217,8 @@ class LineCheck:
             return error
         if frame is not None and not any(is_suspicious(b) for b in frame):
             return error
+        if frame is None and now - self._last_bad > self.recent:
+            return error  # a frame the framer dropped long after the last bad byte: its own reason
         if self._reported:
             self.swallowed += 1
             return None
