@@ -54,6 +54,7 @@ class ListenOptions:
     dedup_window: float = 1.5
     layout: str = "us"
     grab: bool = True
+    max_key_gap_ms: int | None = None  # wedge/evdev: the longest gap between two keys of one scan
     extra: dict[str, str] = field(default_factory=dict)  # --opt KEY=VALUE for other kinds
     on_status: Callable[[str, DeviceStatus], None] | None = None
 
@@ -62,6 +63,13 @@ Opener = Callable[[str, ListenOptions], "ScanDevice"]
 
 
 def _rules(opts: ListenOptions, default_symbology: str) -> Any:
+    try:
+        return _make_rules(opts, default_symbology)
+    except ValueError as exc:
+        fail(str(exc))
+
+
+def _make_rules(opts: ListenOptions, default_symbology: str) -> Any:
     from drivers.payload import PayloadRules
     from drivers.scan import Symbology
 
@@ -117,6 +125,7 @@ def _open_evdev(target: str, opts: ListenOptions) -> ScanDevice:
         grab=opts.grab,
         rules=_rules(opts, "keyboard"),
         dedup_window=opts.dedup_window,
+        max_key_gap_ms=opts.max_key_gap_ms,
         on_status=opts.on_status,
     )
     return device
@@ -132,7 +141,9 @@ class _TerminalWedge:
         from drivers.wedge_device import KeyboardWedge
 
         rules = _rules(opts, "keyboard")
-        self._wedge = KeyboardWedge("terminal", rules=rules, dedup_window=opts.dedup_window)
+        self._wedge = KeyboardWedge(
+            "terminal", rules=rules, dedup_window=opts.dedup_window, max_key_gap_ms=opts.max_key_gap_ms
+        )
         self.name = self._wedge.name
         self._saved: Any = None
         self._stop = False
@@ -238,6 +249,12 @@ def _now() -> str:
 @click.option("--dedup-window", type=float, default=1.5, show_default=True, help="Double-read window, 0=off.")
 @click.option("--layout", type=click.Choice(["us", "jis"]), default="us", help="evdev keymap [default: us]")
 @click.option("--no-grab", is_flag=True, help="evdev: do not grab the device exclusively.")
+@click.option(
+    "--max-key-gap-ms",
+    type=click.IntRange(1, 1000),
+    default=None,
+    help="wedge/evdev: the inter-key gap a scan may have (a slower scanner is reported as keys_too_slow).",
+)
 @click.option("--opt", "extra", multiple=True, help="KEY=VALUE option for other device kinds (repeatable).")
 @click.option("--count", type=click.IntRange(min=0), default=0, help="Stop after N scans (0: until Ctrl-C).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
@@ -259,6 +276,7 @@ def listen(
     dedup_window: float,
     layout: str,
     no_grab: bool,
+    max_key_gap_ms: int | None,
     extra: tuple[str, ...],
     count: int,
     as_json: bool,
@@ -301,6 +319,7 @@ def listen(
         dedup_window=dedup_window,
         layout=layout,
         grab=not no_grab,
+        max_key_gap_ms=max_key_gap_ms,
         extra={k: v for k, _sep, v in pairs},
         on_status=on_status,
     )
