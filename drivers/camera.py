@@ -292,7 +292,7 @@ class Camera:
         # Reported once while it lasts (sliding, like a double read), never with the value.
         last = self._refused_at.get(reason)
         self._refused_at[reason] = now
-        if last is None or now - last > max(self._dedup.window, 0.5):
+        if last is None or now - last > self._dedup.window:
             self._ready.append(FrameError(reason, self.name))
 
     def _accept(self, found: list[Decoded], now: float, shape: tuple[int, ...] = (0, 0)) -> None:
