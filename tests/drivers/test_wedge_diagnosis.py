@@ -138,3 +138,12 @@ def test_an_arrow_key_held_down_then_enter_is_a_person_not_the_keypad() -> None:
 
 
 KEYPAD_RAW_DOWN = "\x1b[B"
+
+
+def test_the_kiosk_builds_the_same_timing_the_hint_speaks_of() -> None:
+    from kiosk.app_factory import wedge_timing
+    from kiosk.config import ScanSettings, Settings
+
+    for gap in (30, 60, 80, 200):
+        settings = Settings(scan=ScanSettings(wedge_max_key_gap_ms=gap))
+        assert wedge_timing(settings) == WedgeTiming.for_max_key_gap(gap, settings.scan.wedge_min_length)
