@@ -163,3 +163,25 @@ def test_the_reasons_an_open_fails_have_stable_names() -> None:
         "busy"
     )
     assert why_unavailable(FileNotFoundError("x is absent")) == "path absent"
+
+
+def test_wedge_and_evdev_take_an_inter_key_gap_and_rules_tables() -> None:
+    pytest.importorskip("evdev")
+    from kiosk.config import check_device
+
+    evdev = DeviceSettings(
+        name="wedge-scanner",
+        driver="evdev",
+        options={
+            "path": "/dev/input/by-id/x-event-kbd",
+            "layout": "jis",
+            "max_key_gap_ms": 80,
+            "rules": {"code_id": "denso"},
+        },
+    )
+    check_device(evdev)
+    device = build_device(evdev)
+    assert device.decoder.wedge.timing.key_gap == pytest.approx(0.08)  # type: ignore[attr-defined]
+    assert device.decoder.wedge.rules.code_id == "denso"  # type: ignore[attr-defined]
+    with pytest.raises(ConfigError, match="option 'layout': Input should be 'us' or 'jis'"):
+        check_device(DeviceSettings(name="w", driver="evdev", options={"path": "/x", "layout": "de"}))
