@@ -24,6 +24,7 @@ import click
 
 from kiosk.cli import cli
 from kiosk.cli.context import fail
+from kiosk.cli.output import echo
 
 if TYPE_CHECKING:
     from drivers.contract import ScanDevice
@@ -75,7 +76,7 @@ def decode_cmd(
         image = _load_image(path)
         if image is None:
             unreadable += 1
-            click.echo(f"kiosk: {path}: not a readable image file", err=True)
+            echo(f"kiosk: {path}: not a readable image file", err=True)
             continue
         if single:
             _print_single(path, decode(image, symbologies=syms, backend=backend), image.shape, as_json)
@@ -84,15 +85,15 @@ def decode_cmd(
         for d in decode(image, symbologies=syms, backend=backend, many=True):
             if d.code is None:
                 record: dict[str, str] = {"file": str(path), "rejected": d.rejected or "refused"}
-                click.echo(json.dumps(record) if as_json else f"{path}\trejected\t{record['rejected']}")
+                echo(json.dumps(record) if as_json else f"{path}\trejected\t{record['rejected']}")
                 continue
             if d.code in printed:
                 continue  # the label's other symbol
             printed.add(d.code)
             if as_json:
-                click.echo(json.dumps({"file": str(path), "code": d.code, "symbology": d.symbology.value}))
+                echo(json.dumps({"file": str(path), "code": d.code, "symbology": d.symbology.value}))
             else:
-                click.echo(f"{path}\t{d.symbology.value}\t{d.code}")
+                echo(f"{path}\t{d.symbology.value}\t{d.code}")
     if unreadable:
         raise SystemExit(2)
 
@@ -104,7 +105,7 @@ def _print_single(path: Path, found: list[Any], shape: tuple[int, ...], as_json:
     for d in found:
         if d.code is None:
             reason = d.rejected or "refused"
-            click.echo(
+            echo(
                 json.dumps({"file": str(path), "rejected": reason})
                 if as_json
                 else f"{path}\trejected\t{reason}"
@@ -112,12 +113,12 @@ def _print_single(path: Path, found: list[Any], shape: tuple[int, ...], as_json:
     pick = CounterPicker().pick(found, shape, 0.0)
     if pick.ambiguous:
         record = {"file": str(path), "rejected": REASON_TWO_LABELS, "labels": len(pick.candidates)}
-        click.echo(json.dumps(record) if as_json else f"{path}\trejected\t{REASON_TWO_LABELS}")
+        echo(json.dumps(record) if as_json else f"{path}\trejected\t{REASON_TWO_LABELS}")
     elif pick.code is not None and pick.symbology is not None:
         if as_json:
-            click.echo(json.dumps({"file": str(path), "code": pick.code, "symbology": pick.symbology.value}))
+            echo(json.dumps({"file": str(path), "code": pick.code, "symbology": pick.symbology.value}))
         else:
-            click.echo(f"{path}\t{pick.symbology.value}\t{pick.code}")
+            echo(f"{path}\t{pick.symbology.value}\t{pick.code}")
 
 
 # --- `kiosk listen` kinds -----------------------------------------------------------------------------

@@ -28,6 +28,7 @@ import click
 
 from kiosk.cli import cli
 from kiosk.cli.context import CliContext
+from kiosk.cli.output import echo
 
 
 @dataclass
@@ -281,17 +282,15 @@ def doctor(ctx: CliContext, seconds: float, dev_root: Path, as_json: bool, no_co
 
     def show(f: Finding) -> None:
         if as_json:
-            click.echo(
-                json.dumps({k: v for k, v in asdict(f).items() if v not in ("", [])}, ensure_ascii=False)
-            )
+            echo(json.dumps({k: v for k, v in asdict(f).items() if v not in ("", [])}, ensure_ascii=False))
             return
         label = f"{f.kind:<10} {f.name + ' ' if f.name else ''}{f.path}"
-        click.echo(f"{label}: {f.status}")
-        click.echo(f"    -> {f.advice}")
+        echo(f"{label}: {f.status}")
+        echo(f"    -> {f.advice}")
         for h in f.heard:
-            click.echo(f"    heard: {h}")
+            echo(f"    heard: {h}")
         if f.stanza:
-            click.echo("\n".join("    " + line for line in f.stanza.splitlines()))
+            echo("\n".join("    " + line for line in f.stanza.splitlines()))
 
     for f in findings:
         show(f)

@@ -8,6 +8,8 @@ import click
 
 from kiosk.cli import cli
 from kiosk.cli.context import CliContext, fail, pass_cli
+from kiosk.cli.output import clean, echo
+from kiosk.cli.params import COUNT
 from kiosk.cli.people import operator_option, witness_option
 
 
@@ -24,7 +26,6 @@ def init(
     The first administrator's PIN is read from standard input. Every later account is added by an
     administrator with a witness (`kiosk staff add --operator … --witness …`).
     """
-    from kiosk.cli.output import clean
     from kiosk.cli.people import read_secret
     from kiosk.desk import StorageError
     from kiosk.domain.management_id import Refusal
@@ -48,14 +49,12 @@ def init(
             fail(str(exc))
         except StorageError as exc:
             fail(exc.reason)
-        click.echo(f"first administrator: {clean(admin.display)} badge {admin.badge}")
+        echo(f"first administrator: {clean(admin.display)} badge {admin.badge}")
     elif ledger.staff_count(active_only=False) == 0:
-        click.echo(
-            "no staff yet: run kiosk init --admin-name … --admin-badge … --admin-employee-no …", err=True
-        )
+        echo("no staff yet: run kiosk init --admin-name … --admin-badge … --admin-employee-no …", err=True)
     seq, digest = ledger.head()
-    click.echo(f"ledger ready: {ledger.engine.url.render_as_string(hide_password=True)}")
-    click.echo(f"head: {seq} {digest}")
+    echo(f"ledger ready: {ledger.engine.url.render_as_string(hide_password=True)}")
+    echo(f"head: {seq} {digest}")
 
 
 @cli.command()
@@ -66,11 +65,9 @@ def verify(ctx: CliContext) -> None:
 
     report = run_verify(ctx.ledger)
     if report.ok:
-        click.echo(
-            f"ok: {report.events} events, {report.cards} cards, head {report.head_seq} {report.head_hash}"
-        )
+        echo(f"ok: {report.events} events, {report.cards} cards, head {report.head_seq} {report.head_hash}")
         return
-    click.echo(f"BROKEN at seq {report.first_bad_seq}: {report.problem}", err=True)
+    echo(f"BROKEN at seq {report.first_bad_seq}: {report.problem}", err=True)
     raise SystemExit(1)
 
 
@@ -88,7 +85,7 @@ def ledger_export(ctx: CliContext, fmt: str, output: Path) -> None:
     from kiosk.reports.ledger_csv import export_events_csv
 
     count = export_events_csv(ctx.ledger, output)
-    click.echo(f"wrote {count} events to {output}")
+    echo(f"wrote {count} events to {output}")
 
 
 @cli.group()
@@ -98,7 +95,7 @@ def cards() -> None:
 
 @cards.command("receive")
 @click.option("--batch", required=True, help="Delivery batch ID (from J-LIS).")
-@click.option("--expect", type=int, required=True, help="Number of cards the delivery note lists.")
+@click.option("--expect", type=COUNT, required=True, help="Number of cards the delivery note lists.")
 @click.option("--location", default="safe", show_default=True)
 @operator_option("Badge of the receiving officer (保管責任者; PIN: first line of stdin).")
 @witness_option()
@@ -127,13 +124,13 @@ def cards_receive(
         states = ctx.desk.receive(batch, lines, officer, second, location=location)
     except DeliveryRejected as exc:
         for problem in exc.problems:
-            click.echo(f"{csv_file}: {problem}", err=True)
+            echo(f"{csv_file}: {problem}", err=True)
         fail(f"delivery {batch} refused: {exc}")
     except (ValueError, Refusal) as exc:
         fail(str(exc))
     except StorageError as exc:
         fail(exc.reason)
-    click.echo(f"received {len(states)} cards in batch {batch}")
+    echo(f"received {len(states)} cards in batch {batch}")
 
 
 @cards.command("show")
@@ -152,9 +149,9 @@ def cards_show(ctx: CliContext, management_id: str) -> None:
     card = ctx.ledger.card(mid.value)
     if card is None:
         fail(f"{mid} is not in the ledger")
-    click.echo(f"{card.management_id}  {card.kind}  {card.status.value}  location={card.location or '-'}")
+    echo(f"{card.management_id}  {card.kind}  {card.status.value}  location={clean(card.location or '-')}")
     for entry in ctx.ledger.history(mid.value):
         ev = entry.event
         at = ev.at.astimezone(OFFICE_TZ).strftime("%Y-%m-%d %H:%M:%S")
         people = " / ".join(n for n in (entry.actor_name, entry.witness_name) if n)
-        click.echo(f"{ev.seq:>8}  {at}  {ev.kind:<18} {people}  {ev.payload}")
+        echo(f"{ev.seq:>8}  {at}  {ev.kind:<18} {clean(people)}  {clean(ev.payload)}")

@@ -30,6 +30,7 @@ import click
 
 from kiosk.cli import cli
 from kiosk.cli.context import fail
+from kiosk.cli.output import echo
 
 if TYPE_CHECKING:
     from drivers.contract import DeviceStatus, ScanDevice
@@ -301,7 +302,7 @@ def listen(
         fail("--opt takes KEY=VALUE")
 
     def on_status(name: str, status: DeviceStatus) -> None:
-        click.echo(f"kiosk: {name}: {status.value}", err=True)
+        echo(f"kiosk: {name}: {status.value}", err=True)
 
     opts = ListenOptions(
         baud=baud,
@@ -327,7 +328,7 @@ def listen(
     try:
         device.open()
     except DeviceUnavailable as exc:
-        click.echo(f"kiosk: {exc}; waiting for it", err=True)
+        echo(f"kiosk: {exc}; waiting for it", err=True)
     seen = 0
     try:
         while not count or seen < count:
@@ -339,12 +340,12 @@ def listen(
                 hint = exc.detail if exc.detail and exc.detail != explain(exc.reason) else ""
                 if as_json:
                     record = {"rejected": exc.reason, "source": exc.source, "at": _now()}
-                    click.echo(json.dumps({**record, "hint": hint} if hint else record))
+                    echo(json.dumps({**record, "hint": hint} if hint else record))
                 else:
-                    click.echo(f"{_now()} rejected {exc.reason}: {hint or explain(exc.reason)}")
+                    echo(f"{_now()} rejected {exc.reason}: {hint or explain(exc.reason)}")
                 continue
             except DeviceUnavailable as exc:
-                click.echo(f"kiosk: {exc}; waiting for it to come back", err=True)
+                echo(f"kiosk: {exc}; waiting for it to come back", err=True)
                 continue
             if scan is None:
                 if getattr(device, "exhausted", False):
@@ -354,9 +355,9 @@ def listen(
             at = scan.at.isoformat(timespec="milliseconds")
             if as_json:
                 record = {"code": scan.code, "symbology": scan.symbology.value, "source": scan.source}
-                click.echo(json.dumps({**record, "at": at}, ensure_ascii=False))
+                echo(json.dumps({**record, "at": at}, ensure_ascii=False))
             else:
-                click.echo(f"{at} {scan.symbology.value:<10} {scan.code}")
+                echo(f"{at} {scan.symbology.value:<10} {scan.code}")
     except KeyboardInterrupt:
         pass  # Ctrl-C ends the self-test; an inventory still prints its summary
     finally:
@@ -366,6 +367,6 @@ def listen(
         for epc, t in sorted(tally.items()):
             if as_json:
                 summary = {"tag": epc, "rounds": t.rounds, "reads": t.reads, "best_rssi": t.best_rssi}
-                click.echo(json.dumps(summary))
+                echo(json.dumps(summary))
             else:
-                click.echo(f"tag {epc} rounds={t.rounds} reads={t.reads} best_rssi={t.best_rssi}")
+                echo(f"tag {epc} rounds={t.rounds} reads={t.reads} best_rssi={t.best_rssi}")

@@ -9,6 +9,7 @@ import click
 
 from kiosk.cli import cli
 from kiosk.cli.context import CliContext, fail, pass_cli
+from kiosk.cli.output import echo
 
 
 @cli.group()
@@ -55,7 +56,7 @@ def report_daily(ctx: CliContext, on: str | None, output: Path) -> None:
             write_daily_csv(data, output)
     except FontMissing as exc:
         fail(str(exc))
-    click.echo(f"wrote the daily close of {day} to {output} (head {data.head_seq} {data.head_hash[:16]}…)")
+    echo(f"wrote the daily close of {day} to {output} (head {data.head_seq} {data.head_hash[:16]}…)")
 
 
 @report.command("ledger")
@@ -84,4 +85,4 @@ def report_ledger(ctx: CliContext, start: str, end: str, output: Path) -> None:
             n = write_ledger_book_csv(book, output)
     except FontMissing as exc:
         fail(str(exc))
-    click.echo(f"wrote {n} events ({first} to {last}) to {output}")
+    echo(f"wrote {n} events ({first} to {last}) to {output}")
