@@ -10,6 +10,10 @@ The tables list the symbologies a management-ID kiosk meets; other characters pa
 a symbology allow-list then refuses). They follow the vendors' published Code ID tables (Honeywell
 "Symbology Charts", Zebra "Symbol Code ID characters", Denso "code mark" tables); a model whose manual
 differs can still be used with `aim` instead.
+
+Zebra's 2-D Code IDs are three characters, `P00` (Data Matrix) and `P01` (QR): their digits run into
+a 10-digit management ID and make 12 digits in a row, which the My Number guard refuses on the whole
+frame before anything is stripped. A Zebra reading 2-D labels must send AIM identifiers instead.
 """
 
 from __future__ import annotations

@@ -124,7 +124,6 @@ def test_socat_scanner_at_9600_into_a_kiosk_at_115200(tmp_path: Path) -> None:
     [
         ("honeywell", "w", Symbology.DATAMATRIX),
         ("honeywell", "j", Symbology.CODE128),
-        ("zebra", "P01", Symbology.QR),
         ("zebra", "D", Symbology.CODE128),
         ("denso", "K", Symbology.CODE128),
     ],
@@ -136,6 +135,16 @@ def test_code_id_configured_is_stripped_and_names_the_symbology(
     rules = PayloadRules(code_id=vendor)
     got = _run(hub, "s", SerialScanner(hub.url("s"), rules=rules, dedup_window=0), CODES[:2])
     assert [(x.code, x.symbology) for x in got if isinstance(x, Scan)] == [(c, symbology) for c in CODES[:2]]
+
+
+def test_zebras_2d_code_id_runs_into_the_id_and_the_my_number_guard_refuses_it(hub: SimHub) -> None:
+    # "P01" + a 10-digit ID holds 12 digits in a row: the guard looks at the whole frame first, so
+    # a Zebra scanner reading 2-D labels must send AIM identifiers instead (documented in code_id).
+    hub.add_serial("s", framing="cr", aim="P01")
+    got = _run(
+        hub, "s", SerialScanner(hub.url("s"), rules=PayloadRules(code_id="zebra"), dedup_window=0), CODES[:1]
+    )
+    assert [getattr(x, "reason", None) for x in got] == ["mynumber_refused"]
 
 
 def test_a_honeywell_code_id_not_configured_is_refused_and_named(hub: SimHub) -> None:
