@@ -209,8 +209,14 @@ def register_kind(kind: str, opener: Opener) -> None:
     KINDS[kind] = opener
 
 
+def iso_utc(at: datetime) -> str:
+    """`2026-04-01T09:30:00.123Z`: milliseconds and `Z`, not `+00:00`, so that the time's digits never
+    run to 12 in a row (the My Number guard's shape; `05:25:24.123+00:00` would make 13)."""
+    return at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+    return iso_utc(datetime.now(UTC))
 
 
 @cli.command()
@@ -352,7 +358,7 @@ def listen(
                     break  # a camera reading a video file or an image directory reached its end
                 continue
             seen += 1
-            at = scan.at.isoformat(timespec="milliseconds")
+            at = iso_utc(scan.at)
             if as_json:
                 record = {"code": scan.code, "symbology": scan.symbology.value, "source": scan.source}
                 echo(json.dumps({**record, "at": at}, ensure_ascii=False))

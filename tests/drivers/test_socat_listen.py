@@ -25,6 +25,7 @@ from typing import IO
 
 import pytest
 
+from drivers.text import looks_like_individual_number
 from simulator.cabinet import make_management_id
 
 SOCAT = shutil.which("socat")
@@ -223,3 +224,5 @@ def test_listen_json_reports_a_wrong_line_setting_once_without_the_codes(tmp_pat
         assert value not in text
         assert not any(c in text for c in codes)
         assert re.search(r"\d{12}", text) is None
+        # Nor under the guard's own rule (separators between digits ignored), the timestamps included.
+        assert not any(looks_like_individual_number(str(v)) for r in records for v in r.values())
