@@ -72,6 +72,7 @@ def _register() -> None:
     import kiosk.cli.app_cmds  # kiosk run, kiosk demo
     import kiosk.cli.bench_cmds  # kiosk bench
     import kiosk.cli.decode
+    import kiosk.cli.doctor  # kiosk doctor
     import kiosk.cli.due_cmds
     import kiosk.cli.labels_cmds
     import kiosk.cli.ledger_cmds

@@ -437,5 +437,13 @@ DEVICE_REASONS = frozenset(
         "suffix_missing",
         "layout_us_scanner_jis_host",
         "layout_jis_scanner_us_host",
+        # Issue 14: set-up diagnoses from the drivers.
+        "line_settings",
+        "code_id",
+        "code_id_missing",
+        "stray_prefix",
+        "stray_suffix",
+        "keys_too_slow",
+        "keypad_keys",
     }
 )
