@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from kiosk.desk.errors import StorageError, storage_errors
 from kiosk.domain.authz import Act, NotAllowed
-from kiosk.domain.guard import ensure_not_individual_number
+from kiosk.domain.guard import ensure_not_individual_number, guard_free_text, guard_name
 from kiosk.domain.management_id import Refusal
 from kiosk.domain.staff import AuthError, StaffMember, TwoPersonError
 
@@ -93,6 +93,29 @@ class DeskBase:
         """A query, with storage failures as `StorageError`."""
         with storage_errors():
             return work()
+
+    # -- text at the boundary --------------------------------------------------------------------
+
+    def text(
+        self,
+        value: str,
+        field: str,
+        *,
+        attempted: str,
+        actor: StaffMember | None = None,
+        name: bool = False,
+    ) -> str:
+        """The stored form of a free text or label (NFKC, stripped), or a recorded refusal.
+
+        The My Number guard (a run of 12+ digits, in any script, separators ignored), control characters
+        and empty values are refused before any unit of work; the refusal is on the chain as its reason
+        code and the field's name, never the value.
+        """
+        try:
+            return guard_name(value, field) if name else guard_free_text(value, field)
+        except Refusal as exc:
+            self.record_refusal(exc.reason, attempted=f"{attempted}.{field}", actor=actor)
+            raise
 
     # -- people -----------------------------------------------------------------------------------
 

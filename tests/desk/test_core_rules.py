@@ -248,3 +248,25 @@ def test_every_act_refused_by_the_core_leaves_the_chain_verifiable(
         desk.run(Act.STAFF_UNLOCK, crew.clerk, crew.officer, lambda: ledger.unlock_staff("C002"))
     assert refused(ledger, "role", "staff_unlock") == 1
     assert verify(ledger).ok
+
+
+def test_free_text_with_a_hidden_number_or_control_characters_is_refused_and_recorded_by_field(
+    desk: Desk, crew: Crew, ledger: Ledger
+) -> None:
+    from kiosk.domain.management_id import Refusal
+
+    card = ids(1)[0]
+    receive(ledger, [card])
+    digits = "".join(str((3 * i + 1) % 10) for i in range(12))  # built at run time
+    hidden = f"入院中 {digits[:4]}\u200b{digits[4:8]}\u2212{digits[8:]} 連絡待ち"
+    for reason in (hidden, "入院\x1b[2J", "   "):
+        with pytest.raises(Refusal):
+            desk.hold(card, reason, crew.officer)
+    assert ledger.card(card).hold_reason is None  # type: ignore[union-attr]
+    reasons = [e.data["reason"] for e in ledger.events() if e.kind == "refused"]
+    assert reasons[-3:] == ["mynumber_refused", "control_character", "empty"]
+    assert all(e.data.get("attempted") == "hold.reason" for e in ledger.events() if e.kind == "refused")
+    assert digits not in "".join(e.payload for e in ledger.events())
+    # The stored form is NFKC: full-width letters and spaces fold.
+    state = desk.hold(card, "長期入院　ＡＢ", crew.officer)
+    assert state.hold_reason == "長期入院 AB"
