@@ -122,3 +122,12 @@ def test_an_administrator_witnesses_account_changes_but_not_the_safe() -> None:
     with pytest.raises(NotAllowed) as refused:
         authorize(Act.MARK_MISSING, officer, admin, now=NOW, lockout_minutes=30)
     assert refused.value.reason == "role"
+
+
+def test_the_architecture_doc_shows_every_row_as_the_code_has_it() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[2] / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    for act, rule in RULES.items():
+        roles = ", ".join(sorted(r.value for r in rule.actors))
+        assert f"| `{act.value}` | {roles} |" in doc, f"docs/ARCHITECTURE.md: the row of {act.value} differs"
