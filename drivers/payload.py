@@ -216,6 +216,9 @@ def text_from_bytes(payload: bytes, source: str) -> str:
         raise _error(REASON_GARBAGE, source) from None
 
 
+_AIM_ANYWHERE = re.compile(r"\][A-Za-z][0-9A-Za-z]")
+
+
 def decode_payload(
     text: str, rules: PayloadRules, *, source: str, at: datetime, raw: bytes = b"", wedge: bool = False
 ) -> Scan:
@@ -223,8 +226,10 @@ def decode_payload(
 
     `wedge=True` names the IME and keyboard-layout causes in the reasons (a serial scanner has no IME).
     """
-    # The guard first, on the whole frame, so that not even a prefix mismatch mentions it.
-    if looks_like_individual_number(text):
+    # The guard first, on the whole frame, so that not even a prefix mismatch mentions it. An AIM
+    # identifier counts as a letter there: its modifier digit (the "0" of "]C0") is not part of the code,
+    # and an 11-digit code behind it is not 12 digits. The code itself is guarded again below.
+    if looks_like_individual_number(_AIM_ANYWHERE.sub("A", text)):
         raise _error(REASON_MYNUMBER, source)
     body = text
     if rules.prefix:

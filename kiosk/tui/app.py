@@ -86,6 +86,9 @@ class KioskApp(App[None]):
         # Every ledger call runs here, one at a time and in order, never on the UI thread: the screen
         # stays live during a 100,000-card reconcile, and scans are committed in the order they came.
         self._ledger_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger")
+        # Long reads (a stocktake's reconcile, the lists) run beside the writes, so a scan's verdict
+        # never waits behind a 100,000-card reconcile (SQLite WAL: readers do not block the writer).
+        self._reader_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-read")
         self.last_activity = self.clock()
         self.bells_rung: list[int] = []  # the bell pattern of each verdict, for tests and the demo log
         self._counts = (0, 0)
@@ -112,12 +115,13 @@ class KioskApp(App[None]):
 
     # -- the ledger worker ----------------------------------------------------------------------
 
-    def submit(self, work: Callable[[], T], then: Callable[[T], None] | None = None) -> Future[T]:
-        """Run `work` on the ledger thread; `then(result)` runs on the UI thread afterwards.
-
-        A storage failure reaches `then`'s caller as the future's exception; `then` is not called.
+    def submit(
+        self, work: Callable[[], T], then: Callable[[T], None] | None = None, *, read: bool = False
+    ) -> Future[T]:
+        """Run `work` on the ledger thread (`read`: on the reader thread); `then(result)` runs on the UI
+        thread afterwards. A failure is shown as a verdict; `then` is then not called.
         """
-        future = self._ledger_thread.submit(work)
+        future = (self._reader_thread if read else self._ledger_thread).submit(work)
         if then is not None:
             loop = asyncio.get_running_loop()
             # The callback runs in the caller's context (Textual's active app and screen), and is
@@ -193,6 +197,7 @@ class KioskApp(App[None]):
         for link in self.links.values():
             link.stop.set()
         self._ledger_thread.shutdown(wait=True, cancel_futures=False)
+        self._reader_thread.shutdown(wait=True, cancel_futures=True)
 
     # -- devices --------------------------------------------------------------------------------
 
@@ -348,7 +353,7 @@ class KioskApp(App[None]):
             self._counts = counts
             self.refresh_status()
 
-        self.submit(lambda: self.desk.read(lambda: status_counts(self.ledger)), counted)
+        self.submit(lambda: self.desk.read(lambda: status_counts(self.ledger)), counted, read=True)
 
     def refresh_session(self) -> None:
         def found(session: SessionView | None) -> None:

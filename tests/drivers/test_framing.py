@@ -239,3 +239,20 @@ def test_symbology_from_aim_and_allow_list() -> None:
     assert isinstance(out[0], Scan)
     assert out[0].symbology is Symbology.CODE128
     assert [getattr(r, "reason", None) for r in out[1:]] == ["symbology_not_allowed"] * 2
+
+
+def test_an_aim_modifier_digit_is_not_part_of_the_code_for_the_guard() -> None:
+    from datetime import UTC, datetime
+
+    from drivers.errors import FrameError
+    from drivers.payload import PayloadRules, decode_payload
+
+    at = datetime(2026, 12, 2, tzinfo=UTC)
+    rules = PayloadRules(aim="require")
+    eleven = "0" * 11  # with "]C0" before it the frame has 12 zeros in a row, the code has 11
+    assert decode_payload("]C0" + eleven, rules, source="t", at=at).code == eleven
+    twelve = "".join(str((i * 7 + 1) % 10) for i in range(12))  # built at run time
+    with pytest.raises(FrameError) as refused:
+        decode_payload("]C0" + twelve, rules, source="t", at=at)
+    assert refused.value.reason == "mynumber_refused"
+    assert twelve not in str(refused.value)

@@ -101,7 +101,7 @@ class SessionScreen(ScanningScreen):
             booked = desk.pick_list()
             return names, out, booked, desk.pick_list_status(booked)
 
-        app.submit(read, self._draw_lists)
+        app.submit(read, self._draw_lists, read=True)
 
     def _draw_lists(self, lists: tuple[dict[int, str], list[str], list[str], dict[str, CardStatus]]) -> None:
         app = self.kiosk

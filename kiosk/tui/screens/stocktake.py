@@ -228,12 +228,12 @@ class StocktakeScreen(ScanningScreen):
             a, b = desk.person(op), desk.person(wit)
             return desk.reconcile(sid), (visible(a.display) if a else "?", visible(b.display) if b else "?")
 
-        app.submit(read, self._reconciled)
+        app.submit(read, self._reconciled, read=True)
 
     def _reconciled(self, found: tuple[StocktakeResult, tuple[str, str]]) -> None:
         self._refresh_pending = False
-        if not self.is_mounted:
-            return
+        if not self.is_mounted or not self.query("#st-info"):
+            return  # closed, or not composed yet: the next refresh draws it
         self.result, self.names = found
         self._show_info()
         self._show_counts()
