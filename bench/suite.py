@@ -246,7 +246,7 @@ def startup(runs: int = 3) -> dict[str, Any]:
     """Spawn → home screen mounted, headless, on an already seeded demo ledger (median of `runs`)."""
     with tempfile.TemporaryDirectory(prefix="bench-start-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'demo.sqlite3'}"
-        env = {"KIOSK_PEPPER": "bench", "KIOSK_LEDGER__LOG_DIR": str(Path(tmp) / "log")}
+        env = {"KIOSK_PEPPER": "bench", "KIOSK_PATHS__LOGS": str(Path(tmp) / "log")}
         import os
 
         env = {**os.environ, **env}

@@ -20,7 +20,7 @@ import pytest
 )
 @pytest.mark.parametrize("command", [["verify"], ["staff", "list"]])
 def test_an_unusable_ledger_is_one_line(tmp_path: Path, url: str, says: str, command: list[str]) -> None:
-    env = {**os.environ, "KIOSK_LEDGER__LOG_DIR": str(tmp_path / "log")}
+    env = {**os.environ, "KIOSK_PATHS__LOGS": str(tmp_path / "log")}
     env.pop("KIOSK_DB_URL", None)
     result = subprocess.run(
         [sys.executable, "-m", "kiosk", "--db", url, *command],

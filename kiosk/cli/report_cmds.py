@@ -9,6 +9,7 @@ import click
 
 from kiosk.cli import cli
 from kiosk.cli.context import CliContext, fail, pass_cli
+from kiosk.fs import OutputRefused, safe_output_path
 
 
 @cli.group()
@@ -49,11 +50,12 @@ def report_daily(ctx: CliContext, on: str | None, output: Path) -> None:
     settings = ctx.settings
     data = daily_close(ctx.ledger, day, office=settings.reports.office_name)
     try:
-        if fmt == "pdf":
-            write_daily_pdf(data, output, font_file=settings.reports.font_file)
-        else:
-            write_daily_csv(data, output)
-    except FontMissing as exc:
+        with safe_output_path(output, ctx.protected()) as tmp:
+            if fmt == "pdf":
+                write_daily_pdf(data, tmp, font_file=settings.reports.font_file)
+            else:
+                write_daily_csv(data, tmp)
+    except (FontMissing, OutputRefused) as exc:
         fail(str(exc))
     click.echo(f"wrote the daily close of {day} to {output} (head {data.head_seq} {data.head_hash[:16]}…)")
 
@@ -76,12 +78,13 @@ def report_ledger(ctx: CliContext, start: str, end: str, output: Path) -> None:
         fail(str(exc))
     settings = ctx.settings
     try:
-        if fmt == "pdf":
-            n = write_ledger_book_pdf(
-                book, output, office=settings.reports.office_name, font_file=settings.reports.font_file
-            )
-        else:
-            n = write_ledger_book_csv(book, output)
-    except FontMissing as exc:
+        with safe_output_path(output, ctx.protected()) as tmp:
+            if fmt == "pdf":
+                n = write_ledger_book_pdf(
+                    book, tmp, office=settings.reports.office_name, font_file=settings.reports.font_file
+                )
+            else:
+                n = write_ledger_book_csv(book, tmp)
+    except (FontMissing, OutputRefused) as exc:
         fail(str(exc))
     click.echo(f"wrote {n} events ({first} to {last}) to {output}")

@@ -82,6 +82,8 @@ class Staff(Base):
     role: Mapped[str] = mapped_column(String(16))
     rank: Mapped[int | None] = mapped_column(Integer)
     pin_hash: Mapped[str] = mapped_column(String(200))
+    # HMAC(pepper, id + pin_hash): binds the hash to this member (see kiosk.ledger.projections.pin_mac).
+    pin_mac: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -187,3 +189,15 @@ Index("ix_events_session", Event.session_id)
 # -- stocktake (点検) additions: migration 0002 ---------------------------------------------------
 # A stocktake's events are read back on resume, per device for its shelf label, and for the report.
 Index("ix_events_stocktake", Event.stocktake_id)
+
+
+# -- integrity additions: migration 0012 ----------------------------------------------------------
+
+
+class LedgerMeta(Base):
+    """The ledger's identity (`ledger_id`) and the pepper's check value (`pepper_check`)."""
+
+    __tablename__ = "ledger_meta"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

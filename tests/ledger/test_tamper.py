@@ -21,8 +21,8 @@ def kiosk(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "KIOSK_DB_URL": f"sqlite:///{db}",
-        "KIOSK_LEDGER__PEPPER_FILE": str(db.parent / "pepper"),
-        "KIOSK_LEDGER__LOG_DIR": str(db.parent / "log"),
+        "KIOSK_PATHS__PEPPER": str(db.parent / "pepper"),
+        "KIOSK_PATHS__LOGS": str(db.parent / "log"),
     }
     return subprocess.run(
         [sys.executable, "-m", "kiosk", *args],

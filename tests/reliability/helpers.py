@@ -23,7 +23,7 @@ def env(tmp: Path) -> dict[str, str]:
     out.update(
         KIOSK_DB_URL=f"sqlite:///{tmp / 'var' / 'ledger.sqlite3'}",
         KIOSK_PEPPER=PEPPER,
-        KIOSK_LEDGER__LOG_DIR=str(tmp / "var" / "log"),
+        KIOSK_PATHS__LOGS=str(tmp / "var" / "log"),
     )
     out.pop("KIOSK_CONFIG_FILE", None)
     return out

@@ -25,8 +25,8 @@ def demo_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     env = {
         **os.environ,
         "KIOSK_DB_URL": f"sqlite:///{tmp / 'ledger.sqlite3'}",
-        "KIOSK_LEDGER__PEPPER_FILE": str(tmp / "pepper"),
-        "KIOSK_LEDGER__LOG_DIR": str(tmp / "log"),
+        "KIOSK_PATHS__PEPPER": str(tmp / "pepper"),
+        "KIOSK_PATHS__LOGS": str(tmp / "log"),
         "KIOSK_CONFIG_FILE": str(tmp / "none.toml"),
     }
     env.pop("KIOSK_PEPPER", None)
