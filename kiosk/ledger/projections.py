@@ -186,7 +186,7 @@ class Rebuild:
             if isinstance(mid, str):
                 self.scans.setdefault(
                     (stocktake, mid),
-                    {"location": data.get("location"), "source": source or "barcode", "first_seq": seq},
+                    {"location": data.get("location"), "source": source or "barcode", "first_seq": seq, "_seq": seq},
                 )
         elif kind == "stocktake_batch" and stocktake is not None:
             counted = data.get("counted", {})
@@ -196,7 +196,7 @@ class Rebuild:
                 for mid in ids:
                     self.scans.setdefault(
                         (stocktake, mid),
-                        {"location": data.get("location"), "source": source, "first_seq": seq},
+                        {"location": data.get("location"), "source": source, "first_seq": seq, "_seq": seq},
                     )
 
     def card_taken_out(self, seq: int, card_id: str, session: int | None) -> None:
