@@ -173,14 +173,19 @@ def read_anchor_file(path: Path, pepper: bytes) -> list[Anchor]:
     return anchors
 
 
+RESTORE = "restore"  # an anchor's reason: "restore <the copy's head seq>"
+
+
 def effective_anchors(anchors: Sequence[Anchor]) -> list[Anchor]:
     """The anchors the chain must hold: after a confirmed restore, the anchors recorded before it
-    count only up to the restored head (the events after it were lost, and that is on the chain)."""
-    restores = [i for i, a in enumerate(anchors) if a.reason == "restore"]
+    count only up to the copy's head (the events after it were lost, and that is on the chain)."""
+    restores = [i for i, a in enumerate(anchors) if a.reason.split(" ")[0] == RESTORE]
     if not restores:
         return list(anchors)
     i = restores[-1]
-    return [a for a in anchors[:i] if a.seq < anchors[i].seq] + list(anchors[i:])
+    parts = anchors[i].reason.split(" ")
+    upto = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+    return [a for a in anchors[:i] if a.seq <= upto] + list(anchors[i:])
 
 
 # -- the checkpoint ---------------------------------------------------------------------------------

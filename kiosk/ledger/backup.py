@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from kiosk.fs import check_output, fsync_dir, make_private_dir
 from kiosk.ledger.anchors import (
+    RESTORE,
     Anchor,
     AnchorLog,
     IntegrityRefused,
@@ -95,8 +96,11 @@ def check_copy(path: Path, pepper: bytes) -> tuple[int, str, str]:
     from kiosk.ledger.meta import ledger_id
     from kiosk.ledger.verify import verify
 
+    from kiosk.ledger.meta import check_identity
+
     copy = open_copy(path, pepper)
     try:
+        check_identity(copy, "this kiosk's pepper", adopt=False)
         report = verify(copy)
         if not report.ok:
             raise BackupError(f"{path} does not verify: seq {report.first_bad_seq}: {report.problem}")
@@ -229,12 +233,15 @@ def plan_restore(settings: Settings, source: Path, pepper: bytes) -> RestorePlan
 
     if not source.is_file():
         raise BackupError(f"{source} is not a file")
+    from kiosk.config import data_paths
+    from kiosk.ledger.anchors import read_checkpoint
+
     seq, digest, copy_id = check_copy(source, pepper)
     anchor = last_anchor(settings, pepper)
-    if anchor is not None and anchor.ledger_id != copy_id:
-        raise BackupError(
-            f"{source} is ledger {copy_id}, but the anchor log holds the heads of ledger {anchor.ledger_id}"
-        )
+    checkpoint = read_checkpoint(data_paths(settings).checkpoint, pepper)
+    for mark, what in ((anchor, "the anchor log holds the heads of"), (checkpoint, "the checkpoint is of")):
+        if mark is not None and mark.ledger_id != copy_id:
+            raise BackupError(f"{source} is ledger {copy_id}, but {what} ledger {mark.ledger_id}")
     if anchor is not None and anchor.seq <= seq:
         copy = open_copy(source, pepper)
         try:
@@ -311,7 +318,7 @@ def restore(
         tmp.unlink(missing_ok=True)
         raise
     paths = data_paths(settings)
-    anchor = Anchor(head[0], head[1], now_text(), "restore", plan.ledger_id)
+    anchor = Anchor(head[0], head[1], now_text(), f"{RESTORE} {plan.head_seq}", plan.ledger_id)
     AnchorLog(paths.anchor_log, pepper).append(anchor)
     write_checkpoint(paths.checkpoint, pepper, anchor)
     return kept, anchor

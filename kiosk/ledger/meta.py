@@ -70,11 +70,15 @@ def initialise(ledger: Ledger, *, kind: str = EV_CREATED) -> str:
         u.session.add_all(
             [models.LedgerMeta(key=LEDGER_ID, value=new_id), models.LedgerMeta(key=PEPPER_CHECK, value=check)]
         )
+        if kind == EV_IDENTIFIED:
+            # A ledger from before the PIN MAC: bind each member's current hash now (recorded below).
+            for row in u.session.scalars(select(models.Staff).where(models.Staff.pin_mac.is_(None))):
+                row.pin_mac = pin_mac(ledger.pepper, row.id, row.pin_hash)
         u.append(kind, device=ledger.kiosk, payload={"ledger": new_id, "pepper_check": check})
     return new_id
 
 
-def check_identity(ledger: Ledger, pepper_source: str) -> None:
+def check_identity(ledger: Ledger, pepper_source: str, *, adopt: bool = True) -> None:
     """On every open: the pepper is this ledger's, and `ledger_meta` was not emptied.
 
     A ledger from before `ledger_meta` existed is given its identity here (`ledger_identified`).
@@ -88,6 +92,8 @@ def check_identity(ledger: Ledger, pepper_source: str) -> None:
                 f"the ledger's identity (ledger_meta) was removed although event {created} recorded it. "
                 f"{WHAT_TO_DO}"
             )
+        if not adopt:
+            raise IntegrityRefused("this ledger has no identity (made before `kiosk init` recorded one)")
         initialise(ledger, kind=EV_IDENTIFIED)
         return
     if not hmac.compare_digest(meta[PEPPER_CHECK], pepper_check(ledger.pepper)):
