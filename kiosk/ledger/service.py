@@ -751,14 +751,14 @@ def open_ledger(
             "a ledger there, restore the newest backup with `kiosk restore`."
         )
     if not existing:
-        anchors = paths.anchor_log
-        if anchors.exists() and anchors.stat().st_size > 0:
-            engine.dispose()
-            raise IntegrityRefused(
-                f"{where} holds no ledger, but the anchor log {anchors} holds the heads of one: this data "
-                "directory had a ledger. Restore it with `kiosk restore BACKUP`; to start a new ledger "
-                "anyway, first move the anchor log aside (keep it)."
-            )
+        for trace in (paths.anchor_log, paths.checkpoint):
+            if trace.exists() and trace.stat().st_size > 0:
+                engine.dispose()
+                raise IntegrityRefused(
+                    f"{where} holds no ledger, but {trace} holds the heads of one: this data directory "
+                    "had a ledger. Restore it with `kiosk restore BACKUP`; to start a new ledger anyway, "
+                    f"first move {paths.anchors} aside (keep it)."
+                )
     pepper_source = "KIOSK_PEPPER" if os.environ.get("KIOSK_PEPPER") else str(paths.pepper)
     pepper = load_pepper(paths.pepper, create=create and not existing)
     if migrate:

@@ -82,16 +82,23 @@ class Kiosk:
 
 
 @pytest.fixture
-def kiosk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Kiosk]:
+def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Kiosk:
+    """A configuration file and an empty data directory (no ledger yet)."""
     k = Kiosk(tmp_path / "site")
     k.config.parent.mkdir(parents=True)
     k.config.write_text('[kiosk]\nname = "kiosk-1"\n', encoding="utf-8")
     for name in ("KIOSK_DB_URL", "KIOSK_PEPPER", "KIOSK_PATHS__DATA_DIR"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("KIOSK_CONFIG_FILE", str(k.config))
-    result = k.run("init")
+    return k
+
+
+@pytest.fixture
+def kiosk(site: Kiosk) -> Iterator[Kiosk]:
+    """`site` after `kiosk init` (a SQLite ledger in the data directory)."""
+    result = site.run("init")
     assert result.returncode == 0, result.stderr
-    yield k
+    yield site
 
 
 @dataclass
