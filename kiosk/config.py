@@ -374,7 +374,8 @@ def resolve_paths(settings: Settings, base: Path) -> Settings:
         except ArgumentError:
             return settings  # reported by whoever opens the ledger, with the URL
         database = parsed.database
-        if parsed.get_backend_name() == "sqlite" and database and database != ":memory:":
-            if not Path(database).is_absolute():
-                url = parsed.set(database=str(base / database)).render_as_string(hide_password=False)
+        relative = database and database != ":memory:" and not Path(database).is_absolute()
+        if parsed.get_backend_name() == "sqlite" and relative:
+            assert database is not None
+            url = parsed.set(database=str(base / database)).render_as_string(hide_password=False)
     return settings.model_copy(update={"ledger": settings.ledger.model_copy(update={"url": url})})

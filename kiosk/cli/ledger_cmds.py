@@ -34,7 +34,9 @@ def init(ctx: CliContext, app_role: str | None) -> None:
 
 
 @cli.command()
-@click.option("--anchor", "anchor_texts", multiple=True, metavar="SEQ:HASH", help="A head the chain must hold.")
+@click.option(
+    "--anchor", "anchor_texts", multiple=True, metavar="SEQ:HASH", help="A head the chain must hold."
+)
 @click.option(
     "--anchors",
     "anchor_file",
@@ -48,6 +50,7 @@ def verify(ctx: CliContext, anchor_texts: tuple[str, ...], anchor_file: Path | N
     Exit 1 naming the first bad sequence number or the first disagreeing table, key and field.
     """
     from kiosk.config import data_paths
+    from kiosk.ledger.anchors import Anchor as AnchorMark
     from kiosk.ledger.anchors import (
         AnchorError,
         AnchorLog,
@@ -57,7 +60,6 @@ def verify(ctx: CliContext, anchor_texts: tuple[str, ...], anchor_file: Path | N
         read_checkpoint,
         write_checkpoint,
     )
-    from kiosk.ledger.anchors import Anchor as AnchorMark
     from kiosk.ledger.meta import ledger_id
     from kiosk.ledger.verify import verify as run_verify
 
@@ -81,7 +83,9 @@ def verify(ctx: CliContext, anchor_texts: tuple[str, ...], anchor_file: Path | N
     with ledger_errors(ctx.settings.ledger.url):
         report = run_verify(ledger, marks)
     if report.ok:
-        write_checkpoint(paths.checkpoint, ledger.pepper, AnchorMark(report.head_seq, report.head_hash, now_text(), "", me))
+        write_checkpoint(
+            paths.checkpoint, ledger.pepper, AnchorMark(report.head_seq, report.head_hash, now_text(), "", me)
+        )
         held = f", {len(given)} given anchor(s) held" if given else ""
         click.echo(
             f"ok: {report.events} events, {report.cards} cards, head {report.head_seq} {report.head_hash}"
@@ -125,7 +129,9 @@ def backup(ctx: CliContext, dest: Path | None) -> None:
 
 @cli.command()
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--operator", metavar="BADGE", help="The responsible officer confirming (PIN: first stdin line).")
+@click.option(
+    "--operator", metavar="BADGE", help="The responsible officer confirming (PIN: first stdin line)."
+)
 @click.option("--supervisor", metavar="BADGE", help="The supervisor confirming (PIN: second stdin line).")
 @pass_cli
 def restore(ctx: CliContext, source: Path, operator: str | None, supervisor: str | None) -> None:
@@ -166,14 +172,14 @@ def restore(ctx: CliContext, source: Path, operator: str | None, supervisor: str
         return officer, boss
 
     try:
-        kept, mark = run_restore(
-            settings, plan, pepper, confirm=confirm if operator and supervisor else None
-        )
+        kept, mark = run_restore(settings, plan, pepper, confirm=confirm if operator and supervisor else None)
     except BackupError as exc:
         fail(str(exc))
     if kept is not None:
         click.echo(f"the replaced ledger is kept as {kept}")
-    click.echo(f"restored {source} (head {plan.head_seq}); the restore is event {mark.seq}; anchor {mark.text}")
+    click.echo(
+        f"restored {source} (head {plan.head_seq}); the restore is event {mark.seq}; anchor {mark.text}"
+    )
 
 
 @cli.group()

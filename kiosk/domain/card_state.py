@@ -77,7 +77,14 @@ _SET_FIELD = {NOTICE_SENT: 8, REMINDER_SENT: 9, RFID_BOUND: 5, APPLICANT_SET: 6}
 
 # The only events whose fold reads the event's time (`apply_row` never looks at `at` for the others).
 USES_TIME = frozenset(
-    {Action.RECEIVE.value, Action.ISSUE.value, Action.CANCEL.value, Action.DISPOSE.value, NOTICE_SENT, REMINDER_SENT}
+    {
+        Action.RECEIVE.value,
+        Action.ISSUE.value,
+        Action.CANCEL.value,
+        Action.DISPOSE.value,
+        NOTICE_SENT,
+        REMINDER_SENT,
+    }
 )
 
 

@@ -204,7 +204,13 @@ def read_checkpoint(path: Path, pepper: bytes) -> Anchor | None:
 
 
 def write_checkpoint(path: Path, pepper: bytes, mark: Anchor) -> None:
-    fields = {"seq": mark.seq, "hash": mark.hash, "at": mark.at, "reason": "checkpoint", "ledger": mark.ledger_id}
+    fields = {
+        "seq": mark.seq,
+        "hash": mark.hash,
+        "at": mark.at,
+        "reason": "checkpoint",
+        "ledger": mark.ledger_id,
+    }
     write_private_file(path, (_line(pepper, fields) + "\n").encode("utf-8"))
 
 

@@ -61,7 +61,9 @@ def _stamp() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
 
 
-def _sqlite_copy(source: Path, target: Path, progress: Callable[[int, int, int], object] | None = None) -> None:
+def _sqlite_copy(
+    source: Path, target: Path, progress: Callable[[int, int, int], object] | None = None
+) -> None:
     """Copy a live SQLite database with the online backup API (readers and writers keep going)."""
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     try:
@@ -93,10 +95,8 @@ def open_copy(path: Path, pepper: bytes, kiosk: str = "restore") -> Ledger:
 
 def check_copy(path: Path, pepper: bytes) -> tuple[int, str, str]:
     """Verify a backup in full: (head seq, head hash, ledger id). Raises BackupError."""
-    from kiosk.ledger.meta import ledger_id
+    from kiosk.ledger.meta import check_identity, ledger_id
     from kiosk.ledger.verify import verify
-
-    from kiosk.ledger.meta import check_identity
 
     copy = open_copy(path, pepper)
     try:
@@ -163,7 +163,9 @@ def _record(ledger: Ledger, settings: Settings, head: Anchor, reason: str) -> An
 
 def prune(folder: Path, keep: int) -> tuple[Path, ...]:
     """Remove the oldest complete backups beyond the newest `keep` (names sort by time)."""
-    backups = sorted(p for p in folder.glob(f"{BACKUP_PREFIX}*") if p.is_file() and not p.name.startswith("."))
+    backups = sorted(
+        p for p in folder.glob(f"{BACKUP_PREFIX}*") if p.is_file() and not p.name.startswith(".")
+    )
     old = backups[:-keep] if keep > 0 else []
     for path in old:
         path.unlink()
@@ -184,7 +186,7 @@ def _pg_backup(ledger: Ledger, settings: Settings, target: Path) -> BackupResult
     if url.password:
         env["PGPASSWORD"] = str(url.password)
     conninfo = url.set(password=None).render_as_string(hide_password=False)
-    result = subprocess.run(
+    result = subprocess.run(  # noqa: S603 (pg_dump from PATH, our own URL; no shell)
         [tool, "--format=custom", "--file", str(tmp), conninfo],
         capture_output=True,
         text=True,

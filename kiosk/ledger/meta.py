@@ -43,7 +43,8 @@ def pin_mac(pepper: bytes, staff_id: int, pin_hash: str) -> str:
 
 
 def read_meta(session: Session) -> dict[str, str]:
-    return {k: v for k, v in session.execute(select(models.LedgerMeta.key, models.LedgerMeta.value))}
+    rows = session.execute(select(models.LedgerMeta.key, models.LedgerMeta.value)).tuples()
+    return dict(rows)
 
 
 def ledger_id(ledger: Ledger) -> str:

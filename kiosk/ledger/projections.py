@@ -186,7 +186,12 @@ class Rebuild:
             if isinstance(mid, str):
                 self.scans.setdefault(
                     (stocktake, mid),
-                    {"location": data.get("location"), "source": source or "barcode", "first_seq": seq, "_seq": seq},
+                    {
+                        "location": data.get("location"),
+                        "source": source or "barcode",
+                        "first_seq": seq,
+                        "_seq": seq,
+                    },
                 )
         elif kind == "stocktake_batch" and stocktake is not None:
             counted = data.get("counted", {})
@@ -348,7 +353,9 @@ class Rebuild:
         stored = dict(query.rows("SELECT key, value FROM ledger_meta"))
         for key, (value, seq) in self.meta.items():
             if stored.get(key) != value:
-                return Disagreement("ledger_meta", key, "value", f"is {stored.get(key)!r}, not {value!r}", seq)
+                return Disagreement(
+                    "ledger_meta", key, "value", f"is {stored.get(key)!r}, not {value!r}", seq
+                )
         for key in stored:
             if key not in self.meta and self.meta:
                 return Disagreement("ledger_meta", key, "key", "is not on the chain")
@@ -371,14 +378,18 @@ class Rebuild:
                 if name == "locked_at":
                     got = time_text(got)
                 if _norm(got) != _norm(value):
-                    return Disagreement("staff", key, name, f"is {got!r}, the events say {value!r}", want["_seq"])
+                    return Disagreement(
+                        "staff", key, name, f"is {got!r}, the events say {value!r}", want["_seq"]
+                    )
             if row.get("pin_mac") is None or row["pin_mac"] != pin_mac(self.pepper, sid, row["pin_hash"]):
                 return Disagreement(
                     "staff", key, "pin_hash", "is not bound to this member (its MAC does not match)"
                 )
         for sid, want in self.staff.items():
             if sid not in seen:
-                return Disagreement("staff", f"id {sid}", "id", "added on the chain but has no row", want["_seq"])
+                return Disagreement(
+                    "staff", f"id {sid}", "id", "added on the chain but has no row", want["_seq"]
+                )
         return None
 
     def _compare_sessions(self, query: Query) -> Disagreement | None:
@@ -423,7 +434,10 @@ class Rebuild:
 
     def _compare_bindings(self, query: Query) -> Disagreement | None:
         rows = query.dicts("SELECT * FROM rfid_bindings")
-        want = {tag: {"management_id": mid, "bound_seq": seq, "_seq": seq} for tag, (mid, seq) in self.bindings.items()}
+        want = {
+            tag: {"management_id": mid, "bound_seq": seq, "_seq": seq}
+            for tag, (mid, seq) in self.bindings.items()
+        }
         return _compare_keyed(
             "rfid_bindings", {str(r["tag"]): r for r in rows}, want, times=(), label=lambda k: f"tag {k}"
         )
@@ -462,7 +476,9 @@ def _compare_keyed(
                 continue
             got = time_text(row[name]) if name in times else row[name]
             if _norm(got) != _norm(value):
-                return Disagreement(table, label(key), name, f"is {got!r}, the events say {value!r}", expect["_seq"])
+                return Disagreement(
+                    table, label(key), name, f"is {got!r}, the events say {value!r}", expect["_seq"]
+                )
     return None
 
 

@@ -13,20 +13,27 @@ cards are folded as tuples by `card_state.apply_row`, the fold the writers use.
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
+import subprocess
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from json.encoder import encode_basestring as _q  # type: ignore[attr-defined]
 from typing import Any
 
 from kiosk.domain import card_state
 from kiosk.domain.card_state import CARD_EVENTS, Row
 from kiosk.domain.status import Action, CardStatus, TransitionRefused
 from kiosk.ledger.anchors import Anchor
-from kiosk.ledger.chain import GENESIS_HASH, format_time
-from kiosk.ledger.projections import Disagreement, Rebuild, decode, time_text
+from kiosk.ledger.chain import GENESIS_HASH
+from kiosk.ledger.chain_check import at_text as _at_text
+from kiosk.ledger.chain_check import body_text
+from kiosk.ledger.projections import Disagreement, Rebuild, decode
 from kiosk.ledger.service import Ledger
+
+log = logging.getLogger(__name__)
 
 _PAGE = 20000
 _EVENTS_SQL = (
@@ -145,7 +152,9 @@ def head_and_last(ledger: Ledger) -> tuple[int, str, int]:
     """(head seq, head hash, last event's seq) in one statement, so one snapshot on every backend."""
     with snapshot(ledger) as snap:
         row = next(
-            snap.rows("SELECT h.seq, h.hash, (SELECT max(seq) FROM events) FROM ledger_head h WHERE h.id = 1"),
+            snap.rows(
+                "SELECT h.seq, h.hash, (SELECT max(seq) FROM events) FROM ledger_head h WHERE h.id = 1"
+            ),
             None,
         )
     if row is None:
@@ -159,47 +168,18 @@ def stored_hashes(ledger: Ledger, seqs: Sequence[int]) -> dict[int, str]:
         return {}
     marks = ",".join("?" for _ in seqs)
     with snapshot(ledger) as snap:
-        return {int(s): str(h) for s, h in snap.rows(f"SELECT seq, hash FROM events WHERE seq IN ({marks})", tuple(seqs))}  # noqa: S608 (placeholders only)
+        return {
+            int(s): str(h)
+            for s, h in snap.rows(f"SELECT seq, hash FROM events WHERE seq IN ({marks})", tuple(seqs))  # noqa: S608
+        }
 
 
 # -- the chain --------------------------------------------------------------------------------
 
 
-def _at_text(at: Any) -> str:
-    if type(at) is str and len(at) == 26 and at[10] == " ":
-        return f"{at[:10]}T{at[11:]}Z"
-    if isinstance(at, datetime):
-        return format_time(at)
-    return time_text(at) or ""
-
-
-def body_text(
-    seq: int,
-    at: str,
-    kind: str,
-    card: str | None,
-    actor: int | None,
-    witness: int | None,
-    session: int | None,
-    stocktake: int | None,
-    device: str | None,
-    source: str | None,
-    payload: str,
-    prev: str,
-) -> str:
-    """The canonical encoding `chain.event_hash` hashes, given the time already as its text."""
-    return (
-        f'{{"actor":{"null" if actor is None else actor},"at":"{at}",'
-        f'"card":{"null" if card is None else _q(card)},"device":{"null" if device is None else _q(device)},'
-        f'"kind":{_q(kind)},"payload":{_q(payload)},"prev":{_q(prev)},"seq":{seq},'
-        f'"session":{"null" if session is None else session},'
-        f'"source":{"null" if source is None else _q(source)},'
-        f'"stocktake":{"null" if stocktake is None else stocktake},'
-        f'"witness":{"null" if witness is None else witness}}}'
-    )
-
-
-def verify_chain(ledger: Ledger, after_seq: int = 0, after_hash: str = GENESIS_HASH) -> tuple[int, str] | None:
+def verify_chain(
+    ledger: Ledger, after_seq: int = 0, after_hash: str = GENESIS_HASH
+) -> tuple[int, str] | None:
     """Hashes and links of every event after `after_seq` (which must carry `after_hash`), and the head.
 
     Returns (first bad seq, what is wrong) or None. The start-up check runs this from its checkpoint.
@@ -231,8 +211,43 @@ def _parse_at(text: str) -> datetime:
     return datetime.fromisoformat(text[:-1]).replace(tzinfo=UTC)
 
 
+# From this many events on, a SQLite ledger's hashes are checked by a helper process (the second core)
+# while this process folds the projections.
+PARALLEL_FROM = 200_000
+
+
 def verify(ledger: Ledger, anchors: Iterable[Anchor] = ()) -> VerifyReport:
     """Recompute everything from the events: the chain, the head, every anchor given, every projection."""
+    from kiosk.config import sqlite_file
+
+    anchors = list(anchors)
+    database = sqlite_file(ledger.engine.url.render_as_string(hide_password=False))
+    upto = ledger.head()[0] if database is not None else 0
+    if database is None or upto < PARALLEL_FROM:
+        return _verify(ledger, anchors, hashed_upto=0)
+    helper = subprocess.Popen(  # noqa: S603 (this interpreter, our own module; no shell)
+        [sys.executable, "-m", "kiosk.ledger.chain_check", str(database), str(upto)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        report = _verify(ledger, anchors, hashed_upto=upto)
+    finally:
+        out, err = helper.communicate()
+    if helper.returncode != 0:
+        log.warning("the chain helper failed (%s); verifying in one process", err.strip()[-200:])
+        return _verify(ledger, anchors, hashed_upto=0)
+    result = json.loads(out)
+    bad = int(result["bad"])
+    if bad and (report.ok or report.disagreement is not None or bad <= (report.first_bad_seq or bad)):
+        # A chain problem comes before any table disagreement, and the earlier seq wins.
+        return VerifyReport(bad - 1, report.head_seq, report.head_hash, 0, bad, str(result["problem"]))
+    return report
+
+
+def _verify(ledger: Ledger, anchors: Iterable[Anchor], *, hashed_upto: int) -> VerifyReport:
+    """`verify`; the hashes of events up to `hashed_upto` are checked elsewhere (by the helper)."""
     wanted: dict[int, Anchor] = {}
     for anchor in anchors:
         wanted.setdefault(anchor.seq, anchor)
@@ -252,17 +267,43 @@ def verify(ledger: Ledger, anchors: Iterable[Anchor] = ()) -> VerifyReport:
 
         expected, prev = 1, GENESIS_HASH
         for row in _pages(snap, _EVENTS_SQL, 0):
-            seq, at, kind, card_id, actor, witness, session, stocktake, device, source, payload, prev_hash, digest = row
+            (
+                seq,
+                at,
+                kind,
+                card_id,
+                actor,
+                witness,
+                session,
+                stocktake,
+                device,
+                source,
+                payload,
+                prev_hash,
+                digest,
+            ) = row
             if seq != expected:
                 return bad(expected, f"event {expected} is missing (next stored is {seq})")
             if prev_hash != prev:
                 return bad(seq, "link to the previous event is broken (deleted, inserted or reordered)")
             at_text = _at_text(at)
-            body = body_text(
-                seq, at_text, kind, card_id, actor, witness, session, stocktake, device, source, payload, prev
-            )
-            if _sha256(body.encode()).hexdigest() != digest:
-                return bad(seq, "content does not match its hash (edited)")
+            if seq > hashed_upto:
+                body = body_text(
+                    seq,
+                    at_text,
+                    kind,
+                    card_id,
+                    actor,
+                    witness,
+                    session,
+                    stocktake,
+                    device,
+                    source,
+                    payload,
+                    prev,
+                )
+                if _sha256(body.encode()).hexdigest() != digest:
+                    return bad(seq, "content does not match its hash (edited)")
             if seq in wanted and wanted[seq].hash != digest:
                 return bad(seq, f"the chain does not hold anchor {wanted[seq].text}: history was rewritten")
             try:
@@ -287,8 +328,19 @@ def verify(ledger: Ledger, anchors: Iterable[Anchor] = ()) -> VerifyReport:
                         rebuild.rfid_bound(seq, card_id, data)
                 else:
                     rebuild.feed(
-                        seq, at_text, kind, card_id, actor, witness, session, stocktake, device, source, data,
-                        cards, snap,
+                        seq,
+                        at_text,
+                        kind,
+                        card_id,
+                        actor,
+                        witness,
+                        session,
+                        stocktake,
+                        device,
+                        source,
+                        data,
+                        cards,
+                        snap,
                     )
             except (TransitionRefused, KeyError, ValueError, TypeError) as exc:
                 return bad(seq, f"event breaks the rules of its kind: {exc}")
@@ -322,8 +374,13 @@ def _norm_card(row: Row) -> tuple[Any, ...]:
 
 def _norm_stored(row: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(
-        (str(v)[:10] if i in _DATE_FIELDS and v is not None and not isinstance(v, date) else
-         v.isoformat() if isinstance(v, date) else v)
+        (
+            str(v)[:10]
+            if i in _DATE_FIELDS and v is not None and not isinstance(v, date)
+            else v.isoformat()
+            if isinstance(v, date)
+            else v
+        )
         for i, v in enumerate(row)
     )
 
@@ -341,7 +398,9 @@ def _compare_cards(snap: _Snapshot, replayed: dict[str, Row]) -> Disagreement | 
         mid = stored[0]
         want = replayed.get(mid)
         if want is None:
-            keep(Disagreement("cards", f"card {mid}", "(row)", "is in the table but has no events", stored[13]))
+            keep(
+                Disagreement("cards", f"card {mid}", "(row)", "is in the table but has no events", stored[13])
+            )
             continue
         seen += 1
         got, exp = _norm_stored(stored), _norm_card(want)
@@ -357,7 +416,14 @@ def _compare_cards(snap: _Snapshot, replayed: dict[str, Row]) -> Disagreement | 
                 )
             )
     if seen != len(replayed):
-        stored_ids = {r[0] for r in _pages(snap, "SELECT management_id FROM cards WHERE management_id > ? ORDER BY management_id LIMIT ?", "")}  # noqa: E501
+        stored_ids = {
+            r[0]
+            for r in _pages(
+                snap,
+                "SELECT management_id FROM cards WHERE management_id > ? ORDER BY management_id LIMIT ?",
+                "",
+            )
+        }
         for mid, want in replayed.items():
             if mid not in stored_ids:
                 keep(Disagreement("cards", f"card {mid}", "(row)", "has events but no row", want[13]))

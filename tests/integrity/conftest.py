@@ -7,13 +7,18 @@ import os
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from kiosk.config import DEFAULT_CLOSING_CHECKLIST, DEFAULT_OPENING_CHECKLIST, Settings, data_paths, load_settings
+from kiosk.config import (
+    DEFAULT_CLOSING_CHECKLIST,
+    DEFAULT_OPENING_CHECKLIST,
+    Settings,
+    data_paths,
+    load_settings,
+)
 from kiosk.domain.safe_session import ScanMode
 from kiosk.domain.staff import Role, StaffMember
 from kiosk.ledger import stocktake_ops
@@ -94,11 +99,11 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Kiosk:
 
 
 @pytest.fixture
-def kiosk(site: Kiosk) -> Iterator[Kiosk]:
+def kiosk(site: Kiosk) -> Kiosk:
     """`site` after `kiosk init` (a SQLite ledger in the data directory)."""
     result = site.run("init")
     assert result.returncode == 0, result.stderr
-    yield site
+    return site
 
 
 @dataclass
@@ -131,7 +136,12 @@ def office(kiosk: Kiosk) -> Office:
     assert scan_in_session(ledger, session.id, cards[0], ScanMode.TAKE_OUT, clerk).ok
     assert scan_in_session(ledger, session.id, cards[0], ScanMode.HAND_OVER, clerk, witness=clerk2).ok
     close_session(
-        ledger, session.id, officer, clerk, required=DEFAULT_CLOSING_CHECKLIST, confirmed=DEFAULT_CLOSING_CHECKLIST
+        ledger,
+        session.id,
+        officer,
+        clerk,
+        required=DEFAULT_CLOSING_CHECKLIST,
+        confirmed=DEFAULT_CLOSING_CHECKLIST,
     )
     take = stocktake_ops.start(ledger, officer, clerk)
     stocktake_ops.record_scan(ledger, take.id, cards[1])

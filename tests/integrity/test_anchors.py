@@ -9,6 +9,8 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from kiosk.ledger.chain import canonical_json, event_hash
 from kiosk.ledger.verify import body_text
 from tests.integrity.conftest import Kiosk, Office
@@ -20,10 +22,14 @@ def rewrite_history(db: Path, seq: int) -> None:
     conn = sqlite3.connect(db)
     conn.execute("DROP TRIGGER events_no_update")
     conn.execute("UPDATE events SET device = 'forged' WHERE seq = ?", (seq,))
-    prev = conn.execute("SELECT hash FROM events WHERE seq = ?", (seq - 1,)).fetchone()[0] if seq > 1 else "0" * 64
+    prev = (
+        conn.execute("SELECT hash FROM events WHERE seq = ?", (seq - 1,)).fetchone()[0]
+        if seq > 1
+        else "0" * 64
+    )
     rows = conn.execute(
-        "SELECT seq, at, kind, card_id, actor_id, witness_id, session_id, stocktake_id, device, source, payload "
-        "FROM events WHERE seq >= ? ORDER BY seq",
+        "SELECT seq, at, kind, card_id, actor_id, witness_id, session_id, stocktake_id, device, source, "
+        "payload FROM events WHERE seq >= ? ORDER BY seq",
         (seq,),
     ).fetchall()
     for s, at, kind, card, actor, witness, session, stocktake, device, source, payload in rows:
@@ -48,7 +54,9 @@ def rewrite_history(db: Path, seq: int) -> None:
     conn.close()
 
 
-def test_a_consistent_rewrite_passes_plain_verify_but_not_the_printed_anchor(office: Office, tmp_path: Path) -> None:
+def test_a_consistent_rewrite_passes_plain_verify_but_not_the_printed_anchor(
+    office: Office, tmp_path: Path
+) -> None:
     k = office.kiosk
     anchor = k.run("anchor")
     assert anchor.returncode == 0, anchor.stderr
@@ -100,10 +108,13 @@ def test_a_rolled_back_copy_is_refused_at_start(office: Office, tmp_path: Path) 
     result = k.run("staff", "list")
     assert result.returncode == 3
     assert "behind the last anchor" in result.stderr
-    assert "older copy" in result.stderr and "kiosk restore" in result.stderr
+    assert "older copy" in result.stderr
+    assert "kiosk restore" in result.stderr
 
 
-def test_a_rollback_before_the_last_start_is_refused_without_any_anchor(office: Office, tmp_path: Path) -> None:
+def test_a_rollback_before_the_last_start_is_refused_without_any_anchor(
+    office: Office, tmp_path: Path
+) -> None:
     k = office.kiosk
     old = tmp_path / "old.sqlite3"
     src, dst = sqlite3.connect(k.db), sqlite3.connect(old)
@@ -173,7 +184,8 @@ def test_missing_or_replaced_pepper_is_refused_at_once(office: Office) -> None:
     pepper.unlink()
     result = k.run("staff", "list")
     assert result.returncode == 3
-    assert "pepper" in result.stderr and "missing" in result.stderr
+    assert "PIN pepper" in result.stderr
+    assert "is missing" in result.stderr
     assert not pepper.exists()  # not silently regenerated
     pepper.write_bytes(b"a-new-pepper")
     result = k.run("verify")
@@ -229,8 +241,17 @@ def test_the_fast_encoding_is_the_chains_byte_for_byte() -> None:
         at = datetime(2026, 1, 2, 3, 4, 5, rnd.randint(0, 999999), tzinfo=UTC)
         at_text = at.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
         body = body_text(
-            fields["seq"], at_text, fields["kind"], fields["card"], fields["actor"], fields["witness"],  # type: ignore[arg-type]
-            fields["session"], fields["stocktake"], fields["device"], fields["source"], fields["payload"],  # type: ignore[arg-type]
+            fields["seq"],
+            at_text,
+            fields["kind"],
+            fields["card"],
+            fields["actor"],
+            fields["witness"],  # type: ignore[arg-type]
+            fields["session"],
+            fields["stocktake"],
+            fields["device"],
+            fields["source"],
+            fields["payload"],  # type: ignore[arg-type]
             fields["prev"],  # type: ignore[arg-type]
         )
         import hashlib
@@ -249,3 +270,22 @@ def test_the_fast_encoding_is_the_chains_byte_for_byte() -> None:
             payload=fields["payload"],  # type: ignore[arg-type]
             prev_hash=fields["prev"],  # type: ignore[arg-type]
         )
+
+
+def test_the_helper_process_names_an_edited_event_as_one_process_would(
+    office: Office, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kiosk.ledger import verify as verify_module
+
+    k = office.kiosk
+    k.sql("UPDATE events SET device = 'edited' WHERE seq = 4")
+    from kiosk.ledger.engine import make_engine
+    from kiosk.ledger.service import Ledger, load_pepper
+
+    ledger = Ledger(make_engine(f"sqlite:///{k.db}"), pepper=load_pepper(k.paths.pepper))
+    single = verify_module.verify(ledger)
+    monkeypatch.setattr(verify_module, "PARALLEL_FROM", 1)
+    parallel = verify_module.verify(ledger)
+    ledger.engine.dispose()
+    assert (single.first_bad_seq, single.problem) == (4, "content does not match its hash (edited)")
+    assert (parallel.first_bad_seq, parallel.problem) == (single.first_bad_seq, single.problem)

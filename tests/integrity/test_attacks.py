@@ -33,7 +33,8 @@ def test_a_clerk_promoted_to_officer_is_named(office: Office) -> None:
 def test_a_ghost_officer_row_is_named(office: Office) -> None:
     office.kiosk.sql(
         "INSERT INTO staff (name, badge, role, rank, pin_hash, pin_mac, active, failed_attempts, created_at) "
-        "SELECT 'ghost', 'G001', 'officer', 2, pin_hash, pin_mac, 1, 0, created_at FROM staff WHERE badge = 'C001'"
+        "SELECT 'ghost', 'G001', 'officer', 2, pin_hash, pin_mac, 1, 0, created_at "
+        "FROM staff WHERE badge = 'C001'"
     )
     err = broken(office)
     assert "staff id 5: id: 'ghost' has no staff_added event" in err
@@ -61,15 +62,15 @@ def test_a_deactivated_officer_reactivated_by_sql_is_named(office: Office) -> No
 
 def test_a_pick_list_row_inserted_without_an_event_is_named(office: Office) -> None:
     card = office.cards[2]
-    office.kiosk.sql(f"INSERT INTO pick_list (day, management_id, added_seq) VALUES ('2026-04-01', '{card}', 3)")  # noqa: S608
+    office.kiosk.sql(
+        f"INSERT INTO pick_list (day, management_id, added_seq) VALUES ('2026-04-01', '{card}', 3)"  # noqa: S608
+    )
     assert f"pick_list day 2026-04-01 card {card}: (row): has no event that wrote it" in broken(office)
 
 
 def test_a_closed_session_reopened_and_a_card_taken_out_in_it_is_named(office: Office) -> None:
-    office.kiosk.sql(
-        "UPDATE safe_sessions SET closed_at = NULL, closed_by_id = NULL, closed_witness_id = NULL "
-        f"WHERE id = {office.closed_session}"  # noqa: S608
-    )
+    reopen = "UPDATE safe_sessions SET closed_at = NULL, closed_by_id = NULL, closed_witness_id = NULL"
+    office.kiosk.sql(f"{reopen} WHERE id = {office.closed_session}")
     ledger = office.kiosk.open()  # the chain itself is intact: the start-up check lets it open
     add_to_pick_list(ledger, [office.cards[2]], office.clerk)
     verdict = scan_in_session(ledger, office.closed_session, office.cards[2], ScanMode.TAKE_OUT, office.clerk)

@@ -50,7 +50,9 @@ def test_sigkill_during_backup_leaves_the_ledger_and_earlier_backups_intact(kios
     earlier = {p: digest(p) for p in kiosk.paths.backups.iterdir()}
     before = digest(kiosk.db)
     for delay in (0.05, 0.3, 0.6, 1.0, 1.5):
-        proc = subprocess.Popen([*KIOSK, "backup"], env=kiosk.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            [*KIOSK, "backup"], env=kiosk.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
@@ -82,7 +84,9 @@ def test_a_restored_backup_verifies_and_its_restore_is_on_the_chain(office: Offi
     assert last.data["behind_anchor"] is None
 
 
-def test_a_copy_behind_the_last_anchor_needs_an_officer_and_a_supervisor(office: Office, tmp_path: Path) -> None:
+def test_a_copy_behind_the_last_anchor_needs_an_officer_and_a_supervisor(
+    office: Office, tmp_path: Path
+) -> None:
     k = office.kiosk
     copy = tmp_path / "old.sqlite3"
     assert k.run("backup", str(copy)).returncode == 0
@@ -100,7 +104,13 @@ def test_a_copy_behind_the_last_anchor_needs_an_officer_and_a_supervisor(office:
     assert "officer and a supervisor" in wrong.stderr
     assert digest(k.db) == before
     done = k.run(
-        "restore", str(copy), "--operator", "O001", "--supervisor", "S001", stdin=f"{PINS['O001']}\n{PINS['S001']}\n"
+        "restore",
+        str(copy),
+        "--operator",
+        "O001",
+        "--supervisor",
+        "S001",
+        stdin=f"{PINS['O001']}\n{PINS['S001']}\n",
     )
     assert done.returncode == 0, done.stderr
     assert k.run("staff", "list").returncode == 0  # the start-up check accepts the confirmed restore
@@ -109,7 +119,8 @@ def test_a_copy_behind_the_last_anchor_needs_an_officer_and_a_supervisor(office:
     last = ledger.events(limit=1)[0]
     ledger.engine.dispose()
     assert last.kind == EV_RESTORED
-    assert last.actor_id == office.officer.id and last.witness_id == office.supervisor.id
+    assert last.actor_id == office.officer.id
+    assert last.witness_id == office.supervisor.id
     assert last.data["behind_anchor"] is not None
 
 
@@ -127,7 +138,17 @@ def test_a_copy_of_another_ledger_is_not_restored(office: Office, tmp_path: Path
 
 @pytest.mark.parametrize(
     "target",
-    ["ledger", "ledger-wal", "ledger-shm", "pepper", "anchor_log", "checkpoint", "log", "hardlink", "symlink"],
+    [
+        "ledger",
+        "ledger-wal",
+        "ledger-shm",
+        "pepper",
+        "anchor_log",
+        "checkpoint",
+        "log",
+        "hardlink",
+        "symlink",
+    ],
 )
 def test_output_refuses_the_kiosks_own_files_and_the_ledger_stays_intact(office: Office, target: str) -> None:
     k = office.kiosk
@@ -153,7 +174,11 @@ def test_output_refuses_the_kiosks_own_files_and_the_ledger_stays_intact(office:
     else:
         out = chosen[target]
         assert out.exists(), out
-    guarded = {name: digest(p) for name, p in chosen.items() if p.exists() and name not in ("ledger-wal", "ledger-shm")}
+    guarded = {
+        name: digest(p)
+        for name, p in chosen.items()
+        if p.exists() and name not in ("ledger-wal", "ledger-shm")
+    }
     result = k.run("ledger", "export", "-o", str(out))
     hold.close()
     assert result.returncode == 2, result.stdout

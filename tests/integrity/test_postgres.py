@@ -46,7 +46,11 @@ def roles() -> Iterator[Roles]:
         pytest.skip(PG_SKIP_REASON)
     admin = make_engine(PG_URL)
     with admin.connect() as conn:
-        found = set(conn.execute(text("SELECT rolname FROM pg_roles WHERE rolname IN (:o, :a)"), {"o": OWNER, "a": APP}).scalars())
+        found = set(
+            conn.execute(
+                text("SELECT rolname FROM pg_roles WHERE rolname IN (:o, :a)"), {"o": OWNER, "a": APP}
+            ).scalars()
+        )
     if found != {OWNER, APP}:
         admin.dispose()
         pytest.skip(f"the PostgreSQL roles {OWNER} and {APP} do not exist; .ci/run creates them")
