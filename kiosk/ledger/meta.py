@@ -43,7 +43,7 @@ def pin_mac(pepper: bytes, staff_id: int, pin_hash: str) -> str:
 
 
 def read_meta(session: Session) -> dict[str, str]:
-    rows = session.execute(select(models.LedgerMeta.key, models.LedgerMeta.value)).tuples()
+    rows = session.execute(select(models.LedgerMeta.key, models.LedgerMeta.value)).tuples().all()
     return dict(rows)
 
 
