@@ -16,8 +16,10 @@ from kiosk.cli.context import CliContext, fail, ledger_errors, pass_cli
 if TYPE_CHECKING:
     from kiosk.ledger.service import Ledger
 
-DEMO_DB = Path("var/demo.sqlite3")
-TRAINING_DB = Path("var/training.sqlite3")
+# The demo and training ledgers live in their own folders of the data directory (their own ledger,
+# pepper, anchors and checkpoint), so they never meet the real ledger's anchors.
+DEMO_DIR = "demo"
+TRAINING_DIR = "training"
 
 
 def _quiet_stderr_logging() -> None:
@@ -83,16 +85,24 @@ def _run_demo(ctx: CliContext, *, training: bool) -> None:
     from kiosk.ledger.service import open_ledger
     from kiosk.tui.app import KioskApp
 
+    from kiosk.config import PathSettings, data_paths
+
     settings = ctx.settings
-    # The demo never touches the configured ledger: its own file unless --db names one explicitly.
+    # The demo never touches the configured ledger: its own folder unless --db names a ledger explicitly.
     if not ctx.db_url:
-        url = f"sqlite:///{TRAINING_DB if training else DEMO_DB}"
-        settings = settings.model_copy(update={"ledger": settings.ledger.model_copy(update={"url": url})})
+        folder = data_paths(settings).root / (TRAINING_DIR if training else DEMO_DIR)
+        url = f"sqlite:///{folder / 'ledger.sqlite3'}"
+        settings = settings.model_copy(
+            update={
+                "ledger": settings.ledger.model_copy(update={"url": url}),
+                "paths": PathSettings(data_dir=folder),
+            }
+        )
     settings = settings.model_copy(
         update={"kiosk": settings.kiosk.model_copy(update={"training": training or settings.kiosk.training})}
     )
     with ledger_errors(settings.ledger.url):
-        ledger = open_ledger(settings)
+        ledger = open_ledger(settings, create=True)  # the demo makes its own throw-away ledger
     if not ledger.list_staff():
         _seed_fast(ledger, seed_demo)
     ensure_demo_day(ledger)
