@@ -29,7 +29,9 @@ CARDS = 100_000
 
 def build(ledger: Ledger, events: int, cards: int = CARDS) -> None:
     """Fill an empty ledger to about `events` events."""
-    officer = ledger.add_staff(name="bench officer", badge="BENCH-O", role=Role.OFFICER, rank=0, pin="1111")
+    officer = ledger.add_staff(
+        name="bench officer", badge="BENCH-O", employee_no="E-BENCH-O", role=Role.OFFICER, rank=0, pin="1111"
+    )
     ids = [with_check_digit(f"5{n:08d}") for n in range(cards)]
     for start in range(0, cards, 50_000):
         part = ids[start : start + 50_000]

@@ -5,7 +5,7 @@ The ledger is seeded through a direct bulk path that still builds a valid hash c
 folded with the same `card_state.apply` the ledger uses, then inserted in one transaction that holds
 the chain head. The scans go through the real API (`record_many`, one RFID round per shelf).
 
-Shape: `cards` cards; 1 % cancelled (they are in the cabinet, so they are scanned: unexpected);
+Shape: `cards` cards; 1 % cancelled (waiting for disposal in the safe: expected, and scanned like the others);
 1 % of the cards in the safe are absent (missing); 0.2 % are on another shelf than recorded
 (misplaced); 1 % are read a second time (duplicates). Reads total = cards.
 
@@ -128,8 +128,12 @@ def run(
         t0 = time.perf_counter()
         ids = bulk_seed(ledger, cards)
         seed_s = time.perf_counter() - t0
-        officer = ledger.add_staff(name="保管 正子", badge="B-O1", role=Role.OFFICER, rank=0, pin="1111")
-        clerk = ledger.add_staff(name="窓口 一郎", badge="B-C1", role=Role.CLERK, pin="3333")
+        officer = ledger.add_staff(
+            name="保管 正子", badge="B-O1", employee_no="E-B-O1", role=Role.OFFICER, rank=0, pin="1111"
+        )
+        clerk = ledger.add_staff(
+            name="窓口 一郎", badge="B-C1", employee_no="E-B-C1", role=Role.CLERK, pin="3333"
+        )
 
         t0 = time.perf_counter()
         view = st.start(ledger, officer, clerk)

@@ -51,9 +51,10 @@ def _pct(values: list[float], q: float) -> float:
 def scan_to_verdict(scans: int = 2000, booked: int = 50) -> dict[str, Any]:
     """See the module docstring. Returns ms percentiles."""
     from drivers.serial_scanner import SerialScanner
+    from kiosk.config import Settings
+    from kiosk.desk import Desk
     from kiosk.domain.safe_session import ScanMode
     from kiosk.ledger.engine import make_engine, upgrade
-    from kiosk.ledger.safe import add_to_pick_list, open_session
     from kiosk.ledger.service import Ledger
     from kiosk.sim.runner import seed
     from kiosk.sim.station import Outcome, Station
@@ -65,16 +66,20 @@ def scan_to_verdict(scans: int = 2000, booked: int = 50) -> dict[str, Any]:
         upgrade(engine)
         ledger = Ledger(engine, pepper=b"bench", kiosk="bench")
         cabinet = Cabinet.generate(booked, seed=1)
-        seed(ledger, cabinet)
+        settings = Settings()
+        desk = Desk(ledger, settings)
+        seed(ledger, cabinet, settings)
         clerk = ledger.staff_by_badge("C001")
         officer = ledger.staff_by_badge("O001")
+        supervisor = ledger.staff_by_badge("S001")
         assert clerk is not None
         assert officer is not None
-        add_to_pick_list(ledger, cabinet.ids(), clerk)
-        session = open_session(ledger, officer, clerk, required=[], confirmed=[])
+        assert supervisor is not None
+        desk.book(cabinet.ids(), supervisor)
         posted: list[tuple[Outcome, float]] = []
-        station = Station(ledger, lambda o: posted.append((o, time.perf_counter())))
-        station.session, station.operator, station.witness = session, officer, clerk
+        # The same core path the screens take: Station → Counter → Desk → ledger.
+        station = Station(desk, lambda o: posted.append((o, time.perf_counter())))
+        station.counter.open_safe(officer, clerk, settings.session.opening_checklist)
         with SimHub(cabinet) as hub:
             pty = hub.add_pty("bench", aim="]C0", framing="cr")
             station.attach("bench", SerialScanner(pty.path, name="bench", baudrate=115_200, dedup_window=0))

@@ -87,6 +87,8 @@ class SessionSettings(Section):
     """[session] Safe sessions (保管庫利用)."""
 
     max_open_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    # 交付 needs the witness at that moment: "pin" (badge and PIN, the default) or "badge" (a badge scan).
+    handover_witness: Literal["pin", "badge"] = "pin"
     opening_checklist: list[str] = Field(default_factory=lambda: list(DEFAULT_OPENING_CHECKLIST))
     closing_checklist: list[str] = Field(default_factory=lambda: list(DEFAULT_CLOSING_CHECKLIST))
 
@@ -137,6 +139,13 @@ class LabelSettings(Section):
     pitch_y_mm: float = Field(default=25.4, ge=10.0, le=297.0)
 
 
+class StaffSettings(Section):
+    """[staff] Accounts and sign-in."""
+
+    # A lockout (5 wrong PINs) ends by itself after this long; an administrator may unlock sooner.
+    lockout_minutes: int = Field(default=30, ge=1, le=24 * 60)
+
+
 class StocktakeSettings(Section):
     """[stocktake] Stocktakes (点検)."""
 
@@ -178,6 +187,7 @@ class Settings(BaseSettings):
     reports: ReportSettings = ReportSettings()
     labels: LabelSettings = LabelSettings()
     stocktake: StocktakeSettings = StocktakeSettings()
+    staff: StaffSettings = StaffSettings()
     devices: list[DeviceSettings] = Field(default_factory=list)
 
     @classmethod

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from kiosk.config import Settings
+from kiosk.desk import Desk
 from kiosk.domain.staff import Role, StaffMember
 from kiosk.ledger.engine import make_engine, upgrade
 from kiosk.ledger.service import Ledger
@@ -93,17 +95,37 @@ class Crew:
     clerk: StaffMember
     clerk2: StaffMember
     supervisor: StaffMember
+    admin: StaffMember
 
 
-PINS = {"O001": "1111", "O002": "2222", "C001": "3333", "C002": "4444", "S001": "5555"}
+PINS = {"O001": "1111", "O002": "2222", "C001": "3333", "C002": "4444", "S001": "5555", "A001": "9999"}
 
 
 @pytest.fixture
 def crew(ledger: Ledger) -> Crew:
     return Crew(
-        officer=ledger.add_staff(name="保管 正子", badge="O001", role=Role.OFFICER, rank=0, pin=PINS["O001"]),
-        deputy=ledger.add_staff(name="保管 副男", badge="O002", role=Role.OFFICER, rank=1, pin=PINS["O002"]),
-        clerk=ledger.add_staff(name="窓口 一郎", badge="C001", role=Role.CLERK, pin=PINS["C001"]),
-        clerk2=ledger.add_staff(name="窓口 二郎", badge="C002", role=Role.CLERK, pin=PINS["C002"]),
-        supervisor=ledger.add_staff(name="課長 三子", badge="S001", role=Role.SUPERVISOR, pin=PINS["S001"]),
+        officer=ledger.add_staff(
+            name="保管 正子", badge="O001", employee_no="E-O001", role=Role.OFFICER, rank=0, pin=PINS["O001"]
+        ),
+        deputy=ledger.add_staff(
+            name="保管 副男", badge="O002", employee_no="E-O002", role=Role.OFFICER, rank=1, pin=PINS["O002"]
+        ),
+        clerk=ledger.add_staff(
+            name="窓口 一郎", badge="C001", employee_no="E-C001", role=Role.CLERK, pin=PINS["C001"]
+        ),
+        clerk2=ledger.add_staff(
+            name="窓口 二郎", badge="C002", employee_no="E-C002", role=Role.CLERK, pin=PINS["C002"]
+        ),
+        supervisor=ledger.add_staff(
+            name="課長 三子", badge="S001", employee_no="E-S001", role=Role.SUPERVISOR, pin=PINS["S001"]
+        ),
+        admin=ledger.add_staff(
+            name="情報 管理子", badge="A001", employee_no="E-A001", role=Role.ADMIN, pin=PINS["A001"]
+        ),
     )
+
+
+@pytest.fixture
+def desk(ledger: Ledger) -> Desk:
+    """The application core over the test ledger, with the default settings."""
+    return Desk(ledger, Settings())

@@ -52,19 +52,108 @@ def test_cli_inputs_refuse_the_value_and_leave_no_trace(tmp_path: Path) -> None:
     delivery.write_text(
         f"management_id,kind\n{VALUE},mynumber_card\n{FULL_WIDTH},mynumber_card\n", encoding="utf-8"
     )
+    people = ("--operator", "O1", "--witness", "C1")
+    setup = [
+        kiosk(
+            tmp_path,
+            "init",
+            "--admin-name",
+            "管理",
+            "--admin-badge",
+            "A1",
+            "--admin-employee-no",
+            "E1",
+            stdin="9999\n",
+        ),
+        kiosk(
+            tmp_path,
+            "staff",
+            "add",
+            "--name",
+            "正",
+            "--badge",
+            "O1",
+            "--employee-no",
+            "E2",
+            "--role",
+            "officer",
+            "--rank",
+            "正",
+            "--operator",
+            "A1",
+            stdin="9999\n1111\n",
+        ),
+        kiosk(
+            tmp_path,
+            "staff",
+            "add",
+            "--name",
+            "窓口",
+            "--badge",
+            "C1",
+            "--employee-no",
+            "E3",
+            "--role",
+            "clerk",
+            "--operator",
+            "A1",
+            "--witness",
+            "O1",
+            stdin="9999\n1111\n2222\n",
+        ),
+    ]
     runs = [
-        kiosk(tmp_path, "init"),
-        kiosk(tmp_path, "cards", "receive", "--batch", "B1", "--expect", "2", str(delivery)),
-        kiosk(tmp_path, "cards", "receive", "--batch", VALUE, "--expect", "2", str(delivery)),
+        kiosk(
+            tmp_path,
+            "cards",
+            "receive",
+            "--batch",
+            "B1",
+            "--expect",
+            "2",
+            *people,
+            str(delivery),
+            stdin="1111\n2222\n",
+        ),
+        kiosk(
+            tmp_path,
+            "cards",
+            "receive",
+            "--batch",
+            VALUE,
+            "--expect",
+            "2",
+            *people,
+            str(delivery),
+            stdin="1111\n2222\n",
+        ),
         kiosk(tmp_path, "cards", "show", VALUE),
         kiosk(tmp_path, "cards", "show", SPACED),
-        kiosk(tmp_path, "staff", "add", "--name", "X", "--badge", VALUE, "--role", "clerk", stdin="1234\n"),
+        kiosk(
+            tmp_path,
+            "staff",
+            "add",
+            "--name",
+            "X",
+            "--badge",
+            VALUE,
+            "--employee-no",
+            "E4",
+            "--role",
+            "clerk",
+            "--operator",
+            "A1",
+            "--witness",
+            "O1",
+            stdin="9999\n1111\n1234\n",
+        ),
     ]
-    assert runs[0].returncode == 0
-    for run in runs[1:]:
+    for run in setup:
+        assert run.returncode == 0, run.stderr
+    for run in runs:
         assert run.returncode != 0
         assert b"mynumber_refused" in run.stderr or b"individual number" in run.stderr
-    output = b"".join(r.stdout + r.stderr for r in runs)
+    output = b"".join(r.stdout + r.stderr for r in setup + runs)
     assert traces(output) == []
     stored = files_under(tmp_path / "var")
     assert b"mynumber_refused" in stored  # the refusal is on record (reason code only)
@@ -76,8 +165,10 @@ def test_a_scan_in_a_session_is_recorded_as_a_reason_code_only(tmp_path: Path) -
     engine = make_engine(f"sqlite:///{db}")
     upgrade(engine)
     ledger = Ledger(engine, pepper=b"p")
-    officer = ledger.add_staff(name="正", badge="O1", role=Role.OFFICER, rank=0, pin="1111")
-    clerk = ledger.add_staff(name="窓口", badge="C1", role=Role.CLERK, pin="2222")
+    officer = ledger.add_staff(
+        name="正", badge="O1", employee_no="E-O1", role=Role.OFFICER, rank=0, pin="1111"
+    )
+    clerk = ledger.add_staff(name="窓口", badge="C1", employee_no="E-C1", role=Role.CLERK, pin="2222")
     session = open_session(ledger, officer, clerk, required=[], confirmed=[]).id
     for text in (VALUE, FULL_WIDTH, SPACED):
         verdict = scan_in_session(ledger, session, text, ScanMode.TAKE_OUT, clerk, device="scanner-1")

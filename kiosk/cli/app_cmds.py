@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -80,12 +79,11 @@ def demo(ctx: CliContext, training: bool) -> None:
 
 
 def _run_demo(ctx: CliContext, *, training: bool) -> None:
+    from kiosk.config import PathSettings, data_paths
     from kiosk.demo.seed import seed_demo
     from kiosk.demo.sim import build_demo_rig, ensure_demo_day
     from kiosk.ledger.service import open_ledger
     from kiosk.tui.app import KioskApp
-
-    from kiosk.config import PathSettings, data_paths
 
     settings = ctx.settings
     # The demo never touches the configured ledger: its own folder unless --db names a ledger explicitly.

@@ -13,6 +13,7 @@ import click
 
 if TYPE_CHECKING:
     from kiosk.config import Settings
+    from kiosk.desk import Desk
     from kiosk.ledger.service import Ledger
 
 
@@ -30,6 +31,7 @@ class CliContext:
     config_file: str | None = None
     _settings: Settings | None = field(default=None, repr=False)
     _ledger: Ledger | None = field(default=None, repr=False)
+    _desk: Desk | None = field(default=None, repr=False)
 
     @property
     def settings(self) -> Settings:
@@ -69,6 +71,15 @@ class CliContext:
             with ledger_errors(self.settings.ledger.url):
                 self._ledger = open_ledger(self.settings, create=create, check=check)
         return self._ledger
+
+    @property
+    def desk(self) -> Desk:
+        """The application core over the ledger: every command goes through it."""
+        if self._desk is None:
+            from kiosk.desk import Desk
+
+            self._desk = Desk(self.ledger, self.settings)
+        return self._desk
 
 
 @contextmanager

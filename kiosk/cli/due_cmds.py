@@ -1,21 +1,24 @@
 """`kiosk due`, `kiosk cards notice-sent|reminder-sent|hold|release`, `kiosk disposal …`.
 
-Every command that writes asks who is doing it: `--badge` on the command line and the PIN on standard
-input (one line per person, operator first), never in argv where `ps` would show it.
+Every command that writes names its people: `--operator BADGE` (and `--witness` / `--supervisor` where
+a second person is needed); the PINs come on standard input, one line each in that order.
 """
 
 from __future__ import annotations
 
-import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import click
 
 from kiosk.cli import cli
 from kiosk.cli.context import CliContext, fail, pass_cli
 from kiosk.cli.ledger_cmds import cards
+from kiosk.cli.people import sign_in
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from kiosk.domain.retention import DueCard, RetentionPolicy
@@ -23,19 +26,24 @@ if TYPE_CHECKING:
     from kiosk.ledger.retention_ops import DisposalBatch
 
 
-def _read_pin(who: str) -> str:
-    if sys.stdin.isatty():
-        return str(click.prompt(f"PIN ({who})", hide_input=True, err=True))
-    return sys.stdin.readline().strip()
-
-
 def _sign_in(ctx: CliContext, badge: str, who: str = "operator") -> StaffMember:
-    from kiosk.domain.staff import AuthError
+    return sign_in(ctx, (who, badge))[0]
+
+
+def _core(work: Callable[[], T]) -> T:
+    """Run one command of the core; its refusals and storage failures become one line."""
+    from kiosk.desk import StorageError
+    from kiosk.domain.management_id import Refusal
+    from kiosk.ledger.retention_ops import DisposalError
 
     try:
-        return ctx.ledger.authenticate(badge, _read_pin(who), device="cli")
-    except AuthError as exc:
-        fail(f"{who} sign-in refused: {exc}")
+        return work()
+    except DisposalError as exc:
+        _disposal_error(exc)
+    except (ValueError, Refusal) as exc:
+        fail(str(exc))
+    except StorageError as exc:
+        fail(exc.reason)
 
 
 def _policy(ctx: CliContext) -> RetentionPolicy:
@@ -69,10 +77,8 @@ def due(ctx: CliContext, as_json: bool, on: str | None) -> None:
     """
     import json
 
-    from kiosk.ledger.retention_ops import due_lists
-
     policy = _policy(ctx)
-    lists = due_lists(ctx.ledger, policy, _date_option(on))
+    lists = _core(lambda: ctx.desk.due_lists(_date_option(on)))
     if as_json:
         click.echo(json.dumps(lists.to_json(), ensure_ascii=False, indent=1))
         return
@@ -99,8 +105,8 @@ def due(ctx: CliContext, as_json: bool, on: str | None) -> None:
 def _record_sent(
     ctx: CliContext, which: str, ids: tuple[str, ...], csv_file: Path | None, on: str | None, badge: str
 ) -> None:
+    from kiosk.desk import StorageError
     from kiosk.domain.retention import DatedListRejected, parse_dated_ids
-    from kiosk.ledger.retention_ops import record_sent
     from kiosk.ledger.service import today
 
     if bool(ids) == bool(csv_file):
@@ -124,9 +130,9 @@ def _record_sent(
         fail(str(exc))
     actor = _sign_in(ctx, badge)
     try:
-        states = record_sent(
-            ctx.ledger, which, entries, actor_id=actor.id, source="csv" if csv_file else "cli"
-        )
+        states = ctx.desk.record_sent(which, entries, actor, source="csv" if csv_file else "cli")
+    except StorageError as exc:
+        fail(exc.reason)
     except DatedListRejected as exc:
         for problem in exc.problems:
             click.echo(f"{where} {problem}", err=True)
@@ -142,7 +148,9 @@ _file_option = click.option(
     help="CSV `management_id,date` (UTF-8, header optional); a missing date takes --date.",
 )
 _date_opt = click.option("--date", "on", default=None, help="Date sent (YYYY-MM-DD; default today).")
-_badge_option = click.option("--badge", required=True, help="Your badge code (PIN on standard input).")
+_badge_option = click.option(
+    "--operator", "badge", required=True, metavar="BADGE", help="Your badge code (PIN: first line of stdin)."
+)
 
 
 @cards.command("notice-sent")
@@ -177,7 +185,7 @@ def _parse_id(ctx: CliContext, text: str, attempted: str) -> str:
     try:
         return ManagementId.parse(text).value
     except Refusal as exc:
-        ctx.ledger.record_refusal(exc.reason, attempted=attempted, source="cli")
+        ctx.desk.record_refusal(exc.reason, attempted=attempted, source="cli")
         fail(str(exc))
 
 
@@ -188,15 +196,12 @@ def _parse_id(ctx: CliContext, text: str, attempted: str) -> str:
 @pass_cli
 def cards_hold(ctx: CliContext, management_id: str, reason: str, badge: str) -> None:
     """Put a card on hold (保留): its retention periods stop until it is released."""
-    from kiosk.ledger.retention_ops import set_hold
+    from kiosk.cli.output import clean
 
     mid = _parse_id(ctx, management_id, "hold")
     actor = _sign_in(ctx, badge)
-    try:
-        set_hold(ctx.ledger, mid, reason, actor_id=actor.id)
-    except ValueError as exc:
-        fail(str(exc))
-    click.echo(f"{mid} is on hold: {reason}")
+    state = _core(lambda: ctx.desk.hold(mid, reason, actor))
+    click.echo(f"{mid} is on hold: {clean(state.hold_reason or '')}")
 
 
 @cards.command("release")
@@ -205,14 +210,9 @@ def cards_hold(ctx: CliContext, management_id: str, reason: str, badge: str) -> 
 @pass_cli
 def cards_release(ctx: CliContext, management_id: str, badge: str) -> None:
     """Release a card's hold; the days on hold are added to its periods."""
-    from kiosk.ledger.retention_ops import release_hold
-
     mid = _parse_id(ctx, management_id, "release")
     actor = _sign_in(ctx, badge)
-    try:
-        release_hold(ctx.ledger, mid, actor_id=actor.id)
-    except ValueError as exc:
-        fail(str(exc))
+    _core(lambda: ctx.desk.release(mid, actor))
     click.echo(f"{mid}: hold released")
 
 
@@ -242,6 +242,13 @@ def _show_batch(batch: DisposalBatch) -> None:
         click.echo(f"  {mid}  {'scanned' if mid in scanned else 'in the safe'}")
 
 
+def _batch_number(value: int) -> int:
+    # Range-checked before anything echoes it: a 12-digit "batch number" is refused without the value.
+    if not 1 <= value <= 999_999:
+        fail("a disposal batch number is between 1 and 999999")
+    return value
+
+
 def _disposal_error(exc: Exception) -> NoReturn:
     from kiosk.ledger.retention_ops import DisposalError
 
@@ -257,29 +264,22 @@ def _disposal_error(exc: Exception) -> NoReturn:
 @pass_cli
 def disposal_prepare(ctx: CliContext, ids: tuple[str, ...], badge: str) -> None:
     """Prepare a batch from IDS (default: every card eligible today); an ineligible card is refused."""
-    from kiosk.ledger.retention_ops import DisposalError, prepare_disposal
-
     actor = _sign_in(ctx, badge)
-    try:
-        batch = prepare_disposal(ctx.ledger, _policy(ctx), actor, list(ids) or None)
-    except DisposalError as exc:
-        _disposal_error(exc)
+    batch = _core(lambda: ctx.desk.disposal_prepare(actor, list(ids) or None))
     _show_batch(batch)
 
 
 @disposal.command("approve")
 @click.argument("batch_id", type=int)
-@_badge_option
+@click.option(
+    "--supervisor", "badge", required=True, metavar="BADGE", help="The approving supervisor (PIN on stdin)."
+)
 @pass_cli
 def disposal_approve(ctx: CliContext, batch_id: int, badge: str) -> None:
-    """A supervisor (責任者) approves the batch."""
-    from kiosk.ledger.retention_ops import DisposalError, approve_disposal
-
+    """A supervisor (責任者) who did not prepare the batch approves it."""
+    batch_id = _batch_number(batch_id)
     actor = _sign_in(ctx, badge, "supervisor")
-    try:
-        batch = approve_disposal(ctx.ledger, batch_id, actor)
-    except DisposalError as exc:
-        _disposal_error(exc)
+    batch = _core(lambda: ctx.desk.disposal_approve(batch_id, actor))
     _show_batch(batch)
 
 
@@ -287,24 +287,32 @@ def disposal_approve(ctx: CliContext, batch_id: int, badge: str) -> None:
 @click.argument("batch_id", type=int)
 @click.argument("ids", nargs=-1, required=True)
 @_badge_option
-@click.option("--witness", required=True, help="The second person's badge (their PIN on the next line).")
+@click.option("--witness", required=True, metavar="BADGE", help="The second person's badge (PIN: next line).")
 @pass_cli
 def disposal_scan(ctx: CliContext, batch_id: int, ids: tuple[str, ...], badge: str, witness: str) -> None:
-    """Scan cards out of the safe into an approved batch (two people); exit 1 if any was refused."""
-    from kiosk.domain.staff import TwoPersonError
-    from kiosk.ledger.retention_ops import scan_into_disposal
+    """Scan cards out of the safe into an approved batch; exit 1 if any was refused.
 
-    operator = _sign_in(ctx, badge)
-    second = _sign_in(ctx, witness, "witness")
-    policy = _policy(ctx)
+    Only while the safe is open at this kiosk (a safe session), by one of that session's people, with a
+    second person.
+    """
+    batch_id = _batch_number(batch_id)
+    operator, second = sign_in(ctx, ("operator", badge), ("witness", witness))
+    session = _core(ctx.desk.current_session)
     refused = 0
     for text in ids:
-        try:
-            verdict = scan_into_disposal(
-                ctx.ledger, policy, batch_id, text, operator, second, device="cli", source="keyboard"
+        verdict = _core(
+            lambda text=text: ctx.desk.disposal_scan(  # type: ignore[misc]
+                batch_id,
+                text,
+                operator,
+                second,
+                session_id=session.id if session else None,
+                device="cli",
+                source="manual",
             )
-        except TwoPersonError as exc:
-            fail(str(exc))
+        )
+        if verdict.code == "not_allowed":
+            fail(verdict.message)  # who is acting is wrong, not the card: nothing more to try
         label = verdict.card.management_id if verdict.card else "input"
         click.echo(f"{'OK ' if verdict.ok else 'NG '} {label}  {verdict.code}: {verdict.message}")
         refused += not verdict.ok
@@ -316,18 +324,13 @@ def disposal_scan(ctx: CliContext, batch_id: int, ids: tuple[str, ...], badge: s
 @click.argument("batch_id", type=int)
 @click.option("--method", required=True, help="How the cards were destroyed, e.g. 裁断 (shredded).")
 @_badge_option
-@click.option("--witness", required=True, help="The second person's badge (their PIN on the next line).")
+@click.option("--witness", required=True, metavar="BADGE", help="The second person's badge (PIN: next line).")
 @pass_cli
 def disposal_finish(ctx: CliContext, batch_id: int, method: str, badge: str, witness: str) -> None:
     """Record the batch as disposed (廃棄) by two people with the method."""
-    from kiosk.ledger.retention_ops import DisposalError, finish_disposal
-
-    operator = _sign_in(ctx, badge)
-    second = _sign_in(ctx, witness, "witness")
-    try:
-        batch = finish_disposal(ctx.ledger, batch_id, operator, second, method)
-    except DisposalError as exc:
-        _disposal_error(exc)
+    batch_id = _batch_number(batch_id)
+    operator, second = sign_in(ctx, ("operator", badge), ("witness", witness))
+    batch = _core(lambda: ctx.desk.disposal_finish(batch_id, operator, second, method))
     _show_batch(batch)
 
 

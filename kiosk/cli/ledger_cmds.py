@@ -10,17 +10,38 @@ import click
 
 from kiosk.cli import cli
 from kiosk.cli.context import CliContext, fail, ledger_errors, pass_cli
+from kiosk.cli.people import operator_option, witness_option
 
 
 @cli.command()
+@click.option("--admin-name", default=None, help="Name of the first administrator (a new ledger only).")
+@click.option("--admin-badge", default=None, help="Badge of the first administrator.")
+@click.option("--admin-employee-no", default=None, help="職員番号 of the first administrator.")
 @click.option(
     "--app-role",
     metavar="ROLE",
     help="PostgreSQL: grant the kiosk's application role only what it needs (run as the owner role).",
 )
 @pass_cli
-def init(ctx: CliContext, app_role: str | None) -> None:
-    """Create (or upgrade) the ledger database and the PIN pepper: the only command that creates them."""
+def init(
+    ctx: CliContext,
+    admin_name: str | None,
+    admin_badge: str | None,
+    admin_employee_no: str | None,
+    app_role: str | None,
+) -> None:
+    """Create or upgrade the ledger and the PIN pepper; on a ledger without staff, the first administrator.
+
+    The only command that creates a ledger or a pepper. The first administrator's PIN is read from
+    standard input. Every later account is added by an administrator with a witness
+    (`kiosk staff add --operator … --witness …`).
+    """
+    from kiosk.cli.output import clean
+    from kiosk.cli.people import read_secret
+    from kiosk.desk import StorageError
+    from kiosk.domain.management_id import Refusal
+    from kiosk.domain.staff import validate_pin
+
     ledger = ctx.open(create=True)
     if app_role:
         from kiosk.ledger.engine import grant_app_role
@@ -28,6 +49,28 @@ def init(ctx: CliContext, app_role: str | None) -> None:
         with ledger_errors(ctx.settings.ledger.url):
             grant_app_role(ledger.engine, app_role)
         click.echo(f"granted the application role {app_role}")
+    given = [v for v in (admin_name, admin_badge, admin_employee_no) if v is not None]
+    if given:
+        if len(given) != 3:
+            fail("the first administrator needs --admin-name, --admin-badge and --admin-employee-no")
+        assert admin_name is not None
+        assert admin_badge is not None
+        assert admin_employee_no is not None
+        pin = read_secret("first administrator")
+        try:
+            validate_pin(pin)
+            admin = ctx.desk.init_administrator(
+                name=admin_name, badge=admin_badge, employee_no=admin_employee_no, pin=pin
+            )
+        except (ValueError, Refusal) as exc:
+            fail(str(exc))
+        except StorageError as exc:
+            fail(exc.reason)
+        click.echo(f"first administrator: {clean(admin.display)} badge {admin.badge}")
+    elif ledger.staff_count(active_only=False) == 0:
+        click.echo(
+            "no staff yet: run kiosk init --admin-name … --admin-badge … --admin-employee-no …", err=True
+        )
     seq, digest = ledger.head()
     click.echo(f"ledger ready: {ledger.engine.url.render_as_string(hide_password=True)}")
     click.echo(f"head: {seq} {digest}")
@@ -213,10 +256,16 @@ def cards() -> None:
 @click.option("--batch", required=True, help="Delivery batch ID (from J-LIS).")
 @click.option("--expect", type=int, required=True, help="Number of cards the delivery note lists.")
 @click.option("--location", default="safe", show_default=True)
+@operator_option("Badge of the receiving officer (保管責任者; PIN: first line of stdin).")
+@witness_option()
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @pass_cli
-def cards_receive(ctx: CliContext, batch: str, expect: int, location: str, csv_file: Path) -> None:
-    """Receive a delivery: CSV `management_id,kind`; every line valid and new, or nothing is written."""
+def cards_receive(
+    ctx: CliContext, batch: str, expect: int, location: str, operator: str, witness: str, csv_file: Path
+) -> None:
+    """Receive a delivery (受領): an officer and a witness; every line valid and new, or nothing written."""
+    from kiosk.cli.people import sign_in
+    from kiosk.desk import StorageError
     from kiosk.domain.delivery import DeliveryRejected, parse_delivery
     from kiosk.domain.guard import ensure_not_individual_number
     from kiosk.domain.management_id import Refusal
@@ -228,13 +277,18 @@ def cards_receive(ctx: CliContext, batch: str, expect: int, location: str, csv_f
         fail(str(exc))
     except UnicodeDecodeError:
         fail(f"{csv_file}: not UTF-8 text")
+    officer, second = sign_in(ctx, ("operator", operator), ("witness", witness))
     try:
         lines = parse_delivery(text, expect=expect)
-        states = ctx.ledger.receive_batch(batch, lines, location=location)
+        states = ctx.desk.receive(batch, lines, officer, second, location=location)
     except DeliveryRejected as exc:
         for problem in exc.problems:
             click.echo(f"{csv_file}: {problem}", err=True)
         fail(f"delivery {batch} refused: {exc}")
+    except (ValueError, Refusal) as exc:
+        fail(str(exc))
+    except StorageError as exc:
+        fail(exc.reason)
     click.echo(f"received {len(states)} cards in batch {batch}")
 
 

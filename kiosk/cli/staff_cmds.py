@@ -1,48 +1,108 @@
-"""`kiosk staff add|list|deactivate|unlock`."""
+"""`kiosk staff add|list|deactivate|reactivate|set-role|unlock|reset-pin`.
+
+Every change is made by an administrator (`--operator`) with a second person (`--witness`); their PINs
+come first on standard input, in that order, then (for add and reset-pin) the new PIN.
+"""
 
 from __future__ import annotations
 
-import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
 from kiosk.cli import cli
 from kiosk.cli.context import CliContext, fail, pass_cli
+from kiosk.cli.people import operator_option, read_secret, sign_in, witness_option
+
+if TYPE_CHECKING:
+    from kiosk.domain.staff import StaffMember
+
+T = TypeVar("T")
+
+ROLES = ["clerk", "officer", "supervisor", "admin"]
 
 
 @cli.group()
 def staff() -> None:
-    """Staff accounts (never deleted: deactivated)."""
+    """Staff accounts (never deleted: deactivated). An administrator and a witness make every change."""
 
 
-def _read_pin() -> str:
-    # The PIN comes from stdin (a prompt on a terminal), never from argv where `ps` would show it.
-    if sys.stdin.isatty():
-        pin = click.prompt("PIN", hide_input=True, confirmation_prompt=True)
-    else:
-        pin = sys.stdin.readline().strip()
-    return str(pin)
+def _new_pin() -> str:
+    from kiosk.domain.staff import validate_pin
+
+    pin = read_secret("new member")
+    try:
+        validate_pin(pin)
+    except ValueError as exc:
+        fail(str(exc))
+    return pin
+
+
+def _admin_act(
+    ctx: CliContext, operator: str, witness: str, work: Callable[[StaffMember, StaffMember], T]
+) -> T:
+    """Sign in the administrator and the witness, then run one command of the core."""
+    admin, second = sign_in(ctx, ("administrator", operator), ("witness", witness))
+    return _admin_act_signed(ctx, lambda: work(admin, second))
+
+
+def _rank(rank: str | None) -> int | None:
+    from kiosk.domain.staff import parse_rank
+
+    if rank is None:
+        return None
+    try:
+        return parse_rank(rank)
+    except ValueError as exc:
+        fail(str(exc))
 
 
 @staff.command("add")
 @click.option("--name", required=True)
 @click.option("--badge", required=True, help="The code printed on the staff badge (scanned at sign-in).")
-@click.option("--role", type=click.Choice(["clerk", "officer", "supervisor", "admin"]), required=True)
+@click.option("--employee-no", required=True, help="職員番号: one person, one account.")
+@click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--rank", default=None, help="Officer rank: 正 (or 0), 副1 (or 1), 副2 …")
+@operator_option("Badge of the administrator (PIN: first line of stdin).")
+@witness_option(
+    "Badge of the second person (PIN: next line). Only the first colleague of a new ledger is added alone.",
+    required=False,
+)
 @pass_cli
-def staff_add(ctx: CliContext, name: str, badge: str, role: str, rank: str | None) -> None:
-    """Add a member of staff; the PIN (4–12 digits) is read from standard input."""
-    from kiosk.domain.management_id import Refusal
-    from kiosk.domain.staff import Role, parse_rank, validate_pin
+def staff_add(
+    ctx: CliContext,
+    name: str,
+    badge: str,
+    employee_no: str,
+    role: str,
+    rank: str | None,
+    operator: str,
+    witness: str | None,
+) -> None:
+    """Add a member of staff. stdin: the administrator's PIN, the witness's PIN, the new member's PIN."""
+    from kiosk.cli.output import clean
+    from kiosk.domain.staff import Role
 
-    try:
-        rank_value = parse_rank(rank) if rank is not None else None
-        pin = _read_pin()
-        validate_pin(pin)
-        member = ctx.ledger.add_staff(name=name, badge=badge, role=Role(role), rank=rank_value, pin=pin)
-    except (ValueError, Refusal) as exc:
-        fail(str(exc))
-    click.echo(f"added {member.display} ({member.role.value}) id {member.id}")
+    rank_value = _rank(rank)
+    people = [("administrator", operator)] + ([("witness", witness)] if witness else [])
+    signed = sign_in(ctx, *people)
+    admin, second = signed[0], (signed[1] if witness else None)
+    pin = _new_pin()
+    member = _admin_act_signed(
+        ctx,
+        lambda: ctx.desk.add_staff(
+            admin,
+            second,
+            name=name,
+            badge=badge,
+            employee_no=employee_no,
+            role=Role(role),
+            rank=rank_value,
+            pin=pin,
+        ),
+    )
+    click.echo(f"added {clean(member.display)} ({member.role.value}) id {member.id}, badge {member.badge}")
 
 
 @staff.command("list")
@@ -52,38 +112,117 @@ def staff_list(ctx: CliContext, as_json: bool) -> None:
     """List staff, including deactivated members."""
     import json
 
+    from kiosk.cli.output import clean
     from kiosk.domain.staff import rank_label
 
-    for m in ctx.ledger.list_staff():
+    now = ctx.ledger.clock()
+    minutes = ctx.settings.staff.lockout_minutes
+    for m in ctx.desk.staff():
+        locked = m.is_locked(now, minutes)
         if as_json:
-            click.echo(
-                json.dumps(
-                    {
-                        "id": m.id,
-                        "name": m.name,
-                        "badge": m.badge,
-                        "role": m.role.value,
-                        "rank": m.rank,
-                        "active": m.active,
-                        "locked": m.locked,
-                    },
-                    ensure_ascii=False,
-                )
-            )
+            record = {
+                "id": m.id,
+                "name": m.name,
+                "badge": m.badge,
+                "employee_no": m.employee_no,
+                "role": m.role.value,
+                "rank": m.rank,
+                "active": m.active,
+                "locked": locked,
+            }
+            click.echo(json.dumps(record, ensure_ascii=True))
             continue
         state = "active" if m.active else "deactivated"
-        if m.locked:
+        if locked:
             state += ", locked"
-        click.echo(f"{m.id:>4}  {m.badge:<12} {m.role.value:<10} {rank_label(m.rank):<4} {m.name}  [{state}]")
+        click.echo(
+            f"{m.id:>4}  {clean(m.badge):<12} {clean(m.employee_no):<10} {m.role.value:<10} "
+            f"{rank_label(m.rank):<4} {clean(m.name)}  [{state}]"
+        )
 
 
 @staff.command("deactivate")
 @click.argument("badge")
+@operator_option("Badge of the administrator (PIN: first line of stdin).")
+@witness_option()
 @pass_cli
-def staff_deactivate(ctx: CliContext, badge: str) -> None:
+def staff_deactivate(ctx: CliContext, badge: str, operator: str, witness: str) -> None:
     """Deactivate a member of staff (their name stays in the history)."""
+    from kiosk.cli.output import clean
+
+    member = _admin_act(ctx, operator, witness, lambda a, w: ctx.desk.deactivate(a, w, badge))
+    click.echo(f"deactivated {clean(member.display)}")
+
+
+@staff.command("reactivate")
+@click.argument("badge")
+@operator_option("Badge of the administrator (PIN: first line of stdin).")
+@witness_option()
+@pass_cli
+def staff_reactivate(ctx: CliContext, badge: str, operator: str, witness: str) -> None:
+    """Reactivate a deactivated member of staff."""
+    from kiosk.cli.output import clean
+
+    member = _admin_act(ctx, operator, witness, lambda a, w: ctx.desk.reactivate(a, w, badge))
+    click.echo(f"reactivated {clean(member.display)}")
+
+
+@staff.command("set-role")
+@click.argument("badge")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--rank", default=None, help="Officer rank: 正 (or 0), 副1 (or 1), 副2 …")
+@operator_option("Badge of the administrator (PIN: first line of stdin).")
+@witness_option()
+@pass_cli
+def staff_set_role(
+    ctx: CliContext, badge: str, role: str, rank: str | None, operator: str, witness: str
+) -> None:
+    """Change a member's role (and officer rank)."""
+    from kiosk.cli.output import clean
+    from kiosk.domain.staff import Role
+
+    rank_value = _rank(rank)
+    member = _admin_act(
+        ctx, operator, witness, lambda a, w: ctx.desk.set_role(a, w, badge, Role(role), rank_value)
+    )
+    click.echo(f"{clean(member.display)} is now {member.role.value}")
+
+
+@staff.command("unlock")
+@click.argument("badge")
+@operator_option("Badge of the administrator (PIN: first line of stdin).")
+@witness_option()
+@pass_cli
+def staff_unlock(ctx: CliContext, badge: str, operator: str, witness: str) -> None:
+    """Clear a lockout before it runs out by itself ([staff] lockout_minutes)."""
+    from kiosk.cli.output import clean
+
+    member = _admin_act(ctx, operator, witness, lambda a, w: ctx.desk.unlock(a, w, badge))
+    click.echo(f"unlocked {clean(member.display)}")
+
+
+@staff.command("reset-pin")
+@click.argument("badge")
+@operator_option("Badge of the administrator (PIN: first line of stdin).")
+@witness_option()
+@pass_cli
+def staff_reset_pin(ctx: CliContext, badge: str, operator: str, witness: str) -> None:
+    """Set a new PIN for a member. stdin: administrator's PIN, witness's PIN, the new PIN."""
+    from kiosk.cli.output import clean
+
+    admin, second = sign_in(ctx, ("administrator", operator), ("witness", witness))
+    pin = _new_pin()
+    member = _admin_act_signed(ctx, lambda: ctx.desk.reset_pin(admin, second, badge, pin))
+    click.echo(f"new PIN set for {clean(member.display)}")
+
+
+def _admin_act_signed(ctx: CliContext, work: Callable[[], T]) -> T:
+    from kiosk.desk import StorageError
+    from kiosk.domain.management_id import Refusal
+
     try:
-        member = ctx.ledger.deactivate_staff(badge)
-    except ValueError as exc:
+        return work()
+    except (ValueError, Refusal) as exc:
         fail(str(exc))
-    click.echo(f"deactivated {member.display}")
+    except StorageError as exc:
+        fail(exc.reason)

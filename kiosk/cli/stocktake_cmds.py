@@ -1,20 +1,26 @@
 """`kiosk stocktake start|scan|status|finish|report|due|handover`: a whole stocktake (点検) without the UI.
 
-PINs are read from standard input, one line per person in the order the badges are given (or asked
-for, hidden, at a terminal). `scan` reads codes from its arguments or, one per line, from standard input
-and prints one verdict line per scan, flushed only after the scan is committed.
+Every command names its people (`--operator`, `--witness`); their PINs are read from standard input, one
+line per person in that order (or asked for, hidden, at a terminal). `scan` is done by a signed-in counter
+(`--operator`, PIN on the first line); it then reads codes from its arguments or, one per line, from the
+rest of standard input and prints one verdict line per scan, flushed only after the scan is committed.
+Typed or piped codes are recorded with the source `manual` unless `--source` says otherwise.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
 from kiosk.cli import cli
 from kiosk.cli.context import CliContext, fail, pass_cli
+from kiosk.cli.people import operator_option, sign_in, witness_option
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from kiosk.domain.staff import StaffMember
@@ -26,54 +32,47 @@ def stocktake() -> None:
     """Stocktakes (点検): reconcile the cards in the safe against the ledger."""
 
 
-def _read_pin(badge: str) -> str:
-    if sys.stdin.isatty():
-        value: str = click.prompt(f"PIN for {badge}", hide_input=True)
-        return value
-    line = sys.stdin.readline()
-    if not line:
-        fail(f"no PIN for {badge} on standard input")
-    return line.strip()
-
-
 def _sign_in(ctx: CliContext, *badges: str) -> list[StaffMember]:
-    from kiosk.domain.staff import AuthError
+    labels = ("operator", "witness", "third person")
+    return sign_in(ctx, *zip(labels, badges, strict=False))
 
-    people = []
-    for badge in badges:
-        pin = _read_pin(badge)
-        try:
-            people.append(ctx.ledger.authenticate(badge, pin, device="cli"))
-        except AuthError as exc:
-            fail(f"sign-in refused for {badge}: {exc}")
-    return people
+
+def _core(work: Callable[[], T]) -> T:
+    from kiosk.desk import StorageError
+    from kiosk.domain.management_id import Refusal
+    from kiosk.domain.stocktake import DecisionError
+
+    try:
+        return work()
+    except DecisionError as exc:
+        for mid in exc.cards:
+            click.echo(f"{exc.reason} {mid}", err=True)
+        fail(str(exc))
+    except (ValueError, Refusal) as exc:
+        fail(str(exc))
+    except StorageError as exc:
+        fail(exc.reason)
 
 
 def _stocktake_id(ctx: CliContext, given: int | None) -> int:
-    from kiosk.ledger.stocktake_ops import open_stocktake
-
     if given is not None:
+        if not 1 <= given <= 999_999:
+            fail("a stocktake number is between 1 and 999999")
         return given
-    view = open_stocktake(ctx.ledger)
+    view = _core(ctx.desk.open_stocktake)
     if view is None:
         fail("no stocktake is open at this kiosk (kiosk stocktake start)")
     return view.id
 
 
 @stocktake.command("start")
-@click.option("--operator", required=True, help="Badge of the first person.")
-@click.option("--witness", required=True, help="Badge of the second person (one of the two an officer).")
+@operator_option("Badge of the first person (PIN: first line of stdin).")
+@witness_option("Badge of the second person, one of the two an officer (PIN: next line).")
 @pass_cli
 def start_cmd(ctx: CliContext, operator: str, witness: str) -> None:
     """Start a stocktake: freezes the cards the ledger says are in the safe (PINs from stdin)."""
-    from kiosk.domain.staff import TwoPersonError
-    from kiosk.ledger.stocktake_ops import StocktakeError, start
-
     first, second = _sign_in(ctx, operator, witness)
-    try:
-        view = start(ctx.ledger, first, second)
-    except (TwoPersonError, StocktakeError) as exc:
-        fail(str(exc))
+    view = _core(lambda: ctx.desk.stocktake_start(first, second))
     click.echo(f"stocktake {view.id} started: {view.expected} cards expected")
 
 
@@ -96,14 +95,18 @@ def _batch_line(b: BatchVerdict) -> str:
 @stocktake.command("scan")
 @click.argument("codes", nargs=-1)
 @click.option("--id", "stocktake_id", type=int, default=None, help="Stocktake (default: the open one).")
-@click.option("--source", default="barcode", show_default=True, help="barcode, tray_photo, rfid …")
+@click.option(
+    "--source", default="manual", show_default=True, help="manual (typed), barcode, tray_photo, rfid …"
+)
 @click.option("--device", default="cli", show_default=True, help="Device name (its shelf label persists).")
 @click.option("--location", default=None, help="Count at this shelf/slot (else the device's last label).")
 @click.option("--batch", is_flag=True, help="Count all codes as one tray photo / RFID round (one commit).")
 @click.option("--tags", is_flag=True, help="The inputs are RFID tag IDs (implies --batch).")
+@operator_option("Badge of the counter (PIN: first line of stdin; the codes follow).")
 @pass_cli
 def scan_cmd(
     ctx: CliContext,
+    operator: str,
     codes: tuple[str, ...],
     stocktake_id: int | None,
     source: str,
@@ -113,33 +116,37 @@ def scan_cmd(
     tags: bool,
 ) -> None:
     """Count scanned codes (arguments, or one per line on stdin); prints one verdict per scan."""
-    from kiosk.ledger.stocktake_ops import StocktakeError, record_many, record_scan
-
     sid = _stocktake_id(ctx, stocktake_id)
+    (counter,) = _sign_in(ctx, operator)
     lines = list(codes) if codes else None
-    try:
-        if batch or tags:
-            values = lines if lines is not None else [line.strip() for line in sys.stdin if line.strip()]
-            if tags:
-                verdict = record_many(
-                    ctx.ledger, sid, tags=values, source=source, device=device, location=location
-                )
-            else:
-                verdict = record_many(
-                    ctx.ledger, sid, values, source=source, device=device, location=location
-                )
-            click.echo(_batch_line(verdict))
-            return
-        stream = lines if lines is not None else (line.rstrip("\r\n") for line in sys.stdin)
-        for value in stream:
-            if not value.strip():
-                continue
-            v = record_scan(ctx.ledger, sid, value, source=source, device=device, location=location)
-            # Printed only now: the scan is committed, so a printed verdict is never lost.
-            click.echo(_verdict_line(v))
-            sys.stdout.flush()
-    except StocktakeError as exc:
-        fail(str(exc))
+    desk = ctx.desk
+    if batch or tags:
+        values = lines if lines is not None else [line.strip() for line in sys.stdin if line.strip()]
+        verdict = _core(
+            lambda: desk.stocktake_many(
+                sid,
+                counter,
+                () if tags else values,
+                tags=values if tags else (),
+                source=source,
+                device=device,
+                location=location,
+            )
+        )
+        click.echo(_batch_line(verdict))
+        return
+    stream = lines if lines is not None else (line.rstrip("\r\n") for line in sys.stdin)
+    for value in stream:
+        if not value.strip():
+            continue
+        v = _core(
+            lambda value=value: desk.stocktake_scan(  # type: ignore[misc]
+                sid, value, counter, source=source, device=device, location=location
+            )
+        )
+        # Printed only now: the scan is committed, so a printed verdict is never lost.
+        click.echo(_verdict_line(v))
+        sys.stdout.flush()
 
 
 @stocktake.command("status")
@@ -148,16 +155,11 @@ def scan_cmd(
 @pass_cli
 def status_cmd(ctx: CliContext, stocktake_id: int | None, lists: bool) -> None:
     """Counts and the lists: missing, misplaced, unexpected, unknown, duplicates."""
-    from kiosk.ledger.stocktake_ops import StocktakeError, get_stocktake, reconcile
-
     sid = _stocktake_id(ctx, stocktake_id)
-    view = get_stocktake(ctx.ledger, sid)
+    view = _core(lambda: ctx.desk.get_stocktake(sid))
     if view is None:
         fail(f"there is no stocktake {sid}")
-    try:
-        result = reconcile(ctx.ledger, sid)
-    except StocktakeError as exc:
-        fail(str(exc))
+    result = _core(lambda: ctx.desk.reconcile(sid))
     p = result.progress
     click.echo(
         f"stocktake {sid} {view.status}: expected {p.expected} found {p.found} missing {p.missing} "
@@ -185,8 +187,8 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
 
 
 @stocktake.command("finish")
-@click.option("--operator", required=True, help="Badge of the first signer.")
-@click.option("--witness", required=True, help="Badge of the second signer (one of the two an officer).")
+@operator_option("Badge of the first signer (PIN: first line of stdin).")
+@witness_option("Badge of the second signer, one of the two an officer (PIN: next line).")
 @click.option("--missing", "missing", multiple=True, help="ID=NOTE: record this card as missing (所在不明).")
 @click.option("--found-elsewhere", "found", multiple=True, help="ID=NOTE: the card was found elsewhere.")
 @click.option("--search-again", "search", multiple=True, help="ID: keep the stocktake open to look again.")
@@ -202,9 +204,7 @@ def finish_cmd(
     stocktake_id: int | None,
 ) -> None:
     """Sign the result; every missing card needs a decision (PINs from stdin)."""
-    from kiosk.domain.staff import TwoPersonError
-    from kiosk.domain.stocktake import Decision, DecisionError, MissingDecision
-    from kiosk.ledger.stocktake_ops import StocktakeError, finish
+    from kiosk.domain.stocktake import Decision, MissingDecision
 
     sid = _stocktake_id(ctx, stocktake_id)
     decisions = {
@@ -216,14 +216,7 @@ def finish_cmd(
     }
     decisions |= {mid.strip(): MissingDecision(Decision.SEARCH_AGAIN) for mid in search}
     first, second = _sign_in(ctx, operator, witness)
-    try:
-        result = finish(ctx.ledger, sid, decisions, first, second)
-    except DecisionError as exc:
-        for mid in exc.cards:
-            click.echo(f"{exc.reason} {mid}", err=True)
-        fail(str(exc))
-    except (TwoPersonError, StocktakeError) as exc:
-        fail(str(exc))
+    result = _core(lambda: ctx.desk.stocktake_finish(sid, decisions, first, second))
     click.echo(
         f"stocktake {sid} finished: expected {result.expected} found {result.found} "
         f"recorded missing {len(result.missing)} unexpected {len(result.unexpected)} "
@@ -258,11 +251,8 @@ def report_cmd(ctx: CliContext, stocktake_id: int, output: Path) -> None:
 def due_cmd(ctx: CliContext) -> None:
     """Is a stocktake due (every [stocktake] due_every_days, and after a handover)? Exit 1 when due."""
     from kiosk.ledger.service import today
-    from kiosk.ledger.stocktake_ops import stocktake_due
 
-    status = stocktake_due(
-        ctx.ledger, today(ctx.ledger.clock), every_days=ctx.settings.stocktake.due_every_days
-    )
+    status = _core(lambda: ctx.desk.stocktake_due(today(ctx.ledger.clock)))
     last = status.last_finished_on.isoformat() if status.last_finished_on else "never"
     nxt = status.next_due_on.isoformat() if status.next_due_on else "now"
     click.echo(f"{status.reason.value}: last finished {last}, next due {nxt}")
@@ -273,16 +263,15 @@ def due_cmd(ctx: CliContext) -> None:
 @stocktake.command("handover")
 @click.option("--from", "from_badge", required=True, help="Badge of the outgoing responsible officer.")
 @click.option("--to", "to_badge", required=True, help="Badge of the incoming responsible officer.")
-@click.option("--witness", required=True, help="Badge of a third person.")
+@click.option("--witness", required=True, metavar="BADGE", help="Badge of a third person.")
 @pass_cli
 def handover_cmd(ctx: CliContext, from_badge: str, to_badge: str, witness: str) -> None:
-    """Record a handover of the responsible officer (引継ぎ); a stocktake becomes due (PINs from stdin)."""
-    from kiosk.domain.staff import TwoPersonError
-    from kiosk.ledger.stocktake_ops import record_handover
+    """Record a handover of the responsible officer (引継ぎ); a stocktake becomes due.
 
-    old, new, third = _sign_in(ctx, from_badge, to_badge, witness)
-    try:
-        seq = record_handover(ctx.ledger, old, new, third)
-    except TwoPersonError as exc:
-        fail(str(exc))
+    stdin: the PINs of the outgoing officer, the incoming officer and the witness, in that order.
+    """
+    old, new, third = sign_in(
+        ctx, ("outgoing officer", from_badge), ("incoming officer", to_badge), ("witness", witness)
+    )
+    seq = _core(lambda: ctx.desk.officer_handover(old, new, third))
     click.echo(f"handover recorded (event {seq}); a stocktake is now due")

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from kiosk.domain.status import Action, CardStatus, next_status
+from kiosk.domain.status import Action, CardStatus, found_status, next_status
 
 # Dates on the paper ledger and for retention periods are the office's calendar days.
 OFFICE_TZ = ZoneInfo("Asia/Tokyo")
@@ -144,6 +144,9 @@ def apply_row(
     action = STATUS_EVENTS.get(kind)
     if action is not None:
         new[_STATUS] = next_status(row[_STATUS], action)
+        if action is Action.FOUND:
+            # Only a cancelled card has `closed_on` and can still be found: it goes back to waiting.
+            new[_STATUS] = found_status(row[_CLOSED_ON] is not None)
         if action is Action.TAKE_OUT:
             new[_OUT] = session_id
         elif action in _CLEARS_OUT:

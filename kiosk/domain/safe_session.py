@@ -84,3 +84,29 @@ def check_override(override: Override, operator_id: int) -> None:
 def is_overdue(opened_at: datetime, now: datetime, max_open_minutes: int) -> bool:
     """True when a session has been open longer than the configured limit."""
     return now - opened_at > timedelta(minutes=max_open_minutes)
+
+
+# The same card in the same mode again within this many seconds is a double scan, not a second act.
+DUPLICATE_WINDOW_S = 10.0
+
+
+class RepeatFilter:
+    """Tells a double read of the same label (same card, same mode, within the window) from a new act.
+
+    Time is passed in (monotonic seconds), so the screens, the headless runner and tests share it.
+    """
+
+    def __init__(self, window_s: float = DUPLICATE_WINDOW_S) -> None:
+        self.window_s = window_s
+        self._last: dict[tuple[str, ScanMode], float] = {}
+
+    def is_repeat(self, management_id: str, mode: ScanMode, now: float) -> bool:
+        last = self._last.get((management_id, mode))
+        return last is not None and now - last < self.window_s
+
+    def accepted(self, management_id: str, mode: ScanMode, now: float) -> None:
+        self._last[(management_id, mode)] = now
+
+    def clear(self) -> None:
+        """A new mode or a new person is a new act."""
+        self._last.clear()

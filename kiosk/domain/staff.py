@@ -6,9 +6,14 @@ import enum
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 MAX_FAILED_ATTEMPTS = 5
+# A lockout ends by itself after this long (configurable: `[staff] lockout_minutes`), so a prankster at the
+# keyboard cannot lock every officer out for good; an administrator with a witness can unlock sooner.
+DEFAULT_LOCKOUT_MINUTES = 30
 PIN_MIN_LENGTH = 4
 PIN_MAX_LENGTH = 12
 
@@ -57,10 +62,21 @@ class StaffMember:
     rank: int | None
     active: bool
     failed_attempts: int = 0
+    employee_no: str = ""  # 職員番号: one person, one account
+    locked_at: datetime | None = None
 
     @property
     def locked(self) -> bool:
+        """Locked out by failed sign-ins (whether or not the lockout has run out by now)."""
         return self.failed_attempts >= MAX_FAILED_ATTEMPTS
+
+    def is_locked(self, now: datetime, lockout_minutes: int = DEFAULT_LOCKOUT_MINUTES) -> bool:
+        """Locked out now: the count reached the maximum and the lockout has not yet run out."""
+        if not self.locked:
+            return False
+        if self.locked_at is None:
+            return True
+        return now - self.locked_at < timedelta(minutes=lockout_minutes)
 
     @property
     def is_officer(self) -> bool:
@@ -87,6 +103,27 @@ class TwoPersonError(ValueError):
     def __init__(self, reason: str, message: str) -> None:
         self.reason = reason
         super().__init__(message)
+
+
+def normalize_badge(text: str) -> str:
+    """The one form of a badge code: NFKC, case-folded (stored upper-case), no surrounding space.
+
+    `o001`, `Ｏ００１` and `O001` are one badge, so one person cannot hold two by changing the case.
+    """
+    value = unicodedata.normalize("NFKC", text).strip().casefold().upper()
+    if not value or not value.isascii() or not value.isprintable() or " " in value:
+        raise ValueError("a badge code is printable ASCII without spaces")
+    if len(value) > 64:
+        raise ValueError("a badge code is at most 64 characters")
+    return value
+
+
+def normalize_employee_no(text: str) -> str:
+    """The one form of an employee number (職員番号): NFKC, upper-case ASCII letters, digits, `-`."""
+    value = unicodedata.normalize("NFKC", text).strip().upper()
+    if not value or len(value) > 32 or not all(c.isascii() and (c.isalnum() or c == "-") for c in value):
+        raise ValueError("an employee number (職員番号) is 1–32 ASCII letters, digits or '-'")
+    return value
 
 
 def validate_pin(pin: str) -> None:

@@ -4,6 +4,8 @@ received → in_safe ⇄ out → issued
 in_safe → cancelled → disposed
 in_safe → missing → in_safe
 out → missing            (a session closed with a card neither back nor issued, by two people)
+cancelled → missing → cancelled   (a cancelled card waits in the safe for disposal; it can be lost too,
+                                   and when found it goes back to waiting: the fold keeps `closed_on`)
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ TRANSITIONS: dict[tuple[CardStatus | None, Action], CardStatus] = {
     (CardStatus.CANCELLED, Action.DISPOSE): CardStatus.DISPOSED,
     (CardStatus.IN_SAFE, Action.MARK_MISSING): CardStatus.MISSING,
     (CardStatus.OUT, Action.MARK_MISSING): CardStatus.MISSING,
+    (CardStatus.CANCELLED, Action.MARK_MISSING): CardStatus.MISSING,
     (CardStatus.MISSING, Action.FOUND): CardStatus.IN_SAFE,
 }
 
@@ -80,6 +83,15 @@ def next_status(current: CardStatus | None, action: Action) -> CardStatus:
         return TRANSITIONS[(current, action)]
     except KeyError:
         raise TransitionRefused(current, action) from None
+
+
+def found_status(was_cancelled: bool) -> CardStatus:
+    """Where a found card goes: back to waiting for disposal if it had been cancelled, else the safe."""
+    return CardStatus.CANCELLED if was_cancelled else CardStatus.IN_SAFE
+
+
+# Cards physically in the safe: what every stocktake expects to see.
+IN_THE_SAFE = frozenset({CardStatus.IN_SAFE, CardStatus.CANCELLED})
 
 
 def allowed_actions(current: CardStatus | None) -> list[Action]:

@@ -88,6 +88,9 @@ class Staff(Base):
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     trained_on: Mapped[date | None] = mapped_column(Date)
+    # -- migration 0003: one person, one account; lockouts that run out
+    employee_no: Mapped[str | None] = mapped_column(String(32))
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Card(Base):
@@ -144,6 +147,7 @@ class PickListEntry(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     management_id: Mapped[str] = mapped_column(String(10), primary_key=True)
     added_seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    booked_by: Mapped[int | None] = mapped_column(Integer)  # migration 0003: the booker may not take it out
 
 
 class Stocktake(Base):
@@ -189,6 +193,8 @@ Index("ix_events_session", Event.session_id)
 # -- stocktake (点検) additions: migration 0002 ---------------------------------------------------
 # A stocktake's events are read back on resume, per device for its shelf label, and for the report.
 Index("ix_events_stocktake", Event.stocktake_id)
+# -- migration 0003
+Index("uq_staff_employee_no", Staff.employee_no, unique=True)
 
 
 # -- integrity additions: migration 0012 ----------------------------------------------------------

@@ -11,6 +11,7 @@ payload yet is compared only when the payload has it):
 - `ledger_meta`: `ledger_created` / `ledger_identified` {ledger, pepper_check}.
 - `staff`: `staff_added` {staff, name, badge, employee_no, role, rank}, `staff_deactivated`,
   `staff_reactivated`, `staff_role_changed` {staff, role, rank}, `staff_unlocked`, `staff_pin_reset`,
+  `staff_lock_expired` (the lockout ran out at the next sign-in),
   `auth_failed` (reason wrong_pin counts for actor_id), `staff_locked` (locked_at = its time),
   `signed_in` (resets the count); the PIN hash must carry this member's MAC (`pin_mac`).
 - `safe_sessions`: `session_opened`, `session_closed` (session_id, actor, witness, device = kiosk).
@@ -32,12 +33,12 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from kiosk.domain.card_state import Row
-from kiosk.domain.status import CardStatus
+from kiosk.domain.status import IN_THE_SAFE, CardStatus
 from kiosk.ledger.meta import EV_CREATED, EV_IDENTIFIED, LEDGER_ID, PEPPER_CHECK, pin_mac
 
-# The statuses a stocktake expects in the safe (the core adds CANCELLED: cancelled cards stay in the
-# safe until disposed). One definition for the writer's INSERT … SELECT and this fold.
-EXPECTED_STATUSES = frozenset({CardStatus.IN_SAFE})
+# The statuses a stocktake expects in the safe (cancelled cards stay in the safe until disposed): the
+# core's one definition, used by the writer's INSERT … SELECT too.
+EXPECTED_STATUSES = IN_THE_SAFE
 
 _STATUS, _LOCATION, _OUT = 2, 3, 12
 
@@ -258,7 +259,7 @@ class Rebuild:
         elif kind == "staff_role_changed":
             member["role"] = data.get("role")
             member["rank"] = data.get("rank")
-        elif kind in ("staff_unlocked", "staff_pin_reset"):
+        elif kind in ("staff_unlocked", "staff_pin_reset", "staff_lock_expired"):
             member["failed_attempts"] = 0
             member["locked_at"] = None
         elif kind == "auth_failed" and data.get("reason") == "wrong_pin":

@@ -42,7 +42,7 @@ from kiosk.domain.retention import (
 from kiosk.domain.staff import Role, StaffMember, TwoPersonError, require_two_people
 from kiosk.domain.status import Action, CardStatus, TransitionRefused
 from kiosk.ledger import models
-from kiosk.ledger.service import Ledger, Unit, Verdict, to_card_state, today
+from kiosk.ledger.service import Ledger, Unit, Verdict, session_people, to_card_state, today
 
 # Statuses for which a notice/reminder date or a hold can still be recorded.
 _OPEN_STATUSES = frozenset({CardStatus.RECEIVED, CardStatus.IN_SAFE, CardStatus.OUT, CardStatus.MISSING})
@@ -431,6 +431,9 @@ def scan_into_disposal(
             rec = u.refuse(code, attempted="disposal_scan", card_id=card_id, **fields)
             return Verdict(False, code, message, u.card(mid), rec.seq)
 
+        # Cards leave the safe only while it is open, in a session with an officer among its people.
+        if session_id is None or session_people(u.session, session_id) is None:
+            return refuse("no_session", "the safe is not open: open a safe session first")
         if batch is None:
             return refuse("unknown_batch", f"there is no disposal batch {batch_id}")
         if batch.state != "approved":

@@ -22,10 +22,10 @@ from kiosk.domain.safe_session import (
     check_open,
     check_override,
 )
-from kiosk.domain.staff import StaffMember, require_two_people
+from kiosk.domain.staff import StaffMember, TwoPersonError, require_two_people
 from kiosk.domain.status import Action, CardStatus, TransitionRefused
 from kiosk.ledger import models
-from kiosk.ledger.service import Ledger, Unit, Verdict, today
+from kiosk.ledger.service import SESSION_JOINED, Ledger, Unit, Verdict, session_people, today
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +177,37 @@ def record_missing(
         return Verdict(True, "marked_missing", "recorded as missing", state, state.last_seq)
 
 
+def join_session(ledger: Ledger, session_id: int, joiner: StaffMember, member: StaffMember) -> int:
+    """A third person joins an open session, confirmed by one of its people (both badge and PIN).
+
+    Returns the event's sequence number. Raises ValueError when the session is not open, the confirming
+    person is not one of its people, or the joiner already is.
+    """
+    with ledger.unit() as u:
+        people = session_people(u.session, session_id)
+        if people is None:
+            raise ValueError(f"safe session {session_id} is not open")
+        if member.id not in people:
+            raise TwoPersonError("not_in_session", f"{member.name} is not one of this session's people")
+        if joiner.id in people:
+            raise ValueError(f"{joiner.name} is already one of this session's people")
+        rec = u.append(
+            SESSION_JOINED,
+            actor_id=joiner.id,
+            witness_id=member.id,
+            session_id=session_id,
+            device=ledger.kiosk,
+            payload={"staff": joiner.id},
+        )
+        return rec.seq
+
+
+def people_of(ledger: Ledger, session_id: int) -> set[int]:
+    """The people of an open session (empty when it is closed)."""
+    with ledger.read() as s:
+        return session_people(s, session_id) or set()
+
+
 # -- pick list --------------------------------------------------------------------------------
 
 
@@ -207,7 +238,9 @@ def add_to_pick_list(
             rec = u.append(
                 "pick_list_added", card_id=mid.value, actor_id=actor.id, payload={"day": day.isoformat()}
             )
-            u.session.add(models.PickListEntry(day=day, management_id=mid.value, added_seq=rec.seq))
+            u.session.add(
+                models.PickListEntry(day=day, management_id=mid.value, added_seq=rec.seq, booked_by=actor.id)
+            )
             added.append(mid.value)
     return added, problems
 
@@ -282,12 +315,17 @@ def _take_out(
     if status is not CardStatus.IN_SAFE:
         rec = u.refuse("wrong_status", attempted="take_out", card_id=mid, **fields)
         return Verdict(False, "wrong_status", f"this card is {status.value}", u.card(mid), rec.seq)
-    booked = u.session.get(models.PickListEntry, (_office_day(u), mid)) is not None
+    entry = u.session.get(models.PickListEntry, (_office_day(u), mid))
+    # The one who booked a card may not also take it out alone: that would be one person deciding and
+    # doing. Such a take-out needs the supervisor's override, as for a card not booked at all.
+    booked_by_taker = entry is not None and entry.booked_by == fields["actor_id"]
     payload: dict[str, object] = {}
-    if not booked:
+    if entry is None or booked_by_taker:
         if override is None:
-            rec = u.refuse("not_on_pick_list", attempted="take_out", card_id=mid, **fields)
-            return Verdict(False, "not_on_pick_list", "not on today's pick list", u.card(mid), rec.seq)
+            code = "booked_by_taker" if booked_by_taker else "not_on_pick_list"
+            rec = u.refuse(code, attempted="take_out", card_id=mid, **fields)
+            message = "booked by the same person" if booked_by_taker else "not on today's pick list"
+            return Verdict(False, "not_on_pick_list", message, u.card(mid), rec.seq, detail=code)
         try:
             check_override(override, int(fields["actor_id"]))
         except ValueError as exc:

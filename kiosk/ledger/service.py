@@ -13,6 +13,7 @@ import os
 import secrets
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -22,16 +23,21 @@ from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.domain import card_state
+from kiosk.domain.authz import Act, NotAllowed, authorize
 from kiosk.domain.card_state import CardState
 from kiosk.domain.delivery import DeliveryLine, DeliveryRejected
 from kiosk.domain.guard import ensure_not_individual_number
 from kiosk.domain.staff import (
+    DEFAULT_LOCKOUT_MINUTES,
     MAX_FAILED_ATTEMPTS,
     AuthError,
     Role,
     StaffMember,
     check_pin,
     hash_pin,
+    normalize_badge,
+    normalize_employee_no,
+    validate_pin,
 )
 from kiosk.domain.status import Action, CardStatus
 from kiosk.fs import make_private_dir
@@ -115,7 +121,46 @@ def to_staff(row: models.Staff) -> StaffMember:
         rank=row.rank,
         active=row.active,
         failed_attempts=row.failed_attempts,
+        employee_no=row.employee_no or "",
+        locked_at=row.locked_at,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Acting:
+    """Who does the command now running, with whom: re-read and authorised inside every write of it.
+
+    The application core sets it (`Ledger.acting`) around a command; `Ledger.unit()` then re-reads each
+    person with the chain head locked — so a member deactivated, locked or demoted a moment ago cannot
+    act on a snapshot the caller still holds — and asks the authorisation table. `session_id` names the
+    open safe session whose people alone may do an in-session act.
+    """
+
+    act: Act
+    actor_id: int
+    second_id: int | None = None
+    session_id: int | None = None
+
+
+_ACTING: ContextVar[Acting | None] = ContextVar("kiosk_acting", default=None)
+
+
+def session_people(session: Session, session_id: int) -> set[int] | None:
+    """The people of an open safe session (the two who opened it and those who joined), or None."""
+    row = session.get(models.SafeSession, session_id)
+    if row is None or row.closed_at is not None:
+        return None
+    people = {row.operator_id, row.witness_id}
+    joined = session.scalars(
+        select(models.Event.actor_id).where(
+            models.Event.session_id == session_id, models.Event.kind == SESSION_JOINED
+        )
+    )
+    people.update(i for i in joined if i is not None)
+    return people
+
+
+SESSION_JOINED = "session_joined"
 
 
 _CHUNK = 5000
@@ -182,6 +227,9 @@ class Unit:
         self.head = head
         self.at = at
         self.kiosk = kiosk
+        # The people of the running command as re-read in this transaction (see `Acting`).
+        self.actor: StaffMember | None = None
+        self.second: StaffMember | None = None
 
     def _next(
         self,
@@ -197,6 +245,9 @@ class Unit:
         payload: dict[str, Any] | None = None,
     ) -> EventRecord:
         """Chain the next event (hash, head moved in memory); the caller stores it."""
+        if actor_id is None and self.actor is not None:
+            # Inside a command of the core every event names the person who did it.
+            actor_id = self.actor.id
         body = canonical_json(payload or {})
         seq = self.head.seq + 1
         prev = self.head.hash
@@ -345,11 +396,13 @@ class Ledger:
         pepper: bytes,
         kiosk: str = "kiosk-1",
         clock: Clock = utc_now,
+        lockout_minutes: int = DEFAULT_LOCKOUT_MINUTES,
     ) -> None:
         self.engine = engine
         self.pepper = pepper
         self.kiosk = kiosk
         self.clock = clock
+        self.lockout_minutes = lockout_minutes
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._reader = sessionmaker(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
 
@@ -362,7 +415,51 @@ class Ledger:
             head = session.execute(
                 select(models.LedgerHead).where(models.LedgerHead.id == 1).with_for_update()
             ).scalar_one()
-            yield Unit(session, head, self.clock(), self.kiosk)
+            unit = Unit(session, head, self.clock(), self.kiosk)
+            acting = _ACTING.get()
+            if acting is not None:
+                self._recheck(unit, acting)
+            yield unit
+
+    @contextmanager
+    def acting(
+        self,
+        act: Act,
+        actor: StaffMember | int,
+        second: StaffMember | int | None = None,
+        *,
+        session_id: int | None = None,
+    ) -> Iterator[None]:
+        """Every write inside re-reads these people and asks the authorisation table (`Acting`)."""
+        actor_id = actor if isinstance(actor, int) else actor.id
+        second_id = second if isinstance(second, int) or second is None else second.id
+        token = _ACTING.set(Acting(act, actor_id, second_id, session_id))
+        try:
+            yield
+        finally:
+            _ACTING.reset(token)
+
+    def _recheck(self, u: Unit, acting: Acting) -> None:
+        actor_row = u.session.get(models.Staff, acting.actor_id)
+        if actor_row is None:
+            raise NotAllowed("unknown_person", "that member of staff is not in the ledger")
+        actor = to_staff(actor_row)
+        second = None
+        if acting.second_id is not None:
+            second_row = u.session.get(models.Staff, acting.second_id)
+            if second_row is None:
+                raise NotAllowed("unknown_person", "that member of staff is not in the ledger")
+            second = to_staff(second_row)
+        rule = authorize(acting.act, actor, second, now=u.at, lockout_minutes=self.lockout_minutes)
+        if rule.in_session:
+            if acting.session_id is None:
+                raise NotAllowed("no_session", "the safe is not open")
+            people = session_people(u.session, acting.session_id)
+            if people is None:
+                raise NotAllowed("no_session", "the safe is not open")
+            if actor.id not in people:
+                raise NotAllowed("not_in_session", f"{actor.name} is not one of this safe session's people")
+        u.actor, u.second = actor, second
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -396,29 +493,46 @@ class Ledger:
         *,
         name: str,
         badge: str,
+        employee_no: str,
         role: Role,
         pin: str,
         rank: int | None = None,
         actor_id: int | None = None,
+        witness_id: int | None = None,
+        bootstrap: bool = False,
     ) -> StaffMember:
-        """Register a member of staff (PIN hashed with scrypt and the pepper)."""
+        """Register a member of staff (PIN hashed with scrypt and the pepper).
+
+        One person, one account: the employee number is unique, and badges are compared after NFKC and
+        case folding. `bootstrap` marks the first administrator (`kiosk init`) and the one member that
+        administrator adds alone before anyone could witness.
+        """
         ensure_not_individual_number(badge, "badge code")
-        badge = badge.strip()
-        if not badge or not badge.isascii() or not badge.isprintable():
-            raise ValueError("a badge code is printable ASCII")
-        if not name.strip():
-            raise ValueError("a name is required")
-        if role is Role.OFFICER and rank is None:
-            raise ValueError("a responsible officer needs a rank (正, 副1, 副2 …)")
-        if role is not Role.OFFICER and rank is not None:
-            raise ValueError("only responsible officers have a rank")
+        ensure_not_individual_number(employee_no, "employee number")
+        ensure_not_individual_number(name, "name")
+        badge = normalize_badge(badge)
+        employee_no = normalize_employee_no(employee_no)
+        name = " ".join(name.split())
+        if not name or not name.isprintable():
+            raise ValueError("a name is required, without control characters")
+        if len(name) > 100:
+            raise ValueError("a name is at most 100 characters")
+        _check_rank(role, rank)
         pin_hash = hash_pin(pin, self.pepper)
         with self.unit() as u:
+            if bootstrap:
+                existing = int(u.session.scalar(select(func.count()).select_from(models.Staff)) or 0)
+                if existing > 1:
+                    raise ValueError("a second person must witness: the ledger already has staff")
             if u.session.scalar(select(models.Staff.id).where(models.Staff.badge == badge)) is not None:
                 raise ValueError("that badge code is already registered")
+            taken = u.session.scalar(select(models.Staff.id).where(models.Staff.employee_no == employee_no))
+            if taken is not None:
+                raise ValueError("that employee number (職員番号) already has an account")
             row = models.Staff(
-                name=name.strip(),
+                name=name,
                 badge=badge,
+                employee_no=employee_no,
                 role=role.value,
                 rank=rank,
                 pin_hash=pin_hash,
@@ -429,12 +543,25 @@ class Ledger:
             u.session.add(row)
             u.session.flush()
             row.pin_mac = pin_mac(self.pepper, row.id, pin_hash)
-            u.append(
-                "staff_added",
-                actor_id=actor_id,
-                payload={"staff": row.id, "name": row.name, "role": role.value, "rank": rank},
-            )
+            payload: dict[str, Any] = {
+                "staff": row.id,
+                "name": row.name,
+                "badge": badge,
+                "employee_no": employee_no,
+                "role": role.value,
+                "rank": rank,
+            }
+            if bootstrap:
+                payload["bootstrap"] = True
+            u.append("staff_added", actor_id=actor_id, witness_id=witness_id, payload=payload)
             return to_staff(row)
+
+    def staff_count(self, *, active_only: bool = True) -> int:
+        with self.read() as s:
+            q = select(func.count()).select_from(models.Staff)
+            if active_only:
+                q = q.where(models.Staff.active.is_(True))
+            return int(s.scalar(q) or 0)
 
     def list_staff(self, *, include_inactive: bool = True) -> list[StaffMember]:
         with self.read() as s:
@@ -444,8 +571,12 @@ class Ledger:
             return [to_staff(r) for r in s.scalars(q)]
 
     def staff_by_badge(self, badge: str) -> StaffMember | None:
+        try:
+            key = normalize_badge(badge)
+        except ValueError:
+            return None
         with self.read() as s:
-            row = s.scalar(select(models.Staff).where(models.Staff.badge == badge.strip()))
+            row = s.scalar(select(models.Staff).where(models.Staff.badge == key))
             return to_staff(row) if row else None
 
     def staff_by_id(self, staff_id: int) -> StaffMember | None:
@@ -453,32 +584,117 @@ class Ledger:
             row = s.get(models.Staff, staff_id)
             return to_staff(row) if row else None
 
-    def deactivate_staff(self, badge: str, *, actor_id: int | None = None) -> StaffMember:
-        """Deactivate (never delete): the history keeps the name."""
+    def _member(self, u: Unit, badge: str) -> models.Staff:
+        try:
+            key = normalize_badge(badge)
+        except ValueError:
+            raise ValueError("no staff member has that badge code") from None
+        row = u.session.scalar(select(models.Staff).where(models.Staff.badge == key))
+        if row is None:
+            raise ValueError("no staff member has that badge code")
+        return row
+
+    def _staff_event(self, u: Unit, kind: str, row: models.Staff, **extra: Any) -> None:
+        u.append(
+            kind,
+            actor_id=u.actor.id if u.actor else None,
+            witness_id=u.second.id if u.second else None,
+            payload={"staff": row.id, **extra},
+        )
+
+    def deactivate_staff(self, badge: str) -> StaffMember:
+        """Deactivate (never delete): the history keeps the name. Not the last active administrator."""
         with self.unit() as u:
-            row = u.session.scalar(select(models.Staff).where(models.Staff.badge == badge.strip()))
-            if row is None:
-                raise ValueError("no staff member has that badge code")
+            row = self._member(u, badge)
             if not row.active:
                 raise ValueError(f"{row.name} is already deactivated")
+            if row.role == Role.ADMIN.value and self._active_admins(u) <= 1:
+                raise ValueError("the last active administrator cannot be deactivated")
             row.active = False
-            u.append("staff_deactivated", actor_id=actor_id, payload={"staff": row.id})
+            self._staff_event(u, "staff_deactivated", row)
             return to_staff(row)
 
-    def unlock_staff(self, badge: str, *, actor_id: int) -> StaffMember:
-        """Clear a lockout (an administrator's act, recorded)."""
+    def reactivate_staff(self, badge: str) -> StaffMember:
         with self.unit() as u:
-            row = u.session.scalar(select(models.Staff).where(models.Staff.badge == badge.strip()))
-            if row is None:
-                raise ValueError("no staff member has that badge code")
-            row.failed_attempts = 0
-            u.append("staff_unlocked", actor_id=actor_id, payload={"staff": row.id})
+            row = self._member(u, badge)
+            if row.active:
+                raise ValueError(f"{row.name} is already active")
+            row.active = True
+            self._staff_event(u, "staff_reactivated", row)
             return to_staff(row)
+
+    def set_role(self, badge: str, role: Role, rank: int | None) -> StaffMember:
+        """Change a member's role (and officer rank)."""
+        _check_rank(role, rank)
+        with self.unit() as u:
+            row = self._member(u, badge)
+            if row.role == role.value and row.rank == rank:
+                raise ValueError(f"{row.name} already has that role")
+            if row.role == Role.ADMIN.value and role is not Role.ADMIN and self._active_admins(u) <= 1:
+                raise ValueError("the last active administrator keeps the administrator role")
+            row.role, row.rank = role.value, rank
+            self._staff_event(u, "staff_role_changed", row, role=role.value, rank=rank)
+            return to_staff(row)
+
+    def unlock_staff(self, badge: str) -> StaffMember:
+        """Clear a lockout (an administrator's act with a witness, recorded)."""
+        with self.unit() as u:
+            row = self._member(u, badge)
+            if row.failed_attempts == 0:
+                raise ValueError(f"{row.name} is not locked out")
+            row.failed_attempts = 0
+            row.locked_at = None
+            self._staff_event(u, "staff_unlocked", row)
+            return to_staff(row)
+
+    def reset_pin(self, badge: str, pin: str) -> StaffMember:
+        """Set a new PIN (forgotten PIN); clears a lockout. The PIN itself is never on the chain."""
+        validate_pin(pin)
+        pin_hash = hash_pin(pin, self.pepper)
+        with self.unit() as u:
+            row = self._member(u, badge)
+            row.pin_hash = pin_hash
+            row.pin_mac = pin_mac(self.pepper, row.id, pin_hash)
+            row.failed_attempts = 0
+            row.locked_at = None
+            self._staff_event(u, "staff_pin_reset", row)
+            return to_staff(row)
+
+    @staticmethod
+    def _active_admins(u: Unit) -> int:
+        return int(
+            u.session.scalar(
+                select(func.count())
+                .select_from(models.Staff)
+                .where(models.Staff.role == Role.ADMIN.value, models.Staff.active.is_(True))
+            )
+            or 0
+        )
 
     def authenticate(self, badge: str, pin: str, *, device: str | None = None) -> StaffMember:
-        """Check a badge and PIN. Failures count towards a lockout and are recorded (never the PIN)."""
+        """Check a badge and PIN. Failures count towards a lockout and are recorded (never the PIN).
+
+        A lockout runs out after `lockout_minutes`: the next try then starts a fresh count
+        (`staff_lock_expired` on the chain, so the lock state stays a fold over events).
+        """
+        try:
+            key: str | None = normalize_badge(badge)
+        except ValueError:
+            key = None
         with self.unit() as u:
-            row = u.session.scalar(select(models.Staff).where(models.Staff.badge == badge.strip()))
+            row = (
+                u.session.scalar(select(models.Staff).where(models.Staff.badge == key))
+                if key is not None
+                else None
+            )
+            if (
+                row is not None
+                and row.failed_attempts >= MAX_FAILED_ATTEMPTS
+                and not to_staff(row).is_locked(u.at, self.lockout_minutes)
+            ):
+                row.failed_attempts = 0
+                row.locked_at = None
+                u.append("staff_lock_expired", actor_id=row.id, device=device, payload={"staff": row.id})
             if row is None:
                 u.append("auth_failed", device=device, payload={"reason": "unknown_badge"})
                 failure: AuthError = AuthError("unknown_badge")
@@ -493,6 +709,7 @@ class Ledger:
                 remaining = MAX_FAILED_ATTEMPTS - row.failed_attempts
                 u.append("auth_failed", actor_id=row.id, device=device, payload={"reason": "wrong_pin"})
                 if remaining <= 0:
+                    row.locked_at = u.at
                     u.append("staff_locked", actor_id=row.id, device=device, payload={"staff": row.id})
                     failure = AuthError("locked")
                 else:
@@ -659,6 +876,15 @@ def pin_bound(pepper: bytes, row: models.Staff) -> bool:
     return row.pin_mac is None or secrets.compare_digest(row.pin_mac, pin_mac(pepper, row.id, row.pin_hash))
 
 
+def _check_rank(role: Role, rank: int | None) -> None:
+    if role is Role.OFFICER and rank is None:
+        raise ValueError("a responsible officer needs a rank (正, 副1, 副2 …)")
+    if role is not Role.OFFICER and rank is not None:
+        raise ValueError("only responsible officers have a rank")
+    if rank is not None and not 0 <= rank <= 99:
+        raise ValueError("an officer rank is 正 (0) or 副1 … 副99")
+
+
 def _existing_ids(session: Session, ids: set[str]) -> set[str]:
     found: set[str] = set()
     chunk = sorted(ids)
@@ -763,7 +989,13 @@ def open_ledger(
     pepper = load_pepper(paths.pepper, create=create and not existing)
     if migrate:
         upgrade(engine)
-    ledger = Ledger(engine, pepper=pepper, kiosk=settings.kiosk.name, clock=clock)
+    ledger = Ledger(
+        engine,
+        pepper=pepper,
+        kiosk=settings.kiosk.name,
+        clock=clock,
+        lockout_minutes=settings.staff.lockout_minutes,
+    )
     if existing:
         check_identity(ledger, pepper_source)
     else:

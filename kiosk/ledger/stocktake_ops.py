@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from kiosk.domain.card_state import CardState, office_date
 from kiosk.domain.management_id import ManagementId, Refusal
 from kiosk.domain.staff import StaffMember, TwoPersonError, require_two_people
-from kiosk.domain.status import Action, CardStatus, TransitionRefused
+from kiosk.domain.status import IN_THE_SAFE, Action, CardStatus, TransitionRefused
 from kiosk.domain.stocktake import (
     WHOLE_SAFE,
     DecisionError,
@@ -243,7 +243,8 @@ def start(ledger: Ledger, operator: StaffMember, witness: StaffMember) -> Stockt
             insert(models.StocktakeExpected).from_select(
                 ["stocktake_id", "management_id", "location"],
                 select(literal(row.id), models.Card.management_id, models.Card.location).where(
-                    models.Card.status == CardStatus.IN_SAFE.value
+                    # Cancelled cards wait in the safe for disposal: they are counted too.
+                    models.Card.status.in_(sorted(IN_THE_SAFE))
                 ),
             )
         )
@@ -722,7 +723,7 @@ def finish(
                 mid
                 for mid, _ in plan.record_missing
                 if (card := s.get(models.Card, mid)) is None
-                or card.status not in (CardStatus.IN_SAFE.value, CardStatus.OUT.value)
+                or card.status not in (*IN_THE_SAFE, CardStatus.OUT.value)
             ]
             if gone:
                 raise DecisionError("status_changed", "the ledger changed for these cards meanwhile", gone)

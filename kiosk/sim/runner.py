@@ -6,7 +6,7 @@
 An empty ledger is seeded with the demo office (badges O001/O002/C001/C002/S001, PINs on the demo
 panel) and the scenario's cabinet; a ledger that already has staff is used as it is, and an open safe
 session or stocktake is resumed (a restart after a crash). Steps are those of `simulator.scenario`;
-kiosk steps (`KIOSK_ACTIONS`) are carried out here with the domain services the UI calls.
+kiosk steps (`KIOSK_ACTIONS`) are carried out through the application core's `Counter`, as the screens do.
 """
 
 from __future__ import annotations
@@ -89,18 +89,22 @@ def pins() -> dict[str, str]:
     return {s.badge: s.pin for s in DEMO_STAFF}
 
 
-def seed(ledger: Ledger, cabinet: Cabinet) -> None:
+def seed(ledger: Ledger, cabinet: Cabinet, settings: Settings | None = None) -> None:
     """The demo office over this cabinet, unless the ledger already has staff; today's pick list."""
+    from kiosk.config import Settings
     from kiosk.demo.seed import PICK_LIST_SIZE, seed_demo
+    from kiosk.desk import Desk
     from kiosk.domain.status import CardStatus
-    from kiosk.ledger.safe import add_to_pick_list, pick_list
+    from kiosk.ledger.safe import pick_list
 
-    seed_demo(ledger, cabinet)
+    settings = settings or Settings()
+    seed_demo(ledger, cabinet, settings)
     if pick_list(ledger) or not len(cabinet):
         return
-    # The seed books the day it ran; a later day books the first cards still in the safe.
-    clerk = ledger.staff_by_badge("C001")
-    if clerk is None:
+    # The seed books the day it ran; a later day books the first cards still in the safe. The supervisor
+    # books, so the clerks and officers who open the safe may take the cards out.
+    booker = ledger.staff_by_badge("S001")
+    if booker is None:
         return
     chosen = []
     for mid in cabinet.ids():
@@ -109,7 +113,7 @@ def seed(ledger: Ledger, cabinet: Cabinet) -> None:
             chosen.append(mid)
         if len(chosen) == PICK_LIST_SIZE:
             break
-    add_to_pick_list(ledger, chosen, clerk)
+    Desk(ledger, settings).book(chosen, booker)
 
 
 def make_driver(hub: SimHub, spec: DeviceSpec) -> tuple[ScanDevice, bool]:
@@ -159,7 +163,10 @@ class Runner:
         self.ledger = ledger
         self.settings = settings
         self.cabinet = scenario.make_cabinet()  # as generated: steps index into this one
-        self.station = Station(ledger, out)
+        from kiosk.desk import Desk
+
+        self.desk = Desk(ledger, settings)
+        self.station = Station(self.desk, out)
         self.hub: SimHub | None = None
         self.mismatches: list[Mismatch] = []
         self.discrepancies: dict[str, list[str]] = {}
@@ -168,7 +175,7 @@ class Runner:
     # -- set-up -----------------------------------------------------------------------------------
     def run(self) -> RunResult:
         t0 = time.perf_counter()
-        seed(self.ledger, self.scenario.make_cabinet())
+        seed(self.ledger, self.scenario.make_cabinet(), self.settings)
         start_seq = self.ledger.head()[0]
         self.station.resume()
         with SimHub(self.scenario.make_cabinet()) as hub:
@@ -214,7 +221,16 @@ class Runner:
         else:
             self._hub_step(step)
         produced = self.station.outcomes[before:]
+        self._follow_cabinet(produced)
         self._check(index, step, produced)
+
+    def _follow_cabinet(self, produced: list[Outcome]) -> None:
+        """The simulated cabinet follows the ledger: a card handed over has left the safe for good."""
+        if self.hub is None:
+            return
+        for o in produced:
+            if o.ok and o.code == "issued" and o.card and o.card in self.hub.cabinet.cards:
+                self.hub.cabinet.remove(o.card)
 
     def _check(self, index: int, step: Step, produced: list[Outcome]) -> None:
         if not step.verdict:
@@ -317,7 +333,16 @@ class Runner:
 
     # -- kiosk steps ------------------------------------------------------------------------------
     def _person(self, badge: str) -> StaffMember:
-        return self.ledger.authenticate(badge, self._pins.get(badge, ""), device=self.ledger.kiosk)
+        return self.desk.sign_in(badge, self._pins.get(badge, ""), device=self.ledger.kiosk)
+
+    def _sign_in_again(self, badge: str) -> None:
+        """After a restart nobody is signed in: the named person signs in again to carry on."""
+        try:
+            self.station.counter.sign_in(self._person(badge))
+        except AuthError as exc:
+            self.station.emit("step", f"auth_{exc.reason}", False)
+        except STORAGE_ERRORS:
+            self.station.emit("step", LEDGER_ERROR, False)
 
     def _two(self, step: Step) -> tuple[StaffMember, StaffMember] | None:
         try:
@@ -329,30 +354,33 @@ class Runner:
         return None
 
     def _kiosk_open_session(self, step: Step) -> None:
-        from kiosk.ledger.safe import open_session
-
         st = self.station
-        if st.session is not None:
-            st.emit("step", "session_resumed", True, detail=f"session {st.session.id}")
+        counter = st.counter
+        if counter.session is not None:
+            # Resumed after a restart: the opener signs in again to carry on.
+            self._sign_in_again(step.operator)
+            st.emit("step", "session_resumed", True, detail=f"session {counter.session.id}")
             return
         people = self._two(step)
         if people is None:
             return
         required = self.settings.session.opening_checklist
         try:
-            st.session = open_session(self.ledger, *people, required=required, confirmed=required)
+            session = counter.open_safe(*people, required)
         except TwoPersonError as exc:
             st.emit("step", "two_person", False, detail=exc.reason)
             return
         except STORAGE_ERRORS:
             st.emit("step", LEDGER_ERROR, False)
             return
-        st.operator, st.witness = people
-        st.mode = ScanMode.TAKE_OUT
-        st.emit("step", "session_opened", True, seq=self.ledger.head()[0], detail=f"session {st.session.id}")
+        st.emit("step", "session_opened", True, seq=self.ledger.head()[0], detail=f"session {session.id}")
 
     def _kiosk_mode(self, step: Step) -> None:
         self.station.mode = ScanMode(step.mode)
+        # A hand-over's witness confirms each hand-over at that moment (a fresh badge and PIN), never
+        # filled in from the session; without a witness named in the step the hand-over is refused.
+        witness = step.witness
+        self.station.confirm_witness = (lambda: self._person(witness)) if witness else None
 
     def _kiosk_enter(self, step: Step) -> None:
         text = step.text if step.text else self._code(step)
@@ -360,11 +388,10 @@ class Runner:
 
     def _kiosk_close_session(self, step: Step) -> None:
         from kiosk.domain.safe_session import ChecklistIncomplete, SessionNotClear
-        from kiosk.ledger.safe import close_session
 
         st = self.station
         self._settle(0.0)
-        if st.session is None:
+        if st.counter.session is None:
             st.emit("step", "no_session", False)
             return
         people = self._two(step)
@@ -372,7 +399,7 @@ class Runner:
             return
         required = self.settings.session.closing_checklist
         try:
-            close_session(self.ledger, st.session.id, *people, required=required, confirmed=required)
+            closed = st.counter.close_safe(*people, required)
         except SessionNotClear as exc:
             st.emit("step", "not_clear", False, detail=f"{len(exc.outstanding)} out")
             return
@@ -382,30 +409,28 @@ class Runner:
         except STORAGE_ERRORS:
             st.emit("step", LEDGER_ERROR, False)
             return
-        closed = st.session.id
-        st.session = st.operator = st.witness = None
-        st.emit("step", "session_closed", True, seq=self.ledger.head()[0], detail=f"session {closed}")
+        st.emit("step", "session_closed", True, seq=self.ledger.head()[0], detail=f"session {closed.id}")
 
     def _kiosk_start_stocktake(self, step: Step) -> None:
         from kiosk.ledger import stocktake_ops
 
         st = self.station
         self._settle(0.0)
-        if st.stocktake_id is not None:
-            st.emit("step", "stocktake_resumed", True, detail=f"stocktake {st.stocktake_id}")
+        if st.counter.stocktake_id is not None:
+            self._sign_in_again(step.operator)
+            st.emit("step", "stocktake_resumed", True, detail=f"stocktake {st.counter.stocktake_id}")
             return
         people = self._two(step)
         if people is None:
             return
         try:
-            view = stocktake_ops.start(self.ledger, *people)
+            view = st.counter.start_stocktake(*people)
         except (TwoPersonError, stocktake_ops.StocktakeError) as exc:
             st.emit("step", getattr(exc, "reason", "refused"), False)
             return
         except STORAGE_ERRORS:
             st.emit("step", LEDGER_ERROR, False)
             return
-        st.stocktake_id = view.id
         st.emit(
             "step",
             "stocktake_started",
@@ -418,7 +443,7 @@ class Runner:
         from kiosk.ledger import stocktake_ops
 
         st = self.station
-        if st.stocktake_id is None:
+        if st.counter.stocktake_id is None:
             st.emit("step", "no_stocktake", False, device=step.device)
             return
         try:
@@ -430,14 +455,12 @@ class Runner:
             st.handle_rejected(exc.reason, device=step.device)
             return
         try:
-            v = stocktake_ops.record_many(
-                self.ledger,
-                st.stocktake_id,
-                () if tags else values,
-                tags=values if tags else (),
-                source=source,
-                device=step.device,
+            v = st.counter.count_many(
+                () if tags else values, tags=values if tags else (), source=source, device=step.device
             )
+        except stocktake_ops.StocktakeError as exc:
+            st.emit("step", exc.reason, False, device=step.device)
+            return
         except STORAGE_ERRORS:
             st.emit("step", LEDGER_ERROR, False, device=step.device)
             return
@@ -472,17 +495,18 @@ class Runner:
 
         st = self.station
         self._settle(0.0)
-        if st.stocktake_id is None:
+        stocktake_id = st.counter.stocktake_id
+        if stocktake_id is None:
             st.emit("step", "no_stocktake", False)
             return
         people = self._two(step)
         if people is None:
             return
         try:
-            pending = stocktake_ops.reconcile(self.ledger, st.stocktake_id)
+            pending = self.desk.reconcile(stocktake_id)
             note = step.note or "not found at the stocktake (scenario)"
             decisions = {m: MissingDecision(Decision.RECORD_MISSING, note) for m in pending.missing_ids}
-            result = stocktake_ops.finish(self.ledger, st.stocktake_id, decisions, *people)
+            result = st.counter.finish_stocktake(decisions, *people)
         except (TwoPersonError, DecisionError, stocktake_ops.StocktakeError) as exc:
             st.emit("step", getattr(exc, "reason", "refused"), False)
             return
@@ -504,8 +528,7 @@ class Runner:
             "unexpected": [x.management_id for x in result.unexpected],
             "unknown": [x.management_id for x in result.unknown],
         }
-        finished = st.stocktake_id
-        st.stocktake_id = None
+        finished = stocktake_id
         detail = " ".join(f"{k}={v}" for k, v in counts.items())
         wrong = {k: v for k, v in step.counts.items() if counts.get(k) != v}
         code = "stocktake_finished" if not wrong else "counts_differ"

@@ -1,8 +1,8 @@
 """A headless kiosk station: device threads feed scans, the main thread turns each into a verdict.
 
 The same shape as the Textual app (one thread per device that only hands items over; the owner of the
-flow calls the domain services), without a screen: `Station.pump()` takes what the devices read and
-calls `scan_in_session` or `stocktake_ops.record_scan`, exactly the services the UI calls. A verdict is
+flow calls the application core), without a screen: `Station.pump()` takes what the devices read and
+gives each to the same `kiosk.desk.counter.Counter` the screens use. A verdict is
 *posted* when `Station.emit(outcome)` is called, which happens only after the service returned, i.e.
 after the ledger committed (SQLite `synchronous=FULL`). A scan the ledger could not take is posted as
 `ledger_error` (never ok) and nothing about it is in the ledger.
@@ -26,15 +26,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from drivers.contract import DeviceStatus, ScanDevice
 from drivers.errors import DeviceUnavailable, FrameError
 from drivers.scan import Scan
+from kiosk.desk import Desk, StorageError
+from kiosk.desk.counter import Counter
 from kiosk.domain.safe_session import ScanMode
 from kiosk.domain.staff import StaffMember
-from kiosk.ledger.safe import SessionView, current_session, scan_in_session
-from kiosk.ledger.service import Ledger
 
 log = logging.getLogger(__name__)
 
-# A database that refuses a write: SQLAlchemy's errors and the OS's (a vanished file, EIO).
-STORAGE_ERRORS: tuple[type[BaseException], ...] = (SQLAlchemyError, OSError)
+# A database that refuses a write: the core's one storage error (and, below it, SQLAlchemy's and the OS's).
+STORAGE_ERRORS: tuple[type[BaseException], ...] = (StorageError, SQLAlchemyError, OSError)
 LEDGER_ERROR = "ledger_error"
 DEVICE_LOST = "device_lost"
 REJECTED = "rejected"
@@ -78,16 +78,15 @@ Item = tuple[str, Scan | FrameError | DeviceUnavailable | DeviceStatus, float]
 class Station:
     """Devices, the ledger and the state a kiosk screen holds (session, stocktake, mode, people)."""
 
-    def __init__(self, ledger: Ledger, emit: Callable[[Outcome], None]) -> None:
-        self.ledger = ledger
+    def __init__(self, desk: Desk, emit: Callable[[Outcome], None]) -> None:
+        self.desk = desk
+        self.ledger = desk.ledger
+        self.counter = Counter(desk)
         self.emit_to = emit
         self.devices: dict[str, ScanDevice] = {}
         self.inbox: queue.Queue[Item] = queue.Queue()
-        self.session: SessionView | None = None
-        self.stocktake_id: int | None = None
-        self.mode = ScanMode.TAKE_OUT
-        self.operator: StaffMember | None = None
-        self.witness: StaffMember | None = None
+        # A hand-over's witness confirms at that moment: called once per hand-over scan (a fresh sign-in).
+        self.confirm_witness: Callable[[], StaffMember | None] | None = None
         self.outcomes: list[Outcome] = []
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -158,40 +157,37 @@ class Station:
             return self.emit("device", DEVICE_LOST, False, device=name)
         return None
 
-    # -- the flows the screens own ----------------------------------------------------------------
+    # -- the flows (in the core's Counter, as on the screens) -------------------------------------
+    @property
+    def mode(self) -> ScanMode:
+        return self.counter.mode
+
+    @mode.setter
+    def mode(self, mode: ScanMode) -> None:
+        self.counter.set_mode(mode)
+
     def resume(self) -> None:
         """After a restart: pick up the open session and the open stocktake from the ledger."""
-        from kiosk.ledger import stocktake_ops
-
-        self.session = current_session(self.ledger)
-        if self.session is not None:
-            self.operator = self.ledger.staff_by_id(self.session.operator_id)
-            self.witness = self.ledger.staff_by_id(self.session.witness_id)
-            self.emit("step", "session_resumed", True, detail=f"session {self.session.id}")
-        view = stocktake_ops.open_stocktake(self.ledger)
-        if view is not None:
-            self.stocktake_id = view.id
-            self.emit("step", "stocktake_resumed", True, detail=f"stocktake {view.id}")
+        found = self.counter.resume()
+        if found.session is not None:
+            # Nobody is signed in after a restart: the opener signs in again (as at the screen).
+            self.emit("step", "session_resumed", True, detail=f"session {found.session.id}")
+        if found.stocktake is not None:
+            self.emit("step", "stocktake_resumed", True, detail=f"stocktake {found.stocktake.id}")
 
     def handle_text(self, text: str, *, device: str | None, source: str | None) -> Outcome:
         """One scanned or typed value: counted in the open stocktake, else applied in the open session."""
-        if self.stocktake_id is not None:
+        counter = self.counter
+        if counter.stocktake_id is not None:
             return self._stocktake_scan(text, device=device, source=source)
-        session, operator = self.session, self.operator
-        if session is None or operator is None:
-            return self.emit("scan", "no_session", False, device=device)
-        witness = self.witness if self.mode is ScanMode.HAND_OVER else None
+        witness = None
+        if counter.mode is ScanMode.HAND_OVER and counter.session is not None and self.confirm_witness:
+            try:
+                witness = self.confirm_witness()
+            except STORAGE_ERRORS as exc:
+                return self.emit("scan", LEDGER_ERROR, False, device=device, detail=type(exc).__name__)
         try:
-            verdict = scan_in_session(
-                self.ledger,
-                session.id,
-                text,
-                self.mode,
-                operator,
-                witness=witness,
-                device=device,
-                source=source,
-            )
+            verdict = counter.scan(text, device=device, source=source, witness=witness)
         except STORAGE_ERRORS as exc:
             log.error("ledger refused a scan (%s): not recorded", type(exc).__name__)
             return self.emit("scan", LEDGER_ERROR, False, device=device, detail=type(exc).__name__)
@@ -205,11 +201,8 @@ class Station:
     def _stocktake_scan(self, text: str, *, device: str | None, source: str | None) -> Outcome:
         from kiosk.ledger import stocktake_ops
 
-        assert self.stocktake_id is not None
         try:
-            v = stocktake_ops.record_scan(
-                self.ledger, self.stocktake_id, text, source=stocktake_ops.SOURCE_BARCODE, device=device
-            )
+            v = self.counter.count(text, device=device, source=stocktake_ops.SOURCE_BARCODE)
         except stocktake_ops.StocktakeError as exc:
             return self.emit("scan", exc.reason, False, device=device)
         except STORAGE_ERRORS as exc:
@@ -226,25 +219,17 @@ class Station:
     def _first_seq(self, mid: str) -> int | None:
         from kiosk.ledger import models
 
-        assert self.stocktake_id is not None
+        assert self.counter.stocktake_id is not None
         with self.ledger.read() as s:
-            row = s.get(models.StocktakeScan, (self.stocktake_id, mid))
+            row = s.get(models.StocktakeScan, (self.counter.stocktake_id, mid))
             return row.first_seq if row is not None else None
 
     def handle_rejected(self, reason: str, *, device: str | None) -> Outcome:
         """A frame the driver refused: on record as a reason code only (like the session screen)."""
-        try:
-            rec = self.ledger.record_refusal(
-                reason,
-                attempted=self.mode.value if self.stocktake_id is None else "stocktake_scan",
-                actor_id=self.operator.id if self.operator else None,
-                session_id=self.session.id if self.session else None,
-                device=device,
-                source="scanner",
-            )
-        except STORAGE_ERRORS as exc:
-            return self.emit("rejected", LEDGER_ERROR, False, device=device, detail=type(exc).__name__)
-        return self.emit("rejected", REJECTED, False, device=device, seq=rec.seq, detail=reason)
+        seq = self.counter.refusal(reason, device=device)
+        if seq is None:
+            return self.emit("rejected", LEDGER_ERROR, False, device=device, detail="StorageError")
+        return self.emit("rejected", REJECTED, False, device=device, seq=seq, detail=reason)
 
     # -- database faults (fault matrix) -----------------------------------------------------------
     def set_db_fault(self, fault: str) -> None:

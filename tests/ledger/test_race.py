@@ -44,7 +44,7 @@ def test_two_kiosks_race_for_one_card(
 ) -> None:
     cards = ids(rounds)
     receive(ledger, cards)
-    add_to_pick_list(ledger, cards, crew.clerk)
+    add_to_pick_list(ledger, cards, crew.supervisor)
     # Each kiosk has its own open session (two safes, one shared ledger).
     first = open_session(ledger, crew.officer, crew.clerk, required=CHECKS, confirmed=CHECKS)
     other = Ledger(ledger.engine, pepper=b"test-pepper", kiosk="kiosk-2", clock=ledger.clock)

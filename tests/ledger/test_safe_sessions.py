@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from kiosk.desk import Desk
 from kiosk.domain.safe_session import ChecklistIncomplete, Override, ScanMode, SessionNotClear
 from kiosk.domain.staff import AuthError, TwoPersonError
 from kiosk.domain.status import CardStatus
@@ -29,7 +30,7 @@ CHECKS = ["no bag", "no phone"]
 def stocked(ledger: Ledger, crew: Crew) -> list[str]:
     cards = ids(6)
     receive(ledger, cards)
-    add_to_pick_list(ledger, cards[:3], crew.clerk)
+    add_to_pick_list(ledger, cards[:3], crew.supervisor)
     return cards
 
 
@@ -132,13 +133,13 @@ def test_closing_is_refused_until_every_card_is_back_or_recorded_missing(
 
 
 def test_pick_list_reports_bad_lines(ledger: Ledger, crew: Crew, stocked: list[str]) -> None:
-    added, problems = add_to_pick_list(ledger, [stocked[3], "123", ids(1, start=500)[0]], crew.clerk)
+    added, problems = add_to_pick_list(ledger, [stocked[3], "123", ids(1, start=500)[0]], crew.supervisor)
     assert added == [stocked[3]]
     assert len(problems) == 2
     assert stocked[3] in pick_list(ledger)
 
 
-def test_lockout_after_five_wrong_pins(ledger: Ledger, crew: Crew) -> None:
+def test_lockout_after_five_wrong_pins(ledger: Ledger, crew: Crew, desk: Desk) -> None:
     for remaining in (4, 3, 2, 1):
         with pytest.raises(AuthError) as info:
             ledger.authenticate("C001", "0000")
@@ -147,15 +148,17 @@ def test_lockout_after_five_wrong_pins(ledger: Ledger, crew: Crew) -> None:
         ledger.authenticate("C001", "0000")
     with pytest.raises(AuthError, match="locked"):
         ledger.authenticate("C001", PINS["C001"])  # even the right PIN
-    ledger.unlock_staff("C001", actor_id=crew.supervisor.id)
+    desk.unlock(crew.admin, crew.officer, "C001")  # an administrator with a witness
     assert ledger.authenticate("C001", PINS["C001"]).id == crew.clerk.id
     kinds = [e.kind for e in ledger.events()]
     assert kinds.count("auth_failed") == 6
     assert "staff_locked" in kinds
 
 
-def test_a_deactivated_member_cannot_sign_in_and_keeps_their_name(ledger: Ledger, crew: Crew) -> None:
-    ledger.deactivate_staff("C002")
+def test_a_deactivated_member_cannot_sign_in_and_keeps_their_name(
+    ledger: Ledger, crew: Crew, desk: Desk
+) -> None:
+    desk.deactivate(crew.admin, crew.officer, "C002")
     with pytest.raises(AuthError, match="inactive"):
         ledger.authenticate("C002", PINS["C002"])
     assert [m.name for m in ledger.list_staff() if not m.active] == ["窓口 二郎"]

@@ -21,9 +21,11 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
+from kiosk.config import Settings
+from kiosk.desk import Desk
 from kiosk.domain.safe_session import ScanMode
 from kiosk.ledger.engine import make_engine, upgrade
-from kiosk.ledger.safe import open_session, outstanding
+from kiosk.ledger.safe import outstanding
 from kiosk.ledger.service import Ledger
 from kiosk.ledger.verify import verify
 from kiosk.sim.runner import seed
@@ -43,9 +45,9 @@ def station(tmp_path: Path) -> Iterator[Station]:
     officer, clerk = ledger.staff_by_badge("O001"), ledger.staff_by_badge("C001")
     assert officer is not None
     assert clerk is not None
-    st = Station(ledger, lambda o: None)
-    st.session = open_session(ledger, officer, clerk, required=[], confirmed=[])
-    st.operator, st.witness = officer, clerk
+    settings = Settings()
+    st = Station(Desk(ledger, settings), lambda o: None)
+    st.counter.open_safe(officer, clerk, settings.session.opening_checklist)
     yield st
     st.close()
     engine.dispose()
@@ -80,7 +82,7 @@ def test_a_refused_write_is_never_green_and_the_kiosk_carries_on(station: Statio
         assert not outcome.ok
         assert outcome.seq is None
     assert ledger.head() == head  # nothing about those scans is in the ledger
-    assert outstanding(ledger, station.session.id) == [BOOKED[0]]  # type: ignore[union-attr]
+    assert outstanding(ledger, station.counter.session.id) == [BOOKED[0]]  # type: ignore[union-attr]
     rejected = station.handle_rejected("garbage", device="counter")
     assert (rejected.code, rejected.ok, rejected.seq) == (LEDGER_ERROR, False, None)
 

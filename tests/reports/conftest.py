@@ -36,7 +36,7 @@ class Day:
 def run_day(ledger: Ledger, clock: FakeClock, crew: Crew) -> Day:
     cards = ids(8)
     receive(ledger, cards, batch="J-LIS-TEST-01")
-    add_to_pick_list(ledger, cards[:2], crew.clerk)
+    add_to_pick_list(ledger, cards[:2], crew.supervisor)
     clock.advance(minutes=30)
     session = open_session(
         ledger,

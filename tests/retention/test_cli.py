@@ -47,6 +47,28 @@ def demo_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return env
 
 
+def _open_safe(env: dict[str, str]) -> None:
+    """Open the safe at this kiosk (at the screen in real life): O001 and O002, checklist confirmed."""
+    from kiosk.config import Settings
+    from kiosk.desk import Desk
+
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        settings = load_settings()
+        ledger = open_ledger(settings)
+        desk = Desk(ledger, settings)
+        officer, deputy = desk.sign_in("O001", "1111"), desk.sign_in("O002", "2222")
+        desk.open_safe(officer, deputy, Settings().session.opening_checklist)
+        ledger.engine.dispose()
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def kiosk(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*KIOSK, *args], env=env, input=stdin, capture_output=True, text=True, timeout=120, check=False
@@ -81,7 +103,7 @@ def test_notice_csv_is_all_or_nothing_and_every_bad_line_is_reported(
     bad.write_text(
         f"management_id,date\n{a},2026-01-05\n{twelve},2026-01-05\n{b},2026-13-01\n", encoding="utf-8-sig"
     )
-    result = kiosk(demo_env, "cards", "notice-sent", "--file", str(bad), "--badge", "O001", stdin="1111\n")
+    result = kiosk(demo_env, "cards", "notice-sent", "--file", str(bad), "--operator", "O001", stdin="1111\n")
     assert result.returncode == 2
     assert "line 3: mynumber_refused" in result.stderr
     assert "line 4: not a calendar date" in result.stderr
@@ -89,7 +111,7 @@ def test_notice_csv_is_all_or_nothing_and_every_bad_line_is_reported(
     unknown_csv = tmp_path / "unknown.csv"
     unknown_csv.write_text(f"{a},2026-01-05\n{unknown},2026-01-05\n", encoding="utf-8")
     result = kiosk(
-        demo_env, "cards", "notice-sent", "--file", str(unknown_csv), "--badge", "O001", stdin="1111\n"
+        demo_env, "cards", "notice-sent", "--file", str(unknown_csv), "--operator", "O001", stdin="1111\n"
     )
     assert result.returncode == 2
     assert f"line 2: {unknown} is not in the ledger" in result.stderr
@@ -98,9 +120,11 @@ def test_notice_csv_is_all_or_nothing_and_every_bad_line_is_reported(
 
     good = tmp_path / "good.csv"
     good.write_text(f"{a},2026-01-05\n{b},2026-01-06\n", encoding="utf-8")
-    result = kiosk(demo_env, "cards", "notice-sent", "--file", str(good), "--badge", "O001", stdin="1111\n")
+    result = kiosk(
+        demo_env, "cards", "notice-sent", "--file", str(good), "--operator", "O001", stdin="1111\n"
+    )
     assert result.returncode == 0, result.stderr
-    result = kiosk(demo_env, "cards", "reminder-sent", a, "--badge", "O001", stdin="1111\n")
+    result = kiosk(demo_env, "cards", "reminder-sent", a, "--operator", "O001", stdin="1111\n")
     assert result.returncode == 0, result.stderr
     after = json.loads(kiosk(demo_env, "due", "--json").stdout)
     assert {a, b}.isdisjoint(c["management_id"] for c in after["notice_unknown"])
@@ -110,14 +134,14 @@ def test_notice_csv_is_all_or_nothing_and_every_bad_line_is_reported(
 def test_hold_and_release_on_the_command_line(demo_env: dict[str, str]) -> None:
     lists = json.loads(kiosk(demo_env, "due", "--json").stdout)
     mid = lists["reminders_due"][-1]["management_id"]
-    refused = kiosk(demo_env, "cards", "hold", mid, "--reason", "入院", "--badge", "O001", stdin="9999\n")
+    refused = kiosk(demo_env, "cards", "hold", mid, "--reason", "入院", "--operator", "O001", stdin="9999\n")
     assert refused.returncode == 2
     assert "wrong_pin" in refused.stderr
-    held = kiosk(demo_env, "cards", "hold", mid, "--reason", "長期入院", "--badge", "O001", stdin="1111\n")
+    held = kiosk(demo_env, "cards", "hold", mid, "--reason", "長期入院", "--operator", "O001", stdin="1111\n")
     assert held.returncode == 0, held.stderr
     lists = json.loads(kiosk(demo_env, "due", "--json").stdout)
     assert mid in {c["management_id"] for c in lists["held"]}
-    released = kiosk(demo_env, "cards", "release", mid, "--badge", "O001", stdin="1111\n")
+    released = kiosk(demo_env, "cards", "release", mid, "--operator", "O001", stdin="1111\n")
     assert released.returncode == 0, released.stderr
     lists = json.loads(kiosk(demo_env, "due", "--json").stdout)
     assert mid in {c["management_id"] for c in lists["reminders_due"]}
@@ -129,14 +153,14 @@ def test_disposal_on_the_command_line_refuses_an_ineligible_card_and_disposes_wi
     lists = json.loads(kiosk(demo_env, "due", "--json").stdout)
     eligible = [c["management_id"] for c in lists["eligible"][:2]]
     held = lists["held"][0]["management_id"]
-    refused = kiosk(demo_env, "disposal", "prepare", *eligible, held, "--badge", "O001", stdin="1111\n")
+    refused = kiosk(demo_env, "disposal", "prepare", *eligible, held, "--operator", "O001", stdin="1111\n")
     assert refused.returncode == 2
     assert f"refused: {held}: on_hold" in refused.stderr
 
-    prepared = kiosk(demo_env, "disposal", "prepare", *eligible, "--badge", "O001", stdin="1111\n")
+    prepared = kiosk(demo_env, "disposal", "prepare", *eligible, "--operator", "O001", stdin="1111\n")
     assert prepared.returncode == 0, prepared.stderr
     batch = prepared.stdout.split()[2].rstrip(":")
-    approved = kiosk(demo_env, "disposal", "approve", batch, "--badge", "S001", stdin="5555\n")
+    approved = kiosk(demo_env, "disposal", "approve", batch, "--supervisor", "S001", stdin="5555\n")
     assert approved.returncode == 0, approved.stderr
     same = kiosk(
         demo_env,
@@ -144,14 +168,30 @@ def test_disposal_on_the_command_line_refuses_an_ineligible_card_and_disposes_wi
         "scan",
         batch,
         eligible[0],
-        "--badge",
+        "--operator",
         "O001",
         "--witness",
         "O001",
         stdin="1111\n1111\n",
     )
     assert same.returncode == 2
-    assert "two different people" in same.stderr
+    assert "different people" in same.stderr
+    # Cards leave the safe only while it is open: without a safe session the scan is refused.
+    closed = kiosk(
+        demo_env,
+        "disposal",
+        "scan",
+        batch,
+        eligible[0],
+        "--operator",
+        "O001",
+        "--witness",
+        "O002",
+        stdin="1111\n2222\n",
+    )
+    assert closed.returncode == 2
+    assert "the safe is not open" in closed.stderr
+    _open_safe(demo_env)
     scanned = kiosk(
         demo_env,
         "disposal",
@@ -159,7 +199,7 @@ def test_disposal_on_the_command_line_refuses_an_ineligible_card_and_disposes_wi
         batch,
         *eligible,
         held,
-        "--badge",
+        "--operator",
         "O001",
         "--witness",
         "O002",
@@ -175,7 +215,7 @@ def test_disposal_on_the_command_line_refuses_an_ineligible_card_and_disposes_wi
         batch,
         "--method",
         "裁断",
-        "--badge",
+        "--operator",
         "O001",
         "--witness",
         "O002",

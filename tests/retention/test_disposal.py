@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from kiosk.desk import Desk
 from kiosk.domain.card_state import office_date
 from kiosk.domain.retention import RetentionPolicy, parse_dated_ids
 from kiosk.domain.staff import TwoPersonError
@@ -19,6 +20,7 @@ from kiosk.ledger.retention_ops import (
     scan_into_disposal,
     set_hold,
 )
+from kiosk.ledger.safe import open_session
 from kiosk.ledger.service import Ledger
 from kiosk.ledger.verify import verify
 from tests.conftest import Crew, FakeClock
@@ -50,13 +52,14 @@ def test_the_whole_flow_keeps_the_history_and_names_both_people(
     make_eligible(ledger, clock, [a, b, c], [w])
     assert [x.management_id for x in due_lists(ledger, POLICY).eligible] == [a, b, c]
 
+    safe = open_session(ledger, crew.officer, crew.deputy, required=[], confirmed=[]).id
     batch = prepare_disposal(ledger, POLICY, crew.officer)  # default: every eligible card
     assert batch.cards == (a, b, c)
     assert batch.state == "prepared"
     with pytest.raises(DisposalError, match="approved") as not_yet:
         finish_disposal(ledger, batch.id, crew.officer, crew.deputy, "裁断")
     assert not_yet.value.reason == "wrong_state"
-    v = scan_into_disposal(ledger, POLICY, batch.id, a, crew.officer, crew.deputy)
+    v = scan_into_disposal(ledger, POLICY, batch.id, a, crew.officer, crew.deputy, session_id=safe)
     assert (v.ok, v.code) == (False, "wrong_state")
 
     with pytest.raises(DisposalError) as who:
@@ -67,16 +70,16 @@ def test_the_whole_flow_keeps_the_history_and_names_both_people(
     assert batch.names[crew.supervisor.id] == "課長 三子"
 
     for mid in (a, b):
-        v = scan_into_disposal(ledger, POLICY, batch.id, mid, crew.officer, crew.deputy)
+        v = scan_into_disposal(ledger, POLICY, batch.id, mid, crew.officer, crew.deputy, session_id=safe)
         assert (v.ok, v.code) == (True, "cancelled"), v.message
         assert v.card is not None
         assert v.card.status is CardStatus.CANCELLED
-    again = scan_into_disposal(ledger, POLICY, batch.id, a, crew.officer, crew.deputy)
+    again = scan_into_disposal(ledger, POLICY, batch.id, a, crew.officer, crew.deputy, session_id=safe)
     assert (again.ok, again.code) == (False, "already_scanned")
-    stranger = scan_into_disposal(ledger, POLICY, batch.id, w, crew.officer, crew.deputy)
+    stranger = scan_into_disposal(ledger, POLICY, batch.id, w, crew.officer, crew.deputy, session_id=safe)
     assert (stranger.ok, stranger.code) == (False, "not_in_batch")
     with pytest.raises(TwoPersonError):
-        scan_into_disposal(ledger, POLICY, batch.id, c, crew.officer, crew.officer)
+        scan_into_disposal(ledger, POLICY, batch.id, c, crew.officer, crew.officer, session_id=safe)
 
     with pytest.raises(DisposalError, match="method"):
         finish_disposal(ledger, batch.id, crew.officer, crew.deputy, " ")
@@ -131,7 +134,8 @@ def test_a_card_put_on_hold_after_approval_is_refused_at_the_scan(
     make_eligible(ledger, clock, [a, b], [])
     batch = approve_disposal(ledger, prepare_disposal(ledger, POLICY, crew.officer).id, crew.supervisor)
     set_hold(ledger, b, "本人から連絡あり", actor_id=crew.officer.id)
-    v = scan_into_disposal(ledger, POLICY, batch.id, b, crew.officer, crew.clerk)
+    safe = open_session(ledger, crew.officer, crew.clerk, required=[], confirmed=[]).id
+    v = scan_into_disposal(ledger, POLICY, batch.id, b, crew.officer, crew.clerk, session_id=safe)
     assert (v.ok, v.code) == (False, "on_hold")
     assert ledger.card(b).status is CardStatus.IN_SAFE  # type: ignore[union-attr]
     assert ledger.events(limit=1)[0].kind == "refused"
@@ -152,3 +156,22 @@ def test_the_preparer_cannot_approve_and_a_finished_batch_is_closed(
     with pytest.raises(DisposalError) as nothing:
         approve_disposal(ledger, batch.id + 999, crew.supervisor)
     assert nothing.value.reason == "unknown_batch"
+
+
+def test_cards_leave_the_safe_for_disposal_only_while_it_is_open(
+    ledger: Ledger, clock: FakeClock, crew: Crew, desk: Desk
+) -> None:
+    a, b = ids(2)
+    make_eligible(ledger, clock, [a, b], [])
+    batch = desk.disposal_approve(desk.disposal_prepare(crew.officer).id, crew.supervisor)
+    # No open safe session: refused and recorded, the card stays in the safe.
+    v = desk.disposal_scan(batch.id, a, crew.officer, crew.deputy, session_id=None)
+    assert (v.ok, v.code, v.detail) == (False, "not_allowed", "no_session")
+    assert ledger.card(a).status is CardStatus.IN_SAFE  # type: ignore[union-attr]
+    assert ledger.events(limit=1)[0].kind == "refused"
+    safe = desk.open_safe(crew.officer, crew.clerk, desk.settings.session.opening_checklist).id
+    # A person who is not one of the open session's people cannot take cards out of it.
+    v = desk.disposal_scan(batch.id, a, crew.deputy, crew.officer, session_id=safe)
+    assert (v.ok, v.code, v.detail) == (False, "not_allowed", "not_in_session")
+    v = desk.disposal_scan(batch.id, a, crew.officer, crew.clerk, session_id=safe)
+    assert (v.ok, v.code) == (True, "cancelled")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.desk import Desk
 from kiosk.domain.staff import MAX_FAILED_ATTEMPTS, AuthError, TwoPersonError
 from kiosk.ledger import stocktake_ops as st
 from kiosk.ledger.safe import current_session, open_session
@@ -18,7 +19,9 @@ from tests.conftest import PINS, Crew
 from tests.reliability.helpers import KIOSK, env, init, json_lines
 
 
-def test_wrong_pins_lock_the_badge_and_then_even_the_right_pin_is_refused(ledger: Ledger, crew: Crew) -> None:
+def test_wrong_pins_lock_the_badge_and_then_even_the_right_pin_is_refused(
+    ledger: Ledger, crew: Crew, desk: Desk
+) -> None:
     for attempt in range(MAX_FAILED_ATTEMPTS):
         with pytest.raises(AuthError) as exc:
             ledger.authenticate("C001", "0000")
@@ -28,12 +31,12 @@ def test_wrong_pins_lock_the_badge_and_then_even_the_right_pin_is_refused(ledger
     assert [e.data["reason"] for e in ledger.events() if e.kind == "auth_failed"][-1] == "locked"
     assert any(e.kind == "staff_locked" for e in ledger.events())
     assert all(PINS["C001"] not in e.payload and "0000" not in e.payload for e in ledger.events())
-    ledger.unlock_staff("C001", actor_id=crew.supervisor.id)
+    desk.unlock(crew.admin, crew.officer, "C001")
     assert ledger.authenticate("C001", PINS["C001"]).id == crew.clerk.id
 
 
-def test_a_deactivated_member_cannot_sign_in(ledger: Ledger, crew: Crew) -> None:
-    ledger.deactivate_staff("C002", actor_id=crew.supervisor.id)
+def test_a_deactivated_member_cannot_sign_in(ledger: Ledger, crew: Crew, desk: Desk) -> None:
+    desk.deactivate(crew.admin, crew.officer, "C002")
     with pytest.raises(AuthError) as exc:
         ledger.authenticate("C002", PINS["C002"])
     assert exc.value.reason == "inactive"

@@ -83,7 +83,7 @@ def test_killed_mid_stocktake_loses_no_counted_scan(tmp_path: Path) -> None:
     assert view is not None
 
     proc = subprocess.Popen(
-        [*KIOSK, "stocktake", "scan", "--device", "gun-1"],
+        [*KIOSK, "stocktake", "scan", "--device", "gun-1", "--operator", "O001"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -92,7 +92,8 @@ def test_killed_mid_stocktake_loses_no_counted_scan(tmp_path: Path) -> None:
     )
     assert proc.stdin is not None
     # Everything is queued at once; the process is killed while it is still counting.
-    proc.stdin.write("".join(f"{m}\n" for m in ids))
+    # The counter's PIN first, then the codes.
+    proc.stdin.write("1111\n" + "".join(f"{m}\n" for m in ids))
     proc.stdin.flush()
     try:
         printed = _read_verdicts(proc, 40, deadline_s=120)
@@ -124,7 +125,9 @@ def test_killed_mid_stocktake_loses_no_counted_scan(tmp_path: Path) -> None:
         "scan",
         "--device",
         "gun-1",
-        stdin="".join(f"{m}\n" for m in ids[len(confirmed) :]),
+        "--operator",
+        "O001",
+        stdin="1111\n" + "".join(f"{m}\n" for m in ids[len(confirmed) :]),
     )
     assert rest.returncode == 0, rest.stderr
     verdicts = [line.split()[0] for line in rest.stdout.splitlines()]

@@ -51,13 +51,20 @@ def make_ledger(path: Path, clock: FakeClock) -> Ledger:
 
 
 def seed_office(ledger: Ledger) -> None:
-    ledger.add_staff(name="保管 正子", badge="O001", role=Role.OFFICER, rank=0, pin=PINS["O001"])
-    ledger.add_staff(name="保管 副男", badge="O002", role=Role.OFFICER, rank=1, pin=PINS["O002"])
-    clerk = ledger.add_staff(name="窓口 一郎", badge="C001", role=Role.CLERK, pin=PINS["C001"])
-    ledger.add_staff(name="窓口 二郎", badge="C002", role=Role.CLERK, pin=PINS["C002"])
-    ledger.add_staff(name="課長 三子", badge="S001", role=Role.SUPERVISOR, pin=PINS["S001"])
+    ledger.add_staff(
+        name="保管 正子", badge="O001", employee_no="E-O001", role=Role.OFFICER, rank=0, pin=PINS["O001"]
+    )
+    ledger.add_staff(
+        name="保管 副男", badge="O002", employee_no="E-O002", role=Role.OFFICER, rank=1, pin=PINS["O002"]
+    )
+    ledger.add_staff(name="窓口 一郎", badge="C001", employee_no="E-C001", role=Role.CLERK, pin=PINS["C001"])
+    ledger.add_staff(name="窓口 二郎", badge="C002", employee_no="E-C002", role=Role.CLERK, pin=PINS["C002"])
+    supervisor = ledger.add_staff(
+        name="課長 三子", badge="S001", employee_no="E-S001", role=Role.SUPERVISOR, pin=PINS["S001"]
+    )
     receive(ledger, CARDS)
-    add_to_pick_list(ledger, BOOKED, clerk)
+    # The supervisor books: the booker may not take a card out alone.
+    add_to_pick_list(ledger, BOOKED, supervisor)
 
 
 @pytest.fixture

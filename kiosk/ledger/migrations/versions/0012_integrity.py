@@ -1,7 +1,7 @@
 """Integrity: the ledger's identity and pepper check, PIN hashes bound to their member, no replaced event
 
 Revision ID: 0012
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-02 04:30:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

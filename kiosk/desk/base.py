@@ -1,0 +1,119 @@
+"""What every command of the core shares: the ledger, the settings, and the one way an act is run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
+
+from kiosk.desk.errors import StorageError, storage_errors
+from kiosk.domain.authz import Act, NotAllowed
+from kiosk.domain.guard import ensure_not_individual_number
+from kiosk.domain.management_id import Refusal
+from kiosk.domain.staff import AuthError, StaffMember
+
+if TYPE_CHECKING:
+    from kiosk.config import Settings
+    from kiosk.ledger.service import Ledger
+
+T = TypeVar("T")
+
+
+class DeskBase:
+    """The application core's shared machinery (see `kiosk.desk.Desk`)."""
+
+    def __init__(self, ledger: Ledger, settings: Settings) -> None:
+        self.ledger = ledger
+        self.settings = settings
+
+    @property
+    def kiosk(self) -> str:
+        return self.ledger.kiosk
+
+    # -- running an act ---------------------------------------------------------------------------
+
+    def run(
+        self,
+        act: Act,
+        actor: StaffMember,
+        second: StaffMember | None,
+        work: Callable[[], T],
+        *,
+        session_id: int | None = None,
+        card_id: str | None = None,
+    ) -> T:
+        """Run `work` with `actor` (and `second`) re-read and authorised inside each of its writes.
+
+        A refusal by the authorisation table rolls the work back, is recorded as a refused attempt (a
+        reason code, the act, who tried) and raised as `NotAllowed`; a storage failure is `StorageError`.
+        """
+        try:
+            with storage_errors(), self.ledger.acting(act, actor, second, session_id=session_id):
+                return work()
+        except NotAllowed as exc:
+            exc.seq = self.record_refusal(
+                exc.reason, attempted=act.value, actor=actor, session_id=session_id, card_id=card_id
+            )
+            raise
+
+    def record_refusal(
+        self,
+        reason: str,
+        *,
+        attempted: str,
+        actor: StaffMember | None = None,
+        session_id: int | None = None,
+        card_id: str | None = None,
+        device: str | None = None,
+        source: str | None = None,
+    ) -> int | None:
+        """Put a refused attempt on the chain (reason code only); None when the ledger could not take it."""
+        try:
+            with storage_errors(), self.ledger.unit() as u:
+                rec = u.refuse(
+                    reason,
+                    attempted=attempted,
+                    card_id=card_id,
+                    actor_id=actor.id if actor else None,
+                    session_id=session_id,
+                    device=device,
+                    source=source,
+                )
+                return rec.seq
+        except StorageError:
+            return None
+
+    def read(self, work: Callable[[], T]) -> T:
+        """A query, with storage failures as `StorageError`."""
+        with storage_errors():
+            return work()
+
+    # -- people -----------------------------------------------------------------------------------
+
+    def sign_in(self, badge: str, pin: str, *, device: str | None = None) -> StaffMember:
+        """Authenticate a badge and PIN (failures count towards the lockout and are recorded).
+
+        Raises `AuthError` (reason unknown_badge, wrong_pin, locked, inactive) or `StorageError`.
+        """
+        try:
+            ensure_not_individual_number(badge, "badge code")
+        except Refusal:
+            # A 12-digit "badge" is refused before it reaches the ledger, and recorded by reason only.
+            self.record_refusal("mynumber_refused", attempted="sign_in", device=device)
+            raise AuthError("unknown_badge") from None
+        with storage_errors():
+            return self.ledger.authenticate(badge, pin, device=device or self.kiosk)
+
+    def confirm_witness(self, badge: str, pin: str | None, *, device: str | None = None) -> StaffMember:
+        """The witness of a hand-over confirms now: badge and PIN, or the badge alone where configured."""
+        if self.settings.session.handover_witness == "badge" and not pin:
+            member = self.read(lambda: self.ledger.staff_by_badge(badge))
+            if member is None:
+                raise AuthError("unknown_badge")
+            return member
+        return self.sign_in(badge, pin or "", device=device)
+
+    def person(self, staff_id: int) -> StaffMember | None:
+        return self.read(lambda: self.ledger.staff_by_id(staff_id))
+
+    def person_by_badge(self, badge: str) -> StaffMember | None:
+        return self.read(lambda: self.ledger.staff_by_badge(badge))

@@ -1,0 +1,165 @@
+"""Intake, retention records, holds and disposal: the card's life outside the counter."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from kiosk.desk.base import DeskBase
+from kiosk.domain.authz import Act
+from kiosk.domain.card_state import CardState
+from kiosk.domain.delivery import DeliveryLine
+from kiosk.domain.guard import ensure_not_individual_number
+from kiosk.domain.retention import DatedId, DueLists, RetentionPolicy
+from kiosk.domain.staff import StaffMember
+from kiosk.ledger import retention_ops as ret
+from kiosk.ledger.service import HistoryEntry, Verdict
+
+
+class CardsDesk(DeskBase):
+    """Commands and queries on cards."""
+
+    @property
+    def policy(self) -> RetentionPolicy:
+        return RetentionPolicy.from_settings(self.settings.retention)
+
+    # -- intake (受領) ----------------------------------------------------------------------------
+
+    def receive(
+        self,
+        batch: str,
+        lines: Sequence[DeliveryLine],
+        operator: StaffMember,
+        witness: StaffMember,
+        *,
+        location: str = "safe",
+        store: bool = True,
+    ) -> list[CardState]:
+        """Receive a checked delivery: an officer and a witness; all or nothing."""
+        ensure_not_individual_number(batch, "batch ID")
+        ensure_not_individual_number(location, "location")
+        return self.run(
+            Act.RECEIVE,
+            operator,
+            witness,
+            lambda: self.ledger.receive_batch(
+                batch,
+                lines,
+                actor_id=operator.id,
+                witness_id=witness.id,
+                location=location,
+                store=store,
+            ),
+        )
+
+    def bind_rfid(
+        self, pairs: Sequence[tuple[str, str]], operator: StaffMember, witness: StaffMember
+    ) -> list[CardState]:
+        return self.run(
+            Act.BIND_RFID, operator, witness, lambda: self.ledger.bind_rfid_many(pairs, actor_id=operator.id)
+        )
+
+    # -- retention --------------------------------------------------------------------------------
+
+    def record_sent(
+        self, which: str, entries: Sequence[DatedId], actor: StaffMember, *, source: str | None = None
+    ) -> list[CardState]:
+        return self.run(
+            Act.RETENTION_RECORD,
+            actor,
+            None,
+            lambda: ret.record_sent(self.ledger, which, entries, actor_id=actor.id, source=source),
+        )
+
+    def hold(self, management_id: str, reason: str, actor: StaffMember) -> CardState:
+        ensure_not_individual_number(reason, "hold reason")
+        return self.run(
+            Act.HOLD, actor, None, lambda: ret.set_hold(self.ledger, management_id, reason, actor_id=actor.id)
+        )
+
+    def release(self, management_id: str, actor: StaffMember) -> CardState:
+        return self.run(
+            Act.HOLD, actor, None, lambda: ret.release_hold(self.ledger, management_id, actor_id=actor.id)
+        )
+
+    # -- disposal (交付取りやめ・廃棄) -------------------------------------------------------------
+
+    def disposal_prepare(self, actor: StaffMember, ids: Sequence[str] | None = None) -> ret.DisposalBatch:
+        policy = self.policy
+        return self.run(
+            Act.DISPOSAL_PREPARE, actor, None, lambda: ret.prepare_disposal(self.ledger, policy, actor, ids)
+        )
+
+    def disposal_approve(self, batch_id: int, supervisor: StaffMember) -> ret.DisposalBatch:
+        return self.run(
+            Act.DISPOSAL_APPROVE,
+            supervisor,
+            None,
+            lambda: ret.approve_disposal(self.ledger, batch_id, supervisor),
+        )
+
+    def disposal_scan(
+        self,
+        batch_id: int,
+        text: str,
+        operator: StaffMember,
+        witness: StaffMember,
+        *,
+        session_id: int | None,
+        device: str | None = None,
+        source: str | None = None,
+    ) -> Verdict:
+        """Scan a card out of the safe into an approved batch: inside an open session, two people."""
+        from kiosk.domain.authz import NotAllowed
+
+        # Without an open session the table refuses (no_session) after checking the two people.
+        policy = self.policy
+        try:
+            return self.run(
+                Act.DISPOSAL_SCAN,
+                operator,
+                witness,
+                lambda: ret.scan_into_disposal(
+                    self.ledger,
+                    policy,
+                    batch_id,
+                    text,
+                    operator,
+                    witness,
+                    session_id=session_id,
+                    device=device,
+                    source=source,
+                ),
+                session_id=session_id,
+            )
+        except NotAllowed as exc:
+            return Verdict(False, "not_allowed", str(exc), None, exc.seq, detail=exc.reason)
+
+    def disposal_finish(
+        self, batch_id: int, operator: StaffMember, witness: StaffMember, method: str
+    ) -> ret.DisposalBatch:
+        ensure_not_individual_number(method, "disposal method")
+        return self.run(
+            Act.DISPOSAL_FINISH,
+            operator,
+            witness,
+            lambda: ret.finish_disposal(self.ledger, batch_id, operator, witness, method),
+        )
+
+    # -- queries ----------------------------------------------------------------------------------
+
+    def card(self, management_id: str) -> CardState | None:
+        return self.read(lambda: self.ledger.card(management_id))
+
+    def history(self, management_id: str) -> list[HistoryEntry]:
+        return self.read(lambda: self.ledger.history(management_id))
+
+    def due_lists(self, day: date | None = None) -> DueLists:
+        policy = self.policy
+        return self.read(lambda: ret.due_lists(self.ledger, policy, day))
+
+    def disposal_batch(self, batch_id: int) -> ret.DisposalBatch | None:
+        return self.read(lambda: ret.get_batch(self.ledger, batch_id))
+
+    def disposal_batches(self) -> list[ret.DisposalBatch]:
+        return self.read(lambda: ret.list_batches(self.ledger))

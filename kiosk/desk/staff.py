@@ -1,0 +1,107 @@
+"""Staff administration: every change by an active administrator with a second person, on the chain."""
+
+from __future__ import annotations
+
+from kiosk.desk.base import DeskBase
+from kiosk.desk.errors import storage_errors
+from kiosk.domain.authz import Act
+from kiosk.domain.staff import Role, StaffMember
+
+
+class StaffDesk(DeskBase):
+    """Accounts (職員): add, deactivate, reactivate, role change, unlock, PIN reset."""
+
+    def init_administrator(self, *, name: str, badge: str, employee_no: str, pin: str) -> StaffMember:
+        """The first administrator of a new ledger (`kiosk init`); refused once the ledger has staff."""
+        with storage_errors():
+            if self.ledger.staff_count(active_only=False) > 0:
+                raise ValueError("the ledger already has staff: the first administrator exists")
+            return self.ledger.add_staff(
+                name=name, badge=badge, employee_no=employee_no, role=Role.ADMIN, pin=pin, bootstrap=True
+            )
+
+    def add_staff(
+        self,
+        admin: StaffMember,
+        witness: StaffMember | None,
+        *,
+        name: str,
+        badge: str,
+        employee_no: str,
+        role: Role,
+        rank: int | None,
+        pin: str,
+    ) -> StaffMember:
+        """Add a member: an administrator and a second person.
+
+        The one exception is the first member the first administrator adds while nobody else exists
+        (there is nobody to witness yet); it is marked `bootstrap` on the chain.
+        """
+        if witness is None and admin.role is Role.ADMIN:
+            with storage_errors():
+                alone = self.ledger.staff_count(active_only=False) == 1
+            if alone:
+                return self._bootstrap_add(admin, name, badge, employee_no, role, rank, pin)
+        return self.run(
+            Act.STAFF_ADD,
+            admin,
+            witness,
+            lambda: self.ledger.add_staff(
+                name=name,
+                badge=badge,
+                employee_no=employee_no,
+                role=role,
+                rank=rank,
+                pin=pin,
+                actor_id=admin.id,
+                witness_id=witness.id if witness else None,
+            ),
+        )
+
+    def _bootstrap_add(
+        self,
+        admin: StaffMember,
+        name: str,
+        badge: str,
+        employee_no: str,
+        role: Role,
+        rank: int | None,
+        pin: str,
+    ) -> StaffMember:
+        # The administrator is still re-read inside the write (active, not locked, still an admin), and
+        # the ledger refuses a bootstrap add once a second member exists (checked in the same transaction).
+        return self.run(
+            Act.STAFF_ADD_FIRST,
+            admin,
+            None,
+            lambda: self.ledger.add_staff(
+                name=name,
+                badge=badge,
+                employee_no=employee_no,
+                role=role,
+                rank=rank,
+                pin=pin,
+                actor_id=admin.id,
+                bootstrap=True,
+            ),
+        )
+
+    def deactivate(self, admin: StaffMember, witness: StaffMember, badge: str) -> StaffMember:
+        return self.run(Act.STAFF_DEACTIVATE, admin, witness, lambda: self.ledger.deactivate_staff(badge))
+
+    def reactivate(self, admin: StaffMember, witness: StaffMember, badge: str) -> StaffMember:
+        return self.run(Act.STAFF_REACTIVATE, admin, witness, lambda: self.ledger.reactivate_staff(badge))
+
+    def set_role(
+        self, admin: StaffMember, witness: StaffMember, badge: str, role: Role, rank: int | None
+    ) -> StaffMember:
+        return self.run(Act.STAFF_SET_ROLE, admin, witness, lambda: self.ledger.set_role(badge, role, rank))
+
+    def unlock(self, admin: StaffMember, witness: StaffMember, badge: str) -> StaffMember:
+        return self.run(Act.STAFF_UNLOCK, admin, witness, lambda: self.ledger.unlock_staff(badge))
+
+    def reset_pin(self, admin: StaffMember, witness: StaffMember, badge: str, pin: str) -> StaffMember:
+        return self.run(Act.STAFF_RESET_PIN, admin, witness, lambda: self.ledger.reset_pin(badge, pin))
+
+    def staff(self, *, include_inactive: bool = True) -> list[StaffMember]:
+        return self.read(lambda: self.ledger.list_staff(include_inactive=include_inactive))

@@ -1,0 +1,128 @@
+"""Stocktakes (点検): start and finish by two people, scans by a signed-in counter, found cards."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+
+from kiosk.desk.base import DeskBase
+from kiosk.domain.authz import Act
+from kiosk.domain.card_state import CardState
+from kiosk.domain.guard import ensure_not_individual_number
+from kiosk.domain.staff import StaffMember
+from kiosk.domain.stocktake import DueStatus, MissingDecision
+from kiosk.ledger import stocktake_ops as st
+
+
+class StocktakeDesk(DeskBase):
+    """Commands and queries of the stocktake."""
+
+    def stocktake_start(self, operator: StaffMember, witness: StaffMember) -> st.StocktakeView:
+        return self.run(
+            Act.STOCKTAKE_START, operator, witness, lambda: st.start(self.ledger, operator, witness)
+        )
+
+    def stocktake_scan(
+        self,
+        stocktake_id: int,
+        text: str,
+        counter: StaffMember,
+        *,
+        source: str = st.SOURCE_BARCODE,
+        device: str | None = None,
+        location: str | None = None,
+    ) -> st.ScanVerdict:
+        """Count one scanned or typed ID (a typed one has source `manual`), by a signed-in counter."""
+        for value, name in ((device, "device"), (location, "location"), (source, "source")):
+            if value is not None:
+                ensure_not_individual_number(value, name)
+        return self.run(
+            Act.STOCKTAKE_SCAN,
+            counter,
+            None,
+            lambda: st.record_scan(
+                self.ledger, stocktake_id, text, source=source, device=device, location=location
+            ),
+        )
+
+    def stocktake_many(
+        self,
+        stocktake_id: int,
+        counter: StaffMember,
+        codes: Iterable[str] = (),
+        *,
+        tags: Iterable[str] = (),
+        source: str,
+        device: str | None = None,
+        location: str | None = None,
+    ) -> st.BatchVerdict:
+        """A tray photo's codes or an RFID round's tags, in one transaction."""
+        for value, name in ((device, "device"), (location, "location"), (source, "source")):
+            if value is not None:
+                ensure_not_individual_number(value, name)
+        codes, tags = list(codes), list(tags)
+        return self.run(
+            Act.STOCKTAKE_SCAN,
+            counter,
+            None,
+            lambda: st.record_many(
+                self.ledger, stocktake_id, codes, tags=tags, source=source, device=device, location=location
+            ),
+        )
+
+    def stocktake_finish(
+        self,
+        stocktake_id: int,
+        decisions: Mapping[str, MissingDecision],
+        operator: StaffMember,
+        witness: StaffMember,
+    ) -> st.StocktakeResult:
+        """Finish and sign: two people (one an officer); every missing card decided by a person."""
+        for decision in decisions.values():
+            ensure_not_individual_number(decision.note, "note")
+        return self.run(
+            Act.STOCKTAKE_FINISH,
+            operator,
+            witness,
+            lambda: st.finish(self.ledger, stocktake_id, decisions, operator, witness),
+        )
+
+    def record_found(
+        self, management_id: str, operator: StaffMember, witness: StaffMember, *, note: str
+    ) -> CardState:
+        ensure_not_individual_number(note, "note")
+        return self.run(
+            Act.RECORD_FOUND,
+            operator,
+            witness,
+            lambda: st.record_found(self.ledger, management_id, operator, witness, note=note),
+            card_id=None,
+        )
+
+    def officer_handover(
+        self, from_officer: StaffMember, to_officer: StaffMember, witness: StaffMember
+    ) -> int:
+        return self.run(
+            Act.OFFICER_HANDOVER,
+            to_officer,
+            witness,
+            lambda: st.record_handover(self.ledger, from_officer, to_officer, witness),
+        )
+
+    # -- queries ----------------------------------------------------------------------------------
+
+    def open_stocktake(self) -> st.StocktakeView | None:
+        return self.read(lambda: st.open_stocktake(self.ledger))
+
+    def get_stocktake(self, stocktake_id: int) -> st.StocktakeView | None:
+        return self.read(lambda: st.get_stocktake(self.ledger, stocktake_id))
+
+    def reconcile(self, stocktake_id: int) -> st.StocktakeResult:
+        return self.read(lambda: st.reconcile(self.ledger, stocktake_id))
+
+    def stocktake_progress(self, stocktake_id: int) -> st.Progress:
+        return self.read(lambda: st.progress(self.ledger, stocktake_id))
+
+    def stocktake_due(self, today: date) -> DueStatus:
+        every = self.settings.stocktake.due_every_days
+        return self.read(lambda: st.stocktake_due(self.ledger, today, every_days=every))
