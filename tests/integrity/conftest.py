@@ -122,14 +122,20 @@ class Office:
 def office(kiosk: Kiosk) -> Office:
     """Staff, a delivery, a booked card, a closed safe session with a card issued, a started stocktake."""
     ledger = kiosk.open()
-    officer = ledger.add_staff(name="保管 正子", badge="O001", role=Role.OFFICER, rank=0, pin=PINS["O001"])
-    supervisor = ledger.add_staff(name="課長 三子", badge="S001", role=Role.SUPERVISOR, pin=PINS["S001"])
-    clerk = ledger.add_staff(name="窓口 一郎", badge="C001", role=Role.CLERK, pin=PINS["C001"])
-    clerk2 = ledger.add_staff(name="窓口 二郎", badge="C002", role=Role.CLERK, pin=PINS["C002"])
+
+    def add(name: str, badge: str, role: Role, rank: int | None = None) -> StaffMember:
+        return ledger.add_staff(
+            name=name, badge=badge, employee_no=f"E-{badge}", role=role, rank=rank, pin=PINS[badge]
+        )
+
+    officer = add("保管 正子", "O001", Role.OFFICER, 0)
+    supervisor = add("課長 三子", "S001", Role.SUPERVISOR)
+    clerk = add("窓口 一郎", "C001", Role.CLERK)
+    clerk2 = add("窓口 二郎", "C002", Role.CLERK)
     cards = ids(6)
     receive(ledger, cards)
     ledger.bind_rfid(cards[5], "E2000001")
-    add_to_pick_list(ledger, cards[:1], clerk)
+    add_to_pick_list(ledger, cards[:1], clerk2)  # the booker does not take it out
     session = open_session(
         ledger, officer, clerk, required=DEFAULT_OPENING_CHECKLIST, confirmed=DEFAULT_OPENING_CHECKLIST
     )

@@ -32,8 +32,8 @@ def test_a_clerk_promoted_to_officer_is_named(office: Office) -> None:
 
 def test_a_ghost_officer_row_is_named(office: Office) -> None:
     office.kiosk.sql(
-        "INSERT INTO staff (name, badge, role, rank, pin_hash, pin_mac, active, failed_attempts, created_at) "
-        "SELECT 'ghost', 'G001', 'officer', 2, pin_hash, pin_mac, 1, 0, created_at "
+        "INSERT INTO staff (name, badge, employee_no, role, rank, pin_hash, pin_mac, active, failed_attempts, "
+        "created_at) SELECT 'ghost', 'G001', 'E-GHOST', 'officer', 2, pin_hash, pin_mac, 1, 0, created_at "
         "FROM staff WHERE badge = 'C001'"
     )
     err = broken(office)
@@ -53,7 +53,9 @@ def test_a_supervisors_pin_hash_replaced_with_a_clerks_is_named_and_does_not_sig
 
 def test_a_deactivated_officer_reactivated_by_sql_is_named(office: Office) -> None:
     ledger = office.kiosk.open()
-    gone = ledger.add_staff(name="退職 者", badge="O009", role=Role.OFFICER, rank=2, pin="9999")
+    gone = ledger.add_staff(
+        name="退職 者", badge="O009", employee_no="E-O009", role=Role.OFFICER, rank=2, pin="9999"
+    )
     ledger.deactivate_staff("O009")
     ledger.engine.dispose()
     office.kiosk.sql("UPDATE staff SET active = 1 WHERE badge = 'O009'")
@@ -72,7 +74,7 @@ def test_a_closed_session_reopened_and_a_card_taken_out_in_it_is_named(office: O
     reopen = "UPDATE safe_sessions SET closed_at = NULL, closed_by_id = NULL, closed_witness_id = NULL"
     office.kiosk.sql(f"{reopen} WHERE id = {office.closed_session}")
     ledger = office.kiosk.open()  # the chain itself is intact: the start-up check lets it open
-    add_to_pick_list(ledger, [office.cards[2]], office.clerk)
+    add_to_pick_list(ledger, [office.cards[2]], office.clerk2)
     verdict = scan_in_session(ledger, office.closed_session, office.cards[2], ScanMode.TAKE_OUT, office.clerk)
     ledger.engine.dispose()
     assert verdict.ok  # the attack worked at the kiosk ...

@@ -75,7 +75,9 @@ def pg_kiosk(site: Kiosk, roles: Roles) -> Kiosk:
 def test_the_app_role_runs_the_kiosk_and_cannot_rewrite_history(pg_kiosk: Kiosk, roles: Roles) -> None:
     settings = load_settings(pg_kiosk.config, db_url=roles.app_url)
     ledger = open_ledger(settings)  # start-up check as the app role
-    officer = ledger.add_staff(name="保管 正子", badge="O001", role=Role.OFFICER, rank=0, pin="1111")
+    officer = ledger.add_staff(
+        name="保管 正子", badge="O001", employee_no="E-O001", role=Role.OFFICER, rank=0, pin="1111"
+    )
     receive(ledger, ids(3))
     ledger.authenticate("O001", "1111")
     assert officer.id == 1
