@@ -33,8 +33,8 @@ def test_a_clerk_promoted_to_officer_is_named(office: Office) -> None:
 def test_a_ghost_officer_row_is_named(office: Office) -> None:
     office.kiosk.sql(
         "INSERT INTO staff (name, badge, employee_no, role, rank, pin_hash, pin_mac, active, "
-        "failed_attempts, created_at) SELECT 'ghost', 'G001', 'E-GHOST', 'officer', 2, pin_hash, pin_mac, 1, 0, created_at "
-        "FROM staff WHERE badge = 'C001'"
+        "failed_attempts, created_at) SELECT 'ghost', 'G001', 'E-GHOST', 'officer', 2, pin_hash, "
+        "pin_mac, 1, 0, created_at FROM staff WHERE badge = 'C001'"
     )
     err = broken(office)
     assert "staff id 5: id: 'ghost' has no staff_added event" in err
