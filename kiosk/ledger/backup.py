@@ -186,8 +186,14 @@ def _pg_backup(ledger: Ledger, settings: Settings, target: Path) -> BackupResult
     if url.password:
         env["PGPASSWORD"] = str(url.password)
     conninfo = url.set(password=None).render_as_string(hide_password=False)
+    # A ledger in its own schema (`options=-csearch_path=NAME`): dump that schema only.
+    options = str(url.query.get("options", ""))
+    schema = (
+        options.split("search_path=", 1)[1].split(",")[0].split(" ")[0] if "search_path=" in options else ""
+    )
+    only = ["--schema", schema] if schema else []
     result = subprocess.run(  # noqa: S603 (pg_dump from PATH, our own URL; no shell)
-        [tool, "--format=custom", "--file", str(tmp), conninfo],
+        [tool, "--format=custom", *only, "--file", str(tmp), conninfo],
         capture_output=True,
         text=True,
         env=env,

@@ -119,4 +119,5 @@ def grant_app_role(engine: Engine, role: str) -> None:
         for table, privileges in APP_GRANTS.items():
             if table in tables:
                 conn.execute(text(f'GRANT {privileges} ON "{schema}"."{table}" TO "{role}"'))
-        conn.execute(text(f'GRANT USAGE ON ALL SEQUENCES IN SCHEMA "{schema}" TO "{role}"'))
+        # USAGE for new ids; SELECT so that pg_dump (kiosk backup) can read the sequences as this role.
+        conn.execute(text(f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "{schema}" TO "{role}"'))

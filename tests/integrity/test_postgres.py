@@ -7,6 +7,7 @@ import os
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -112,3 +113,20 @@ def test_a_wiped_postgresql_ledger_is_refused_and_not_recreated(pg_kiosk: Kiosk,
     again = pg_kiosk.run("--db", roles.owner_url, "init")
     assert again.returncode == 3
     assert "holds the heads of one" in again.stderr
+
+
+def test_backup_on_postgresql_runs_pg_dump_and_anchors_the_head(pg_kiosk: Kiosk, roles: Roles) -> None:
+    import shutil
+    import subprocess
+
+    if shutil.which("pg_dump") is None or shutil.which("pg_restore") is None:
+        pytest.skip("pg_dump / pg_restore (postgresql-client) are not installed")
+    result = pg_kiosk.run("--db", roles.app_url, "backup")
+    assert result.returncode == 0, result.stderr
+    dump = Path(result.stdout.split()[1])
+    assert dump.suffix == ".pgdump"
+    assert oct(dump.stat().st_mode & 0o777) == "0o600"
+    listing = subprocess.run(["pg_restore", "--list", str(dump)], capture_output=True, text=True, check=True)
+    assert "TABLE DATA" in listing.stdout
+    assert "events" in listing.stdout
+    assert f"backup {dump.name}" in pg_kiosk.paths.anchor_log.read_text(encoding="utf-8")
