@@ -286,8 +286,13 @@ def _verify(ledger: Ledger, anchors: Iterable[Anchor], *, hashed_upto: int) -> V
                 return bad(expected, f"event {expected} is missing (next stored is {seq})")
             if prev_hash != prev:
                 return bad(seq, "link to the previous event is broken (deleted, inserted or reordered)")
-            at_text = _at_text(at)
-            if seq > hashed_upto:
+            # The time's text is needed to hash here, or for a fold that reads it (most card events do not).
+            hashed_here = seq > hashed_upto
+            if hashed_here or kind not in card_events or kind in uses_time:
+                at_text = _at_text(at)
+            else:
+                at_text = ""
+            if hashed_here:
                 body = body_text(
                     seq,
                     at_text,
