@@ -43,8 +43,8 @@ def pin_mac(pepper: bytes, staff_id: int, pin_hash: str) -> str:
 
 
 def read_meta(session: Session) -> dict[str, str]:
-    rows = session.execute(select(models.LedgerMeta.key, models.LedgerMeta.value)).tuples().all()
-    return dict(rows)
+    rows = session.execute(select(models.LedgerMeta.key, models.LedgerMeta.value)).all()
+    return {str(key): str(value) for key, value in rows}
 
 
 def ledger_id(ledger: Ledger) -> str:

@@ -289,3 +289,36 @@ def test_the_helper_process_names_an_edited_event_as_one_process_would(
     ledger.engine.dispose()
     assert (single.first_bad_seq, single.problem) == (4, "content does not match its hash (edited)")
     assert (parallel.first_bad_seq, parallel.problem) == (single.first_bad_seq, single.problem)
+
+
+def test_the_start_up_check_is_incremental_and_catches_an_edit_after_its_checkpoint(office: Office) -> None:
+    from kiosk.ledger.anchors import read_checkpoint, record_anchor, startup_check
+
+    k = office.kiosk
+    ledger = k.open()  # a start: the checkpoint moves to the head
+    head = ledger.head()
+    mark = read_checkpoint(k.paths.checkpoint, ledger.pepper)
+    assert mark is not None
+    assert (mark.seq, mark.hash) == head
+    ledger.record_refusal("unknown_id", attempted="test")
+    ledger.record_refusal("unknown_id", attempted="test")
+    report = startup_check(ledger, k.settings)
+    assert report.checked_from == head[0]  # only the two new events were verified
+    assert report.head_seq == head[0] + 2
+    anchor = record_anchor(ledger, k.settings, "daily close")  # what the daily close calls
+    assert (anchor.seq, anchor.hash) == ledger.head()
+    assert "daily close" in k.paths.anchor_log.read_text(encoding="utf-8")
+    ledger.record_refusal("unknown_id", attempted="test")
+    ledger.engine.dispose()
+    k.sql(f"UPDATE events SET device = 'edited' WHERE seq = {head[0] + 3}")  # noqa: S608
+    result = k.run("staff", "list")
+    assert result.returncode == 3
+    assert f"the chain is broken at seq {head[0] + 3}: content does not match its hash" in result.stderr
+
+
+def test_a_malformed_anchor_is_one_line(office: Office) -> None:
+    result = office.kiosk.run("verify", "--anchor", "12:nothex")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "kiosk: '12:nothex' is not an anchor (SEQ:HASH, a 64-digit hex hash)"
+    ]
