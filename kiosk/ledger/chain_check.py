@@ -81,12 +81,13 @@ def check_rows(
     return expected - 1, 0, prev, None
 
 
-def check_sqlite(database: str, upto: int) -> dict[str, Any]:
-    """Check events 1..upto of a SQLite ledger in one read transaction of its own."""
+def check_sqlite(database: str, upto: int, after: int = 0, after_hash: str = GENESIS_HASH) -> dict[str, Any]:
+    """Check events after..upto of a SQLite ledger (event `after` carrying `after_hash`), in one read
+    transaction of its own."""
     conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
     try:
         conn.execute("BEGIN")
-        last, bad, _, problem = check_rows(conn.execute(CHAIN_SQL, (0, upto)))
+        last, bad, _, problem = check_rows(conn.execute(CHAIN_SQL, (after, upto)), after, after_hash)
         conn.execute("ROLLBACK")
     finally:
         conn.close()
@@ -94,7 +95,9 @@ def check_sqlite(database: str, upto: int) -> dict[str, Any]:
 
 
 def main() -> None:
-    sys.stdout.write(json.dumps(check_sqlite(sys.argv[1], int(sys.argv[2]))) + "\n")
+    after = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+    after_hash = sys.argv[4] if len(sys.argv) > 4 else GENESIS_HASH
+    sys.stdout.write(json.dumps(check_sqlite(sys.argv[1], int(sys.argv[2]), after, after_hash)) + "\n")
     sys.stdout.flush()
 
 

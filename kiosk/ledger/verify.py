@@ -182,6 +182,52 @@ def verify_chain(
 ) -> tuple[int, str] | None:
     """Hashes and links of every event after `after_seq` (which must carry `after_hash`), and the head.
 
+    A long stretch of a SQLite ledger is split in two: a helper process checks the first half while
+    this one checks the second (from the first half's last stored hash, which the helper proves).
+    Returns (first bad seq, what is wrong) or None. The start-up check runs this from its checkpoint.
+    """
+    from kiosk.config import sqlite_file
+
+    database = sqlite_file(ledger.engine.url.render_as_string(hide_password=False))
+    head = ledger.head()[0]
+    if database is None or head - after_seq < PARALLEL_FROM:
+        return _verify_chain(ledger, after_seq, after_hash)
+    middle = after_seq + (head - after_seq) // 2
+    helper = subprocess.Popen(  # noqa: S603 (this interpreter, our own module; no shell)
+        [
+            sys.executable,
+            "-m",
+            "kiosk.ledger.chain_check",
+            str(database),
+            str(middle),
+            str(after_seq),
+            after_hash,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        boundary = stored_hashes(ledger, [middle]).get(middle)
+        second = (
+            _verify_chain(ledger, middle, boundary) if boundary is not None else (middle, "event missing")
+        )
+    finally:
+        out, err = helper.communicate()
+    if helper.returncode != 0:
+        log.warning("the chain helper failed (%s); checking in one process", err.strip()[-200:])
+        return _verify_chain(ledger, after_seq, after_hash)
+    first = json.loads(out)
+    if first["bad"]:
+        return int(first["bad"]), str(first["problem"])
+    if int(first["last"]) != middle:
+        return int(first["last"]) + 1, f"event {int(first['last']) + 1} is missing"
+    return second
+
+
+def _verify_chain(ledger: Ledger, after_seq: int, after_hash: str) -> tuple[int, str] | None:
+    """`verify_chain` in this process.
+
     Returns (first bad seq, what is wrong) or None. The start-up check runs this from its checkpoint.
     """
     with snapshot(ledger) as snap:

@@ -322,3 +322,22 @@ def test_a_malformed_anchor_is_one_line(office: Office) -> None:
     assert result.stderr.strip().splitlines() == [
         "kiosk: '12:nothex' is not an anchor (SEQ:HASH, a 64-digit hex hash)"
     ]
+
+
+@pytest.mark.parametrize("where", ["first half", "second half"])
+def test_the_chain_check_split_over_two_processes_finds_an_edit_in_either_half(
+    office: Office, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    from kiosk.ledger import verify as verify_module
+    from kiosk.ledger.engine import make_engine
+    from kiosk.ledger.service import Ledger, load_pepper
+
+    k = office.kiosk
+    ledger = Ledger(make_engine(f"sqlite:///{k.db}"), pepper=load_pepper(k.paths.pepper))
+    head = ledger.head()[0]
+    monkeypatch.setattr(verify_module, "PARALLEL_FROM", 1)
+    assert verify_module.verify_chain(ledger) is None
+    seq = 3 if where == "first half" else head - 1
+    k.sql(f"UPDATE events SET device = 'edited' WHERE seq = {seq}")  # noqa: S608
+    assert verify_module.verify_chain(ledger) == (seq, "content does not match its hash (edited)")
+    ledger.engine.dispose()
