@@ -49,7 +49,12 @@ def test_sigkill_during_backup_leaves_the_ledger_and_earlier_backups_intact(kios
     assert first.returncode == 0, first.stderr
     earlier = {p: digest(p) for p in kiosk.paths.backups.iterdir()}
     before = digest(kiosk.db)
-    for delay in (0.05, 0.3, 0.6, 1.0, 1.5):
+    interrupted = 0
+    # Kill later and later (start-up, copy, verify of the copy, rename) until a kill caught a copy
+    # half-made; every invariant is checked after every kill.
+    for n, delay in enumerate(0.3 + 0.2 * i for i in range(20)):
+        if interrupted and n >= 3:
+            break
         proc = subprocess.Popen(
             [*KIOSK, "backup"], env=kiosk.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
@@ -61,10 +66,13 @@ def test_sigkill_during_backup_leaves_the_ledger_and_earlier_backups_intact(kios
             assert digest(path) == value  # an earlier backup is never touched
         for path in kiosk.paths.backups.iterdir():
             if path.name.startswith("."):
-                continue  # a `.partial` left by the kill, never under a backup's name
+                interrupted += path.name.endswith(".partial")
+                path.unlink()  # a `.partial` left by the kill, never under a backup's name
+                continue
             check = sqlite3.connect(path)
             assert check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
             check.close()
+    assert interrupted >= 1, "no kill landed while a copy was being made"
     assert kiosk.run("verify").returncode == 0
 
 
