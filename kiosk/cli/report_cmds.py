@@ -58,6 +58,12 @@ def report_daily(ctx: CliContext, on: str | None, output: Path) -> None:
     except (FontMissing, OutputRefused) as exc:
         fail(str(exc))
     click.echo(f"wrote the daily close of {day} to {output} (head {data.head_seq} {data.head_hash[:16]}…)")
+    if data.head_seq:
+        from kiosk.ledger.anchors import record_head
+
+        # The head printed on the paper is also an anchor in the log (kiosk verify --anchor SEQ:HASH).
+        mark = record_head(ctx.ledger, settings, data.head_seq, data.head_hash, f"daily close {day}")
+        click.echo(f"anchor {mark.text}")
 
 
 @report.command("ledger")

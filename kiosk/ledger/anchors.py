@@ -235,6 +235,16 @@ def record_anchor(ledger: Ledger, settings: Settings, reason: str) -> Anchor:
     return anchor
 
 
+def record_head(ledger: Ledger, settings: Settings, seq: int, digest: str, reason: str) -> Anchor:
+    """Append a given head the chain holds (e.g. the last event of a closed office day, as printed)."""
+    from kiosk.config import data_paths
+    from kiosk.ledger.meta import ledger_id
+
+    anchor = Anchor(seq, digest, now_text(), reason, ledger_id(ledger))
+    AnchorLog(data_paths(settings).anchor_log, ledger.pepper).append(anchor)
+    return anchor
+
+
 @dataclass(frozen=True, slots=True)
 class StartupReport:
     """What the start-up check looked at."""

@@ -210,6 +210,39 @@ def _pg_backup(ledger: Ledger, settings: Settings, target: Path) -> BackupResult
     return BackupResult(target, anchor)
 
 
+# -- the daily close -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CloseOfDay:
+    """What the daily close proved: the full verify, the backup it made, the anchor of the day's head."""
+
+    verified_events: int
+    backup: BackupResult
+    anchor: Anchor
+
+
+def close_of_day(ledger: Ledger, settings: Settings, day_head: tuple[int, str]) -> CloseOfDay:
+    """The daily close's integrity steps (for the core's daily close): a full `verify` against every
+    anchor in the log, a backup (anchored), and the day's printed head appended to the anchor log.
+    Raises BackupError naming the first problem when the ledger does not verify."""
+    from kiosk.config import data_paths
+    from kiosk.ledger.anchors import effective_anchors, record_head
+    from kiosk.ledger.meta import ledger_id
+    from kiosk.ledger.verify import verify
+
+    me = ledger_id(ledger)
+    logged = [
+        a for a in AnchorLog(data_paths(settings).anchor_log, ledger.pepper).read() if a.ledger_id == me
+    ]
+    report = verify(ledger, effective_anchors(logged))
+    if not report.ok:
+        raise BackupError(f"the ledger does not verify (seq {report.first_bad_seq}): {report.problem}")
+    made = backup(ledger, settings)
+    anchor = record_head(ledger, settings, day_head[0], day_head[1], "daily close")
+    return CloseOfDay(report.events, made, anchor)
+
+
 # -- restore -------------------------------------------------------------------------------------
 
 

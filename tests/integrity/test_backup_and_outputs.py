@@ -209,3 +209,26 @@ def test_every_output_is_private_and_written_through_a_rename(office: Office) ->
     assert oct(out.stat().st_mode & 0o777) == "0o600"
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")
     assert [p.name for p in k.root.iterdir() if p.name.startswith(".events.csv")] == []
+
+
+def test_the_daily_close_verifies_backs_up_and_anchors_the_printed_head(office: Office) -> None:
+    from kiosk.ledger.backup import close_of_day
+
+    k = office.kiosk
+    ledger = k.open()
+    head = ledger.head()
+    done = close_of_day(ledger, k.settings, head)
+    ledger.engine.dispose()
+    assert done.verified_events == head[0]
+    assert done.backup.path.exists()
+    assert (done.anchor.seq, done.anchor.hash) == head
+    log = k.paths.anchor_log.read_text(encoding="utf-8")
+    assert "daily close" in log
+    assert f"backup {done.backup.path.name}" in log
+    k.sql("UPDATE staff SET role = 'admin' WHERE badge = 'C001'")
+    from kiosk.ledger.backup import BackupError
+
+    ledger = k.open()
+    with pytest.raises(BackupError, match="staff id"):
+        close_of_day(ledger, k.settings, ledger.head())
+    ledger.engine.dispose()
