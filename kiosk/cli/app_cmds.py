@@ -74,7 +74,7 @@ def run(ctx: CliContext) -> None:
 @click.option("--training", is_flag=True, help="Training mode (研修モード): a separate, marked ledger.")
 @pass_cli
 def demo(ctx: CliContext, training: bool) -> None:
-    """The kiosk on the simulator with a seeded demo ledger (var/demo.sqlite3)."""
+    """The kiosk on the simulator with a seeded demo ledger (demo/ in the data directory)."""
     _run_demo(ctx, training=training)
 
 
