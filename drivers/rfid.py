@@ -18,7 +18,13 @@ from dataclasses import dataclass, field
 
 from drivers.errors import FrameError
 from drivers.scan import Scan, Symbology
-from drivers.text import screen_text
+from drivers.text import (
+    REASON_EMPTY,
+    REASON_MYNUMBER,
+    REASON_NON_ASCII,
+    is_twelve_decimal_digits,
+    normalise,
+)
 
 # ISO 14443 UIDs are 4, 7 or 10 bytes; ISO 15693 UIDs 8 bytes.
 UID_LENGTHS = (4, 7, 8, 10)
@@ -41,9 +47,15 @@ def normalise_uid(text: str, fmt: UidFormat | str = UidFormat.HEX) -> str:
     Raises `FrameError` with reason `mynumber_refused` for a 12-digit entry (never kept),
     `bad_uid` for anything that is not a UID in that format.
     """
-    clean, reason = screen_text(text)
-    if clean is None:
-        raise FrameError(reason or "bad_uid", "rfid")
+    # A UID is an identifier with a format, checked as such (a 7-byte UID may hold 12 decimal digits in
+    # a row); only an entry of exactly 12 decimal digits is refused as the shape of an individual number.
+    if is_twelve_decimal_digits(text):
+        raise FrameError(REASON_MYNUMBER, "rfid")
+    clean = normalise(text)
+    if not clean:
+        raise FrameError(REASON_EMPTY, "rfid")
+    if not clean.isascii():
+        raise FrameError(REASON_NON_ASCII, "rfid")
     value = _SEPARATORS.sub("", clean).upper()
     fmt = UidFormat(fmt)
     if fmt in (UidFormat.HEX, UidFormat.HEX_REVERSED):

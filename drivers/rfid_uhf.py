@@ -32,7 +32,7 @@ from drivers.dedup import DEFAULT_WINDOW, Deduplicator
 from drivers.errors import DeviceUnavailable, FrameError
 from drivers.rfid import TagRead, merge_reads
 from drivers.scan import Scan, Symbology, utc_now
-from drivers.text import screen_text
+from drivers.text import screen_tag
 
 log = logging.getLogger(__name__)
 
@@ -371,7 +371,7 @@ class UhfReader:
         self._refusals = []
         now = time.monotonic()
         for r in reads:
-            clean, reason = screen_text(r.epc)
+            clean, reason = screen_tag(r.epc)
             if clean is None:
                 # A tag ID shaped like an individual number: dropped here, reported by reason only,
                 # once while it stays in the field (like a double read).

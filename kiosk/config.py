@@ -16,7 +16,8 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from kiosk.domain.guard import looks_like_individual_number
+from kiosk.domain.guard import guard_text, looks_like_individual_number
+from kiosk.domain.management_id import Refusal
 
 DEFAULT_CONFIG_FILE = Path("config/kiosk.toml")
 
@@ -247,13 +248,25 @@ def _allowed_keys(model: type[BaseModel], path: list[str]) -> list[str]:
 
 
 def _check_no_individual_numbers(value: Any, path: str = "") -> None:
-    # A config value shaped like an individual number is refused without repeating it.
-    if isinstance(value, str) and looks_like_individual_number(value):
-        raise ConfigError(f"setting {path!r} has the shape of an individual number and is refused")
-    if isinstance(value, dict):
+    """Every string (and key) of the settings passes the My Number guard; the message names the key path."""
+    if isinstance(value, str):
+        try:
+            guard_text(value, path)
+        except Refusal:
+            raise ConfigError(
+                f"setting {path!r} holds 12 or more digits in a row (the shape of an individual number)"
+                " and is refused"
+            ) from None
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        _check_no_individual_numbers(repr(value), path)
+    elif isinstance(value, dict):
         for k, v in value.items():
-            _check_no_individual_numbers(v, f"{path}.{k}" if path else str(k))
-    if isinstance(value, list):
+            key = str(k)
+            if looks_like_individual_number(key):
+                where = f"{path}.<key>" if path else "<key>"
+                raise ConfigError(f"a key under {where!r} has the shape of an individual number; refused")
+            _check_no_individual_numbers(v, f"{path}.{key}" if path else key)
+    elif isinstance(value, list):
         for i, v in enumerate(value):
             _check_no_individual_numbers(v, f"{path}[{i}]")
 
@@ -276,6 +289,7 @@ def load_settings(config_file: str | Path | None = None, *, db_url: str | None =
     _check_no_individual_numbers(settings.model_dump(mode="json"))
     settings = resolve_paths(settings, path.absolute().parent)
     if db:
+        _check_no_individual_numbers(db, "ledger.url")
         settings = settings.model_copy(update={"ledger": settings.ledger.model_copy(update={"url": db})})
     return settings
 

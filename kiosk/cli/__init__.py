@@ -12,9 +12,31 @@ import sys
 import click
 
 from kiosk.cli.context import CliContext, fail
+from kiosk.cli.output import REDACTED, redacted
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class KioskGroup(click.Group):
+    """The command group; a refused input that no command caught ends as one line, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from kiosk.domain.management_id import Refusal
+
+        try:
+            return super().invoke(ctx)
+        except Refusal as exc:
+            # The message names the field and the reason, never the refused value.
+            fail(f"refused: {exc}")
+        except click.ClickException as exc:
+            # Click's own messages repeat the argument ("'…' is not one of …"): never a 12-digit one.
+            if redacted(exc.format_message()) is REDACTED:
+                where = ""
+                if isinstance(exc, click.BadParameter) and exc.param is not None and exc.ctx is not None:
+                    where = f"{exc.param.get_error_hint(exc.ctx)}: "
+                raise click.UsageError(where + REDACTED, ctx=getattr(exc, "ctx", None)) from None
+            raise
+
+
+@click.group(cls=KioskGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db",
     "db_url",

@@ -9,6 +9,7 @@ import click
 
 from kiosk.cli import cli
 from kiosk.cli.context import fail
+from kiosk.cli.output import echo
 
 
 @cli.command()
@@ -30,9 +31,9 @@ def bench(quick: bool, json_file: Path | None) -> None:
         from bench import suite
     except ImportError:
         fail("the benchmark suite (bench/) is not importable here; run kiosk bench from the repository")
-    result = suite.run(quick, progress=lambda step: click.echo(f"… {step}", err=True))
-    click.echo(suite.format_table(result))
+    result = suite.run(quick, progress=lambda step: echo(f"… {step}", err=True))
+    echo(suite.format_table(result))
     if json_file is not None:
         json_file.parent.mkdir(parents=True, exist_ok=True)
         json_file.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        click.echo(f"wrote {json_file}")
+        echo(f"wrote {json_file}")

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
+from kiosk.cli.output import echo, redacted
+
 if TYPE_CHECKING:
     from kiosk.config import Settings
     from kiosk.desk import Desk
@@ -18,8 +20,11 @@ if TYPE_CHECKING:
 
 
 def fail(reason: str, code: int = 2) -> NoReturn:
-    """Stop the command with a one-line reason on stderr and a non-zero exit."""
-    click.echo(f"kiosk: {reason}", err=True)
+    """Stop the command with a one-line reason on stderr and a non-zero exit.
+
+    A reason that would repeat 12 or more digits (an argument echoed back) is replaced, never printed.
+    """
+    echo(f"kiosk: {redacted(reason)}", err=True)
     sys.exit(code)
 
 

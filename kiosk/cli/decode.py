@@ -21,6 +21,7 @@ import click
 
 from kiosk.cli import cli
 from kiosk.cli.context import fail
+from kiosk.cli.output import echo
 
 if TYPE_CHECKING:
     from drivers.contract import ScanDevice
@@ -69,21 +70,21 @@ def decode_cmd(images: tuple[Path, ...], as_json: bool, backend: str, symbologie
         image = _load_image(path)
         if image is None:
             unreadable += 1
-            click.echo(f"kiosk: {path}: not a readable image file", err=True)
+            echo(f"kiosk: {path}: not a readable image file", err=True)
             continue
         printed: set[str] = set()
         for d in decode(image, symbologies=syms, backend=backend, many=True):
             if d.code is None:
                 record: dict[str, str] = {"file": str(path), "rejected": d.rejected or "refused"}
-                click.echo(json.dumps(record) if as_json else f"{path}\trejected\t{record['rejected']}")
+                echo(json.dumps(record) if as_json else f"{path}\trejected\t{record['rejected']}")
                 continue
             if d.code in printed:
                 continue  # the label's other symbol
             printed.add(d.code)
             if as_json:
-                click.echo(json.dumps({"file": str(path), "code": d.code, "symbology": d.symbology.value}))
+                echo(json.dumps({"file": str(path), "code": d.code, "symbology": d.symbology.value}))
             else:
-                click.echo(f"{path}\t{d.symbology.value}\t{d.code}")
+                echo(f"{path}\t{d.symbology.value}\t{d.code}")
     if unreadable:
         raise SystemExit(2)
 

@@ -16,6 +16,8 @@ import click
 from kiosk.cli import cli
 from kiosk.cli.context import CliContext, fail, pass_cli
 from kiosk.cli.ledger_cmds import cards
+from kiosk.cli.output import clean, echo
+from kiosk.cli.params import RECORD_ID
 from kiosk.cli.people import sign_in
 
 T = TypeVar("T")
@@ -80,9 +82,9 @@ def due(ctx: CliContext, as_json: bool, on: str | None) -> None:
     policy = _policy(ctx)
     lists = _core(lambda: ctx.desk.due_lists(_date_option(on)))
     if as_json:
-        click.echo(json.dumps(lists.to_json(), ensure_ascii=False, indent=1))
+        echo(json.dumps(lists.to_json(), ensure_ascii=False, indent=1))
         return
-    click.echo(f"{lists.today}  policy {policy.preset.value}: {policy.describe()}")
+    echo(f"{lists.today}  policy {policy.preset.value}: {policy.describe()}")
     sections: list[tuple[str, tuple[DueCard, ...], str]] = [
         ("Reminders due (督促対象)", lists.reminders_due, "due since"),
         ("Eligible for cancellation and disposal (交付取りやめ・廃棄対象)", lists.eligible, "eligible since"),
@@ -90,13 +92,13 @@ def due(ctx: CliContext, as_json: bool, on: str | None) -> None:
         ("Notice date unknown (交付通知書送付日 未登録)", lists.notice_unknown, ""),
     ]
     for title, rows, label in sections:
-        click.echo(f"\n{title}: {len(rows)}")
+        echo(f"\n{title}: {len(rows)}")
         for row in rows:
             when = row.hold_since if row.hold_since else row.due_on
             extra = f"  {label} {when}" if label and when else ""
-            reason = f"  {row.hold_reason}" if row.hold_reason else ""
-            click.echo(f"  {row.management_id}  {row.kind:<17} {row.location or '-':<10}{extra}{reason}")
-    click.echo(f"\nStill waiting (periods running): {lists.waiting}")
+            reason = f"  {clean(row.hold_reason)}" if row.hold_reason else ""
+            echo(f"  {row.management_id}  {row.kind:<17} {clean(row.location or '-'):<10}{extra}{reason}")
+    echo(f"\nStill waiting (periods running): {lists.waiting}")
 
 
 # -- kiosk cards notice-sent / reminder-sent / hold / release ---------------------------------
@@ -126,7 +128,7 @@ def _record_sent(
         entries = parse_dated_ids(lines, default=default, today=today(ctx.ledger.clock))
     except DatedListRejected as exc:
         for problem in exc.problems:
-            click.echo(f"{where} {problem}", err=True)
+            echo(f"{where} {problem}", err=True)
         fail(str(exc))
     actor = _sign_in(ctx, badge)
     try:
@@ -135,9 +137,9 @@ def _record_sent(
         fail(exc.reason)
     except DatedListRejected as exc:
         for problem in exc.problems:
-            click.echo(f"{where} {problem}", err=True)
+            echo(f"{where} {problem}", err=True)
         fail(str(exc))
-    click.echo(f"recorded the {which} date of {len(states)} card(s)")
+    echo(f"recorded the {which} date of {len(states)} card(s)")
 
 
 _ids_argument = click.argument("ids", nargs=-1)
@@ -196,12 +198,11 @@ def _parse_id(ctx: CliContext, text: str, attempted: str) -> str:
 @pass_cli
 def cards_hold(ctx: CliContext, management_id: str, reason: str, badge: str) -> None:
     """Put a card on hold (保留): its retention periods stop until it is released."""
-    from kiosk.cli.output import clean
 
     mid = _parse_id(ctx, management_id, "hold")
     actor = _sign_in(ctx, badge)
     state = _core(lambda: ctx.desk.hold(mid, reason, actor))
-    click.echo(f"{mid} is on hold: {clean(state.hold_reason or '')}")
+    echo(f"{mid} is on hold: {clean(state.hold_reason or '')}")
 
 
 @cards.command("release")
@@ -213,7 +214,7 @@ def cards_release(ctx: CliContext, management_id: str, badge: str) -> None:
     mid = _parse_id(ctx, management_id, "release")
     actor = _sign_in(ctx, badge)
     _core(lambda: ctx.desk.release(mid, actor))
-    click.echo(f"{mid}: hold released")
+    echo(f"{mid}: hold released")
 
 
 # -- kiosk disposal ----------------------------------------------------------------------------
@@ -226,20 +227,20 @@ def disposal() -> None:
 
 def _show_batch(batch: DisposalBatch) -> None:
     def who(staff_id: int | None) -> str:
-        return batch.names.get(staff_id, "-") if staff_id is not None else "-"
+        return clean(batch.names.get(staff_id, "-")) if staff_id is not None else "-"
 
-    click.echo(f"disposal batch {batch.id}: {batch.state}, {len(batch.cards)} card(s)")
-    click.echo(f"  prepared {batch.prepared_at:%Y-%m-%d %H:%M} UTC by {who(batch.prepared_by)}")
+    echo(f"disposal batch {batch.id}: {batch.state}, {len(batch.cards)} card(s)")
+    echo(f"  prepared {batch.prepared_at:%Y-%m-%d %H:%M} UTC by {who(batch.prepared_by)}")
     if batch.approved_at:
-        click.echo(f"  approved {batch.approved_at:%Y-%m-%d %H:%M} UTC by {who(batch.approved_by)}")
+        echo(f"  approved {batch.approved_at:%Y-%m-%d %H:%M} UTC by {who(batch.approved_by)}")
     if batch.finished_at:
-        click.echo(
+        echo(
             f"  disposed {batch.finished_at:%Y-%m-%d %H:%M} UTC by {who(batch.operator_id)}"
-            f" and {who(batch.witness_id)}, method: {batch.method}"
+            f" and {who(batch.witness_id)}, method: {clean(batch.method)}"
         )
     scanned = set(batch.scanned)
     for mid in batch.cards:
-        click.echo(f"  {mid}  {'scanned' if mid in scanned else 'in the safe'}")
+        echo(f"  {mid}  {'scanned' if mid in scanned else 'in the safe'}")
 
 
 def _batch_number(value: int) -> int:
@@ -254,7 +255,7 @@ def _disposal_error(exc: Exception) -> NoReturn:
 
     if isinstance(exc, DisposalError):
         for problem in exc.problems:
-            click.echo(f"refused: {problem}", err=True)
+            echo(f"refused: {problem}", err=True)
     fail(str(exc))
 
 
@@ -270,7 +271,7 @@ def disposal_prepare(ctx: CliContext, ids: tuple[str, ...], badge: str) -> None:
 
 
 @disposal.command("approve")
-@click.argument("batch_id", type=int)
+@click.argument("batch_id", type=RECORD_ID)
 @click.option(
     "--supervisor", "badge", required=True, metavar="BADGE", help="The approving supervisor (PIN on stdin)."
 )
@@ -284,7 +285,7 @@ def disposal_approve(ctx: CliContext, batch_id: int, badge: str) -> None:
 
 
 @disposal.command("scan")
-@click.argument("batch_id", type=int)
+@click.argument("batch_id", type=RECORD_ID)
 @click.argument("ids", nargs=-1, required=True)
 @_badge_option
 @click.option("--witness", required=True, metavar="BADGE", help="The second person's badge (PIN: next line).")
@@ -314,14 +315,14 @@ def disposal_scan(ctx: CliContext, batch_id: int, ids: tuple[str, ...], badge: s
         if verdict.code == "not_allowed":
             fail(verdict.message)  # who is acting is wrong, not the card: nothing more to try
         label = verdict.card.management_id if verdict.card else "input"
-        click.echo(f"{'OK ' if verdict.ok else 'NG '} {label}  {verdict.code}: {verdict.message}")
+        echo(f"{'OK ' if verdict.ok else 'NG '} {label}  {verdict.code}: {verdict.message}")
         refused += not verdict.ok
     if refused:
         raise SystemExit(1)
 
 
 @disposal.command("finish")
-@click.argument("batch_id", type=int)
+@click.argument("batch_id", type=RECORD_ID)
 @click.option("--method", required=True, help="How the cards were destroyed, e.g. 裁断 (shredded).")
 @_badge_option
 @click.option("--witness", required=True, metavar="BADGE", help="The second person's badge (PIN: next line).")
@@ -335,7 +336,7 @@ def disposal_finish(ctx: CliContext, batch_id: int, method: str, badge: str, wit
 
 
 @disposal.command("show")
-@click.argument("batch_id", type=int, required=False)
+@click.argument("batch_id", type=RECORD_ID, required=False)
 @pass_cli
 def disposal_show(ctx: CliContext, batch_id: int | None) -> None:
     """Show one batch, or list every batch."""
@@ -343,7 +344,7 @@ def disposal_show(ctx: CliContext, batch_id: int | None) -> None:
 
     if batch_id is None:
         for batch in list_batches(ctx.ledger):
-            click.echo(f"{batch.id:>8}  {batch.state:<9} {len(batch.cards)} card(s)")
+            echo(f"{batch.id:>8}  {batch.state:<9} {len(batch.cards)} card(s)")
         return
     found = get_batch(ctx.ledger, batch_id)
     if found is None:

@@ -8,6 +8,7 @@ import click
 
 from kiosk.cli import cli
 from kiosk.cli.context import CliContext, fail, pass_cli
+from kiosk.cli.output import echo
 
 
 def _ids_from_csv(path: Path) -> list[str]:
@@ -28,7 +29,7 @@ def _ids_from_csv(path: Path) -> list[str]:
         except Refusal as exc:
             problems.append(f"{path} line {n}: {exc}")
     for problem in problems:
-        click.echo(problem, err=True)
+        echo(problem, err=True)
     if problems:
         fail(f"{len(problems)} bad line(s); no labels were printed")
     return ids
@@ -102,6 +103,4 @@ def labels(
             )
     except (ValueError, FontMissing, OutputRefused) as exc:
         fail(str(exc))
-    click.echo(
-        f"wrote {len(ids)} labels ({ids[0]} … {ids[-1]}) on {pages} {layout.name} sheet(s) to {output}"
-    )
+    echo(f"wrote {len(ids)} labels ({ids[0]} … {ids[-1]}) on {pages} {layout.name} sheet(s) to {output}")

@@ -10,6 +10,8 @@ import click
 
 from kiosk.cli import cli
 from kiosk.cli.context import CliContext, fail, ledger_errors, pass_cli
+from kiosk.cli.output import clean, echo
+from kiosk.cli.params import COUNT
 from kiosk.cli.people import operator_option, witness_option
 
 
@@ -36,7 +38,6 @@ def init(
     standard input. Every later account is added by an administrator with a witness
     (`kiosk staff add --operator … --witness …`).
     """
-    from kiosk.cli.output import clean
     from kiosk.cli.people import read_secret
     from kiosk.desk import StorageError
     from kiosk.domain.management_id import Refusal
@@ -48,7 +49,7 @@ def init(
 
         with ledger_errors(ctx.settings.ledger.url):
             grant_app_role(ledger.engine, app_role)
-        click.echo(f"granted the application role {app_role}")
+        echo(f"granted the application role {app_role}")
     given = [v for v in (admin_name, admin_badge, admin_employee_no) if v is not None]
     if given:
         if len(given) != 3:
@@ -66,14 +67,12 @@ def init(
             fail(str(exc))
         except StorageError as exc:
             fail(exc.reason)
-        click.echo(f"first administrator: {clean(admin.display)} badge {admin.badge}")
+        echo(f"first administrator: {clean(admin.display)} badge {admin.badge}")
     elif ledger.staff_count(active_only=False) == 0:
-        click.echo(
-            "no staff yet: run kiosk init --admin-name … --admin-badge … --admin-employee-no …", err=True
-        )
+        echo("no staff yet: run kiosk init --admin-name … --admin-badge … --admin-employee-no …", err=True)
     seq, digest = ledger.head()
-    click.echo(f"ledger ready: {ledger.engine.url.render_as_string(hide_password=True)}")
-    click.echo(f"head: {seq} {digest}")
+    echo(f"ledger ready: {ledger.engine.url.render_as_string(hide_password=True)}")
+    echo(f"head: {seq} {digest}")
 
 
 @cli.command()
@@ -130,15 +129,15 @@ def verify(ctx: CliContext, anchor_texts: tuple[str, ...], anchor_file: Path | N
             paths.checkpoint, ledger.pepper, AnchorMark(report.head_seq, report.head_hash, now_text(), "", me)
         )
         held = f", {len(given)} given anchor(s) held" if given else ""
-        click.echo(
+        echo(
             f"ok: {report.events} events, {report.cards} cards, head {report.head_seq} {report.head_hash}"
             f"{held}"
         )
         return
     if report.first_bad_seq:
-        click.echo(f"BROKEN at seq {report.first_bad_seq}: {report.problem}", err=True)
+        echo(f"BROKEN at seq {report.first_bad_seq}: {report.problem}", err=True)
     else:
-        click.echo(f"BROKEN: {report.problem}", err=True)
+        echo(f"BROKEN: {report.problem}", err=True)
     raise SystemExit(1)
 
 
@@ -149,7 +148,7 @@ def anchor(ctx: CliContext) -> None:
     from kiosk.ledger.anchors import record_anchor
 
     mark = record_anchor(ctx.ledger, ctx.settings, "kiosk anchor")
-    click.echo(f"anchor {mark.text}")
+    echo(f"anchor {mark.text}")
 
 
 @cli.command()
@@ -165,9 +164,9 @@ def backup(ctx: CliContext, dest: Path | None) -> None:
         result = run_backup(ctx.ledger, ctx.settings, dest)
     except (BackupError, OutputRefused) as exc:
         fail(str(exc))
-    click.echo(f"backup {result.path} verified; anchor {result.anchor.text}")
+    echo(f"backup {result.path} verified; anchor {result.anchor.text}")
     for old in result.removed:
-        click.echo(f"removed the old backup {old}")
+        echo(f"removed the old backup {old}")
 
 
 @cli.command()
@@ -219,10 +218,8 @@ def restore(ctx: CliContext, source: Path, operator: str | None, supervisor: str
     except BackupError as exc:
         fail(str(exc))
     if kept is not None:
-        click.echo(f"the replaced ledger is kept as {kept}")
-    click.echo(
-        f"restored {source} (head {plan.head_seq}); the restore is event {mark.seq}; anchor {mark.text}"
-    )
+        echo(f"the replaced ledger is kept as {kept}")
+    echo(f"restored {source} (head {plan.head_seq}); the restore is event {mark.seq}; anchor {mark.text}")
 
 
 @cli.group()
@@ -244,7 +241,7 @@ def ledger_export(ctx: CliContext, fmt: str, output: Path) -> None:
             count = export_events_csv(ctx.ledger, tmp)
     except OutputRefused as exc:
         fail(str(exc))
-    click.echo(f"wrote {count} events to {output}")
+    echo(f"wrote {count} events to {output}")
 
 
 @cli.group()
@@ -254,7 +251,7 @@ def cards() -> None:
 
 @cards.command("receive")
 @click.option("--batch", required=True, help="Delivery batch ID (from J-LIS).")
-@click.option("--expect", type=int, required=True, help="Number of cards the delivery note lists.")
+@click.option("--expect", type=COUNT, required=True, help="Number of cards the delivery note lists.")
 @click.option("--location", default="safe", show_default=True)
 @operator_option("Badge of the receiving officer (保管責任者; PIN: first line of stdin).")
 @witness_option()
@@ -283,13 +280,13 @@ def cards_receive(
         states = ctx.desk.receive(batch, lines, officer, second, location=location)
     except DeliveryRejected as exc:
         for problem in exc.problems:
-            click.echo(f"{csv_file}: {problem}", err=True)
+            echo(f"{csv_file}: {problem}", err=True)
         fail(f"delivery {batch} refused: {exc}")
     except (ValueError, Refusal) as exc:
         fail(str(exc))
     except StorageError as exc:
         fail(exc.reason)
-    click.echo(f"received {len(states)} cards in batch {batch}")
+    echo(f"received {len(states)} cards in batch {batch}")
 
 
 @cards.command("show")
@@ -308,9 +305,9 @@ def cards_show(ctx: CliContext, management_id: str) -> None:
     card = ctx.ledger.card(mid.value)
     if card is None:
         fail(f"{mid} is not in the ledger")
-    click.echo(f"{card.management_id}  {card.kind}  {card.status.value}  location={card.location or '-'}")
+    echo(f"{card.management_id}  {card.kind}  {card.status.value}  location={clean(card.location or '-')}")
     for entry in ctx.ledger.history(mid.value):
         ev = entry.event
         at = ev.at.astimezone(OFFICE_TZ).strftime("%Y-%m-%d %H:%M:%S")
         people = " / ".join(n for n in (entry.actor_name, entry.witness_name) if n)
-        click.echo(f"{ev.seq:>8}  {at}  {ev.kind:<18} {people}  {ev.payload}")
+        echo(f"{ev.seq:>8}  {at}  {ev.kind:<18} {clean(people)}  {clean(ev.payload)}")

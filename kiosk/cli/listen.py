@@ -28,6 +28,7 @@ import click
 
 from kiosk.cli import cli
 from kiosk.cli.context import fail
+from kiosk.cli.output import echo
 
 if TYPE_CHECKING:
     from drivers.contract import DeviceStatus, ScanDevice
@@ -271,7 +272,7 @@ def listen(
         fail("--opt takes KEY=VALUE")
 
     def on_status(name: str, status: DeviceStatus) -> None:
-        click.echo(f"kiosk: {name}: {status.value}", err=True)
+        echo(f"kiosk: {name}: {status.value}", err=True)
 
     opts = ListenOptions(
         baud=baud,
@@ -295,7 +296,7 @@ def listen(
     try:
         device.open()
     except DeviceUnavailable as exc:
-        click.echo(f"kiosk: {exc}; waiting for it", err=True)
+        echo(f"kiosk: {exc}; waiting for it", err=True)
     seen = 0
     try:
         while not count or seen < count:
@@ -303,12 +304,12 @@ def listen(
                 scan = device.read(0.5)
             except FrameError as exc:
                 if as_json:
-                    click.echo(json.dumps({"rejected": exc.reason, "source": exc.source, "at": _now()}))
+                    echo(json.dumps({"rejected": exc.reason, "source": exc.source, "at": _now()}))
                 else:
-                    click.echo(f"{_now()} rejected {exc.reason}: {explain(exc.reason)}")
+                    echo(f"{_now()} rejected {exc.reason}: {explain(exc.reason)}")
                 continue
             except DeviceUnavailable as exc:
-                click.echo(f"kiosk: {exc}; waiting for it to come back", err=True)
+                echo(f"kiosk: {exc}; waiting for it to come back", err=True)
                 continue
             if scan is None:
                 if getattr(device, "exhausted", False):
@@ -318,8 +319,8 @@ def listen(
             at = scan.at.isoformat(timespec="milliseconds")
             if as_json:
                 record = {"code": scan.code, "symbology": scan.symbology.value, "source": scan.source}
-                click.echo(json.dumps({**record, "at": at}, ensure_ascii=False))
+                echo(json.dumps({**record, "at": at}, ensure_ascii=False))
             else:
-                click.echo(f"{at} {scan.symbology.value:<10} {scan.code}")
+                echo(f"{at} {scan.symbology.value:<10} {scan.code}")
     finally:
         device.close()

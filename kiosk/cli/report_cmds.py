@@ -9,6 +9,7 @@ import click
 
 from kiosk.cli import cli
 from kiosk.cli.context import CliContext, fail, pass_cli
+from kiosk.cli.output import echo
 from kiosk.fs import OutputRefused, safe_output_path
 
 
@@ -57,13 +58,13 @@ def report_daily(ctx: CliContext, on: str | None, output: Path) -> None:
                 write_daily_csv(data, tmp)
     except (FontMissing, OutputRefused) as exc:
         fail(str(exc))
-    click.echo(f"wrote the daily close of {day} to {output} (head {data.head_seq} {data.head_hash[:16]}…)")
+    echo(f"wrote the daily close of {day} to {output} (head {data.head_seq} {data.head_hash[:16]}…)")
     if data.head_seq:
         from kiosk.ledger.anchors import record_head
 
         # The head printed on the paper is also an anchor in the log (kiosk verify --anchor SEQ:HASH).
         mark = record_head(ctx.ledger, settings, data.head_seq, data.head_hash, f"daily close {day}")
-        click.echo(f"anchor {mark.text}")
+        echo(f"anchor {mark.text}")
 
 
 @report.command("ledger")
@@ -93,4 +94,4 @@ def report_ledger(ctx: CliContext, start: str, end: str, output: Path) -> None:
                 n = write_ledger_book_csv(book, tmp)
     except (FontMissing, OutputRefused) as exc:
         fail(str(exc))
-    click.echo(f"wrote {n} events ({first} to {last}) to {output}")
+    echo(f"wrote {n} events ({first} to {last}) to {output}")

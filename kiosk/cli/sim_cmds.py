@@ -9,6 +9,7 @@ import click
 
 from kiosk.cli import cli
 from kiosk.cli.context import CliContext, fail, pass_cli
+from kiosk.cli.output import echo
 
 
 @cli.group()
@@ -22,7 +23,7 @@ def sim_list() -> None:
     from simulator.scenario import builtin_scenarios, load_scenario
 
     for name in builtin_scenarios():
-        click.echo(f"{name:<24} {load_scenario(name).description}")
+        echo(f"{name:<24} {load_scenario(name).description}")
 
 
 @sim.command("run")
@@ -78,19 +79,19 @@ def sim_run(
         ledger.engine.dispose()
     summary = result.summary()
     if as_json:
-        click.echo(json.dumps({"summary": summary}, ensure_ascii=False))
+        echo(json.dumps({"summary": summary}, ensure_ascii=False))
     else:
-        click.echo(
+        echo(
             f"{summary['scenario']}: {summary['scans']} scans, {summary['green']} green, "
             f"{summary['events']} events, {summary['seconds']} s"
         )
-        click.echo("verdicts: " + ", ".join(f"{k}={v}" for k, v in summary["verdicts"].items()))
+        echo("verdicts: " + ", ".join(f"{k}={v}" for k, v in summary["verdicts"].items()))
         for name, ids in result.discrepancies.items():
             if ids:
-                click.echo(f"{name}: {', '.join(ids)}")
+                echo(f"{name}: {', '.join(ids)}")
         for problem in summary["mismatches"]:
-            click.echo(f"MISMATCH {problem}")
+            echo(f"MISMATCH {problem}")
         if result.unrecorded_green:
-            click.echo(f"GREEN WITHOUT EVENT: outcomes {result.unrecorded_green}")
-        click.echo("ok" if result.ok else "FAILED")
+            echo(f"GREEN WITHOUT EVENT: outcomes {result.unrecorded_green}")
+        echo("ok" if result.ok else "FAILED")
     sys.exit(0 if result.ok else 1)

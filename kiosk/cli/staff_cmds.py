@@ -13,6 +13,7 @@ import click
 
 from kiosk.cli import cli
 from kiosk.cli.context import CliContext, fail, pass_cli
+from kiosk.cli.output import clean, echo
 from kiosk.cli.people import operator_option, read_secret, sign_in, witness_option
 
 if TYPE_CHECKING:
@@ -81,7 +82,6 @@ def staff_add(
     witness: str | None,
 ) -> None:
     """Add a member of staff. stdin: the administrator's PIN, the witness's PIN, the new member's PIN."""
-    from kiosk.cli.output import clean
     from kiosk.domain.staff import Role
 
     rank_value = _rank(rank)
@@ -102,7 +102,7 @@ def staff_add(
             pin=pin,
         ),
     )
-    click.echo(f"added {clean(member.display)} ({member.role.value}) id {member.id}, badge {member.badge}")
+    echo(f"added {clean(member.display)} ({member.role.value}) id {member.id}, badge {member.badge}")
 
 
 @staff.command("list")
@@ -112,7 +112,6 @@ def staff_list(ctx: CliContext, as_json: bool) -> None:
     """List staff, including deactivated members."""
     import json
 
-    from kiosk.cli.output import clean
     from kiosk.domain.staff import rank_label
 
     now = ctx.ledger.clock()
@@ -130,12 +129,12 @@ def staff_list(ctx: CliContext, as_json: bool) -> None:
                 "active": m.active,
                 "locked": locked,
             }
-            click.echo(json.dumps(record, ensure_ascii=True))
+            echo(json.dumps(record, ensure_ascii=True))
             continue
         state = "active" if m.active else "deactivated"
         if locked:
             state += ", locked"
-        click.echo(
+        echo(
             f"{m.id:>4}  {clean(m.badge):<12} {clean(m.employee_no):<10} {m.role.value:<10} "
             f"{rank_label(m.rank):<4} {clean(m.name)}  [{state}]"
         )
@@ -148,10 +147,9 @@ def staff_list(ctx: CliContext, as_json: bool) -> None:
 @pass_cli
 def staff_deactivate(ctx: CliContext, badge: str, operator: str, witness: str) -> None:
     """Deactivate a member of staff (their name stays in the history)."""
-    from kiosk.cli.output import clean
 
     member = _admin_act(ctx, operator, witness, lambda a, w: ctx.desk.deactivate(a, w, badge))
-    click.echo(f"deactivated {clean(member.display)}")
+    echo(f"deactivated {clean(member.display)}")
 
 
 @staff.command("reactivate")
@@ -161,10 +159,9 @@ def staff_deactivate(ctx: CliContext, badge: str, operator: str, witness: str) -
 @pass_cli
 def staff_reactivate(ctx: CliContext, badge: str, operator: str, witness: str) -> None:
     """Reactivate a deactivated member of staff."""
-    from kiosk.cli.output import clean
 
     member = _admin_act(ctx, operator, witness, lambda a, w: ctx.desk.reactivate(a, w, badge))
-    click.echo(f"reactivated {clean(member.display)}")
+    echo(f"reactivated {clean(member.display)}")
 
 
 @staff.command("set-role")
@@ -178,14 +175,13 @@ def staff_set_role(
     ctx: CliContext, badge: str, role: str, rank: str | None, operator: str, witness: str
 ) -> None:
     """Change a member's role (and officer rank)."""
-    from kiosk.cli.output import clean
     from kiosk.domain.staff import Role
 
     rank_value = _rank(rank)
     member = _admin_act(
         ctx, operator, witness, lambda a, w: ctx.desk.set_role(a, w, badge, Role(role), rank_value)
     )
-    click.echo(f"{clean(member.display)} is now {member.role.value}")
+    echo(f"{clean(member.display)} is now {member.role.value}")
 
 
 @staff.command("unlock")
@@ -195,10 +191,9 @@ def staff_set_role(
 @pass_cli
 def staff_unlock(ctx: CliContext, badge: str, operator: str, witness: str) -> None:
     """Clear a lockout before it runs out by itself ([staff] lockout_minutes)."""
-    from kiosk.cli.output import clean
 
     member = _admin_act(ctx, operator, witness, lambda a, w: ctx.desk.unlock(a, w, badge))
-    click.echo(f"unlocked {clean(member.display)}")
+    echo(f"unlocked {clean(member.display)}")
 
 
 @staff.command("reset-pin")
@@ -208,12 +203,11 @@ def staff_unlock(ctx: CliContext, badge: str, operator: str, witness: str) -> No
 @pass_cli
 def staff_reset_pin(ctx: CliContext, badge: str, operator: str, witness: str) -> None:
     """Set a new PIN for a member. stdin: administrator's PIN, witness's PIN, the new PIN."""
-    from kiosk.cli.output import clean
 
     admin, second = sign_in(ctx, ("administrator", operator), ("witness", witness))
     pin = _new_pin()
     member = _admin_act_signed(ctx, lambda: ctx.desk.reset_pin(admin, second, badge, pin))
-    click.echo(f"new PIN set for {clean(member.display)}")
+    echo(f"new PIN set for {clean(member.display)}")
 
 
 def _admin_act_signed(ctx: CliContext, work: Callable[[], T]) -> T:

@@ -18,6 +18,8 @@ import click
 
 from kiosk.cli import cli
 from kiosk.cli.context import CliContext, fail, pass_cli
+from kiosk.cli.output import clean, echo
+from kiosk.cli.params import RECORD_ID
 from kiosk.cli.people import operator_option, sign_in, witness_option
 
 T = TypeVar("T")
@@ -46,7 +48,7 @@ def _core(work: Callable[[], T]) -> T:
         return work()
     except DecisionError as exc:
         for mid in exc.cards:
-            click.echo(f"{exc.reason} {mid}", err=True)
+            echo(f"{exc.reason} {mid}", err=True)
         fail(str(exc))
     except (ValueError, Refusal) as exc:
         fail(str(exc))
@@ -73,7 +75,7 @@ def start_cmd(ctx: CliContext, operator: str, witness: str) -> None:
     """Start a stocktake: freezes the cards the ledger says are in the safe (PINs from stdin)."""
     first, second = _sign_in(ctx, operator, witness)
     view = _core(lambda: ctx.desk.stocktake_start(first, second))
-    click.echo(f"stocktake {view.id} started: {view.expected} cards expected")
+    echo(f"stocktake {view.id} started: {view.expected} cards expected")
 
 
 def _verdict_line(v: ScanVerdict) -> str:
@@ -94,7 +96,7 @@ def _batch_line(b: BatchVerdict) -> str:
 
 @stocktake.command("scan")
 @click.argument("codes", nargs=-1)
-@click.option("--id", "stocktake_id", type=int, default=None, help="Stocktake (default: the open one).")
+@click.option("--id", "stocktake_id", type=RECORD_ID, default=None, help="Stocktake (default: the open one).")
 @click.option(
     "--source", default="manual", show_default=True, help="manual (typed), barcode, tray_photo, rfid …"
 )
@@ -133,7 +135,7 @@ def scan_cmd(
                 location=location,
             )
         )
-        click.echo(_batch_line(verdict))
+        echo(_batch_line(verdict))
         return
     stream = lines if lines is not None else (line.rstrip("\r\n") for line in sys.stdin)
     for value in stream:
@@ -145,12 +147,12 @@ def scan_cmd(
             )
         )
         # Printed only now: the scan is committed, so a printed verdict is never lost.
-        click.echo(_verdict_line(v))
+        echo(_verdict_line(v))
         sys.stdout.flush()
 
 
 @stocktake.command("status")
-@click.option("--id", "stocktake_id", type=int, default=None, help="Stocktake (default: the open one).")
+@click.option("--id", "stocktake_id", type=RECORD_ID, default=None, help="Stocktake (default: the open one).")
 @click.option("--lists/--no-lists", default=True, show_default=True, help="Print the lists too.")
 @pass_cli
 def status_cmd(ctx: CliContext, stocktake_id: int | None, lists: bool) -> None:
@@ -161,7 +163,7 @@ def status_cmd(ctx: CliContext, stocktake_id: int | None, lists: bool) -> None:
         fail(f"there is no stocktake {sid}")
     result = _core(lambda: ctx.desk.reconcile(sid))
     p = result.progress
-    click.echo(
+    echo(
         f"stocktake {sid} {view.status}: expected {p.expected} found {p.found} missing {p.missing} "
         f"misplaced {p.misplaced} unexpected {p.unexpected} unknown {p.unknown} "
         f"duplicates {p.duplicates} reads {p.reads}"
@@ -170,9 +172,9 @@ def status_cmd(ctx: CliContext, stocktake_id: int | None, lists: bool) -> None:
         for name in ("missing", "misplaced", "unexpected", "unknown", "duplicates"):
             for line in getattr(result, name):
                 status = line.ledger_status.value if line.ledger_status else "-"
-                click.echo(
-                    f"{name} {line.management_id} expected_at={line.expected_location or '-'} "
-                    f"seen_at={line.seen_location or '-'} status={status} times={line.times}"
+                echo(
+                    f"{name} {line.management_id} expected_at={clean(line.expected_location or '-')} "
+                    f"seen_at={clean(line.seen_location or '-')} status={status} times={line.times}"
                 )
 
 
@@ -192,7 +194,7 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
 @click.option("--missing", "missing", multiple=True, help="ID=NOTE: record this card as missing (所在不明).")
 @click.option("--found-elsewhere", "found", multiple=True, help="ID=NOTE: the card was found elsewhere.")
 @click.option("--search-again", "search", multiple=True, help="ID: keep the stocktake open to look again.")
-@click.option("--id", "stocktake_id", type=int, default=None, help="Stocktake (default: the open one).")
+@click.option("--id", "stocktake_id", type=RECORD_ID, default=None, help="Stocktake (default: the open one).")
 @pass_cli
 def finish_cmd(
     ctx: CliContext,
@@ -217,7 +219,7 @@ def finish_cmd(
     decisions |= {mid.strip(): MissingDecision(Decision.SEARCH_AGAIN) for mid in search}
     first, second = _sign_in(ctx, operator, witness)
     result = _core(lambda: ctx.desk.stocktake_finish(sid, decisions, first, second))
-    click.echo(
+    echo(
         f"stocktake {sid} finished: expected {result.expected} found {result.found} "
         f"recorded missing {len(result.missing)} unexpected {len(result.unexpected)} "
         f"unknown {len(result.unknown)}"
@@ -225,7 +227,7 @@ def finish_cmd(
 
 
 @stocktake.command("report")
-@click.argument("stocktake_id", type=int)
+@click.argument("stocktake_id", type=RECORD_ID)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @pass_cli
 def report_cmd(ctx: CliContext, stocktake_id: int, output: Path) -> None:
@@ -243,7 +245,7 @@ def report_cmd(ctx: CliContext, stocktake_id: int, output: Path) -> None:
             fmt = write_stocktake_report(ctx.ledger, stocktake_id, tmp)
     except (StocktakeError, FontMissing, OutputRefused) as exc:
         fail(str(exc))
-    click.echo(f"wrote the {fmt} report of stocktake {stocktake_id} to {output}")
+    echo(f"wrote the {fmt} report of stocktake {stocktake_id} to {output}")
 
 
 @stocktake.command("due")
@@ -255,7 +257,7 @@ def due_cmd(ctx: CliContext) -> None:
     status = _core(lambda: ctx.desk.stocktake_due(today(ctx.ledger.clock)))
     last = status.last_finished_on.isoformat() if status.last_finished_on else "never"
     nxt = status.next_due_on.isoformat() if status.next_due_on else "now"
-    click.echo(f"{status.reason.value}: last finished {last}, next due {nxt}")
+    echo(f"{status.reason.value}: last finished {last}, next due {nxt}")
     if status.due:
         raise SystemExit(1)
 
@@ -274,4 +276,4 @@ def handover_cmd(ctx: CliContext, from_badge: str, to_badge: str, witness: str) 
         ctx, ("outgoing officer", from_badge), ("incoming officer", to_badge), ("witness", witness)
     )
     seq = _core(lambda: ctx.desk.officer_handover(old, new, third))
-    click.echo(f"handover recorded (event {seq}); a stocktake is now due")
+    echo(f"handover recorded (event {seq}); a stocktake is now due")

@@ -28,7 +28,8 @@ LEDGER_ID = "ledger_id"
 PEPPER_CHECK = "pepper_check"
 EV_CREATED = "ledger_created"  # {ledger, pepper_check}: `kiosk init`
 EV_IDENTIFIED = "ledger_identified"  # {ledger, pepper_check}: an older ledger's first open
-EV_RESTORED = "ledger_restored"  # {from_head, restored_head, source, behind_anchor}: `kiosk restore`
+# `kiosk restore`: {restored_head_seq, restored_head_hash, source, behind_anchor_seq, behind_anchor_hash}
+EV_RESTORED = "ledger_restored"
 META_EVENTS = frozenset({EV_CREATED, EV_IDENTIFIED})
 
 
@@ -66,7 +67,7 @@ def initialise(ledger: Ledger, *, kind: str = EV_CREATED) -> str:
         meta = read_meta(u.session)
         if LEDGER_ID in meta:
             return meta[LEDGER_ID]
-        new_id = secrets.token_hex(8)
+        new_id = secrets.token_hex(32)  # 64-hex, like every digest the My Number guard validates by format
         check = pepper_check(ledger.pepper)
         u.session.add_all(
             [models.LedgerMeta(key=LEDGER_ID, value=new_id), models.LedgerMeta(key=PEPPER_CHECK, value=check)]

@@ -26,7 +26,7 @@ from kiosk.domain import card_state
 from kiosk.domain.authz import Act, NotAllowed, authorize
 from kiosk.domain.card_state import CardState
 from kiosk.domain.delivery import DeliveryLine, DeliveryRejected
-from kiosk.domain.guard import ensure_not_individual_number
+from kiosk.domain.guard import ensure_not_individual_number, guard_payload, guard_text
 from kiosk.domain.staff import (
     DEFAULT_LOCKOUT_MINUTES,
     MAX_FAILED_ATTEMPTS,
@@ -44,6 +44,7 @@ from kiosk.fs import make_private_dir
 from kiosk.ledger import models
 from kiosk.ledger.chain import EventRecord, canonical_json, event_hash
 from kiosk.ledger.engine import READ_ONLY, make_engine, upgrade
+from kiosk.ledger.guard_hook import install_guard
 from kiosk.ledger.meta import pin_mac
 
 if TYPE_CHECKING:
@@ -244,11 +245,21 @@ class Unit:
         source: str | None = None,
         payload: dict[str, Any] | None = None,
     ) -> EventRecord:
-        """Chain the next event (hash, head moved in memory); the caller stores it."""
+        """Chain the next event (hash, head moved in memory); the caller stores it.
+
+        Every string of the event passes the My Number guard first (payload strings recursively, dict
+        keys included; device, source and card ID), so a refused value is never hashed or stored: the
+        guard raises `TextRefusal` and the caller's transaction rolls back as a whole.
+        """
         if actor_id is None and self.actor is not None:
             # Inside a command of the core every event names the person who did it.
             actor_id = self.actor.id
-        body = canonical_json(payload or {})
+        data = payload or {}
+        guard_payload(data, kind)
+        for name, text in (("card_id", card_id), ("device", device), ("source", source)):
+            if text is not None:
+                guard_text(text, f"{kind}.{name}")
+        body = canonical_json(data)
         seq = self.head.seq + 1
         prev = self.head.hash
         digest = event_hash(
@@ -404,6 +415,7 @@ class Ledger:
         self.clock = clock
         self.lockout_minutes = lockout_minutes
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        install_guard(self._sessions)  # every String/Text column of a flushed row passes the guard
         self._reader = sessionmaker(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
 
     # -- transactions -------------------------------------------------------------------------

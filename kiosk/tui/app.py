@@ -6,13 +6,16 @@ tests pass simulator devices, a temporary ledger and a frozen clock.
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import logging
 import sys
 import termios
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 from textual import events, work
@@ -21,15 +24,18 @@ from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 
 from drivers.contract import DeviceStatus, ScanDevice
+from kiosk.desk import Desk, StorageError
+from kiosk.desk.counter import Counter
 from kiosk.domain.card_state import OFFICE_TZ
 from kiosk.domain.safe_session import is_overdue
 from kiosk.domain.staff import StaffMember
-from kiosk.ledger.safe import SessionView, current_session
+from kiosk.ledger.safe import SessionView
 from kiosk.ledger.service import Ledger
 from kiosk.ledger.ui_queries import status_counts
 from kiosk.tui.devices import DeviceLink, device_loop
 from kiosk.tui.i18n import translate
 from kiosk.tui.messages import DeviceLost, DeviceStatusChanged, ScanArrived, ScanRejected
+from kiosk.tui.safe_text import notify
 from kiosk.tui.widgets import StatusSnapshot
 
 if TYPE_CHECKING:
@@ -37,6 +43,7 @@ if TYPE_CHECKING:
     from kiosk.demo.sim import DemoRig
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 Clock = Callable[[], datetime]
 COUNTS_EVERY_S = 15  # counts change only through this kiosk's writes (refreshed then) or another kiosk's
@@ -73,13 +80,76 @@ class KioskApp(App[None]):
         self.training = settings.kiosk.training if training is None else training
         self.language: str = settings.kiosk.language
         self.links: dict[str, DeviceLink] = {d.name: DeviceLink(d) for d in devices}
-        self.user: StaffMember | None = None
-        self.session: SessionView | None = None
+        # The application core, and the station state the screens share with the headless runner.
+        self.desk = Desk(ledger, settings)
+        self.counter = Counter(self.desk)
+        # Every ledger call runs here, one at a time and in order, never on the UI thread: the screen
+        # stays live during a 100,000-card reconcile, and scans are committed in the order they came.
+        self._ledger_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger")
         self.last_activity = self.clock()
         self.bells_rung: list[int] = []  # the bell pattern of each verdict, for tests and the demo log
         self._counts = (0, 0)
         self._ticks = 0
         self._overdue_alerted = False
+
+    # -- the core's state ------------------------------------------------------------------------
+
+    @property
+    def user(self) -> StaffMember | None:
+        return self.counter.user
+
+    @user.setter
+    def user(self, member: StaffMember | None) -> None:
+        self.counter.sign_in(member)
+
+    @property
+    def session(self) -> SessionView | None:
+        return self.counter.session
+
+    @session.setter
+    def session(self, value: SessionView | None) -> None:
+        self.counter.session = value
+
+    # -- the ledger worker ----------------------------------------------------------------------
+
+    def submit(self, work: Callable[[], T], then: Callable[[T], None] | None = None) -> Future[T]:
+        """Run `work` on the ledger thread; `then(result)` runs on the UI thread afterwards.
+
+        A storage failure reaches `then`'s caller as the future's exception; `then` is not called.
+        """
+        future = self._ledger_thread.submit(work)
+        if then is not None:
+            loop = asyncio.get_running_loop()
+            # The callback runs in the caller's context (Textual's active app and screen), and is
+            # only scheduled, never waited for: the ledger thread never blocks on the UI.
+            context = contextvars.copy_context()
+
+            def done(f: Future[T]) -> None:
+                if f.cancelled():
+                    return
+                exc = f.exception()
+                try:
+                    if exc is not None:
+                        loop.call_soon_threadsafe(self._ledger_failed, exc, context=context)
+                    else:
+                        loop.call_soon_threadsafe(then, f.result(), context=context)
+                except RuntimeError:
+                    log.debug("the app closed before a ledger result could be shown")
+
+            future.add_done_callback(done)
+        return future
+
+    async def call(self, work: Callable[[], T]) -> T:
+        """Await `work` run on the ledger thread (for the flows that are async workers)."""
+        return await asyncio.wrap_future(self.submit(work))
+
+    def _ledger_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, (StorageError, SQLAlchemyError, OSError)):
+            log.error("ledger call failed: %s", getattr(exc, "reason", type(exc).__name__))
+            self.show_verdict("ledger_error", self.t("error.ledger"))
+            return
+        log.error("ledger call failed: %s", type(exc).__name__)
+        self.show_verdict("wrong_status", str(exc))
 
     # -- language -------------------------------------------------------------------------------
 
@@ -106,9 +176,10 @@ class KioskApp(App[None]):
         self.refresh_counts()
         self.push_screen(HomeScreen())
         try:
-            self.session = current_session(self.ledger)
-        except SQLAlchemyError:
-            log.exception("cannot read the open session")
+            # Once, at start, before any device reads: what the ledger says is open at this kiosk.
+            self.counter.resume()
+        except StorageError as exc:
+            log.error("cannot read the open session: %s", exc.reason)
             self.session = None
         if self.session is not None:
             # A restart with a session still open resumes it: the safe is physically open.
@@ -121,6 +192,7 @@ class KioskApp(App[None]):
     def on_unmount(self) -> None:
         for link in self.links.values():
             link.stop.set()
+        self._ledger_thread.shutdown(wait=True, cancel_futures=False)
 
     # -- devices --------------------------------------------------------------------------------
 
@@ -213,7 +285,7 @@ class KioskApp(App[None]):
                 panels.first().show(code, detail, card_id=card_id, title=title)
                 break
         else:
-            self.notify(detail or code)
+            notify(self, detail or code)
         self.ring(look(code).bells)
 
     def ring(self, times: int) -> None:
@@ -269,18 +341,18 @@ class KioskApp(App[None]):
     # -- status ---------------------------------------------------------------------------------
 
     def refresh_counts(self) -> None:
-        try:
-            self._counts = status_counts(self.ledger)
-        except SQLAlchemyError:
-            log.exception("cannot count cards")
-        self.refresh_status()
+        def counted(counts: tuple[int, int]) -> None:
+            self._counts = counts
+            self.refresh_status()
+
+        self.submit(lambda: self.desk.read(lambda: status_counts(self.ledger)), counted)
 
     def refresh_session(self) -> None:
-        try:
-            self.session = current_session(self.ledger)
-        except SQLAlchemyError:
-            log.exception("cannot read the open session")
-        self.refresh_status()
+        def found(session: SessionView | None) -> None:
+            self.session = session
+            self.refresh_status()
+
+        self.submit(self.desk.current_session, found)
 
     def refresh_status(self) -> None:
         now = self.clock()

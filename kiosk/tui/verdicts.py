@@ -61,6 +61,12 @@ LOOKS: dict[str, Look] = {
     "session_closed": Look("ok", "🔒", "保管庫を閉じました", "SAFE CLOSED"),
     "added": Look("ok", "＋", "本日の交付予定に追加しました", "ADDED to today's pick list"),
     "info": Look("info", "ℹ", "お知らせ", "Notice"),
+    # refusals of the application core's authorisation table (who may act, with whom)
+    "not_allowed": Look("error", "⛔", "この操作は認められません", "NOT ALLOWED"),
+    "need_witness": Look(
+        "error", "✖", "交付には立会人の確認が必要です", "A WITNESS MUST CONFIRM THE HAND-OVER"
+    ),
+    "joined": Look("ok", "＋", "保管庫の作業に加わりました（2名で確認）", "JOINED the safe session"),
     # stocktake (点検): one look per kind of sighting, and for the flow
     "st_found": Look("ok", "✔", "確認OK ― 予定どおり保管庫にあります", "FOUND where expected"),
     "st_misplaced": Look(
@@ -127,6 +133,27 @@ REASONS: dict[str, tuple[str, str]] = {
         "Scanner keyboard country is JIS but the PC is US.",
     ),
     "symbology_not_allowed": ("管理IDラベルではないバーコードです。", "Not a management-ID barcode."),
+    "not_in_session": (
+        "保管庫を開いた2名（または参加を確認された人）だけが操作できます。",
+        "Only the two who opened the safe (or a person who joined with their confirmation) may act.",
+    ),
+    "booked_by_taker": (
+        "自分で交付予定に登録したカードは、責任者の承認なしに持ち出せません。",
+        "A card you booked yourself needs a supervisor's approval to take out.",
+    ),
+    "same_person": ("同じ人（同じ職員番号）は2人目になれません。", "The same person cannot be both people."),
+    "need_officer": (
+        "2名のうち1名以上は保管責任者でなければなりません。",
+        "One of the two must be an officer.",
+    ),
+    "need_supervisor": ("責任者（管理職）が必要です。", "A supervisor is needed."),
+    "role": ("この役割の職員はこの操作をできません。", "This person's role may not do this."),
+    "inactive": ("無効化された職員です。", "This person is deactivated."),
+    "locked": ("ロック中の職員です。", "This person is locked out."),
+    "need_witness": (
+        "立会人がバッジと暗証番号で確認してください。",
+        "The witness confirms with badge and PIN.",
+    ),
     "device_lost": (
         "スキャナーとの接続が切れました。ケーブルを確認してください。自動で再接続します。",
         "The scanner was disconnected. Check the cable; the kiosk reconnects by itself.",

@@ -9,9 +9,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.markup import escape
 from textual.widgets import Static
 
 from drivers.contract import DeviceStatus
+from kiosk.tui.safe_text import plain, visible
 from kiosk.tui.verdicts import look
 
 if TYPE_CHECKING:
@@ -112,7 +114,7 @@ class StatusBar(Static):
                 DeviceStatus.OFFLINE: ("✖", "bold red"),
                 DeviceStatus.RECONNECTING: ("↻", "bold yellow"),
             }[state]
-            line1.append(f"{mark} {name} ", style=style)
+            line1.append(f"{mark} {visible(name)} ", style=style)
             line1.append(f"[{app.t('status.' + state.value)}]  ")
         # Devices get a line of their own: with a scanner, a wedge, a webcam and an RFID reader the
         # first line is full, and counts or the clock must never be the part that is cut off.
@@ -129,7 +131,9 @@ class StatusBar(Static):
         else:
             line2.append("🔒 " + app.t("status.session_closed"))
         line2.append("  │ ")
-        line2.append(app.t("status.user", name=status.user) if status.user else app.t("status.nobody"))
+        line2.append(
+            app.t("status.user", name=visible(status.user)) if status.user else app.t("status.nobody")
+        )
         self.update(Text("\n").join([line1, line2]))
 
 
@@ -162,11 +166,11 @@ class VerdictPanel(Static):
         shown = look(code)
         headline = title or (shown.en if app.language == "en" else shown.ja)
         text = Text(justify="center")
-        text.append(f"{shown.symbol}  {headline}  {shown.symbol}\n", style="bold")
+        text.append(f"{shown.symbol}  {visible(headline)}  {shown.symbol}\n", style="bold")
         if card_id:
-            text.append(f"{card_id}\n", style="bold")
+            text.append(f"{visible(card_id)}\n", style="bold")
         if detail:
-            text.append(detail)
+            text.append(visible(detail, keep_newlines=True))
         self.code = code
         self.text_shown = text.plain
         for tone in ("ok", "info", "warn", "error"):
@@ -178,7 +182,7 @@ class VerdictPanel(Static):
         self.text_shown = hint
         for tone in ("ok", "info", "warn", "error"):
             self.remove_class(f"-{tone}")
-        self.update(hint)
+        self.update(plain(hint))
 
 
 class KeyBar(Static):
@@ -227,6 +231,6 @@ class DemoPanel(Vertical):
         rig = app.demo
         lines = [f"[b]{app.t('demo.title')}[/b]", "", f"[b]{app.t('demo.staff')}[/b]"]
         if rig is not None:
-            lines += [f"{s.badge} / {s.pin}  {s.name}" for s in rig.staff]
+            lines += [escape(visible(f"{s.badge} / {s.pin}  {s.name}")) for s in rig.staff]
         lines += ["", f"[b reverse] F12 [/] {app.t('demo.keys')}"]
         yield Static("\n".join(lines))

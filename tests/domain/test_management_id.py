@@ -70,6 +70,9 @@ def test_twelve_digits_are_refused_as_a_possible_individual_number_without_echo(
         ensure_not_individual_number(full_width)
 
 
-def test_eleven_and_thirteen_digits_are_not_mistaken_for_individual_numbers() -> None:
+def test_eleven_digits_pass_and_thirteen_are_refused_as_holding_twelve() -> None:
     assert ensure_not_individual_number("1" * 11) == "1" * 11
-    assert ensure_not_individual_number("1" * 13) == "1" * 13
+    # Issue 11: a run of 12 or more digits is refused, not only a field of exactly 12.
+    with pytest.raises(Refusal) as info:
+        ensure_not_individual_number("1" * 13)
+    assert info.value.reason == "mynumber_refused"

@@ -89,7 +89,7 @@ def test_a_restored_backup_verifies_and_its_restore_is_on_the_chain(office: Offi
     ledger.engine.dispose()
     assert last.kind == EV_RESTORED
     assert last.data["source"] == "copy.sqlite3"
-    assert last.data["behind_anchor"] is None
+    assert last.data["behind_anchor_seq"] is None
 
 
 def test_a_copy_behind_the_last_anchor_needs_an_officer_and_a_supervisor(
@@ -129,7 +129,7 @@ def test_a_copy_behind_the_last_anchor_needs_an_officer_and_a_supervisor(
     assert last.kind == EV_RESTORED
     assert last.actor_id == office.officer.id
     assert last.witness_id == office.supervisor.id
-    assert last.data["behind_anchor"] is not None
+    assert last.data["behind_anchor_seq"] is not None
 
 
 def test_a_copy_of_another_ledger_is_not_restored(office: Office, tmp_path: Path) -> None:

@@ -62,6 +62,9 @@ def seed_office(ledger: Ledger) -> None:
     supervisor = ledger.add_staff(
         name="課長 三子", badge="S001", employee_no="E-S001", role=Role.SUPERVISOR, pin=PINS["S001"]
     )
+    ledger.add_staff(
+        name="情報 管理子", badge="A001", employee_no="E-A001", role=Role.ADMIN, pin=PINS["A001"]
+    )
     receive(ledger, CARDS)
     # The supervisor books: the booker may not take a card out alone.
     add_to_pick_list(ledger, BOOKED, supervisor)

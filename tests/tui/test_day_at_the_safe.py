@@ -35,9 +35,11 @@ async def test_open_take_out_hand_over_put_back_and_close(office: Office) -> Non
         assert "持出OK" in verdict(app).text_shown
         assert "▲" in verdict(app).text_shown
 
-        # Hand one over (交付): recorded with the clerk and the witness.
+        # Hand one over (交付): the witness confirms this hand-over now, with badge and PIN.
         await pilot.press("f4")
         office.scan(BOOKED[0])
+        await wait_for(pilot, lambda: isinstance(app.screen, SignInModal))
+        await sign_in(pilot, office, "C001")
         await wait_for(pilot, lambda: verdict(app).code == "issued")
         issued = [e for e in office.ledger.events(card_id=BOOKED[0]) if e.kind == "card_issued"]
         assert len(issued) == 1

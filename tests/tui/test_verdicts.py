@@ -62,7 +62,10 @@ async def test_each_kind_of_scan_has_its_own_verdict_text_symbol_and_bell(office
 
         # A handed-over card cannot be taken out again: wrong status.
         await pilot.press("f4")
-        await scan_and_wait(pilot, app, office, BOOKED[0], "issued")
+        office.scan(BOOKED[0])
+        await wait_for(pilot, lambda: isinstance(app.screen, SignInModal))
+        await sign_in(pilot, office, "C001")  # the witness confirms the hand-over now
+        await wait_for(pilot, lambda: verdict(app).code == "issued")
         await pilot.press("f2")
         text = await scan_and_wait(pilot, app, office, BOOKED[0], "wrong_status")
         assert "交付済" in text

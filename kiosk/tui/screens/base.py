@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Static
 
+from kiosk.desk.errors import StorageError
 from kiosk.tui.app import KioskApp
 from kiosk.tui.widgets import (
     AlertBanner,
@@ -24,8 +25,9 @@ from kiosk.tui.widgets import (
     kiosk_app,
 )
 
-# Errors of the ledger's storage (read-only database, disk full, lost connection).
-STORAGE_ERRORS: tuple[type[BaseException], ...] = (SQLAlchemyError, OSError)
+# Errors of the ledger's storage (read-only database, disk full, lost connection): the core's one
+# StorageError, and below it SQLAlchemy's and the OS's for the few reads not yet behind the core.
+STORAGE_ERRORS: tuple[type[BaseException], ...] = (StorageError, SQLAlchemyError, OSError)
 
 R = TypeVar("R")
 

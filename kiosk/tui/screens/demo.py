@@ -7,8 +7,10 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.markup import escape
 from textual.widgets import Static
 
+from kiosk.tui.safe_text import notify, visible
 from kiosk.tui.screens.base import STORAGE_ERRORS, KioskModal
 
 ACTIONS = (
@@ -49,7 +51,7 @@ class DemoPadModal(KioskModal[None]):
         if rig is not None:
             lines += [""]
             lines += [
-                f"[b reverse] {key} [/] {s.badge} {s.name}（PIN {s.pin}）"
+                f"[b reverse] {key} [/] {escape(visible(f'{s.badge} {s.name}'))}（PIN {escape(s.pin)}）"
                 for key, s in zip("abcde", rig.staff, strict=False)
             ]
         lines += ["", "Esc: " + app.t("key.back")]
@@ -81,7 +83,7 @@ class DemoPadModal(KioskModal[None]):
                 if mid is not None:
                     rig.cabinet.remove(mid)
                     removed.append(mid)
-            app.notify(app.t("demo.removed", ids=", ".join(removed)) if removed else app.t("demo.nothing"))
+            notify(app, app.t("demo.removed", ids=", ".join(removed)) if removed else app.t("demo.nothing"))
             return
         if not isinstance(below, StocktakeScreen):
             app.notify(app.t("demo.only_stocktake"), severity="warning")

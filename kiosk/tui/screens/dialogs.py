@@ -10,9 +10,12 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.content import Content
 from textual.widgets import Input, Static
 
 from kiosk.domain.guard import looks_like_individual_number
+from kiosk.domain.text import is_control
+from kiosk.tui.safe_text import plain
 from kiosk.tui.screens.base import KioskModal
 
 
@@ -35,15 +38,18 @@ class ChecklistModal(KioskModal[list[str] | None]):
         t = self.kiosk.t
         with Vertical(classes="dialog"):
             yield Static(t(self.title_key), classes="dialog-title")
-            yield Static(t("check.people", a=self.people[0], b=self.people[1]), classes="label")
+            yield Static(plain(t("check.people", a=self.people[0], b=self.people[1])), classes="label")
             yield Static(self._render_items(), id="items")
             yield Static("", id="message")
             yield Static(t("check.hint"), classes="hint")
 
-    def _render_items(self) -> str:
-        return "\n".join(
-            f"{'[✔]' if done else '[ ]'} {n}. {item}"
-            for n, (item, done) in enumerate(zip(self.items, self.ticked, strict=True), start=1)
+    def _render_items(self) -> Content:
+        # The items come from the configuration: shown as written, never parsed as markup.
+        return plain(
+            "\n".join(
+                f"{'[✔]' if done else '[ ]'} {n}. {item}"
+                for n, (item, done) in enumerate(zip(self.items, self.ticked, strict=True), start=1)
+            )
         )
 
     def on_key(self, event: events.Key) -> None:
@@ -77,8 +83,8 @@ class EntryModal(KioskModal[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self.title_text, classes="dialog-title")
-            yield Static(self.prompt, classes="label")
+            yield Static(plain(self.title_text), classes="dialog-title")
+            yield Static(plain(self.prompt), classes="label")
             yield Input(id="entry", max_length=self.max_length)
             yield Static("", id="message")
             yield Static(self.kiosk.t("signin.cancel"), classes="hint")
@@ -106,6 +112,14 @@ class EntryModal(KioskModal[str | None]):
             return
         if not value.strip():
             return
+        if any(is_control(ch) for ch in value.strip()):
+            # A reason or note is one line of plain text (a scan may carry what a keyboard cannot type).
+            entry.value = ""
+            message = self.query_one("#message", Static)
+            message.update("⛔ " + self.kiosk.t("entry.control"))
+            message.add_class("-error")
+            self.kiosk.ring(3)
+            return
         self.dismiss(value.strip())
 
 
@@ -126,7 +140,7 @@ class CloseBlockedModal(KioskModal[str | None]):
         with Vertical(classes="dialog -error"):
             yield Static("✖ " + t("close.blocked_title"), classes="dialog-title")
             yield Static(t("close.blocked"), classes="label")
-            yield Static("\n".join(f"  ▲ {c}" for c in self.cards), id="cards")
+            yield Static(plain("\n".join(f"  ▲ {c}" for c in self.cards)), id="cards")
             yield Static(t("close.blocked_hint"), classes="hint")
 
     def action_missing(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
@@ -16,6 +17,7 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane
 from kiosk.domain.retention import DueCard, DueLists, RetentionPolicy
 from kiosk.ledger.retention_ops import due_lists
 from kiosk.ledger.service import today
+from kiosk.tui.safe_text import cells, plain
 from kiosk.tui.screens.base import STORAGE_ERRORS, KioskScreen
 
 # (tab id, DueLists attribute, i18n key of the tab title)
@@ -68,7 +70,9 @@ class DueScreen(KioskScreen):
             return
         lists = self.lists
         self.query_one("#due-summary", Static).update(
-            t("due.summary", day=lists.today.isoformat(), policy=policy.describe(), waiting=lists.waiting)
+            plain(
+                t("due.summary", day=lists.today.isoformat(), policy=policy.describe(), waiting=lists.waiting)
+            )
         )
         tabs = self.query_one(TabbedContent)
         for tab_id, attr, key in TABS:
@@ -77,7 +81,7 @@ class DueScreen(KioskScreen):
             self._fill(self.query_one(f"#{tab_id}-table", DataTable), cards, held=attr == "held")
         self.query_one("#due-reminders-table", DataTable).focus()
 
-    def _fill(self, table: DataTable[str], cards: tuple[DueCard, ...], *, held: bool) -> None:
+    def _fill(self, table: DataTable[Text], cards: tuple[DueCard, ...], *, held: bool) -> None:
         t = self.kiosk.t
         table.clear(columns=True)
         columns = [t("col.id"), t("col.kind"), t("due.col.notice"), t("due.col.reminder")]
@@ -90,15 +94,17 @@ class DueScreen(KioskScreen):
                 else (card.due_on.isoformat() if card.due_on else "")
             )
             table.add_row(
-                card.management_id,
-                t("kind." + card.kind),
-                card.notice_sent_on.isoformat() if card.notice_sent_on else "―",
-                card.reminder_sent_on.isoformat() if card.reminder_sent_on else "―",
-                last,
+                *cells(
+                    card.management_id,
+                    t("kind." + card.kind),
+                    card.notice_sent_on.isoformat() if card.notice_sent_on else "―",
+                    card.reminder_sent_on.isoformat() if card.reminder_sent_on else "―",
+                    last,
+                ),
                 key=card.management_id,
             )
         if not cards:
-            table.add_row(t("due.empty"), "", "", "", "")
+            table.add_row(*cells(t("due.empty"), "", "", "", ""))
 
     def action_tab(self, tab_id: str) -> None:
         self.query_one(TabbedContent).active = tab_id

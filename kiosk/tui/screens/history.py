@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Static
 from kiosk.domain.card_state import OFFICE_TZ
 from kiosk.domain.management_id import ManagementId, Refusal
 from kiosk.ledger.ui_queries import DEFAULT_PAGE, EventLine, events_page
+from kiosk.tui.safe_text import cells, plain
 from kiosk.tui.screens.base import STORAGE_ERRORS, KioskScreen
 from kiosk.tui.screens.dialogs import EntryModal
 from kiosk.tui.widgets import VerdictPanel
@@ -95,7 +96,7 @@ class EventTableScreen(KioskScreen):
         table = self.query_one("#events", DataTable)
         table.clear()
         for line in page.lines:
-            table.add_row(*self.row(line))
+            table.add_row(*cells(*self.row(line)))
         self.older = page.older
         self.query_one("#page", Static).update(app.t("ledger.page", page=len(self.cursors)))
 
@@ -173,12 +174,14 @@ class HistoryScreen(EventTableScreen):
         self.card_id = mid
         self.cursors = [None]
         self.query_one("#card", Static).update(
-            t(
-                "history.card",
-                id=mid,
-                kind=t("kind." + card.kind),
-                status=t("card." + card.status.value),
-                location=card.location or "-",
+            plain(
+                t(
+                    "history.card",
+                    id=mid,
+                    kind=t("kind." + card.kind),
+                    status=t("card." + card.status.value),
+                    location=card.location or "-",
+                )
             )
         )
         self.verdict.clear(f"{mid}  {t('card.' + card.status.value)}")

@@ -12,7 +12,7 @@ from textual.widgets import Static
 from kiosk.domain.management_id import ManagementId, Refusal
 from kiosk.domain.safe_session import ChecklistIncomplete
 from kiosk.domain.staff import TwoPersonError
-from kiosk.ledger.safe import open_session
+from kiosk.tui.safe_text import plain
 from kiosk.tui.screens.base import STORAGE_ERRORS, KioskScreen
 from kiosk.tui.screens.dialogs import SettingsModal
 from kiosk.tui.screens.two_person import second_person_and_checklist
@@ -58,7 +58,7 @@ class HomeScreen(KioskScreen):
         notice = due_notice(self.kiosk)
         banner = self.query_one("#st-due-banner", Static)
         banner.display = notice is not None
-        banner.update("📋 " + (notice or ""))
+        banner.update(plain("📋 " + (notice or "")))
 
     def handle_scan(self, text: str, *, device: str | None, source: str | None) -> bool:
         try:
@@ -132,7 +132,7 @@ class HomeScreen(KioskScreen):
             return
         second, confirmed = pair
         try:
-            session = open_session(app.ledger, first, second, required=required, confirmed=confirmed)
+            session = await app.call(lambda: app.counter.open_safe(first, second, confirmed))
         except (TwoPersonError, ChecklistIncomplete) as exc:
             app.show_verdict("two_person", str(exc))
             return
@@ -143,7 +143,6 @@ class HomeScreen(KioskScreen):
         except STORAGE_ERRORS:
             app.show_verdict("ledger_error", app.t("error.ledger"))
             return
-        app.session = session
         app.refresh_status()
         from kiosk.tui.screens.session import SessionScreen
 

@@ -13,8 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
 from kiosk.domain.card_state import office_date
-from kiosk.ledger.safe import add_to_pick_list, pick_list
-from kiosk.ledger.ui_queries import pick_list_status
+from kiosk.tui.safe_text import cells
 from kiosk.tui.screens.base import STORAGE_ERRORS, KioskScreen
 from kiosk.tui.screens.dialogs import EntryModal
 from kiosk.tui.widgets import VerdictPanel
@@ -71,14 +70,14 @@ class PickListScreen(KioskScreen):
         table = self.query_one(DataTable)
         table.clear()
         try:
-            ids = pick_list(app.ledger)
-            states = pick_list_status(app.ledger, ids)
+            ids = app.desk.pick_list()
+            states = app.desk.pick_list_status(ids)
         except STORAGE_ERRORS:
             app.show_verdict("ledger_error", app.t("error.ledger"))
             return
         for mid in ids:
             status = states.get(mid)
-            table.add_row(mid, app.t("card." + status.value) if status else "-", key=mid)
+            table.add_row(*cells(mid, app.t("card." + status.value) if status else "-"), key=mid)
         self.query_one("#pick-empty", Static).update("" if ids else app.t("pick.empty"))
 
     def action_back(self) -> None:
@@ -94,11 +93,12 @@ class PickListScreen(KioskScreen):
         if user is None:
             app.show_verdict("need_sign_in", app.t("signin.needed"))
             return
-        try:
-            added, problems = add_to_pick_list(app.ledger, ids, user)
-        except STORAGE_ERRORS:
-            app.show_verdict("ledger_error", app.t("error.ledger"))
-            return
+        desk = app.desk
+        app.submit(lambda: desk.book(ids, user), self._booked)
+
+    def _booked(self, result: tuple[list[str], list[str]]) -> None:
+        app = self.kiosk
+        added, problems = result
         if problems:
             code = "refused_input" if not added else "info"
             app.show_verdict(

@@ -3,7 +3,6 @@ verdict at once. Closing is refused while a card taken out in this session is ne
 
 from __future__ import annotations
 
-import time
 from typing import ClassVar
 
 from rich.text import Text
@@ -18,18 +17,14 @@ from kiosk.domain.management_id import ManagementId, Refusal
 from kiosk.domain.safe_session import ChecklistIncomplete, Override, ScanMode, SessionNotClear
 from kiosk.domain.staff import Role, StaffMember, TwoPersonError
 from kiosk.domain.status import CardStatus
-from kiosk.ledger.safe import close_session, outstanding, pick_list, record_missing, scan_in_session
 from kiosk.ledger.service import Verdict
-from kiosk.ledger.ui_queries import pick_list_status
+from kiosk.tui.safe_text import plain
 from kiosk.tui.screens.base import STORAGE_ERRORS
 from kiosk.tui.screens.dialogs import CloseBlockedModal, EntryModal
 from kiosk.tui.screens.scanning import ScanningScreen
 from kiosk.tui.screens.signin import SignInModal
 from kiosk.tui.screens.two_person import second_person_and_checklist
 from kiosk.tui.widgets import VerdictPanel
-
-# The same card in the same mode again within this many seconds is a double scan, not a second act.
-DUPLICATE_WINDOW_S = 10.0
 
 MODE_KEYS = {
     ScanMode.TAKE_OUT: "mode.take_out",
@@ -56,10 +51,6 @@ class SessionScreen(ScanningScreen):
 
     mode: reactive[ScanMode] = reactive(ScanMode.TAKE_OUT)
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._last_ok: dict[tuple[str, ScanMode], float] = {}
-
     def heading(self) -> str:
         return f"{self.kiosk.t('app.title')} ― {self.kiosk.t('session.title')}"
 
@@ -77,8 +68,8 @@ class SessionScreen(ScanningScreen):
         self.watch_mode(self.mode)
 
     def watch_mode(self, mode: ScanMode) -> None:
-        # A new mode is a new act: the same card scanned next is not a double scan of the last one.
-        self._last_ok.clear()
+        # A new mode is a new act: the counter forgets the last reads (no double-read carry-over).
+        self.kiosk.counter.set_mode(mode)
         labels = self.query("#mode")
         if not labels:
             return  # not composed yet; on_mount shows it
@@ -93,26 +84,43 @@ class SessionScreen(ScanningScreen):
     # -- lists ----------------------------------------------------------------------------------
 
     def refresh_lists(self) -> None:
+        """Read the session's lists on the ledger thread; draw them when they arrive."""
         app = self.kiosk
         session = app.session
         if session is None:
             return
+        desk = app.desk
+
+        def read() -> tuple[dict[int, str], list[str], list[str], dict[str, CardStatus]]:
+            names = {}
+            for sid in (session.operator_id, session.witness_id):
+                member = desk.person(sid)
+                if member is not None:
+                    names[sid] = member.display
+            out = desk.outstanding(session.id)
+            booked = desk.pick_list()
+            return names, out, booked, desk.pick_list_status(booked)
+
+        app.submit(read, self._draw_lists)
+
+    def _draw_lists(self, lists: tuple[dict[int, str], list[str], list[str], dict[str, CardStatus]]) -> None:
+        app = self.kiosk
+        session = app.session
+        if session is None or not self.is_mounted:
+            return
+        names, out, booked, states = lists
         t = app.t
-        names = {s.id: s.display for s in self._people()}
+        # Names are ledger data: plain Text, never markup.
         self.query_one("#people", Static).update(
-            t(
-                "session.people",
-                a=names.get(session.operator_id, "?"),
-                b=names.get(session.witness_id, "?"),
-                since=app.status.session_since or "",
+            plain(
+                t(
+                    "session.people",
+                    a=names.get(session.operator_id, "?"),
+                    b=names.get(session.witness_id, "?"),
+                    since=app.status.session_since or "",
+                )
             )
         )
-        try:
-            out = outstanding(app.ledger, session.id)
-            booked = pick_list(app.ledger)
-            states = pick_list_status(app.ledger, booked)
-        except STORAGE_ERRORS:
-            return
         text = Text(t("session.out_now") + f" ({len(out)})\n", style="bold")
         text.append("\n".join(f"▲ {mid}" for mid in out[:12]) or t("session.none_out"))
         if len(out) > 12:
@@ -126,20 +134,6 @@ class SessionScreen(ScanningScreen):
             progress.append(f"{mark} {mid} {t('card.' + status.value) if status else ''}\n")
         self.query_one("#pick-progress", Static).update(progress)
 
-    def _people(self) -> list[StaffMember]:
-        session = self.kiosk.session
-        if session is None:
-            return []
-        found = []
-        for sid in (session.operator_id, session.witness_id):
-            try:
-                member = self.kiosk.ledger.staff_by_id(sid)
-            except STORAGE_ERRORS:
-                member = None
-            if member is not None:
-                found.append(member)
-        return found
-
     # -- scans ----------------------------------------------------------------------------------
 
     def handle_scan(self, text: str, *, device: str | None, source: str | None) -> bool:
@@ -147,83 +141,92 @@ class SessionScreen(ScanningScreen):
         return True
 
     def process(self, text: str, *, device: str | None, source: str | None) -> None:
-        """One scanned or typed ID: the verdict at once."""
+        """One scanned or typed value: a badge switches the person; an ID goes to the core."""
         app = self.kiosk
         try:
-            mid = ManagementId.parse(text).value
+            ManagementId.parse(text)
         except Refusal as exc:
             if exc.reason in ("not_digits", "wrong_length") and self.is_badge(text):
                 self.switch_user(text)
                 return
-            mid = None
-        session = app.session
-        if session is None:
+        if app.session is None:
             app.show_verdict("no_session")
             return
-        user = app.user
-        if user is None:
+        if app.user is None:
             app.show_verdict("need_sign_in", app.t("signin.needed"))
             self.switch_user(None)
             return
-        if mid is not None:
-            last = self._last_ok.get((mid, self.mode))
-            if last is not None and time.monotonic() - last < DUPLICATE_WINDOW_S:
-                app.show_verdict("duplicate", card_id=mid)
-                return
-        witness = self._witness_for(user) if self.mode is ScanMode.HAND_OVER else None
-        verdict = self._record(text, user, witness=witness, override=None, device=device, source=source)
-        if verdict is not None and verdict.code == "not_on_pick_list" and mid is not None:
-            self.override_flow(mid, device, source)
+        if self.mode is ScanMode.HAND_OVER:
+            self.hand_over_flow(text, device, source)
+            return
+        self.record(text, device=device, source=source)
 
-    def _witness_for(self, user: StaffMember) -> StaffMember | None:
-        """The other person of the session witnesses a hand-over."""
-        others = [p for p in self._people() if p.id != user.id]
-        return others[0] if others else None
-
-    def _record(
+    def record(
         self,
         text: str,
-        user: StaffMember,
         *,
-        witness: StaffMember | None,
-        override: Override | None,
         device: str | None,
         source: str | None,
-    ) -> Verdict | None:
+        witness: StaffMember | None = None,
+        override: Override | None = None,
+    ) -> None:
+        """Hand the scan to the core on the ledger thread (in arrival order); show the verdict after."""
         app = self.kiosk
+        counter = app.counter
+        app.submit(
+            lambda: counter.scan(text, device=device, source=source, witness=witness, override=override),
+            lambda verdict: self._recorded(verdict, text, device, source),
+        )
+
+    def _recorded(self, verdict: Verdict, text: str, device: str | None, source: str | None) -> None:
+        app = self.kiosk
+        self.present(verdict, scanned=text)
+        if verdict.code == "not_on_pick_list" and verdict.card is not None:
+            self.override_flow(verdict.card.management_id, device, source)
+        elif verdict.code == "not_allowed" and verdict.detail == "not_in_session" and app.user is not None:
+            self.join_flow()
+        if verdict.ok:
+            self.refresh_lists()
+            app.refresh_counts()
+
+    @work(group="witness")
+    async def hand_over_flow(self, text: str, device: str | None, source: str | None) -> None:
+        """交付: the witness confirms this hand-over now, with badge and PIN (never filled in)."""
+        app = self.kiosk
+        user = app.user
+        if user is None:
+            return
+        witness = await app.push_screen_wait(SignInModal("signin.witness", exclude_id=user.id))
+        if witness is None:
+            app.show_verdict("need_witness", app.reason("need_witness"))
+            return
+        self.record(text, device=device, source=source, witness=witness)
+
+    @work(exclusive=True, group="flow")
+    async def join_flow(self) -> None:
+        """A person who did not open the safe joins only when one of the two confirms (badge and PIN)."""
+        app = self.kiosk
+        joiner = app.user
         session = app.session
-        assert session is not None
-        if self.mode is ScanMode.HAND_OVER and witness is None:
-            app.show_verdict("two_person", app.t("signin.same_person"))
-            return None
+        if joiner is None or session is None:
+            return
+        member = await app.push_screen_wait(
+            SignInModal("signin.join", exclude_id=joiner.id, prompt_values={"name": joiner.display})
+        )
+        if member is None:
+            return
         try:
-            verdict = scan_in_session(
-                app.ledger,
-                session.id,
-                text,
-                self.mode,
-                user,
-                witness=witness,
-                override=override,
-                device=device,
-                source=source,
-            )
+            await app.call(lambda: app.counter.join(joiner, member))
         except TwoPersonError as exc:
-            app.show_verdict("two_person", str(exc))
-            return None
-        except STORAGE_ERRORS:
-            # Never green: the ledger did not take it.
-            app.show_verdict("ledger_error", app.t("error.ledger"))
-            return None
+            app.show_verdict("not_allowed", app.reason(exc.reason) or str(exc))
+            return
         except ValueError as exc:
             app.show_verdict("wrong_status", str(exc))
-            return None
-        self.present(verdict, scanned=text)
-        if verdict.ok and verdict.card is not None:
-            self._last_ok[(verdict.card.management_id, self.mode)] = time.monotonic()
-        self.refresh_lists()
-        app.refresh_counts()
-        return verdict
+            return
+        except STORAGE_ERRORS:
+            app.show_verdict("ledger_error", app.t("error.ledger"))
+            return
+        app.show_verdict("joined", joiner.display)
 
     def present(self, verdict: Verdict, *, scanned: str = "") -> None:
         app = self.kiosk
@@ -232,8 +235,12 @@ class SessionScreen(ScanningScreen):
         detail = ""
         if verdict.code == "refused_input":
             detail = app.reason(verdict.detail)
+        elif verdict.code in ("not_allowed", "need_witness"):
+            detail = app.reason(verdict.detail or verdict.code)
         elif card is not None:
             detail = f"{t('kind.' + card.kind)}  ／  {t('col.status')}: {t('card.' + card.status.value)}"
+            if verdict.detail == "booked_by_taker":
+                detail = app.reason("booked_by_taker") + "\n" + detail
         elif verdict.code == "unknown_id":
             detail = t("history.none")
         card_id = card.management_id if card is not None else None
@@ -245,19 +252,13 @@ class SessionScreen(ScanningScreen):
     def handle_rejected(self, reason: str, *, device: str | None) -> bool:
         # A refused frame (IME on, 12 digits, garbage) is on record as a reason code only.
         app = self.kiosk
-        session = app.session
-        try:
-            app.ledger.record_refusal(
-                reason,
-                attempted=self.mode.value,
-                actor_id=app.user.id if app.user else None,
-                session_id=session.id if session else None,
-                device=device,
-                source="scanner",
-            )
-        except STORAGE_ERRORS:
-            app.show_verdict("ledger_error", app.t("error.ledger"))
-            return True
+        counter = app.counter
+
+        def recorded(seq: int | None) -> None:
+            if seq is None:
+                app.show_verdict("ledger_error", app.t("error.ledger"))
+
+        app.submit(lambda: counter.refusal(reason, device=device), recorded)
         return False
 
     # -- flows ----------------------------------------------------------------------------------
@@ -267,7 +268,7 @@ class SessionScreen(ScanningScreen):
 
     @work(exclusive=True, group="flow")
     async def override_flow(self, mid: str, device: str | None, source: str | None) -> None:
-        """A card not on today's list: a supervisor's badge and PIN and a reason, then take it out."""
+        """A card not on today's list (or booked by the taker): a supervisor's badge, PIN and a reason."""
         app = self.kiosk
         user = app.user
         if user is None:
@@ -281,9 +282,7 @@ class SessionScreen(ScanningScreen):
         if not reason:
             return
         self.mode = ScanMode.TAKE_OUT
-        self._record(
-            mid, user, witness=None, override=Override(supervisor, reason), device=device, source=source
-        )
+        self.record(mid, device=device, source=source, override=Override(supervisor, reason))
 
     def action_help(self) -> None:
         from kiosk.tui.screens.help import HelpScreen
@@ -311,7 +310,7 @@ class SessionScreen(ScanningScreen):
         if user is None:
             return
         try:
-            still_out = outstanding(app.ledger, session.id)
+            still_out = await app.call(app.counter.outstanding)
         except STORAGE_ERRORS:
             app.show_verdict("ledger_error", app.t("error.ledger"))
             return
@@ -327,9 +326,9 @@ class SessionScreen(ScanningScreen):
             note = await app.push_screen_wait(EntryModal(app.t("card.missing"), app.t("close.missing_note")))
             if not note:
                 return
+            second = witness
             try:
-                for mid in still_out:
-                    record_missing(app.ledger, session.id, mid, user, witness, note)
+                await app.call(lambda: app.counter.record_missing(user, second, note))
             except (TwoPersonError, ValueError) as exc:
                 app.show_verdict("two_person", str(exc))
                 return
@@ -345,9 +344,7 @@ class SessionScreen(ScanningScreen):
             return
         witness, confirmed = pair
         try:
-            closed = close_session(
-                app.ledger, session.id, user, witness, required=required, confirmed=confirmed
-            )
+            closed = await app.call(lambda: app.counter.close_safe(user, witness, confirmed))
         except SessionNotClear as exc:
             app.show_verdict("wrong_status", app.t("close.refused", reason=", ".join(exc.outstanding)))
             return
@@ -361,7 +358,6 @@ class SessionScreen(ScanningScreen):
         except STORAGE_ERRORS:
             app.show_verdict("ledger_error", app.t("error.ledger"))
             return
-        app.session = None
         app.refresh_counts()
         app.pop_screen()
         app.show_verdict("session_closed", app.t("home.closed", id=closed.id))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -9,6 +10,7 @@ from textual.widgets import Input, Static
 
 from kiosk.domain.guard import looks_like_individual_number
 from kiosk.domain.staff import AuthError, Role, StaffMember
+from kiosk.tui.safe_text import plain
 from kiosk.tui.screens.base import STORAGE_ERRORS, KioskModal
 
 
@@ -26,9 +28,11 @@ class SignInModal(KioskModal[StaffMember | None]):
         badge: str | None = None,
         exclude_id: int | None = None,
         role: Role | None = None,
+        prompt_values: dict[str, object] | None = None,
     ) -> None:
         super().__init__()
         self.prompt_key = prompt_key
+        self.prompt_values = prompt_values or {}
         self.initial_badge = badge
         self.exclude_id = exclude_id
         self.role = role
@@ -38,7 +42,8 @@ class SignInModal(KioskModal[StaffMember | None]):
         t = self.kiosk.t
         with Vertical(classes="dialog"):
             yield Static(t("signin.title"), classes="dialog-title")
-            yield Static(t(self.prompt_key), id="prompt")
+            # A name in the prompt is ledger data: shown as plain text, never as markup.
+            yield Static(Text(t(self.prompt_key, **self.prompt_values)), id="prompt")
             yield Static(t("signin.badge"), classes="label")
             yield Input(placeholder=t("signin.scan_badge"), id="badge", max_length=64)
             yield Static(t("signin.pin"), classes="label")
@@ -75,7 +80,7 @@ class SignInModal(KioskModal[StaffMember | None]):
         self._take_badge(event.value)
 
     @on(Input.Submitted, "#pin")
-    def _pin_entered(self, event: Input.Submitted) -> None:
+    async def _pin_entered(self, event: Input.Submitted) -> None:
         t = self.kiosk.t
         badge = self.query_one("#badge", Input).value.strip()
         pin_input = self.query_one("#pin", Input)
@@ -88,8 +93,10 @@ class SignInModal(KioskModal[StaffMember | None]):
             self.query_one("#badge", Input).value = ""
             self._say(t("signin.refused"), error=True)
             return
+        app = self.kiosk
         try:
-            member = self.kiosk.ledger.authenticate(badge, pin, device=self.kiosk.ledger.kiosk)
+            # The core authenticates (lockout, the attempt on record), on the ledger thread.
+            member = await app.call(lambda: app.desk.sign_in(badge, pin, device=app.ledger.kiosk))
         except AuthError as exc:
             self.failures += 1
             if exc.reason == "wrong_pin":
@@ -117,7 +124,7 @@ class SignInModal(KioskModal[StaffMember | None]):
 
     def _say(self, text: str, *, error: bool = False, locked: bool = False) -> None:
         message = self.query_one("#message", Static)
-        message.update(("🔒 " if locked else "✖ " if error else "") + text)
+        message.update(plain(("🔒 " if locked else "✖ " if error else "") + text))
         message.set_class(error, "-error")
         message.set_class(locked, "-locked")
         if error:

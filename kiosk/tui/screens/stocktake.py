@@ -46,15 +46,9 @@ from kiosk.ledger.stocktake_ops import (
     StocktakeError,
     StocktakeResult,
     StocktakeView,
-    finish,
-    get_stocktake,
-    open_stocktake,
-    reconcile,
-    start,
     stocktake_due,
 )
-from kiosk.ledger.stocktake_ops import record_many as ledger_record_many
-from kiosk.ledger.stocktake_ops import record_scan as ledger_record_scan
+from kiosk.tui.safe_text import cell, cells, plain, visible
 from kiosk.tui.screens.base import STORAGE_ERRORS, KioskModal
 from kiosk.tui.screens.dialogs import EntryModal
 from kiosk.tui.screens.scanning import ScanningScreen
@@ -139,7 +133,7 @@ async def start_or_resume(app: KioskApp) -> None:
     if first is None:
         return
     try:
-        current = open_stocktake(app.ledger)
+        current = await app.call(app.desk.open_stocktake)
     except STORAGE_ERRORS:
         app.show_verdict("ledger_error", t("error.ledger"))
         return
@@ -154,7 +148,7 @@ async def start_or_resume(app: KioskApp) -> None:
         app.show_verdict("two_person", t("signin.need_officer"))
         return
     try:
-        view = start(app.ledger, first, second)
+        view = await app.call(lambda: app.counter.start_stocktake(first, second))
     except TwoPersonError as exc:
         app.show_verdict("two_person", str(exc))
         return
@@ -195,6 +189,7 @@ class StocktakeScreen(ScanningScreen):
         self.rfid_round = 0
         self.rfid_counted = 0  # cards newly counted by the current RFID run
         self._refresh_pending = False
+        self.names = ("…", "…")  # the two who started it, read with the first reconciliation
         # Decisions from a finish that ended in "search again" (they stand for the next attempt).
         self.kept_decisions: dict[str, MissingDecision] = {}
 
@@ -212,20 +207,34 @@ class StocktakeScreen(ScanningScreen):
             yield Static("", id="st-other")
 
     def on_mount(self) -> None:
+        # The counter counts into this stocktake (also after a restart: resume).
+        self.kiosk.counter.stocktake_id = self.stocktake.id
         self.verdict.clear(self.kiosk.t("st.hint"))
         self.refresh_all()
 
     # -- showing ----------------------------------------------------------------------------------
 
     def refresh_all(self) -> None:
-        """Re-read the reconciliation and redraw counts and lists (also after a restart: resume)."""
-        self._refresh_pending = False
+        """Re-read the reconciliation on the ledger thread and redraw counts and lists when it arrives.
+
+        A 100,000-card reconcile takes a fraction of a second: never on the UI thread, so scans keep
+        getting their verdicts while it runs.
+        """
         app = self.kiosk
-        try:
-            self.result = reconcile(app.ledger, self.stocktake.id)
-        except STORAGE_ERRORS:
-            app.show_verdict("ledger_error", app.t("error.ledger"))
+        desk = app.desk
+        sid, op, wit = self.stocktake.id, self.stocktake.operator_id, self.stocktake.witness_id
+
+        def read() -> tuple[StocktakeResult, tuple[str, str]]:
+            a, b = desk.person(op), desk.person(wit)
+            return desk.reconcile(sid), (visible(a.display) if a else "?", visible(b.display) if b else "?")
+
+        app.submit(read, self._reconciled)
+
+    def _reconciled(self, found: tuple[StocktakeResult, tuple[str, str]]) -> None:
+        self._refresh_pending = False
+        if not self.is_mounted:
             return
+        self.result, self.names = found
         self._show_info()
         self._show_counts()
         self._show_lists()
@@ -236,22 +245,13 @@ class StocktakeScreen(ScanningScreen):
             self._refresh_pending = True
             self.set_timer(REFRESH_S, self.refresh_all)
 
-    def _names(self) -> tuple[str, str]:
-        ledger = self.kiosk.ledger
-        try:
-            a = ledger.staff_by_id(self.stocktake.operator_id)
-            b = ledger.staff_by_id(self.stocktake.witness_id)
-        except STORAGE_ERRORS:
-            return "?", "?"
-        return (a.display if a else "?", b.display if b else "?")
-
     def _show_info(self) -> None:
         t = self.kiosk.t
-        a, b = self._names()
+        a, b = self.names
         since = self.stocktake.started_at.astimezone(OFFICE_TZ).strftime("%Y-%m-%d %H:%M")
         text = Text(t("st.people", a=a, b=b, since=since) + "\n")
         where = ", ".join(
-            f"{loc or t('st.whole_safe')} ({dev})" for dev, loc in sorted(self.locations.items())
+            visible(f"{loc or t('st.whole_safe')} ({dev})") for dev, loc in sorted(self.locations.items())
         )
         text.append(t("st.location", where=where or t("st.whole_safe")), style="bold")
         if self.busy == TRAY:
@@ -288,7 +288,7 @@ class StocktakeScreen(ScanningScreen):
         for line in result.missing[:LIST_LINES]:
             # Cards recorded only as "in the safe" need no place on the list; a shelf or slot does.
             place = "" if line.expected_location in (None, WHOLE_SAFE) else line.expected_location
-            missing.append(f"□ {line.management_id}  {place}\n")
+            missing.append(visible(f"□ {line.management_id}  {place}") + "\n")
         if len(result.missing) > LIST_LINES:
             missing.append(f"… +{len(result.missing) - LIST_LINES}")
         self.query_one("#st-missing", Static).update(missing)
@@ -304,7 +304,7 @@ class StocktakeScreen(ScanningScreen):
         for key, lines, fmt in sections:
             other.append(t(key, n=len(lines)) + "\n", style="bold")
             for line in lines[:budget]:
-                other.append(fmt(line) + "\n")
+                other.append(visible(fmt(line)) + "\n")
             if len(lines) > budget:
                 other.append(f"  … +{len(lines) - budget}\n")
         self.query_one("#st-other", Static).update(other)
@@ -330,16 +330,14 @@ class StocktakeScreen(ScanningScreen):
         return True
 
     def record_scan(self, text: str, *, device: str | None, source: str) -> None:
-        """Count one scanned or typed ID (or take a shelf label) and show its verdict at once."""
-        app = self.kiosk
-        try:
-            verdict = ledger_record_scan(app.ledger, self.stocktake.id, text, source=source, device=device)
-        except StocktakeError as exc:
-            app.show_verdict("wrong_status", str(exc))
-            return
-        except STORAGE_ERRORS:
-            app.show_verdict("ledger_error", app.t("error.ledger"))
-            return
+        """Count one scanned or typed ID (or take a shelf label) on the ledger thread; show its verdict."""
+        counter = self.kiosk.counter
+        self.kiosk.submit(
+            lambda: counter.count(text, device=device, source=source),
+            lambda verdict: self._counted(verdict, device),
+        )
+
+    def _counted(self, verdict: ScanVerdict, device: str | None) -> None:
         if verdict.code is Sighting.LOCATION:
             self.locations[device or "?"] = verdict.location
             self._show_info()
@@ -368,39 +366,37 @@ class StocktakeScreen(ScanningScreen):
     def handle_rejected(self, reason: str, *, device: str | None) -> bool:
         # A refused frame (12 digits, IME on, garbage) is on record as a reason code only.
         app = self.kiosk
-        try:
-            app.ledger.record_refusal(
-                reason,
-                attempted="stocktake_scan",
-                actor_id=app.user.id if app.user else None,
-                device=device,
-                source="scanner",
-            )
-        except STORAGE_ERRORS:
-            app.show_verdict("ledger_error", app.t("error.ledger"))
-            return True
+        counter = app.counter
+
+        def recorded(seq: int | None) -> None:
+            if seq is None:
+                app.show_verdict("ledger_error", app.t("error.ledger"))
+
+        app.submit(lambda: counter.refusal(reason, device=device), recorded)
         return False
 
     # -- tray photos and RFID rounds ------------------------------------------------------------
 
     def record_batch(
-        self, codes: Sequence[str], tags: Sequence[str], *, source: str, device: str | None
-    ) -> BatchVerdict | None:
+        self,
+        codes: Sequence[str],
+        tags: Sequence[str],
+        *,
+        source: str,
+        device: str | None,
+        then: Callable[[BatchVerdict], None] | None = None,
+    ) -> None:
         """Count a tray photo's codes or an RFID round's new tags (one transaction) and show the tally."""
-        app = self.kiosk
-        try:
-            batch = ledger_record_many(
-                app.ledger, self.stocktake.id, codes, tags=tags, source=source, device=device
-            )
-        except StocktakeError as exc:
-            app.show_verdict("wrong_status", str(exc))
-            return None
-        except STORAGE_ERRORS:
-            app.show_verdict("ledger_error", app.t("error.ledger"))
-            return None
-        self.present_batch(batch)
-        self.schedule_refresh()
-        return batch
+        counter = self.kiosk.counter
+        codes, tags = list(codes), list(tags)
+
+        def counted(batch: BatchVerdict) -> None:
+            self.present_batch(batch)
+            self.schedule_refresh()
+            if then is not None:
+                then(batch)
+
+        self.kiosk.submit(lambda: counter.count_many(codes, tags=tags, source=source, device=device), counted)
 
     def present_batch(self, batch: BatchVerdict) -> None:
         app = self.kiosk
@@ -489,9 +485,11 @@ class StocktakeScreen(ScanningScreen):
     def on_rfid_round_read(self, message: RfidRoundRead) -> None:
         self.rfid_round = message.round
         if message.new_tags:
-            batch = self.record_batch([], message.new_tags, source=SOURCE_RFID, device=message.device)
-            if batch is not None:
+
+            def tally(batch: BatchVerdict) -> None:
                 self.rfid_counted += batch.counted
+
+            self.record_batch([], message.new_tags, source=SOURCE_RFID, device=message.device, then=tally)
         self._show_info()
 
     def on_rfid_rounds_done(self, message: RfidRoundsDone) -> None:
@@ -537,7 +535,11 @@ class StocktakeScreen(ScanningScreen):
         user = await app.ensure_user()
         if user is None:
             return
-        self.refresh_all()
+        try:
+            self.result = await app.call(lambda: app.desk.reconcile(self.stocktake.id))
+        except STORAGE_ERRORS:
+            app.show_verdict("ledger_error", app.t("error.ledger"))
+            return
         result = self.result
         if result is None:
             return
@@ -558,7 +560,7 @@ class StocktakeScreen(ScanningScreen):
         app = self.kiosk
         t = app.t
         try:
-            result = finish(app.ledger, self.stocktake.id, decisions, user, witness)
+            result = await app.call(lambda: app.counter.finish_stocktake(decisions, user, witness))
         except DecisionError as exc:
             if exc.reason == "search_again":
                 # finish() is all or nothing: keep the other decisions for the next F8.
@@ -580,8 +582,8 @@ class StocktakeScreen(ScanningScreen):
             app.show_verdict("ledger_error", app.t("error.ledger"))
             return
         app.refresh_counts()
-        reports = self.write_reports()
-        view = get_stocktake(app.ledger, self.stocktake.id) or self.stocktake
+        reports = await app.call(self.write_reports)
+        view = await app.call(lambda: app.desk.get_stocktake(self.stocktake.id)) or self.stocktake
         await app.push_screen_wait(StocktakeDoneModal(view, result, decisions, reports, (user, witness)))
         app.pop_screen()
         app.show_verdict("st_finished", t("st.finished", id=self.stocktake.id))
@@ -653,7 +655,8 @@ class DecideMissingModal(KioskModal[dict[str, MissingDecision] | None]):
             decision = t(DECISION_KEYS[known.decision]) if known else "―"
             note = known.note if known else ""
             table.add_row(
-                line.management_id, line.expected_location or "", decision, note, key=line.management_id
+                *cells(line.management_id, line.expected_location or "", decision, note),
+                key=line.management_id,
             )
         table.focus()
 
@@ -680,8 +683,8 @@ class DecideMissingModal(KioskModal[dict[str, MissingDecision] | None]):
             note = entered
         self.decisions[mid] = MissingDecision(choice, note)
         table = self.query_one(DataTable)
-        table.update_cell(mid, "decision", self.kiosk.t(DECISION_KEYS[choice]))
-        table.update_cell(mid, "note", note)
+        table.update_cell(mid, "decision", cell(self.kiosk.t(DECISION_KEYS[choice])))
+        table.update_cell(mid, "note", cell(note))
         if table.cursor_row < len(self.missing) - 1:
             table.move_cursor(row=table.cursor_row + 1)
         self._say("")
@@ -702,7 +705,7 @@ class DecideMissingModal(KioskModal[dict[str, MissingDecision] | None]):
 
     def _say(self, text: str, *, error: bool = False) -> None:
         message = self.query_one("#message", Static)
-        message.update(("✖ " if error else "") + text)
+        message.update(plain(("✖ " if error else "") + text))
         message.set_class(error, "-error")
 
 
@@ -751,5 +754,5 @@ class StocktakeDoneModal(KioskModal[None]):
         lines.append(t("st.report_cli", id=self.view.id))
         with Vertical(classes="dialog"):
             yield Static("✔ " + t("st.done_title", id=self.view.id), classes="dialog-title")
-            yield Static("\n".join(lines), id="st-done")
+            yield Static(plain("\n".join(lines)), id="st-done")
             yield Static(t("st.done_hint"), classes="hint")
