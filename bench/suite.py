@@ -20,6 +20,8 @@ What each number means:
   output says so (`verify_1m_events_basis`).
 - integrity: `bench.integrity_bench` on the same 1M-event ledger: full verify and the start-up check,
   each in a fresh process, beside a bare sequential read of the events table.
+- supervise: `bench.supervise_bench`: a committed take-out → its row on the supervisor's page, 3 kiosks
+  writing to one PostgreSQL ledger (KIOSK_BENCH_PG_URL or KIOSK_TEST_PG_URL; skipped and said so without).
 - startup: a fresh process builds the demo kiosk (`kiosk demo`'s app on the simulator, demo ledger
   already seeded) and runs it headless until the home screen is mounted; time from spawning the
   process to that moment.
@@ -297,7 +299,14 @@ PARTS: tuple[tuple[str, Callable[[bool], dict[str, Any]]], ...] = (
     ("ledger at 1M events", ledger_scale),
     ("ledger integrity at 1M events", integrity),
     ("start-up", lambda quick: startup(1 if quick else 5)),
+    ("supervise", lambda quick: _supervise(quick)),
 )
+
+
+def _supervise(quick: bool) -> dict[str, Any]:
+    from bench import supervise_bench
+
+    return supervise_bench.run(quick)
 
 
 def run(quick: bool, *, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
@@ -355,6 +364,11 @@ ROWS = (
     ),
     ("card history query at 1,000,000 events", "ms", ("history_1m_events_ms",)),
     ("start-up: spawn → demo home screen (headless)", "s", ("startup_s",)),
+    (
+        "supervisor's view: committed event → page p50 / p99 (3 kiosks, PostgreSQL)",
+        "ms",
+        ("supervise_event_to_page_p50_ms", "supervise_event_to_page_p99_ms"),
+    ),
 )
 
 
@@ -369,6 +383,7 @@ def format_table(r: dict[str, Any]) -> str:
     lines.append(f"verify basis: {r.get('verify_1m_events_basis', '-')}")
     lines.append(f"history basis: {r.get('history_basis', '-')}")
     lines.append(f"reconcile basis: {r.get('reconcile_100k_basis', '-')}")
+    lines.append(f"supervise basis: {r.get('supervise_basis', '-')}")
     if r.get("quick"):
         lines.append(
             f"--quick: serial at 200/s over {r.get('serial_scans_at_200_per_s')} scans; "

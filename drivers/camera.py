@@ -13,6 +13,11 @@ Continuous mode decodes each frame with the cascade (fast pass first) and report
 stays in view: repeats within `dedup_window` seconds (sliding) are double reads; a label shown again
 after a pause counts again. A label whose two symbols both read counts once (same code).
 
+`mode="counter"` (the default) takes one label per frame, the one presented (largest, nearest the
+centre, the one still in view; `drivers.counter`), never a card lying in the background, and reports
+`two_labels_in_view` (once while it lasts) when it cannot tell which one is meant. `mode="tray"`
+reports every label in view, as `capture_tray` does for a still.
+
 A camera that stops delivering — `read()` False, empty frames, or identical frames (a frozen driver)
 for `lost_after` seconds — is reported offline with `DeviceUnavailable` and reopened every
 `reconnect_interval` seconds by later reads. Frames are decoded in memory and never written anywhere:
@@ -24,7 +29,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +37,7 @@ import numpy as np
 
 from drivers.camera_sources import CaptureSettings, FrameSource, ImageDirSource, open_source
 from drivers.contract import DeviceStatus
+from drivers.counter import CounterPicker
 from drivers.decode import DEFAULT_SYMBOLOGIES, Decoded, decode
 from drivers.dedup import DEFAULT_WINDOW, Deduplicator
 from drivers.errors import DeviceUnavailable, FrameError
@@ -41,6 +47,9 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 log = logging.getLogger(__name__)
+
+REASON_TWO_LABELS = "two_labels_in_view"
+MODES = ("counter", "tray")
 
 StatusCallback = Callable[[str, DeviceStatus], None]
 
@@ -78,7 +87,7 @@ class Camera:
         source: int | str | Path | FrameSource,
         *,
         name: str | None = None,
-        settings: CaptureSettings | None = None,
+        settings: CaptureSettings | Mapping[str, Any] | None = None,
         symbologies: Iterable[Symbology | str] = DEFAULT_SYMBOLOGIES,
         backend: str = "cascade",
         dedup_window: float = DEFAULT_WINDOW,
@@ -86,10 +95,15 @@ class Camera:
         check_frozen: bool = True,
         reconnect_interval: float = 1.0,
         full_every: int | None = None,
+        mode: str = "counter",
         on_status: StatusCallback | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.source = open_source(source, settings)
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        self.mode = mode
+        self.picker = CounterPicker()
+        self.source = open_source(source, CaptureSettings.coerce(settings))
         self.name = name or self.source.name
         self.symbologies = frozenset(Symbology(s) for s in symbologies)
         self.backend = backend
@@ -181,7 +195,7 @@ class Camera:
             # frame the whole cascade, so a hard label is still read within a fraction of a second.
             quick = self.frames % self.full_every != 0
             found = decode(frame, symbologies=self.symbologies, backend=self.backend, quick=quick)
-            self._accept(found, self._clock())
+            self._accept(found, self._clock(), frame.shape)
 
     def __enter__(self) -> Camera:
         self.open()
@@ -274,21 +288,33 @@ class Camera:
             self._loss_reported = True
             raise DeviceUnavailable(f"{self.name}: camera lost ({why})")
 
-    def _accept(self, found: list[Decoded], now: float) -> None:
+    def _refuse(self, reason: str, now: float) -> None:
+        # Reported once while it lasts (sliding, like a double read), never with the value.
+        last = self._refused_at.get(reason)
+        self._refused_at[reason] = now
+        if last is None or now - last > self._dedup.window:
+            self._ready.append(FrameError(reason, self.name))
+
+    def _accept(self, found: list[Decoded], now: float, shape: tuple[int, ...] = (0, 0)) -> None:
         at = utc_now()
         in_frame: set[str] = set()
         for d in found:
             if d.code is None:
                 # The reason code only; the refused value never leaves `decode`. A refused label held
                 # in view is reported once, like an accepted one.
-                reason = d.rejected or "refused"
-                last = self._refused_at.get(reason)
-                self._refused_at[reason] = now
-                if last is None or now - last > self._dedup.window:
-                    self._ready.append(FrameError(reason, self.name))
-                continue
-            if d.code in in_frame:
-                continue  # the label's other symbol, in the same frame
+                self._refuse(d.rejected or "refused", now)
+        if self.mode == "counter":
+            pick = self.picker.pick(found, shape, now)
+            if pick.ambiguous:
+                self._refuse(REASON_TWO_LABELS, now)
+            if pick.code is not None and pick.symbology is not None:
+                scan = Scan(pick.code, pick.symbology, self.name, at)
+                if self._dedup.accept(scan, now):
+                    self._ready.append(scan)
+            return
+        for d in found:
+            if d.code is None or d.code in in_frame:
+                continue  # refused, or the label's other symbol in the same frame
             in_frame.add(d.code)
             scan = Scan(d.code, d.symbology, self.name, at)
             if self._dedup.accept(scan, now):

@@ -8,7 +8,8 @@ Frames stay in memory: nothing here writes them anywhere.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -63,6 +64,20 @@ class CaptureSettings:
     fourcc: str | None = "MJPG"  # USB 2 webcams deliver 1080p at full rate only as MJPEG
     still_width: int | None = None
     still_height: int | None = None
+
+    @classmethod
+    def coerce(cls, value: CaptureSettings | Mapping[str, Any] | None) -> CaptureSettings | None:
+        """Settings from a configuration table (`settings = { width = 1280, focus = 40 }`); raises
+        ValueError naming an unknown key and the allowed ones."""
+        if value is None or isinstance(value, CaptureSettings):
+            return value
+        if not isinstance(value, Mapping):
+            raise ValueError("settings must be a table such as { width = 1920, height = 1080 }")
+        allowed = sorted(f.name for f in fields(cls))
+        unknown = sorted(set(value) - set(allowed))
+        if unknown:
+            raise ValueError(f"unknown settings key(s) {', '.join(unknown)}; allowed: {', '.join(allowed)}")
+        return cls(**value)
 
 
 class VideoCaptureSource:

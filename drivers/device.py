@@ -5,10 +5,16 @@ A subclass says how to connect, read a chunk, and disconnect; this class keeps t
 `DeviceUnavailable` (once, when the device goes away). Later reads poll for the device every
 `reconnect_interval` seconds, sleeping in between (never spinning), reopen it and carry on, so a worker
 that keeps calling `read` survives unplug and replug. Status changes go to `on_status`.
+
+A device with a path (`_watch_path()`) is also watched with inotify (`drivers.hotplug`): the reopen is
+tried the moment its directory changes, so a scan sent 50 ms after a replug is read rather than lost
+before the port was opened. Polling stays as the fallback (no inotify, a permission that changes
+later).
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import threading
 import time
@@ -18,6 +24,7 @@ from collections.abc import Callable
 from drivers.contract import DeviceStatus
 from drivers.dedup import DEFAULT_WINDOW, Deduplicator
 from drivers.errors import DeviceUnavailable, FrameError
+from drivers.hotplug import PathWatcher
 from drivers.scan import Scan
 
 log = logging.getLogger(__name__)
@@ -26,6 +33,29 @@ DEFAULT_RECONNECT_INTERVAL = 0.25  # seconds between attempts to reopen an unplu
 _TICK = 0.1  # the longest a single blocking OS read lasts, so partial frames time out promptly
 
 StatusCallback = Callable[[str, DeviceStatus], None]
+
+
+def why_unavailable(exc: BaseException) -> str:
+    """A short, stable reason an open failed: "path absent", "permission denied", "busy" or the error.
+
+    The status bar and the log show it beside 切断 / offline, so a technician knows what to fix.
+    """
+    err = getattr(exc, "errno", None)
+    text = str(exc).lower()
+    if (
+        isinstance(exc, FileNotFoundError)
+        or err == errno.ENOENT
+        or "no such file" in text
+        or "absent" in text
+    ):
+        return "path absent"
+    if isinstance(exc, PermissionError) or err in (errno.EACCES, errno.EPERM) or "permission denied" in text:
+        return "permission denied"
+    if err == errno.EBUSY or "busy" in text or "could not exclusively lock" in text:
+        return "busy (another program has it open)"
+    if err == errno.ENODEV or "unplugged" in text or "no such device" in text:
+        return "device gone"
+    return type(exc).__name__
 
 
 class ReconnectingDevice:
@@ -57,6 +87,8 @@ class ReconnectingDevice:
         self._ready: deque[Scan | FrameError] = deque()
         # Held around every OS call on the handle, so close() never pulls it from under a read.
         self._io_lock = threading.Lock()
+        self._watcher: PathWatcher | None = None
+        self.last_error = ""  # why the last open failed ("absent", "permission denied", "busy", ...)
 
     # -- the contract ---------------------------------------------------------------------------
     @property
@@ -71,10 +103,12 @@ class ReconnectingDevice:
         try:
             self._connect()
         except self._lost_errors as exc:
+            self.last_error = why_unavailable(exc)
             self._set_status(DeviceStatus.OFFLINE)
             self._next_attempt = time.monotonic() + self.reconnect_interval
-            raise DeviceUnavailable(f"{self.name}: cannot open: {exc}") from None
+            raise DeviceUnavailable(f"{self.name}: cannot open ({self.last_error}): {exc}") from None
         self._connected = True
+        self.last_error = ""
         self._set_status(DeviceStatus.ONLINE)
 
     def read(self, timeout: float | None = None) -> Scan | None:
@@ -103,7 +137,7 @@ class ReconnectingDevice:
                         if remaining <= 0:
                             return None
                         wait = min(wait, remaining)
-                    time.sleep(max(wait, 0.0))
+                    self._wait_for_device(max(wait, 0.0))
                     continue
                 remaining = None if deadline is None else deadline - time.monotonic()
             chunk_timeout = _TICK if remaining is None else max(0.0, min(remaining, _TICK))
@@ -128,6 +162,9 @@ class ReconnectingDevice:
                 self._connected = False
                 self._safe_disconnect()
             self._ready.clear()
+            watcher, self._watcher = self._watcher, None
+        if watcher is not None:
+            watcher.close()
         self._set_status(DeviceStatus.OFFLINE)
 
     def __enter__(self) -> ReconnectingDevice:
@@ -153,6 +190,24 @@ class ReconnectingDevice:
     def _drop_partial(self) -> int:
         """Forget a partial frame after a disconnect; return how many bytes/keys were dropped."""
         return 0
+
+    def _watch_path(self) -> str | None:
+        """The filesystem path whose appearance means the device is back (None: poll only)."""
+        return None
+
+    def _wait_for_device(self, wait: float) -> None:
+        """Sleep until the next reopen attempt, or until the device's path changes (inotify)."""
+        if self._watcher is None:
+            path = self._watch_path()
+            if path is not None:
+                self._watcher = PathWatcher(path)
+        watcher = self._watcher
+        if watcher is None or not watcher.uses_inotify:
+            time.sleep(wait)
+            return
+        # Wake at least every 0.1 s, so that close() from another thread is noticed promptly.
+        if watcher.wait(min(wait, _TICK)):
+            self._next_attempt = 0.0  # something appeared: try to open it now
 
     # -- internals ------------------------------------------------------------------------------
     def _accept(self, items: list[Scan | FrameError], now: float) -> None:
@@ -183,10 +238,16 @@ class ReconnectingDevice:
         try:
             self._connect()
         except self._lost_errors as exc:
-            log.debug("%s: still absent (%s)", self.name, exc)
+            why = why_unavailable(exc)
+            if why != self.last_error:
+                log.warning("%s: cannot open (%s)", self.name, why)
+            else:
+                log.debug("%s: still unavailable (%s)", self.name, exc)
+            self.last_error = why
             self._next_attempt = time.monotonic() + self.reconnect_interval
             return False
         self._connected = True
+        self.last_error = ""
         log.warning("%s: reconnected", self.name)
         self._set_status(DeviceStatus.ONLINE)
         return True

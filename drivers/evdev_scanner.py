@@ -12,7 +12,7 @@ from __future__ import annotations
 import errno
 import select
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -212,9 +212,10 @@ class EvdevScanner(ReconnectingDevice):
         layout: Layout | str = Layout.US,
         grab: bool = True,
         timing: WedgeTiming = EVDEV_TIMING,
-        rules: PayloadRules | None = None,
+        rules: PayloadRules | Mapping[str, Any] | None = None,
         dedup_window: float = DEFAULT_WINDOW,
         reconnect_interval: float = DEFAULT_RECONNECT_INTERVAL,
+        max_key_gap_ms: int | None = None,
         on_status: StatusCallback | None = None,
         opener: Callable[[str], InputDeviceLike] | None = None,
     ) -> None:
@@ -226,7 +227,20 @@ class EvdevScanner(ReconnectingDevice):
         )
         self.path = path
         self.grab = grab
-        self.decoder = EvdevWedgeDecoder(self.name, layout=layout, timing=timing, rules=rules)
+        if max_key_gap_ms is not None:
+            # The longest pause between two keys of one code; the grabbed device needs no burst.
+            timing = WedgeTiming(
+                key_gap=max_key_gap_ms / 1000,
+                mean_gap=max_key_gap_ms / 1000,
+                min_length=1,
+                require_burst=False,
+            )
+        self.decoder = EvdevWedgeDecoder(
+            self.name,
+            layout=layout,
+            timing=timing,
+            rules=PayloadRules.coerce(rules, Symbology.KEYBOARD),
+        )
         self._opener = opener or _open_evdev
         self._device: InputDeviceLike | None = None
         self._offset: float | None = None  # monotonic - event timestamp
@@ -241,6 +255,9 @@ class EvdevScanner(ReconnectingDevice):
                 raise
         self._device = device
         self.decoder.reset()
+
+    def _watch_path(self) -> str | None:
+        return self.path if self.path.startswith("/") else None
 
     def _disconnect(self) -> None:
         device, self._device = self._device, None

@@ -13,6 +13,13 @@ Framing modes (`Framing`):
 - `auto` (the default): any of CR, LF, TAB or ETX ends a frame and STX starts a fresh one, so CR, CRLF,
   TAB and STX/ETX scanners (even mixed on one line, and STX/ETX followed by CR) all frame correctly.
   A kiosk that needs TAB inside codes must choose an explicit mode.
+
+A power-up glitch (the byte or two an adapter or scanner emits when it is plugged in or switched on)
+never joins the first scan: up to 4 bytes that arrive first after `reset()` (or any bytes that are not
+text) and are followed by `glitch_gap` seconds of silence and then more bytes are dropped as
+`power_up_glitch` (or, when not the first, as `garbage`) instead of becoming the start of the next
+frame; up to 4 non-text bytes first after `reset()` that time out are a `power_up_glitch` too. A
+scanner sends a frame in one burst; a pause of 50 ms inside one does not happen on a working line.
 """
 
 from __future__ import annotations
@@ -33,6 +40,14 @@ REASON_PARTIAL_TIMEOUT = "partial_timeout"
 REASON_UNTERMINATED = "unterminated"
 REASON_OVERLONG = "overlong"
 REASON_OUTSIDE_FRAME = "outside_frame"
+REASON_GLITCH = "power_up_glitch"
+REASON_NOISE = "garbage"
+
+DEFAULT_GLITCH_GAP = 0.05  # seconds of silence that separate a power-up glitch from the first scan
+
+
+def _is_text(byte: int) -> bool:
+    return 0x20 <= byte < 0x7F
 
 
 class Framing(enum.StrEnum):
@@ -90,8 +105,11 @@ class LineFramer:
         *,
         gap: float = DEFAULT_GAP,
         max_length: int = DEFAULT_MAX_LENGTH,
+        glitch_gap: float = DEFAULT_GLITCH_GAP,
     ) -> None:
         self.framing = Framing(framing)
+        self.glitch_gap = glitch_gap
+        self._fresh = True  # nothing framed since reset(): a first short burst may be a glitch
         self.gap = gap
         self.max_length = max_length
         self._ends = _ENDS[self.framing]
@@ -115,12 +133,15 @@ class LineFramer:
             out.append(Dropped(REASON_UNTERMINATED, len(self._buf) + self._garbage, at))
         self._clear()
         self._in_frame = self.framing is not Framing.STX_ETX
+        self._fresh = True
         return out
 
     def poll(self, now: float) -> list[FramerEvent]:
         """Drop a partial frame whose newest byte is older than `gap` seconds."""
         if self._last is None or now - self._last <= self.gap:
             return []
+        if self._buf and self._fresh and len(self._buf) <= 4 and not any(_is_text(b) for b in self._buf):
+            return [self._glitch()]
         length = len(self._buf) + self._garbage
         at = self._last
         self._clear()
@@ -130,9 +151,23 @@ class LineFramer:
     def feed(self, data: bytes, now: float) -> list[FramerEvent]:
         """Add bytes that arrived at `now`; return the frames (and drops) they complete."""
         out = self.poll(now)
+        if self._buf and self._last is not None and now - self._last > self.glitch_gap:
+            # A pause inside a frame: what came before it was a glitch (or noise), not a scan's start.
+            first = self._fresh and len(self._buf) <= 4
+            if first or not any(_is_text(b) for b in self._buf):
+                out.append(self._glitch())
         for byte in data:
             self._byte(byte, now, out)
         return out
+
+    def _glitch(self) -> Dropped:
+        """Drop the pending bytes as a power-up glitch (the first since reset) or as noise."""
+        at = self._last if self._last is not None else 0.0
+        dropped = Dropped(REASON_GLITCH if self._fresh else REASON_NOISE, len(self._buf), at)
+        self._clear()
+        self._in_frame = self.framing is not Framing.STX_ETX
+        self._fresh = False
+        return dropped
 
     def _clear(self) -> None:
         self._buf.clear()
@@ -157,6 +192,7 @@ class LineFramer:
                     self._overlong = False
                 elif self._buf:
                     out.append(RawFrame(bytes(self._buf), now))
+                    self._fresh = False
             elif self._garbage:
                 out.append(Dropped(REASON_OUTSIDE_FRAME, self._garbage, now))
             self._clear()

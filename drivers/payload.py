@@ -8,28 +8,41 @@ error produced here carries the text. Pure: the time of the scan is passed in.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from drivers import damm
 from drivers.aim import parse_aim
+from drivers.code_id import CODE_ID_CHOICES, parse_code_id, who_uses
 from drivers.errors import FrameError
 from drivers.keymaps import JIS_ON_US, US_ON_JIS, undo
 from drivers.reasons import (
     REASON_AIM_MISSING,
+    REASON_CODE_ID,
+    REASON_CODE_ID_MISSING,
     REASON_CONTROL,
     REASON_GARBAGE,
     REASON_IME,
     REASON_JIS_ON_US,
     REASON_MODEM_PROBE,
     REASON_PREFIX_MISSING,
+    REASON_STRAY_PREFIX,
+    REASON_STRAY_SUFFIX,
     REASON_SUFFIX_MISSING,
     REASON_SYMBOLOGY,
     REASON_US_ON_JIS,
     explain,
 )
 from drivers.scan import Scan, Symbology
-from drivers.text import REASON_MYNUMBER, REASON_NON_ASCII, looks_like_individual_number, screen_text
+from drivers.text import (
+    REASON_MYNUMBER,
+    REASON_NON_ASCII,
+    looks_like_individual_number,
+    normalise,
+    screen_text,
+)
 
 # Hayes commands a modem manager sends to any new serial port ("AT", "ATZ", "AT+GCAP", "ATE0V1", ...)
 # and the escape "+++". A code that really starts with "AT" and continues with letters (ATLANTA) is
@@ -71,7 +84,12 @@ class PayloadRules:
       "off" (never parse; a code starting with `]` is kept as is).
     - `symbologies`: the allow-list; None accepts all. Frames without an AIM identifier carry
       `default_symbology` (UNKNOWN for serial, KEYBOARD for wedges), which must then be in the list.
+    - `code_id`: "off", or the vendor ("honeywell", "zebra", "denso") whose Code ID character the
+      scanner sends before each code (see `drivers.code_id`); then required and stripped.
     - `reject_modem_probes`: refuse Hayes AT commands (see `is_modem_probe`).
+    - `diagnose_affixes`: refuse a management ID (10 digits with a valid Damm check digit) that arrives
+      with unexpected text glued before or after it, naming that text (`stray_prefix`,
+      `stray_suffix`) or the vendor Code ID it looks like (`code_id`), instead of taking it as a code.
     """
 
     prefix: str = ""
@@ -80,10 +98,56 @@ class PayloadRules:
     symbologies: frozenset[Symbology] | None = None
     default_symbology: Symbology = Symbology.UNKNOWN
     reject_modem_probes: bool = True
+    code_id: str = "off"
+    diagnose_affixes: bool = True
 
     def __post_init__(self) -> None:
         if self.aim not in ("auto", "require", "off"):
             raise ValueError(f"aim must be auto, require or off, not {self.aim!r}")
+        if self.code_id not in CODE_ID_CHOICES:
+            raise ValueError(f"code_id must be one of {', '.join(CODE_ID_CHOICES)}, not {self.code_id!r}")
+        if self.code_id != "off" and self.aim == "require":
+            raise ValueError("code_id and aim = require exclude each other: a scanner sends one or the other")
+
+    @classmethod
+    def coerce(
+        cls, value: PayloadRules | Mapping[str, Any] | None, default_symbology: Symbology = Symbology.UNKNOWN
+    ) -> PayloadRules:
+        """Rules from a `PayloadRules`, or from a configuration table such as
+        `rules = { prefix = "#", aim = "require", symbologies = ["code128"] }`.
+
+        Raises ValueError naming the key and what is allowed (never the value).
+        """
+        if value is None:
+            return cls(default_symbology=default_symbology)
+        if isinstance(value, PayloadRules):
+            return value
+        if not isinstance(value, Mapping):
+            raise ValueError('rules must be a table such as { prefix = "#", aim = "auto" }')
+        allowed = (
+            "aim",
+            "code_id",
+            "diagnose_affixes",
+            "prefix",
+            "reject_modem_probes",
+            "suffix",
+            "symbologies",
+        )
+        unknown = sorted(set(value) - set(allowed))
+        if unknown:
+            raise ValueError(f"unknown rules key(s) {', '.join(unknown)}; allowed: {', '.join(allowed)}")
+        options = dict(value)
+        if "symbologies" in options:
+            names = options.pop("symbologies")
+            try:
+                options["symbologies"] = cls.allow(names)
+            except ValueError:
+                known = ", ".join(s.value for s in Symbology)
+                raise ValueError(f"rules.symbologies: unknown symbology; known: {known}") from None
+        for key in ("prefix", "suffix"):
+            if key in options and not isinstance(options[key], str):
+                raise ValueError(f"rules.{key} must be text")
+        return cls(default_symbology=default_symbology, **options)
 
     @staticmethod
     def allow(names: Iterable[str | Symbology] | None) -> frozenset[Symbology] | None:
@@ -94,8 +158,52 @@ class PayloadRules:
         return allowed or None
 
 
-def _error(reason: str, source: str) -> FrameError:
-    return FrameError(reason, source, explain(reason))
+def _error(reason: str, source: str, detail: str = "") -> FrameError:
+    return FrameError(reason, source, detail or explain(reason))
+
+
+# A management ID (10 digits) with a short run of other characters glued before and/or after it.
+_AFFIXED_ID = re.compile(r"(?P<pre>[^0-9]{1,8})?(?P<id>[0-9]{10})(?P<post>[^0-9]{1,8})?")
+
+
+def _shown(affix: str) -> str:
+    return ascii(affix)
+
+
+def diagnose_affix(text: str, source: str) -> FrameError | None:
+    """The refusal for a management ID with unexpected text around it (None when `text` is not one).
+
+    The affix is named (it is at most 8 non-digit characters, never part of the ID); a single letter
+    that is a vendor's Code ID for a label symbology is named as that.
+    """
+    m = _AFFIXED_ID.fullmatch(text)
+    if m is None or not (m["pre"] or m["post"]) or not damm.is_valid(m["id"]):
+        return None
+    pre, post = m["pre"] or "", m["post"] or ""
+    if pre and not post:
+        users = who_uses(pre) or who_uses(pre[:3])
+        if users:
+            names = " or ".join(f"{vendor.capitalize()} ({sym.value})" for vendor, sym in users)
+            vendors = " or ".join(f'"{vendor}"' for vendor, _ in users)
+            return _error(
+                REASON_CODE_ID,
+                source,
+                f"the scan starts with {_shown(pre)}, the Code ID of {names}: set code_id = {vendors} "
+                "(or switch Code ID off on the scanner)",
+            )
+    if pre:
+        return _error(
+            REASON_STRAY_PREFIX,
+            source,
+            f"the scan starts with {_shown(pre)} that the configuration does not expect: "
+            f'set prefix = "{pre}" (or remove the prefix on the scanner)',
+        )
+    return _error(
+        REASON_STRAY_SUFFIX,
+        source,
+        f"the scan ends with {_shown(post)} that the configuration does not expect: "
+        f'set suffix = "{post}" (or remove the suffix on the scanner)',
+    )
 
 
 def text_from_bytes(payload: bytes, source: str) -> str:
@@ -128,20 +236,37 @@ def decode_payload(
             raise _error(detect_layout_mismatch(body, "", rules.suffix) or REASON_SUFFIX_MISSING, source)
         body = body[: -len(rules.suffix)]
     symbology = rules.default_symbology
+    aim_found = False
     if rules.aim != "off":
         aim, rest = parse_aim(body)
         if aim is not None:
-            symbology, body = aim.symbology, rest
+            symbology, body, aim_found = aim.symbology, rest, True
         else:
             mismatch = detect_layout_mismatch(body)
             if mismatch is not None:
                 raise _error(mismatch, source)
             if rules.aim == "require":
                 raise _error(REASON_AIM_MISSING, source)
+    if rules.code_id != "off" and not aim_found:
+        vendor_sym, rest = parse_code_id(body, rules.code_id)
+        if vendor_sym is None:
+            raise _error(REASON_CODE_ID_MISSING, source)
+        symbology, body = vendor_sym, rest
+    if rules.diagnose_affixes:
+        stray = diagnose_affix(normalise(body), source)
+        if stray is not None:
+            raise stray
     code, reason = screen_text(body)
     if reason is not None:
         if reason == REASON_NON_ASCII and wedge:
-            reason = REASON_IME
+            from drivers.ime import ime_phrase, session_ime
+
+            raise _error(
+                REASON_IME,
+                source,
+                f"the text is not ASCII: {ime_phrase(session_ime())} is on; "
+                "switch it off (半角/全角) and scan again",
+            )
         raise _error(reason, source)
     assert code is not None  # screen_text returns one or the other
     if rules.reject_modem_probes and is_modem_probe(code):

@@ -7,6 +7,7 @@ the refused text, because it may be an individual number.
 from __future__ import annotations
 
 from drivers.framing import (
+    REASON_GLITCH,
     REASON_OUTSIDE_FRAME,
     REASON_OVERLONG,
     REASON_PARTIAL_TIMEOUT,
@@ -27,6 +28,14 @@ REASON_JIS_ON_US = "layout_jis_scanner_us_host"
 REASON_NO_TERMINATOR = "no_terminator"
 REASON_SYN_DROPPED = "syn_dropped"
 REASON_UNKNOWN_KEY = "unknown_key"
+REASON_CODE_ID = "code_id"
+REASON_CODE_ID_MISSING = "code_id_missing"
+REASON_STRAY_PREFIX = "stray_prefix"
+REASON_STRAY_SUFFIX = "stray_suffix"
+REASON_LINE_SETTINGS = "line_settings"
+REASON_SLOW_KEYS = "keys_too_slow"
+REASON_KEYPAD = "keypad_keys"
+REASON_TWO_LABELS = "two_labels_in_view"
 
 EXPLANATIONS: dict[str, str] = {
     REASON_GARBAGE: "bytes that are not text (line noise or a wrong baud rate / parity setting)",
@@ -51,6 +60,19 @@ EXPLANATIONS: dict[str, str] = {
     REASON_MYNUMBER: "a 12-digit value (the shape of an individual number) was refused and discarded",
     REASON_NON_ASCII: "the text is not ASCII after normalisation",
     REASON_EMPTY: "an empty frame",
+    REASON_CODE_ID: "the scan starts with a vendor Code ID the configuration does not expect: set code_id",
+    REASON_CODE_ID_MISSING: "no Code ID in front of the code; enable Code ID on the scanner or set code_id",
+    REASON_STRAY_PREFIX: "the scan starts with text the configuration does not expect: set prefix",
+    REASON_STRAY_SUFFIX: "the scan ends with text the configuration does not expect: set suffix",
+    REASON_LINE_SETTINGS: "the serial line settings (baud rate, data bits, parity, stop bits) do not match "
+    "the scanner's",
+    REASON_GLITCH: "a power-up glitch before the first scan (ignored)",
+    REASON_SLOW_KEYS: "the scanner types slower than the configured inter-key gap: raise the gap "
+    "or set a faster keyboard speed on the scanner",
+    REASON_TWO_LABELS: "two labels in view and none is clearly the one presented: hold one card to the "
+    "camera, the others out of view",
+    REASON_KEYPAD: "escape sequences or control keys instead of digits: NumLock is off and the scanner "
+    "types on the keypad; switch NumLock on or set the scanner to type main-row digits",
 }
 
 

@@ -30,7 +30,7 @@ from typing import Any
 from drivers.contract import DeviceStatus
 from drivers.dedup import DEFAULT_WINDOW, Deduplicator
 from drivers.errors import DeviceUnavailable, FrameError
-from drivers.rfid import TagRead, merge_reads
+from drivers.rfid import RfidStocktake, TagRead, TagTally, merge_reads
 from drivers.scan import Scan, Symbology, utc_now
 from drivers.text import screen_tag
 
@@ -185,6 +185,11 @@ class UhfReader:
     and returns each newly present EPC as an `RFID_EPC` scan, once per presence (`dedup_window`).
     A port that fails or a reader that stops answering sets the status offline and raises
     `DeviceUnavailable`; the next call tries to reopen the port.
+
+    `once=True` (an inventory, `kiosk listen rfid-serial`): each distinct EPC is reported once from
+    `open()` on, however often it drops out of the field and comes back, so counting scans counts
+    tags. Every round's answers are merged into `tally` either way (rounds, reads and best RSSI per
+    tag, `drivers.rfid.TagTally`).
     """
 
     def __init__(
@@ -199,6 +204,7 @@ class UhfReader:
         frame_gap: float = 0.2,
         dedup_window: float = DEFAULT_WINDOW,
         reconnect_interval: float = 0.25,
+        once: bool = False,
         on_status: StatusCallback | None = None,
         **serial_options: Any,
     ) -> None:
@@ -226,14 +232,23 @@ class UhfReader:
         self._wanted = False
         self.rounds = 0
         self.refused = 0  # EPCs dropped by the My Number guard (count only)
+        self.once = once
+        self.inventory_log = RfidStocktake(quiet_rounds=1, max_rounds=2**62)
 
     # -- the contract -------------------------------------------------------------------------------
     @property
     def status(self) -> DeviceStatus:
         return self._status
 
+    @property
+    def tally(self) -> dict[str, TagTally]:
+        """Every tag `read()` has seen since `open()`: rounds it answered in, reads, best RSSI."""
+        return self.inventory_log.tags
+
     def open(self) -> None:
         """Open the port; raises `DeviceUnavailable` when it cannot."""
+        if not self._wanted:
+            self.inventory_log = RfidStocktake(quiet_rounds=1, max_rounds=2**62)
         self._wanted = True
         self._lost_reported = False
         if self._port is None:
@@ -280,9 +295,14 @@ class UhfReader:
             now = time.monotonic()
             for reason in self._refusals:
                 self._ready.append(FrameError(reason, self.name))
+            known = set(self.inventory_log.tags)
+            self.inventory_log.add_round(reads)
             for r in reads:
                 scan = Scan(r.epc, Symbology.RFID_EPC, self.name, utc_now(), raw=bytes.fromhex(r.epc))
-                if self._dedup.accept(scan, now):
+                if self.once:
+                    if r.epc not in known:  # a re-sighting never counts again
+                        self._ready.append(scan)
+                elif self._dedup.accept(scan, now):
                     self._ready.append(scan)
         item = self._ready.popleft()
         if isinstance(item, FrameError):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import termios
+from collections.abc import Mapping
 from typing import Any
 
 import serial
@@ -25,10 +26,20 @@ import serial
 from drivers.dedup import DEFAULT_WINDOW
 from drivers.device import DEFAULT_RECONNECT_INTERVAL, ReconnectingDevice, StatusCallback
 from drivers.errors import FrameError
-from drivers.framing import DEFAULT_GAP, DEFAULT_MAX_LENGTH, Dropped, Framing, LineFramer, RawFrame
+from drivers.framing import (
+    DEFAULT_GAP,
+    DEFAULT_MAX_LENGTH,
+    REASON_GLITCH,
+    Dropped,
+    Framing,
+    LineFramer,
+    RawFrame,
+)
+from drivers.line_check import LineCheck
 from drivers.payload import PayloadRules, decode_payload, text_from_bytes
 from drivers.reasons import explain
 from drivers.scan import Scan, utc_now
+from drivers.uart import LineSettings
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +49,27 @@ PARITIES = {"none": "N", "even": "E", "odd": "O", "mark": "M", "space": "S"}
 def is_url(target: str) -> bool:
     """True for a pyserial URL (`loop://`, `sim://...`), False for a device path."""
     return "://" in target
+
+
+class _KeepInputSerial(serial.Serial):
+    """A port whose `open()` keeps the bytes already waiting (pyserial's flushes them).
+
+    A scanner replugged a moment before a scan: the scan reached the tty between the link appearing
+    and the open, and flushing it would lose it without a word.
+    """
+
+    _opening = False
+
+    def open(self) -> None:
+        self._opening = True
+        try:
+            super().open()
+        finally:
+            self._opening = False
+
+    def _reset_input_buffer(self) -> None:
+        if not self._opening:
+            serial.Serial._reset_input_buffer(self)  # type: ignore[attr-defined]
 
 
 class SerialScanner(ReconnectingDevice):
@@ -65,7 +97,7 @@ class SerialScanner(ReconnectingDevice):
         framing: Framing | str = Framing.AUTO,
         gap: float = DEFAULT_GAP,
         max_length: int = DEFAULT_MAX_LENGTH,
-        rules: PayloadRules | None = None,
+        rules: PayloadRules | Mapping[str, Any] | None = None,
         dedup_window: float = DEFAULT_WINDOW,
         reconnect_interval: float = DEFAULT_RECONNECT_INTERVAL,
         on_status: StatusCallback | None = None,
@@ -81,7 +113,10 @@ class SerialScanner(ReconnectingDevice):
             "stopbits": stopbits,
         }
         self.framer = LineFramer(framing, gap=gap, max_length=max_length)
-        self.rules = rules or PayloadRules()
+        self.rules = PayloadRules.coerce(rules)
+        self.line = LineCheck(
+            LineSettings(baudrate, bytesize, self.settings["parity"], stopbits), source=self.name
+        )
         # pyserial's stubs type serial_for_url as SerialBase, which lacks in_waiting; every real class has it.
         self._port: Any = None
 
@@ -90,12 +125,19 @@ class SerialScanner(ReconnectingDevice):
         # /dev/serial/by-id link (or the configured path) names it again.
         if not is_url(self.url) and not os.path.exists(self.url):
             raise FileNotFoundError(f"{self.url} is absent")
-        port = serial.serial_for_url(self.url, do_not_open=True, timeout=0, **self.settings)
-        if not is_url(self.url):
+        if is_url(self.url):
+            port = serial.serial_for_url(self.url, do_not_open=True, timeout=0, **self.settings)
+        else:
+            port = _KeepInputSerial(None, timeout=0, **self.settings)
+            port.port = self.url
             port.exclusive = True  # a second program (or kiosk) on the same scanner would steal bytes
         port.open()
         self._port = port
         self.framer.reset()
+        self.line.reset()
+
+    def _watch_path(self) -> str | None:
+        return None if is_url(self.url) else self.url
 
     def _disconnect(self) -> None:
         port, self._port = self._port, None
@@ -116,24 +158,37 @@ class SerialScanner(ReconnectingDevice):
             return []
         if port.in_waiting:  # the rest of a burst arrived while we woke up
             data += port.read(port.in_waiting)
-        return self._frames(self.framer.feed(data, now))
+        report = self.line.feed(data, now)
+        out = self._frames(self.framer.feed(data, now), now)
+        return [report, *out] if report is not None else out
 
     def _poll(self, now: float) -> list[Scan | FrameError]:
-        return self._frames(self.framer.poll(now))
+        return self._frames(self.framer.poll(now), now)
 
-    def _frames(self, events: list[RawFrame | Dropped]) -> list[Scan | FrameError]:
+    def _frames(self, events: list[RawFrame | Dropped], now: float) -> list[Scan | FrameError]:
+        """Frames to scans and rejections; a bad line's rejections become one `line_settings`."""
         out: list[Scan | FrameError] = []
         for ev in events:
+            item: Scan | FrameError | None
             if isinstance(ev, Dropped):
-                if ev.reason == "partial_timeout":
+                if ev.reason == REASON_GLITCH:
+                    log.info("%s: ignored %d byte(s) of power-up glitch", self.name, ev.length)
+                    continue
+                if ev.reason == "partial_timeout" and not self.line.active:
                     self._warn_partial(ev)
-                out.append(FrameError(ev.reason, self.name, explain(ev.reason)))
-                continue
-            try:
-                text = text_from_bytes(ev.data, self.name)
-                out.append(decode_payload(text, self.rules, source=self.name, at=utc_now(), raw=ev.data))
-            except FrameError as exc:
-                out.append(exc)
+                item = FrameError(ev.reason, self.name, explain(ev.reason))
+            else:
+                try:
+                    text = text_from_bytes(ev.data, self.name)
+                    item = decode_payload(text, self.rules, source=self.name, at=utc_now(), raw=ev.data)
+                except FrameError as exc:
+                    item = exc
+            if isinstance(item, FrameError):
+                item = self.line.review(item, now, None if isinstance(ev, Dropped) else ev.data)
+            else:
+                self.line.good(now)
+            if item is not None:
+                out.append(item)
         return out
 
     def _warn_partial(self, ev: Dropped) -> None:

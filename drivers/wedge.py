@@ -27,10 +27,23 @@ never raised: `Scan`, `FrameError` (a refused burst: IME on, layout mismatch, 12
 A paste (`feed_paste`) counts as one burst whatever its timing: terminals that deliver a scanner's
 burst as a bracketed paste still work, and each line of a multi-line paste is one scan. The last line
 of a paste counts even without a terminator (a paste is complete by definition).
+
+What a set-up mistake looks like, and what the decoder says instead of losing scans silently:
+
+- a scanner that types slower than the configured inter-key gap allows (keys evenly 40-50 ms apart,
+  ended by Enter; a person's keys are not that regular): `keys_too_slow`, naming the gap measured
+  and the setting that would accept it;
+- escape sequences or control characters inside a burst (a scanner typing on the numeric keypad
+  with NumLock off sends Home/End/arrows): `keypad_keys`, never scan text;
+- a burst of non-ASCII text without Enter (an IME held the digits in its composition and took the
+  Enter to commit them): `ime_on`, naming the IME (`drivers.ime`), not "set the suffix to Enter".
 """
 
 from __future__ import annotations
 
+import itertools
+import math
+import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,8 +51,16 @@ from datetime import UTC, datetime, timedelta
 
 from drivers.errors import FrameError
 from drivers.framing import REASON_PARTIAL_TIMEOUT
+from drivers.ime import ime_phrase, session_ime
 from drivers.payload import PayloadRules, decode_payload
-from drivers.reasons import REASON_NO_TERMINATOR, explain
+from drivers.reasons import (
+    REASON_CONTROL,
+    REASON_IME,
+    REASON_KEYPAD,
+    REASON_NO_TERMINATOR,
+    REASON_SLOW_KEYS,
+    explain,
+)
 from drivers.scan import Scan, Symbology
 from drivers.text import screen_text
 
@@ -47,6 +68,34 @@ TERMINATORS = frozenset("\r\n\t")
 
 # Textual key names for the keys that end a code.
 _TEXTUAL_KEYS = {"enter": "\r", "ctrl+m": "\r", "ctrl+j": "\n", "tab": "\t", "ctrl+i": "\t"}
+# What the numeric keypad types with NumLock off (Textual names): never part of a code.
+_KEYPAD_NAV = frozenset({
+    "home", "end", "up", "down", "left", "right", "pageup", "pagedown", "insert", "delete", "clear",
+})  # fmt: skip
+ESCAPE = "\x1b"  # starts an escape sequence; a navigation key is one run element "\x1b..."
+
+
+def _is_control(ch: str) -> bool:
+    """A control key or an escape sequence (a run element), never a terminator."""
+    if ch.startswith(ESCAPE):
+        return True
+    return len(ch) == 1 and (ord(ch) < 0x20 or ord(ch) == 0x7F) and ch not in TERMINATORS
+
+
+def _key_repeat(run: list[tuple[str, float]]) -> bool:
+    """A person holding an arrow key: the same navigation key over and over, nothing else."""
+    return bool(run) and all(ch.startswith(ESCAPE) for ch, _ in run) and len({ch for ch, _ in run}) == 1
+
+
+def _escape_done(seq: str) -> bool:
+    """True when `seq` (starting with ESC) is a complete escape sequence (CSI, SS3 or ESC + key)."""
+    if len(seq) < 2:
+        return False
+    if seq[1] == "[":
+        return len(seq) >= 3 and 0x40 <= ord(seq[-1]) <= 0x7E
+    if seq[1] == "O":
+        return len(seq) >= 3
+    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +110,8 @@ class WedgeTiming:
       every terminated line is a scan and `key_gap` only times out an unfinished one.
     - `require_terminator`: a burst that stops without Enter/Tab is refused (`no_terminator`)
       instead of being taken as a scan.
+    - `gap_setting`, `gap_ratio`: the setting that sets `mean_gap` (= `gap_ratio` x the setting) and
+      that the `keys_too_slow` hint tells the technician to raise.
     """
 
     key_gap: float = 0.1
@@ -68,6 +119,21 @@ class WedgeTiming:
     min_length: int = 4
     require_burst: bool = True
     require_terminator: bool = True
+    gap_setting: str = "[scan] wedge_max_key_gap_ms"
+    gap_ratio: float = 0.6
+
+    @classmethod
+    def for_max_key_gap(
+        cls, max_key_gap_ms: int, min_length: int = 4, *, gap_setting: str = "[scan] wedge_max_key_gap_ms"
+    ) -> WedgeTiming:
+        """The terminal timing for a configured inter-key gap (what `[scan] wedge_max_key_gap_ms` means)."""
+        return cls(
+            key_gap=max(0.1, max_key_gap_ms / 1000 * 1.5),
+            mean_gap=max_key_gap_ms / 1000 * 0.6,
+            min_length=min_length,
+            gap_setting=gap_setting,
+            gap_ratio=0.6,
+        )
 
 
 # Terminals time keys coarsely (a whole burst often arrives in one read and shares a timestamp, and an
@@ -116,6 +182,8 @@ class WedgeDecoder:
         self._clock = clock or MonotonicAnchor()
         self._run: list[tuple[str, float]] = []  # the current fast run of keys
         self._typed: list[str] = []  # slow keys a person typed since the last Enter
+        self._escape: str | None = None  # an escape sequence being received
+        self._escape_at = 0.0
 
     @property
     def pending(self) -> bool:
@@ -126,22 +194,50 @@ class WedgeDecoder:
         """Forget buffered keys (SYN_DROPPED, a disconnect, focus change)."""
         self._run.clear()
         self._typed.clear()
+        self._escape = None
 
     def feed_key(self, key: str, character: str | None, t: float) -> list[WedgeResult]:
-        """Feed a Textual key event: `key` is its name ("enter", "a", ...), `character` its text."""
+        """Feed a Textual key event: `key` is its name ("enter", "a", ...), `character` its text.
+
+        Navigation keys (what the keypad types with NumLock off) count as keys of the run, so a burst
+        of them is reported as `keypad_keys`; a person's arrow keys between scans are ignored.
+        """
+        if key in _KEYPAD_NAV:
+            out: list[WedgeResult] = []
+            self._key(ESCAPE + key, t, out)
+            return out
         char = _TEXTUAL_KEYS.get(key, character if character and character.isprintable() else None)
         return self.feed(char, t) if char else []
 
     def feed(self, char: str, t: float) -> list[WedgeResult]:
-        """Feed one typed character at time `t` (seconds, monotonic)."""
+        """Feed one typed character at time `t` (seconds, monotonic).
+
+        Raw terminal input may hold escape sequences (`ESC [ F` for the keypad's End): each becomes one
+        navigation key, never text.
+        """
         out: list[WedgeResult] = []
+        if self._escape is not None:
+            if t - self._escape_at <= self.timing.key_gap:
+                self._escape += char
+                if _escape_done(self._escape) or len(self._escape) > 16:
+                    sequence, self._escape = self._escape, None
+                    self._key(sequence, t, out)
+                return out
+            sequence, self._escape = self._escape, None  # a lone Escape key long ago
+            self._key(sequence, self._escape_at, out)
+        if char == ESCAPE:
+            self._escape, self._escape_at = char, t
+            return out
+        self._key(char, t, out)
+        return out
+
+    def _key(self, char: str, t: float, out: list[WedgeResult]) -> None:
         if self._run and t - self._run[-1][1] > self.timing.key_gap:
             self._close_run(out)
         if char in TERMINATORS:
             self._terminate(t, out)
         else:
             self._run.append((char, t))
-        return out
 
     def feed_text(self, text: str, t: float, interval: float = 0.0) -> list[WedgeResult]:
         """Feed several characters, `interval` seconds apart starting at `t` (tests and simulators)."""
@@ -171,9 +267,31 @@ class WedgeDecoder:
     def poll(self, now: float) -> list[WedgeResult]:
         """Close a burst whose last key is older than `key_gap` (call it a few times a second)."""
         out: list[WedgeResult] = []
+        if self._escape is not None and now - self._escape_at > self.timing.key_gap:
+            sequence, self._escape = self._escape, None
+            self._key(sequence, self._escape_at, out)
         if self._run and now - self._run[-1][1] > self.timing.key_gap:
             self._close_run(out)
         return out
+
+    def _slow_scanner(self, run: list[tuple[str, float]]) -> FrameError | None:
+        """A run ended by Enter, too slow for a burst but as even as only a machine types."""
+        if not self.timing.require_burst or len(run) < max(6, self.timing.min_length):
+            return None
+        gaps = [b[1] - a[1] for a, b in itertools.pairwise(run)]
+        mean = statistics.fmean(gaps)
+        if mean <= self.timing.mean_gap or mean > self.timing.key_gap or mean <= 0:
+            return None
+        if statistics.pstdev(gaps) > 0.25 * mean:
+            return None  # a person's keys come unevenly
+        needed = math.ceil(mean / self.timing.gap_ratio * 1000 / 5) * 5 + 5
+        return FrameError(
+            REASON_SLOW_KEYS,
+            self.source,
+            f"the scanner typed a key every {mean * 1000:.0f} ms, slower than the "
+            f"{self.timing.mean_gap * 1000:.0f} ms a scan may take per key: set {self.timing.gap_setting} = "
+            f"{needed} (or a shorter inter-character delay on the scanner)",
+        )
 
     def _is_burst(self, run: list[tuple[str, float]]) -> bool:
         if not self.timing.require_burst:
@@ -186,24 +304,52 @@ class WedgeDecoder:
     def _close_run(self, out: list[WedgeResult]) -> None:
         """The current run ended without a terminator."""
         run, self._run = self._run, []
+        if _key_repeat(run):
+            return  # an arrow key held down: a person moving around the screen
         if self._is_burst(run):
             if self.timing.require_burst:
                 self._flush_typed(run[0][1], out)
+            text = "".join(ch for ch, _ in run)
             if self.timing.require_terminator:
-                reason = REASON_NO_TERMINATOR if self.timing.require_burst else REASON_PARTIAL_TIMEOUT
-                out.append(FrameError(reason, self.source, explain(reason)))
+                out.append(self._unterminated(text))
             else:
-                out.append(self._decode("".join(ch for ch, _ in run), run[-1][1]))
+                out.append(self._decode(text, run[-1][1]))
         else:
-            self._typed.extend(ch for ch, _ in run)
+            self._typed.extend(ch for ch, _ in run if not _is_control(ch))
+
+    def _unterminated(self, text: str) -> FrameError:
+        """Why a burst stopped without Enter: keypad keys, an IME that took the Enter, or no suffix."""
+        if any(_is_control(ch) for ch in text):
+            return self._control_error(text)
+        if self.timing.require_burst and not text.isascii():
+            return FrameError(
+                REASON_IME,
+                self.source,
+                f"{ime_phrase(session_ime())} is on and took the Enter that ends each scan: switch it off "
+                "(半角/全角) and scan again",
+            )
+        reason = REASON_NO_TERMINATOR if self.timing.require_burst else REASON_PARTIAL_TIMEOUT
+        return FrameError(reason, self.source, explain(reason))
+
+    def _control_error(self, text: str) -> FrameError:
+        if ESCAPE in text:
+            return FrameError(REASON_KEYPAD, self.source, explain(REASON_KEYPAD))
+        return FrameError(REASON_CONTROL, self.source, explain(REASON_CONTROL))
 
     def _terminate(self, t: float, out: list[WedgeResult]) -> None:
         run, self._run = self._run, []
+        if _key_repeat(run):
+            run = []  # arrows held down, then Enter: a person choosing on the screen
         if run and self._is_burst(run):
             self._flush_typed(run[0][1], out)
             out.append(self._decode("".join(ch for ch, _ in run), t))
             return
-        self._typed.extend(ch for ch, _ in run)
+        slow = self._slow_scanner(run) if run else None
+        if slow is not None:
+            self._flush_typed(run[0][1], out)
+            out.append(slow)
+            return
+        self._typed.extend(ch for ch, _ in run if not _is_control(ch))
         self._flush_typed(t, out)
 
     def _flush_typed(self, t: float, out: list[WedgeResult]) -> None:
@@ -219,6 +365,8 @@ class WedgeDecoder:
         out.append(TypedText(clean, self._clock(t)))
 
     def _decode(self, text: str, t: float) -> Scan | FrameError:
+        if any(_is_control(ch) for ch in text):
+            return self._control_error(text)  # escape sequences and control keys are never scan text
         try:
             return decode_payload(text, self.rules, source=self.source, at=self._clock(t), wedge=True)
         except FrameError as exc:

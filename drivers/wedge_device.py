@@ -10,12 +10,14 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Mapping
+from typing import Any
 
 from drivers.contract import DeviceStatus
 from drivers.dedup import DEFAULT_WINDOW, Deduplicator
 from drivers.errors import DeviceUnavailable, FrameError
 from drivers.payload import PayloadRules
-from drivers.scan import Scan
+from drivers.scan import Scan, Symbology
 from drivers.wedge import TERMINAL_TIMING, TypedText, WedgeDecoder, WedgeResult, WedgeTiming
 
 _POLL = 0.05
@@ -29,11 +31,16 @@ class KeyboardWedge:
         name: str = "wedge",
         *,
         timing: WedgeTiming = TERMINAL_TIMING,
-        rules: PayloadRules | None = None,
+        rules: PayloadRules | Mapping[str, Any] | None = None,
         dedup_window: float = DEFAULT_WINDOW,
+        max_key_gap_ms: int | None = None,
     ) -> None:
         self.name = name
-        self.decoder = WedgeDecoder(name, timing=timing, rules=rules)
+        if max_key_gap_ms is not None:
+            timing = WedgeTiming.for_max_key_gap(
+                max_key_gap_ms, timing.min_length, gap_setting="max_key_gap_ms"
+            )
+        self.decoder = WedgeDecoder(name, timing=timing, rules=PayloadRules.coerce(rules, Symbology.KEYBOARD))
         self._dedup = Deduplicator(dedup_window)
         self._cond = threading.Condition()
         self._ready: deque[Scan | FrameError] = deque()

@@ -170,6 +170,170 @@ class DeviceSettings(Section):
         return value
 
 
+# -- device options, checked per driver before the kiosk starts ------------------------------------
+# The drivers take plain keyword options; these tables say which keys each registered driver takes,
+# with their types and ranges, including the nested tables (serial `rules`, camera `settings`).
+
+_SYMBOLOGIES = Literal[
+    "code128", "qr", "datamatrix", "ean13", "ean8", "code39", "itf", "pdf417", "rfid_uid", "rfid_epc",
+    "keyboard", "unknown",
+]  # fmt: skip
+
+
+class _Options(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=False)
+
+
+class RulesOptions(_Options):
+    """`rules = { ... }` of a scanner: what it sends around the code (`drivers.payload.PayloadRules`)."""
+
+    prefix: str = ""
+    suffix: str = ""
+    aim: Literal["auto", "require", "off"] = "auto"
+    code_id: Literal["off", "honeywell", "zebra", "denso"] = "off"
+    symbologies: list[_SYMBOLOGIES] | None = None
+    reject_modem_probes: bool = True
+    diagnose_affixes: bool = True
+
+
+class _ScannerOptions(_Options):
+    rules: RulesOptions | None = None
+    dedup_window: float = Field(default=1.5, ge=0.0, le=30.0)
+    reconnect_interval: float = Field(default=0.25, gt=0.0, le=60.0)
+
+
+class SerialOptions(_ScannerOptions):
+    """driver = "serial" (`drivers.serial_scanner.SerialScanner`)."""
+
+    url: str
+    baudrate: Literal[1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400] = 9600
+    bytesize: Literal[5, 6, 7, 8] = 8
+    parity: Literal["N", "E", "O", "M", "S", "none", "even", "odd", "mark", "space"] = "N"
+    stopbits: float = 1
+    framing: Literal["auto", "cr", "lf", "crlf", "tab", "stx-etx"] = "auto"
+    gap: float = Field(default=0.5, gt=0.0, le=10.0)
+    max_length: int = Field(default=512, ge=16, le=65536)
+
+    @field_validator("stopbits")
+    @classmethod
+    def _stopbits(cls, value: float) -> float:
+        if value not in (1, 1.5, 2):
+            raise ValueError("stopbits must be 1, 1.5 or 2")
+        return value
+
+
+class EvdevOptions(_ScannerOptions):
+    """driver = "evdev" (`drivers.evdev_scanner.EvdevScanner`)."""
+
+    path: str
+    layout: Literal["us", "jis"] = "us"
+    grab: bool = True
+    max_key_gap_ms: int | None = Field(default=None, ge=1, le=1000)
+
+
+class WedgeOptions(_Options):
+    """driver = "wedge" (the terminal keyboard, `drivers.wedge_device.KeyboardWedge`)."""
+
+    rules: RulesOptions | None = None
+    dedup_window: float = Field(default=1.5, ge=0.0, le=30.0)
+    max_key_gap_ms: int | None = Field(default=None, ge=1, le=1000)
+
+
+class CaptureOptions(_Options):
+    """`settings = { ... }` of a camera (`drivers.camera_sources.CaptureSettings`)."""
+
+    width: int | None = Field(default=1920, ge=160, le=7680)
+    height: int | None = Field(default=1080, ge=120, le=4320)
+    fps: float | None = Field(default=None, gt=0.0, le=240.0)
+    focus: float | None = Field(default=None, ge=0.0, le=1023.0)
+    exposure: float | None = Field(default=None, gt=0.0, le=100000.0)
+    fourcc: str | None = Field(default="MJPG", min_length=4, max_length=4)
+    still_width: int | None = Field(default=None, ge=160, le=7680)
+    still_height: int | None = Field(default=None, ge=120, le=4320)
+
+
+class CameraOptions(_Options):
+    """driver = "camera" (`drivers.camera.Camera`)."""
+
+    source: int | str
+    settings: CaptureOptions | None = None
+    symbologies: list[_SYMBOLOGIES] | None = None
+    backend: Literal["cascade", "zxing", "pyzbar"] = "cascade"
+    mode: Literal["counter", "tray"] = "counter"
+    dedup_window: float = Field(default=1.5, ge=0.0, le=30.0)
+    lost_after: float = Field(default=2.0, gt=0.0, le=60.0)
+    check_frozen: bool = True
+    reconnect_interval: float = Field(default=1.0, gt=0.0, le=60.0)
+    full_every: int | None = Field(default=None, ge=1, le=100)
+    stocktake: bool = False
+
+
+class UhfOptions(_Options):
+    """driver = "rfid-uhf" (`drivers.rfid_uhf.UhfReader`)."""
+
+    url: str
+    address: int = Field(default=0xFF, ge=0, le=0xFF)
+    baudrate: Literal[9600, 19200, 38400, 57600, 115200] = 57600
+    layout: Literal["basic", "rssi"] = "basic"
+    response_timeout: float = Field(default=1.0, gt=0.0, le=30.0)
+    frame_gap: float = Field(default=0.2, gt=0.0, le=5.0)
+    dedup_window: float = Field(default=1.5, ge=0.0, le=30.0)
+    reconnect_interval: float = Field(default=0.25, gt=0.0, le=60.0)
+    once: bool = False
+    stocktake: bool = False
+
+
+DEVICE_OPTIONS: dict[str, type[_Options]] = {
+    "serial": SerialOptions,
+    "evdev": EvdevOptions,
+    "wedge": WedgeOptions,
+    "camera": CameraOptions,
+    "rfid-uhf": UhfOptions,
+}
+
+
+def _option_problem(error: Any, model: type[BaseModel]) -> str:
+    loc = [str(p) for p in error["loc"]]
+    key = ".".join(loc)
+    if error["type"] == "extra_forbidden":
+        return f"unknown option {key!r}; allowed here: {', '.join(_allowed_keys(model, loc[:-1]))}"
+    if error["type"] == "missing":
+        return f"option {key!r} is required"
+    # The message says what is allowed; it never repeats the value (it could be an individual number).
+    return f"option {key!r}: {error['msg']}"
+
+
+def check_device(device: DeviceSettings, index: int | None = None) -> None:
+    """Check one `[[devices]]` entry's options against its driver's table; raise `ConfigError` naming
+    the device, the key (nested ones as `rules.prefix`) and what is allowed. Drivers without a table
+    (registered elsewhere) are checked by `kiosk.app_factory.build_device` against their signature."""
+    model = DEVICE_OPTIONS.get(device.driver)
+    where = f"devices[{index}] '{device.name}'" if index is not None else f"devices '{device.name}'"
+    if model is None:
+        return
+    try:
+        model.model_validate(device.options)
+    except ValidationError as exc:
+        problems = "; ".join(_option_problem(e, model) for e in exc.errors())
+        raise ConfigError(f"{where} (driver {device.driver}): {problems}") from None
+
+
+def check_devices(settings: Settings) -> None:
+    """Every device entry (enabled or not), all problems in one message."""
+    problems = []
+    names: set[str] = set()
+    for i, device in enumerate(settings.devices):
+        if device.name in names:
+            problems.append(f"devices[{i}] '{device.name}': the name is used twice")
+        names.add(device.name)
+        try:
+            check_device(device, i)
+        except ConfigError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise ConfigError("; ".join(problems))
+
+
 class Settings(BaseSettings):
     """Everything the kiosk reads at start-up."""
 
@@ -287,6 +451,10 @@ def load_settings(config_file: str | Path | None = None, *, db_url: str | None =
         problems = "; ".join(_describe(e, Settings) for e in exc.errors())
         raise ConfigError(f"{path}: {problems}") from None
     _check_no_individual_numbers(settings.model_dump(mode="json"))
+    try:
+        check_devices(settings)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
     settings = resolve_paths(settings, path.absolute().parent)
     if db:
         _check_no_individual_numbers(db, "ledger.url")

@@ -224,3 +224,33 @@ class SimCamera:
         noise = self._nrng.normal(0, self.noise_sigma, sub.shape)
         frame[::4, ::4] = np.clip(sub + noise, 0, 255).astype(np.uint8)
         return frame
+
+
+class FrameReplay:
+    """A camera that shows a fixed sequence of rendered frames, once each (a `FrameSource`), e.g. the
+    frames `simulator.render.render_counter_frame` makes of a card presented at the counter."""
+
+    def __init__(self, frames: list[Frame], name: str = "replay") -> None:
+        self.name = name
+        self.frames = list(frames)
+        self.exhausted = not self.frames
+        self._next = 0
+
+    def open(self) -> None:
+        self._next = 0
+        self.exhausted = not self.frames
+
+    def grab(self) -> Frame | None:
+        if self._next >= len(self.frames):
+            self.exhausted = True
+            return None
+        frame = self.frames[self._next]
+        self._next += 1
+        self.exhausted = self._next >= len(self.frames)
+        return frame
+
+    def still(self) -> Frame | None:
+        return self.frames[-1] if self.frames else None
+
+    def close(self) -> None:
+        pass

@@ -54,6 +54,37 @@ def human(
     return out
 
 
+# What an xterm-compatible terminal sends for the keypad keys with NumLock off.
+KEYPAD_NUMLOCK_OFF = {
+    "0": "\x1b[2~", "1": "\x1b[F", "2": "\x1b[B", "3": "\x1b[6~", "4": "\x1b[D",
+    "5": "\x1b[E", "6": "\x1b[C", "7": "\x1b[H", "8": "\x1b[A", "9": "\x1b[5~", ".": "\x1b[3~",
+}  # fmt: skip
+# The same keys as Textual names them.
+KEYPAD_NUMLOCK_OFF_KEYS = {
+    "0": "insert", "1": "end", "2": "down", "3": "pagedown", "4": "left", "5": "clear", "6": "right",
+    "7": "home", "8": "up", "9": "pageup", ".": "delete",
+}  # fmt: skip
+
+
+def keypad_numlock_off(
+    text: str, start: float, interval: float = 0.004, terminator: str = "\r"
+) -> list[tuple[str, float]]:
+    """A scanner typing `text` on the numeric keypad with NumLock off: escape sequences, then Enter
+    (the keypad's Enter still types a CR). Each sequence's bytes arrive together."""
+    out: list[tuple[str, float]] = []
+    t = start
+    for ch in text:
+        out += [(c, t) for c in KEYPAD_NUMLOCK_OFF.get(ch, ch)]
+        t += interval
+    return [*out, (terminator, t)] if terminator else out
+
+
+def ime_commit(text: str, start: float) -> list[tuple[str, float]]:
+    """What the terminal gets when an IME held a scan in its composition and took the scanner's Enter
+    to commit it: the full-width text at once, and no Enter."""
+    return [(ch, start) for ch in fullwidth(text)]
+
+
 def fullwidth(text: str) -> str:
     """What a Japanese IME in full-width mode types: ８０… for digits, ー for `-`, Ａ for `A`."""
     out = []

@@ -41,6 +41,7 @@ class Serial(SerialBase):
         self._generation = line.connect()  # raises SerialException when unplugged
         self._line = line
         self.is_open = True
+        self._reconfigure_port()
 
     def close(self) -> None:
         if self._line is not None:
@@ -49,7 +50,11 @@ class Serial(SerialBase):
         self.is_open = False
 
     def _reconfigure_port(self, *args: Any, **kwargs: Any) -> None:
-        pass  # a simulated line has no baud rate; the driver's settings are accepted as they are
+        # The line delivers what a UART at these settings reads from the simulated scanner.
+        from drivers.uart import LineSettings
+
+        if self._line is not None:
+            self._line.host_line = LineSettings(self.baudrate, self.bytesize, self.parity, self.stopbits)
 
     def _check(self) -> Any:
         if not self.is_open or self._line is None:

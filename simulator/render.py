@@ -419,3 +419,40 @@ def render_tray(
             label, (cx, cy), rng.uniform(-max_rotation_deg, max_rotation_deg), 0.0, card_margin=margin
         )
     return scene.finish(blur_sigma, noise_sigma, vignette)
+
+
+def render_counter_frame(
+    presented: str | None,
+    others: list[str] | None = None,
+    *,
+    seed: int = 0,
+    size: tuple[int, int] = (1920, 1080),
+    finger: float = 0.0,
+    presented_at: tuple[float, float] = (0.5, 0.5),
+    other_at: list[tuple[float, float]] | None = None,
+    other_scale: float = 0.6,
+    symbol: LabelSymbol | str = LabelSymbol.DATAMATRIX,
+    blur_sigma: float = 0.5,
+    noise_sigma: float = 3.0,
+) -> Gray:
+    """A webcam frame at the counter: the card `presented` held up to the camera (large; `finger`
+    covers that fraction of one end of its label) and `others` lying further away in view (printed
+    at `other_scale` of its size, at `other_at` as fractions of the frame, by default the corners).
+    Equal scales and places symmetric about the centre make a frame nobody could decide."""
+    rng = random.Random(seed)
+    width, height = size
+    scene = Scene(width, height, rng)
+    spots = other_at or [(0.16, 0.2), (0.84, 0.8), (0.84, 0.2), (0.16, 0.8)]
+    bar_small = max(1, round(3 * other_scale))
+    module_small = max(2, round(5 * other_scale))
+    for i, mid in enumerate(others or []):
+        fx, fy = spots[i % len(spots)]
+        label = np.asarray(render_label(mid, bar_px=bar_small, module_px=module_small, symbol=symbol))
+        scene.place(label, (fx * width, fy * height), rng.uniform(-6, 6), card_margin=10)
+    if presented is not None:
+        label = np.asarray(render_label(presented, bar_px=3, module_px=5, symbol=symbol))
+        centre = (presented_at[0] * width, presented_at[1] * height)
+        corners = scene.place(label, centre, rng.uniform(-8, 8), card_margin=24)
+        if finger:
+            scene.occlude(corners, finger)
+    return scene.finish(blur_sigma, noise_sigma)

@@ -1,14 +1,20 @@
 """Simulated serial scanners: a `sim://` line (in-process) and a scanner on a real pseudo-terminal.
 
-Both send what a configured scanner sends (`ScanFormat`: framing, AIM identifier, prefix, suffix)
-and take the faults a cable and a scanner produce: unplug, replug (under a new path), garbage bytes,
-a frame split over two writes, frames merged into one write, a stalled device.
+Both send what a configured scanner sends (`ScanFormat`: framing, AIM identifier or vendor Code ID,
+prefix, suffix, and the scanner's own line setting) and take the faults a cable and a scanner produce:
+unplug, replug (under a new path), garbage bytes, a frame split over two writes, frames merged into one
+write, a stalled device, a power-up glitch.
+
+Line settings: a `ScanFormat(line=LineSettings(9600, 7, "E", 1))` scanner on a port the driver set to
+8N1 delivers what a real UART would (`drivers.uart.transmit`): the pty scanner reads the setting the
+driver gave the tty (termios), the `sim://` line the one pyserial was given.
 """
 
 from __future__ import annotations
 
 import errno
 import os
+import termios
 import threading
 import time
 from dataclasses import dataclass
@@ -17,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from serial.serialutil import SerialException
 
+from drivers.uart import STANDARD_BAUDRATES, LineSettings, transmit
 from simulator.pty_port import OnPtyPort, PtyPort
 
 if TYPE_CHECKING:
@@ -28,12 +35,14 @@ TERMINATORS = {"cr": b"\r", "lf": b"\n", "crlf": b"\r\n", "tab": b"\t"}
 @dataclass(frozen=True, slots=True)
 class ScanFormat:
     """How a simulated scanner frames a code: `framing` cr|lf|crlf|tab|stx-etx, an `aim` identifier
-    such as "]C0" (empty for none), and a configured `prefix` / `suffix`."""
+    such as "]C0" or a vendor Code ID such as "w" (empty for none), a configured `prefix` / `suffix`,
+    and the scanner's serial `line` setting (None: whatever the host uses)."""
 
     framing: str = "cr"
     aim: str = ""
     prefix: str = ""
     suffix: str = ""
+    line: LineSettings | None = None
 
     def encode(self, code: str) -> bytes:
         body = f"{self.prefix}{self.aim}{code}{self.suffix}".encode()
@@ -53,9 +62,24 @@ class _ByteFaults:
     def write(self, data: bytes) -> None:
         raise NotImplementedError
 
+    def receiver(self) -> LineSettings | None:
+        """The line setting the host's port has now (None when unknown)."""
+        return None
+
+    def on_line(self, data: bytes) -> bytes:
+        """`data` as the host reads it when sent with the scanner's line setting."""
+        sender, receiver = self.fmt.line, self.receiver()
+        if sender is None or receiver is None:
+            return data
+        return transmit(data, sender, receiver)
+
     def scan(self, code: str) -> None:
         """Send one code as the configured scanner would."""
-        self.write(self.fmt.encode(code))
+        self.write(self.on_line(self.fmt.encode(code)))
+
+    def power_up(self, glitch: bytes = b"\xff") -> None:
+        """The byte(s) a scanner emits when it powers up (before any scan)."""
+        self.write(glitch)
 
     def garbage(self, data: bytes) -> None:
         """Line noise, a modem probe (`b"AT\\r"`), anything that is not a scan."""
@@ -66,7 +90,7 @@ class _ByteFaults:
 
     def split(self, code: str, pause: float = 0.02, pieces: int = 2) -> None:
         """One frame in `pieces` writes, `pause` seconds apart (> the driver's gap: the frame is lost)."""
-        frame = self.fmt.encode(code)
+        frame = self.on_line(self.fmt.encode(code))
         step = max(1, -(-len(frame) // pieces))
         for i in range(0, len(frame), step):
             if i:
@@ -75,7 +99,7 @@ class _ByteFaults:
 
     def merged(self, codes: list[str]) -> None:
         """Several frames in one write (a scanner's buffer flushed at once)."""
-        self.write(b"".join(self.fmt.encode(c) for c in codes))
+        self.write(self.on_line(b"".join(self.fmt.encode(c) for c in codes)))
 
 
 class SimSerialLine(_ByteFaults):
@@ -93,6 +117,10 @@ class SimSerialLine(_ByteFaults):
         self.stalled = False
         self._generation = 0
         self.connections = 0  # how many times a driver opened the line
+        self.host_line: LineSettings | None = None  # set by the URL handler from pyserial's settings
+
+    def receiver(self) -> LineSettings | None:
+        return self.host_line
 
     # -- scanner side ----------------------------------------------------------------------------
     def write(self, data: bytes) -> None:
@@ -196,6 +224,13 @@ class PtySerialScanner(OnPtyPort, _ByteFaults):
         self.stalled = False
         self._held = bytearray()
 
+    def receiver(self) -> LineSettings | None:
+        """The setting the driver gave the tty (a pty keeps the termios a program sets)."""
+        with self.port.lock:
+            if self.port.slave < 0:
+                return None
+            return line_from_termios(self.port.slave)
+
     def write(self, data: bytes) -> None:
         with self.port.lock:
             if self.port.master < 0:
@@ -232,3 +267,21 @@ class PtySerialScanner(OnPtyPort, _ByteFaults):
 
     def close(self) -> None:
         self.unplug()
+
+
+_SPEEDS = {getattr(termios, f"B{rate}"): rate for rate in STANDARD_BAUDRATES}
+_CMSPAR = getattr(termios, "CMSPAR", 0o10000000000)
+
+
+def line_from_termios(fd: int) -> LineSettings:
+    """The line setting of a tty as a program configured it with tcsetattr."""
+    _iflag, _oflag, cflag, _lflag, ispeed, _ospeed, _cc = termios.tcgetattr(fd)
+    size = {termios.CS5: 5, termios.CS6: 6, termios.CS7: 7, termios.CS8: 8}[cflag & termios.CSIZE]
+    parity = "N"
+    if cflag & termios.PARENB:
+        if cflag & _CMSPAR:
+            parity = "M" if cflag & termios.PARODD else "S"
+        else:
+            parity = "O" if cflag & termios.PARODD else "E"
+    stop = 2 if cflag & termios.CSTOPB else 1
+    return LineSettings(_SPEEDS.get(ispeed, 9600), size, parity, stop)

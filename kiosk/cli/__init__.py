@@ -72,6 +72,7 @@ def _register() -> None:
     import kiosk.cli.app_cmds  # kiosk run, kiosk demo
     import kiosk.cli.bench_cmds  # kiosk bench
     import kiosk.cli.decode
+    import kiosk.cli.doctor  # kiosk doctor
     import kiosk.cli.due_cmds
     import kiosk.cli.labels_cmds
     import kiosk.cli.ledger_cmds
@@ -79,7 +80,8 @@ def _register() -> None:
     import kiosk.cli.report_cmds
     import kiosk.cli.sim_cmds  # kiosk sim run
     import kiosk.cli.staff_cmds
-    import kiosk.cli.stocktake_cmds  # noqa: F401
+    import kiosk.cli.stocktake_cmds
+    import kiosk.cli.supervise_cmds  # noqa: F401  # kiosk supervise
 
 
 def main() -> None:

@@ -13,12 +13,28 @@ from kiosk.cli import cli
 from kiosk.cli.context import CliContext, fail, ledger_errors, pass_cli
 
 if TYPE_CHECKING:
+    from kiosk.config import Settings
     from kiosk.ledger.service import Ledger
 
 # The demo and training ledgers live in their own folders of the data directory (their own ledger,
 # pepper, anchors and checkpoint), so they never meet the real ledger's anchors.
 DEMO_DIR = "demo"
 TRAINING_DIR = "training"
+
+
+def demo_settings(settings: Settings, *, training: bool = False) -> Settings:
+    """`settings` moved to the demo's (or training's) own folder of the data directory: its ledger,
+    pepper, anchors and checkpoint never meet the real ledger's."""
+    from kiosk.config import PathSettings, data_paths
+
+    folder = data_paths(settings).root / (TRAINING_DIR if training else DEMO_DIR)
+    url = f"sqlite:///{folder / 'ledger.sqlite3'}"
+    return settings.model_copy(
+        update={
+            "ledger": settings.ledger.model_copy(update={"url": url}),
+            "paths": PathSettings(data_dir=folder),
+        }
+    )
 
 
 def _quiet_stderr_logging() -> None:
@@ -79,7 +95,6 @@ def demo(ctx: CliContext, training: bool) -> None:
 
 
 def _run_demo(ctx: CliContext, *, training: bool) -> None:
-    from kiosk.config import PathSettings, data_paths
     from kiosk.demo.seed import seed_demo
     from kiosk.demo.sim import build_demo_rig, ensure_demo_day
     from kiosk.ledger.service import open_ledger
@@ -88,14 +103,7 @@ def _run_demo(ctx: CliContext, *, training: bool) -> None:
     settings = ctx.settings
     # The demo never touches the configured ledger: its own folder unless --db names a ledger explicitly.
     if not ctx.db_url:
-        folder = data_paths(settings).root / (TRAINING_DIR if training else DEMO_DIR)
-        url = f"sqlite:///{folder / 'ledger.sqlite3'}"
-        settings = settings.model_copy(
-            update={
-                "ledger": settings.ledger.model_copy(update={"url": url}),
-                "paths": PathSettings(data_dir=folder),
-            }
-        )
+        settings = demo_settings(settings, training=training)
     settings = settings.model_copy(
         update={"kiosk": settings.kiosk.model_copy(update={"training": training or settings.kiosk.training})}
     )

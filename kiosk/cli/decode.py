@@ -3,7 +3,13 @@
     kiosk decode tray.jpg card-*.png --json
 
 Each label prints once per file: `{"file", "code", "symbology"}` as JSON lines with `--json`, else
-`FILE<TAB>SYMBOLOGY<TAB>CODE`; a refused code prints `{"file", "rejected": REASON}` (never the value).
+`FILE<TAB>SYMBOLOGY<TAB>CODE`. Only management IDs (and shelf labels `L:…`) print as codes: any other
+value, a wrong Damm check digit included, prints `{"file", "rejected": REASON}` (never the value),
+and when a label's bars fail so but its 2-D symbol reads, `"read_instead": ID` says which ID the
+label gave (kiosk.domain.label_read).
+That is tray mode: every label in the photo. `--single` prints what the camera's counter mode would
+take from the frame instead (`drivers.counter`): the one label presented, or
+`{"file", "rejected": "two_labels_in_view"}` when it cannot tell, or nothing.
 A file that cannot be read as an image gets a one-line message on stderr; the others are still decoded,
 and the exit status is then 2 (0 when every file was read, whether or not it held a label).
 
@@ -53,10 +59,14 @@ def _load_image(path: Path) -> Any:
     help="Decoder: the cascade, or one library alone.",
 )
 @click.option("--symbology", "symbologies", multiple=True, help="Report only these (repeatable).")
-def decode_cmd(images: tuple[Path, ...], as_json: bool, backend: str, symbologies: tuple[str, ...]) -> None:
+@click.option("--single", is_flag=True, help="Print what the camera's counter mode takes (one label).")
+def decode_cmd(
+    images: tuple[Path, ...], as_json: bool, backend: str, symbologies: tuple[str, ...], single: bool
+) -> None:
     """Decode the management-ID labels in IMAGE files (a single card or a tray photo)."""
     from drivers.decode import DEFAULT_SYMBOLOGIES, backend_usable, decode
     from drivers.scan import Symbology
+    from kiosk.domain.label_read import read_labels
 
     usable, why = backend_usable(backend)
     if not usable:
@@ -72,21 +82,48 @@ def decode_cmd(images: tuple[Path, ...], as_json: bool, backend: str, symbologie
             unreadable += 1
             echo(f"kiosk: {path}: not a readable image file", err=True)
             continue
-        printed: set[str] = set()
-        for d in decode(image, symbologies=syms, backend=backend, many=True):
-            if d.code is None:
-                record: dict[str, str] = {"file": str(path), "rejected": d.rejected or "refused"}
-                echo(json.dumps(record) if as_json else f"{path}\trejected\t{record['rejected']}")
+        if single:
+            _print_single(path, decode(image, symbologies=syms, backend=backend), image.shape, as_json)
+            continue
+        for read in read_labels(decode(image, symbologies=syms, backend=backend, many=True)):
+            if read.code is not None:
+                record: dict[str, str] = {"file": str(path), "code": read.code, "symbology": read.symbology}
+                echo(json.dumps(record) if as_json else f"{path}\t{read.symbology}\t{read.code}")
                 continue
-            if d.code in printed:
-                continue  # the label's other symbol
-            printed.add(d.code)
+            # Not a management ID: a refusal with its reason, never the value.
+            record = {"file": str(path), "rejected": read.refused or "refused"}
+            if read.read_instead:
+                record["read_instead"] = read.read_instead
             if as_json:
-                echo(json.dumps({"file": str(path), "code": d.code, "symbology": d.symbology.value}))
+                echo(json.dumps(record))
             else:
-                echo(f"{path}\t{d.symbology.value}\t{d.code}")
+                instead = f"\t(read the 2-D symbol instead: {read.read_instead})" if read.read_instead else ""
+                echo(f"{path}\trejected\t{record['rejected']}{instead}")
     if unreadable:
         raise SystemExit(2)
+
+
+def _print_single(path: Path, found: list[Any], shape: tuple[int, ...], as_json: bool) -> None:
+    from drivers.camera import REASON_TWO_LABELS
+    from drivers.counter import CounterPicker
+
+    for d in found:
+        if d.code is None:
+            reason = d.rejected or "refused"
+            echo(
+                json.dumps({"file": str(path), "rejected": reason})
+                if as_json
+                else f"{path}\trejected\t{reason}"
+            )
+    pick = CounterPicker().pick(found, shape, 0.0)
+    if pick.ambiguous:
+        record = {"file": str(path), "rejected": REASON_TWO_LABELS, "labels": len(pick.candidates)}
+        echo(json.dumps(record) if as_json else f"{path}\trejected\t{REASON_TWO_LABELS}")
+    elif pick.code is not None and pick.symbology is not None:
+        if as_json:
+            echo(json.dumps({"file": str(path), "code": pick.code, "symbology": pick.symbology.value}))
+        else:
+            echo(f"{path}\t{pick.symbology.value}\t{pick.code}")
 
 
 # --- `kiosk listen` kinds -----------------------------------------------------------------------------
@@ -94,7 +131,7 @@ def decode_cmd(images: tuple[Path, ...], as_json: bool, backend: str, symbologie
 
 def open_camera(target: str, opts: ListenOptions) -> ScanDevice:
     """`kiosk listen camera 0|/dev/video0|clip.mp4|photos/` (options: --opt width=, height=, focus=,
-    exposure=, backend=)."""
+    exposure=, backend=, mode=counter|tray)."""
     from drivers.camera import Camera
     from drivers.camera_sources import CaptureSettings
     from drivers.decode import DEFAULT_SYMBOLOGIES
@@ -110,6 +147,9 @@ def open_camera(target: str, opts: ListenOptions) -> ScanDevice:
     except ValueError:
         fail("camera options width, height, focus and exposure take numbers")
     backend = extra.pop("backend", "cascade")
+    mode = extra.pop("mode", "counter")
+    if mode not in ("counter", "tray"):
+        fail("camera option mode takes counter (one label per presentation) or tray (every label)")
     is_stills = Path(target).is_dir()
     camera = Camera(
         target,
@@ -118,13 +158,17 @@ def open_camera(target: str, opts: ListenOptions) -> ScanDevice:
         backend=backend,
         dedup_window=0.0 if is_stills else opts.dedup_window,
         check_frozen=not is_stills and not Path(target).is_file(),
+        mode=mode,
         on_status=opts.on_status,
     )
     return camera
 
 
 def open_rfid_serial(target: str, opts: ListenOptions) -> ScanDevice:
-    """`kiosk listen rfid-serial /dev/ttyUSB0` (options: --baud, --opt address=0xFF, layout=basic|rssi)."""
+    """`kiosk listen rfid-serial /dev/ttyUSB0` (options: --baud, --opt address=0xFF, layout=basic|rssi).
+
+    An inventory: each distinct tag prints once (`--count N` stops at N distinct tags, whatever rounds
+    a tag missed), and at the end one `{"tag", "rounds", "reads", "best_rssi"}` line per tag."""
     from drivers.rfid_uhf import UhfReader
 
     extra = opts.extra
@@ -139,6 +183,7 @@ def open_rfid_serial(target: str, opts: ListenOptions) -> ScanDevice:
         address=address,
         layout=extra.get("layout", "basic"),
         dedup_window=opts.dedup_window,
+        once=True,
         on_status=opts.on_status,
     )
 

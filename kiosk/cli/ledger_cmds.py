@@ -260,23 +260,21 @@ def cards() -> None:
 def cards_receive(
     ctx: CliContext, batch: str, expect: int, location: str, operator: str, witness: str, csv_file: Path
 ) -> None:
-    """Receive a delivery (受領): an officer and a witness; every line valid and new, or nothing written."""
+    """Receive a delivery (受領): an officer and a witness; CSV `management_id,kind` or `管理ID,種別`
+    (UTF-8 with or without BOM, or CP932); every line valid and new, or nothing written."""
     from kiosk.cli.people import sign_in
     from kiosk.desk import StorageError
-    from kiosk.domain.delivery import DeliveryRejected, parse_delivery
+    from kiosk.domain.delivery import DeliveryRejected, decode_delivery, parse_delivery
     from kiosk.domain.guard import ensure_not_individual_number
     from kiosk.domain.management_id import Refusal
 
     try:
         ensure_not_individual_number(batch, "--batch")
-        text = csv_file.read_bytes().decode("utf-8-sig")
     except Refusal as exc:
         fail(str(exc))
-    except UnicodeDecodeError:
-        fail(f"{csv_file}: not UTF-8 text")
     officer, second = sign_in(ctx, ("operator", operator), ("witness", witness))
     try:
-        lines = parse_delivery(text, expect=expect)
+        lines = parse_delivery(decode_delivery(csv_file.read_bytes()), expect=expect)
         states = ctx.desk.receive(batch, lines, officer, second, location=location)
     except DeliveryRejected as exc:
         for problem in exc.problems:

@@ -6,8 +6,10 @@
     kiosk listen wedge -            # a keyboard-wedge scanner typing into this terminal
 
 Scans print as JSON lines `{"code", "symbology", "source", "at"}`, rejected frames as
-`{"rejected": REASON, "source", "at"}` (never the refused text); device status changes go to
-stderr. It keeps running across unplug and replug until `--count` scans have arrived.
+`{"rejected": REASON, "source", "at"}` (never the refused text), with a `"hint"` when the driver
+diagnosed the cause (`line_settings`: "the bytes look like 7E1: set bytesize = 7, parity = even";
+`code_id`, `stray_prefix`, `stray_suffix`: the affix and the setting to change); device status changes
+go to stderr. It keeps running across unplug and replug until `--count` scans have arrived.
 
 Serial framing: `--framing auto` (default) accepts CR, LF, CRLF, TAB and STX/ETX at once, so a scanner
 may be switched between them (or several forms mixed on one line) without telling the kiosk;
@@ -47,11 +49,13 @@ class ListenOptions:
     prefix: str = ""
     suffix: str = ""
     aim: str = "auto"
+    code_id: str = "off"
     symbologies: tuple[str, ...] = ()
     gap: float = 0.5
     dedup_window: float = 1.5
     layout: str = "us"
     grab: bool = True
+    max_key_gap_ms: int | None = None  # wedge/evdev: the longest gap between two keys of one scan
     extra: dict[str, str] = field(default_factory=dict)  # --opt KEY=VALUE for other kinds
     on_status: Callable[[str, DeviceStatus], None] | None = None
 
@@ -60,6 +64,13 @@ Opener = Callable[[str, ListenOptions], "ScanDevice"]
 
 
 def _rules(opts: ListenOptions, default_symbology: str) -> Any:
+    try:
+        return _make_rules(opts, default_symbology)
+    except ValueError as exc:
+        fail(str(exc))
+
+
+def _make_rules(opts: ListenOptions, default_symbology: str) -> Any:
     from drivers.payload import PayloadRules
     from drivers.scan import Symbology
 
@@ -67,6 +78,7 @@ def _rules(opts: ListenOptions, default_symbology: str) -> Any:
         prefix=opts.prefix,
         suffix=opts.suffix,
         aim=opts.aim,
+        code_id=opts.code_id,
         symbologies=PayloadRules.allow(opts.symbologies) if opts.symbologies else None,
         default_symbology=Symbology(default_symbology),
     )
@@ -114,6 +126,7 @@ def _open_evdev(target: str, opts: ListenOptions) -> ScanDevice:
         grab=opts.grab,
         rules=_rules(opts, "keyboard"),
         dedup_window=opts.dedup_window,
+        max_key_gap_ms=opts.max_key_gap_ms,
         on_status=opts.on_status,
     )
     return device
@@ -129,7 +142,9 @@ class _TerminalWedge:
         from drivers.wedge_device import KeyboardWedge
 
         rules = _rules(opts, "keyboard")
-        self._wedge = KeyboardWedge("terminal", rules=rules, dedup_window=opts.dedup_window)
+        self._wedge = KeyboardWedge(
+            "terminal", rules=rules, dedup_window=opts.dedup_window, max_key_gap_ms=opts.max_key_gap_ms
+        )
         self.name = self._wedge.name
         self._saved: Any = None
         self._stop = False
@@ -194,8 +209,14 @@ def register_kind(kind: str, opener: Opener) -> None:
     KINDS[kind] = opener
 
 
+def iso_utc(at: datetime) -> str:
+    """`2026-04-01T09:30:00.123Z`: milliseconds and `Z`, not `+00:00`, so that the time's digits never
+    run to 12 in a row (the My Number guard's shape; `05:25:24.123+00:00` would make 13)."""
+    return at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+    return iso_utc(datetime.now(UTC))
 
 
 @cli.command()
@@ -223,11 +244,24 @@ def _now() -> str:
 @click.option("--prefix", default="", help="Prefix the scanner is configured to send (required, stripped).")
 @click.option("--suffix", default="", help="Suffix the scanner is configured to send (required, stripped).")
 @click.option("--aim", type=click.Choice(["auto", "require", "off"]), default="auto", show_default=True)
+@click.option(
+    "--code-id",
+    type=click.Choice(["off", "honeywell", "zebra", "denso"]),
+    default="off",
+    show_default=True,
+    help="The vendor Code ID the scanner sends before each code (stripped; names the symbology).",
+)
 @click.option("--symbology", "symbologies", multiple=True, help="Accept only these (repeatable): code128...")
 @click.option("--gap", type=float, default=0.5, show_default=True, help="Drop a partial frame after SECS.")
 @click.option("--dedup-window", type=float, default=1.5, show_default=True, help="Double-read window, 0=off.")
 @click.option("--layout", type=click.Choice(["us", "jis"]), default="us", help="evdev keymap [default: us]")
 @click.option("--no-grab", is_flag=True, help="evdev: do not grab the device exclusively.")
+@click.option(
+    "--max-key-gap-ms",
+    type=click.IntRange(1, 1000),
+    default=None,
+    help="wedge/evdev: the inter-key gap a scan may have (a slower scanner is reported as keys_too_slow).",
+)
 @click.option("--opt", "extra", multiple=True, help="KEY=VALUE option for other device kinds (repeatable).")
 @click.option("--count", type=click.IntRange(min=0), default=0, help="Stop after N scans (0: until Ctrl-C).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
@@ -243,11 +277,13 @@ def listen(
     prefix: str,
     suffix: str,
     aim: str,
+    code_id: str,
     symbologies: tuple[str, ...],
     gap: float,
     dedup_window: float,
     layout: str,
     no_grab: bool,
+    max_key_gap_ms: int | None,
     extra: tuple[str, ...],
     count: int,
     as_json: bool,
@@ -284,11 +320,13 @@ def listen(
         prefix=prefix,
         suffix=suffix,
         aim=aim,
+        code_id=code_id,
         symbologies=tuple(symbology_names),
         gap=gap,
         dedup_window=dedup_window,
         layout=layout,
         grab=not no_grab,
+        max_key_gap_ms=max_key_gap_ms,
         extra={k: v for k, _sep, v in pairs},
         on_status=on_status,
     )
@@ -303,10 +341,14 @@ def listen(
             try:
                 scan = device.read(0.5)
             except FrameError as exc:
+                # A diagnosis (line settings, a stray prefix, a Code ID) carries its own hint; the
+                # hint names settings and affixes, never the refused text.
+                hint = exc.detail if exc.detail and exc.detail != explain(exc.reason) else ""
                 if as_json:
-                    echo(json.dumps({"rejected": exc.reason, "source": exc.source, "at": _now()}))
+                    record = {"rejected": exc.reason, "source": exc.source, "at": _now()}
+                    echo(json.dumps({**record, "hint": hint} if hint else record))
                 else:
-                    echo(f"{_now()} rejected {exc.reason}: {explain(exc.reason)}")
+                    echo(f"{_now()} rejected {exc.reason}: {hint or explain(exc.reason)}")
                 continue
             except DeviceUnavailable as exc:
                 echo(f"kiosk: {exc}; waiting for it to come back", err=True)
@@ -316,11 +358,21 @@ def listen(
                     break  # a camera reading a video file or an image directory reached its end
                 continue
             seen += 1
-            at = scan.at.isoformat(timespec="milliseconds")
+            at = iso_utc(scan.at)
             if as_json:
                 record = {"code": scan.code, "symbology": scan.symbology.value, "source": scan.source}
                 echo(json.dumps({**record, "at": at}, ensure_ascii=False))
             else:
                 echo(f"{at} {scan.symbology.value:<10} {scan.code}")
+    except KeyboardInterrupt:
+        pass  # Ctrl-C ends the self-test; an inventory still prints its summary
     finally:
+        tally = getattr(device, "tally", None)  # an RFID inventory: what each tag did in all rounds
         device.close()
+    if tally:
+        for epc, t in sorted(tally.items()):
+            if as_json:
+                summary = {"tag": epc, "rounds": t.rounds, "reads": t.reads, "best_rssi": t.best_rssi}
+                echo(json.dumps(summary))
+            else:
+                echo(f"tag {epc} rounds={t.rounds} reads={t.reads} best_rssi={t.best_rssi}")

@@ -1,4 +1,5 @@
-"""`kiosk report daily` (日次締め) and `kiosk report ledger` (管理簿): PDF or CSV by the file's extension."""
+"""`kiosk report daily` (日次締め), `ledger` (管理簿), `card ID` (カード別履歴), `reminders` (督促),
+`disposal BATCH [--certificate]` (廃棄リスト・廃棄証明書): PDF or CSV by the file's extension."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from kiosk.fs import OutputRefused, safe_output_path
 
 @cli.group()
 def report() -> None:
-    """Printed reports: the daily close and the ledger (PDF with Japanese fonts, or CSV for Excel)."""
+    """Printed reports: daily close, ledger, card register, reminders, disposal (PDF or CSV for Excel)."""
 
 
 def _format(output: Path) -> str:
@@ -42,7 +43,7 @@ def _day(value: str | None, option: str, ctx: CliContext) -> date:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @pass_cli
 def report_daily(ctx: CliContext, on: str | None, output: Path) -> None:
-    """Daily close (日次締め): counts, safe sessions, discrepancies, refusals, head hash, two signatures."""
+    """Daily close (日次締め): 受払 per card kind with its check, sessions, overrides, refusals, head hash."""
     from kiosk.reports.daily import daily_close, write_daily_csv, write_daily_pdf
     from kiosk.reports.fonts import FontMissing
 
@@ -95,3 +96,101 @@ def report_ledger(ctx: CliContext, start: str, end: str, output: Path) -> None:
     except (FontMissing, OutputRefused) as exc:
         fail(str(exc))
     echo(f"wrote {n} events ({first} to {last}) to {output}")
+
+
+@report.command("card")
+@click.argument("management_id")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@pass_cli
+def report_card(ctx: CliContext, management_id: str, output: Path) -> None:
+    """A card's own register (カード別履歴): its state and every event of its history."""
+    from kiosk.domain.management_id import ManagementId, Refusal
+    from kiosk.reports.fonts import FontMissing
+    from kiosk.reports.papers import (
+        PaperRefused,
+        card_register,
+        write_card_register_csv,
+        write_card_register_pdf,
+    )
+
+    fmt = _format(output)
+    try:
+        mid = ManagementId.parse(management_id)
+    except Refusal as exc:
+        ctx.ledger.record_refusal(exc.reason, attempted="report_card", source="cli")
+        fail(str(exc))
+    settings = ctx.settings
+    try:
+        register = card_register(ctx.ledger, mid.value)
+        if fmt == "pdf":
+            write_card_register_pdf(
+                register, output, office=settings.reports.office_name, font_file=settings.reports.font_file
+            )
+        else:
+            write_card_register_csv(register, output)
+    except (PaperRefused, FontMissing) as exc:
+        fail(str(exc))
+    echo(f"wrote the register of {mid} ({len(register.lines)} events) to {output}")
+
+
+@report.command("reminders")
+@click.option("--date", "on", default=None, help="Office date (YYYY-MM-DD; default today).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@pass_cli
+def report_reminders(ctx: CliContext, on: str | None, output: Path) -> None:
+    """The 督促 list: cards due a reminder, as PDF or as CSV for a mail merge (差し込み印刷)."""
+    from kiosk.domain.retention import RetentionPolicy
+    from kiosk.reports.fonts import FontMissing
+    from kiosk.reports.papers import reminder_list, write_reminder_csv, write_reminder_pdf
+
+    fmt = _format(output)
+    day = _day(on, "--date", ctx)
+    settings = ctx.settings
+    reminders = reminder_list(ctx.ledger, RetentionPolicy.from_settings(settings.retention), day)
+    try:
+        if fmt == "pdf":
+            n = write_reminder_pdf(
+                reminders, output, office=settings.reports.office_name, font_file=settings.reports.font_file
+            )
+        else:
+            n = write_reminder_csv(reminders, output)
+    except FontMissing as exc:
+        fail(str(exc))
+    echo(f"wrote {n} card(s) due a reminder on {day} to {output}")
+
+
+@report.command("disposal")
+@click.argument("batch_id", type=int)
+@click.option(
+    "--certificate", is_flag=True, help="The 廃棄証明書 of a disposed batch (PDF) instead of the list."
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@pass_cli
+def report_disposal(ctx: CliContext, batch_id: int, certificate: bool, output: Path) -> None:
+    """A disposal batch's list (廃棄リスト), or with --certificate its 廃棄証明書 (cards, method, people)."""
+    from kiosk.reports.fonts import FontMissing
+    from kiosk.reports.papers import (
+        PaperRefused,
+        disposal_paper,
+        write_disposal_certificate_pdf,
+        write_disposal_list_csv,
+        write_disposal_list_pdf,
+    )
+
+    fmt = _format(output)
+    if certificate and fmt != "pdf":
+        fail(f"{output}: the certificate is written as .pdf")
+    settings = ctx.settings
+    office, font = settings.reports.office_name, settings.reports.font_file
+    try:
+        paper = disposal_paper(ctx.ledger, batch_id)
+        if certificate:
+            n = write_disposal_certificate_pdf(paper, output, office=office, font_file=font)
+        elif fmt == "pdf":
+            n = write_disposal_list_pdf(paper, output, office=office, font_file=font)
+        else:
+            n = write_disposal_list_csv(paper, output)
+    except (PaperRefused, FontMissing) as exc:
+        fail(str(exc))
+    what = "certificate" if certificate else "list"
+    echo(f"wrote the disposal {what} of batch {batch_id} ({n} card(s)) to {output}")

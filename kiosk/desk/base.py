@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, TypeVar
 
 from kiosk.desk.errors import StorageError, storage_errors
 from kiosk.domain.authz import Act, NotAllowed
-from kiosk.domain.guard import ensure_not_individual_number
+from kiosk.domain.guard import ensure_not_individual_number, guard_free_text, guard_name
 from kiosk.domain.management_id import Refusal
-from kiosk.domain.staff import AuthError, StaffMember
+from kiosk.domain.staff import AuthError, StaffMember, TwoPersonError
 
 if TYPE_CHECKING:
     from kiosk.config import Settings
@@ -54,6 +54,13 @@ class DeskBase:
                 exc.reason, attempted=act.value, actor=actor, session_id=session_id, card_id=card_id
             )
             raise
+        except TwoPersonError as exc:
+            # The ledger's own checks on the snapshot (same person, no officer …): a refusal all the same.
+            refusal = NotAllowed(exc.reason, str(exc))
+            refusal.seq = self.record_refusal(
+                exc.reason, attempted=act.value, actor=actor, session_id=session_id, card_id=card_id
+            )
+            raise refusal from None
 
     def record_refusal(
         self,
@@ -86,6 +93,29 @@ class DeskBase:
         """A query, with storage failures as `StorageError`."""
         with storage_errors():
             return work()
+
+    # -- text at the boundary --------------------------------------------------------------------
+
+    def text(
+        self,
+        value: str,
+        field: str,
+        *,
+        attempted: str,
+        actor: StaffMember | None = None,
+        name: bool = False,
+    ) -> str:
+        """The stored form of a free text or label (NFKC, stripped), or a recorded refusal.
+
+        The My Number guard (a run of 12+ digits, in any script, separators ignored), control characters
+        and empty values are refused before any unit of work; the refusal is on the chain as its reason
+        code and the field's name, never the value.
+        """
+        try:
+            return guard_name(value, field) if name else guard_free_text(value, field)
+        except Refusal as exc:
+            self.record_refusal(exc.reason, attempted=f"{attempted}.{field}", actor=actor)
+            raise
 
     # -- people -----------------------------------------------------------------------------------
 

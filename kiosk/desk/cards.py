@@ -9,7 +9,6 @@ from kiosk.desk.base import DeskBase
 from kiosk.domain.authz import Act
 from kiosk.domain.card_state import CardState
 from kiosk.domain.delivery import DeliveryLine
-from kiosk.domain.guard import ensure_not_individual_number
 from kiosk.domain.retention import DatedId, DueLists, RetentionPolicy
 from kiosk.domain.staff import StaffMember
 from kiosk.ledger import retention_ops as ret
@@ -36,8 +35,8 @@ class CardsDesk(DeskBase):
         store: bool = True,
     ) -> list[CardState]:
         """Receive a checked delivery: an officer and a witness; all or nothing."""
-        ensure_not_individual_number(batch, "batch ID")
-        ensure_not_individual_number(location, "location")
+        batch = self.text(batch, "batch", attempted=Act.RECEIVE.value, actor=operator, name=True)
+        location = self.text(location, "location", attempted=Act.RECEIVE.value, actor=operator, name=True)
         return self.run(
             Act.RECEIVE,
             operator,
@@ -72,7 +71,7 @@ class CardsDesk(DeskBase):
         )
 
     def hold(self, management_id: str, reason: str, actor: StaffMember) -> CardState:
-        ensure_not_individual_number(reason, "hold reason")
+        reason = self.text(reason, "reason", attempted=Act.HOLD.value, actor=actor)
         return self.run(
             Act.HOLD, actor, None, lambda: ret.set_hold(self.ledger, management_id, reason, actor_id=actor.id)
         )
@@ -138,7 +137,7 @@ class CardsDesk(DeskBase):
     def disposal_finish(
         self, batch_id: int, operator: StaffMember, witness: StaffMember, method: str
     ) -> ret.DisposalBatch:
-        ensure_not_individual_number(method, "disposal method")
+        method = self.text(method, "method", attempted=Act.DISPOSAL_FINISH.value, actor=operator)
         return self.run(
             Act.DISPOSAL_FINISH,
             operator,

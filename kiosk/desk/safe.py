@@ -7,7 +7,6 @@ from datetime import date
 
 from kiosk.desk.base import DeskBase
 from kiosk.domain.authz import Act, NotAllowed
-from kiosk.domain.guard import ensure_not_individual_number
 from kiosk.domain.safe_session import Override, ScanMode
 from kiosk.domain.staff import StaffMember
 from kiosk.domain.status import CardStatus
@@ -90,7 +89,8 @@ class SafeDesk(DeskBase):
             second = witness
         elif override is not None:
             act, second = Act.OVERRIDE, override.supervisor
-            ensure_not_individual_number(override.reason, "override reason")
+            reason = self.text(override.reason, "reason", attempted=act.value, actor=actor)
+            override = Override(override.supervisor, reason)
         try:
             return self.run(
                 act,
@@ -121,7 +121,7 @@ class SafeDesk(DeskBase):
         note: str,
     ) -> list[Verdict]:
         """The two-person "missing" record (所在不明) for cards that are neither back nor issued."""
-        ensure_not_individual_number(note, "note")
+        note = self.text(note, "note", attempted=Act.MARK_MISSING.value, actor=operator)
         wanted = list(ids)
         return self.run(
             Act.MARK_MISSING,

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import date
 
 from kiosk.desk.base import DeskBase
 from kiosk.domain.authz import Act
 from kiosk.domain.card_state import CardState
-from kiosk.domain.guard import ensure_not_individual_number
 from kiosk.domain.staff import StaffMember
 from kiosk.domain.stocktake import DueStatus, MissingDecision
 from kiosk.ledger import stocktake_ops as st
@@ -33,9 +33,7 @@ class StocktakeDesk(DeskBase):
         location: str | None = None,
     ) -> st.ScanVerdict:
         """Count one scanned or typed ID (a typed one has source `manual`), by a signed-in counter."""
-        for value, name in ((device, "device"), (location, "location"), (source, "source")):
-            if value is not None:
-                ensure_not_individual_number(value, name)
+        device, location, source = self._labels(counter, device, location, source)
         return self.run(
             Act.STOCKTAKE_SCAN,
             counter,
@@ -57,9 +55,7 @@ class StocktakeDesk(DeskBase):
         location: str | None = None,
     ) -> st.BatchVerdict:
         """A tray photo's codes or an RFID round's tags, in one transaction."""
-        for value, name in ((device, "device"), (location, "location"), (source, "source")):
-            if value is not None:
-                ensure_not_individual_number(value, name)
+        device, location, source = self._labels(counter, device, location, source)
         codes, tags = list(codes), list(tags)
         return self.run(
             Act.STOCKTAKE_SCAN,
@@ -78,8 +74,14 @@ class StocktakeDesk(DeskBase):
         witness: StaffMember,
     ) -> st.StocktakeResult:
         """Finish and sign: two people (one an officer); every missing card decided by a person."""
-        for decision in decisions.values():
-            ensure_not_individual_number(decision.note, "note")
+        decisions = {
+            mid: replace(
+                d, note=self.text(d.note, "note", attempted=Act.STOCKTAKE_FINISH.value, actor=operator)
+            )
+            if d.note
+            else d
+            for mid, d in decisions.items()
+        }
         return self.run(
             Act.STOCKTAKE_FINISH,
             operator,
@@ -90,7 +92,7 @@ class StocktakeDesk(DeskBase):
     def record_found(
         self, management_id: str, operator: StaffMember, witness: StaffMember, *, note: str
     ) -> CardState:
-        ensure_not_individual_number(note, "note")
+        note = self.text(note, "note", attempted=Act.RECORD_FOUND.value, actor=operator)
         return self.run(
             Act.RECORD_FOUND,
             operator,
@@ -108,6 +110,18 @@ class StocktakeDesk(DeskBase):
             witness,
             lambda: st.record_handover(self.ledger, from_officer, to_officer, witness),
         )
+
+    def _labels(
+        self, counter: StaffMember, device: str | None, location: str | None, source: str
+    ) -> tuple[str | None, str | None, str]:
+        """Device, location and source labels of a stocktake scan, guarded (stored form)."""
+        act = Act.STOCKTAKE_SCAN.value
+        if device is not None:
+            device = self.text(device, "device", attempted=act, actor=counter, name=True)
+        if location is not None:
+            location = self.text(location, "location", attempted=act, actor=counter, name=True)
+        source = self.text(source, "source", attempted=act, actor=counter, name=True)
+        return device, location, source
 
     # -- queries ----------------------------------------------------------------------------------
 

@@ -1,15 +1,41 @@
-"""Checking a J-LIS delivery file (配送) before anything is written: all lines good, or none are taken."""
+"""Checking a J-LIS delivery file (配送) before anything is written: all lines good, or none are taken.
+
+Offices have these files as their tools save them: a header in Japanese (管理ID, 種別, …) or in English
+(management_id, kind), UTF-8 with or without a BOM, or CP932 (Shift_JIS) from Japanese Excel. Other
+columns (備考, 納品番号, …) may be present; they are not stored, but the My Number guard still holds on
+every cell of every column, the header included. Every problem names its line and column and never
+repeats a refused value.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
+import unicodedata
 from dataclasses import dataclass
 
+from drivers.text import looks_like_individual_number
 from kiosk.domain.management_id import ManagementId, Refusal
 from kiosk.domain.status import CardKind
 
 HEADER = ["management_id", "kind"]
+# Header cells (after NFKC, case and surrounding space ignored) naming each column we read.
+COLUMN_NAMES = {
+    "management_id": ("management_id", "管理id", "管理番号", "カード管理id", "カード管理番号"),
+    "kind": ("kind", "種別", "カード種別", "種類"),
+}
+# A card kind as offices write it.
+KIND_NAMES = {
+    "mynumber_card": CardKind.MYNUMBER_CARD,
+    "個人番号カード": CardKind.MYNUMBER_CARD,
+    "マイナンバーカード": CardKind.MYNUMBER_CARD,
+    "notification_card": CardKind.NOTIFICATION_CARD,
+    "通知カード": CardKind.NOTIFICATION_CARD,
+}
+# Separators people put between digits; a run of 12 or more digits across them is refused in any cell.
+_SEPARATORS = re.compile(r"(?<=\d)[\s\-‐ー－.,/_\u200b\u200c\u200d\u2060\ufeff]+(?=\d)")
+_LONG_DIGIT_RUN = re.compile(r"\d{12,}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,16 +55,78 @@ class DeliveryRejected(ValueError):
         super().__init__(f"{len(problems)} problem(s); nothing was written")
 
 
+def decode_delivery(data: bytes) -> str:
+    """The text of a delivery file: UTF-8 (with or without BOM) or CP932, as Japanese Excel saves it."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise DeliveryRejected(["the file starts with a UTF-8 mark but is not UTF-8 text"]) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp932")
+    except UnicodeDecodeError:
+        raise DeliveryRejected(["the file is neither UTF-8 nor CP932 (Shift_JIS) text"]) from None
+
+
+def holds_individual_number(cell: str) -> bool:
+    """True when a cell is, or contains, a run of 12+ digits (after NFKC, separators between digits out)."""
+    if looks_like_individual_number(cell):
+        return True
+    compact = _SEPARATORS.sub("", unicodedata.normalize("NFKC", cell))
+    return _LONG_DIGIT_RUN.search(compact) is not None
+
+
+def _header_key(cell: str) -> str:
+    return unicodedata.normalize("NFKC", cell).strip().lower()
+
+
+def _columns(header: list[str]) -> tuple[dict[str, int], list[str]]:
+    """{our column: its index} from the header row, and the problems with the header."""
+    problems = []
+    found: dict[str, int] = {}
+    for n, cell in enumerate(header, start=1):
+        if holds_individual_number(cell):
+            problems.append(f"line 1, column {n}: mynumber_refused (a 12-digit value in the header)")
+            continue
+        key = _header_key(cell)
+        for ours, names in COLUMN_NAMES.items():
+            if key in names:
+                if ours in found:
+                    problems.append(f"line 1, column {n}: a second {ours} column")
+                found[ours] = n - 1
+    missing = [ours for ours in COLUMN_NAMES if ours not in found]
+    if missing and not problems:
+        problems.append(
+            "line 1: the header needs a management-ID column (management_id or 管理ID) and a kind column"
+            " (kind or 種別)"
+        )
+    return found, problems
+
+
+def parse_kind(text: str) -> CardKind | None:
+    """A card kind as written in a delivery file, or None."""
+    return KIND_NAMES.get(unicodedata.normalize("NFKC", text).strip().lower())
+
+
 def parse_delivery(text: str, *, expect: int | None = None) -> list[DeliveryLine]:
-    """Parse CSV text with the header `management_id,kind`; `DeliveryRejected` lists every bad line."""
-    reader = csv.reader(io.StringIO(text))
+    """Parse delivery CSV text (header `management_id,kind` or `管理ID,種別`, other columns allowed);
+    `DeliveryRejected` lists every bad line and column."""
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
     try:
         header = next(reader, None)
     except csv.Error as exc:
         raise DeliveryRejected([f"line 1: not valid CSV ({exc})"]) from None
-    if header is None or [h.strip() for h in header] != HEADER:
-        raise DeliveryRejected(["line 1: the header must be 'management_id,kind'"])
-    problems: list[str] = []
+    if header is None:
+        raise DeliveryRejected(["line 1: the file is empty; the header must be 'management_id,kind'"])
+    columns, problems = _columns(header)
+    if problems:
+        raise DeliveryRejected(problems)
+    id_col, kind_col = columns["management_id"], columns["kind"]
+    names = {n: cell.strip() for n, cell in enumerate(header)}
     lines: list[DeliveryLine] = []
     seen: dict[str, int] = {}
     count = 0
@@ -49,18 +137,27 @@ def parse_delivery(text: str, *, expect: int | None = None) -> list[DeliveryLine
             if not row or all(not cell.strip() for cell in row):
                 continue
             count += 1
-            if len(row) != len(HEADER):
-                problems.append(f"line {lineno}: expected 2 columns, found {len(row)}")
+            guarded = [n for n, cell in enumerate(row, start=1) if holds_individual_number(cell)]
+            if guarded:
+                where = ", ".join(
+                    f"column {n}" + (f" ({names[n - 1]})" if n - 1 in names else "") for n in guarded
+                )
+                problems.append(f"line {lineno}, {where}: mynumber_refused (a 12-digit value was discarded)")
+                continue
+            if len(row) != len(header):
+                problems.append(f"line {lineno}: expected {len(header)} columns, found {len(row)}")
                 continue
             try:
-                mid = ManagementId.parse(row[0])
+                mid = ManagementId.parse(row[id_col])
             except Refusal as exc:
-                problems.append(f"line {lineno}: {exc}")
+                problems.append(f"line {lineno}, column {id_col + 1} ({names[id_col]}): {exc}")
                 continue
-            try:
-                kind = CardKind(row[1].strip())
-            except ValueError:
-                problems.append(f"line {lineno}: kind must be mynumber_card or notification_card")
+            kind = parse_kind(row[kind_col])
+            if kind is None:
+                problems.append(
+                    f"line {lineno}, column {kind_col + 1} ({names[kind_col]}): the kind must be"
+                    " 個人番号カード (mynumber_card) or 通知カード (notification_card)"
+                )
                 continue
             if mid.value in seen:
                 problems.append(f"line {lineno}: {mid} already appears on line {seen[mid.value]}")

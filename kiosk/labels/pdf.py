@@ -1,8 +1,10 @@
 """Draw label sheets as vector PDF at exact size: Code 128 bars, a Data Matrix or QR module grid, digits.
 
 Nothing is rasterised: bars and modules are filled rectangles at exact millimetre positions, so a
-printer reproduces them at its own resolution. The bar pattern comes from python-barcode's Code 128
-encoder and the 2-D module grid from zxing-cpp's writer; both are decoded back in the tests.
+printer reproduces them at its own resolution. The bar pattern comes from our own Code 128 set C
+encoder (`kiosk.labels.code128`) and the 2-D module grid from zxing-cpp's writer. Before a sheet file
+appears, every label on it is rasterised and decoded back (`kiosk.labels.verify`); one that does not read
+as its own ID refuses the whole file.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kiosk.labels.code128 import Encoder, encode
 from kiosk.labels.sheet import SheetLayout
 
 MM = 72.0 / 25.4  # points per millimetre
@@ -40,14 +43,6 @@ class LabelParts:
     text_size_pt: float
 
 
-def code128_pattern(management_id: str) -> str:
-    """The Code 128 module pattern ('1' = bar) from python-barcode, start and stop included."""
-    from barcode import Code128
-
-    pattern = Code128(management_id).build()[0]
-    return str(pattern)
-
-
 def symbol_matrix(management_id: str, symbol: str) -> list[list[bool]]:
     """The 2-D symbol's module grid (True = dark) from zxing-cpp's writer, without quiet zone."""
     import numpy as np
@@ -58,11 +53,13 @@ def symbol_matrix(management_id: str, symbol: str) -> list[list[bool]]:
     return [[bool(v < 128) for v in row] for row in img]
 
 
-def layout_label(management_id: str, width_mm: float, height_mm: float, symbol: str) -> LabelParts:
+def layout_label(
+    management_id: str, width_mm: float, height_mm: float, symbol: str, *, encoder: Encoder = encode
+) -> LabelParts:
     """Place the bars, the symbol and the digits on a label of the given size."""
     pad = min(3.0, 0.06 * height_mm)
     inner_w, inner_h = width_mm - 2 * pad, height_mm - 2 * pad
-    pattern = code128_pattern(management_id)
+    pattern = encoder(management_id)
     module = min(MAX_BAR_MODULE_MM, inner_w / (len(pattern) + 2 * CODE128_QUIET))
     bar_height = 0.42 * inner_h
     start = pad + (inner_w - len(pattern) * module) / 2
@@ -148,14 +145,20 @@ def write_label_sheets(
     skip: int = 0,
     font_file: Path | None = None,
     outlines: bool = False,
+    encoder: Encoder = encode,
 ) -> int:
     """Write labels for `ids` onto as many sheets as needed; return the number of pages.
 
     `skip` leaves the first positions of the first sheet empty (a partly used sheet); `outlines` draws
-    each label's edge, for calibrating against a real sheet held up to the light.
+    each label's edge, for calibrating against a real sheet held up to the light. The sheets are drawn
+    to a temporary file beside `path`, read back label by label, and only then renamed to `path`:
+    `LabelsUnreadable` names every label that does not read as its ID, and no file is left.
     """
+    import os
+
     from reportlab.pdfgen.canvas import Canvas
 
+    from kiosk.labels.verify import LabelsUnreadable, Placed, verify_sheet
     from kiosk.reports.fonts import japanese_font
 
     if symbol not in SYMBOL_QUIET:
@@ -164,10 +167,12 @@ def write_label_sheets(
         raise ValueError(f"skip is 0 to {layout.per_sheet - 1} on this sheet")
     font = japanese_font(font_file)
     page_w, page_h = layout.page_mm
-    canvas = Canvas(str(path), pagesize=(page_w * MM, page_h * MM), initialFontName=font)
+    draft = path.with_name(f".{path.name}.unchecked")
+    canvas = Canvas(str(draft), pagesize=(page_w * MM, page_h * MM), initialFontName=font)
     canvas.setTitle(f"管理IDラベル {layout.name}")
     canvas.setFillColorRGB(0, 0, 0)
     pages = 0
+    placed: list[Placed] = []
     for n, mid in enumerate(ids, start=skip):
         position = n % layout.per_sheet
         if position == 0 and n > 0:
@@ -176,11 +181,19 @@ def write_label_sheets(
             pages += 1
             canvas.setFillColorRGB(0, 0, 0)
         left, top, w, h = layout.box(position)
-        parts = layout_label(mid, w, h, symbol)
+        parts = layout_label(mid, w, h, symbol, encoder=encoder)
         _draw_label(canvas, parts, mid, left, top, page_h, font)
+        placed.append(Placed(pages, position, mid))
         if outlines:
             canvas.setLineWidth(0.2)
             canvas.rect(left * MM, (page_h - top - h) * MM, w * MM, h * MM, stroke=1, fill=0)
     canvas.showPage()
     canvas.save()
+    try:
+        problems = verify_sheet(draft, layout, placed, symbol)
+        if problems:
+            raise LabelsUnreadable(problems)
+        os.replace(draft, path)
+    finally:
+        draft.unlink(missing_ok=True)
     return pages

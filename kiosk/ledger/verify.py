@@ -3,7 +3,8 @@
 Catches an edited event (its hash no longer matches), a deleted one (a gap in the sequence, or a broken
 link), an inserted one (a broken link or an event past the recorded head), a reordering (broken links),
 a rewrite of history before an anchor (the chain no longer holds the anchor's hash), and any table that
-disagrees with what the events say (see kiosk.ledger.projections), naming the first disagreement.
+disagrees with what the events say (see kiosk.ledger.projections), naming the first disagreement, and
+an event of a kind the event-kind registry (`kiosk.domain.event_kinds`) does not name.
 
 Speed: one read transaction, the events streamed in keyset pages as plain tuples; the canonical
 encoding of `kiosk.ledger.chain` is built by one f-string (a test proves it is byte for byte the same);
@@ -25,6 +26,7 @@ from typing import Any
 
 from kiosk.domain import card_state
 from kiosk.domain.card_state import CARD_EVENTS, Row
+from kiosk.domain.event_kinds import is_registered
 from kiosk.domain.status import Action, CardStatus, TransitionRefused
 from kiosk.ledger.anchors import Anchor
 from kiosk.ledger.chain import GENESIS_HASH
@@ -304,6 +306,7 @@ def _verify(ledger: Ledger, anchors: Iterable[Anchor], *, hashed_upto: int) -> V
     cards: dict[str, Row] = {}
     rebuild = Rebuild(ledger.pepper)
     count = 0
+    unnamed: tuple[int, str] | None = None  # the first event of a kind without names
     with snapshot(ledger) as snap:
         head = next(snap.rows("SELECT seq, hash FROM ledger_head WHERE id = 1"), None)
         head_seq, head_hash = (int(head[0]), str(head[1])) if head else (0, GENESIS_HASH)
@@ -395,6 +398,8 @@ def _verify(ledger: Ledger, anchors: Iterable[Anchor], *, hashed_upto: int) -> V
                     )
             except (TransitionRefused, KeyError, ValueError, TypeError) as exc:
                 return bad(seq, f"event breaks the rules of its kind: {exc}")
+            if unnamed is None and not is_registered(kind):
+                unnamed = (seq, kind)
             prev = digest
             expected += 1
             count += 1
@@ -402,6 +407,8 @@ def _verify(ledger: Ledger, anchors: Iterable[Anchor], *, hashed_upto: int) -> V
         if count != head_seq or prev != head_hash:
             # Events after the head were inserted, or the tail was removed and the head left behind.
             return bad(min(count, head_seq) + 1, "the recorded head does not match the last event")
+        if unnamed is not None:
+            return bad(unnamed[0], f"event kind {unnamed[1]!r} is not in the event-kind registry")
         beyond = [a for a in wanted.values() if a.seq > head_seq]
         if beyond:
             a = min(beyond, key=lambda x: x.seq)

@@ -1,5 +1,12 @@
-"""Daily close report (日次締め): the day's counts, safe sessions, discrepancies and refusals, and the
-ledger head hash, with lines for two signatures. PDF (Japanese font embedded) and CSV (UTF-8 with BOM).
+"""Daily close report (日次締め): the 受払 table per card kind with its check, the day's safe sessions,
+overrides and refusals, the ledger head hash (in full and as a QR code) and the 作成者・確認者・責任者
+signature boxes on the same page as the totals. PDF (Japanese font embedded) and CSV (UTF-8 with BOM).
+
+The two ends of the 受払 table are counted independently of its movements: 前日残 and 当日残 are the cards
+held (received, in the safe, taken out, or cancelled and awaiting disposal) at the start and the end of
+the office day, from each card's last status event before that moment; 受入, 交付, 廃棄 and 所在不明 are the
+day's events. So 前日残 + 受入 − 交付 − 廃棄 − 所在不明 = 当日残 is a real check of the ledger, printed as
+passed or failed. A card found again the same day is netted out of 所在不明 (and said so under the table).
 
 The head printed is the last event of the office day, so a later rewrite of that day's history shows
 against the signed paper.
@@ -7,7 +14,7 @@ against the signed paper.
 
 from __future__ import annotations
 
-import csv
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -16,28 +23,31 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from kiosk.domain.card_state import OFFICE_TZ, STATUS_EVENTS
-from kiosk.domain.status import TRANSITIONS, CardStatus
+from kiosk.domain.status import TRANSITIONS, Action, CardKind, CardStatus
 from kiosk.ledger import models
 from kiosk.ledger.service import Ledger
-from kiosk.reports.terms import describe_payload, kind_ja
+from kiosk.reports.csvfile import csv_writer
+from kiosk.reports.terms import People, describe_event, kind_ja, value_ja
 
-# (label, event kind counted that day); "in safe" is a state at the close, counted separately.
-DAY_COUNTS = (
-    ("受領 received", "card_received"),
-    ("持出 taken out", "card_taken_out"),
-    ("交付 issued", "card_issued"),
-    ("返却 returned", "card_put_back"),
-    ("交付取りやめ cancelled", "card_cancelled"),
-    ("廃棄 disposed", "card_disposed"),
-    ("所在不明 missing", "card_missing"),
-)
-IN_SAFE_LABEL = "締め時点の保管数 in safe at close"
-OUT_LABEL = "締め時点の持出中 out at close"
-
-# Events that a person must look at on the day: refusals, failed sign-ins, lockouts, missing cards,
-# and whatever a stocktake reports as missing or unexpected.
-INCIDENT_KINDS = ("refused", "auth_failed", "staff_locked", "card_missing")
-INCIDENT_HINTS = ("missing", "unexpected", "discrepanc", "override")
+KIND_JA = {CardKind.MYNUMBER_CARD.value: "個人番号カード", CardKind.NOTIFICATION_CARD.value: "通知カード"}
+# The columns of the 受払 table, in print order.
+COLUMNS = ("前日残", "受入", "持出", "返却", "交付", "交付取りやめ", "廃棄", "所在不明", "当日残")
+# The day's events counted in each movement column.
+MOVEMENTS = {
+    "受入": Action.RECEIVE.value,
+    "持出": Action.TAKE_OUT.value,
+    "返却": Action.PUT_BACK.value,
+    "交付": Action.ISSUE.value,
+    "交付取りやめ": Action.CANCEL.value,
+    "廃棄": Action.DISPOSE.value,
+    "所在不明": Action.MARK_MISSING.value,
+}
+# Statuses in which the office still holds the card (the 残 of the 受払 table).
+HELD = frozenset({CardStatus.RECEIVED, CardStatus.IN_SAFE, CardStatus.OUT, CardStatus.CANCELLED})
+CHECK_FORMULA = "前日残 + 受入 − 交付 − 廃棄 − 所在不明 = 当日残"
+# Events a person must look at on the day besides refusals: missing cards and stocktake findings.
+INCIDENT_KINDS = ("card_missing", "card_found", "incident_opened", "staff_locked")
+REFUSAL_KINDS = ("refused", "auth_failed")
 
 # Each status action leads to exactly one status, so a card's status at a moment is the target of its
 # last status event before it.
@@ -45,8 +55,26 @@ _TARGET = {action.value: to for (_, action), to in TRANSITIONS.items()}
 
 
 @dataclass(frozen=True, slots=True)
+class Balance:
+    """One row of the 受払 table (one card kind, or the total)."""
+
+    label: str
+    values: dict[str, int]
+    found_again: int = 0  # cards found the same day, netted out of 所在不明
+
+    @property
+    def expected_close(self) -> int:
+        v = self.values
+        return v["前日残"] + v["受入"] - v["交付"] - v["廃棄"] - v["所在不明"]
+
+    @property
+    def passed(self) -> bool:
+        return self.expected_close == self.values["当日残"]
+
+
+@dataclass(frozen=True, slots=True)
 class SessionLine:
-    """A safe session on the report with both pairs of names."""
+    """A safe session on the report with both pairs of names and both times."""
 
     id: int
     kiosk: str
@@ -59,8 +87,20 @@ class SessionLine:
 
 
 @dataclass(frozen=True, slots=True)
+class OverrideLine:
+    """A take-out of a card not booked for the day, approved by a supervisor."""
+
+    seq: int
+    at: datetime
+    card_id: str
+    taken_by: str
+    approver: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class IncidentLine:
-    """A discrepancy or refusal of the day."""
+    """A discrepancy of the day (a missing card, a card found, an incident, a lockout)."""
 
     seq: int
     at: datetime
@@ -77,13 +117,23 @@ class DailyClose:
     day: date
     office: str
     kiosk: str
-    counts: tuple[tuple[str, int], ...]
+    balances: tuple[Balance, ...]  # one per card kind, then the total
     sessions: tuple[SessionLine, ...]
+    overrides: tuple[OverrideLine, ...]
+    refusals: tuple[tuple[str, int], ...]  # (reason in words, count), most frequent first
     incidents: tuple[IncidentLine, ...]
     head_seq: int
     head_hash: str
     events_today: int
     generated_at: datetime
+
+    @property
+    def total(self) -> Balance:
+        return self.balances[-1]
+
+    @property
+    def passed(self) -> bool:
+        return all(b.passed for b in self.balances)
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -92,7 +142,16 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-def _status_counts_at(session: Session, end: datetime) -> dict[CardStatus, int]:
+def load_people(s: Session) -> People:
+    """Every member of staff (active or not: paper keeps the names of people who left)."""
+    return People.from_rows(
+        (row.id, row.name, row.rank)
+        for row in s.execute(select(models.Staff.id, models.Staff.name, models.Staff.rank))
+    )
+
+
+def _held_at(session: Session, end: datetime) -> dict[str, int]:
+    """Cards held by the office at `end`, per card kind (from each card's last status event)."""
     last = (
         select(models.Event.card_id, func.max(models.Event.seq).label("seq"))
         .where(models.Event.kind.in_(list(STATUS_EVENTS)), models.Event.at < end)
@@ -100,52 +159,70 @@ def _status_counts_at(session: Session, end: datetime) -> dict[CardStatus, int]:
         .subquery()
     )
     rows = session.execute(
-        select(models.Event.kind, func.count())
+        select(models.Card.kind, models.Event.kind, func.count())
         .join(last, models.Event.seq == last.c.seq)
-        .group_by(models.Event.kind)
+        .join(models.Card, models.Card.management_id == models.Event.card_id)
+        .group_by(models.Card.kind, models.Event.kind)
     )
-    counts: dict[CardStatus, int] = {}
-    for kind, n in rows:
-        status = _TARGET[kind]
-        counts[status] = counts.get(status, 0) + int(n)
-    return counts
+    held: dict[str, int] = {}
+    for card_kind, kind, n in rows:
+        if _TARGET[kind] in HELD:
+            held[card_kind] = held.get(card_kind, 0) + int(n)
+    return held
+
+
+def _movements(session: Session, start: datetime, end: datetime) -> dict[tuple[str, str], int]:
+    """{(card kind, event kind): count} of the day's status events."""
+    rows = session.execute(
+        select(models.Card.kind, models.Event.kind, func.count())
+        .join(models.Card, models.Card.management_id == models.Event.card_id)
+        .where(
+            models.Event.at >= start,
+            models.Event.at < end,
+            models.Event.kind.in_([*MOVEMENTS.values(), Action.FOUND.value]),
+        )
+        .group_by(models.Card.kind, models.Event.kind)
+    )
+    return {(card_kind, kind): int(n) for card_kind, kind, n in rows}
+
+
+def _balances(session: Session, start: datetime, end: datetime) -> tuple[Balance, ...]:
+    opening, closing = _held_at(session, start), _held_at(session, end)
+    moved = _movements(session, start, end)
+    kinds = [k.value for k in CardKind]
+    kinds += sorted(({k for k, _ in moved} | set(opening) | set(closing)) - set(kinds))
+    rows = []
+    for card_kind in kinds:
+        values = {"前日残": opening.get(card_kind, 0), "当日残": closing.get(card_kind, 0)}
+        for column, kind in MOVEMENTS.items():
+            values[column] = moved.get((card_kind, kind), 0)
+        found = moved.get((card_kind, Action.FOUND.value), 0)
+        values["所在不明"] -= found
+        rows.append(Balance(KIND_JA.get(card_kind, card_kind), values, found))
+    total = {c: sum(r.values[c] for r in rows) for c in COLUMNS}
+    rows.append(Balance("合計", total, sum(r.found_again for r in rows)))
+    return tuple(rows)
 
 
 def daily_close(ledger: Ledger, day: date, *, office: str = "") -> DailyClose:
     """Collect the daily close of office day `day` from the ledger (read only)."""
     start, end = day_bounds(day)
     with ledger.read() as s:
-        names: dict[int, str] = {}
-        for person in s.execute(select(models.Staff.id, models.Staff.name)):
-            names[person.id] = person.name
-
-        def name(staff_id: int | None) -> str:
-            return names.get(staff_id, "") if staff_id is not None else ""
-
-        by_kind: dict[str, int] = {}
-        for kind, n in s.execute(
-            select(models.Event.kind, func.count())
-            .where(models.Event.at >= start, models.Event.at < end)
-            .group_by(models.Event.kind)
-        ):
-            by_kind[kind] = int(n)
-        at_close = _status_counts_at(s, end)
-        counts = [(label, by_kind.get(kind, 0)) for label, kind in DAY_COUNTS]
-        counts += [
-            (IN_SAFE_LABEL, at_close.get(CardStatus.IN_SAFE, 0)),
-            (OUT_LABEL, at_close.get(CardStatus.OUT, 0)),
-        ]
+        people = load_people(s)
+        today = (models.Event.at >= start, models.Event.at < end)
+        events_today = s.scalar(select(func.count()).select_from(models.Event).where(*today)) or 0
+        balances = _balances(s, start, end)
 
         sessions = [
             SessionLine(
                 row.id,
                 row.kiosk,
                 row.opened_at,
-                name(row.operator_id),
-                name(row.witness_id),
+                people(row.operator_id),
+                people(row.witness_id),
                 row.closed_at,
-                name(row.closed_by_id),
-                name(row.closed_witness_id),
+                people(row.closed_by_id),
+                people(row.closed_witness_id),
             )
             for row in s.scalars(
                 select(models.SafeSession)
@@ -157,17 +234,47 @@ def daily_close(ledger: Ledger, day: date, *, office: str = "") -> DailyClose:
             )
         ]
 
-        hinted = or_(*(models.Event.kind.contains(h) for h in INCIDENT_HINTS))
-        overrides = models.Event.payload.contains('"override_by"')
+        overrides = []
+        for ev in s.scalars(
+            select(models.Event)
+            .where(*today, models.Event.payload.contains('"override_by"'))
+            .order_by(models.Event.seq)
+        ):
+            data = json.loads(ev.payload)
+            approver = data.get("override_by")
+            overrides.append(
+                OverrideLine(
+                    ev.seq,
+                    ev.at,
+                    ev.card_id or "",
+                    people(ev.actor_id),
+                    people(approver if isinstance(approver, int) else None),
+                    str(data.get("reason", "")),
+                )
+            )
+
+        refusals: dict[str, int] = {}
+        for (payload,) in s.execute(
+            select(models.Event.payload).where(*today, models.Event.kind.in_(REFUSAL_KINDS))
+        ):
+            data = json.loads(payload)
+            words = value_ja(data.get("reason"))
+            if data.get("attempted"):
+                words += f"（{value_ja(data['attempted'])}）"
+            refusals[words] = refusals.get(words, 0) + 1
+
         incidents = [
-            IncidentLine(ev.seq, ev.at, ev.kind, ev.card_id, name(ev.actor_id), describe_payload(ev.payload))
+            IncidentLine(
+                ev.seq,
+                ev.at,
+                ev.kind,
+                ev.card_id,
+                people(ev.actor_id),
+                describe_event(ev.payload, people, kind=ev.kind),
+            )
             for ev in s.scalars(
                 select(models.Event)
-                .where(
-                    models.Event.at >= start,
-                    models.Event.at < end,
-                    or_(models.Event.kind.in_(INCIDENT_KINDS), hinted, overrides),
-                )
+                .where(*today, models.Event.kind.in_(INCIDENT_KINDS))
                 .order_by(models.Event.seq)
             )
         ]
@@ -181,12 +288,14 @@ def daily_close(ledger: Ledger, day: date, *, office: str = "") -> DailyClose:
         day=day,
         office=office,
         kiosk=ledger.kiosk,
-        counts=tuple(counts),
+        balances=balances,
         sessions=tuple(sessions),
+        overrides=tuple(overrides),
+        refusals=tuple(sorted(refusals.items(), key=lambda item: (-item[1], item[0]))),
         incidents=tuple(incidents),
         head_seq=head.seq if head else 0,
         head_hash=head.hash if head else "",
-        events_today=sum(by_kind.values()),
+        events_today=int(events_today),
         generated_at=ledger.clock(),
     )
 
@@ -195,21 +304,37 @@ def _jst(at: datetime | None, fmt: str = "%H:%M:%S") -> str:
     return at.astimezone(OFFICE_TZ).strftime(fmt) if at else ""
 
 
+def check_line(report: DailyClose) -> str:
+    """The check under the 受払 table, in words: the formula with the totals, and passed or failed."""
+    t = report.total.values
+    moved = f"{t['前日残']} + {t['受入']} − {t['交付']} − {t['廃棄']} − {t['所在不明']}"
+    sums = f"{moved} = {report.total.expected_close}"
+    if report.passed:
+        return f"検算 {CHECK_FORMULA}：{sums}（当日残 {t['当日残']}）一致"
+    failed = "、".join(b.label for b in report.balances if not b.passed)
+    return f"検算 {CHECK_FORMULA}：{sums}（当日残 {t['当日残']}）不一致 — {failed}"
+
+
+SESSION_HEADER = ["番号", "端末", "開錠時刻", "開錠者", "立会人", "施錠時刻", "施錠者", "立会人"]
+SIGNERS = ("作成者", "確認者", "責任者")
+
+
 # -- CSV --------------------------------------------------------------------------------------
 
 
 def write_daily_csv(report: DailyClose, path: Path) -> None:
     """The report as CSV (UTF-8 with BOM), one section after another."""
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["日次締め報告書 daily close", report.day.isoformat(), report.office, report.kiosk])
-        w.writerow(["作成日時 generated (JST)", _jst(report.generated_at, "%Y-%m-%d %H:%M:%S")])
+    with csv_writer(path) as w:
+        w.writerow(["日次締め報告書", report.day.isoformat(), report.office, report.kiosk])
+        w.writerow(["作成日時", _jst(report.generated_at, "%Y-%m-%d %H:%M:%S")])
         w.writerow([])
-        w.writerow(["件数 counts", "件"])
-        w.writerows(report.counts)
+        w.writerow(["受払", *COLUMNS, "検算"])
+        for b in report.balances:
+            w.writerow([b.label, *(b.values[c] for c in COLUMNS), "一致" if b.passed else "不一致"])
+        w.writerow([check_line(report)])
         w.writerow([])
-        w.writerow(["保管庫利用 safe sessions"])
-        w.writerow(["番号", "端末", "開錠", "開錠者", "立会人", "施錠", "施錠者", "立会人"])
+        w.writerow(["保管庫利用"])
+        w.writerow(SESSION_HEADER)
         for ses in report.sessions:
             w.writerow(
                 [
@@ -218,43 +343,124 @@ def write_daily_csv(report: DailyClose, path: Path) -> None:
                     _jst(ses.opened_at, "%Y-%m-%d %H:%M:%S"),
                     ses.opened_by,
                     ses.opened_witness,
-                    _jst(ses.closed_at, "%Y-%m-%d %H:%M:%S") or "未施錠 (open)",
+                    _jst(ses.closed_at, "%Y-%m-%d %H:%M:%S") or "未施錠",
                     ses.closed_by,
                     ses.closed_witness,
                 ]
             )
         w.writerow([])
-        w.writerow(["差異・拒否 discrepancies and refusals"])
+        w.writerow(["予定外の持出（承認）"])
+        w.writerow(["連番", "時刻", "管理ID", "持出者", "承認者", "理由"])
+        for o in report.overrides:
+            w.writerow([o.seq, _jst(o.at), o.card_id, o.taken_by, o.approver, o.reason])
+        w.writerow([])
+        w.writerow(["拒否（理由別）", "件数"])
+        w.writerows(report.refusals)
+        w.writerow([])
+        w.writerow(["差異"])
         w.writerow(["連番", "時刻", "事象", "管理ID", "操作者", "内容"])
         for inc in report.incidents:
             w.writerow([inc.seq, _jst(inc.at), kind_ja(inc.kind), inc.card_id or "", inc.actor, inc.detail])
         w.writerow([])
-        w.writerow(["最終連番 head seq", report.head_seq])
-        w.writerow(["最終ハッシュ head hash", report.head_hash])
+        w.writerow(["最終連番", report.head_seq])
+        w.writerow(["最終ハッシュ", report.head_hash])
         w.writerow([])
-        w.writerow(["確認者1 氏名 (signature 1)", ""])
-        w.writerow(["確認者2 氏名 (signature 2)", ""])
+        for signer in SIGNERS:
+            w.writerow([f"{signer}（氏名・印）", ""])
 
 
 # -- PDF --------------------------------------------------------------------------------------
 
 
 def write_daily_pdf(report: DailyClose, path: Path, *, font_file: Path | None = None) -> None:
-    """The report as an A4 PDF with the Japanese font embedded."""
+    """The report as an A4 PDF with the Japanese font embedded; totals and signatures on page 1."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     from kiosk.reports.fonts import japanese_font
-    from kiosk.reports.pdf import page_footer, table_style
+    from kiosk.reports.pdf import footer_canvas, qr_flowable, table_style
 
     font = japanese_font(font_file)
     title = ParagraphStyle("title", fontName=font, fontSize=16, leading=22)
     h2 = ParagraphStyle("h2", fontName=font, fontSize=11, leading=16, spaceBefore=6, spaceAfter=3)
     body = ParagraphStyle("body", fontName=font, fontSize=8.5, leading=11)
-    mono = ParagraphStyle("mono", fontName=font, fontSize=8, leading=10)
+    mono = ParagraphStyle("mono", fontName=font, fontSize=7.5, leading=10)
+    verdict = ParagraphStyle(
+        "verdict",
+        fontName=font,
+        fontSize=10,
+        leading=14,
+        textColor=colors.black if report.passed else colors.HexColor("#b00000"),
+    )
+
+    balance_rows: list[list[object]] = [["区分", *COLUMNS, "検算"]]
+    for b in report.balances:
+        balance_rows.append([b.label, *(str(b.values[c]) for c in COLUMNS), "一致" if b.passed else "不一致"])
+    widths = [20 if c == "交付取りやめ" else 14 for c in COLUMNS]
+    balances = Table(balance_rows, colWidths=[26 * mm, *(w * mm for w in widths), 13 * mm])
+    balances.hAlign = "LEFT"
+    balances.setStyle(table_style(font, size=8, align_right_from=1))
+    balances.setStyle(
+        TableStyle(
+            [
+                ("FONT", (1, 0), (-1, 0), font, 7),
+                ("ALIGN", (-1, 1), (-1, -1), "CENTER"),
+                ("LINEABOVE", (0, -1), (-1, -1), 1.0, colors.black),
+            ]
+        )
+    )
+    found = report.total.found_again
+    notes = [Paragraph(check_line(report), verdict)]
+    if found:
+        notes.append(Paragraph(f"所在不明は当日に発見された {found} 枚を差し引いた数です。", body))
+
+    head = Table(
+        [
+            [
+                [
+                    Paragraph("管理簿の最終記録（この日の締め）", h2),
+                    Paragraph(f"最終連番 {report.head_seq}", body),
+                    Paragraph(f"ハッシュ {report.head_hash or '（記録なし）'}", mono),
+                ],
+                qr_flowable(report.head_hash, 30) if report.head_hash else "",
+            ]
+        ],
+        colWidths=[145 * mm, 32 * mm],
+    )
+    head.hAlign = "LEFT"
+    head.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), font, 8),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (0, -1), 0),
+            ]
+        )
+    )
+    sign = Table(
+        [list(SIGNERS), ["", "", ""], ["印", "印", "印"]],
+        colWidths=[60 * mm] * 3,
+        rowHeights=[6 * mm, 16 * mm, 6 * mm],
+    )
+    sign.hAlign = "LEFT"
+    sign.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), font, 9),
+                ("BOX", (0, 0), (0, -1), 0.8, colors.black),
+                ("BOX", (1, 0), (1, -1), 0.8, colors.black),
+                ("BOX", (2, 0), (2, -1), 0.8, colors.black),
+                ("LINEBELOW", (0, 0), (-1, 0), 0.4, colors.black),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e6e6e6")),
+                ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+                ("ALIGN", (0, 2), (-1, 2), "RIGHT"),
+                ("TEXTCOLOR", (0, 2), (-1, 2), colors.HexColor("#808080")),
+            ]
+        )
+    )
 
     story: list[object] = [
         Paragraph(f"日次締め報告書　{report.day:%Y年%m月%d日}", title),
@@ -263,87 +469,60 @@ def write_daily_pdf(report: DailyClose, path: Path, *, font_file: Path | None = 
             f"作成 {_jst(report.generated_at, '%Y-%m-%d %H:%M')}　当日の記録 {report.events_today} 件",
             body,
         ),
-        Spacer(1, 4 * mm),
-        Paragraph("件数", h2),
+        Spacer(1, 3 * mm),
+        # The totals, their check, the head and the signatures stay on one page.
+        KeepTogether(
+            [
+                Paragraph("受払（カード種別ごと）", h2),
+                balances,
+                Spacer(1, 2 * mm),
+                *notes,
+                Spacer(1, 2 * mm),
+                head,
+                Spacer(1, 3 * mm),
+                sign,
+            ]
+        ),
+        Paragraph("保管庫利用（開錠・施錠の時刻、操作者と立会人）", h2),
     ]
-    counts = Table(
-        [["区分", "件数"], *[[label, str(n)] for label, n in report.counts]], colWidths=[90 * mm, 25 * mm]
-    )
-    counts.hAlign = "LEFT"
-    counts.setStyle(table_style(font, align_right_from=1))
-    story.append(counts)
-
-    story.append(Paragraph("保管庫利用（開錠・施錠者と立会人）", h2))
-    rows: list[list[object]] = [["番号", "端末", "開錠", "開錠者", "立会人", "施錠", "施錠者", "立会人"]]
+    rows: list[list[object]] = [list(SESSION_HEADER)]
     for ses in report.sessions:
         rows.append(
             [
                 str(ses.id),
                 ses.kiosk,
-                _jst(ses.opened_at, "%m-%d %H:%M"),
-                ses.opened_by,
-                ses.opened_witness,
-                _jst(ses.closed_at, "%m-%d %H:%M") or "未施錠",
-                ses.closed_by,
-                ses.closed_witness,
+                _jst(ses.opened_at, "%H:%M:%S"),
+                Paragraph(ses.opened_by, body),
+                Paragraph(ses.opened_witness, body),
+                _jst(ses.closed_at, "%H:%M:%S") or "未施錠",
+                Paragraph(ses.closed_by, body),
+                Paragraph(ses.closed_witness, body),
             ]
         )
-    empty_sessions = len(rows) == 1
-    if empty_sessions:
-        rows.append(["保管庫の利用なし", "", "", "", "", "", "", ""])
-    sessions = Table(
-        rows, colWidths=[12 * mm, 18 * mm, 23 * mm, 23 * mm, 23 * mm, 23 * mm, 23 * mm, 23 * mm], repeatRows=1
-    )
-    sessions.hAlign = "LEFT"
-    sessions.setStyle(table_style(font))
-    if empty_sessions:
-        sessions.setStyle(TableStyle([("SPAN", (0, 1), (-1, 1))]))
-    story.append(sessions)
+    story.append(_table(rows, [11, 18, 19, 28, 28, 19, 28, 28], "保管庫の利用なし", font))
 
-    story.append(Paragraph("差異・拒否", h2))
-    inc_rows: list[list[object]] = [["連番", "時刻", "事象", "管理ID", "操作者", "内容"]]
+    story.append(Paragraph("予定外の持出（責任者の承認）", h2))
+    rows = [["連番", "時刻", "管理ID", "持出者", "承認者", "理由"]]
+    for o in report.overrides:
+        rows.append(
+            [str(o.seq), _jst(o.at), o.card_id, Paragraph(o.taken_by, body), Paragraph(o.approver, body),
+             Paragraph(o.reason, body)]
+        )  # fmt: skip
+    story.append(_table(rows, [14, 18, 24, 30, 30, 64], "予定外の持出なし", font))
+
+    story.append(Paragraph("拒否（理由別の件数）", h2))
+    rows = [["理由", "件数"]]
+    rows += [[reason, str(n)] for reason, n in report.refusals]
+    story.append(_table(rows, [120, 20], "拒否なし", font, align_right_from=1))
+
+    story.append(Paragraph("差異（所在不明・発見・事故報告・ロック）", h2))
+    rows = [["連番", "時刻", "事象", "管理ID", "操作者", "内容"]]
     for inc in report.incidents:
-        inc_rows.append(
-            [
-                str(inc.seq),
-                _jst(inc.at),
-                kind_ja(inc.kind),
-                inc.card_id or "",
-                inc.actor,
-                Paragraph(inc.detail, body),
-            ]
-        )
-    empty_incidents = len(inc_rows) == 1
-    if empty_incidents:
-        inc_rows.append(["差異・拒否なし", "", "", "", "", ""])
-    incidents = Table(
-        inc_rows, colWidths=[14 * mm, 16 * mm, 24 * mm, 22 * mm, 24 * mm, 80 * mm], repeatRows=1
-    )
-    incidents.hAlign = "LEFT"
-    incidents.setStyle(table_style(font))
-    if empty_incidents:
-        incidents.setStyle(TableStyle([("SPAN", (0, 1), (-1, 1))]))
-    story.append(incidents)
-
-    story.append(Paragraph("管理簿の最終記録（この日の締め）", h2))
-    story.append(Paragraph(f"最終連番 {report.head_seq}", body))
-    story.append(Paragraph(f"ハッシュ {report.head_hash or '（記録なし）'}", mono))
-    story.append(Spacer(1, 10 * mm))
-    sign = Table(
-        [["確認者1（氏名）", "", "印"], ["確認者2（氏名）", "", "印"]],
-        colWidths=[35 * mm, 90 * mm, 15 * mm],
-        rowHeights=[14 * mm, 14 * mm],
-    )
-    sign.setStyle(
-        TableStyle(
-            [
-                ("FONT", (0, 0), (-1, -1), font, 10),
-                ("LINEBELOW", (1, 0), (1, -1), 0.8, colors.black),
-                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
-            ]
-        )
-    )
-    story.append(sign)
+        rows.append(
+            [str(inc.seq), _jst(inc.at), kind_ja(inc.kind), inc.card_id or "", Paragraph(inc.actor, body),
+             Paragraph(inc.detail, body)]
+        )  # fmt: skip
+    story.append(_table(rows, [14, 18, 28, 22, 30, 68], "差異なし", font))
 
     doc = SimpleDocTemplate(
         str(path),
@@ -352,9 +531,37 @@ def write_daily_pdf(report: DailyClose, path: Path, *, font_file: Path | None = 
         leftMargin=15 * mm,
         rightMargin=15 * mm,
         topMargin=15 * mm,
-        bottomMargin=15 * mm,
+        bottomMargin=18 * mm,
         title=f"日次締め報告書 {report.day.isoformat()}",
         author=report.office or report.kiosk,
     )
-    footer = page_footer(font, f"日次締め {report.day.isoformat()}")
-    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    footer = [
+        f"{report.office + '　' if report.office else ''}日次締め報告書　{report.day:%Y年%m月%d日}",
+        f"最終ハッシュ（連番 {report.head_seq}）: {report.head_hash or 'なし'}",
+    ]
+    doc.build(story, canvasmaker=footer_canvas(font, footer))
+
+
+def _table(
+    rows: list[list[object]],
+    widths_mm: list[float],
+    empty: str,
+    font: str,
+    *,
+    align_right_from: int | None = None,
+) -> object:
+    """A ruled table; an empty one says so on a single spanning row."""
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Table, TableStyle
+
+    from kiosk.reports.pdf import table_style
+
+    is_empty = len(rows) == 1
+    if is_empty:
+        rows = [*rows, [empty, *([""] * (len(rows[0]) - 1))]]
+    table = Table(rows, colWidths=[w * mm for w in widths_mm], repeatRows=1)
+    table.hAlign = "LEFT"
+    table.setStyle(table_style(font, align_right_from=None if is_empty else align_right_from))
+    if is_empty:
+        table.setStyle(TableStyle([("SPAN", (0, 1), (-1, 1))]))
+    return table

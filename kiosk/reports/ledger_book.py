@@ -1,13 +1,15 @@
-"""The ledger printout (管理簿): every event of a period, one line each, with Japanese headings, as a
-paper 管理簿 would have it. PDF (A4 landscape, Japanese font embedded) and CSV (UTF-8 with BOM).
+"""The ledger printout (管理簿): every event of a period, one line each, in Japanese words, as a paper
+管理簿 would have it. PDF (A4 landscape, Japanese font embedded) and CSV (UTF-8 with BOM).
 
-The first line names the hash before the period and the last the hash at its end, so consecutive
-printouts link up like pages of one book.
+Each line: date and time, what happened (the event kind's Japanese name and its payload as a phrase, no
+codes), the card, who did it and who witnessed (names, officers with their rank 正/副N) and the safe
+session. The first line names the hash before the period; every page's footer carries the office, the
+period, "page x / y" and the hash at the period's end, so consecutive printouts link up like pages of
+one book and a rewrite of history shows against the paper.
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -18,10 +20,11 @@ from sqlalchemy import select
 from kiosk.domain.card_state import OFFICE_TZ
 from kiosk.ledger import models
 from kiosk.ledger.service import Ledger
-from kiosk.reports.daily import day_bounds
-from kiosk.reports.terms import describe_payload, kind_ja
+from kiosk.reports.csvfile import csv_writer
+from kiosk.reports.daily import day_bounds, load_people
+from kiosk.reports.terms import People, describe_event, kind_ja
 
-HEADINGS = ["連番", "日時", "事象", "管理ID", "操作者", "立会人", "保管庫利用", "内容", "ハッシュ"]
+HEADINGS = ["連番", "日時", "事象", "内容", "管理ID", "操作者", "立会人", "保管庫利用", "ハッシュ"]
 _BATCH = 5000
 
 
@@ -39,17 +42,22 @@ class BookLine:
     detail: str
     hash: str
 
-    def cells(self, *, short_hash: bool = False) -> list[str]:
+    @property
+    def what(self) -> str:
+        """What happened, in words: the kind's Japanese name."""
+        return kind_ja(self.kind)
+
+    def cells(self) -> list[str]:
         return [
             str(self.seq),
             self.at.astimezone(OFFICE_TZ).strftime("%Y-%m-%d %H:%M:%S"),
-            kind_ja(self.kind),
+            self.what,
+            self.detail,
             self.card_id or "",
             self.actor,
             self.witness,
-            str(self.session_id) if self.session_id else "",
-            self.detail,
-            self.hash[:12] if short_hash else self.hash,
+            f"第{self.session_id}回" if self.session_id else "",
+            self.hash,
         ]
 
 
@@ -62,6 +70,7 @@ class LedgerBook:
     lines: tuple[BookLine, ...]
     hash_before: str
     hash_after: str
+    seq_after: int = 0
 
 
 def ledger_book(ledger: Ledger, start: date, end: date) -> LedgerBook:
@@ -71,23 +80,26 @@ def ledger_book(ledger: Ledger, start: date, end: date) -> LedgerBook:
     lo, _ = day_bounds(start)
     _, hi = day_bounds(end)
     with ledger.read() as s:
-        names: dict[int, str] = {}
-        for person in s.execute(select(models.Staff.id, models.Staff.name)):
-            names[person.id] = person.name
-        before = s.scalar(
-            select(models.Event.hash).where(models.Event.at < lo).order_by(models.Event.seq.desc()).limit(1)
-        )
-    lines = list(_lines(ledger, lo, hi, names))
+        people = load_people(s)
+        before = s.execute(
+            select(models.Event.seq, models.Event.hash)
+            .where(models.Event.at < lo)
+            .order_by(models.Event.seq.desc())
+            .limit(1)
+        ).first()
+    lines = list(_lines(ledger, lo, hi, people))
+    hash_before = before.hash if before else ""
     return LedgerBook(
         start=start,
         end=end,
         lines=tuple(lines),
-        hash_before=before or "",
-        hash_after=lines[-1].hash if lines else (before or ""),
+        hash_before=hash_before,
+        hash_after=lines[-1].hash if lines else hash_before,
+        seq_after=lines[-1].seq if lines else (before.seq if before else 0),
     )
 
 
-def _lines(ledger: Ledger, lo: datetime, hi: datetime, names: dict[int, str]) -> Iterator[BookLine]:
+def _lines(ledger: Ledger, lo: datetime, hi: datetime, people: People) -> Iterator[BookLine]:
     last = 0
     while True:
         with ledger.read() as s:
@@ -103,10 +115,10 @@ def _lines(ledger: Ledger, lo: datetime, hi: datetime, names: dict[int, str]) ->
                     at=ev.at,
                     kind=ev.kind,
                     card_id=ev.card_id,
-                    actor=names.get(ev.actor_id, "") if ev.actor_id else "",
-                    witness=names.get(ev.witness_id, "") if ev.witness_id else "",
+                    actor=people(ev.actor_id),
+                    witness=people(ev.witness_id),
                     session_id=ev.session_id,
-                    detail=describe_payload(ev.payload),
+                    detail=describe_event(ev.payload, people, kind=ev.kind),
                     hash=ev.hash,
                 )
         if not rows:
@@ -116,12 +128,15 @@ def _lines(ledger: Ledger, lo: datetime, hi: datetime, names: dict[int, str]) ->
 
 def write_ledger_book_csv(book: LedgerBook, path: Path) -> int:
     """Write the book as CSV (UTF-8 with BOM); return the number of event lines."""
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.writer(fh)
+    with csv_writer(path) as w:
         w.writerow(HEADINGS)
         for line in book.lines:
             w.writerow(line.cells())
     return len(book.lines)
+
+
+def period_ja(start: date, end: date) -> str:
+    return f"{start:%Y年%m月%d日}" if start == end else f"{start:%Y年%m月%d日} ～ {end:%Y年%m月%d日}"
 
 
 def write_ledger_book_pdf(
@@ -134,33 +149,36 @@ def write_ledger_book_pdf(
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
 
     from kiosk.reports.fonts import japanese_font
-    from kiosk.reports.pdf import page_footer, table_style
+    from kiosk.reports.pdf import footer_canvas, table_style
 
     font = japanese_font(font_file)
     title = ParagraphStyle("title", fontName=font, fontSize=14, leading=20)
     small = ParagraphStyle("small", fontName=font, fontSize=7.5, leading=9.5)
     cell = ParagraphStyle("cell", fontName=font, fontSize=7, leading=8.5)
-    period = f"{book.start:%Y年%m月%d日} ～ {book.end:%Y年%m月%d日}"
+    period = period_ja(book.start, book.end)
     story: list[object] = [
         Paragraph(f"個人番号カード・通知カード 管理簿　{period}", title),
         Paragraph(f"{office + '　' if office else ''}記録 {len(book.lines)} 件", small),
         Paragraph(f"前期末ハッシュ {book.hash_before or '（なし：管理簿の最初）'}", small),
         Spacer(1, 3 * mm),
     ]
-    header: list[object] = list(HEADINGS)
-    rows: list[list[object]] = [header]
+    header = ["連番", "日時", "事象", "内容", "管理ID", "操作者", "立会人", "保管庫利用"]
+    rows: list[list[object]] = [list(header)]
     for line in book.lines:
-        cells: list[object] = list(line.cells(short_hash=True))
-        cells[7] = Paragraph(line.detail, cell)
+        cells: list[object] = list(line.cells()[:8])
+        cells[2] = Paragraph(line.what, cell)
+        cells[3] = Paragraph(line.detail, cell)
+        cells[5] = Paragraph(line.actor, cell)
+        cells[6] = Paragraph(line.witness, cell)
         rows.append(cells)
     if len(rows) == 1:
-        rows.append(["", "", "この期間の記録なし", "", "", "", "", "", ""])
-    widths = [14, 30, 26, 20, 22, 22, 14, 96, 23]
+        rows.append(["", "", "この期間の記録なし", "", "", "", "", ""])
+    widths = [13, 29, 28, 104, 20, 28, 28, 17]
     table = Table(rows, colWidths=[w * mm for w in widths], repeatRows=1)
     table.setStyle(table_style(font, size=7))
     story.append(table)
     story.append(Spacer(1, 3 * mm))
-    story.append(Paragraph(f"期末ハッシュ {book.hash_after or '（なし）'}", small))
+    story.append(Paragraph(f"期末ハッシュ（連番 {book.seq_after}） {book.hash_after or '（なし）'}", small))
     doc = SimpleDocTemplate(
         str(path),
         initialFontName=font,  # else reportlab adds an unembedded Helvetica
@@ -168,9 +186,13 @@ def write_ledger_book_pdf(
         leftMargin=10 * mm,
         rightMargin=10 * mm,
         topMargin=10 * mm,
-        bottomMargin=14 * mm,
+        bottomMargin=18 * mm,
         title=f"管理簿 {book.start.isoformat()} - {book.end.isoformat()}",
+        author=office,
     )
-    footer = page_footer(font, f"管理簿 {period}")
-    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    footer = [
+        f"{office + '　' if office else ''}管理簿　{period}",
+        f"期末ハッシュ（連番 {book.seq_after}）: {book.hash_after or 'なし'}",
+    ]
+    doc.build(story, canvasmaker=footer_canvas(font, footer))
     return len(book.lines)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from sqlalchemy import select
@@ -10,6 +9,7 @@ from sqlalchemy import select
 from kiosk.domain.card_state import OFFICE_TZ
 from kiosk.ledger import models
 from kiosk.ledger.service import Ledger
+from kiosk.reports.csvfile import csv_writer
 
 HEADER = [
     "連番 seq",
@@ -37,9 +37,7 @@ def export_events_csv(ledger: Ledger, path: Path) -> int:
         names: dict[int, str] = {i: n for i, n in s.execute(select(models.Staff.id, models.Staff.name))}  # noqa: C416
     written = 0
     last = 0
-    # newline="" lets the csv module write the CRLF that Excel expects.
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
+    with csv_writer(path) as writer:
         writer.writerow(HEADER)
         while True:
             with ledger.read() as s:

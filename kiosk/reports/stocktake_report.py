@@ -1,21 +1,27 @@
 """The stocktake report (点検結果報告書): CSV (UTF-8 with BOM, for Japanese Excel) and PDF (Japanese font).
 
-Both show the counts, the lists a person had to look at (missing with the decision taken, misplaced,
-unexpected, unknown, duplicates), who started and who signed the stocktake, its duration, the sources
-the cards were counted from, and the ledger's head hash, so the paper copy pins the ledger's state.
+The findings come first: missing (with the decision taken), unexpected, misplaced and unknown, each
+with what the ledger says of the card (its status, its recorded place, and its last status event:
+when, what and who). Then the summary: the counts, who started and who signed the stocktake, its
+duration, the sources the cards were counted from, and the ledger's head hash, so the paper copy pins
+the ledger's state. A card read more than once (e.g. by RFID and by a tray photo) is harmless and is a
+count in the summary, not a row among the findings.
 """
 
 from __future__ import annotations
 
-import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from kiosk.domain.card_state import OFFICE_TZ
+from sqlalchemy import func, select
+
+from kiosk.domain.card_state import OFFICE_TZ, STATUS_EVENTS
 from kiosk.domain.status import CardStatus
+from kiosk.ledger import models
 from kiosk.ledger import stocktake_ops as st
 from kiosk.ledger.service import Ledger
+from kiosk.reports.csvfile import csv_writer
 
 STATUS_JA = {
     CardStatus.RECEIVED: "受領",
@@ -34,11 +40,12 @@ SOURCE_JA = {
 }
 LIST_JA = {
     "missing": "所在不明（予定あり・未確認）",
-    "misplaced": "保管場所の相違",
     "unexpected": "予定外（管理簿上は保管庫外）",
+    "misplaced": "保管場所の相違",
     "unknown": "管理簿にない管理ID",
-    "duplicates": "重複読取",
 }
+# The findings, in print order (what a person must act on first comes first).
+FINDINGS = ("missing", "unexpected", "misplaced", "unknown")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +57,7 @@ class StocktakeReport:
     head_seq: int
     head_hash: str
     generated_at: datetime
+    last_events: dict[str, str] = field(default_factory=dict)  # card -> its last status event, in words
 
     def decision(self, management_id: str) -> str:
         """What the signers decided for a missing card (from the signed result)."""
@@ -67,7 +75,31 @@ def build_report(ledger: Ledger, stocktake_id: int) -> StocktakeReport:
     record = st.stocktake_record(ledger, stocktake_id)
     result = st.reconcile(ledger, stocktake_id)
     seq, digest = ledger.head()
-    return StocktakeReport(record, result, seq, digest, ledger.clock())
+    listed = [line.management_id for name in FINDINGS for line in getattr(result, name)]
+    return StocktakeReport(record, result, seq, digest, ledger.clock(), _last_events(ledger, listed))
+
+
+def _last_events(ledger: Ledger, ids: list[str]) -> dict[str, str]:
+    """What the ledger last recorded of each card's status: "2026-04-01 10:00 持出（窓口 一郎）"."""
+    from kiosk.reports.daily import load_people
+    from kiosk.reports.terms import kind_ja
+
+    out: dict[str, str] = {}
+    with ledger.read() as s:
+        people = load_people(s)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            last = (
+                select(func.max(models.Event.seq))
+                .where(models.Event.card_id.in_(chunk), models.Event.kind.in_(list(STATUS_EVENTS)))
+                .group_by(models.Event.card_id)
+            )
+            for ev in s.scalars(select(models.Event).where(models.Event.seq.in_(last))):
+                who = people(ev.actor_id)
+                out[ev.card_id or ""] = f"{_jst(ev.at)[:16]} {kind_ja(ev.kind)}" + (
+                    f"（{who}）" if who else ""
+                )
+    return out
 
 
 def _jst(at: datetime | None) -> str:
@@ -84,6 +116,20 @@ def _duration(report: StocktakeReport) -> str:
 
 def _status(value: CardStatus | None) -> str:
     return STATUS_JA.get(value, value.value) if value is not None else ""
+
+
+def _place(location: str | None) -> str:
+    from kiosk.reports.terms import value_ja
+
+    return value_ja(location) if location else ""
+
+
+def ledger_says(report: StocktakeReport, line: st.ResultLine) -> str:
+    """What the ledger says of a listed card: its status and its last status event."""
+    if line.ledger_status is None:
+        return "記録なし"
+    last = report.last_events.get(line.management_id, "")
+    return f"{_status(line.ledger_status)}　最終記録 {last}" if last else _status(line.ledger_status)
 
 
 def summary_rows(report: StocktakeReport) -> list[tuple[str, str]]:
@@ -107,7 +153,7 @@ def summary_rows(report: StocktakeReport) -> list[tuple[str, str]]:
         ("保管場所の相違", str(len(res.misplaced))),
         ("予定外", str(len(res.unexpected))),
         ("管理簿にない管理ID", str(len(res.unknown))),
-        ("重複読取", str(len(res.duplicates))),
+        ("重複読取（2回以上・複数の方法で読まれたカード、問題なし）", str(len(res.duplicates))),
         ("読取回数（重複を含む）", str(res.reads)),
         ("読取方法（初回確認の枚数）", sources),
         ("点検終了の記録（連番 / ハッシュ）", f"{rec.finished_seq or ''} / {rec.finished_hash or ''}"),
@@ -117,12 +163,12 @@ def summary_rows(report: StocktakeReport) -> list[tuple[str, str]]:
 
 
 def list_rows(report: StocktakeReport) -> list[tuple[str, st.ResultLine, str]]:
-    """(list name, line, decision) for every card on the lists, in print order."""
+    """(finding, line, decision) for every card a person must look at, in print order."""
     res = report.result
     rows: list[tuple[str, st.ResultLine, str]] = [
         ("missing", line, report.decision(line.management_id)) for line in res.missing
     ]
-    for name in ("misplaced", "unexpected", "unknown", "duplicates"):
+    for name in FINDINGS[1:]:
         rows.extend((name, line, "") for line in getattr(res, name))
     return rows
 
@@ -132,22 +178,19 @@ LIST_HEADER = [
     "管理ID",
     "管理簿の場所",
     "確認した場所",
-    "管理簿の状態",
+    "管理簿の記録",
     "読取回数",
     "読取方法",
     "判断",
 ]
 # Narrow PDF columns get short headings (the CSV keeps the full ones).
-PDF_HEADER = ["区分", "管理ID", "記録場所", "確認場所", "状態", "回数", "読取方法", "判断"]
+PDF_HEADER = ["区分", "管理ID", "記録場所", "確認場所", "管理簿の記録", "回数", "読取方法", "判断"]
 
 
 def write_stocktake_csv(report: StocktakeReport, path: Path) -> None:
-    """The report as CSV: the summary (two columns), a blank line, then one line per listed card."""
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        out = csv.writer(fh)
-        out.writerow(["点検結果報告書", ""])
-        for label, value in summary_rows(report):
-            out.writerow([label, value])
+    """The report as CSV: the findings (one line per card), a blank line, then the summary (two columns)."""
+    with csv_writer(path) as out:
+        out.writerow(["点検結果報告書", f"第{report.record.view.id}回"])
         out.writerow([])
         out.writerow(LIST_HEADER)
         for name, line, decision in list_rows(report):
@@ -155,14 +198,17 @@ def write_stocktake_csv(report: StocktakeReport, path: Path) -> None:
                 [
                     LIST_JA[name],
                     line.management_id,
-                    line.expected_location or "",
-                    line.seen_location or "",
-                    _status(line.ledger_status),
+                    _place(line.expected_location),
+                    _place(line.seen_location),
+                    ledger_says(report, line),
                     line.times,
                     SOURCE_JA.get(line.source or "", line.source or ""),
                     decision,
                 ]
             )
+        out.writerow([])
+        for label, value in summary_rows(report):
+            out.writerow([label, value])
 
 
 def write_stocktake_pdf(report: StocktakeReport, path: Path, *, font_file: Path | None = None) -> None:
@@ -174,7 +220,7 @@ def write_stocktake_pdf(report: StocktakeReport, path: Path, *, font_file: Path 
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     from kiosk.reports.fonts import japanese_font
-    from kiosk.reports.pdf import page_footer, table_style
+    from kiosk.reports.pdf import footer_canvas, table_style
 
     font = japanese_font(font_file)
     title = ParagraphStyle("title", fontName=font, fontSize=16, leading=22)
@@ -182,42 +228,51 @@ def write_stocktake_pdf(report: StocktakeReport, path: Path, *, font_file: Path 
     body = ParagraphStyle("body", fontName=font, fontSize=8, leading=10)
 
     rec = report.record
+    rows = list_rows(report)
+    counts = "、".join(
+        f"{LIST_JA[name].split('（')[0]} {len(getattr(report.result, name))}" for name in FINDINGS
+    )
     story: list[object] = [
         Paragraph(f"点検結果報告書　第{rec.view.id}回", title),
-        Spacer(1, 3 * mm),
+        Spacer(1, 2 * mm),
+        Paragraph(f"要確認（{len(rows)} 件：{counts}）", h2),
     ]
-    summary = Table(
-        [["項目", "内容"], *[[label, Paragraph(value, body)] for label, value in summary_rows(report)]],
-        colWidths=[55 * mm, 120 * mm],
-    )
-    summary.setStyle(table_style(font))
-    story.append(summary)
-
-    rows = list_rows(report)
-    story.append(Paragraph(f"要確認の一覧（{len(rows)} 件）", h2))
     table_rows: list[list[object]] = [list(PDF_HEADER)]
     for name, line, decision in rows:
         table_rows.append(
             [
                 Paragraph(LIST_JA[name], body),
                 line.management_id,
-                line.expected_location or "",
-                line.seen_location or "",
-                _status(line.ledger_status),
+                Paragraph(_place(line.expected_location), body),
+                Paragraph(_place(line.seen_location), body),
+                Paragraph(ledger_says(report, line), body),
                 str(line.times),
                 SOURCE_JA.get(line.source or "", line.source or ""),
                 Paragraph(decision, body),
             ]
         )
     if len(table_rows) == 1:
-        table_rows.append(["なし", "", "", "", "", "", "", ""])
+        table_rows.append(["要確認なし", "", "", "", "", "", "", ""])
     lists = Table(
         table_rows,
-        colWidths=[30 * mm, 20 * mm, 18 * mm, 18 * mm, 17 * mm, 11 * mm, 18 * mm, 43 * mm],
+        colWidths=[27 * mm, 19 * mm, 16 * mm, 16 * mm, 40 * mm, 9 * mm, 17 * mm, 42 * mm],
         repeatRows=1,
     )
     lists.setStyle(table_style(font, size=7.5))
+    if len(rows) == 0:
+        lists.setStyle(TableStyle([("SPAN", (0, 1), (-1, 1))]))
     story.append(lists)
+
+    story.append(Paragraph("概要", h2))
+    summary = Table(
+        [
+            ["項目", "内容"],
+            *[[Paragraph(label, body), Paragraph(value, body)] for label, value in summary_rows(report)],
+        ],
+        colWidths=[62 * mm, 124 * mm],
+    )
+    summary.setStyle(table_style(font))
+    story.append(summary)
 
     story.append(Spacer(1, 10 * mm))
     signed = rec.signed_by or ("", "")
@@ -239,6 +294,7 @@ def write_stocktake_pdf(report: StocktakeReport, path: Path, *, font_file: Path 
 
     doc = SimpleDocTemplate(
         str(path),
+        initialFontName=font,  # else reportlab adds an unembedded Helvetica
         pagesize=A4,
         leftMargin=12 * mm,
         rightMargin=12 * mm,
@@ -247,8 +303,11 @@ def write_stocktake_pdf(report: StocktakeReport, path: Path, *, font_file: Path 
         title=f"点検結果報告書 {rec.view.id}",
         author=rec.view.kiosk,
     )
-    footer = page_footer(font, f"点検結果報告書 第{rec.view.id}回　{report.head_hash[:16]}…")
-    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    footer = [
+        f"点検結果報告書　第{rec.view.id}回",
+        f"管理簿の最終記録（連番 {report.head_seq}）: {report.head_hash}",
+    ]
+    doc.build(story, canvasmaker=footer_canvas(font, footer))
 
 
 def write_stocktake_report(

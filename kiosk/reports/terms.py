@@ -1,85 +1,125 @@
-"""Japanese words for event kinds, statuses and reason codes as they appear on paper."""
+"""Japanese words for event kinds, people, statuses and reason codes as they appear on paper.
+
+Paper shows no codes and no data structures: an event's payload becomes a short Japanese sentence
+(`describe_event`), staff IDs become names with their rank (正/副N), lists of cards become a count and
+the first few IDs. Event kinds are named by the one registry, `kiosk.domain.event_kinds`.
+"""
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-EVENT_KIND_JA = {
-    "card_received": "受領",
-    "card_stored": "保管庫へ格納",
-    "card_taken_out": "持出",
-    "card_put_back": "返却（保管庫へ戻す）",
-    "card_issued": "交付",
-    "card_cancelled": "交付取りやめ",
-    "card_disposed": "廃棄",
-    "card_missing": "所在不明",
-    "card_found": "発見（保管庫へ）",
-    "card_notice_sent": "交付通知書送付",
-    "card_reminder_sent": "督促送付",
-    "card_hold_set": "保留開始",
-    "card_hold_released": "保留解除",
-    "card_applicant_set": "申請者参照設定",
-    "rfid_bound": "RFIDタグ登録",
-    "batch_received": "納品受領",
-    "pick_list_added": "交付予定登録",
-    "session_opened": "保管庫開錠",
-    "session_closed": "保管庫施錠",
-    "refused": "拒否",
-    "auth_failed": "認証失敗",
-    "signed_in": "サインイン",
-    "staff_added": "職員登録",
-    "staff_deactivated": "職員無効化",
-    "staff_locked": "職員ロック",
-    "staff_unlocked": "ロック解除",
-    "disposal_prepared": "廃棄リスト作成",
-    "disposal_approved": "廃棄承認",
-    "disposal_finished": "廃棄実施",
-    "stocktake_started": "点検開始",
-    "stocktake_finished": "点検終了",
-}
+from kiosk.domain.event_kinds import KINDS, kind_name
+from kiosk.domain.staff import rank_label
 
+# Payload keys in the words of the paper form; keys not here are left out of the description.
 PAYLOAD_KEY_JA = {
     "reason": "理由",
     "attempted": "操作",
-    "date": "日付",
-    "batch": "バッチ",
+    "date": "送付日",
+    "day": "交付予定日",
+    "batch": "納品番号",
     "location": "場所",
-    "method": "方法",
+    "method": "廃棄方法",
     "kind": "種別",
-    "count": "件数",
+    "count": "枚数",
     "note": "備考",
-    "override_by": "承認者ID",
-    "tag": "タグ",
-    "day": "日",
-    "cards": "カード",
+    "override_by": "承認者",
+    "tag": "RFIDタグ",
+    "cards": "対象カード",
     "policy": "方針",
     "checklist": "確認事項",
-    "disposed": "廃棄",
-    "not_scanned": "未読取",
+    "disposed": "廃棄したカード",
+    "not_scanned": "未読取のカード",
     "name": "氏名",
+    "employee_no": "職員番号",
+    "bootstrap": "初期管理者",
     "role": "役割",
-    "staff": "職員ID",
+    "rank": "順位",
+    "staff": "対象職員",
+    "expected": "予定枚数",
+    "found": "確認枚数",
+    "recorded_missing": "所在不明として記録",
+    "found_elsewhere": "別の場所で発見",
+    "recovered": "再発見",
+    "misplaced": "保管場所の相違",
+    "unexpected": "予定外",
+    "unknown": "管理簿にないID",
+    "duplicates": "重複読取",
+    "incidents": "事故報告",
+    "sources": "読取方法",
+    "reads": "読取回数",
+    "verdict": "判定",
+    "counted": "確認",
+    "refused": "拒否",
+    "unbound_tags": "未登録タグ",
+    "stocktake": "点検",
+    "type": "種類",
+    "from": "前任",
+    "to": "後任",
+    "id": "管理ID",
+    "reference": "申請者参照",
 }
+# Where a key means something else for some kinds (a disposal's batch is its list, not a delivery).
+DISPOSAL_KINDS = frozenset({"card_cancelled", "card_disposed", "disposal_approved", "disposal_finished"})
+# Keys that stay off paper: digests and per-card notes that other keys already show.
+HIDDEN_KEYS = frozenset({"expected_sha256", "notes", "badge"})  # a badge code is a credential
+# Keys whose value is a staff ID.
+STAFF_KEYS = frozenset({"override_by", "staff", "from", "to"})
 
-# Values that staff read better in Japanese (codes stay codes everywhere else).
+# Codes that appear as payload values, in the words staff use.
 VALUE_JA = {
+    # card kinds, places, scan modes
     "mynumber_card": "個人番号カード",
     "notification_card": "通知カード",
     "safe": "保管庫",
     "take_out": "持出",
     "put_back": "返却",
     "hand_over": "交付",
-    "not_on_pick_list": "本日の交付予定にない",
-    "already_out": "持出中のカード",
-    "wrong_status": "状態が不適切",
-    "unknown_id": "管理簿にないID",
-    "no_session": "保管庫が開いていない",
+    "mark_missing": "所在不明の記録",
+    "pick_list": "交付予定登録",
+    "cards_show": "カード照会",
+    "report_card": "カード別履歴の印刷",
+    "stocktake_scan": "点検の読取",
+    "disposal_prepare": "廃棄リスト作成",
+    "disposal_scan": "廃棄の読取",
+    "card_put_back": "返却",
+    "card_issued": "交付",
+    "card_missing": "所在不明",
+    # refusals of a scanned or typed value
     "mynumber_refused": "12桁の値（個人番号のおそれ）",
+    "refused_input": "管理IDでない入力",
     "check_digit": "チェックディジット不一致",
     "wrong_length": "桁数不正",
     "not_digits": "数字以外",
     "non_ascii": "全角・IME入力",
+    "empty": "空の入力",
+    # refusals of an act
+    "not_on_pick_list": "本日の交付予定にない",
+    "already_out": "持出中のカード",
+    "wrong_status": "状態が不適切",
+    "wrong_state": "状態が不適切",
+    "status_changed": "状態が変わった",
+    "unknown_id": "管理簿にないID",
+    "no_session": "保管庫が開いていない",
+    "already_open": "既に開いている",
+    "not_open": "開いていない",
+    "need_officer": "保管責任者が必要",
+    "need_supervisor": "責任者が必要",
+    "same_person": "同一人物",
+    "need_sign_in": "サインインが必要",
+    "not_in_session": "保管庫利用の参加者でない",
+    "override_invalid": "承認が無効",
+    "override_need_supervisor": "承認者が責任者でない",
+    "override_same_person": "承認者が本人",
+    "override_inactive": "承認者が無効",
+    "override_locked": "承認者がロック中",
+    "override_note_required": "承認理由がない",
+    "note_required": "理由の記入が必要",
     "unknown_badge": "未登録の職員証",
     "wrong_pin": "PIN誤り",
     "locked": "ロック中",
@@ -88,40 +128,143 @@ VALUE_JA = {
     "period_running": "保管期間中",
     "reminder_not_sent": "督促未送付",
     "notice_unknown": "通知日未登録",
+    "not_eligible": "廃棄の対象外",
+    "nothing_eligible": "対象なし",
+    "nothing_scanned": "読取なし",
+    "no_method": "廃棄方法の記入なし",
+    "unknown_batch": "廃棄リストがない",
     "not_in_batch": "廃棄リストにない",
+    "already_scanned": "読取済み",
+    "no_stocktake": "点検が開いていない",
+    "undecided": "判断が未了",
+    "bad_location": "場所ラベルの形式誤り",
+    "not_location": "場所ラベルでない",
+    # stocktake verdicts and sources
+    "found": "確認",
+    "misplaced": "保管場所の相違",
+    "duplicate": "重複",
+    "unexpected": "予定外",
+    "unknown": "管理簿にないID",
+    "refused": "拒否",
+    "found_elsewhere": "別の場所で発見",
+    "barcode": "バーコード",
+    "tray_photo": "トレイ撮影",
+    "rfid": "RFID",
+    "decision": "判断",
+    # roles and retention
     "officer": "保管責任者",
     "clerk": "交付担当",
     "supervisor": "責任者",
     "admin": "管理者",
+    "notice-2017": "総行住第236号の方針",
+    "reminder-plus-3-months": "督促後3か月",
+    "later-of-reminder-3m-or-notice-12m": "督促後3か月と通知後12か月の遅い方",
+    "no-disposal": "廃棄しない",
 }
+_CODE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")  # snake_case: a code, not a place or a note
+MAX_CARDS_SHOWN = 5
+
+
+@dataclass(frozen=True, slots=True)
+class People:
+    """Staff as paper names them: the name, and for an officer the rank (保管 正子（正）)."""
+
+    names: Mapping[int, str] = field(default_factory=dict)
+    ranks: Mapping[int, int | None] = field(default_factory=dict)
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[tuple[int, str, int | None]]) -> People:
+        names: dict[int, str] = {}
+        ranks: dict[int, int | None] = {}
+        for staff_id, name, rank in rows:
+            names[staff_id] = name
+            ranks[staff_id] = rank
+        return cls(names, ranks)
+
+    def __call__(self, staff_id: int | None) -> str:
+        if staff_id is None:
+            return ""
+        name = self.names.get(staff_id)
+        if name is None:
+            return f"職員{staff_id}"
+        rank = rank_label(self.ranks.get(staff_id))
+        return f"{name}（{rank}）" if rank else name
 
 
 def value_ja(value: object) -> str:
     """A payload value for paper: the Japanese word for a known code, else the value itself."""
     if value is None:
-        return "-"
+        return "—"
+    if isinstance(value, bool):
+        return "はい" if value else "いいえ"
     text = str(value)
-    return VALUE_JA.get(text, text)
+    if text in VALUE_JA:
+        return VALUE_JA[text]
+    if text.startswith("override_"):
+        return "承認が無効"
+    if text.startswith("disposal-") and text[9:].isdigit():
+        return f"廃棄待ち（第{text[9:]}回）"
+    if _CODE.match(text):
+        # A code without a word yet: say so rather than print it (a test keeps this list complete).
+        return "（その他）"
+    return text
 
 
 def kind_ja(kind: str) -> str:
-    """The Japanese name of an event kind (the code itself when there is none)."""
-    return EVENT_KIND_JA.get(kind, kind)
+    """The Japanese name of an event kind (from the registry)."""
+    return kind_name(kind, "ja")
 
 
-def describe_payload(payload: str | dict[str, Any], *, max_items: int = 8) -> str:
-    """A short, readable rendering of an event payload for paper (Japanese keys, lists shortened)."""
+def _cards(values: list[Any]) -> str:
+    shown = "、".join(str(v) for v in values[:MAX_CARDS_SHOWN])
+    more = f" 他{len(values) - MAX_CARDS_SHOWN}枚" if len(values) > MAX_CARDS_SHOWN else ""
+    return f"{len(values)}枚（{shown}{more}）" if values else "なし"
+
+
+def _value(key: str, value: Any, people: People) -> str | None:
+    if value is None or value == "" or value == [] or value == {}:
+        return None
+    if key in STAFF_KEYS and isinstance(value, int):
+        return people(value)
+    if key == "rank":
+        return rank_label(value if isinstance(value, int) else None) or None
+    if key == "checklist" and isinstance(value, list):
+        return f"{len(value)}項目を確認"
+    if key == "stocktake":
+        return f"第{value}回"
+    if key == "duplicates" and isinstance(value, int):
+        return f"{value}枚"
+    if key == "incidents" and isinstance(value, list):
+        return f"{len(value)}件"
+    if isinstance(value, list):
+        return _cards(value)
+    if isinstance(value, dict):
+        parts = [f"{value_ja(k)} {value_ja(v)}" for k, v in value.items()]
+        return "、".join(parts) or None
+    return value_ja(value)
+
+
+def describe_event(
+    payload: str | Mapping[str, Any], people: People | None = None, *, kind: str | None = None
+) -> str:
+    """An event's payload as a short Japanese phrase for paper ("理由: 本日の交付予定にない、…").
+
+    With `kind`, the keys come in the order the event-kind registry lists them (the reason before the
+    attempted act, the card kind before its batch); other keys follow in the payload's order.
+    """
+    people = people or People()
     data = json.loads(payload) if isinstance(payload, str) else payload
-    if not isinstance(data, dict):
-        return str(data)
+    if not isinstance(data, Mapping):
+        return value_ja(data)
+    entry = KINDS.get(kind or "")
+    order = {key: n for n, key in enumerate(entry.payload)} if entry else {}
     parts = []
-    for key, value in data.items():
-        if isinstance(value, list):
-            shown = ", ".join(value_ja(v) for v in value[:max_items])
-            if len(value) > max_items:
-                shown += f" …他{len(value) - max_items}件"
-            text = f"[{shown}]" if key != "checklist" else f"{len(value)}項目確認"
-        else:
-            text = value_ja(value)
-        parts.append(f"{PAYLOAD_KEY_JA.get(key, key)}: {text}")
-    return " / ".join(parts)
+    for key in sorted(data, key=lambda k: order.get(k, len(order))):
+        if key in HIDDEN_KEYS or (key == "staff" and "name" in data):  # the name says who already
+            continue
+        text = _value(key, data[key], people)
+        if text is None:
+            continue
+        label = "廃棄リスト" if key == "batch" and kind in DISPOSAL_KINDS else PAYLOAD_KEY_JA.get(key, "備考")
+        parts.append(f"{label}: {text}")
+    return "、".join(parts)

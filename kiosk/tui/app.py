@@ -240,6 +240,9 @@ class KioskApp(App[None]):
         if was_online:
             log.warning("%s lost: %s", message.device, message.detail)
             self.show_verdict("device_problem", self.reason("device_lost"), title=None, device=message.device)
+        elif link.failures == 1:
+            # Absent from the start (unplugged, wrong path, no permission): say why, once.
+            self.show_verdict("device_problem", f"{message.device}: {message.detail}", title=None)
         if not link.stop.is_set():
             link.timer = self.set_timer(link.next_delay(), partial(self.start_device, message.device))
 
@@ -363,6 +366,7 @@ class KioskApp(App[None]):
             overdue = int((now - self.session.opened_at).total_seconds() // 60)
         self.status = StatusSnapshot(
             devices=tuple((name, link.status) for name, link in self.links.items()),
+            device_reasons=tuple((name, link.reason) for name, link in self.links.items() if link.reason),
             session_id=self.session.id if self.session else None,
             session_since=self.session.opened_at.astimezone(OFFICE_TZ).strftime("%H:%M")
             if self.session
@@ -437,5 +441,13 @@ DEVICE_REASONS = frozenset(
         "suffix_missing",
         "layout_us_scanner_jis_host",
         "layout_jis_scanner_us_host",
+        # Issue 14: set-up diagnoses from the drivers.
+        "line_settings",
+        "code_id",
+        "code_id_missing",
+        "stray_prefix",
+        "stray_suffix",
+        "keys_too_slow",
+        "keypad_keys",
     }
 )

@@ -133,6 +133,39 @@ REASONS: dict[str, tuple[str, str]] = {
         "Scanner keyboard country is JIS but the PC is US.",
     ),
     "symbology_not_allowed": ("管理IDラベルではないバーコードです。", "Not a management-ID barcode."),
+    # Issue 14: set-up diagnoses (the technician's hint is in the log and `kiosk listen`).
+    "line_settings": (
+        "スキャナーと通信設定（速度・データ長・パリティ）が合っていません。kiosk doctor で確認を。",
+        "The scanner's serial settings (baud rate, data bits, parity) do not match; run kiosk doctor.",
+    ),
+    "code_id": (
+        "スキャナーが読み取り記号の識別文字（Code ID）を付けています。設定を確認してください。",
+        "The scanner adds a vendor Code ID the configuration does not expect; set code_id.",
+    ),
+    "code_id_missing": (
+        "設定された識別文字（Code ID）がありません。スキャナーの設定を確認してください。",
+        "The configured Code ID is missing; check the scanner's Code ID setting.",
+    ),
+    "stray_prefix": (
+        "管理IDの前に余分な文字が付いています。スキャナーのプレフィックス設定を確認してください。",
+        "Extra characters before the management ID; check the scanner's prefix.",
+    ),
+    "stray_suffix": (
+        "管理IDの後に余分な文字が付いています。スキャナーのサフィックス設定を確認してください。",
+        "Extra characters after the management ID; check the scanner's suffix.",
+    ),
+    "keys_too_slow": (
+        "スキャナーの入力が遅すぎます。キー間隔の設定（wedge_max_key_gap_ms）を確認してください。",
+        "The scanner types too slowly for the configured inter-key gap (wedge_max_key_gap_ms).",
+    ),
+    "keypad_keys": (
+        "テンキーの NumLock がオフです。NumLock をオンにしてもう一度スキャンしてください。",
+        "NumLock is off (keypad keys, not digits): switch NumLock on and scan again.",
+    ),
+    "two_labels_in_view": (
+        "カメラに2枚のラベルが写っています。1枚だけをかざしてください。",
+        "Two labels in view: hold one card to the camera.",
+    ),
     "not_in_session": (
         "保管庫を開いた2名（または参加を確認された人）だけが操作できます。",
         "Only the two who opened the safe (or a person who joined with their confirmation) may act.",

@@ -25,6 +25,8 @@ class StatusSnapshot:
     """Everything the status bar shows, as one comparable value (a change redraws every bar)."""
 
     devices: tuple[tuple[str, DeviceStatus], ...] = ()
+    # Why a device is offline ("path absent", "permission denied", "busy …"), by name; "" while online.
+    device_reasons: tuple[tuple[str, str], ...] = ()
     session_id: int | None = None
     session_since: str = ""
     user: str | None = None
@@ -115,7 +117,8 @@ class StatusBar(Static):
                 DeviceStatus.RECONNECTING: ("↻", "bold yellow"),
             }[state]
             line1.append(f"{mark} {visible(name)} ", style=style)
-            line1.append(f"[{app.t('status.' + state.value)}]  ")
+            why = dict(status.device_reasons).get(name, "") if state is not DeviceStatus.ONLINE else ""
+            line1.append(f"[{app.t('status.' + state.value)}{': ' + visible(why) if why else ''}]  ")
         # Devices get a line of their own: with a scanner, a wedge, a webcam and an RFID reader the
         # first line is full, and counts or the clock must never be the part that is cut off.
         line2 = Text()

@@ -10,7 +10,8 @@ import pytest
 
 from kiosk.config import DEFAULT_CLOSING_CHECKLIST, DEFAULT_OPENING_CHECKLIST
 from kiosk.domain.card_state import office_date
-from kiosk.domain.safe_session import ScanMode
+from kiosk.domain.delivery import parse_delivery
+from kiosk.domain.safe_session import Override, ScanMode
 from kiosk.ledger.safe import add_to_pick_list, close_session, open_session, scan_in_session
 from kiosk.ledger.service import Ledger
 from tests.conftest import Crew, FakeClock
@@ -31,11 +32,19 @@ class Day:
     issued: str
     returned: str
     refused_twelve: str
+    overridden: str
+    notification: list[str]
 
 
 def run_day(ledger: Ledger, clock: FakeClock, crew: Crew) -> Day:
     cards = ids(8)
-    receive(ledger, cards, batch="J-LIS-TEST-01")
+    text = "management_id,kind\n" + "".join(f"{m},mynumber_card\n" for m in cards)
+    # Received by an officer with a witness, as the core requires (受領: who received it is on paper).
+    ledger.receive_batch(
+        "J-LIS-TEST-01", parse_delivery(text), actor_id=crew.officer.id, witness_id=crew.clerk2.id
+    )
+    notification = ids(2, start=50)
+    receive(ledger, notification, batch="J-LIS-TEST-02", kind="notification_card")
     add_to_pick_list(ledger, cards[:2], crew.supervisor)
     clock.advance(minutes=30)
     session = open_session(
@@ -51,6 +60,10 @@ def run_day(ledger: Ledger, clock: FakeClock, crew: Crew) -> Day:
     assert not_booked.code == "not_on_pick_list"
     twelve = "".join(str(i % 10) for i in range(3, 15))
     assert scan_in_session(ledger, session.id, twelve, ScanMode.TAKE_OUT, crew.clerk).code == "refused_input"
+    urgent = Override(crew.supervisor, "窓口で急ぎの交付依頼")
+    rushed = scan_in_session(ledger, session.id, cards[2], ScanMode.TAKE_OUT, crew.clerk, override=urgent)
+    assert rushed.ok
+    assert scan_in_session(ledger, session.id, cards[2], ScanMode.PUT_BACK, crew.clerk).ok
     clock.advance(minutes=5)
     issued = scan_in_session(
         ledger, session.id, cards[0], ScanMode.HAND_OVER, crew.clerk, witness=crew.clerk2
@@ -65,7 +78,7 @@ def run_day(ledger: Ledger, clock: FakeClock, crew: Crew) -> Day:
         required=DEFAULT_CLOSING_CHECKLIST,
         confirmed=DEFAULT_CLOSING_CHECKLIST,
     )
-    return Day(office_date(clock()), cards, cards[0], cards[1], twelve)
+    return Day(office_date(clock()), cards, cards[0], cards[1], twelve, cards[2], notification)
 
 
 @pytest.fixture

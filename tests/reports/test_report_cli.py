@@ -21,14 +21,15 @@ def test_report_commands_write_pdf_and_csv(demo_env: dict[str, str], tmp_path: P
         ["pdftotext", str(daily_pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
     assert "日次締め報告書" in text
-    assert "受領 received" in text
+    assert "前日残" in text
+    assert "当日残" in text
 
     book_csv = tmp_path / "book.csv"
     today = result.stdout.split()[5]  # "wrote the daily close of YYYY-MM-DD to …"
     result = kiosk(demo_env, "report", "ledger", "--from", today, "--to", today, "-o", str(book_csv))
     assert result.returncode == 0, result.stderr
     lines = book_csv.read_bytes().decode("utf-8-sig").splitlines()
-    assert lines[0].startswith("連番,日時,事象,管理ID")
+    assert lines[0].startswith("連番,日時,事象,内容,管理ID")
     assert any(",交付通知書送付," in line for line in lines)
 
     wrong = kiosk(demo_env, "report", "daily", "-o", str(tmp_path / "daily.txt"))
@@ -81,3 +82,37 @@ def test_labels_command_prints_a_run_or_the_ids_of_a_csv(demo_env: dict[str, str
     )
     assert wrong.returncode == 2
     assert "check_digit" in wrong.stderr
+
+
+@needs_poppler
+def test_card_reminder_and_disposal_papers_on_the_command_line(
+    demo_env: dict[str, str], tmp_path: Path
+) -> None:
+    import json
+
+    lists = json.loads(kiosk(demo_env, "due", "--json").stdout)
+    card = lists["reminders_due"][0]["management_id"]
+    pdf = tmp_path / "card.pdf"
+    done = kiosk(demo_env, "report", "card", card, "-o", str(pdf))
+    assert done.returncode == 0, done.stderr
+    assert f"wrote the register of {card}" in done.stdout
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "カード別履歴" in text
+    assert card in text
+
+    merge = tmp_path / "reminders.csv"
+    done = kiosk(demo_env, "report", "reminders", "-o", str(merge))
+    assert done.returncode == 0, done.stderr
+    rows = merge.read_bytes().decode("utf-8-sig").splitlines()
+    assert rows[0].startswith("管理ID,種別,申請者参照")
+    assert len(rows) == len(lists["reminders_due"]) + 1
+
+    unknown = kiosk(demo_env, "report", "card", ids(1, start=99_999)[0], "-o", str(pdf))
+    assert unknown.returncode == 2
+    assert "is not in the ledger" in unknown.stderr
+    no_batch = kiosk(demo_env, "report", "disposal", "424242", "--certificate", "-o", str(pdf))
+    assert no_batch.returncode == 2
+    assert "there is no disposal batch 424242" in no_batch.stderr
+    wrong = kiosk(demo_env, "report", "disposal", "1", "--certificate", "-o", str(merge))
+    assert wrong.returncode == 2
+    assert "the certificate is written as .pdf" in wrong.stderr

@@ -90,6 +90,9 @@ def test_listen_rfid_serial_on_the_simulated_reader(runner: CliRunner) -> None:
     with SimUhfReader("uhf", cabinet, seed=1) as sim:
         result = runner.invoke(cli, ["listen", "rfid-serial", sim.path, "--json", "--count", "4"])
     assert result.exit_code == 0, result.output
-    records = [json.loads(line) for line in result.stdout.splitlines()]
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    records = [r for r in lines if "code" in r]
     assert sorted(r["code"] for r in records) == sorted(cabinet.by_tag())
     assert {r["symbology"] for r in records} == {"rfid_epc"}
+    # Then the inventory's summary: one line per tag, merged across rounds (issue 14).
+    assert sorted(r["tag"] for r in lines if "tag" in r) == sorted(cabinet.by_tag())

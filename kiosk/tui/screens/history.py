@@ -10,6 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
 from kiosk.domain.card_state import OFFICE_TZ
+from kiosk.domain.event_kinds import kind_name
 from kiosk.domain.management_id import ManagementId, Refusal
 from kiosk.ledger.ui_queries import DEFAULT_PAGE, EventLine, events_page
 from kiosk.tui.safe_text import cells, plain
@@ -17,40 +18,10 @@ from kiosk.tui.screens.base import STORAGE_ERRORS, KioskScreen
 from kiosk.tui.screens.dialogs import EntryModal
 from kiosk.tui.widgets import VerdictPanel
 
-EVENT_LABELS = {
-    "card_received": ("受領", "received"),
-    "card_stored": ("保管庫に格納", "stored"),
-    "card_taken_out": ("持出", "taken out"),
-    "card_put_back": ("返却", "put back"),
-    "card_issued": ("交付", "issued"),
-    "card_cancelled": ("交付取りやめ", "cancelled"),
-    "card_disposed": ("廃棄", "disposed"),
-    "card_missing": ("所在不明", "missing"),
-    "card_found": ("発見", "found"),
-    "refused": ("拒否", "refused"),
-    "session_opened": ("保管庫を開く", "safe opened"),
-    "session_closed": ("保管庫を閉じる", "safe closed"),
-    "pick_list_added": ("交付予定に追加", "booked"),
-    "signed_in": ("サインイン", "signed in"),
-    "auth_failed": ("サインイン失敗", "sign-in failed"),
-    "staff_locked": ("ロック", "locked"),
-    "staff_unlocked": ("ロック解除", "unlocked"),
-    "staff_added": ("職員登録", "staff added"),
-    "staff_deactivated": ("職員無効化", "staff deactivated"),
-    "batch_received": ("納品受領", "batch received"),
-    "rfid_bound": ("RFID紐付け", "RFID bound"),
-    "card_notice_sent": ("交付通知書送付", "notice sent"),
-    "card_reminder_sent": ("督促", "reminder sent"),
-    "card_hold_set": ("保留", "hold set"),
-    "card_hold_released": ("保留解除", "hold released"),
-}
-
 
 def event_label(kind: str, language: str) -> str:
-    pair = EVENT_LABELS.get(kind)
-    if pair is None:
-        return kind
-    return pair[1] if language == "en" else pair[0]
+    """The event kind's name from the one registry (kiosk.domain.event_kinds)."""
+    return kind_name(kind, language)
 
 
 class EventTableScreen(KioskScreen):

@@ -1,0 +1,252 @@
+"""Committed event → its appearance on the supervisor's page, with 3 kiosks writing to one PostgreSQL ledger.
+
+Three writer threads, each a kiosk of its own (`bench-kiosk-1..3`, its own engine, its own open safe
+session), take booked cards out at random intervals (0.1–0.5 s) on one PostgreSQL ledger. The
+supervisor's view runs as `kiosk supervise` does (uvicorn, the default 0.5 s head poll), and a
+signed-in page watches it:
+
+- in Debian's chromium through Playwright when /usr/bin/chromium is there: a MutationObserver in the
+  page notes when each card's row first exists in the DOM (`basis: browser`);
+- otherwise an SSE client notes when a pushed panel first holds the card's row (`basis: sse`).
+
+Latency = that moment − the moment the writer's `scan_in_session` returned (after its commit), on the
+same machine clock. Not in the default test run: `python -m bench.supervise_bench [--quick]`, or
+`kiosk bench` (the suite's "supervise" part). Needs KIOSK_BENCH_PG_URL or KIOSK_TEST_PG_URL.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import secrets
+import socket
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+CHROMIUM = Path("/usr/bin/chromium")
+KIOSKS = 3
+
+_OBSERVER = """
+() => {
+  window.__seen = {};
+  const note = () => {
+    const now = performance.timeOrigin + performance.now();
+    for (const row of document.querySelectorAll('#panel tr[data-card]')) {
+      const id = row.dataset.card;
+      if (!(id in window.__seen)) { window.__seen[id] = now; }
+    }
+  };
+  note();
+  new MutationObserver(note).observe(document.getElementById('panel'), {childList: true, subtree: true});
+}
+"""
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
+
+
+def _pg_url() -> str | None:
+    return os.environ.get("KIOSK_BENCH_PG_URL") or os.environ.get("KIOSK_TEST_PG_URL")
+
+
+def run(quick: bool = False) -> dict[str, Any]:
+    """See the module docstring. Returns ms percentiles, or a `supervise_basis` saying why it was skipped."""
+    url = _pg_url()
+    if not url:
+        return {"supervise_basis": "skipped: set KIOSK_BENCH_PG_URL or KIOSK_TEST_PG_URL (PostgreSQL)"}
+    from sqlalchemy import text
+
+    from kiosk.ledger.engine import make_engine
+
+    schema = f"bench_sv_{secrets.token_hex(4)}"
+    admin = make_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    sep = "&" if "?" in url else "?"
+    try:
+        return _measure(f"{url}{sep}options=-csearch_path%3D{schema}", per_kiosk=10 if quick else 40)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+def _measure(url: str, *, per_kiosk: int) -> dict[str, Any]:
+    import uvicorn
+
+    from drivers.damm import with_check_digit
+    from kiosk.config import DEFAULT_OPENING_CHECKLIST, Settings
+    from kiosk.desk import Desk
+    from kiosk.domain.delivery import parse_delivery
+    from kiosk.domain.safe_session import ScanMode
+    from kiosk.domain.staff import Role
+    from kiosk.ledger.engine import make_engine, upgrade
+    from kiosk.ledger.safe import add_to_pick_list, open_session, scan_in_session
+    from kiosk.ledger.service import Ledger
+    from kiosk.supervise.app import ViewSettings, create_app
+
+    pepper = b"bench-pepper"
+    engine = make_engine(url)
+    upgrade(engine)
+    ledger = Ledger(engine, pepper=pepper, kiosk="bench-supervisor")
+    officer = ledger.add_staff(
+        name="保管 正子", badge="O001", employee_no="E-O001", role=Role.OFFICER, rank=0, pin="1111"
+    )
+    clerk = ledger.add_staff(
+        name="窓口 一郎", badge="C001", employee_no="E-C001", role=Role.CLERK, pin="3333"
+    )
+    ledger.add_staff(name="課長 三子", badge="S001", employee_no="E-S001", role=Role.SUPERVISOR, pin="5555")
+    cards = [with_check_digit(f"8{n:08d}") for n in range(1, KIOSKS * per_kiosk + 1)]
+    ledger.receive_batch(
+        "B-BENCH", parse_delivery("management_id,kind\n" + "".join(f"{c},mynumber_card\n" for c in cards))
+    )
+    add_to_pick_list(ledger, cards, officer)  # the booker may not take the card out; the clerk does
+
+    # The production poll (0.5 s), over the application core like `kiosk supervise`.
+    app = create_app(Desk(ledger, Settings()), ViewSettings(), random_key=True)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    serving = threading.Thread(target=server.run, daemon=True)
+    serving.start()
+    while not server.started:
+        time.sleep(0.02)
+    base = f"http://127.0.0.1:{port}"
+
+    committed: dict[str, float] = {}
+    lock = threading.Lock()
+
+    def kiosk(n: int, mine: list[str]) -> None:
+        own = make_engine(url)
+        station = Ledger(own, pepper=pepper, kiosk=f"bench-kiosk-{n}")
+        session = open_session(
+            station, officer, clerk, required=DEFAULT_OPENING_CHECKLIST, confirmed=DEFAULT_OPENING_CHECKLIST
+        )
+        rng = random.Random(n)
+        for card in mine:
+            time.sleep(rng.uniform(0.1, 0.5))
+            verdict = scan_in_session(
+                station, session.id, card, ScanMode.TAKE_OUT, clerk, device=f"scanner-{n}"
+            )
+            done = time.time()
+            assert verdict.ok, verdict
+            with lock:
+                committed[card] = done
+        own.dispose()
+
+    try:
+        seen, basis = _observe(base, cards, committed, kiosk, per_kiosk)
+    finally:
+        server.should_exit = True
+        serving.join(timeout=5)
+        engine.dispose()
+    latencies = [(seen[c] - committed[c]) * 1000 for c in committed if c in seen]
+    lost = len(committed) - len(latencies)
+    return {
+        "supervise_event_to_page_p50_ms": round(_pct(latencies, 0.50), 1) if latencies else None,
+        "supervise_event_to_page_p99_ms": round(_pct(latencies, 0.99), 1) if latencies else None,
+        "supervise_event_to_page_max_ms": round(max(latencies), 1) if latencies else None,
+        "supervise_events": len(committed),
+        "supervise_not_seen": lost,
+        "supervise_basis": f"{basis}; {KIOSKS} kiosks × {per_kiosk} take-outs on PostgreSQL; poll 0.5 s",
+    }
+
+
+def _observe(
+    base: str, cards: list[str], committed: dict[str, float], kiosk: Any, per_kiosk: int
+) -> tuple[dict[str, float], str]:
+    writers = [
+        threading.Thread(target=kiosk, args=(n + 1, cards[n * per_kiosk : (n + 1) * per_kiosk]))
+        for n in range(KIOSKS)
+    ]
+    if CHROMIUM.exists():
+        return _observe_browser(base, writers), "browser (chromium, DOM row first present)"
+    return _observe_sse(base, writers), "sse (panel with the row first received)"
+
+
+def _observe_browser(base: str, writers: list[threading.Thread]) -> dict[str, float]:
+    from playwright.sync_api import sync_playwright
+
+    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"]
+    args += ["--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=args)
+        page = browser.new_page()
+        page.goto(base + "/signin")
+        page.fill("#badge", "S001")
+        page.fill("#pin", "5555")
+        with page.expect_navigation():
+            page.click("#signin-submit")
+        page.wait_for_selector("#live[data-state=on]")
+        page.evaluate(_OBSERVER)
+        for w in writers:
+            w.start()
+        for w in writers:
+            w.join()
+        time.sleep(3)  # let the last rows arrive
+        seen: dict[str, float] = {k: v / 1000 for k, v in page.evaluate("() => window.__seen").items()}
+        browser.close()
+    return seen
+
+
+def _observe_sse(base: str, writers: list[threading.Thread]) -> dict[str, float]:
+    import httpx
+
+    seen: dict[str, float] = {}
+    stop = threading.Event()
+
+    def listen(client: httpx.Client) -> None:
+        try:
+            with client.stream("GET", "/events") as stream:
+                for line in stream.iter_lines():
+                    now = time.time()
+                    if stop.is_set():
+                        return
+                    for part in line.split('data-card="')[1:]:
+                        seen.setdefault(part.split('"', 1)[0], now)
+        except httpx.HTTPError:
+            return  # the client closed under the stream at the end of the run
+
+    # The stream is quiet between changes: a long read timeout, not none.
+    with httpx.Client(base_url=base, timeout=httpx.Timeout(10, read=120)) as client:
+        client.post("/signin", data={"badge": "S001", "pin": "5555"})
+        listener = threading.Thread(target=listen, args=(client,), daemon=True)
+        listener.start()
+        time.sleep(1)
+        for w in writers:
+            w.start()
+        for w in writers:
+            w.join()
+        time.sleep(3)
+        stop.set()
+    return seen
+
+
+def format_table(r: dict[str, Any]) -> str:
+    return (
+        f"committed event → page p50 / p99 / max: {r.get('supervise_event_to_page_p50_ms', '-')} / "
+        f"{r.get('supervise_event_to_page_p99_ms', '-')} / {r.get('supervise_event_to_page_max_ms', '-')} ms "
+        f"({r.get('supervise_events', 0)} events, {r.get('supervise_not_seen', 0)} not seen)\n"
+        f"basis: {r.get('supervise_basis')}\n"
+        f"measured {datetime.now(UTC).isoformat(timespec='seconds')}"
+    )
+
+
+def main() -> None:
+    result = run("--quick" in sys.argv)
+    print(format_table(result))
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""`kiosk supervise`: the supervisor's view in a browser (read-only; binds 127.0.0.1 unless told)."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import click
+
+from kiosk.cli import cli
+from kiosk.cli.context import CliContext, fail, ledger_errors, pass_cli
+
+
+@cli.command()
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: the LAN)."
+)
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
+@click.option(
+    "--session-minutes",
+    default=60,
+    show_default=True,
+    type=click.IntRange(1, 24 * 60),
+    help="How long a sign-in lasts before the browser must sign in again.",
+)
+@click.option(
+    "--random-key", is_flag=True, help="Sign cookies with a per-process key (a restart signs everyone out)."
+)
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="Watch the demo ledger (demo/ in the data directory) that `kiosk demo` plays.",
+)
+@pass_cli
+def supervise(
+    ctx: CliContext, host: str, port: int, session_minutes: int, random_key: bool, demo: bool
+) -> None:
+    """Serve the supervisor's view: every safe, every card out, today's counts and alerts, live.
+
+    Sign in with a supervisor's or administrator's badge and PIN (the kiosk's lock-out applies). The
+    page never changes the ledger; approvals stay at the kiosk. One view serves every kiosk that shares
+    the ledger (PostgreSQL), or the one kiosk on SQLite.
+    """
+    import uvicorn
+
+    from kiosk.desk import Desk
+    from kiosk.ledger.service import open_ledger
+    from kiosk.supervise.app import ViewSettings, create_app
+
+    settings = ctx.settings
+    if demo and not ctx.db_url:
+        from kiosk.cli.app_cmds import demo_settings
+        from kiosk.config import data_paths
+
+        settings = demo_settings(settings)
+        if not data_paths(settings).ledger.exists():
+            fail(f"no demo ledger at {data_paths(settings).ledger}; start `kiosk demo` first")
+    with ledger_errors(settings.ledger.url):
+        ledger = open_ledger(settings)
+    view = ViewSettings.from_settings(settings, session_minutes=session_minutes)
+    app = create_app(Desk(ledger, settings), view, random_key=random_key)
+    try:
+        sock = socket.create_server((host, port))
+    except OSError as exc:
+        ledger.engine.dispose()
+        fail(f"cannot listen on {host}:{port}: {os.strerror(exc.errno) if exc.errno else exc}")
+    where = "this computer only" if host in ("127.0.0.1", "localhost", "::1") else "the network"
+    click.echo(f"supervisor's view on http://{host}:{port}/ ({where}); Ctrl+C stops it", err=True)
+    config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2, lifespan="off")
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        sock.close()
+        ledger.engine.dispose()

@@ -1,0 +1,498 @@
+"""More paper people ask for: a card's own register (カード別履歴), the 督促 list (PDF, and CSV for a mail
+merge), the 廃棄 list of a disposal batch and its 廃棄証明書 (certificate of destruction).
+
+All of them read the ledger only, print Japanese words (kiosk.reports.terms), names with their rank, and
+"page x / y" with the ledger's head hash in every footer. CSVs go through `kiosk.reports.csvfile`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from kiosk.domain.card_state import OFFICE_TZ, CardState
+from kiosk.domain.retention import DueCard, RetentionPolicy
+from kiosk.ledger import models
+from kiosk.ledger.retention_ops import DisposalBatch, due_lists, get_batch
+from kiosk.ledger.service import Ledger
+from kiosk.reports.csvfile import csv_writer
+from kiosk.reports.daily import load_people
+from kiosk.reports.ledger_book import BookLine
+from kiosk.reports.terms import People, describe_event, value_ja
+
+STATUS_JA = {
+    "received": "受領",
+    "in_safe": "保管中",
+    "out": "持出中",
+    "issued": "交付済",
+    "cancelled": "交付取りやめ",
+    "disposed": "廃棄済",
+    "missing": "所在不明",
+}
+BATCH_STATE_JA = {"prepared": "作成済（承認待ち）", "approved": "承認済", "disposed": "廃棄済"}
+
+
+class PaperRefused(ValueError):
+    """The paper cannot be made (no such card or batch, or a certificate of a batch not disposed)."""
+
+
+def _jst(at: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return at.astimezone(OFFICE_TZ).strftime(fmt) if at else ""
+
+
+def _day(value: date | None) -> str:
+    return f"{value:%Y-%m-%d}" if value else ""
+
+
+def _kind(kind: str) -> str:
+    return value_ja(kind)
+
+
+# -- カード別履歴 ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CardRegister:
+    """One card's state and every event of its history, oldest first."""
+
+    card: CardState
+    lines: tuple[BookLine, ...]
+    head_seq: int
+    head_hash: str
+
+
+def card_register(ledger: Ledger, management_id: str) -> CardRegister:
+    """The register of one card; `PaperRefused` when the ledger has no such card."""
+    card = ledger.card(management_id)
+    if card is None:
+        raise PaperRefused(f"{management_id} is not in the ledger")
+    with ledger.read() as s:
+        people = load_people(s)
+        lines = tuple(
+            BookLine(
+                seq=ev.seq,
+                at=ev.at,
+                kind=ev.kind,
+                card_id=ev.card_id,
+                actor=people(ev.actor_id),
+                witness=people(ev.witness_id),
+                session_id=ev.session_id,
+                detail=describe_event(ev.payload, people, kind=ev.kind),
+                hash=ev.hash,
+            )
+            for ev in s.scalars(
+                select(models.Event).where(models.Event.card_id == management_id).order_by(models.Event.seq)
+            )
+        )
+    seq, digest = ledger.head()
+    return CardRegister(card, lines, seq, digest)
+
+
+def card_facts(card: CardState) -> list[tuple[str, str]]:
+    """The card's header block, in print order."""
+    return [
+        ("管理ID", card.management_id),
+        ("種別", _kind(card.kind)),
+        ("状態", STATUS_JA.get(card.status.value, card.status.value)),
+        ("保管場所", value_ja(card.location) if card.location else ""),
+        ("納品番号", card.batch or ""),
+        ("受領日", _day(card.received_on)),
+        ("交付通知書送付日", _day(card.notice_sent_on)),
+        ("督促状送付日", _day(card.reminder_sent_on)),
+        ("交付・廃棄等の日", _day(card.closed_on)),
+        ("保留", card.hold_reason or "なし"),
+        ("RFIDタグ", card.rfid_tag or ""),
+    ]
+
+
+REGISTER_HEADER = ["連番", "日時", "事象", "内容", "操作者", "立会人", "保管庫利用"]
+
+
+def write_card_register_csv(register: CardRegister, path: Path) -> None:
+    with csv_writer(path) as w:
+        w.writerow(["カード別履歴", register.card.management_id])
+        w.writerows(card_facts(register.card))
+        w.writerow([])
+        w.writerow(REGISTER_HEADER)
+        for line in register.lines:
+            cells = line.cells()
+            w.writerow([cells[0], cells[1], cells[2], cells[3], cells[5], cells[6], cells[7]])
+        w.writerow([])
+        w.writerow(["管理簿の最終記録", register.head_seq, register.head_hash])
+
+
+def write_card_register_pdf(
+    register: CardRegister, path: Path, *, office: str = "", font_file: Path | None = None
+) -> None:
+    from reportlab.platypus import Paragraph, Spacer, Table
+
+    from kiosk.reports.pdf import table_style
+
+    doc = _Doc(path, f"カード別履歴 {register.card.management_id}", office, font_file)
+    story: list[Any] = [
+        Paragraph(f"カード別履歴　{register.card.management_id}", doc.title),
+        Paragraph(office, doc.body),
+        Spacer(1, 8),
+    ]
+    facts = Table(
+        [[k, Paragraph(v, doc.body)] for k, v in card_facts(register.card)], colWidths=doc.mm(40, 120)
+    )
+    facts.hAlign = "LEFT"
+    facts.setStyle(table_style(doc.font, size=8.5))
+    story += [facts, Paragraph(f"履歴（{len(register.lines)} 件）", doc.h2)]
+    rows: list[list[Any]] = [list(REGISTER_HEADER)]
+    for line in register.lines:
+        cells = line.cells()
+        rows.append(
+            [cells[0], cells[1], Paragraph(cells[2], doc.cell), Paragraph(cells[3], doc.cell),
+             Paragraph(cells[5], doc.cell), Paragraph(cells[6], doc.cell), cells[7]]
+        )  # fmt: skip
+    table = Table(rows, colWidths=doc.mm(11, 27, 24, 62, 25, 22, 15), repeatRows=1)
+    table.setStyle(table_style(doc.font, size=7.5))
+    story.append(table)
+    doc.build(
+        story,
+        [
+            f"{office}　カード別履歴　{register.card.management_id}",
+            _head(register.head_seq, register.head_hash),
+        ],
+    )
+
+
+# -- 督促 list ------------------------------------------------------------------------------------
+
+REMINDER_HEADER = [
+    "管理ID",
+    "種別",
+    "申請者参照",
+    "交付通知書送付日",
+    "督促対象となった日",
+    "保管場所",
+    "納品番号",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderList:
+    """The cards due a reminder (督促) on `today`, with what a mail merge joins on."""
+
+    today: date
+    policy: RetentionPolicy
+    cards: tuple[tuple[DueCard, CardState | None], ...]
+    head_seq: int
+    head_hash: str
+
+
+def reminder_list(ledger: Ledger, policy: RetentionPolicy, day: date | None = None) -> ReminderList:
+    lists = due_lists(ledger, policy, day)
+    cards = tuple((due, ledger.card(due.management_id)) for due in lists.reminders_due)
+    seq, digest = ledger.head()
+    return ReminderList(lists.today, policy, cards, seq, digest)
+
+
+def _reminder_cells(due: DueCard, card: CardState | None) -> list[str]:
+    return [
+        due.management_id,
+        _kind(due.kind),
+        (card.applicant_ref if card else None) or "",
+        _day(due.notice_sent_on),
+        _day(due.due_on),
+        value_ja(due.location) if due.location else "",
+        (card.batch if card else None) or "",
+    ]
+
+
+def write_reminder_csv(reminders: ReminderList, path: Path) -> int:
+    """One header line and one line per card: the shape a mail merge (差し込み印刷) reads."""
+    with csv_writer(path) as w:
+        w.writerow(REMINDER_HEADER)
+        for due, card in reminders.cards:
+            w.writerow(_reminder_cells(due, card))
+    return len(reminders.cards)
+
+
+def write_reminder_pdf(
+    reminders: ReminderList, path: Path, *, office: str = "", font_file: Path | None = None
+) -> int:
+    from reportlab.platypus import Paragraph, Spacer, Table
+
+    from kiosk.reports.pdf import table_style
+
+    doc = _Doc(path, f"督促対象一覧 {reminders.today.isoformat()}", office, font_file)
+    story: list[Any] = [
+        Paragraph(f"督促対象一覧　{reminders.today:%Y年%m月%d日}", doc.title),
+        Paragraph(
+            f"{office}　方針: {value_ja(reminders.policy.preset.value)}　{len(reminders.cards)} 枚", doc.body
+        ),
+        Spacer(1, 8),
+    ]
+    rows: list[list[Any]] = [list(REMINDER_HEADER)]
+    rows += [[Paragraph(c, doc.cell) for c in _reminder_cells(due, card)] for due, card in reminders.cards]
+    if len(rows) == 1:
+        rows.append(["督促対象なし", "", "", "", "", "", ""])
+    table = Table(rows, colWidths=doc.mm(22, 24, 30, 24, 24, 24, 32), repeatRows=1)
+    table.setStyle(table_style(doc.font, size=7.5))
+    story += [table, Spacer(1, 12), _signatures(doc, ("作成者", "確認者"))]
+    doc.build(
+        story,
+        [
+            f"{office}　督促対象一覧　{reminders.today:%Y年%m月%d日}",
+            _head(reminders.head_seq, reminders.head_hash),
+        ],
+    )
+    return len(reminders.cards)
+
+
+# -- 廃棄 list and 廃棄証明書 ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DisposalPaper:
+    """A disposal batch with its cards' kinds and dates, and the people by name."""
+
+    batch: DisposalBatch
+    cards: tuple[CardState, ...]
+    people: People
+    head_seq: int
+    head_hash: str
+    finished_seq: int | None = None
+    finished_hash: str | None = None
+
+
+def disposal_paper(ledger: Ledger, batch_id: int) -> DisposalPaper:
+    batch = get_batch(ledger, batch_id)
+    if batch is None:
+        raise PaperRefused(f"there is no disposal batch {batch_id}")
+    cards = tuple(c for c in (ledger.card(m) for m in batch.cards) if c is not None)
+    with ledger.read() as s:
+        people = load_people(s)
+        finished = next(
+            (
+                ev
+                for ev in s.scalars(
+                    select(models.Event)
+                    .where(models.Event.kind == "disposal_finished")
+                    .order_by(models.Event.seq.desc())
+                )
+                if json.loads(ev.payload).get("batch") == batch_id
+            ),
+            None,
+        )
+    seq, digest = ledger.head()
+    return DisposalPaper(
+        batch,
+        cards,
+        people,
+        seq,
+        digest,
+        finished.seq if finished else None,
+        finished.hash if finished else None,
+    )
+
+
+DISPOSAL_HEADER = ["管理ID", "種別", "交付通知書送付日", "督促状送付日", "状態", "廃棄の読取"]
+
+
+def _disposal_rows(paper: DisposalPaper) -> list[list[str]]:
+    scanned = set(paper.batch.scanned) | set(paper.batch.disposed)
+    return [
+        [
+            c.management_id,
+            _kind(c.kind),
+            _day(c.notice_sent_on),
+            _day(c.reminder_sent_on),
+            STATUS_JA.get(c.status.value, c.status.value),
+            "済" if c.management_id in scanned else "未",
+        ]
+        for c in paper.cards
+    ]
+
+
+def _batch_facts(paper: DisposalPaper) -> list[tuple[str, str]]:
+    b, who = paper.batch, paper.people
+    return [
+        ("廃棄リスト番号", str(b.id)),
+        ("状態", BATCH_STATE_JA.get(b.state, b.state)),
+        ("作成", f"{_jst(b.prepared_at)}　{who(b.prepared_by)}"),
+        ("承認", f"{_jst(b.approved_at)}　{who(b.approved_by)}" if b.approved_at else "未承認"),
+        (
+            "廃棄実施",
+            f"{_jst(b.finished_at)}　実施者 {who(b.operator_id)}　立会人 {who(b.witness_id)}"
+            if b.finished_at
+            else "未実施",
+        ),
+        ("廃棄方法", b.method or ""),
+        (
+            "枚数",
+            f"{len(b.cards)} 枚（廃棄 {len(b.disposed)} 枚）" if b.finished_at else f"{len(b.cards)} 枚",
+        ),
+    ]
+
+
+def write_disposal_list_csv(paper: DisposalPaper, path: Path) -> int:
+    with csv_writer(path) as w:
+        w.writerow(["廃棄リスト", paper.batch.id])
+        w.writerows(_batch_facts(paper))
+        w.writerow([])
+        w.writerow(DISPOSAL_HEADER)
+        w.writerows(_disposal_rows(paper))
+    return len(paper.cards)
+
+
+def write_disposal_list_pdf(
+    paper: DisposalPaper, path: Path, *, office: str = "", font_file: Path | None = None
+) -> int:
+    from reportlab.platypus import Paragraph, Spacer, Table
+
+    from kiosk.reports.pdf import table_style
+
+    doc = _Doc(path, f"廃棄リスト {paper.batch.id}", office, font_file)
+    facts = Table([[k, Paragraph(v, doc.body)] for k, v in _batch_facts(paper)], colWidths=doc.mm(35, 140))
+    facts.hAlign = "LEFT"
+    facts.setStyle(table_style(doc.font, size=8.5))
+    rows: list[list[Any]] = [list(DISPOSAL_HEADER), *_disposal_rows(paper)]
+    table = Table(rows, colWidths=doc.mm(26, 30, 30, 30, 26, 22), repeatRows=1)
+    table.setStyle(table_style(doc.font, size=8))
+    story: list[Any] = [
+        Paragraph(f"廃棄リスト　第{paper.batch.id}号", doc.title),
+        Paragraph(office, doc.body),
+        Spacer(1, 8),
+        facts,
+        Spacer(1, 8),
+        table,
+    ]
+    doc.build(story, [f"{office}　廃棄リスト　第{paper.batch.id}号", _head(paper.head_seq, paper.head_hash)])
+    return len(paper.cards)
+
+
+def write_disposal_certificate_pdf(
+    paper: DisposalPaper, path: Path, *, office: str = "", font_file: Path | None = None
+) -> int:
+    """The 廃棄証明書 of a disposed batch: the cards, the method, the date and both people."""
+    from reportlab.lib import colors
+    from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
+
+    from kiosk.reports.pdf import table_style
+
+    b, who = paper.batch, paper.people
+    if b.finished_at is None:
+        raise PaperRefused(f"disposal batch {b.id} is not disposed yet ({b.state}); no certificate")
+    doc = _Doc(path, f"廃棄証明書 {b.id}", office, font_file)
+    disposed = [c for c in paper.cards if c.management_id in set(b.disposed)]
+    when = b.finished_at.astimezone(OFFICE_TZ)
+    statement = (
+        f"下記の個人番号カード等 {len(disposed)} 枚を、{when:%Y年%m月%d日} {when:%H時%M分}、"
+        f"{b.method or '（方法の記録なし）'}により廃棄したことを証明します。"
+    )
+    people = Table(
+        [
+            ["廃棄実施者", who(b.operator_id), "印"],
+            ["立会人", who(b.witness_id), "印"],
+            ["承認者", who(b.approved_by), "印"],
+        ],
+        colWidths=doc.mm(35, 100, 20),
+        rowHeights=doc.mm(12, 12, 12),
+    )
+    people.hAlign = "LEFT"
+    people.setStyle(table_style(doc.font, size=10))
+    people.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, 0), colors.white)]))  # no heading row here
+    rows: list[list[Any]] = [["番号", "管理ID", "種別", "交付通知書送付日", "督促状送付日"]]
+    rows += [
+        [str(n), c.management_id, _kind(c.kind), _day(c.notice_sent_on), _day(c.reminder_sent_on)]
+        for n, c in enumerate(disposed, start=1)
+    ]
+    table = Table(rows, colWidths=doc.mm(14, 30, 36, 34, 34), repeatRows=1)
+    table.hAlign = "LEFT"
+    table.setStyle(table_style(doc.font, size=8.5))
+    record = f"管理簿の記録: 連番 {paper.finished_seq}　{paper.finished_hash}" if paper.finished_seq else ""
+    story: list[Any] = [
+        Paragraph(f"廃棄証明書　第{b.id}号", doc.title),
+        Paragraph(office, doc.body),
+        Spacer(1, 10),
+        KeepTogether(
+            [
+                Paragraph(statement, doc.h2),
+                Paragraph(f"廃棄方法: {b.method or ''}　廃棄日時: {when:%Y-%m-%d %H:%M}", doc.body),
+                Paragraph(record, doc.small),
+                Spacer(1, 8),
+                people,
+            ]
+        ),
+        Spacer(1, 10),
+        Paragraph("廃棄したカード", doc.h2),
+        table,
+    ]
+    doc.build(story, [f"{office}　廃棄証明書　第{b.id}号", _head(paper.head_seq, paper.head_hash)])
+    return len(disposed)
+
+
+# -- shared PDF pieces -------------------------------------------------------------------------------
+
+
+def _head(seq: int, digest: str) -> str:
+    return f"管理簿の最終記録（連番 {seq}）: {digest or 'なし'}"
+
+
+class _Doc:
+    """An A4 portrait document with the Japanese font, the usual styles and the numbered footer."""
+
+    def __init__(self, path: Path, title: str, author: str, font_file: Path | None) -> None:
+        from reportlab.lib.pagesizes import A4
+        from reportlab.lib.styles import ParagraphStyle
+        from reportlab.lib.units import mm
+        from reportlab.platypus import SimpleDocTemplate
+
+        from kiosk.reports.fonts import japanese_font
+
+        self.font = font = japanese_font(font_file)
+        self.title = ParagraphStyle("title", fontName=font, fontSize=16, leading=22)
+        self.h2 = ParagraphStyle("h2", fontName=font, fontSize=11, leading=16, spaceBefore=6, spaceAfter=3)
+        self.body = ParagraphStyle("body", fontName=font, fontSize=8.5, leading=11)
+        self.cell = ParagraphStyle("cell", fontName=font, fontSize=7.5, leading=9.5)
+        self.small = ParagraphStyle("small", fontName=font, fontSize=7, leading=9)
+        self._mm = mm
+        self.doc = SimpleDocTemplate(
+            str(path),
+            initialFontName=font,  # else reportlab adds an unembedded Helvetica
+            pagesize=A4,
+            leftMargin=15 * mm,
+            rightMargin=15 * mm,
+            topMargin=15 * mm,
+            bottomMargin=18 * mm,
+            title=title,
+            author=author,
+        )
+
+    def mm(self, *widths: float) -> list[float]:
+        return [w * self._mm for w in widths]
+
+    def build(self, story: list[Any], footer: list[str]) -> None:
+        from kiosk.reports.pdf import footer_canvas
+
+        self.doc.build(story, canvasmaker=footer_canvas(self.font, [line.strip("　") for line in footer]))
+
+
+def _signatures(doc: _Doc, signers: tuple[str, ...]) -> Any:
+    from reportlab.lib import colors
+    from reportlab.platypus import Table, TableStyle
+
+    table = Table(
+        [list(signers), [""] * len(signers)], colWidths=doc.mm(*[60] * len(signers)), rowHeights=doc.mm(6, 18)
+    )
+    table.hAlign = "LEFT"
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), doc.font, 9),
+                ("GRID", (0, 0), (-1, -1), 0.8, colors.black),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e6e6e6")),
+                ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+            ]
+        )
+    )
+    return table

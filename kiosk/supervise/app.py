@@ -1,0 +1,350 @@
+"""The supervisor's view: a read-only Starlette app over the ledger (`kiosk supervise`).
+
+Routes: `/` the page, `/panel` its live part, `/events` the same part pushed by server-sent events,
+`/signin` (GET form, POST badge + PIN), `/signout`, `/lang/{ja|en}`, `/static/…`. Only the sign-in
+writes to the ledger, and only through `Ledger.authenticate` (signed_in / auth_failed / staff_locked,
+device "supervise") or a `refused` event for a role that may not supervise or a 12-digit badge.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from kiosk.desk import Desk, StorageError, supervision
+from kiosk.domain.card_state import OFFICE_TZ
+from kiosk.domain.guard import REASON_MYNUMBER, looks_like_individual_number
+from kiosk.domain.retention import RetentionPolicy
+from kiosk.domain.staff import AuthError, StaffMember
+from kiosk.supervise.cookies import COOKIE, LANG_COOKIE, Sessions, derive_key
+from kiosk.supervise.guard import ResponseGuard, has_twelve_digits
+from kiosk.supervise.i18n import LANGS, Lang, code_label, kind_label, translator
+
+if TYPE_CHECKING:
+    from kiosk.config import Settings
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).parent
+DEVICE = "supervise"
+SIGN_IN = "supervise_sign_in"  # the `attempted` of a refused sign-in to this view
+ROLE_REFUSED = "role_not_allowed"
+MAX_FORM_BYTES = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class ViewSettings:
+    """What the view needs from the settings ([session], [stocktake], [retention], [kiosk])."""
+
+    max_open_minutes: int = 30
+    stocktake_every_days: int = 30
+    policy: RetentionPolicy | None = None
+    language: Lang = "ja"
+    session_minutes: int = 60
+    poll_seconds: float = 0.5  # how often the live stream looks at the ledger head
+    refresh_seconds: float = 5.0  # re-render anyway (clock-driven alerts: overdue, minutes out)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, session_minutes: int = 60) -> ViewSettings:
+        return cls(
+            max_open_minutes=settings.session.max_open_minutes,
+            stocktake_every_days=settings.stocktake.due_every_days,
+            policy=RetentionPolicy.from_settings(settings.retention),
+            language=settings.kiosk.language,
+            session_minutes=session_minutes,
+        )
+
+
+def fmt_time(at: datetime | None, fmt: str = "%H:%M") -> str:
+    return at.astimezone(OFFICE_TZ).strftime(fmt) if at else ""
+
+
+def fmt_hash(value: str) -> str:
+    """A hash in groups of four, so the page never shows a run of 12 digits."""
+    return "·".join(value[i : i + 4] for i in range(0, min(len(value), 16), 4)) + (
+        "…" if len(value) > 16 else ""
+    )
+
+
+class SupervisorView:
+    """The app's state: the application core, the clock, the cookie signer and the templates."""
+
+    def __init__(
+        self,
+        desk: Desk,
+        view: ViewSettings,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        cookie_key: bytes | None = None,
+    ) -> None:
+        self.desk = desk
+        self.ledger = ledger = desk.ledger
+        self.view = view
+        self.clock = clock or ledger.clock
+        self.policy = view.policy or RetentionPolicy()
+        self.sessions = Sessions(
+            cookie_key if cookie_key is not None else derive_key(ledger.pepper),
+            minutes=view.session_minutes,
+            clock=self.clock,
+        )
+        self.templates = Environment(
+            loader=FileSystemLoader(HERE / "templates"),
+            autoescape=select_autoescape(["html"], default=True),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+
+    # -- who and which language ---------------------------------------------------------------
+
+    def lang(self, request: Request) -> Lang:
+        value = request.cookies.get(LANG_COOKIE)
+        for lang in LANGS:
+            if value == lang:
+                return lang
+        return self.view.language
+
+    def member(self, request: Request) -> StaffMember | None:
+        staff_id = self.sessions.staff_id(request.cookies.get(COOKIE))
+        if staff_id is None:
+            return None
+        return self.desk.read(lambda: supervision.supervisor(self.ledger, staff_id, self.clock()))
+
+    # -- rendering ----------------------------------------------------------------------------
+
+    def render(self, name: str, lang: Lang, **values: Any) -> str:
+        template = self.templates.get_template(name)
+        return template.render(
+            t=translator(lang),
+            lang=lang,
+            other_lang="en" if lang == "ja" else "ja",
+            fmt_time=fmt_time,
+            fmt_hash=fmt_hash,
+            kind_label=lambda k: kind_label(k, lang),
+            code_label=lambda c: code_label(c, lang),
+            **values,
+        )
+
+    def overview(self) -> supervision.Overview:
+        return self.desk.read(
+            lambda: supervision.overview(
+                self.ledger,
+                now=self.clock(),
+                max_open_minutes=self.view.max_open_minutes,
+                stocktake_every_days=self.view.stocktake_every_days,
+                policy=self.policy,
+            )
+        )
+
+    def head_seq(self) -> int:
+        return self.desk.read(lambda: supervision.head_seq(self.ledger))
+
+    def panel(self, lang: Lang) -> str:
+        try:
+            overview = self.overview()
+        except StorageError as exc:
+            log.warning("supervise: %s", exc.reason)
+            return self.render("unavailable.html", lang, reason=exc.reason)
+        html = self.render("panel.html", lang, o=overview)
+        if has_twelve_digits(html.encode()):
+            # Defence in depth: the middleware would refuse the page; say so in the page instead.
+            log.warning("supervise: the panel held a 12-digit run and was not shown")
+            return self.render("refused.html", lang)
+        return html
+
+
+# -- routes ------------------------------------------------------------------------------------------
+
+
+def _state(request: Request) -> SupervisorView:
+    view: SupervisorView = request.app.state.view
+    return view
+
+
+def _cookie(response: Response, name: str, value: str, max_age: int | None) -> None:
+    response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="strict", path="/")
+
+
+async def home(request: Request) -> Response:
+    sv = _state(request)
+    member = await run_in_threadpool(sv.member, request)
+    if member is None:
+        return RedirectResponse("/signin", status_code=303)
+    lang = sv.lang(request)
+    panel = await run_in_threadpool(sv.panel, lang)
+    return HTMLResponse(sv.render("dashboard.html", lang, member=member, panel=panel))
+
+
+async def panel(request: Request) -> Response:
+    sv = _state(request)
+    if await run_in_threadpool(sv.member, request) is None:
+        return PlainTextResponse("sign in first", status_code=401)
+    return HTMLResponse(await run_in_threadpool(sv.panel, sv.lang(request)))
+
+
+def _sse(event: str, data: str, seq: int | None = None) -> str:
+    lines = [f"event: {event}"]
+    if seq is not None:
+        lines.append(f"id: {seq}")
+    lines += [f"data: {line}" for line in data.splitlines() or [""]]
+    return "\n".join(lines) + "\n\n"
+
+
+async def events(request: Request) -> Response:
+    """Server-sent events: the panel whenever the ledger head moves (and every few seconds for clocks)."""
+    sv = _state(request)
+    if await run_in_threadpool(sv.member, request) is None:
+        return PlainTextResponse("sign in first", status_code=401)
+    lang = sv.lang(request)
+    cookie = request.cookies.get(COOKIE)
+    loop = asyncio.get_running_loop()
+
+    async def stream() -> AsyncIterator[str]:
+        last_seq: int | None = None
+        last_html = ""
+        last_render = 0.0
+        yield "retry: 1000\n\n"
+        while True:
+            try:
+                seq: int | None = await run_in_threadpool(sv.head_seq)
+                allowed = await run_in_threadpool(sv.member, request) is not None
+            except StorageError as exc:
+                # The ledger is unreachable (PostgreSQL down …): say so on the page, keep trying.
+                failure = sv.render("unavailable.html", lang, reason=exc.reason)
+                if failure != last_html:
+                    yield _sse("panel", failure)
+                    last_html, last_seq = failure, None
+                await asyncio.sleep(max(sv.view.poll_seconds, 1.0))
+                continue
+            now = loop.time()
+            if seq != last_seq or now - last_render >= sv.view.refresh_seconds:
+                if sv.sessions.staff_id(cookie) is None or not allowed:
+                    yield _sse("signout", "/signin")
+                    return
+                html = await run_in_threadpool(sv.panel, lang)
+                last_render = now
+                if html != last_html or seq != last_seq:
+                    yield _sse("panel", html, seq)
+                    last_html = html
+                last_seq = seq
+            await asyncio.sleep(sv.view.poll_seconds)
+
+    return StreamingResponse(stream(), media_type="text/event-stream", headers={"X-Accel-Buffering": "no"})
+
+
+def _signin_page(sv: SupervisorView, lang: Lang, message: str = "", status: int = 200) -> HTMLResponse:
+    return HTMLResponse(sv.render("signin.html", lang, message=message), status_code=status)
+
+
+async def signin_form(request: Request) -> Response:
+    sv = _state(request)
+    return _signin_page(sv, sv.lang(request))
+
+
+async def signin(request: Request) -> Response:
+    sv = _state(request)
+    lang = sv.lang(request)
+    t = translator(lang)
+    body = await request.body()
+    if len(body) > MAX_FORM_BYTES:
+        return _signin_page(sv, lang, t("signin.empty"), 400)
+    form = parse_qs(body.decode("utf-8", "replace"), max_num_fields=10)
+    badge = (form.get("badge") or [""])[0].strip()
+    pin = (form.get("pin") or [""])[0].strip()
+    if not badge or not pin:
+        return _signin_page(sv, lang, t("signin.empty"), 400)
+    if looks_like_individual_number(badge):
+        # Recorded by its reason only, like every other 12-digit attempt.
+        await run_in_threadpool(
+            lambda: sv.desk.record_refusal(REASON_MYNUMBER, attempted=SIGN_IN, device=DEVICE)
+        )
+        return _signin_page(sv, lang, t("signin.mynumber"), 400)
+    try:
+        member = await run_in_threadpool(lambda: sv.desk.sign_in(badge, pin, device=DEVICE))
+    except AuthError as exc:
+        if exc.reason == "wrong_pin":
+            message = t("signin.wrong_pin", remaining=exc.remaining)
+        else:
+            message = t(f"signin.{exc.reason}")
+        return _signin_page(sv, lang, message, 403)
+    if not supervision.may_supervise(member):
+        await run_in_threadpool(
+            lambda: sv.desk.record_refusal(ROLE_REFUSED, attempted=SIGN_IN, actor=member, device=DEVICE)
+        )
+        message = t("signin.role", name=member.name, role=code_label(member.role.value, lang))
+        return _signin_page(sv, lang, message, 403)
+    response = RedirectResponse("/", status_code=303)
+    _cookie(response, COOKIE, sv.sessions.issue(member.id), sv.sessions.max_age)
+    return response
+
+
+async def signout(request: Request) -> Response:
+    sv = _state(request)
+    sv.sessions.revoke(request.cookies.get(COOKIE))
+    response = RedirectResponse("/signin", status_code=303)
+    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
+    return response
+
+
+async def set_lang(request: Request) -> Response:
+    lang = request.path_params["lang"]
+    response = RedirectResponse("/", status_code=303)
+    if lang in LANGS:
+        _cookie(response, LANG_COOKIE, lang, 365 * 24 * 3600)
+    return response
+
+
+async def unavailable(request: Request, exc: Exception) -> Response:
+    sv = _state(request)
+    reason = exc.reason if isinstance(exc, StorageError) else "storage"
+    log.warning("supervise: %s", reason)
+    return HTMLResponse(sv.render("unavailable_page.html", sv.lang(request), reason=reason), status_code=503)
+
+
+def create_app(
+    desk: Desk,
+    view: ViewSettings | None = None,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    cookie_key: bytes | None = None,
+    random_key: bool = False,
+) -> Starlette:
+    """The ASGI app over the application core. `clock` defaults to the ledger's; `random_key` signs
+    cookies with a per-process key instead of one derived from the pepper."""
+    state = SupervisorView(
+        desk,
+        view or ViewSettings(),
+        clock=clock,
+        cookie_key=secrets.token_bytes(32) if random_key and cookie_key is None else cookie_key,
+    )
+    app = Starlette(
+        routes=[
+            Route("/", home),
+            Route("/panel", panel),
+            Route("/events", events),
+            Route("/signin", signin_form, methods=["GET"]),
+            Route("/signin", signin, methods=["POST"]),
+            Route("/signout", signout, methods=["POST"]),
+            Route("/lang/{lang}", set_lang),
+            Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+        ],
+        middleware=[Middleware(ResponseGuard)],
+        exception_handlers={StorageError: unavailable},
+    )
+    app.state.view = state
+    return app

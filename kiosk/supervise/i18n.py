@@ -1,0 +1,216 @@
+"""The supervisor's view in Japanese (default) and English."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
+
+from kiosk.domain.event_kinds import kind_name
+from kiosk.reports.terms import VALUE_JA
+
+Lang = Literal["ja", "en"]
+LANGS: tuple[Lang, ...] = ("ja", "en")
+
+JA: dict[str, str] = {
+    "title": "保管庫の状況（監督者画面）",
+    "signin.title": "監督者サインイン",
+    "signin.badge": "職員証",
+    "signin.pin": "PIN",
+    "signin.submit": "サインイン",
+    "signin.hint": "責任者または管理者の職員証とPINでサインインします。この画面から台帳は変更できません。",
+    "signin.unknown_badge": "職員証が登録されていないか、PINが違います。",
+    "signin.wrong_pin": "PINが違います（あと {remaining} 回でロックされます）。",
+    "signin.locked": "ロックされています。システム管理者に解除を依頼してください。",
+    "signin.inactive": "この職員は無効になっています。",
+    "signin.role": "この画面は責任者と管理者だけが開けます（{name} さんの役割: {role}）。",
+    "signin.mynumber": "12桁の値は個人番号のおそれがあるため受け付けません。",
+    "signin.empty": "職員証とPINを入力してください。",
+    "signout": "サインアウト",
+    "signed_in_as": "{name}（{role}）",
+    "live.on": "自動更新中",
+    "live.off": "接続が切れました（再接続中…）",
+    "as_of": "{time} 現在",
+    "lang.switch": "English",
+    "safes": "保管庫",
+    "safes.none": "保管庫の利用記録はまだありません。",
+    "safe.open": "開",
+    "safe.closed": "閉",
+    "safe.kiosk": "端末",
+    "safe.state": "状態",
+    "safe.people": "開けた人・立会人",
+    "safe.since": "開いた時刻",
+    "safe.minutes": "経過",
+    "safe.closed_at": "閉じた時刻 {time}",
+    "safe.joined": "途中参加: {names}",
+    "overdue": "⚠ {kiosk} の保管庫が {minutes} 分開いたままです（上限 {limit} 分）",
+    "minutes": "{n} 分",
+    "out": "持出中のカード",
+    "out.none": "持出中のカードはありません。",
+    "out.card": "管理番号",
+    "out.by": "持ち出した人",
+    "out.at": "持出時刻",
+    "out.for": "経過",
+    "out.kiosk": "端末",
+    "today": "本日の受払（{day}）",
+    "today.in_safe": "保管中（現在）",
+    "alerts": "警告・要確認",
+    "alerts.none": "警告はありません。",
+    "overrides": "予定外持出の承認",
+    "overrides.line": "{card}: {taker} が持出、承認 {approver}、理由「{reason}」",
+    "refusals": "拒否（理由別の件数）",
+    "mynumber": "12桁の値（個人番号のおそれ）の入力",
+    "mynumber.count": "{n} 件（値は記録していません）",
+    "failed_sign_ins": "サインイン失敗",
+    "locked": "ロック中の職員",
+    "lockouts_today": "本日のロック",
+    "devices": "機器",
+    "devices.none_recorded": "機器の接続状態は台帳に記録されていません（各端末の画面に表示されます）。",
+    "devices.all_online": "切断中の機器はありません。",
+    "devices.offline": "{kiosk} の {device} が {time} から切断中",
+    "stocktake": "点検",
+    "stocktake.due.never": "点検が必要です（まだ一度も完了していません）",
+    "stocktake.due.interval": "点検の時期です（前回 {last}）",
+    "stocktake.due.handover": "保管責任者の引継ぎ後の点検が必要です",
+    "stocktake.due.in_progress": "点検中",
+    "stocktake.due.not_due": "点検は予定どおり（次回 {next}）",
+    "stocktake.progress": (
+        "{kiosk} 点検中（{start} 開始）: 予定 {expected} 枚中 {found} 枚確認、未確認 {missing}"
+    ),
+    "missing": "所在不明のカード",
+    "incidents": "未解決の事案",
+    "incident.line": "{card} {type} {note}（{time}）",
+    "due": "期限の管理（督促・交付取りやめ）",
+    "due.reminders_due": "督促対象",
+    "due.eligible": "交付取りやめ・廃棄対象",
+    "due.held": "保留中",
+    "due.notice_unknown": "通知日未登録",
+    "due.waiting": "期間経過待ち",
+    "integrity": "台帳の完全性",
+    "integrity.check": "前回の検証: {kind} {time} {result}",
+    "integrity.none": "検証結果の記録はありません。台帳の先頭:",
+    "integrity.head": "通番 {seq}・ハッシュ {hash}（{time}）",
+    "none": "なし",
+    "unavailable": "台帳を読めません（{reason}）。自動で再試行します。",
+    "ok": "正常",
+    "ng": "異常",
+    "count": "{n} 件",
+    "guard.refused": "表示を止めました: 12桁の番号の形をした値が含まれていました。",
+    "not_found": "ページがありません。",
+    "cards": "{n} 枚",
+}
+
+EN: dict[str, str] = {
+    "title": "The safe, live (supervisor's view)",
+    "signin.title": "Supervisor sign-in",
+    "signin.badge": "Badge",
+    "signin.pin": "PIN",
+    "signin.submit": "Sign in",
+    "signin.hint": (
+        "Sign in with a supervisor's or administrator's badge and PIN. This view cannot change the ledger."
+    ),
+    "signin.unknown_badge": "That badge is not registered, or the PIN is wrong.",
+    "signin.wrong_pin": "Wrong PIN ({remaining} tries left before the lock-out).",
+    "signin.locked": "Locked out. Ask an administrator to unlock the badge.",
+    "signin.inactive": "This member of staff is deactivated.",
+    "signin.role": "Only supervisors and administrators may open this view ({name}'s role: {role}).",
+    "signin.mynumber": "A 12-digit value may be an individual number and is not accepted.",
+    "signin.empty": "Enter a badge and a PIN.",
+    "signout": "Sign out",
+    "signed_in_as": "{name} ({role})",
+    "live.on": "Live",
+    "live.off": "Connection lost (reconnecting…)",
+    "as_of": "as of {time}",
+    "lang.switch": "日本語",
+    "safes": "Safes",
+    "safes.none": "No safe session recorded yet.",
+    "safe.open": "OPEN",
+    "safe.closed": "closed",
+    "safe.kiosk": "Kiosk",
+    "safe.state": "State",
+    "safe.people": "Opened by · witness",
+    "safe.since": "Opened at",
+    "safe.minutes": "Open for",
+    "safe.closed_at": "closed at {time}",
+    "safe.joined": "joined: {names}",
+    "overdue": "⚠ The safe at {kiosk} has been open for {minutes} min (limit {limit} min)",
+    "minutes": "{n} min",
+    "out": "Cards out now",
+    "out.none": "No card is out.",
+    "out.card": "Management ID",
+    "out.by": "Taken by",
+    "out.at": "Taken at",
+    "out.for": "Out for",
+    "out.kiosk": "Kiosk",
+    "today": "Today's receipts and payments ({day})",
+    "today.in_safe": "In the safe (now)",
+    "alerts": "Alerts",
+    "alerts.none": "No alerts.",
+    "overrides": "Take-outs approved without a booking",
+    "overrides.line": "{card}: taken by {taker}, approved by {approver}, reason “{reason}”",
+    "refusals": "Refusals by reason (counts)",
+    "mynumber": "12-digit values (possible individual numbers) entered",
+    "mynumber.count": "{n} (the values are never recorded)",
+    "failed_sign_ins": "Failed sign-ins",
+    "locked": "Staff locked out",
+    "lockouts_today": "Lock-outs today",
+    "devices": "Devices",
+    "devices.none_recorded": "No device state is recorded in the ledger (each kiosk shows it on its screen).",
+    "devices.all_online": "No device is offline.",
+    "devices.offline": "{device} at {kiosk} offline since {time}",
+    "stocktake": "Stocktake",
+    "stocktake.due.never": "A stocktake is due (none has ever been finished)",
+    "stocktake.due.interval": "A stocktake is due (last one {last})",
+    "stocktake.due.handover": "A stocktake is due after the officer handover",
+    "stocktake.due.in_progress": "Stocktake in progress",
+    "stocktake.due.not_due": "Stocktakes on schedule (next {next})",
+    "stocktake.progress": (
+        "{kiosk} counting since {start}: {found} of {expected} found, {missing} not yet seen"
+    ),
+    "missing": "Cards recorded missing",
+    "incidents": "Open incidents",
+    "incident.line": "{card} {type} {note} ({time})",
+    "due": "Due lists (reminders, cancellation)",
+    "due.reminders_due": "Reminder due",
+    "due.eligible": "Eligible for cancellation/disposal",
+    "due.held": "On hold",
+    "due.notice_unknown": "Notice date unknown",
+    "due.waiting": "Periods running",
+    "integrity": "Ledger integrity",
+    "integrity.check": "Last check: {kind} {time} {result}",
+    "integrity.none": "No verify result is on record. The chain head:",
+    "integrity.head": "seq {seq} · hash {hash} ({time})",
+    "none": "None",
+    "unavailable": "The ledger cannot be read ({reason}). Retrying by itself.",
+    "ok": "OK",
+    "ng": "FAILED",
+    "count": "{n}",
+    "guard.refused": "Not shown: the page held a value shaped like a 12-digit number.",
+    "not_found": "No such page.",
+    "cards": "{n} cards",
+}
+
+TEXTS: dict[Lang, dict[str, str]] = {"ja": JA, "en": EN}
+
+
+def translator(lang: Lang) -> Callable[..., str]:
+    """`t(key, **values)` for one language; an unknown key shows as itself (never a crash)."""
+    table = TEXTS[lang]
+
+    def t(key: str, **values: object) -> str:
+        text = table.get(key, JA.get(key, key))
+        return text.format(**values) if values else text
+
+    return t
+
+
+def kind_label(kind: str, lang: Lang) -> str:
+    """An event kind as staff read it."""
+    # The one event-kind registry names every kind in both languages.
+    return kind_name(kind, lang)
+
+
+def code_label(code: str, lang: Lang) -> str:
+    """A reason or role code as staff read it (the code itself in English)."""
+    if lang == "ja":
+        return VALUE_JA.get(code, code)
+    return code.replace("_", " ")

@@ -1,0 +1,133 @@
+"""The authorisation table, row by row: who may do each act, and which second person it needs."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from kiosk.domain.authz import RULES, Act, NotAllowed, Second, authorize
+from kiosk.domain.staff import MAX_FAILED_ATTEMPTS, Role, StaffMember
+
+NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+
+
+def person(pid: int, role: Role, *, rank: int | None = None, employee_no: str | None = None) -> StaffMember:
+    return StaffMember(
+        id=pid,
+        name=f"p{pid}",
+        badge=f"B{pid}",
+        role=role,
+        rank=rank if role is not Role.OFFICER or rank is not None else 0,
+        active=True,
+        employee_no=employee_no or f"E{pid}",
+    )
+
+
+PEOPLE = {
+    Role.CLERK: person(1, Role.CLERK),
+    Role.OFFICER: person(2, Role.OFFICER, rank=0),
+    Role.SUPERVISOR: person(3, Role.SUPERVISOR),
+    Role.ADMIN: person(4, Role.ADMIN),
+}
+
+
+def a_good_second(act: Act, actor: StaffMember) -> StaffMember | None:
+    """A second person the row accepts for `actor`, or None when the act needs none."""
+    rule = RULES[act]
+    if rule.second is Second.NONE:
+        return None
+    if rule.second is Second.SUPERVISOR:
+        return person(13, Role.SUPERVISOR)
+    if rule.second is Second.OFFICER_PAIR:
+        return person(12, Role.OFFICER, rank=1)
+    return person(11, Role.ADMIN if actor.role is Role.ADMIN else Role.CLERK)
+
+
+def test_every_act_has_a_row() -> None:
+    assert set(RULES) == set(Act)
+
+
+@pytest.mark.parametrize("act", list(Act))
+@pytest.mark.parametrize("role", list(Role))
+def test_only_the_roles_of_the_row_may_act(act: Act, role: Role) -> None:
+    actor = PEOPLE[role]
+    second = a_good_second(act, actor)
+    if role in RULES[act].actors:
+        assert authorize(act, actor, second, now=NOW, lockout_minutes=30) is RULES[act]
+    else:
+        with pytest.raises(NotAllowed) as refused:
+            authorize(act, actor, second, now=NOW, lockout_minutes=30)
+        assert refused.value.reason == "role"
+
+
+@pytest.mark.parametrize("act", [a for a in Act if RULES[a].second is not Second.NONE])
+def test_two_person_acts_refuse_one_person_twice_and_two_accounts_of_one_employee(act: Act) -> None:
+    actor = PEOPLE[next(iter(sorted(RULES[act].actors)))]
+    with pytest.raises(NotAllowed) as alone:
+        authorize(act, actor, None, now=NOW, lockout_minutes=30)
+    assert alone.value.reason == "need_second"
+    with pytest.raises(NotAllowed) as twice:
+        authorize(act, actor, actor, now=NOW, lockout_minutes=30)
+    assert twice.value.reason == "same_person"
+    # A second account (another id and badge) of the same employee number is the same person.
+    second = a_good_second(act, actor)
+    assert second is not None
+    alias = replace(second, employee_no=actor.employee_no)
+    with pytest.raises(NotAllowed) as same_employee:
+        authorize(act, actor, alias, now=NOW, lockout_minutes=30)
+    assert same_employee.value.reason == "same_person"
+
+
+@pytest.mark.parametrize("act", [a for a in Act if RULES[a].second is Second.OFFICER_PAIR])
+def test_officer_pair_acts_need_an_officer_among_the_two(act: Act) -> None:
+    with pytest.raises(NotAllowed) as refused:
+        authorize(act, PEOPLE[Role.CLERK], person(21, Role.CLERK), now=NOW, lockout_minutes=30)
+    assert refused.value.reason == "need_officer"
+
+
+@pytest.mark.parametrize("act", [a for a in Act if RULES[a].second is Second.SUPERVISOR])
+def test_supervisor_acts_need_a_supervisor_as_the_second(act: Act) -> None:
+    actor = PEOPLE[next(iter(sorted(RULES[act].actors)))]
+    with pytest.raises(NotAllowed) as refused:
+        authorize(act, actor, person(22, Role.CLERK), now=NOW, lockout_minutes=30)
+    assert refused.value.reason == "need_supervisor"
+
+
+@pytest.mark.parametrize("act", list(Act))
+def test_a_deactivated_or_locked_person_never_acts_nor_witnesses(act: Act) -> None:
+    actor = PEOPLE[next(iter(sorted(RULES[act].actors)))]
+    second = a_good_second(act, actor)
+    gone = replace(actor, active=False)
+    with pytest.raises(NotAllowed) as inactive:
+        authorize(act, gone, second, now=NOW, lockout_minutes=30)
+    assert inactive.value.reason == "inactive"
+    locked = replace(actor, failed_attempts=MAX_FAILED_ATTEMPTS, locked_at=NOW - timedelta(minutes=5))
+    with pytest.raises(NotAllowed) as lock:
+        authorize(act, locked, second, now=NOW, lockout_minutes=30)
+    assert lock.value.reason == "locked"
+    # The lockout runs out by itself.
+    assert authorize(act, locked, second, now=NOW + timedelta(minutes=30), lockout_minutes=30)
+    if second is not None:
+        with pytest.raises(NotAllowed) as witness_gone:
+            authorize(act, actor, replace(second, active=False), now=NOW, lockout_minutes=30)
+        assert witness_gone.value.reason == "inactive"
+
+
+def test_an_administrator_witnesses_account_changes_but_not_the_safe() -> None:
+    admin = person(31, Role.ADMIN)
+    officer = PEOPLE[Role.OFFICER]
+    assert authorize(Act.STAFF_ADD, PEOPLE[Role.ADMIN], admin, now=NOW, lockout_minutes=30)
+    with pytest.raises(NotAllowed) as refused:
+        authorize(Act.MARK_MISSING, officer, admin, now=NOW, lockout_minutes=30)
+    assert refused.value.reason == "role"
+
+
+def test_the_architecture_doc_shows_every_row_as_the_code_has_it() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[2] / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    for act, rule in RULES.items():
+        roles = ", ".join(sorted(r.value for r in rule.actors))
+        assert f"| `{act.value}` | {roles} |" in doc, f"docs/ARCHITECTURE.md: the row of {act.value} differs"

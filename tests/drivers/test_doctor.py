@@ -1,0 +1,116 @@
+"""Issue 14, item 7: `kiosk doctor` over simulated scanners on ptys behind by-id links."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from drivers.uart import LineSettings
+from kiosk.cli import _register, cli
+from simulator.cabinet import make_management_id
+from simulator.hub import SimHub
+
+
+@pytest.fixture(scope="module", autouse=True)
+def commands() -> None:
+    _register()
+
+
+@pytest.fixture
+def dev(tmp_path: Path) -> Path:
+    root = tmp_path / "dev"
+    (root / "serial" / "by-id").mkdir(parents=True)
+    return root
+
+
+def keep_scanning(hub: SimHub, names: list[str], stop: threading.Event) -> None:
+    i = 0
+    while not stop.is_set():
+        for name in names:
+            hub.scan(name, make_management_id(300 + i))
+        i += 1
+        time.sleep(0.7)  # a clerk scanning label after label
+
+
+@pytest.fixture
+def scanning(hub: SimHub) -> Iterator[list[str]]:
+    names: list[str] = []
+    stop = threading.Event()
+    thread = threading.Thread(target=keep_scanning, args=(hub, names, stop), daemon=True)
+    thread.start()
+    yield names
+    stop.set()
+    thread.join(timeout=5)
+
+
+def run_doctor(dev: Path, *args: str, config: Path | None = None) -> list[dict[str, object]]:
+    base = ["--config", str(config)] if config else []
+    result = CliRunner().invoke(cli, [*base, "doctor", "--dev", str(dev), "--listen", "2.5", "--json", *args])
+    assert result.exit_code == 0, result.output
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def test_a_scanner_it_hears_gets_its_devices_stanza(hub: SimHub, dev: Path, scanning: list[str]) -> None:
+    link = dev / "serial" / "by-id" / "usb-Honeywell_Scanner_1234-if00"
+    hub.add_pty("good", link=link, framing="cr", aim="]C0")
+    scanning.append("good")
+    findings = run_doctor(dev, "--no-config")
+    (finding,) = [f for f in findings if f["path"] == str(link)]
+    assert finding["status"] == "heard a scanner"
+    assert "code128, 10 characters" in finding["heard"]  # type: ignore[operator]
+    table = tomllib.loads(str(finding["stanza"]))["devices"][0]
+    assert table["driver"] == "serial"
+    assert table["options"]["url"] == str(link)
+    assert "8000" not in json.dumps(findings)  # what was heard is described, never quoted
+
+
+def test_a_scanner_set_to_7e1_is_named_and_its_stanza_carries_the_setting(
+    hub: SimHub, dev: Path, scanning: list[str]
+) -> None:
+    link = dev / "serial" / "by-id" / "usb-Scanner_7E1-if00"
+    hub.add_pty("odd", link=link, framing="cr", line=LineSettings(9600, 7, "E", 1))
+    scanning.append("odd")
+    (finding,) = [f for f in run_doctor(dev, "--no-config") if f["path"] == str(link)]
+    assert "set bytesize = 7, parity = even" in str(finding["advice"])
+    options = tomllib.loads(str(finding["stanza"]))["devices"][0]["options"]
+    assert (options["bytesize"], options["parity"]) == (7, "E")
+
+
+def test_a_code_id_heard_goes_into_the_stanza(hub: SimHub, dev: Path, scanning: list[str]) -> None:
+    link = dev / "serial" / "by-id" / "usb-Honeywell-if00"
+    hub.add_pty("hw", link=link, framing="cr", aim="w")
+    scanning.append("hw")
+    (finding,) = [f for f in run_doctor(dev, "--no-config") if f["path"] == str(link)]
+    options = tomllib.loads(str(finding["stanza"]))["devices"][0]["options"]
+    assert options["rules"] == {"code_id": "honeywell"}
+
+
+def test_configured_devices_say_why_they_are_offline(tmp_path: Path, dev: Path) -> None:
+    config = tmp_path / "kiosk.toml"
+    missing = tmp_path / "by-id" / "usb-Gone-if00"
+    entry = f'name = "counter"\ndriver = "serial"\noptions = {{ url = "{missing}" }}\n'
+    config.write_text("[[devices]]\n" + entry, encoding="utf-8")
+    findings = run_doctor(dev, config=config)
+    assert findings[0]["name"] == "counter"
+    assert findings[0]["status"] == "path absent"
+    assert "plug the device in" in str(findings[0]["advice"])
+
+
+def test_a_wrong_configuration_is_a_finding_and_discovery_goes_on(
+    hub: SimHub, tmp_path: Path, dev: Path
+) -> None:
+    link = dev / "serial" / "by-id" / "usb-Quiet_Scanner-if00"
+    hub.add_pty("quiet", link=link)
+    config = tmp_path / "kiosk.toml"
+    config.write_text('[[devices]]\nname = "c"\ndriver = "serial"\noptions = { url = "x", baud = 1 }\n')
+    findings = run_doctor(dev, config=config)
+    assert findings[0]["kind"] == "config"
+    assert "unknown option 'baud'" in str(findings[0]["advice"])
+    assert [(f["path"], f["status"]) for f in findings[1:]] == [(str(link), "ok")]
