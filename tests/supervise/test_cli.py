@@ -85,6 +85,7 @@ def test_a_busy_port_is_one_line(tmp_path: Path) -> None:
     import socket
 
     url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    upgrade(make_engine(url))  # an existing ledger: only `kiosk init` creates one
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         s.listen()
