@@ -18,6 +18,8 @@ What each number means:
 - verify / history: `bench.ledger_bench` at 1,000,000 events; reuses var/bench/ledger-1000000.sqlite3 when
   it is there. `--quick` without that file measures a smaller ledger and extrapolates linearly, and the
   output says so (`verify_1m_events_basis`).
+- integrity: `bench.integrity_bench` on the same 1M-event ledger: full verify and the start-up check,
+  each in a fresh process, beside a bare sequential read of the events table.
 - supervise: `bench.supervise_bench`: a committed take-out → its row on the supervisor's page, 3 kiosks
   writing to one PostgreSQL ledger (KIOSK_BENCH_PG_URL or KIOSK_TEST_PG_URL; skipped and said so without).
 - startup: a fresh process builds the demo kiosk (`kiosk demo`'s app on the simulator, demo ledger
@@ -221,6 +223,16 @@ def ledger_scale(quick: bool) -> dict[str, Any]:
     }
 
 
+def integrity(quick: bool) -> dict[str, Any]:
+    """`bench.integrity_bench` on the cached 1M-event ledger (built once); --quick skips it and says so."""
+    if quick:
+        return {"verify_basis": "skipped (--quick); run `python -m bench.integrity_bench`"}
+    from bench import integrity_bench
+
+    r = integrity_bench.run(CACHED_LEDGER)
+    return {**r, "verify_basis": f"measured at {r['integrity_events']:,} events, fresh process each"}
+
+
 _STARTUP_SCRIPT = """
 import asyncio, sys
 from pathlib import Path
@@ -234,7 +246,7 @@ async def main():
     from kiosk.tui.screens.home import HomeScreen
 
     settings = load_settings(None, db_url=sys.argv[1])
-    ledger = open_ledger(settings)
+    ledger = open_ledger(settings, create=True)
     seed_demo(ledger)
     ensure_demo_day(ledger)
     rig = build_demo_rig(ledger)
@@ -253,7 +265,7 @@ def startup(runs: int = 3) -> dict[str, Any]:
     """Spawn → home screen mounted, headless, on an already seeded demo ledger (median of `runs`)."""
     with tempfile.TemporaryDirectory(prefix="bench-start-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'demo.sqlite3'}"
-        env = {"KIOSK_PEPPER": "bench", "KIOSK_LEDGER__LOG_DIR": str(Path(tmp) / "log")}
+        env = {"KIOSK_PEPPER": "bench", "KIOSK_PATHS__DATA_DIR": str(Path(tmp) / "data")}
         import os
 
         env = {**os.environ, **env}
@@ -285,6 +297,7 @@ PARTS: tuple[tuple[str, Callable[[bool], dict[str, Any]]], ...] = (
     ("decode", decode),
     ("reconcile", reconcile),
     ("ledger at 1M events", ledger_scale),
+    ("ledger integrity at 1M events", integrity),
     ("start-up", lambda quick: startup(1 if quick else 5)),
     ("supervise", lambda quick: _supervise(quick)),
     ("screen during reconcile", lambda quick: _ui(quick)),
@@ -359,6 +372,16 @@ ROWS = (
     ("tray photo 4K, 100 labels: found / time", "· ms", ("tray100_found", "tray100_ms")),
     ("stocktake reconciliation, 100,000 cards", "ms", ("reconcile_100k_ms",)),
     ("kiosk verify at 1,000,000 events", "s", ("verify_1m_events_s",)),
+    (
+        "  bare read / full verify / start-up check (checkpoint at head)",
+        "s",
+        ("bare_read_s", "verify_s", "startup_check_s"),
+    ),
+    (
+        "  first start without a checkpoint / verify peak RSS",
+        "s · MB",
+        ("startup_check_first_s", "verify_peak_rss_mb"),
+    ),
     ("card history query at 1,000,000 events", "ms", ("history_1m_events_ms",)),
     ("start-up: spawn → demo home screen (headless)", "s", ("startup_s",)),
     (

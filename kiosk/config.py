@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -44,11 +45,32 @@ class Section(BaseModel):
 
 
 class LedgerSettings(Section):
-    """[ledger] Where the ledger lives."""
+    """[ledger] Where the ledger lives. An empty URL means the SQLite file in the data directory."""
 
-    url: str = "sqlite:///var/ledger.sqlite3"
-    pepper_file: Path = Path("var/pepper")
-    log_dir: Path = Path("var/log")
+    url: str = ""
+
+
+class PathSettings(Section):
+    """[paths] One data directory for everything the kiosk keeps; each entry may be moved on its own.
+
+    Relative paths are taken from the folder of the configuration file, never the current directory.
+    Put `anchors` on another volume (or a mounted share) so that losing the ledger's disk cannot take
+    the record of its heads with it.
+    """
+
+    data_dir: Path = Path("var")
+    ledger: Path | None = None  # the SQLite ledger file (when [ledger].url is empty)
+    pepper: Path | None = None
+    anchors: Path | None = None  # a folder: the anchor log and the start-up checkpoint
+    logs: Path | None = None
+    reports: Path | None = None
+    backups: Path | None = None
+
+
+class BackupSettings(Section):
+    """[backup] `kiosk backup` and the daily close's backup."""
+
+    keep: int = Field(default=14, ge=1, le=3650)
 
 
 class KioskSettings(Section):
@@ -321,6 +343,8 @@ class Settings(BaseSettings):
     _toml_file: ClassVar[Path | None] = None
 
     ledger: LedgerSettings = LedgerSettings()
+    paths: PathSettings = PathSettings()
+    backup: BackupSettings = BackupSettings()
     kiosk: KioskSettings = KioskSettings()
     session: SessionSettings = SessionSettings()
     scan: ScanSettings = ScanSettings()
@@ -431,7 +455,119 @@ def load_settings(config_file: str | Path | None = None, *, db_url: str | None =
         check_devices(settings)
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None
+    settings = resolve_paths(settings, path.absolute().parent)
     if db:
         _check_no_individual_numbers(db, "ledger.url")
         settings = settings.model_copy(update={"ledger": settings.ledger.model_copy(update={"url": db})})
     return settings
+
+
+# -- [paths]: one data directory -------------------------------------------------------------------
+
+ANCHOR_LOG_NAME = "anchors.log"
+CHECKPOINT_NAME = "checkpoint"
+
+
+@dataclass(frozen=True, slots=True)
+class DataPaths:
+    """Where everything the kiosk keeps lives (absolute paths)."""
+
+    root: Path
+    ledger: Path  # the SQLite file used when [ledger].url is empty
+    pepper: Path
+    anchors: Path  # a folder
+    logs: Path
+    reports: Path
+    backups: Path
+
+    @property
+    def anchor_log(self) -> Path:
+        return self.anchors / ANCHOR_LOG_NAME
+
+    @property
+    def checkpoint(self) -> Path:
+        return self.anchors / CHECKPOINT_NAME
+
+    def protected(self, ledger_url: str) -> list[Path]:
+        """Files no `-o` may write: the ledger (and its -wal/-shm/-journal), the pepper, the anchor log
+        and checkpoint, every log file and every backup."""
+        files = [self.ledger, self.pepper, self.anchor_log, self.checkpoint]
+        database = sqlite_file(ledger_url)
+        if database is not None:
+            files.append(database)
+        for db in [f for f in files if f.suffix == ".sqlite3" or f == database]:
+            files += [Path(f"{db}{suffix}") for suffix in ("-wal", "-shm", "-journal")]
+        for folder in (self.logs, self.backups):
+            if folder.is_dir():
+                files += [p for p in folder.rglob("*") if p.is_file()]
+        return files
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite ledger URL (None for PostgreSQL, memory or a malformed URL)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database).absolute()
+
+
+def data_paths(settings: Settings) -> DataPaths:
+    """The data paths of `settings` (made absolute by `load_settings`; otherwise from here)."""
+    p = settings.paths
+    root = p.data_dir.absolute()
+    return DataPaths(
+        root=root,
+        ledger=(p.ledger or root / "ledger.sqlite3").absolute(),
+        pepper=(p.pepper or root / "pepper").absolute(),
+        anchors=(p.anchors or root / "anchors").absolute(),
+        logs=(p.logs or root / "log").absolute(),
+        reports=(p.reports or root / "reports").absolute(),
+        backups=(p.backups or root / "backups").absolute(),
+    )
+
+
+def _rebase(value: Path | None, base: Path) -> Path | None:
+    if value is None:
+        return None
+    value = value.expanduser()
+    return value if value.is_absolute() else base / value
+
+
+def resolve_paths(settings: Settings, base: Path) -> Settings:
+    """Make every data path absolute against `base` (the configuration file's folder), and fill in the
+    default ledger URL: the SQLite file in the data directory. A relative SQLite path in the
+    configuration is taken from `base` too, so the kiosk finds the same files from any directory."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    p = settings.paths
+    paths = p.model_copy(
+        update={
+            "data_dir": _rebase(p.data_dir, base),
+            **{
+                name: _rebase(getattr(p, name), base)
+                for name in ("ledger", "pepper", "anchors", "logs", "reports", "backups")
+            },
+        }
+    )
+    settings = settings.model_copy(update={"paths": paths})
+    url = settings.ledger.url
+    if not url:
+        url = f"sqlite:///{data_paths(settings).ledger}"
+    else:
+        try:
+            parsed = make_url(url)
+        except ArgumentError:
+            return settings  # reported by whoever opens the ledger, with the URL
+        database = parsed.database
+        relative = database and database != ":memory:" and not Path(database).is_absolute()
+        if parsed.get_backend_name() == "sqlite" and relative:
+            assert database is not None
+            url = parsed.set(database=str(base / database)).render_as_string(hide_password=False)
+    return settings.model_copy(update={"ledger": settings.ledger.model_copy(update={"url": url})})

@@ -25,6 +25,13 @@ PG_SKIP_REASON = (
 )
 
 
+@pytest.fixture(autouse=True)
+def _private_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test gets its own [paths] data directory (anchors, checkpoint, logs), whatever the shell set;
+    a test that runs `kiosk` in a subprocess passes it on with os.environ."""
+    monkeypatch.setenv("KIOSK_PATHS__DATA_DIR", str(tmp_path_factory.mktemp("kiosk-data")))
+
+
 @dataclass
 class FakeClock:
     """A clock the test moves by hand (the ledger takes time as an argument, never reads it itself)."""

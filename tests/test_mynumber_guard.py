@@ -34,8 +34,8 @@ def kiosk(tmp: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess
     env = {
         **os.environ,
         "KIOSK_DB_URL": f"sqlite:///{tmp / 'var' / 'ledger.sqlite3'}",
-        "KIOSK_LEDGER__PEPPER_FILE": str(tmp / "var" / "pepper"),
-        "KIOSK_LEDGER__LOG_DIR": str(tmp / "var" / "log"),
+        "KIOSK_PATHS__PEPPER": str(tmp / "var" / "pepper"),
+        "KIOSK_PATHS__LOGS": str(tmp / "var" / "log"),
     }
     return subprocess.run(
         [sys.executable, "-m", "kiosk", "-v", *args],

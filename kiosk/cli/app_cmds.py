@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -14,10 +13,28 @@ from kiosk.cli import cli
 from kiosk.cli.context import CliContext, fail, ledger_errors, pass_cli
 
 if TYPE_CHECKING:
+    from kiosk.config import Settings
     from kiosk.ledger.service import Ledger
 
-DEMO_DB = Path("var/demo.sqlite3")
-TRAINING_DB = Path("var/training.sqlite3")
+# The demo and training ledgers live in their own folders of the data directory (their own ledger,
+# pepper, anchors and checkpoint), so they never meet the real ledger's anchors.
+DEMO_DIR = "demo"
+TRAINING_DIR = "training"
+
+
+def demo_settings(settings: Settings, *, training: bool = False) -> Settings:
+    """`settings` moved to the demo's (or training's) own folder of the data directory: its ledger,
+    pepper, anchors and checkpoint never meet the real ledger's."""
+    from kiosk.config import PathSettings, data_paths
+
+    folder = data_paths(settings).root / (TRAINING_DIR if training else DEMO_DIR)
+    url = f"sqlite:///{folder / 'ledger.sqlite3'}"
+    return settings.model_copy(
+        update={
+            "ledger": settings.ledger.model_copy(update={"url": url}),
+            "paths": PathSettings(data_dir=folder),
+        }
+    )
 
 
 def _quiet_stderr_logging() -> None:
@@ -73,7 +90,7 @@ def run(ctx: CliContext) -> None:
 @click.option("--training", is_flag=True, help="Training mode (研修モード): a separate, marked ledger.")
 @pass_cli
 def demo(ctx: CliContext, training: bool) -> None:
-    """The kiosk on the simulator with a seeded demo ledger (var/demo.sqlite3)."""
+    """The kiosk on the simulator with a seeded demo ledger (demo/ in the data directory)."""
     _run_demo(ctx, training=training)
 
 
@@ -84,15 +101,14 @@ def _run_demo(ctx: CliContext, *, training: bool) -> None:
     from kiosk.tui.app import KioskApp
 
     settings = ctx.settings
-    # The demo never touches the configured ledger: its own file unless --db names one explicitly.
+    # The demo never touches the configured ledger: its own folder unless --db names a ledger explicitly.
     if not ctx.db_url:
-        url = f"sqlite:///{TRAINING_DB if training else DEMO_DB}"
-        settings = settings.model_copy(update={"ledger": settings.ledger.model_copy(update={"url": url})})
+        settings = demo_settings(settings, training=training)
     settings = settings.model_copy(
         update={"kiosk": settings.kiosk.model_copy(update={"training": training or settings.kiosk.training})}
     )
     with ledger_errors(settings.ledger.url):
-        ledger = open_ledger(settings)
+        ledger = open_ledger(settings, create=True)  # the demo makes its own throw-away ledger
     if not ledger.list_staff():
         _seed_fast(ledger, seed_demo)
     ensure_demo_day(ledger)

@@ -6,6 +6,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import click
@@ -47,19 +48,33 @@ class CliContext:
                 self._settings = load_settings(self.config_file, db_url=self.db_url)
             except ConfigError as exc:
                 fail(str(exc))
+            from kiosk.config import data_paths
+
+            logs = data_paths(self._settings).logs
             try:
-                setup_file_logging(self._settings.ledger.log_dir)
+                setup_file_logging(logs)
             except OSError as exc:
-                fail(f"cannot write logs to {self._settings.ledger.log_dir}: {exc.strerror}")
+                fail(f"cannot write logs to {logs}: {exc.strerror}")
         return self._settings
+
+    def protected(self) -> list[Path]:
+        """The files no `-o` may write (see kiosk.fs.check_output)."""
+        from kiosk.config import data_paths
+
+        return data_paths(self.settings).protected(self.settings.ledger.url)
 
     @property
     def ledger(self) -> Ledger:
+        """The ledger, after the start-up check (a missing ledger or pepper is refused)."""
+        return self.open()
+
+    def open(self, *, create: bool = False, check: bool = True) -> Ledger:
+        """Open the ledger once; only `kiosk init` passes create=True, `kiosk verify` check=False."""
         if self._ledger is None:
             from kiosk.ledger.service import open_ledger
 
             with ledger_errors(self.settings.ledger.url):
-                self._ledger = open_ledger(self.settings)
+                self._ledger = open_ledger(self.settings, create=create, check=check)
         return self._ledger
 
     @property
@@ -78,12 +93,17 @@ def ledger_errors(url: str) -> Iterator[None]:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+    from kiosk.ledger.anchors import AnchorError, IntegrityRefused
+
     try:
         where = make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
         fail(f"ledger URL {url!r} is not a database URL (e.g. sqlite:///var/ledger.sqlite3)")
     try:
         yield
+    except (IntegrityRefused, AnchorError) as exc:
+        # The start-up check, a missing ledger or pepper: the message says what the supervisor does.
+        fail(f"REFUSED: {exc}", code=3)
     except SQLAlchemyError as exc:
         # The driver's first line says what happened (refused connection, unknown database …).
         first = str(getattr(exc, "orig", exc) or exc).strip().splitlines()[0]

@@ -104,23 +104,26 @@ def labels(
             fail(f"--from: {exc}")
         except ValueError as exc:
             fail(str(exc))
+    from kiosk.fs import OutputRefused, safe_output_path
+
     settings = ctx.settings
     try:
         layout = layout_from_settings(settings.labels, sheet)
-        pages = write_label_sheets(
-            ids,
-            layout,
-            output,
-            symbol=symbol or settings.labels.symbol,
-            skip=skip,
-            font_file=settings.reports.font_file,
-            outlines=outlines,
-            encoder=ENCODERS[encoder],
-        )
+        with safe_output_path(output, ctx.protected()) as tmp:
+            pages = write_label_sheets(
+                ids,
+                layout,
+                tmp,
+                symbol=symbol or settings.labels.symbol,
+                skip=skip,
+                font_file=settings.reports.font_file,
+                outlines=outlines,
+                encoder=ENCODERS[encoder],
+            )
     except LabelsUnreadable as exc:
         for problem in exc.problems:
             echo(problem, err=True)
         fail(f"{len(exc.problems)} label(s) do not read back as their ID; no sheet was written")
-    except (ValueError, FontMissing, ReadBackUnavailable) as exc:
+    except (ValueError, FontMissing, ReadBackUnavailable, OutputRefused) as exc:
         fail(str(exc))
     echo(f"wrote {len(ids)} labels ({ids[0]} … {ids[-1]}) on {pages} {layout.name} sheet(s) to {output}")

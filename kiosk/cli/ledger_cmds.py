@@ -1,13 +1,15 @@
-"""`kiosk init`, `kiosk verify`, `kiosk ledger export`, `kiosk cards receive`."""
+"""`kiosk init`, `kiosk verify`, `kiosk anchor`, `kiosk backup`, `kiosk restore`, `kiosk ledger export`,
+`kiosk cards receive`."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
 from kiosk.cli import cli
-from kiosk.cli.context import CliContext, fail, pass_cli
+from kiosk.cli.context import CliContext, fail, ledger_errors, pass_cli
 from kiosk.cli.output import clean, echo
 from kiosk.cli.params import COUNT
 from kiosk.cli.people import operator_option, witness_option
@@ -17,21 +19,37 @@ from kiosk.cli.people import operator_option, witness_option
 @click.option("--admin-name", default=None, help="Name of the first administrator (a new ledger only).")
 @click.option("--admin-badge", default=None, help="Badge of the first administrator.")
 @click.option("--admin-employee-no", default=None, help="職員番号 of the first administrator.")
+@click.option(
+    "--app-role",
+    metavar="ROLE",
+    help="PostgreSQL: grant the kiosk's application role only what it needs (run as the owner role).",
+)
 @pass_cli
 def init(
-    ctx: CliContext, admin_name: str | None, admin_badge: str | None, admin_employee_no: str | None
+    ctx: CliContext,
+    admin_name: str | None,
+    admin_badge: str | None,
+    admin_employee_no: str | None,
+    app_role: str | None,
 ) -> None:
     """Create or upgrade the ledger and the PIN pepper; on a ledger without staff, the first administrator.
 
-    The first administrator's PIN is read from standard input. Every later account is added by an
-    administrator with a witness (`kiosk staff add --operator … --witness …`).
+    The only command that creates a ledger or a pepper. The first administrator's PIN is read from
+    standard input. Every later account is added by an administrator with a witness
+    (`kiosk staff add --operator … --witness …`).
     """
     from kiosk.cli.people import read_secret
     from kiosk.desk import StorageError
     from kiosk.domain.management_id import Refusal
     from kiosk.domain.staff import validate_pin
 
-    ledger = ctx.ledger
+    ledger = ctx.open(create=True)
+    if app_role:
+        from kiosk.ledger.engine import grant_app_role
+
+        with ledger_errors(ctx.settings.ledger.url):
+            grant_app_role(ledger.engine, app_role)
+        echo(f"granted the application role {app_role}")
     given = [v for v in (admin_name, admin_badge, admin_employee_no) if v is not None]
     if given:
         if len(given) != 3:
@@ -58,17 +76,150 @@ def init(
 
 
 @cli.command()
+@click.option(
+    "--anchor", "anchor_texts", multiple=True, metavar="SEQ:HASH", help="A head the chain must hold."
+)
+@click.option(
+    "--anchors",
+    "anchor_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A file of anchors (SEQ:HASH lines, or an anchor log).",
+)
 @pass_cli
-def verify(ctx: CliContext) -> None:
-    """Recompute the hash chain and the projection; exit 1 naming the first bad sequence number."""
+def verify(ctx: CliContext, anchor_texts: tuple[str, ...], anchor_file: Path | None) -> None:
+    """Recompute the chain and rebuild every table from the events; check every anchor.
+
+    Exit 1 naming the first bad sequence number or the first disagreeing table, key and field.
+    """
+    from kiosk.config import data_paths
+    from kiosk.ledger.anchors import Anchor as AnchorMark
+    from kiosk.ledger.anchors import (
+        AnchorError,
+        AnchorLog,
+        effective_anchors,
+        now_text,
+        parse_anchor,
+        read_checkpoint,
+        write_checkpoint,
+    )
+    from kiosk.ledger.meta import ledger_id
     from kiosk.ledger.verify import verify as run_verify
 
-    report = run_verify(ctx.ledger)
+    ledger = ctx.open(check=False)
+    paths = data_paths(ctx.settings)
+    try:
+        given = [parse_anchor(t) for t in anchor_texts]
+        if anchor_file is not None:
+            from kiosk.ledger.anchors import read_anchor_file
+
+            given += read_anchor_file(anchor_file, ledger.pepper)
+        with ledger_errors(ctx.settings.ledger.url):
+            me = ledger_id(ledger)
+        logged = [a for a in AnchorLog(paths.anchor_log, ledger.pepper).read() if a.ledger_id == me]
+        checkpoint = read_checkpoint(paths.checkpoint, ledger.pepper)
+    except AnchorError as exc:
+        fail(str(exc))
+    marks = [*given, *effective_anchors(logged)]
+    if checkpoint is not None and checkpoint.ledger_id == me:
+        marks.append(checkpoint)
+    with ledger_errors(ctx.settings.ledger.url):
+        report = run_verify(ledger, marks)
     if report.ok:
-        echo(f"ok: {report.events} events, {report.cards} cards, head {report.head_seq} {report.head_hash}")
+        write_checkpoint(
+            paths.checkpoint, ledger.pepper, AnchorMark(report.head_seq, report.head_hash, now_text(), "", me)
+        )
+        held = f", {len(given)} given anchor(s) held" if given else ""
+        echo(
+            f"ok: {report.events} events, {report.cards} cards, head {report.head_seq} {report.head_hash}"
+            f"{held}"
+        )
         return
-    echo(f"BROKEN at seq {report.first_bad_seq}: {report.problem}", err=True)
+    if report.first_bad_seq:
+        echo(f"BROKEN at seq {report.first_bad_seq}: {report.problem}", err=True)
+    else:
+        echo(f"BROKEN: {report.problem}", err=True)
     raise SystemExit(1)
+
+
+@cli.command()
+@pass_cli
+def anchor(ctx: CliContext) -> None:
+    """Append the chain's head to the anchor log and print it (write it down or print it for the file)."""
+    from kiosk.ledger.anchors import record_anchor
+
+    mark = record_anchor(ctx.ledger, ctx.settings, "kiosk anchor")
+    echo(f"anchor {mark.text}")
+
+
+@cli.command()
+@click.argument("dest", required=False, type=click.Path(path_type=Path))
+@pass_cli
+def backup(ctx: CliContext, dest: Path | None) -> None:
+    """Back up the ledger (SQLite online backup, verified; PostgreSQL via pg_dump) and anchor its head."""
+    from kiosk.fs import OutputRefused
+    from kiosk.ledger.backup import BackupError
+    from kiosk.ledger.backup import backup as run_backup
+
+    try:
+        result = run_backup(ctx.ledger, ctx.settings, dest)
+    except (BackupError, OutputRefused) as exc:
+        fail(str(exc))
+    echo(f"backup {result.path} verified; anchor {result.anchor.text}")
+    for old in result.removed:
+        echo(f"removed the old backup {old}")
+
+
+@cli.command()
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--operator", metavar="BADGE", help="The responsible officer confirming (PIN: first stdin line)."
+)
+@click.option("--supervisor", metavar="BADGE", help="The supervisor confirming (PIN: second stdin line).")
+@pass_cli
+def restore(ctx: CliContext, source: Path, operator: str | None, supervisor: str | None) -> None:
+    """Put a verified backup in place of the ledger; a copy behind the last anchor needs two people."""
+    from kiosk.config import data_paths
+    from kiosk.domain.staff import AuthError, Role, StaffMember
+    from kiosk.ledger.anchors import AnchorError, IntegrityRefused
+    from kiosk.ledger.backup import BackupError, plan_restore
+    from kiosk.ledger.backup import restore as run_restore
+    from kiosk.ledger.service import Ledger, load_pepper
+
+    settings = ctx.settings
+    try:
+        pepper = load_pepper(data_paths(settings).pepper)
+        plan = plan_restore(settings, source, pepper)
+    except (BackupError, AnchorError, IntegrityRefused) as exc:
+        fail(str(exc))
+    if plan.behind and not (operator and supervisor):
+        fail(
+            f"{source} ends at seq {plan.head_seq}, behind the last anchor "
+            f"{plan.anchor.describe() if plan.anchor else ''}: events after it would be lost. An officer "
+            "and a supervisor confirm with --operator BADGE --supervisor BADGE (PINs on stdin)"
+        )
+    pins = sys.stdin.read().splitlines() if operator and supervisor else []
+
+    def confirm(staged: Ledger) -> tuple[StaffMember, StaffMember]:
+        if len(pins) < 2:
+            raise BackupError("give the two PINs on stdin, one line each (officer, then supervisor)")
+        try:
+            officer = staged.authenticate(operator or "", pins[0], device="restore")
+            boss = staged.authenticate(supervisor or "", pins[1], device="restore")
+        except AuthError as exc:
+            raise BackupError(f"confirmation refused: {exc.reason}") from None
+        if officer.role is not Role.OFFICER or boss.role is not Role.SUPERVISOR:
+            raise BackupError("the confirmation needs a responsible officer and a supervisor")
+        if officer.id == boss.id:
+            raise BackupError("two different people confirm")
+        return officer, boss
+
+    try:
+        kept, mark = run_restore(settings, plan, pepper, confirm=confirm if operator and supervisor else None)
+    except BackupError as exc:
+        fail(str(exc))
+    if kept is not None:
+        echo(f"the replaced ledger is kept as {kept}")
+    echo(f"restored {source} (head {plan.head_seq}); the restore is event {mark.seq}; anchor {mark.text}")
 
 
 @cli.group()
@@ -82,9 +233,14 @@ def ledger() -> None:
 @pass_cli
 def ledger_export(ctx: CliContext, fmt: str, output: Path) -> None:
     """Export every event (CSV in UTF-8 with BOM, for Japanese Excel)."""
+    from kiosk.fs import OutputRefused, safe_output_path
     from kiosk.reports.ledger_csv import export_events_csv
 
-    count = export_events_csv(ctx.ledger, output)
+    try:
+        with safe_output_path(output, ctx.protected()) as tmp:
+            count = export_events_csv(ctx.ledger, tmp)
+    except OutputRefused as exc:
+        fail(str(exc))
     echo(f"wrote {count} events to {output}")
 
 

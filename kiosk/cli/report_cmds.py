@@ -11,6 +11,7 @@ import click
 from kiosk.cli import cli
 from kiosk.cli.context import CliContext, fail, pass_cli
 from kiosk.cli.output import echo
+from kiosk.fs import OutputRefused, safe_output_path
 
 
 @cli.group()
@@ -51,13 +52,20 @@ def report_daily(ctx: CliContext, on: str | None, output: Path) -> None:
     settings = ctx.settings
     data = daily_close(ctx.ledger, day, office=settings.reports.office_name)
     try:
-        if fmt == "pdf":
-            write_daily_pdf(data, output, font_file=settings.reports.font_file)
-        else:
-            write_daily_csv(data, output)
-    except FontMissing as exc:
+        with safe_output_path(output, ctx.protected()) as tmp:
+            if fmt == "pdf":
+                write_daily_pdf(data, tmp, font_file=settings.reports.font_file)
+            else:
+                write_daily_csv(data, tmp)
+    except (FontMissing, OutputRefused) as exc:
         fail(str(exc))
     echo(f"wrote the daily close of {day} to {output} (head {data.head_seq} {data.head_hash[:16]}…)")
+    if data.head_seq:
+        from kiosk.ledger.anchors import record_head
+
+        # The head printed on the paper is also an anchor in the log (kiosk verify --anchor SEQ:HASH).
+        mark = record_head(ctx.ledger, settings, data.head_seq, data.head_hash, f"daily close {day}")
+        echo(f"anchor {mark.text}")
 
 
 @report.command("ledger")
@@ -78,13 +86,14 @@ def report_ledger(ctx: CliContext, start: str, end: str, output: Path) -> None:
         fail(str(exc))
     settings = ctx.settings
     try:
-        if fmt == "pdf":
-            n = write_ledger_book_pdf(
-                book, output, office=settings.reports.office_name, font_file=settings.reports.font_file
-            )
-        else:
-            n = write_ledger_book_csv(book, output)
-    except FontMissing as exc:
+        with safe_output_path(output, ctx.protected()) as tmp:
+            if fmt == "pdf":
+                n = write_ledger_book_pdf(
+                    book, tmp, office=settings.reports.office_name, font_file=settings.reports.font_file
+                )
+            else:
+                n = write_ledger_book_csv(book, tmp)
+    except (FontMissing, OutputRefused) as exc:
         fail(str(exc))
     echo(f"wrote {n} events ({first} to {last}) to {output}")
 

@@ -238,9 +238,12 @@ def report_cmd(ctx: CliContext, stocktake_id: int, output: Path) -> None:
 
     if output.suffix.lower() not in (".pdf", ".csv"):
         fail(f"{output}: the output file ends in .pdf or .csv")
+    from kiosk.fs import OutputRefused, safe_output_path
+
     try:
-        fmt = write_stocktake_report(ctx.ledger, stocktake_id, output)
-    except (StocktakeError, FontMissing) as exc:
+        with safe_output_path(output, ctx.protected()) as tmp:
+            fmt = write_stocktake_report(ctx.ledger, stocktake_id, tmp)
+    except (StocktakeError, FontMissing, OutputRefused) as exc:
         fail(str(exc))
     echo(f"wrote the {fmt} report of stocktake {stocktake_id} to {output}")
 

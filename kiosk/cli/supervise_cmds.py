@@ -27,7 +27,9 @@ from kiosk.cli.context import CliContext, fail, ledger_errors, pass_cli
     "--random-key", is_flag=True, help="Sign cookies with a per-process key (a restart signs everyone out)."
 )
 @click.option(
-    "--demo", is_flag=True, help="Watch the demo ledger (var/demo.sqlite3) that `kiosk demo` plays."
+    "--demo",
+    is_flag=True,
+    help="Watch the demo ledger (demo/ in the data directory) that `kiosk demo` plays.",
 )
 @pass_cli
 def supervise(
@@ -47,12 +49,12 @@ def supervise(
 
     settings = ctx.settings
     if demo and not ctx.db_url:
-        from kiosk.cli.app_cmds import DEMO_DB
+        from kiosk.cli.app_cmds import demo_settings
+        from kiosk.config import data_paths
 
-        if not DEMO_DB.exists():
-            fail(f"no demo ledger at {DEMO_DB}; start `kiosk demo` first")
-        url = f"sqlite:///{DEMO_DB}"
-        settings = settings.model_copy(update={"ledger": settings.ledger.model_copy(update={"url": url})})
+        settings = demo_settings(settings)
+        if not data_paths(settings).ledger.exists():
+            fail(f"no demo ledger at {data_paths(settings).ledger}; start `kiosk demo` first")
     with ledger_errors(settings.ledger.url):
         ledger = open_ledger(settings)
     view = ViewSettings.from_settings(settings, session_minutes=session_minutes)

@@ -6,7 +6,7 @@ event; verification replays every event through the same `apply` and compares wi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -65,6 +65,34 @@ def _date(payload: dict[str, Any], key: str, at: datetime) -> date:
     return date.fromisoformat(value) if isinstance(value, str) else office_date(at)
 
 
+# A card's state as a plain tuple in CardState's field order: `kiosk verify` folds a million events with
+# `apply_row` (a frozen dataclass per event would cost more than the hashing); `apply` is the same fold.
+Row = tuple[Any, ...]
+_FIELDS = tuple(f.name for f in fields(CardState))
+_LOCATION, _STATUS, _CLOSED_ON, _HOLD, _OUT, _LAST = 3, 2, 10, 11, 12, 13
+_CLEARS_OUT = frozenset({Action.PUT_BACK, Action.ISSUE, Action.MARK_MISSING})
+_CLOSES = frozenset({Action.ISSUE, Action.CANCEL, Action.DISPOSE})
+_SET_FIELD = {NOTICE_SENT: 8, REMINDER_SENT: 9, RFID_BOUND: 5, APPLICANT_SET: 6}
+
+
+# The only events whose fold reads the event's time (`apply_row` never looks at `at` for the others).
+USES_TIME = frozenset(
+    {
+        Action.RECEIVE.value,
+        Action.ISSUE.value,
+        Action.CANCEL.value,
+        Action.DISPOSE.value,
+        NOTICE_SENT,
+        REMINDER_SENT,
+    }
+)
+
+
+def as_row(state: CardState) -> Row:
+    """`state` as a tuple in field order (what `apply_row` takes and returns)."""
+    return tuple(getattr(state, name) for name in _FIELDS)
+
+
 def apply(
     state: CardState | None,
     *,
@@ -76,45 +104,68 @@ def apply(
     session_id: int | None,
 ) -> CardState:
     """The card's state after one event. Raises `TransitionRefused` for a forbidden status change."""
+    row = apply_row(as_row(state) if state is not None else None, kind, card_id, payload, at, seq, session_id)
+    return CardState(*row)
+
+
+def apply_row(
+    row: Row | None,
+    kind: str,
+    card_id: str,
+    payload: dict[str, Any],
+    at: datetime,
+    seq: int,
+    session_id: int | None,
+    /,
+) -> Row:
+    """`apply` on tuples (see `Row`; positional arguments, for speed)."""
     if kind == Action.RECEIVE.value:
-        next_status(state.status if state else None, Action.RECEIVE)
-        return CardState(
-            management_id=card_id,
-            kind=str(payload["kind"]),
-            status=CardStatus.RECEIVED,
-            batch=payload.get("batch"),
-            location=payload.get("location"),
-            received_on=office_date(at),
-            last_seq=seq,
+        next_status(row[_STATUS] if row else None, Action.RECEIVE)
+        return (
+            card_id,
+            str(payload["kind"]),
+            CardStatus.RECEIVED,
+            payload.get("location"),
+            payload.get("batch"),
+            None,
+            None,
+            office_date(at),
+            None,
+            None,
+            None,
+            None,
+            None,
+            seq,
         )
-    if state is None:
+    if row is None:
         raise KeyError(f"event {kind} for a card that was never received")
-    if kind in STATUS_EVENTS:
-        action = STATUS_EVENTS[kind]
-        status = next_status(state.status, action)
+    new = list(row)
+    new[_LAST] = seq
+    action = STATUS_EVENTS.get(kind)
+    if action is not None:
+        new[_STATUS] = next_status(row[_STATUS], action)
         if action is Action.FOUND:
             # Only a cancelled card has `closed_on` and can still be found: it goes back to waiting.
-            status = found_status(state.closed_on is not None)
-        changes: dict[str, Any] = {"status": status, "last_seq": seq}
+            new[_STATUS] = found_status(row[_CLOSED_ON] is not None)
         if action is Action.TAKE_OUT:
-            changes["out_session_id"] = session_id
-        elif action in (Action.PUT_BACK, Action.ISSUE, Action.MARK_MISSING):
-            changes["out_session_id"] = None
+            new[_OUT] = session_id
+        elif action in _CLEARS_OUT:
+            new[_OUT] = None
         if "location" in payload:
-            changes["location"] = payload["location"]
-        if action in (Action.ISSUE, Action.CANCEL, Action.DISPOSE):
-            changes["closed_on"] = office_date(at)
-        return replace(state, **changes)
-    if kind == NOTICE_SENT:
-        return replace(state, notice_sent_on=_date(payload, "date", at), last_seq=seq)
-    if kind == REMINDER_SENT:
-        return replace(state, reminder_sent_on=_date(payload, "date", at), last_seq=seq)
-    if kind == HOLD_SET:
-        return replace(state, hold_reason=str(payload["reason"]), last_seq=seq)
-    if kind == HOLD_RELEASED:
-        return replace(state, hold_reason=None, last_seq=seq)
-    if kind == RFID_BOUND:
-        return replace(state, rfid_tag=str(payload["tag"]), last_seq=seq)
-    if kind == APPLICANT_SET:
-        return replace(state, applicant_ref=payload.get("ref"), last_seq=seq)
-    raise KeyError(f"{kind} is not a card event")
+            new[_LOCATION] = payload["location"]
+        if action in _CLOSES:
+            new[_CLOSED_ON] = office_date(at)
+        return tuple(new)
+    if kind in (NOTICE_SENT, REMINDER_SENT):
+        new[_SET_FIELD[kind]] = _date(payload, "date", at)
+    elif kind == HOLD_SET:
+        new[_HOLD] = str(payload["reason"])
+    elif kind == HOLD_RELEASED:
+        new[_HOLD] = None
+    elif kind == RFID_BOUND:
+        new[_SET_FIELD[kind]] = str(payload["tag"])
+    elif kind == APPLICANT_SET:
+        new[_SET_FIELD[kind]] = payload.get("ref")
+    else:
+        raise KeyError(f"{kind} is not a card event")
+    return tuple(new)

@@ -94,6 +94,14 @@ KINDS: dict[str, EventKind] = {
     ),
     "incident_opened": EventKind("事故報告の起票", "incident opened", ("type", "stocktake", "note")),
     "officer_handover": EventKind("保管責任者の交代", "officer handover", ("from", "to")),
+    # The ledger itself (kiosk.ledger.meta, kiosk.ledger.backup; issue 12).
+    "ledger_created": EventKind("管理簿の作成", "ledger created", ("ledger", "pepper_check")),
+    "ledger_identified": EventKind("管理簿の識別子の記録", "ledger identified", ("ledger", "pepper_check")),
+    "ledger_restored": EventKind(
+        "バックアップからの復元",
+        "restored from a backup",
+        ("restored_head_seq", "restored_head_hash", "source", "behind_anchor_seq", "behind_anchor_hash"),
+    ),
 }
 
 

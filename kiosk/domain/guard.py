@@ -162,6 +162,12 @@ FORMATTED_KEYS: Mapping[str, Callable[[str, str], None]] = {
     "tags": _tag,
     "unbound_tags": _tag,
     "expected_sha256": _digest,
+    # kiosk.ledger.meta / backup (issue 12): the ledger's id and the pepper's check value, and a
+    # restored copy's head hash, are 64-hex digests.
+    "ledger": _digest,
+    "pepper_check": _digest,
+    "restored_head_hash": _digest,
+    "behind_anchor_hash": _digest,
 }
 
 

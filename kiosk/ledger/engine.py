@@ -79,3 +79,45 @@ def upgrade(engine: Engine) -> None:
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "head")
+
+
+# What the kiosk's PostgreSQL application role may do: read everything, append events, move the head,
+# and keep the projections. Never UPDATE/DELETE events (the triggers refuse it too), never TRUNCATE,
+# ALTER, DROP or disable a trigger (only the owner may, and the kiosk never connects as the owner).
+APP_GRANTS = {
+    "events": "SELECT, INSERT",
+    "ledger_head": "SELECT, UPDATE",
+    "ledger_meta": "SELECT",
+    "alembic_version": "SELECT",
+    "staff": "SELECT, INSERT, UPDATE",
+    "cards": "SELECT, INSERT, UPDATE",
+    "rfid_bindings": "SELECT, INSERT",
+    "safe_sessions": "SELECT, INSERT, UPDATE",
+    "pick_list": "SELECT, INSERT",
+    "stocktakes": "SELECT, INSERT, UPDATE",
+    "stocktake_expected": "SELECT, INSERT",
+    "stocktake_scans": "SELECT, INSERT, UPDATE",
+}
+
+
+def grant_app_role(engine: Engine, role: str) -> None:
+    """PostgreSQL: give the application role exactly APP_GRANTS (run by the owner after migrating).
+
+    Tables the core adds later get no privilege until listed here: a missing grant fails loudly.
+    """
+    if engine.dialect.name != "postgresql":
+        raise ValueError("application roles exist on PostgreSQL only")
+    from sqlalchemy import inspect, text
+
+    if not role.replace("_", "").isalnum():
+        raise ValueError(f"{role!r} is not a plain role name")
+    with engine.begin() as conn:
+        schema = conn.exec_driver_sql("SELECT current_schema()").scalar_one()
+        tables = set(inspect(conn).get_table_names())
+        conn.execute(text(f'GRANT USAGE ON SCHEMA "{schema}" TO "{role}"'))
+        conn.execute(text(f'REVOKE ALL ON ALL TABLES IN SCHEMA "{schema}" FROM "{role}"'))
+        for table, privileges in APP_GRANTS.items():
+            if table in tables:
+                conn.execute(text(f'GRANT {privileges} ON "{schema}"."{table}" TO "{role}"'))
+        # USAGE for new ids; SELECT so that pg_dump (kiosk backup) can read the sequences as this role.
+        conn.execute(text(f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "{schema}" TO "{role}"'))

@@ -82,6 +82,8 @@ class Staff(Base):
     role: Mapped[str] = mapped_column(String(16))
     rank: Mapped[int | None] = mapped_column(Integer)
     pin_hash: Mapped[str] = mapped_column(String(200))
+    # HMAC(pepper, id + pin_hash): binds the hash to this member (see kiosk.ledger.projections.pin_mac).
+    pin_mac: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -193,3 +195,15 @@ Index("ix_events_session", Event.session_id)
 Index("ix_events_stocktake", Event.stocktake_id)
 # -- migration 0003
 Index("uq_staff_employee_no", Staff.employee_no, unique=True)
+
+
+# -- integrity additions: migration 0012 ----------------------------------------------------------
+
+
+class LedgerMeta(Base):
+    """The ledger's identity (`ledger_id`) and the pepper's check value (`pepper_check`)."""
+
+    __tablename__ = "ledger_meta"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

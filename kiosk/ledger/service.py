@@ -45,6 +45,7 @@ from kiosk.ledger import models
 from kiosk.ledger.chain import EventRecord, canonical_json, event_hash
 from kiosk.ledger.engine import READ_ONLY, make_engine, upgrade
 from kiosk.ledger.guard_hook import install_guard
+from kiosk.ledger.meta import pin_mac
 
 if TYPE_CHECKING:
     from kiosk.config import Settings
@@ -553,6 +554,7 @@ class Ledger:
             )
             u.session.add(row)
             u.session.flush()
+            row.pin_mac = pin_mac(self.pepper, row.id, pin_hash)
             payload: dict[str, Any] = {
                 "staff": row.id,
                 "name": row.name,
@@ -664,6 +666,7 @@ class Ledger:
         with self.unit() as u:
             row = self._member(u, badge)
             row.pin_hash = pin_hash
+            row.pin_mac = pin_mac(self.pepper, row.id, pin_hash)
             row.failed_attempts = 0
             row.locked_at = None
             self._staff_event(u, "staff_pin_reset", row)
@@ -713,7 +716,7 @@ class Ledger:
             elif row.failed_attempts >= MAX_FAILED_ATTEMPTS:
                 u.append("auth_failed", actor_id=row.id, device=device, payload={"reason": "locked"})
                 failure = AuthError("locked")
-            elif not check_pin(pin, row.pin_hash, self.pepper):
+            elif not check_pin(pin, row.pin_hash, self.pepper) or not pin_bound(self.pepper, row):
                 row.failed_attempts += 1
                 remaining = MAX_FAILED_ATTEMPTS - row.failed_attempts
                 u.append("auth_failed", actor_id=row.id, device=device, payload={"reason": "wrong_pin"})
@@ -880,6 +883,11 @@ class Ledger:
             ]
 
 
+def pin_bound(pepper: bytes, row: models.Staff) -> bool:
+    """The row's PIN hash is this member's (its MAC matches); rows from before the MAC pass."""
+    return row.pin_mac is None or secrets.compare_digest(row.pin_mac, pin_mac(pepper, row.id, row.pin_hash))
+
+
 def _check_rank(role: Role, rank: int | None) -> None:
     if role is Role.OFFICER and rank is None:
         raise ValueError("a responsible officer needs a rank (正, 副1, 副2 …)")
@@ -909,33 +917,104 @@ class HistoryEntry:
     witness_name: str | None
 
 
-def load_pepper(path: Path) -> bytes:
-    """The PIN pepper: from KIOSK_PEPPER, or a private file made on first use (never in the database)."""
+def load_pepper(path: Path, *, create: bool = False) -> bytes:
+    """The PIN pepper: from KIOSK_PEPPER, or its private file (never in the database).
+
+    Only `kiosk init` (`create=True`) makes a new one; otherwise a missing pepper is refused, since a
+    new pepper would make every correct PIN count as wrong.
+    """
+    from kiosk.ledger.anchors import IntegrityRefused
+
     env = os.environ.get("KIOSK_PEPPER")
     if env:
         return env.encode()
     if path.exists():
         return path.read_bytes()
+    if not create:
+        raise IntegrityRefused(
+            f"the PIN pepper {path} is missing: restore it from its backup (only `kiosk init` makes a "
+            "new pepper, for a new ledger; a new pepper would invalidate every PIN)"
+        )
     make_private_dir(path.parent)
     value = secrets.token_hex(32).encode()
     fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     with os.fdopen(fd, "wb") as fh:
         fh.write(value)
+        fh.flush()
+        os.fsync(fh.fileno())
     return value
 
 
-def open_ledger(settings: Settings, *, clock: Clock = utc_now, migrate: bool = True) -> Ledger:
-    """Open (and upgrade) the configured ledger."""
-    engine = make_engine(settings.ledger.url)
+def has_ledger(engine: Engine) -> bool:
+    """Whether the database holds a ledger (its chain head), without creating anything."""
+    from sqlalchemy import inspect
+
+    with engine.connect() as conn:
+        return bool(inspect(conn).has_table("ledger_head"))
+
+
+def open_ledger(
+    settings: Settings,
+    *,
+    clock: Clock = utc_now,
+    migrate: bool = True,
+    create: bool = False,
+    check: bool = True,
+) -> Ledger:
+    """Open (and upgrade) the configured ledger, and run the start-up check.
+
+    Only `create=True` (`kiosk init`, the demo) makes a new ledger and pepper; otherwise a missing ledger
+    or pepper, a replaced pepper, a rolled-back or rewritten chain raise `IntegrityRefused` with a
+    message for the supervisor.
+    """
+    from kiosk.config import data_paths, sqlite_file
+    from kiosk.ledger.anchors import IntegrityRefused, startup_check
+    from kiosk.ledger.meta import check_identity, initialise
+
+    paths = data_paths(settings)
+    url = settings.ledger.url
+    database = sqlite_file(url)
+    where = str(database) if database is not None else "the configured database"
+    if not create and database is not None and (not database.exists() or database.stat().st_size == 0):
+        raise IntegrityRefused(
+            f"there is no ledger at {database}: only `kiosk init` creates one. If this kiosk had a "
+            "ledger there, it was moved or deleted: restore the newest backup with `kiosk restore`."
+        )
+    engine = make_engine(url)
+    existing = has_ledger(engine)
+    if not existing and not create:
+        engine.dispose()
+        raise IntegrityRefused(
+            f"{where} holds no ledger (empty or wiped): only `kiosk init` creates one. If this kiosk had "
+            "a ledger there, restore the newest backup with `kiosk restore`."
+        )
+    if not existing:
+        for trace in (paths.anchor_log, paths.checkpoint):
+            if trace.exists() and trace.stat().st_size > 0:
+                engine.dispose()
+                raise IntegrityRefused(
+                    f"{where} holds no ledger, but {trace} holds the heads of one: this data directory "
+                    "had a ledger. Restore it with `kiosk restore BACKUP`; to start a new ledger anyway, "
+                    f"first move {paths.anchors} aside (keep it)."
+                )
+    pepper_source = "KIOSK_PEPPER" if os.environ.get("KIOSK_PEPPER") else str(paths.pepper)
+    pepper = load_pepper(paths.pepper, create=create and not existing)
     if migrate:
         upgrade(engine)
-    return Ledger(
+    ledger = Ledger(
         engine,
-        pepper=load_pepper(settings.ledger.pepper_file),
+        pepper=pepper,
         kiosk=settings.kiosk.name,
         clock=clock,
         lockout_minutes=settings.staff.lockout_minutes,
     )
+    if existing:
+        check_identity(ledger, pepper_source)
+    else:
+        initialise(ledger)
+    if check:
+        startup_check(ledger, settings)
+    return ledger
 
 
 def today(clock: Clock = utc_now) -> date:

@@ -1,32 +1,76 @@
-"""`kiosk verify`: recompute the hash chain and the card projection, streaming, and name the first bad event.
+"""`kiosk verify`: recompute the hash chain and rebuild every projection from the events, in one pass.
 
 Catches an edited event (its hash no longer matches), a deleted one (a gap in the sequence, or a broken
 link), an inserted one (a broken link or an event past the recorded head), a reordering (broken links),
-a projection that disagrees with what the events say, and an event of a kind the event-kind registry
-(`kiosk.domain.event_kinds`) does not name.
+a rewrite of history before an anchor (the chain no longer holds the anchor's hash), and any table that
+disagrees with what the events say (see kiosk.ledger.projections), naming the first disagreement, and
+an event of a kind the event-kind registry (`kiosk.domain.event_kinds`) does not name.
+
+Speed: one read transaction, the events streamed in keyset pages as plain tuples; the canonical
+encoding of `kiosk.ledger.chain` is built by one f-string (a test proves it is byte for byte the same);
+cards are folded as tuples by `card_state.apply_row`, the fold the writers use.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass, fields
-
-from sqlalchemy import select
+import logging
+import subprocess
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
 
 from kiosk.domain import card_state
-from kiosk.domain.card_state import CARD_EVENTS, CardState
+from kiosk.domain.card_state import CARD_EVENTS, Row
 from kiosk.domain.event_kinds import is_registered
-from kiosk.domain.status import CardStatus, TransitionRefused
-from kiosk.ledger import models
-from kiosk.ledger.chain import GENESIS_HASH, EventRecord, recompute
+from kiosk.domain.status import Action, CardStatus, TransitionRefused
+from kiosk.ledger.anchors import Anchor
+from kiosk.ledger.chain import GENESIS_HASH
+from kiosk.ledger.chain_check import at_text as _at_text
+from kiosk.ledger.chain_check import body_text
+from kiosk.ledger.projections import Disagreement, Rebuild, decode
 from kiosk.ledger.service import Ledger
 
-_BATCH = 5000
-_EVENT_COLUMNS = [models.Event.__table__.c[name] for name in EventRecord.__slots__]
-_seq_column = models.Event.__table__.c.seq
-_CARD_COLUMNS = [models.Card.__table__.c[f.name] for f in fields(CardState)]
-_card_id_column = models.Card.__table__.c.management_id
+log = logging.getLogger(__name__)
+
+_PAGE = 20000
+_EVENTS_SQL = (
+    "SELECT seq, at, kind, card_id, actor_id, witness_id, session_id, stocktake_id, device, source, "
+    "payload, prev_hash, hash FROM events WHERE seq > ? ORDER BY seq LIMIT ?"
+)
+_CHAIN_SQL = (
+    "SELECT seq, at, kind, card_id, actor_id, witness_id, session_id, stocktake_id, device, source, "
+    "payload, prev_hash, hash FROM events WHERE seq > ? ORDER BY seq LIMIT ?"
+)
+_CARDS_SQL = (
+    "SELECT management_id, kind, status, location, batch, rfid_tag, applicant_ref, received_on, "
+    "notice_sent_on, reminder_sent_on, closed_on, hold_reason, out_session_id, last_seq FROM cards "
+    "WHERE management_id > ? ORDER BY management_id LIMIT ?"
+)
+_CARD_FIELDS = (
+    "management_id",
+    "kind",
+    "status",
+    "location",
+    "batch",
+    "rfid_tag",
+    "applicant_ref",
+    "received_on",
+    "notice_sent_on",
+    "reminder_sent_on",
+    "closed_on",
+    "hold_reason",
+    "out_session_id",
+    "last_seq",
+)
+_DATE_FIELDS = frozenset(range(7, 11))
+_TAKE_OUT = Action.TAKE_OUT.value
+_RFID = card_state.RFID_BOUND
+_sha256 = hashlib.sha256
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,117 +83,406 @@ class VerifyReport:
     cards: int
     first_bad_seq: int | None = None
     problem: str = ""
+    disagreement: Disagreement | None = None
+    anchors: int = 0  # anchors proven held
 
     @property
     def ok(self) -> bool:
         return self.first_bad_seq is None and not self.problem
 
 
-def _stream(ledger: Ledger) -> Iterator[EventRecord]:
-    # Keyset pagination: constant memory at a million events, and no long-lived server cursor.
-    last = 0
-    while True:
-        with ledger.read() as s:
-            # Core rows, not ORM objects: at a million events the identity map costs more than the hashing.
-            rows = s.execute(
-                select(*_EVENT_COLUMNS).where(_seq_column > last).order_by(_seq_column).limit(_BATCH)
-            ).all()
-            records = [EventRecord(*row) for row in rows]
-        if not records:
-            return
-        yield from records
-        last = records[-1].seq
+# -- one read transaction ---------------------------------------------------------------------
 
 
-def verify(ledger: Ledger) -> VerifyReport:
-    """Recompute everything from the events and compare with the stored hashes, head and projection."""
-    with ledger.read() as s:
-        head = s.get_one(models.LedgerHead, 1)
-        head_seq, head_hash = head.seq, head.hash
+class _Snapshot:
+    """Queries (qmark style) inside one read transaction, as plain tuples."""
 
-    expected_seq = 1
-    prev = GENESIS_HASH
-    count = 0
-    cards: dict[str, CardState] = {}
-    unnamed: tuple[int, str] | None = None  # the first event of a kind without names
+    def __init__(self, cursor_factory: Any, pg: bool) -> None:
+        self._cursor = cursor_factory
+        self._pg = pg
 
-    def bad(seq: int, problem: str) -> VerifyReport:
-        return VerifyReport(count, head_seq, head_hash, len(cards), seq, problem)
+    def rows(self, sql: str, params: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+        cur = self._cursor()
+        cur.execute(sql.replace("?", "%s") if self._pg else sql, params)
+        return iter(cur.fetchall())
 
-    for ev in _stream(ledger):
-        if ev.seq != expected_seq:
-            return bad(expected_seq, f"event {expected_seq} is missing (next stored is {ev.seq})")
-        if ev.prev_hash != prev:
-            return bad(ev.seq, "link to the previous event is broken (deleted, inserted or reordered)")
-        if recompute(ev) != ev.hash:
-            return bad(ev.seq, "content does not match its hash (edited)")
-        if ev.card_id is not None and ev.kind in CARD_EVENTS:
-            try:
-                cards[ev.card_id] = card_state.apply(
-                    cards.get(ev.card_id),
-                    kind=ev.kind,
-                    card_id=ev.card_id,
-                    payload=json.loads(ev.payload),
-                    at=ev.at,
-                    seq=ev.seq,
-                    session_id=ev.session_id,
-                )
-            except (TransitionRefused, KeyError, ValueError) as exc:
-                return bad(ev.seq, f"event breaks the card status machine: {exc}")
-        if unnamed is None and not is_registered(ev.kind):
-            unnamed = (ev.seq, ev.kind)
-        prev = ev.hash
-        expected_seq += 1
-        count += 1
-
-    if count != head_seq or prev != head_hash:
-        # Events after the head were inserted, or the tail was removed and the head left behind.
-        return bad(min(count, head_seq) + 1, "the recorded head does not match the last event")
-    if unnamed is not None:
-        return bad(unnamed[0], f"event kind {unnamed[1]!r} is not in the event-kind registry")
-
-    problem = _compare_projection(ledger, cards)
-    if problem is not None:
-        seq, text = problem
-        return VerifyReport(count, head_seq, head_hash, len(cards), seq, text)
-    return VerifyReport(count, head_seq, head_hash, len(cards))
+    def dicts(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        cur = self._cursor()
+        cur.execute(sql.replace("?", "%s") if self._pg else sql, params)
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
-def _compare_projection(ledger: Ledger, replayed: dict[str, CardState]) -> tuple[int, str] | None:
-    names = [f.name for f in fields(CardState)]
-    seen: set[str] = set()
-    first: tuple[int, str] | None = None
-    last = ""
-    while True:
-        with ledger.read() as s:
-            rows = s.execute(
-                select(*_CARD_COLUMNS).where(_card_id_column > last).order_by(_card_id_column).limit(_BATCH)
-            ).all()
-            stored = [CardState(row[0], row[1], CardStatus(row[2]), *row[3:]) for row in rows]
-        if not stored:
-            break
-        for card in stored:
-            seen.add(card.management_id)
-            want = replayed.get(card.management_id)
-            if want is None:
-                candidate = (
-                    card.last_seq,
-                    f"card {card.management_id} is in the projection but has no events",
-                )
-            elif want != card:
-                diff = [n for n in names if getattr(want, n) != getattr(card, n)]
-                candidate = (
-                    want.last_seq,
-                    f"card {card.management_id} disagrees with its events ({', '.join(diff)})",
-                )
+@contextmanager
+def snapshot(ledger: Ledger) -> Iterator[_Snapshot]:
+    """A consistent view of the whole ledger (SQLite: one read transaction; PostgreSQL: REPEATABLE READ)."""
+    pg = ledger.engine.dialect.name == "postgresql"
+    raw = ledger.engine.raw_connection()
+    try:
+        dbapi = raw.driver_connection
+        assert dbapi is not None
+        if pg:
+            raw.rollback()
+            cur = dbapi.cursor()
+            cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        else:
+            dbapi.execute("BEGIN")
+        try:
+            yield _Snapshot(dbapi.cursor, pg)
+        finally:
+            if pg:
+                raw.rollback()
             else:
-                continue
-            if first is None or candidate[0] < first[0]:
-                first = candidate
-        last = stored[-1].management_id
-    for mid, want in replayed.items():
-        if mid not in seen:
-            candidate = (want.last_seq, f"card {mid} has events but no projection row")
-            if first is None or candidate[0] < first[0]:
-                first = candidate
+                dbapi.execute("ROLLBACK")
+    finally:
+        raw.close()
+
+
+def _pages(snap: _Snapshot, sql: str, after: Any) -> Iterator[tuple[Any, ...]]:
+    while True:
+        batch = list(snap.rows(sql, (after, _PAGE)))
+        if not batch:
+            return
+        yield from batch
+        after = batch[-1][0]
+
+
+# -- small queries the start-up check uses ----------------------------------------------------
+
+
+def head_and_last(ledger: Ledger) -> tuple[int, str, int]:
+    """(head seq, head hash, last event's seq) in one statement, so one snapshot on every backend."""
+    with snapshot(ledger) as snap:
+        row = next(
+            snap.rows(
+                "SELECT h.seq, h.hash, (SELECT max(seq) FROM events) FROM ledger_head h WHERE h.id = 1"
+            ),
+            None,
+        )
+    if row is None:
+        return 0, GENESIS_HASH, 0
+    return int(row[0]), str(row[1]), int(row[2] or 0)
+
+
+def stored_hashes(ledger: Ledger, seqs: Sequence[int]) -> dict[int, str]:
+    """The stored hashes of the events `seqs` (those that exist)."""
+    if not seqs:
+        return {}
+    marks = ",".join("?" for _ in seqs)
+    with snapshot(ledger) as snap:
+        return {
+            int(s): str(h)
+            for s, h in snap.rows(f"SELECT seq, hash FROM events WHERE seq IN ({marks})", tuple(seqs))  # noqa: S608
+        }
+
+
+# -- the chain --------------------------------------------------------------------------------
+
+
+def verify_chain(
+    ledger: Ledger, after_seq: int = 0, after_hash: str = GENESIS_HASH
+) -> tuple[int, str] | None:
+    """Hashes and links of every event after `after_seq` (which must carry `after_hash`), and the head.
+
+    A long stretch of a SQLite ledger is split in two: a helper process checks the first half while
+    this one checks the second (from the first half's last stored hash, which the helper proves).
+    Returns (first bad seq, what is wrong) or None. The start-up check runs this from its checkpoint.
+    """
+    from kiosk.config import sqlite_file
+
+    database = sqlite_file(ledger.engine.url.render_as_string(hide_password=False))
+    head = ledger.head()[0]
+    if database is None or head - after_seq < PARALLEL_FROM:
+        return _verify_chain(ledger, after_seq, after_hash)
+    middle = after_seq + (head - after_seq) // 2
+    helper = subprocess.Popen(  # noqa: S603 (this interpreter, our own module; no shell)
+        [
+            sys.executable,
+            "-m",
+            "kiosk.ledger.chain_check",
+            str(database),
+            str(middle),
+            str(after_seq),
+            after_hash,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        boundary = stored_hashes(ledger, [middle]).get(middle)
+        second = (
+            _verify_chain(ledger, middle, boundary) if boundary is not None else (middle, "event missing")
+        )
+    finally:
+        out, err = helper.communicate()
+    if helper.returncode != 0:
+        log.warning("the chain helper failed (%s); checking in one process", err.strip()[-200:])
+        return _verify_chain(ledger, after_seq, after_hash)
+    first = json.loads(out)
+    if first["bad"]:
+        return int(first["bad"]), str(first["problem"])
+    if int(first["last"]) != middle:
+        return int(first["last"]) + 1, f"event {int(first['last']) + 1} is missing"
+    return second
+
+
+def _verify_chain(ledger: Ledger, after_seq: int, after_hash: str) -> tuple[int, str] | None:
+    """`verify_chain` in this process.
+
+    Returns (first bad seq, what is wrong) or None. The start-up check runs this from its checkpoint.
+    """
+    with snapshot(ledger) as snap:
+        head = next(snap.rows("SELECT seq, hash FROM ledger_head WHERE id = 1"), None)
+        head_seq, head_hash = (int(head[0]), str(head[1])) if head else (0, GENESIS_HASH)
+        expected, prev = after_seq + 1, after_hash
+        for row in _pages(snap, _CHAIN_SQL, after_seq):
+            seq = row[0]
+            if seq != expected:
+                return expected, f"event {expected} is missing (next stored is {seq})"
+            if row[11] != prev:
+                return seq, "link to the previous event is broken (deleted, inserted or reordered)"
+            body = body_text(seq, _at_text(row[1]), *row[2:12])
+            if _sha256(body.encode()).hexdigest() != row[12]:
+                return seq, "content does not match its hash (edited)"
+            prev = row[12]
+            expected += 1
+        if expected - 1 != head_seq or prev != head_hash:
+            return min(expected - 1, head_seq) + 1, "the recorded head does not match the last event"
+    return None
+
+
+_NO_TIME = datetime(1970, 1, 1, tzinfo=UTC)  # for the events whose fold never reads the time
+
+
+def _parse_at(text: str) -> datetime:
+    return datetime.fromisoformat(text[:-1]).replace(tzinfo=UTC)
+
+
+# From this many events on, a SQLite ledger's hashes are checked by a helper process (the second core)
+# while this process folds the projections.
+PARALLEL_FROM = 200_000
+
+
+def verify(ledger: Ledger, anchors: Iterable[Anchor] = ()) -> VerifyReport:
+    """Recompute everything from the events: the chain, the head, every anchor given, every projection."""
+    from kiosk.config import sqlite_file
+
+    anchors = list(anchors)
+    database = sqlite_file(ledger.engine.url.render_as_string(hide_password=False))
+    upto = ledger.head()[0] if database is not None else 0
+    if database is None or upto < PARALLEL_FROM:
+        return _verify(ledger, anchors, hashed_upto=0)
+    helper = subprocess.Popen(  # noqa: S603 (this interpreter, our own module; no shell)
+        [sys.executable, "-m", "kiosk.ledger.chain_check", str(database), str(upto)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        report = _verify(ledger, anchors, hashed_upto=upto)
+    finally:
+        out, err = helper.communicate()
+    if helper.returncode != 0:
+        log.warning("the chain helper failed (%s); verifying in one process", err.strip()[-200:])
+        return _verify(ledger, anchors, hashed_upto=0)
+    result = json.loads(out)
+    bad = int(result["bad"])
+    if bad and (report.ok or report.disagreement is not None or bad <= (report.first_bad_seq or bad)):
+        # A chain problem comes before any table disagreement, and the earlier seq wins.
+        return VerifyReport(bad - 1, report.head_seq, report.head_hash, 0, bad, str(result["problem"]))
+    return report
+
+
+def _verify(ledger: Ledger, anchors: Iterable[Anchor], *, hashed_upto: int) -> VerifyReport:
+    """`verify`; the hashes of events up to `hashed_upto` are checked elsewhere (by the helper)."""
+    wanted: dict[int, Anchor] = {}
+    for anchor in anchors:
+        wanted.setdefault(anchor.seq, anchor)
+    apply_row = card_state.apply_row
+    uses_time = card_state.USES_TIME
+    decoded: dict[str, dict[str, Any]] = {}
+    card_events = CARD_EVENTS
+    cards: dict[str, Row] = {}
+    rebuild = Rebuild(ledger.pepper)
+    count = 0
+    unnamed: tuple[int, str] | None = None  # the first event of a kind without names
+    with snapshot(ledger) as snap:
+        head = next(snap.rows("SELECT seq, hash FROM ledger_head WHERE id = 1"), None)
+        head_seq, head_hash = (int(head[0]), str(head[1])) if head else (0, GENESIS_HASH)
+
+        def bad(seq: int, problem: str) -> VerifyReport:
+            return VerifyReport(count, head_seq, head_hash, len(cards), seq, problem)
+
+        expected, prev = 1, GENESIS_HASH
+        for row in _pages(snap, _EVENTS_SQL, 0):
+            (
+                seq,
+                at,
+                kind,
+                card_id,
+                actor,
+                witness,
+                session,
+                stocktake,
+                device,
+                source,
+                payload,
+                prev_hash,
+                digest,
+            ) = row
+            if seq != expected:
+                return bad(expected, f"event {expected} is missing (next stored is {seq})")
+            if prev_hash != prev:
+                return bad(seq, "link to the previous event is broken (deleted, inserted or reordered)")
+            # The time's text is needed to hash here, or for a fold that reads it (most card events do not).
+            hashed_here = seq > hashed_upto
+            if hashed_here or kind not in card_events or kind in uses_time:
+                at_text = _at_text(at)
+            else:
+                at_text = ""
+            if hashed_here:
+                body = body_text(
+                    seq,
+                    at_text,
+                    kind,
+                    card_id,
+                    actor,
+                    witness,
+                    session,
+                    stocktake,
+                    device,
+                    source,
+                    payload,
+                    prev,
+                )
+                if _sha256(body.encode()).hexdigest() != digest:
+                    return bad(seq, "content does not match its hash (edited)")
+            if seq in wanted and wanted[seq].hash != digest:
+                return bad(seq, f"the chain does not hold anchor {wanted[seq].text}: history was rewritten")
+            try:
+                data = decoded.get(payload)
+                if data is None:
+                    data = decode(payload)
+                    if len(payload) < 100 and len(decoded) < 4096:
+                        decoded[payload] = data  # payloads repeat ({"location":"safe"}); never mutated
+                if card_id is not None and kind in card_events:
+                    cards[card_id] = apply_row(
+                        cards.get(card_id),
+                        kind,
+                        card_id,
+                        data,
+                        _parse_at(at_text) if kind in uses_time else _NO_TIME,
+                        seq,
+                        session,
+                    )
+                    if kind == _TAKE_OUT:
+                        rebuild.card_taken_out(seq, card_id, session)
+                    elif kind == _RFID:
+                        rebuild.rfid_bound(seq, card_id, data)
+                else:
+                    rebuild.feed(
+                        seq,
+                        at_text,
+                        kind,
+                        card_id,
+                        actor,
+                        witness,
+                        session,
+                        stocktake,
+                        device,
+                        source,
+                        data,
+                        cards,
+                        snap,
+                    )
+            except (TransitionRefused, KeyError, ValueError, TypeError) as exc:
+                return bad(seq, f"event breaks the rules of its kind: {exc}")
+            if unnamed is None and not is_registered(kind):
+                unnamed = (seq, kind)
+            prev = digest
+            expected += 1
+            count += 1
+
+        if count != head_seq or prev != head_hash:
+            # Events after the head were inserted, or the tail was removed and the head left behind.
+            return bad(min(count, head_seq) + 1, "the recorded head does not match the last event")
+        if unnamed is not None:
+            return bad(unnamed[0], f"event kind {unnamed[1]!r} is not in the event-kind registry")
+        beyond = [a for a in wanted.values() if a.seq > head_seq]
+        if beyond:
+            a = min(beyond, key=lambda x: x.seq)
+            return bad(
+                head_seq + 1,
+                f"the chain ends at seq {head_seq}, before anchor {a.describe()}: an older copy, lost "
+                "events or a wipe",
+            )
+        problem = _compare_cards(snap, cards) or rebuild.compare(snap, cards)
+    if problem is not None:
+        seq = problem.seq if problem.seq is not None else 0
+        return VerifyReport(count, head_seq, head_hash, len(cards), seq, str(problem), problem)
+    return VerifyReport(count, head_seq, head_hash, len(cards), anchors=len(wanted))
+
+
+def _norm_card(row: Row) -> tuple[Any, ...]:
+    return tuple(
+        (v.value if isinstance(v, CardStatus) else v.isoformat() if isinstance(v, date) else v) for v in row
+    )
+
+
+def _norm_stored(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(
+        (
+            str(v)[:10]
+            if i in _DATE_FIELDS and v is not None and not isinstance(v, date)
+            else v.isoformat()
+            if isinstance(v, date)
+            else v
+        )
+        for i, v in enumerate(row)
+    )
+
+
+def _compare_cards(snap: _Snapshot, replayed: dict[str, Row]) -> Disagreement | None:
+    first: Disagreement | None = None
+    seen = 0
+
+    def keep(candidate: Disagreement) -> None:
+        nonlocal first
+        if first is None or (candidate.seq or 0) < (first.seq or 0):
+            first = candidate
+
+    for stored in _pages(snap, _CARDS_SQL, ""):
+        mid = stored[0]
+        want = replayed.get(mid)
+        if want is None:
+            keep(
+                Disagreement("cards", f"card {mid}", "(row)", "is in the table but has no events", stored[13])
+            )
+            continue
+        seen += 1
+        got, exp = _norm_stored(stored), _norm_card(want)
+        if got != exp:
+            diff = next(i for i in range(len(exp)) if got[i] != exp[i])
+            keep(
+                Disagreement(
+                    "cards",
+                    f"card {mid}",
+                    _CARD_FIELDS[diff],
+                    f"is {got[diff]!r}, the events say {exp[diff]!r}",
+                    want[13],
+                )
+            )
+    if seen != len(replayed):
+        stored_ids = {
+            r[0]
+            for r in _pages(
+                snap,
+                "SELECT management_id FROM cards WHERE management_id > ? ORDER BY management_id LIMIT ?",
+                "",
+            )
+        }
+        for mid, want in replayed.items():
+            if mid not in stored_ids:
+                keep(Disagreement("cards", f"card {mid}", "(row)", "has events but no row", want[13]))
     return first

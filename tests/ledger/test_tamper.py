@@ -13,6 +13,7 @@ import pytest
 
 from kiosk.ledger.chain import event_hash
 from kiosk.ledger.engine import make_engine, upgrade
+from kiosk.ledger.meta import initialise
 from kiosk.ledger.service import Ledger
 from tests.ledger.helpers import ids, receive
 
@@ -21,8 +22,8 @@ def kiosk(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "KIOSK_DB_URL": f"sqlite:///{db}",
-        "KIOSK_LEDGER__PEPPER_FILE": str(db.parent / "pepper"),
-        "KIOSK_LEDGER__LOG_DIR": str(db.parent / "log"),
+        "KIOSK_PATHS__PEPPER": str(db.parent / "pepper"),
+        "KIOSK_PATHS__LOGS": str(db.parent / "log"),
     }
     return subprocess.run(
         [sys.executable, "-m", "kiosk", *args],
@@ -39,7 +40,10 @@ def db(tmp_path: Path) -> Path:
     path = tmp_path / "ledger.sqlite3"
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
-    receive(Ledger(engine, pepper=b"x"), ids(4))  # 4 received + 4 stored + 1 batch event = 9 events
+    (tmp_path / "pepper").write_bytes(b"x")
+    ledger = Ledger(engine, pepper=b"x")
+    initialise(ledger)  # what `kiosk init` does: event 1, the ledger's identity
+    receive(ledger, ids(4))  # 4 received + 4 stored + 1 batch event = events 2..10
     engine.dispose()
     return path
 
@@ -86,42 +90,42 @@ def forge_append(db: Path) -> None:
 def test_intact_ledger_verifies_and_prints_the_head(db: Path) -> None:
     result = kiosk(db, "verify")
     assert result.returncode == 0, result.stderr
-    assert "ok: 9 events, 4 cards, head 9" in result.stdout
+    assert "ok: 10 events, 4 cards, head 10" in result.stdout
 
 
 CASES: dict[str, tuple[Callable[[Path], None], int]] = {
     "edited payload": (
-        lambda db: tamper(db, 'UPDATE events SET payload = \'{"location":"home"}\' WHERE seq = 5'),
-        5,
+        lambda db: tamper(db, 'UPDATE events SET payload = \'{"location":"home"}\' WHERE seq = 6'),
+        6,
     ),
-    "edited time": (lambda db: tamper(db, "UPDATE events SET at = '2020-01-01 00:00:00' WHERE seq = 3"), 3),
-    "deleted event": (lambda db: tamper(db, "DELETE FROM events WHERE seq = 4"), 4),
-    "deleted last event": (lambda db: tamper(db, "DELETE FROM events WHERE seq = 9"), 9),
+    "edited time": (lambda db: tamper(db, "UPDATE events SET at = '2020-01-01 00:00:00' WHERE seq = 4"), 4),
+    "deleted event": (lambda db: tamper(db, "DELETE FROM events WHERE seq = 5"), 5),
+    "deleted last event": (lambda db: tamper(db, "DELETE FROM events WHERE seq = 10"), 10),
     "reordered events": (
         lambda db: tamper(
             db,
-            "UPDATE events SET seq = -6 WHERE seq = 6",
-            "UPDATE events SET seq = 6 WHERE seq = 7",
-            "UPDATE events SET seq = 7 WHERE seq = -6",
+            "UPDATE events SET seq = -7 WHERE seq = 7",
+            "UPDATE events SET seq = 7 WHERE seq = 8",
+            "UPDATE events SET seq = 8 WHERE seq = -7",
         ),
-        6,
+        7,
     ),
     "inserted event in the middle": (
         lambda db: tamper(
             db,
-            *[f"UPDATE events SET seq = seq + 1 WHERE seq = {n}" for n in range(9, 4, -1)],  # noqa: S608 (test tampering)
+            *[f"UPDATE events SET seq = seq + 1 WHERE seq = {n}" for n in range(10, 5, -1)],  # noqa: S608 (test tampering)
             "INSERT INTO events (seq, at, kind, payload, prev_hash, hash) "
-            "SELECT 5, at, 'note', '{}', hash, hash FROM events WHERE seq = 4",
+            "SELECT 6, at, 'note', '{}', hash, hash FROM events WHERE seq = 5",
         ),
-        5,
+        6,
     ),
-    "event appended behind the head": (forge_append, 10),
+    "event appended behind the head": (forge_append, 11),
     "projection edited": (
         lambda db: tamper(
             db,
             "UPDATE cards SET location = 'desk' WHERE management_id = (SELECT min(management_id) FROM cards)",
         ),
-        2,  # that card's last event (received at 1, stored at 2)
+        3,  # that card's last event (received at 2, stored at 3)
     ),
 }
 
@@ -143,5 +147,5 @@ def test_ledger_export_is_bom_csv_with_every_event(db: Path) -> None:
     assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: Japanese Excel opens it as UTF-8
     lines = data.decode("utf-8-sig").splitlines()
     assert lines[0].startswith("連番 seq,日時 (JST)")
-    assert len(lines) == 1 + 9
-    assert lines[-1].split(",")[0] == "9"
+    assert len(lines) == 1 + 10
+    assert lines[-1].split(",")[0] == "10"

@@ -23,13 +23,24 @@ def env(tmp: Path) -> dict[str, str]:
     out.update(
         KIOSK_DB_URL=f"sqlite:///{tmp / 'var' / 'ledger.sqlite3'}",
         KIOSK_PEPPER=PEPPER,
-        KIOSK_LEDGER__LOG_DIR=str(tmp / "var" / "log"),
+        KIOSK_PATHS__LOGS=str(tmp / "var" / "log"),
+        KIOSK_PATHS__DATA_DIR=str(tmp / "var"),
     )
     out.pop("KIOSK_CONFIG_FILE", None)
     return out
 
 
+def init(tmp: Path, **kwargs: Any) -> None:
+    """`kiosk init` (only init creates a ledger), once per site."""
+    if not (tmp / "var" / "ledger.sqlite3").exists():
+        done = subprocess.run(
+            [*KIOSK, "init"], capture_output=True, text=True, env=env(tmp), cwd=tmp, check=False, **kwargs
+        )
+        assert done.returncode == 0, done.stderr
+
+
 def kiosk(tmp: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    init(tmp)
     return subprocess.run(
         [*KIOSK, *args], capture_output=True, text=True, env=env(tmp), cwd=tmp, timeout=timeout, check=False
     )

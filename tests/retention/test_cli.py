@@ -25,8 +25,9 @@ def demo_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     env = {
         **os.environ,
         "KIOSK_DB_URL": f"sqlite:///{tmp / 'ledger.sqlite3'}",
-        "KIOSK_LEDGER__PEPPER_FILE": str(tmp / "pepper"),
-        "KIOSK_LEDGER__LOG_DIR": str(tmp / "log"),
+        "KIOSK_PATHS__PEPPER": str(tmp / "pepper"),
+        "KIOSK_PATHS__DATA_DIR": str(tmp / "data"),
+        "KIOSK_PATHS__LOGS": str(tmp / "log"),
         "KIOSK_CONFIG_FILE": str(tmp / "none.toml"),
     }
     env.pop("KIOSK_PEPPER", None)
@@ -34,7 +35,7 @@ def demo_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
-        ledger = open_ledger(load_settings())
+        ledger = open_ledger(load_settings(), create=True)
         seed_demo(ledger)
         ledger.engine.dispose()
     finally:

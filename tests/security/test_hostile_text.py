@@ -144,8 +144,8 @@ def test_cli_listings_show_control_characters_written_out(tmp_path: Path) -> Non
     _register()
     env = {
         "KIOSK_DB_URL": f"sqlite:///{tmp_path / 'var' / 'ledger.sqlite3'}",
-        "KIOSK_LEDGER__PEPPER_FILE": str(tmp_path / "var" / "pepper"),
-        "KIOSK_LEDGER__LOG_DIR": str(tmp_path / "var" / "log"),
+        "KIOSK_PATHS__PEPPER": str(tmp_path / "var" / "pepper"),
+        "KIOSK_PATHS__LOGS": str(tmp_path / "var" / "log"),
         "KIOSK_CONFIG_FILE": str(tmp_path / "none.toml"),
         "KIOSK_PEPPER": "hostile-test",
     }

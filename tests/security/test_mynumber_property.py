@@ -205,8 +205,9 @@ def office(tmp_path_factory: pytest.TempPathFactory) -> Office:
     root = base / "var"
     env = {
         "KIOSK_DB_URL": f"sqlite:///{root / 'ledger.sqlite3'}",
-        "KIOSK_LEDGER__PEPPER_FILE": str(root / "pepper"),
-        "KIOSK_LEDGER__LOG_DIR": str(root / "log"),
+        "KIOSK_PATHS__PEPPER": str(root / "pepper"),
+        "KIOSK_PATHS__LOGS": str(root / "log"),
+        "KIOSK_PATHS__DATA_DIR": str(root),
         "KIOSK_CONFIG_FILE": str(base / "none.toml"),
     }
     (base / "none.toml").write_text("# defaults only\n", encoding="utf-8")
@@ -216,7 +217,7 @@ def office(tmp_path_factory: pytest.TempPathFactory) -> Office:
     os.environ.update(env)
     os.environ.pop("KIOSK_PEPPER", None)
     try:
-        ledger = open_ledger(load_settings())
+        ledger = open_ledger(load_settings(), create=True)
         seed_demo(ledger)
         batch = _disposal_ready(ledger)
         cards = _cards(ledger)

@@ -16,7 +16,7 @@ from kiosk.ledger import stocktake_ops as st
 from kiosk.ledger.safe import current_session, open_session
 from kiosk.ledger.service import Ledger
 from tests.conftest import PINS, Crew
-from tests.reliability.helpers import KIOSK, env, json_lines
+from tests.reliability.helpers import KIOSK, env, init, json_lines
 
 
 def test_wrong_pins_lock_the_badge_and_then_even_the_right_pin_is_refused(
@@ -59,6 +59,7 @@ def test_the_runner_refuses_the_same_person_twice(tmp_path: Path) -> None:
         '[[steps]]\naction = "open_session"\noperator = "O001"\nwitness = "O001"\nverdict = "two_person"\n',
         encoding="utf-8",
     )
+    init(tmp_path)
     run = subprocess.run(
         [*KIOSK, "sim", "run", str(path), "--json"],
         capture_output=True,
@@ -75,6 +76,7 @@ def test_the_runner_refuses_the_same_person_twice(tmp_path: Path) -> None:
 
 def run_with_umask(tmp_path: Path, umask: int) -> Path:
     # Nothing may rely on the caller's umask to keep the ledger and the logs private.
+    init(tmp_path, preexec_fn=lambda: os.umask(umask))
     run = subprocess.run(
         [*KIOSK, "sim", "run", "day-at-the-counter", "--quiet"],
         capture_output=True,

@@ -33,7 +33,7 @@ def _env(tmp_path: Path) -> dict[str, str]:
     env.update(
         KIOSK_DB_URL=f"sqlite:///{tmp_path / 'ledger.sqlite3'}",
         KIOSK_PEPPER=PEPPER,
-        KIOSK_LEDGER__LOG_DIR=str(tmp_path / "log"),
+        KIOSK_PATHS__LOGS=str(tmp_path / "log"),
     )
     # The defaults (config/kiosk.toml does not exist in tmp_path), whatever the caller's shell set.
     env.pop("KIOSK_CONFIG_FILE", None)

@@ -21,7 +21,7 @@ PEPPER = "cli-test-pepper"
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
-    env = {**os.environ, "KIOSK_LEDGER__LOG_DIR": str(tmp_path / "log"), "KIOSK_PEPPER": PEPPER}
+    env = {**os.environ, "KIOSK_PATHS__LOGS": str(tmp_path / "log"), "KIOSK_PEPPER": PEPPER}
     env.pop("KIOSK_DB_URL", None)
     (tmp_path / "kiosk.toml").write_text("", encoding="utf-8")
     env["KIOSK_CONFIG_FILE"] = str(tmp_path / "kiosk.toml")
@@ -85,6 +85,7 @@ def test_a_busy_port_is_one_line(tmp_path: Path) -> None:
     import socket
 
     url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    upgrade(make_engine(url))  # an existing ledger: only `kiosk init` creates one
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         s.listen()

@@ -14,6 +14,7 @@ from kiosk.app_factory import build_devices, make_app
 from kiosk.config import DeviceSettings, Settings
 from kiosk.domain.status import CardStatus
 from kiosk.ledger.safe import pick_list
+from kiosk.ledger.service import open_ledger
 from kiosk.ledger.ui_queries import events_page
 from kiosk.tui.screens.help import HelpScreen
 from kiosk.tui.screens.history import HistoryScreen, LedgerScreen
@@ -159,9 +160,11 @@ def test_make_app_builds_devices_from_settings_and_adds_the_terminal_wedge(
     office: Office, tmp_path: Path
 ) -> None:
     settings = Settings(
-        ledger={"url": f"sqlite:///{tmp_path / 'l.sqlite3'}", "pepper_file": tmp_path / "pepper"},  # type: ignore[arg-type]
+        ledger={"url": f"sqlite:///{tmp_path / 'l.sqlite3'}"},  # type: ignore[arg-type]
+        paths={"data_dir": tmp_path / "var"},  # type: ignore[arg-type]
         devices=[DeviceSettings(name="counter", driver="serial", options={"url": office.hub.url("scanner")})],
     )
+    open_ledger(settings, create=True).engine.dispose()  # `kiosk init`: make_app never creates a ledger
     devices = build_devices(settings)
     assert [type(d) for d in devices] == [SerialScanner, KeyboardWedge]
     assert devices[0].name == "counter"

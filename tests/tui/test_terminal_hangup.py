@@ -19,8 +19,8 @@ def test_the_kiosk_exits_when_its_terminal_hangs_up(tmp_path: Path) -> None:
         "COLUMNS": "120",
         "LINES": "40",
         "KIOSK_DB_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
-        "KIOSK_LEDGER__PEPPER_FILE": str(tmp_path / "pepper"),
-        "KIOSK_LEDGER__LOG_DIR": str(tmp_path / "log"),
+        "KIOSK_PATHS__PEPPER": str(tmp_path / "pepper"),
+        "KIOSK_PATHS__LOGS": str(tmp_path / "log"),
     }
 
     def no_sighup() -> None:

@@ -1,0 +1,338 @@
+"""Anchors: chain heads (seq + hash) kept outside the ledger database, and the start-up check.
+
+An anchor is a head the chain must still hold: printed on the daily close, given to
+`kiosk verify --anchor SEQ:HASH`, and appended to the anchor log (one line per anchor, each MACed with
+the pepper, fsynced, 0600) by `kiosk anchor`, every backup and the daily close. Beside the log a
+checkpoint records the last head the start-up check verified, so the next start verifies only what
+was appended since.
+
+The start-up check refuses a ledger that no longer holds the last anchor or the checkpoint (history
+rewritten), or whose head is behind either (an older copy, a WAL that lost committed events, a wipe).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kiosk.fs import fsync_dir, make_private_dir, write_private_file
+
+if TYPE_CHECKING:
+    from kiosk.config import Settings
+    from kiosk.ledger.service import Ledger
+
+_HEX = frozenset("0123456789abcdef")
+
+# What the supervisor is told to do when the start-up check refuses.
+WHAT_TO_DO = (
+    "Do not use the kiosk. Supervisor: keep the ledger file as it is for investigation, restore the "
+    "newest backup with `kiosk restore` (README: Backups and restore), then run `kiosk verify`."
+)
+
+
+class AnchorError(Exception):
+    """An anchor or the anchor log is malformed or not genuine (one-line message)."""
+
+
+class IntegrityRefused(Exception):
+    """The ledger may not be used: the message says why and what the supervisor does."""
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """A chain head: the chain must still hold `hash` at `seq`."""
+
+    seq: int
+    hash: str
+    at: str = ""
+    reason: str = ""
+    ledger_id: str = ""
+
+    @property
+    def text(self) -> str:
+        return f"{self.seq}:{self.hash}"
+
+    def describe(self) -> str:
+        extra = ", ".join(x for x in (self.reason, self.at) if x)
+        return f"{self.text}" + (f" ({extra})" if extra else "")
+
+
+def parse_anchor(text: str) -> Anchor:
+    """`SEQ:HASH` (as printed on the daily close) → Anchor. Raises AnchorError."""
+    seq_text, sep, digest = text.strip().partition(":")
+    digest = digest.strip().lower()
+    if not sep or not seq_text.strip().isdigit() or len(digest) != 64 or not set(digest) <= _HEX:
+        raise AnchorError(f"{text.strip()[:80]!r} is not an anchor (SEQ:HASH, a 64-digit hex hash)")
+    return Anchor(int(seq_text), digest)
+
+
+def _mac(pepper: bytes, body: str) -> str:
+    return hmac.new(pepper, b"kiosk-anchor\n" + body.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _line(pepper: bytes, fields: dict[str, object]) -> str:
+    body = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return f"{body} {_mac(pepper, body)}"
+
+
+def _parse_line(pepper: bytes, line: str, where: str) -> dict[str, object]:
+    body, _, mac = line.rstrip("\n").rpartition(" ")
+    if not body or not hmac.compare_digest(_mac(pepper, body), mac):
+        raise AnchorError(f"{where} is not genuine (its MAC does not match this kiosk's pepper)")
+    try:
+        data = json.loads(body)
+    except ValueError:
+        raise AnchorError(f"{where} is not an anchor line") from None
+    if not isinstance(data, dict):
+        raise AnchorError(f"{where} is not an anchor line")
+    return data
+
+
+def _anchor_of(data: dict[str, object], where: str) -> Anchor:
+    try:
+        seq = data["seq"]
+        digest = data["hash"]
+        if not isinstance(seq, int) or not isinstance(digest, str):
+            raise TypeError
+        return Anchor(seq, digest, str(data.get("at", "")), str(data.get("reason", "")), str(data["ledger"]))
+    except (KeyError, TypeError):
+        raise AnchorError(f"{where} is not an anchor line") from None
+
+
+class AnchorLog:
+    """The append-only anchor log (a text file, one MACed line per anchor)."""
+
+    def __init__(self, path: Path, pepper: bytes) -> None:
+        self.path = path
+        self.pepper = pepper
+
+    def append(self, anchor: Anchor) -> None:
+        """Append one anchor, fsynced (the file 0600 in a 0700 folder)."""
+        make_private_dir(self.path.parent)
+        line = _line(
+            self.pepper,
+            {
+                "seq": anchor.seq,
+                "hash": anchor.hash,
+                "at": anchor.at,
+                "reason": anchor.reason,
+                "ledger": anchor.ledger_id,
+            },
+        )
+        created = not self.path.exists()
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        try:
+            os.fchmod(fd, 0o600)
+            os.write(fd, (line + "\n").encode("utf-8"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if created:
+            fsync_dir(self.path.parent)
+
+    def read(self) -> list[Anchor]:
+        """Every anchor in the log, oldest first. Raises AnchorError naming a line that is not genuine."""
+        if not self.path.exists():
+            return []
+        anchors = []
+        with self.path.open(encoding="utf-8", errors="replace") as fh:
+            for n, line in enumerate(fh, start=1):
+                if not line.strip():
+                    continue
+                where = f"anchor log {self.path} line {n}"
+                anchors.append(_anchor_of(_parse_line(self.pepper, line, where), where))
+        return anchors
+
+
+def read_anchor_file(path: Path, pepper: bytes) -> list[Anchor]:
+    """`--anchors FILE`: lines `SEQ:HASH` (from paper) or lines of an anchor log (MAC checked)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise AnchorError(f"cannot read {path}: {exc.strerror}") from None
+    anchors = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        where = f"{path} line {n}"
+        if stripped.startswith("{"):
+            anchors.append(_anchor_of(_parse_line(pepper, stripped, where), where))
+        else:
+            try:
+                anchors.append(parse_anchor(stripped))
+            except AnchorError as exc:
+                raise AnchorError(f"{where}: {exc}") from None
+    return anchors
+
+
+RESTORE = "restore"  # an anchor's reason: "restore <the copy's head seq>"
+
+
+def effective_anchors(anchors: Sequence[Anchor]) -> list[Anchor]:
+    """The anchors the chain must hold: after a confirmed restore, the anchors recorded before it
+    count only up to the copy's head (the events after it were lost, and that is on the chain)."""
+    restores = [i for i, a in enumerate(anchors) if a.reason.split(" ")[0] == RESTORE]
+    if not restores:
+        return list(anchors)
+    i = restores[-1]
+    parts = anchors[i].reason.split(" ")
+    upto = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+    return [a for a in anchors[:i] if a.seq <= upto] + list(anchors[i:])
+
+
+# -- the checkpoint ---------------------------------------------------------------------------------
+
+
+def read_checkpoint(path: Path, pepper: bytes) -> Anchor | None:
+    """The last head the start-up check verified, or None (never checked here yet)."""
+    if not path.exists():
+        return None
+    try:
+        line = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise AnchorError(f"cannot read the checkpoint {path}: {exc.strerror}") from None
+    where = f"checkpoint {path}"
+    return _anchor_of(_parse_line(pepper, line, where), where)
+
+
+def write_checkpoint(path: Path, pepper: bytes, mark: Anchor) -> None:
+    fields = {
+        "seq": mark.seq,
+        "hash": mark.hash,
+        "at": mark.at,
+        "reason": "checkpoint",
+        "ledger": mark.ledger_id,
+    }
+    write_private_file(path, (_line(pepper, fields) + "\n").encode("utf-8"))
+
+
+# -- what the rest of the kiosk calls -----------------------------------------------------------------
+
+
+def now_text() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def record_anchor(ledger: Ledger, settings: Settings, reason: str) -> Anchor:
+    """Append the ledger's current head to the anchor log (`kiosk anchor`, each backup, the daily close).
+
+    Returns the anchor, for printing (in full and as a QR code on the daily close).
+    """
+    from kiosk.config import data_paths
+    from kiosk.ledger.meta import ledger_id
+
+    seq, digest = ledger.head()
+    anchor = Anchor(seq, digest, now_text(), reason, ledger_id(ledger))
+    AnchorLog(data_paths(settings).anchor_log, ledger.pepper).append(anchor)
+    return anchor
+
+
+def record_head(ledger: Ledger, settings: Settings, seq: int, digest: str, reason: str) -> Anchor:
+    """Append a given head the chain holds (e.g. the last event of a closed office day, as printed)."""
+    from kiosk.config import data_paths
+    from kiosk.ledger.meta import ledger_id
+
+    anchor = Anchor(seq, digest, now_text(), reason, ledger_id(ledger))
+    AnchorLog(data_paths(settings).anchor_log, ledger.pepper).append(anchor)
+    return anchor
+
+
+@dataclass(frozen=True, slots=True)
+class StartupReport:
+    """What the start-up check looked at."""
+
+    head_seq: int
+    head_hash: str
+    checked_from: int  # events after this seq were verified now
+    last_anchor: Anchor | None
+
+
+def _behind(head_seq: int, mark: Anchor, what: str) -> IntegrityRefused:
+    return IntegrityRefused(
+        f"the ledger's head is seq {head_seq}, behind {what} {mark.describe()}: this is an older copy "
+        f"of the ledger, a database that lost committed events (e.g. a truncated WAL) or a wiped one. "
+        f"{WHAT_TO_DO}"
+    )
+
+
+def _not_held(mark: Anchor, what: str, stored: str | None) -> IntegrityRefused:
+    found = "no event" if stored is None else f"hash {stored[:16]}…"
+    return IntegrityRefused(
+        f"the ledger does not hold {what} {mark.describe()} (it has {found} at seq {mark.seq}): the "
+        f"history before it was rewritten or replaced. {WHAT_TO_DO}"
+    )
+
+
+def check_marks(
+    ledger: Ledger, marks: Sequence[tuple[Anchor, str]], head_seq: int
+) -> tuple[Anchor, str] | None:
+    """The first of `marks` (anchor, what it is) the chain does not hold, raising IntegrityRefused."""
+    from kiosk.ledger.verify import stored_hashes
+
+    wanted = [m.seq for m, _ in marks if 0 < m.seq <= head_seq]
+    stored = stored_hashes(ledger, wanted)
+    for mark, what in marks:
+        if mark.seq > head_seq:
+            raise _behind(head_seq, mark, what)
+        if mark.seq == 0:
+            continue
+        if stored.get(mark.seq) != mark.hash:
+            raise _not_held(mark, what, stored.get(mark.seq))
+    return None
+
+
+def startup_check(ledger: Ledger, settings: Settings, *, extra: Iterable[Anchor] = ()) -> StartupReport:
+    """Every start: the chain holds the last anchor and the checkpoint, and is intact after the checkpoint.
+
+    Raises IntegrityRefused (a message for the supervisor) or AnchorError (the anchor log is damaged).
+    Moves the checkpoint to the head when everything after it verified.
+    """
+    from kiosk.config import data_paths
+    from kiosk.ledger.meta import ledger_id
+    from kiosk.ledger.verify import head_and_last, verify_chain
+
+    paths = data_paths(settings)
+    me = ledger_id(ledger)
+    anchors = AnchorLog(paths.anchor_log, ledger.pepper).read()
+    mine = [a for a in anchors if a.ledger_id == me]
+    if anchors and not mine:
+        raise IntegrityRefused(
+            f"the anchor log {paths.anchor_log} holds the heads of another ledger "
+            f"({anchors[-1].ledger_id}, last {anchors[-1].describe()}), none of this one ({me}): the "
+            f"ledger was replaced or re-created. {WHAT_TO_DO}"
+        )
+    checkpoint = read_checkpoint(paths.checkpoint, ledger.pepper)
+    if checkpoint is not None and checkpoint.ledger_id != me:
+        raise IntegrityRefused(
+            f"the checkpoint {paths.checkpoint} belongs to another ledger ({checkpoint.ledger_id}), not "
+            f"this one ({me}): the ledger was replaced or re-created. {WHAT_TO_DO}"
+        )
+    head_seq, head_hash, last_seq = head_and_last(ledger)
+    if last_seq != head_seq:
+        raise IntegrityRefused(
+            f"the recorded head (seq {head_seq}) and the last event (seq {last_seq}) disagree: events were "
+            f"removed or added behind the kiosk's back. {WHAT_TO_DO}"
+        )
+    last = mine[-1] if mine else None  # the newest line (a restore may have moved the head back)
+    marks: list[tuple[Anchor, str]] = [(a, "the anchor") for a in extra]
+    if last is not None:
+        marks.append((last, "the last anchor"))
+    if checkpoint is not None:
+        marks.append((checkpoint, "the last verified checkpoint"))
+    check_marks(ledger, marks, head_seq)
+    start = checkpoint if checkpoint is not None else Anchor(0, "0" * 64)
+    if start.seq < head_seq:
+        problem = verify_chain(ledger, start.seq, start.hash)
+        if problem is not None:
+            raise IntegrityRefused(f"the chain is broken at seq {problem[0]}: {problem[1]}. {WHAT_TO_DO}")
+    if checkpoint is None or checkpoint.seq != head_seq:
+        write_checkpoint(paths.checkpoint, ledger.pepper, Anchor(head_seq, head_hash, now_text(), "", me))
+    return StartupReport(head_seq, head_hash, start.seq, last)

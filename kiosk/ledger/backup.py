@@ -1,0 +1,378 @@
+"""`kiosk backup` and `kiosk restore`.
+
+Backup (SQLite): the online backup API copies the live ledger page by page into a private temporary
+file beside the destination; the copy is verified in full, fsynced and only then renamed to its final
+name, its head is appended to the anchor log, and the oldest backups beyond `[backup] keep` are
+removed. A crash or SIGKILL at any point leaves the ledger and every earlier backup as they were (at
+worst a `.partial` file). PostgreSQL: `pg_dump --format=custom` when it is installed (README: the
+WAL-archiving recipe for point-in-time recovery).
+
+Restore: the copy must verify and be this ledger (same ledger id); a copy whose head is behind the last
+anchor is refused unless a responsible officer and a supervisor confirm with their PINs. The current
+file is kept aside (`*.replaced-<time>`), never deleted, and the restore is an event on the chain.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kiosk.fs import check_output, fsync_dir, make_private_dir
+from kiosk.ledger.anchors import (
+    RESTORE,
+    Anchor,
+    AnchorLog,
+    IntegrityRefused,
+    now_text,
+    record_anchor,
+    write_checkpoint,
+)
+
+if TYPE_CHECKING:
+    from kiosk.config import Settings
+    from kiosk.domain.staff import StaffMember
+    from kiosk.ledger.service import Ledger
+
+BACKUP_PREFIX = "ledger-"
+BACKUP_SUFFIX = ".sqlite3"
+_PAGES_PER_STEP = 256
+
+
+class BackupError(Exception):
+    """A backup or restore that could not be made (one-line reason)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BackupResult:
+    path: Path
+    anchor: Anchor
+    removed: tuple[Path, ...] = ()
+
+
+def _stamp() -> str:
+    # Dashes between the fields: a run of 12 digits would look like an individual number to the guard.
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H-%M-%S-%fZ")
+
+
+def _sqlite_copy(
+    source: Path, target: Path, progress: Callable[[int, int, int], object] | None = None
+) -> None:
+    """Copy a live SQLite database with the online backup API (readers and writers keep going)."""
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    try:
+        dst = sqlite3.connect(target)
+        try:
+            src.backup(dst, pages=_PAGES_PER_STEP, progress=progress)
+            dst.execute("PRAGMA journal_mode=DELETE")  # a backup is one self-contained file
+        finally:
+            dst.close()
+    finally:
+        src.close()
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def open_copy(path: Path, pepper: bytes, kiosk: str = "restore") -> Ledger:
+    """A ledger on a backup file (no migration, no start-up check: it is only read and verified)."""
+    from kiosk.ledger.engine import make_engine
+    from kiosk.ledger.service import Ledger
+
+    return Ledger(make_engine(f"sqlite:///{path}"), pepper=pepper, kiosk=kiosk)
+
+
+def check_copy(path: Path, pepper: bytes) -> tuple[int, str, str]:
+    """Verify a backup in full: (head seq, head hash, ledger id). Raises BackupError."""
+    from kiosk.ledger.meta import check_identity, ledger_id
+    from kiosk.ledger.verify import verify
+
+    copy = open_copy(path, pepper)
+    try:
+        check_identity(copy, "this kiosk's pepper", adopt=False)
+        report = verify(copy)
+        if not report.ok:
+            raise BackupError(f"{path} does not verify: seq {report.first_bad_seq}: {report.problem}")
+        return report.head_seq, report.head_hash, ledger_id(copy)
+    except IntegrityRefused as exc:
+        raise BackupError(f"{path}: {exc}") from None
+    finally:
+        copy.engine.dispose()
+
+
+def backup(
+    ledger: Ledger,
+    settings: Settings,
+    dest: Path | None = None,
+    *,
+    progress: Callable[[int, int, int], object] | None = None,
+) -> BackupResult:
+    """Back up the ledger to `dest` (a folder or a file; default the [paths] backups folder)."""
+    from kiosk.config import data_paths, sqlite_file
+
+    paths = data_paths(settings)
+    database = sqlite_file(settings.ledger.url)
+    folder = paths.backups if dest is None or dest.is_dir() else dest.parent
+    if dest is not None and not dest.is_dir():
+        target = dest
+        check_output(target, paths.protected(settings.ledger.url))
+    else:
+        make_private_dir(folder)
+        target = folder / f"{BACKUP_PREFIX}{_stamp()}{BACKUP_SUFFIX if database else '.pgdump'}"
+    if database is None:
+        return _pg_backup(ledger, settings, target)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        os.chmod(tmp, 0o600)
+        _sqlite_copy(database, tmp, progress)
+        os.chmod(tmp, 0o600)
+        seq, digest, _ = check_copy(tmp, ledger.pepper)
+        _fsync(tmp)
+        os.replace(tmp, target)
+        fsync_dir(target.parent)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    anchor = _record(ledger, settings, Anchor(seq, digest), f"backup {target.name}")
+    removed = prune(folder, settings.backup.keep) if dest is None or dest.is_dir() else ()
+    return BackupResult(target, anchor, removed)
+
+
+def _record(ledger: Ledger, settings: Settings, head: Anchor, reason: str) -> Anchor:
+    """Append a given head (the copy's, which may be behind the live head) to the anchor log."""
+    from kiosk.config import data_paths
+    from kiosk.ledger.meta import ledger_id
+
+    anchor = Anchor(head.seq, head.hash, now_text(), reason, ledger_id(ledger))
+    AnchorLog(data_paths(settings).anchor_log, ledger.pepper).append(anchor)
+    return anchor
+
+
+def prune(folder: Path, keep: int) -> tuple[Path, ...]:
+    """Remove the oldest complete backups beyond the newest `keep` (names sort by time)."""
+    backups = sorted(
+        p for p in folder.glob(f"{BACKUP_PREFIX}*") if p.is_file() and not p.name.startswith(".")
+    )
+    old = backups[:-keep] if keep > 0 else []
+    for path in old:
+        path.unlink()
+    return tuple(old)
+
+
+def _pg_backup(ledger: Ledger, settings: Settings, target: Path) -> BackupResult:
+    tool = shutil.which("pg_dump")
+    if tool is None:
+        raise BackupError(
+            "pg_dump is not installed: install postgresql-client, or back up the server with the "
+            "README's pg_dump / WAL-archiving recipe"
+        )
+    head = ledger.head()  # the dump's snapshot holds at least this head
+    url = ledger.engine.url.set(drivername="postgresql")
+    tmp = target.with_name(f".{target.name}.partial")
+    env = dict(os.environ)
+    if url.password:
+        env["PGPASSWORD"] = str(url.password)
+    conninfo = url.set(password=None).render_as_string(hide_password=False)
+    # A ledger in its own schema (`options=-csearch_path=NAME`): dump that schema only.
+    options = str(url.query.get("options", ""))
+    schema = (
+        options.split("search_path=", 1)[1].split(",")[0].split(" ")[0] if "search_path=" in options else ""
+    )
+    only = ["--schema", schema] if schema else []
+    result = subprocess.run(  # noqa: S603 (pg_dump from PATH, our own URL; no shell)
+        [tool, "--format=custom", *only, "--file", str(tmp), conninfo],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    if result.returncode != 0:
+        tmp.unlink(missing_ok=True)
+        first = (result.stderr.strip().splitlines() or ["failed"])[0]
+        raise BackupError(f"pg_dump: {first}")
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, target)
+    fsync_dir(target.parent)
+    anchor = _record(ledger, settings, Anchor(*head), f"backup {target.name}")
+    return BackupResult(target, anchor)
+
+
+# -- the daily close -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CloseOfDay:
+    """What the daily close proved: the full verify, the backup it made, the anchor of the day's head."""
+
+    verified_events: int
+    backup: BackupResult
+    anchor: Anchor
+
+
+def close_of_day(ledger: Ledger, settings: Settings, day_head: tuple[int, str]) -> CloseOfDay:
+    """The daily close's integrity steps (for the core's daily close): a full `verify` against every
+    anchor in the log, a backup (anchored), and the day's printed head appended to the anchor log.
+    Raises BackupError naming the first problem when the ledger does not verify."""
+    from kiosk.config import data_paths
+    from kiosk.ledger.anchors import effective_anchors, record_head
+    from kiosk.ledger.meta import ledger_id
+    from kiosk.ledger.verify import verify
+
+    me = ledger_id(ledger)
+    logged = [
+        a for a in AnchorLog(data_paths(settings).anchor_log, ledger.pepper).read() if a.ledger_id == me
+    ]
+    report = verify(ledger, effective_anchors(logged))
+    if not report.ok:
+        raise BackupError(f"the ledger does not verify (seq {report.first_bad_seq}): {report.problem}")
+    made = backup(ledger, settings)
+    anchor = record_head(ledger, settings, day_head[0], day_head[1], "daily close")
+    return CloseOfDay(report.events, made, anchor)
+
+
+# -- restore -------------------------------------------------------------------------------------
+
+
+def last_anchor(settings: Settings, pepper: bytes) -> Anchor | None:
+    from kiosk.config import data_paths
+
+    anchors = AnchorLog(data_paths(settings).anchor_log, pepper).read()
+    return anchors[-1] if anchors else None
+
+
+def _shown_name(path: Path) -> str:
+    """The copy's file name for the chain, unless it holds a run of 12 digits (the My Number guard)."""
+    from drivers.text import holds_individual_number
+
+    return "(withheld: 12 digits)" if holds_individual_number(path.name) else path.name
+
+
+@dataclass(frozen=True, slots=True)
+class RestorePlan:
+    """What a restore would do: the copy's head, the last anchor, whether it is behind it."""
+
+    source: Path
+    head_seq: int
+    head_hash: str
+    ledger_id: str
+    anchor: Anchor | None
+
+    @property
+    def behind(self) -> bool:
+        return self.anchor is not None and self.head_seq < self.anchor.seq
+
+
+def plan_restore(settings: Settings, source: Path, pepper: bytes) -> RestorePlan:
+    """Check a copy before restoring it. Raises BackupError."""
+    from kiosk.ledger.verify import stored_hashes
+
+    if not source.is_file():
+        raise BackupError(f"{source} is not a file")
+    from kiosk.config import data_paths
+    from kiosk.ledger.anchors import read_checkpoint
+
+    seq, digest, copy_id = check_copy(source, pepper)
+    anchor = last_anchor(settings, pepper)
+    checkpoint = read_checkpoint(data_paths(settings).checkpoint, pepper)
+    for mark, what in ((anchor, "the anchor log holds the heads of"), (checkpoint, "the checkpoint is of")):
+        if mark is not None and mark.ledger_id != copy_id:
+            raise BackupError(f"{source} is ledger {copy_id}, but {what} ledger {mark.ledger_id}")
+    if anchor is not None and anchor.seq <= seq:
+        copy = open_copy(source, pepper)
+        try:
+            held = stored_hashes(copy, [anchor.seq]).get(anchor.seq) if anchor.seq else anchor.hash
+        finally:
+            copy.engine.dispose()
+        if held != anchor.hash:
+            raise BackupError(f"{source} does not hold the last anchor {anchor.describe()}")
+    return RestorePlan(source, seq, digest, copy_id, anchor)
+
+
+def restore(
+    settings: Settings,
+    plan: RestorePlan,
+    pepper: bytes,
+    *,
+    confirm: Callable[[Ledger], tuple[StaffMember, StaffMember]] | None = None,
+) -> tuple[Path | None, Anchor]:
+    """Put the copy in place of the configured SQLite ledger and record the restore on its chain.
+
+    `confirm` authenticates the officer and the supervisor on the copy (needed when it is behind the
+    last anchor). Returns (where the replaced file was kept, the new anchor).
+    """
+    from kiosk.config import data_paths, sqlite_file
+    from kiosk.ledger.meta import EV_RESTORED
+
+    database = sqlite_file(settings.ledger.url)
+    if database is None:
+        raise BackupError("restore of a PostgreSQL ledger: use pg_restore as in the README")
+    folder = database.parent
+    make_private_dir(folder)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{database.name}.", suffix=".restoring", dir=folder)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        os.chmod(tmp, 0o600)
+        _sqlite_copy(plan.source, tmp)
+        staged = open_copy(tmp, pepper, settings.kiosk.name)
+        try:
+            people = confirm(staged) if confirm is not None else None
+            if plan.behind and people is None:
+                raise BackupError(
+                    f"{plan.source} ends at seq {plan.head_seq}, behind the last anchor "
+                    f"{plan.anchor.describe() if plan.anchor else ''}: an officer and a supervisor must "
+                    "confirm (--operator BADGE --supervisor BADGE, PINs on stdin)"
+                )
+            with staged.unit() as u:
+                u.append(
+                    EV_RESTORED,
+                    actor_id=people[0].id if people else None,
+                    witness_id=people[1].id if people else None,
+                    device=settings.kiosk.name,
+                    payload={
+                        "restored_head_seq": plan.head_seq,
+                        "restored_head_hash": plan.head_hash,
+                        "source": _shown_name(plan.source),
+                        "behind_anchor_seq": plan.anchor.seq if plan.behind and plan.anchor else None,
+                        "behind_anchor_hash": plan.anchor.hash if plan.behind and plan.anchor else None,
+                    },
+                )
+            head = staged.head()
+        finally:
+            staged.engine.dispose()
+        _fsync(tmp)
+        kept: Path | None = None
+        if database.exists():
+            kept = database.with_name(f"{database.name}.replaced-{_stamp()}")
+            os.replace(database, kept)
+            for suffix in ("-wal", "-shm"):
+                side = Path(f"{database}{suffix}")
+                if side.exists():
+                    os.replace(side, Path(f"{kept}{suffix}"))
+        os.replace(tmp, database)
+        fsync_dir(folder)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    paths = data_paths(settings)
+    anchor = Anchor(head[0], head[1], now_text(), f"{RESTORE} {plan.head_seq}", plan.ledger_id)
+    AnchorLog(paths.anchor_log, pepper).append(anchor)
+    write_checkpoint(paths.checkpoint, pepper, anchor)
+    return kept, anchor
+
+
+__all__ = ["BackupError", "BackupResult", "backup", "plan_restore", "prune", "record_anchor", "restore"]

@@ -1,0 +1,106 @@
+"""The ledger's identity and the pepper's check value (`ledger_meta`), both also on the chain.
+
+`kiosk init` writes a random ledger id and the pepper's check value (an HMAC of a fixed text, never the
+pepper) into `ledger_meta` and appends `ledger_created` with the same two values, so that a missing or
+replaced pepper is detected when the ledger is opened, and `kiosk verify` can rebuild `ledger_meta`
+from the chain like every other table. A ledger made before this existed gets them on its first open
+(`ledger_identified`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from kiosk.ledger import models
+from kiosk.ledger.anchors import WHAT_TO_DO, IntegrityRefused
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from kiosk.ledger.service import Ledger
+
+LEDGER_ID = "ledger_id"
+PEPPER_CHECK = "pepper_check"
+EV_CREATED = "ledger_created"  # {ledger, pepper_check}: `kiosk init`
+EV_IDENTIFIED = "ledger_identified"  # {ledger, pepper_check}: an older ledger's first open
+# `kiosk restore`: {restored_head_seq, restored_head_hash, source, behind_anchor_seq, behind_anchor_hash}
+EV_RESTORED = "ledger_restored"
+META_EVENTS = frozenset({EV_CREATED, EV_IDENTIFIED})
+
+
+def pepper_check(pepper: bytes) -> str:
+    """The value stored to recognise the pepper (an HMAC of a fixed text; it does not reveal it)."""
+    return hmac.new(pepper, b"kiosk-pepper-check", hashlib.sha256).hexdigest()
+
+
+def pin_mac(pepper: bytes, staff_id: int, pin_hash: str) -> str:
+    """Binds a PIN hash to one member: a hash copied onto another row no longer matches its MAC."""
+    return hmac.new(pepper, f"kiosk-pin\n{staff_id}\n{pin_hash}".encode(), hashlib.sha256).hexdigest()
+
+
+def read_meta(session: Session) -> dict[str, str]:
+    rows = session.execute(select(models.LedgerMeta.key, models.LedgerMeta.value)).all()
+    return {str(key): str(value) for key, value in rows}
+
+
+def ledger_id(ledger: Ledger) -> str:
+    """This ledger's id (raises IntegrityRefused when `kiosk init` never ran on it)."""
+    cached = getattr(ledger, "_ledger_id", None)
+    if isinstance(cached, str):
+        return cached
+    with ledger.read() as s:
+        value = read_meta(s).get(LEDGER_ID)
+    if value is None:
+        raise IntegrityRefused("this ledger has no identity: run `kiosk init` (as the database owner)")
+    ledger._ledger_id = value  # type: ignore[attr-defined]
+    return value
+
+
+def initialise(ledger: Ledger, *, kind: str = EV_CREATED) -> str:
+    """Give the ledger its id and the pepper's check value (once), on the chain and in `ledger_meta`."""
+    with ledger.unit() as u:
+        meta = read_meta(u.session)
+        if LEDGER_ID in meta:
+            return meta[LEDGER_ID]
+        new_id = secrets.token_hex(32)  # 64-hex, like every digest the My Number guard validates by format
+        check = pepper_check(ledger.pepper)
+        u.session.add_all(
+            [models.LedgerMeta(key=LEDGER_ID, value=new_id), models.LedgerMeta(key=PEPPER_CHECK, value=check)]
+        )
+        if kind == EV_IDENTIFIED:
+            # A ledger from before the PIN MAC: bind each member's current hash now (recorded below).
+            for row in u.session.scalars(select(models.Staff).where(models.Staff.pin_mac.is_(None))):
+                row.pin_mac = pin_mac(ledger.pepper, row.id, row.pin_hash)
+        u.append(kind, device=ledger.kiosk, payload={"ledger": new_id, "pepper_check": check})
+    return new_id
+
+
+def check_identity(ledger: Ledger, pepper_source: str, *, adopt: bool = True) -> None:
+    """On every open: the pepper is this ledger's, and `ledger_meta` was not emptied.
+
+    A ledger from before `ledger_meta` existed is given its identity here (`ledger_identified`).
+    """
+    with ledger.read() as s:
+        meta = read_meta(s)
+        created = s.scalar(select(models.Event.seq).where(models.Event.kind.in_(META_EVENTS)).limit(1))
+    if LEDGER_ID not in meta or PEPPER_CHECK not in meta:
+        if created is not None:
+            raise IntegrityRefused(
+                f"the ledger's identity (ledger_meta) was removed although event {created} recorded it. "
+                f"{WHAT_TO_DO}"
+            )
+        if not adopt:
+            raise IntegrityRefused("this ledger has no identity (made before `kiosk init` recorded one)")
+        initialise(ledger, kind=EV_IDENTIFIED)
+        return
+    if not hmac.compare_digest(meta[PEPPER_CHECK], pepper_check(ledger.pepper)):
+        raise IntegrityRefused(
+            f"the pepper ({pepper_source}) is not this ledger's pepper: it was replaced or regenerated. "
+            "Restore the pepper file from its backup. Do not let staff sign in meanwhile: every PIN "
+            "would count as wrong and lock them out."
+        )

@@ -1,0 +1,132 @@
+"""PostgreSQL: migrations as the owner role, the kiosk as the application role that cannot truncate,
+alter, disable triggers or rewrite events; a wiped database is refused at start, not re-created."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+
+from kiosk.config import load_settings
+from kiosk.domain.staff import Role
+from kiosk.ledger.engine import make_engine
+from kiosk.ledger.service import open_ledger
+from kiosk.ledger.verify import verify
+from tests.conftest import PG_SKIP_REASON, PG_URL
+from tests.integrity.conftest import Kiosk
+from tests.ledger.helpers import ids, receive
+
+OWNER = os.environ.get("KIOSK_TEST_PG_OWNER_ROLE", "kiosk_owner")
+APP = os.environ.get("KIOSK_TEST_PG_APP_ROLE", "kiosk_app")
+
+
+@dataclass
+class Roles:
+    owner_url: str
+    app_url: str
+    schema: str
+
+
+def _as(role: str, schema: str) -> str:
+    assert PG_URL is not None
+    url = make_url(PG_URL).set(username=role)
+    sep = "&" if "?" in str(url) else "?"
+    return f"{url.render_as_string(hide_password=False)}{sep}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture
+def roles() -> Iterator[Roles]:
+    if not PG_URL:
+        pytest.skip(PG_SKIP_REASON)
+    admin = make_engine(PG_URL)
+    with admin.connect() as conn:
+        found = set(
+            conn.execute(
+                text("SELECT rolname FROM pg_roles WHERE rolname IN (:o, :a)"), {"o": OWNER, "a": APP}
+            ).scalars()
+        )
+    if found != {OWNER, APP}:
+        admin.dispose()
+        pytest.skip(f"the PostgreSQL roles {OWNER} and {APP} do not exist; .ci/run creates them")
+    schema = f"t_{secrets.token_hex(6)}"
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}" AUTHORIZATION "{OWNER}"'))
+    yield Roles(_as(OWNER, schema), _as(APP, schema), schema)
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture
+def pg_kiosk(site: Kiosk, roles: Roles) -> Kiosk:
+    """A site whose ledger is on PostgreSQL, initialised by the owner role."""
+    result = site.run("--db", roles.owner_url, "init", "--app-role", APP)
+    assert result.returncode == 0, result.stderr
+    assert f"granted the application role {APP}" in result.stdout
+    return site
+
+
+def test_the_app_role_runs_the_kiosk_and_cannot_rewrite_history(pg_kiosk: Kiosk, roles: Roles) -> None:
+    settings = load_settings(pg_kiosk.config, db_url=roles.app_url)
+    ledger = open_ledger(settings)  # start-up check as the app role
+    officer = ledger.add_staff(
+        name="保管 正子", badge="O001", employee_no="E-O001", role=Role.OFFICER, rank=0, pin="1111"
+    )
+    receive(ledger, ids(3))
+    ledger.authenticate("O001", "1111")
+    assert officer.id == 1
+    for statement, says in [
+        ("UPDATE events SET kind = 'x' WHERE seq = 1", "permission denied"),
+        ("DELETE FROM events WHERE seq = 1", "permission denied"),
+        ("TRUNCATE events", "permission denied"),
+        ("ALTER TABLE events DISABLE TRIGGER ALL", "must be owner"),
+        ("DROP TABLE events", "must be owner"),
+        ("UPDATE ledger_meta SET value = 'x'", "permission denied"),
+        ("DELETE FROM staff", "permission denied"),
+        ("CREATE TABLE sneaky (x int)", "permission denied"),
+    ]:
+        with pytest.raises(DBAPIError, match=says), ledger.engine.begin() as conn:
+            conn.execute(text(statement))
+    report = verify(ledger)
+    assert report.ok, report.problem
+    ledger.engine.dispose()
+    assert pg_kiosk.run("--db", roles.app_url, "verify").returncode == 0
+
+
+def test_a_wiped_postgresql_ledger_is_refused_and_not_recreated(pg_kiosk: Kiosk, roles: Roles) -> None:
+    assert pg_kiosk.run("--db", roles.app_url, "anchor").returncode == 0
+    owner = make_engine(roles.owner_url)
+    with owner.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{roles.schema}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA "{roles.schema}"'))
+    owner.dispose()
+    result = pg_kiosk.run("--db", roles.app_url, "verify")
+    assert result.returncode == 3
+    assert "holds no ledger (empty or wiped)" in result.stderr
+    again = pg_kiosk.run("--db", roles.owner_url, "init")
+    assert again.returncode == 3
+    assert "holds the heads of one" in again.stderr
+
+
+def test_backup_on_postgresql_runs_pg_dump_and_anchors_the_head(pg_kiosk: Kiosk, roles: Roles) -> None:
+    import shutil
+    import subprocess
+
+    if shutil.which("pg_dump") is None or shutil.which("pg_restore") is None:
+        pytest.skip("pg_dump / pg_restore (postgresql-client) are not installed")
+    result = pg_kiosk.run("--db", roles.app_url, "backup")
+    assert result.returncode == 0, result.stderr
+    dump = Path(result.stdout.split()[1])
+    assert dump.suffix == ".pgdump"
+    assert oct(dump.stat().st_mode & 0o777) == "0o600"
+    listing = subprocess.run(["pg_restore", "--list", str(dump)], capture_output=True, text=True, check=True)
+    assert "TABLE DATA" in listing.stdout
+    assert "events" in listing.stdout
+    assert f"backup {dump.name}" in pg_kiosk.paths.anchor_log.read_text(encoding="utf-8")
