@@ -16,18 +16,18 @@ def office(tmp_path: Path) -> dict[str, str]:
     env = {
         **os.environ,
         "KIOSK_DB_URL": f"sqlite:///{tmp_path / 'ledger.sqlite3'}",
-        "KIOSK_LEDGER__PEPPER_FILE": str(tmp_path / "pepper"),
-        "KIOSK_LEDGER__LOG_DIR": str(tmp_path / "log"),
+        "KIOSK_PATHS__DATA_DIR": str(tmp_path / "var"),
         "KIOSK_CONFIG_FILE": str(tmp_path / "none.toml"),
     }
     env.pop("KIOSK_PEPPER", None)
     (tmp_path / "none.toml").write_text("# defaults\n", encoding="utf-8")
     ok = [
-        run(env, "init", "--admin-name", "管理", "--admin-badge", "A001", "--admin-employee-no", "E9", stdin="9999\n"),
-        run(env, "staff", "add", "--name", "正", "--badge", "O001", "--employee-no", "E1", "--role", "officer",
-            "--rank", "正", "--operator", "A001", stdin="9999\n1111\n"),
-        run(env, "staff", "add", "--name", "窓口", "--badge", "C001", "--employee-no", "E2", "--role", "clerk",
-            "--operator", "A001", "--witness", "O001", stdin="9999\n1111\n3333\n"),
+        run(env, "init", "--admin-name", "管理", "--admin-badge", "A001", "--admin-employee-no", "E9",
+            stdin="9999\n"),
+        run(env, "staff", "add", "--name", "正", "--badge", "O001", "--employee-no", "E1",
+            "--role", "officer", "--rank", "正", "--operator", "A001", stdin="9999\n1111\n"),
+        run(env, "staff", "add", "--name", "窓口", "--badge", "C001", "--employee-no", "E2",
+            "--role", "clerk", "--operator", "A001", "--witness", "O001", stdin="9999\n1111\n3333\n"),
     ]  # fmt: skip
     for result in ok:
         assert result.returncode == 0, result.stderr
@@ -66,7 +66,8 @@ def test_staff_administration_needs_an_administrator_and_a_second_person(office:
     assert alone.returncode == 2
     assert "second person" in alone.stderr
     # The same person as administrator and witness.
-    twice = run(office, "staff", "deactivate", "C001", "--operator", "A001", "--witness", "A001", stdin="9999\n9999\n")
+    same = ("--operator", "A001", "--witness", "A001")
+    twice = run(office, "staff", "deactivate", "C001", *same, stdin="9999\n9999\n")
     assert twice.returncode == 2
     assert "different people" in twice.stderr
     # No sign-in at all: the command does not start.
@@ -74,18 +75,22 @@ def test_staff_administration_needs_an_administrator_and_a_second_person(office:
     assert anonymous.returncode == 2
     assert "--operator" in anonymous.stderr
     assert staff_badges(office) == ["A001", "O001", "C001"]
-    events = run(office, "ledger", "export", "--format", "csv", "-o", "-")
-    assert events.returncode in (0, 2)
+    refusals = run(office, "verify")
+    assert refusals.returncode == 0, refusals.stderr
 
 
 def test_one_person_one_account(office: dict[str, str]) -> None:
     people = ("--operator", "A001", "--witness", "O001")
-    lower = run(office, "staff", "add", "--name", "二重", "--badge", "o001", "--employee-no", "E7", "--role", "clerk",
-                *people, stdin="9999\n1111\n5555\n")  # fmt: skip
+    lower = run(
+        office, "staff", "add", "--name", "二重", "--badge", "o001", "--employee-no", "E7",
+        "--role", "clerk", *people, stdin="9999\n1111\n5555\n",
+    )  # fmt: skip
     assert lower.returncode == 2
     assert "already registered" in lower.stderr
-    second_account = run(office, "staff", "add", "--name", "別口座", "--badge", "O001-B", "--employee-no", "E1",
-                         "--role", "officer", "--rank", "副1", *people, stdin="9999\n1111\n5555\n")  # fmt: skip
+    second_account = run(
+        office, "staff", "add", "--name", "別口座", "--badge", "O001-B", "--employee-no", "E1",
+        "--role", "officer", "--rank", "副1", *people, stdin="9999\n1111\n5555\n",
+    )  # fmt: skip
     assert second_account.returncode == 2
     assert "employee number" in second_account.stderr
     assert staff_badges(office) == ["A001", "O001", "C001"]
@@ -98,7 +103,7 @@ def test_receipt_and_stocktake_scans_need_their_people(office: dict[str, str], t
                    "--witness", "O001", str(delivery), stdin="3333\n1111\n")  # fmt: skip
     assert by_clerk.returncode == 2
     assert "may not receive" in by_clerk.stderr
-    assert "8000000015" not in run(office, "cards", "show", "8000000015").stdout.split("\n")[0] or True
+    assert run(office, "cards", "show", "8000000015").returncode != 0  # nothing was received
     unsigned = run(office, "stocktake", "scan", "8000000015")
     assert unsigned.returncode == 2
     assert "--operator" in unsigned.stderr
