@@ -47,6 +47,9 @@ def _sqlite_begin(conn: Any) -> None:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for the ledger. SQLite files are created (with their folder) private to this user."""
     parsed = make_url(url)
+    # A statement's parameters never reach an error message, a log or a traceback: they can hold a
+    # new member's PIN hash or a name (one PostgreSQL length error printed a scrypt hash).
+    kwargs.setdefault("hide_parameters", True)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:":
