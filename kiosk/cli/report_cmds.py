@@ -61,11 +61,16 @@ def report_daily(ctx: CliContext, on: str | None, output: Path) -> None:
         fail(str(exc))
     echo(f"wrote the daily close of {day} to {output} (head {data.head_seq} {data.head_hash[:16]}…)")
     if data.head_seq:
-        from kiosk.ledger.anchors import record_head
+        from kiosk.ledger.backup import BackupError, close_of_day
 
-        # The head printed on the paper is also an anchor in the log (kiosk verify --anchor SEQ:HASH).
-        mark = record_head(ctx.ledger, settings, data.head_seq, data.head_hash, f"daily close {day}")
-        echo(f"anchor {mark.text}")
+        # The daily close is also the day's integrity step: a full verify against every anchor, a
+        # backup (anchored), and the head printed on the paper appended to the anchor log.
+        try:
+            closed = close_of_day(ctx.ledger, settings, (data.head_seq, data.head_hash))
+        except BackupError as exc:
+            fail(f"the daily close was printed, but {exc}; tell the supervisor (see README: Integrity)")
+        echo(f"verified {closed.verified_events} events; backup {closed.backup.path}")
+        echo(f"anchor {closed.anchor.text}")
 
 
 @report.command("ledger")

@@ -23,6 +23,10 @@ def test_report_commands_write_pdf_and_csv(demo_env: dict[str, str], tmp_path: P
     assert "日次締め報告書" in text
     assert "前日残" in text
     assert "当日残" in text
+    # The daily close is the day's integrity step too: a full verify, a backup that exists, an anchor.
+    backup_line = next(line for line in result.stdout.splitlines() if line.startswith("verified "))
+    assert Path(backup_line.split("backup ", 1)[1]).is_file()
+    assert any(line.startswith("anchor ") for line in result.stdout.splitlines())
 
     book_csv = tmp_path / "book.csv"
     today = result.stdout.split()[5]  # "wrote the daily close of YYYY-MM-DD to …"
