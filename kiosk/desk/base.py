@@ -89,6 +89,20 @@ class DeskBase:
         except StorageError:
             return None
 
+    def record_device(self, name: str, *, online: bool, reason: str = "") -> int | None:
+        """A device at this kiosk went offline (with why) or came back: on the chain for the supervisor.
+
+        Called on each change only, never per retry. None when the ledger could not take it (the
+        status bar still shows the device's state).
+        """
+        kind = "device_online" if online else "device_offline"
+        payload = {"device": name} if online else {"device": name, "reason": reason[:120]}
+        try:
+            with storage_errors(), self.ledger.unit() as u:
+                return u.append(kind, device=self.kiosk, source=name[:32], payload=payload).seq
+        except (StorageError, Refusal):
+            return None
+
     def read(self, work: Callable[[], T]) -> T:
         """A query, with storage failures as `StorageError`."""
         with storage_errors():

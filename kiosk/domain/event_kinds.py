@@ -47,6 +47,9 @@ KINDS: dict[str, EventKind] = {
     "refused": EventKind("拒否", "refused", ("reason", "attempted")),
     "auth_failed": EventKind("認証失敗", "sign-in failed", ("reason",)),
     "signed_in": EventKind("サインイン", "signed in", ()),
+    # Devices at the safe: recorded when one goes offline or comes back (the supervisor's view alerts).
+    "device_offline": EventKind("機器の切断", "device offline", ("device", "reason")),
+    "device_online": EventKind("機器の再接続", "device back online", ("device",)),
     "staff_added": EventKind(
         "職員登録", "staff added", ("staff", "name", "employee_no", "role", "rank", "badge", "bootstrap")
     ),

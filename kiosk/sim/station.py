@@ -88,6 +88,7 @@ class Station:
         # A hand-over's witness confirms at that moment: called once per hand-over scan (a fresh sign-in).
         self.confirm_witness: Callable[[], StaffMember | None] | None = None
         self.outcomes: list[Outcome] = []
+        self._offline: set[str] = set()  # devices recorded offline (on the chain once per outage)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._db_fault: Callable[..., None] | None = None
@@ -150,10 +151,17 @@ class Station:
 
     def handle(self, name: str, item: Scan | FrameError | DeviceUnavailable | DeviceStatus) -> Outcome | None:
         if isinstance(item, Scan):
+            if name in self._offline:
+                # It reads again: back online (the driver reconnected); on the chain once.
+                self._offline.discard(name)
+                self.desk.record_device(name, online=True)
             return self.handle_text(item.code, device=name, source=item.symbology.value)
         if isinstance(item, FrameError):
             return self.handle_rejected(item.reason, device=name)
         if isinstance(item, DeviceUnavailable):
+            if name not in self._offline:
+                self._offline.add(name)
+                self.desk.record_device(name, online=False, reason=str(item)[:120])
             return self.emit("device", DEVICE_LOST, False, device=name)
         return None
 

@@ -231,6 +231,9 @@ class KioskApp(App[None]):
         if link is None:
             return
         if message.status is DeviceStatus.ONLINE:
+            if link.failures:
+                # Back after being offline: on the chain, so the supervisor's alert clears.
+                self.submit(lambda: self.desk.record_device(message.device, online=True))
             link.failures = 0
         self._set_device_status(message.device, message.status)
 
@@ -241,6 +244,9 @@ class KioskApp(App[None]):
         link.running = False
         was_online = link.status is DeviceStatus.ONLINE
         link.failures += 1
+        if was_online or link.failures == 1:
+            reason = message.detail or "offline"
+            self.submit(lambda: self.desk.record_device(message.device, online=False, reason=reason))
         self._set_device_status(message.device, DeviceStatus.OFFLINE)
         if was_online:
             log.warning("%s lost: %s", message.device, message.detail)
