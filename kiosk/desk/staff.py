@@ -37,13 +37,15 @@ class StaffDesk(DeskBase):
         The one exception is the first member the first administrator adds while nobody else exists
         (there is nobody to witness yet); it is marked `bootstrap` on the chain.
         """
+        # The one exception: while the first administrator is alone in the ledger, nobody can witness.
+        # The administrator is still re-read inside the write, and the ledger refuses a bootstrap add
+        # once a second member exists (checked in the same transaction).
+        bootstrap = False
         if witness is None and admin.role is Role.ADMIN:
             with storage_errors():
-                alone = self.ledger.staff_count(active_only=False) == 1
-            if alone:
-                return self._bootstrap_add(admin, name, badge, employee_no, role, rank, pin)
+                bootstrap = self.ledger.staff_count(active_only=False) == 1
         return self.run(
-            Act.STAFF_ADD,
+            Act.STAFF_ADD_FIRST if bootstrap else Act.STAFF_ADD,
             admin,
             witness,
             lambda: self.ledger.add_staff(
@@ -55,34 +57,7 @@ class StaffDesk(DeskBase):
                 pin=pin,
                 actor_id=admin.id,
                 witness_id=witness.id if witness else None,
-            ),
-        )
-
-    def _bootstrap_add(
-        self,
-        admin: StaffMember,
-        name: str,
-        badge: str,
-        employee_no: str,
-        role: Role,
-        rank: int | None,
-        pin: str,
-    ) -> StaffMember:
-        # The administrator is still re-read inside the write (active, not locked, still an admin), and
-        # the ledger refuses a bootstrap add once a second member exists (checked in the same transaction).
-        return self.run(
-            Act.STAFF_ADD_FIRST,
-            admin,
-            None,
-            lambda: self.ledger.add_staff(
-                name=name,
-                badge=badge,
-                employee_no=employee_no,
-                role=role,
-                rank=rank,
-                pin=pin,
-                actor_id=admin.id,
-                bootstrap=True,
+                bootstrap=bootstrap,
             ),
         )
 
