@@ -194,7 +194,7 @@ def restore(ctx: CliContext, source: Path, operator: str | None, supervisor: str
     if plan.behind and not (operator and supervisor):
         fail(
             f"{source} ends at seq {plan.head_seq}, behind the last anchor "
-            f"{plan.anchor.describe() if plan.anchor else ''}: events after it would be lost. An officer "
+            f"{plan.anchor.cite() if plan.anchor else ''}: events after it would be lost. An officer "
             "and a supervisor confirm with --operator BADGE --supervisor BADGE (PINs on stdin)"
         )
     pins = sys.stdin.read().splitlines() if operator and supervisor else []

@@ -59,6 +59,15 @@ class Anchor:
     def text(self) -> str:
         return f"{self.seq}:{self.hash}"
 
+    def cite(self) -> str:
+        """The anchor in a message: its seq and the first 8 characters of its hash.
+
+        A whole hash, or a time stamp, can hold 12 decimal digits in a row once separators are
+        ignored, and the CLI would then refuse to print the message at all (the My Number guard);
+        8 hex characters never can, and the seq and the prefix are enough to find the line.
+        """
+        return f"seq {self.seq} (hash {self.hash[:8]}…{', ' + self.reason if self.reason else ''})"
+
     def describe(self) -> str:
         extra = ", ".join(x for x in (self.reason, self.at) if x)
         return f"{self.text}" + (f" ({extra})" if extra else "")
@@ -257,16 +266,16 @@ class StartupReport:
 
 def _behind(head_seq: int, mark: Anchor, what: str) -> IntegrityRefused:
     return IntegrityRefused(
-        f"the ledger's head is seq {head_seq}, behind {what} {mark.describe()}: this is an older copy "
+        f"the ledger's head is seq {head_seq}, behind {what} {mark.cite()}: this is an older copy "
         f"of the ledger, a database that lost committed events (e.g. a truncated WAL) or a wiped one. "
         f"{WHAT_TO_DO}"
     )
 
 
 def _not_held(mark: Anchor, what: str, stored: str | None) -> IntegrityRefused:
-    found = "no event" if stored is None else f"hash {stored[:16]}…"
+    found = "no event" if stored is None else f"hash {stored[:8]}…"
     return IntegrityRefused(
-        f"the ledger does not hold {what} {mark.describe()} (it has {found} at seq {mark.seq}): the "
+        f"the ledger does not hold {what} {mark.cite()} (it has {found} at seq {mark.seq}): the "
         f"history before it was rewritten or replaced. {WHAT_TO_DO}"
     )
 
@@ -306,7 +315,7 @@ def startup_check(ledger: Ledger, settings: Settings, *, extra: Iterable[Anchor]
     if anchors and not mine:
         raise IntegrityRefused(
             f"the anchor log {paths.anchor_log} holds the heads of another ledger "
-            f"({anchors[-1].ledger_id}, last {anchors[-1].describe()}), none of this one ({me}): the "
+            f"({anchors[-1].ledger_id}, last {anchors[-1].cite()}), none of this one ({me}): the "
             f"ledger was replaced or re-created. {WHAT_TO_DO}"
         )
     checkpoint = read_checkpoint(paths.checkpoint, ledger.pepper)

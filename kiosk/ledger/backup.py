@@ -298,7 +298,7 @@ def plan_restore(settings: Settings, source: Path, pepper: bytes) -> RestorePlan
         finally:
             copy.engine.dispose()
         if held != anchor.hash:
-            raise BackupError(f"{source} does not hold the last anchor {anchor.describe()}")
+            raise BackupError(f"{source} does not hold the last anchor {anchor.cite()}")
     return RestorePlan(source, seq, digest, copy_id, anchor)
 
 
@@ -334,7 +334,7 @@ def restore(
             if plan.behind and people is None:
                 raise BackupError(
                     f"{plan.source} ends at seq {plan.head_seq}, behind the last anchor "
-                    f"{plan.anchor.describe() if plan.anchor else ''}: an officer and a supervisor must "
+                    f"{plan.anchor.cite() if plan.anchor else ''}: an officer and a supervisor must "
                     "confirm (--operator BADGE --supervisor BADGE, PINs on stdin)"
                 )
             with staged.unit() as u:

@@ -414,7 +414,7 @@ def _verify(ledger: Ledger, anchors: Iterable[Anchor], *, hashed_upto: int) -> V
             a = min(beyond, key=lambda x: x.seq)
             return bad(
                 head_seq + 1,
-                f"the chain ends at seq {head_seq}, before anchor {a.describe()}: an older copy, lost "
+                f"the chain ends at seq {head_seq}, before anchor {a.cite()}: an older copy, lost "
                 "events or a wipe",
             )
         problem = _compare_cards(snap, cards) or rebuild.compare(snap, cards)

@@ -341,3 +341,15 @@ def test_the_chain_check_split_over_two_processes_finds_an_edit_in_either_half(
     k.sql(f"UPDATE events SET device = 'edited' WHERE seq = {seq}")  # noqa: S608
     assert verify_module.verify_chain(ledger) == (seq, "content does not match its hash (edited)")
     ledger.engine.dispose()
+
+
+def test_a_refusal_cites_an_anchor_without_tripping_the_my_number_guard() -> None:
+    # A hex hash can hold 12 decimal digits in a row (here all 64), and so can a time stamp: the CLI
+    # would then refuse to print the refusal at all. The citation never can.
+    from kiosk.domain.guard import looks_like_individual_number
+    from kiosk.ledger.anchors import Anchor
+
+    worst = Anchor(seq=123_456, hash="7" * 64, at="2026-12-02T05:25:24.123456+00:00", reason="daily close")
+    assert looks_like_individual_number(worst.describe())
+    assert not looks_like_individual_number(f"REFUSED: the ledger does not hold the anchor {worst.cite()}")
+    assert "seq 123456" in worst.cite()
