@@ -48,6 +48,9 @@ KINDS: dict[str, EventKind] = {
     "auth_failed": EventKind("認証失敗", "sign-in failed", ("reason",)),
     "signed_in": EventKind("サインイン", "signed in", ()),
     # Devices at the safe: recorded when one goes offline or comes back (the supervisor's view alerts).
+    "ledger_verified": EventKind(
+        "管理簿の検証（日次締め）", "ledger verified (daily close)", ("ok", "events", "anchors")
+    ),
     "device_offline": EventKind("機器の切断", "device offline", ("device", "reason")),
     "device_online": EventKind("機器の再接続", "device back online", ("device",)),
     "staff_added": EventKind(

@@ -237,6 +237,13 @@ def close_of_day(ledger: Ledger, settings: Settings, day_head: tuple[int, str]) 
         a for a in AnchorLog(data_paths(settings).anchor_log, ledger.pepper).read() if a.ledger_id == me
     ]
     report = verify(ledger, effective_anchors(logged))
+    # The result goes on the chain either way: the supervisor's view shows the last check.
+    with ledger.unit() as u:
+        u.append(
+            "ledger_verified",
+            device=ledger.kiosk,
+            payload={"ok": report.ok, "events": report.events, "anchors": len(logged)},
+        )
     if not report.ok:
         raise BackupError(f"the ledger does not verify (seq {report.first_bad_seq}): {report.problem}")
     made = backup(ledger, settings)

@@ -27,6 +27,9 @@ def test_report_commands_write_pdf_and_csv(demo_env: dict[str, str], tmp_path: P
     backup_line = next(line for line in result.stdout.splitlines() if line.startswith("verified "))
     assert Path(backup_line.split("backup ", 1)[1]).is_file()
     assert any(line.startswith("anchor ") for line in result.stdout.splitlines())
+    assert "ledger_verified" in kiosk(
+        demo_env, "ledger", "export", "--format", "csv", "-o", str(tmp_path / "e.csv")
+    ).stdout + (tmp_path / "e.csv").read_text(encoding="utf-8-sig")
 
     book_csv = tmp_path / "book.csv"
     today = result.stdout.split()[5]  # "wrote the daily close of YYYY-MM-DD to …"
