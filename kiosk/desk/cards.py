@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from kiosk.desk.base import DeskBase
-from kiosk.domain.authz import Act
+from kiosk.domain.authz import Act, NotAllowed
 from kiosk.domain.card_state import CardState
 from kiosk.domain.delivery import DeliveryLine
 from kiosk.domain.retention import DatedId, DueLists, RetentionPolicy
@@ -109,8 +109,6 @@ class CardsDesk(DeskBase):
         source: str | None = None,
     ) -> Verdict:
         """Scan a card out of the safe into an approved batch: inside an open session, two people."""
-        from kiosk.domain.authz import NotAllowed
-
         # Without an open session the table refuses (no_session) after checking the two people.
         policy = self.policy
         try:
