@@ -9,6 +9,8 @@ forge a line or a column of its own).
 
 from __future__ import annotations
 
+import re
+
 import click
 
 from kiosk.domain.guard import looks_like_individual_number
@@ -31,6 +33,14 @@ def echo(message: object = "", *, err: bool = False, nl: bool = True) -> None:
     click.echo(visible(message, keep_newlines=True, keep_tabs=True), err=err, nl=nl)
 
 
+_ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2})")
+
+
 def redacted(message: str) -> str:
-    """`message`, or a fixed refusal when it holds 12 or more digits (an error echoing what was typed)."""
-    return REDACTED if looks_like_individual_number(message) else message
+    """`message`, or a fixed refusal when it holds 12 or more digits (an error echoing what was typed).
+
+    Escapes (`\\u200b`, `\\x1b`, as Click and repr write them) are read as the characters they stand
+    for first: written out, their letters would hide a run of digits split by zero-width spaces.
+    """
+    unescaped = _ESCAPE.sub(lambda m: chr(int(m.group()[2:], 16)), message)
+    return REDACTED if looks_like_individual_number(unescaped) else message
