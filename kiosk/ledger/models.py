@@ -189,6 +189,8 @@ class StocktakeScan(Base):
 
 Index("ix_events_kind_at", Event.kind, Event.at)
 Index("ix_events_session", Event.session_id)
+# migration 0013: a write in a session seeks its join events instead of reading all its scans
+Index("ix_events_session_kind", Event.session_id, Event.kind)
 
 # -- stocktake (点検) additions: migration 0002 ---------------------------------------------------
 # A stocktake's events are read back on resume, per device for its shelf label, and for the report.
