@@ -54,7 +54,7 @@ def bulk_seed(ledger: Ledger, cards: int, *, cancelled_every: int = 100) -> list
     """
     ids = [_mid(i) for i in range(cards)]
     with ledger.unit() as u:
-        seq, prev, at = u.head.seq, u.head.hash, u.at
+        seq, prev, at = u.seq, u.hash, u.at
         events: list[dict[str, Any]] = []
         rows: list[dict[str, Any]] = []
 
@@ -111,7 +111,7 @@ def bulk_seed(ledger: Ledger, cards: int, *, cancelled_every: int = 100) -> list
             u.session.execute(insert(models.Event), events[part : part + 20_000])
         for part in range(0, len(rows), 20_000):
             u.session.execute(insert(models.Card), rows[part : part + 20_000])
-        u.head.seq, u.head.hash = seq, prev
+        u.seq, u.hash = seq, prev
     return ids
 
 

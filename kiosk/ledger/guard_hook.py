@@ -8,7 +8,8 @@ validated by that format instead (hashes, tag IDs); the PIN hash is a secret tha
 
 Bulk ORM statements (`session.execute(insert(Model), rows)` in `Unit.card_events` and the stocktake)
 bypass the flush; a `do_orm_execute` listener checks their rows' String/Text values the same way (their
-events have also passed `Unit._next`, which runs the guard before hashing).
+events have also passed `Unit._next`, which runs the guard before hashing). The few plain statements of
+the scan path check their rows with `check_row`; its events are guarded by `Unit._next` itself.
 """
 
 from __future__ import annotations
@@ -106,6 +107,13 @@ def _before_bulk(state: ORMExecuteState) -> None:
         for name, value in row.items():
             if name in strings and isinstance(value, str):
                 COLUMN_CHECKS.get((table, name), _text)(value, f"{table}.{name}")
+
+
+def check_row(table: str, row: Mapping[str, Any]) -> None:
+    """Check the string values of one row written with a plain statement (`Unit.card_event`'s UPDATE)."""
+    for name, value in row.items():
+        if isinstance(value, str):
+            COLUMN_CHECKS.get((table, name), _text)(value, f"{table}.{name}")
 
 
 def install_guard(factory: sessionmaker[Session]) -> None:

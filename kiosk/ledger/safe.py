@@ -285,8 +285,7 @@ def scan_in_session(
         rec = ledger.record_refusal(exc.reason, attempted=mode.value, **fields)
         return Verdict(False, "refused_input", exc.detail, None, rec.seq, detail=exc.reason)
     with ledger.unit() as u:
-        session = u.session.get(models.SafeSession, session_id)
-        if session is None or session.closed_at is not None:
+        if u.checked_session != session_id and session_people(u.session, session_id) is None:
             rec = u.refuse("no_session", attempted=mode.value, card_id=None, **fields)
             return Verdict(False, "no_session", "the safe is not open", None, rec.seq)
         card = u.card(mid.value)

@@ -17,16 +17,30 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import (
+    BindParameter,
+    Engine,
+    Table,
+    bindparam,
+    event,
+    func,
+    insert,
+    literal,
+    null,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 
 from kiosk.domain import card_state
 from kiosk.domain.authz import Act, NotAllowed, authorize
 from kiosk.domain.card_state import CardState
 from kiosk.domain.delivery import DeliveryLine, DeliveryRejected
-from kiosk.domain.guard import ensure_not_individual_number, guard_payload, guard_text
+from kiosk.domain.guard import ensure_not_individual_number, guard_payload, guard_text, validate_digest
 from kiosk.domain.staff import (
     DEFAULT_LOCKOUT_MINUTES,
     MAX_FAILED_ATTEMPTS,
@@ -44,7 +58,7 @@ from kiosk.fs import make_private_dir
 from kiosk.ledger import models
 from kiosk.ledger.chain import EventRecord, canonical_json, event_hash
 from kiosk.ledger.engine import READ_ONLY, make_engine, upgrade
-from kiosk.ledger.guard_hook import install_guard
+from kiosk.ledger.guard_hook import check_row, install_guard
 from kiosk.ledger.meta import pin_mac
 
 if TYPE_CHECKING:
@@ -113,7 +127,21 @@ def to_card_state(row: models.Card) -> CardState:
     )
 
 
-def to_staff(row: models.Staff) -> StaffMember:
+class _StaffFields(Protocol):
+    """A staff row as the ORM loads it or as a plain select of its columns returns it."""
+
+    id: int
+    name: str
+    badge: str
+    role: str
+    rank: int | None
+    active: bool
+    failed_attempts: int
+    employee_no: str | None
+    locked_at: datetime | None
+
+
+def to_staff(row: _StaffFields) -> StaffMember:
     return StaffMember(
         id=row.id,
         name=row.name,
@@ -125,6 +153,27 @@ def to_staff(row: models.Staff) -> StaffMember:
         employee_no=row.employee_no or "",
         locked_at=row.locked_at,
     )
+
+
+# The tables the hot path (every write: head, people, session; every scan: event, card) reaches with
+# plain statements rather than ORM rows.
+_STAFF = cast(Table, models.Staff.__table__)
+_EVENTS = cast(Table, models.Event.__table__)
+_CARDS = cast(Table, models.Card.__table__)
+_HEAD = cast(Table, models.LedgerHead.__table__)
+_PERSON_COLUMNS = (
+    *("id", "name", "badge", "role", "rank", "active"),
+    *("failed_attempts", "employee_no", "locked_at"),
+)
+_READ_PERSON = select(*(_STAFF.c[name] for name in _PERSON_COLUMNS)).where(_STAFF.c.id == bindparam("id"))
+
+
+def _person(session: Session, staff_id: int) -> StaffMember:
+    """Re-read one member of staff as stored now (a plain statement: this runs in every write)."""
+    row = session.connection().execute(_READ_PERSON, {"id": staff_id}).one_or_none()
+    if row is None:
+        raise NotAllowed("unknown_person", "that member of staff is not in the ledger")
+    return to_staff(row)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,22 +195,34 @@ class Acting:
 _ACTING: ContextVar[Acting | None] = ContextVar("kiosk_acting", default=None)
 
 
+SESSION_JOINED = "session_joined"
+
+_SAFE_SESSIONS = cast(Table, models.SafeSession.__table__)
+_SID: BindParameter[int] = bindparam("sid")
+# One statement for every write in a session: the pair who opened it (first row, tagged 0) and each
+# `session_joined` event's person (tagged 1), found through ix_events_session_kind.
+_SESSION_PEOPLE = union_all(
+    select(
+        literal(0).label("tag"),
+        _SAFE_SESSIONS.c.operator_id,
+        _SAFE_SESSIONS.c.witness_id,
+        _SAFE_SESSIONS.c.closed_at,
+    ).where(_SAFE_SESSIONS.c.id == _SID),
+    select(literal(1), _EVENTS.c.actor_id, null(), null()).where(
+        _EVENTS.c.session_id == _SID, _EVENTS.c.kind == SESSION_JOINED
+    ),
+)
+
+
 def session_people(session: Session, session_id: int) -> set[int] | None:
     """The people of an open safe session (the two who opened it and those who joined), or None."""
-    row = session.get(models.SafeSession, session_id)
-    if row is None or row.closed_at is not None:
+    rows = session.connection().execute(_SESSION_PEOPLE, {"sid": session_id}).all()
+    opened = [r for r in rows if r[0] == 0]
+    if not opened or opened[0][3] is not None:
         return None
-    people = {row.operator_id, row.witness_id}
-    joined = session.scalars(
-        select(models.Event.actor_id).where(
-            models.Event.session_id == session_id, models.Event.kind == SESSION_JOINED
-        )
-    )
-    people.update(i for i in joined if i is not None)
+    people = {opened[0][1], opened[0][2]}
+    people.update(r[1] for r in rows if r[0] == 1 and r[1] is not None)
     return people
-
-
-SESSION_JOINED = "session_joined"
 
 
 _CHUNK = 5000
@@ -220,17 +281,31 @@ CARD_FIELDS = (
 )
 
 
-class Unit:
-    """One unit of work inside a transaction that holds the chain head."""
+# Read under the write lock (FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE already holds it).
+_READ_HEAD = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
+_MOVE_HEAD = _HEAD.update().where(_HEAD.c.id == 1)
 
-    def __init__(self, session: Session, head: models.LedgerHead, at: datetime, kiosk: str) -> None:
+
+class Unit:
+    """One unit of work inside a transaction that holds the chain head.
+
+    The head (`seq`, `hash`) lives here while the unit runs and is written once when it ends; events go
+    to the table as they are chained. Both are plain statements, not ORM rows: a scan is a handful of
+    statements, and the ORM's flush machinery was most of its time.
+    """
+
+    def __init__(self, session: Session, seq: int, digest: str, at: datetime, kiosk: str) -> None:
         self.session = session
-        self.head = head
+        self.seq = seq
+        self.hash = digest
         self.at = at
         self.kiosk = kiosk
         # The people of the running command as re-read in this transaction (see `Acting`).
         self.actor: StaffMember | None = None
         self.second: StaffMember | None = None
+        # The safe session this transaction's re-check found open with the actor among its people: the
+        # write lock is held, so it stays so until this unit's own writes (which end in a commit).
+        self.checked_session: int | None = None
 
     def _next(
         self,
@@ -260,8 +335,8 @@ class Unit:
             if text is not None:
                 guard_text(text, f"{kind}.{name}")
         body = canonical_json(data)
-        seq = self.head.seq + 1
-        prev = self.head.hash
+        seq = self.seq + 1
+        prev = self.hash
         digest = event_hash(
             seq=seq,
             at=self.at,
@@ -276,8 +351,8 @@ class Unit:
             payload=body,
             prev_hash=prev,
         )
-        self.head.seq = seq
-        self.head.hash = digest
+        self.seq = seq
+        self.hash = digest
         return EventRecord(
             seq,
             self.at,
@@ -300,7 +375,10 @@ class Unit:
         Keyword fields: card_id, actor_id, witness_id, session_id, stocktake_id, device, source, payload.
         """
         record = self._next(kind, **fields)
-        self.session.add(models.Event(**_event_columns(record)))
+        # Straight to the table: `_next` guarded every string and computed the hashes, which is all the
+        # ORM's guard hook would check. Events reference no other row, so order against the ORM's
+        # pending rows does not matter; a later query of this unit sees the event at once.
+        self.session.connection().execute(_EVENTS.insert(), _event_columns(record))
         return record
 
     def card(self, management_id: str) -> CardState | None:
@@ -326,16 +404,26 @@ class Unit:
             card_id=card_id,
             payload=data,
             at=self.at,
-            seq=self.head.seq + 1,
+            seq=self.seq + 1,
             session_id=fields.get("session_id"),
         )
         record = self.append(kind, card_id=card_id, payload=data, **fields)
+        values = _card_columns(after)
+        del values["management_id"]
         if row is None:
-            row = models.Card(management_id=card_id)
+            row = models.Card(management_id=card_id, **values)
             self.session.add(row)
-        for name in CARD_FIELDS:
-            value = getattr(after, name)
-            setattr(row, name, value.value if isinstance(value, CardStatus) else value)
+            return record, after
+        changed = {name: value for name, value in values.items() if getattr(row, name) != value}
+        if changed:
+            # One plain UPDATE of what changed (the guard checks it as its flush hook would), and the
+            # unit's row takes the new values as already stored, so the ORM has nothing left to flush.
+            check_row("cards", changed)
+            self.session.connection().execute(
+                _CARDS.update().where(_CARDS.c.management_id == card_id), changed
+            )
+            for name, value in changed.items():
+                set_committed_value(row, name, value)
         return record, after
 
     def card_events(self, items: Sequence[CardEventSpec]) -> list[tuple[EventRecord, CardState]]:
@@ -362,7 +450,7 @@ class Unit:
                 card_id=item.card_id,
                 payload=item.payload,
                 at=self.at,
-                seq=self.head.seq + 1,
+                seq=self.seq + 1,
                 session_id=item.fields.get("session_id"),
             )
             record = self._next(item.kind, card_id=item.card_id, payload=item.payload, **item.fields)
@@ -397,6 +485,21 @@ class Unit:
         )
 
 
+def _hold(session: Session, instance: object) -> None:
+    session.info.setdefault("held", []).append(instance)
+
+
+def hold_loaded_rows(factory: sessionmaker[Session]) -> None:
+    """Keep every row a unit of work loads alive until the unit ends (idempotent).
+
+    The ORM's identity map holds rows weakly: a row read, turned into a frozen dataclass and dropped was
+    read again by the next `session.get` of the same unit (a scan read its session and its card twice).
+    A unit is one short transaction, so holding what it loaded costs nothing and saves those reads.
+    """
+    if not event.contains(factory, "loaded_as_persistent", _hold):
+        event.listen(factory, "loaded_as_persistent", _hold)
+
+
 class Ledger:
     """The kiosk's ledger: open with `open_ledger(settings)` or `Ledger(engine, pepper=...)`."""
 
@@ -416,6 +519,7 @@ class Ledger:
         self.lockout_minutes = lockout_minutes
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         install_guard(self._sessions)  # every String/Text column of a flushed row passes the guard
+        hold_loaded_rows(self._sessions)
         self._reader = sessionmaker(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
 
     # -- transactions -------------------------------------------------------------------------
@@ -424,14 +528,16 @@ class Ledger:
     def unit(self) -> Iterator[Unit]:
         """A write transaction holding the chain head; commits on success, rolls back on error."""
         with self._sessions.begin() as session:
-            head = session.execute(
-                select(models.LedgerHead).where(models.LedgerHead.id == 1).with_for_update()
-            ).scalar_one()
-            unit = Unit(session, head, self.clock(), self.kiosk)
+            seq, digest = session.connection().execute(_READ_HEAD).one()
+            unit = Unit(session, seq, digest, self.clock(), self.kiosk)
             acting = _ACTING.get()
             if acting is not None:
                 self._recheck(unit, acting)
             yield unit
+            if unit.seq != seq:
+                # Not reached when the work raised: the transaction then rolls back with the head.
+                validate_digest(unit.hash, "ledger_head.hash")
+                session.connection().execute(_MOVE_HEAD, {"seq": unit.seq, "hash": unit.hash})
 
     @contextmanager
     def acting(
@@ -452,16 +558,8 @@ class Ledger:
             _ACTING.reset(token)
 
     def _recheck(self, u: Unit, acting: Acting) -> None:
-        actor_row = u.session.get(models.Staff, acting.actor_id)
-        if actor_row is None:
-            raise NotAllowed("unknown_person", "that member of staff is not in the ledger")
-        actor = to_staff(actor_row)
-        second = None
-        if acting.second_id is not None:
-            second_row = u.session.get(models.Staff, acting.second_id)
-            if second_row is None:
-                raise NotAllowed("unknown_person", "that member of staff is not in the ledger")
-            second = to_staff(second_row)
+        actor = _person(u.session, acting.actor_id)
+        second = None if acting.second_id is None else _person(u.session, acting.second_id)
         rule = authorize(acting.act, actor, second, now=u.at, lockout_minutes=self.lockout_minutes)
         if rule.in_session:
             if acting.session_id is None:
@@ -471,6 +569,7 @@ class Ledger:
                 raise NotAllowed("no_session", "the safe is not open")
             if actor.id not in people:
                 raise NotAllowed("not_in_session", f"{actor.name} is not one of this safe session's people")
+            u.checked_session = acting.session_id
         u.actor, u.second = actor, second
 
     @contextmanager
