@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select
 
 from kiosk.domain.card_state import office_date
 from kiosk.domain.management_id import ManagementId, Refusal
@@ -305,6 +305,13 @@ def scan_in_session(
         )
 
 
+_PICK_LIST = cast(Table, models.PickListEntry.__table__)
+# Whether (and by whom) a card is booked for today: read on every take-out, so a plain statement.
+_BOOKING = select(_PICK_LIST.c.booked_by).where(
+    _PICK_LIST.c.day == bindparam("day"), _PICK_LIST.c.management_id == bindparam("mid")
+)
+
+
 def _take_out(
     u: Unit, mid: str, status: CardStatus, override: Override | None, fields: dict[str, Any]
 ) -> Verdict:
@@ -314,7 +321,7 @@ def _take_out(
     if status is not CardStatus.IN_SAFE:
         rec = u.refuse("wrong_status", attempted="take_out", card_id=mid, **fields)
         return Verdict(False, "wrong_status", f"this card is {status.value}", u.card(mid), rec.seq)
-    entry = u.session.get(models.PickListEntry, (_office_day(u), mid))
+    entry = u.session.connection().execute(_BOOKING, {"day": _office_day(u), "mid": mid}).one_or_none()
     # The one who booked a card may not also take it out alone: that would be one person deciding and
     # doing. Such a take-out needs the supervisor's override, as for a card not booked at all.
     booked_by_taker = entry is not None and entry.booked_by == fields["actor_id"]

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 from sqlalchemy import (
     BindParameter,
     Engine,
+    Row,
     Table,
     bindparam,
     event,
@@ -35,6 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from kiosk.domain import card_state
 from kiosk.domain.authz import Act, NotAllowed, authorize
@@ -108,7 +110,7 @@ def to_record(row: models.Event) -> EventRecord:
     )
 
 
-def to_card_state(row: models.Card) -> CardState:
+def to_card_state(row: models.Card | Row[Any]) -> CardState:
     return CardState(
         management_id=row.management_id,
         kind=row.kind,
@@ -161,6 +163,8 @@ _STAFF = cast(Table, models.Staff.__table__)
 _EVENTS = cast(Table, models.Event.__table__)
 _CARDS = cast(Table, models.Card.__table__)
 _HEAD = cast(Table, models.LedgerHead.__table__)
+_READ_CARD = select(_CARDS).where(_CARDS.c.management_id == bindparam("mid"))
+_UPDATE_CARD = _CARDS.update().where(_CARDS.c.management_id == bindparam("mid"))
 _PERSON_COLUMNS = (
     *("id", "name", "badge", "role", "rank", "active"),
     *("failed_attempts", "employee_no", "locked_at"),
@@ -306,6 +310,7 @@ class Unit:
         # The safe session this transaction's re-check found open with the actor among its people: the
         # write lock is held, so it stays so until this unit's own writes (which end in a commit).
         self.checked_session: int | None = None
+        self._cards: dict[str, CardState | None] = {}
 
     def _next(
         self,
@@ -382,8 +387,24 @@ class Unit:
         return record
 
     def card(self, management_id: str) -> CardState | None:
-        row = self.session.get(models.Card, management_id)
-        return to_card_state(row) if row is not None else None
+        """The card as this unit sees it (its own card events included)."""
+        if management_id in self._cards:
+            return self._cards[management_id]
+        held = self._held_card(management_id)
+        if held is not None:
+            state: CardState | None = to_card_state(held)
+        else:
+            row = self.session.connection().execute(_READ_CARD, {"mid": management_id}).one_or_none()
+            state = to_card_state(row) if row is not None else None
+        # Every write to `cards` goes through `card_event` (which keeps this) or `card_events` (which
+        # clears it), so the unit reads each card once.
+        self._cards[management_id] = state
+        return state
+
+    def _held_card(self, management_id: str) -> models.Card | None:
+        """The card's ORM row if this unit loaded one (code outside the scan path may have)."""
+        held = self.session.identity_map.get(identity_key(models.Card, management_id))
+        return held if isinstance(held, models.Card) else None
 
     def card_event(
         self,
@@ -394,8 +415,7 @@ class Unit:
         **fields: Any,
     ) -> tuple[EventRecord, CardState]:
         """Append a card event and update the card's projection with the same fold verify uses."""
-        row = self.session.get(models.Card, card_id)
-        before = to_card_state(row) if row is not None else None
+        before = self.card(card_id)
         data = payload or {}
         # Fold first: a forbidden transition raises before anything is appended.
         after = card_state.apply(
@@ -408,22 +428,23 @@ class Unit:
             session_id=fields.get("session_id"),
         )
         record = self.append(kind, card_id=card_id, payload=data, **fields)
+        # Plain statements, checked by the guard as its flush hook would check an ORM row. A card row
+        # this unit holds takes the new values as already stored, so the ORM has nothing to flush.
+        self._cards[card_id] = after
         values = _card_columns(after)
-        del values["management_id"]
-        if row is None:
-            row = models.Card(management_id=card_id, **values)
-            self.session.add(row)
+        conn = self.session.connection()
+        if before is None:
+            check_row("cards", values)
+            conn.execute(_CARDS.insert(), values)
             return record, after
-        changed = {name: value for name, value in values.items() if getattr(row, name) != value}
+        old = _card_columns(before)
+        changed = {name: value for name, value in values.items() if old[name] != value}
         if changed:
-            # One plain UPDATE of what changed (the guard checks it as its flush hook would), and the
-            # unit's row takes the new values as already stored, so the ORM has nothing left to flush.
             check_row("cards", changed)
-            self.session.connection().execute(
-                _CARDS.update().where(_CARDS.c.management_id == card_id), changed
-            )
-            for name, value in changed.items():
-                set_committed_value(row, name, value)
+            conn.execute(_UPDATE_CARD, {"mid": card_id, **changed})
+            held = self._held_card(card_id)
+            for name, value in changed.items() if held is not None else ():
+                set_committed_value(held, name, value)
         return record, after
 
     def card_events(self, items: Sequence[CardEventSpec]) -> list[tuple[EventRecord, CardState]]:
@@ -466,6 +487,7 @@ class Unit:
         for i in range(0, len(changed), _CHUNK):
             self.session.execute(update(models.Card), changed[i : i + _CHUNK])
         # Card rows this session already holds are now stale; make the next read see the new state.
+        self._cards.clear()
         for obj in list(self.session.identity_map.values()):
             if isinstance(obj, models.Card):
                 self.session.expire(obj)
