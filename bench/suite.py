@@ -11,7 +11,10 @@ What each number means:
   happens only after the commit returned (the moment the UI would post its verdict message). One scan at
   a time, 2,000 scans (take out / put back of 50 booked cards in turn). p50/p99 in ms; also split into
   the driver's part (write → scan handed over) and the ledger's part.
-- sqlite_commit: the floor, a bare `sqlite3` insert + commit with the ledger's pragmas, same run, same disk.
+- sqlite_commit: the floor, a bare `sqlite3` insert + commit with the ledger's pragmas, same run, same disk;
+  once alone, and once beside the scans (one bare commit after each scan, `beside_commit_*`). The target
+  ratio (`scan_p99_over_commit_p99`, at most 5) divides by the floor measured beside the scans, so a busy
+  moment of the machine weighs on both sides alike.
 - serial: `bench.serial_throughput` at 200 scans/s (lost scans), and the highest rate tried with none lost.
 - decode: `bench.decode_bench` (1080p frames per condition; 4K tray photo of 100 labels).
 - reconcile: `bench.reconcile_bench` at 100,000 cards.
@@ -87,8 +90,10 @@ def scan_to_verdict(scans: int = 2000, booked: int = 50) -> dict[str, Any]:
             station.attach("bench", SerialScanner(pty.path, name="bench", baudrate=115_200, dedup_window=0))
             total: list[float] = []
             driver: list[float] = []
+            floor: list[float] = []
             wrong = 0
             ids = cabinet.ids()
+            bare = _BareCommit(Path(tmp) / "floor.sqlite3")
             try:
                 for i in range(scans):
                     rnd, k = divmod(i, booked)
@@ -106,8 +111,12 @@ def scan_to_verdict(scans: int = 2000, booked: int = 50) -> dict[str, Any]:
                     wrong += outcome.code != expected
                     total.append((at - t0) * 1000)
                     driver.append((station.last_arrival - t0) * 1000)
+                    # The floor measured beside it: one bare commit on the same disk after each scan, so
+                    # both see the same machine (a floor taken in a quiet half-second flatters nothing).
+                    floor.append(bare.lap(i))
             finally:
                 station.close()
+                bare.close()
         engine.dispose()
     ledger_ms = [t - d for t, d in zip(total, driver, strict=True)]
     return {
@@ -120,26 +129,39 @@ def scan_to_verdict(scans: int = 2000, booked: int = 50) -> dict[str, Any]:
         "scan_ledger_p99_ms": round(_pct(ledger_ms, 0.99), 2),
         "scan_to_verdict_scans": scans,
         "scan_to_verdict_wrong": wrong,
+        "beside_commit_p50_ms": round(statistics.median(floor), 2),
+        "beside_commit_p99_ms": round(_pct(floor, 0.99), 2),
     }
 
 
-def sqlite_commit(commits: int = 2000) -> dict[str, Any]:
-    """A bare insert + commit with the ledger's pragmas (WAL, synchronous=FULL): the floor."""
-    from kiosk.ledger.engine import SQLITE_PRAGMAS
+class _BareCommit:
+    """A bare insert + commit with the ledger's pragmas (WAL, synchronous=FULL), one lap at a time."""
 
-    with tempfile.TemporaryDirectory(prefix="bench-sqlite-") as tmp:
-        con = sqlite3.connect(Path(tmp) / "floor.sqlite3", isolation_level=None)
+    def __init__(self, path: Path) -> None:
+        from kiosk.ledger.engine import SQLITE_PRAGMAS
+
+        self.con = sqlite3.connect(path, isolation_level=None)
         for pragma in SQLITE_PRAGMAS:
-            con.execute(pragma)
-        con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)")
-        laps = []
-        for i in range(commits):
-            t0 = time.perf_counter()
-            con.execute("BEGIN IMMEDIATE")
-            con.execute("INSERT INTO t (payload) VALUES (?)", (f"event {i} " + "x" * 200,))
-            con.execute("COMMIT")
-            laps.append((time.perf_counter() - t0) * 1000)
-        con.close()
+            self.con.execute(pragma)
+        self.con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)")
+
+    def lap(self, i: int) -> float:
+        t0 = time.perf_counter()
+        self.con.execute("BEGIN IMMEDIATE")
+        self.con.execute("INSERT INTO t (payload) VALUES (?)", (f"event {i} " + "x" * 200,))
+        self.con.execute("COMMIT")
+        return (time.perf_counter() - t0) * 1000
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def sqlite_commit(commits: int = 2000) -> dict[str, Any]:
+    """A bare insert + commit with the ledger's pragmas (WAL, synchronous=FULL): the floor, alone."""
+    with tempfile.TemporaryDirectory(prefix="bench-sqlite-") as tmp:
+        bare = _BareCommit(Path(tmp) / "floor.sqlite3")
+        laps = [bare.lap(i) for i in range(commits)]
+        bare.close()
     return {
         "sqlite_commit_p50_ms": round(statistics.median(laps), 2),
         "sqlite_commit_p99_ms": round(_pct(laps, 0.99), 2),
@@ -335,10 +357,15 @@ def run(quick: bool, *, progress: Callable[[str], None] | None = None) -> dict[s
         results.update(part(quick))
         results[f"seconds_{name.replace(' ', '_')}"] = round(time.perf_counter() - t, 1)
     results["suite_s"] = round(time.perf_counter() - t0, 1)
-    floor = results.get("sqlite_commit_p99_ms")
+    floor = results.get("beside_commit_p99_ms")
     if floor:
-        # The issue's target: scan → verdict p99 at most 5x the bare commit p99 measured in this run.
+        # The issue's target: scan → verdict p99 at most 5x the bare commit p99 measured beside it
+        # (interleaved with the scans, so a load spike weighs on both alike).
         results["scan_p99_over_commit_p99"] = round(results["scan_to_verdict_p99_ms"] / floor, 1)
+    alone = results.get("sqlite_commit_p99_ms")
+    if alone:
+        # Against the floor measured alone as well, so a reader sees how much the pairing matters.
+        results["scan_p99_over_alone_commit_p99"] = round(results["scan_to_verdict_p99_ms"] / alone, 1)
     return results
 
 
@@ -363,7 +390,13 @@ ROWS = (
         "ms",
         ("sqlite_commit_p50_ms", "sqlite_commit_p99_ms"),
     ),
-    ("scan → verdict p99 ÷ bare commit p99 (target ≤ 5)", "×", ("scan_p99_over_commit_p99",)),
+    (
+        "bare SQLite commit beside the scans (one after each) p50 / p99",
+        "ms",
+        ("beside_commit_p50_ms", "beside_commit_p99_ms"),
+    ),
+    ("scan → verdict p99 ÷ bare commit p99 beside it (target ≤ 5)", "×", ("scan_p99_over_commit_p99",)),
+    ("scan → verdict p99 ÷ bare commit p99 alone", "×", ("scan_p99_over_alone_commit_p99",)),
     ("serial @115,200 baud: lost scans at 200/s", "", ("serial_lost_scans_at_200_per_s",)),
     ("serial: highest rate tried with zero loss", "scans/s", ("serial_max_scans_per_s_zero_loss",)),
     ("decode 1080p cascade: success / median", "· ms", ("decode_cascade_success", "decode_cascade_ms_1080p")),
