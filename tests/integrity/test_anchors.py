@@ -353,3 +353,45 @@ def test_a_refusal_cites_an_anchor_without_tripping_the_my_number_guard() -> Non
     assert looks_like_individual_number(worst.describe())
     assert not looks_like_individual_number(f"REFUSED: the ledger does not hold the anchor {worst.cite()}")
     assert "seq 123456" in worst.cite()
+
+
+def test_the_helpers_inlined_encoding_is_the_chains_byte_for_byte() -> None:
+    """check_rows (the helper's walk) encodes inline: a chain of awkward events hashed by event_hash
+    passes it whole, and one edited character is named."""
+    from kiosk.ledger.chain_check import check_rows
+
+    rnd = random.Random(21)
+    alphabet = ['"', "\\", "\n", "\t", "\x00", "\x1f", "\x7f", "\u2028", "é", "保", "😀", "a", "{", " "]
+
+    def text() -> str:
+        return "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 10)))
+
+    def maybe(value: object) -> object:
+        return None if rnd.random() < 0.3 else value
+
+    rows = []
+    prev = "0" * 64
+    for seq in range(1, 401):
+        at = datetime(2026, 1, 2, 3, 4, 5, rnd.randint(0, 999999), tzinfo=UTC)
+        fields = {
+            "kind": rnd.choice(["card_taken_out", text()]),
+            "card_id": maybe(text()),
+            "actor_id": maybe(rnd.randint(0, 10**6)),
+            "witness_id": maybe(rnd.randint(0, 10**6)),
+            "session_id": maybe(rnd.randint(0, 10**6)),
+            "stocktake_id": maybe(rnd.randint(0, 10**6)),
+            "device": maybe(text()),
+            "source": maybe(text()),
+            "payload": canonical_json({"x": text()}),
+        }
+        digest = event_hash(seq=seq, at=at, prev_hash=prev, **fields)  # type: ignore[arg-type]
+        stored_at = at.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")  # as SQLite holds it
+        rows.append((seq, stored_at, *fields.values(), prev, digest))
+        prev = digest
+    assert check_rows(rows) == (400, 0, prev, None)
+    edited = list(rows)
+    row = list(edited[250])
+    row[10] = canonical_json({"x": "edited"})
+    edited[250] = tuple(row)
+    assert check_rows(edited)[1:2] == (251,)
+    assert check_rows(edited)[3] == "content does not match its hash (edited)"
