@@ -355,6 +355,68 @@ def test_a_refusal_cites_an_anchor_without_tripping_the_my_number_guard() -> Non
     assert "seq 123456" in worst.cite()
 
 
+def test_a_start_without_a_checkpoint_walks_from_the_last_anchor_and_still_refuses_a_rollback(
+    office: Office, tmp_path: Path
+) -> None:
+    from kiosk.ledger.anchors import startup_check
+
+    k = office.kiosk
+    old = tmp_path / "old.sqlite3"
+    src, dst = sqlite3.connect(k.db), sqlite3.connect(old)
+    src.backup(dst)
+    src.close()
+    dst.close()
+    ledger = k.open()
+    ledger.record_refusal("unknown_id", attempted="test")  # the copy is now one event behind
+    ledger.engine.dispose()
+    assert k.run("anchor").returncode == 0
+    ledger = k.open()
+    anchored = ledger.head()[0]
+    ledger.record_refusal("unknown_id", attempted="test")
+    k.paths.checkpoint.unlink()
+    report = startup_check(ledger, k.settings)
+    ledger.engine.dispose()
+    assert report.checked_from == anchored  # not from seq 0: the anchor is a head proven held
+    k.sql(f"UPDATE events SET device = 'edited' WHERE seq = {anchored + 1}")  # noqa: S608
+    k.paths.checkpoint.unlink()
+    edited = k.run("staff", "list")
+    assert edited.returncode == 3
+    assert f"the chain is broken at seq {anchored + 1}: content does not match its hash" in edited.stderr
+    # The rolled-back copy, with neither checkpoint: refused against the anchor alone.
+    shutil.copy(old, k.db)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{k.db}{suffix}").unlink(missing_ok=True)
+    k.paths.checkpoint.unlink(missing_ok=True)
+    result = k.run("staff", "list")
+    assert result.returncode == 3
+    assert "behind the last anchor" in result.stderr
+
+
+def test_the_first_start_walks_the_newest_events_and_the_full_verify_finds_an_older_edit(
+    office: Office, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kiosk.ledger import anchors
+
+    k = office.kiosk
+    monkeypatch.setattr(anchors, "FIRST_START_WALK", 5)
+    k.paths.checkpoint.unlink()  # no checkpoint and no anchor: this kiosk's first start on the ledger
+    ledger = k.open()
+    head = ledger.head()[0]
+    ledger.engine.dispose()
+    assert head > 10
+    k.paths.checkpoint.unlink()
+    k.sql(f"UPDATE events SET kind = kind || 'x' WHERE seq = {head - 2}")  # noqa: S608
+    with pytest.raises(anchors.IntegrityRefused, match=f"the chain is broken at seq {head - 2}"):
+        k.open()  # an edit among the newest events: refused at this start
+    k.sql(f"UPDATE events SET kind = substr(kind, 1, length(kind) - 1) WHERE seq = {head - 2}")  # noqa: S608
+    k.sql("UPDATE events SET device = 'edited' WHERE seq = 3")
+    k.paths.checkpoint.unlink(missing_ok=True)
+    k.open().engine.dispose()  # an older edit is left to the full verify ...
+    result = k.run("verify")  # ... which the daily close runs
+    assert result.returncode == 1
+    assert "BROKEN at seq 3: content does not match its hash (edited)" in result.stderr
+
+
 def test_the_helpers_inlined_encoding_is_the_chains_byte_for_byte() -> None:
     """check_rows (the helper's walk) encodes inline: a chain of awkward events hashed by event_hash
     passes it whole, and one edited character is named."""
