@@ -12,17 +12,35 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from kiosk.config import Settings
 from kiosk.desk import Desk
 from kiosk.domain.staff import Role, StaffMember
-from kiosk.ledger.engine import make_engine, upgrade
+from kiosk.ledger.engine import grant_app_role, make_engine, upgrade
 from kiosk.ledger.service import Ledger
 
 PG_URL = os.environ.get("KIOSK_TEST_PG_URL")
 PG_SKIP_REASON = (
     "KIOSK_TEST_PG_URL is not set (e.g. postgresql://postgres@127.0.0.1:5432/test); .ci/run sets it"
 )
+# Least privilege, as in production: migrations run as the owner role, the kiosk connects as the
+# application role (.ci/run creates both). Without them the PostgreSQL tests run as KIOSK_TEST_PG_URL's
+# user, and the report header says so.
+PG_OWNER = os.environ.get("KIOSK_TEST_PG_OWNER_ROLE")
+PG_APP = os.environ.get("KIOSK_TEST_PG_APP_ROLE")
+PG_ROLES_REASON = (
+    "KIOSK_TEST_PG_OWNER_ROLE / KIOSK_TEST_PG_APP_ROLE are not set: the PostgreSQL tests migrate and run "
+    "as the user of KIOSK_TEST_PG_URL (a superuser can do what the application role cannot)"
+)
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    if not PG_URL:
+        return None
+    if PG_OWNER and PG_APP:
+        return f"PostgreSQL: migrations as {PG_OWNER}, the kiosk as {PG_APP}"
+    return f"PostgreSQL: {PG_ROLES_REASON}"
 
 
 @pytest.fixture(autouse=True)
@@ -54,21 +72,70 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
 
 
+@dataclass(frozen=True)
+class PgSchema:
+    """A private schema in the PostgreSQL test database: URLs for the owner (migrations) and the
+    application role (the kiosk), both with the schema as search_path."""
+
+    name: str
+    owner_url: str
+    app_url: str
+    app_role: str | None  # None: no roles configured, both URLs are KIOSK_TEST_PG_URL's user
+
+
+def _as_role(role: str | None, schema: str) -> str:
+    assert PG_URL is not None
+    url = make_url(PG_URL)
+    if role is not None:
+        url = url.set(username=role)
+    sep = "&" if "?" in PG_URL else "?"
+    return f"{url.render_as_string(hide_password=False)}{sep}options=-csearch_path%3D{schema}"
+
+
 @pytest.fixture
-def pg_schema_url() -> Iterator[str]:
-    """A private schema in the PostgreSQL test database, dropped afterwards."""
+def pg_schema() -> Iterator[PgSchema]:
+    """An empty private schema (owned by the owner role when configured), dropped afterwards."""
     if not PG_URL:
         pytest.skip(PG_SKIP_REASON)
     # Letters only: twelve hex digits may all be decimal, and the My Number guard refuses such a URL.
     schema = "t_" + "".join(secrets.choice(string.ascii_lowercase) for _ in range(12))
     admin = make_engine(PG_URL)
+    roles = (PG_OWNER, PG_APP) if PG_OWNER and PG_APP else None
+    if roles is not None:
+        with admin.connect() as conn:
+            found = set(
+                conn.execute(
+                    text("SELECT rolname FROM pg_roles WHERE rolname IN (:o, :a)"),
+                    {"o": roles[0], "a": roles[1]},
+                ).scalars()
+            )
+        if found != set(roles):
+            admin.dispose()
+            pytest.fail(f"the PostgreSQL roles {roles[0]} and {roles[1]} do not exist; .ci/run creates them")
     with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    sep = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+        owner = f' AUTHORIZATION "{roles[0]}"' if roles is not None else ""
+        conn.execute(text(f'CREATE SCHEMA "{schema}"{owner}'))
+    yield PgSchema(
+        schema,
+        _as_role(roles[0] if roles else None, schema),
+        _as_role(roles[1] if roles else None, schema),
+        roles[1] if roles else None,
+    )
     with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     admin.dispose()
+
+
+@pytest.fixture
+def pg_schema_url(pg_schema: PgSchema) -> str:
+    """A PostgreSQL ledger as production runs it: migrated by the owner role, which grants the
+    application role its least privileges; the URL is the application role's (the kiosk's)."""
+    owner = make_engine(pg_schema.owner_url)
+    upgrade(owner)
+    if pg_schema.app_role is not None:
+        grant_app_role(owner, pg_schema.app_role)
+    owner.dispose()
+    return pg_schema.app_url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -131,3 +198,19 @@ def crew(ledger: Ledger) -> Crew:
 def desk(ledger: Ledger) -> Desk:
     """The application core over the test ledger, with the default settings."""
     return Desk(ledger, Settings())
+
+
+@pytest.fixture
+def owner_url(db_url: str, request: pytest.FixtureRequest) -> str:
+    """The test ledger's database as its owner: on PostgreSQL the owner role, which the triggers alone
+    stop from rewriting events; on SQLite the same file (there are no roles)."""
+    if not db_url.startswith("postgresql"):
+        return db_url
+    schema: PgSchema = request.getfixturevalue("pg_schema")
+    return schema.owner_url
+
+
+def app_refusal(url: str) -> str:
+    """What refuses the kiosk's own connection an UPDATE, DELETE or TRUNCATE of events: on PostgreSQL
+    with the application role its privileges (before any trigger), else the append-only triggers."""
+    return "permission denied" if url.startswith("postgresql") and PG_OWNER and PG_APP else "append-only"

@@ -164,36 +164,57 @@ def backup(ctx: CliContext, dest: Path | None) -> None:
         result = run_backup(ctx.ledger, ctx.settings, dest)
     except (BackupError, OutputRefused) as exc:
         fail(str(exc))
-    echo(f"backup {result.path} verified; anchor {result.anchor.text}")
+    checked = "verified" if result.verified else "written by pg_dump (restore it to verify it)"
+    echo(f"backup {result.path} {checked}; anchor {result.anchor.text}")
     for old in result.removed:
         echo(f"removed the old backup {old}")
 
 
 @cli.command()
-@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("source", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--in-place",
+    is_flag=True,
+    help="PostgreSQL: the owner restored the database with pg_restore (README); verify and record it.",
+)
 @click.option(
     "--operator", metavar="BADGE", help="The responsible officer confirming (PIN: first stdin line)."
 )
 @click.option("--supervisor", metavar="BADGE", help="The supervisor confirming (PIN: second stdin line).")
 @pass_cli
-def restore(ctx: CliContext, source: Path, operator: str | None, supervisor: str | None) -> None:
-    """Put a verified backup in place of the ledger; a copy behind the last anchor needs two people."""
+def restore(
+    ctx: CliContext, source: Path | None, in_place: bool, operator: str | None, supervisor: str | None
+) -> None:
+    """Put a verified backup in place of the ledger; a copy behind the last anchor needs two people.
+
+    On PostgreSQL the owner restores the dump with pg_restore; `kiosk restore --in-place` then verifies
+    the database in full and records the restore on its chain, so the kiosk starts again.
+    """
     from kiosk.config import data_paths
     from kiosk.domain.staff import AuthError, Role, StaffMember
     from kiosk.ledger.anchors import AnchorError, IntegrityRefused
-    from kiosk.ledger.backup import BackupError, plan_restore
+    from kiosk.ledger.backup import BackupError, plan_in_place, plan_restore, restore_in_place
     from kiosk.ledger.backup import restore as run_restore
     from kiosk.ledger.service import Ledger, load_pepper
 
     settings = ctx.settings
+    if in_place == (source is not None):
+        fail("give the backup file to restore (SQLite), or --in-place after pg_restore (PostgreSQL)")
+    # The start-up check refuses a restored PostgreSQL ledger until its restore is recorded.
+    live = ctx.open(check=False) if source is None else None
     try:
-        pepper = load_pepper(data_paths(settings).pepper)
-        plan = plan_restore(settings, source, pepper)
+        if live is not None:
+            with ledger_errors(settings.ledger.url):
+                plan = plan_in_place(live, settings)
+        else:
+            assert source is not None
+            pepper = load_pepper(data_paths(settings).pepper)
+            plan = plan_restore(settings, source, pepper)
     except (BackupError, AnchorError, IntegrityRefused) as exc:
         fail(str(exc))
     if plan.behind and not (operator and supervisor):
         fail(
-            f"{source} ends at seq {plan.head_seq}, behind the last anchor "
+            f"{plan.source} ends at seq {plan.head_seq}, behind the last anchor "
             f"{plan.anchor.cite() if plan.anchor else ''}: events after it would be lost. An officer "
             "and a supervisor confirm with --operator BADGE --supervisor BADGE (PINs on stdin)"
         )
@@ -213,8 +234,18 @@ def restore(ctx: CliContext, source: Path, operator: str | None, supervisor: str
             raise BackupError("two different people confirm")
         return officer, boss
 
+    people = confirm if operator and supervisor else None
+    if live is not None:
+        try:
+            with ledger_errors(settings.ledger.url):
+                mark = restore_in_place(live, settings, plan, confirm=people)
+        except BackupError as exc:
+            fail(str(exc))
+        echo(f"recorded the restore (head {plan.head_seq}) as event {mark.seq}; anchor {mark.text}")
+        return
+    assert source is not None
     try:
-        kept, mark = run_restore(settings, plan, pepper, confirm=confirm if operator and supervisor else None)
+        kept, mark = run_restore(settings, plan, pepper, confirm=people)
     except BackupError as exc:
         fail(str(exc))
     if kept is not None:

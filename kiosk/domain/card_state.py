@@ -73,6 +73,10 @@ _LOCATION, _STATUS, _CLOSED_ON, _HOLD, _OUT, _LAST = 3, 2, 10, 11, 12, 13
 _CLEARS_OUT = frozenset({Action.PUT_BACK, Action.ISSUE, Action.MARK_MISSING})
 _CLOSES = frozenset({Action.ISSUE, Action.CANCEL, Action.DISPOSE})
 _SET_FIELD = {NOTICE_SENT: 8, REMINDER_SENT: 9, RFID_BOUND: 5, APPLICANT_SET: 6}
+# Plain constants: an enum member's `.value` is a property call, and `kiosk verify` folds a million events.
+_RECEIVE = Action.RECEIVE.value
+_RECEIVE_ACTION, _FOUND, _TAKE_OUT = Action.RECEIVE, Action.FOUND, Action.TAKE_OUT
+_RECEIVED = CardStatus.RECEIVED
 
 
 # The only events whose fold reads the event's time (`apply_row` never looks at `at` for the others).
@@ -119,12 +123,12 @@ def apply_row(
     /,
 ) -> Row:
     """`apply` on tuples (see `Row`; positional arguments, for speed)."""
-    if kind == Action.RECEIVE.value:
-        next_status(row[_STATUS] if row else None, Action.RECEIVE)
+    if kind == _RECEIVE:
+        next_status(row[_STATUS] if row else None, _RECEIVE_ACTION)
         return (
             card_id,
             str(payload["kind"]),
-            CardStatus.RECEIVED,
+            _RECEIVED,
             payload.get("location"),
             payload.get("batch"),
             None,
@@ -139,23 +143,31 @@ def apply_row(
         )
     if row is None:
         raise KeyError(f"event {kind} for a card that was never received")
-    new = list(row)
-    new[_LAST] = seq
     action = STATUS_EVENTS.get(kind)
     if action is not None:
-        new[_STATUS] = next_status(row[_STATUS], action)
-        if action is Action.FOUND:
+        status = next_status(row[_STATUS], action)
+        if action is _FOUND:
             # Only a cancelled card has `closed_on` and can still be found: it goes back to waiting.
-            new[_STATUS] = found_status(row[_CLOSED_ON] is not None)
-        if action is Action.TAKE_OUT:
-            new[_OUT] = session_id
-        elif action in _CLEARS_OUT:
-            new[_OUT] = None
-        if "location" in payload:
-            new[_LOCATION] = payload["location"]
-        if action in _CLOSES:
-            new[_CLOSED_ON] = office_date(at)
-        return tuple(new)
+            status = found_status(row[_CLOSED_ON] is not None)
+        # One tuple, built in field order (see Row): the status events are most of a ledger.
+        return (
+            row[0],
+            row[1],
+            status,
+            payload["location"] if "location" in payload else row[_LOCATION],
+            row[4],
+            row[5],
+            row[6],
+            row[7],
+            row[8],
+            row[9],
+            office_date(at) if action in _CLOSES else row[_CLOSED_ON],
+            row[_HOLD],
+            session_id if action is _TAKE_OUT else None if action in _CLEARS_OUT else row[_OUT],
+            seq,
+        )
+    new = list(row)
+    new[_LAST] = seq
     if kind in (NOTICE_SENT, REMINDER_SENT):
         new[_SET_FIELD[kind]] = _date(payload, "date", at)
     elif kind == HOLD_SET:

@@ -70,13 +70,16 @@ KINDS: dict[str, EventKind] = {
         "廃棄実施", "disposal carried out", ("batch", "method", "disposed", "not_scanned")
     ),
     # Stocktake (点検).
-    "stocktake_started": EventKind("点検開始", "stocktake started", ("expected", "expected_sha256")),
+    "stocktake_started": EventKind(
+        "点検開始", "stocktake started", ("expected", "expected_sha256", "reads_on_chain")
+    ),
     "stocktake_location": EventKind("点検場所の読取", "stocktake location scanned", ("location",)),
     "stocktake_counted": EventKind(
         "点検で確認", "counted in stocktake", ("verdict", "location", "id", "note")
     ),
+    "stocktake_recounted": EventKind("点検で再確認", "counted again in stocktake", ("location", "id")),
     "stocktake_batch": EventKind(
-        "点検の一括読取", "stocktake batch read", ("location", "counted", "refused", "unbound_tags")
+        "点検の一括読取", "stocktake batch read", ("location", "counted", "refused", "unbound_tags", "times")
     ),
     "stocktake_search_again": EventKind("再捜索", "search again", ("cards",)),
     "stocktake_finished": EventKind(

@@ -8,6 +8,11 @@ was appended since.
 
 The start-up check refuses a ledger that no longer holds the last anchor or the checkpoint (history
 rewritten), or whose head is behind either (an older copy, a WAL that lost committed events, a wipe).
+It then walks the chain's hashes from the newest of the two (both kept outside the database, MACed).
+With neither (the first start of this kiosk on this ledger, e.g. after the upgrade that brought
+anchors), nothing outside the database vouches for any head, so no start-up check could refuse a
+rollback or a consistent rewrite; the walk then covers the newest FIRST_START_WALK events, and the
+older ones are proven by the daily close's full `verify` (and `kiosk verify`), as with a checkpoint.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -29,6 +35,11 @@ if TYPE_CHECKING:
     from kiosk.ledger.service import Ledger
 
 _HEX = frozenset("0123456789abcdef")
+log = logging.getLogger(__name__)
+
+# With no checkpoint and no anchor, the start-up check walks this many of the newest events (~0.3 s); a
+# smaller ledger is walked whole, as before. The daily close verifies everything.
+FIRST_START_WALK = 100_000
 
 # What the supervisor is told to do when the start-up check refuses.
 WHAT_TO_DO = (
@@ -299,7 +310,8 @@ def check_marks(
 
 
 def startup_check(ledger: Ledger, settings: Settings, *, extra: Iterable[Anchor] = ()) -> StartupReport:
-    """Every start: the chain holds the last anchor and the checkpoint, and is intact after the checkpoint.
+    """Every start: the chain holds the last anchor and the checkpoint, and is intact after the newer of
+    the two (with neither: over its newest FIRST_START_WALK events, see the module's docstring).
 
     Raises IntegrityRefused (a message for the supervisor) or AnchorError (the anchor log is damaged).
     Moves the checkpoint to the head when everything after it verified.
@@ -337,7 +349,9 @@ def startup_check(ledger: Ledger, settings: Settings, *, extra: Iterable[Anchor]
     if checkpoint is not None:
         marks.append((checkpoint, "the last verified checkpoint"))
     check_marks(ledger, marks, head_seq)
-    start = checkpoint if checkpoint is not None else Anchor(0, "0" * 64)
+    # The walk starts at the newest head proven held just now: the checkpoint or the last anchor.
+    known = [m for m in (checkpoint, last) if m is not None]
+    start = max(known, key=lambda m: m.seq) if known else _first_start(ledger, head_seq)
     if start.seq < head_seq:
         problem = verify_chain(ledger, start.seq, start.hash)
         if problem is not None:
@@ -345,3 +359,23 @@ def startup_check(ledger: Ledger, settings: Settings, *, extra: Iterable[Anchor]
     if checkpoint is None or checkpoint.seq != head_seq:
         write_checkpoint(paths.checkpoint, ledger.pepper, Anchor(head_seq, head_hash, now_text(), "", me))
     return StartupReport(head_seq, head_hash, start.seq, last)
+
+
+def _first_start(ledger: Ledger, head_seq: int) -> Anchor:
+    """Where the walk starts with no checkpoint and no anchor: FIRST_START_WALK events before the head."""
+    from kiosk.ledger.chain import GENESIS_HASH
+    from kiosk.ledger.verify import stored_hashes
+
+    seq = max(0, head_seq - FIRST_START_WALK)
+    if seq == 0:
+        return Anchor(0, GENESIS_HASH)
+    stored = stored_hashes(ledger, [seq]).get(seq)
+    if stored is None:
+        raise IntegrityRefused(f"the chain is broken at seq {seq}: event {seq} is missing. {WHAT_TO_DO}")
+    log.warning(
+        "first start of this kiosk on this ledger (no checkpoint, no anchor): the chain was walked from "
+        "seq %d; the daily close (or `kiosk verify`) verifies the %d events before it",
+        seq,
+        seq,
+    )
+    return Anchor(seq, stored)

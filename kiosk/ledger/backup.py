@@ -39,7 +39,7 @@ from kiosk.ledger.anchors import (
 if TYPE_CHECKING:
     from kiosk.config import Settings
     from kiosk.domain.staff import StaffMember
-    from kiosk.ledger.service import Ledger
+    from kiosk.ledger.service import Ledger, Unit
 
 BACKUP_PREFIX = "ledger-"
 BACKUP_SUFFIX = ".sqlite3"
@@ -55,6 +55,7 @@ class BackupResult:
     path: Path
     anchor: Anchor
     removed: tuple[Path, ...] = ()
+    verified: bool = True  # a SQLite copy is verified in full; a pg_dump file cannot be read back here
 
 
 def _stamp() -> str:
@@ -132,7 +133,9 @@ def backup(
         make_private_dir(folder)
         target = folder / f"{BACKUP_PREFIX}{_stamp()}{BACKUP_SUFFIX if database else '.pgdump'}"
     if database is None:
-        return _pg_backup(ledger, settings, target)
+        made = _pg_backup(ledger, settings, target)
+        removed = prune(folder, settings.backup.keep) if dest is None or dest.is_dir() else ()
+        return BackupResult(made.path, made.anchor, removed, verified=False)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
@@ -309,6 +312,93 @@ def plan_restore(settings: Settings, source: Path, pepper: bytes) -> RestorePlan
     return RestorePlan(source, seq, digest, copy_id, anchor)
 
 
+def plan_in_place(ledger: Ledger, settings: Settings) -> RestorePlan:
+    """PostgreSQL: the database the owner restored with pg_restore (README), checked as `plan_restore`
+    checks a copy: it verifies in full, it is this ledger, and it holds the last anchor if it reaches it.
+    Raises BackupError."""
+    from kiosk.config import data_paths
+    from kiosk.ledger.anchors import read_checkpoint
+    from kiosk.ledger.meta import ledger_id
+    from kiosk.ledger.verify import stored_hashes, verify
+
+    if ledger.engine.dialect.name != "postgresql":
+        raise BackupError(
+            "--in-place is for a PostgreSQL ledger restored with pg_restore: give the backup file"
+        )
+    report = verify(ledger)
+    if not report.ok:
+        raise BackupError(
+            f"the restored database does not verify: seq {report.first_bad_seq}: {report.problem}"
+        )
+    me = ledger_id(ledger)
+    anchor = last_anchor(settings, ledger.pepper)
+    checkpoint = read_checkpoint(data_paths(settings).checkpoint, ledger.pepper)
+    for mark, what in ((anchor, "the anchor log holds the heads of"), (checkpoint, "the checkpoint is of")):
+        if mark is not None and mark.ledger_id != me:
+            raise BackupError(f"the restored database is ledger {me}, but {what} ledger {mark.ledger_id}")
+    if anchor is not None and 0 < anchor.seq <= report.head_seq:
+        stored = stored_hashes(ledger, [anchor.seq]).get(anchor.seq)
+        if stored != anchor.hash:
+            raise BackupError(f"the restored database does not hold the last anchor {anchor.cite()}")
+    return RestorePlan(Path("the restored database"), report.head_seq, report.head_hash, me, anchor)
+
+
+def restore_in_place(
+    ledger: Ledger,
+    settings: Settings,
+    plan: RestorePlan,
+    *,
+    confirm: Callable[[Ledger], tuple[StaffMember, StaffMember]] | None = None,
+) -> Anchor:
+    """Record a PostgreSQL restore on its chain (`ledger_restored`), its anchor and the checkpoint, so the
+    kiosk starts again; behind the last anchor an officer and a supervisor must confirm."""
+    from kiosk.config import data_paths
+
+    people = confirm(ledger) if confirm is not None else None
+    if plan.behind and people is None:
+        raise BackupError(_needs_two(plan))
+    with ledger.unit() as u:
+        _record_restore(u, settings, plan, people, "pg_restore")
+    head = ledger.head()
+    paths = data_paths(settings)
+    anchor = Anchor(head[0], head[1], now_text(), f"{RESTORE} {plan.head_seq}", plan.ledger_id)
+    AnchorLog(paths.anchor_log, ledger.pepper).append(anchor)
+    write_checkpoint(paths.checkpoint, ledger.pepper, anchor)
+    return anchor
+
+
+def _needs_two(plan: RestorePlan) -> str:
+    return (
+        f"{plan.source} ends at seq {plan.head_seq}, behind the last anchor "
+        f"{plan.anchor.cite() if plan.anchor else ''}: an officer and a supervisor must "
+        "confirm (--operator BADGE --supervisor BADGE, PINs on stdin)"
+    )
+
+
+def _record_restore(
+    u: Unit,
+    settings: Settings,
+    plan: RestorePlan,
+    people: tuple[StaffMember, StaffMember] | None,
+    source: str,
+) -> None:
+    from kiosk.ledger.meta import EV_RESTORED
+
+    u.append(
+        EV_RESTORED,
+        actor_id=people[0].id if people else None,
+        witness_id=people[1].id if people else None,
+        device=settings.kiosk.name,
+        payload={
+            "restored_head_seq": plan.head_seq,
+            "restored_head_hash": plan.head_hash,
+            "source": source,
+            "behind_anchor_seq": plan.anchor.seq if plan.behind and plan.anchor else None,
+            "behind_anchor_hash": plan.anchor.hash if plan.behind and plan.anchor else None,
+        },
+    )
+
+
 def restore(
     settings: Settings,
     plan: RestorePlan,
@@ -322,11 +412,13 @@ def restore(
     last anchor). Returns (where the replaced file was kept, the new anchor).
     """
     from kiosk.config import data_paths, sqlite_file
-    from kiosk.ledger.meta import EV_RESTORED
 
     database = sqlite_file(settings.ledger.url)
     if database is None:
-        raise BackupError("restore of a PostgreSQL ledger: use pg_restore as in the README")
+        raise BackupError(
+            "restore of a PostgreSQL ledger: pg_restore as the owner role (README), then "
+            "kiosk restore --in-place"
+        )
     folder = database.parent
     make_private_dir(folder)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{database.name}.", suffix=".restoring", dir=folder)
@@ -339,25 +431,9 @@ def restore(
         try:
             people = confirm(staged) if confirm is not None else None
             if plan.behind and people is None:
-                raise BackupError(
-                    f"{plan.source} ends at seq {plan.head_seq}, behind the last anchor "
-                    f"{plan.anchor.cite() if plan.anchor else ''}: an officer and a supervisor must "
-                    "confirm (--operator BADGE --supervisor BADGE, PINs on stdin)"
-                )
+                raise BackupError(_needs_two(plan))
             with staged.unit() as u:
-                u.append(
-                    EV_RESTORED,
-                    actor_id=people[0].id if people else None,
-                    witness_id=people[1].id if people else None,
-                    device=settings.kiosk.name,
-                    payload={
-                        "restored_head_seq": plan.head_seq,
-                        "restored_head_hash": plan.head_hash,
-                        "source": _shown_name(plan.source),
-                        "behind_anchor_seq": plan.anchor.seq if plan.behind and plan.anchor else None,
-                        "behind_anchor_hash": plan.anchor.hash if plan.behind and plan.anchor else None,
-                    },
-                )
+                _record_restore(u, settings, plan, people, _shown_name(plan.source))
             head = staged.head()
         finally:
             staged.engine.dispose()
@@ -382,4 +458,14 @@ def restore(
     return kept, anchor
 
 
-__all__ = ["BackupError", "BackupResult", "backup", "plan_restore", "prune", "record_anchor", "restore"]
+__all__ = [
+    "BackupError",
+    "BackupResult",
+    "backup",
+    "plan_in_place",
+    "plan_restore",
+    "prune",
+    "record_anchor",
+    "restore",
+    "restore_in_place",
+]

@@ -161,7 +161,8 @@ class Stocktake(Base):
     operator_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     witness_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open, finished, abandoned
+    # open or finished (stocktake_finished): no event abandons a stocktake, so nothing else is valid
+    status: Mapped[str] = mapped_column(String(16), default="open")
 
 
 class StocktakeExpected(Base):
@@ -175,7 +176,7 @@ class StocktakeExpected(Base):
 
 
 class StocktakeScan(Base):
-    """A card seen during a stocktake (first sighting; later sightings only raise `times`)."""
+    """A card seen during a stocktake (first sighting; later sightings raise `times`, each an event)."""
 
     __tablename__ = "stocktake_scans"
 

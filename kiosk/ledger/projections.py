@@ -16,9 +16,12 @@ payload yet is compared only when the payload has it):
   `signed_in` (resets the count); the PIN hash must carry this member's MAC (`pin_mac`).
 - `safe_sessions`: `session_opened`, `session_closed` (session_id, actor, witness, device = kiosk).
 - `pick_list`: `pick_list_added` (card, actor = booker, {day}).
-- `stocktakes`, `stocktake_expected` (the set is the cards the fold has in the safe when the stocktake
-  starts; its digest must equal the one on the chain), `stocktake_scans` (`stocktake_counted`,
-  `stocktake_batch`; `times` is not on the chain for a repeated barcode scan, so it is not compared).
+- `stocktakes` (status open or finished: no writer sets anything else), `stocktake_expected` (the set is
+  the cards the fold has in the safe when the stocktake starts; its digest must equal the one on the
+  chain), `stocktake_scans` (`stocktake_counted`, `stocktake_batch` with its `times` of IDs read more
+  than once, `stocktake_recounted` for a repeat barcode read). `times` is compared card by card for a
+  stocktake whose start says `reads_on_chain` (before that, a repeat barcode read left no event); for
+  every finished stocktake the scans must add up to the `reads` and `duplicates` its finish recorded.
 - `rfid_bindings`: `rfid_bound` (card, {tag}); the first binding of a tag stands.
 - Disposal batches have no table: they are read from their events directly.
 """
@@ -129,6 +132,8 @@ class Rebuild:
         self.scans: dict[tuple[int, str], dict[str, Any]] = {}
         self.bindings: dict[str, tuple[str, int]] = {}
         self.expected_checked: dict[int, tuple[str, int]] = {}  # stocktake → (digest of id+location, n)
+        self.exact_times: set[int] = set()  # stocktakes whose every read is an event (reads_on_chain)
+        self.finished_reads: dict[int, tuple[int, int, int]] = {}  # stocktake → (reads, duplicates, seq)
         self.first: Disagreement | None = None
 
     def flag(self, problem: Disagreement) -> None:
@@ -182,28 +187,51 @@ class Rebuild:
             row = self.stocktakes.get(stocktake)
             if row is not None:
                 row.update(status="finished", finished_at=at, _seq=seq)
+            if "reads" in data and "duplicates" in data:
+                self.finished_reads[stocktake] = (int(data["reads"]), int(data["duplicates"]), seq)
         elif kind == "stocktake_counted" and stocktake is not None:
             mid = card_id or data.get("id")
             if isinstance(mid, str):
-                self.scans.setdefault(
-                    (stocktake, mid),
-                    {
-                        "location": data.get("location"),
-                        "source": source or "barcode",
-                        "first_seq": seq,
-                        "_seq": seq,
-                    },
-                )
+                self._first_read(seq, stocktake, mid, data.get("location"), source or "barcode", 1)
+        elif kind == "stocktake_recounted" and stocktake is not None:
+            mid = card_id or data.get("id")
+            if isinstance(mid, str):
+                self._read_again(seq, stocktake, mid, 1)
         elif kind == "stocktake_batch" and stocktake is not None:
             counted = data.get("counted", {})
+            times = data.get("times", {})
             for verdict, ids in counted.items():
-                if verdict == "duplicate":
-                    continue
                 for mid in ids:
-                    self.scans.setdefault(
-                        (stocktake, mid),
-                        {"location": data.get("location"), "source": source, "first_seq": seq, "_seq": seq},
-                    )
+                    n = int(times.get(mid, 1))
+                    if verdict == "duplicate":
+                        self._read_again(seq, stocktake, mid, n)
+                    else:
+                        self._first_read(seq, stocktake, mid, data.get("location"), source, n)
+
+    def _first_read(
+        self, seq: int, stocktake: int, mid: str, location: Any, source: str | None, times: int
+    ) -> None:
+        row: dict[str, Any] = {"location": location, "source": source, "first_seq": seq, "_seq": seq}
+        if stocktake in self.exact_times:
+            row["times"] = times
+        self.scans.setdefault((stocktake, mid), row)
+
+    def _read_again(self, seq: int, stocktake: int, mid: str, times: int) -> None:
+        row = self.scans.get((stocktake, mid))
+        if row is None:
+            self.flag(
+                Disagreement(
+                    "events",
+                    f"seq {seq}",
+                    "card_id",
+                    f"reads card {mid} again in stocktake {stocktake}, which never counted it",
+                    seq,
+                )
+            )
+            return
+        if "times" in row:
+            row["times"] += times
+            row["_seq"] = seq
 
     def card_taken_out(self, seq: int, card_id: str, session: int | None) -> None:
         """A take-out must happen in a session the chain has not closed."""
@@ -290,6 +318,8 @@ class Rebuild:
             "status": "open",
             "_seq": seq,
         }
+        if data.get("reads_on_chain") is True:
+            self.exact_times.add(stocktake)
         want = {mid: row[_LOCATION] for mid, row in cards.items() if row[_STATUS] in EXPECTED_STATUSES}
         if expected_digest(want) != data.get("expected_sha256") or len(want) != data.get("expected"):
             self.flag(
@@ -425,13 +455,36 @@ class Rebuild:
 
     def _compare_scans(self, query: Query) -> Disagreement | None:
         rows = query.dicts("SELECT * FROM stocktake_scans")
-        return _compare_keyed(
+        problem = _compare_keyed(
             "stocktake_scans",
             {(int(r["stocktake_id"]), str(r["management_id"])): r for r in rows},
             self.scans,
             times=(),
             label=lambda k: f"stocktake {k[0]} card {k[1]}",
         )
+        if problem is not None or not self.finished_reads:
+            return problem
+        # Every finished stocktake (also one from before reads_on_chain): its scans add up to what the
+        # finish signed. Nothing counts in a stocktake after it finished.
+        sums = {
+            int(st): (int(reads or 0), int(dups or 0))
+            for st, reads, dups in query.rows(
+                "SELECT stocktake_id, sum(times), sum(CASE WHEN times > 1 THEN 1 ELSE 0 END) "
+                "FROM stocktake_scans GROUP BY stocktake_id"
+            )
+        }
+        for st, (reads, dups, seq) in sorted(self.finished_reads.items(), key=lambda x: x[1][2]):
+            got_reads, got_dups = sums.get(st, (0, 0))
+            if (got_reads, got_dups) != (reads, dups):
+                return Disagreement(
+                    "stocktake_scans",
+                    f"stocktake {st}",
+                    "times",
+                    f"the reads add up to {got_reads} ({got_dups} cards read more than once); its finish "
+                    f"signed {reads} ({dups})",
+                    seq,
+                )
+        return None
 
     def _compare_bindings(self, query: Query) -> Disagreement | None:
         rows = query.dicts("SELECT * FROM rfid_bindings")

@@ -9,7 +9,9 @@ Events written here: `stocktake_started`, `stocktake_location` (a shelf/slot lab
 `stocktake_counted` (first sighting of one ID), `stocktake_batch` (a tray photo or an RFID round),
 `refused` (not a management ID; reason code only), `stocktake_search_again`, `card_missing` and
 `incident_opened` (a person recorded a card as missing), `card_found`, `stocktake_finished`,
-`officer_handover`. Later sightings of a counted card only raise `stocktake_scans.times`.
+`officer_handover`, and `stocktake_recounted` (a later sighting of a counted card by barcode). A batch
+records how often it saw each ID when that is more than once (`times`). So `stocktake_scans.times` is a
+projection of events like every other column, and `kiosk verify` rebuilds it (kiosk.ledger.projections).
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ FINISHED = "finished"
 EV_STARTED = "stocktake_started"
 EV_LOCATION = "stocktake_location"
 EV_COUNTED = "stocktake_counted"
+EV_RECOUNTED = "stocktake_recounted"
 EV_BATCH = "stocktake_batch"
 EV_SEARCH_AGAIN = "stocktake_search_again"
 EV_FINISHED = "stocktake_finished"
@@ -100,8 +103,8 @@ class ScanVerdict:
     """The verdict on one scan (大きく表示する判定). `code` is a `Sighting`; `detail` a refusal reason.
 
     `location` is where the card was counted (or, for a label, the location now in force on the device);
-    `times` how often the card has been seen in this stocktake so far; `seq` the event that recorded it
-    (None for a repeat sighting, which only raises the counter).
+    `times` how often the card has been seen in this stocktake so far; `seq` the event that recorded this
+    sighting (`stocktake_recounted` for a repeat).
     """
 
     code: Sighting
@@ -264,7 +267,9 @@ def start(ledger: Ledger, operator: StaffMember, witness: StaffMember) -> Stockt
             witness_id=witness.id,
             stocktake_id=row.id,
             device=ledger.kiosk,
-            payload={"expected": expected, "expected_sha256": digest.hexdigest()},
+            # reads_on_chain: every sighting of this stocktake is an event (repeats included), so verify
+            # compares each card's `times`; a stocktake started before that was so has no such key.
+            payload={"expected": expected, "expected_sha256": digest.hexdigest(), "reads_on_chain": True},
         )
         return _view(u.session, row)
 
@@ -385,6 +390,11 @@ def _count_one(u: Unit, stocktake_id: int, mid: str, here: str | None, fields: d
     status = CardStatus(card.status) if card is not None else None
     expected_location = expected.location if expected is not None else None
     if seen is not None:
+        # A repeat raises the counter, and says so on the chain (the counter is a projection).
+        again: dict[str, Any] = {"location": here}
+        if card is None:
+            again["id"] = mid
+        rec = u.append(EV_RECOUNTED, card_id=mid if card is not None else None, payload=again, **fields)
         seen.times += 1
         return ScanVerdict(
             Sighting.DUPLICATE,
@@ -394,7 +404,7 @@ def _count_one(u: Unit, stocktake_id: int, mid: str, here: str | None, fields: d
             expected_location,
             status,
             seen.times,
-            None,
+            rec.seq,
         )
     code = classify(
         expected=expected is not None,
@@ -491,6 +501,9 @@ def record_many(
                 payload["refused"] = dict(sorted(refused.items()))
             if unbound:
                 payload["unbound_tags"] = list(unbound)
+            several = {mid: ids[mid] for mid in distinct if ids[mid] > 1}
+            if several:
+                payload["times"] = several  # seen more than once in this batch (the rest: once)
             seq = u.append(
                 EV_BATCH, payload=payload, stocktake_id=stocktake_id, device=device, source=source
             ).seq

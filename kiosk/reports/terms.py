@@ -53,6 +53,7 @@ PAYLOAD_KEY_JA = {
     "incidents": "事故報告",
     "sources": "読取方法",
     "reads": "読取回数",
+    "times": "複数回読んだID（回数）",
     "verdict": "判定",
     "counted": "確認",
     "refused": "拒否",
@@ -67,7 +68,8 @@ PAYLOAD_KEY_JA = {
 # Where a key means something else for some kinds (a disposal's batch is its list, not a delivery).
 DISPOSAL_KINDS = frozenset({"card_cancelled", "card_disposed", "disposal_approved", "disposal_finished"})
 # Keys that stay off paper: digests and per-card notes that other keys already show.
-HIDDEN_KEYS = frozenset({"expected_sha256", "notes", "badge"})  # a badge code is a credential
+# (a badge code is a credential; reads_on_chain is a format flag for `kiosk verify`, nothing to read)
+HIDDEN_KEYS = frozenset({"expected_sha256", "notes", "badge", "reads_on_chain"})
 # Keys whose value is a staff ID.
 STAFF_KEYS = frozenset({"override_by", "staff", "from", "to"})
 

@@ -353,3 +353,107 @@ def test_a_refusal_cites_an_anchor_without_tripping_the_my_number_guard() -> Non
     assert looks_like_individual_number(worst.describe())
     assert not looks_like_individual_number(f"REFUSED: the ledger does not hold the anchor {worst.cite()}")
     assert "seq 123456" in worst.cite()
+
+
+def test_a_start_without_a_checkpoint_walks_from_the_last_anchor_and_still_refuses_a_rollback(
+    office: Office, tmp_path: Path
+) -> None:
+    from kiosk.ledger.anchors import startup_check
+
+    k = office.kiosk
+    old = tmp_path / "old.sqlite3"
+    src, dst = sqlite3.connect(k.db), sqlite3.connect(old)
+    src.backup(dst)
+    src.close()
+    dst.close()
+    ledger = k.open()
+    ledger.record_refusal("unknown_id", attempted="test")  # the copy is now one event behind
+    ledger.engine.dispose()
+    assert k.run("anchor").returncode == 0
+    ledger = k.open()
+    anchored = ledger.head()[0]
+    ledger.record_refusal("unknown_id", attempted="test")
+    k.paths.checkpoint.unlink()
+    report = startup_check(ledger, k.settings)
+    ledger.engine.dispose()
+    assert report.checked_from == anchored  # not from seq 0: the anchor is a head proven held
+    k.sql(f"UPDATE events SET device = 'edited' WHERE seq = {anchored + 1}")  # noqa: S608
+    k.paths.checkpoint.unlink()
+    edited = k.run("staff", "list")
+    assert edited.returncode == 3
+    assert f"the chain is broken at seq {anchored + 1}: content does not match its hash" in edited.stderr
+    # The rolled-back copy, with neither checkpoint: refused against the anchor alone.
+    shutil.copy(old, k.db)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{k.db}{suffix}").unlink(missing_ok=True)
+    k.paths.checkpoint.unlink(missing_ok=True)
+    result = k.run("staff", "list")
+    assert result.returncode == 3
+    assert "behind the last anchor" in result.stderr
+
+
+def test_the_first_start_walks_the_newest_events_and_the_full_verify_finds_an_older_edit(
+    office: Office, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kiosk.ledger import anchors
+
+    k = office.kiosk
+    monkeypatch.setattr(anchors, "FIRST_START_WALK", 5)
+    k.paths.checkpoint.unlink()  # no checkpoint and no anchor: this kiosk's first start on the ledger
+    ledger = k.open()
+    head = ledger.head()[0]
+    ledger.engine.dispose()
+    assert head > 10
+    k.paths.checkpoint.unlink()
+    k.sql(f"UPDATE events SET kind = kind || 'x' WHERE seq = {head - 2}")  # noqa: S608
+    with pytest.raises(anchors.IntegrityRefused, match=f"the chain is broken at seq {head - 2}"):
+        k.open()  # an edit among the newest events: refused at this start
+    k.sql(f"UPDATE events SET kind = substr(kind, 1, length(kind) - 1) WHERE seq = {head - 2}")  # noqa: S608
+    k.sql("UPDATE events SET device = 'edited' WHERE seq = 3")
+    k.paths.checkpoint.unlink(missing_ok=True)
+    k.open().engine.dispose()  # an older edit is left to the full verify ...
+    result = k.run("verify")  # ... which the daily close runs
+    assert result.returncode == 1
+    assert "BROKEN at seq 3: content does not match its hash (edited)" in result.stderr
+
+
+def test_the_helpers_inlined_encoding_is_the_chains_byte_for_byte() -> None:
+    """check_rows (the helper's walk) encodes inline: a chain of awkward events hashed by event_hash
+    passes it whole, and one edited character is named."""
+    from kiosk.ledger.chain_check import check_rows
+
+    rnd = random.Random(21)
+    alphabet = ['"', "\\", "\n", "\t", "\x00", "\x1f", "\x7f", "\u2028", "é", "保", "😀", "a", "{", " "]
+
+    def text() -> str:
+        return "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 10)))
+
+    def maybe(value: object) -> object:
+        return None if rnd.random() < 0.3 else value
+
+    rows = []
+    prev = "0" * 64
+    for seq in range(1, 401):
+        at = datetime(2026, 1, 2, 3, 4, 5, rnd.randint(0, 999999), tzinfo=UTC)
+        fields = {
+            "kind": rnd.choice(["card_taken_out", text()]),
+            "card_id": maybe(text()),
+            "actor_id": maybe(rnd.randint(0, 10**6)),
+            "witness_id": maybe(rnd.randint(0, 10**6)),
+            "session_id": maybe(rnd.randint(0, 10**6)),
+            "stocktake_id": maybe(rnd.randint(0, 10**6)),
+            "device": maybe(text()),
+            "source": maybe(text()),
+            "payload": canonical_json({"x": text()}),
+        }
+        digest = event_hash(seq=seq, at=at, prev_hash=prev, **fields)  # type: ignore[arg-type]
+        stored_at = at.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")  # as SQLite holds it
+        rows.append((seq, stored_at, *fields.values(), prev, digest))
+        prev = digest
+    assert check_rows(rows) == (400, 0, prev, None)
+    edited = list(rows)
+    row = list(edited[250])
+    row[10] = canonical_json({"x": "edited"})
+    edited[250] = tuple(row)
+    assert check_rows(edited)[1:2] == (251,)
+    assert check_rows(edited)[3] == "content does not match its hash (edited)"

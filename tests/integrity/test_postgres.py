@@ -130,3 +130,70 @@ def test_backup_on_postgresql_runs_pg_dump_and_anchors_the_head(pg_kiosk: Kiosk,
     assert "TABLE DATA" in listing.stdout
     assert "events" in listing.stdout
     assert f"backup {dump.name}" in pg_kiosk.paths.anchor_log.read_text(encoding="utf-8")
+
+
+def test_the_readmes_postgresql_restore_brings_the_kiosk_back_with_the_restore_on_the_chain(
+    pg_kiosk: Kiosk, roles: Roles
+) -> None:
+    import shutil
+    import subprocess
+
+    if shutil.which("pg_dump") is None or shutil.which("pg_restore") is None:
+        pytest.skip("pg_dump / pg_restore (postgresql-client) are not installed")
+    settings = load_settings(pg_kiosk.config, db_url=roles.app_url)
+    ledger = open_ledger(settings)
+    for name, badge, role, rank, pin in (
+        ("保管 正子", "O001", Role.OFFICER, 0, "1111"),
+        ("課長 三子", "S001", Role.SUPERVISOR, None, "5555"),
+    ):
+        ledger.add_staff(name=name, badge=badge, employee_no=f"E-{badge}", role=role, rank=rank, pin=pin)
+    receive(ledger, ids(2))
+    ledger.engine.dispose()
+    made = pg_kiosk.run("--db", roles.app_url, "backup")
+    assert made.returncode == 0, made.stderr
+    assert "written by pg_dump" in made.stdout  # not called verified: nothing read it back
+    dump = Path(made.stdout.split()[1])
+    ledger = open_ledger(settings)
+    receive(ledger, ids(2, start=50))  # lost with the disaster: the dump is behind the next anchor
+    ledger.engine.dispose()
+    assert pg_kiosk.run("--db", roles.app_url, "anchor").returncode == 0
+
+    # The README's recipe: pg_restore as the owner role.
+    assert PG_URL is not None
+    owner = make_url(PG_URL).set(username=OWNER).render_as_string(hide_password=False)
+    done = subprocess.run(
+        ["pg_restore", "--clean", "--if-exists", "--dbname", owner, str(dump)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    refused = pg_kiosk.run("--db", roles.app_url, "staff", "list")
+    assert refused.returncode == 3
+    assert "behind the last anchor" in refused.stderr
+    alone = pg_kiosk.run("--db", roles.app_url, "restore", "--in-place")
+    assert alone.returncode != 0
+    assert "the restored database ends at seq" in alone.stderr
+    assert "An officer and a supervisor confirm" in alone.stderr
+    confirmed = pg_kiosk.run(
+        "--db",
+        roles.app_url,
+        "restore",
+        "--in-place",
+        "--operator",
+        "O001",
+        "--supervisor",
+        "S001",
+        stdin="1111\n5555\n",
+    )
+    assert confirmed.returncode == 0, confirmed.stderr
+    assert "recorded the restore" in confirmed.stdout
+    assert pg_kiosk.run("--db", roles.app_url, "staff", "list").returncode == 0
+    assert pg_kiosk.run("--db", roles.app_url, "verify").returncode == 0
+    ledger = open_ledger(settings)
+    restored = [e for e in ledger.events() if e.kind == "ledger_restored"]
+    ledger.engine.dispose()
+    assert len(restored) == 1
+    assert restored[0].data["source"] == "pg_restore"
+    assert restored[0].actor_id is not None
+    assert restored[0].witness_id is not None

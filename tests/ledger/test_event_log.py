@@ -11,8 +11,10 @@ from sqlalchemy.exc import DBAPIError
 from kiosk.domain.delivery import DeliveryRejected
 from kiosk.domain.status import CardStatus
 from kiosk.ledger.chain import GENESIS_HASH, recompute
+from kiosk.ledger.engine import make_engine
 from kiosk.ledger.service import Ledger
 from kiosk.ledger.verify import verify
+from tests.conftest import app_refusal
 from tests.ledger.helpers import ids, receive
 
 
@@ -44,9 +46,14 @@ def test_times_are_utc_aware_and_survive_the_round_trip(ledger: Ledger, clock) -
         "DELETE FROM events WHERE seq = 1",
     ],
 )
-def test_the_database_refuses_update_and_delete(ledger: Ledger, statement: str) -> None:
+def test_the_database_refuses_update_and_delete(ledger: Ledger, owner_url: str, statement: str) -> None:
     receive(ledger, ids(1))
-    with pytest.raises(DBAPIError, match="append-only"), ledger.engine.begin() as conn:
+    owner = make_engine(owner_url)  # the triggers refuse even the schema's owner
+    with pytest.raises(DBAPIError, match="append-only"), owner.begin() as conn:
+        conn.execute(text(statement))
+    owner.dispose()
+    refusal = app_refusal(owner_url)  # the kiosk's own role (PostgreSQL: refused by privilege first)
+    with pytest.raises(DBAPIError, match=refusal), ledger.engine.begin() as conn:
         conn.execute(text(statement))
     assert verify(ledger).ok
 
@@ -67,12 +74,17 @@ def test_insert_or_replace_cannot_delete_an_event_on_sqlite(ledger: Ledger) -> N
     assert ledger.events()[0].kind == first.kind
 
 
-def test_truncate_is_refused_on_postgresql(ledger: Ledger) -> None:
+def test_truncate_is_refused_on_postgresql(ledger: Ledger, owner_url: str) -> None:
     if ledger.engine.dialect.name != "postgresql":
         pytest.skip("TRUNCATE triggers exist on PostgreSQL only")
     receive(ledger, ids(1))
-    with pytest.raises(DBAPIError, match="append-only"), ledger.engine.begin() as conn:
+    owner = make_engine(owner_url)
+    with pytest.raises(DBAPIError, match="append-only"), owner.begin() as conn:
         conn.execute(text("TRUNCATE events"))
+    owner.dispose()
+    with pytest.raises(DBAPIError, match=app_refusal(owner_url)), ledger.engine.begin() as conn:
+        conn.execute(text("TRUNCATE events"))
+    assert verify(ledger).ok
 
 
 def test_receive_is_all_or_nothing_when_an_id_already_exists(ledger: Ledger) -> None:

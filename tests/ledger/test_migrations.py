@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from kiosk.ledger.engine import make_engine, upgrade
 from kiosk.ledger.models import Base
+from tests.conftest import PgSchema
 
 
-def test_upgrading_an_empty_database_matches_the_models(db_url: str) -> None:
-    engine = make_engine(db_url)
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database, as the role that runs migrations (on PostgreSQL the owner role)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    schema: PgSchema = request.getfixturevalue("pg_schema")
+    return schema.owner_url
+
+
+def test_upgrading_an_empty_database_matches_the_models(empty_db_url: str) -> None:
+    engine = make_engine(empty_db_url)
     upgrade(engine)
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
