@@ -186,17 +186,24 @@ class KioskApp(App[None]):
 
         self.refresh_counts()
         self.push_screen(HomeScreen())
-        try:
-            # Once, at start, before any device reads: what the ledger says is open at this kiosk.
-            self.counter.resume()
-        except StorageError as exc:
-            log.error("cannot read the open session: %s", exc.reason)
+
+        def resumed(_: object = None) -> None:
+            if self.session is not None:
+                # A restart with a session still open resumes it: the safe is physically open.
+                self.push_screen(SessionScreen())
+            # Only now the devices: a scan must find the screen of what is open at this kiosk.
+            for name in self.links:
+                self.start_device(name)
+            self.refresh_status()
+
+        def not_resumed(exc: BaseException) -> None:
+            log.error("cannot read the open session: %s", getattr(exc, "reason", type(exc).__name__))
             self.session = None
-        if self.session is not None:
-            # A restart with a session still open resumes it: the safe is physically open.
-            self.push_screen(SessionScreen())
-        for name in self.links:
-            self.start_device(name)
+            resumed()
+
+        # Once, at start: what the ledger says is open at this kiosk (on the ledger thread, where the
+        # counter's state changes, ahead of any write).
+        self.submit(self.counter.resume, resumed, failed=not_resumed)
         self.set_interval(1.0, self.tick)
         self.refresh_status()
 

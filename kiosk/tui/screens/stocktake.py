@@ -27,13 +27,14 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, ProgressBar, Static
 
 from kiosk.desk.glance import StocktakeGlance
-from kiosk.domain.card_state import OFFICE_TZ, office_date
+from kiosk.domain.card_state import OFFICE_TZ
 from kiosk.domain.staff import StaffMember, TwoPersonError
 from kiosk.domain.stocktake import (
     WHOLE_SAFE,
     Decision,
     DecisionError,
     DueReason,
+    DueStatus,
     MissingDecision,
     Sighting,
     is_location_label,
@@ -48,7 +49,6 @@ from kiosk.ledger.stocktake_ops import (
     StocktakeError,
     StocktakeResult,
     StocktakeView,
-    stocktake_due,
 )
 from kiosk.tui.safe_text import cell, cells, plain, visible
 from kiosk.tui.screens.base import STORAGE_ERRORS, KioskModal
@@ -110,15 +110,9 @@ def scans_per_minute(reads: int, started_at: datetime, now: datetime) -> float |
     return reads * 60.0 / seconds
 
 
-def due_notice(app: KioskApp) -> str | None:
+def due_notice(app: KioskApp, status: DueStatus) -> str | None:
     """The home screen's notice while a stocktake is due (interval, handover, never) or still open."""
     t = app.t
-    try:
-        status = stocktake_due(
-            app.ledger, office_date(app.clock()), every_days=app.settings.stocktake.due_every_days
-        )
-    except STORAGE_ERRORS:
-        return None
     if not status.due:
         return None
     if status.reason is DueReason.IN_PROGRESS:
@@ -372,15 +366,20 @@ class StocktakeScreen(ScanningScreen):
     # -- barcode scans ---------------------------------------------------------------------------
 
     def handle_scan(self, text: str, *, device: str | None, source: str | None) -> bool:
+        self.take_scan(text, device=device, source=source)
+        return True
+
+    def may_be_badge(self, text: str, *, source: str | None) -> bool:
+        if source == "rfid_epc" or is_location_label(text):
+            return False
+        return super().may_be_badge(text, source=source)
+
+    def scan_value(self, text: str, *, device: str | None, source: str | None) -> None:
         if source == "rfid_epc":
             # A UHF reader read continuously (not one of our instruments): one tag, counted by its binding.
             self.record_batch([], [text], source=SOURCE_RFID, device=device)
-            return True
-        if not is_location_label(text) and self.is_badge(text):
-            self.switch_user(text)
-            return True
+            return
         self.record_scan(text, device=device, source=SOURCE_BARCODE)
-        return True
 
     def record_scan(self, text: str, *, device: str | None, source: str) -> None:
         """Count one scanned or typed ID (or take a shelf label) on the ledger thread; show its verdict."""
