@@ -309,7 +309,9 @@ def _ui(quick: bool) -> dict[str, Any]:
     without pause, and with a full reconcile besides (one seeded ledger of 100,000 cards)."""
     from bench import ui_bench
 
-    return ui_bench.run(20_000 if quick else 100_000, presses=20 if quick else 40, scans=40 if quick else 100)
+    if quick:
+        return ui_bench.run(20_000, presses=20, scans=40)
+    return ui_bench.run(100_000, presses=100, scans=200)
 
 
 def _supervise(quick: bool) -> dict[str, Any]:
