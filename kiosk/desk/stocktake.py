@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import date
 
 from kiosk.desk.base import DeskBase
+from kiosk.desk.glance import GLANCE_LINES, StocktakeGlance, stocktake_glance
 from kiosk.domain.authz import Act
 from kiosk.domain.card_state import CardState
 from kiosk.domain.staff import StaffMember
@@ -133,6 +134,10 @@ class StocktakeDesk(DeskBase):
 
     def reconcile(self, stocktake_id: int) -> st.StocktakeResult:
         return self.read(lambda: st.reconcile(self.ledger, stocktake_id))
+
+    def stocktake_glance(self, stocktake_id: int, lines: int = GLANCE_LINES) -> StocktakeGlance:
+        """Every count of `reconcile` and the first `lines` of each list (the stocktake screen's view)."""
+        return self.read(lambda: stocktake_glance(self.ledger, stocktake_id, lines=lines))
 
     def stocktake_progress(self, stocktake_id: int) -> st.Progress:
         return self.read(lambda: st.progress(self.ledger, stocktake_id))

@@ -116,13 +116,19 @@ class KioskApp(App[None]):
     # -- the ledger worker ----------------------------------------------------------------------
 
     def submit(
-        self, work: Callable[[], T], then: Callable[[T], None] | None = None, *, read: bool = False
+        self,
+        work: Callable[[], T],
+        then: Callable[[T], None] | None = None,
+        *,
+        read: bool = False,
+        failed: Callable[[BaseException], None] | None = None,
     ) -> Future[T]:
         """Run `work` on the ledger thread (`read`: on the reader thread); `then(result)` runs on the UI
-        thread afterwards. A failure is shown as a verdict; `then` is then not called.
+        thread afterwards. A failure is shown as a verdict (or given to `failed`, on the UI thread,
+        instead); `then` is then not called.
         """
         future = (self._reader_thread if read else self._ledger_thread).submit(work)
-        if then is not None:
+        if then is not None or failed is not None:
             loop = asyncio.get_running_loop()
             # The callback runs in the caller's context (Textual's active app and screen), and is
             # only scheduled, never waited for: the ledger thread never blocks on the UI.
@@ -134,8 +140,8 @@ class KioskApp(App[None]):
                 exc = f.exception()
                 try:
                     if exc is not None:
-                        loop.call_soon_threadsafe(self._ledger_failed, exc, context=context)
-                    else:
+                        loop.call_soon_threadsafe(failed or self.ledger_failed, exc, context=context)
+                    elif then is not None:
                         loop.call_soon_threadsafe(then, f.result(), context=context)
                 except RuntimeError:
                     log.debug("the app closed before a ledger result could be shown")
@@ -147,7 +153,8 @@ class KioskApp(App[None]):
         """Await `work` run on the ledger thread (for the flows that are async workers)."""
         return await asyncio.wrap_future(self.submit(work))
 
-    def _ledger_failed(self, exc: BaseException) -> None:
+    def ledger_failed(self, exc: BaseException) -> None:
+        """Show a failed ledger call as a verdict (storage: the one Japanese line; else its message)."""
         if isinstance(exc, (StorageError, SQLAlchemyError, OSError)):
             log.error("ledger call failed: %s", getattr(exc, "reason", type(exc).__name__))
             self.show_verdict("ledger_error", self.t("error.ledger"))
@@ -179,17 +186,24 @@ class KioskApp(App[None]):
 
         self.refresh_counts()
         self.push_screen(HomeScreen())
-        try:
-            # Once, at start, before any device reads: what the ledger says is open at this kiosk.
-            self.counter.resume()
-        except StorageError as exc:
-            log.error("cannot read the open session: %s", exc.reason)
+
+        def resumed(_: object = None) -> None:
+            if self.session is not None:
+                # A restart with a session still open resumes it: the safe is physically open.
+                self.push_screen(SessionScreen())
+            # Only now the devices: a scan must find the screen of what is open at this kiosk.
+            for name in self.links:
+                self.start_device(name)
+            self.refresh_status()
+
+        def not_resumed(exc: BaseException) -> None:
+            log.error("cannot read the open session: %s", getattr(exc, "reason", type(exc).__name__))
             self.session = None
-        if self.session is not None:
-            # A restart with a session still open resumes it: the safe is physically open.
-            self.push_screen(SessionScreen())
-        for name in self.links:
-            self.start_device(name)
+            resumed()
+
+        # Once, at start: what the ledger says is open at this kiosk (on the ledger thread, where the
+        # counter's state changes, ahead of any write).
+        self.submit(self.counter.resume, resumed, failed=not_resumed)
         self.set_interval(1.0, self.tick)
         self.refresh_status()
 

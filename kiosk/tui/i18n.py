@@ -156,6 +156,7 @@ JA: dict[str, str] = {
     "error.ledger": "管理簿に書き込めません（データベースの異常: 読み取り専用・容量不足など）。"
     "記録されていません。管理者に連絡してください。",
     "error.generic": "操作できません: {reason}",
+    "loading": "読み込み中…",
 }
 
 EN: dict[str, str] = {
@@ -294,6 +295,7 @@ EN: dict[str, str] = {
     "error.ledger": "Cannot write to the ledger (database read-only or disk full). NOT recorded. "
     "Call the administrator.",
     "error.generic": "Not possible: {reason}",
+    "loading": "Loading…",
 }
 
 # -- stocktake (点検) and the retention work lists (督促・廃棄の作業リスト) ---------------------------

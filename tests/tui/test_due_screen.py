@@ -56,6 +56,7 @@ async def test_each_work_list_on_its_tab(demo_office: tuple[Ledger, SimHub]) -> 
         await wait_for(pilot, lambda: app.user is not None)
         await pilot.press("f7")
         await wait_for(pilot, lambda: isinstance(app.screen, DueScreen))
+        await wait_for(pilot, lambda: isinstance(app.screen, DueScreen) and app.screen.lists is not None)
         tabs = app.screen.query_one(TabbedContent)
         for key, (tab_id, attr, _title) in zip(("f2", "f3", "f4", "f5"), TABS, strict=True):
             await pilot.press(key)

@@ -104,6 +104,11 @@ def missing_shown(app: KioskApp) -> list[str]:
     return [line.split()[1] for line in shown(app, "#st-missing").splitlines() if line.startswith("□ ")]
 
 
+async def due_checked(pilot: Pilot[Any], app: KioskApp) -> None:
+    """The home screen has its answer to "is a stocktake due?" (read on the reader thread)."""
+    await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen) and app.screen.due_checked > 0)
+
+
 def events(office: Office, kind: str) -> list[models.Event]:
     with office.ledger.read() as s:
         return list(s.scalars(select(models.Event).where(models.Event.kind == kind)).all())
@@ -258,6 +263,7 @@ async def test_due_banner_until_a_stocktake_is_done(office: Office) -> None:
     app = office.make()
     async with app.run_test(size=(120, 40)) as pilot:
         await devices_online(pilot, app)
+        await due_checked(pilot, app)
         banner = app.screen.query_one("#st-due-banner", Static)
         assert banner.display
         assert "点検が未実施" in str(banner.content)
@@ -279,11 +285,13 @@ async def test_due_banner_until_a_stocktake_is_done(office: Office) -> None:
     app = office.make()
     async with app.run_test(size=(120, 40)) as pilot:
         await devices_online(pilot, app)
+        await due_checked(pilot, app)
         assert not app.screen.query_one("#st-due-banner", Static).display
     office.clock.advance(days=office.settings.stocktake.due_every_days)
     app = office.make()
     async with app.run_test(size=(120, 40)) as pilot:
         await devices_online(pilot, app)
+        await due_checked(pilot, app)
         banner = app.screen.query_one("#st-due-banner", Static)
         assert banner.display
         assert "定期点検" in str(banner.content)

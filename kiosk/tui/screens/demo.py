@@ -77,13 +77,23 @@ class DemoPadModal(KioskModal[None]):
         if rig is None:
             return
         if name == "remove_two":
-            removed = []
-            for _ in range(2):
-                mid = rig.random_in_safe()
-                if mid is not None:
-                    rig.cabinet.remove(mid)
-                    removed.append(mid)
-            notify(app, app.t("demo.removed", ids=", ".join(removed)) if removed else app.t("demo.nothing"))
+
+            def remove_two() -> list[str]:
+                # The simulated hand asks the ledger which cards are in the safe: on the reader thread.
+                removed = []
+                for _ in range(2):
+                    mid = rig.random_in_safe()
+                    if mid is not None:
+                        rig.cabinet.remove(mid)
+                        removed.append(mid)
+                return removed
+
+            def done(removed: list[str]) -> None:
+                notify(
+                    app, app.t("demo.removed", ids=", ".join(removed)) if removed else app.t("demo.nothing")
+                )
+
+            app.submit(remove_two, done, read=True)
             return
         if not isinstance(below, StocktakeScreen):
             app.notify(app.t("demo.only_stocktake"), severity="warning")
@@ -110,17 +120,23 @@ class DemoPadModal(KioskModal[None]):
             if name == "garbage":
                 rig.garbage()
                 return
-            code = {
-                "next_pick": rig.next_pick,
-                "card_out": rig.card_out,
-                "random_in_safe": rig.random_in_safe,
-                "unknown": rig.unknown_id,
-                "twelve": rig.twelve_digits,
-            }[name]()
+            if name == "unknown":
+                self._scan(rig.unknown_id())
+                return
+            if name == "twelve":
+                self._scan(rig.twelve_digits())
+                return
         except STORAGE_ERRORS:
             app.show_verdict("ledger_error", app.t("error.ledger"))
             return
+        # Which card the simulated hand picks is a ledger query: on the reader thread.
+        pickers = {"next_pick": rig.next_pick, "card_out": rig.card_out, "random_in_safe": rig.random_in_safe}
+        app.submit(pickers[name], self._scan, read=True)
+
+    def _scan(self, code: str | None) -> None:
+        app = self.kiosk
         if code is None:
             app.notify(app.t("demo.nothing"), severity="warning")
             return
-        rig.scan(code)
+        if app.demo is not None:
+            app.demo.scan(code)

@@ -3,6 +3,7 @@
 Four tabs from `due_lists()`: reminders due (督促対象), eligible for cancellation (交付取りやめ対象), on
 hold (保留中) and notice date unknown (通知日未登録). Nothing is cancelled or disposed from here: the
 kiosk only lists; the steps themselves are two-person flows on the record (`kiosk disposal …`).
+The lists are read on the reader thread (読み込み中 until they arrive); the keys work meanwhile.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from kiosk.domain.retention import DueCard, DueLists, RetentionPolicy
-from kiosk.ledger.retention_ops import due_lists
 from kiosk.ledger.service import today
 from kiosk.tui.safe_text import cells, plain
 from kiosk.tui.screens.base import STORAGE_ERRORS, KioskScreen
@@ -49,7 +49,7 @@ class DueScreen(KioskScreen):
 
     def compose_body(self) -> ComposeResult:
         t = self.kiosk.t
-        yield Static("", id="due-summary")
+        yield Static(t("loading"), id="due-summary")
         with TabbedContent(id="due-tabs"):
             for tab_id, _attr, key in TABS:
                 with TabPane(t(key, n=0), id=tab_id):
@@ -57,18 +57,28 @@ class DueScreen(KioskScreen):
         yield Static(t("due.readonly"), classes="hint")
 
     def on_mount(self) -> None:
+        self.query_one("#due-reminders-table", DataTable).focus()
         self.load()
 
     def load(self) -> None:
+        """Read the lists on the reader thread; fill the tabs when they arrive."""
         app = self.kiosk
-        t = app.t
-        try:
-            policy = RetentionPolicy.from_settings(app.settings.retention)
-            self.lists = due_lists(app.ledger, policy, today(app.clock))
-        except STORAGE_ERRORS:
-            self.query_one("#due-summary", Static).update("✖ " + t("error.ledger"))
+        desk = app.desk
+        day = today(app.clock)
+        app.submit(lambda: desk.due_lists(day), self._loaded, read=True, failed=self._failed)
+
+    def _failed(self, exc: BaseException) -> None:
+        if not isinstance(exc, STORAGE_ERRORS):
+            self.kiosk.ledger_failed(exc)
+        if self.is_mounted:
+            self.query_one("#due-summary", Static).update("✖ " + self.kiosk.t("error.ledger"))
+
+    def _loaded(self, lists: DueLists) -> None:
+        if not self.is_mounted:
             return
-        lists = self.lists
+        t = self.kiosk.t
+        self.lists = lists
+        policy = RetentionPolicy.from_settings(self.kiosk.settings.retention)
         self.query_one("#due-summary", Static).update(
             plain(
                 t("due.summary", day=lists.today.isoformat(), policy=policy.describe(), waiting=lists.waiting)
@@ -79,7 +89,6 @@ class DueScreen(KioskScreen):
             cards: tuple[DueCard, ...] = getattr(lists, attr)
             tabs.get_tab(tab_id).label = t(key, n=len(cards))
             self._fill(self.query_one(f"#{tab_id}-table", DataTable), cards, held=attr == "held")
-        self.query_one("#due-reminders-table", DataTable).focus()
 
     def _fill(self, table: DataTable[Text], cards: tuple[DueCard, ...], *, held: bool) -> None:
         t = self.kiosk.t

@@ -1,7 +1,12 @@
-"""カード履歴 (one card's events) and 管理簿 (every event, newest first), both paged on an index."""
+"""カード履歴 (one card's events) and 管理簿 (every event, newest first), both paged on an index.
+
+Every page and card is read on the reader thread and drawn when it arrives (読み込み中 until then); a
+scan or key that comes meanwhile is taken at once, and only the newest request is drawn.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual import work
@@ -9,12 +14,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
-from kiosk.domain.card_state import OFFICE_TZ
+from kiosk.domain.card_state import OFFICE_TZ, CardState
 from kiosk.domain.event_kinds import kind_name
 from kiosk.domain.management_id import ManagementId, Refusal
-from kiosk.ledger.ui_queries import DEFAULT_PAGE, EventLine, events_page
+from kiosk.ledger.ui_queries import DEFAULT_PAGE, EventLine, EventPage, events_page
 from kiosk.tui.safe_text import cells, plain
-from kiosk.tui.screens.base import STORAGE_ERRORS, KioskScreen
+from kiosk.tui.screens.base import KioskScreen
 from kiosk.tui.screens.dialogs import EntryModal
 from kiosk.tui.widgets import VerdictPanel
 
@@ -39,6 +44,9 @@ class EventTableScreen(KioskScreen):
         super().__init__()
         self.cursors: list[int | None] = [None]  # the `before_seq` of each page shown so far
         self.older: int | None = None
+        self.wanted = 0  # the newest request; an older answer that arrives late is not drawn
+        self.loading = False
+        self.more_older = 0  # PageDown pressed while a page was on its way: taken after it arrives
 
     def compose_table(self) -> ComposeResult:
         yield DataTable(id="events", cursor_type="row", zebra_stripes=True)
@@ -58,18 +66,46 @@ class EventTableScreen(KioskScreen):
         )
 
     def load(self, before: int | None) -> None:
+        """Read a page (older than `before`) on the reader thread; draw it when it arrives."""
         app = self.kiosk
-        try:
-            page = events_page(app.ledger, before_seq=before, card_id=self.card_id, limit=DEFAULT_PAGE)
-        except STORAGE_ERRORS:
-            app.show_verdict("ledger_error", app.t("error.ledger"))
-            return
+        desk, card_id = app.desk, self.card_id
+        ticket = self._request()
+
+        def read() -> EventPage:
+            return desk.read(
+                lambda: events_page(app.ledger, before_seq=before, card_id=card_id, limit=DEFAULT_PAGE)
+            )
+
+        app.submit(read, lambda page: self._draw_page(ticket, page), read=True, failed=self._failed(ticket))
+
+    def _request(self) -> int:
+        self.wanted += 1
+        self.loading = True
+        self.query_one("#page", Static).update(self.kiosk.t("loading"))
+        return self.wanted
+
+    def _failed(self, ticket: int) -> Callable[[BaseException], None]:
+        def failed(exc: BaseException) -> None:
+            if ticket == self.wanted:
+                self.loading = False
+                self.query_one("#page", Static).update("")
+            self.kiosk.ledger_failed(exc)
+
+        return failed
+
+    def _draw_page(self, ticket: int, page: EventPage) -> None:
+        if ticket != self.wanted or not self.is_mounted:
+            return  # a newer request is on its way
+        self.loading = False
         table = self.query_one("#events", DataTable)
         table.clear()
         for line in page.lines:
             table.add_row(*cells(*self.row(line)))
         self.older = page.older
-        self.query_one("#page", Static).update(app.t("ledger.page", page=len(self.cursors)))
+        self.query_one("#page", Static).update(self.kiosk.t("ledger.page", page=len(self.cursors)))
+        if self.more_older:
+            self.more_older -= 1
+            self.action_older()
 
     def row(self, line: EventLine) -> tuple[str, ...]:
         ev = line.event
@@ -93,11 +129,15 @@ class EventTableScreen(KioskScreen):
         self.app.pop_screen()
 
     def action_older(self) -> None:
+        if self.loading:
+            self.more_older += 1
+            return
         if self.older is not None:
             self.cursors.append(self.older)
             self.load(self.older)
 
     def action_newest(self) -> None:
+        self.more_older = 0
         self.cursors = [None]
         self.load(None)
 
@@ -127,19 +167,37 @@ class HistoryScreen(EventTableScreen):
         return True
 
     def show_card(self, text: str) -> None:
+        """Look a card up on the reader thread: its state and the newest page of its events."""
         app = self.kiosk
-        t = app.t
         try:
             mid = ManagementId.parse(text).value
         except Refusal as exc:
             app.show_verdict("refused_input", app.reason(exc.reason))
             return
-        try:
-            card = app.ledger.card(mid)
-        except STORAGE_ERRORS:
-            app.show_verdict("ledger_error", app.t("error.ledger"))
+        desk, ledger = app.desk, app.ledger
+        ticket = self._request()
+        self.verdict.clear(f"{mid}  {app.t('loading')}")
+
+        def read() -> tuple[CardState | None, EventPage | None]:
+            card = desk.card(mid)
+            if card is None:
+                return None, None
+            return card, desk.read(
+                lambda: events_page(ledger, before_seq=None, card_id=mid, limit=DEFAULT_PAGE)
+            )
+
+        app.submit(
+            read, lambda found: self._draw_card(ticket, mid, *found), read=True, failed=self._failed(ticket)
+        )
+
+    def _draw_card(self, ticket: int, mid: str, card: CardState | None, page: EventPage | None) -> None:
+        if ticket != self.wanted or not self.is_mounted:
             return
-        if card is None:
+        app = self.kiosk
+        t = app.t
+        if card is None or page is None:
+            self.loading = False
+            self.query_one("#page", Static).update("")
             app.show_verdict("unknown_id", t("history.none"), card_id=mid)
             return
         self.card_id = mid
@@ -156,7 +214,7 @@ class HistoryScreen(EventTableScreen):
             )
         )
         self.verdict.clear(f"{mid}  {t('card.' + card.status.value)}")
-        self.load(None)
+        self._draw_page(ticket, page)
 
     @work(exclusive=True, group="flow")
     async def action_manual(self) -> None:

@@ -9,9 +9,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
+from kiosk.domain.card_state import office_date
 from kiosk.domain.management_id import ManagementId, Refusal
 from kiosk.domain.safe_session import ChecklistIncomplete
 from kiosk.domain.staff import TwoPersonError
+from kiosk.domain.stocktake import DueStatus
 from kiosk.tui.safe_text import plain
 from kiosk.tui.screens.base import STORAGE_ERRORS, KioskScreen
 from kiosk.tui.screens.dialogs import SettingsModal
@@ -34,6 +36,11 @@ class HomeScreen(KioskScreen):
         Binding("f10", "app.sign_out", "key.sign_out"),
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.due_checks = 0  # stocktake-due questions asked; only the newest answer is shown
+        self.due_checked = 0  # the newest one answered (tests wait for it)
+
     def heading(self) -> str:
         return f"{self.kiosk.t('app.title')} ― {self.kiosk.t('home.title')}"
 
@@ -52,13 +59,30 @@ class HomeScreen(KioskScreen):
         self.show_stocktake_due()
 
     def show_stocktake_due(self) -> None:
-        """点検 banner: shown while a stocktake is due (or open), until one is finished."""
+        """点検 banner: shown while a stocktake is due (or open), until one is finished. Read on the
+        reader thread; the banner stays as it was until the answer comes."""
+        app = self.kiosk
+        desk = app.desk
+        day = office_date(app.clock())
+        self.due_checks += 1
+        ticket = self.due_checks
+        app.submit(
+            lambda: desk.stocktake_due(day),
+            lambda status: self._show_due(ticket, status),
+            read=True,
+            failed=lambda exc: self._show_due(ticket, None),
+        )
+
+    def _show_due(self, ticket: int, status: DueStatus | None) -> None:
         from kiosk.tui.screens.stocktake import due_notice
 
-        notice = due_notice(self.kiosk)
+        if ticket != self.due_checks or not self.is_mounted:
+            return
+        notice = due_notice(self.kiosk, status) if status is not None else None
         banner = self.query_one("#st-due-banner", Static)
         banner.display = notice is not None
         banner.update(plain("📋 " + (notice or "")))
+        self.due_checked = ticket
 
     def handle_scan(self, text: str, *, device: str | None, source: str | None) -> bool:
         try:

@@ -13,8 +13,9 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
 from kiosk.domain.card_state import office_date
+from kiosk.domain.status import CardStatus
 from kiosk.tui.safe_text import cells
-from kiosk.tui.screens.base import STORAGE_ERRORS, KioskScreen
+from kiosk.tui.screens.base import KioskScreen
 from kiosk.tui.screens.dialogs import EntryModal
 from kiosk.tui.widgets import VerdictPanel
 
@@ -49,6 +50,11 @@ class PickListScreen(KioskScreen):
         Binding("f6", "import_csv", "key.import"),
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.reloads = 0  # reloads asked for; only the newest is drawn
+        self.loaded = 0  # the newest one drawn (tests wait for it)
+
     def heading(self) -> str:
         day = office_date(self.kiosk.clock()).isoformat()
         return self.kiosk.t("pick.title", day=day)
@@ -66,19 +72,35 @@ class PickListScreen(KioskScreen):
         self.reload()
 
     def reload(self) -> None:
+        """Read today's bookings and their states on the reader thread; redraw when they arrive."""
+        app = self.kiosk
+        desk = app.desk
+        self.reloads += 1
+        ticket = self.reloads
+        self.query_one("#pick-empty", Static).update(app.t("loading"))
+
+        def read() -> tuple[list[str], dict[str, CardStatus]]:
+            ids = desk.pick_list()
+            return ids, desk.pick_list_status(ids)
+
+        app.submit(read, lambda found: self._draw(ticket, *found), read=True, failed=self._failed)
+
+    def _failed(self, exc: BaseException) -> None:
+        if self.is_mounted:
+            self.query_one("#pick-empty", Static).update("")
+        self.kiosk.ledger_failed(exc)
+
+    def _draw(self, ticket: int, ids: list[str], states: dict[str, CardStatus]) -> None:
+        if ticket != self.reloads or not self.is_mounted:
+            return  # a newer reload is on its way
         app = self.kiosk
         table = self.query_one(DataTable)
         table.clear()
-        try:
-            ids = app.desk.pick_list()
-            states = app.desk.pick_list_status(ids)
-        except STORAGE_ERRORS:
-            app.show_verdict("ledger_error", app.t("error.ledger"))
-            return
         for mid in ids:
             status = states.get(mid)
             table.add_row(*cells(mid, app.t("card." + status.value) if status else "-"), key=mid)
         self.query_one("#pick-empty", Static).update("" if ids else app.t("pick.empty"))
+        self.loaded = ticket
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -13,7 +13,7 @@ from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from kiosk.domain.management_id import ManagementId, Refusal
+from kiosk.domain.management_id import ManagementId
 from kiosk.domain.safe_session import ChecklistIncomplete, Override, ScanMode, SessionNotClear
 from kiosk.domain.staff import Role, StaffMember, TwoPersonError
 from kiosk.domain.status import CardStatus
@@ -137,18 +137,12 @@ class SessionScreen(ScanningScreen):
     # -- scans ----------------------------------------------------------------------------------
 
     def handle_scan(self, text: str, *, device: str | None, source: str | None) -> bool:
-        self.process(text, device=device, source=source)
+        self.take_scan(text, device=device, source=source)
         return True
 
-    def process(self, text: str, *, device: str | None, source: str | None) -> None:
-        """One scanned or typed value: a badge switches the person; an ID goes to the core."""
+    def scan_value(self, text: str, *, device: str | None, source: str | None) -> None:
+        """One scanned or typed value that is not a staff badge: an ID goes to the core."""
         app = self.kiosk
-        try:
-            ManagementId.parse(text)
-        except Refusal as exc:
-            if exc.reason in ("not_digits", "wrong_length") and self.is_badge(text):
-                self.switch_user(text)
-                return
         if app.session is None:
             app.show_verdict("no_session")
             return
@@ -264,7 +258,7 @@ class SessionScreen(ScanningScreen):
     # -- flows ----------------------------------------------------------------------------------
 
     def typed_id(self, text: str) -> None:
-        self.process(text, device=self.kiosk.ledger.kiosk, source="manual")
+        self.take_scan(text, device=self.kiosk.ledger.kiosk, source="manual")
 
     @work(exclusive=True, group="flow")
     async def override_flow(self, mid: str, device: str | None, source: str | None) -> None:

@@ -12,6 +12,7 @@ with a note) — nothing is marked missing on its own — and two people sign.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from functools import partial
@@ -25,13 +26,15 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, ProgressBar, Static
 
-from kiosk.domain.card_state import OFFICE_TZ, office_date
+from kiosk.desk.glance import StocktakeGlance
+from kiosk.domain.card_state import OFFICE_TZ
 from kiosk.domain.staff import StaffMember, TwoPersonError
 from kiosk.domain.stocktake import (
     WHOLE_SAFE,
     Decision,
     DecisionError,
     DueReason,
+    DueStatus,
     MissingDecision,
     Sighting,
     is_location_label,
@@ -46,7 +49,6 @@ from kiosk.ledger.stocktake_ops import (
     StocktakeError,
     StocktakeResult,
     StocktakeView,
-    stocktake_due,
 )
 from kiosk.tui.safe_text import cell, cells, plain, visible
 from kiosk.tui.screens.base import STORAGE_ERRORS, KioskModal
@@ -70,8 +72,8 @@ if TYPE_CHECKING:
     from kiosk.tui.app import KioskApp
 
 REPORT_DIR = Path("var/reports")
-LIST_LINES = 18  # lines per list on screen (the report has them all)
-REFRESH_S = 0.25  # counts and lists are redrawn at most this often while scans pour in
+LIST_LINES = 18  # lines per list on screen (the report and F8 have them all)
+REFRESH_S = 0.25  # counts and lists are re-read at most this often while scans pour in
 
 VERDICT_CODES = {
     Sighting.FOUND: "st_found",
@@ -108,15 +110,9 @@ def scans_per_minute(reads: int, started_at: datetime, now: datetime) -> float |
     return reads * 60.0 / seconds
 
 
-def due_notice(app: KioskApp) -> str | None:
+def due_notice(app: KioskApp, status: DueStatus) -> str | None:
     """The home screen's notice while a stocktake is due (interval, handover, never) or still open."""
     t = app.t
-    try:
-        status = stocktake_due(
-            app.ledger, office_date(app.clock()), every_days=app.settings.stocktake.due_every_days
-        )
-    except STORAGE_ERRORS:
-        return None
     if not status.due:
         return None
     if status.reason is DueReason.IN_PROGRESS:
@@ -182,7 +178,11 @@ class StocktakeScreen(ScanningScreen):
         super().__init__()
         self.stocktake = stocktake
         self.report_dir = report_dir
-        self.result: StocktakeResult | None = None
+        # What the screen shows: the counts and the first lines of each list (never a whole list).
+        self.glance: StocktakeGlance | None = None
+        self._reading = False  # a glance is being read on the reader thread
+        self._again = False  # something changed while it was read: read once more when it arrives
+        self.last_read_s = 0.0  # how long the last glance took to read
         self.locations: dict[str, str | None] = {}  # device -> shelf/slot it is counting
         self.busy: str | None = None  # TRAY or RFID while an instrument works
         self.rfid_stop = threading.Event()
@@ -203,8 +203,8 @@ class StocktakeScreen(ScanningScreen):
             yield Static("", id="st-counts")
         yield VerdictPanel(id="verdict")
         with Horizontal(id="st-lists"):
-            yield Static("", id="st-missing")
-            yield Static("", id="st-other")
+            yield Static(self.kiosk.t("loading"), id="st-missing")
+            yield Static(self.kiosk.t("loading"), id="st-other")
 
     def on_mount(self) -> None:
         # The counter counts into this stocktake (also after a restart: resume).
@@ -215,35 +215,70 @@ class StocktakeScreen(ScanningScreen):
     # -- showing ----------------------------------------------------------------------------------
 
     def refresh_all(self) -> None:
-        """Re-read the reconciliation on the ledger thread and redraw counts and lists when it arrives.
+        """Re-read the glance (counts and the first lines of each list) on the reader thread; redraw
+        what changed when it arrives.
 
-        A 100,000-card reconcile takes a fraction of a second: never on the UI thread, so scans keep
-        getting their verdicts while it runs.
+        Never a whole reconcile here: at the start of a 100,000-card stocktake every card is missing,
+        and building that list several times a second starves the UI thread (the GIL) even off it.
         """
+        if self._reading:
+            self._again = True
+            return
+        self._reading = True
         app = self.kiosk
         desk = app.desk
         sid, op, wit = self.stocktake.id, self.stocktake.operator_id, self.stocktake.witness_id
+        need_names = self.names == ("…", "…")
 
-        def read() -> tuple[StocktakeResult, tuple[str, str]]:
-            a, b = desk.person(op), desk.person(wit)
-            return desk.reconcile(sid), (visible(a.display) if a else "?", visible(b.display) if b else "?")
+        def read() -> tuple[StocktakeGlance, tuple[str, str] | None, float]:
+            t0 = time.monotonic()
+            names = None
+            if need_names:
+                a, b = desk.person(op), desk.person(wit)
+                names = (visible(a.display) if a else "?", visible(b.display) if b else "?")
+            return desk.stocktake_glance(sid, LIST_LINES), names, time.monotonic() - t0
 
-        app.submit(read, self._reconciled, read=True)
+        def failed(exc: BaseException) -> None:
+            # The next scan (or refresh) tries again; say once what went wrong.
+            self._reading = self._refresh_pending = False
+            app.ledger_failed(exc)
 
-    def _reconciled(self, found: tuple[StocktakeResult, tuple[str, str]]) -> None:
+        app.submit(read, self._glanced, read=True, failed=failed)
+
+    def _glanced(self, found: tuple[StocktakeGlance, tuple[str, str] | None, float]) -> None:
+        self._reading = False
         self._refresh_pending = False
+        glance, names, self.last_read_s = found
+        if self._again:
+            self._again = False
+            self.schedule_refresh()
         if not self.is_mounted or not self.query("#st-info"):
             return  # closed, or not composed yet: the next refresh draws it
-        self.result, self.names = found
-        self._show_info()
-        self._show_counts()
-        self._show_lists()
+        before, self.glance = self.glance, glance
+        if names is not None:
+            self.names = names
+            self._show_info()
+        # Only what changed is redrawn: a repeat read or a flood of scans elsewhere in the list
+        # leaves the list widgets alone.
+        if before is None or (before.progress, before.sources) != (glance.progress, glance.sources):
+            self._show_counts()
+        if before is None or (before.progress.missing, before.missing) != (
+            glance.progress.missing,
+            glance.missing,
+        ):
+            self._show_missing()
+        if before is None or _others(before) != _others(glance):
+            self._show_others()
 
     def schedule_refresh(self) -> None:
-        """Redraw soon (a flood of scans costs one reconciliation per REFRESH_S, not one per scan)."""
+        """Redraw soon. A flood of scans costs one glance per REFRESH_S (or per the glance's own
+        duration, when that is longer), not one per scan; a change during a read is read once more."""
+        if self._reading:
+            self._again = True
+            return
         if not self._refresh_pending:
             self._refresh_pending = True
-            self.set_timer(REFRESH_S, self.refresh_all)
+            self.set_timer(max(REFRESH_S, self.last_read_s), self.refresh_all)
 
     def _show_info(self) -> None:
         t = self.kiosk.t
@@ -261,52 +296,64 @@ class StocktakeScreen(ScanningScreen):
         self.query_one("#st-info", Static).update(text)
 
     def _show_counts(self) -> None:
-        result = self.result
-        if result is None:
+        glance = self.glance
+        if glance is None:
             return
         t = self.kiosk.t
-        p = result.progress
+        p = glance.progress
         self.query_one("#st-bar", ProgressBar).update(total=max(1, p.expected), progress=p.found)
         rate = scans_per_minute(p.reads, self.stocktake.started_at, self.kiosk.clock())
         text = Text()
         text.append(t("st.found", found=p.found, expected=p.expected), style="bold")
         text.append("   " + t("st.missing_count", n=p.missing), style="bold")
         text.append("\n" + t("st.rate", rate=f"{rate:.0f}" if rate is not None else "—"))
-        sources = "  ".join(f"{t('st.source.' + s)} {n}" for s, n in sorted(result.sources.items()))
+        sources = "  ".join(f"{t('st.source.' + s)} {n}" for s, n in sorted(glance.sources.items()))
         if sources:
             text.append("  ／ " + sources)
         self.query_one("#st-counts", Static).update(text)
 
-    def _show_lists(self) -> None:
-        result = self.result
-        if result is None:
+    def _show_missing(self) -> None:
+        glance = self.glance
+        if glance is None:
             return
         t = self.kiosk.t
-        missing = Text(t("st.list.missing", n=len(result.missing)) + "\n", style="bold")
-        if not result.missing:
+        n = glance.progress.missing
+        missing = Text(t("st.list.missing", n=n) + "\n", style="bold")
+        if not n:
             missing.append(t("st.none"))
-        for line in result.missing[:LIST_LINES]:
+        for line in glance.missing[:LIST_LINES]:
             # Cards recorded only as "in the safe" need no place on the list; a shelf or slot does.
             place = "" if line.expected_location in (None, WHOLE_SAFE) else line.expected_location
             missing.append(visible(f"□ {line.management_id}  {place}") + "\n")
-        if len(result.missing) > LIST_LINES:
-            missing.append(f"… +{len(result.missing) - LIST_LINES}")
+        if n > LIST_LINES:
+            missing.append(f"… +{n - LIST_LINES}")
         self.query_one("#st-missing", Static).update(missing)
 
+    def _show_others(self) -> None:
+        glance = self.glance
+        if glance is None:
+            return
+        t = self.kiosk.t
+        p = glance.progress
         other = Text()
-        sections: list[tuple[str, Sequence[ResultLine], Callable[[ResultLine], str]]] = [
-            ("st.list.unexpected", result.unexpected, self._unexpected_line),
-            ("st.list.unknown", result.unknown, lambda r: f"✖ {r.management_id}"),
-            ("st.list.misplaced", result.misplaced, self._misplaced_line),
-            ("st.list.duplicates", result.duplicates, lambda r: f"＝ {r.management_id} ×{r.times}"),
+        sections: list[tuple[str, int, Sequence[ResultLine], Callable[[ResultLine], str]]] = [
+            ("st.list.unexpected", p.unexpected, glance.unexpected, self._unexpected_line),
+            ("st.list.unknown", p.unknown, glance.unknown, lambda r: f"✖ {r.management_id}"),
+            ("st.list.misplaced", p.misplaced, glance.misplaced, self._misplaced_line),
+            (
+                "st.list.duplicates",
+                p.duplicates,
+                glance.duplicates,
+                lambda r: f"＝ {r.management_id} ×{r.times}",
+            ),
         ]
         budget = max(2, LIST_LINES // 4)
-        for key, lines, fmt in sections:
-            other.append(t(key, n=len(lines)) + "\n", style="bold")
+        for key, n, lines, fmt in sections:
+            other.append(t(key, n=n) + "\n", style="bold")
             for line in lines[:budget]:
                 other.append(visible(fmt(line)) + "\n")
-            if len(lines) > budget:
-                other.append(f"  … +{len(lines) - budget}\n")
+            if n > budget:
+                other.append(f"  … +{n - budget}\n")
         self.query_one("#st-other", Static).update(other)
 
     def _unexpected_line(self, line: ResultLine) -> str:
@@ -319,15 +366,20 @@ class StocktakeScreen(ScanningScreen):
     # -- barcode scans ---------------------------------------------------------------------------
 
     def handle_scan(self, text: str, *, device: str | None, source: str | None) -> bool:
+        self.take_scan(text, device=device, source=source)
+        return True
+
+    def may_be_badge(self, text: str, *, source: str | None) -> bool:
+        if source == "rfid_epc" or is_location_label(text):
+            return False
+        return super().may_be_badge(text, source=source)
+
+    def scan_value(self, text: str, *, device: str | None, source: str | None) -> None:
         if source == "rfid_epc":
             # A UHF reader read continuously (not one of our instruments): one tag, counted by its binding.
             self.record_batch([], [text], source=SOURCE_RFID, device=device)
-            return True
-        if not is_location_label(text) and self.is_badge(text):
-            self.switch_user(text)
-            return True
+            return
         self.record_scan(text, device=device, source=SOURCE_BARCODE)
-        return True
 
     def record_scan(self, text: str, *, device: str | None, source: str) -> None:
         """Count one scanned or typed ID (or take a shelf label) on the ledger thread; show its verdict."""
@@ -536,12 +588,10 @@ class StocktakeScreen(ScanningScreen):
         if user is None:
             return
         try:
-            self.result = await app.call(lambda: app.desk.reconcile(self.stocktake.id))
+            # Every missing card, for the decisions: on the ledger thread, after every scan before F8.
+            result = await app.call(lambda: app.desk.reconcile(self.stocktake.id))
         except STORAGE_ERRORS:
             app.show_verdict("ledger_error", app.t("error.ledger"))
-            return
-        result = self.result
-        if result is None:
             return
         decisions: dict[str, MissingDecision] = {}
         if result.missing:
@@ -756,3 +806,18 @@ class StocktakeDoneModal(KioskModal[None]):
             yield Static("✔ " + t("st.done_title", id=self.view.id), classes="dialog-title")
             yield Static(plain("\n".join(lines)), id="st-done")
             yield Static(t("st.done_hint"), classes="hint")
+
+
+def _others(glance: StocktakeGlance) -> tuple[object, ...]:
+    """What the right-hand list shows, to tell whether it changed."""
+    p = glance.progress
+    return (
+        p.unexpected,
+        p.unknown,
+        p.misplaced,
+        p.duplicates,
+        glance.unexpected,
+        glance.unknown,
+        glance.misplaced,
+        glance.duplicates,
+    )
