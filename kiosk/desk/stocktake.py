@@ -7,12 +7,12 @@ from dataclasses import replace
 from datetime import date
 
 from kiosk.desk.base import DeskBase
-from kiosk.desk.glance import GLANCE_LINES, StocktakeGlance, stocktake_glance
 from kiosk.domain.authz import Act
 from kiosk.domain.card_state import CardState
 from kiosk.domain.staff import StaffMember
 from kiosk.domain.stocktake import DueStatus, MissingDecision
 from kiosk.ledger import stocktake_ops as st
+from kiosk.ledger.stocktake_glance import GLANCE_LINES, StocktakeGlance, stocktake_glance
 
 
 class StocktakeDesk(DeskBase):

@@ -1,4 +1,4 @@
-"""The scan → verdict benchmark runs the clerk's path and measures its floor beside it (numbers are its own)."""
+"""The scan → verdict benchmark runs the clerk's path and measures its floor beside it."""
 
 from __future__ import annotations
 

@@ -26,7 +26,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, ProgressBar, Static
 
-from kiosk.desk.glance import StocktakeGlance
 from kiosk.domain.card_state import OFFICE_TZ
 from kiosk.domain.staff import StaffMember, TwoPersonError
 from kiosk.domain.stocktake import (
@@ -39,6 +38,7 @@ from kiosk.domain.stocktake import (
     Sighting,
     is_location_label,
 )
+from kiosk.ledger.stocktake_glance import StocktakeGlance
 from kiosk.ledger.stocktake_ops import (
     SOURCE_BARCODE,
     SOURCE_RFID,

@@ -9,7 +9,8 @@ nearly all of its work is SQLite's (which releases the GIL) and what reaches the
 It is the same reconciliation: the exception rows are the ledger's own query (`_EXCEPTIONS_SQL`),
 counted and cut in SQL; "found" is an expected card with a sighting (both tables are keyed by
 stocktake and card, so a card counts once). `tests/desk/test_stocktake_glance.py` holds it to
-`reconcile()` on every list.
+`reconcile()` on every list. It lives beside `stocktake_ops` because it is that module's SQL, cut
+short; the screen reaches it through `Desk.stocktake_glance`.
 """
 
 from __future__ import annotations
