@@ -99,11 +99,7 @@ def stocktake_glance(ledger: Ledger, stocktake_id: int, *, lines: int = GLANCE_L
                 n_duplicates = int(n_dup)
                 if rn_dup <= params["n"]:
                     duplicates.append(line)
-        sources: dict[str, int] = {}
-        reads = 0
-        for src, n, total in s.execute(st._SOURCES_SQL, params):
-            sources[str(src)] = int(n)
-            reads += int(total or 0)
+        sources, reads = st.source_counts(s, params)
     progress = st.Progress(
         expected=expected,
         found=found,

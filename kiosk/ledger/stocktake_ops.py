@@ -645,6 +645,16 @@ _SOURCES_SQL = text(
 )
 
 
+def source_counts(s: Session, params: Mapping[str, Any]) -> tuple[dict[str, int], int]:
+    """First sightings per source, and all reads (repeats included), of stocktake `params["id"]`."""
+    sources: dict[str, int] = {}
+    reads = 0
+    for src, n, total in s.execute(_SOURCES_SQL, params):
+        sources[str(src)] = int(n)
+        reads += int(total or 0)
+    return sources, reads
+
+
 def _status(value: str | None) -> CardStatus | None:
     return CardStatus(value) if value is not None else None
 
@@ -663,11 +673,7 @@ def _reconcile(s: Session, stocktake_id: int) -> StocktakeResult:
             lists[cls].append(line)
         if times > 1:
             duplicates.append(line)
-    sources: dict[str, int] = {}
-    reads = 0
-    for src, n, total in s.execute(_SOURCES_SQL, params):
-        sources[str(src)] = int(n)
-        reads += int(total or 0)
+    sources, reads = source_counts(s, params)
     return StocktakeResult(
         stocktake_id=stocktake_id,
         expected=expected,

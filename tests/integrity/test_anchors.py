@@ -16,6 +16,19 @@ from kiosk.ledger.verify import body_text
 from tests.integrity.conftest import Kiosk, Office
 
 
+def copy_then_move_on(k: Kiosk, copy: Path, *, events: int) -> Path:
+    """Keep a consistent copy of the ledger (SQLite's backup API), then append `events` to the live one."""
+    src, dst = sqlite3.connect(k.db), sqlite3.connect(copy)
+    src.backup(dst)
+    src.close()
+    dst.close()
+    ledger = k.open()
+    for _ in range(events):
+        ledger.record_refusal("unknown_id", attempted="test")
+    ledger.engine.dispose()
+    return copy
+
+
 def rewrite_history(db: Path, seq: int) -> None:
     """A consistent rewrite with the project's own hash function: edit event `seq`, rehash everything
     after it, move the head. Only an anchor from before can tell."""
@@ -91,16 +104,7 @@ def test_the_anchor_log_catches_a_rewrite_at_start(office: Office) -> None:
 
 def test_a_rolled_back_copy_is_refused_at_start(office: Office, tmp_path: Path) -> None:
     k = office.kiosk
-    old = tmp_path / "old.sqlite3"
-    src = sqlite3.connect(k.db)
-    dst = sqlite3.connect(old)
-    src.backup(dst)
-    src.close()
-    dst.close()
-    ledger = k.open()
-    for _ in range(3):
-        ledger.record_refusal("unknown_id", attempted="test")
-    ledger.engine.dispose()
+    old = copy_then_move_on(k, tmp_path / "old.sqlite3", events=3)
     assert k.run("anchor").returncode == 0
     shutil.copy(old, k.db)
     for suffix in ("-wal", "-shm"):
@@ -116,14 +120,7 @@ def test_a_rollback_before_the_last_start_is_refused_without_any_anchor(
     office: Office, tmp_path: Path
 ) -> None:
     k = office.kiosk
-    old = tmp_path / "old.sqlite3"
-    src, dst = sqlite3.connect(k.db), sqlite3.connect(old)
-    src.backup(dst)
-    src.close()
-    dst.close()
-    ledger = k.open()
-    ledger.record_refusal("unknown_id", attempted="test")
-    ledger.engine.dispose()
+    old = copy_then_move_on(k, tmp_path / "old.sqlite3", events=1)
     assert k.run("staff", "list").returncode == 0  # a start: the checkpoint moves to the new head
     k.paths.anchor_log.unlink(missing_ok=True)
     shutil.copy(old, k.db)
@@ -361,14 +358,7 @@ def test_a_start_without_a_checkpoint_walks_from_the_last_anchor_and_still_refus
     from kiosk.ledger.anchors import startup_check
 
     k = office.kiosk
-    old = tmp_path / "old.sqlite3"
-    src, dst = sqlite3.connect(k.db), sqlite3.connect(old)
-    src.backup(dst)
-    src.close()
-    dst.close()
-    ledger = k.open()
-    ledger.record_refusal("unknown_id", attempted="test")  # the copy is now one event behind
-    ledger.engine.dispose()
+    old = copy_then_move_on(k, tmp_path / "old.sqlite3", events=1)  # the copy is one event behind
     assert k.run("anchor").returncode == 0
     ledger = k.open()
     anchored = ledger.head()[0]
