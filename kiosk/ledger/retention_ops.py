@@ -432,7 +432,7 @@ def scan_into_disposal(
             return Verdict(False, code, message, u.card(mid), rec.seq)
 
         # Cards leave the safe only while it is open, in a session with an officer among its people.
-        if session_id is None or session_people(u.session, session_id) is None:
+        if session_id is None or session_people(u.conn, session_id) is None:
             return refuse("no_session", "the safe is not open: open a safe session first")
         if batch is None:
             return refuse("unknown_batch", f"there is no disposal batch {batch_id}")

@@ -26,6 +26,7 @@ from kiosk.domain.staff import StaffMember, TwoPersonError, require_two_people
 from kiosk.domain.status import Action, CardStatus, TransitionRefused
 from kiosk.ledger import models
 from kiosk.ledger.service import SESSION_JOINED, Ledger, Unit, Verdict, session_people, today
+from kiosk.ledger.statements import Prepared
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,7 +185,7 @@ def join_session(ledger: Ledger, session_id: int, joiner: StaffMember, member: S
     person is not one of its people, or the joiner already is.
     """
     with ledger.unit() as u:
-        people = session_people(u.session, session_id)
+        people = session_people(u.conn, session_id)
         if people is None:
             raise ValueError(f"safe session {session_id} is not open")
         if member.id not in people:
@@ -285,7 +286,7 @@ def scan_in_session(
         rec = ledger.record_refusal(exc.reason, attempted=mode.value, **fields)
         return Verdict(False, "refused_input", exc.detail, None, rec.seq, detail=exc.reason)
     with ledger.unit() as u:
-        if u.checked_session != session_id and session_people(u.session, session_id) is None:
+        if u.checked_session != session_id and session_people(u.conn, session_id) is None:
             rec = u.refuse("no_session", attempted=mode.value, card_id=None, **fields)
             return Verdict(False, "no_session", "the safe is not open", None, rec.seq)
         card = u.card(mid.value)
@@ -307,8 +308,10 @@ def scan_in_session(
 
 _PICK_LIST = cast(Table, models.PickListEntry.__table__)
 # Whether (and by whom) a card is booked for today: read on every take-out, so a plain statement.
-_BOOKING = select(_PICK_LIST.c.booked_by).where(
-    _PICK_LIST.c.day == bindparam("day"), _PICK_LIST.c.management_id == bindparam("mid")
+_BOOKING = Prepared(
+    select(_PICK_LIST.c.booked_by).where(
+        _PICK_LIST.c.day == bindparam("day"), _PICK_LIST.c.management_id == bindparam("mid")
+    )
 )
 
 
@@ -321,7 +324,7 @@ def _take_out(
     if status is not CardStatus.IN_SAFE:
         rec = u.refuse("wrong_status", attempted="take_out", card_id=mid, **fields)
         return Verdict(False, "wrong_status", f"this card is {status.value}", u.card(mid), rec.seq)
-    entry = u.session.connection().execute(_BOOKING, {"day": _office_day(u), "mid": mid}).one_or_none()
+    entry = _BOOKING.one_or_none(u.conn, {"day": _office_day(u), "mid": mid})
     # The one who booked a card may not also take it out alone: that would be one person deciding and
     # doing. Such a take-out needs the supervisor's override, as for a card not booked at all.
     booked_by_taker = entry is not None and entry.booked_by == fields["actor_id"]

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from sqlalchemy import (
     BindParameter,
+    Connection,
     Engine,
     Row,
     Table,
@@ -62,6 +63,7 @@ from kiosk.ledger.chain import EventRecord, canonical_json, event_hash
 from kiosk.ledger.engine import READ_ONLY, make_engine, upgrade
 from kiosk.ledger.guard_hook import check_row, install_guard
 from kiosk.ledger.meta import pin_mac
+from kiosk.ledger.statements import Prepared
 
 if TYPE_CHECKING:
     from kiosk.config import Settings
@@ -163,18 +165,26 @@ _STAFF = cast(Table, models.Staff.__table__)
 _EVENTS = cast(Table, models.Event.__table__)
 _CARDS = cast(Table, models.Card.__table__)
 _HEAD = cast(Table, models.LedgerHead.__table__)
-_READ_CARD = select(_CARDS).where(_CARDS.c.management_id == bindparam("mid"))
-_UPDATE_CARD = _CARDS.update().where(_CARDS.c.management_id == bindparam("mid"))
+_READ_CARD = Prepared(select(_CARDS).where(_CARDS.c.management_id == bindparam("mid")))
+_INSERT_CARD = Prepared(_CARDS.insert())
+_UPDATE_CARD = Prepared(_CARDS.update().where(_CARDS.c.management_id == bindparam("mid")))
+_INSERT_EVENT = Prepared(_EVENTS.insert())
 _PERSON_COLUMNS = (
     *("id", "name", "badge", "role", "rank", "active"),
     *("failed_attempts", "employee_no", "locked_at"),
 )
-_READ_PERSON = select(*(_STAFF.c[name] for name in _PERSON_COLUMNS)).where(_STAFF.c.id == bindparam("id"))
+_READ_PERSON = Prepared(
+    select(*(_STAFF.c[name] for name in _PERSON_COLUMNS)).where(_STAFF.c.id == bindparam("id"))
+)
 
 
-def _person(session: Session, staff_id: int) -> StaffMember:
+def _connection(where: Connection | Session) -> Connection:
+    return where.connection() if isinstance(where, Session) else where
+
+
+def _person(where: Connection | Session, staff_id: int) -> StaffMember:
     """Re-read one member of staff as stored now (a plain statement: this runs in every write)."""
-    row = session.connection().execute(_READ_PERSON, {"id": staff_id}).one_or_none()
+    row = _READ_PERSON.one_or_none(_connection(where), {"id": staff_id})
     if row is None:
         raise NotAllowed("unknown_person", "that member of staff is not in the ledger")
     return to_staff(row)
@@ -205,22 +215,24 @@ _SAFE_SESSIONS = cast(Table, models.SafeSession.__table__)
 _SID: BindParameter[int] = bindparam("sid")
 # One statement for every write in a session: the pair who opened it (first row, tagged 0) and each
 # `session_joined` event's person (tagged 1), found through ix_events_session_kind.
-_SESSION_PEOPLE = union_all(
-    select(
-        literal(0).label("tag"),
-        _SAFE_SESSIONS.c.operator_id,
-        _SAFE_SESSIONS.c.witness_id,
-        _SAFE_SESSIONS.c.closed_at,
-    ).where(_SAFE_SESSIONS.c.id == _SID),
-    select(literal(1), _EVENTS.c.actor_id, null(), null()).where(
-        _EVENTS.c.session_id == _SID, _EVENTS.c.kind == SESSION_JOINED
-    ),
+_SESSION_PEOPLE = Prepared(
+    union_all(
+        select(
+            literal(0).label("tag"),
+            _SAFE_SESSIONS.c.operator_id,
+            _SAFE_SESSIONS.c.witness_id,
+            _SAFE_SESSIONS.c.closed_at,
+        ).where(_SAFE_SESSIONS.c.id == _SID),
+        select(literal(1), _EVENTS.c.actor_id, null(), null()).where(
+            _EVENTS.c.session_id == _SID, _EVENTS.c.kind == SESSION_JOINED
+        ),
+    )
 )
 
 
-def session_people(session: Session, session_id: int) -> set[int] | None:
+def session_people(where: Connection | Session, session_id: int) -> set[int] | None:
     """The people of an open safe session (the two who opened it and those who joined), or None."""
-    rows = session.connection().execute(_SESSION_PEOPLE, {"sid": session_id}).all()
+    rows = _SESSION_PEOPLE.rows(_connection(where), {"sid": session_id})
     opened = [r for r in rows if r[0] == 0]
     if not opened or opened[0][3] is not None:
         return None
@@ -286,8 +298,9 @@ CARD_FIELDS = (
 
 
 # Read under the write lock (FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE already holds it).
-_READ_HEAD = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
-_MOVE_HEAD = _HEAD.update().where(_HEAD.c.id == 1)
+_READ_HEAD = Prepared(select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update())
+_MOVE_HEAD = Prepared(_HEAD.update().where(_HEAD.c.id == 1))
+_HEAD_COLUMNS = ("seq", "hash")
 
 
 class Unit:
@@ -298,8 +311,21 @@ class Unit:
     statements, and the ORM's flush machinery was most of its time.
     """
 
-    def __init__(self, session: Session, seq: int, digest: str, at: datetime, kiosk: str) -> None:
-        self.session = session
+    def __init__(
+        self,
+        conn: Connection,
+        sessions: sessionmaker[Session],
+        seq: int,
+        digest: str,
+        at: datetime,
+        kiosk: str,
+    ) -> None:
+        # The transaction is the connection's. An ORM session on it is opened only when some code of
+        # the unit asks for `session` (staff, stocktakes, imports): a scan never does, and the ORM's
+        # session and flush machinery was a third of a scan's time.
+        self.conn = conn
+        self._sessions = sessions
+        self._session: Session | None = None
         self.seq = seq
         self.hash = digest
         self.at = at
@@ -311,6 +337,23 @@ class Unit:
         # write lock is held, so it stays so until this unit's own writes (which end in a commit).
         self.checked_session: int | None = None
         self._cards: dict[str, CardState | None] = {}
+
+    @property
+    def session(self) -> Session:
+        """An ORM session in this unit's transaction (opened on first use; flushed when the unit ends)."""
+        if self._session is None:
+            # Bound to the unit's connection, the session joins its transaction and never ends it.
+            self._session = self._sessions(bind=self.conn)
+        return self._session
+
+    def _flush(self) -> None:
+        if self._session is not None:
+            self._session.flush()
+
+    def _close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
 
     def _next(
         self,
@@ -383,7 +426,8 @@ class Unit:
         # Straight to the table: `_next` guarded every string and computed the hashes, which is all the
         # ORM's guard hook would check. Events reference no other row, so order against the ORM's
         # pending rows does not matter; a later query of this unit sees the event at once.
-        self.session.connection().execute(_EVENTS.insert(), _event_columns(record))
+        columns = _event_columns(record)
+        _INSERT_EVENT.run(self.conn, columns, columns=tuple(columns))
         return record
 
     def card(self, management_id: str) -> CardState | None:
@@ -394,7 +438,7 @@ class Unit:
         if held is not None:
             state: CardState | None = to_card_state(held)
         else:
-            row = self.session.connection().execute(_READ_CARD, {"mid": management_id}).one_or_none()
+            row = _READ_CARD.one_or_none(self.conn, {"mid": management_id})
             state = to_card_state(row) if row is not None else None
         # Every write to `cards` goes through `card_event` (which keeps this) or `card_events` (which
         # clears it), so the unit reads each card once.
@@ -403,7 +447,9 @@ class Unit:
 
     def _held_card(self, management_id: str) -> models.Card | None:
         """The card's ORM row if this unit loaded one (code outside the scan path may have)."""
-        held = self.session.identity_map.get(identity_key(models.Card, management_id))
+        if self._session is None:
+            return None
+        held = self._session.identity_map.get(identity_key(models.Card, management_id))
         return held if isinstance(held, models.Card) else None
 
     def card_event(
@@ -432,16 +478,16 @@ class Unit:
         # this unit holds takes the new values as already stored, so the ORM has nothing to flush.
         self._cards[card_id] = after
         values = _card_columns(after)
-        conn = self.session.connection()
+        conn = self.conn
         if before is None:
             check_row("cards", values)
-            conn.execute(_CARDS.insert(), values)
+            _INSERT_CARD.run(conn, values, columns=tuple(values))
             return record, after
         old = _card_columns(before)
         changed = {name: value for name, value in values.items() if old[name] != value}
         if changed:
             check_row("cards", changed)
-            conn.execute(_UPDATE_CARD, {"mid": card_id, **changed})
+            _UPDATE_CARD.run(conn, {"mid": card_id, **changed}, columns=tuple(changed))
             held = self._held_card(card_id)
             for name, value in changed.items() if held is not None else ():
                 set_committed_value(held, name, value)
@@ -549,17 +595,21 @@ class Ledger:
     @contextmanager
     def unit(self) -> Iterator[Unit]:
         """A write transaction holding the chain head; commits on success, rolls back on error."""
-        with self._sessions.begin() as session:
-            seq, digest = session.connection().execute(_READ_HEAD).one()
-            unit = Unit(session, seq, digest, self.clock(), self.kiosk)
-            acting = _ACTING.get()
-            if acting is not None:
-                self._recheck(unit, acting)
-            yield unit
-            if unit.seq != seq:
+        with self.engine.connect() as conn, conn.begin():
+            seq, digest = _READ_HEAD.rows(conn)[0]
+            unit = Unit(conn, self._sessions, seq, digest, self.clock(), self.kiosk)
+            try:
+                acting = _ACTING.get()
+                if acting is not None:
+                    self._recheck(unit, acting)
+                yield unit
                 # Not reached when the work raised: the transaction then rolls back with the head.
-                validate_digest(unit.hash, "ledger_head.hash")
-                session.connection().execute(_MOVE_HEAD, {"seq": unit.seq, "hash": unit.hash})
+                unit._flush()
+                if unit.seq != seq:
+                    validate_digest(unit.hash, "ledger_head.hash")
+                    _MOVE_HEAD.run(conn, {"seq": unit.seq, "hash": unit.hash}, columns=_HEAD_COLUMNS)
+            finally:
+                unit._close()
 
     @contextmanager
     def acting(
@@ -580,13 +630,13 @@ class Ledger:
             _ACTING.reset(token)
 
     def _recheck(self, u: Unit, acting: Acting) -> None:
-        actor = _person(u.session, acting.actor_id)
-        second = None if acting.second_id is None else _person(u.session, acting.second_id)
+        actor = _person(u.conn, acting.actor_id)
+        second = None if acting.second_id is None else _person(u.conn, acting.second_id)
         rule = authorize(acting.act, actor, second, now=u.at, lockout_minutes=self.lockout_minutes)
         if rule.in_session:
             if acting.session_id is None:
                 raise NotAllowed("no_session", "the safe is not open")
-            people = session_people(u.session, acting.session_id)
+            people = session_people(u.conn, acting.session_id)
             if people is None:
                 raise NotAllowed("no_session", "the safe is not open")
             if actor.id not in people:
