@@ -32,6 +32,7 @@ from kiosk.domain.staff import StaffMember
 from kiosk.ledger.safe import SessionView
 from kiosk.ledger.service import Ledger
 from kiosk.ledger.ui_queries import status_counts
+from kiosk.runtime import settle_heap
 from kiosk.tui.devices import DeviceLink, device_loop
 from kiosk.tui.i18n import translate
 from kiosk.tui.messages import DeviceLost, DeviceStatusChanged, ScanArrived, ScanRejected
@@ -191,6 +192,8 @@ class KioskApp(App[None]):
             if self.session is not None:
                 # A restart with a session still open resumes it: the safe is physically open.
                 self.push_screen(SessionScreen())
+            # Start-up is done: its objects leave the collector's walk (a pause of 50 ms in a scan).
+            settle_heap()
             # Only now the devices: a scan must find the screen of what is open at this kiosk.
             for name in self.links:
                 self.start_device(name)
