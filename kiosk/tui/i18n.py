@@ -383,6 +383,13 @@ JA |= {
     "st.due.in_progress": "実施中の点検があります。F5 で再開してください。",
     "due.title": "督促・廃棄の作業リスト",
     "due.summary": "{day} 現在 ／ 規程: {policy} ／ 期間経過待ち {waiting} 枚",
+    "policy.notice-2017": "通知から {reminder} 日で督促、督促から {days} 日で廃棄対象",
+    "policy.reminder-plus-3-months": "通知から {reminder} 日で督促、督促から {months} か月で廃棄対象",
+    "policy.later-of-reminder-3m-or-notice-12m": (
+        "通知から {reminder} 日で督促、督促から {months} か月と"
+        "通知から {notice_months} か月の遅い方で廃棄対象"
+    ),
+    "policy.no-disposal": "通知から {reminder} 日で督促、廃棄しない",
     "due.tab.reminders": "督促対象 ({n})",
     "due.tab.eligible": "交付取りやめ・廃棄対象 ({n})",
     "due.tab.held": "保留中 ({n})",
@@ -486,6 +493,17 @@ EN |= {
     "st.due.in_progress": "A stocktake is open. Press F5 to resume it.",
     "due.title": "Reminder and disposal work lists",
     "due.summary": "As of {day} / policy: {policy} / {waiting} card(s) with periods running",
+    "policy.notice-2017": (
+        "reminder {reminder} days after the notice; eligible {days} days after the reminder"
+    ),
+    "policy.reminder-plus-3-months": (
+        "reminder {reminder} days after the notice; eligible {months} months after the reminder"
+    ),
+    "policy.later-of-reminder-3m-or-notice-12m": (
+        "reminder {reminder} days after the notice; eligible after the later of reminder + {months} months"
+        " and notice + {notice_months} months"
+    ),
+    "policy.no-disposal": "reminder {reminder} days after the notice; never disposed",
     "due.tab.reminders": "Reminders due ({n})",
     "due.tab.eligible": "Eligible for cancellation ({n})",
     "due.tab.held": "On hold ({n})",

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import DataTable, TabbedContent
+from textual.widgets import DataTable, Static, TabbedContent
 
 from drivers.serial_scanner import SerialScanner
 from kiosk.config import Settings
@@ -57,6 +57,10 @@ async def test_each_work_list_on_its_tab(demo_office: tuple[Ledger, SimHub]) -> 
         await pilot.press("f7")
         await wait_for(pilot, lambda: isinstance(app.screen, DueScreen))
         await wait_for(pilot, lambda: isinstance(app.screen, DueScreen) and app.screen.lists is not None)
+        # The policy line is in the screen's language, with the configured periods (the notice's 90 days).
+        summary = str(app.screen.query_one("#due-summary", Static).content)
+        assert "督促から 90 日で廃棄対象" in summary
+        assert "reminder" not in summary
         tabs = app.screen.query_one(TabbedContent)
         for key, (tab_id, attr, _title) in zip(("f2", "f3", "f4", "f5"), TABS, strict=True):
             await pilot.press(key)

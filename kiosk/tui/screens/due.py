@@ -81,7 +81,18 @@ class DueScreen(KioskScreen):
         policy = RetentionPolicy.from_settings(self.kiosk.settings.retention)
         self.query_one("#due-summary", Static).update(
             plain(
-                t("due.summary", day=lists.today.isoformat(), policy=policy.describe(), waiting=lists.waiting)
+                t(
+                    "due.summary",
+                    day=lists.today.isoformat(),
+                    policy=t(
+                        f"policy.{policy.preset.value}",
+                        reminder=policy.reminder_after_days,
+                        days=policy.disposal_after_reminder_days,
+                        months=policy.disposal_after_reminder_months,
+                        notice_months=policy.disposal_after_notice_months,
+                    ),
+                    waiting=lists.waiting,
+                )
             )
         )
         tabs = self.query_one(TabbedContent)
