@@ -144,10 +144,13 @@ def verify(ctx: CliContext, anchor_texts: tuple[str, ...], anchor_file: Path | N
 @cli.command()
 @pass_cli
 def anchor(ctx: CliContext) -> None:
-    """Append the chain's head to the anchor log and print it (write it down or print it for the file)."""
-    from kiosk.ledger.anchors import record_anchor
+    """Verify the whole ledger, then append its head to the anchor log and print it (for the file)."""
+    from kiosk.ledger.backup import BackupError, anchor_verified
 
-    mark = record_anchor(ctx.ledger, ctx.settings, "kiosk anchor")
+    try:
+        mark = anchor_verified(ctx.ledger, ctx.settings, "kiosk anchor")
+    except BackupError as exc:
+        fail(str(exc))
     echo(f"anchor {mark.text}")
 
 

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from kiosk.config import Settings
     from kiosk.domain.staff import StaffMember
     from kiosk.ledger.service import Ledger, Unit
+    from kiosk.ledger.verify import VerifyReport
 
 BACKUP_PREFIX = "ledger-"
 BACKUP_SUFFIX = ".sqlite3"
@@ -226,12 +227,10 @@ class CloseOfDay:
     anchor: Anchor
 
 
-def close_of_day(ledger: Ledger, settings: Settings, day_head: tuple[int, str]) -> CloseOfDay:
-    """The daily close's integrity steps (for the core's daily close): a full `verify` against every
-    anchor in the log, a backup (anchored), and the day's printed head appended to the anchor log.
-    Raises BackupError naming the first problem when the ledger does not verify."""
+def verify_against_log(ledger: Ledger, settings: Settings) -> tuple[VerifyReport, list[Anchor]]:
+    """A full `verify` against every anchor of this ledger in the anchor log (and those anchors)."""
     from kiosk.config import data_paths
-    from kiosk.ledger.anchors import effective_anchors, record_head
+    from kiosk.ledger.anchors import effective_anchors
     from kiosk.ledger.meta import ledger_id
     from kiosk.ledger.verify import verify
 
@@ -239,7 +238,32 @@ def close_of_day(ledger: Ledger, settings: Settings, day_head: tuple[int, str]) 
     logged = [
         a for a in AnchorLog(data_paths(settings).anchor_log, ledger.pepper).read() if a.ledger_id == me
     ]
-    report = verify(ledger, effective_anchors(logged))
+    return verify(ledger, effective_anchors(logged)), logged
+
+
+def anchor_verified(ledger: Ledger, settings: Settings, reason: str) -> Anchor:
+    """`kiosk anchor`: the head goes into the log (and on paper) only when the whole ledger verifies.
+
+    The head anchored is the one the verify ended at, so an event appended meanwhile by another kiosk
+    is not vouched for unchecked. Raises BackupError naming the first problem.
+    """
+    from kiosk.ledger.anchors import record_head
+
+    report, _ = verify_against_log(ledger, settings)
+    if not report.ok:
+        raise BackupError(
+            f"not anchored: the ledger does not verify (seq {report.first_bad_seq}): {report.problem}"
+        )
+    return record_head(ledger, settings, report.head_seq, report.head_hash, reason)
+
+
+def close_of_day(ledger: Ledger, settings: Settings, day_head: tuple[int, str]) -> CloseOfDay:
+    """The daily close's integrity steps (for the core's daily close): a full `verify` against every
+    anchor in the log, a backup (anchored), and the day's printed head appended to the anchor log.
+    Raises BackupError naming the first problem when the ledger does not verify."""
+    from kiosk.ledger.anchors import record_head
+
+    report, logged = verify_against_log(ledger, settings)
     # The result goes on the chain either way: the supervisor's view shows the last check.
     with ledger.unit() as u:
         u.append(

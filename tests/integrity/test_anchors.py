@@ -447,3 +447,19 @@ def test_the_helpers_inlined_encoding_is_the_chains_byte_for_byte() -> None:
     edited[250] = tuple(row)
     assert check_rows(edited)[1:2] == (251,)
     assert check_rows(edited)[3] == "content does not match its hash (edited)"
+
+
+def test_kiosk_anchor_verifies_first_and_anchors_nothing_for_a_broken_ledger(office: Office) -> None:
+    k = office.kiosk
+    assert k.run("staff", "list").returncode == 0  # a start: the checkpoint is at the head
+    # An old event edited in plain SQL, behind the checkpoint: the start-up check does not walk there.
+    k.sql("UPDATE events SET device = 'edited' WHERE seq = 4")
+    before = k.paths.anchor_log.read_bytes() if k.paths.anchor_log.exists() else b""
+    refused = k.run("anchor")
+    assert refused.returncode == 2, refused.stderr
+    assert "not anchored: the ledger does not verify (seq 4): content does not match its hash" in (
+        refused.stderr
+    )
+    assert "anchor " not in refused.stdout
+    after = k.paths.anchor_log.read_bytes() if k.paths.anchor_log.exists() else b""
+    assert after == before  # nothing vouched for
