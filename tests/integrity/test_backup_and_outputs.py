@@ -50,15 +50,20 @@ def test_sigkill_during_backup_leaves_the_ledger_and_earlier_backups_intact(kios
     earlier = {p: digest(p) for p in kiosk.paths.backups.iterdir()}
     before = digest(kiosk.db)
     interrupted = 0
-    # Kill later and later (start-up, copy, verify of the copy, rename) until a kill caught a copy
-    # half-made; every invariant is checked after every kill.
-    for n, delay in enumerate(0.3 + 0.2 * i for i in range(20)):
-        if interrupted and n >= 3:
-            break
+    # Kill once the copy has begun (its `.partial` is there), a little later each time (copy, verify
+    # of the copy, rename); every invariant is checked after every kill. Fixed delays from the spawn
+    # were flaky: start-up time varies with the load, and a copy shorter than the delay step was
+    # missed every time while the completed backups pruned the earlier one.
+    for n in range(6):
         proc = subprocess.Popen(
             [*KIOSK, "backup"], env=kiosk.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
-        time.sleep(delay)
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and time.monotonic() < deadline:
+            if any(p.name.endswith(".partial") for p in kiosk.paths.backups.iterdir()):
+                break
+            time.sleep(0.001)
+        time.sleep(0.03 * n)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         assert digest(kiosk.db) == before  # the ledger is only read
