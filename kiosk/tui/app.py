@@ -154,11 +154,18 @@ class KioskApp(App[None]):
         """Await `work` run on the ledger thread (for the flows that are async workers)."""
         return await asyncio.wrap_future(self.submit(work))
 
-    def ledger_failed(self, exc: BaseException) -> None:
-        """Show a failed ledger call as a verdict (storage: the one Japanese line; else its message)."""
+    def ledger_failed(self, exc: BaseException, *, reading: bool = False) -> None:
+        """Show a failed ledger call as a verdict (storage: the one Japanese line; else its message).
+
+        `reading`: the call only read, so the clerk is told it could not be read, not that something
+        was not recorded (which would send them looking for a write that never was).
+        """
         if isinstance(exc, (StorageError, SQLAlchemyError, OSError)):
             log.error("ledger call failed: %s", getattr(exc, "reason", type(exc).__name__))
-            self.show_verdict("ledger_error", self.t("error.ledger"))
+            if reading:
+                self.show_verdict("ledger_read_error", self.t("error.ledger_read"))
+            else:
+                self.show_verdict("ledger_error", self.t("error.ledger"))
             return
         log.error("ledger call failed: %s", type(exc).__name__)
         self.show_verdict("wrong_status", str(exc))

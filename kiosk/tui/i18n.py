@@ -155,6 +155,7 @@ JA: dict[str, str] = {
     "scan.not_here": "この画面ではスキャンを受け付けません。",
     "error.ledger": "管理簿に書き込めません（データベースの異常: 読み取り専用・容量不足など）。"
     "記録されていません。管理者に連絡してください。",
+    "error.ledger_read": "管理簿を読み込めません（データベースの異常）。管理者に連絡してください。",
     "error.generic": "操作できません: {reason}",
     "loading": "読み込み中…",
 }
@@ -294,6 +295,7 @@ EN: dict[str, str] = {
     "scan.not_here": "Scans are not taken on this screen.",
     "error.ledger": "Cannot write to the ledger (database read-only or disk full). NOT recorded. "
     "Call the administrator.",
+    "error.ledger_read": "Cannot read the ledger (database error). Call the administrator.",
     "error.generic": "Not possible: {reason}",
     "loading": "Loading…",
 }

@@ -52,6 +52,8 @@ LOOKS: dict[str, Look] = {
     "ledger_error": Look(
         "error", "✖", "管理簿に書き込めません ― 記録されていません", "LEDGER ERROR - NOT RECORDED"
     ),
+    # A read that failed wrote nothing: the clerk must not go looking for an unrecorded act.
+    "ledger_read_error": Look("error", "✖", "管理簿を読み込めません", "LEDGER CANNOT BE READ"),
     "no_session": Look("error", "✖", "保管庫が開いていません", "THE SAFE IS NOT OPEN"),
     "need_sign_in": Look("warn", "🔒", "サインインしてください", "SIGN IN FIRST"),
     "two_person": Look("error", "✖", "2名の要件を満たしていません", "TWO-PERSON RULE NOT MET"),

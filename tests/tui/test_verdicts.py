@@ -252,3 +252,32 @@ async def test_a_session_open_too_long_raises_an_alert_on_every_screen(office: O
         assert banner.display
         assert "警告" in str(banner.content)
         assert 3 in app.bells_rung
+
+
+async def test_a_failed_read_says_it_could_not_be_read_not_that_nothing_was_recorded(office: Office) -> None:
+    import sqlite3
+
+    from kiosk.tui.screens.history import LedgerScreen
+
+    app = office.make()
+    async with app.run_test(size=(120, 40)) as pilot:
+        from tests.tui.conftest import sign_in
+
+        await sign_in(pilot, office, "C001")  # the ledger screen is for a signed-in member
+
+        # SQLite itself refuses every statement from now on (a real refusal, not a stand-in).
+        def denied(dbapi_connection, _record, _proxy) -> None:  # type: ignore[no-untyped-def]
+            dbapi_connection.set_authorizer(lambda *_: sqlite3.SQLITE_DENY)
+
+        office.ledger.engine.dispose()
+        event.listen(office.ledger.engine, "checkout", denied)
+        try:
+            await pilot.press("f6")  # 管理簿: a page of events, read on the reader thread
+            await wait_for(pilot, lambda: isinstance(app.screen, LedgerScreen))
+            await wait_for(pilot, lambda: verdict(app).code == "ledger_read_error")
+            assert "読み込めません" in verdict(app).text_shown
+            assert "記録されていません" not in verdict(app).text_shown
+            assert "-ok" not in verdict(app).classes
+        finally:
+            event.remove(office.ledger.engine, "checkout", denied)
+            office.ledger.engine.dispose()

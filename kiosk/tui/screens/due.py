@@ -69,9 +69,9 @@ class DueScreen(KioskScreen):
 
     def _failed(self, exc: BaseException) -> None:
         if not isinstance(exc, STORAGE_ERRORS):
-            self.kiosk.ledger_failed(exc)
+            self.kiosk.ledger_failed(exc, reading=True)
         if self.is_mounted:
-            self.query_one("#due-summary", Static).update("✖ " + self.kiosk.t("error.ledger"))
+            self.query_one("#due-summary", Static).update("✖ " + self.kiosk.t("error.ledger_read"))
 
     def _loaded(self, lists: DueLists) -> None:
         if not self.is_mounted:

@@ -89,7 +89,7 @@ class EventTableScreen(KioskScreen):
             if ticket == self.wanted:
                 self.loading = False
                 self.query_one("#page", Static).update("")
-            self.kiosk.ledger_failed(exc)
+            self.kiosk.ledger_failed(exc, reading=True)
 
         return failed
 

@@ -88,7 +88,7 @@ class PickListScreen(KioskScreen):
     def _failed(self, exc: BaseException) -> None:
         if self.is_mounted:
             self.query_one("#pick-empty", Static).update("")
-        self.kiosk.ledger_failed(exc)
+        self.kiosk.ledger_failed(exc, reading=True)
 
     def _draw(self, ticket: int, ids: list[str], states: dict[str, CardStatus]) -> None:
         if ticket != self.reloads or not self.is_mounted:
