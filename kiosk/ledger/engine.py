@@ -61,7 +61,7 @@ class WalCheckpointer:
         self.database = database
         self.every_rows = every_rows
         self.idle_s = idle_s
-        self.checkpoints = 0  # completed runs, for tests and `kiosk doctor`-style reports
+        self.checkpoints = 0  # completed runs (the tests watch it)
         self._rows = 0
         self._lock = threading.Lock()
         self._wake = threading.Event()

@@ -103,7 +103,7 @@ class Prepared:
 
     @staticmethod
     def _value(plan: _Plan, name: str, params: Mapping[str, Any]) -> Any:
-        value = params[name] if name in params or name not in plan.defaults else plan.defaults[name]
+        value = params[name] if name in params else plan.defaults[name]
         processor = plan.binds.get(name)
         return value if processor is None else processor(value)
 

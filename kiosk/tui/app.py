@@ -141,7 +141,8 @@ class KioskApp(App[None]):
                 exc = f.exception()
                 try:
                     if exc is not None:
-                        loop.call_soon_threadsafe(failed or self.ledger_failed, exc, context=context)
+                        shown = failed or partial(self.ledger_failed, reading=read)
+                        loop.call_soon_threadsafe(shown, exc, context=context)
                     elif then is not None:
                         loop.call_soon_threadsafe(then, f.result(), context=context)
                 except RuntimeError:

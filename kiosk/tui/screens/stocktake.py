@@ -241,7 +241,7 @@ class StocktakeScreen(ScanningScreen):
         def failed(exc: BaseException) -> None:
             # The next scan (or refresh) tries again; say once what went wrong.
             self._reading = self._refresh_pending = False
-            app.ledger_failed(exc)
+            app.ledger_failed(exc, reading=True)
 
         app.submit(read, self._glanced, read=True, failed=failed)
 
