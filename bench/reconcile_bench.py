@@ -24,6 +24,8 @@ from typing import Any
 from sqlalchemy import insert
 
 from drivers.damm import with_check_digit
+from kiosk.config import Settings
+from kiosk.desk import Desk
 from kiosk.domain import card_state
 from kiosk.domain.card_state import CardState
 from kiosk.domain.staff import Role
@@ -135,8 +137,9 @@ def run(
             name="窓口 一郎", badge="B-C1", employee_no="E-B-C1", role=Role.CLERK, pin="3333"
         )
 
+        desk = Desk(ledger, Settings())
         t0 = time.perf_counter()
-        view = st.start(ledger, officer, clerk)
+        view = desk.stocktake_start(officer, clerk)
         start_ms = (time.perf_counter() - t0) * 1000
 
         # Absent: every 100th card in the safe (not the cancelled ones, which are every 100th from 99).
@@ -153,8 +156,8 @@ def run(
 
         t0 = time.perf_counter()
         for shelf, shelf_ids in sorted(by_shelf.items()):
-            st.record_many(ledger, view.id, [location_label(shelf), *shelf_ids], source=st.SOURCE_TRAY)
-        st.record_many(ledger, view.id, rereads, source=st.SOURCE_BARCODE)
+            desk.stocktake_many(view.id, clerk, [location_label(shelf), *shelf_ids], source=st.SOURCE_TRAY)
+        desk.stocktake_many(view.id, clerk, rereads, source=st.SOURCE_BARCODE)
         count_ms = (time.perf_counter() - t0) * 1000
 
         timings = []

@@ -88,7 +88,7 @@ def scan_to_verdict(scans: int = 2000, booked: int = 50, warmup: int = 20) -> di
         posted: list[tuple[Outcome, float]] = []
         # The same core path the screens take: Station → Counter → Desk → ledger.
         station = Station(desk, lambda o: posted.append((o, time.perf_counter())))
-        station.counter.open_safe(officer, clerk, settings.session.opening_checklist)
+        station.open_safe(officer, clerk, settings.session.opening_checklist)
         # As the TUI does once it is up, before it starts its devices.
         settle_heap()
         with SimHub(cabinet) as hub:

@@ -85,10 +85,10 @@ def _measure(url: str, *, per_kiosk: int) -> dict[str, Any]:
     from kiosk.config import DEFAULT_OPENING_CHECKLIST, Settings
     from kiosk.desk import Desk
     from kiosk.domain.delivery import parse_delivery
+    from kiosk.domain.management_id import ManagementId
     from kiosk.domain.safe_session import ScanMode
     from kiosk.domain.staff import Role
     from kiosk.ledger.engine import make_engine, upgrade
-    from kiosk.ledger.safe import add_to_pick_list, open_session, scan_in_session
     from kiosk.ledger.service import Ledger
     from kiosk.supervise.app import ViewSettings, create_app
 
@@ -107,7 +107,7 @@ def _measure(url: str, *, per_kiosk: int) -> dict[str, Any]:
     ledger.receive_batch(
         "B-BENCH", parse_delivery("management_id,kind\n" + "".join(f"{c},mynumber_card\n" for c in cards))
     )
-    add_to_pick_list(ledger, cards, officer)  # the booker may not take the card out; the clerk does
+    Desk(ledger, Settings()).book(cards, officer)  # the booker may not take the card out; the clerk does
 
     # The production poll (0.5 s), over the application core like `kiosk supervise`.
     app = create_app(Desk(ledger, Settings()), ViewSettings(), random_key=True)
@@ -128,15 +128,13 @@ def _measure(url: str, *, per_kiosk: int) -> dict[str, Any]:
 
     def kiosk(n: int, mine: list[str]) -> None:
         own = make_engine(url)
-        station = Ledger(own, pepper=pepper, kiosk=f"bench-kiosk-{n}")
-        session = open_session(
-            station, officer, clerk, required=DEFAULT_OPENING_CHECKLIST, confirmed=DEFAULT_OPENING_CHECKLIST
-        )
+        station = Desk(Ledger(own, pepper=pepper, kiosk=f"bench-kiosk-{n}"), Settings())
+        session = station.open_safe(officer, clerk, DEFAULT_OPENING_CHECKLIST)
         rng = random.Random(n)
         for card in mine:
             time.sleep(rng.uniform(0.1, 0.5))
-            verdict = scan_in_session(
-                station, session.id, card, ScanMode.TAKE_OUT, clerk, device=f"scanner-{n}"
+            verdict = station.scan(
+                session.id, ManagementId.parse(card), ScanMode.TAKE_OUT, clerk, device=f"scanner-{n}"
             )
             done = time.time()
             assert verdict.ok, verdict

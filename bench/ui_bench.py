@@ -47,8 +47,8 @@ async def _measure(cards: int, presses: int, scans: int) -> dict[str, Any]:
     from bench.reconcile_bench import bulk_seed
     from drivers.serial_scanner import SerialScanner
     from kiosk.config import Settings
+    from kiosk.desk import Desk
     from kiosk.domain.staff import Role
-    from kiosk.ledger import stocktake_ops as st
     from kiosk.ledger.engine import make_engine, upgrade
     from kiosk.ledger.service import Ledger
     from kiosk.tui.app import KioskApp
@@ -71,7 +71,7 @@ async def _measure(cards: int, presses: int, scans: int) -> dict[str, Any]:
         clerk = ledger.add_staff(
             name="窓口 一郎", badge="U-C1", employee_no="E-U-C1", role=Role.CLERK, pin="3333"
         )
-        view = st.start(ledger, officer, clerk)
+        view = Desk(ledger, Settings()).stocktake_start(officer, clerk)
         hub = SimHub()
         hub.add_serial("gun")
         scanner = SerialScanner(hub.url("gun"), name="gun", dedup_window=0, reconnect_interval=0.05)

@@ -10,8 +10,8 @@ from pathlib import Path
 from kiosk.domain.safe_session import ScanMode
 from kiosk.domain.staff import Role
 from kiosk.ledger.engine import make_engine, upgrade
-from kiosk.ledger.safe import open_session, scan_in_session
 from kiosk.ledger.service import Ledger
+from tests.ledger_ops import open_session, scan_in_session
 
 # Built at run time: no individual-number-shaped literal is stored in the code base.
 VALUE = "".join(str((7 * i + 3) % 10) for i in range(12))

@@ -26,7 +26,8 @@ T = TypeVar("T")
 
 if TYPE_CHECKING:
     from kiosk.domain.staff import StaffMember
-    from kiosk.ledger.stocktake_ops import BatchVerdict, ScanVerdict
+    from kiosk.domain.verdicts import BatchVerdict
+    from kiosk.domain.verdicts import StocktakeVerdict as ScanVerdict
 
 
 @cli.group()
@@ -218,7 +219,13 @@ def finish_cmd(
     }
     decisions |= {mid.strip(): MissingDecision(Decision.SEARCH_AGAIN) for mid in search}
     first, second = _sign_in(ctx, operator, witness)
-    result = _core(lambda: ctx.desk.stocktake_finish(sid, decisions, first, second))
+    outcome = _core(lambda: ctx.desk.stocktake_finish(sid, decisions, first, second))
+    if outcome.result is None:
+        # Searching again is recorded and the stocktake stays open: a refusal for the script.
+        for mid in outcome.search_again:
+            echo(f"search_again {mid}", err=True)
+        fail(f"{len(outcome.search_again)} card(s) to search for again")
+    result = outcome.result
     echo(
         f"stocktake {sid} finished: expected {result.expected} found {result.found} "
         f"recorded missing {len(result.missing)} unexpected {len(result.unexpected)} "

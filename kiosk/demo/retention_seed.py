@@ -44,9 +44,11 @@ def seed_retention(ledger: Ledger, cabinet: Cabinet, officer_badge: str = "O001"
         *dated(ELIGIBLE, 140),
         *dated(HELD, 140),
     ]
-    record_sent(ledger, "notice", notices, actor_id=actor, source="demo")
     reminders = [*dated(AWAITING_AFTER_REMINDER, 35), *dated(ELIGIBLE, 100), *dated(HELD, 100)]
-    record_sent(ledger, "reminder", reminders, actor_id=actor, source="demo")
-    if actor is not None:
-        for mid in ids[HELD]:
-            set_hold(ledger, mid, HOLD_REASON, actor_id=actor)
+    # The demo's history is seeded straight into the ledger (no sign-in): one unit of work.
+    with ledger.unit() as u:
+        record_sent(u, "notice", notices, actor_id=actor, source="demo")
+        record_sent(u, "reminder", reminders, actor_id=actor, source="demo")
+        if actor is not None:
+            for mid in ids[HELD]:
+                set_hold(u, mid, HOLD_REASON, actor_id=actor)

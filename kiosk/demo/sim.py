@@ -158,5 +158,6 @@ def ensure_demo_day(ledger: Ledger, size: int = 6) -> list[str]:
     ids = demo_cabinet().ids()
     states = pick_list_status(ledger, ids)
     chosen = [mid for mid in ids if states.get(mid) is CardStatus.IN_SAFE][:size]
-    added, _ = add_to_pick_list(ledger, chosen, clerk)
+    with ledger.unit() as u:
+        added, _ = add_to_pick_list(u, chosen, clerk)
     return added

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, TypeVar
 
 from kiosk.desk.errors import StorageError, storage_errors
 from kiosk.domain.authz import Act, NotAllowed
+from kiosk.domain.events import DeviceOffline, DeviceOnline, EventKind
 from kiosk.domain.guard import ensure_not_individual_number, guard_free_text, guard_name
 from kiosk.domain.management_id import Refusal
 from kiosk.domain.staff import AuthError, StaffMember, TwoPersonError
+from kiosk.ledger.service import Acting, Unit
 
 if TYPE_CHECKING:
     from kiosk.config import Settings
@@ -31,24 +34,26 @@ class DeskBase:
 
     # -- running an act ---------------------------------------------------------------------------
 
-    def run(
+    @contextmanager
+    def act(
         self,
         act: Act,
         actor: StaffMember,
-        second: StaffMember | None,
-        work: Callable[[], T],
+        second: StaffMember | None = None,
         *,
         session_id: int | None = None,
         card_id: str | None = None,
-    ) -> T:
-        """Run `work` with `actor` (and `second`) re-read and authorised inside each of its writes.
+    ) -> Iterator[Unit]:
+        """A unit of work for `act` by `actor` (with `second`), authorised inside its transaction.
 
-        A refusal by the authorisation table rolls the work back, is recorded as a refused attempt (a
-        reason code, the act, who tried) and raised as `NotAllowed`; a storage failure is `StorageError`.
+        The unit re-reads both people with the chain head locked and asks the authorisation table
+        (`Acting`). A refusal rolls the unit back, is recorded as a refused attempt (a reason code, the
+        act, who tried) and raised as `NotAllowed`; a storage failure is `StorageError`.
         """
+        acting = Acting(act, actor.id, second.id if second is not None else None, session_id)
         try:
-            with storage_errors(), self.ledger.acting(act, actor, second, session_id=session_id):
-                return work()
+            with storage_errors(), self.ledger.unit(acting) as u:
+                yield u
         except NotAllowed as exc:
             exc.seq = self.record_refusal(
                 exc.reason, attempted=act.value, actor=actor, session_id=session_id, card_id=card_id
@@ -95,8 +100,8 @@ class DeskBase:
         Called on each change only, never per retry. None when the ledger could not take it (the
         status bar still shows the device's state).
         """
-        kind = "device_online" if online else "device_offline"
-        payload = {"device": name} if online else {"device": name, "reason": reason[:120]}
+        kind = EventKind.DEVICE_ONLINE if online else EventKind.DEVICE_OFFLINE
+        payload = DeviceOnline(name) if online else DeviceOffline(name, reason[:120])
         try:
             with storage_errors(), self.ledger.unit() as u:
                 return u.append(kind, device=self.kiosk, source=name[:32], payload=payload).seq

@@ -9,10 +9,14 @@ from kiosk.desk.base import DeskBase
 from kiosk.domain.authz import Act, NotAllowed
 from kiosk.domain.card_state import CardState
 from kiosk.domain.delivery import DeliveryLine
+from kiosk.domain.management_id import ManagementId, Refusal
 from kiosk.domain.retention import DatedId, DueLists, RetentionPolicy
 from kiosk.domain.staff import StaffMember
+from kiosk.domain.verdicts import Verdict, VerdictCode
 from kiosk.ledger import retention_ops as ret
-from kiosk.ledger.service import HistoryEntry, Verdict
+from kiosk.ledger.intake import bind_rfid_many, receive_batch
+from kiosk.ledger.retention_ops import DisposalError
+from kiosk.ledger.service import HistoryEntry
 
 
 class CardsDesk(DeskBase):
@@ -37,65 +41,49 @@ class CardsDesk(DeskBase):
         """Receive a checked delivery: an officer and a witness; all or nothing."""
         batch = self.text(batch, "batch", attempted=Act.RECEIVE.value, actor=operator, name=True)
         location = self.text(location, "location", attempted=Act.RECEIVE.value, actor=operator, name=True)
-        return self.run(
-            Act.RECEIVE,
-            operator,
-            witness,
-            lambda: self.ledger.receive_batch(
-                batch,
-                lines,
-                actor_id=operator.id,
-                witness_id=witness.id,
-                location=location,
-                store=store,
-            ),
-        )
+        with self.act(Act.RECEIVE, operator, witness) as u:
+            return receive_batch(
+                u, batch, lines, actor_id=operator.id, witness_id=witness.id, location=location, store=store
+            )
 
     def bind_rfid(
         self, pairs: Sequence[tuple[str, str]], operator: StaffMember, witness: StaffMember
     ) -> list[CardState]:
-        return self.run(
-            Act.BIND_RFID, operator, witness, lambda: self.ledger.bind_rfid_many(pairs, actor_id=operator.id)
-        )
+        with self.act(Act.BIND_RFID, operator, witness) as u:
+            return bind_rfid_many(u, pairs, actor_id=operator.id)
 
     # -- retention --------------------------------------------------------------------------------
 
     def record_sent(
         self, which: str, entries: Sequence[DatedId], actor: StaffMember, *, source: str | None = None
     ) -> list[CardState]:
-        return self.run(
-            Act.RETENTION_RECORD,
-            actor,
-            None,
-            lambda: ret.record_sent(self.ledger, which, entries, actor_id=actor.id, source=source),
-        )
+        with self.act(Act.RETENTION_RECORD, actor) as u:
+            return ret.record_sent(u, which, entries, actor_id=actor.id, source=source)
 
     def hold(self, management_id: str, reason: str, actor: StaffMember) -> CardState:
         reason = self.text(reason, "reason", attempted=Act.HOLD.value, actor=actor)
-        return self.run(
-            Act.HOLD, actor, None, lambda: ret.set_hold(self.ledger, management_id, reason, actor_id=actor.id)
-        )
+        with self.act(Act.HOLD, actor) as u:
+            return ret.set_hold(u, management_id, reason, actor_id=actor.id)
 
     def release(self, management_id: str, actor: StaffMember) -> CardState:
-        return self.run(
-            Act.HOLD, actor, None, lambda: ret.release_hold(self.ledger, management_id, actor_id=actor.id)
-        )
+        with self.act(Act.HOLD, actor) as u:
+            return ret.release_hold(u, management_id, actor_id=actor.id)
 
     # -- disposal (交付取りやめ・廃棄) -------------------------------------------------------------
 
     def disposal_prepare(self, actor: StaffMember, ids: Sequence[str] | None = None) -> ret.DisposalBatch:
         policy = self.policy
-        return self.run(
-            Act.DISPOSAL_PREPARE, actor, None, lambda: ret.prepare_disposal(self.ledger, policy, actor, ids)
-        )
+        if ids is None:
+            ids = [c.management_id for c in self.due_lists().eligible]
+        with self.act(Act.DISPOSAL_PREPARE, actor) as u:
+            outcome = ret.prepare_disposal(u, policy, actor, ids)
+        if isinstance(outcome, DisposalError):
+            raise outcome  # the refusals are on record; the list is not
+        return outcome
 
     def disposal_approve(self, batch_id: int, supervisor: StaffMember) -> ret.DisposalBatch:
-        return self.run(
-            Act.DISPOSAL_APPROVE,
-            supervisor,
-            None,
-            lambda: ret.approve_disposal(self.ledger, batch_id, supervisor),
-        )
+        with self.act(Act.DISPOSAL_APPROVE, supervisor) as u:
+            return ret.approve_disposal(u, batch_id, supervisor)
 
     def disposal_scan(
         self,
@@ -112,36 +100,32 @@ class CardsDesk(DeskBase):
         # Without an open session the table refuses (no_session) after checking the two people.
         policy = self.policy
         try:
-            return self.run(
-                Act.DISPOSAL_SCAN,
-                operator,
-                witness,
-                lambda: ret.scan_into_disposal(
-                    self.ledger,
+            mid = ManagementId.parse(text).value
+        except Refusal as exc:
+            seq = self.record_refusal(exc.reason, attempted="disposal_scan", actor=operator, source=source)
+            return Verdict(False, VerdictCode.REFUSED_INPUT, exc.detail, None, seq, detail=exc.reason)
+        try:
+            with self.act(Act.DISPOSAL_SCAN, operator, witness, session_id=session_id) as u:
+                return ret.scan_into_disposal(
+                    u,
                     policy,
                     batch_id,
-                    text,
+                    mid,
                     operator,
                     witness,
                     session_id=session_id,
                     device=device,
                     source=source,
-                ),
-                session_id=session_id,
-            )
+                )
         except NotAllowed as exc:
-            return Verdict(False, "not_allowed", str(exc), None, exc.seq, detail=exc.reason)
+            return Verdict(False, VerdictCode.NOT_ALLOWED, str(exc), None, exc.seq, detail=exc.reason)
 
     def disposal_finish(
         self, batch_id: int, operator: StaffMember, witness: StaffMember, method: str
     ) -> ret.DisposalBatch:
         method = self.text(method, "method", attempted=Act.DISPOSAL_FINISH.value, actor=operator)
-        return self.run(
-            Act.DISPOSAL_FINISH,
-            operator,
-            witness,
-            lambda: ret.finish_disposal(self.ledger, batch_id, operator, witness, method),
-        )
+        with self.act(Act.DISPOSAL_FINISH, operator, witness) as u:
+            return ret.finish_disposal(u, batch_id, operator, witness, method)
 
     # -- queries ----------------------------------------------------------------------------------
 

@@ -1,11 +1,14 @@
 """One kiosk station's state between scans, and what each scan means in it (窓口の状態).
 
 The Textual app and the headless runner (`kiosk sim`) each hold one `Counter`: the open safe session or
-stocktake, the scan mode, the person signed in, the double-read filter. What a scan means — no session,
-nobody signed in, a double read, a take-out, a hand-over that needs its witness, a stocktake count — is
-decided here once, so the crash, fault and scenario tests prove the code a clerk runs.
+stocktake and the double-read filter. What a scan means — no session, nobody signed in, a double read, a
+take-out, a hand-over that needs its witness, a stocktake count — is decided here once, so the crash,
+fault and scenario tests prove the code a clerk runs.
 
-Not thread-safe by itself: each front end calls it from one thread (the TUI from its ledger worker).
+Who scans and in which mode are arguments of each call: the front end owns them (the TUI on its UI
+thread) and passes them along with the scan. The counter's own state is touched only by its methods,
+which a front end calls from one thread (the TUI's ledger thread), so nothing here is shared between
+threads.
 """
 
 from __future__ import annotations
@@ -18,10 +21,17 @@ from kiosk.desk import Desk
 from kiosk.domain.management_id import ManagementId, Refusal
 from kiosk.domain.safe_session import Override, RepeatFilter, ScanMode
 from kiosk.domain.staff import StaffMember
-from kiosk.domain.stocktake import MissingDecision
-from kiosk.ledger import stocktake_ops as st
+from kiosk.domain.stocktake import MissingDecision, StocktakeView
+from kiosk.domain.verdicts import (
+    BatchVerdict,
+    FinishKind,
+    FinishOutcome,
+    StocktakeVerdict,
+    Verdict,
+    VerdictCode,
+)
 from kiosk.ledger.safe import SessionView
-from kiosk.ledger.service import Verdict
+from kiosk.ledger.stocktake_ops import SOURCE_BARCODE, StocktakeError
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,20 +39,19 @@ class Resumed:
     """What a restart found open in the ledger at this kiosk."""
 
     session: SessionView | None
-    stocktake: st.StocktakeView | None
+    stocktake: StocktakeView | None
 
 
 class Counter:
-    """The station: session, stocktake, mode and person, over the application core."""
+    """The station: open session and stocktake and the double-read filter, over the application core."""
 
     def __init__(self, desk: Desk, *, monotonic: Callable[[], float] = time.monotonic) -> None:
         self.desk = desk
         self.monotonic = monotonic
         self.session: SessionView | None = None
         self.stocktake_id: int | None = None
-        self.mode = ScanMode.TAKE_OUT
-        self.user: StaffMember | None = None
         self.repeats = RepeatFilter()
+        self._act: tuple[int, ScanMode] | None = None  # the person and mode of the last scan
 
     # -- state ------------------------------------------------------------------------------------
 
@@ -51,17 +60,12 @@ class Counter:
         self.session = self.desk.current_session()
         view = self.desk.open_stocktake()
         self.stocktake_id = view.id if view is not None else None
+        self.repeats.clear()
         return Resumed(self.session, view)
 
-    def sign_in(self, member: StaffMember | None) -> None:
-        """A new person at the kiosk (or nobody): a new act, so no double-read memory carries over."""
-        self.user = member
+    def new_act(self) -> None:
+        """The front end chose a mode anew: the next read of the same label is a new act, not a double."""
         self.repeats.clear()
-
-    def set_mode(self, mode: ScanMode) -> None:
-        if mode is not self.mode:
-            self.repeats.clear()
-        self.mode = mode
 
     def in_session(self, member: StaffMember) -> bool:
         """Is `member` one of the open session's people (the two who opened it, or a joiner)?"""
@@ -73,17 +77,14 @@ class Counter:
 
     def open_safe(self, operator: StaffMember, witness: StaffMember, confirmed: Sequence[str]) -> SessionView:
         self.session = self.desk.open_safe(operator, witness, confirmed)
-        self.sign_in(operator)
-        self.mode = ScanMode.TAKE_OUT
+        self.repeats.clear()
         return self.session
 
     def join(self, joiner: StaffMember, member: StaffMember) -> int:
         """`joiner` joins the open session, confirmed by `member`, one of its people."""
         if self.session is None:
             raise ValueError("the safe is not open")
-        seq = self.desk.join_session(self.session.id, joiner, member)
-        self.sign_in(joiner)
-        return seq
+        return self.desk.join_session(self.session.id, joiner, member)
 
     def outstanding(self) -> list[str]:
         return self.desk.outstanding(self.session.id) if self.session is not None else []
@@ -107,48 +108,66 @@ class Counter:
         self,
         text: str,
         *,
+        actor: StaffMember | None,
+        mode: ScanMode,
         device: str | None,
         source: str | None,
         witness: StaffMember | None = None,
         override: Override | None = None,
     ) -> Verdict:
-        """One scanned or typed value in the open session, in the current mode, by the person signed in."""
+        """One scanned or typed value in the open session, by `actor` in `mode`.
+
+        The value is parsed once here and travels on as a `ManagementId`; a value that is not one is
+        recorded by its reason code. The same label read twice by the same person in the same mode within
+        the double-read window is one act: shown, not recorded again.
+        """
         if self.session is None:
-            seq = self.desk.record_refusal(
-                "no_session", attempted=self.mode.value, device=device, source=source
-            )
-            return Verdict(False, "no_session", "the safe is not open", None, seq)
-        if self.user is None:
-            return Verdict(False, "need_sign_in", "sign in first", None, None)
+            seq = self.desk.record_refusal("no_session", attempted=mode.value, device=device, source=source)
+            return Verdict(False, VerdictCode.NO_SESSION, "the safe is not open", None, seq)
+        if actor is None:
+            return Verdict(False, VerdictCode.NEED_SIGN_IN, "sign in first", None, None)
         try:
-            mid: str | None = ManagementId.parse(text).value
-        except Refusal:
-            mid = None  # the core records the refusal by its reason
+            mid = ManagementId.parse(text)
+        except Refusal as exc:
+            return self.desk.refuse_input(
+                exc, mode, actor, session_id=self.session.id, device=device, source=source
+            )
+        if self._act != (actor.id, mode):
+            # Another person, or another mode: a new act, so no double-read memory carries over.
+            self._act = (actor.id, mode)
+            self.repeats.clear()
         now = self.monotonic()
-        if mid is not None and override is None and self.repeats.is_repeat(mid, self.mode, now):
-            # The same label read twice is one act: shown, not recorded again.
-            return Verdict(False, "duplicate", "read twice", self.desk.card(mid), None)
+        if override is None and self.repeats.is_repeat(mid.value, mode, now):
+            return Verdict(False, VerdictCode.DUPLICATE, "read twice", self.desk.card(mid.value), None)
         verdict = self.desk.scan(
             self.session.id,
-            text,
-            self.mode,
-            self.user,
+            mid,
+            mode,
+            actor,
             witness=witness,
             override=override,
             device=device,
             source=source,
         )
-        if verdict.ok and verdict.card is not None:
-            self.repeats.accepted(verdict.card.management_id, self.mode, now)
+        if verdict.ok:
+            self.repeats.accepted(mid.value, mode, now)
         return verdict
 
-    def refusal(self, reason: str, *, device: str | None, source: str | None = "scanner") -> int | None:
+    def refusal(
+        self,
+        reason: str,
+        *,
+        actor: StaffMember | None,
+        mode: ScanMode,
+        device: str | None,
+        source: str | None = "scanner",
+    ) -> int | None:
         """A frame a driver refused (IME on, 12 digits, garbage): on record as its reason code only."""
-        attempted = "stocktake_scan" if self.stocktake_id is not None else self.mode.value
+        attempted = "stocktake_scan" if self.stocktake_id is not None else mode.value
         return self.desk.record_refusal(
             reason,
             attempted=attempted,
-            actor=self.user,
+            actor=actor,
             session_id=self.session.id if self.session else None,
             device=device,
             source=source,
@@ -156,37 +175,52 @@ class Counter:
 
     # -- stocktake --------------------------------------------------------------------------------
 
-    def start_stocktake(self, operator: StaffMember, witness: StaffMember) -> st.StocktakeView:
+    def start_stocktake(self, operator: StaffMember, witness: StaffMember) -> StocktakeView:
         view = self.desk.stocktake_start(operator, witness)
         self.stocktake_id = view.id
-        self.sign_in(operator)
+        self.repeats.clear()
         return view
 
-    def count(self, text: str, *, device: str | None, source: str = st.SOURCE_BARCODE) -> st.ScanVerdict:
-        """Count one scan in the open stocktake, by the person signed in."""
-        if self.stocktake_id is None:
-            raise st.StocktakeError("no_stocktake", "no stocktake is open")
-        if self.user is None:
-            raise st.StocktakeError("need_sign_in", "sign in first")
-        return self.desk.stocktake_scan(self.stocktake_id, text, self.user, source=source, device=device)
+    def use_stocktake(self, stocktake_id: int | None) -> None:
+        """Count into this open stocktake from now on (a screen resumed it), or into none."""
+        self.stocktake_id = stocktake_id
+
+    def count(
+        self, text: str, *, actor: StaffMember | None, device: str | None, source: str = SOURCE_BARCODE
+    ) -> StocktakeVerdict:
+        """Count one scan in the open stocktake, by `actor`."""
+        stocktake_id = self._counting(actor)
+        assert actor is not None
+        return self.desk.stocktake_scan(stocktake_id, text, actor, source=source, device=device)
 
     def count_many(
-        self, codes: Iterable[str] = (), *, tags: Iterable[str] = (), source: str, device: str | None
-    ) -> st.BatchVerdict:
-        """A tray photo's codes or an RFID round's tags, by the person signed in."""
-        if self.stocktake_id is None:
-            raise st.StocktakeError("no_stocktake", "no stocktake is open")
-        if self.user is None:
-            raise st.StocktakeError("need_sign_in", "sign in first")
-        return self.desk.stocktake_many(
-            self.stocktake_id, self.user, codes, tags=tags, source=source, device=device
-        )
+        self,
+        codes: Iterable[str] = (),
+        *,
+        tags: Iterable[str] = (),
+        actor: StaffMember | None,
+        source: str,
+        device: str | None,
+    ) -> BatchVerdict:
+        """A tray photo's codes or an RFID round's tags, by `actor`."""
+        stocktake_id = self._counting(actor)
+        assert actor is not None
+        return self.desk.stocktake_many(stocktake_id, actor, codes, tags=tags, source=source, device=device)
 
     def finish_stocktake(
         self, decisions: Mapping[str, MissingDecision], operator: StaffMember, witness: StaffMember
-    ) -> st.StocktakeResult:
+    ) -> FinishOutcome:
+        """Finish (or record "search again"): the stocktake stays in use until it is finished."""
         if self.stocktake_id is None:
-            raise st.StocktakeError("no_stocktake", "no stocktake is open")
-        result = self.desk.stocktake_finish(self.stocktake_id, decisions, operator, witness)
-        self.stocktake_id = None
-        return result
+            raise StocktakeError("no_stocktake", "no stocktake is open")
+        outcome = self.desk.stocktake_finish(self.stocktake_id, decisions, operator, witness)
+        if outcome.kind is FinishKind.FINISHED:
+            self.stocktake_id = None
+        return outcome
+
+    def _counting(self, actor: StaffMember | None) -> int:
+        if self.stocktake_id is None:
+            raise StocktakeError("no_stocktake", "no stocktake is open")
+        if actor is None:
+            raise StocktakeError("need_sign_in", "sign in first")
+        return self.stocktake_id

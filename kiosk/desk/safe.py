@@ -1,18 +1,26 @@
-"""The safe's work: opening and closing, joining, scans in a session, missing records, the pick list."""
+"""The safe's work: opening and closing, joining, scans in a session, missing records, the pick list.
+
+Each command runs as load -> decide -> record: it opens a unit authorised for its act and people
+(`DeskBase.act`), loads the facts the rule needs, asks the pure decision in `kiosk.domain`, records
+what it returned and answers with one `Verdict`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
+from typing import Any
 
 from kiosk.desk.base import DeskBase
 from kiosk.domain.authz import Act, NotAllowed
-from kiosk.domain.safe_session import Override, ScanMode
+from kiosk.domain.management_id import ManagementId, Refusal
+from kiosk.domain.safe_session import Override, Refuse, ScanMode, check_open, decide_scan
 from kiosk.domain.staff import StaffMember
 from kiosk.domain.status import CardStatus
+from kiosk.domain.verdicts import Verdict, VerdictCode
 from kiosk.ledger import safe
 from kiosk.ledger.safe import SessionView
-from kiosk.ledger.service import Verdict
+from kiosk.ledger.service import Unit, session_people
 
 _SCAN_ACTS = {
     ScanMode.TAKE_OUT: Act.TAKE_OUT,
@@ -28,43 +36,29 @@ class SafeDesk(DeskBase):
 
     def open_safe(self, operator: StaffMember, witness: StaffMember, confirmed: Sequence[str]) -> SessionView:
         """Open the safe: two people (one an officer) and the opening checklist confirmed by both."""
-        required = self.settings.session.opening_checklist
-        return self.run(
-            Act.OPEN_SAFE,
-            operator,
-            witness,
-            lambda: safe.open_session(self.ledger, operator, witness, required=required, confirmed=confirmed),
-        )
+        with self.act(Act.OPEN_SAFE, operator, witness) as u:
+            check_open(operator, witness, self.settings.session.opening_checklist, confirmed)
+            return safe.open_session(u, operator, witness, confirmed)
 
     def close_safe(
         self, session_id: int, operator: StaffMember, witness: StaffMember, confirmed: Sequence[str]
     ) -> SessionView:
         """Close the safe: nothing outstanding, two people (one an officer), the closing checklist."""
         required = self.settings.session.closing_checklist
-        return self.run(
-            Act.CLOSE_SAFE,
-            operator,
-            witness,
-            lambda: safe.close_session(
-                self.ledger, session_id, operator, witness, required=required, confirmed=confirmed
-            ),
-            session_id=session_id,
-        )
+        with self.act(Act.CLOSE_SAFE, operator, witness, session_id=session_id) as u:
+            return safe.close_session(
+                u, session_id, operator, witness, required=required, confirmed=confirmed
+            )
 
     def join_session(self, session_id: int, joiner: StaffMember, member: StaffMember) -> int:
         """A third person joins the open session, confirmed by one of its people (both signed in now)."""
-        return self.run(
-            Act.JOIN_SESSION,
-            joiner,
-            member,
-            lambda: safe.join_session(self.ledger, session_id, joiner, member),
-            session_id=session_id,
-        )
+        with self.act(Act.JOIN_SESSION, joiner, member, session_id=session_id) as u:
+            return safe.join_session(u, session_id, joiner, member)
 
     def scan(
         self,
         session_id: int,
-        text: str,
+        mid: ManagementId,
         mode: ScanMode,
         actor: StaffMember,
         *,
@@ -73,7 +67,7 @@ class SafeDesk(DeskBase):
         device: str | None = None,
         source: str | None = None,
     ) -> Verdict:
-        """One scanned or typed management ID in the open session, and what happened (always recorded).
+        """One management ID scanned or typed in the open session: load, decide, record (always recorded).
 
         Taking out needs the card booked today by someone else, or `override` (a supervisor other than
         the taker, with a reason). Handing over needs `witness`, who confirmed just now (never filled in).
@@ -85,32 +79,48 @@ class SafeDesk(DeskBase):
                 seq = self.record_refusal(
                     "need_witness", attempted=act.value, actor=actor, session_id=session_id, device=device
                 )
-                return Verdict(False, "need_witness", "a witness must confirm the hand-over", None, seq)
+                return Verdict(False, VerdictCode.NEED_WITNESS, "a witness must confirm", None, seq)
             second = witness
         elif override is not None:
             act, second = Act.OVERRIDE, override.supervisor
             reason = self.text(override.reason, "reason", attempted=act.value, actor=actor)
             override = Override(override.supervisor, reason)
         try:
-            return self.run(
-                act,
-                actor,
-                second,
-                lambda: safe.scan_in_session(
-                    self.ledger,
+            with self.act(act, actor, second, session_id=session_id) as u:
+                return scan_in_unit(
+                    u,
                     session_id,
-                    text,
+                    mid,
                     mode,
                     actor,
                     witness=witness,
                     override=override,
                     device=device,
                     source=source,
-                ),
-                session_id=session_id,
-            )
+                )
         except NotAllowed as exc:
-            return Verdict(False, "not_allowed", str(exc), None, exc.seq, detail=exc.reason)
+            return Verdict(False, VerdictCode.NOT_ALLOWED, str(exc), None, exc.seq, exc.reason, mid.value)
+
+    def refuse_input(
+        self,
+        refusal: Refusal,
+        mode: ScanMode,
+        actor: StaffMember | None,
+        *,
+        session_id: int | None,
+        device: str | None = None,
+        source: str | None = None,
+    ) -> Verdict:
+        """A scanned or typed value that is not a management ID: recorded by its reason code only."""
+        seq = self.record_refusal(
+            refusal.reason,
+            attempted=mode.value,
+            actor=actor,
+            session_id=session_id,
+            device=device,
+            source=source,
+        )
+        return Verdict(False, VerdictCode.REFUSED_INPUT, refusal.detail, None, seq, detail=refusal.reason)
 
     def record_missing(
         self,
@@ -122,27 +132,15 @@ class SafeDesk(DeskBase):
     ) -> list[Verdict]:
         """The two-person "missing" record (所在不明) for cards that are neither back nor issued."""
         note = self.text(note, "note", attempted=Act.MARK_MISSING.value, actor=operator)
-        wanted = list(ids)
-        return self.run(
-            Act.MARK_MISSING,
-            operator,
-            witness,
-            lambda: [
-                safe.record_missing(self.ledger, session_id, m, operator, witness, note) for m in wanted
-            ],
-        )
+        with self.act(Act.MARK_MISSING, operator, witness) as u:
+            return [safe.record_missing(u, session_id, m, operator, witness, note) for m in ids]
 
     def book(
         self, ids: Iterable[str], actor: StaffMember, *, day: date | None = None
     ) -> tuple[list[str], list[str]]:
         """Book cards for handing over today (the booker is recorded and may not take them out alone)."""
-        wanted = list(ids)
-        return self.run(
-            Act.BOOK_PICK_LIST,
-            actor,
-            None,
-            lambda: safe.add_to_pick_list(self.ledger, wanted, actor, day=day),
-        )
+        with self.act(Act.BOOK_PICK_LIST, actor) as u:
+            return safe.add_to_pick_list(u, ids, actor, day=day)
 
     # -- queries ----------------------------------------------------------------------------------
 
@@ -162,3 +160,35 @@ class SafeDesk(DeskBase):
         from kiosk.ledger.ui_queries import pick_list_status
 
         return self.read(lambda: pick_list_status(self.ledger, ids))
+
+
+def scan_in_unit(
+    u: Unit,
+    session_id: int,
+    mid: ManagementId,
+    mode: ScanMode,
+    actor: StaffMember,
+    *,
+    witness: StaffMember | None,
+    override: Override | None,
+    device: str | None,
+    source: str | None,
+) -> Verdict:
+    """Load the facts of one scan in `u`, let the domain decide, record what it said, and answer."""
+    at: dict[str, Any] = {"actor_id": actor.id, "session_id": session_id, "device": device, "source": source}
+    if u.checked_session != session_id and session_people(u.conn, session_id) is None:
+        # Only a unit that was not authorised for an in-session act gets here without the check.
+        rec = u.refuse("no_session", attempted=mode.value, **at)
+        return Verdict(False, VerdictCode.NO_SESSION, "the safe is not open", None, rec.seq, "", mid.value)
+    card = u.card(mid.value)
+    booking = u.booking(mid.value) if mode is ScanMode.TAKE_OUT and card is not None else None
+    decision = decide_scan(mode, card, taker_id=actor.id, booking=booking, override=override)
+    if witness is not None and card is not None:
+        at["witness_id"] = witness.id
+    if isinstance(decision, Refuse):
+        card_id = mid.value if card is not None else None  # an unknown ID is no card of ours
+        rec = u.refuse(decision.reason, attempted=decision.attempted, card_id=card_id, **at)
+        message = f"{mid} is {decision.message}" if card is None else decision.message
+        return Verdict(False, decision.code, message, card, rec.seq, decision.detail, mid.value)
+    _, state = u.card_event(decision.kind, mid.value, payload=decision.payload, **at)
+    return Verdict(True, decision.code, decision.message, state, state.last_seq, "", mid.value)

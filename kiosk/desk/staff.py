@@ -6,6 +6,7 @@ from kiosk.desk.base import DeskBase
 from kiosk.desk.errors import storage_errors
 from kiosk.domain.authz import Act
 from kiosk.domain.staff import Role, StaffMember
+from kiosk.ledger import staff_ops
 
 
 class StaffDesk(DeskBase):
@@ -44,11 +45,10 @@ class StaffDesk(DeskBase):
         if witness is None and admin.role is Role.ADMIN:
             with storage_errors():
                 bootstrap = self.ledger.staff_count(active_only=False) == 1
-        return self.run(
-            Act.STAFF_ADD_FIRST if bootstrap else Act.STAFF_ADD,
-            admin,
-            witness,
-            lambda: self.ledger.add_staff(
+        with self.act(Act.STAFF_ADD_FIRST if bootstrap else Act.STAFF_ADD, admin, witness) as u:
+            return staff_ops.add_staff(
+                u,
+                self.ledger.pepper,
                 name=name,
                 badge=badge,
                 employee_no=employee_no,
@@ -58,25 +58,29 @@ class StaffDesk(DeskBase):
                 actor_id=admin.id,
                 witness_id=witness.id if witness else None,
                 bootstrap=bootstrap,
-            ),
-        )
+            )
 
     def deactivate(self, admin: StaffMember, witness: StaffMember, badge: str) -> StaffMember:
-        return self.run(Act.STAFF_DEACTIVATE, admin, witness, lambda: self.ledger.deactivate_staff(badge))
+        with self.act(Act.STAFF_DEACTIVATE, admin, witness) as u:
+            return staff_ops.deactivate_staff(u, badge)
 
     def reactivate(self, admin: StaffMember, witness: StaffMember, badge: str) -> StaffMember:
-        return self.run(Act.STAFF_REACTIVATE, admin, witness, lambda: self.ledger.reactivate_staff(badge))
+        with self.act(Act.STAFF_REACTIVATE, admin, witness) as u:
+            return staff_ops.reactivate_staff(u, badge)
 
     def set_role(
         self, admin: StaffMember, witness: StaffMember, badge: str, role: Role, rank: int | None
     ) -> StaffMember:
-        return self.run(Act.STAFF_SET_ROLE, admin, witness, lambda: self.ledger.set_role(badge, role, rank))
+        with self.act(Act.STAFF_SET_ROLE, admin, witness) as u:
+            return staff_ops.set_role(u, badge, role, rank)
 
     def unlock(self, admin: StaffMember, witness: StaffMember, badge: str) -> StaffMember:
-        return self.run(Act.STAFF_UNLOCK, admin, witness, lambda: self.ledger.unlock_staff(badge))
+        with self.act(Act.STAFF_UNLOCK, admin, witness) as u:
+            return staff_ops.unlock_staff(u, badge)
 
     def reset_pin(self, admin: StaffMember, witness: StaffMember, badge: str, pin: str) -> StaffMember:
-        return self.run(Act.STAFF_RESET_PIN, admin, witness, lambda: self.ledger.reset_pin(badge, pin))
+        with self.act(Act.STAFF_RESET_PIN, admin, witness) as u:
+            return staff_ops.reset_pin(u, self.ledger.pepper, badge, pin)
 
     def staff(self, *, include_inactive: bool = True) -> list[StaffMember]:
         return self.read(lambda: self.ledger.list_staff(include_inactive=include_inactive))

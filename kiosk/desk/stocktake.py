@@ -10,7 +10,8 @@ from kiosk.desk.base import DeskBase
 from kiosk.domain.authz import Act
 from kiosk.domain.card_state import CardState
 from kiosk.domain.staff import StaffMember
-from kiosk.domain.stocktake import DueStatus, MissingDecision
+from kiosk.domain.stocktake import DueStatus, MissingDecision, Progress, StocktakeResult, StocktakeView
+from kiosk.domain.verdicts import BatchVerdict, FinishOutcome, StocktakeVerdict
 from kiosk.ledger import stocktake_ops as st
 from kiosk.ledger.stocktake_glance import GLANCE_LINES, StocktakeGlance, stocktake_glance
 
@@ -18,10 +19,9 @@ from kiosk.ledger.stocktake_glance import GLANCE_LINES, StocktakeGlance, stockta
 class StocktakeDesk(DeskBase):
     """Commands and queries of the stocktake."""
 
-    def stocktake_start(self, operator: StaffMember, witness: StaffMember) -> st.StocktakeView:
-        return self.run(
-            Act.STOCKTAKE_START, operator, witness, lambda: st.start(self.ledger, operator, witness)
-        )
+    def stocktake_start(self, operator: StaffMember, witness: StaffMember) -> StocktakeView:
+        with self.act(Act.STOCKTAKE_START, operator, witness) as u:
+            return st.start(u, operator, witness)
 
     def stocktake_scan(
         self,
@@ -32,17 +32,11 @@ class StocktakeDesk(DeskBase):
         source: str = st.SOURCE_BARCODE,
         device: str | None = None,
         location: str | None = None,
-    ) -> st.ScanVerdict:
+    ) -> StocktakeVerdict:
         """Count one scanned or typed ID (a typed one has source `manual`), by a signed-in counter."""
         device, location, source = self._labels(counter, device, location, source)
-        return self.run(
-            Act.STOCKTAKE_SCAN,
-            counter,
-            None,
-            lambda: st.record_scan(
-                self.ledger, stocktake_id, text, source=source, device=device, location=location
-            ),
-        )
+        with self.act(Act.STOCKTAKE_SCAN, counter) as u:
+            return st.record_scan(u, stocktake_id, text, source=source, device=device, location=location)
 
     def stocktake_many(
         self,
@@ -54,18 +48,14 @@ class StocktakeDesk(DeskBase):
         source: str,
         device: str | None = None,
         location: str | None = None,
-    ) -> st.BatchVerdict:
+    ) -> BatchVerdict:
         """A tray photo's codes or an RFID round's tags, in one transaction."""
         device, location, source = self._labels(counter, device, location, source)
         codes, tags = list(codes), list(tags)
-        return self.run(
-            Act.STOCKTAKE_SCAN,
-            counter,
-            None,
-            lambda: st.record_many(
-                self.ledger, stocktake_id, codes, tags=tags, source=source, device=device, location=location
-            ),
-        )
+        with self.act(Act.STOCKTAKE_SCAN, counter) as u:
+            return st.record_many(
+                u, stocktake_id, codes, tags=tags, source=source, device=device, location=location
+            )
 
     def stocktake_finish(
         self,
@@ -73,8 +63,11 @@ class StocktakeDesk(DeskBase):
         decisions: Mapping[str, MissingDecision],
         operator: StaffMember,
         witness: StaffMember,
-    ) -> st.StocktakeResult:
-        """Finish and sign: two people (one an officer); every missing card decided by a person."""
+    ) -> FinishOutcome:
+        """Finish and sign: two people (one an officer); every missing card decided by a person.
+
+        Cards to search again are an outcome (recorded; the stocktake stays open), not an error.
+        """
         decisions = {
             mid: replace(
                 d, note=self.text(d.note, "note", attempted=Act.STOCKTAKE_FINISH.value, actor=operator)
@@ -83,34 +76,21 @@ class StocktakeDesk(DeskBase):
             else d
             for mid, d in decisions.items()
         }
-        return self.run(
-            Act.STOCKTAKE_FINISH,
-            operator,
-            witness,
-            lambda: st.finish(self.ledger, stocktake_id, decisions, operator, witness),
-        )
+        with self.act(Act.STOCKTAKE_FINISH, operator, witness) as u:
+            return st.finish(u, stocktake_id, decisions, operator, witness)
 
     def record_found(
         self, management_id: str, operator: StaffMember, witness: StaffMember, *, note: str
     ) -> CardState:
         note = self.text(note, "note", attempted=Act.RECORD_FOUND.value, actor=operator)
-        return self.run(
-            Act.RECORD_FOUND,
-            operator,
-            witness,
-            lambda: st.record_found(self.ledger, management_id, operator, witness, note=note),
-            card_id=None,
-        )
+        with self.act(Act.RECORD_FOUND, operator, witness) as u:
+            return st.record_found(u, management_id, operator, witness, note=note)
 
     def officer_handover(
         self, from_officer: StaffMember, to_officer: StaffMember, witness: StaffMember
     ) -> int:
-        return self.run(
-            Act.OFFICER_HANDOVER,
-            to_officer,
-            witness,
-            lambda: st.record_handover(self.ledger, from_officer, to_officer, witness),
-        )
+        with self.act(Act.OFFICER_HANDOVER, to_officer, witness) as u:
+            return st.record_handover(u, from_officer, to_officer, witness)
 
     def _labels(
         self, counter: StaffMember, device: str | None, location: str | None, source: str
@@ -126,20 +106,20 @@ class StocktakeDesk(DeskBase):
 
     # -- queries ----------------------------------------------------------------------------------
 
-    def open_stocktake(self) -> st.StocktakeView | None:
+    def open_stocktake(self) -> StocktakeView | None:
         return self.read(lambda: st.open_stocktake(self.ledger))
 
-    def get_stocktake(self, stocktake_id: int) -> st.StocktakeView | None:
+    def get_stocktake(self, stocktake_id: int) -> StocktakeView | None:
         return self.read(lambda: st.get_stocktake(self.ledger, stocktake_id))
 
-    def reconcile(self, stocktake_id: int) -> st.StocktakeResult:
+    def reconcile(self, stocktake_id: int) -> StocktakeResult:
         return self.read(lambda: st.reconcile(self.ledger, stocktake_id))
 
     def stocktake_glance(self, stocktake_id: int, lines: int = GLANCE_LINES) -> StocktakeGlance:
         """Every count of `reconcile` and the first `lines` of each list (the stocktake screen's view)."""
         return self.read(lambda: stocktake_glance(self.ledger, stocktake_id, lines=lines))
 
-    def stocktake_progress(self, stocktake_id: int) -> st.Progress:
+    def stocktake_progress(self, stocktake_id: int) -> Progress:
         return self.read(lambda: st.progress(self.ledger, stocktake_id))
 
     def stocktake_due(self, today: date) -> DueStatus:

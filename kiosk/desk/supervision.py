@@ -21,39 +21,39 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kiosk.domain.card_state import OFFICE_TZ, office_date
+from kiosk.domain.events import EventKind
 from kiosk.domain.guard import REASON_MYNUMBER
 from kiosk.domain.retention import DueLists, RetentionPolicy
 from kiosk.domain.safe_session import is_overdue
 from kiosk.domain.staff import Role, StaffMember
 from kiosk.domain.status import CardStatus
-from kiosk.domain.stocktake import DueStatus
+from kiosk.domain.stocktake import DueStatus, Progress
 from kiosk.ledger import models
 from kiosk.ledger.retention_ops import due_lists
 from kiosk.ledger.service import Ledger, to_staff
 from kiosk.ledger.stocktake_ops import OPEN as STOCKTAKE_OPEN
-from kiosk.ledger.stocktake_ops import Progress, progress, stocktake_due
+from kiosk.ledger.stocktake_ops import progress, stocktake_due
 
 # Roles that may open the supervisor's view.
 SUPERVISING_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
 
 # Today's receipts and payments (受払), in the order of the daily close report.
 DAY_KINDS = (
-    "card_received",
-    "card_taken_out",
-    "card_put_back",
-    "card_issued",
-    "card_cancelled",
-    "card_disposed",
-    "card_missing",
-    "card_found",
+    EventKind.CARD_RECEIVED,
+    EventKind.CARD_TAKEN_OUT,
+    EventKind.CARD_PUT_BACK,
+    EventKind.CARD_ISSUED,
+    EventKind.CARD_CANCELLED,
+    EventKind.CARD_DISPOSED,
+    EventKind.CARD_MISSING,
+    EventKind.CARD_FOUND,
 )
 
-# Device state events, if a kiosk records them (today's kiosks show device loss on screen only).
-DEVICE_DOWN_KINDS = ("device_offline", "device_lost")
-DEVICE_UP_KINDS = ("device_online", "device_back")
+# Device state events: a kiosk records each change of a device (kiosk.desk.base.record_device).
+DEVICE_DOWN_KINDS = (EventKind.DEVICE_OFFLINE,)
+DEVICE_UP_KINDS = (EventKind.DEVICE_ONLINE,)
 
-INCIDENT_OPENED = "incident_opened"
-INCIDENT_CLOSED = "incident_closed"
+INCIDENT_OPENED = EventKind.INCIDENT_OPENED
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,7 +262,7 @@ def _safes(s: Session, names: _Names, now: datetime, max_open_minutes: int) -> l
     if open_ids:
         for sid, actor, payload in s.execute(
             select(models.Event.session_id, models.Event.actor_id, models.Event.payload)
-            .where(models.Event.kind == "session_joined", models.Event.session_id.in_(open_ids))
+            .where(models.Event.kind == EventKind.SESSION_JOINED, models.Event.session_id.in_(open_ids))
             .order_by(models.Event.seq)
         ):
             if sid is not None:
@@ -299,7 +299,7 @@ def _cards_out(s: Session, names: _Names, now: datetime) -> list[OutLine]:
         return []
     last_take = (
         select(func.max(models.Event.seq))
-        .where(models.Event.kind == "card_taken_out", models.Event.card_id.in_(out_ids))
+        .where(models.Event.kind == EventKind.CARD_TAKEN_OUT, models.Event.card_id.in_(out_ids))
         .group_by(models.Event.card_id)
     )
     takes = {e.card_id: e for e in s.scalars(select(models.Event).where(models.Event.seq.in_(last_take)))}
@@ -357,10 +357,6 @@ def _incidents(s: Session) -> list[IncidentLine]:
     )
     if not opened:
         return []
-    closed = {
-        _payload(p).get("incident")
-        for p in s.scalars(select(models.Event.payload).where(models.Event.kind == INCIDENT_CLOSED))
-    }
     cards = [e.card_id for e in opened if e.card_id]
     status = dict(
         s.execute(
@@ -370,7 +366,7 @@ def _incidents(s: Session) -> list[IncidentLine]:
     lines = []
     for e in opened:
         # A missing-card incident stays open while the card is still recorded missing.
-        if e.seq in closed or (e.card_id and status.get(e.card_id) != CardStatus.MISSING.value):
+        if e.card_id and status.get(e.card_id) != CardStatus.MISSING.value:
             continue
         data = _payload(e.payload)
         lines.append(
@@ -384,7 +380,7 @@ def _integrity(s: Session) -> Integrity:
     head_at = s.scalar(select(models.Event.at).where(models.Event.seq == head.seq))
     check = s.scalars(
         select(models.Event)
-        .where(models.Event.kind.in_(("ledger_verified", "anchor_checked", "anchor_recorded")))
+        .where(models.Event.kind.in_((EventKind.LEDGER_VERIFIED, "anchor_checked", "anchor_recorded")))
         .order_by(models.Event.seq.desc())
         .limit(1)
     ).first()
@@ -452,7 +448,7 @@ def overview(
             or 0
         )
         overrides = []
-        for e in _day_events(s, start, end, ["card_taken_out"]):
+        for e in _day_events(s, start, end, [EventKind.CARD_TAKEN_OUT]):
             data = _payload(e.payload)
             if "override_by" in data:
                 overrides.append(
@@ -468,7 +464,7 @@ def overview(
         reasons: Counter[str] = Counter()
         for text in s.scalars(
             select(models.Event.payload).where(
-                models.Event.at >= start, models.Event.at < end, models.Event.kind == "refused"
+                models.Event.at >= start, models.Event.at < end, models.Event.kind == EventKind.REFUSED
             )
         ):
             reasons[str(_payload(text).get("reason", "unknown"))] += 1
@@ -476,16 +472,20 @@ def overview(
             s.scalar(
                 select(func.count())
                 .select_from(models.Event)
-                .where(models.Event.at >= start, models.Event.at < end, models.Event.kind == "auth_failed")
+                .where(
+                    models.Event.at >= start,
+                    models.Event.at < end,
+                    models.Event.kind == EventKind.AUTH_FAILED,
+                )
             )
             or 0
         )
-        lock_events = _day_events(s, start, end, ["staff_locked"])
+        lock_events = _day_events(s, start, end, [EventKind.STAFF_LOCKED])
         last_lock = {
             int(staff): at
             for staff, at in s.execute(
                 select(models.Event.actor_id, func.max(models.Event.at))
-                .where(models.Event.kind == "staff_locked")
+                .where(models.Event.kind == EventKind.STAFF_LOCKED)
                 .group_by(models.Event.actor_id)
             )
             if staff is not None

@@ -11,20 +11,21 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from kiosk.domain.events import EventKind
 from kiosk.domain.status import Action, CardStatus, found_status, next_status
 
 # Dates on the paper ledger and for retention periods are the office's calendar days.
 OFFICE_TZ = ZoneInfo("Asia/Tokyo")
 
 # Events that change a card without changing its status.
-NOTICE_SENT = "card_notice_sent"
-REMINDER_SENT = "card_reminder_sent"
-HOLD_SET = "card_hold_set"
-HOLD_RELEASED = "card_hold_released"
-RFID_BOUND = "rfid_bound"
-APPLICANT_SET = "card_applicant_set"
+NOTICE_SENT = EventKind.CARD_NOTICE_SENT
+REMINDER_SENT = EventKind.CARD_REMINDER_SENT
+HOLD_SET = EventKind.CARD_HOLD_SET
+HOLD_RELEASED = EventKind.CARD_HOLD_RELEASED
+RFID_BOUND = EventKind.RFID_BOUND
+APPLICANT_SET = EventKind.CARD_APPLICANT_SET
 
-STATUS_EVENTS = {a.value: a for a in Action}
+STATUS_EVENTS: dict[str, Action] = {a.value: a for a in Action}
 CARD_EVENTS = frozenset(STATUS_EVENTS) | {
     NOTICE_SENT,
     REMINDER_SENT,
@@ -72,7 +73,7 @@ _FIELDS = tuple(f.name for f in fields(CardState))
 _LOCATION, _STATUS, _CLOSED_ON, _HOLD, _OUT, _LAST = 3, 2, 10, 11, 12, 13
 _CLEARS_OUT = frozenset({Action.PUT_BACK, Action.ISSUE, Action.MARK_MISSING})
 _CLOSES = frozenset({Action.ISSUE, Action.CANCEL, Action.DISPOSE})
-_SET_FIELD = {NOTICE_SENT: 8, REMINDER_SENT: 9, RFID_BOUND: 5, APPLICANT_SET: 6}
+_SET_FIELD: dict[str, int] = {NOTICE_SENT: 8, REMINDER_SENT: 9, RFID_BOUND: 5, APPLICANT_SET: 6}
 # Plain constants: an enum member's `.value` is a property call, and `kiosk verify` folds a million events.
 _RECEIVE = Action.RECEIVE.value
 _RECEIVE_ACTION, _FOUND, _TAKE_OUT = Action.RECEIVE, Action.FOUND, Action.TAKE_OUT

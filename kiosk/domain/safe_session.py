@@ -7,7 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from kiosk.domain.card_state import CardState
+from kiosk.domain.events import AtLocation, EventKind, Issued, Payload, TakenOut
 from kiosk.domain.staff import Role, StaffMember, TwoPersonError, require_two_people
+from kiosk.domain.status import Action, CardStatus, TransitionRefused, next_status
+from kiosk.domain.verdicts import VerdictCode
 
 
 class ScanMode(enum.StrEnum):
@@ -79,6 +83,103 @@ def check_override(override: Override, operator_id: int) -> None:
         raise TwoPersonError("same_person", "the supervisor approving must not be the clerk")
     if not override.reason.strip():
         raise ValueError("an override needs a reason")
+
+
+# -- a scan in the session: the decision -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Booking:
+    """A card booked for handing over today (交付予定), and who booked it (None on old bookings)."""
+
+    booked_by: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """Record this card event: the scan is accepted."""
+
+    kind: EventKind
+    payload: Payload
+    code: VerdictCode
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Refuse:
+    """Record a refused attempt (`reason` is the recorded code) and answer with `code`."""
+
+    code: VerdictCode
+    reason: str
+    message: str
+    attempted: str
+    detail: str = ""
+
+
+_MODE_ACTION = {
+    ScanMode.TAKE_OUT: Action.TAKE_OUT,
+    ScanMode.PUT_BACK: Action.PUT_BACK,
+    ScanMode.HAND_OVER: Action.ISSUE,
+}
+
+
+def decide_scan(
+    mode: ScanMode,
+    card: CardState | None,
+    *,
+    taker_id: int,
+    booking: Booking | None,
+    override: Override | None,
+) -> Move | Refuse:
+    """What one scan of a known management ID means in an open session, from the facts alone.
+
+    `card` is the card as the ledger holds it (None: not a card of ours); `booking` its booking for
+    handing over today (None: not booked). Taking out needs the card in the safe and booked today by
+    someone other than the taker, or `override` (a supervisor other than the taker, with a reason): one
+    person deciding and doing alone is what the pick list's booker rule prevents. Putting back and
+    handing over follow the status machine. Who may act at all was decided by the authorisation table
+    before the facts were loaded.
+    """
+    if card is None:
+        return Refuse(VerdictCode.UNKNOWN_ID, "unknown_id", "not in the ledger", mode.value)
+    if mode is ScanMode.TAKE_OUT:
+        return _take_out(card, taker_id, booking, override)
+    action = _MODE_ACTION[mode]
+    try:
+        next_status(card.status, action)
+    except TransitionRefused as exc:
+        # Recorded under the card event's name, as the ledger always has for these two.
+        return Refuse(VerdictCode.WRONG_STATUS, exc.reason, str(exc), action.value)
+    if mode is ScanMode.PUT_BACK:
+        return Move(EventKind.CARD_PUT_BACK, AtLocation("safe"), VerdictCode.PUT_BACK, "put back")
+    return Move(EventKind.CARD_ISSUED, Issued(), VerdictCode.ISSUED, "issued")
+
+
+def _take_out(
+    card: CardState, taker_id: int, booking: Booking | None, override: Override | None
+) -> Move | Refuse:
+    attempted = ScanMode.TAKE_OUT.value
+    if card.status is CardStatus.OUT:
+        return Refuse(VerdictCode.ALREADY_OUT, "already_out", "this card is already out", attempted)
+    if card.status is not CardStatus.IN_SAFE:
+        return Refuse(
+            VerdictCode.WRONG_STATUS, "wrong_status", f"this card is {card.status.value}", attempted
+        )
+    booked_by_taker = booking is not None and booking.booked_by == taker_id
+    if booking is not None and not booked_by_taker:
+        return Move(EventKind.CARD_TAKEN_OUT, TakenOut(), VerdictCode.TAKEN_OUT, "taken out")
+    if override is None:
+        reason = "booked_by_taker" if booked_by_taker else "not_on_pick_list"
+        message = "booked by the same person" if booked_by_taker else "not on today's pick list"
+        return Refuse(VerdictCode.NOT_ON_PICK_LIST, reason, message, attempted, detail=reason)
+    try:
+        check_override(override, taker_id)
+    except ValueError as exc:
+        # A refused override is on the record too (who tried to approve, and why it was refused).
+        why = getattr(exc, "reason", "no_reason")
+        return Refuse(VerdictCode.OVERRIDE_REFUSED, f"override_{why}", str(exc), attempted, detail=why)
+    payload = TakenOut(override_by=override.supervisor.id, reason=override.reason.strip())
+    return Move(EventKind.CARD_TAKEN_OUT, payload, VerdictCode.TAKEN_OUT, "taken out")
 
 
 def is_overdue(opened_at: datetime, now: datetime, max_open_minutes: int) -> bool:

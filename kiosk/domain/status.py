@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import enum
 
+from kiosk.domain.events import EventKind
+
 
 class CardStatus(enum.StrEnum):
     """Where a card stands in its life (the ledger's projection keeps the current one)."""
@@ -35,15 +37,15 @@ class CardKind(enum.StrEnum):
 class Action(enum.StrEnum):
     """What can happen to a card; each is an event kind in the ledger."""
 
-    RECEIVE = "card_received"
-    STORE = "card_stored"
-    TAKE_OUT = "card_taken_out"
-    PUT_BACK = "card_put_back"
-    ISSUE = "card_issued"
-    CANCEL = "card_cancelled"
-    DISPOSE = "card_disposed"
-    MARK_MISSING = "card_missing"
-    FOUND = "card_found"
+    RECEIVE = EventKind.CARD_RECEIVED
+    STORE = EventKind.CARD_STORED
+    TAKE_OUT = EventKind.CARD_TAKEN_OUT
+    PUT_BACK = EventKind.CARD_PUT_BACK
+    ISSUE = EventKind.CARD_ISSUED
+    CANCEL = EventKind.CARD_CANCELLED
+    DISPOSE = EventKind.CARD_DISPOSED
+    MARK_MISSING = EventKind.CARD_MISSING
+    FOUND = EventKind.CARD_FOUND
 
 
 TERMINAL = frozenset({CardStatus.ISSUED, CardStatus.DISPOSED})

@@ -11,7 +11,7 @@ import enum
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from drivers.text import looks_like_individual_number, normalise
 from kiosk.domain.status import CardStatus
@@ -238,3 +238,85 @@ def due_status(
     if today >= next_due:
         return DueStatus(DueReason.INTERVAL, last_finished_on, next_due)
     return DueStatus(DueReason.NOT_DUE, last_finished_on, next_due)
+
+
+# -- what the screens get (the ledger's read models fill them) -------------------------------------
+
+OPEN = "open"
+
+
+@dataclass(frozen=True, slots=True)
+class StocktakeView:
+    """A stocktake as the UI shows it."""
+
+    id: int
+    kiosk: str
+    started_at: datetime
+    operator_id: int
+    witness_id: int
+    finished_at: datetime | None
+    status: str
+    expected: int
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == OPEN
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Live counts (the UI's header). `found` includes the misplaced; missing = expected − found."""
+
+    expected: int
+    found: int
+    missing: int
+    misplaced: int
+    unexpected: int
+    unknown: int
+    duplicates: int
+    reads: int  # every sighting, repeats included
+
+
+@dataclass(frozen=True, slots=True)
+class ResultLine:
+    """One card on a stocktake's lists."""
+
+    management_id: str
+    expected_location: str | None
+    seen_location: str | None
+    ledger_status: CardStatus | None
+    times: int
+    source: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StocktakeResult:
+    """The reconciliation (照合結果): counts and the lists a person must look at."""
+
+    stocktake_id: int
+    expected: int
+    found: int
+    missing: tuple[ResultLine, ...]
+    misplaced: tuple[ResultLine, ...]
+    unexpected: tuple[ResultLine, ...]
+    unknown: tuple[ResultLine, ...]
+    duplicates: tuple[ResultLine, ...]
+    sources: Mapping[str, int]  # first sightings per source
+    reads: int
+
+    @property
+    def missing_ids(self) -> list[str]:
+        return [line.management_id for line in self.missing]
+
+    @property
+    def progress(self) -> Progress:
+        return Progress(
+            expected=self.expected,
+            found=self.found,
+            missing=len(self.missing),
+            misplaced=len(self.misplaced),
+            unexpected=len(self.unexpected),
+            unknown=len(self.unknown),
+            duplicates=len(self.duplicates),
+            reads=self.reads,
+        )

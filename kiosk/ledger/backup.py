@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kiosk.domain.events import EventKind
 from kiosk.fs import check_output, fsync_dir, make_private_dir
 from kiosk.ledger.anchors import (
     RESTORE,
@@ -267,7 +268,7 @@ def close_of_day(ledger: Ledger, settings: Settings, day_head: tuple[int, str]) 
     # The result goes on the chain either way: the supervisor's view shows the last check.
     with ledger.unit() as u:
         u.append(
-            "ledger_verified",
+            EventKind.LEDGER_VERIFIED,
             device=ledger.kiosk,
             payload={"ok": report.ok, "events": report.events, "anchors": len(logged)},
         )

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from kiosk.domain.events import EventKind
 from kiosk.ledger import models
 from kiosk.ledger.anchors import WHAT_TO_DO, IntegrityRefused
 
@@ -26,10 +27,10 @@ if TYPE_CHECKING:
 
 LEDGER_ID = "ledger_id"
 PEPPER_CHECK = "pepper_check"
-EV_CREATED = "ledger_created"  # {ledger, pepper_check}: `kiosk init`
-EV_IDENTIFIED = "ledger_identified"  # {ledger, pepper_check}: an older ledger's first open
+EV_CREATED = EventKind.LEDGER_CREATED  # {ledger, pepper_check}: `kiosk init`
+EV_IDENTIFIED = EventKind.LEDGER_IDENTIFIED  # {ledger, pepper_check}: an older ledger's first open
 # `kiosk restore`: {restored_head_seq, restored_head_hash, source, behind_anchor_seq, behind_anchor_hash}
-EV_RESTORED = "ledger_restored"
+EV_RESTORED = EventKind.LEDGER_RESTORED
 META_EVENTS = frozenset({EV_CREATED, EV_IDENTIFIED})
 
 

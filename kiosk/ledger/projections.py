@@ -36,6 +36,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from kiosk.domain.card_state import Row
+from kiosk.domain.events import EventKind
 from kiosk.domain.status import IN_THE_SAFE, CardStatus
 from kiosk.ledger.meta import EV_CREATED, EV_IDENTIFIED, LEDGER_ID, PEPPER_CHECK, pin_mac
 
@@ -162,9 +163,9 @@ class Rebuild:
         if kind in (EV_CREATED, EV_IDENTIFIED):
             self.meta[LEDGER_ID] = (str(data.get("ledger")), seq)
             self.meta[PEPPER_CHECK] = (str(data.get("pepper_check")), seq)
-        elif kind.startswith("staff_") or kind in ("auth_failed", "signed_in"):
+        elif kind.startswith("staff_") or kind in (EventKind.AUTH_FAILED, EventKind.SIGNED_IN):
             self._staff(seq, at, kind, actor, data)
-        elif kind == "session_opened" and session is not None:
+        elif kind == EventKind.SESSION_OPENED and session is not None:
             self.sessions[session] = {
                 "kiosk": device,
                 "opened_at": at,
@@ -175,29 +176,29 @@ class Rebuild:
                 "closed_witness_id": None,
                 "_seq": seq,
             }
-        elif kind == "session_closed" and session is not None:
+        elif kind == EventKind.SESSION_CLOSED and session is not None:
             row = self.sessions.get(session)
             if row is not None:
                 row.update(closed_at=at, closed_by_id=actor, closed_witness_id=witness, _seq=seq)
-        elif kind == "pick_list_added" and card_id is not None:
+        elif kind == EventKind.PICK_LIST_ADDED and card_id is not None:
             self.pick[(str(data.get("day")), card_id)] = {"added_seq": seq, "booked_by": actor, "_seq": seq}
-        elif kind == "stocktake_started" and stocktake is not None:
+        elif kind == EventKind.STOCKTAKE_STARTED and stocktake is not None:
             self._stocktake_started(seq, at, actor, witness, stocktake, device, data, cards, query)
-        elif kind == "stocktake_finished" and stocktake is not None:
+        elif kind == EventKind.STOCKTAKE_FINISHED and stocktake is not None:
             row = self.stocktakes.get(stocktake)
             if row is not None:
                 row.update(status="finished", finished_at=at, _seq=seq)
             if "reads" in data and "duplicates" in data:
                 self.finished_reads[stocktake] = (int(data["reads"]), int(data["duplicates"]), seq)
-        elif kind == "stocktake_counted" and stocktake is not None:
+        elif kind == EventKind.STOCKTAKE_COUNTED and stocktake is not None:
             mid = card_id or data.get("id")
             if isinstance(mid, str):
                 self._first_read(seq, stocktake, mid, data.get("location"), source or "barcode", 1)
-        elif kind == "stocktake_recounted" and stocktake is not None:
+        elif kind == EventKind.STOCKTAKE_RECOUNTED and stocktake is not None:
             mid = card_id or data.get("id")
             if isinstance(mid, str):
                 self._read_again(seq, stocktake, mid, 1)
-        elif kind == "stocktake_batch" and stocktake is not None:
+        elif kind == EventKind.STOCKTAKE_BATCH and stocktake is not None:
             counted = data.get("counted", {})
             times = data.get("times", {})
             for verdict, ids in counted.items():
@@ -252,7 +253,7 @@ class Rebuild:
         self.bindings.setdefault(tag, (card_id, seq))
 
     def _staff(self, seq: int, at: str, kind: str, actor: int | None, data: dict[str, Any]) -> None:
-        if kind == "staff_added":
+        if kind == EventKind.STAFF_ADDED:
             sid = int(data["staff"])
             row: dict[str, Any] = {
                 "name": data.get("name"),
@@ -269,7 +270,7 @@ class Rebuild:
             self.staff[sid] = row
             return
         target = data.get("staff")
-        if kind in ("auth_failed", "signed_in"):
+        if kind in (EventKind.AUTH_FAILED, EventKind.SIGNED_IN):
             target = actor
         if target is None:
             return
@@ -280,21 +281,21 @@ class Rebuild:
             )
             return
         member["_seq"] = seq
-        if kind == "staff_deactivated":
+        if kind == EventKind.STAFF_DEACTIVATED:
             member["active"] = 0
-        elif kind == "staff_reactivated":
+        elif kind == EventKind.STAFF_REACTIVATED:
             member["active"] = 1
-        elif kind == "staff_role_changed":
+        elif kind == EventKind.STAFF_ROLE_CHANGED:
             member["role"] = data.get("role")
             member["rank"] = data.get("rank")
-        elif kind in ("staff_unlocked", "staff_pin_reset", "staff_lock_expired"):
+        elif kind in (EventKind.STAFF_UNLOCKED, EventKind.STAFF_PIN_RESET, EventKind.STAFF_LOCK_EXPIRED):
             member["failed_attempts"] = 0
             member["locked_at"] = None
-        elif kind == "auth_failed" and data.get("reason") == "wrong_pin":
+        elif kind == EventKind.AUTH_FAILED and data.get("reason") == "wrong_pin":
             member["failed_attempts"] += 1
-        elif kind == "staff_locked":
+        elif kind == EventKind.STAFF_LOCKED:
             member["locked_at"] = at
-        elif kind == "signed_in":
+        elif kind == EventKind.SIGNED_IN:
             member["failed_attempts"] = 0
 
     def _stocktake_started(

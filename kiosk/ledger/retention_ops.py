@@ -25,8 +25,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kiosk.domain import card_state
 from kiosk.domain.card_state import CardState, office_date
+from kiosk.domain.events import (
+    Cancelled,
+    DisposalApproved,
+    DisposalFinished,
+    DisposalPrepared,
+    Disposed,
+    EventKind,
+    HoldSet,
+    SentOn,
+)
 from kiosk.domain.management_id import ManagementId, Refusal
 from kiosk.domain.retention import (
     WAITING_STATUSES,
@@ -40,9 +49,10 @@ from kiosk.domain.retention import (
     ineligibility,
 )
 from kiosk.domain.staff import Role, StaffMember, TwoPersonError, require_two_people
-from kiosk.domain.status import Action, CardStatus, TransitionRefused
+from kiosk.domain.status import CardStatus, TransitionRefused
+from kiosk.domain.verdicts import Verdict, VerdictCode
 from kiosk.ledger import models
-from kiosk.ledger.service import Ledger, Unit, Verdict, session_people, to_card_state, today
+from kiosk.ledger.service import Ledger, Unit, session_people, to_card_state, today
 
 # Statuses for which a notice/reminder date or a hold can still be recorded.
 _OPEN_STATUSES = frozenset({CardStatus.RECEIVED, CardStatus.IN_SAFE, CardStatus.OUT, CardStatus.MISSING})
@@ -52,7 +62,7 @@ _OPEN_STATUSES = frozenset({CardStatus.RECEIVED, CardStatus.IN_SAFE, CardStatus.
 
 
 def record_sent(
-    ledger: Ledger,
+    u: Unit,
     which: str,
     entries: Sequence[DatedId],
     *,
@@ -67,65 +77,62 @@ def record_sent(
     """
     if which not in ("notice", "reminder"):
         raise ValueError("which is 'notice' or 'reminder'")
-    kind = card_state.NOTICE_SENT if which == "notice" else card_state.REMINDER_SENT
-    with ledger.unit() as u:
-        problems: list[str] = []
-        for entry in entries:
-            mid = entry.management_id.value
-            card = u.card(mid)
-            if card is None:
-                problems.append(f"line {entry.line}: {mid} is not in the ledger")
-            elif card.status not in _OPEN_STATUSES:
-                problems.append(f"line {entry.line}: {mid} is {card.status.value}")
-            elif which == "reminder" and card.notice_sent_on is None:
-                problems.append(f"line {entry.line}: {mid}: record the notice date first")
-            elif which == "reminder" and card.notice_sent_on and entry.sent_on < card.notice_sent_on:
-                problems.append(f"line {entry.line}: {mid}: the reminder date is before the notice date")
-        if problems:
-            raise DatedListRejected(problems)
-        states = []
-        for entry in entries:
-            _, state = u.card_event(
-                kind,
-                entry.management_id.value,
-                payload={"date": entry.sent_on.isoformat()},
-                actor_id=actor_id,
-                source=source,
-            )
-            states.append(state)
-        return states
+    kind = EventKind.CARD_NOTICE_SENT if which == "notice" else EventKind.CARD_REMINDER_SENT
+    problems: list[str] = []
+    for entry in entries:
+        mid = entry.management_id.value
+        card = u.card(mid)
+        if card is None:
+            problems.append(f"line {entry.line}: {mid} is not in the ledger")
+        elif card.status not in _OPEN_STATUSES:
+            problems.append(f"line {entry.line}: {mid} is {card.status.value}")
+        elif which == "reminder" and card.notice_sent_on is None:
+            problems.append(f"line {entry.line}: {mid}: record the notice date first")
+        elif which == "reminder" and card.notice_sent_on and entry.sent_on < card.notice_sent_on:
+            problems.append(f"line {entry.line}: {mid}: the reminder date is before the notice date")
+    if problems:
+        raise DatedListRejected(problems)
+    states = []
+    for entry in entries:
+        _, state = u.card_event(
+            kind,
+            entry.management_id.value,
+            payload=SentOn(entry.sent_on.isoformat()),
+            actor_id=actor_id,
+            source=source,
+        )
+        states.append(state)
+    return states
 
 
 # -- holds ------------------------------------------------------------------------------------
 
 
-def set_hold(ledger: Ledger, management_id: str, reason: str, *, actor_id: int) -> CardState:
+def set_hold(u: Unit, management_id: str, reason: str, *, actor_id: int) -> CardState:
     """Put a card on hold (保留) with a reason, e.g. 長期入院: every retention period pauses."""
     reason = " ".join(reason.split())
     if not reason:
         raise ValueError("a hold needs a reason")
     if len(reason) > 200:
         raise ValueError("a hold reason has at most 200 characters")
-    with ledger.unit() as u:
-        card = _open_card(u, management_id)
-        if card.hold_reason is not None:
-            raise ValueError(f"{management_id} is already on hold ({card.hold_reason})")
-        _, state = u.card_event(
-            card_state.HOLD_SET, management_id, payload={"reason": reason}, actor_id=actor_id
-        )
-        return state
+    card = _open_card(u, management_id)
+    if card.hold_reason is not None:
+        raise ValueError(f"{management_id} is already on hold ({card.hold_reason})")
+    _, state = u.card_event(
+        EventKind.CARD_HOLD_SET, management_id, payload=HoldSet(reason), actor_id=actor_id
+    )
+    return state
 
 
-def release_hold(ledger: Ledger, management_id: str, *, actor_id: int) -> CardState:
+def release_hold(u: Unit, management_id: str, *, actor_id: int) -> CardState:
     """End a card's hold; the days it was on hold are added to its running periods."""
-    with ledger.unit() as u:
-        card = u.card(management_id)
-        if card is None:
-            raise ValueError(f"{management_id} is not in the ledger")
-        if card.hold_reason is None:
-            raise ValueError(f"{management_id} is not on hold")
-        _, state = u.card_event(card_state.HOLD_RELEASED, management_id, actor_id=actor_id)
-        return state
+    card = u.card(management_id)
+    if card is None:
+        raise ValueError(f"{management_id} is not in the ledger")
+    if card.hold_reason is None:
+        raise ValueError(f"{management_id} is not on hold")
+    _, state = u.card_event(EventKind.CARD_HOLD_RELEASED, management_id, actor_id=actor_id)
+    return state
 
 
 def _open_card(u: Unit, management_id: str) -> CardState:
@@ -140,7 +147,7 @@ def _open_card(u: Unit, management_id: str) -> CardState:
 def hold_spans(session: Session, card_ids: Iterable[str] | None = None) -> dict[str, list[HoldSpan]]:
     """Every card's holds, oldest first, from its hold events (start = office date set, end = released)."""
     q = select(models.Event.card_id, models.Event.kind, models.Event.at, models.Event.payload).where(
-        models.Event.kind.in_((card_state.HOLD_SET, card_state.HOLD_RELEASED))
+        models.Event.kind.in_((EventKind.CARD_HOLD_SET, EventKind.CARD_HOLD_RELEASED))
     )
     if card_ids is not None:
         q = q.where(models.Event.card_id.in_(list(card_ids)))
@@ -149,7 +156,7 @@ def hold_spans(session: Session, card_ids: Iterable[str] | None = None) -> dict[
         if card_id is None:
             continue
         day = office_date(at)
-        if kind == card_state.HOLD_SET:
+        if kind == EventKind.CARD_HOLD_SET:
             spans[card_id].append(HoldSpan(day, None, str(json.loads(payload).get("reason", ""))))
         elif spans[card_id] and spans[card_id][-1].end is None:
             last = spans[card_id][-1]
@@ -188,9 +195,9 @@ def assess_card(
 
 # -- disposal batches -------------------------------------------------------------------------
 
-PREPARED = "disposal_prepared"
-APPROVED = "disposal_approved"
-FINISHED = "disposal_finished"
+PREPARED = EventKind.DISPOSAL_PREPARED
+APPROVED = EventKind.DISPOSAL_APPROVED
+FINISHED = EventKind.DISPOSAL_FINISHED
 
 
 class DisposalError(ValueError):
@@ -250,7 +257,7 @@ def _load_batch(session: Session, batch_id: int) -> DisposalBatch | None:
         select(models.Event)
         .where(
             models.Event.seq > batch_id,
-            models.Event.kind.in_((APPROVED, FINISHED, Action.CANCEL.value)),
+            models.Event.kind.in_((APPROVED, FINISHED, EventKind.CARD_CANCELLED)),
         )
         .order_by(models.Event.seq)
     ).scalars()
@@ -260,7 +267,7 @@ def _load_batch(session: Session, batch_id: int) -> DisposalBatch | None:
             continue
         if ev.kind == APPROVED:
             fields.update(approved_at=ev.at, approved_by=ev.actor_id)
-        elif ev.kind == Action.CANCEL.value and ev.card_id:
+        elif ev.kind == EventKind.CARD_CANCELLED and ev.card_id:
             scanned.append(ev.card_id)
         elif ev.kind == FINISHED:
             fields.update(
@@ -312,55 +319,46 @@ def _check_eligible(u: Unit, policy: RetentionPolicy, mid: str) -> tuple[str, st
 
 
 def prepare_disposal(
-    ledger: Ledger,
-    policy: RetentionPolicy,
-    actor: StaffMember,
-    management_ids: Sequence[str] | None = None,
-) -> DisposalBatch:
-    """Prepare a batch from `management_ids` (default: every card eligible today).
+    u: Unit, policy: RetentionPolicy, actor: StaffMember, management_ids: Sequence[str]
+) -> DisposalBatch | DisposalError:
+    """Prepare a batch from `management_ids`, or say why not.
 
-    Any ineligible card refuses the whole list with each card's reason (each refusal is recorded).
+    Any ineligible card refuses the whole list with each card's reason: then only the refusals are
+    recorded (one each) and the error is returned, for the core to raise once the unit has committed.
     """
-    if management_ids is None:
-        management_ids = [c.management_id for c in due_lists(ledger, policy).eligible]
     if not management_ids:
-        raise DisposalError("nothing_eligible", "no card is eligible for cancellation and disposal today")
+        return DisposalError("nothing_eligible", "no card is eligible for cancellation and disposal today")
     problems: list[str] = []
     refused: list[tuple[str | None, str]] = []
     wanted: list[str] = []
-    with ledger.unit() as u:
-        open_ids = _cards_in_open_batches(u.session)
-        for text in management_ids:
-            try:
-                mid = ManagementId.parse(text).value
-            except Refusal as exc:
-                problems.append(str(exc))
-                refused.append((None, exc.reason))
-                continue
-            if mid in wanted:
-                continue
-            why = _check_eligible(u, policy, mid)
-            if why is None and mid in open_ids:
-                why = ("in_open_batch", f"already in disposal batch {open_ids[mid]}")
-            if why is not None:
-                problems.append(f"{mid}: {why[0]}: {why[1]}")
-                refused.append((mid if why[0] != "unknown_id" else None, why[0]))
-                continue
-            wanted.append(mid)
-        if not problems:
-            rec = u.append(
-                PREPARED,
-                actor_id=actor.id,
-                payload={"cards": wanted, "policy": policy.preset.value},
-            )
-            batch_id = rec.seq
+    open_ids = _cards_in_open_batches(u.session)
+    for text in management_ids:
+        try:
+            mid = ManagementId.parse(text).value
+        except Refusal as exc:
+            problems.append(str(exc))
+            refused.append((None, exc.reason))
+            continue
+        if mid in wanted:
+            continue
+        why = _check_eligible(u, policy, mid)
+        if why is None and mid in open_ids:
+            why = ("in_open_batch", f"already in disposal batch {open_ids[mid]}")
+        if why is not None:
+            problems.append(f"{mid}: {why[0]}: {why[1]}")
+            refused.append((mid if why[0] != "unknown_id" else None, why[0]))
+            continue
+        wanted.append(mid)
     if problems:
-        # The refusals go on record after the failed attempt (a separate unit: the list itself is not).
-        with ledger.unit() as u:
-            for card_id, reason in refused:
-                u.refuse(reason, attempted="disposal_prepare", card_id=card_id, actor_id=actor.id)
-        raise DisposalError("not_eligible", f"{len(problems)} card(s) cannot be disposed", problems)
-    batch = get_batch(ledger, batch_id)
+        for card_id, reason in refused:
+            u.refuse(reason, attempted="disposal_prepare", card_id=card_id, actor_id=actor.id)
+        return DisposalError("not_eligible", f"{len(problems)} card(s) cannot be disposed", problems)
+    rec = u.append(
+        EventKind.DISPOSAL_PREPARED,
+        actor_id=actor.id,
+        payload=DisposalPrepared(tuple(wanted), policy.preset.value),
+    )
+    batch = _load_batch(u.session, rec.seq)
     assert batch is not None
     return batch
 
@@ -375,31 +373,30 @@ def _cards_in_open_batches(session: Session) -> dict[str, int]:
     return found
 
 
-def approve_disposal(ledger: Ledger, batch_id: int, supervisor: StaffMember) -> DisposalBatch:
+def approve_disposal(u: Unit, batch_id: int, supervisor: StaffMember) -> DisposalBatch:
     """A supervisor approves the batch; the person who prepared it cannot approve it."""
     if supervisor.role is not Role.SUPERVISOR:
         raise DisposalError("need_supervisor", "only a supervisor (責任者) approves a disposal")
     if not supervisor.active or supervisor.locked:
         raise DisposalError("inactive", f"{supervisor.name} cannot approve (inactive or locked)")
-    with ledger.unit() as u:
-        batch = _load_batch(u.session, batch_id)
-        if batch is None:
-            raise DisposalError("unknown_batch", f"there is no disposal batch {batch_id}")
-        if batch.state != "prepared":
-            raise DisposalError("wrong_state", f"disposal batch {batch_id} is already {batch.state}")
-        if batch.prepared_by == supervisor.id:
-            raise DisposalError("same_person", "the person who prepared a batch cannot approve it")
-        u.append(APPROVED, actor_id=supervisor.id, payload={"batch": batch_id})
-    approved = get_batch(ledger, batch_id)
+    batch = _load_batch(u.session, batch_id)
+    if batch is None:
+        raise DisposalError("unknown_batch", f"there is no disposal batch {batch_id}")
+    if batch.state != "prepared":
+        raise DisposalError("wrong_state", f"disposal batch {batch_id} is already {batch.state}")
+    if batch.prepared_by == supervisor.id:
+        raise DisposalError("same_person", "the person who prepared a batch cannot approve it")
+    u.append(EventKind.DISPOSAL_APPROVED, actor_id=supervisor.id, payload=DisposalApproved(batch_id))
+    approved = _load_batch(u.session, batch_id)
     assert approved is not None
     return approved
 
 
 def scan_into_disposal(
-    ledger: Ledger,
+    u: Unit,
     policy: RetentionPolicy,
     batch_id: int,
-    text: str,
+    mid: str,
     operator: StaffMember,
     witness: StaffMember,
     *,
@@ -416,49 +413,40 @@ def scan_into_disposal(
         "device": device,
         "source": source,
     }
+    batch = _load_batch(u.session, batch_id)
+
+    def refuse(code: str, message: str) -> Verdict:
+        card_id = mid if u.card(mid) is not None else None
+        rec = u.refuse(code, attempted="disposal_scan", card_id=card_id, **fields)
+        return Verdict(False, VerdictCode(code), message, u.card(mid), rec.seq)
+
+    # Cards leave the safe only while it is open, in a session with an officer among its people.
+    if session_id is None or session_people(u.conn, session_id) is None:
+        return refuse("no_session", "the safe is not open: open a safe session first")
+    if batch is None:
+        return refuse("unknown_batch", f"there is no disposal batch {batch_id}")
+    if batch.state != "approved":
+        return refuse("wrong_state", f"disposal batch {batch_id} is {batch.state}, not approved")
+    if mid not in batch.cards:
+        return refuse("not_in_batch", f"{mid} is not on disposal batch {batch_id}")
+    if mid in batch.scanned:
+        return refuse("already_scanned", f"{mid} is already in the batch")
+    why = _check_eligible(u, policy, mid)
+    if why is not None:
+        return refuse(why[0], why[1])
     try:
-        mid = ManagementId.parse(text).value
-    except Refusal as exc:
-        rec = ledger.record_refusal(
-            exc.reason, attempted="disposal_scan", actor_id=operator.id, source=source
+        _, state = u.card_event(
+            EventKind.CARD_CANCELLED, mid, payload=Cancelled(batch_id, f"disposal-{batch_id}"), **fields
         )
-        return Verdict(False, "refused_input", exc.detail, None, rec.seq, detail=exc.reason)
-    with ledger.unit() as u:
-        batch = _load_batch(u.session, batch_id)
-
-        def refuse(code: str, message: str) -> Verdict:
-            card_id = mid if u.card(mid) is not None else None
-            rec = u.refuse(code, attempted="disposal_scan", card_id=card_id, **fields)
-            return Verdict(False, code, message, u.card(mid), rec.seq)
-
-        # Cards leave the safe only while it is open, in a session with an officer among its people.
-        if session_id is None or session_people(u.conn, session_id) is None:
-            return refuse("no_session", "the safe is not open: open a safe session first")
-        if batch is None:
-            return refuse("unknown_batch", f"there is no disposal batch {batch_id}")
-        if batch.state != "approved":
-            return refuse("wrong_state", f"disposal batch {batch_id} is {batch.state}, not approved")
-        if mid not in batch.cards:
-            return refuse("not_in_batch", f"{mid} is not on disposal batch {batch_id}")
-        if mid in batch.scanned:
-            return refuse("already_scanned", f"{mid} is already in the batch")
-        why = _check_eligible(u, policy, mid)
-        if why is not None:
-            return refuse(why[0], why[1])
-        try:
-            _, state = u.card_event(
-                Action.CANCEL.value,
-                mid,
-                payload={"batch": batch_id, "location": f"disposal-{batch_id}"},
-                **fields,
-            )
-        except TransitionRefused as exc:
-            return refuse(exc.reason, str(exc))
-        return Verdict(True, "cancelled", "cancelled and put in the disposal batch", state, state.last_seq)
+    except TransitionRefused as exc:
+        return refuse(exc.reason, str(exc))
+    return Verdict(
+        True, VerdictCode.CANCELLED, "cancelled and put in the disposal batch", state, state.last_seq
+    )
 
 
 def finish_disposal(
-    ledger: Ledger, batch_id: int, operator: StaffMember, witness: StaffMember, method: str
+    u: Unit, batch_id: int, operator: StaffMember, witness: StaffMember, method: str
 ) -> DisposalBatch:
     """Two people record the batch as disposed (廃棄) with the method; each scanned card becomes disposed.
 
@@ -471,33 +459,27 @@ def finish_disposal(
     method = " ".join(method.split())
     if not method:
         raise DisposalError("no_method", "name the disposal method (e.g. 裁断)")
-    with ledger.unit() as u:
-        batch = _load_batch(u.session, batch_id)
-        if batch is None:
-            raise DisposalError("unknown_batch", f"there is no disposal batch {batch_id}")
-        if batch.state != "approved":
-            raise DisposalError("wrong_state", f"disposal batch {batch_id} is {batch.state}, not approved")
-        if not batch.scanned:
-            raise DisposalError("nothing_scanned", "no card has been scanned into the batch")
-        for mid in batch.scanned:
-            u.card_event(
-                Action.DISPOSE.value,
-                mid,
-                payload={"batch": batch_id, "method": method},
-                actor_id=operator.id,
-                witness_id=witness.id,
-            )
-        u.append(
-            FINISHED,
+    batch = _load_batch(u.session, batch_id)
+    if batch is None:
+        raise DisposalError("unknown_batch", f"there is no disposal batch {batch_id}")
+    if batch.state != "approved":
+        raise DisposalError("wrong_state", f"disposal batch {batch_id} is {batch.state}, not approved")
+    if not batch.scanned:
+        raise DisposalError("nothing_scanned", "no card has been scanned into the batch")
+    for mid in batch.scanned:
+        u.card_event(
+            EventKind.CARD_DISPOSED,
+            mid,
+            payload=Disposed(batch_id, method),
             actor_id=operator.id,
             witness_id=witness.id,
-            payload={
-                "batch": batch_id,
-                "method": method,
-                "disposed": list(batch.scanned),
-                "not_scanned": list(batch.not_scanned),
-            },
         )
-    done = get_batch(ledger, batch_id)
+    u.append(
+        EventKind.DISPOSAL_FINISHED,
+        actor_id=operator.id,
+        witness_id=witness.id,
+        payload=DisposalFinished(batch_id, method, batch.scanned, batch.not_scanned),
+    )
+    done = _load_batch(u.session, batch_id)
     assert done is not None
     return done

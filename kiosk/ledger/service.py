@@ -11,9 +11,8 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -42,8 +41,10 @@ from sqlalchemy.orm.util import identity_key
 from kiosk.domain import card_state
 from kiosk.domain.authz import Act, NotAllowed, authorize
 from kiosk.domain.card_state import CardState
-from kiosk.domain.delivery import DeliveryLine, DeliveryRejected
-from kiosk.domain.guard import ensure_not_individual_number, guard_payload, guard_text, validate_digest
+from kiosk.domain.delivery import DeliveryLine
+from kiosk.domain.events import EventKind, Payload, Refused, encode
+from kiosk.domain.guard import guard_payload, guard_text, validate_digest
+from kiosk.domain.safe_session import Booking
 from kiosk.domain.staff import (
     DEFAULT_LOCKOUT_MINUTES,
     MAX_FAILED_ATTEMPTS,
@@ -51,12 +52,9 @@ from kiosk.domain.staff import (
     Role,
     StaffMember,
     check_pin,
-    hash_pin,
     normalize_badge,
-    normalize_employee_no,
-    validate_pin,
 )
-from kiosk.domain.status import Action, CardStatus
+from kiosk.domain.status import CardStatus
 from kiosk.fs import make_private_dir
 from kiosk.ledger import models
 from kiosk.ledger.chain import EventRecord, canonical_json, event_hash
@@ -75,23 +73,6 @@ Clock = Callable[[], datetime]
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """The outcome of one scan or operation, as the UI shows it.
-
-    `code` is stable (`taken_out`, `put_back`, `issued`, `not_on_pick_list`, `already_out`, `unknown_id`,
-    `wrong_status`, `refused_input`, …); `ok` says whether the ledger changed as asked; `seq` is the event
-    that recorded it (refusals are recorded too).
-    """
-
-    ok: bool
-    code: str
-    message: str
-    card: CardState | None = None
-    seq: int | None = None
-    detail: str = ""
 
 
 def to_record(row: models.Event) -> EventRecord:
@@ -194,8 +175,8 @@ def _person(where: Connection | Session, staff_id: int) -> StaffMember:
 class Acting:
     """Who does the command now running, with whom: re-read and authorised inside every write of it.
 
-    The application core sets it (`Ledger.acting`) around a command; `Ledger.unit()` then re-reads each
-    person with the chain head locked — so a member deactivated, locked or demoted a moment ago cannot
+    The application core opens each of its units with one (`Ledger.unit(acting)`); the unit then re-reads
+    each person with the chain head locked — so a member deactivated, locked or demoted a moment ago cannot
     act on a snapshot the caller still holds — and asks the authorisation table. `session_id` names the
     open safe session whose people alone may do an in-session act.
     """
@@ -206,10 +187,7 @@ class Acting:
     session_id: int | None = None
 
 
-_ACTING: ContextVar[Acting | None] = ContextVar("kiosk_acting", default=None)
-
-
-SESSION_JOINED = "session_joined"
+SESSION_JOINED = EventKind.SESSION_JOINED
 
 _SAFE_SESSIONS = cast(Table, models.SafeSession.__table__)
 _SID: BindParameter[int] = bindparam("sid")
@@ -250,7 +228,7 @@ class CardEventSpec:
 
     kind: str
     card_id: str
-    payload: dict[str, Any] = field(default_factory=dict)
+    payload: Payload | Mapping[str, Any] = field(default_factory=dict)
     fields: dict[str, Any] = field(default_factory=dict)
 
 
@@ -294,6 +272,15 @@ CARD_FIELDS = (
     "hold_reason",
     "out_session_id",
     "last_seq",
+)
+
+
+_PICK_LIST = cast(Table, models.PickListEntry.__table__)
+# Whether (and by whom) a card is booked for a day: read on every take-out, so a plain statement.
+_BOOKING = Prepared(
+    select(_PICK_LIST.c.booked_by).where(
+        _PICK_LIST.c.day == bindparam("day"), _PICK_LIST.c.management_id == bindparam("mid")
+    )
 )
 
 
@@ -366,7 +353,7 @@ class Unit:
         stocktake_id: int | None = None,
         device: str | None = None,
         source: str | None = None,
-        payload: dict[str, Any] | None = None,
+        payload: Payload | Mapping[str, Any] | None = None,
     ) -> EventRecord:
         """Chain the next event (hash, head moved in memory); the caller stores it.
 
@@ -377,7 +364,7 @@ class Unit:
         if actor_id is None and self.actor is not None:
             # Inside a command of the core every event names the person who did it.
             actor_id = self.actor.id
-        data = payload or {}
+        data = encode(kind, payload)  # the registry's payload type for `kind`, as the chain holds it
         guard_payload(data, kind)
         for name, text in (("card_id", card_id), ("device", device), ("source", source)):
             if text is not None:
@@ -445,6 +432,11 @@ class Unit:
         self._cards[management_id] = state
         return state
 
+    def booking(self, management_id: str) -> Booking | None:
+        """The card's booking for handing over on this unit's office day (None: not booked)."""
+        row = _BOOKING.one_or_none(self.conn, {"day": card_state.office_date(self.at), "mid": management_id})
+        return None if row is None else Booking(row.booked_by)
+
     def _held_card(self, management_id: str) -> models.Card | None:
         """The card's ORM row if this unit loaded one (code outside the scan path may have)."""
         if self._session is None:
@@ -457,12 +449,12 @@ class Unit:
         kind: str,
         card_id: str,
         *,
-        payload: dict[str, Any] | None = None,
+        payload: Payload | Mapping[str, Any] | None = None,
         **fields: Any,
     ) -> tuple[EventRecord, CardState]:
         """Append a card event and update the card's projection with the same fold verify uses."""
         before = self.card(card_id)
-        data = payload or {}
+        data = encode(kind, payload)
         # Fold first: a forbidden transition raises before anything is appended.
         after = card_state.apply(
             before,
@@ -511,16 +503,17 @@ class Unit:
         states = dict(before)
         results: list[tuple[EventRecord, CardState]] = []
         for item in items:
+            data = encode(item.kind, item.payload)
             after = card_state.apply(
                 states.get(item.card_id),
                 kind=item.kind,
                 card_id=item.card_id,
-                payload=item.payload,
+                payload=data,
                 at=self.at,
                 seq=self.seq + 1,
                 session_id=item.fields.get("session_id"),
             )
-            record = self._next(item.kind, card_id=item.card_id, payload=item.payload, **item.fields)
+            record = self._next(item.kind, card_id=item.card_id, payload=data, **item.fields)
             states[item.card_id] = after
             results.append((record, after))
         events = [_event_columns(record) for record, _ in results]
@@ -548,9 +541,7 @@ class Unit:
         **fields: Any,
     ) -> EventRecord:
         """Record a refused attempt (reason code only; never the refused value itself)."""
-        return self.append(
-            "refused", card_id=card_id, payload={"reason": reason, "attempted": attempted}, **fields
-        )
+        return self.append(EventKind.REFUSED, card_id=card_id, payload=Refused(reason, attempted), **fields)
 
 
 def _hold(session: Session, instance: object) -> None:
@@ -593,13 +584,16 @@ class Ledger:
     # -- transactions -------------------------------------------------------------------------
 
     @contextmanager
-    def unit(self) -> Iterator[Unit]:
-        """A write transaction holding the chain head; commits on success, rolls back on error."""
+    def unit(self, acting: Acting | None = None) -> Iterator[Unit]:
+        """A write transaction holding the chain head; commits on success, rolls back on error.
+
+        With `acting`, the people of the command are re-read and authorised first, inside the
+        transaction (`Acting`); a refusal raises `NotAllowed` before anything is written.
+        """
         with self.engine.connect() as conn, conn.begin():
             seq, digest = _READ_HEAD.rows(conn)[0]
             unit = Unit(conn, self._sessions, seq, digest, self.clock(), self.kiosk)
             try:
-                acting = _ACTING.get()
                 if acting is not None:
                     self._recheck(unit, acting)
                 yield unit
@@ -610,24 +604,6 @@ class Ledger:
                     _MOVE_HEAD.run(conn, {"seq": unit.seq, "hash": unit.hash}, columns=_HEAD_COLUMNS)
             finally:
                 unit._close()
-
-    @contextmanager
-    def acting(
-        self,
-        act: Act,
-        actor: StaffMember | int,
-        second: StaffMember | int | None = None,
-        *,
-        session_id: int | None = None,
-    ) -> Iterator[None]:
-        """Every write inside re-reads these people and asks the authorisation table (`Acting`)."""
-        actor_id = actor if isinstance(actor, int) else actor.id
-        second_id = second if isinstance(second, int) or second is None else second.id
-        token = _ACTING.set(Acting(act, actor_id, second_id, session_id))
-        try:
-            yield
-        finally:
-            _ACTING.reset(token)
 
     def _recheck(self, u: Unit, acting: Acting) -> None:
         actor = _person(u.conn, acting.actor_id)
@@ -671,73 +647,12 @@ class Ledger:
 
     # -- staff --------------------------------------------------------------------------------
 
-    def add_staff(
-        self,
-        *,
-        name: str,
-        badge: str,
-        employee_no: str,
-        role: Role,
-        pin: str,
-        rank: int | None = None,
-        actor_id: int | None = None,
-        witness_id: int | None = None,
-        bootstrap: bool = False,
-    ) -> StaffMember:
-        """Register a member of staff (PIN hashed with scrypt and the pepper).
+    def add_staff(self, **fields: Any) -> StaffMember:
+        """`kiosk.ledger.staff_ops.add_staff` in a unit of its own (`kiosk init`, seeding, tests)."""
+        from kiosk.ledger import staff_ops
 
-        One person, one account: the employee number is unique, and badges are compared after NFKC and
-        case folding. `bootstrap` marks the first administrator (`kiosk init`) and the one member that
-        administrator adds alone before anyone could witness.
-        """
-        ensure_not_individual_number(badge, "badge code")
-        ensure_not_individual_number(employee_no, "employee number")
-        ensure_not_individual_number(name, "name")
-        badge = normalize_badge(badge)
-        employee_no = normalize_employee_no(employee_no)
-        name = " ".join(name.split())
-        if not name or not name.isprintable():
-            raise ValueError("a name is required, without control characters")
-        if len(name) > 100:
-            raise ValueError("a name is at most 100 characters")
-        _check_rank(role, rank)
-        pin_hash = hash_pin(pin, self.pepper)
         with self.unit() as u:
-            if bootstrap:
-                existing = int(u.session.scalar(select(func.count()).select_from(models.Staff)) or 0)
-                if existing > 1:
-                    raise ValueError("a second person must witness: the ledger already has staff")
-            if u.session.scalar(select(models.Staff.id).where(models.Staff.badge == badge)) is not None:
-                raise ValueError("that badge code is already registered")
-            taken = u.session.scalar(select(models.Staff.id).where(models.Staff.employee_no == employee_no))
-            if taken is not None:
-                raise ValueError("that employee number (職員番号) already has an account")
-            row = models.Staff(
-                name=name,
-                badge=badge,
-                employee_no=employee_no,
-                role=role.value,
-                rank=rank,
-                pin_hash=pin_hash,
-                active=True,
-                failed_attempts=0,
-                created_at=u.at,
-            )
-            u.session.add(row)
-            u.session.flush()
-            row.pin_mac = pin_mac(self.pepper, row.id, pin_hash)
-            payload: dict[str, Any] = {
-                "staff": row.id,
-                "name": row.name,
-                "badge": badge,
-                "employee_no": employee_no,
-                "role": role.value,
-                "rank": rank,
-            }
-            if bootstrap:
-                payload["bootstrap"] = True
-            u.append("staff_added", actor_id=actor_id, witness_id=witness_id, payload=payload)
-            return to_staff(row)
+            return staff_ops.add_staff(u, self.pepper, **fields)
 
     def staff_count(self, *, active_only: bool = True) -> int:
         with self.read() as s:
@@ -767,92 +682,17 @@ class Ledger:
             row = s.get(models.Staff, staff_id)
             return to_staff(row) if row else None
 
-    def _member(self, u: Unit, badge: str) -> models.Staff:
-        try:
-            key = normalize_badge(badge)
-        except ValueError:
-            raise ValueError("no staff member has that badge code") from None
-        row = u.session.scalar(select(models.Staff).where(models.Staff.badge == key))
-        if row is None:
-            raise ValueError("no staff member has that badge code")
-        return row
-
-    def _staff_event(self, u: Unit, kind: str, row: models.Staff, **extra: Any) -> None:
-        u.append(
-            kind,
-            actor_id=u.actor.id if u.actor else None,
-            witness_id=u.second.id if u.second else None,
-            payload={"staff": row.id, **extra},
-        )
-
     def deactivate_staff(self, badge: str) -> StaffMember:
-        """Deactivate (never delete): the history keeps the name. Not the last active administrator."""
-        with self.unit() as u:
-            row = self._member(u, badge)
-            if not row.active:
-                raise ValueError(f"{row.name} is already deactivated")
-            if row.role == Role.ADMIN.value and self._active_admins(u) <= 1:
-                raise ValueError("the last active administrator cannot be deactivated")
-            row.active = False
-            self._staff_event(u, "staff_deactivated", row)
-            return to_staff(row)
+        from kiosk.ledger import staff_ops
 
-    def reactivate_staff(self, badge: str) -> StaffMember:
         with self.unit() as u:
-            row = self._member(u, badge)
-            if row.active:
-                raise ValueError(f"{row.name} is already active")
-            row.active = True
-            self._staff_event(u, "staff_reactivated", row)
-            return to_staff(row)
-
-    def set_role(self, badge: str, role: Role, rank: int | None) -> StaffMember:
-        """Change a member's role (and officer rank)."""
-        _check_rank(role, rank)
-        with self.unit() as u:
-            row = self._member(u, badge)
-            if row.role == role.value and row.rank == rank:
-                raise ValueError(f"{row.name} already has that role")
-            if row.role == Role.ADMIN.value and role is not Role.ADMIN and self._active_admins(u) <= 1:
-                raise ValueError("the last active administrator keeps the administrator role")
-            row.role, row.rank = role.value, rank
-            self._staff_event(u, "staff_role_changed", row, role=role.value, rank=rank)
-            return to_staff(row)
-
-    def unlock_staff(self, badge: str) -> StaffMember:
-        """Clear a lockout (an administrator's act with a witness, recorded)."""
-        with self.unit() as u:
-            row = self._member(u, badge)
-            if row.failed_attempts == 0:
-                raise ValueError(f"{row.name} is not locked out")
-            row.failed_attempts = 0
-            row.locked_at = None
-            self._staff_event(u, "staff_unlocked", row)
-            return to_staff(row)
+            return staff_ops.deactivate_staff(u, badge)
 
     def reset_pin(self, badge: str, pin: str) -> StaffMember:
-        """Set a new PIN (forgotten PIN); clears a lockout. The PIN itself is never on the chain."""
-        validate_pin(pin)
-        pin_hash = hash_pin(pin, self.pepper)
-        with self.unit() as u:
-            row = self._member(u, badge)
-            row.pin_hash = pin_hash
-            row.pin_mac = pin_mac(self.pepper, row.id, pin_hash)
-            row.failed_attempts = 0
-            row.locked_at = None
-            self._staff_event(u, "staff_pin_reset", row)
-            return to_staff(row)
+        from kiosk.ledger import staff_ops
 
-    @staticmethod
-    def _active_admins(u: Unit) -> int:
-        return int(
-            u.session.scalar(
-                select(func.count())
-                .select_from(models.Staff)
-                .where(models.Staff.role == Role.ADMIN.value, models.Staff.active.is_(True))
-            )
-            or 0
-        )
+        with self.unit() as u:
+            return staff_ops.reset_pin(u, self.pepper, badge, pin)
 
     def authenticate(self, badge: str, pin: str, *, device: str | None = None) -> StaffMember:
         """Check a badge and PIN. Failures count towards a lockout and are recorded (never the PIN).
@@ -877,29 +717,37 @@ class Ledger:
             ):
                 row.failed_attempts = 0
                 row.locked_at = None
-                u.append("staff_lock_expired", actor_id=row.id, device=device, payload={"staff": row.id})
+                u.append(
+                    EventKind.STAFF_LOCK_EXPIRED, actor_id=row.id, device=device, payload={"staff": row.id}
+                )
             if row is None:
-                u.append("auth_failed", device=device, payload={"reason": "unknown_badge"})
+                u.append(EventKind.AUTH_FAILED, device=device, payload={"reason": "unknown_badge"})
                 failure: AuthError = AuthError("unknown_badge")
             elif not row.active:
-                u.append("auth_failed", actor_id=row.id, device=device, payload={"reason": "inactive"})
+                u.append(
+                    EventKind.AUTH_FAILED, actor_id=row.id, device=device, payload={"reason": "inactive"}
+                )
                 failure = AuthError("inactive")
             elif row.failed_attempts >= MAX_FAILED_ATTEMPTS:
-                u.append("auth_failed", actor_id=row.id, device=device, payload={"reason": "locked"})
+                u.append(EventKind.AUTH_FAILED, actor_id=row.id, device=device, payload={"reason": "locked"})
                 failure = AuthError("locked")
             elif not check_pin(pin, row.pin_hash, self.pepper) or not pin_bound(self.pepper, row):
                 row.failed_attempts += 1
                 remaining = MAX_FAILED_ATTEMPTS - row.failed_attempts
-                u.append("auth_failed", actor_id=row.id, device=device, payload={"reason": "wrong_pin"})
+                u.append(
+                    EventKind.AUTH_FAILED, actor_id=row.id, device=device, payload={"reason": "wrong_pin"}
+                )
                 if remaining <= 0:
                     row.locked_at = u.at
-                    u.append("staff_locked", actor_id=row.id, device=device, payload={"staff": row.id})
+                    u.append(
+                        EventKind.STAFF_LOCKED, actor_id=row.id, device=device, payload={"staff": row.id}
+                    )
                     failure = AuthError("locked")
                 else:
                     failure = AuthError("wrong_pin", remaining)
             else:
                 row.failed_attempts = 0
-                u.append("signed_in", actor_id=row.id, device=device)
+                u.append(EventKind.SIGNED_IN, actor_id=row.id, device=device)
                 return to_staff(row)
         # Raised after the commit, so the failure and the lockout counter are on record.
         raise failure
@@ -918,88 +766,19 @@ class Ledger:
             found = {CardStatus(status): int(n) for status, n in rows}
         return {status: found.get(status, 0) for status in CardStatus}
 
-    def receive_batch(
-        self,
-        batch: str,
-        lines: Sequence[DeliveryLine],
-        *,
-        actor_id: int | None = None,
-        witness_id: int | None = None,
-        location: str = "safe",
-        store: bool = True,
-    ) -> list[CardState]:
-        """Receive a checked delivery all-or-nothing: if any ID is already in the ledger, nothing is written.
+    def receive_batch(self, batch: str, lines: Sequence[DeliveryLine], **options: Any) -> list[CardState]:
+        """`kiosk.ledger.intake.receive_batch` in a unit of its own (seeding and tests; no authorisation)."""
+        from kiosk.ledger import intake
 
-        `store` also records the cards as put in the safe (the usual case: they go in on arrival).
-        """
-        ensure_not_individual_number(batch, "batch ID")
-        ids = [line.management_id.value for line in lines]
         with self.unit() as u:
-            existing = _existing_ids(u.session, set(ids))
-            if existing:
-                by_id = {line.management_id.value: line.line for line in lines}
-                raise DeliveryRejected(
-                    [f"line {by_id[mid]}: {mid} is already in the ledger" for mid in sorted(existing)]
-                )
-            fields = {"actor_id": actor_id, "witness_id": witness_id}
-            specs = []
-            for line in lines:
-                mid = line.management_id.value
-                payload = {"kind": line.kind.value, "batch": batch, "location": location}
-                specs.append(CardEventSpec(Action.RECEIVE.value, mid, payload, fields))
-                if store:
-                    specs.append(CardEventSpec(Action.STORE.value, mid, {"location": location}, fields))
-            done = u.card_events(specs)
-            last = {state.management_id: state for _, state in done}
-            states = [last[line.management_id.value] for line in lines]
-            u.append(
-                "batch_received",
-                actor_id=actor_id,
-                witness_id=witness_id,
-                payload={"batch": batch, "count": len(lines)},
-            )
-            return states
+            return intake.receive_batch(u, batch, lines, **options)
 
     def bind_rfid(self, management_id: str, tag: str, *, actor_id: int | None = None) -> CardState:
-        """Bind an RFID tag (UHF EPC or HF UID, normalised upper-case hex) to a card at intake."""
-        return self.bind_rfid_many([(management_id, tag)], actor_id=actor_id)[0]
+        """Bind one tag in a unit of its own (seeding and tests; no authorisation)."""
+        from kiosk.ledger import intake
 
-    def bind_rfid_many(
-        self, pairs: Sequence[tuple[str, str]], *, actor_id: int | None = None
-    ) -> list[CardState]:
-        """Bind tags to cards in one transaction (a delivery's tags at intake); all or nothing."""
-        wanted: dict[str, str] = {}
-        for management_id, raw in pairs:
-            tag = raw.strip().upper()
-            if not tag or not all(c in "0123456789ABCDEF" for c in tag):
-                raise ValueError("a tag ID is hexadecimal")
-            if wanted.setdefault(tag, management_id) != management_id:
-                raise ValueError(f"tag {tag} is given for two cards")
-            wanted[tag] = management_id
         with self.unit() as u:
-            bound = dict(
-                u.session.execute(
-                    select(models.RfidBinding.tag, models.RfidBinding.management_id).where(
-                        models.RfidBinding.tag.in_(list(wanted))
-                    )
-                ).all()
-            )
-            for tag, mid in wanted.items():
-                if bound.get(tag, mid) != mid:
-                    raise ValueError(f"tag {tag} is already bound to {bound[tag]}")
-            known = set(_existing_ids(u.session, set(wanted.values())))
-            for mid in wanted.values():
-                if mid not in known:
-                    raise ValueError(f"{mid} is not in the ledger")
-            specs = [
-                CardEventSpec(card_state.RFID_BOUND, mid, {"tag": tag}, {"actor_id": actor_id})
-                for tag, mid in wanted.items()
-            ]
-            done = u.card_events(specs)
-            for (record, _), (tag, mid) in zip(done, wanted.items(), strict=True):
-                if tag not in bound:
-                    u.session.add(models.RfidBinding(tag=tag, management_id=mid, bound_seq=record.seq))
-            return [state for _, state in done]
+            return intake.bind_rfid_many(u, [(management_id, tag)], actor_id=actor_id)[0]
 
     def card_for_tag(self, tag: str) -> str | None:
         """The management ID a tag is bound to, if any."""
@@ -1059,24 +838,13 @@ def pin_bound(pepper: bytes, row: models.Staff) -> bool:
     return row.pin_mac is None or secrets.compare_digest(row.pin_mac, pin_mac(pepper, row.id, row.pin_hash))
 
 
-def _check_rank(role: Role, rank: int | None) -> None:
+def check_rank(role: Role, rank: int | None) -> None:
     if role is Role.OFFICER and rank is None:
         raise ValueError("a responsible officer needs a rank (正, 副1, 副2 …)")
     if role is not Role.OFFICER and rank is not None:
         raise ValueError("only responsible officers have a rank")
     if rank is not None and not 0 <= rank <= 99:
         raise ValueError("an officer rank is 正 (0) or 副1 … 副99")
-
-
-def _existing_ids(session: Session, ids: set[str]) -> set[str]:
-    found: set[str] = set()
-    chunk = sorted(ids)
-    for i in range(0, len(chunk), 20000):
-        part = chunk[i : i + 20000]
-        found.update(
-            session.scalars(select(models.Card.management_id).where(models.Card.management_id.in_(part)))
-        )
-    return found
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 
 from kiosk.domain.status import CardStatus
+from kiosk.domain.stocktake import Progress, ResultLine
 from kiosk.ledger import models
 from kiosk.ledger import stocktake_ops as st
 from kiosk.ledger.service import Ledger
@@ -60,12 +61,12 @@ class StocktakeGlance:
     """Counts of a stocktake and the first lines of each list, as the stocktake screen shows them."""
 
     stocktake_id: int
-    progress: st.Progress
-    missing: tuple[st.ResultLine, ...]
-    misplaced: tuple[st.ResultLine, ...]
-    unexpected: tuple[st.ResultLine, ...]
-    unknown: tuple[st.ResultLine, ...]
-    duplicates: tuple[st.ResultLine, ...]
+    progress: Progress
+    missing: tuple[ResultLine, ...]
+    misplaced: tuple[ResultLine, ...]
+    unexpected: tuple[ResultLine, ...]
+    unknown: tuple[ResultLine, ...]
+    duplicates: tuple[ResultLine, ...]
     sources: Mapping[str, int]  # first sightings per source
 
 
@@ -82,16 +83,16 @@ def stocktake_glance(ledger: Ledger, stocktake_id: int, *, lines: int = GLANCE_L
         expected = int(s.scalar(_EXPECTED_SQL, params) or 0)
         found = int(s.scalar(_FOUND_SQL, params) or 0)
         missing = tuple(
-            st.ResultLine(mid, loc, None, _status(status), 0, None)
+            ResultLine(mid, loc, None, _status(status), 0, None)
             for mid, loc, status in s.execute(_MISSING_FIRST_SQL, params)
         )
-        lists: dict[str, list[st.ResultLine]] = {"misplaced": [], "unexpected": [], "unknown": []}
+        lists: dict[str, list[ResultLine]] = {"misplaced": [], "unexpected": [], "unknown": []}
         sizes: dict[str, int] = {}
-        duplicates: list[st.ResultLine] = []
+        duplicates: list[ResultLine] = []
         n_duplicates = 0
         for row in s.execute(_EXCEPTIONS_FIRST_SQL, params):
             cls, mid, exp_loc, seen_loc, status, times, src, rn, n_cls, rn_dup, n_dup = row
-            line = st.ResultLine(mid, exp_loc, seen_loc, _status(status), int(times), src)
+            line = ResultLine(mid, exp_loc, seen_loc, _status(status), int(times), src)
             sizes[cls] = int(n_cls)
             if cls in lists and rn <= params["n"]:
                 lists[cls].append(line)
@@ -100,7 +101,7 @@ def stocktake_glance(ledger: Ledger, stocktake_id: int, *, lines: int = GLANCE_L
                 if rn_dup <= params["n"]:
                     duplicates.append(line)
         sources, reads = st.source_counts(s, params)
-    progress = st.Progress(
+    progress = Progress(
         expected=expected,
         found=found,
         missing=expected - found,

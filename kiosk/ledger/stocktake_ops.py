@@ -20,45 +20,62 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import insert, literal, select, text, update
 from sqlalchemy.orm import Session
 
 from kiosk.domain.card_state import CardState, office_date
+from kiosk.domain.events import (
+    AtLocation,
+    Counted,
+    EventKind,
+    Found,
+    IncidentOpened,
+    Missing,
+    OfficerHandover,
+    SearchAgain,
+    StocktakeFinished,
+)
 from kiosk.domain.management_id import ManagementId, Refusal
 from kiosk.domain.staff import StaffMember, TwoPersonError, require_two_people
-from kiosk.domain.status import IN_THE_SAFE, Action, CardStatus, TransitionRefused
+from kiosk.domain.status import IN_THE_SAFE, CardStatus, TransitionRefused
 from kiosk.domain.stocktake import (
     WHOLE_SAFE,
     DecisionError,
     DueStatus,
     LocationError,
     MissingDecision,
+    Progress,
+    ResultLine,
     Sighting,
+    StocktakeResult,
+    StocktakeView,
     classify,
     due_status,
     is_location_label,
     parse_location_label,
     plan_decisions,
 )
+from kiosk.domain.verdicts import BatchVerdict, FinishKind, FinishOutcome
+from kiosk.domain.verdicts import StocktakeVerdict as ScanVerdict
 from kiosk.ledger import models
 from kiosk.ledger.service import Ledger, Unit
 
 OPEN = "open"
 FINISHED = "finished"
 
-EV_STARTED = "stocktake_started"
-EV_LOCATION = "stocktake_location"
-EV_COUNTED = "stocktake_counted"
-EV_RECOUNTED = "stocktake_recounted"
-EV_BATCH = "stocktake_batch"
-EV_SEARCH_AGAIN = "stocktake_search_again"
-EV_FINISHED = "stocktake_finished"
-EV_INCIDENT = "incident_opened"
-EV_HANDOVER = "officer_handover"
+EV_STARTED = EventKind.STOCKTAKE_STARTED
+EV_LOCATION = EventKind.STOCKTAKE_LOCATION
+EV_COUNTED = EventKind.STOCKTAKE_COUNTED
+EV_RECOUNTED = EventKind.STOCKTAKE_RECOUNTED
+EV_BATCH = EventKind.STOCKTAKE_BATCH
+EV_SEARCH_AGAIN = EventKind.STOCKTAKE_SEARCH_AGAIN
+EV_FINISHED = EventKind.STOCKTAKE_FINISHED
+EV_INCIDENT = EventKind.INCIDENT_OPENED
+EV_HANDOVER = EventKind.OFFICER_HANDOVER
 
 # Sources a scan can come from (free text is allowed for new devices; these are the usual ones).
 SOURCE_BARCODE = "barcode"
@@ -78,128 +95,6 @@ class StocktakeError(ValueError):
 
 
 # -- what the UI gets --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class StocktakeView:
-    """A stocktake as the UI shows it."""
-
-    id: int
-    kiosk: str
-    started_at: datetime
-    operator_id: int
-    witness_id: int
-    finished_at: datetime | None
-    status: str
-    expected: int
-
-    @property
-    def is_open(self) -> bool:
-        return self.status == OPEN
-
-
-@dataclass(frozen=True, slots=True)
-class ScanVerdict:
-    """The verdict on one scan (大きく表示する判定). `code` is a `Sighting`; `detail` a refusal reason.
-
-    `location` is where the card was counted (or, for a label, the location now in force on the device);
-    `times` how often the card has been seen in this stocktake so far; `seq` the event that recorded this
-    sighting (`stocktake_recounted` for a repeat).
-    """
-
-    code: Sighting
-    message: str
-    management_id: str | None = None
-    location: str | None = None
-    expected_location: str | None = None
-    ledger_status: CardStatus | None = None
-    times: int = 0
-    seq: int | None = None
-    detail: str = ""
-
-    @property
-    def ok(self) -> bool:
-        """Green on the screen: a card counted where it belongs, or a location label."""
-        return self.code in (Sighting.FOUND, Sighting.LOCATION)
-
-
-@dataclass(frozen=True, slots=True)
-class BatchVerdict:
-    """The verdict on a tray photo or an RFID round: the IDs by sighting, and what could not be used."""
-
-    seq: int | None
-    source: str
-    location: str | None
-    by_sighting: Mapping[Sighting, tuple[str, ...]]
-    refused: Mapping[str, int] = field(default_factory=dict)  # reason code -> count
-    unbound_tags: tuple[str, ...] = ()  # RFID tags bound to no card
-
-    def ids(self, sighting: Sighting) -> tuple[str, ...]:
-        return self.by_sighting.get(sighting, ())
-
-    @property
-    def counted(self) -> int:
-        """Cards newly counted by this batch (found, misplaced, unexpected and unknown)."""
-        return sum(len(v) for k, v in self.by_sighting.items() if k is not Sighting.DUPLICATE)
-
-
-@dataclass(frozen=True, slots=True)
-class Progress:
-    """Live counts (the UI's header). `found` includes the misplaced; missing = expected − found."""
-
-    expected: int
-    found: int
-    missing: int
-    misplaced: int
-    unexpected: int
-    unknown: int
-    duplicates: int
-    reads: int  # every sighting, repeats included
-
-
-@dataclass(frozen=True, slots=True)
-class ResultLine:
-    """One card on a stocktake's lists."""
-
-    management_id: str
-    expected_location: str | None
-    seen_location: str | None
-    ledger_status: CardStatus | None
-    times: int
-    source: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class StocktakeResult:
-    """The reconciliation (照合結果): counts and the lists a person must look at."""
-
-    stocktake_id: int
-    expected: int
-    found: int
-    missing: tuple[ResultLine, ...]
-    misplaced: tuple[ResultLine, ...]
-    unexpected: tuple[ResultLine, ...]
-    unknown: tuple[ResultLine, ...]
-    duplicates: tuple[ResultLine, ...]
-    sources: Mapping[str, int]  # first sightings per source
-    reads: int
-
-    @property
-    def missing_ids(self) -> list[str]:
-        return [line.management_id for line in self.missing]
-
-    @property
-    def progress(self) -> Progress:
-        return Progress(
-            expected=self.expected,
-            found=self.found,
-            missing=len(self.missing),
-            misplaced=len(self.misplaced),
-            unexpected=len(self.unexpected),
-            unknown=len(self.unknown),
-            duplicates=len(self.duplicates),
-            reads=self.reads,
-        )
 
 
 def _view(s: Session, row: models.Stocktake) -> StocktakeView:
@@ -226,52 +121,51 @@ def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
 # -- starting and resuming -----------------------------------------------------------------------
 
 
-def start(ledger: Ledger, operator: StaffMember, witness: StaffMember) -> StocktakeView:
+def start(u: Unit, operator: StaffMember, witness: StaffMember) -> StocktakeView:
     """Start a stocktake (点検開始): two people, one a responsible officer, both already signed in.
 
     Freezes the expected set — every card the ledger says is in the safe, with its location — in one
     INSERT … SELECT. Raises TwoPersonError, or StocktakeError(already_open) while one is open here.
     """
     require_two_people(operator, witness, need_officer=True)
-    with ledger.unit() as u:
-        busy = _open_row(u.session, ledger.kiosk)
-        if busy is not None:
-            raise StocktakeError("already_open", f"stocktake {busy.id} is still open at this kiosk")
-        row = models.Stocktake(
-            kiosk=ledger.kiosk, started_at=u.at, operator_id=operator.id, witness_id=witness.id, status=OPEN
+    busy = _open_row(u.session, u.kiosk)
+    if busy is not None:
+        raise StocktakeError("already_open", f"stocktake {busy.id} is still open at this kiosk")
+    row = models.Stocktake(
+        kiosk=u.kiosk, started_at=u.at, operator_id=operator.id, witness_id=witness.id, status=OPEN
+    )
+    u.session.add(row)
+    u.session.flush()
+    u.session.execute(
+        insert(models.StocktakeExpected).from_select(
+            ["stocktake_id", "management_id", "location"],
+            select(literal(row.id), models.Card.management_id, models.Card.location).where(
+                # Cancelled cards wait in the safe for disposal: they are counted too.
+                models.Card.status.in_(sorted(IN_THE_SAFE))
+            ),
         )
-        u.session.add(row)
-        u.session.flush()
-        u.session.execute(
-            insert(models.StocktakeExpected).from_select(
-                ["stocktake_id", "management_id", "location"],
-                select(literal(row.id), models.Card.management_id, models.Card.location).where(
-                    # Cancelled cards wait in the safe for disposal: they are counted too.
-                    models.Card.status.in_(sorted(IN_THE_SAFE))
-                ),
-            )
-        )
-        # The frozen set goes on the chain as a digest: the table could be edited, the chain cannot.
-        digest = hashlib.sha256()
-        expected = 0
-        for mid in u.session.scalars(
-            select(models.StocktakeExpected.management_id)
-            .where(models.StocktakeExpected.stocktake_id == row.id)
-            .order_by(models.StocktakeExpected.management_id)
-        ):
-            digest.update(mid.encode() + b"\n")
-            expected += 1
-        u.append(
-            EV_STARTED,
-            actor_id=operator.id,
-            witness_id=witness.id,
-            stocktake_id=row.id,
-            device=ledger.kiosk,
-            # reads_on_chain: every sighting of this stocktake is an event (repeats included), so verify
-            # compares each card's `times`; a stocktake started before that was so has no such key.
-            payload={"expected": expected, "expected_sha256": digest.hexdigest(), "reads_on_chain": True},
-        )
-        return _view(u.session, row)
+    )
+    # The frozen set goes on the chain as a digest: the table could be edited, the chain cannot.
+    digest = hashlib.sha256()
+    expected = 0
+    for mid in u.session.scalars(
+        select(models.StocktakeExpected.management_id)
+        .where(models.StocktakeExpected.stocktake_id == row.id)
+        .order_by(models.StocktakeExpected.management_id)
+    ):
+        digest.update(mid.encode() + b"\n")
+        expected += 1
+    u.append(
+        EV_STARTED,
+        actor_id=operator.id,
+        witness_id=witness.id,
+        stocktake_id=row.id,
+        device=u.kiosk,
+        # reads_on_chain: every sighting of this stocktake is an event (repeats included), so verify
+        # compares each card's `times`; a stocktake started before that was so has no such key.
+        payload={"expected": expected, "expected_sha256": digest.hexdigest(), "reads_on_chain": True},
+    )
+    return _view(u.session, row)
 
 
 def _open_row(s: Session, kiosk: str) -> models.Stocktake | None:
@@ -330,7 +224,7 @@ def device_location(s: Session, stocktake_id: int, device: str | None) -> str | 
 
 
 def record_scan(
-    ledger: Ledger,
+    u: Unit,
     stocktake_id: int,
     text_or_id: str,
     *,
@@ -348,28 +242,23 @@ def record_scan(
         try:
             place = parse_location_label(text_or_id)
         except LocationError as exc:
-            return _refused(ledger, stocktake_id, exc.reason, "not a valid location label", fields)
-        with ledger.unit() as u:
-            _require_open(u, stocktake_id)
-            rec = u.append(EV_LOCATION, payload={"location": place}, **fields)
+            return _refused(u, stocktake_id, exc.reason, "not a valid location label", fields)
+        _require_open(u, stocktake_id)
+        rec = u.append(EV_LOCATION, payload=AtLocation(place), **fields)
         where = place or "保管庫全体 (whole safe)"
         return ScanVerdict(Sighting.LOCATION, f"counting at {where}", location=place, seq=rec.seq)
     try:
         mid = ManagementId.parse(text_or_id)
     except Refusal as exc:
-        return _refused(ledger, stocktake_id, exc.reason, exc.detail, fields)
-    with ledger.unit() as u:
-        _require_open(u, stocktake_id)
-        here = location if location is not None else device_location(u.session, stocktake_id, device)
-        return _count_one(u, stocktake_id, mid.value, here, fields)
+        return _refused(u, stocktake_id, exc.reason, exc.detail, fields)
+    _require_open(u, stocktake_id)
+    here = location if location is not None else device_location(u.session, stocktake_id, device)
+    return _count_one(u, stocktake_id, mid.value, here, fields)
 
 
-def _refused(
-    ledger: Ledger, stocktake_id: int, reason: str, detail: str, fields: dict[str, Any]
-) -> ScanVerdict:
-    with ledger.unit() as u:
-        _require_open(u, stocktake_id)
-        rec = u.refuse(reason, attempted="stocktake_scan", **fields)
+def _refused(u: Unit, stocktake_id: int, reason: str, detail: str, fields: dict[str, Any]) -> ScanVerdict:
+    _require_open(u, stocktake_id)
+    rec = u.refuse(reason, attempted="stocktake_scan", **fields)
     return ScanVerdict(Sighting.REFUSED, detail or reason, seq=rec.seq, detail=reason)
 
 
@@ -432,7 +321,7 @@ def _count_one(u: Unit, stocktake_id: int, mid: str, here: str | None, fields: d
 
 
 def record_many(
-    ledger: Ledger,
+    u: Unit,
     stocktake_id: int,
     codes: Iterable[str] = (),
     *,
@@ -463,79 +352,76 @@ def record_many(
     round_tags = sorted({t.strip().upper() for t in tags if t.strip()})
     if len(labels) > 1:
         refused["several_locations"] += 1
-    with ledger.unit() as u:
-        s = u.session
-        _require_open(u, stocktake_id)
-        if location is not None:
-            here: str | None = location
-        elif len(labels) == 1:
-            here = next(iter(labels))
-        else:
-            here = device_location(s, stocktake_id, device)
-        bound = _tag_map(s, round_tags)
-        for mid in set(bound.values()):
-            ids[mid] += 1
-        unbound = tuple(t for t in round_tags if t not in bound)
-        distinct = sorted(ids)
-        counted = _existing(s, stocktake_id, distinct)
-        new = [m for m in distinct if m not in counted]
-        statuses = _card_statuses(s, new)
-        expected = _expected_locations(s, stocktake_id, new)
-        groups: dict[Sighting, list[str]] = {}
-        for mid in new:
-            code = classify(
-                expected=mid in expected,
-                expected_location=expected.get(mid),
-                seen_location=here,
-                ledger_status=statuses.get(mid),
-                already_counted=False,
-            )
-            groups.setdefault(code, []).append(mid)
-        repeats = sorted(m for m in distinct if m in counted)
-        if repeats:
-            groups[Sighting.DUPLICATE] = repeats
-        seq: int | None = None
-        if distinct or refused or unbound:
-            payload: dict[str, Any] = {"location": here, "counted": {k.value: v for k, v in groups.items()}}
-            if refused:
-                payload["refused"] = dict(sorted(refused.items()))
-            if unbound:
-                payload["unbound_tags"] = list(unbound)
-            several = {mid: ids[mid] for mid in distinct if ids[mid] > 1}
-            if several:
-                payload["times"] = several  # seen more than once in this batch (the rest: once)
-            seq = u.append(
-                EV_BATCH, payload=payload, stocktake_id=stocktake_id, device=device, source=source
-            ).seq
-        if new:
+    s = u.session
+    _require_open(u, stocktake_id)
+    if location is not None:
+        here: str | None = location
+    elif len(labels) == 1:
+        here = next(iter(labels))
+    else:
+        here = device_location(s, stocktake_id, device)
+    bound = _tag_map(s, round_tags)
+    for mid in set(bound.values()):
+        ids[mid] += 1
+    unbound = tuple(t for t in round_tags if t not in bound)
+    distinct = sorted(ids)
+    counted = _existing(s, stocktake_id, distinct)
+    new = [m for m in distinct if m not in counted]
+    statuses = _card_statuses(s, new)
+    expected = _expected_locations(s, stocktake_id, new)
+    groups: dict[Sighting, list[str]] = {}
+    for mid in new:
+        code = classify(
+            expected=mid in expected,
+            expected_location=expected.get(mid),
+            seen_location=here,
+            ledger_status=statuses.get(mid),
+            already_counted=False,
+        )
+        groups.setdefault(code, []).append(mid)
+    repeats = sorted(m for m in distinct if m in counted)
+    if repeats:
+        groups[Sighting.DUPLICATE] = repeats
+    seq: int | None = None
+    if distinct or refused or unbound:
+        payload: dict[str, Any] = {"location": here, "counted": {k.value: v for k, v in groups.items()}}
+        if refused:
+            payload["refused"] = dict(sorted(refused.items()))
+        if unbound:
+            payload["unbound_tags"] = list(unbound)
+        several = {mid: ids[mid] for mid in distinct if ids[mid] > 1}
+        if several:
+            payload["times"] = several  # seen more than once in this batch (the rest: once)
+        seq = u.append(EV_BATCH, payload=payload, stocktake_id=stocktake_id, device=device, source=source).seq
+    if new:
+        s.execute(
+            insert(models.StocktakeScan),
+            [
+                {
+                    "stocktake_id": stocktake_id,
+                    "management_id": mid,
+                    "location": here,
+                    "source": source,
+                    "times": ids[mid],
+                    "first_seq": seq,
+                }
+                for mid in new
+            ],
+        )
+    by_increment: dict[int, list[str]] = {}
+    for mid in repeats:
+        by_increment.setdefault(ids[mid], []).append(mid)
+    for n, group in by_increment.items():
+        for part in _chunks(group):
             s.execute(
-                insert(models.StocktakeScan),
-                [
-                    {
-                        "stocktake_id": stocktake_id,
-                        "management_id": mid,
-                        "location": here,
-                        "source": source,
-                        "times": ids[mid],
-                        "first_seq": seq,
-                    }
-                    for mid in new
-                ],
-            )
-        by_increment: dict[int, list[str]] = {}
-        for mid in repeats:
-            by_increment.setdefault(ids[mid], []).append(mid)
-        for n, group in by_increment.items():
-            for part in _chunks(group):
-                s.execute(
-                    update(models.StocktakeScan)
-                    .where(
-                        models.StocktakeScan.stocktake_id == stocktake_id,
-                        models.StocktakeScan.management_id.in_(part),
-                    )
-                    .values(times=models.StocktakeScan.times + n)
-                    .execution_options(synchronize_session=False)
+                update(models.StocktakeScan)
+                .where(
+                    models.StocktakeScan.stocktake_id == stocktake_id,
+                    models.StocktakeScan.management_id.in_(part),
                 )
+                .values(times=models.StocktakeScan.times + n)
+                .execution_options(synchronize_session=False)
+            )
     return BatchVerdict(
         seq,
         source,
@@ -706,120 +592,102 @@ def progress(ledger: Ledger, stocktake_id: int) -> Progress:
 
 
 def finish(
-    ledger: Ledger,
+    u: Unit,
     stocktake_id: int,
     decisions: Mapping[str, MissingDecision],
     operator: StaffMember,
     witness: StaffMember,
-) -> StocktakeResult:
+) -> FinishOutcome:
     """Finish and sign the stocktake (点検完了): two people, one a responsible officer.
 
     Every card still missing needs a person's decision (`plan_decisions`); nothing is marked missing
     by default. `record_missing` writes `card_missing` and opens an incident; `found_elsewhere` counts
     the card with the note; a card the ledger had as missing and that was seen now comes back
-    (`card_found`). If any card is to be searched again, that decision is recorded, the stocktake stays
-    open and DecisionError(search_again) is raised. All or nothing otherwise.
+    (`card_found`). If any card is to be searched again, that decision is recorded and returned as the
+    outcome: the stocktake stays open. All or nothing otherwise.
     """
     require_two_people(operator, witness, need_officer=True)
-    searching: DecisionError | None = None
-    with ledger.unit() as u:
-        s = u.session
-        row = _require_open(u, stocktake_id)
-        sign: dict[str, Any] = {
-            "actor_id": operator.id,
-            "witness_id": witness.id,
-            "stocktake_id": stocktake_id,
-        }
-        missing = [mid for mid, _loc, _st in s.execute(_MISSING_SQL, {"id": stocktake_id})]
-        plan = plan_decisions(missing, decisions)
-        if not plan.can_finish:
-            u.append(EV_SEARCH_AGAIN, payload={"cards": list(plan.search_again)}, device=ledger.kiosk, **sign)
-            searching = DecisionError(
-                "search_again", f"{len(plan.search_again)} card(s) to search for again", plan.search_again
+    s = u.session
+    row = _require_open(u, stocktake_id)
+    sign: dict[str, Any] = {"actor_id": operator.id, "witness_id": witness.id, "stocktake_id": stocktake_id}
+    missing = [mid for mid, _loc, _st in s.execute(_MISSING_SQL, {"id": stocktake_id})]
+    plan = plan_decisions(missing, decisions)
+    if not plan.can_finish:
+        rec = u.append(EV_SEARCH_AGAIN, payload=SearchAgain(plan.search_again), device=u.kiosk, **sign)
+        return FinishOutcome(FinishKind.SEARCH_AGAIN, rec.seq, search_again=plan.search_again)
+    gone = [
+        mid
+        for mid, _ in plan.record_missing
+        if (card := s.get(models.Card, mid)) is None
+        or card.status not in (*IN_THE_SAFE, CardStatus.OUT.value)
+    ]
+    if gone:
+        raise DecisionError("status_changed", "the ledger changed for these cards meanwhile", gone)
+    for mid, note in plan.found_elsewhere:
+        rec = u.append(
+            EV_COUNTED,
+            card_id=mid,
+            payload=Counted("found_elsewhere", None, note=note),
+            source=SOURCE_DECISION,
+            **sign,
+        )
+        s.add(
+            models.StocktakeScan(
+                stocktake_id=stocktake_id,
+                management_id=mid,
+                location=None,
+                source=SOURCE_DECISION,
+                times=1,
+                first_seq=rec.seq,
             )
-        else:
-            gone = [
-                mid
-                for mid, _ in plan.record_missing
-                if (card := s.get(models.Card, mid)) is None
-                or card.status not in (*IN_THE_SAFE, CardStatus.OUT.value)
-            ]
-            if gone:
-                raise DecisionError("status_changed", "the ledger changed for these cards meanwhile", gone)
-            for mid, note in plan.found_elsewhere:
-                rec = u.append(
-                    EV_COUNTED,
-                    card_id=mid,
-                    payload={"verdict": "found_elsewhere", "location": None, "note": note},
-                    source=SOURCE_DECISION,
-                    **sign,
-                )
-                s.add(
-                    models.StocktakeScan(
-                        stocktake_id=stocktake_id,
-                        management_id=mid,
-                        location=None,
-                        source=SOURCE_DECISION,
-                        times=1,
-                        first_seq=rec.seq,
-                    )
-                )
-            s.flush()
-            # The signed result: the lists as they stand before the card events below.
-            result = _reconcile(s, stocktake_id)
-            incidents = []
-            for mid, note in plan.record_missing:
-                u.card_event(
-                    Action.MARK_MISSING.value, mid, payload={"note": note, "stocktake": stocktake_id}, **sign
-                )
-                rec = u.append(
-                    EV_INCIDENT,
-                    card_id=mid,
-                    payload={"type": "card_missing", "stocktake": stocktake_id, "note": note},
-                    **sign,
-                )
-                incidents.append(rec.seq)
-            recovered = [line for line in result.unexpected if line.ledger_status is CardStatus.MISSING]
-            for line in recovered:
-                u.card_event(
-                    Action.FOUND.value,
-                    line.management_id,
-                    payload={"stocktake": stocktake_id, "location": line.seen_location or WHOLE_SAFE},
-                    **sign,
-                )
-            row.status = FINISHED
-            row.finished_at = u.at
-            u.append(
-                EV_FINISHED,
-                device=ledger.kiosk,
-                payload={
-                    "expected": result.expected,
-                    "found": result.found,
-                    "recorded_missing": [m for m, _ in plan.record_missing],
-                    "notes": dict((*plan.record_missing, *plan.found_elsewhere)),
-                    "found_elsewhere": [m for m, _ in plan.found_elsewhere],
-                    "incidents": incidents,
-                    "recovered": [line.management_id for line in recovered],
-                    "misplaced": [line.management_id for line in result.misplaced],
-                    "unexpected": [line.management_id for line in result.unexpected],
-                    "unknown": [line.management_id for line in result.unknown],
-                    "duplicates": len(result.duplicates),
-                    "sources": dict(result.sources),
-                    "reads": result.reads,
-                },
-                **sign,
-            )
-            return result
-    # Raised after the commit, so the decision to search again is on record.
-    assert searching is not None
-    raise searching
+        )
+    s.flush()
+    # The signed result: the lists as they stand before the card events below.
+    result = _reconcile(s, stocktake_id)
+    incidents = []
+    for mid, note in plan.record_missing:
+        u.card_event(EventKind.CARD_MISSING, mid, payload=Missing(note, stocktake=stocktake_id), **sign)
+        rec = u.append(
+            EV_INCIDENT,
+            card_id=mid,
+            payload=IncidentOpened(EventKind.CARD_MISSING, stocktake_id, note),
+            **sign,
+        )
+        incidents.append(rec.seq)
+    recovered = [line for line in result.unexpected if line.ledger_status is CardStatus.MISSING]
+    for line in recovered:
+        found = Found(line.seen_location or WHOLE_SAFE, stocktake=stocktake_id)
+        u.card_event(EventKind.CARD_FOUND, line.management_id, payload=found, **sign)
+    row.status = FINISHED
+    row.finished_at = u.at
+    rec = u.append(
+        EV_FINISHED,
+        device=u.kiosk,
+        payload=StocktakeFinished(
+            expected=result.expected,
+            found=result.found,
+            recorded_missing=tuple(m for m, _ in plan.record_missing),
+            notes=dict((*plan.record_missing, *plan.found_elsewhere)),
+            found_elsewhere=tuple(m for m, _ in plan.found_elsewhere),
+            incidents=tuple(incidents),
+            recovered=tuple(line.management_id for line in recovered),
+            misplaced=tuple(line.management_id for line in result.misplaced),
+            unexpected=tuple(line.management_id for line in result.unexpected),
+            unknown=tuple(line.management_id for line in result.unknown),
+            duplicates=len(result.duplicates),
+            sources=dict(result.sources),
+            reads=result.reads,
+        ),
+        **sign,
+    )
+    return FinishOutcome(FinishKind.FINISHED, rec.seq, result=result)
 
 
 # -- outside a stocktake -----------------------------------------------------------------------
 
 
 def record_found(
-    ledger: Ledger,
+    u: Unit,
     management_id: str,
     operator: StaffMember,
     witness: StaffMember,
@@ -832,23 +700,20 @@ def record_found(
     if not note.strip():
         raise ValueError("a found record needs a note")
     mid = ManagementId.parse(management_id).value
-    with ledger.unit() as u:
-        try:
-            _, state = u.card_event(
-                Action.FOUND.value,
-                mid,
-                payload={"note": note.strip(), "location": location},
-                actor_id=operator.id,
-                witness_id=witness.id,
-            )
-        except (TransitionRefused, KeyError) as exc:
-            raise StocktakeError("wrong_status", str(exc)) from None
-        return state
+    try:
+        _, state = u.card_event(
+            EventKind.CARD_FOUND,
+            mid,
+            payload=Found(location, note=note.strip()),
+            actor_id=operator.id,
+            witness_id=witness.id,
+        )
+    except (TransitionRefused, KeyError) as exc:
+        raise StocktakeError("wrong_status", str(exc)) from None
+    return state
 
 
-def record_handover(
-    ledger: Ledger, from_officer: StaffMember, to_officer: StaffMember, witness: StaffMember
-) -> int:
+def record_handover(u: Unit, from_officer: StaffMember, to_officer: StaffMember, witness: StaffMember) -> int:
     """Record a handover of the responsible officer (保管責任者の引継ぎ); a stocktake is then due.
 
     Returns the event's sequence number.
@@ -859,15 +724,14 @@ def record_handover(
     require_two_people(to_officer, witness)
     if witness.id == from_officer.id:
         raise TwoPersonError("same_person", "the witness must be a third person")
-    with ledger.unit() as u:
-        rec = u.append(
-            EV_HANDOVER,
-            actor_id=to_officer.id,
-            witness_id=witness.id,
-            device=ledger.kiosk,
-            payload={"from": from_officer.id, "to": to_officer.id},
-        )
-        return rec.seq
+    rec = u.append(
+        EV_HANDOVER,
+        actor_id=to_officer.id,
+        witness_id=witness.id,
+        device=u.kiosk,
+        payload=OfficerHandover(from_officer.id, to_officer.id),
+    )
+    return rec.seq
 
 
 def stocktake_due(ledger: Ledger, today: date, *, every_days: int = 30) -> DueStatus:

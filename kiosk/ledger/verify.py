@@ -4,7 +4,7 @@ Catches an edited event (its hash no longer matches), a deleted one (a gap in th
 link), an inserted one (a broken link or an event past the recorded head), a reordering (broken links),
 a rewrite of history before an anchor (the chain no longer holds the anchor's hash), and any table that
 disagrees with what the events say (see kiosk.ledger.projections), naming the first disagreement, and
-an event of a kind the event-kind registry (`kiosk.domain.event_kinds`) does not name.
+an event of a kind the event-kind registry (`kiosk.domain.events`) does not name.
 
 Speed: one read transaction, the events streamed in keyset pages as plain tuples; the canonical
 encoding of `kiosk.ledger.chain` is built by one f-string (a test proves it is byte for byte the same);
@@ -27,7 +27,7 @@ from typing import Any
 
 from kiosk.domain import card_state
 from kiosk.domain.card_state import CARD_EVENTS, Row
-from kiosk.domain.event_kinds import KINDS
+from kiosk.domain.events import KINDS
 from kiosk.domain.status import Action, CardStatus, TransitionRefused
 from kiosk.ledger.anchors import Anchor
 from kiosk.ledger.chain import GENESIS_HASH

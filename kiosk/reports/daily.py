@@ -23,6 +23,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from kiosk.domain.card_state import OFFICE_TZ, STATUS_EVENTS
+from kiosk.domain.events import EventKind
 from kiosk.domain.status import TRANSITIONS, Action, CardKind, CardStatus
 from kiosk.ledger import models
 from kiosk.ledger.service import Ledger
@@ -46,12 +47,17 @@ MOVEMENTS = {
 HELD = frozenset({CardStatus.RECEIVED, CardStatus.IN_SAFE, CardStatus.OUT, CardStatus.CANCELLED})
 CHECK_FORMULA = "前日残 + 受入 − 交付 − 廃棄 − 所在不明 = 当日残"
 # Events a person must look at on the day besides refusals: missing cards and stocktake findings.
-INCIDENT_KINDS = ("card_missing", "card_found", "incident_opened", "staff_locked")
-REFUSAL_KINDS = ("refused", "auth_failed")
+INCIDENT_KINDS = (
+    EventKind.CARD_MISSING,
+    EventKind.CARD_FOUND,
+    EventKind.INCIDENT_OPENED,
+    EventKind.STAFF_LOCKED,
+)
+REFUSAL_KINDS = (EventKind.REFUSED, EventKind.AUTH_FAILED)
 
 # Each status action leads to exactly one status, so a card's status at a moment is the target of its
 # last status event before it.
-_TARGET = {action.value: to for (_, action), to in TRANSITIONS.items()}
+_TARGET: dict[str, CardStatus] = {action.value: to for (_, action), to in TRANSITIONS.items()}
 
 
 @dataclass(frozen=True, slots=True)

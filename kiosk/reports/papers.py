@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from kiosk.domain.card_state import OFFICE_TZ, CardState
+from kiosk.domain.events import EventKind
 from kiosk.domain.retention import DueCard, RetentionPolicy
 from kiosk.ledger import models
 from kiosk.ledger.retention_ops import DisposalBatch, due_lists, get_batch
@@ -276,7 +277,7 @@ def disposal_paper(ledger: Ledger, batch_id: int) -> DisposalPaper:
                 ev
                 for ev in s.scalars(
                     select(models.Event)
-                    .where(models.Event.kind == "disposal_finished")
+                    .where(models.Event.kind == EventKind.DISPOSAL_FINISHED)
                     .order_by(models.Event.seq.desc())
                 )
                 if json.loads(ev.payload).get("batch") == batch_id

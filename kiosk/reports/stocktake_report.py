@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from kiosk.domain.card_state import OFFICE_TZ, STATUS_EVENTS
 from kiosk.domain.status import CardStatus
+from kiosk.domain.stocktake import ResultLine, StocktakeResult
 from kiosk.ledger import models
 from kiosk.ledger import stocktake_ops as st
 from kiosk.ledger.service import Ledger
@@ -53,7 +54,7 @@ class StocktakeReport:
     """Everything printed on the report, gathered once for both formats."""
 
     record: st.StocktakeRecord
-    result: st.StocktakeResult
+    result: StocktakeResult
     head_seq: int
     head_hash: str
     generated_at: datetime
@@ -124,7 +125,7 @@ def _place(location: str | None) -> str:
     return value_ja(location) if location else ""
 
 
-def ledger_says(report: StocktakeReport, line: st.ResultLine) -> str:
+def ledger_says(report: StocktakeReport, line: ResultLine) -> str:
     """What the ledger says of a listed card: its status and its last status event."""
     if line.ledger_status is None:
         return "記録なし"
@@ -162,10 +163,10 @@ def summary_rows(report: StocktakeReport) -> list[tuple[str, str]]:
     ]
 
 
-def list_rows(report: StocktakeReport) -> list[tuple[str, st.ResultLine, str]]:
+def list_rows(report: StocktakeReport) -> list[tuple[str, ResultLine, str]]:
     """(finding, line, decision) for every card a person must look at, in print order."""
     res = report.result
-    rows: list[tuple[str, st.ResultLine, str]] = [
+    rows: list[tuple[str, ResultLine, str]] = [
         ("missing", line, report.decision(line.management_id)) for line in res.missing
     ]
     for name in FINDINGS[1:]:

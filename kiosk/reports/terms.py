@@ -2,7 +2,7 @@
 
 Paper shows no codes and no data structures: an event's payload becomes a short Japanese sentence
 (`describe_event`), staff IDs become names with their rank (正/副N), lists of cards become a count and
-the first few IDs. Event kinds are named by the one registry, `kiosk.domain.event_kinds`.
+the first few IDs. Event kinds are named by the one registry, `kiosk.domain.events`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kiosk.domain.event_kinds import KINDS, kind_name
+from kiosk.domain.events import EventKind, kind_name
+from kiosk.domain.events import info as kind_info
 from kiosk.domain.staff import rank_label
 
 # Payload keys in the words of the paper form; keys not here are left out of the description.
@@ -66,7 +67,14 @@ PAYLOAD_KEY_JA = {
     "reference": "申請者参照",
 }
 # Where a key means something else for some kinds (a disposal's batch is its list, not a delivery).
-DISPOSAL_KINDS = frozenset({"card_cancelled", "card_disposed", "disposal_approved", "disposal_finished"})
+DISPOSAL_KINDS = frozenset(
+    {
+        EventKind.CARD_CANCELLED,
+        EventKind.CARD_DISPOSED,
+        EventKind.DISPOSAL_APPROVED,
+        EventKind.DISPOSAL_FINISHED,
+    }
+)
 # Keys that stay off paper: digests and per-card notes that other keys already show.
 # (a badge code is a credential; reads_on_chain is a format flag for `kiosk verify`, nothing to read)
 HIDDEN_KEYS = frozenset({"expected_sha256", "notes", "badge", "reads_on_chain"})
@@ -89,9 +97,9 @@ VALUE_JA = {
     "stocktake_scan": "点検の読取",
     "disposal_prepare": "廃棄リスト作成",
     "disposal_scan": "廃棄の読取",
-    "card_put_back": "返却",
-    "card_issued": "交付",
-    "card_missing": "所在不明",
+    EventKind.CARD_PUT_BACK: "返却",
+    EventKind.CARD_ISSUED: "交付",
+    EventKind.CARD_MISSING: "所在不明",
     # refusals of a scanned or typed value
     "mynumber_refused": "12桁の値（個人番号のおそれ）",
     "refused_input": "管理IDでない入力",
@@ -258,7 +266,7 @@ def describe_event(
     data = json.loads(payload) if isinstance(payload, str) else payload
     if not isinstance(data, Mapping):
         return value_ja(data)
-    entry = KINDS.get(kind or "")
+    entry = kind_info(kind)
     order = {key: n for n, key in enumerate(entry.payload)} if entry else {}
     parts = []
     for key in sorted(data, key=lambda k: order.get(k, len(order))):

@@ -338,7 +338,7 @@ class Runner:
     def _sign_in_again(self, badge: str) -> None:
         """After a restart nobody is signed in: the named person signs in again to carry on."""
         try:
-            self.station.counter.sign_in(self._person(badge))
+            self.station.user = self._person(badge)
         except AuthError as exc:
             self.station.emit("step", f"auth_{exc.reason}", False)
         except STORAGE_ERRORS:
@@ -366,7 +366,7 @@ class Runner:
             return
         required = self.settings.session.opening_checklist
         try:
-            session = counter.open_safe(*people, required)
+            session = st.open_safe(*people, required)
         except TwoPersonError as exc:
             st.emit("step", "two_person", False, detail=exc.reason)
             return
@@ -425,6 +425,7 @@ class Runner:
             return
         try:
             view = st.counter.start_stocktake(*people)
+            st.user = people[0]
         except (TwoPersonError, stocktake_ops.StocktakeError) as exc:
             st.emit("step", getattr(exc, "reason", "refused"), False)
             return
@@ -456,7 +457,11 @@ class Runner:
             return
         try:
             v = st.counter.count_many(
-                () if tags else values, tags=values if tags else (), source=source, device=step.device
+                () if tags else values,
+                tags=values if tags else (),
+                actor=st.user,
+                source=source,
+                device=step.device,
             )
         except stocktake_ops.StocktakeError as exc:
             st.emit("step", exc.reason, False, device=step.device)
@@ -506,12 +511,16 @@ class Runner:
             pending = self.desk.reconcile(stocktake_id)
             note = step.note or "not found at the stocktake (scenario)"
             decisions = {m: MissingDecision(Decision.RECORD_MISSING, note) for m in pending.missing_ids}
-            result = st.counter.finish_stocktake(decisions, *people)
+            outcome = st.counter.finish_stocktake(decisions, *people)
         except (TwoPersonError, DecisionError, stocktake_ops.StocktakeError) as exc:
             st.emit("step", getattr(exc, "reason", "refused"), False)
             return
         except STORAGE_ERRORS:
             st.emit("step", LEDGER_ERROR, False)
+            return
+        result = outcome.result
+        if result is None:
+            st.emit("step", outcome.kind.value, False, seq=outcome.seq)
             return
         counts = {
             "expected": result.expected,

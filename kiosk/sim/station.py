@@ -16,7 +16,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -30,6 +30,7 @@ from kiosk.desk import Desk, StorageError
 from kiosk.desk.counter import Counter
 from kiosk.domain.safe_session import ScanMode
 from kiosk.domain.staff import StaffMember
+from kiosk.ledger.safe import SessionView
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,9 @@ class Station:
         self.desk = desk
         self.ledger = desk.ledger
         self.counter = Counter(desk)
+        # What a screen holds: the person signed in and the scan mode, passed with each scan.
+        self.user: StaffMember | None = None
+        self.mode = ScanMode.TAKE_OUT
         self.emit_to = emit
         self.devices: dict[str, ScanDevice] = {}
         self.inbox: queue.Queue[Item] = queue.Queue()
@@ -166,13 +170,11 @@ class Station:
         return None
 
     # -- the flows (in the core's Counter, as on the screens) -------------------------------------
-    @property
-    def mode(self) -> ScanMode:
-        return self.counter.mode
-
-    @mode.setter
-    def mode(self, mode: ScanMode) -> None:
-        self.counter.set_mode(mode)
+    def open_safe(self, operator: StaffMember, witness: StaffMember, confirmed: Sequence[str]) -> SessionView:
+        """Open the safe; the opener is the one signed in, scanning in take-out mode (as at the screen)."""
+        session = self.counter.open_safe(operator, witness, confirmed)
+        self.user, self.mode = operator, ScanMode.TAKE_OUT
+        return session
 
     def resume(self) -> None:
         """After a restart: pick up the open session and the open stocktake from the ledger."""
@@ -189,19 +191,19 @@ class Station:
         if counter.stocktake_id is not None:
             return self._stocktake_scan(text, device=device, source=source)
         witness = None
-        if counter.mode is ScanMode.HAND_OVER and counter.session is not None and self.confirm_witness:
+        if self.mode is ScanMode.HAND_OVER and counter.session is not None and self.confirm_witness:
             try:
                 witness = self.confirm_witness()
             except STORAGE_ERRORS as exc:
                 return self.emit("scan", LEDGER_ERROR, False, device=device, detail=type(exc).__name__)
         try:
-            verdict = counter.scan(text, device=device, source=source, witness=witness)
+            verdict = counter.scan(
+                text, actor=self.user, mode=self.mode, device=device, source=source, witness=witness
+            )
         except STORAGE_ERRORS as exc:
             log.error("ledger refused a scan (%s): not recorded", type(exc).__name__)
             return self.emit("scan", LEDGER_ERROR, False, device=device, detail=type(exc).__name__)
-        card = verdict.card.management_id if verdict.card is not None else None
-        if card is None and verdict.code == "unknown_id":
-            card = text.strip()  # it passed the parser: a well-formed management ID, safe to show
+        card = verdict.management_id  # it passed the parser: a well-formed management ID, safe to show
         return self.emit(
             "scan", verdict.code, verdict.ok, device=device, card=card, seq=verdict.seq, detail=verdict.detail
         )
@@ -210,7 +212,7 @@ class Station:
         from kiosk.ledger import stocktake_ops
 
         try:
-            v = self.counter.count(text, device=device, source=stocktake_ops.SOURCE_BARCODE)
+            v = self.counter.count(text, actor=self.user, device=device, source=stocktake_ops.SOURCE_BARCODE)
         except stocktake_ops.StocktakeError as exc:
             return self.emit("scan", exc.reason, False, device=device)
         except STORAGE_ERRORS as exc:
@@ -234,7 +236,7 @@ class Station:
 
     def handle_rejected(self, reason: str, *, device: str | None) -> Outcome:
         """A frame the driver refused: on record as a reason code only (like the session screen)."""
-        seq = self.counter.refusal(reason, device=device)
+        seq = self.counter.refusal(reason, actor=self.user, mode=self.mode, device=device)
         if seq is None:
             return self.emit("rejected", LEDGER_ERROR, False, device=device, detail="StorageError")
         return self.emit("rejected", REJECTED, False, device=device, seq=seq, detail=reason)

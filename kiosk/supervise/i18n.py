@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Literal
 
-from kiosk.domain.event_kinds import kind_name
+from kiosk.domain.events import kind_name
 from kiosk.reports.terms import VALUE_JA
 
 Lang = Literal["ja", "en"]

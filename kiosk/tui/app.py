@@ -25,7 +25,7 @@ from textual.reactive import reactive
 
 from drivers.contract import DeviceStatus, ScanDevice
 from kiosk.desk import Desk, StorageError
-from kiosk.desk.counter import Counter
+from kiosk.desk.counter import Counter, Resumed
 from kiosk.domain.card_state import OFFICE_TZ
 from kiosk.domain.safe_session import is_overdue
 from kiosk.domain.staff import StaffMember
@@ -96,23 +96,12 @@ class KioskApp(App[None]):
         self._ticks = 0
         self._overdue_alerted = False
 
-    # -- the core's state ------------------------------------------------------------------------
+    # -- the UI's state --------------------------------------------------------------------------
 
-    @property
-    def user(self) -> StaffMember | None:
-        return self.counter.user
-
-    @user.setter
-    def user(self, member: StaffMember | None) -> None:
-        self.counter.sign_in(member)
-
-    @property
-    def session(self) -> SessionView | None:
-        return self.counter.session
-
-    @session.setter
-    def session(self, value: SessionView | None) -> None:
-        self.counter.session = value
+    # The person signed in and the open session are the UI thread's: the screens read them, and pass
+    # the person to the counter with each call (the counter's own state lives on the ledger thread).
+    user: StaffMember | None = None
+    session: SessionView | None = None
 
     # -- the ledger worker ----------------------------------------------------------------------
 
@@ -196,7 +185,8 @@ class KioskApp(App[None]):
         self.refresh_counts()
         self.push_screen(HomeScreen())
 
-        def resumed(_: object = None) -> None:
+        def resumed(found: Resumed | None = None) -> None:
+            self.session = found.session if found is not None else None
             if self.session is not None:
                 # A restart with a session still open resumes it: the safe is physically open.
                 self.push_screen(SessionScreen())
@@ -387,11 +377,13 @@ class KioskApp(App[None]):
         self.submit(lambda: self.desk.read(lambda: status_counts(self.ledger)), counted, read=True)
 
     def refresh_session(self) -> None:
-        def found(session: SessionView | None) -> None:
-            self.session = session
+        """Read again what is open at this kiosk (the counter's state too, on the ledger thread)."""
+
+        def found(now: Resumed) -> None:
+            self.session = now.session
             self.refresh_status()
 
-        self.submit(self.desk.current_session, found)
+        self.submit(self.counter.resume, found)
 
     def refresh_status(self) -> None:
         now = self.clock()

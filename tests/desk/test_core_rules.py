@@ -7,6 +7,7 @@ import pytest
 
 from kiosk.desk import Desk, NotAllowed
 from kiosk.domain.authz import Act
+from kiosk.domain.management_id import ManagementId
 from kiosk.domain.safe_session import Override, ScanMode
 from kiosk.domain.staff import AuthError, Role
 from kiosk.domain.status import CardStatus
@@ -51,7 +52,7 @@ def test_a_stale_snapshot_of_a_deactivated_officer_cannot_open_or_take_out(
     sid = open_safe(desk, crew)
     desk.deactivate(crew.admin, crew.supervisor, "O001")
     # crew.officer still says active=True: the core re-reads the person inside the write.
-    verdict = desk.scan(sid, ids(1)[0], ScanMode.TAKE_OUT, crew.officer)
+    verdict = desk.scan(sid, ManagementId.parse(ids(1)[0]), ScanMode.TAKE_OUT, crew.officer)
     assert (verdict.ok, verdict.code, verdict.detail) == (False, "not_allowed", "inactive")
     assert ledger.card(ids(1)[0]).status is CardStatus.IN_SAFE  # type: ignore[union-attr]
     desk.close_safe(sid, crew.deputy, crew.clerk, desk.settings.session.closing_checklist)
@@ -68,12 +69,12 @@ def test_only_the_sessions_people_act_and_a_third_joins_by_a_two_person_step(
     receive(ledger, cards)
     desk.book(cards, crew.supervisor)
     sid = open_safe(desk, crew)
-    outsider = desk.scan(sid, cards[0], ScanMode.TAKE_OUT, crew.clerk2)
+    outsider = desk.scan(sid, ManagementId.parse(cards[0]), ScanMode.TAKE_OUT, crew.clerk2)
     assert (outsider.code, outsider.detail) == ("not_allowed", "not_in_session")
     with pytest.raises(NotAllowed):
         desk.join_session(sid, crew.clerk2, crew.clerk2)  # nobody of the session confirmed
     desk.join_session(sid, crew.clerk2, crew.clerk)
-    assert desk.scan(sid, cards[0], ScanMode.TAKE_OUT, crew.clerk2).code == "taken_out"
+    assert desk.scan(sid, ManagementId.parse(cards[0]), ScanMode.TAKE_OUT, crew.clerk2).code == "taken_out"
     assert crew.clerk2.id in desk.session_people(sid)
 
 
@@ -84,16 +85,24 @@ def test_the_booker_cannot_take_out_alone_and_the_override_needs_another_supervi
     receive(ledger, cards)
     desk.book(cards[:1], crew.officer)  # booked by the officer who then opens the safe
     sid = open_safe(desk, crew)
-    own = desk.scan(sid, cards[0], ScanMode.TAKE_OUT, crew.officer)
+    own = desk.scan(sid, ManagementId.parse(cards[0]), ScanMode.TAKE_OUT, crew.officer)
     assert (own.code, own.detail) == ("not_on_pick_list", "booked_by_taker")
-    unbooked = desk.scan(sid, cards[1], ScanMode.TAKE_OUT, crew.clerk)
+    unbooked = desk.scan(sid, ManagementId.parse(cards[1]), ScanMode.TAKE_OUT, crew.clerk)
     assert (unbooked.code, unbooked.detail) == ("not_on_pick_list", "not_on_pick_list")
     by_clerk = desk.scan(
-        sid, cards[1], ScanMode.TAKE_OUT, crew.clerk, override=Override(crew.clerk2, "本人来庁")
+        sid,
+        ManagementId.parse(cards[1]),
+        ScanMode.TAKE_OUT,
+        crew.clerk,
+        override=Override(crew.clerk2, "本人来庁"),
     )
     assert (by_clerk.code, by_clerk.detail) == ("not_allowed", "need_supervisor")
     approved = desk.scan(
-        sid, cards[0], ScanMode.TAKE_OUT, crew.officer, override=Override(crew.supervisor, "本人来庁")
+        sid,
+        ManagementId.parse(cards[0]),
+        ScanMode.TAKE_OUT,
+        crew.officer,
+        override=Override(crew.supervisor, "本人来庁"),
     )
     assert approved.code == "taken_out"
     event = ledger.events(card_id=cards[0])[-1]
@@ -107,13 +116,15 @@ def test_a_hand_over_needs_a_witness_other_than_the_actor(desk: Desk, crew: Crew
     receive(ledger, card)
     desk.book(card, crew.supervisor)
     sid = open_safe(desk, crew)
-    assert desk.scan(sid, card[0], ScanMode.TAKE_OUT, crew.clerk).ok
-    nobody = desk.scan(sid, card[0], ScanMode.HAND_OVER, crew.clerk)
+    assert desk.scan(sid, ManagementId.parse(card[0]), ScanMode.TAKE_OUT, crew.clerk).ok
+    nobody = desk.scan(sid, ManagementId.parse(card[0]), ScanMode.HAND_OVER, crew.clerk)
     assert nobody.code == "need_witness"
-    self_witness = desk.scan(sid, card[0], ScanMode.HAND_OVER, crew.clerk, witness=crew.clerk)
+    self_witness = desk.scan(
+        sid, ManagementId.parse(card[0]), ScanMode.HAND_OVER, crew.clerk, witness=crew.clerk
+    )
     assert (self_witness.code, self_witness.detail) == ("not_allowed", "same_person")
     witness = desk.confirm_witness("O002", PINS["O002"])
-    done = desk.scan(sid, card[0], ScanMode.HAND_OVER, crew.clerk, witness=witness)
+    done = desk.scan(sid, ManagementId.parse(card[0]), ScanMode.HAND_OVER, crew.clerk, witness=witness)
     assert done.code == "issued"
     issued = [e for e in ledger.events(card_id=card[0]) if e.kind == "card_issued"]
     assert (issued[0].actor_id, issued[0].witness_id) == (crew.clerk.id, crew.deputy.id)
@@ -213,8 +224,9 @@ def test_stocktake_start_and_finish_by_two_one_an_officer_and_scans_name_the_cou
     assert {e.source for e in counted} == {"manual"}
     with pytest.raises(NotAllowed):
         desk.stocktake_finish(view.id, {}, crew.clerk, crew.clerk)
-    result = desk.stocktake_finish(view.id, {}, crew.clerk, crew.officer)
-    assert (result.expected, result.found) == (3, 3)
+    outcome = desk.stocktake_finish(view.id, {}, crew.clerk, crew.officer)
+    assert outcome.result is not None
+    assert (outcome.result.expected, outcome.result.found) == (3, 3)
 
 
 def test_a_cancelled_card_waits_in_the_safe_is_counted_and_can_go_missing_and_be_found(
@@ -244,8 +256,10 @@ def test_a_cancelled_card_waits_in_the_safe_is_counted_and_can_go_missing_and_be
 def test_every_act_refused_by_the_core_leaves_the_chain_verifiable(
     desk: Desk, crew: Crew, ledger: Ledger
 ) -> None:
-    with pytest.raises(NotAllowed):
-        desk.run(Act.STAFF_UNLOCK, crew.clerk, crew.officer, lambda: ledger.unlock_staff("C002"))
+    from kiosk.ledger import staff_ops
+
+    with pytest.raises(NotAllowed), desk.act(Act.STAFF_UNLOCK, crew.clerk, crew.officer) as u:
+        staff_ops.unlock_staff(u, "C002")
     assert refused(ledger, "role", "staff_unlock") == 1
     assert verify(ledger).ok
 

@@ -9,12 +9,12 @@ import pytest
 from drivers.damm import with_check_digit
 from kiosk.desk import Desk
 from kiosk.domain.safe_session import Override, ScanMode
-from kiosk.ledger import stocktake_ops as st
-from kiosk.ledger.safe import open_session, scan_in_session
 from kiosk.ledger.service import Ledger
 from kiosk.ledger.stocktake_glance import StocktakeGlance
 from simulator.cabinet import Cabinet
+from tests import ledger_ops as st
 from tests.conftest import Crew
+from tests.ledger_ops import open_session, scan_in_session
 from tests.stocktake.helpers import fill_from_cabinet
 
 

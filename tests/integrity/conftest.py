@@ -21,10 +21,10 @@ from kiosk.config import (
 )
 from kiosk.domain.safe_session import ScanMode
 from kiosk.domain.staff import Role, StaffMember
-from kiosk.ledger import stocktake_ops
-from kiosk.ledger.safe import add_to_pick_list, close_session, open_session, scan_in_session
 from kiosk.ledger.service import Ledger, open_ledger
+from tests import ledger_ops as stocktake_ops
 from tests.ledger.helpers import ids, receive
+from tests.ledger_ops import add_to_pick_list, close_session, open_session, scan_in_session
 
 KIOSK = [sys.executable, "-m", "kiosk"]
 PINS = {"O001": "1111", "S001": "5555", "C001": "3333", "C002": "4444"}

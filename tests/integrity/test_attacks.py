@@ -8,8 +8,8 @@ import pytest
 
 from kiosk.domain.safe_session import ScanMode
 from kiosk.domain.staff import AuthError, Role
-from kiosk.ledger.safe import add_to_pick_list, scan_in_session
 from tests.integrity.conftest import PINS, Office
+from tests.ledger_ops import add_to_pick_list, scan_in_session
 
 
 def broken(office: Office) -> str:

@@ -11,8 +11,9 @@ import hashlib
 from sqlalchemy import select
 
 from kiosk.domain.stocktake import Decision, MissingDecision
-from kiosk.ledger import models, stocktake_ops
+from kiosk.ledger import models
 from kiosk.ledger.service import Ledger
+from tests import ledger_ops as stocktake_ops
 from tests.integrity.conftest import Office
 
 

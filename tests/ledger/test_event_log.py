@@ -16,6 +16,7 @@ from kiosk.ledger.service import Ledger
 from kiosk.ledger.verify import verify
 from tests.conftest import app_refusal
 from tests.ledger.helpers import ids, receive
+from tests.ledger_ops import bind_rfid_many
 
 
 def test_events_chain_from_genesis_and_verify(ledger: Ledger) -> None:
@@ -128,10 +129,10 @@ def test_binding_many_tags_is_all_or_nothing(ledger: Ledger) -> None:
     receive(ledger, cards[:2])
     head = ledger.head()
     with pytest.raises(ValueError, match="not in the ledger"):
-        ledger.bind_rfid_many([(cards[0], "AA01"), (cards[2], "AA03")])
+        bind_rfid_many(ledger, [(cards[0], "AA01"), (cards[2], "AA03")])
     assert ledger.head() == head
     assert ledger.card_for_tag("AA01") is None
-    states = ledger.bind_rfid_many([(cards[0], "aa01"), (cards[1], "AA02")])
+    states = bind_rfid_many(ledger, [(cards[0], "aa01"), (cards[1], "AA02")])
     assert [s.rfid_tag for s in states] == ["AA01", "AA02"]
     assert ledger.card_for_tag("AA02") == cards[1]
     assert verify(ledger).ok

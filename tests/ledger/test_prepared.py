@@ -14,8 +14,9 @@ from sqlalchemy.exc import IntegrityError
 
 from kiosk.desk import Desk
 from kiosk.desk.errors import StorageError, storage_errors
+from kiosk.domain.card_state import office_date
+from kiosk.domain.management_id import ManagementId
 from kiosk.domain.safe_session import ScanMode
-from kiosk.ledger import safe as ledger_safe
 from kiosk.ledger import service
 from kiosk.ledger.engine import make_engine, upgrade, wal_checkpointer
 from kiosk.ledger.service import Ledger
@@ -31,7 +32,7 @@ def _a_session_with_a_card_out(desk: Desk, crew: Crew, ledger: Ledger) -> tuple[
     desk.book(cards, crew.supervisor)
     sid = desk.open_safe(crew.officer, crew.clerk, desk.settings.session.opening_checklist).id
     desk.join_session(sid, crew.clerk2, crew.clerk)  # a row for the UNION's second part
-    assert desk.scan(sid, cards[0], ScanMode.TAKE_OUT, crew.clerk).code == "taken_out"
+    assert desk.scan(sid, ManagementId.parse(cards[0]), ScanMode.TAKE_OUT, crew.clerk).code == "taken_out"
     return sid, cards
 
 
@@ -39,14 +40,14 @@ def test_each_scan_statement_reads_the_values_and_types_sqlalchemy_reads(
     desk: Desk, crew: Crew, ledger: Ledger
 ) -> None:
     sid, cards = _a_session_with_a_card_out(desk, crew, ledger)
-    day = ledger_safe.office_date(ledger.clock())
+    day = office_date(ledger.clock())
     cases: list[tuple[Prepared, dict[str, Any]]] = [
         (service._READ_HEAD, {}),
         (service._READ_PERSON, {"id": crew.clerk.id}),
         (service._SESSION_PEOPLE, {"sid": sid}),
         (service._READ_CARD, {"mid": cards[0]}),  # out: a session id, a location, dates
         (service._READ_CARD, {"mid": cards[1]}),
-        (ledger_safe._BOOKING, {"day": day, "mid": cards[1]}),
+        (service._BOOKING, {"day": day, "mid": cards[1]}),
     ]
     with ledger.engine.connect() as conn:
         for prepared, params in cases:
@@ -63,7 +64,7 @@ def test_each_scan_statement_reads_the_values_and_types_sqlalchemy_reads(
 
 def test_what_the_scan_path_wrote_reads_back_and_verifies(desk: Desk, crew: Crew, ledger: Ledger) -> None:
     sid, cards = _a_session_with_a_card_out(desk, crew, ledger)
-    assert desk.scan(sid, cards[0], ScanMode.PUT_BACK, crew.clerk).code == "put_back"
+    assert desk.scan(sid, ManagementId.parse(cards[0]), ScanMode.PUT_BACK, crew.clerk).code == "put_back"
     newest = ledger.events(limit=2)
     assert [e.kind for e in newest] == ["card_taken_out", "card_put_back"]
     assert all(e.at.tzinfo is not None for e in newest)  # the time went in as UTC and comes back so

@@ -11,11 +11,11 @@ import pytest
 from kiosk.domain.safe_session import ScanMode
 from kiosk.domain.status import CardStatus
 from kiosk.ledger.engine import make_engine
-from kiosk.ledger.safe import add_to_pick_list, open_session, scan_in_session
 from kiosk.ledger.service import Ledger
 from kiosk.ledger.verify import verify
 from tests.conftest import Crew, FakeClock
 from tests.ledger.helpers import ids, receive
+from tests.ledger_ops import add_to_pick_list, open_session, scan_in_session
 
 CHECKS = ["ok"]
 

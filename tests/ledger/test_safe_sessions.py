@@ -8,7 +8,11 @@ from kiosk.desk import Desk
 from kiosk.domain.safe_session import ChecklistIncomplete, Override, ScanMode, SessionNotClear
 from kiosk.domain.staff import AuthError, TwoPersonError
 from kiosk.domain.status import CardStatus
-from kiosk.ledger.safe import (
+from kiosk.ledger.service import Ledger
+from kiosk.ledger.verify import verify
+from tests.conftest import PINS, Crew
+from tests.ledger.helpers import ids, receive
+from tests.ledger_ops import (
     add_to_pick_list,
     close_session,
     current_session,
@@ -18,10 +22,6 @@ from kiosk.ledger.safe import (
     record_missing,
     scan_in_session,
 )
-from kiosk.ledger.service import Ledger
-from kiosk.ledger.verify import verify
-from tests.conftest import PINS, Crew
-from tests.ledger.helpers import ids, receive
 
 CHECKS = ["no bag", "no phone"]
 

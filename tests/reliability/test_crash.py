@@ -27,13 +27,13 @@ import pytest
 from sqlalchemy import select
 
 from kiosk.ledger import models
-from kiosk.ledger import stocktake_ops as st
 from kiosk.ledger.engine import make_engine, upgrade
-from kiosk.ledger.safe import current_session
 from kiosk.ledger.service import Ledger
 from kiosk.ledger.verify import verify
 from kiosk.sim.runner import seed
 from simulator.scenario import parse_scenario
+from tests import ledger_ops as st
+from tests.ledger_ops import current_session
 from tests.reliability.helpers import KIOSK, PEPPER, env
 
 KILLS = int(os.environ.get("KIOSK_CRASH_KILLS", "20"))

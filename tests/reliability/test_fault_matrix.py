@@ -25,12 +25,12 @@ from kiosk.config import Settings
 from kiosk.desk import Desk
 from kiosk.domain.safe_session import ScanMode
 from kiosk.ledger.engine import make_engine, upgrade
-from kiosk.ledger.safe import outstanding
 from kiosk.ledger.service import Ledger
 from kiosk.ledger.verify import verify
 from kiosk.sim.runner import seed
 from kiosk.sim.station import LEDGER_ERROR, Outcome, Station
 from simulator.cabinet import Cabinet
+from tests.ledger_ops import outstanding
 
 CABINET = Cabinet.generate(12, seed=2017)
 BOOKED = CABINET.ids()[:6]
@@ -47,7 +47,7 @@ def station(tmp_path: Path) -> Iterator[Station]:
     assert clerk is not None
     settings = Settings()
     st = Station(Desk(ledger, settings), lambda o: None)
-    st.counter.open_safe(officer, clerk, settings.session.opening_checklist)
+    st.open_safe(officer, clerk, settings.session.opening_checklist)
     yield st
     st.close()
     engine.dispose()

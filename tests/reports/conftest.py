@@ -12,10 +12,10 @@ from kiosk.config import DEFAULT_CLOSING_CHECKLIST, DEFAULT_OPENING_CHECKLIST
 from kiosk.domain.card_state import office_date
 from kiosk.domain.delivery import parse_delivery
 from kiosk.domain.safe_session import Override, ScanMode
-from kiosk.ledger.safe import add_to_pick_list, close_session, open_session, scan_in_session
 from kiosk.ledger.service import Ledger
 from tests.conftest import Crew, FakeClock
 from tests.ledger.helpers import ids, receive
+from tests.ledger_ops import add_to_pick_list, close_session, open_session, scan_in_session
 
 needs_poppler = pytest.mark.skipif(
     shutil.which("pdftoppm") is None or shutil.which("pdftotext") is None,

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from kiosk.domain.staff import Role
-from kiosk.ledger.retention_ops import set_hold
 from kiosk.ledger.service import Ledger
 from kiosk.reports.csvfile import FORMULA_STARTS, csv_writer, neutralise
 from kiosk.reports.daily import daily_close, write_daily_csv
 from kiosk.reports.ledger_book import ledger_book, write_ledger_book_csv
 from kiosk.reports.ledger_csv import export_events_csv
 from kiosk.reports.papers import card_register, write_card_register_csv
+from tests.ledger_ops import set_hold
 from tests.reports.conftest import Day
 
 FORMULA_NAME = "=HYPERLINK(1)"

@@ -9,14 +9,6 @@ import pytest
 
 from kiosk.domain.card_state import office_date
 from kiosk.domain.retention import RetentionPolicy, parse_dated_ids
-from kiosk.ledger.retention_ops import (
-    approve_disposal,
-    finish_disposal,
-    prepare_disposal,
-    record_sent,
-    scan_into_disposal,
-)
-from kiosk.ledger.safe import open_session
 from kiosk.ledger.service import Ledger
 from kiosk.reports.papers import (
     PaperRefused,
@@ -33,6 +25,14 @@ from kiosk.reports.papers import (
 )
 from tests.conftest import Crew, FakeClock
 from tests.ledger.helpers import ids, receive
+from tests.ledger_ops import (
+    approve_disposal,
+    finish_disposal,
+    open_session,
+    prepare_disposal,
+    record_sent,
+    scan_into_disposal,
+)
 from tests.reports.conftest import Day, needs_poppler
 from tests.reports.test_reports import CODE_LIKE, pdf_pages
 from tests.retention.test_disposal import make_eligible

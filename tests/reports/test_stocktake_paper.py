@@ -8,9 +8,9 @@ from pathlib import Path
 
 from kiosk.domain.delivery import parse_delivery
 from kiosk.domain.stocktake import Decision, MissingDecision
-from kiosk.ledger import stocktake_ops as st
 from kiosk.ledger.service import Ledger
 from kiosk.reports.stocktake_report import write_stocktake_report
+from tests import ledger_ops as st
 from tests.conftest import Crew
 from tests.ledger.helpers import ids
 from tests.reports.conftest import Day, needs_poppler

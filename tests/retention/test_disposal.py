@@ -9,22 +9,22 @@ from kiosk.domain.card_state import office_date
 from kiosk.domain.retention import RetentionPolicy, parse_dated_ids
 from kiosk.domain.staff import TwoPersonError
 from kiosk.domain.status import CardStatus
-from kiosk.ledger.retention_ops import (
+from kiosk.ledger.service import Ledger
+from kiosk.ledger.verify import verify
+from tests.conftest import Crew, FakeClock
+from tests.ledger.helpers import ids, receive
+from tests.ledger_ops import (
     DisposalError,
     approve_disposal,
     due_lists,
     finish_disposal,
     list_batches,
+    open_session,
     prepare_disposal,
     record_sent,
     scan_into_disposal,
     set_hold,
 )
-from kiosk.ledger.safe import open_session
-from kiosk.ledger.service import Ledger
-from kiosk.ledger.verify import verify
-from tests.conftest import Crew, FakeClock
-from tests.ledger.helpers import ids, receive
 
 POLICY = RetentionPolicy()
 

@@ -9,7 +9,11 @@ import pytest
 from kiosk.domain.card_state import office_date
 from kiosk.domain.retention import DatedListRejected, RetentionPolicy, Stage, parse_dated_ids
 from kiosk.domain.status import CardStatus
-from kiosk.ledger.retention_ops import (
+from kiosk.ledger.service import Ledger
+from kiosk.ledger.verify import verify
+from tests.conftest import Crew, FakeClock
+from tests.ledger.helpers import ids, receive
+from tests.ledger_ops import (
     assess_card,
     due_lists,
     hold_spans,
@@ -17,10 +21,6 @@ from kiosk.ledger.retention_ops import (
     release_hold,
     set_hold,
 )
-from kiosk.ledger.service import Ledger
-from kiosk.ledger.verify import verify
-from tests.conftest import Crew, FakeClock
-from tests.ledger.helpers import ids, receive
 
 
 def send(ledger: Ledger, which: str, lines: list[str], day: date | None = None) -> None:

@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import func, insert, select, update
 
+from kiosk.domain.events import DeviceOnline, EventKind
 from kiosk.domain.guard import (
     TextRefusal,
     guard_free_text,
@@ -27,9 +28,9 @@ from kiosk.domain.staff import Role
 from kiosk.ledger import models
 from kiosk.ledger.engine import make_engine, upgrade
 from kiosk.ledger.guard_hook import COLUMN_CHECKS
-from kiosk.ledger.retention_ops import set_hold
 from kiosk.ledger.service import Ledger
 from tests.ledger.helpers import ids, receive
+from tests.ledger_ops import set_hold
 
 TWELVE = "".join(str((5 * i + 2) % 10) for i in range(12))  # built at run time, never a literal
 SEPARATORS = [".", "/", "_", "\u2212", "−", "—", "\u200b", " ", "-", "\u00ad", "\u3000", "\u2060", "+"]
@@ -165,8 +166,8 @@ def test_unit_next_refuses_before_hashing_and_the_unit_rolls_back(tmp_path: Path
             set_hold(ledger, mid, reason, actor_id=officer.id)
         assert exc.value.field == "card_hold_set.reason"
     with pytest.raises(TextRefusal) as dev, ledger.unit() as u:
-        u.append("note", device=f"scanner-{TWELVE}")
-    assert dev.value.field == "note.device"
+        u.append(EventKind.DEVICE_ONLINE, device=f"scanner-{TWELVE}", payload=DeviceOnline("scanner"))
+    assert dev.value.field == "device_online.device"
     assert ledger.head() == head
     card = ledger.card(mid)
     assert card is not None
@@ -194,7 +195,7 @@ def test_the_flush_hook_guards_every_string_column_of_new_and_changed_rows(db_ur
     # Straight into the ORM, past every caller's check: the flush refuses it and the unit rolls back.
     def add_member_directly() -> None:
         with ledger.unit() as u:
-            u.append("note")
+            u.append(EventKind.SIGNED_IN)
             u.session.add(
                 models.Staff(
                     name=f"X{split(TWELVE, '/')}",

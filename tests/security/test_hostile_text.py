@@ -23,13 +23,13 @@ from kiosk.cli import _register, cli
 from kiosk.config import Settings
 from kiosk.domain.staff import Role, StaffMember
 from kiosk.ledger import models
-from kiosk.ledger.safe import add_to_pick_list
 from kiosk.ledger.service import Ledger
 from kiosk.tui.app import KioskApp
 from kiosk.tui.safe_text import cell, plain
 from simulator.hub import SimHub
 from tests.conftest import PINS, FakeClock
 from tests.ledger.helpers import ids, receive
+from tests.ledger_ops import add_to_pick_list
 from tests.tui.conftest import SCANNER, Office, make_ledger, open_safe, screen_text, sign_in, wait_for
 
 LINK = "[@click=app.quit]x"

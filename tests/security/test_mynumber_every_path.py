@@ -121,11 +121,11 @@ def test_csv_imports_and_labels_refuse_it_without_repeating_it(form: str) -> Non
 
 def test_pick_list_csv_import_refuses_it_on_record_as_a_reason_code(tmp_path: Path) -> None:
     from kiosk.ledger.engine import make_engine, upgrade
-    from kiosk.ledger.safe import add_to_pick_list, pick_list
     from kiosk.ledger.service import Ledger
     from kiosk.sim.runner import seed
     from kiosk.tui.screens.pick_list import booking_ids
     from simulator.cabinet import Cabinet
+    from tests.ledger_ops import add_to_pick_list, pick_list
 
     engine = make_engine(f"sqlite:///{tmp_path / 'l.sqlite3'}")
     upgrade(engine)

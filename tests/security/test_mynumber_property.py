@@ -197,8 +197,8 @@ def office(tmp_path_factory: pytest.TempPathFactory) -> Office:
     """The demo office, a disposal batch ready to finish and a stocktake with one card left to count."""
     from kiosk.demo.seed import seed_demo
     from kiosk.ledger.service import open_ledger
-    from kiosk.ledger.stocktake_ops import record_many, start
     from tests.ledger.helpers import ids
+    from tests.ledger_ops import record_many, start
 
     _register()
     base = tmp_path_factory.mktemp("guard")
@@ -253,9 +253,15 @@ def _cards(ledger: Ledger) -> list[CardState]:
 def _disposal_ready(ledger: Ledger) -> str:
     """An approved batch of one eligible card, scanned out of the safe by two people: ready to finish."""
     from kiosk.domain.retention import RetentionPolicy
-    from kiosk.ledger.retention_ops import approve_disposal, due_lists, prepare_disposal, scan_into_disposal
-    from kiosk.ledger.safe import close_session, open_session
     from kiosk.ledger.service import today
+    from tests.ledger_ops import (
+        approve_disposal,
+        close_session,
+        due_lists,
+        open_session,
+        prepare_disposal,
+        scan_into_disposal,
+    )
 
     policy = RetentionPolicy.from_settings(load_settings().retention)
     eligible = [c.management_id for c in due_lists(ledger, policy, today(ledger.clock)).eligible[:1]]

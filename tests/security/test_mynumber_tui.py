@@ -14,9 +14,9 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
-from kiosk.ledger.safe import current_session, outstanding
 from kiosk.tui.screens.dialogs import CloseBlockedModal, EntryModal
 from kiosk.tui.screens.signin import SignInModal
+from tests.ledger_ops import current_session, outstanding
 from tests.security.test_mynumber_property import SPELLINGS, leaks, spelled
 from tests.tui.conftest import BOOKED, CARDS, Office, office, open_safe, sign_in, verdict, wait_for
 

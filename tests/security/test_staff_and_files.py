@@ -12,10 +12,10 @@ import pytest
 
 from kiosk.desk import Desk
 from kiosk.domain.staff import MAX_FAILED_ATTEMPTS, AuthError, TwoPersonError
-from kiosk.ledger import stocktake_ops as st
-from kiosk.ledger.safe import current_session, open_session
 from kiosk.ledger.service import Ledger
+from tests import ledger_ops as st
 from tests.conftest import PINS, Crew
+from tests.ledger_ops import current_session, open_session
 from tests.reliability.helpers import KIOSK, env, init, json_lines
 
 

@@ -13,11 +13,11 @@ import pytest
 from drivers.decode import decode, label_codes
 from kiosk.domain.status import CardStatus
 from kiosk.domain.stocktake import Decision, DecisionError, MissingDecision, Sighting
-from kiosk.ledger import stocktake_ops as st
 from kiosk.ledger.service import Ledger
 from kiosk.ledger.verify import verify
 from simulator.cabinet import Cabinet, VirtualCard, make_management_id
 from simulator.render import render_tray
+from tests import ledger_ops as st
 from tests.conftest import Crew
 from tests.stocktake.helpers import fill_from_cabinet
 

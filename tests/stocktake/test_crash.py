@@ -16,9 +16,9 @@ from pathlib import Path
 
 from kiosk.demo.seed import seed_demo
 from kiosk.ledger import models
-from kiosk.ledger import stocktake_ops as st
 from kiosk.ledger.engine import make_engine, upgrade
 from kiosk.ledger.service import Ledger
+from tests import ledger_ops as st
 
 KIOSK = (
     [sys.executable, "-m", "kiosk"]

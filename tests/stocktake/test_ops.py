@@ -11,12 +11,12 @@ from kiosk.domain.staff import TwoPersonError
 from kiosk.domain.status import CardStatus
 from kiosk.domain.stocktake import Decision, DecisionError, DueReason, MissingDecision, Sighting
 from kiosk.ledger import models
-from kiosk.ledger import stocktake_ops as st
-from kiosk.ledger.safe import open_session, scan_in_session
 from kiosk.ledger.service import Ledger
 from kiosk.ledger.verify import verify
 from simulator.cabinet import Cabinet
+from tests import ledger_ops as st
 from tests.conftest import Crew, FakeClock
+from tests.ledger_ops import open_session, scan_in_session
 from tests.stocktake.helpers import fill_from_cabinet
 
 

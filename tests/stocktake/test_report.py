@@ -7,10 +7,10 @@ import io
 from pathlib import Path
 
 from kiosk.domain.stocktake import Decision, MissingDecision
-from kiosk.ledger import stocktake_ops as st
 from kiosk.ledger.service import Ledger
 from kiosk.reports.stocktake_report import write_stocktake_report
 from simulator.cabinet import Cabinet
+from tests import ledger_ops as st
 from tests.conftest import Crew
 from tests.stocktake.helpers import fill_from_cabinet
 

@@ -19,13 +19,14 @@ from kiosk.config import DEFAULT_CLOSING_CHECKLIST, DEFAULT_OPENING_CHECKLIST, S
 from kiosk.desk import Desk
 from kiosk.domain.safe_session import Override, ScanMode
 from kiosk.domain.staff import Role, StaffMember
+from kiosk.domain.verdicts import Verdict
 from kiosk.ledger import models
 from kiosk.ledger.engine import make_engine, upgrade
-from kiosk.ledger.safe import SessionView, add_to_pick_list, close_session, open_session, scan_in_session
-from kiosk.ledger.service import Ledger, Verdict
+from kiosk.ledger.service import Ledger
 from kiosk.supervise.app import ViewSettings, create_app
 from tests.conftest import PINS, Crew, FakeClock, sqlite_url
 from tests.ledger.helpers import ids, receive
+from tests.ledger_ops import SessionView, add_to_pick_list, close_session, open_session, scan_in_session
 
 ADMIN_PIN = PINS["A001"]
 CHROMIUM = Path("/usr/bin/chromium")

@@ -155,7 +155,7 @@ def test_markup_in_a_name_shows_as_text(client: TestClient, office: Office) -> N
     session = office.open_safe()
     office.book(office.cards[0])
     from kiosk.domain.safe_session import ScanMode
-    from kiosk.ledger.safe import scan_in_session
+    from tests.ledger_ops import scan_in_session
 
     assert scan_in_session(office.ledger, session.id, office.cards[0], ScanMode.TAKE_OUT, evil).ok
     sign_in(client, "S001", PINS["S001"])

@@ -15,9 +15,9 @@ import httpx
 
 from kiosk.domain.safe_session import Override, ScanMode
 from kiosk.domain.staff import MAX_FAILED_ATTEMPTS, Role
-from kiosk.ledger.safe import scan_in_session
 from kiosk.supervise.guard import CSP
 from tests.conftest import PINS
+from tests.ledger_ops import scan_in_session
 from tests.supervise.conftest import Office, add, kinds_since
 
 LIVE_TIMEOUT_MS = 10_000  # generous for a loaded CI machine; the latency itself is measured by the bench

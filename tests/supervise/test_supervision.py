@@ -9,8 +9,8 @@ from kiosk.domain.retention import RetentionPolicy
 from kiosk.domain.safe_session import Override, ScanMode
 from kiosk.domain.staff import MAX_FAILED_ATTEMPTS, AuthError
 from kiosk.domain.stocktake import DueReason
-from kiosk.ledger.safe import join_session, record_missing, scan_in_session
 from kiosk.ledger.service import Ledger
+from tests.ledger_ops import join_session, record_missing, scan_in_session
 from tests.supervise.conftest import Office, event_count
 
 

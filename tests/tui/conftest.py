@@ -17,13 +17,13 @@ from drivers.wedge_device import KeyboardWedge
 from kiosk.config import Settings
 from kiosk.domain.staff import Role
 from kiosk.ledger.engine import make_engine, upgrade
-from kiosk.ledger.safe import add_to_pick_list
 from kiosk.ledger.service import Ledger
 from kiosk.tui.app import KioskApp
 from kiosk.tui.widgets import VerdictPanel
 from simulator.hub import SimHub
 from tests.conftest import PINS, FakeClock
 from tests.ledger.helpers import ids, receive
+from tests.ledger_ops import add_to_pick_list
 
 SCANNER = "scanner"
 CARDS = ids(10)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from kiosk.domain.status import CardStatus
-from kiosk.ledger.safe import current_session, get_session, outstanding
 from kiosk.ledger.verify import verify
 from kiosk.tui.screens.dialogs import ChecklistModal, CloseBlockedModal, EntryModal
 from kiosk.tui.screens.home import HomeScreen
 from kiosk.tui.screens.session import SessionScreen
 from kiosk.tui.screens.signin import SignInModal
+from tests.ledger_ops import current_session, get_session, outstanding
 from tests.tui.conftest import BOOKED, CARDS, Office, open_safe, screen_text, sign_in, verdict, wait_for
 
 
@@ -131,7 +131,7 @@ async def test_opening_needs_a_responsible_officer(office: Office) -> None:
 
 
 async def test_a_restart_resumes_the_open_session(office: Office) -> None:
-    from kiosk.ledger.safe import open_session
+    from tests.ledger_ops import open_session
 
     officer = office.ledger.staff_by_badge("O001")
     clerk = office.ledger.staff_by_badge("C001")

@@ -15,13 +15,13 @@ from kiosk.config import Settings
 from kiosk.demo.seed import seed_demo
 from kiosk.domain.retention import RetentionPolicy
 from kiosk.ledger.engine import make_engine, upgrade
-from kiosk.ledger.retention_ops import due_lists
 from kiosk.ledger.service import Ledger, today
 from kiosk.tui.app import KioskApp
 from kiosk.tui.screens.due import TABS, DueScreen
 from kiosk.tui.screens.signin import SignInModal
 from simulator.hub import SimHub
 from tests.conftest import FakeClock
+from tests.ledger_ops import due_lists
 from tests.tui.conftest import devices_online, wait_for
 
 

@@ -21,7 +21,6 @@ from textual.widgets import DataTable, Static, TabbedContent
 
 from kiosk.ledger.engine import make_engine
 from kiosk.ledger.service import Ledger
-from kiosk.ledger.stocktake_ops import open_stocktake, reconcile
 from kiosk.tui.screens.dialogs import EntryModal
 from kiosk.tui.screens.due import DueScreen
 from kiosk.tui.screens.history import HistoryScreen, LedgerScreen
@@ -29,6 +28,7 @@ from kiosk.tui.screens.home import HomeScreen
 from kiosk.tui.screens.session import SessionScreen
 from kiosk.tui.screens.signin import SignInModal
 from kiosk.tui.screens.stocktake import StocktakeScreen
+from tests.ledger_ops import open_stocktake, reconcile
 from tests.tui.conftest import (
     BOOKED,
     CARDS,

@@ -9,9 +9,9 @@ from textual.widgets import Input
 from kiosk.config import Settings
 from kiosk.desk import Desk
 from kiosk.domain.status import CardStatus
-from kiosk.ledger.safe import current_session, outstanding
 from kiosk.tui.screens.session import SessionScreen
 from kiosk.tui.screens.signin import SignInModal
+from tests.ledger_ops import current_session, outstanding
 from tests.tui.conftest import BOOKED, Office, open_safe, screen_text, sign_in, verdict, wait_for
 
 

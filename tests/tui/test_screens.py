@@ -13,13 +13,13 @@ from drivers.wedge_device import KeyboardWedge
 from kiosk.app_factory import build_devices, make_app
 from kiosk.config import DeviceSettings, Settings
 from kiosk.domain.status import CardStatus
-from kiosk.ledger.safe import pick_list
 from kiosk.ledger.service import open_ledger
 from kiosk.ledger.ui_queries import events_page
 from kiosk.tui.screens.help import HelpScreen
 from kiosk.tui.screens.history import HistoryScreen, LedgerScreen
 from kiosk.tui.screens.pick_list import PickListScreen, booking_ids
 from kiosk.tui.widgets import TrainingBanner
+from tests.ledger_ops import pick_list
 from tests.tui.conftest import BOOKED, CARDS, Office, open_safe, screen_text, sign_in, verdict, wait_for
 
 

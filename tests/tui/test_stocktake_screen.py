@@ -21,8 +21,6 @@ from drivers.rfid_uhf import UhfReader
 from drivers.serial_scanner import SerialScanner
 from drivers.wedge_device import KeyboardWedge
 from kiosk.ledger import models
-from kiosk.ledger.stocktake_ops import open_stocktake, reconcile
-from kiosk.ledger.stocktake_ops import start as start_stocktake
 from kiosk.tui.app import KioskApp
 from kiosk.tui.screens.dialogs import EntryModal
 from kiosk.tui.screens.home import HomeScreen
@@ -31,6 +29,8 @@ from kiosk.tui.screens.stocktake import DecideMissingModal, StocktakeDoneModal, 
 from kiosk.tui.stocktake_devices import StocktakeInstrument
 from simulator.cabinet import Cabinet, VirtualCard
 from simulator.hub import SimHub
+from tests.ledger_ops import open_stocktake, reconcile
+from tests.ledger_ops import start as start_stocktake
 from tests.tui.conftest import (
     CARDS,
     SCANNER,
@@ -267,7 +267,7 @@ async def test_due_banner_until_a_stocktake_is_done(office: Office) -> None:
         banner = app.screen.query_one("#st-due-banner", Static)
         assert banner.display
         assert "点検が未実施" in str(banner.content)
-    from kiosk.ledger.stocktake_ops import finish
+    from tests.ledger_ops import finish
 
     officer, deputy = office.ledger.staff_by_badge("O001"), office.ledger.staff_by_badge("O002")
     assert officer is not None

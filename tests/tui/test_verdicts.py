@@ -8,13 +8,13 @@ from sqlalchemy import event
 from drivers.contract import DeviceStatus
 from drivers.damm import with_check_digit
 from kiosk.domain.status import CardStatus
-from kiosk.ledger.safe import current_session, outstanding
 from kiosk.tui.screens.dialogs import EntryModal
 from kiosk.tui.screens.session import SessionScreen
 from kiosk.tui.screens.signin import SignInModal
 from kiosk.tui.verdicts import LOOKS
 from kiosk.tui.widgets import AlertBanner
 from simulator.keys import SimKeyboard
+from tests.ledger_ops import current_session, outstanding
 from tests.tui.conftest import (
     BOOKED,
     CARDS,

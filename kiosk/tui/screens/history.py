@@ -15,7 +15,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
 from kiosk.domain.card_state import OFFICE_TZ, CardState
-from kiosk.domain.event_kinds import kind_name
+from kiosk.domain.events import kind_name
 from kiosk.domain.management_id import ManagementId, Refusal
 from kiosk.ledger.ui_queries import DEFAULT_PAGE, EventLine, EventPage, events_page
 from kiosk.tui.safe_text import cells, plain
@@ -25,7 +25,7 @@ from kiosk.tui.widgets import VerdictPanel
 
 
 def event_label(kind: str, language: str) -> str:
-    """The event kind's name from the one registry (kiosk.domain.event_kinds)."""
+    """The event kind's name from the one registry (kiosk.domain.events)."""
     return kind_name(kind, language)
 
 

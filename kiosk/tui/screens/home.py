@@ -167,7 +167,8 @@ class HomeScreen(KioskScreen):
         except STORAGE_ERRORS:
             app.show_verdict("ledger_error", app.t("error.ledger"))
             return
-        app.refresh_status()
+        app.session = session
+        app.sign_in(first)
         from kiosk.tui.screens.session import SessionScreen
 
         await app.push_screen(SessionScreen())

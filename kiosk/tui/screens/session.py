@@ -13,11 +13,10 @@ from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from kiosk.domain.management_id import ManagementId
 from kiosk.domain.safe_session import ChecklistIncomplete, Override, ScanMode, SessionNotClear
 from kiosk.domain.staff import Role, StaffMember, TwoPersonError
 from kiosk.domain.status import CardStatus
-from kiosk.ledger.service import Verdict
+from kiosk.domain.verdicts import Verdict, VerdictCode
 from kiosk.tui.safe_text import plain
 from kiosk.tui.screens.base import STORAGE_ERRORS
 from kiosk.tui.screens.dialogs import CloseBlockedModal, EntryModal
@@ -68,8 +67,8 @@ class SessionScreen(ScanningScreen):
         self.watch_mode(self.mode)
 
     def watch_mode(self, mode: ScanMode) -> None:
-        # A new mode is a new act: the counter forgets the last reads (no double-read carry-over).
-        self.kiosk.counter.set_mode(mode)
+        # A new mode is a new act: the counter forgets the last reads (on its thread, in order with scans).
+        self.kiosk.submit(self.kiosk.counter.new_act)
         labels = self.query("#mode")
         if not labels:
             return  # not composed yet; on_mount shows it
@@ -166,18 +165,20 @@ class SessionScreen(ScanningScreen):
     ) -> None:
         """Hand the scan to the core on the ledger thread (in arrival order); show the verdict after."""
         app = self.kiosk
-        counter = app.counter
+        counter, actor, mode = app.counter, app.user, self.mode
         app.submit(
-            lambda: counter.scan(text, device=device, source=source, witness=witness, override=override),
-            lambda verdict: self._recorded(verdict, text, device, source),
+            lambda: counter.scan(
+                text, actor=actor, mode=mode, device=device, source=source, witness=witness, override=override
+            ),
+            lambda verdict: self._recorded(verdict, device, source),
         )
 
-    def _recorded(self, verdict: Verdict, text: str, device: str | None, source: str | None) -> None:
+    def _recorded(self, verdict: Verdict, device: str | None, source: str | None) -> None:
         app = self.kiosk
-        self.present(verdict, scanned=text)
-        if verdict.code == "not_on_pick_list" and verdict.card is not None:
+        self.present(verdict)
+        if verdict.code is VerdictCode.NOT_ON_PICK_LIST and verdict.card is not None:
             self.override_flow(verdict.card.management_id, device, source)
-        elif verdict.code == "not_allowed" and verdict.detail == "not_in_session" and app.user is not None:
+        elif verdict.code is VerdictCode.NOT_ALLOWED and verdict.detail == "not_in_session" and app.user:
             self.join_flow()
         if verdict.ok:
             self.refresh_lists()
@@ -222,37 +223,35 @@ class SessionScreen(ScanningScreen):
             return
         app.show_verdict("joined", joiner.display)
 
-    def present(self, verdict: Verdict, *, scanned: str = "") -> None:
+    def present(self, verdict: Verdict) -> None:
         app = self.kiosk
         t = app.t
         card = verdict.card
         detail = ""
-        if verdict.code == "refused_input":
+        code = verdict.code
+        if code is VerdictCode.REFUSED_INPUT:
             detail = app.reason(verdict.detail)
-        elif verdict.code in ("not_allowed", "need_witness"):
-            detail = app.reason(verdict.detail or verdict.code)
+        elif code in (VerdictCode.NOT_ALLOWED, VerdictCode.NEED_WITNESS):
+            detail = app.reason(verdict.detail or code)
         elif card is not None:
             detail = f"{t('kind.' + card.kind)}  ／  {t('col.status')}: {t('card.' + card.status.value)}"
             if verdict.detail == "booked_by_taker":
                 detail = app.reason("booked_by_taker") + "\n" + detail
-        elif verdict.code == "unknown_id":
+        elif code is VerdictCode.UNKNOWN_ID:
             detail = t("history.none")
-        card_id = card.management_id if card is not None else None
-        if verdict.code == "unknown_id":
-            # A well-formed management ID (it passed the parser), so it may be shown.
-            card_id = ManagementId.parse(scanned).value
-        app.show_verdict(verdict.code, detail, card_id=card_id)
+        # A well-formed management ID (it passed the parser) may be shown, known card or not.
+        app.show_verdict(code, detail, card_id=verdict.management_id)
 
     def handle_rejected(self, reason: str, *, device: str | None) -> bool:
         # A refused frame (IME on, 12 digits, garbage) is on record as a reason code only.
         app = self.kiosk
-        counter = app.counter
+        counter, actor, mode = app.counter, app.user, self.mode
 
         def recorded(seq: int | None) -> None:
             if seq is None:
                 app.show_verdict("ledger_error", app.t("error.ledger"))
 
-        app.submit(lambda: counter.refusal(reason, device=device), recorded)
+        app.submit(lambda: counter.refusal(reason, actor=actor, mode=mode, device=device), recorded)
         return False
 
     # -- flows ----------------------------------------------------------------------------------
@@ -352,6 +351,7 @@ class SessionScreen(ScanningScreen):
         except STORAGE_ERRORS:
             app.show_verdict("ledger_error", app.t("error.ledger"))
             return
+        app.session = None
         app.refresh_counts()
         app.pop_screen()
         app.show_verdict("session_closed", app.t("home.closed", id=closed.id))

@@ -27,6 +27,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, ProgressBar, Static
 
 from kiosk.domain.card_state import OFFICE_TZ
+from kiosk.domain.safe_session import ScanMode
 from kiosk.domain.staff import StaffMember, TwoPersonError
 from kiosk.domain.stocktake import (
     WHOLE_SAFE,
@@ -35,21 +36,15 @@ from kiosk.domain.stocktake import (
     DueReason,
     DueStatus,
     MissingDecision,
-    Sighting,
-    is_location_label,
-)
-from kiosk.ledger.stocktake_glance import StocktakeGlance
-from kiosk.ledger.stocktake_ops import (
-    SOURCE_BARCODE,
-    SOURCE_RFID,
-    SOURCE_TRAY,
-    BatchVerdict,
     ResultLine,
-    ScanVerdict,
-    StocktakeError,
+    Sighting,
     StocktakeResult,
     StocktakeView,
+    is_location_label,
 )
+from kiosk.domain.verdicts import BatchVerdict, FinishKind, StocktakeVerdict
+from kiosk.ledger.stocktake_glance import StocktakeGlance
+from kiosk.ledger.stocktake_ops import SOURCE_BARCODE, SOURCE_RFID, SOURCE_TRAY, StocktakeError
 from kiosk.tui.safe_text import cell, cells, plain, visible
 from kiosk.tui.screens.base import STORAGE_ERRORS, KioskModal
 from kiosk.tui.screens.dialogs import EntryModal
@@ -207,8 +202,9 @@ class StocktakeScreen(ScanningScreen):
             yield Static(self.kiosk.t("loading"), id="st-other")
 
     def on_mount(self) -> None:
-        # The counter counts into this stocktake (also after a restart: resume).
-        self.kiosk.counter.stocktake_id = self.stocktake.id
+        # The counter counts into this stocktake (also after a restart: resume), set on its own thread.
+        counter, stocktake_id = self.kiosk.counter, self.stocktake.id
+        self.kiosk.submit(lambda: counter.use_stocktake(stocktake_id))
         self.verdict.clear(self.kiosk.t("st.hint"))
         self.refresh_all()
 
@@ -383,20 +379,20 @@ class StocktakeScreen(ScanningScreen):
 
     def record_scan(self, text: str, *, device: str | None, source: str) -> None:
         """Count one scanned or typed ID (or take a shelf label) on the ledger thread; show its verdict."""
-        counter = self.kiosk.counter
+        counter, actor = self.kiosk.counter, self.kiosk.user
         self.kiosk.submit(
-            lambda: counter.count(text, device=device, source=source),
+            lambda: counter.count(text, actor=actor, device=device, source=source),
             lambda verdict: self._counted(verdict, device),
         )
 
-    def _counted(self, verdict: ScanVerdict, device: str | None) -> None:
+    def _counted(self, verdict: StocktakeVerdict, device: str | None) -> None:
         if verdict.code is Sighting.LOCATION:
             self.locations[device or "?"] = verdict.location
             self._show_info()
         self.present(verdict)
         self.schedule_refresh()
 
-    def present(self, verdict: ScanVerdict) -> None:
+    def present(self, verdict: StocktakeVerdict) -> None:
         app = self.kiosk
         t = app.t
         code = VERDICT_CODES[verdict.code]
@@ -418,13 +414,14 @@ class StocktakeScreen(ScanningScreen):
     def handle_rejected(self, reason: str, *, device: str | None) -> bool:
         # A refused frame (12 digits, IME on, garbage) is on record as a reason code only.
         app = self.kiosk
-        counter = app.counter
+        counter, actor = app.counter, app.user
 
         def recorded(seq: int | None) -> None:
             if seq is None:
                 app.show_verdict("ledger_error", app.t("error.ledger"))
 
-        app.submit(lambda: counter.refusal(reason, device=device), recorded)
+        mode = ScanMode.TAKE_OUT  # unused while a stocktake is open: the refusal is a stocktake scan's
+        app.submit(lambda: counter.refusal(reason, actor=actor, mode=mode, device=device), recorded)
         return False
 
     # -- tray photos and RFID rounds ------------------------------------------------------------
@@ -439,7 +436,7 @@ class StocktakeScreen(ScanningScreen):
         then: Callable[[BatchVerdict], None] | None = None,
     ) -> None:
         """Count a tray photo's codes or an RFID round's new tags (one transaction) and show the tally."""
-        counter = self.kiosk.counter
+        counter, actor = self.kiosk.counter, self.kiosk.user
         codes, tags = list(codes), list(tags)
 
         def counted(batch: BatchVerdict) -> None:
@@ -448,7 +445,9 @@ class StocktakeScreen(ScanningScreen):
             if then is not None:
                 then(batch)
 
-        self.kiosk.submit(lambda: counter.count_many(codes, tags=tags, source=source, device=device), counted)
+        self.kiosk.submit(
+            lambda: counter.count_many(codes, tags=tags, actor=actor, source=source, device=device), counted
+        )
 
     def present_batch(self, batch: BatchVerdict) -> None:
         app = self.kiosk
@@ -610,14 +609,9 @@ class StocktakeScreen(ScanningScreen):
         app = self.kiosk
         t = app.t
         try:
-            result = await app.call(lambda: app.counter.finish_stocktake(decisions, user, witness))
+            outcome = await app.call(lambda: app.counter.finish_stocktake(decisions, user, witness))
         except DecisionError as exc:
-            if exc.reason == "search_again":
-                # finish() is all or nothing: keep the other decisions for the next F8.
-                self.kept_decisions = dict(decisions)
-                app.show_verdict("st_search_again", t("st.search_again_done", n=len(exc.cards)))
-            else:
-                app.show_verdict("st_undecided", t("st.decision_error." + exc.reason, n=len(exc.cards)))
+            app.show_verdict("st_undecided", t("st.decision_error." + exc.reason, n=len(exc.cards)))
             self.refresh_all()
             return
         except TwoPersonError as exc:
@@ -631,6 +625,13 @@ class StocktakeScreen(ScanningScreen):
         except STORAGE_ERRORS:
             app.show_verdict("ledger_error", app.t("error.ledger"))
             return
+        if outcome.kind is FinishKind.SEARCH_AGAIN or outcome.result is None:
+            # Finishing is all or nothing: keep the other decisions for the next F8.
+            self.kept_decisions = dict(decisions)
+            app.show_verdict("st_search_again", t("st.search_again_done", n=len(outcome.search_again)))
+            self.refresh_all()
+            return
+        result = outcome.result
         app.refresh_counts()
         reports = await app.call(self.write_reports)
         view = await app.call(lambda: app.desk.get_stocktake(self.stocktake.id)) or self.stocktake

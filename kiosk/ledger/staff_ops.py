@@ -1,0 +1,175 @@
+"""Staff accounts (職員) as the ledger records them: add, deactivate, reactivate, role, unlock, PIN.
+
+The application core calls these inside a unit authorised for the act (an administrator and a second
+person); `Ledger.add_staff` and friends wrap them in a unit of their own for `kiosk init`, seeding and
+tests. Every change is an event naming who did it; the PIN itself never reaches the chain.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from kiosk.domain.events import EventKind, RoleChanged, StaffAdded, StaffRef
+from kiosk.domain.guard import ensure_not_individual_number
+from kiosk.domain.staff import (
+    Role,
+    StaffMember,
+    hash_pin,
+    normalize_badge,
+    normalize_employee_no,
+    validate_pin,
+)
+from kiosk.ledger import models
+from kiosk.ledger.meta import pin_mac
+from kiosk.ledger.service import Unit, check_rank, to_staff
+
+
+def add_staff(
+    u: Unit,
+    pepper: bytes,
+    *,
+    name: str,
+    badge: str,
+    employee_no: str,
+    role: Role,
+    pin: str,
+    rank: int | None = None,
+    actor_id: int | None = None,
+    witness_id: int | None = None,
+    bootstrap: bool = False,
+) -> StaffMember:
+    """Register a member of staff (PIN hashed with scrypt and the pepper).
+
+    One person, one account: the employee number is unique, and badges are compared after NFKC and
+    case folding. `bootstrap` marks the first administrator (`kiosk init`) and the one member that
+    administrator adds alone before anyone could witness.
+    """
+    ensure_not_individual_number(badge, "badge code")
+    ensure_not_individual_number(employee_no, "employee number")
+    ensure_not_individual_number(name, "name")
+    badge = normalize_badge(badge)
+    employee_no = normalize_employee_no(employee_no)
+    name = " ".join(name.split())
+    if not name or not name.isprintable():
+        raise ValueError("a name is required, without control characters")
+    if len(name) > 100:
+        raise ValueError("a name is at most 100 characters")
+    check_rank(role, rank)
+    pin_hash = hash_pin(pin, pepper)
+    if bootstrap:
+        existing = int(u.session.scalar(select(func.count()).select_from(models.Staff)) or 0)
+        if existing > 1:
+            raise ValueError("a second person must witness: the ledger already has staff")
+    if u.session.scalar(select(models.Staff.id).where(models.Staff.badge == badge)) is not None:
+        raise ValueError("that badge code is already registered")
+    taken = u.session.scalar(select(models.Staff.id).where(models.Staff.employee_no == employee_no))
+    if taken is not None:
+        raise ValueError("that employee number (職員番号) already has an account")
+    row = models.Staff(
+        name=name,
+        badge=badge,
+        employee_no=employee_no,
+        role=role.value,
+        rank=rank,
+        pin_hash=pin_hash,
+        active=True,
+        failed_attempts=0,
+        created_at=u.at,
+    )
+    u.session.add(row)
+    u.session.flush()
+    row.pin_mac = pin_mac(pepper, row.id, pin_hash)
+    payload = StaffAdded(row.id, row.name, badge, employee_no, role.value, rank, True if bootstrap else None)
+    u.append(EventKind.STAFF_ADDED, actor_id=actor_id, witness_id=witness_id, payload=payload)
+    return to_staff(row)
+
+
+def _member(u: Unit, badge: str) -> models.Staff:
+    try:
+        key = normalize_badge(badge)
+    except ValueError:
+        raise ValueError("no staff member has that badge code") from None
+    row = u.session.scalar(select(models.Staff).where(models.Staff.badge == key))
+    if row is None:
+        raise ValueError("no staff member has that badge code")
+    return row
+
+
+def _staff_event(u: Unit, kind: EventKind, row: models.Staff, **extra: Any) -> None:
+    u.append(
+        kind,
+        actor_id=u.actor.id if u.actor else None,
+        witness_id=u.second.id if u.second else None,
+        payload=RoleChanged(row.id, **extra) if extra else StaffRef(row.id),
+    )
+
+
+def deactivate_staff(u: Unit, badge: str) -> StaffMember:
+    """Deactivate (never delete): the history keeps the name. Not the last active administrator."""
+    row = _member(u, badge)
+    if not row.active:
+        raise ValueError(f"{row.name} is already deactivated")
+    if row.role == Role.ADMIN.value and _active_admins(u) <= 1:
+        raise ValueError("the last active administrator cannot be deactivated")
+    row.active = False
+    _staff_event(u, EventKind.STAFF_DEACTIVATED, row)
+    return to_staff(row)
+
+
+def reactivate_staff(u: Unit, badge: str) -> StaffMember:
+    row = _member(u, badge)
+    if row.active:
+        raise ValueError(f"{row.name} is already active")
+    row.active = True
+    _staff_event(u, EventKind.STAFF_REACTIVATED, row)
+    return to_staff(row)
+
+
+def set_role(u: Unit, badge: str, role: Role, rank: int | None) -> StaffMember:
+    """Change a member's role (and officer rank)."""
+    check_rank(role, rank)
+    row = _member(u, badge)
+    if row.role == role.value and row.rank == rank:
+        raise ValueError(f"{row.name} already has that role")
+    if row.role == Role.ADMIN.value and role is not Role.ADMIN and _active_admins(u) <= 1:
+        raise ValueError("the last active administrator keeps the administrator role")
+    row.role, row.rank = role.value, rank
+    _staff_event(u, EventKind.STAFF_ROLE_CHANGED, row, role=role.value, rank=rank)
+    return to_staff(row)
+
+
+def unlock_staff(u: Unit, badge: str) -> StaffMember:
+    """Clear a lockout (an administrator's act with a witness, recorded)."""
+    row = _member(u, badge)
+    if row.failed_attempts == 0:
+        raise ValueError(f"{row.name} is not locked out")
+    row.failed_attempts = 0
+    row.locked_at = None
+    _staff_event(u, EventKind.STAFF_UNLOCKED, row)
+    return to_staff(row)
+
+
+def reset_pin(u: Unit, pepper: bytes, badge: str, pin: str) -> StaffMember:
+    """Set a new PIN (forgotten PIN); clears a lockout. The PIN itself is never on the chain."""
+    validate_pin(pin)
+    pin_hash = hash_pin(pin, pepper)
+    row = _member(u, badge)
+    row.pin_hash = pin_hash
+    row.pin_mac = pin_mac(pepper, row.id, pin_hash)
+    row.failed_attempts = 0
+    row.locked_at = None
+    _staff_event(u, EventKind.STAFF_PIN_RESET, row)
+    return to_staff(row)
+
+
+def _active_admins(u: Unit) -> int:
+    return int(
+        u.session.scalar(
+            select(func.count())
+            .select_from(models.Staff)
+            .where(models.Staff.role == Role.ADMIN.value, models.Staff.active.is_(True))
+        )
+        or 0
+    )
