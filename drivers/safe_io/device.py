@@ -28,7 +28,7 @@ from datetime import datetime
 from typing import Any
 
 from pymodbus.client import ModbusSerialClient, ModbusTcpClient
-from pymodbus.exceptions import ModbusException
+from pymodbus.exceptions import ConnectionException, ModbusException
 
 from drivers.contract import DeviceStatus
 from drivers.errors import DeviceUnavailable
@@ -398,14 +398,15 @@ def _call(fn: Callable[[], Any]) -> Any:
     except ModbusException as exc:
         raise _Lost(_reason(exc)) from None
     except OSError as exc:
-        raise _Lost(f"{type(exc).__name__}: {exc.strerror or exc}") from None
+        raise _Lost(f"connection lost ({(exc.strerror or type(exc).__name__).lower()})") from None
 
 
 def _reason(exc: ModbusException) -> str:
-    text = str(exc)
-    lowered = text.lower()
-    if "no response" in lowered or "timeout" in lowered:
+    """A short, stable reason: "no answer" (the module is silent: power, bus cable, unit, baud rate)
+    or "connection lost" (the link itself failed: TCP reset, adapter gone)."""
+    text = str(exc).lower()
+    if "no response" in text or "timeout" in text or "no answer" in text:
         return "no answer"
-    if "connection" in lowered and ("closed" in lowered or "failed to connect" in lowered):
+    if isinstance(exc, ConnectionException) or "connection" in text:
         return "connection lost"
-    return text.split(":", 1)[-1].strip()[:120] or type(exc).__name__
+    return type(exc).__name__
