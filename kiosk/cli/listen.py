@@ -309,7 +309,7 @@ def listen(
     from drivers.scan import Symbology
 
     if kind not in KINDS:
-        fail(f"unknown device kind {kind!r}; known: {', '.join(sorted(KINDS))}")
+        fail(f"unknown device kind {kind!r}; known: {', '.join(sorted([*KINDS, SAFE_IO_KIND]))}")
     try:
         symbology_names = [Symbology(s).value for s in symbologies]
     except ValueError:
