@@ -192,6 +192,10 @@ class SafeIo:
         with self._io_lock:
             self._drop_client()
             self._ready.clear()
+            # A later open() starts afresh: no outage in progress, no back-off carried over.
+            self._offline_reported = False
+            self._retry_wait = FIRST_RETRY
+            self._next_poll = 0.0
         self._set_status(DeviceStatus.OFFLINE)
 
     def __enter__(self) -> SafeIo:
@@ -224,14 +228,6 @@ class SafeIo:
             self._relock_at = None
             self._relock_on_open = False
             self._switch(LockState.ENGAGED, "commanded")
-
-    def poll_once(self) -> list[SafeIoEvent]:
-        """Poll (or try to reach) the module now and return every event waiting: for `kiosk doctor`."""
-        with self._io_lock:
-            self._tick(self.clock())
-        out = list(self._ready)
-        self._ready.clear()
-        return out
 
     # -- internals ------------------------------------------------------------------------------
     def _switch(self, state: LockState, reason: str) -> None:
@@ -304,7 +300,8 @@ class SafeIo:
     def _attempt(self, now: float) -> None:
         """One attempt to reach the module: connect, read the lock, then the inputs."""
         t = self.target
-        self._set_status(DeviceStatus.RECONNECTING if self._offline_reported else DeviceStatus.OFFLINE)
+        if self._offline_reported:
+            self._set_status(DeviceStatus.RECONNECTING)
         try:
             client = self._client = self._make_client()
             if not _call(client.connect):
@@ -338,15 +335,16 @@ class SafeIo:
         self._next_poll = now + self._retry_wait
         self._retry_wait = min(self._retry_wait * 2, self.target.reconnect_max_s)
         # One offline event per outage; a changing reason while away ("connection lost", then
-        # "cannot connect") is logged, not reported again.
+        # "cannot connect") is logged, not reported again. The status stays "reconnecting" across
+        # the retries, as the scanners' does, so a status bar does not flicker with each attempt.
         if not self._offline_reported:
             log.warning("%s: module at %s offline (%s)", self.name, self.target.where, reason)
             self._ready.append(ModuleStatus(DeviceStatus.OFFLINE, self.wall(), reason))
             self._offline_reported = True
+            self._set_status(DeviceStatus.OFFLINE)
         elif reason != self.last_error:
             log.info("%s: module at %s still offline (%s)", self.name, self.target.where, reason)
         self.last_error = reason
-        self._set_status(DeviceStatus.OFFLINE)
 
     def _make_client(self) -> Any:
         t = self.target

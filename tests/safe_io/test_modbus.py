@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -55,7 +56,8 @@ def test_door_changes_are_seen(module: SimSafeModule) -> None:
 
 
 def test_reconnect_after_the_module_loses_power(module: SimSafeModule) -> None:
-    driver = open_driver(module)
+    statuses: list[DeviceStatus] = []
+    driver = open_driver(module, on_status=lambda _name, s: statuses.append(s))
     try:
         wait_event(driver, door(DoorState.CLOSED, initial=True))
         module.power_off()
@@ -64,12 +66,22 @@ def test_reconnect_after_the_module_loses_power(module: SimSafeModule) -> None:
         assert offline.reason
         assert driver.status is DeviceStatus.OFFLINE
         module.open_door()  # the door moves while the module is away
+        deadline = time.monotonic() + 10
+        while DeviceStatus.RECONNECTING not in statuses and time.monotonic() < deadline:
+            assert driver.read(0.2) is None  # reading drives the retries; nothing to report while away
         module.power_on()
         back = wait_event(driver, door(DoorState.OPEN, initial=True))
         kinds = [type(e).__name__ for e in back]
         assert kinds.count("ModuleStatus") == 1  # one offline per outage, however many attempts failed
         assert any(isinstance(e, ModuleStatus) and e.status is DeviceStatus.ONLINE for e in back)
         assert driver.status is DeviceStatus.ONLINE
+        # The status bar's view: one outage, retried quietly, back.
+        assert statuses == [
+            DeviceStatus.ONLINE,
+            DeviceStatus.OFFLINE,
+            DeviceStatus.RECONNECTING,
+            DeviceStatus.ONLINE,
+        ]
         module.close_door()
         wait_event(driver, door(DoorState.CLOSED))
     finally:
