@@ -311,12 +311,12 @@ class SafeIo:
             if relay is not None:
                 coil = _ask(lambda: client.read_coils(relay, count=1, device_id=t.unit)).bits[0]
                 lock = lock_from_coil(bool(coil), t.lock)
+            at = self.wall()  # the module answered: online (and the lock read) from here, before the door
             self.sense.reset()
             events = self._sample(now)
         except _Lost as exc:
             self._lose(exc.reason, now)
             return
-        at = self.wall()
         self.last_error = ""
         self._offline_reported = False
         self._retry_wait = FIRST_RETRY

@@ -41,6 +41,7 @@ def test_door_changes_are_seen(module: SimSafeModule) -> None:
     try:
         first = wait_event(driver, door(DoorState.CLOSED, initial=True))
         assert any(isinstance(e, ModuleStatus) and e.status is DeviceStatus.ONLINE for e in first)
+        assert [e.at for e in first] == sorted(e.at for e in first)  # the stream is in time order
         assert driver.status is DeviceStatus.ONLINE
         for _ in range(3):
             module.open_door()
