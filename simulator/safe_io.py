@@ -67,16 +67,20 @@ class PtyCable:
 
     @property
     def server_path(self) -> str:
+        """The tty the module's server opens."""
         return self.module_end.tty_path
 
     @property
     def path(self) -> str:
+        """The tty the driver opens (the USB-RS485 adapter's end)."""
         return self.kiosk_end.tty_path
 
     def cut(self) -> None:
+        """The bus cable is cut: bytes no longer pass either way."""
         self.intact = False
 
     def mend(self) -> None:
+        """The cable is whole again."""
         self.intact = True
 
     def _copy(self) -> None:
@@ -99,6 +103,7 @@ class PtyCable:
                         os.write(ends[fd], data)
 
     def close(self) -> None:
+        """Stop copying and close both ptys."""
         self._stop = True
         self._thread.join(1.0)
         self.module_end.unplug()
@@ -243,10 +248,12 @@ class SimSafeModule:
 
     # -- the door and the loop -----------------------------------------------------------------
     def open_door(self) -> None:
+        """Someone opens the door (with the lock released, a key, or force: see `force_door`)."""
         self.door_open = True
         self._push()
 
     def close_door(self) -> None:
+        """The door is shut."""
         self.door_open = False
         self._push()
 
@@ -263,14 +270,17 @@ class SimSafeModule:
         self.open_door()
 
     def cut_line(self) -> None:
+        """The door contact's wires are cut (the loop reads high; an NC input reads open)."""
         self.line_fault = "cut"
         self._push()
 
     def short_line(self) -> None:
+        """The door contact's wires are bridged (the loop reads low; the input conducts)."""
         self.line_fault = "shorted"
         self._push()
 
     def mend_line(self) -> None:
+        """The wiring is whole again."""
         self.line_fault = None
         self._push()
 
@@ -286,6 +296,7 @@ class SimSafeModule:
 
     @property
     def line_reading(self) -> int:
+        """What the supervised loop's input register reads now."""
         r = self.readings
         if self.line_fault == "cut":
             return r.cut
@@ -300,12 +311,15 @@ class SimSafeModule:
 
     # -- SimDevice --------------------------------------------------------------------------------
     def scan(self, code: str) -> None:
+        """Not a scanner: a scenario that scans it is wrong."""
         raise TypeError(f"{self.name} is a safe's I/O module, not a scanner")
 
     def unplug(self) -> None:
+        """The hub's unplug: the module loses power."""
         self.power_off()
 
     def replug(self, new_path: str | None = None) -> None:
+        """The hub's replug: power comes back (the relay starts off)."""
         self.power_on()
 
     def close(self) -> None:

@@ -134,6 +134,7 @@ class SafeIo:
     # -- the contract ---------------------------------------------------------------------------
     @property
     def status(self) -> DeviceStatus:
+        """online, offline, or reconnecting (retrying after an outage), for a status bar."""
         return self._status
 
     @property
@@ -143,6 +144,7 @@ class SafeIo:
 
     @property
     def line(self) -> LineState | None:
+        """The supervised loop as last read (None without line supervision or before a reading)."""
         return self.sense.line
 
     def open(self) -> None:

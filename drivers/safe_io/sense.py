@@ -33,6 +33,7 @@ class LineState(enum.StrEnum):
 
     @property
     def is_fault(self) -> bool:
+        """Cut or shorted: the loop says nothing about the door."""
         return self in (LineState.SHORTED, LineState.CUT)
 
 
@@ -65,6 +66,7 @@ class LineChanged:
 
     @property
     def fault(self) -> bool:
+        """True for a cut or shorted loop."""
         return self.line.is_fault
 
 
@@ -130,9 +132,11 @@ class Debounced:
         self._since = 0.0
 
     def reset(self) -> None:
+        """Forget the reported value: the next `feed` reports at once."""
         self.reported = self._candidate = None
 
     def feed(self, value: object, now: float) -> object:
+        """`value` read at `now`; returns it when it becomes the reported value, else None."""
         if value == self.reported:
             self._candidate = None
             return None
