@@ -77,8 +77,8 @@ class LineLimits:
     def __post_init__(self) -> None:
         if not 0 <= self.short < self.closed < self.open <= 65535:
             raise SafeIoSettingsError(
-                "line limits must ascend within 0-65535: SHORT < CLOSED < OPEN "
-                f"(got {self.short},{self.closed},{self.open})"
+                # The values are not repeated: joined by commas they could read as one long digit run.
+                "line limits must ascend within 0-65535: SHORT < CLOSED < OPEN"
             )
 
 
@@ -147,6 +147,14 @@ def _query_values(target: SafeIoTarget) -> dict[str, str]:
         else:
             out[f.name] = f"{value:g}" if isinstance(value, float) else str(value)
     return out
+
+
+def _shown(text: str) -> str:
+    """`text` quoted for a message, unless it holds digits enough to be part of an individual number:
+    a message never repeats what could be one (the My Number guard's rule for every output)."""
+    if sum(c.isdigit() for c in text) >= 6 or len(text) > 40:
+        return "(a name not repeated here)"
+    return repr(text)
 
 
 def _range(key: str, value: int | float, low: float, high: float) -> None:
@@ -251,7 +259,9 @@ QUERY_KEYS = frozenset(
 def _coerce_all(options: dict[str, Any]) -> dict[str, Any]:
     unknown = sorted(set(options) - QUERY_KEYS)
     if unknown:
-        raise SafeIoSettingsError(f"unknown setting {unknown[0]!r}; allowed: {', '.join(sorted(QUERY_KEYS))}")
+        raise SafeIoSettingsError(
+            f"unknown setting {_shown(unknown[0])}; allowed: {', '.join(sorted(QUERY_KEYS))}"
+        )
     return {key: _coerce(key, value) for key, value in options.items()}
 
 
@@ -267,7 +277,7 @@ def parse_url(url: str, **options: Any) -> SafeIoTarget:
     parts = urlsplit(url)
     if parts.scheme not in SCHEMES:
         raise SafeIoSettingsError(
-            f"unknown scheme {parts.scheme!r}; use modbus-tcp://HOST:PORT or modbus-rtu:///dev/..."
+            f"unknown scheme {_shown(parts.scheme)}; use modbus-tcp://HOST:PORT or modbus-rtu:///dev/..."
         )
     try:
         pairs = parse_qsl(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
@@ -276,11 +286,11 @@ def parse_url(url: str, **options: Any) -> SafeIoTarget:
     query: dict[str, Any] = {}
     for key, value in pairs:
         if key in query:
-            raise SafeIoSettingsError(f"{key} is given twice in the URL")
+            raise SafeIoSettingsError(f"{_shown(key)} is given twice in the URL")
         query[key] = value
     both = sorted(set(query) & set(options))
     if both:
-        raise SafeIoSettingsError(f"{both[0]} is set both in the URL and in the settings: keep one")
+        raise SafeIoSettingsError(f"{_shown(both[0])} is set both in the URL and in the settings: keep one")
     values = _coerce_all({**query, **options})
     if parts.scheme == "modbus-tcp":
         try:
