@@ -5,6 +5,8 @@ Scanner drivers: `serial` (`drivers.serial_scanner.SerialScanner`), `wedge`
 (`drivers.wedge_device.KeyboardWedge`, fed by the terminal UI) and `evdev`
 (`drivers.evdev_scanner.EvdevScanner`), loaded through `drivers.registry`. Camera: `camera`
 (`drivers.camera.Camera`, decoding in `drivers.decode`); RFID: `rfid-uhf` (`drivers.rfid_uhf.UhfReader`).
+The safe's door contact and lock on a Modbus I/O module: `drivers.safe_io` (not a scanner, so not in
+the registry).
 """
 
 from drivers import registry

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from kiosk.domain.guard import guard_text, looks_like_individual_number
@@ -152,6 +153,80 @@ class StocktakeSettings(Section):
 
     due_every_days: int = Field(default=30, ge=1, le=366)
     rfid_quiet_rounds: int = Field(default=3, ge=1, le=100)
+
+
+def _safe_io_error(message: str) -> ValueError:
+    """The driver's own sentence as the settings error (without pydantic's "Value error, " prefix)."""
+    return PydanticCustomError("safe_io", message)
+
+
+class SafeIoSettings(Section):
+    """[safe_io] The safe's door contact and electric lock on a Modbus I/O module (optional).
+
+    Absent: the kiosk runs without one, exactly as before. Present: `url` names the transport and
+    the module (`modbus-tcp://HOST:PORT`, `modbus-rtu:///dev/serial/by-id/...`, no query); the other
+    keys say how the safe is wired (see `drivers.safe_io.target` for each). The whole section is
+    checked at start by building the driver's target from it (`target()`), so a mistake stops
+    start-up with the key named.
+    """
+
+    url: str
+    unit: int = Field(default=1, ge=1, le=247)
+    door_input: int | Literal["none"] = Field(default=0)
+    polarity: Literal["nc", "no"] = "nc"
+    relay: int | Literal["none"] = Field(default=0)
+    lock: Literal["strike", "maglock"] = "strike"
+    release_seconds: float = Field(default=5.0, gt=0.0, le=600.0)
+    poll_ms: int = Field(default=100, ge=20, le=1000)
+    debounce_ms: int = Field(default=0, ge=0, le=2000)
+    line_input: int | Literal["none"] = "none"
+    line_limits: list[int] = Field(default_factory=lambda: [1000, 4000, 8000], min_length=3, max_length=3)
+    baudrate: Literal[1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200] = 9600
+    parity: Literal["N", "E", "O"] = "N"
+    bytesize: Literal[7, 8] = 8
+    stopbits: Literal[1, 2] = 1
+    timeout_ms: int = Field(default=500, ge=50, le=5000)
+    reconnect_max_s: float = Field(default=5.0, ge=0.5, le=60.0)
+
+    # Keys that are this kiosk's policy, not the module's wiring: never passed to the driver's URL.
+    _POLICY: ClassVar[frozenset[str]] = frozenset({"url", "release_seconds"})
+
+    @field_validator("url")
+    @classmethod
+    def _url_names_a_module(cls, value: str) -> str:
+        from drivers.safe_io.target import SafeIoSettingsError, parse_url
+
+        if "?" in value:
+            # One place per setting: a unit in the URL and another in the section would disagree.
+            raise _safe_io_error(
+                "write the wiring as keys of [safe_io] (unit = 1, ...), not in the URL's query"
+            )
+        try:
+            parse_url(value)
+        except SafeIoSettingsError as exc:
+            raise _safe_io_error(str(exc)) from None
+        return value
+
+    @model_validator(mode="after")
+    def _wiring_is_consistent(self) -> SafeIoSettings:
+        self.target()
+        return self
+
+    def wiring(self) -> dict[str, Any]:
+        """The section's wiring keys as the driver's options (`line_limits` is the driver's `line`)."""
+        out: dict[str, Any] = {}
+        for key in sorted(type(self).model_fields.keys() - self._POLICY):
+            out["line" if key == "line_limits" else key] = getattr(self, key)
+        return out
+
+    def target(self) -> Any:
+        """The driver's `SafeIoTarget` for this section; `ValueError` naming the key when it is wrong."""
+        from drivers.safe_io.target import SafeIoSettingsError, parse_url
+
+        try:
+            return parse_url(self.url, **self.wiring())
+        except SafeIoSettingsError as exc:
+            raise _safe_io_error(str(exc)) from None
 
 
 class DeviceSettings(Section):
@@ -354,6 +429,7 @@ class Settings(BaseSettings):
     stocktake: StocktakeSettings = StocktakeSettings()
     staff: StaffSettings = StaffSettings()
     devices: list[DeviceSettings] = Field(default_factory=list)
+    safe_io: SafeIoSettings | None = None  # the safe's door contact and lock; absent: no module
 
     @classmethod
     def settings_customise_sources(

@@ -6,7 +6,8 @@
     hub.scan("counter", hub.cabinet.ids()[0])
     hub.unplug("counter"); hub.replug("counter")
 
-The camera and the UHF reader join with `hub.add_camera(name)` / `hub.add_uhf(name)` (any other device
+The camera and the UHF reader join with `hub.add_camera(name)` / `hub.add_uhf(name)`, the safe's I/O
+module with `hub.add_safe_io(name)` (any other device
 with `hub.attach(name, device)`); anything that has
 `name`, `scan(code)`, `unplug()`, `replug(new_path=None)` and `close()` is a `SimDevice`. Optional
 faults (`garbage`, `send_raw`, `split`, `merged`, `stall`, `resume`) are looked up by name, so a device
@@ -121,6 +122,13 @@ class SimHub:
         from simulator.uhf import SimUhfReader
 
         return self.attach(name, SimUhfReader(name, self.cabinet, **options))
+
+    def add_safe_io(self, name: str, **options: Any) -> Any:
+        """The safe's Modbus I/O module (`simulator.safe_io.SimSafeModule`), started; the driver opens
+        `.url`. `options`: transport ("tcp" or "rtu"), unit, door_input, relay, line_input, polarity, lock."""
+        from simulator.safe_io import SimSafeModule
+
+        return self.attach(name, SimSafeModule(name, **options).start())
 
     def url(self, name: str) -> str:
         """The pyserial URL of a `add_serial` device."""

@@ -27,6 +27,9 @@ Kiosk steps (`KIOSK_ACTIONS`: open_session, mode, enter, close_session, start_st
 finish_stocktake, db_readonly, db_full, db_ok) are no-ops on the hub; `kiosk sim run` (kiosk.sim) acts
 on them and checks each step's `verdict`. Camera and UHF faults: freeze, unfreeze, truncate, corrupt;
 `remove_card` takes a card out of the virtual cabinet (absent from inventories and tray photos).
+The safe's I/O module (kind `safe_io`, options as `SimSafeModule`'s): open_door, close_door,
+force_door (opened while locked), leave_door_open, cut_line, short_line, mend_line; unplug and
+replug cut and restore its power.
 """
 
 from __future__ import annotations
@@ -173,6 +176,7 @@ DEVICE_KINDS: dict[str, DeviceFactory] = {
     "evdev": lambda hub, spec: hub.add_evdev(spec.name, **spec.options),
     "camera": lambda hub, spec: hub.add_camera(spec.name, **spec.options),
     "uhf": lambda hub, spec: hub.add_uhf(spec.name, **spec.options),
+    "safe_io": lambda hub, spec: hub.add_safe_io(spec.name, **spec.options),
 }
 
 
@@ -217,6 +221,26 @@ ACTIONS: dict[str, Action] = {
     "corrupt": lambda hub, sc, st: hub.fault(st.device, "corrupt_next"),
     "remove_card": lambda hub, sc, st: _remove_card(hub, sc, st),
 }
+
+
+def _module_fault(name: str) -> Action:
+    def act(hub: SimHub, sc: Scenario, st: Step) -> None:
+        hub.fault(st.device, name)
+
+    return act
+
+
+# The safe's I/O module (kind "safe_io"); unplug and replug cut and restore its power.
+for _fault in (
+    "open_door",
+    "close_door",
+    "force_door",
+    "leave_door_open",
+    "cut_line",
+    "short_line",
+    "mend_line",
+):
+    ACTIONS[_fault] = _module_fault(_fault)
 
 # Steps a kiosk runner (kiosk.sim) carries out; on the hub alone they do nothing.
 KIOSK_ACTIONS = frozenset(

@@ -6,6 +6,9 @@ and what to do; for a scanner it hears, it prints the `[[devices]]` stanza that 
     kiosk doctor --listen 10     # longer: time to scan a label on each scanner in turn
     kiosk doctor --json          # one JSON object per finding
 
+The safe's I/O module (`[safe_io]`, when configured) is reached and read once: the door, the lock and
+the supervised loop as it saw them, or one line saying why it did not answer and what to check.
+
 Found: serial ports (`/dev/serial/by-id/*`, and `ttyACM*` / `ttyUSB*` without a by-id link), keyboard
 input devices (`/dev/input/by-id/*-event-kbd`), cameras (`/dev/v4l/by-id/*`, `/dev/video*`), and each
 `[[devices]]` entry. A scan heard is shown by symbology and length only, never its text; a serial
@@ -237,6 +240,8 @@ def check_configured(ctx: CliContext, seconds: float) -> list[Finding]:
             )
         else:
             out.append(_open_configured(device))
+    if settings.safe_io is not None:
+        out.append(check_safe_io(settings.safe_io))
     return out
 
 
@@ -263,6 +268,90 @@ def _open_configured(device: Any) -> Finding:
         with contextlib.suppress(DriverError, OSError):
             built.close()
     return Finding("configured", target, "ok", f"driver {device.driver} opens it", device.name)
+
+
+# -- the safe's I/O module ([safe_io]) ----------------------------------------------------------
+
+
+def check_safe_io(section: Any) -> Finding:
+    """Reach the configured safe I/O module, read it once, and say what it saw or what to check."""
+    import drivers.safe_io as safe_io
+
+    target = section.target()
+    where = target.where
+    usable, why = safe_io.is_usable()
+    if not usable:
+        return Finding("safe-io", where, "driver missing", why, "safe_io")
+    from drivers.errors import DeviceUnavailable
+    from drivers.safe_io.device import SafeIo, quiet_stack_logs
+
+    quiet_stack_logs()
+    device = SafeIo(target, name="safe_io")
+    try:
+        device.open()
+    except DeviceUnavailable:
+        reason = device.last_error
+        return Finding("safe-io", where, "offline", f"{reason}: {_safe_io_advice(reason, target)}", "safe_io")
+    finally:
+        device.close()
+    return _safe_io_reading(device, target, where)
+
+
+def _safe_io_reading(device: Any, target: Any, where: str) -> Finding:
+    seen = []
+    if device.door is not None:
+        source = (
+            f"discrete input {target.door_input}, polarity {target.polarity.value}"
+            if target.door_input is not None
+            else f"the loop on input register {target.line_input}"
+        )
+        seen.append(f"door {device.door.value} ({source})")
+    if device.lock is not None:
+        seen.append(f"lock {device.lock.value} (coil {target.relay}, {target.lock.value})")
+    line = device.line
+    if line is not None:
+        seen.append(f"loop {line.value} (input register {target.line_input})")
+    text = "; ".join(seen)
+    if line is not None and line.is_fault:
+        return Finding(
+            "safe-io",
+            where,
+            f"loop {line.value}",
+            f"{text}: check the door contact's wiring and its end-of-line resistors,"
+            " then the limits with kiosk listen safe-io",
+            "safe_io",
+        )
+    return Finding(
+        "safe-io",
+        where,
+        "ok",
+        f"{text}; open and close the door with kiosk listen safe-io running",
+        "safe_io",
+    )
+
+
+def _safe_io_advice(reason: str, target: Any) -> str:
+    if target.transport == "tcp":
+        if reason == "cannot connect":
+            return (
+                "nothing accepts connections there: check the module's power, network cable, address and port"
+            )
+        if reason == "no answer":
+            return f"it accepts connections but does not answer unit {target.unit}: check unit"
+    else:
+        if reason.startswith("cannot open"):
+            return (
+                "the RS-485 adapter is absent or busy: plug it in, check the path (ls /dev/serial/by-id),"
+                " the dialout group, and that no other program has it open"
+            )
+        if reason == "no answer":
+            return (
+                f"nothing answered as unit {target.unit}: check the module's power, the A/B wiring,"
+                f" unit, baudrate ({target.baudrate}) and parity ({target.parity})"
+            )
+    if reason.startswith("module refused"):
+        return "the module is there but refused the request: correct the [safe_io] setting named"
+    return "check the module's power and its cable, then run kiosk doctor again"
 
 
 @cli.command()

@@ -16,6 +16,13 @@ may be switched between them (or several forms mixed on one line) without tellin
 `--terminator cr|lf|crlf|tab` or `--framing stx-etx` pins one form, which also rejects the others.
 
 Other device kinds (camera, rfid-serial) join by adding an opener to `KINDS` with `register_kind`.
+
+The safe's I/O module is not a scanner: `kiosk listen safe-io URL` (a `modbus-tcp://` or `modbus-rtu://`
+URL, `--opt KEY=VALUE` for settings the URL does not carry) prints each door change
+`{"door": "open"|"closed", "at"}` (`"initial": true` on the first reading after connecting), each loop
+fault `{"line": "cut"|"shorted"|"closed"|"open", "fault", "value", "at"}`, the lock's state
+`{"lock": "engaged"|"released", "reason", "at"}` and the module going `{"module": "offline", "reason",
+"at"}` or `{"module": "online", "at"}`; `--count N` stops after N door lines. It never drives the relay.
 """
 
 from __future__ import annotations
@@ -291,14 +298,18 @@ def listen(
     """Self-test a scanner: print each scan and each rejected frame as it arrives.
 
     KIND is serial (TARGET a device path or pyserial URL), evdev (TARGET an input device path) or
-    wedge (TARGET "-": a keyboard-wedge scanner typing into this terminal).
+    wedge (TARGET "-": a keyboard-wedge scanner typing into this terminal); safe-io (TARGET the
+    module's modbus-tcp:// or modbus-rtu:// URL) prints the safe's door, loop, lock and module events.
     """
+    if kind == SAFE_IO_KIND:
+        listen_safe_io(target, extra, count=count, as_json=as_json)
+        return
     from drivers.errors import DeviceUnavailable, FrameError
     from drivers.reasons import explain
     from drivers.scan import Symbology
 
     if kind not in KINDS:
-        fail(f"unknown device kind {kind!r}; known: {', '.join(sorted(KINDS))}")
+        fail(f"unknown device kind {kind!r}; known: {', '.join(sorted([*KINDS, SAFE_IO_KIND]))}")
     try:
         symbology_names = [Symbology(s).value for s in symbologies]
     except ValueError:
@@ -376,3 +387,80 @@ def listen(
                 echo(json.dumps(summary))
             else:
                 echo(f"tag {epc} rounds={t.rounds} reads={t.reads} best_rssi={t.best_rssi}")
+
+
+# -- kiosk listen safe-io: the safe's door contact and lock (not a scanner) -------------------------
+
+SAFE_IO_KIND = "safe-io"
+
+
+def safe_io_record(event: Any) -> dict[str, Any]:
+    """One safe I/O event as the JSON object `kiosk listen safe-io --json` prints."""
+    from drivers.safe_io import DoorChanged, LineChanged, LockChanged
+
+    record: dict[str, Any]
+    if isinstance(event, DoorChanged):
+        record = {"door": event.door.value}
+        if event.initial:
+            record["initial"] = True
+    elif isinstance(event, LineChanged):
+        record = {"line": event.line.value, "fault": event.fault, "value": event.value}
+    elif isinstance(event, LockChanged):
+        record = {"lock": event.lock.value, "reason": event.reason}
+    else:
+        record = {"module": event.status.value}
+        if event.reason:
+            record["reason"] = event.reason
+    return {**record, "at": iso_utc(event.at)}
+
+
+def _safe_io_line(record: dict[str, Any]) -> str:
+    at = record["at"]
+    if "door" in record:
+        return f"{at} door {record['door']}" + (" (first reading)" if record.get("initial") else "")
+    if "line" in record:
+        what = "FAULT " if record["fault"] else ""
+        return f"{at} line {what}{record['line']} (reading {record['value']})"
+    if "lock" in record:
+        return f"{at} lock {record['lock']} ({record['reason']})"
+    reason = record.get("reason")
+    return f"{at} module {record['module']}" + (f": {reason}" if reason else "")
+
+
+def listen_safe_io(url: str, extra: tuple[str, ...], *, count: int, as_json: bool) -> None:
+    """Print the safe I/O module's events until `count` door lines (0: until Ctrl-C)."""
+    import drivers.safe_io as safe_io
+
+    usable, why = safe_io.is_usable()
+    if not usable:
+        fail(why)
+    from drivers.errors import DeviceUnavailable
+    from drivers.safe_io.device import SafeIo, quiet_stack_logs
+
+    pairs = [e.partition("=") for e in extra]
+    if any(not sep for _k, sep, _v in pairs):
+        fail("--opt takes KEY=VALUE")
+    quiet_stack_logs()  # the driver reports each outage once; pymodbus would log every retry
+    try:
+        options: dict[str, Any] = {k: v for k, _sep, v in pairs}
+        device = SafeIo(url, **options)
+    except safe_io.SafeIoSettingsError as exc:
+        fail(str(exc))
+    try:
+        device.open()
+    except DeviceUnavailable as exc:
+        echo(f"kiosk: {exc}; waiting for it", err=True)
+    doors = 0
+    try:
+        while not count or doors < count:
+            event = device.read(0.5)
+            if event is None:
+                continue
+            record = safe_io_record(event)
+            echo(json.dumps(record) if as_json else _safe_io_line(record))
+            if "door" in record:
+                doors += 1
+    except KeyboardInterrupt:
+        pass
+    finally:
+        device.close()
