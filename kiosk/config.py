@@ -154,6 +154,16 @@ class StocktakeSettings(Section):
     rfid_quiet_rounds: int = Field(default=3, ge=1, le=100)
 
 
+class SuperviseSettings(Section):
+    """[supervise] Where `kiosk supervise` (the supervisor's view) listens, unless its options say."""
+
+    # 127.0.0.1: this PC only. The view is plain HTTP: "0.0.0.0" (the office LAN) only on a closed
+    # network, or put a TLS proxy in front.
+    host: str = "127.0.0.1"
+    port: int = Field(default=8765, ge=1, le=65535)
+    session_minutes: int = Field(default=60, ge=1, le=24 * 60)
+
+
 class DeviceSettings(Section):
     """[[devices]] One input device: a driver name from the registry and its options."""
 
@@ -353,6 +363,7 @@ class Settings(BaseSettings):
     labels: LabelSettings = LabelSettings()
     stocktake: StocktakeSettings = StocktakeSettings()
     staff: StaffSettings = StaffSettings()
+    supervise: SuperviseSettings = SuperviseSettings()
     devices: list[DeviceSettings] = Field(default_factory=list)
 
     @classmethod
