@@ -154,6 +154,13 @@ class StocktakeSettings(Section):
     rfid_quiet_rounds: int = Field(default=3, ge=1, le=100)
 
 
+class PrinterSettings(Section):
+    """[printers] The CUPS queues the kiosk prints to (`lpstat -e` lists them); empty for none."""
+
+    labels: str = ""  # label sheets (kiosk labels)
+    reports: str = ""  # A4: the daily close, the ledger, stocktake and disposal reports
+
+
 class SuperviseSettings(Section):
     """[supervise] Where `kiosk supervise` (the supervisor's view) listens, unless its options say."""
 
@@ -363,6 +370,7 @@ class Settings(BaseSettings):
     labels: LabelSettings = LabelSettings()
     stocktake: StocktakeSettings = StocktakeSettings()
     staff: StaffSettings = StaffSettings()
+    printers: PrinterSettings = PrinterSettings()
     supervise: SuperviseSettings = SuperviseSettings()
     devices: list[DeviceSettings] = Field(default_factory=list)
 
