@@ -75,6 +75,7 @@ def _register() -> None:
     import kiosk.cli.decode
     import kiosk.cli.doctor  # kiosk doctor
     import kiosk.cli.due_cmds
+    import kiosk.cli.join_cmds  # kiosk export-pepper, kiosk join
     import kiosk.cli.labels_cmds
     import kiosk.cli.ledger_cmds
     import kiosk.cli.listen
