@@ -1,4 +1,5 @@
-"""`kiosk install` (the kiosk PC as an appliance) and `kiosk close-reminder` (its daily close timer)."""
+"""`kiosk install` (the kiosk PC as an appliance), `kiosk close-reminder` (its daily close timer) and
+`kiosk upgrade` (after installing a new version)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING
 import click
 
 from kiosk.cli import cli
-from kiosk.cli.context import CliContext, fail, pass_cli
+from kiosk.cli.context import CliContext, fail, ledger_errors, pass_cli
 from kiosk.cli.output import echo
 
 if TYPE_CHECKING:
@@ -150,3 +151,32 @@ def close_reminder(ctx: CliContext) -> None:
         return
     since = f" (last: {office_date(last)})" if last is not None else " (never run on this ledger)"
     fail(f"the daily close (日次締め) of {today} has not been run{since}: run kiosk report daily", code=1)
+
+
+@cli.command("upgrade")
+@pass_cli
+def upgrade_cmd(ctx: CliContext) -> None:
+    """After installing a new version: verify, back up, migrate, verify again, record the upgrade.
+
+    Stop the kiosk's services first. On PostgreSQL run it as the owner role (`--db OWNER_URL`): only
+    the owner may change the schema. A failed migration leaves the ledger as it was and names the
+    backup made before it (exit 1).
+    """
+    from kiosk.desk.admin import UpgradeFailed, upgrade_ledger
+
+    settings = ctx.settings
+    with ledger_errors(settings.ledger.url):
+        try:
+            done = upgrade_ledger(settings)
+        except UpgradeFailed as exc:
+            if exc.backup is not None:
+                # Its own line: a backup's name holds its time, which `fail` would withhold as 12+ digits.
+                echo(f"the backup made before the upgrade: {exc.backup}", err=True)
+            fail(f"upgrade stopped at {exc}", code=3 if exc.step == "start-up check" else 1)
+    if not done.migrated:
+        echo(f"the ledger verifies ({done.events} events) and its schema is the newest ({done.to_revision})")
+        return
+    checked = "verified" if done.backup_verified else "written by pg_dump"
+    echo(f"backup: {done.backup} ({checked})")
+    echo(f"schema: {done.from_revision} -> {done.to_revision}; the ledger verifies ({done.events} events)")
+    echo("recorded on the chain (ledger_upgraded); start the kiosk again and run kiosk doctor")

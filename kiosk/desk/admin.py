@@ -290,3 +290,126 @@ def join(settings: Settings, pepper_file: Path, *, replace: bool = False) -> Joi
     finally:
         ledger.engine.dispose()
     return Joined(where, settings.kiosk.name, role, seq, digest, target, written)
+
+
+# -- updates: back up, verify, migrate, verify again, record -------------------------------------
+
+
+class UpgradeFailed(Exception):
+    """`kiosk upgrade` stopped at `step`; `backup` names the copy made before anything changed."""
+
+    def __init__(self, step: str, reason: str, backup: Path | None = None) -> None:
+        super().__init__(f"{step}: {reason}")
+        self.step = step
+        self.reason = reason
+        self.backup = backup
+
+
+@dataclass(frozen=True, slots=True)
+class Upgraded:
+    """What `kiosk upgrade` did: the schema revisions, the backup, the events verified after."""
+
+    from_revision: str
+    to_revision: str
+    backup: Path | None  # None when there was nothing to migrate
+    backup_verified: bool
+    events: int
+    migrated: bool
+
+
+def schema_revision(settings: Settings) -> tuple[str | None, str]:
+    """(the ledger's schema revision, the newest this code knows)."""
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from kiosk.ledger import engine as ledger_engine
+
+    # The migrations `kiosk.ledger.engine.upgrade` runs: the folder beside it.
+    head = ScriptDirectory(str(Path(ledger_engine.__file__).parent / "migrations")).get_current_head()
+    assert head is not None
+    engine = ledger_engine.make_engine(settings.ledger.url)
+    try:
+        with engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+    finally:
+        engine.dispose()
+    return current, head
+
+
+def upgrade_ledger(settings: Settings) -> Upgraded:
+    """After installing a new version: verify the ledger in full, back it up, migrate its schema, verify
+    it in full again and record `ledger_upgraded` on the chain.
+
+    Each migration runs inside one transaction, so a failed one leaves the ledger as it was; the
+    `UpgradeFailed` names the backup made before it. Nothing migrates when the ledger does not verify or
+    no backup could be made.
+    """
+    from alembic.util import CommandError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from drivers.text import holds_individual_number
+    from kiosk.ledger.anchors import AnchorError, IntegrityRefused
+    from kiosk.ledger.backup import BackupError, backup, verify_against_log
+    from kiosk.ledger.engine import upgrade
+    from kiosk.ledger.service import open_ledger
+
+    before, head = schema_revision(settings)
+    if before is None:
+        raise UpgradeFailed("ledger", "the database holds no ledger: only `kiosk init` creates one")
+    try:
+        ledger = open_ledger(settings, migrate=False)  # the start-up check, on the schema as it is
+    except (IntegrityRefused, AnchorError) as exc:
+        raise UpgradeFailed("start-up check", str(exc)) from None
+    try:
+        report, _ = verify_against_log(ledger, settings)
+        if not report.ok:
+            raise UpgradeFailed(
+                "verify",
+                f"the ledger does not verify (seq {report.first_bad_seq}): {report.problem}; nothing was"
+                " migrated: see README, When the start-up check refuses",
+            )
+        if before == head:
+            return Upgraded(before, head, None, False, report.events, migrated=False)
+        try:
+            made = backup(ledger, settings)
+        except (BackupError, OSError) as exc:
+            raise UpgradeFailed("backup", f"{exc}; nothing was migrated") from None
+    finally:
+        ledger.engine.dispose()
+    try:
+        upgrade(ledger.engine)
+    except (SQLAlchemyError, CommandError) as exc:
+        first = str(getattr(exc, "orig", exc) or exc).strip().splitlines()[0]
+        now, _ = schema_revision(settings)
+        state = "the ledger is as it was" if now == before else f"the schema is at {now}: restore the backup"
+        raise UpgradeFailed(
+            "migration", f"{before} → {head} failed ({first}); {state} (schema {now})", made.path
+        ) from None
+    finally:
+        ledger.engine.dispose()
+    ledger = open_ledger(settings, migrate=False, check=False)
+    try:
+        after, _ = verify_against_log(ledger, settings)
+        if not after.ok:
+            raise UpgradeFailed(
+                "verify after migrating",
+                f"seq {after.first_bad_seq}: {after.problem}: stop the kiosks and restore the backup",
+                made.path,
+            )
+        # A backup's name carries its time, often a run of 12+ digits the guard refuses: then the copy is
+        # named on the chain by its head's sequence number alone (as `kiosk restore` does).
+        shown = "(withheld: 12 digits)" if holds_individual_number(made.path.name) else made.path.name
+        with ledger.unit() as u:
+            u.append(
+                "ledger_upgraded",
+                device=ledger.kiosk,
+                payload={
+                    "from_revision": before,
+                    "to_revision": head,
+                    "backup": shown,
+                    "backup_seq": made.anchor.seq,
+                },
+            )
+    finally:
+        ledger.engine.dispose()
+    return Upgraded(before, head, made.path, made.verified, after.events, migrated=True)

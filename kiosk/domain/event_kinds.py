@@ -106,6 +106,10 @@ KINDS: dict[str, EventKind] = {
     # The ledger itself (kiosk.ledger.meta, kiosk.ledger.backup; issue 12).
     "ledger_created": EventKind("管理簿の作成", "ledger created", ("ledger", "pepper_check")),
     "ledger_identified": EventKind("管理簿の識別子の記録", "ledger identified", ("ledger", "pepper_check")),
+    # `kiosk upgrade`: the schema migrated after a verified backup (both verifies passed).
+    "ledger_upgraded": EventKind(
+        "管理簿のスキーマ更新", "ledger upgraded", ("from_revision", "to_revision", "backup", "backup_seq")
+    ),
     "ledger_restored": EventKind(
         "バックアップからの復元",
         "restored from a backup",
