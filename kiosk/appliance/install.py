@@ -23,9 +23,15 @@ from pathlib import Path, PurePosixPath
 
 from kiosk.appliance.layout import ENABLED, Layout, PlannedFile
 
-# Debian packages the appliance runs on: the compositor, the terminal, the Japanese fonts, printing.
-PACKAGES = ("cage", "foot", "fonts-noto-cjk", "fonts-ipaexfont-gothic", "cups", "cups-bsd")
-PROGRAMS = {"cage": "/usr/bin/cage", "foot": "/usr/bin/foot", "lpstat (cups-bsd)": "/usr/bin/lpstat"}
+# Debian packages the appliance runs on: the compositor (Debian 12's cage will not start without
+# Xwayland, which apt does not pull in without recommends), the terminal, the Japanese fonts, printing.
+PACKAGES = ("cage", "xwayland", "foot", "fonts-noto-cjk", "fonts-ipaexfont-gothic", "cups", "cups-bsd")
+PROGRAMS = {
+    "cage": "/usr/bin/cage",
+    "Xwayland (xwayland)": "/usr/bin/Xwayland",
+    "foot": "/usr/bin/foot",
+    "lpstat (cups-bsd)": "/usr/bin/lpstat",
+}
 
 
 class InstallError(Exception):
