@@ -389,6 +389,8 @@ def check_printers(run: DoctorRun) -> list[Finding]:
     try:
         found = queues()
     except PrinterError as exc:
+        if not configured:  # nothing to print to yet: a note, so the technician knows before it is
+            return [Finding("printer", "CUPS", "not available", f"{exc} (label and A4 printing)")]
         return [
             Finding("printer", name, "no CUPS", str(exc), role, problem=True)
             for role, name in configured.items()

@@ -122,3 +122,27 @@ def test_a_test_page_to_an_unknown_queue_is_refused(tmp_path: Path, queue: str) 
     result = doctor(tmp_path, queue, "--test-page", "no-such-queue")
     assert result.returncode == 1
     assert "CUPS has no queue 'no-such-queue'" in result.stderr
+
+
+def test_without_cups_a_note_and_a_configured_queue_is_a_problem(tmp_path: Path) -> None:
+    # A PATH without CUPS's programs: what a PC without cups-bsd looks like to doctor.
+    bare = tmp_path / "bin"
+    bare.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
+    env["PATH"] = str(bare)
+    config = tmp_path / "kiosk.toml"
+    (tmp_path / "dev").mkdir()
+    args = [sys.executable, "-m", "kiosk", "--config", str(config), "doctor", "--dev", str(tmp_path / "dev")]
+    for printers, line in [
+        ("", "note    printer CUPS: not available: lpstat is not installed: apt install cups cups-bsd"),
+        (
+            '[printers]\nlabels = "labels"\n',
+            "PROBLEM printer labels labels: no CUPS: lpstat is not installed",
+        ),
+    ]:
+        config.write_text(printers, encoding="utf-8")
+        result = subprocess.run(
+            [*args, "--listen", "0"], capture_output=True, text=True, env=env, timeout=120, check=False
+        )
+        assert result.returncode == 1  # there is no ledger either
+        assert any(out.startswith(line) for out in result.stdout.splitlines()), result.stdout
