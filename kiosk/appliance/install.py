@@ -21,7 +21,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from kiosk.appliance.layout import ENABLED, Layout, PlannedFile
+from kiosk.appliance.layout import ENABLED, UNIT_DIR, Layout, PlannedFile
 
 # Debian packages the appliance runs on: the compositor (Debian 12's cage will not start without
 # Xwayland, which apt does not pull in without recommends), the terminal, the Japanese fonts, printing.
@@ -174,10 +174,13 @@ def uninstall(layout: Layout, root: Path = Path("/")) -> list[Step]:
     if real and os.geteuid() != 0:
         raise InstallError("kiosk install --uninstall changes /etc and systemd: run it as root (sudo)")
     steps: list[Step] = []
-    disable = ["systemctl", "disable", "--now", *ENABLED]
-    if real and shutil.which("systemctl"):
+    # Only the units still there: systemctl refuses to disable a unit file that is gone, and a second
+    # --uninstall must change nothing rather than fail.
+    present = [unit for unit in ENABLED if under(root, UNIT_DIR / unit).exists()]
+    disable = ["systemctl", "disable", "--now", *present]
+    if present and real and shutil.which("systemctl"):
         steps.append(_run(disable))
-    elif not real:
+    elif present and not real:
         steps.append(Step("would run", " ".join(disable)))
     for planned in layout.files:
         target = under(root, planned.path)

@@ -348,6 +348,7 @@ def test_uninstall_leaves_the_configuration_and_the_data(root: Path) -> None:
     assert all((data / p).stat().st_mode & 0o777 == 0o700 for p in DATA)
     again = kiosk("install", "--root", str(root), "--kiosk-bin", str(KIOSK), "--uninstall")
     assert again.stdout.splitlines()[-1] == "nothing changed"
+    assert "systemctl disable" not in again.stdout  # the units are gone: nothing to disable
     # And back: the same files as a fresh install, the data untouched.
     install(root)
     assert {k: v for k, v in files_under(root).items() if k.startswith("etc/")} == FILES
