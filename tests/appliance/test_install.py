@@ -113,6 +113,7 @@ def test_units_run_this_kiosk_as_the_kiosk_user(root: Path) -> None:
     assert "Restart=always" in screen
     assert "PAMName=kiosk-screen" in screen
     assert "Environment=KIOSK_CONFIG_FILE=/etc/kiosk/kiosk.toml" in screen
+    assert "Environment=XDG_CACHE_HOME=/var/cache/kiosk" in screen  # caches stay out of the data folder
     for unit in ("kiosk-supervise.service", "kiosk-backup.service", "kiosk-close-reminder.service"):
         text = (units / unit).read_text()
         assert "User=kiosk" in text, unit
