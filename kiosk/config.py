@@ -229,6 +229,23 @@ class SafeIoSettings(Section):
             raise _safe_io_error(str(exc)) from None
 
 
+class PrinterSettings(Section):
+    """[printers] The CUPS queues the kiosk prints to (`lpstat -e` lists them); empty for none."""
+
+    labels: str = ""  # label sheets (kiosk labels)
+    reports: str = ""  # A4: the daily close, the ledger, stocktake and disposal reports
+
+
+class SuperviseSettings(Section):
+    """[supervise] Where `kiosk supervise` (the supervisor's view) listens, unless its options say."""
+
+    # 127.0.0.1: this PC only. The view is plain HTTP: "0.0.0.0" (the office LAN) only on a closed
+    # network, or put a TLS proxy in front.
+    host: str = "127.0.0.1"
+    port: int = Field(default=8765, ge=1, le=65535)
+    session_minutes: int = Field(default=60, ge=1, le=24 * 60)
+
+
 class DeviceSettings(Section):
     """[[devices]] One input device: a driver name from the registry and its options."""
 
@@ -428,6 +445,8 @@ class Settings(BaseSettings):
     labels: LabelSettings = LabelSettings()
     stocktake: StocktakeSettings = StocktakeSettings()
     staff: StaffSettings = StaffSettings()
+    printers: PrinterSettings = PrinterSettings()
+    supervise: SuperviseSettings = SuperviseSettings()
     devices: list[DeviceSettings] = Field(default_factory=list)
     safe_io: SafeIoSettings | None = None  # the safe's door contact and lock; absent: no module
 

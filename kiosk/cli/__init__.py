@@ -70,10 +70,12 @@ def cli(ctx: click.Context, db_url: str | None, config_file: str | None, verbose
 def _register() -> None:
     # One line per command module; each module defines its commands on `cli` when imported.
     import kiosk.cli.app_cmds  # kiosk run, kiosk demo
+    import kiosk.cli.appliance_cmds  # kiosk install, kiosk close-reminder
     import kiosk.cli.bench_cmds  # kiosk bench
     import kiosk.cli.decode
     import kiosk.cli.doctor  # kiosk doctor
     import kiosk.cli.due_cmds
+    import kiosk.cli.join_cmds  # kiosk export-pepper, kiosk join
     import kiosk.cli.labels_cmds
     import kiosk.cli.ledger_cmds
     import kiosk.cli.listen

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from kiosk.cli import cli
 from kiosk.cli.context import CliContext, fail, pass_cli
 from kiosk.cli.output import echo
+
+if TYPE_CHECKING:
+    from kiosk.config import Settings
 
 
 @cli.group()
@@ -34,9 +40,20 @@ def sim_list() -> None:
 @click.option(
     "--config", "config_file", default=None, help="Configuration file (same as the global --config)."
 )
+@click.option(
+    "--fresh",
+    is_flag=True,
+    help="Play on a new, empty throw-away ledger (a temporary folder, removed afterwards).",
+)
 @pass_cli
 def sim_run(
-    ctx: CliContext, scenario: str, as_json: bool, quiet: bool, db_url: str | None, config_file: str | None
+    ctx: CliContext,
+    scenario: str,
+    as_json: bool,
+    quiet: bool,
+    db_url: str | None,
+    config_file: str | None,
+    fresh: bool,
 ) -> None:
     """Run SCENARIO (a built-in name or a TOML file) against the configured ledger and settings.
 
@@ -68,6 +85,15 @@ def sim_run(
         sys.stdout.write(line + "\n")
         sys.stdout.flush()
 
+    scratch = None
+    if fresh:
+        # A scenario expects an empty ledger (it seeds the demo office): give it one of its own, never
+        # the configured ledger.
+        scratch = tempfile.TemporaryDirectory(prefix="kiosk-sim-")
+        ctx._settings = _scratch_settings(ctx.settings, Path(scratch.name))
+        ctx.open(create=True)
+    else:
+        _refuse_missing_ledger(ctx)
     settings, ledger = ctx.settings, ctx.ledger
     try:
         result = run_scenario_file(scenario, ledger, settings, out=out)
@@ -77,6 +103,8 @@ def sim_run(
         fail(f"scenario {scenario}: {exc}")
     finally:
         ledger.engine.dispose()
+        if scratch is not None:
+            scratch.cleanup()
     summary = result.summary()
     if as_json:
         echo(json.dumps({"summary": summary}, ensure_ascii=False))
@@ -95,3 +123,28 @@ def sim_run(
             echo(f"GREEN WITHOUT EVENT: outcomes {result.unrecorded_green}")
         echo("ok" if result.ok else "FAILED")
     sys.exit(0 if result.ok else 1)
+
+
+def _scratch_settings(settings: Settings, folder: Path) -> Settings:
+    """`settings` with every data path (ledger, pepper, anchors, logs …) moved into `folder`."""
+    from kiosk.config import PathSettings
+
+    url = f"sqlite:///{folder / 'ledger.sqlite3'}"
+    return settings.model_copy(
+        update={
+            "ledger": settings.ledger.model_copy(update={"url": url}),
+            "paths": PathSettings(data_dir=folder),
+        }
+    )
+
+
+def _refuse_missing_ledger(ctx: CliContext) -> None:
+    """A scenario on a fresh clone: say how to play it, rather than the start-up check's restore advice."""
+    from kiosk.config import sqlite_file
+
+    database = sqlite_file(ctx.settings.ledger.url)
+    if database is not None and not database.exists():
+        fail(
+            f"no ledger at {database}: `kiosk sim run SCENARIO --fresh` plays on a throw-away ledger"
+            " (or run a bare `kiosk init` first: a scenario seeds an empty ledger with the demo office)"
+        )

@@ -13,15 +13,18 @@ from kiosk.cli.context import CliContext, fail, ledger_errors, pass_cli
 
 @cli.command()
 @click.option(
-    "--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: the LAN)."
+    "--host",
+    default=None,
+    help="Address to listen on (0.0.0.0: the LAN) [default: [supervise] host, 127.0.0.1].",
 )
-@click.option("--port", default=8765, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
+@click.option(
+    "--port", default=None, type=click.IntRange(1, 65535), help="TCP port [default: [supervise] port, 8765]."
+)
 @click.option(
     "--session-minutes",
-    default=60,
-    show_default=True,
+    default=None,
     type=click.IntRange(1, 24 * 60),
-    help="How long a sign-in lasts before the browser must sign in again.",
+    help="Minutes a sign-in lasts before the browser must sign in again [default: [supervise], 60].",
 )
 @click.option(
     "--random-key", is_flag=True, help="Sign cookies with a per-process key (a restart signs everyone out)."
@@ -33,7 +36,12 @@ from kiosk.cli.context import CliContext, fail, ledger_errors, pass_cli
 )
 @pass_cli
 def supervise(
-    ctx: CliContext, host: str, port: int, session_minutes: int, random_key: bool, demo: bool
+    ctx: CliContext,
+    host: str | None,
+    port: int | None,
+    session_minutes: int | None,
+    random_key: bool,
+    demo: bool,
 ) -> None:
     """Serve the supervisor's view: every safe, every card out, today's counts and alerts, live.
 
@@ -48,6 +56,10 @@ def supervise(
     from kiosk.supervise.app import ViewSettings, create_app
 
     settings = ctx.settings
+    # Unset options come from [supervise] in the configuration (the installed service passes none).
+    host = host or settings.supervise.host
+    port = port or settings.supervise.port
+    session_minutes = session_minutes or settings.supervise.session_minutes
     if demo and not ctx.db_url:
         from kiosk.cli.app_cmds import demo_settings
         from kiosk.config import data_paths
@@ -64,8 +76,16 @@ def supervise(
     except OSError as exc:
         ledger.engine.dispose()
         fail(f"cannot listen on {host}:{port}: {os.strerror(exc.errno) if exc.errno else exc}")
-    where = "this computer only" if host in ("127.0.0.1", "localhost", "::1") else "the network"
+    local = host in ("127.0.0.1", "localhost", "::1")
+    where = "this computer only" if local else "the network"
     click.echo(f"supervisor's view on http://{host}:{port}/ ({where}); Ctrl+C stops it", err=True)
+    if not local:
+        # Badges, PINs and the sign-in cookie cross the LAN unencrypted: say so every time.
+        click.echo(
+            "warning: plain HTTP: badges, PINs and the sign-in cookie travel unencrypted; keep the view"
+            " on a closed office network or put a TLS proxy in front",
+            err=True,
+        )
     config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2, lifespan="off")
     try:
         uvicorn.Server(config).run(sockets=[sock])

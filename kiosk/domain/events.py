@@ -77,6 +77,7 @@ class EventKind(enum.StrEnum):
     LEDGER_CREATED = "ledger_created"
     LEDGER_IDENTIFIED = "ledger_identified"
     LEDGER_RESTORED = "ledger_restored"
+    LEDGER_UPGRADED = "ledger_upgraded"
 
 
 # -- payload types ---------------------------------------------------------------------------------
@@ -370,6 +371,16 @@ class LedgerRestored(Payload):
     behind_anchor_hash: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class LedgerUpgraded(Payload):
+    """`kiosk upgrade`: the schema migrated after a verified backup (both verifies passed)."""
+
+    from_revision: str | None
+    to_revision: str | None
+    backup: str
+    backup_seq: int
+
+
 # -- the registry ----------------------------------------------------------------------------------
 
 
@@ -438,6 +449,7 @@ KINDS: dict[EventKind, KindInfo] = {
     K.LEDGER_CREATED: KindInfo("管理簿の作成", "ledger created", LedgerIdentity),
     K.LEDGER_IDENTIFIED: KindInfo("管理簿の識別子の記録", "ledger identified", LedgerIdentity),
     K.LEDGER_RESTORED: KindInfo("バックアップからの復元", "restored from a backup", LedgerRestored),
+    K.LEDGER_UPGRADED: KindInfo("管理簿のスキーマ更新", "ledger upgraded", LedgerUpgraded),
 }
 del K
 

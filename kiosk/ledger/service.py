@@ -871,8 +871,10 @@ def load_pepper(path: Path, *, create: bool = False) -> bytes:
         return path.read_bytes()
     if not create:
         raise IntegrityRefused(
-            f"the PIN pepper {path} is missing: restore it from its backup (only `kiosk init` makes a "
-            "new pepper, for a new ledger; a new pepper would invalidate every PIN)"
+            f"the PIN pepper {path} is missing: restore it from its backup, or, on a kiosk joining a "
+            "shared ledger, `kiosk join --pepper-file FILE` with the first kiosk's `kiosk export-pepper` "
+            "(only `kiosk init` makes a new pepper, for a new ledger; a new pepper would invalidate "
+            "every PIN)"
         )
     make_private_dir(path.parent)
     value = secrets.token_hex(32).encode()

@@ -50,11 +50,26 @@ def scanning(hub: SimHub) -> Iterator[list[str]]:
     thread.join(timeout=5)
 
 
-def run_doctor(dev: Path, *args: str, config: Path | None = None) -> list[dict[str, object]]:
+def run_doctor(
+    dev: Path, *args: str, config: Path | None = None, code: int = 0, listen: str = "2.5"
+) -> list[dict[str, object]]:
+    """The findings of `kiosk doctor --json`; the exit code is `code` and the summary line says so."""
     base = ["--config", str(config)] if config else []
-    result = CliRunner().invoke(cli, [*base, "doctor", "--dev", str(dev), "--listen", "2.5", "--json", *args])
-    assert result.exit_code == 0, result.output
-    return [json.loads(line) for line in result.stdout.splitlines()]
+    result = CliRunner().invoke(
+        cli, [*base, "doctor", "--dev", str(dev), "--listen", listen, "--json", *args]
+    )
+    assert result.exit_code == code, result.output
+    *findings, summary = [json.loads(line) for line in result.stdout.splitlines()]
+    assert summary == {
+        "kind": "summary",
+        "exit": code,
+        "problems": sum(bool(f.get("problem")) for f in findings),
+    }
+    return findings
+
+
+def by_kind(findings: list[dict[str, object]], kind: str) -> list[dict[str, object]]:
+    return [f for f in findings if f["kind"] == kind]
 
 
 def test_a_scanner_it_hears_gets_its_devices_stanza(hub: SimHub, dev: Path, scanning: list[str]) -> None:
@@ -97,10 +112,14 @@ def test_configured_devices_say_why_they_are_offline(tmp_path: Path, dev: Path) 
     missing = tmp_path / "by-id" / "usb-Gone-if00"
     entry = f'name = "counter"\ndriver = "serial"\noptions = {{ url = "{missing}" }}\n'
     config.write_text("[[devices]]\n" + entry, encoding="utf-8")
-    findings = run_doctor(dev, config=config)
-    assert findings[0]["name"] == "counter"
-    assert findings[0]["status"] == "path absent"
-    assert "plug the device in" in str(findings[0]["advice"])
+    # Nothing is plugged in either: the advice says so instead of pointing at a list that is not there.
+    (finding,) = by_kind(run_doctor(dev, config=config, code=1), "configured")
+    assert finding["name"] == "counter"
+    assert finding["status"] == "path absent"
+    assert finding["problem"] is True
+    assert finding["advice"] == (
+        "not there: plug the device in (no such device is plugged into this PC), or correct the path"
+    )
 
 
 def test_a_wrong_configuration_is_a_finding_and_discovery_goes_on(
@@ -110,7 +129,93 @@ def test_a_wrong_configuration_is_a_finding_and_discovery_goes_on(
     hub.add_pty("quiet", link=link)
     config = tmp_path / "kiosk.toml"
     config.write_text('[[devices]]\nname = "c"\ndriver = "serial"\noptions = { url = "x", baud = 1 }\n')
-    findings = run_doctor(dev, config=config)
+    findings = run_doctor(dev, config=config, code=2)
     assert findings[0]["kind"] == "config"
+    assert findings[0]["status"] == "invalid"
     assert "unknown option 'baud'" in str(findings[0]["advice"])
-    assert [(f["path"], f["status"]) for f in findings[1:]] == [(str(link), "ok")]
+    assert [(f["path"], f["status"]) for f in findings[1:] if f["kind"] != "printer"] == [(str(link), "ok")]
+
+
+# -- exit codes an install script relies on (issue 24) ---------------------------------------------
+
+
+def make_ledger(config: Path) -> None:
+    """`kiosk init` with this configuration: the ledger doctor should find."""
+    result = CliRunner().invoke(
+        cli,
+        ["--config", str(config), "init", "--admin-name", "情報太郎", "--admin-badge", "A001",
+         "--admin-employee-no", "E9001"],
+        input="9999\n",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+
+
+def serial_entry(name: str, url: Path) -> str:
+    return f'[[devices]]\nname = "{name}"\ndriver = "serial"\noptions = {{ url = "{url}" }}\n'
+
+
+def test_nothing_configured_exits_4(tmp_path: Path, dev: Path) -> None:
+    findings = run_doctor(dev, config=tmp_path / "kiosk.toml", code=4, listen="0")
+    assert findings[0]["kind"] == "config"
+    assert findings[0]["status"] == "absent"
+    assert "kiosk install writes /etc/kiosk/kiosk.toml" in str(findings[0]["advice"])
+
+
+def test_an_invalid_configuration_exits_2(tmp_path: Path, dev: Path) -> None:
+    config = tmp_path / "kiosk.toml"
+    config.write_text("[kiosk]\nlanguage = 'fr'\n", encoding="utf-8")
+    (finding,) = [f for f in run_doctor(dev, config=config, code=2, listen="0") if f.get("problem")]
+    assert finding["kind"] == "config"
+    assert "kiosk.language" in str(finding["advice"])
+
+
+def test_a_device_absent_exits_1_and_names_the_ports_that_are_there(
+    hub: SimHub, tmp_path: Path, dev: Path
+) -> None:
+    link = dev / "serial" / "by-id" / "usb-Other_Scanner-if00"
+    hub.add_pty("other", link=link)
+    config = tmp_path / "kiosk.toml"
+    config.write_text(serial_entry("counter", dev / "serial" / "by-id" / "usb-Gone-if00"), encoding="utf-8")
+    make_ledger(config)
+    findings = run_doctor(dev, config=config, code=1, listen="0.5")
+    (problem,) = [f for f in findings if f.get("problem")]
+    assert (problem["name"], problem["status"]) == ("counter", "path absent")
+    assert problem["advice"] == f"not there: plug the device in, or correct the path (found here: {link})"
+    assert by_kind(findings, "ledger")[0]["status"] == "ok"
+
+
+def test_a_camera_that_is_not_there_is_said_in_words(tmp_path: Path, dev: Path) -> None:
+    config = tmp_path / "kiosk.toml"
+    source = tmp_path / "v4l" / "usb-Camera-video-index0"
+    config.write_text(
+        f'[[devices]]\nname = "webcam"\ndriver = "camera"\noptions = {{ source = "{source}" }}\n',
+        encoding="utf-8",
+    )
+    make_ledger(config)
+    result = CliRunner().invoke(cli, ["--config", str(config), "doctor", "--dev", str(dev), "--listen", "0"])
+    assert result.exit_code == 1, result.output
+    line = next(line for line in result.stdout.splitlines() if "webcam" in line)
+    assert line == (
+        f"PROBLEM configured webcam {source}: path absent: not there: plug the device in (no such device is"
+        " plugged into this PC), or correct the path"
+    )
+    assert "DeviceUnavailable" not in result.stdout
+
+
+def test_everything_present_on_the_simulator_exits_0(
+    hub: SimHub, tmp_path: Path, dev: Path, scanning: list[str]
+) -> None:
+    link = dev / "serial" / "by-id" / "usb-Counter_Scanner-if00"
+    hub.add_pty("counter", link=link, framing="cr")
+    scanning.append("counter")
+    config = tmp_path / "kiosk.toml"
+    config.write_text(serial_entry("counter", link), encoding="utf-8")
+    make_ledger(config)
+    findings = run_doctor(dev, config=config, code=0)
+    assert [f for f in findings if f.get("problem")] == []
+    (device,) = by_kind(findings, "configured")
+    assert (device["name"], device["status"]) == ("counter", "heard a scanner")
+    assert by_kind(findings, "ledger")[0]["status"] == "ok"
+    text = CliRunner().invoke(cli, ["--config", str(config), "doctor", "--dev", str(dev), "--listen", "0.5"])
+    assert text.exit_code == 0, text.output
+    assert text.stdout.splitlines()[-1] == "doctor: ready (exit 0)"

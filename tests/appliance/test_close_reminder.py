@@ -1,0 +1,40 @@
+"""`kiosk close-reminder` (the installed timer's job): fails until today's daily close has been run."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def kiosk(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    config = tmp_path / "kiosk.toml"
+    config.write_text(f'[paths]\ndata_dir = "{tmp_path / "var"}"\n', encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
+    env["KIOSK_CONFIG_FILE"] = str(config)
+    return subprocess.run(
+        [sys.executable, "-m", "kiosk", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_reminds_until_the_daily_close_is_run(tmp_path: Path) -> None:
+    init = kiosk(
+        tmp_path, "init", "--admin-name", "情報太郎", "--admin-badge", "A001", "--admin-employee-no", "E9001",
+        stdin="9999\n",
+    )  # fmt: skip
+    assert init.returncode == 0, init.stderr
+    before = kiosk(tmp_path, "close-reminder")
+    assert before.returncode == 1
+    assert "has not been run (never run on this ledger): run kiosk report daily" in before.stderr
+    close = kiosk(tmp_path, "report", "daily", "-o", str(tmp_path / "close.pdf"))
+    assert close.returncode == 0, close.stderr
+    after = kiosk(tmp_path, "close-reminder")
+    assert after.returncode == 0, after.stderr
+    assert "the daily close of" in after.stdout

@@ -1,0 +1,148 @@
+"""`kiosk doctor` and the office's CUPS queues: a configured queue must be there, enabled and accepting;
+`--test-page QUEUE` prints a test page. Runs against the machine's real CUPS with a cups-pdf queue
+(.ci/run installs cups, cups-bsd and printer-driver-cups-pdf and starts cupsd); skips, saying why,
+where CUPS is not there."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+PPD = "lsb/usr/cups-pdf/CUPS-PDF_opt.ppd"
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, capture_output=True, text=True, check=False, timeout=60)
+
+
+@pytest.fixture
+def queue() -> Iterator[str]:
+    for program in ("lpstat", "lpadmin", "lpinfo", "cupsdisable"):
+        if shutil.which(program) is None:
+            pytest.skip(
+                f"{program} is not installed (.ci/run installs cups cups-bsd printer-driver-cups-pdf)"
+            )
+    if run("lpstat", "-r").stdout.strip() != "scheduler is running":
+        pytest.skip("cupsd is not running (.ci/run starts it)")
+    if PPD not in run("lpinfo", "-m").stdout:
+        pytest.skip("printer-driver-cups-pdf is not installed: no PDF queue to print to")
+    name = f"kiosk-test-{secrets.token_hex(3)}"
+    added = run("lpadmin", "-p", name, "-E", "-v", "cups-pdf:/", "-m", PPD)
+    if added.returncode != 0:
+        pytest.skip(f"cannot add a CUPS queue here (lpadmin: {added.stderr.strip()})")
+    try:
+        yield name
+    finally:
+        run("lpadmin", "-x", name)
+
+
+def doctor(tmp_path: Path, queue: str, *args: str) -> subprocess.CompletedProcess[str]:
+    config = tmp_path / "kiosk.toml"
+    config.write_text(f'[printers]\nreports = "{queue}"\n', encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "KIOSK_DB_URL"}
+    env["KIOSK_CONFIG_FILE"] = str(config)
+    kiosk = [sys.executable, "-m", "kiosk"]
+    if not (tmp_path / "initialised").exists():
+        admin = ["--admin-name", "情報太郎", "--admin-badge", "A001", "--admin-employee-no", "E9001"]
+        init = subprocess.run(
+            [*kiosk, "init", *admin],
+            input="9999\n",
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+        assert init.returncode == 0, init.stderr
+        (tmp_path / "initialised").touch()
+    dev = tmp_path / "dev"
+    dev.mkdir(exist_ok=True)
+    return subprocess.run(
+        [*kiosk, "doctor", "--dev", str(dev), "--listen", "0", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_a_configured_queue_that_prints_is_ok_and_a_disabled_one_is_a_problem(
+    tmp_path: Path, queue: str
+) -> None:
+    ready = doctor(tmp_path, queue)
+    assert ready.returncode == 0, ready.stdout + ready.stderr
+    line = next(line for line in ready.stdout.splitlines() if queue in line)
+    assert line.startswith(f"ok      printer reports {queue}: ok: printer {queue} is idle.")
+    assert line.endswith(f"kiosk doctor --test-page {queue} prints a test page")
+    assert run("cupsdisable", queue).returncode == 0
+    stopped = doctor(tmp_path, queue)
+    assert stopped.returncode == 1
+    line = next(line for line in stopped.stdout.splitlines() if queue in line)
+    assert line.startswith(f"PROBLEM printer reports {queue}: disabled: printer {queue} disabled since")
+    assert line.endswith(f": cupsenable {queue}")
+
+
+def test_an_absent_queue_is_a_problem_naming_the_queues_there(tmp_path: Path, queue: str) -> None:
+    result = doctor(tmp_path, "no-such-queue")
+    assert result.returncode == 1
+    line = next(line for line in result.stdout.splitlines() if "no-such-queue" in line)
+    assert "CUPS has no such queue (queues here: " in line
+    assert queue in line
+    assert (
+        f"note    printer {queue}: found: a CUPS queue: name it in [printers] labels or reports"
+        in result.stdout
+    )
+
+
+def test_the_test_page_is_printed(tmp_path: Path, queue: str) -> None:
+    result = doctor(tmp_path, queue, "--test-page", queue)
+    assert result.returncode == 0, result.stderr
+    prefix = f"sent a test page to {queue} (CUPS job "
+    assert result.stdout.startswith(prefix)
+    job = result.stdout.removeprefix(prefix).split(")")[0]
+    deadline = time.monotonic() + 60
+    while job not in run("lpstat", "-W", "completed", "-o", queue).stdout:
+        assert time.monotonic() < deadline, f"CUPS never completed {job}: {run('lpstat', '-o').stdout}"
+        time.sleep(0.2)
+    # cups-pdf wrote the page into the printing user's ~/PDF: take it away again.
+    for page in (Path.home() / "PDF").glob(f"*job_{job.rsplit('-', 1)[1]}.pdf"):
+        page.unlink()
+
+
+def test_a_test_page_to_an_unknown_queue_is_refused(tmp_path: Path, queue: str) -> None:
+    result = doctor(tmp_path, queue, "--test-page", "no-such-queue")
+    assert result.returncode == 1
+    assert "CUPS has no queue 'no-such-queue'" in result.stderr
+
+
+def test_without_cups_a_note_and_a_configured_queue_is_a_problem(tmp_path: Path) -> None:
+    # A PATH without CUPS's programs: what a PC without cups-bsd looks like to doctor.
+    bare = tmp_path / "bin"
+    bare.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
+    env["PATH"] = str(bare)
+    config = tmp_path / "kiosk.toml"
+    (tmp_path / "dev").mkdir()
+    args = [sys.executable, "-m", "kiosk", "--config", str(config), "doctor", "--dev", str(tmp_path / "dev")]
+    for printers, line in [
+        ("", "note    printer CUPS: not available: lpstat is not installed: apt install cups cups-bsd"),
+        (
+            '[printers]\nlabels = "labels"\n',
+            "PROBLEM printer labels labels: no CUPS: lpstat is not installed",
+        ),
+    ]:
+        config.write_text(printers, encoding="utf-8")
+        result = subprocess.run(
+            [*args, "--listen", "0"], capture_output=True, text=True, env=env, timeout=120, check=False
+        )
+        assert result.returncode == 1  # there is no ledger either
+        assert any(out.startswith(line) for out in result.stdout.splitlines()), result.stdout
