@@ -68,6 +68,8 @@ def sim_run(
         sys.stdout.write(line + "\n")
         sys.stdout.flush()
 
+    from kiosk.desk import admin
+
     settings, ledger = ctx.settings, ctx.ledger
     try:
         result = run_scenario_file(scenario, ledger, settings, out=out)
@@ -76,7 +78,7 @@ def sim_run(
     except (ValueError, KeyError) as exc:
         fail(f"scenario {scenario}: {exc}")
     finally:
-        ledger.engine.dispose()
+        admin.dispose(ledger)
     summary = result.summary()
     if as_json:
         echo(json.dumps({"summary": summary}, ensure_ascii=False))

@@ -43,8 +43,7 @@ def supervise(
     """
     import uvicorn
 
-    from kiosk.desk import Desk
-    from kiosk.ledger.service import open_ledger
+    from kiosk.desk import Desk, admin
     from kiosk.supervise.app import ViewSettings, create_app
 
     settings = ctx.settings
@@ -56,13 +55,13 @@ def supervise(
         if not data_paths(settings).ledger.exists():
             fail(f"no demo ledger at {data_paths(settings).ledger}; start `kiosk demo` first")
     with ledger_errors(settings.ledger.url):
-        ledger = open_ledger(settings)
+        ledger = admin.open_ledger(settings)
     view = ViewSettings.from_settings(settings, session_minutes=session_minutes)
     app = create_app(Desk(ledger, settings), view, random_key=random_key)
     try:
         sock = socket.create_server((host, port))
     except OSError as exc:
-        ledger.engine.dispose()
+        admin.dispose(ledger)
         fail(f"cannot listen on {host}:{port}: {os.strerror(exc.errno) if exc.errno else exc}")
     where = "this computer only" if host in ("127.0.0.1", "localhost", "::1") else "the network"
     click.echo(f"supervisor's view on http://{host}:{port}/ ({where}); Ctrl+C stops it", err=True)
@@ -71,4 +70,4 @@ def supervise(
         uvicorn.Server(config).run(sockets=[sock])
     finally:
         sock.close()
-        ledger.engine.dispose()
+        admin.dispose(ledger)

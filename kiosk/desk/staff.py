@@ -78,5 +78,9 @@ class StaffDesk(DeskBase):
     def reset_pin(self, admin: StaffMember, witness: StaffMember, badge: str, pin: str) -> StaffMember:
         return self.run(Act.STAFF_RESET_PIN, admin, witness, lambda: self.ledger.reset_pin(badge, pin))
 
+    def staff_count(self, *, active_only: bool = True) -> int:
+        """How many members of staff the ledger holds (active ones only unless asked)."""
+        return self.read(lambda: self.ledger.staff_count(active_only=active_only))
+
     def staff(self, *, include_inactive: bool = True) -> list[StaffMember]:
         return self.read(lambda: self.ledger.list_staff(include_inactive=include_inactive))

@@ -17,7 +17,6 @@ from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from sqlalchemy.exc import SQLAlchemyError
 from textual import events, work
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -26,12 +25,10 @@ from textual.reactive import reactive
 from drivers.contract import DeviceStatus, ScanDevice
 from kiosk.desk import Desk, StorageError
 from kiosk.desk.counter import Counter
+from kiosk.desk.views import Ledger, SessionView
 from kiosk.domain.card_state import OFFICE_TZ
 from kiosk.domain.safe_session import is_overdue
 from kiosk.domain.staff import StaffMember
-from kiosk.ledger.safe import SessionView
-from kiosk.ledger.service import Ledger
-from kiosk.ledger.ui_queries import status_counts
 from kiosk.runtime import settle_heap
 from kiosk.tui.devices import DeviceLink, device_loop
 from kiosk.tui.i18n import translate
@@ -161,7 +158,7 @@ class KioskApp(App[None]):
         `reading`: the call only read, so the clerk is told it could not be read, not that something
         was not recorded (which would send them looking for a write that never was).
         """
-        if isinstance(exc, (StorageError, SQLAlchemyError, OSError)):
+        if isinstance(exc, StorageError):
             log.error("ledger call failed: %s", getattr(exc, "reason", type(exc).__name__))
             if reading:
                 self.show_verdict("ledger_read_error", self.t("error.ledger_read"))
@@ -384,7 +381,7 @@ class KioskApp(App[None]):
             self._counts = counts
             self.refresh_status()
 
-        self.submit(lambda: self.desk.read(lambda: status_counts(self.ledger)), counted, read=True)
+        self.submit(self.desk.status_counts, counted, read=True)
 
     def refresh_session(self) -> None:
         def found(session: SessionView | None) -> None:

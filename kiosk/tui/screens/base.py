@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy.exc import SQLAlchemyError
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import BindingType
@@ -13,7 +12,6 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Static
 
-from kiosk.desk.errors import StorageError
 from kiosk.tui.app import KioskApp
 from kiosk.tui.widgets import (
     AlertBanner,
@@ -24,10 +22,6 @@ from kiosk.tui.widgets import (
     VerdictPanel,
     kiosk_app,
 )
-
-# Errors of the ledger's storage (read-only database, disk full, lost connection): the core's one
-# StorageError, and below it SQLAlchemy's and the OS's for the few reads not yet behind the core.
-STORAGE_ERRORS: tuple[type[BaseException], ...] = (StorageError, SQLAlchemyError, OSError)
 
 R = TypeVar("R")
 
