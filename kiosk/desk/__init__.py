@@ -16,9 +16,10 @@ from kiosk.desk.queries import QueriesDesk
 from kiosk.desk.safe import SafeDesk
 from kiosk.desk.staff import StaffDesk
 from kiosk.desk.stocktake import StocktakeDesk
+from kiosk.desk.supervision import SupervisionDesk
 
 
-class Desk(SafeDesk, StocktakeDesk, CardsDesk, StaffDesk, QueriesDesk):
+class Desk(SafeDesk, StocktakeDesk, CardsDesk, StaffDesk, QueriesDesk, SupervisionDesk):
     """Every command and query of the kiosk, over one ledger and its settings."""
 
 
