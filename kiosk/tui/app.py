@@ -32,7 +32,7 @@ from kiosk.domain.staff import StaffMember
 from kiosk.runtime import settle_heap
 from kiosk.tui.devices import DeviceLink, device_loop
 from kiosk.tui.i18n import translate
-from kiosk.tui.messages import DeviceLost, DeviceStatusChanged, ScanArrived, ScanRejected
+from kiosk.tui.messages import DeviceLost, DeviceStatusChanged, ScanArrived, ScanRejected, ScanTarget
 from kiosk.tui.safe_text import notify
 from kiosk.tui.widgets import StatusSnapshot
 
@@ -291,15 +291,17 @@ class KioskApp(App[None]):
 
     def route_scan(self, text: str, *, device: str | None, source: str | None) -> None:
         """Give a scan to the screen on top (a modal waiting for a badge, the session screen, …)."""
-        handler = getattr(self.screen, "handle_scan", None)
-        if handler is None or not handler(text, device=device, source=source):
+        screen = self.screen
+        if not isinstance(screen, ScanTarget) or not screen.handle_scan(text, device=device, source=source):
             self.notify(self.t("scan.not_here"), severity="warning")
             self.ring(2)
 
     def on_scan_rejected(self, message: ScanRejected) -> None:
         self.note_activity()
-        handler = getattr(self.screen, "handle_rejected", None)
-        if handler is None or not handler(message.reason, device=message.device):
+        screen = self.screen
+        if not isinstance(screen, ScanTarget) or not screen.handle_rejected(
+            message.reason, device=message.device
+        ):
             code = "device_problem" if message.reason in DEVICE_REASONS else "refused_input"
             self.show_verdict(code, self.reason(message.reason), device=message.device)
 

@@ -3,7 +3,7 @@ terminal keyboard-wedge path (keys go to the wedge decoder unless a text field h
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from textual import events
 from textual.app import ComposeResult
@@ -12,7 +12,6 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Static
 
-from kiosk.tui.app import KioskApp
 from kiosk.tui.widgets import (
     AlertBanner,
     DemoPanel,
@@ -22,6 +21,10 @@ from kiosk.tui.widgets import (
     VerdictPanel,
     kiosk_app,
 )
+
+if TYPE_CHECKING:
+    # Only for typing: the app imports the screens, never the other way round at run time.
+    from kiosk.tui.app import KioskApp
 
 R = TypeVar("R")
 
