@@ -35,6 +35,7 @@ __all__ = [
     "VerifyReport",
     "anchor",
     "backup",
+    "checkpoint",
     "close_of_day",
     "plan_in_place",
     "plan_restore",
@@ -89,7 +90,7 @@ def verify_marks(
 
 
 def verify(ledger: Ledger, marks: VerifyMarks) -> VerifyReport:
-    """Recompute the chain and every table, check every mark; on success the head is the new checkpoint."""
+    """Recompute the chain and every table, check every mark (then `checkpoint` a verified head)."""
     from kiosk.ledger.verify import verify as run_verify
 
     return run_verify(ledger, marks.marks)
