@@ -3,12 +3,14 @@
 The CLI parses its options and prints; what is checked against what, and what is written afterwards
 (the checkpoint, the anchor log, the backup), is decided here. Errors keep their one-line messages:
 `AnchorError` (an anchor given or logged is unreadable), `BackupError` (a backup or restore that could
-not be made), `IntegrityRefused` (the start-up check).
+not be made), `IntegrityRefused` (the start-up check). The database's own failures during an anchor,
+a backup or the daily close are `StorageError`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -45,6 +47,22 @@ __all__ = [
     "verify",
     "verify_marks",
 ]
+
+
+@contextmanager
+def _database_errors() -> Iterator[None]:
+    """The database's own failures as `StorageError`; a file that cannot be written (a backup's
+    destination, the anchor log) keeps its OSError, which is not the ledger's."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from kiosk.desk.errors import storage_errors
+
+    try:
+        yield
+    except SQLAlchemyError:
+        with storage_errors():  # classified and logged as every other storage failure
+            raise
+
 
 # Who confirms a restore behind the last anchor: reads the two people on the copy being restored.
 Confirm = Callable[[Ledger], tuple[StaffMember, StaffMember]]
@@ -109,21 +127,24 @@ def anchor(ledger: Ledger, settings: Settings) -> Anchor:
     """Verify the whole ledger, then append its head to the anchor log. Raises `BackupError`."""
     from kiosk.ledger.backup import anchor_verified
 
-    return anchor_verified(ledger, settings, "kiosk anchor")
+    with _database_errors():
+        return anchor_verified(ledger, settings, "kiosk anchor")
 
 
 def backup(ledger: Ledger, settings: Settings, dest: Path | None) -> BackupResult:
     """Back up the ledger (verified on SQLite) and anchor its head. Raises `BackupError`."""
     from kiosk.ledger.backup import backup as run_backup
 
-    return run_backup(ledger, settings, dest)
+    with _database_errors():
+        return run_backup(ledger, settings, dest)
 
 
 def close_of_day(ledger: Ledger, settings: Settings, day_head: tuple[int, str]) -> CloseOfDay:
     """The daily close's integrity steps: verify against every anchor, back up, anchor the day's head."""
     from kiosk.ledger.backup import close_of_day as run_close
 
-    return run_close(ledger, settings, day_head)
+    with _database_errors():
+        return run_close(ledger, settings, day_head)
 
 
 def plan_in_place(ledger: Ledger, settings: Settings) -> RestorePlan:
