@@ -14,7 +14,7 @@ from drivers.contract import ScanDevice
 if TYPE_CHECKING:
     from kiosk.config import DeviceSettings, Settings
     from kiosk.demo.sim import DemoRig
-    from kiosk.ledger.service import Clock, Ledger
+    from kiosk.desk.views import Clock, Ledger
     from kiosk.tui.app import KioskApp
 
 TERMINAL_WEDGE = "keyboard"
@@ -107,7 +107,8 @@ def build_devices(settings: Settings) -> list[ScanDevice]:
 
 def make_app(settings: Settings, *, ledger: Ledger | None = None, clock: Clock | None = None) -> KioskApp:
     """The kiosk app for these settings, with its devices and (opened and upgraded) ledger."""
-    from kiosk.ledger.service import open_ledger, utc_now
+    from kiosk.desk.admin import open_ledger
+    from kiosk.desk.views import utc_now
     from kiosk.tui.app import KioskApp
 
     ledger = ledger or open_ledger(settings, clock=clock or utc_now)

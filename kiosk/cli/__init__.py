@@ -19,6 +19,7 @@ class KioskGroup(click.Group):
     """The command group; a refused input that no command caught ends as one line, never a traceback."""
 
     def invoke(self, ctx: click.Context) -> object:
+        from kiosk.desk import StorageError
         from kiosk.domain.management_id import Refusal
 
         try:
@@ -26,6 +27,9 @@ class KioskGroup(click.Group):
         except Refusal as exc:
             # The message names the field and the reason, never the refused value.
             fail(f"refused: {exc}")
+        except StorageError as exc:
+            # The ledger could not be read or written: its one-line reason, nothing of the unit kept.
+            fail(exc.reason)
         except click.ClickException as exc:
             # Click's own messages repeat the argument ("'…' is not one of …"): never a 12-digit one.
             if redacted(exc.format_message()) is REDACTED:

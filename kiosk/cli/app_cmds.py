@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -14,7 +13,6 @@ from kiosk.cli.context import CliContext, fail, ledger_errors, pass_cli
 
 if TYPE_CHECKING:
     from kiosk.config import Settings
-    from kiosk.ledger.service import Ledger
 
 # The demo and training ledgers live in their own folders of the data directory (their own ledger,
 # pepper, anchors and checkpoint), so they never meet the real ledger's anchors.
@@ -44,26 +42,6 @@ def _quiet_stderr_logging() -> None:
         console = isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler)
         if console and getattr(handler, "stream", None) in (sys.stderr, sys.stdout):
             root.removeHandler(handler)
-
-
-def _seed_fast(ledger: Ledger, seed: Callable[[Ledger], object]) -> None:
-    """Seed a new demo ledger without a disk flush per transaction (a few hundred of them: seconds on a
-    slow disk). Only the throw-away demo and training ledgers are ever written this way."""
-    from sqlalchemy import event
-
-    from kiosk.ledger.engine import make_engine
-    from kiosk.ledger.service import Ledger as LedgerClass
-
-    engine = make_engine(ledger.engine.url.render_as_string(hide_password=False))
-
-    def no_flush(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.execute("PRAGMA synchronous=OFF")
-
-    event.listen(engine, "connect", no_flush)
-    try:
-        seed(LedgerClass(engine, pepper=ledger.pepper, kiosk=ledger.kiosk, clock=ledger.clock))
-    finally:
-        engine.dispose()
 
 
 @cli.command()
@@ -97,7 +75,7 @@ def demo(ctx: CliContext, training: bool) -> None:
 def _run_demo(ctx: CliContext, *, training: bool) -> None:
     from kiosk.demo.seed import seed_demo
     from kiosk.demo.sim import build_demo_rig, ensure_demo_day
-    from kiosk.ledger.service import open_ledger
+    from kiosk.desk import Desk, admin
     from kiosk.tui.app import KioskApp
 
     settings = ctx.settings
@@ -108,13 +86,13 @@ def _run_demo(ctx: CliContext, *, training: bool) -> None:
         update={"kiosk": settings.kiosk.model_copy(update={"training": training or settings.kiosk.training})}
     )
     with ledger_errors(settings.ledger.url):
-        ledger = open_ledger(settings, create=True)  # the demo makes its own throw-away ledger
-    if not ledger.list_staff():
-        _seed_fast(ledger, seed_demo)
-    ensure_demo_day(ledger)
+        ledger = admin.open_ledger(settings, create=True)  # the demo makes its own throw-away ledger
+    if not Desk(ledger, settings).staff_count(active_only=False):
+        admin.seed_fast(ledger, seed_demo)
+    ensure_demo_day(ledger, settings=settings)
     from kiosk.app_factory import demo_stocktake_devices, wedge_timing
 
-    rig = build_demo_rig(ledger, wedge_timing=wedge_timing(settings))
+    rig = build_demo_rig(ledger, wedge_timing=wedge_timing(settings), settings=settings)
     # The simulated webcam and UHF reader for stocktakes (tray photo / RFID keys) join the demo's devices.
     app = KioskApp(
         devices=[*rig.devices, *demo_stocktake_devices(rig)],
@@ -128,4 +106,4 @@ def _run_demo(ctx: CliContext, *, training: bool) -> None:
         app.run()
     finally:
         rig.close()
-        ledger.engine.dispose()
+        admin.dispose(ledger)

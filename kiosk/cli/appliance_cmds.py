@@ -141,7 +141,7 @@ def install_cmd(root: Path, uninstall: bool, kiosk_bin: Path | None, config_from
 @pass_cli
 def close_reminder(ctx: CliContext) -> None:
     """Exit 1 with a warning when today's daily close (日次締め) has not been run (the installed timer)."""
-    from kiosk.desk.admin import last_daily_close
+    from kiosk.desk.installation import last_daily_close
     from kiosk.domain.card_state import OFFICE_TZ, office_date
 
     last = last_daily_close(ctx.desk)
@@ -162,7 +162,7 @@ def upgrade_cmd(ctx: CliContext) -> None:
     the owner may change the schema. A failed migration leaves the ledger as it was and names the
     backup made before it (exit 1).
     """
-    from kiosk.desk.admin import UpgradeFailed, upgrade_ledger
+    from kiosk.desk.installation import UpgradeFailed, upgrade_ledger
 
     settings = ctx.settings
     with ledger_errors(settings.ledger.url):

@@ -16,7 +16,7 @@ from kiosk.cli.output import echo, redacted
 if TYPE_CHECKING:
     from kiosk.config import Settings
     from kiosk.desk import Desk
-    from kiosk.ledger.service import Ledger
+    from kiosk.desk.views import Ledger
 
 
 def fail(reason: str, code: int = 2) -> NoReturn:
@@ -71,7 +71,7 @@ class CliContext:
     def open(self, *, create: bool = False, check: bool = True) -> Ledger:
         """Open the ledger once; only `kiosk init` passes create=True, `kiosk verify` check=False."""
         if self._ledger is None:
-            from kiosk.ledger.service import open_ledger
+            from kiosk.desk.admin import open_ledger
 
             with ledger_errors(self.settings.ledger.url):
                 self._ledger = open_ledger(self.settings, create=create, check=check)
@@ -89,27 +89,17 @@ class CliContext:
 
 @contextmanager
 def ledger_errors(url: str) -> Iterator[None]:
-    """Turn a ledger that cannot be opened (bad URL, server down, unwritable path) into one line."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+    """Turn a ledger that cannot be opened (bad URL, server down, unwritable path) into one line.
 
-    from kiosk.ledger.anchors import AnchorError, IntegrityRefused
+    The start-up check's refusal exits 3, every other failure 2 (`kiosk.desk.admin.opening`).
+    """
+    from kiosk.desk.admin import OpenRefused, opening
 
     try:
-        where = make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        fail(f"ledger URL {url!r} is not a database URL (e.g. sqlite:///var/ledger.sqlite3)")
-    try:
-        yield
-    except (IntegrityRefused, AnchorError) as exc:
-        # The start-up check, a missing ledger or pepper: the message says what the supervisor does.
-        fail(f"REFUSED: {exc}", code=3)
-    except SQLAlchemyError as exc:
-        # The driver's first line says what happened (refused connection, unknown database …).
-        first = str(getattr(exc, "orig", exc) or exc).strip().splitlines()[0]
-        fail(f"cannot open the ledger at {where}: {first}")
-    except OSError as exc:
-        fail(f"cannot open the ledger at {where}: {exc.strerror or exc}")
+        with opening(url):
+            yield
+    except OpenRefused as exc:
+        fail(exc.message, code=exc.code)
 
 
 pass_cli = click.make_pass_decorator(CliContext)

@@ -438,7 +438,7 @@ def check_ledger(run: DoctorRun) -> list[Finding]:
     """The ledger opens and passes the start-up check."""
     if run.settings is None:
         return []
-    from kiosk.desk.admin import check_ledger as answer
+    from kiosk.desk.installation import check_ledger as answer
 
     result = answer(run.settings)
     if not result.ok:

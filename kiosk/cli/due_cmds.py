@@ -23,9 +23,9 @@ from kiosk.cli.people import sign_in
 T = TypeVar("T")
 
 if TYPE_CHECKING:
+    from kiosk.desk.views import DisposalBatch
     from kiosk.domain.retention import DueCard, RetentionPolicy
     from kiosk.domain.staff import StaffMember
-    from kiosk.ledger.retention_ops import DisposalBatch
 
 
 def _sign_in(ctx: CliContext, badge: str, who: str = "operator") -> StaffMember:
@@ -35,8 +35,8 @@ def _sign_in(ctx: CliContext, badge: str, who: str = "operator") -> StaffMember:
 def _core(work: Callable[[], T]) -> T:
     """Run one command of the core; its refusals and storage failures become one line."""
     from kiosk.desk import StorageError
+    from kiosk.desk.views import DisposalError
     from kiosk.domain.management_id import Refusal
-    from kiosk.ledger.retention_ops import DisposalError
 
     try:
         return work()
@@ -109,7 +109,6 @@ def _record_sent(
 ) -> None:
     from kiosk.desk import StorageError
     from kiosk.domain.retention import DatedListRejected, parse_dated_ids
-    from kiosk.ledger.service import today
 
     if bool(ids) == bool(csv_file):
         fail("give management IDs or --file CSV (management_id,date), not both")
@@ -122,10 +121,10 @@ def _record_sent(
         lines = list(ids)
     default = _date_option(on)
     if default is None and csv_file is None:
-        default = today(ctx.ledger.clock)
+        default = ctx.desk.today()
     where = str(csv_file) if csv_file else "argument"
     try:
-        entries = parse_dated_ids(lines, default=default, today=today(ctx.ledger.clock))
+        entries = parse_dated_ids(lines, default=default, today=ctx.desk.today())
     except DatedListRejected as exc:
         for problem in exc.problems:
             echo(f"{where} {problem}", err=True)
@@ -251,7 +250,7 @@ def _batch_number(value: int) -> int:
 
 
 def _disposal_error(exc: Exception) -> NoReturn:
-    from kiosk.ledger.retention_ops import DisposalError
+    from kiosk.desk.views import DisposalError
 
     if isinstance(exc, DisposalError):
         for problem in exc.problems:
@@ -340,13 +339,11 @@ def disposal_finish(ctx: CliContext, batch_id: int, method: str, badge: str, wit
 @pass_cli
 def disposal_show(ctx: CliContext, batch_id: int | None) -> None:
     """Show one batch, or list every batch."""
-    from kiosk.ledger.retention_ops import get_batch, list_batches
-
     if batch_id is None:
-        for batch in list_batches(ctx.ledger):
+        for batch in ctx.desk.disposal_batches():
             echo(f"{batch.id:>8}  {batch.state:<9} {len(batch.cards)} card(s)")
         return
-    found = get_batch(ctx.ledger, batch_id)
+    found = ctx.desk.disposal_batch(batch_id)
     if found is None:
         fail(f"there is no disposal batch {batch_id}")
     _show_batch(found)

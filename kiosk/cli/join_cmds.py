@@ -27,7 +27,7 @@ def export_pepper_cmd(ctx: CliContext, output: Path) -> None:
     Only after the ledger confirmed the pepper is its own (the start-up check). The file is 0600; it is
     a copy of the pepper, as secret as the pepper itself.
     """
-    from kiosk.desk.admin import export_pepper
+    from kiosk.desk.installation import export_pepper
     from kiosk.fs import OutputRefused, safe_output
 
     settings = ctx.settings
@@ -66,7 +66,7 @@ def join_cmd(ctx: CliContext, pepper_file: Path, replace: bool) -> None:  # fmt:
     under this kiosk's name. Then it writes the pepper where `[paths] pepper` says (0600) and opens
     the ledger as `kiosk run` will (the start-up check).
     """
-    from kiosk.desk.admin import JoinRefused, join
+    from kiosk.desk.installation import JoinRefused, join
 
     try:
         joined = join(ctx.settings, pepper_file, replace=replace)

@@ -39,16 +39,14 @@ def init(
     (`kiosk staff add --operator … --witness …`).
     """
     from kiosk.cli.people import read_secret
-    from kiosk.desk import StorageError
+    from kiosk.desk import StorageError, admin
     from kiosk.domain.management_id import Refusal
     from kiosk.domain.staff import validate_pin
 
     ledger = ctx.open(create=True)
     if app_role:
-        from kiosk.ledger.engine import grant_app_role
-
         with ledger_errors(ctx.settings.ledger.url):
-            grant_app_role(ledger.engine, app_role)
+            admin.grant_app_role(ledger, app_role)
         echo(f"granted the application role {app_role}")
     given = [v for v in (admin_name, admin_badge, admin_employee_no) if v is not None]
     if given:
@@ -60,19 +58,19 @@ def init(
         pin = read_secret("first administrator")
         try:
             validate_pin(pin)
-            admin = ctx.desk.init_administrator(
+            first = ctx.desk.init_administrator(
                 name=admin_name, badge=admin_badge, employee_no=admin_employee_no, pin=pin
             )
         except (ValueError, Refusal) as exc:
             fail(str(exc))
         except StorageError as exc:
             fail(exc.reason)
-        echo(f"first administrator: {clean(admin.display)} badge {admin.badge}")
-    elif ledger.staff_count(active_only=False) == 0:
+        echo(f"first administrator: {clean(first.display)} badge {first.badge}")
+    elif ctx.desk.staff_count(active_only=False) == 0:
         echo("no staff yet: run kiosk init --admin-name … --admin-badge … --admin-employee-no …", err=True)
-    seq, digest = ledger.head()
-    echo(f"ledger ready: {ledger.engine.url.render_as_string(hide_password=True)}")
-    echo(f"head: {seq} {digest}")
+    head = ctx.desk.head()
+    echo(f"ledger ready: {admin.location(ledger)}")
+    echo(f"head: {head.seq} {head.hash}")
 
 
 @cli.command()
@@ -91,44 +89,20 @@ def verify(ctx: CliContext, anchor_texts: tuple[str, ...], anchor_file: Path | N
 
     Exit 1 naming the first bad sequence number or the first disagreeing table, key and field.
     """
-    from kiosk.config import data_paths
-    from kiosk.ledger.anchors import Anchor as AnchorMark
-    from kiosk.ledger.anchors import (
-        AnchorError,
-        AnchorLog,
-        effective_anchors,
-        now_text,
-        parse_anchor,
-        read_checkpoint,
-        write_checkpoint,
-    )
-    from kiosk.ledger.meta import ledger_id
-    from kiosk.ledger.verify import verify as run_verify
+    from kiosk.desk import integrity
 
     ledger = ctx.open(check=False)
-    paths = data_paths(ctx.settings)
-    try:
-        given = [parse_anchor(t) for t in anchor_texts]
-        if anchor_file is not None:
-            from kiosk.ledger.anchors import read_anchor_file
-
-            given += read_anchor_file(anchor_file, ledger.pepper)
-        with ledger_errors(ctx.settings.ledger.url):
-            me = ledger_id(ledger)
-        logged = [a for a in AnchorLog(paths.anchor_log, ledger.pepper).read() if a.ledger_id == me]
-        checkpoint = read_checkpoint(paths.checkpoint, ledger.pepper)
-    except AnchorError as exc:
-        fail(str(exc))
-    marks = [*given, *effective_anchors(logged)]
-    if checkpoint is not None and checkpoint.ledger_id == me:
-        marks.append(checkpoint)
-    with ledger_errors(ctx.settings.ledger.url):
-        report = run_verify(ledger, marks)
+    url = ctx.settings.ledger.url
+    with ledger_errors(url):
+        try:
+            marks = integrity.verify_marks(ledger, ctx.settings, anchor_texts, anchor_file)
+        except integrity.AnchorError as exc:
+            fail(str(exc))
+    with ledger_errors(url):
+        report = integrity.verify(ledger, marks)
     if report.ok:
-        write_checkpoint(
-            paths.checkpoint, ledger.pepper, AnchorMark(report.head_seq, report.head_hash, now_text(), "", me)
-        )
-        held = f", {len(given)} given anchor(s) held" if given else ""
+        integrity.checkpoint(ledger, ctx.settings, marks, report)
+        held = f", {len(marks.given)} given anchor(s) held" if marks.given else ""
         echo(
             f"ok: {report.events} events, {report.cards} cards, head {report.head_seq} {report.head_hash}"
             f"{held}"
@@ -145,11 +119,11 @@ def verify(ctx: CliContext, anchor_texts: tuple[str, ...], anchor_file: Path | N
 @pass_cli
 def anchor(ctx: CliContext) -> None:
     """Verify the whole ledger, then append its head to the anchor log and print it (for the file)."""
-    from kiosk.ledger.backup import BackupError, anchor_verified
+    from kiosk.desk import integrity
 
     try:
-        mark = anchor_verified(ctx.ledger, ctx.settings, "kiosk anchor")
-    except BackupError as exc:
+        mark = integrity.anchor(ctx.ledger, ctx.settings)
+    except integrity.BackupError as exc:
         fail(str(exc))
     echo(f"anchor {mark.text}")
 
@@ -159,13 +133,12 @@ def anchor(ctx: CliContext) -> None:
 @pass_cli
 def backup(ctx: CliContext, dest: Path | None) -> None:
     """Back up the ledger (SQLite online backup, verified; PostgreSQL via pg_dump) and anchor its head."""
+    from kiosk.desk import integrity
     from kiosk.fs import OutputRefused
-    from kiosk.ledger.backup import BackupError
-    from kiosk.ledger.backup import backup as run_backup
 
     try:
-        result = run_backup(ctx.ledger, ctx.settings, dest)
-    except (BackupError, OutputRefused) as exc:
+        result = integrity.backup(ctx.ledger, ctx.settings, dest)
+    except (integrity.BackupError, OutputRefused) as exc:
         fail(str(exc))
     checked = "verified" if result.verified else "written by pg_dump (restore it to verify it)"
     echo(f"backup {result.path} {checked}; anchor {result.anchor.text}")
@@ -193,12 +166,7 @@ def restore(
     On PostgreSQL the owner restores the dump with pg_restore; `kiosk restore --in-place` then verifies
     the database in full and records the restore on its chain, so the kiosk starts again.
     """
-    from kiosk.config import data_paths
-    from kiosk.domain.staff import AuthError, Role, StaffMember
-    from kiosk.ledger.anchors import AnchorError, IntegrityRefused
-    from kiosk.ledger.backup import BackupError, plan_in_place, plan_restore, restore_in_place
-    from kiosk.ledger.backup import restore as run_restore
-    from kiosk.ledger.service import Ledger, load_pepper
+    from kiosk.desk import integrity
 
     settings = ctx.settings
     if in_place == (source is not None):
@@ -208,12 +176,11 @@ def restore(
     try:
         if live is not None:
             with ledger_errors(settings.ledger.url):
-                plan = plan_in_place(live, settings)
+                plan = integrity.plan_in_place(live, settings)
         else:
             assert source is not None
-            pepper = load_pepper(data_paths(settings).pepper)
-            plan = plan_restore(settings, source, pepper)
-    except (BackupError, AnchorError, IntegrityRefused) as exc:
+            plan = integrity.plan_restore(settings, source)
+    except (integrity.BackupError, integrity.AnchorError, integrity.IntegrityRefused) as exc:
         fail(str(exc))
     if plan.behind and not (operator and supervisor):
         fail(
@@ -222,34 +189,23 @@ def restore(
             "and a supervisor confirm with --operator BADGE --supervisor BADGE (PINs on stdin)"
         )
     pins = sys.stdin.read().splitlines() if operator and supervisor else []
-
-    def confirm(staged: Ledger) -> tuple[StaffMember, StaffMember]:
-        if len(pins) < 2:
-            raise BackupError("give the two PINs on stdin, one line each (officer, then supervisor)")
-        try:
-            officer = staged.authenticate(operator or "", pins[0], device="restore")
-            boss = staged.authenticate(supervisor or "", pins[1], device="restore")
-        except AuthError as exc:
-            raise BackupError(f"confirmation refused: {exc.reason}") from None
-        if officer.role is not Role.OFFICER or boss.role is not Role.SUPERVISOR:
-            raise BackupError("the confirmation needs a responsible officer and a supervisor")
-        if officer.id == boss.id:
-            raise BackupError("two different people confirm")
-        return officer, boss
-
-    people = confirm if operator and supervisor else None
+    people = (
+        integrity.restore_confirmation(operator or "", supervisor or "", pins)
+        if operator and supervisor
+        else None
+    )
     if live is not None:
         try:
             with ledger_errors(settings.ledger.url):
-                mark = restore_in_place(live, settings, plan, confirm=people)
-        except BackupError as exc:
+                mark = integrity.restore_in_place(live, settings, plan, confirm=people)
+        except integrity.BackupError as exc:
             fail(str(exc))
         echo(f"recorded the restore (head {plan.head_seq}) as event {mark.seq}; anchor {mark.text}")
         return
     assert source is not None
     try:
-        kept, mark = run_restore(settings, plan, pepper, confirm=people)
-    except BackupError as exc:
+        kept, mark = integrity.restore(settings, plan, confirm=people)
+    except integrity.BackupError as exc:
         fail(str(exc))
     if kept is not None:
         echo(f"the replaced ledger is kept as {kept}")
@@ -272,7 +228,7 @@ def ledger_export(ctx: CliContext, fmt: str, output: Path) -> None:
 
     try:
         with safe_output_path(output, ctx.protected()) as tmp:
-            count = export_events_csv(ctx.ledger, tmp)
+            count = export_events_csv(ctx.desk, tmp)
     except OutputRefused as exc:
         fail(str(exc))
     echo(f"wrote {count} events to {output}")
@@ -332,13 +288,13 @@ def cards_show(ctx: CliContext, management_id: str) -> None:
     try:
         mid = ManagementId.parse(management_id)
     except Refusal as exc:
-        ctx.ledger.record_refusal(exc.reason, attempted="cards_show", source="cli")
+        ctx.desk.record_refusal(exc.reason, attempted="cards_show", source="cli")
         fail(str(exc))
-    card = ctx.ledger.card(mid.value)
+    card = ctx.desk.card(mid.value)
     if card is None:
         fail(f"{mid} is not in the ledger")
     echo(f"{card.management_id}  {card.kind}  {card.status.value}  location={clean(card.location or '-')}")
-    for entry in ctx.ledger.history(mid.value):
+    for entry in ctx.desk.history(mid.value):
         ev = entry.event
         at = ev.at.astimezone(OFFICE_TZ).strftime("%Y-%m-%d %H:%M:%S")
         people = " / ".join(n for n in (entry.actor_name, entry.witness_name) if n)

@@ -28,10 +28,9 @@ def _format(output: Path) -> str:
 
 def _day(value: str | None, option: str, ctx: CliContext) -> date:
     from kiosk.domain.retention import parse_sent_date
-    from kiosk.ledger.service import today
 
     if value is None:
-        return today(ctx.ledger.clock)
+        return ctx.desk.today()
     try:
         return parse_sent_date(value)
     except ValueError as exc:
@@ -50,7 +49,7 @@ def report_daily(ctx: CliContext, on: str | None, output: Path) -> None:
     fmt = _format(output)
     day = _day(on, "--date", ctx)
     settings = ctx.settings
-    data = daily_close(ctx.ledger, day, office=settings.reports.office_name)
+    data = daily_close(ctx.desk, day, office=settings.reports.office_name)
     try:
         with safe_output_path(output, ctx.protected()) as tmp:
             if fmt == "pdf":
@@ -61,13 +60,13 @@ def report_daily(ctx: CliContext, on: str | None, output: Path) -> None:
         fail(str(exc))
     echo(f"wrote the daily close of {day} to {output} (head {data.head_seq} {data.head_hash[:16]}…)")
     if data.head_seq:
-        from kiosk.ledger.backup import BackupError, close_of_day
+        from kiosk.desk import integrity
 
         # The daily close is also the day's integrity step: a full verify against every anchor, a
         # backup (anchored), and the head printed on the paper appended to the anchor log.
         try:
-            closed = close_of_day(ctx.ledger, settings, (data.head_seq, data.head_hash))
-        except BackupError as exc:
+            closed = integrity.close_of_day(ctx.ledger, settings, (data.head_seq, data.head_hash))
+        except integrity.BackupError as exc:
             fail(f"the daily close was printed, but {exc}; tell the supervisor (see README: Integrity)")
         echo(f"verified {closed.verified_events} events; backup {closed.backup.path}")
         echo(f"anchor {closed.anchor.text}")
@@ -86,7 +85,7 @@ def report_ledger(ctx: CliContext, start: str, end: str, output: Path) -> None:
     fmt = _format(output)
     first, last = _day(start, "--from", ctx), _day(end, "--to", ctx)
     try:
-        book = ledger_book(ctx.ledger, first, last)
+        book = ledger_book(ctx.desk, first, last)
     except ValueError as exc:
         fail(str(exc))
     settings = ctx.settings
@@ -122,11 +121,11 @@ def report_card(ctx: CliContext, management_id: str, output: Path) -> None:
     try:
         mid = ManagementId.parse(management_id)
     except Refusal as exc:
-        ctx.ledger.record_refusal(exc.reason, attempted="report_card", source="cli")
+        ctx.desk.record_refusal(exc.reason, attempted="report_card", source="cli")
         fail(str(exc))
     settings = ctx.settings
     try:
-        register = card_register(ctx.ledger, mid.value)
+        register = card_register(ctx.desk, mid.value)
         if fmt == "pdf":
             write_card_register_pdf(
                 register, output, office=settings.reports.office_name, font_file=settings.reports.font_file
@@ -151,7 +150,7 @@ def report_reminders(ctx: CliContext, on: str | None, output: Path) -> None:
     fmt = _format(output)
     day = _day(on, "--date", ctx)
     settings = ctx.settings
-    reminders = reminder_list(ctx.ledger, RetentionPolicy.from_settings(settings.retention), day)
+    reminders = reminder_list(ctx.desk, RetentionPolicy.from_settings(settings.retention), day)
     try:
         if fmt == "pdf":
             n = write_reminder_pdf(
@@ -188,7 +187,7 @@ def report_disposal(ctx: CliContext, batch_id: int, certificate: bool, output: P
     settings = ctx.settings
     office, font = settings.reports.office_name, settings.reports.font_file
     try:
-        paper = disposal_paper(ctx.ledger, batch_id)
+        paper = disposal_paper(ctx.desk, batch_id)
         if certificate:
             n = write_disposal_certificate_pdf(paper, output, office=office, font_file=font)
         elif fmt == "pdf":

@@ -85,6 +85,8 @@ def sim_run(
         sys.stdout.write(line + "\n")
         sys.stdout.flush()
 
+    from kiosk.desk import admin
+
     scratch = None
     if fresh:
         # A scenario expects an empty ledger (it seeds the demo office): give it one of its own, never
@@ -102,7 +104,7 @@ def sim_run(
     except (ValueError, KeyError) as exc:
         fail(f"scenario {scenario}: {exc}")
     finally:
-        ledger.engine.dispose()
+        admin.dispose(ledger)
         if scratch is not None:
             scratch.cleanup()
     summary = result.summary()

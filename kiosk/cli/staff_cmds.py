@@ -114,7 +114,7 @@ def staff_list(ctx: CliContext, as_json: bool) -> None:
 
     from kiosk.domain.staff import rank_label
 
-    now = ctx.ledger.clock()
+    now = ctx.desk.now()
     minutes = ctx.settings.staff.lockout_minutes
     for m in ctx.desk.staff():
         locked = m.is_locked(now, minutes)

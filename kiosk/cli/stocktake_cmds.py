@@ -25,9 +25,8 @@ from kiosk.cli.people import operator_option, sign_in, witness_option
 T = TypeVar("T")
 
 if TYPE_CHECKING:
+    from kiosk.desk.views import BatchVerdict, StocktakeVerdict
     from kiosk.domain.staff import StaffMember
-    from kiosk.domain.verdicts import BatchVerdict
-    from kiosk.domain.verdicts import StocktakeVerdict as ScanVerdict
 
 
 @cli.group()
@@ -79,7 +78,7 @@ def start_cmd(ctx: CliContext, operator: str, witness: str) -> None:
     echo(f"stocktake {view.id} started: {view.expected} cards expected")
 
 
-def _verdict_line(v: ScanVerdict) -> str:
+def _verdict_line(v: StocktakeVerdict) -> str:
     parts = [v.code.value, v.management_id or "-", v.location or "-"]
     if v.detail:
         parts.append(v.detail)
@@ -239,7 +238,7 @@ def finish_cmd(
 @pass_cli
 def report_cmd(ctx: CliContext, stocktake_id: int, output: Path) -> None:
     """Write the report: PDF (Japanese font) or CSV (UTF-8 with BOM), by the file's extension."""
-    from kiosk.ledger.stocktake_ops import StocktakeError
+    from kiosk.desk.views import StocktakeError
     from kiosk.reports.fonts import FontMissing
     from kiosk.reports.stocktake_report import write_stocktake_report
 
@@ -249,7 +248,7 @@ def report_cmd(ctx: CliContext, stocktake_id: int, output: Path) -> None:
 
     try:
         with safe_output_path(output, ctx.protected()) as tmp:
-            fmt = write_stocktake_report(ctx.ledger, stocktake_id, tmp)
+            fmt = write_stocktake_report(ctx.desk, stocktake_id, tmp)
     except (StocktakeError, FontMissing, OutputRefused) as exc:
         fail(str(exc))
     echo(f"wrote the {fmt} report of stocktake {stocktake_id} to {output}")
@@ -259,9 +258,7 @@ def report_cmd(ctx: CliContext, stocktake_id: int, output: Path) -> None:
 @pass_cli
 def due_cmd(ctx: CliContext) -> None:
     """Is a stocktake due (every [stocktake] due_every_days, and after a handover)? Exit 1 when due."""
-    from kiosk.ledger.service import today
-
-    status = _core(lambda: ctx.desk.stocktake_due(today(ctx.ledger.clock)))
+    status = _core(lambda: ctx.desk.stocktake_due(ctx.desk.today()))
     last = status.last_finished_on.isoformat() if status.last_finished_on else "never"
     nxt = status.next_due_on.isoformat() if status.next_due_on else "now"
     echo(f"{status.reason.value}: last finished {last}, next due {nxt}")

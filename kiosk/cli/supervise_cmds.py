@@ -51,8 +51,7 @@ def supervise(
     """
     import uvicorn
 
-    from kiosk.desk import Desk
-    from kiosk.ledger.service import open_ledger
+    from kiosk.desk import Desk, admin
     from kiosk.supervise.app import ViewSettings, create_app
 
     settings = ctx.settings
@@ -68,13 +67,13 @@ def supervise(
         if not data_paths(settings).ledger.exists():
             fail(f"no demo ledger at {data_paths(settings).ledger}; start `kiosk demo` first")
     with ledger_errors(settings.ledger.url):
-        ledger = open_ledger(settings)
+        ledger = admin.open_ledger(settings)
     view = ViewSettings.from_settings(settings, session_minutes=session_minutes)
     app = create_app(Desk(ledger, settings), view, random_key=random_key)
     try:
         sock = socket.create_server((host, port))
     except OSError as exc:
-        ledger.engine.dispose()
+        admin.dispose(ledger)
         fail(f"cannot listen on {host}:{port}: {os.strerror(exc.errno) if exc.errno else exc}")
     local = host in ("127.0.0.1", "localhost", "::1")
     where = "this computer only" if local else "the network"
@@ -91,4 +90,4 @@ def supervise(
         uvicorn.Server(config).run(sockets=[sock])
     finally:
         sock.close()
-        ledger.engine.dispose()
+        admin.dispose(ledger)

@@ -8,12 +8,14 @@ paper ledger to the kiosk: their letters went out long before.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from kiosk.domain.management_id import ManagementId
 from kiosk.domain.retention import DatedId
-from kiosk.ledger.retention_ops import record_sent, set_hold
-from kiosk.ledger.service import Ledger, today
 from simulator.cabinet import Cabinet
+
+if TYPE_CHECKING:
+    from kiosk.desk import Desk
 
 # Slices of the cabinet (in ID order) and what happened to them. The first six are today's pick list.
 AWAITING_APPLICANT = slice(0, 30)  # notice 10 days ago
@@ -26,12 +28,13 @@ HELD = slice(72, 75)  # like ELIGIBLE, but on hold (長期入院)
 HOLD_REASON = "長期入院のため本人から連絡あり"
 
 
-def seed_retention(ledger: Ledger, cabinet: Cabinet, officer_badge: str = "O001") -> None:
-    """Record notice/reminder dates and holds on a freshly seeded demo ledger."""
-    officer = ledger.staff_by_badge(officer_badge)
-    actor = officer.id if officer else None
+def seed_retention(desk: Desk, cabinet: Cabinet, officer_badge: str = "O001") -> None:
+    """Record notice/reminder dates and holds on a freshly seeded demo ledger, as its officer."""
+    officer = desk.person_by_badge(officer_badge)
+    if officer is None:
+        return
     ids = sorted(cabinet.cards)
-    day0 = today(ledger.clock)
+    day0 = desk.today()
 
     def dated(part: slice, days_ago: int) -> list[DatedId]:
         sent = day0 - timedelta(days=days_ago)
@@ -44,11 +47,8 @@ def seed_retention(ledger: Ledger, cabinet: Cabinet, officer_badge: str = "O001"
         *dated(ELIGIBLE, 140),
         *dated(HELD, 140),
     ]
+    desk.record_sent("notice", notices, officer, source="demo")
     reminders = [*dated(AWAITING_AFTER_REMINDER, 35), *dated(ELIGIBLE, 100), *dated(HELD, 100)]
-    # The demo's history is seeded straight into the ledger (no sign-in): one unit of work.
-    with ledger.unit() as u:
-        record_sent(u, "notice", notices, actor_id=actor, source="demo")
-        record_sent(u, "reminder", reminders, actor_id=actor, source="demo")
-        if actor is not None:
-            for mid in ids[HELD]:
-                set_hold(u, mid, HOLD_REASON, actor_id=actor)
+    desk.record_sent("reminder", reminders, officer, source="demo")
+    for mid in ids[HELD]:
+        desk.hold(mid, HOLD_REASON, officer)

@@ -16,7 +16,7 @@ from simulator.cabinet import Cabinet
 
 if TYPE_CHECKING:
     from kiosk.config import Settings
-    from kiosk.ledger.service import Ledger
+    from kiosk.desk.views import Ledger
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +61,9 @@ def seed_demo(ledger: Ledger, cabinet: Cabinet | None = None, settings: Settings
     from kiosk.desk import Desk
 
     cabinet = cabinet or demo_cabinet()
-    if ledger.list_staff():
-        return cabinet
     desk = Desk(ledger, settings or Settings())
+    if desk.staff_count(active_only=False):
+        return cabinet
     by_badge = {s.badge: s for s in DEMO_STAFF}
     first = by_badge[DEMO_ADMIN]
     admin = desk.init_administrator(
@@ -93,5 +93,5 @@ def seed_demo(ledger: Ledger, cabinet: Cabinet | None = None, settings: Settings
         desk.receive(batch, parse_delivery(text), officer, clerk)
     desk.bind_rfid([(c.management_id, c.tag_epc) for c in cards if c.tag_epc], officer, clerk)
     desk.book([c.management_id for c in cards[:PICK_LIST_SIZE]], supervisor)
-    seed_retention(ledger, cabinet)  # notice/reminder dates and a hold, so every due list has cards
+    seed_retention(desk, cabinet)  # notice/reminder dates and a hold, so every due list has cards
     return cabinet

@@ -10,18 +10,21 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from drivers.contract import ScanDevice
 from drivers.damm import with_check_digit
 from drivers.wedge import WedgeTiming
 from drivers.wedge_device import KeyboardWedge
 from kiosk.demo.seed import DEMO_STAFF, DemoStaff, demo_cabinet
+from kiosk.desk import Desk
+from kiosk.desk.views import Ledger
 from kiosk.domain.status import CardStatus
-from kiosk.ledger.safe import pick_list
-from kiosk.ledger.service import Ledger
-from kiosk.ledger.ui_queries import pick_list_status
 from simulator.cabinet import Cabinet
 from simulator.hub import SimHub
+
+if TYPE_CHECKING:
+    from kiosk.config import Settings
 
 SCANNER = "scanner"
 KEYBOARD = "keyboard"
@@ -32,7 +35,7 @@ WEDGE_SCANNER = "wedge-scanner"
 class DemoRig:
     """The simulator hub and the devices the demo app reads, plus the demo's scripted scans."""
 
-    ledger: Ledger
+    desk: Desk
     hub: SimHub
     cabinet: Cabinet
     devices: list[ScanDevice]
@@ -53,21 +56,21 @@ class DemoRig:
 
     def next_pick(self) -> str | None:
         """The next card on today's pick list that is still in the safe."""
-        booked = pick_list(self.ledger)
-        states = pick_list_status(self.ledger, booked)
+        booked = self.desk.pick_list()
+        states = self.desk.pick_list_status(booked)
         return next((mid for mid in booked if states.get(mid) is CardStatus.IN_SAFE), None)
 
     def card_out(self) -> str | None:
         """A card that is out now (to put back or hand over)."""
         ids = self.cabinet.ids()
-        states = pick_list_status(self.ledger, ids)
+        states = self.desk.pick_list_status(ids)
         return next((mid for mid in ids if states.get(mid) is CardStatus.OUT), None)
 
     def random_in_safe(self) -> str | None:
         """A card in the safe that is not booked today (taking it out needs an override)."""
-        booked = set(pick_list(self.ledger))
+        booked = set(self.desk.pick_list())
         ids = self.cabinet.ids()
-        states = pick_list_status(self.ledger, ids)
+        states = self.desk.pick_list_status(ids)
         candidates = [m for m in ids if states.get(m) is CardStatus.IN_SAFE and m not in booked]
         return self.rng.choice(candidates) if candidates else None
 
@@ -132,7 +135,15 @@ class _ImeKeyboard:
         self.keyboard.close()
 
 
-def build_demo_rig(ledger: Ledger, *, wedge_timing: WedgeTiming | None = None) -> DemoRig:
+def _desk(ledger: Ledger, settings: Settings | None) -> Desk:
+    from kiosk.config import Settings
+
+    return Desk(ledger, settings or Settings())
+
+
+def build_demo_rig(
+    ledger: Ledger, *, wedge_timing: WedgeTiming | None = None, settings: Settings | None = None
+) -> DemoRig:
     """The demo's hub, a serial scanner on `sim://`, and the terminal wedge (with a simulated wedge
     scanner typing into it)."""
     from drivers.serial_scanner import SerialScanner
@@ -143,21 +154,19 @@ def build_demo_rig(ledger: Ledger, *, wedge_timing: WedgeTiming | None = None) -
     scanner = SerialScanner(hub.url(SCANNER), name=SCANNER)
     wedge = KeyboardWedge(KEYBOARD, timing=wedge_timing) if wedge_timing else KeyboardWedge(KEYBOARD)
     hub.attach(WEDGE_SCANNER, _ImeKeyboard(WEDGE_SCANNER, wedge))
-    return DemoRig(ledger=ledger, hub=hub, cabinet=cabinet, devices=[scanner, wedge])
+    return DemoRig(desk=_desk(ledger, settings), hub=hub, cabinet=cabinet, devices=[scanner, wedge])
 
 
-def ensure_demo_day(ledger: Ledger, size: int = 6) -> list[str]:
+def ensure_demo_day(ledger: Ledger, size: int = 6, *, settings: Settings | None = None) -> list[str]:
     """Book cards for today when nothing is booked (the seed books the day it ran; the demo runs later)."""
-    from kiosk.ledger.safe import add_to_pick_list
-
-    if pick_list(ledger):
+    desk = _desk(ledger, settings)
+    if desk.pick_list():
         return []
-    clerk = ledger.staff_by_badge("C001")
+    clerk = desk.person_by_badge("C001")
     if clerk is None:
         return []
     ids = demo_cabinet().ids()
-    states = pick_list_status(ledger, ids)
+    states = desk.pick_list_status(ids)
     chosen = [mid for mid in ids if states.get(mid) is CardStatus.IN_SAFE][:size]
-    with ledger.unit() as u:
-        added, _ = add_to_pick_list(u, chosen, clerk)
+    added, _ = desk.book(chosen, clerk)
     return added

@@ -1,411 +1,159 @@
-"""Queries the appliance's own jobs need (the installed timers, `kiosk doctor`): read-only, no rules.
+"""Opening the ledger and the administration outside any act: `kiosk init`, roles, the demo ledger.
 
-The front ends (`kiosk.cli`) reach the ledger only through the desk; these are the few facts an
-installed kiosk asks of it outside the day's work.
+Front ends never open or build a ledger themselves: they call `open_ledger` here inside `opening(url)`,
+which turns every way a ledger cannot be opened (a bad URL, a server down, an unwritable path, the
+start-up check's refusal) into one `OpenRefused` with the line to show and the exit status.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-from pathlib import Path
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-
-from kiosk.desk import Desk
-from kiosk.domain.events import EventKind, LedgerUpgraded
-from kiosk.ledger import models
+from kiosk.ledger.anchors import AnchorError, IntegrityRefused
+from kiosk.ledger.service import Clock, Ledger, utc_now
 
 if TYPE_CHECKING:
     from kiosk.config import Settings
 
-
-def last_daily_close(desk: Desk) -> datetime | None:
-    """When the daily close (日次締め: `kiosk report daily`) last verified the ledger, if ever.
-
-    The daily close records `ledger_verified` on the chain whether or not the ledger verified, so its
-    time says that the close was run, not that it passed.
-    """
-
-    def work() -> datetime | None:
-        with desk.ledger.read() as s:
-            return s.scalar(
-                select(models.Event.at)
-                .where(models.Event.kind == "ledger_verified")
-                .order_by(models.Event.seq.desc())
-                .limit(1)
-            )
-
-    return desk.read(work)
+__all__ = [
+    "OpenRefused",
+    "StorageFault",
+    "dispose",
+    "grant_app_role",
+    "location",
+    "open_ledger",
+    "opening",
+    "seed_fast",
+]
 
 
-def ledger_head(desk: Desk) -> tuple[int, str]:
-    """The chain head (sequence number, hash): a ledger that answers this is reachable."""
-    return desk.read(desk.ledger.head)
+class OpenRefused(Exception):
+    """The ledger cannot be opened, or the start-up check refused it. `code`: 3 refused, 2 otherwise."""
+
+    def __init__(self, message: str, code: int = 2) -> None:
+        self.message = message
+        self.code = code
+        super().__init__(message)
 
 
-@dataclass(frozen=True, slots=True)
-class LedgerAnswer:
-    """Whether the configured ledger opens and passes the start-up check (`kiosk doctor`)."""
-
-    ok: bool
-    where: str  # the URL without its password
-    detail: str  # the head, or one line saying why not and what to do
-
-
-def check_ledger(settings: Settings) -> LedgerAnswer:
-    """Open the configured ledger as `kiosk run` would (start-up check included), read its head, close."""
+@contextmanager
+def opening(url: str) -> Iterator[None]:
+    """Turn a ledger that cannot be opened (bad URL, server down, unwritable path) into `OpenRefused`."""
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-    from kiosk.ledger.anchors import AnchorError, IntegrityRefused
-    from kiosk.ledger.service import open_ledger
-
-    url = settings.ledger.url
     try:
         where = make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
-        return LedgerAnswer(
-            False, url, "[ledger] url is not a database URL (e.g. postgresql://kiosk_app@host/ledger)"
-        )
-    try:
-        ledger = open_ledger(settings)
-    except IntegrityRefused as exc:
-        return LedgerAnswer(False, where, f"REFUSED: {exc}")
-    except AnchorError as exc:
-        return LedgerAnswer(False, where, f"the anchor log is not usable: {exc}")
-    except SQLAlchemyError as exc:
-        first = str(getattr(exc, "orig", exc) or exc).strip().splitlines()[0]
-        return LedgerAnswer(
-            False, where, f"cannot open it: {first}: check [ledger] url and the database server"
-        )
-    except OSError as exc:
-        return LedgerAnswer(False, where, f"cannot open it: {exc.strerror or exc}")
-    try:
-        seq, digest = ledger.head()
-    except SQLAlchemyError as exc:
-        first = str(getattr(exc, "orig", exc) or exc).strip().splitlines()[0]
-        return LedgerAnswer(False, where, f"cannot read its head: {first}")
-    finally:
-        ledger.engine.dispose()
-    return LedgerAnswer(True, where, f"opens and passes the start-up check; head {seq} {digest[:16]}…")
-
-
-# -- several kiosks, one ledger: the pepper travels from the first kiosk to the next ---------------
-
-
-class JoinRefused(Exception):
-    """`kiosk join` stopped at `step` ("database", "role", "pepper", "name", "start-up check"); the
-    message says what is wrong and what to do. Nothing was written."""
-
-    def __init__(self, step: str, reason: str) -> None:
-        super().__init__(f"{step}: {reason}")
-        self.step = step
-        self.reason = reason
-
-
-@dataclass(frozen=True, slots=True)
-class Joined:
-    """A kiosk joined a shared ledger: where, as which kiosk, the head it saw, where its pepper is."""
-
-    where: str
-    kiosk: str
-    role: str
-    head_seq: int
-    head_hash: str
-    pepper: Path
-    pepper_written: bool
-
-
-def export_pepper(settings: Settings) -> bytes:
-    """The pepper of the configured ledger, after the ledger confirmed it is its own (start-up check
-    included): what `kiosk export-pepper` writes for the next kiosk."""
-    from kiosk.ledger.service import open_ledger
-
-    ledger = open_ledger(settings)
-    try:
-        return ledger.pepper
-    finally:
-        ledger.engine.dispose()
-
-
-# What the application role needs, and what it must never have, on the ledger's own tables.
-_NEEDED = {"events": ("SELECT", "INSERT"), "ledger_head": ("SELECT", "UPDATE"), "ledger_meta": ("SELECT",)}
-_FORBIDDEN = {"events": ("UPDATE", "DELETE", "TRUNCATE")}
-
-
-def join(settings: Settings, pepper_file: Path, *, replace: bool = False) -> Joined:
-    """Add this kiosk to the shared PostgreSQL ledger its configuration names, with the pepper the first
-    kiosk exported: check the database, the role, the pepper's check value and the kiosk's name, then
-    write the pepper where `[paths] pepper` says (0600) and open the ledger as `kiosk run` will.
-    Raises `JoinRefused` at the first step that fails, before anything is written."""
-    import hmac
-    import os
-
-    from sqlalchemy import text
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
-
-    from kiosk.config import data_paths
-    from kiosk.fs import write_private_file
-    from kiosk.ledger.anchors import AnchorError, IntegrityRefused
-    from kiosk.ledger.engine import make_engine
-    from kiosk.ledger.meta import LEDGER_ID, PEPPER_CHECK, pepper_check
-    from kiosk.ledger.service import has_ledger, open_ledger
-
-    url = settings.ledger.url
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        raise JoinRefused("database", "[ledger] url is not a database URL") from None
-    where = parsed.render_as_string(hide_password=True)
-    if parsed.get_backend_name() != "postgresql":
-        raise JoinRefused(
-            "database",
-            f"[ledger] url is {where}: several kiosks share one PostgreSQL ledger; set [ledger] url to the"
-            " first kiosk's database as the application role (README: At an office)",
-        )
-    if os.environ.get("KIOSK_PEPPER"):
-        raise JoinRefused(
-            "pepper", "KIOSK_PEPPER is set in the environment: unset it; join writes the pepper file"
-        )
-    try:
-        pepper = pepper_file.read_bytes()
-    except OSError as exc:
-        raise JoinRefused("pepper", f"cannot read {pepper_file}: {exc.strerror or exc}") from None
-    if not pepper:
-        raise JoinRefused("pepper", f"{pepper_file} is empty: export it again with kiosk export-pepper")
-
-    engine = make_engine(url)
-    try:
-        with engine.connect() as conn:
-            role = str(conn.execute(text("SELECT current_user")).scalar_one())
-            search_path = str(conn.execute(text("SHOW search_path")).scalar_one())
-            schema = conn.execute(text("SELECT current_schema()")).scalar()
-            if schema is None:
-                named = [s.strip().strip('"') for s in search_path.split(",") if "$user" not in s]
-                existing = [
-                    s for s in named
-                    if conn.execute(text("SELECT 1 FROM pg_namespace WHERE nspname = :s"), {"s": s}).first()
-                ]  # fmt: skip
-                if existing:
-                    raise JoinRefused(
-                        "role",
-                        f"the role {role} may not use the schema {existing[0]}: as the owner role run"
-                        f" `kiosk --db OWNER_URL init --app-role {role}` on the first kiosk",
-                    )
-                raise JoinRefused(
-                    "database",
-                    f"{where}: no schema of the search_path ({search_path}) exists here: the wrong database"
-                    " or search_path (the first kiosk's [ledger] url names both)",
-                )
-        if not has_ledger(engine):
-            raise JoinRefused(
-                "database",
-                f"{where} (schema {schema}) holds no kiosk ledger: the wrong database or schema, or the"
-                " first kiosk has not run `kiosk init --app-role ROLE` as the owner role yet",
-            )
-        with engine.connect() as conn:
-            superuser = bool(
-                conn.execute(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")).scalar()
-            )
-            owner = conn.execute(
-                text(
-                    "SELECT tableowner FROM pg_tables"
-                    " WHERE schemaname = current_schema() AND tablename = 'events'"
-                )
-            ).scalar()
-            if superuser or owner == role:
-                what = "a superuser" if superuser else "the owner of the ledger's tables"
-                raise JoinRefused(
-                    "role",
-                    f"{where} connects as {role}, {what}: it could alter or drop the triggers that protect"
-                    " the events. A kiosk connects as the application role (README: PostgreSQL roles)",
-                )
-
-            def may(table: str, privilege: str) -> bool:
-                query = text("SELECT has_table_privilege(current_user, :t, :p)")
-                return bool(conn.execute(query, {"t": table, "p": privilege}).scalar())
-
-            missing = [f"{p} on {t}" for t, ps in _NEEDED.items() for p in ps if not may(t, p)]
-            if missing:
-                raise JoinRefused(
-                    "role",
-                    f"the role {role} lacks {', '.join(missing)}: as the owner role run"
-                    f" `kiosk --db OWNER_URL init --app-role {role}` on the first kiosk",
-                )
-            too_much = [f"{p} on {t}" for t, ps in _FORBIDDEN.items() for p in ps if may(t, p)]
-            if too_much:
-                raise JoinRefused(
-                    "role",
-                    f"the role {role} has {', '.join(too_much)}: events must be append-only; connect as"
-                    " the application role that `kiosk init --app-role` granted",
-                )
-            meta = {str(k): str(v) for k, v in conn.execute(text("SELECT key, value FROM ledger_meta")).all()}
-            if LEDGER_ID not in meta or PEPPER_CHECK not in meta:
-                raise JoinRefused(
-                    "database", f"{where} holds a ledger without identity: run kiosk init on the first kiosk"
-                )
-            if not hmac.compare_digest(meta[PEPPER_CHECK], pepper_check(pepper)):
-                raise JoinRefused(
-                    "pepper",
-                    f"{pepper_file} is not this ledger's pepper (its check value differs): export it again"
-                    " on the first kiosk with `kiosk export-pepper -o FILE`",
-                )
-            name = settings.kiosk.name
-            used = conn.execute(text("SELECT 1 FROM events WHERE device = :d LIMIT 1"), {"d": name}).first()
-            if used is not None and not replace:
-                raise JoinRefused(
-                    "name",
-                    f"another kiosk already records as {name!r} on this ledger: give this PC its own"
-                    " [kiosk] name (or pass --replace when it takes that kiosk's place)",
-                )
-    except SQLAlchemyError as exc:
-        first = str(getattr(exc, "orig", exc) or exc).strip().splitlines()[0]
-        raise JoinRefused(
-            "database",
-            f"cannot use {where}: {first}: check the host, the database, the role and pg_hba.conf",
+        raise OpenRefused(
+            f"ledger URL {url!r} is not a database URL (e.g. sqlite:///var/ledger.sqlite3)"
         ) from None
-    finally:
-        engine.dispose()
-
-    target = data_paths(settings).pepper
-    written = False
-    if target.exists():
-        if not hmac.compare_digest(target.read_bytes(), pepper):
-            raise JoinRefused(
-                "pepper",
-                f"{target} already holds a different pepper: move it aside (keep it), then run kiosk"
-                " join again",
-            )
-    else:
-        write_private_file(target, pepper)
-        written = True
     try:
-        ledger = open_ledger(settings)
+        yield
     except (IntegrityRefused, AnchorError) as exc:
-        raise JoinRefused("start-up check", str(exc)) from None
-    try:
-        seq, digest = ledger.head()
-    finally:
-        ledger.engine.dispose()
-    return Joined(where, settings.kiosk.name, role, seq, digest, target, written)
+        # The start-up check, a missing ledger or pepper: the message says what the supervisor does.
+        raise OpenRefused(f"REFUSED: {exc}", code=3) from None
+    except SQLAlchemyError as exc:
+        # The driver's first line says what happened (refused connection, unknown database …).
+        first = str(getattr(exc, "orig", exc) or exc).strip().splitlines()[0]
+        raise OpenRefused(f"cannot open the ledger at {where}: {first}") from None
+    except OSError as exc:
+        raise OpenRefused(f"cannot open the ledger at {where}: {exc.strerror or exc}") from None
 
 
-# -- updates: back up, verify, migrate, verify again, record -------------------------------------
+def open_ledger(
+    settings: Settings, *, create: bool = False, check: bool = True, clock: Clock = utc_now
+) -> Ledger:
+    """Open (and upgrade) the configured ledger and run the start-up check.
 
-
-class UpgradeFailed(Exception):
-    """`kiosk upgrade` stopped at `step`; `backup` names the copy made before anything changed."""
-
-    def __init__(self, step: str, reason: str, backup: Path | None = None) -> None:
-        super().__init__(f"{step}: {reason}")
-        self.step = step
-        self.reason = reason
-        self.backup = backup
-
-
-@dataclass(frozen=True, slots=True)
-class Upgraded:
-    """What `kiosk upgrade` did: the schema revisions, the backup, the events verified after."""
-
-    from_revision: str
-    to_revision: str
-    backup: Path | None  # None when there was nothing to migrate
-    backup_verified: bool
-    events: int
-    migrated: bool
-
-
-def schema_revision(settings: Settings) -> tuple[str | None, str]:
-    """(the ledger's schema revision, the newest this code knows)."""
-    from alembic.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-
-    from kiosk.ledger import engine as ledger_engine
-
-    # The migrations `kiosk.ledger.engine.upgrade` runs: the folder beside it.
-    head = ScriptDirectory(str(Path(ledger_engine.__file__).parent / "migrations")).get_current_head()
-    assert head is not None
-    engine = ledger_engine.make_engine(settings.ledger.url)
-    try:
-        with engine.connect() as conn:
-            current = MigrationContext.configure(conn).get_current_revision()
-    finally:
-        engine.dispose()
-    return current, head
-
-
-def upgrade_ledger(settings: Settings) -> Upgraded:
-    """After installing a new version: verify the ledger in full, back it up, migrate its schema, verify
-    it in full again and record `ledger_upgraded` on the chain.
-
-    Each migration runs inside one transaction, so a failed one leaves the ledger as it was; the
-    `UpgradeFailed` names the backup made before it. Nothing migrates when the ledger does not verify or
-    no backup could be made.
+    Only `create=True` (`kiosk init`, the demo) makes a new ledger and pepper. Call it inside
+    `opening(settings.ledger.url)` to have every failure as one `OpenRefused`.
     """
-    from alembic.util import CommandError
-    from sqlalchemy.exc import SQLAlchemyError
+    from kiosk.ledger.service import open_ledger as open_configured
 
-    from drivers.text import holds_individual_number
-    from kiosk.ledger.anchors import AnchorError, IntegrityRefused
-    from kiosk.ledger.backup import BackupError, backup, verify_against_log
-    from kiosk.ledger.engine import upgrade
-    from kiosk.ledger.service import open_ledger
+    return open_configured(settings, create=create, check=check, clock=clock)
 
-    before, head = schema_revision(settings)
-    if before is None:
-        raise UpgradeFailed("ledger", "the database holds no ledger: only `kiosk init` creates one")
+
+def grant_app_role(ledger: Ledger, role: str) -> None:
+    """PostgreSQL: give the application role exactly what the kiosk needs (run as the owner role)."""
+    from kiosk.ledger.engine import grant_app_role as grant
+
+    grant(ledger.engine, role)
+
+
+def location(ledger: Ledger) -> str:
+    """Where the ledger is, for people: its URL without the password."""
+    return ledger.engine.url.render_as_string(hide_password=True)
+
+
+def dispose(ledger: Ledger) -> None:
+    """Close the ledger's connections (the process is done with it)."""
+    ledger.engine.dispose()
+
+
+def seed_fast(ledger: Ledger, seed: Callable[[Ledger], object]) -> None:
+    """Seed a new demo ledger without a disk flush per transaction (a few hundred of them: seconds on a
+    slow disk). Only the throw-away demo and training ledgers are ever written this way."""
+    from sqlalchemy import event
+
+    from kiosk.ledger.engine import make_engine
+
+    engine = make_engine(ledger.engine.url.render_as_string(hide_password=False))
+
+    def no_flush(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.execute("PRAGMA synchronous=OFF")
+
+    event.listen(engine, "connect", no_flush)
     try:
-        ledger = open_ledger(settings, migrate=False)  # the start-up check, on the schema as it is
-    except (IntegrityRefused, AnchorError) as exc:
-        raise UpgradeFailed("start-up check", str(exc)) from None
-    try:
-        report, _ = verify_against_log(ledger, settings)
-        if not report.ok:
-            raise UpgradeFailed(
-                "verify",
-                f"the ledger does not verify (seq {report.first_bad_seq}): {report.problem}; nothing was"
-                " migrated: see README, When the start-up check refuses",
-            )
-        if before == head:
-            return Upgraded(before, head, None, False, report.events, migrated=False)
-        try:
-            made = backup(ledger, settings)
-        except (BackupError, OSError) as exc:
-            raise UpgradeFailed("backup", f"{exc}; nothing was migrated") from None
+        seed(Ledger(engine, pepper=ledger.pepper, kiosk=ledger.kiosk, clock=ledger.clock))
     finally:
-        ledger.engine.dispose()
-    try:
-        upgrade(ledger.engine)
-    except (SQLAlchemyError, CommandError) as exc:
-        first = str(getattr(exc, "orig", exc) or exc).strip().splitlines()[0]
-        now, _ = schema_revision(settings)
-        state = "the ledger is as it was" if now == before else f"the schema is at {now}: restore the backup"
-        raise UpgradeFailed(
-            "migration", f"{before} → {head} failed ({first}); {state} (schema {now})", made.path
-        ) from None
-    finally:
-        ledger.engine.dispose()
-    ledger = open_ledger(settings, migrate=False, check=False)
-    try:
-        after, _ = verify_against_log(ledger, settings)
-        if not after.ok:
-            raise UpgradeFailed(
-                "verify after migrating",
-                f"seq {after.first_bad_seq}: {after.problem}: stop the kiosks and restore the backup",
-                made.path,
-            )
-        # A backup's name carries its time, often a run of 12+ digits the guard refuses: then the copy is
-        # named on the chain by its head's sequence number alone (as `kiosk restore` does).
-        shown = "(withheld: 12 digits)" if holds_individual_number(made.path.name) else made.path.name
-        with ledger.unit() as u:
-            u.append(
-                EventKind.LEDGER_UPGRADED,
-                device=ledger.kiosk,
-                payload=LedgerUpgraded(before, head, shown, made.anchor.seq),
-            )
-    finally:
-        ledger.engine.dispose()
-    return Upgraded(before, head, made.path, made.verified, after.events, migrated=True)
+        engine.dispose()
+
+
+class StorageFault:
+    """Make the ledger refuse writes, for the fault matrix (`kiosk sim run` steps `db_fault`, `db_ok`).
+
+    `readonly` (SQLITE_READONLY) or `full` (SQLITE_FULL). The kiosk runs as root in CI, and root ignores
+    file modes, so chmod cannot make the file read-only; `PRAGMA query_only` makes SQLite refuse every
+    write exactly as for a read-only file. A full disk is `PRAGMA max_page_count` pinned to the current
+    size: the next write that needs a new page fails with SQLITE_FULL (one that fits in a page already
+    allocated still succeeds, as on a real disk that fills up).
+    """
+
+    KINDS = ("readonly", "full")
+
+    def __init__(self, ledger: Ledger) -> None:
+        self._ledger = ledger
+        self._listener: Callable[..., None] | None = None
+
+    def set(self, fault: str) -> None:
+        from sqlalchemy import event
+
+        self.clear()
+
+        def on_connect(dbapi_connection: Any, _record: Any) -> None:
+            cur = dbapi_connection.cursor()
+            if fault == "readonly":
+                cur.execute("PRAGMA query_only=ON")
+            elif fault == "full":
+                pages = cur.execute("PRAGMA page_count").fetchone()[0]
+                cur.execute(f"PRAGMA max_page_count={int(pages)}")
+            cur.close()
+
+        if fault not in self.KINDS:
+            raise ValueError(f"unknown database fault {fault!r}")
+        engine = self._ledger.engine
+        engine.dispose()
+        event.listen(engine, "connect", on_connect)
+        self._listener = on_connect
+
+    def clear(self) -> None:
+        from sqlalchemy import event
+
+        if self._listener is not None:
+            engine = self._ledger.engine
+            event.remove(engine, "connect", self._listener)
+            self._listener = None
+            engine.dispose()

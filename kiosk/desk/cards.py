@@ -135,8 +135,9 @@ class CardsDesk(DeskBase):
     def history(self, management_id: str) -> list[HistoryEntry]:
         return self.read(lambda: self.ledger.history(management_id))
 
-    def due_lists(self, day: date | None = None) -> DueLists:
-        policy = self.policy
+    def due_lists(self, day: date | None = None, *, policy: RetentionPolicy | None = None) -> DueLists:
+        """What is due on `day` under `policy` (the configured policy unless another is given)."""
+        policy = policy or self.policy
         return self.read(lambda: ret.due_lists(self.ledger, policy, day))
 
     def disposal_batch(self, batch_id: int) -> ret.DisposalBatch | None:

@@ -82,5 +82,9 @@ class StaffDesk(DeskBase):
         with self.act(Act.STAFF_RESET_PIN, admin, witness) as u:
             return staff_ops.reset_pin(u, self.ledger.pepper, badge, pin)
 
+    def staff_count(self, *, active_only: bool = True) -> int:
+        """How many members of staff the ledger holds (active ones only unless asked)."""
+        return self.read(lambda: self.ledger.staff_count(active_only=active_only))
+
     def staff(self, *, include_inactive: bool = True) -> list[StaffMember]:
         return self.read(lambda: self.ledger.list_staff(include_inactive=include_inactive))

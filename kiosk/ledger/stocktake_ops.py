@@ -59,8 +59,7 @@ from kiosk.domain.stocktake import (
     parse_location_label,
     plan_decisions,
 )
-from kiosk.domain.verdicts import BatchVerdict, FinishKind, FinishOutcome
-from kiosk.domain.verdicts import StocktakeVerdict as ScanVerdict
+from kiosk.domain.verdicts import BatchVerdict, FinishKind, FinishOutcome, StocktakeVerdict
 from kiosk.ledger import models
 from kiosk.ledger.service import Ledger, Unit
 
@@ -231,7 +230,7 @@ def record_scan(
     source: str = SOURCE_BARCODE,
     device: str | None = None,
     location: str | None = None,
-) -> ScanVerdict:
+) -> StocktakeVerdict:
     """Count one scanned or typed management ID, or take a shelf/slot label (`L:shelf-1`).
 
     `location` overrides the device's current label (location-first counting). The scan is committed
@@ -246,7 +245,7 @@ def record_scan(
         _require_open(u, stocktake_id)
         rec = u.append(EV_LOCATION, payload=AtLocation(place), **fields)
         where = place or "保管庫全体 (whole safe)"
-        return ScanVerdict(Sighting.LOCATION, f"counting at {where}", location=place, seq=rec.seq)
+        return StocktakeVerdict(Sighting.LOCATION, f"counting at {where}", location=place, seq=rec.seq)
     try:
         mid = ManagementId.parse(text_or_id)
     except Refusal as exc:
@@ -256,10 +255,12 @@ def record_scan(
     return _count_one(u, stocktake_id, mid.value, here, fields)
 
 
-def _refused(u: Unit, stocktake_id: int, reason: str, detail: str, fields: dict[str, Any]) -> ScanVerdict:
+def _refused(
+    u: Unit, stocktake_id: int, reason: str, detail: str, fields: dict[str, Any]
+) -> StocktakeVerdict:
     _require_open(u, stocktake_id)
     rec = u.refuse(reason, attempted="stocktake_scan", **fields)
-    return ScanVerdict(Sighting.REFUSED, detail or reason, seq=rec.seq, detail=reason)
+    return StocktakeVerdict(Sighting.REFUSED, detail or reason, seq=rec.seq, detail=reason)
 
 
 _MESSAGES = {
@@ -271,7 +272,9 @@ _MESSAGES = {
 }
 
 
-def _count_one(u: Unit, stocktake_id: int, mid: str, here: str | None, fields: dict[str, Any]) -> ScanVerdict:
+def _count_one(
+    u: Unit, stocktake_id: int, mid: str, here: str | None, fields: dict[str, Any]
+) -> StocktakeVerdict:
     s = u.session
     seen = s.get(models.StocktakeScan, (stocktake_id, mid))
     expected = s.get(models.StocktakeExpected, (stocktake_id, mid))
@@ -285,7 +288,7 @@ def _count_one(u: Unit, stocktake_id: int, mid: str, here: str | None, fields: d
             again["id"] = mid
         rec = u.append(EV_RECOUNTED, card_id=mid if card is not None else None, payload=again, **fields)
         seen.times += 1
-        return ScanVerdict(
+        return StocktakeVerdict(
             Sighting.DUPLICATE,
             _MESSAGES[Sighting.DUPLICATE],
             mid,
@@ -317,7 +320,7 @@ def _count_one(u: Unit, stocktake_id: int, mid: str, here: str | None, fields: d
             first_seq=rec.seq,
         )
     )
-    return ScanVerdict(code, _MESSAGES[code], mid, here, expected_location, status, 1, rec.seq)
+    return StocktakeVerdict(code, _MESSAGES[code], mid, here, expected_location, status, 1, rec.seq)
 
 
 def record_many(

@@ -15,20 +15,21 @@ against the signed paper.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
-
-from kiosk.domain.card_state import OFFICE_TZ, STATUS_EVENTS
+from kiosk.desk.views import DayFacts, StaffRow
+from kiosk.domain.card_state import OFFICE_TZ
 from kiosk.domain.events import EventKind
 from kiosk.domain.status import TRANSITIONS, Action, CardKind, CardStatus
-from kiosk.ledger import models
-from kiosk.ledger.service import Ledger
 from kiosk.reports.csvfile import csv_writer
 from kiosk.reports.terms import People, describe_event, kind_ja, value_ja
+
+if TYPE_CHECKING:
+    from kiosk.desk import Desk
 
 KIND_JA = {CardKind.MYNUMBER_CARD.value: "個人番号カード", CardKind.NOTIFICATION_CARD.value: "通知カード"}
 # The columns of the 受払 table, in print order.
@@ -148,53 +149,28 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-def load_people(s: Session) -> People:
+def load_people(desk: Desk) -> People:
     """Every member of staff (active or not: paper keeps the names of people who left)."""
-    return People.from_rows(
-        (row.id, row.name, row.rank)
-        for row in s.execute(select(models.Staff.id, models.Staff.name, models.Staff.rank))
-    )
+    return people_of(desk.staff_rows())
 
 
-def _held_at(session: Session, end: datetime) -> dict[str, int]:
-    """Cards held by the office at `end`, per card kind (from each card's last status event)."""
-    last = (
-        select(models.Event.card_id, func.max(models.Event.seq).label("seq"))
-        .where(models.Event.kind.in_(list(STATUS_EVENTS)), models.Event.at < end)
-        .group_by(models.Event.card_id)
-        .subquery()
-    )
-    rows = session.execute(
-        select(models.Card.kind, models.Event.kind, func.count())
-        .join(last, models.Event.seq == last.c.seq)
-        .join(models.Card, models.Card.management_id == models.Event.card_id)
-        .group_by(models.Card.kind, models.Event.kind)
-    )
+def people_of(rows: Iterable[StaffRow]) -> People:
+    """Paper's names for these members of staff."""
+    return People.from_rows((row.id, row.name, row.rank) for row in rows)
+
+
+def _held(last: Mapping[tuple[str, str], int]) -> dict[str, int]:
+    """Cards held by the office, per card kind, from {(card kind, last status event kind): cards}."""
     held: dict[str, int] = {}
-    for card_kind, kind, n in rows:
+    for (card_kind, kind), n in last.items():
         if _TARGET[kind] in HELD:
-            held[card_kind] = held.get(card_kind, 0) + int(n)
+            held[card_kind] = held.get(card_kind, 0) + n
     return held
 
 
-def _movements(session: Session, start: datetime, end: datetime) -> dict[tuple[str, str], int]:
-    """{(card kind, event kind): count} of the day's status events."""
-    rows = session.execute(
-        select(models.Card.kind, models.Event.kind, func.count())
-        .join(models.Card, models.Card.management_id == models.Event.card_id)
-        .where(
-            models.Event.at >= start,
-            models.Event.at < end,
-            models.Event.kind.in_([*MOVEMENTS.values(), Action.FOUND.value]),
-        )
-        .group_by(models.Card.kind, models.Event.kind)
-    )
-    return {(card_kind, kind): int(n) for card_kind, kind, n in rows}
-
-
-def _balances(session: Session, start: datetime, end: datetime) -> tuple[Balance, ...]:
-    opening, closing = _held_at(session, start), _held_at(session, end)
-    moved = _movements(session, start, end)
+def _balances(facts: DayFacts) -> tuple[Balance, ...]:
+    opening, closing = _held(facts.opening), _held(facts.closing)
+    moved = facts.moved
     kinds = [k.value for k in CardKind]
     kinds += sorted(({k for k, _ in moved} | set(opening) | set(closing)) - set(kinds))
     rows = []
@@ -210,99 +186,76 @@ def _balances(session: Session, start: datetime, end: datetime) -> tuple[Balance
     return tuple(rows)
 
 
-def daily_close(ledger: Ledger, day: date, *, office: str = "") -> DailyClose:
-    """Collect the daily close of office day `day` from the ledger (read only)."""
+def daily_close(desk: Desk, day: date, *, office: str = "") -> DailyClose:
+    """Collect the daily close of office day `day` through the core (read only)."""
     start, end = day_bounds(day)
-    with ledger.read() as s:
-        people = load_people(s)
-        today = (models.Event.at >= start, models.Event.at < end)
-        events_today = s.scalar(select(func.count()).select_from(models.Event).where(*today)) or 0
-        balances = _balances(s, start, end)
-
-        sessions = [
-            SessionLine(
-                row.id,
-                row.kiosk,
-                row.opened_at,
-                people(row.operator_id),
-                people(row.witness_id),
-                row.closed_at,
-                people(row.closed_by_id),
-                people(row.closed_witness_id),
-            )
-            for row in s.scalars(
-                select(models.SafeSession)
-                .where(
-                    models.SafeSession.opened_at < end,
-                    or_(models.SafeSession.closed_at.is_(None), models.SafeSession.closed_at >= start),
-                )
-                .order_by(models.SafeSession.opened_at)
-            )
-        ]
-
-        overrides = []
-        for ev in s.scalars(
-            select(models.Event)
-            .where(*today, models.Event.payload.contains('"override_by"'))
-            .order_by(models.Event.seq)
-        ):
-            data = json.loads(ev.payload)
-            approver = data.get("override_by")
-            overrides.append(
-                OverrideLine(
-                    ev.seq,
-                    ev.at,
-                    ev.card_id or "",
-                    people(ev.actor_id),
-                    people(approver if isinstance(approver, int) else None),
-                    str(data.get("reason", "")),
-                )
-            )
-
-        refusals: dict[str, int] = {}
-        for (payload,) in s.execute(
-            select(models.Event.payload).where(*today, models.Event.kind.in_(REFUSAL_KINDS))
-        ):
-            data = json.loads(payload)
-            words = value_ja(data.get("reason"))
-            if data.get("attempted"):
-                words += f"（{value_ja(data['attempted'])}）"
-            refusals[words] = refusals.get(words, 0) + 1
-
-        incidents = [
-            IncidentLine(
+    facts = desk.day_facts(
+        start,
+        end,
+        moved_kinds=[*MOVEMENTS.values(), Action.FOUND.value],
+        refusal_kinds=REFUSAL_KINDS,
+        incident_kinds=INCIDENT_KINDS,
+    )
+    people = people_of(facts.staff)
+    sessions = [
+        SessionLine(
+            row.id,
+            row.kiosk,
+            row.opened_at,
+            people(row.operator_id),
+            people(row.witness_id),
+            row.closed_at,
+            people(row.closed_by_id),
+            people(row.closed_witness_id),
+        )
+        for row in facts.sessions
+    ]
+    overrides = []
+    for ev in facts.overrides:
+        data = json.loads(ev.payload)
+        approver = data.get("override_by")
+        overrides.append(
+            OverrideLine(
                 ev.seq,
                 ev.at,
-                ev.kind,
-                ev.card_id,
+                ev.card_id or "",
                 people(ev.actor_id),
-                describe_event(ev.payload, people, kind=ev.kind),
+                people(approver if isinstance(approver, int) else None),
+                str(data.get("reason", "")),
             )
-            for ev in s.scalars(
-                select(models.Event)
-                .where(*today, models.Event.kind.in_(INCIDENT_KINDS))
-                .order_by(models.Event.seq)
-            )
-        ]
-        head = s.execute(
-            select(models.Event.seq, models.Event.hash)
-            .where(models.Event.at < end)
-            .order_by(models.Event.seq.desc())
-            .limit(1)
-        ).first()
+        )
+    refusals: dict[str, int] = {}
+    for payload in facts.refusal_payloads:
+        data = json.loads(payload)
+        words = value_ja(data.get("reason"))
+        if data.get("attempted"):
+            words += f"（{value_ja(data['attempted'])}）"
+        refusals[words] = refusals.get(words, 0) + 1
+    incidents = [
+        IncidentLine(
+            ev.seq,
+            ev.at,
+            ev.kind,
+            ev.card_id,
+            people(ev.actor_id),
+            describe_event(ev.payload, people, kind=ev.kind),
+        )
+        for ev in facts.incidents
+    ]
+    head = facts.head
     return DailyClose(
         day=day,
         office=office,
-        kiosk=ledger.kiosk,
-        balances=balances,
+        kiosk=desk.kiosk,
+        balances=_balances(facts),
         sessions=tuple(sessions),
         overrides=tuple(overrides),
         refusals=tuple(sorted(refusals.items(), key=lambda item: (-item[1], item[0]))),
         incidents=tuple(incidents),
         head_seq=head.seq if head else 0,
         head_hash=head.hash if head else "",
-        events_today=int(events_today),
-        generated_at=ledger.clock(),
+        events_today=facts.events,
+        generated_at=desk.now(),
     )
 
 

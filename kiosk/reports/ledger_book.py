@@ -10,22 +10,21 @@ one book and a rewrite of history shows against the paper.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
+from kiosk.desk.views import EventRow
 from kiosk.domain.card_state import OFFICE_TZ
-from kiosk.ledger import models
-from kiosk.ledger.service import Ledger
 from kiosk.reports.csvfile import csv_writer
 from kiosk.reports.daily import day_bounds, load_people
 from kiosk.reports.terms import People, describe_event, kind_ja
 
+if TYPE_CHECKING:
+    from kiosk.desk import Desk
+
 HEADINGS = ["連番", "日時", "事象", "内容", "管理ID", "操作者", "立会人", "保管庫利用", "ハッシュ"]
-_BATCH = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,21 +72,15 @@ class LedgerBook:
     seq_after: int = 0
 
 
-def ledger_book(ledger: Ledger, start: date, end: date) -> LedgerBook:
+def ledger_book(desk: Desk, start: date, end: date) -> LedgerBook:
     """The events of office days `start`..`end` (inclusive), in order."""
     if end < start:
         raise ValueError("the period ends before it starts")
     lo, _ = day_bounds(start)
     _, hi = day_bounds(end)
-    with ledger.read() as s:
-        people = load_people(s)
-        before = s.execute(
-            select(models.Event.seq, models.Event.hash)
-            .where(models.Event.at < lo)
-            .order_by(models.Event.seq.desc())
-            .limit(1)
-        ).first()
-    lines = list(_lines(ledger, lo, hi, people))
+    people = load_people(desk)
+    before = desk.last_before(lo)
+    lines = [book_line(ev, people) for ev in desk.event_rows(since=lo, until=hi)]
     hash_before = before.hash if before else ""
     return LedgerBook(
         start=start,
@@ -99,31 +92,19 @@ def ledger_book(ledger: Ledger, start: date, end: date) -> LedgerBook:
     )
 
 
-def _lines(ledger: Ledger, lo: datetime, hi: datetime, people: People) -> Iterator[BookLine]:
-    last = 0
-    while True:
-        with ledger.read() as s:
-            rows = s.scalars(
-                select(models.Event)
-                .where(models.Event.seq > last, models.Event.at >= lo, models.Event.at < hi)
-                .order_by(models.Event.seq)
-                .limit(_BATCH)
-            ).all()
-            for ev in rows:
-                yield BookLine(
-                    seq=ev.seq,
-                    at=ev.at,
-                    kind=ev.kind,
-                    card_id=ev.card_id,
-                    actor=people(ev.actor_id),
-                    witness=people(ev.witness_id),
-                    session_id=ev.session_id,
-                    detail=describe_event(ev.payload, people, kind=ev.kind),
-                    hash=ev.hash,
-                )
-        if not rows:
-            return
-        last = rows[-1].seq
+def book_line(ev: EventRow, people: People) -> BookLine:
+    """One event as a line of the 管理簿, in words."""
+    return BookLine(
+        seq=ev.seq,
+        at=ev.at,
+        kind=ev.kind,
+        card_id=ev.card_id,
+        actor=people(ev.actor_id),
+        witness=people(ev.witness_id),
+        session_id=ev.session_id,
+        detail=describe_event(ev.payload, people, kind=ev.kind),
+        hash=ev.hash,
+    )
 
 
 def write_ledger_book_csv(book: LedgerBook, path: Path) -> int:

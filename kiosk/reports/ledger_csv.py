@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-
-from sqlalchemy import select
+from typing import TYPE_CHECKING
 
 from kiosk.domain.card_state import OFFICE_TZ
-from kiosk.ledger import models
-from kiosk.ledger.service import Ledger
 from kiosk.reports.csvfile import csv_writer
+
+if TYPE_CHECKING:
+    from kiosk.desk import Desk
 
 HEADER = [
     "連番 seq",
@@ -27,46 +27,30 @@ HEADER = [
     "ハッシュ hash",
 ]
 
-_BATCH = 5000
 
-
-def export_events_csv(ledger: Ledger, path: Path) -> int:
-    """Write every event to `path` (streamed in batches); return how many were written."""
-    with ledger.read() as s:
-        # Not dict(result): a Result has .keys() (its column names), so dict() would treat it as a mapping.
-        names: dict[int, str] = {i: n for i, n in s.execute(select(models.Staff.id, models.Staff.name))}  # noqa: C416
+def export_events_csv(desk: Desk, path: Path) -> int:
+    """Write every event to `path` (read in batches); return how many were written."""
+    names = {row.id: row.name for row in desk.staff_rows()}
     written = 0
-    last = 0
     with csv_writer(path) as writer:
         writer.writerow(HEADER)
-        while True:
-            with ledger.read() as s:
-                rows = s.scalars(
-                    select(models.Event)
-                    .where(models.Event.seq > last)
-                    .order_by(models.Event.seq)
-                    .limit(_BATCH)
-                ).all()
-                for ev in rows:
-                    writer.writerow(
-                        [
-                            ev.seq,
-                            ev.at.astimezone(OFFICE_TZ).strftime("%Y-%m-%d %H:%M:%S"),
-                            ev.kind,
-                            ev.card_id or "",
-                            names.get(ev.actor_id, "") if ev.actor_id else "",
-                            names.get(ev.witness_id, "") if ev.witness_id else "",
-                            ev.session_id or "",
-                            ev.stocktake_id or "",
-                            ev.device or "",
-                            ev.source or "",
-                            ev.payload,
-                            ev.prev_hash,
-                            ev.hash,
-                        ]
-                    )
-                if not rows:
-                    break
-                written += len(rows)
-                last = rows[-1].seq
+        for ev in desk.event_rows():
+            writer.writerow(
+                [
+                    ev.seq,
+                    ev.at.astimezone(OFFICE_TZ).strftime("%Y-%m-%d %H:%M:%S"),
+                    ev.kind,
+                    ev.card_id or "",
+                    names.get(ev.actor_id, "") if ev.actor_id else "",
+                    names.get(ev.witness_id, "") if ev.witness_id else "",
+                    ev.session_id or "",
+                    ev.stocktake_id or "",
+                    ev.device or "",
+                    ev.source or "",
+                    ev.payload,
+                    ev.prev_hash,
+                    ev.hash,
+                ]
+            )
+            written += 1
     return written

@@ -7,24 +7,21 @@ All of them read the ledger only, print Japanese words (kiosk.reports.terms), na
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-
+from kiosk.desk.views import DisposalBatch
 from kiosk.domain.card_state import OFFICE_TZ, CardState
-from kiosk.domain.events import EventKind
 from kiosk.domain.retention import DueCard, RetentionPolicy
-from kiosk.ledger import models
-from kiosk.ledger.retention_ops import DisposalBatch, due_lists, get_batch
-from kiosk.ledger.service import Ledger
 from kiosk.reports.csvfile import csv_writer
 from kiosk.reports.daily import load_people
-from kiosk.reports.ledger_book import BookLine
-from kiosk.reports.terms import People, describe_event, value_ja
+from kiosk.reports.ledger_book import BookLine, book_line
+from kiosk.reports.terms import People, value_ja
+
+if TYPE_CHECKING:
+    from kiosk.desk import Desk
 
 STATUS_JA = {
     "received": "受領",
@@ -67,31 +64,15 @@ class CardRegister:
     head_hash: str
 
 
-def card_register(ledger: Ledger, management_id: str) -> CardRegister:
+def card_register(desk: Desk, management_id: str) -> CardRegister:
     """The register of one card; `PaperRefused` when the ledger has no such card."""
-    card = ledger.card(management_id)
+    card = desk.card(management_id)
     if card is None:
         raise PaperRefused(f"{management_id} is not in the ledger")
-    with ledger.read() as s:
-        people = load_people(s)
-        lines = tuple(
-            BookLine(
-                seq=ev.seq,
-                at=ev.at,
-                kind=ev.kind,
-                card_id=ev.card_id,
-                actor=people(ev.actor_id),
-                witness=people(ev.witness_id),
-                session_id=ev.session_id,
-                detail=describe_event(ev.payload, people, kind=ev.kind),
-                hash=ev.hash,
-            )
-            for ev in s.scalars(
-                select(models.Event).where(models.Event.card_id == management_id).order_by(models.Event.seq)
-            )
-        )
-    seq, digest = ledger.head()
-    return CardRegister(card, lines, seq, digest)
+    people = load_people(desk)
+    lines = tuple(book_line(ev, people) for ev in desk.event_rows(card_id=management_id))
+    head = desk.head()
+    return CardRegister(card, lines, head.seq, head.hash)
 
 
 def card_facts(card: CardState) -> list[tuple[str, str]]:
@@ -189,11 +170,11 @@ class ReminderList:
     head_hash: str
 
 
-def reminder_list(ledger: Ledger, policy: RetentionPolicy, day: date | None = None) -> ReminderList:
-    lists = due_lists(ledger, policy, day)
-    cards = tuple((due, ledger.card(due.management_id)) for due in lists.reminders_due)
-    seq, digest = ledger.head()
-    return ReminderList(lists.today, policy, cards, seq, digest)
+def reminder_list(desk: Desk, policy: RetentionPolicy, day: date | None = None) -> ReminderList:
+    lists = desk.due_lists(day, policy=policy)
+    cards = tuple((due, desk.card(due.management_id)) for due in lists.reminders_due)
+    head = desk.head()
+    return ReminderList(lists.today, policy, cards, head.seq, head.hash)
 
 
 def _reminder_cells(due: DueCard, card: CardState | None) -> list[str]:
@@ -265,32 +246,20 @@ class DisposalPaper:
     finished_hash: str | None = None
 
 
-def disposal_paper(ledger: Ledger, batch_id: int) -> DisposalPaper:
-    batch = get_batch(ledger, batch_id)
+def disposal_paper(desk: Desk, batch_id: int) -> DisposalPaper:
+    batch = desk.disposal_batch(batch_id)
     if batch is None:
         raise PaperRefused(f"there is no disposal batch {batch_id}")
-    cards = tuple(c for c in (ledger.card(m) for m in batch.cards) if c is not None)
-    with ledger.read() as s:
-        people = load_people(s)
-        finished = next(
-            (
-                ev
-                for ev in s.scalars(
-                    select(models.Event)
-                    .where(models.Event.kind == EventKind.DISPOSAL_FINISHED)
-                    .order_by(models.Event.seq.desc())
-                )
-                if json.loads(ev.payload).get("batch") == batch_id
-            ),
-            None,
-        )
-    seq, digest = ledger.head()
+    cards = tuple(c for c in (desk.card(m) for m in batch.cards) if c is not None)
+    people = load_people(desk)
+    finished = desk.disposal_finished_mark(batch_id)
+    head = desk.head()
     return DisposalPaper(
         batch,
         cards,
         people,
-        seq,
-        digest,
+        head.seq,
+        head.hash,
         finished.seq if finished else None,
         finished.hash if finished else None,
     )

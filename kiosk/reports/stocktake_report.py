@@ -13,16 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
-
-from kiosk.domain.card_state import OFFICE_TZ, STATUS_EVENTS
+from kiosk.desk import views
+from kiosk.domain.card_state import OFFICE_TZ
 from kiosk.domain.status import CardStatus
-from kiosk.domain.stocktake import ResultLine, StocktakeResult
-from kiosk.ledger import models
-from kiosk.ledger import stocktake_ops as st
-from kiosk.ledger.service import Ledger
 from kiosk.reports.csvfile import csv_writer
+
+if TYPE_CHECKING:
+    from kiosk.desk import Desk
 
 STATUS_JA = {
     CardStatus.RECEIVED: "受領",
@@ -34,10 +33,10 @@ STATUS_JA = {
     CardStatus.MISSING: "所在不明",
 }
 SOURCE_JA = {
-    st.SOURCE_BARCODE: "バーコード",
-    st.SOURCE_TRAY: "トレイ撮影",
-    st.SOURCE_RFID: "RFID",
-    st.SOURCE_DECISION: "判断（別の場所で発見）",
+    views.SOURCE_BARCODE: "バーコード",
+    views.SOURCE_TRAY: "トレイ撮影",
+    views.SOURCE_RFID: "RFID",
+    views.SOURCE_DECISION: "判断（別の場所で発見）",
 }
 LIST_JA = {
     "missing": "所在不明（予定あり・未確認）",
@@ -53,8 +52,8 @@ FINDINGS = ("missing", "unexpected", "misplaced", "unknown")
 class StocktakeReport:
     """Everything printed on the report, gathered once for both formats."""
 
-    record: st.StocktakeRecord
-    result: StocktakeResult
+    record: views.StocktakeRecord
+    result: views.StocktakeResult
     head_seq: int
     head_hash: str
     generated_at: datetime
@@ -71,35 +70,27 @@ class StocktakeReport:
         return "" if self.record.view.is_open else "—"
 
 
-def build_report(ledger: Ledger, stocktake_id: int) -> StocktakeReport:
+def build_report(desk: Desk, stocktake_id: int) -> StocktakeReport:
     """Gather the report of one stocktake (open or finished)."""
-    record = st.stocktake_record(ledger, stocktake_id)
-    result = st.reconcile(ledger, stocktake_id)
-    seq, digest = ledger.head()
+    record = desk.stocktake_record(stocktake_id)
+    result = desk.reconcile(stocktake_id)
+    head = desk.head()
     listed = [line.management_id for name in FINDINGS for line in getattr(result, name)]
-    return StocktakeReport(record, result, seq, digest, ledger.clock(), _last_events(ledger, listed))
+    return StocktakeReport(record, result, head.seq, head.hash, desk.now(), _last_events(desk, listed))
 
 
-def _last_events(ledger: Ledger, ids: list[str]) -> dict[str, str]:
+def _last_events(desk: Desk, ids: list[str]) -> dict[str, str]:
     """What the ledger last recorded of each card's status: "2026-04-01 10:00 持出（窓口 一郎）"."""
     from kiosk.reports.daily import load_people
     from kiosk.reports.terms import kind_ja
 
     out: dict[str, str] = {}
-    with ledger.read() as s:
-        people = load_people(s)
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            last = (
-                select(func.max(models.Event.seq))
-                .where(models.Event.card_id.in_(chunk), models.Event.kind.in_(list(STATUS_EVENTS)))
-                .group_by(models.Event.card_id)
-            )
-            for ev in s.scalars(select(models.Event).where(models.Event.seq.in_(last))):
-                who = people(ev.actor_id)
-                out[ev.card_id or ""] = f"{_jst(ev.at)[:16]} {kind_ja(ev.kind)}" + (
-                    f"（{who}）" if who else ""
-                )
+    if not ids:
+        return out
+    people = load_people(desk)
+    for ev in desk.last_status_events(ids):
+        who = people(ev.actor_id)
+        out[ev.card_id or ""] = f"{_jst(ev.at)[:16]} {kind_ja(ev.kind)}" + (f"（{who}）" if who else "")
     return out
 
 
@@ -125,7 +116,7 @@ def _place(location: str | None) -> str:
     return value_ja(location) if location else ""
 
 
-def ledger_says(report: StocktakeReport, line: ResultLine) -> str:
+def ledger_says(report: StocktakeReport, line: views.ResultLine) -> str:
     """What the ledger says of a listed card: its status and its last status event."""
     if line.ledger_status is None:
         return "記録なし"
@@ -163,10 +154,10 @@ def summary_rows(report: StocktakeReport) -> list[tuple[str, str]]:
     ]
 
 
-def list_rows(report: StocktakeReport) -> list[tuple[str, ResultLine, str]]:
+def list_rows(report: StocktakeReport) -> list[tuple[str, views.ResultLine, str]]:
     """(finding, line, decision) for every card a person must look at, in print order."""
     res = report.result
-    rows: list[tuple[str, ResultLine, str]] = [
+    rows: list[tuple[str, views.ResultLine, str]] = [
         ("missing", line, report.decision(line.management_id)) for line in res.missing
     ]
     for name in FINDINGS[1:]:
@@ -312,10 +303,10 @@ def write_stocktake_pdf(report: StocktakeReport, path: Path, *, font_file: Path 
 
 
 def write_stocktake_report(
-    ledger: Ledger, stocktake_id: int, path: Path, *, font_file: Path | None = None
+    desk: Desk, stocktake_id: int, path: Path, *, font_file: Path | None = None
 ) -> str:
     """Write the report as PDF or CSV, chosen by the file's extension; returns the format written."""
-    report = build_report(ledger, stocktake_id)
+    report = build_report(desk, stocktake_id)
     suffix = path.suffix.lower()
     if suffix == ".csv":
         write_stocktake_csv(report, path)

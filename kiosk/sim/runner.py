@@ -19,15 +19,17 @@ from typing import TYPE_CHECKING, Any
 
 from drivers.contract import DeviceStatus, ScanDevice
 from drivers.errors import DeviceUnavailable, FrameError
+from kiosk.desk import StorageError
+from kiosk.desk.views import SOURCE_RFID, SOURCE_TRAY, StocktakeError
 from kiosk.domain.safe_session import ScanMode
 from kiosk.domain.staff import AuthError, StaffMember, TwoPersonError
-from kiosk.sim.station import DEVICE_LOST, LEDGER_ERROR, STORAGE_ERRORS, Outcome, Station
+from kiosk.sim.station import DEVICE_LOST, LEDGER_ERROR, Outcome, Station
 from simulator.hub import SimHub
 from simulator.scenario import ACTIONS, DeviceSpec, Scenario, Step, build_devices, load_scenario
 
 if TYPE_CHECKING:
     from kiosk.config import Settings
-    from kiosk.ledger.service import Ledger
+    from kiosk.desk.views import Ledger
     from simulator.cabinet import Cabinet
 
 SCAN_DEADLINE_S = 5.0  # a scan the scenario expects must reach a verdict within this
@@ -95,25 +97,25 @@ def seed(ledger: Ledger, cabinet: Cabinet, settings: Settings | None = None) -> 
     from kiosk.demo.seed import PICK_LIST_SIZE, seed_demo
     from kiosk.desk import Desk
     from kiosk.domain.status import CardStatus
-    from kiosk.ledger.safe import pick_list
 
     settings = settings or Settings()
     seed_demo(ledger, cabinet, settings)
-    if pick_list(ledger) or not len(cabinet):
+    desk = Desk(ledger, settings)
+    if desk.pick_list() or not len(cabinet):
         return
     # The seed books the day it ran; a later day books the first cards still in the safe. The supervisor
     # books, so the clerks and officers who open the safe may take the cards out.
-    booker = ledger.staff_by_badge("S001")
+    booker = desk.person_by_badge("S001")
     if booker is None:
         return
     chosen = []
     for mid in cabinet.ids():
-        card = ledger.card(mid)
+        card = desk.card(mid)
         if card is not None and card.status is CardStatus.IN_SAFE:
             chosen.append(mid)
         if len(chosen) == PICK_LIST_SIZE:
             break
-    Desk(ledger, settings).book(chosen, booker)
+    desk.book(chosen, booker)
 
 
 def make_driver(hub: SimHub, spec: DeviceSpec) -> tuple[ScanDevice, bool]:
@@ -176,7 +178,7 @@ class Runner:
     def run(self) -> RunResult:
         t0 = time.perf_counter()
         seed(self.ledger, self.scenario.make_cabinet(), self.settings)
-        start_seq = self.ledger.head()[0]
+        start_seq = self.desk.head().seq
         self.station.resume()
         with SimHub(self.scenario.make_cabinet()) as hub:
             self.hub = hub
@@ -193,7 +195,7 @@ class Runner:
                 self._settle(SETTLE_S)
             finally:
                 self.station.close()
-        events = self.ledger.head()[0] - start_seq
+        events = self.desk.head().seq - start_seq
         return RunResult(
             self.scenario.name,
             list(self.station.outcomes),
@@ -333,7 +335,7 @@ class Runner:
 
     # -- kiosk steps ------------------------------------------------------------------------------
     def _person(self, badge: str) -> StaffMember:
-        return self.desk.sign_in(badge, self._pins.get(badge, ""), device=self.ledger.kiosk)
+        return self.desk.sign_in(badge, self._pins.get(badge, ""), device=self.desk.kiosk)
 
     def _sign_in_again(self, badge: str) -> None:
         """After a restart nobody is signed in: the named person signs in again to carry on."""
@@ -341,7 +343,7 @@ class Runner:
             self.station.user = self._person(badge)
         except AuthError as exc:
             self.station.emit("step", f"auth_{exc.reason}", False)
-        except STORAGE_ERRORS:
+        except StorageError:
             self.station.emit("step", LEDGER_ERROR, False)
 
     def _two(self, step: Step) -> tuple[StaffMember, StaffMember] | None:
@@ -349,7 +351,7 @@ class Runner:
             return self._person(step.operator), self._person(step.witness)
         except AuthError as exc:
             self.station.emit("step", f"auth_{exc.reason}", False)
-        except STORAGE_ERRORS:
+        except StorageError:
             self.station.emit("step", LEDGER_ERROR, False)
         return None
 
@@ -370,10 +372,10 @@ class Runner:
         except TwoPersonError as exc:
             st.emit("step", "two_person", False, detail=exc.reason)
             return
-        except STORAGE_ERRORS:
+        except StorageError:
             st.emit("step", LEDGER_ERROR, False)
             return
-        st.emit("step", "session_opened", True, seq=self.ledger.head()[0], detail=f"session {session.id}")
+        st.emit("step", "session_opened", True, seq=self.desk.head().seq, detail=f"session {session.id}")
 
     def _kiosk_mode(self, step: Step) -> None:
         self.station.mode = ScanMode(step.mode)
@@ -384,7 +386,7 @@ class Runner:
 
     def _kiosk_enter(self, step: Step) -> None:
         text = step.text if step.text else self._code(step)
-        self.station.handle_text(text, device=self.ledger.kiosk, source="manual")
+        self.station.handle_text(text, device=self.desk.kiosk, source="manual")
 
     def _kiosk_close_session(self, step: Step) -> None:
         from kiosk.domain.safe_session import ChecklistIncomplete, SessionNotClear
@@ -406,14 +408,12 @@ class Runner:
         except (TwoPersonError, ChecklistIncomplete) as exc:
             st.emit("step", "two_person", False, detail=str(exc))
             return
-        except STORAGE_ERRORS:
+        except StorageError:
             st.emit("step", LEDGER_ERROR, False)
             return
-        st.emit("step", "session_closed", True, seq=self.ledger.head()[0], detail=f"session {closed.id}")
+        st.emit("step", "session_closed", True, seq=self.desk.head().seq, detail=f"session {closed.id}")
 
     def _kiosk_start_stocktake(self, step: Step) -> None:
-        from kiosk.ledger import stocktake_ops
-
         st = self.station
         self._settle(0.0)
         if st.counter.stocktake_id is not None:
@@ -426,23 +426,21 @@ class Runner:
         try:
             view = st.counter.start_stocktake(*people)
             st.user = people[0]
-        except (TwoPersonError, stocktake_ops.StocktakeError) as exc:
+        except (TwoPersonError, StocktakeError) as exc:
             st.emit("step", getattr(exc, "reason", "refused"), False)
             return
-        except STORAGE_ERRORS:
+        except StorageError:
             st.emit("step", LEDGER_ERROR, False)
             return
         st.emit(
             "step",
             "stocktake_started",
             True,
-            seq=self.ledger.head()[0],
+            seq=self.desk.head().seq,
             detail=f"stocktake {view.id}, expected {view.expected}",
         )
 
     def _batch(self, step: Step, source: str, read: Callable[[], list[str]], *, tags: bool) -> None:
-        from kiosk.ledger import stocktake_ops
-
         st = self.station
         if st.counter.stocktake_id is None:
             st.emit("step", "no_stocktake", False, device=step.device)
@@ -463,18 +461,16 @@ class Runner:
                 source=source,
                 device=step.device,
             )
-        except stocktake_ops.StocktakeError as exc:
+        except StocktakeError as exc:
             st.emit("step", exc.reason, False, device=step.device)
             return
-        except STORAGE_ERRORS:
+        except StorageError:
             st.emit("step", LEDGER_ERROR, False, device=step.device)
             return
         detail = f"{v.counted} counted, {len(v.ids(_duplicate()))} again, {len(v.unbound_tags)} unbound"
         st.emit("step", f"{source}_counted", True, device=step.device, seq=v.seq, detail=detail)
 
     def _kiosk_inventory(self, step: Step) -> None:
-        from kiosk.ledger.stocktake_ops import SOURCE_RFID
-
         reader: Any = self.station.devices[step.device]
         refused = reader.refused
 
@@ -489,14 +485,11 @@ class Runner:
         self._batch(step, SOURCE_RFID, round_, tags=True)
 
     def _kiosk_photo(self, step: Step) -> None:
-        from kiosk.ledger.stocktake_ops import SOURCE_TRAY
-
         camera: Any = self.station.devices[step.device]
         self._batch(step, SOURCE_TRAY, lambda: [s.code for s in camera.capture_tray()], tags=False)
 
     def _kiosk_finish_stocktake(self, step: Step) -> None:
         from kiosk.domain.stocktake import Decision, DecisionError, MissingDecision
-        from kiosk.ledger import stocktake_ops
 
         st = self.station
         self._settle(0.0)
@@ -512,10 +505,10 @@ class Runner:
             note = step.note or "not found at the stocktake (scenario)"
             decisions = {m: MissingDecision(Decision.RECORD_MISSING, note) for m in pending.missing_ids}
             outcome = st.counter.finish_stocktake(decisions, *people)
-        except (TwoPersonError, DecisionError, stocktake_ops.StocktakeError) as exc:
+        except (TwoPersonError, DecisionError, StocktakeError) as exc:
             st.emit("step", getattr(exc, "reason", "refused"), False)
             return
-        except STORAGE_ERRORS:
+        except StorageError:
             st.emit("step", LEDGER_ERROR, False)
             return
         result = outcome.result
@@ -541,7 +534,7 @@ class Runner:
         detail = " ".join(f"{k}={v}" for k, v in counts.items())
         wrong = {k: v for k, v in step.counts.items() if counts.get(k) != v}
         code = "stocktake_finished" if not wrong else "counts_differ"
-        st.emit("step", code, not wrong, seq=self.ledger.head()[0], detail=detail)
+        st.emit("step", code, not wrong, seq=self.desk.head().seq, detail=detail)
         if wrong:
             self.mismatches.append(
                 Mismatch(
@@ -564,16 +557,9 @@ class Runner:
     # -- the invariant ----------------------------------------------------------------------------
     def _unrecorded_green(self) -> list[int]:
         """Green verdicts whose event is not in the ledger (must be none)."""
-        from sqlalchemy import select
-
-        from kiosk.ledger import models
-
         green = [o for o in self.station.outcomes if o.ok and o.kind == "scan"]
         seqs = {o.seq for o in green if o.seq is not None}
-        with self.ledger.read() as s:
-            found = (
-                set(s.scalars(select(models.Event.seq).where(models.Event.seq.in_(seqs)))) if seqs else set()
-            )
+        found = self.desk.recorded_seqs(seqs) if seqs else set()
         return [o.n for o in green if o.seq is None or o.seq not in found]
 
 

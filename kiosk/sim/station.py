@@ -20,22 +20,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.exc import SQLAlchemyError
-
 from drivers.contract import DeviceStatus, ScanDevice
 from drivers.errors import DeviceUnavailable, FrameError
 from drivers.scan import Scan
 from kiosk.desk import Desk, StorageError
+from kiosk.desk.admin import StorageFault
 from kiosk.desk.counter import Counter
+from kiosk.desk.views import SOURCE_BARCODE, SessionView, StocktakeError
 from kiosk.domain.safe_session import ScanMode
 from kiosk.domain.staff import StaffMember
-from kiosk.ledger.safe import SessionView
 
 log = logging.getLogger(__name__)
 
-# A database that refuses a write: the core's one storage error (and, below it, SQLAlchemy's and the OS's).
-STORAGE_ERRORS: tuple[type[BaseException], ...] = (StorageError, SQLAlchemyError, OSError)
 LEDGER_ERROR = "ledger_error"
 DEVICE_LOST = "device_lost"
 REJECTED = "rejected"
@@ -81,7 +77,6 @@ class Station:
 
     def __init__(self, desk: Desk, emit: Callable[[Outcome], None]) -> None:
         self.desk = desk
-        self.ledger = desk.ledger
         self.counter = Counter(desk)
         # What a screen holds: the person signed in and the scan mode, passed with each scan.
         self.user: StaffMember | None = None
@@ -95,7 +90,7 @@ class Station:
         self._offline: set[str] = set()  # devices recorded offline (on the chain once per outage)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._db_fault: Callable[..., None] | None = None
+        self._db_fault = StorageFault(desk.ledger)
         self.step: int | None = None
         self.last_arrival = 0.0
 
@@ -194,13 +189,13 @@ class Station:
         if self.mode is ScanMode.HAND_OVER and counter.session is not None and self.confirm_witness:
             try:
                 witness = self.confirm_witness()
-            except STORAGE_ERRORS as exc:
+            except StorageError as exc:
                 return self.emit("scan", LEDGER_ERROR, False, device=device, detail=type(exc).__name__)
         try:
             verdict = counter.scan(
                 text, actor=self.user, mode=self.mode, device=device, source=source, witness=witness
             )
-        except STORAGE_ERRORS as exc:
+        except StorageError as exc:
             log.error("ledger refused a scan (%s): not recorded", type(exc).__name__)
             return self.emit("scan", LEDGER_ERROR, False, device=device, detail=type(exc).__name__)
         card = verdict.management_id  # it passed the parser: a well-formed management ID, safe to show
@@ -209,13 +204,11 @@ class Station:
         )
 
     def _stocktake_scan(self, text: str, *, device: str | None, source: str | None) -> Outcome:
-        from kiosk.ledger import stocktake_ops
-
         try:
-            v = self.counter.count(text, actor=self.user, device=device, source=stocktake_ops.SOURCE_BARCODE)
-        except stocktake_ops.StocktakeError as exc:
+            v = self.counter.count(text, actor=self.user, device=device, source=SOURCE_BARCODE)
+        except StocktakeError as exc:
             return self.emit("scan", exc.reason, False, device=device)
-        except STORAGE_ERRORS as exc:
+        except StorageError as exc:
             log.error("ledger refused a stocktake scan (%s): not recorded", type(exc).__name__)
             return self.emit("scan", LEDGER_ERROR, False, device=device, detail=type(exc).__name__)
         seq = v.seq
@@ -227,12 +220,8 @@ class Station:
         )
 
     def _first_seq(self, mid: str) -> int | None:
-        from kiosk.ledger import models
-
         assert self.counter.stocktake_id is not None
-        with self.ledger.read() as s:
-            row = s.get(models.StocktakeScan, (self.counter.stocktake_id, mid))
-            return row.first_seq if row is not None else None
+        return self.desk.first_sighting_seq(self.counter.stocktake_id, mid)
 
     def handle_rejected(self, reason: str, *, device: str | None) -> Outcome:
         """A frame the driver refused: on record as a reason code only (like the session screen)."""
@@ -243,33 +232,8 @@ class Station:
 
     # -- database faults (fault matrix) -----------------------------------------------------------
     def set_db_fault(self, fault: str) -> None:
-        """Make the ledger refuse writes: `readonly` (SQLITE_READONLY) or `full` (SQLITE_FULL).
-
-        The kiosk runs as root in CI, and root ignores file modes, so chmod cannot make the file
-        read-only; `PRAGMA query_only` makes SQLite refuse every write exactly as for a read-only file.
-        A full disk is `PRAGMA max_page_count` pinned to the current size: the next write that needs a
-        new page fails with SQLITE_FULL (one that fits in a page already allocated still succeeds, as on
-        a real disk that fills up).
-        """
-        self.clear_db_fault()
-
-        def on_connect(dbapi_connection: Any, _record: Any) -> None:
-            cur = dbapi_connection.cursor()
-            if fault == "readonly":
-                cur.execute("PRAGMA query_only=ON")
-            elif fault == "full":
-                pages = cur.execute("PRAGMA page_count").fetchone()[0]
-                cur.execute(f"PRAGMA max_page_count={int(pages)}")
-            cur.close()
-
-        if fault not in ("readonly", "full"):
-            raise ValueError(f"unknown database fault {fault!r}")
-        self.ledger.engine.dispose()
-        event.listen(self.ledger.engine, "connect", on_connect)
-        self._db_fault = on_connect
+        """Make the ledger refuse writes: `readonly` or `full` (see `kiosk.desk.admin.StorageFault`)."""
+        self._db_fault.set(fault)
 
     def clear_db_fault(self) -> None:
-        if self._db_fault is not None:
-            event.remove(self.ledger.engine, "connect", self._db_fault)
-            self._db_fault = None
-            self.ledger.engine.dispose()
+        self._db_fault.clear()

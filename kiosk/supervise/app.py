@@ -32,7 +32,7 @@ from kiosk.domain.card_state import OFFICE_TZ
 from kiosk.domain.guard import REASON_MYNUMBER, looks_like_individual_number
 from kiosk.domain.retention import RetentionPolicy
 from kiosk.domain.staff import AuthError, StaffMember
-from kiosk.supervise.cookies import COOKIE, LANG_COOKIE, Sessions, derive_key
+from kiosk.supervise.cookies import COOKIE, KEY_CONTEXT, LANG_COOKIE, Sessions
 from kiosk.supervise.guard import ResponseGuard, has_twelve_digits
 from kiosk.supervise.i18n import LANGS, Lang, code_label, kind_label, translator
 
@@ -94,12 +94,11 @@ class SupervisorView:
         cookie_key: bytes | None = None,
     ) -> None:
         self.desk = desk
-        self.ledger = ledger = desk.ledger
         self.view = view
-        self.clock = clock or ledger.clock
+        self.clock = clock or desk.now
         self.policy = view.policy or RetentionPolicy()
         self.sessions = Sessions(
-            cookie_key if cookie_key is not None else derive_key(ledger.pepper),
+            cookie_key if cookie_key is not None else desk.key_for(KEY_CONTEXT),
             minutes=view.session_minutes,
             clock=self.clock,
         )
@@ -123,7 +122,7 @@ class SupervisorView:
         staff_id = self.sessions.staff_id(request.cookies.get(COOKIE))
         if staff_id is None:
             return None
-        return self.desk.read(lambda: supervision.supervisor(self.ledger, staff_id, self.clock()))
+        return self.desk.supervising_member(staff_id, self.clock())
 
     # -- rendering ----------------------------------------------------------------------------
 
@@ -141,18 +140,15 @@ class SupervisorView:
         )
 
     def overview(self) -> supervision.Overview:
-        return self.desk.read(
-            lambda: supervision.overview(
-                self.ledger,
-                now=self.clock(),
-                max_open_minutes=self.view.max_open_minutes,
-                stocktake_every_days=self.view.stocktake_every_days,
-                policy=self.policy,
-            )
+        return self.desk.supervision_overview(
+            now=self.clock(),
+            max_open_minutes=self.view.max_open_minutes,
+            stocktake_every_days=self.view.stocktake_every_days,
+            policy=self.policy,
         )
 
     def head_seq(self) -> int:
-        return self.desk.read(lambda: supervision.head_seq(self.ledger))
+        return self.desk.head_seq()
 
     def panel(self, lang: Lang) -> str:
         try:

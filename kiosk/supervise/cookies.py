@@ -18,12 +18,12 @@ from datetime import datetime
 
 COOKIE = "kiosk_supervise"
 LANG_COOKIE = "kiosk_supervise_lang"
-_CONTEXT = b"kiosk supervise session cookie v1"
+KEY_CONTEXT = b"kiosk supervise session cookie v1"
 
 
 def derive_key(pepper: bytes) -> bytes:
     """The cookie key for this ledger's pepper (never the pepper itself)."""
-    return hmac.new(pepper, _CONTEXT, hashlib.sha256).digest()
+    return hmac.new(pepper, KEY_CONTEXT, hashlib.sha256).digest()
 
 
 def _b64(data: bytes) -> str:

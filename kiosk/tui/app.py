@@ -17,7 +17,6 @@ from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from sqlalchemy.exc import SQLAlchemyError
 from textual import events, work
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -26,16 +25,14 @@ from textual.reactive import reactive
 from drivers.contract import DeviceStatus, ScanDevice
 from kiosk.desk import Desk, StorageError
 from kiosk.desk.counter import Counter, Resumed
+from kiosk.desk.views import Ledger, SessionView
 from kiosk.domain.card_state import OFFICE_TZ
 from kiosk.domain.safe_session import is_overdue
 from kiosk.domain.staff import StaffMember
-from kiosk.ledger.safe import SessionView
-from kiosk.ledger.service import Ledger
-from kiosk.ledger.ui_queries import status_counts
 from kiosk.runtime import settle_heap
 from kiosk.tui.devices import DeviceLink, device_loop
 from kiosk.tui.i18n import translate
-from kiosk.tui.messages import DeviceLost, DeviceStatusChanged, ScanArrived, ScanRejected
+from kiosk.tui.messages import DeviceLost, DeviceStatusChanged, ScanArrived, ScanRejected, ScanTarget
 from kiosk.tui.safe_text import notify
 from kiosk.tui.widgets import StatusSnapshot
 
@@ -150,7 +147,7 @@ class KioskApp(App[None]):
         `reading`: the call only read, so the clerk is told it could not be read, not that something
         was not recorded (which would send them looking for a write that never was).
         """
-        if isinstance(exc, (StorageError, SQLAlchemyError, OSError)):
+        if isinstance(exc, StorageError):
             log.error("ledger call failed: %s", getattr(exc, "reason", type(exc).__name__))
             if reading:
                 self.show_verdict("ledger_read_error", self.t("error.ledger_read"))
@@ -284,15 +281,17 @@ class KioskApp(App[None]):
 
     def route_scan(self, text: str, *, device: str | None, source: str | None) -> None:
         """Give a scan to the screen on top (a modal waiting for a badge, the session screen, …)."""
-        handler = getattr(self.screen, "handle_scan", None)
-        if handler is None or not handler(text, device=device, source=source):
+        screen = self.screen
+        if not isinstance(screen, ScanTarget) or not screen.handle_scan(text, device=device, source=source):
             self.notify(self.t("scan.not_here"), severity="warning")
             self.ring(2)
 
     def on_scan_rejected(self, message: ScanRejected) -> None:
         self.note_activity()
-        handler = getattr(self.screen, "handle_rejected", None)
-        if handler is None or not handler(message.reason, device=message.device):
+        screen = self.screen
+        if not isinstance(screen, ScanTarget) or not screen.handle_rejected(
+            message.reason, device=message.device
+        ):
             code = "device_problem" if message.reason in DEVICE_REASONS else "refused_input"
             self.show_verdict(code, self.reason(message.reason), device=message.device)
 
@@ -374,7 +373,7 @@ class KioskApp(App[None]):
             self._counts = counts
             self.refresh_status()
 
-        self.submit(lambda: self.desk.read(lambda: status_counts(self.ledger)), counted, read=True)
+        self.submit(self.desk.status_counts, counted, read=True)
 
     def refresh_session(self) -> None:
         """Read again what is open at this kiosk (the counter's state too, on the ledger thread)."""

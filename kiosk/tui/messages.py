@@ -7,6 +7,7 @@ status instead of flooding the queue.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 from textual.message import Message
 
@@ -48,3 +49,20 @@ class DeviceLost(Message):
 
     device: str
     detail: str = ""
+
+
+@runtime_checkable
+class ScanTarget(Protocol):
+    """A screen that takes scans: the app gives each scan (or refused frame) to the screen on top.
+
+    Every kiosk screen and dialog is one (`KioskScreen`, `KioskModal`); each returns False for what it
+    does not take, and the app then says the scan is not taken here.
+    """
+
+    def handle_scan(self, text: str, *, device: str | None, source: str | None) -> bool:
+        """A scanned or typed value; False when this screen takes no scans."""
+        ...
+
+    def handle_rejected(self, reason: str, *, device: str | None) -> bool:
+        """A frame a driver refused (reason code only); False to let the app show it."""
+        ...

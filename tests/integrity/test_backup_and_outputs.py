@@ -237,3 +237,29 @@ def test_the_daily_close_verifies_backs_up_and_anchors_the_printed_head(office: 
     with pytest.raises(BackupError, match="staff id"):
         close_of_day(ledger, k.settings, ledger.head())
     ledger.engine.dispose()
+
+
+def test_a_daily_close_the_ledger_cannot_record_is_one_storage_error_and_backs_nothing_up(
+    office: Office,
+) -> None:
+    from kiosk.desk import StorageError, integrity
+    from kiosk.desk.admin import StorageFault
+
+    k = office.kiosk
+    ledger = k.open()
+    head = ledger.head()
+    fault = StorageFault(ledger)
+    fault.set("readonly")
+    try:
+        with pytest.raises(StorageError) as refused:
+            integrity.close_of_day(ledger, k.settings, head)
+    finally:
+        fault.clear()
+    assert refused.value.code == "read_only"
+    # The verify result could not go on the chain, so nothing after it happened: no backup, no anchor.
+    assert ledger.head() == head
+    backups = k.paths.backups
+    assert not backups.exists() or not any(backups.iterdir())
+    log = k.paths.anchor_log
+    assert not log.exists() or "daily close" not in log.read_text(encoding="utf-8")
+    ledger.engine.dispose()

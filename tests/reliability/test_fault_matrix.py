@@ -67,7 +67,7 @@ def fill_until_full(ledger: Ledger) -> int:
 
 @pytest.mark.parametrize("fault", ["full", "readonly"])
 def test_a_refused_write_is_never_green_and_the_kiosk_carries_on(station: Station, fault: str) -> None:
-    ledger = station.ledger
+    ledger = station.desk.ledger
     before = station.handle_text(BOOKED[0], device="counter", source="code128")
     assert (before.code, before.ok) == ("taken_out", True)
     station.set_db_fault(fault)

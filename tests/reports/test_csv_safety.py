@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.config import Settings
+from kiosk.desk import Desk
 from kiosk.domain.staff import Role
 from kiosk.ledger.service import Ledger
 from kiosk.reports.csvfile import FORMULA_STARTS, csv_writer, neutralise
@@ -49,10 +51,11 @@ def test_names_and_reasons_typed_at_the_kiosk_cannot_become_formulas(
         "card": tmp_path / "card.csv",
         "daily": tmp_path / "daily.csv",
     }
-    write_ledger_book_csv(ledger_book(ledger, office_day.day, office_day.day), outputs["book"])
-    export_events_csv(ledger, outputs["events"])
-    write_card_register_csv(card_register(ledger, mid), outputs["card"])
-    write_daily_csv(daily_close(ledger, office_day.day), outputs["daily"])
+    desk = Desk(ledger, Settings())
+    write_ledger_book_csv(ledger_book(desk, office_day.day, office_day.day), outputs["book"])
+    export_events_csv(desk, outputs["events"])
+    write_card_register_csv(card_register(desk, mid), outputs["card"])
+    write_daily_csv(daily_close(desk, office_day.day), outputs["daily"])
     for name, path in outputs.items():
         cells = [c for row in rows(path) for c in row]
         assert not [c for c in cells if c.startswith(FORMULA_STARTS)], name

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.config import Settings
+from kiosk.desk import Desk
 from kiosk.domain.card_state import office_date
 from kiosk.domain.retention import RetentionPolicy, parse_dated_ids
 from kiosk.ledger.service import Ledger
@@ -57,7 +59,7 @@ def assert_paper(path: Path) -> str:
 
 @needs_poppler
 def test_a_cards_own_register(ledger: Ledger, office_day: Day, tmp_path: Path) -> None:
-    register = card_register(ledger, office_day.issued)
+    register = card_register(Desk(ledger, Settings()), office_day.issued)
     assert [line.what for line in register.lines] == ["受領", "保管庫へ格納", "交付予定登録", "持出", "交付"]
     pdf = tmp_path / "card.pdf"
     write_card_register_pdf(register, pdf, office="テスト市 市民課")
@@ -79,7 +81,7 @@ def test_a_cards_own_register(ledger: Ledger, office_day: Day, tmp_path: Path) -
     issued = next(r for r in rows if len(r) == 7 and r[2] == "交付")
     assert issued[4:6] == ["窓口 一郎", "窓口 二郎"]
     with pytest.raises(PaperRefused, match="not in the ledger"):
-        card_register(ledger, ids(1, start=999)[0])
+        card_register(Desk(ledger, Settings()), ids(1, start=999)[0])
 
 
 @needs_poppler
@@ -93,7 +95,7 @@ def test_the_reminder_list_as_pdf_and_as_a_mail_merge_csv(
     clock.advance(days=POLICY.reminder_after_days + 1)
     later = office_date(clock())
     record_sent(ledger, "notice", parse_dated_ids(fresh, default=later, today=later))
-    reminders = reminder_list(ledger, POLICY)
+    reminders = reminder_list(Desk(ledger, Settings()), POLICY)
     assert [d.management_id for d, _ in reminders.cards] == due
     out = tmp_path / "reminders.csv"
     assert write_reminder_csv(reminders, out) == 3
@@ -129,14 +131,14 @@ def test_the_disposal_list_and_the_certificate_name_cards_method_date_and_people
     approve_disposal(ledger, batch.id, crew.supervisor)
     pdf = tmp_path / "cert.pdf"
     with pytest.raises(PaperRefused, match="not disposed yet"):
-        write_disposal_certificate_pdf(disposal_paper(ledger, batch.id), pdf)
+        write_disposal_certificate_pdf(disposal_paper(Desk(ledger, Settings()), batch.id), pdf)
     safe = open_session(ledger, crew.officer, crew.deputy, required=[], confirmed=[]).id
     for mid in cards:
         assert scan_into_disposal(
             ledger, POLICY, batch.id, mid, crew.officer, crew.deputy, session_id=safe
         ).ok
     finish_disposal(ledger, batch.id, crew.officer, crew.deputy, "裁断（シュレッダー）")
-    paper = disposal_paper(ledger, batch.id)
+    paper = disposal_paper(Desk(ledger, Settings()), batch.id)
 
     listing = tmp_path / "list.pdf"
     assert write_disposal_list_pdf(paper, listing, office="テスト市 市民課") == 3
@@ -178,7 +180,7 @@ def test_the_disposal_list_and_the_certificate_name_cards_method_date_and_people
         assert words in flat, words
     assert str(paper.finished_hash) in flat
     with pytest.raises(PaperRefused, match="no disposal batch"):
-        disposal_paper(ledger, 424242)
+        disposal_paper(Desk(ledger, Settings()), 424242)
 
 
 def test_the_daily_close_of_a_disposal_day_adds_up(ledger: Ledger, clock: FakeClock, crew: Crew) -> None:
@@ -196,7 +198,7 @@ def test_the_daily_close_of_a_disposal_day_adds_up(ledger: Ledger, clock: FakeCl
             ledger, POLICY, batch.id, mid, crew.officer, crew.deputy, session_id=safe
         ).ok
     finish_disposal(ledger, batch.id, crew.officer, crew.deputy, "裁断")
-    report = daily_close(ledger, office_date(clock()))
+    report = daily_close(Desk(ledger, Settings()), office_date(clock()))
     values = report.balances[0].values
     assert (values["前日残"], values["交付取りやめ"], values["廃棄"], values["当日残"]) == (5, 3, 3, 2)
     assert report.passed

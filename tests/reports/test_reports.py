@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.config import DEFAULT_OPENING_CHECKLIST
+from kiosk.config import DEFAULT_OPENING_CHECKLIST, Settings
+from kiosk.desk import Desk
 from kiosk.ledger.service import Ledger
 from kiosk.reports.daily import (
     CHECK_FORMULA,
@@ -58,7 +59,7 @@ def pdf_pages(path: Path) -> list[str]:
 
 
 def test_daily_close_balances_sessions_overrides_refusals_and_head(ledger: Ledger, office_day: Day) -> None:
-    report = daily_close(ledger, office_day.day, office="テスト市 市民課")
+    report = daily_close(Desk(ledger, Settings()), office_day.day, office="テスト市 市民課")
     cards, notices, total = report.balances
     assert cards.label == "個人番号カード"
     assert cards.values == {
@@ -99,7 +100,7 @@ def test_the_next_day_starts_from_the_last_days_close(
 ) -> None:
     clock.advance(days=1)
     receive(ledger, ids(3, start=80), batch="J-LIS-TEST-03")
-    report = daily_close(ledger, office_day.day + timedelta(days=1))
+    report = daily_close(Desk(ledger, Settings()), office_day.day + timedelta(days=1))
     cards = report.balances[0].values
     assert (cards["前日残"], cards["受入"], cards["持出"], cards["当日残"]) == (7, 3, 0, 10)
     assert report.passed
@@ -110,7 +111,7 @@ def test_the_next_day_starts_from_the_last_days_close(
 def test_daily_close_pdf_puts_totals_check_hash_and_signatures_on_page_one(
     ledger: Ledger, office_day: Day, tmp_path: Path
 ) -> None:
-    report = daily_close(ledger, office_day.day, office="テスト市 市民課")
+    report = daily_close(Desk(ledger, Settings()), office_day.day, office="テスト市 市民課")
     pdf = tmp_path / "daily.pdf"
     write_daily_pdf(report, pdf)
     pages = pdf_pages(pdf)
@@ -149,7 +150,7 @@ def test_daily_close_pdf_puts_totals_check_hash_and_signatures_on_page_one(
 def test_daily_close_csv_has_a_bom_the_balances_and_no_individual_number(
     ledger: Ledger, office_day: Day, tmp_path: Path
 ) -> None:
-    report = daily_close(ledger, office_day.day, office="テスト市 市民課")
+    report = daily_close(Desk(ledger, Settings()), office_day.day, office="テスト市 市民課")
     out = tmp_path / "daily.csv"
     write_daily_csv(report, out)
     raw = out.read_bytes()
@@ -198,7 +199,7 @@ def test_ledger_book_one_row_per_event_in_words_with_a_footer_on_every_page(
     ledger: Ledger, office_day: Day, tmp_path: Path
 ) -> None:
     receive(ledger, ids(40, start=300), batch="J-LIS-TEST-04")  # enough lines for a second page
-    book = ledger_book(ledger, office_day.day, office_day.day)
+    book = ledger_book(Desk(ledger, Settings()), office_day.day, office_day.day)
     events = ledger.events()
     assert [line.seq for line in book.lines] == [e.seq for e in events]
     assert book.hash_before == ""
@@ -251,13 +252,15 @@ def test_ledger_book_one_row_per_event_in_words_with_a_footer_on_every_page(
     assert_renders(pdf, tmp_path)
 
     empty = ledger_book(
-        ledger,
+        Desk(ledger, Settings()),
         office_day.day.replace(year=office_day.day.year - 1),
         office_day.day.replace(year=office_day.day.year - 1),
     )
     assert empty.lines == ()
     with pytest.raises(ValueError, match="ends before"):
-        ledger_book(ledger, office_day.day, office_day.day.replace(year=office_day.day.year - 1))
+        ledger_book(
+            Desk(ledger, Settings()), office_day.day, office_day.day.replace(year=office_day.day.year - 1)
+        )
 
 
 def test_a_missing_font_names_the_debian_package(tmp_path: Path) -> None:

@@ -6,6 +6,8 @@ import csv
 import io
 from pathlib import Path
 
+from kiosk.config import Settings
+from kiosk.desk import Desk
 from kiosk.domain.delivery import parse_delivery
 from kiosk.domain.stocktake import Decision, MissingDecision
 from kiosk.ledger.service import Ledger
@@ -50,7 +52,7 @@ def test_csv_lists_the_findings_first_and_counts_double_sightings(
 ) -> None:
     stocktake, cards = mixed_stocktake(ledger, office_day, crew)
     out = tmp_path / "st.csv"
-    write_stocktake_report(ledger, stocktake, out)
+    write_stocktake_report(Desk(ledger, Settings()), stocktake, out)
     rows = list(csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig"))))
     findings = [r for r in rows if len(r) == 8][1:]
     assert [(r[0], r[1]) for r in findings] == [
@@ -80,7 +82,7 @@ def test_pdf_puts_findings_before_the_summary_without_double_sightings(
 ) -> None:
     stocktake, cards = mixed_stocktake(ledger, office_day, crew)
     pdf = tmp_path / "st.pdf"
-    write_stocktake_report(ledger, stocktake, pdf)
+    write_stocktake_report(Desk(ledger, Settings()), stocktake, pdf)
     pages = pdf_pages(pdf)
     text = "".join(pages)
     assert text.index("要確認（4 件") < text.index("概要")
@@ -103,7 +105,7 @@ def test_a_card_recorded_missing_leaves_the_daily_close_adding_up(
 
     _, cards = mixed_stocktake(ledger, office_day, crew)
     assert cards["missing"] in office_day.notification
-    report = daily_close(ledger, office_day.day)
+    report = daily_close(Desk(ledger, Settings()), office_day.day)
     _, notices, total = report.balances
     assert (notices.values["受入"], notices.values["所在不明"], notices.values["当日残"]) == (2, 1, 1)
     assert (total.values["受入"], total.values["交付"], total.values["所在不明"], total.values["当日残"]) == (
@@ -123,7 +125,7 @@ def test_a_card_found_the_same_day_is_netted_out_of_missing(
 
     _, cards = mixed_stocktake(ledger, office_day, crew)
     st.record_found(ledger, cards["missing"], crew.officer, crew.deputy, note="書類の間にあった")
-    report = daily_close(ledger, office_day.day)
+    report = daily_close(Desk(ledger, Settings()), office_day.day)
     total = report.total
     assert (total.values["所在不明"], total.found_again, total.values["当日残"]) == (0, 1, 11)
     assert report.passed

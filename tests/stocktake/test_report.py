@@ -6,6 +6,8 @@ import csv
 import io
 from pathlib import Path
 
+from kiosk.config import Settings
+from kiosk.desk import Desk
 from kiosk.domain.stocktake import Decision, MissingDecision
 from kiosk.ledger.service import Ledger
 from kiosk.reports.stocktake_report import write_stocktake_report
@@ -25,7 +27,7 @@ def test_csv_and_pdf_report(ledger: Ledger, crew: Crew, tmp_path: Path) -> None:
     decisions = {ids[0]: MissingDecision(Decision.RECORD_MISSING, "保管庫に無し")}
     st.finish(ledger, view.id, decisions, crew.officer, crew.deputy)
 
-    assert write_stocktake_report(ledger, view.id, tmp_path / "r.csv") == "csv"
+    assert write_stocktake_report(Desk(ledger, Settings()), view.id, tmp_path / "r.csv") == "csv"
     raw = (tmp_path / "r.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
@@ -39,7 +41,7 @@ def test_csv_and_pdf_report(ledger: Ledger, crew: Crew, tmp_path: Path) -> None:
     listed = [r for r in rows if len(r) == 8 and r[1] == ids[0]]
     assert listed[0][7] == "所在不明として記録: 保管庫に無し"
 
-    assert write_stocktake_report(ledger, view.id, tmp_path / "r.pdf") == "pdf"
+    assert write_stocktake_report(Desk(ledger, Settings()), view.id, tmp_path / "r.pdf") == "pdf"
     pdf = (tmp_path / "r.pdf").read_bytes()
     assert pdf.startswith(b"%PDF")
     assert b"FontFile2" in pdf  # the TrueType Japanese font is embedded

@@ -3,9 +3,8 @@ terminal keyboard-wedge path (keys go to the wedge decoder unless a text field h
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from sqlalchemy.exc import SQLAlchemyError
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import BindingType
@@ -13,8 +12,6 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Static
 
-from kiosk.desk.errors import StorageError
-from kiosk.tui.app import KioskApp
 from kiosk.tui.widgets import (
     AlertBanner,
     DemoPanel,
@@ -25,9 +22,9 @@ from kiosk.tui.widgets import (
     kiosk_app,
 )
 
-# Errors of the ledger's storage (read-only database, disk full, lost connection): the core's one
-# StorageError, and below it SQLAlchemy's and the OS's for the few reads not yet behind the core.
-STORAGE_ERRORS: tuple[type[BaseException], ...] = (StorageError, SQLAlchemyError, OSError)
+if TYPE_CHECKING:
+    # Only for typing: the app imports the screens, never the other way round at run time.
+    from kiosk.tui.app import KioskApp
 
 R = TypeVar("R")
 

@@ -10,8 +10,9 @@ from textual.containers import Vertical
 from textual.markup import escape
 from textual.widgets import Static
 
+from kiosk.desk import StorageError
 from kiosk.tui.safe_text import notify, visible
-from kiosk.tui.screens.base import STORAGE_ERRORS, KioskModal
+from kiosk.tui.screens.base import KioskModal
 
 ACTIONS = (
     ("1", "next_pick", "本日の交付予定の次のカードをスキャン", "Scan the next booked card"),
@@ -126,7 +127,7 @@ class DemoPadModal(KioskModal[None]):
             if name == "twelve":
                 self._scan(rig.twelve_digits())
                 return
-        except STORAGE_ERRORS:
+        except StorageError:
             app.show_verdict("ledger_error", app.t("error.ledger"))
             return
         # Which card the simulated hand picks is a ledger query: on the reader thread.

@@ -15,10 +15,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
+from kiosk.desk import StorageError
+from kiosk.desk.views import today
 from kiosk.domain.retention import DueCard, DueLists, RetentionPolicy
-from kiosk.ledger.service import today
 from kiosk.tui.safe_text import cells, plain
-from kiosk.tui.screens.base import STORAGE_ERRORS, KioskScreen
+from kiosk.tui.screens.base import KioskScreen
 
 # (tab id, DueLists attribute, i18n key of the tab title)
 TABS = (
@@ -68,7 +69,7 @@ class DueScreen(KioskScreen):
         app.submit(lambda: desk.due_lists(day), self._loaded, read=True, failed=self._failed)
 
     def _failed(self, exc: BaseException) -> None:
-        if not isinstance(exc, STORAGE_ERRORS):
+        if not isinstance(exc, StorageError):
             self.kiosk.ledger_failed(exc, reading=True)
         if self.is_mounted:
             self.query_one("#due-summary", Static).update("✖ " + self.kiosk.t("error.ledger_read"))

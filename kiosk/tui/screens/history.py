@@ -14,10 +14,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
+from kiosk.desk.views import DEFAULT_PAGE, EventLine, EventPage
 from kiosk.domain.card_state import OFFICE_TZ, CardState
 from kiosk.domain.events import kind_name
 from kiosk.domain.management_id import ManagementId, Refusal
-from kiosk.ledger.ui_queries import DEFAULT_PAGE, EventLine, EventPage, events_page
 from kiosk.tui.safe_text import cells, plain
 from kiosk.tui.screens.base import KioskScreen
 from kiosk.tui.screens.dialogs import EntryModal
@@ -72,9 +72,7 @@ class EventTableScreen(KioskScreen):
         ticket = self._request()
 
         def read() -> EventPage:
-            return desk.read(
-                lambda: events_page(app.ledger, before_seq=before, card_id=card_id, limit=DEFAULT_PAGE)
-            )
+            return desk.events_page(before_seq=before, card_id=card_id, limit=DEFAULT_PAGE)
 
         app.submit(read, lambda page: self._draw_page(ticket, page), read=True, failed=self._failed(ticket))
 
@@ -174,7 +172,7 @@ class HistoryScreen(EventTableScreen):
         except Refusal as exc:
             app.show_verdict("refused_input", app.reason(exc.reason))
             return
-        desk, ledger = app.desk, app.ledger
+        desk = app.desk
         ticket = self._request()
         self.verdict.clear(f"{mid}  {app.t('loading')}")
 
@@ -182,9 +180,7 @@ class HistoryScreen(EventTableScreen):
             card = desk.card(mid)
             if card is None:
                 return None, None
-            return card, desk.read(
-                lambda: events_page(ledger, before_seq=None, card_id=mid, limit=DEFAULT_PAGE)
-            )
+            return card, desk.events_page(before_seq=None, card_id=mid, limit=DEFAULT_PAGE)
 
         app.submit(
             read, lambda found: self._draw_card(ticket, mid, *found), read=True, failed=self._failed(ticket)

@@ -9,13 +9,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
+from kiosk.desk import StorageError
 from kiosk.domain.card_state import office_date
 from kiosk.domain.management_id import ManagementId, Refusal
 from kiosk.domain.safe_session import ChecklistIncomplete
 from kiosk.domain.staff import TwoPersonError
 from kiosk.domain.stocktake import DueStatus
 from kiosk.tui.safe_text import plain
-from kiosk.tui.screens.base import STORAGE_ERRORS, KioskScreen
+from kiosk.tui.screens.base import KioskScreen
 from kiosk.tui.screens.dialogs import SettingsModal
 from kiosk.tui.screens.two_person import second_person_and_checklist
 from kiosk.tui.widgets import VerdictPanel
@@ -164,7 +165,7 @@ class HomeScreen(KioskScreen):
             app.show_verdict("info", str(exc))
             app.refresh_session()
             return
-        except STORAGE_ERRORS:
+        except StorageError:
             app.show_verdict("ledger_error", app.t("error.ledger"))
             return
         app.session = session

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 
 from textual import work
 
+from kiosk.desk import StorageError
 from kiosk.domain.management_id import ManagementId, Refusal
-from kiosk.tui.screens.base import STORAGE_ERRORS, KioskScreen
+from kiosk.tui.screens.base import KioskScreen
 from kiosk.tui.screens.dialogs import EntryModal
 
 if TYPE_CHECKING:
@@ -76,7 +77,7 @@ class ScanningScreen(KioskScreen):
 
     def _badge_unknown(self, exc: BaseException) -> None:
         # The ledger could not say (storage): not a badge, as before; the scan's own verdict follows.
-        if not isinstance(exc, STORAGE_ERRORS):
+        if not isinstance(exc, StorageError):
             self.kiosk.ledger_failed(exc)
         self._badge_known(False)
 

@@ -13,12 +13,12 @@ from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from kiosk.desk import StorageError
 from kiosk.domain.safe_session import ChecklistIncomplete, Override, ScanMode, SessionNotClear
 from kiosk.domain.staff import Role, StaffMember, TwoPersonError
 from kiosk.domain.status import CardStatus
 from kiosk.domain.verdicts import Verdict, VerdictCode
 from kiosk.tui.safe_text import plain
-from kiosk.tui.screens.base import STORAGE_ERRORS
 from kiosk.tui.screens.dialogs import CloseBlockedModal, EntryModal
 from kiosk.tui.screens.scanning import ScanningScreen
 from kiosk.tui.screens.signin import SignInModal
@@ -218,7 +218,7 @@ class SessionScreen(ScanningScreen):
         except ValueError as exc:
             app.show_verdict("wrong_status", str(exc))
             return
-        except STORAGE_ERRORS:
+        except StorageError:
             app.show_verdict("ledger_error", app.t("error.ledger"))
             return
         app.show_verdict("joined", joiner.display)
@@ -257,7 +257,7 @@ class SessionScreen(ScanningScreen):
     # -- flows ----------------------------------------------------------------------------------
 
     def typed_id(self, text: str) -> None:
-        self.take_scan(text, device=self.kiosk.ledger.kiosk, source="manual")
+        self.take_scan(text, device=self.kiosk.desk.kiosk, source="manual")
 
     @work(exclusive=True, group="flow")
     async def override_flow(self, mid: str, device: str | None, source: str | None) -> None:
@@ -304,7 +304,7 @@ class SessionScreen(ScanningScreen):
             return
         try:
             still_out = await app.call(app.counter.outstanding)
-        except STORAGE_ERRORS:
+        except StorageError:
             app.show_verdict("ledger_error", app.t("error.ledger"))
             return
         witness: StaffMember | None = None
@@ -325,7 +325,7 @@ class SessionScreen(ScanningScreen):
             except (TwoPersonError, ValueError) as exc:
                 app.show_verdict("two_person", str(exc))
                 return
-            except STORAGE_ERRORS:
+            except StorageError:
                 app.show_verdict("ledger_error", app.t("error.ledger"))
                 return
             app.show_verdict("marked_missing", app.t("close.missing_done", n=len(still_out)))
@@ -348,7 +348,7 @@ class SessionScreen(ScanningScreen):
             app.show_verdict("no_session", str(exc))
             app.refresh_session()
             return
-        except STORAGE_ERRORS:
+        except StorageError:
             app.show_verdict("ledger_error", app.t("error.ledger"))
             return
         app.session = None

@@ -8,10 +8,11 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
+from kiosk.desk import StorageError
 from kiosk.domain.guard import looks_like_individual_number
 from kiosk.domain.staff import AuthError, Role, StaffMember
 from kiosk.tui.safe_text import plain
-from kiosk.tui.screens.base import STORAGE_ERRORS, KioskModal
+from kiosk.tui.screens.base import KioskModal
 
 
 class SignInModal(KioskModal[StaffMember | None]):
@@ -96,7 +97,7 @@ class SignInModal(KioskModal[StaffMember | None]):
         app = self.kiosk
         try:
             # The core authenticates (lockout, the attempt on record), on the ledger thread.
-            member = await app.call(lambda: app.desk.sign_in(badge, pin, device=app.ledger.kiosk))
+            member = await app.call(lambda: app.desk.sign_in(badge, pin, device=app.desk.kiosk))
         except AuthError as exc:
             self.failures += 1
             if exc.reason == "wrong_pin":
@@ -107,7 +108,7 @@ class SignInModal(KioskModal[StaffMember | None]):
                 self.query_one("#badge", Input).value = ""
                 self.query_one("#badge", Input).focus()
             return
-        except STORAGE_ERRORS:
+        except StorageError:
             self._say(t("error.ledger"), error=True)
             return
         if self.exclude_id is not None and member.id == self.exclude_id:

@@ -26,6 +26,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, ProgressBar, Static
 
+from kiosk.desk import StorageError
+from kiosk.desk.views import SOURCE_BARCODE, SOURCE_RFID, SOURCE_TRAY, StocktakeError, StocktakeGlance
 from kiosk.domain.card_state import OFFICE_TZ
 from kiosk.domain.safe_session import ScanMode
 from kiosk.domain.staff import StaffMember, TwoPersonError
@@ -43,10 +45,8 @@ from kiosk.domain.stocktake import (
     is_location_label,
 )
 from kiosk.domain.verdicts import BatchVerdict, FinishKind, StocktakeVerdict
-from kiosk.ledger.stocktake_glance import StocktakeGlance
-from kiosk.ledger.stocktake_ops import SOURCE_BARCODE, SOURCE_RFID, SOURCE_TRAY, StocktakeError
 from kiosk.tui.safe_text import cell, cells, plain, visible
-from kiosk.tui.screens.base import STORAGE_ERRORS, KioskModal
+from kiosk.tui.screens.base import KioskModal
 from kiosk.tui.screens.dialogs import EntryModal
 from kiosk.tui.screens.scanning import ScanningScreen
 from kiosk.tui.screens.signin import SignInModal
@@ -125,7 +125,7 @@ async def start_or_resume(app: KioskApp) -> None:
         return
     try:
         current = await app.call(app.desk.open_stocktake)
-    except STORAGE_ERRORS:
+    except StorageError:
         app.show_verdict("ledger_error", t("error.ledger"))
         return
     if current is not None:
@@ -146,7 +146,7 @@ async def start_or_resume(app: KioskApp) -> None:
     except StocktakeError as exc:
         app.show_verdict("wrong_status", str(exc))
         return
-    except STORAGE_ERRORS:
+    except StorageError:
         app.show_verdict("ledger_error", t("error.ledger"))
         return
     await app.push_screen(StocktakeScreen(view))
@@ -573,7 +573,7 @@ class StocktakeScreen(ScanningScreen):
         self.app.pop_screen()
 
     def typed_id(self, text: str) -> None:
-        self.record_scan(text, device=self.kiosk.ledger.kiosk, source="manual")
+        self.record_scan(text, device=self.kiosk.desk.kiosk, source="manual")
 
     @work(exclusive=True, group="flow")
     async def action_finish(self) -> None:
@@ -589,7 +589,7 @@ class StocktakeScreen(ScanningScreen):
         try:
             # Every missing card, for the decisions: on the ledger thread, after every scan before F8.
             result = await app.call(lambda: app.desk.reconcile(self.stocktake.id))
-        except STORAGE_ERRORS:
+        except StorageError:
             app.show_verdict("ledger_error", app.t("error.ledger"))
             return
         decisions: dict[str, MissingDecision] = {}
@@ -622,7 +622,7 @@ class StocktakeScreen(ScanningScreen):
         except StocktakeError as exc:
             app.show_verdict("wrong_status", str(exc))
             return
-        except STORAGE_ERRORS:
+        except StorageError:
             app.show_verdict("ledger_error", app.t("error.ledger"))
             return
         if outcome.kind is FinishKind.SEARCH_AGAIN or outcome.result is None:
@@ -644,7 +644,8 @@ class StocktakeScreen(ScanningScreen):
         from kiosk.reports.fonts import FontMissing
         from kiosk.reports.stocktake_report import write_stocktake_report
 
-        failures: tuple[type[BaseException], ...] = (FontMissing, StocktakeError, *STORAGE_ERRORS)
+        # OSError: the report file itself could not be written (the ledger's failures are StorageError).
+        failures = (FontMissing, StocktakeError, StorageError, OSError)
         written: list[str] = []
         try:
             self.report_dir.mkdir(parents=True, exist_ok=True)
@@ -653,7 +654,7 @@ class StocktakeScreen(ScanningScreen):
         for suffix in (".pdf", ".csv"):
             path = self.report_dir / f"stocktake-{self.stocktake.id}{suffix}"
             try:
-                write_stocktake_report(self.kiosk.ledger, self.stocktake.id, path)
+                write_stocktake_report(self.kiosk.desk, self.stocktake.id, path)
             except failures:
                 continue
             written.append(str(path.resolve()))

@@ -4,11 +4,14 @@ the two is a responsible officer, and both confirm the checklist."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from kiosk.domain.staff import StaffMember
-from kiosk.tui.app import KioskApp
 from kiosk.tui.screens.dialogs import ChecklistModal
 from kiosk.tui.screens.signin import SignInModal
+
+if TYPE_CHECKING:
+    from kiosk.tui.app import KioskApp
 
 
 async def second_person_and_checklist(
