@@ -92,13 +92,21 @@ def _as_role(role: str | None, schema: str) -> str:
     return f"{url.render_as_string(hide_password=False)}{sep}options=-csearch_path%3D{schema}"
 
 
+def private_schema_name() -> str:
+    """A fresh schema name for one test: `t_`, the pytest-xdist worker (`gw0`, `gw1`, … or `main`), and
+    twelve random letters. Every test, on every worker, has its own schema, so tests running at the same
+    time on the one test database never share a table; the worker in the name tells whose a leftover is.
+    Letters only: twelve hex digits may all be decimal, and the My Number guard refuses such a URL."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    return f"t_{worker}_" + "".join(secrets.choice(string.ascii_lowercase) for _ in range(12))
+
+
 @pytest.fixture
 def pg_schema() -> Iterator[PgSchema]:
     """An empty private schema (owned by the owner role when configured), dropped afterwards."""
     if not PG_URL:
         pytest.skip(PG_SKIP_REASON)
-    # Letters only: twelve hex digits may all be decimal, and the My Number guard refuses such a URL.
-    schema = "t_" + "".join(secrets.choice(string.ascii_lowercase) for _ in range(12))
+    schema = private_schema_name()
     admin = make_engine(PG_URL)
     roles = (PG_OWNER, PG_APP) if PG_OWNER and PG_APP else None
     if roles is not None:
@@ -111,7 +119,11 @@ def pg_schema() -> Iterator[PgSchema]:
             )
         if found != set(roles):
             admin.dispose()
-            pytest.fail(f"the PostgreSQL roles {roles[0]} and {roles[1]} do not exist; .ci/run creates them")
+            pytest.fail(
+                f"the PostgreSQL roles {roles[0]} and {roles[1]} do not both exist at "
+                f"{make_url(PG_URL).render_as_string()} (found: {sorted(found) or 'neither'}); "
+                ".ci/run creates them"
+            )
     with admin.begin() as conn:
         owner = f' AUTHORIZATION "{roles[0]}"' if roles is not None else ""
         conn.execute(text(f'CREATE SCHEMA "{schema}"{owner}'))
