@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -19,6 +20,12 @@ from kiosk.desk import Desk
 from kiosk.domain.staff import Role, StaffMember
 from kiosk.ledger.engine import grant_app_role, make_engine, upgrade
 from kiosk.ledger.service import Ledger
+
+# No timing in tests: Hypothesis's per-example deadline (200 ms) and its too-slow health check fail a
+# correct test when two workers and everything else on the machine share two cores. Explicit
+# @settings(...) on a test still override single fields; the rest come from here.
+settings.register_profile("kiosk", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("kiosk")
 
 PG_URL = os.environ.get("KIOSK_TEST_PG_URL")
 PG_SKIP_REASON = (
