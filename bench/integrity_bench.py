@@ -3,9 +3,15 @@
     .venv/bin/python -m bench.integrity_bench [--db PATH]
 
 Uses (and builds once, if missing) the same 1M-event SQLite ledger as `bench.ledger_bench`
-(var/bench/ledger-1000000.sqlite3, or --db). Each measurement runs in a fresh process, so its peak RSS
-is its own: a verify in constant memory has the same peak at any ledger length (it holds one page of
-events and the card fold, not the events).
+(var/bench/ledger-1000000.sqlite3, or --db). Each measurement runs in a fresh, small interpreter
+(`python -c`), and its peak RSS is that process's own high-water mark, `VmHWM` in /proc/self/status: a
+verify in constant memory has the same peak at any ledger length (it holds one page of events and the
+card fold, not the events). Not `ru_maxrss`: Linux carries it over fork and exec (and with vfork the
+child even inherits the parent's peak), so a child of a big process, say the test suite, would report
+its parent's memory, not verify's.
+
+The ledger must verify (`verify_ok`); if it does not, `run` raises `LedgerDoesNotVerify` with the
+problem instead of returning the time of a failing verify.
 
 Times are wall-clock; `*_cpu_s` add the CPU time of the process and its helper (load-independent).
 
@@ -34,7 +40,13 @@ from pathlib import Path
 what, db, data = sys.argv[1], sys.argv[2], sys.argv[3]
 
 def rss():
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    # This process's own peak (VmHWM, kB): the counter starts afresh with the exec'd image, unlike
+    # ru_maxrss, which keeps the peak of the process that spawned us.
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    raise SystemExit("no VmHWM in /proc/self/status: peak memory cannot be measured here")
 
 def cpu():
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -64,7 +76,8 @@ if what == "verify":
     report = verify(ledger)
     took, used = time.perf_counter() - t, cpu() - c
     print(json.dumps({"events": report.events, "s": took, "cpu_s": used, "ok": report.ok,
-                      "problem": report.problem, "rss_mb": rss(), "base_rss_mb": base}))
+                      "problem": report.problem, "seq": report.first_bad_seq, "rss_mb": rss(),
+                      "base_rss_mb": base}))
 else:
     from kiosk.ledger.anchors import startup_check
     checkpoint = Path(data) / "anchors" / "checkpoint"
@@ -76,7 +89,9 @@ else:
 """
 
 
-def _child(what: str, db: Path, data: Path) -> dict[str, Any]:
+def in_fresh_process(what: str, db: Path, data: Path) -> dict[str, Any]:
+    """One measurement (`bare`, `verify`, `first` or `steady`) in a fresh interpreter; its JSON line.
+    `rss_mb` is that process's own peak resident memory, whatever the memory of this one."""
     out = subprocess.run(
         [sys.executable, "-c", _CHILD, what, str(db), str(data)], capture_output=True, text=True, check=False
     )
@@ -86,9 +101,9 @@ def _child(what: str, db: Path, data: Path) -> dict[str, Any]:
     return result
 
 
-def prepare(db: Path) -> None:
+def prepare(db: Path, events: int = MILLION, cards: int | None = None) -> None:
     """Build the 1M-event ledger once (bench.ledger_bench), and give it its identity (kiosk init's part)."""
-    from bench.ledger_bench import build
+    from bench.ledger_bench import CARDS, build
     from kiosk.ledger.engine import make_engine, upgrade
     from kiosk.ledger.meta import check_identity
     from kiosk.ledger.service import Ledger
@@ -97,8 +112,8 @@ def prepare(db: Path) -> None:
     engine = make_engine(f"sqlite:///{db}")
     upgrade(engine)
     ledger = Ledger(engine, pepper=b"bench")
-    if ledger.head()[0] < MILLION - 1:
-        build(ledger, MILLION)
+    if ledger.head()[0] < events - 1:
+        build(ledger, events, CARDS if cards is None else cards)
     check_identity(ledger, "bench pepper")
     engine.dispose()
 
@@ -110,15 +125,22 @@ def _warm(db: Path) -> None:
             pass
 
 
-def run(db: Path = DEFAULT_DB) -> dict[str, Any]:
-    prepare(db)
+def run(db: Path = DEFAULT_DB, events: int = MILLION, cards: int | None = None) -> dict[str, Any]:
+    """Every measurement on the ledger at `db` (built to `events` first if shorter).
+
+    Raises LedgerDoesNotVerify when the full verify fails: its time would be that of the wrong thing."""
+    from bench.ledger_bench import LedgerDoesNotVerify
+
+    prepare(db, events, cards)
     _warm(db)
     with tempfile.TemporaryDirectory(prefix="bench-integrity-") as tmp:
         data = Path(tmp)
-        bare = _child("bare", db, data)
-        full = _child("verify", db, data)
-        first = _child("first", db, data)
-        steady = min((_child("steady", db, data) for _ in range(3)), key=lambda r: float(r["s"]))
+        bare = in_fresh_process("bare", db, data)
+        full = in_fresh_process("verify", db, data)
+        if not full["ok"]:
+            raise LedgerDoesNotVerify(db, full["problem"], full.get("seq"))
+        first = in_fresh_process("first", db, data)
+        steady = min((in_fresh_process("steady", db, data) for _ in range(3)), key=lambda r: float(r["s"]))
     return {
         "integrity_events": bare["events"],
         "bare_read_s": round(bare["s"], 2),
@@ -139,7 +161,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--db", type=Path, default=DEFAULT_DB)
     args = parser.parse_args()
-    print(json.dumps(run(args.db), indent=2))
+    from bench.ledger_bench import LedgerDoesNotVerify
+
+    try:
+        print(json.dumps(run(args.db), indent=2))
+    except LedgerDoesNotVerify as exc:
+        raise SystemExit(f"integrity_bench: {exc}") from None
 
 
 if __name__ == "__main__":

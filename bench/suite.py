@@ -23,9 +23,12 @@ What each number means:
 - reconcile: `bench.reconcile_bench` at 100,000 cards.
 - verify / history: `bench.ledger_bench` at 1,000,000 events; reuses var/bench/ledger-1000000.sqlite3 when
   it is there. `--quick` without that file measures a smaller ledger and extrapolates linearly, and the
-  output says so (`verify_1m_events_basis`).
+  output says so (`verify_1m_events_basis`). The ledger holds only registered event kinds in orders the
+  status machine allows, and must pass `verify`: if it does not (a cached file from an older bench),
+  the suite stops with `LedgerDoesNotVerify` (kiosk bench: the problem on stderr, exit 1), no numbers.
 - integrity: `bench.integrity_bench` on the same 1M-event ledger: full verify and the start-up check,
-  each in a fresh process, beside a bare sequential read of the events table.
+  each in a fresh process, beside a bare sequential read of the events table; `verify_peak_rss_mb` is
+  the verify process's own peak (VmHWM), not that of whatever started it.
 - supervise: `bench.supervise_bench`: a committed take-out → its row on the supervisor's page, 3 kiosks
   writing to one PostgreSQL ledger (KIOSK_BENCH_PG_URL or KIOSK_TEST_PG_URL; skipped and said so without).
 - startup: a fresh process builds the demo kiosk (`kiosk demo`'s app on the simulator, demo ledger
@@ -250,7 +253,7 @@ def ledger_scale(quick: bool) -> dict[str, Any]:
     return {
         "verify_1m_events_s": round(r["verify_s"] * factor, 1),
         "verify_1m_events_basis": basis,
-        "verify_ok": bool(r["verify_ok"]),
+        "verify_ok": bool(r["verify_ok"]),  # always true: ledger_bench.run raises on a failing verify
         # History is an indexed lookup: not extrapolated; the basis says at what size it was measured.
         "history_1m_events_ms": r["history_ms"],
         "history_basis": f"measured at {r['events']:,} events",
@@ -486,8 +489,13 @@ def format_table(r: dict[str, Any]) -> str:
 
 
 def main() -> None:
+    from bench.ledger_bench import LedgerDoesNotVerify
+
     quick = "--quick" in sys.argv
-    result = run(quick, progress=lambda s: print(s, file=sys.stderr))
+    try:
+        result = run(quick, progress=lambda s: print(s, file=sys.stderr))
+    except LedgerDoesNotVerify as exc:
+        raise SystemExit(f"bench: {exc}") from None
     print(format_table(result))
     print(json.dumps(result, indent=2))
 

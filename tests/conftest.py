@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -19,6 +20,12 @@ from kiosk.desk import Desk
 from kiosk.domain.staff import Role, StaffMember
 from kiosk.ledger.engine import grant_app_role, make_engine, upgrade
 from kiosk.ledger.service import Ledger
+
+# No timing in tests: Hypothesis's per-example deadline (200 ms) and its too-slow health check fail a
+# correct test when two workers and everything else on the machine share two cores. Explicit
+# @settings(...) on a test still override single fields; the rest come from here.
+settings.register_profile("kiosk", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("kiosk")
 
 PG_URL = os.environ.get("KIOSK_TEST_PG_URL")
 PG_SKIP_REASON = (
@@ -92,13 +99,21 @@ def _as_role(role: str | None, schema: str) -> str:
     return f"{url.render_as_string(hide_password=False)}{sep}options=-csearch_path%3D{schema}"
 
 
+def private_schema_name() -> str:
+    """A fresh schema name for one test: `t_`, the pytest-xdist worker (`gw0`, `gw1`, … or `main`), and
+    twelve random letters. Every test, on every worker, has its own schema, so tests running at the same
+    time on the one test database never share a table; the worker in the name tells whose a leftover is.
+    Letters only: twelve hex digits may all be decimal, and the My Number guard refuses such a URL."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    return f"t_{worker}_" + "".join(secrets.choice(string.ascii_lowercase) for _ in range(12))
+
+
 @pytest.fixture
 def pg_schema() -> Iterator[PgSchema]:
     """An empty private schema (owned by the owner role when configured), dropped afterwards."""
     if not PG_URL:
         pytest.skip(PG_SKIP_REASON)
-    # Letters only: twelve hex digits may all be decimal, and the My Number guard refuses such a URL.
-    schema = "t_" + "".join(secrets.choice(string.ascii_lowercase) for _ in range(12))
+    schema = private_schema_name()
     admin = make_engine(PG_URL)
     roles = (PG_OWNER, PG_APP) if PG_OWNER and PG_APP else None
     if roles is not None:
@@ -111,7 +126,11 @@ def pg_schema() -> Iterator[PgSchema]:
             )
         if found != set(roles):
             admin.dispose()
-            pytest.fail(f"the PostgreSQL roles {roles[0]} and {roles[1]} do not exist; .ci/run creates them")
+            pytest.fail(
+                f"the PostgreSQL roles {roles[0]} and {roles[1]} do not both exist at "
+                f"{make_url(PG_URL).render_as_string()} (found: {sorted(found) or 'neither'}); "
+                ".ci/run creates them"
+            )
     with admin.begin() as conn:
         owner = f' AUTHORIZATION "{roles[0]}"' if roles is not None else ""
         conn.execute(text(f'CREATE SCHEMA "{schema}"{owner}'))

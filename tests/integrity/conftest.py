@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -98,11 +99,24 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Kiosk:
     return k
 
 
-@pytest.fixture
-def kiosk(site: Kiosk) -> Kiosk:
-    """`site` after `kiosk init` (a SQLite ledger in the data directory)."""
-    result = site.run("init")
+@pytest.fixture(scope="session")
+def initialised_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One real `kiosk init` per test process (per xdist worker), kept read-only as a template."""
+    k = Kiosk(tmp_path_factory.mktemp("initialised") / "site")
+    k.config.parent.mkdir(parents=True)
+    k.config.write_text('[kiosk]\nname = "kiosk-1"\n', encoding="utf-8")
+    result = k.run("init")
     assert result.returncode == 0, result.stderr
+    return k.root
+
+
+@pytest.fixture
+def kiosk(site: Kiosk, initialised_site: Path) -> Kiosk:
+    """`site` after `kiosk init` (a SQLite ledger in the data directory): a copy of the files one real
+    `kiosk init` wrote for the same configuration (ledger, pepper, checkpoint, log; none holds a path,
+    the kiosk finds them from the configuration file's folder), so forty tests do not each pay for a
+    migration in a subprocess."""
+    shutil.copytree(initialised_site, site.root, dirs_exist_ok=True)
     return site
 
 

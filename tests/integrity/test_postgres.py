@@ -4,7 +4,6 @@ alter, disable triggers or rewrite events; a wiped database is refused at start,
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,7 @@ from kiosk.domain.staff import Role
 from kiosk.ledger.engine import make_engine
 from kiosk.ledger.service import open_ledger
 from kiosk.ledger.verify import verify
-from tests.conftest import PG_SKIP_REASON, PG_URL
+from tests.conftest import PG_SKIP_REASON, PG_URL, private_schema_name
 from tests.integrity.conftest import Kiosk
 from tests.ledger.helpers import ids, receive
 
@@ -55,7 +54,7 @@ def roles() -> Iterator[Roles]:
     if found != {OWNER, APP}:
         admin.dispose()
         pytest.skip(f"the PostgreSQL roles {OWNER} and {APP} do not exist; .ci/run creates them")
-    schema = f"t_{secrets.token_hex(6)}"
+    schema = private_schema_name()  # the worker's own, letters only (token_hex could be all digits)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}" AUTHORIZATION "{OWNER}"'))
     yield Roles(_as(OWNER, schema), _as(APP, schema), schema)

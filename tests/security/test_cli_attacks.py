@@ -4,6 +4,7 @@ nothing it asked for is written, and the refusal is on the chain."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,16 +12,24 @@ from pathlib import Path
 import pytest
 
 
-@pytest.fixture
-def office(tmp_path: Path) -> dict[str, str]:
+def office_env(root: Path) -> dict[str, str]:
+    """The environment of the kiosk whose files are under `root`."""
     env = {
         **os.environ,
-        "KIOSK_DB_URL": f"sqlite:///{tmp_path / 'ledger.sqlite3'}",
-        "KIOSK_PATHS__DATA_DIR": str(tmp_path / "var"),
-        "KIOSK_CONFIG_FILE": str(tmp_path / "none.toml"),
+        "KIOSK_DB_URL": f"sqlite:///{root / 'ledger.sqlite3'}",
+        "KIOSK_PATHS__DATA_DIR": str(root / "var"),
+        "KIOSK_CONFIG_FILE": str(root / "none.toml"),
     }
     env.pop("KIOSK_PEPPER", None)
-    (tmp_path / "none.toml").write_text("# defaults\n", encoding="utf-8")
+    return env
+
+
+@pytest.fixture(scope="module")
+def office_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An administrator, an officer and a clerk, set up once per module through the real CLI."""
+    root = tmp_path_factory.mktemp("office")
+    env = office_env(root)
+    (root / "none.toml").write_text("# defaults\n", encoding="utf-8")
     ok = [
         run(env, "init", "--admin-name", "管理", "--admin-badge", "A001", "--admin-employee-no", "E9",
             stdin="9999\n"),
@@ -31,7 +40,14 @@ def office(tmp_path: Path) -> dict[str, str]:
     ]  # fmt: skip
     for result in ok:
         assert result.returncode == 0, result.stderr
-    return env
+    return root
+
+
+@pytest.fixture
+def office(tmp_path: Path, office_template: Path) -> dict[str, str]:
+    """The office above, each test on its own copy of its files (ledger, pepper, checkpoint, logs)."""
+    shutil.copytree(office_template, tmp_path, dirs_exist_ok=True)
+    return office_env(tmp_path)
 
 
 def run(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:

@@ -163,12 +163,16 @@ def serve() -> Iterator[Callable[[Office], Served]]:
 
     def start(office: Office, view: ViewSettings = FAST) -> Served:
         app = app_for(office, view)
-        port = _free_port()
+        # The server gets the bound socket itself: a port found free and then closed could be taken by
+        # another test worker (or any outgoing connection) before uvicorn binds it.
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
         config = uvicorn.Config(
             app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=1, lifespan="off"
         )
         server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, daemon=True)
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
         thread.start()
         deadline = time.monotonic() + 10
         while not server.started:
