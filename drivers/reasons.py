@@ -30,6 +30,7 @@ REASON_SYN_DROPPED = "syn_dropped"
 REASON_UNKNOWN_KEY = "unknown_key"
 REASON_CODE_ID = "code_id"
 REASON_CODE_ID_MISSING = "code_id_missing"
+REASON_CODE_ID_UNKNOWN = "code_id_unknown"
 REASON_STRAY_PREFIX = "stray_prefix"
 REASON_STRAY_SUFFIX = "stray_suffix"
 REASON_LINE_SETTINGS = "line_settings"
@@ -62,6 +63,8 @@ EXPLANATIONS: dict[str, str] = {
     REASON_EMPTY: "an empty frame",
     REASON_CODE_ID: "the scan starts with a vendor Code ID the configuration does not expect: set code_id",
     REASON_CODE_ID_MISSING: "no Code ID in front of the code; enable Code ID on the scanner or set code_id",
+    REASON_CODE_ID_UNKNOWN: "the scan starts with a prefix that is not in the configured vendor's Code ID "
+    "table: check code_id, or switch the scanner to AIM identifiers",
     REASON_STRAY_PREFIX: "the scan starts with text the configuration does not expect: set prefix",
     REASON_STRAY_SUFFIX: "the scan ends with text the configuration does not expect: set suffix",
     REASON_LINE_SETTINGS: "the serial line settings (baud rate, data bits, parity, stop bits) do not match "

@@ -246,7 +246,7 @@ def _now() -> str:
 @click.option("--aim", type=click.Choice(["auto", "require", "off"]), default="auto", show_default=True)
 @click.option(
     "--code-id",
-    type=click.Choice(["off", "honeywell", "zebra", "denso"]),
+    type=click.Choice(["off", "zebra", "honeywell", "datalogic", "datalogic-eu", "denso"]),
     default="off",
     show_default=True,
     help="The vendor Code ID the scanner sends before each code (stripped; names the symbology).",
@@ -330,6 +330,10 @@ def listen(
         extra={k: v for k, _sep, v in pairs},
         on_status=on_status,
     )
+    if code_id != "off":
+        from drivers.code_id import VENDOR_NAMES, aim_advice
+
+        echo(f"kiosk: reading {VENDOR_NAMES[code_id]} Code IDs; {aim_advice()}", err=True)
     device = KINDS[kind](target, opts)
     try:
         device.open()

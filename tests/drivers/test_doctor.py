@@ -92,6 +92,20 @@ def test_a_code_id_heard_goes_into_the_stanza(hub: SimHub, dev: Path, scanning: 
     assert options["rules"] == {"code_id": "honeywell"}
 
 
+def test_a_zebra_2d_code_id_heard_is_named_aim_advised_and_configured(
+    hub: SimHub, dev: Path, scanning: list[str]
+) -> None:
+    link = dev / "serial" / "by-id" / "usb-Zebra_DS4608-if00"
+    hub.add_pty("zebra", link=link, framing="cr", aim="P01")
+    scanning.append("zebra")
+    (finding,) = [f for f in run_doctor(dev, "--no-config") if f["path"] == str(link)]
+    assert "mynumber" not in json.dumps(finding)
+    assert "'P01'" in str(finding["advice"])
+    assert "AIM" in str(finding["advice"])
+    options = tomllib.loads(str(finding["stanza"]))["devices"][0]["options"]
+    assert options["rules"] == {"code_id": "zebra"}
+
+
 def test_configured_devices_say_why_they_are_offline(tmp_path: Path, dev: Path) -> None:
     config = tmp_path / "kiosk.toml"
     missing = tmp_path / "by-id" / "usb-Gone-if00"

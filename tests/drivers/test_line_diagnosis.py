@@ -137,14 +137,13 @@ def test_code_id_configured_is_stripped_and_names_the_symbology(
     assert [(x.code, x.symbology) for x in got if isinstance(x, Scan)] == [(c, symbology) for c in CODES[:2]]
 
 
-def test_zebras_2d_code_id_runs_into_the_id_and_the_my_number_guard_refuses_it(hub: SimHub) -> None:
-    # "P01" + a 10-digit ID holds 12 digits in a row: the guard looks at the whole frame first, so
-    # a Zebra scanner reading 2-D labels must send AIM identifiers instead (documented in code_id).
+def test_zebras_2d_code_id_is_stripped_before_the_guard_and_the_label_reads(hub: SimHub) -> None:
+    # "P01" + a 10-digit ID holds 12 digits in a row: the configured Code ID is taken off first.
     hub.add_serial("s", framing="cr", aim="P01")
     got = _run(
         hub, "s", SerialScanner(hub.url("s"), rules=PayloadRules(code_id="zebra"), dedup_window=0), CODES[:1]
     )
-    assert [getattr(x, "reason", None) for x in got] == ["mynumber_refused"]
+    assert [(x.code, x.symbology) for x in got if isinstance(x, Scan)] == [(CODES[0], Symbology.QR)]
 
 
 def test_a_honeywell_code_id_not_configured_is_refused_and_named(hub: SimHub) -> None:
@@ -153,7 +152,7 @@ def test_a_honeywell_code_id_not_configured_is_refused_and_named(hub: SimHub) ->
     assert [getattr(x, "reason", None) for x in got] == ["code_id", "code_id"]
     detail = got[0].detail  # type: ignore[union-attr]
     assert "'w'" in detail
-    assert "Honeywell (datamatrix)" in detail
+    assert "Honeywell (Data Matrix)" in detail
     assert 'code_id = "honeywell"' in detail
     assert CODES[0] not in detail
 
