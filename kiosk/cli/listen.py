@@ -5,7 +5,8 @@
     kiosk listen evdev /dev/input/by-id/usb-...-event-kbd --layout jis --count 5
     kiosk listen wedge -            # a keyboard-wedge scanner typing into this terminal
 
-Scans print as JSON lines `{"code", "symbology", "source", "at"}`, rejected frames as
+Scans print as JSON lines `{"code", "symbology", "source", "at", "management_id"}` (`valid`,
+`check_digit_wrong` or `not_an_id`: the Damm check digit is checked), rejected frames as
 `{"rejected": REASON, "source", "at"}` (never the refused text), with a `"hint"` when the driver
 diagnosed the cause (`line_settings`: "the bytes look like 7E1: set bytesize = 7, parity = even";
 `code_id`, `stray_prefix`, `stray_suffix`: the affix and the setting to change); device status changes
@@ -215,6 +216,24 @@ def iso_utc(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def management_id_check(code: str) -> tuple[str, str]:
+    """Whether a scanned code is a management ID: `("valid" | "check_digit_wrong" | "not_an_id", words)`.
+
+    A 10-digit value whose Damm check digit is wrong is a misread, a mistyped label or another
+    numbering scheme; the self-test says so instead of printing it like a good scan.
+    """
+    from drivers import damm
+
+    if len(code) == 10 and code.isascii() and code.isdigit():
+        if damm.is_valid(code):
+            return "valid", "a management ID: Damm check digit correct"
+        return (
+            "check_digit_wrong",
+            "NOT a management ID: the Damm check digit is wrong (misread or misprinted)",
+        )
+    return "not_an_id", f"not a management ID: {len(code)} characters, an ID is 10 digits"
+
+
 def _now() -> str:
     return iso_utc(datetime.now(UTC))
 
@@ -363,11 +382,12 @@ def listen(
                 continue
             seen += 1
             at = iso_utc(scan.at)
+            verdict, words = management_id_check(scan.code)
             if as_json:
                 record = {"code": scan.code, "symbology": scan.symbology.value, "source": scan.source}
-                echo(json.dumps({**record, "at": at}, ensure_ascii=False))
+                echo(json.dumps({**record, "at": at, "management_id": verdict}, ensure_ascii=False))
             else:
-                echo(f"{at} {scan.symbology.value:<10} {scan.code}")
+                echo(f"{at} {scan.symbology.value:<10} {scan.code}  ({words})")
     except KeyboardInterrupt:
         pass  # Ctrl-C ends the self-test; an inventory still prints its summary
     finally:

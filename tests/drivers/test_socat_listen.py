@@ -132,7 +132,7 @@ def test_listen_survives_a_socat_relink_and_loses_nothing(tmp_path: Path) -> Non
     assert {r["source"] for r in records} == {str(a)}
     symbologies = [r["symbology"] for r in records]
     assert symbologies[:6] == ["unknown", "unknown", "unknown", "code128", "qr", "datamatrix"]
-    assert all(set(r) == {"code", "symbology", "source", "at"} for r in records)
+    assert all(set(r) == {"code", "symbology", "source", "at", "management_id"} for r in records)
 
 
 def test_a_scan_sent_50_ms_after_replug_arrives(tmp_path: Path) -> None:
