@@ -18,11 +18,13 @@ from __future__ import annotations
 import logging
 import os
 import termios
+import time
 from collections.abc import Mapping
 from typing import Any
 
 import serial
 
+from drivers import damm
 from drivers.dedup import DEFAULT_WINDOW
 from drivers.device import DEFAULT_RECONNECT_INTERVAL, ReconnectingDevice, StatusCallback
 from drivers.errors import FrameError
@@ -39,6 +41,7 @@ from drivers.line_check import LineCheck
 from drivers.payload import PayloadRules, decode_payload, text_from_bytes
 from drivers.reasons import explain
 from drivers.scan import Scan, utc_now
+from drivers.text import REASON_MYNUMBER
 from drivers.uart import LineSettings
 
 log = logging.getLogger(__name__)
@@ -158,6 +161,9 @@ class SerialScanner(ReconnectingDevice):
             return []
         if port.in_waiting:  # the rest of a burst arrived while we woke up
             data += port.read(port.in_waiting)
+        # The bytes arrived now, not when the read began: a read that waited 0.1 s for the first byte
+        # of a scan must not make that byte look 0.1 s older than the second (a pause inside a frame).
+        now = time.monotonic()
         report = self.line.feed(data, now)
         out = self._frames(self.framer.feed(data, now), now)
         return [report, *out] if report is not None else out
@@ -178,11 +184,7 @@ class SerialScanner(ReconnectingDevice):
                     self._warn_partial(ev)
                 item = FrameError(ev.reason, self.name, explain(ev.reason))
             else:
-                try:
-                    text = text_from_bytes(ev.data, self.name)
-                    item = decode_payload(text, self.rules, source=self.name, at=utc_now(), raw=ev.data)
-                except FrameError as exc:
-                    item = exc
+                item = self._decode(ev)
             if isinstance(item, FrameError):
                 item = self.line.review(item, now, None if isinstance(ev, Dropped) else ev.data)
             else:
@@ -190,6 +192,31 @@ class SerialScanner(ReconnectingDevice):
             if item is not None:
                 out.append(item)
         return out
+
+    def _decode_bytes(self, data: bytes) -> Scan | FrameError:
+        try:
+            text = text_from_bytes(data, self.name)
+            return decode_payload(text, self.rules, source=self.name, at=utc_now(), raw=data)
+        except FrameError as exc:
+            return exc
+
+    def _decode(self, ev: RawFrame) -> Scan | FrameError:
+        """The frame's scan or rejection. A first frame with a `suspect` head (bytes before a pause):
+        the whole when it is well formed, the rest when only the rest is (the head was a glitch), the
+        whole's rejection otherwise. Of two well-formed readings, a management ID wins over a code that
+        is not one, else the whole; an individual number in the whole refuses both."""
+        whole = self._decode_bytes(ev.data)
+        if not ev.suspect or (isinstance(whole, FrameError) and whole.reason == REASON_MYNUMBER):
+            return whole
+        rest = self._decode_bytes(ev.data[ev.suspect :])
+        if isinstance(rest, FrameError):
+            return whole
+        if isinstance(whole, Scan) and (
+            damm.is_management_id(whole.code) or not damm.is_management_id(rest.code)
+        ):
+            return whole
+        log.info("%s: ignored %d byte(s) of power-up glitch before the first scan", self.name, ev.suspect)
+        return rest
 
     def _warn_partial(self, ev: Dropped) -> None:
         log.warning(

@@ -217,6 +217,14 @@ class Reader:
             if item is not None:
                 self.got.append(item)
 
+    def wait_for(self, count: int, deadline: float = 5.0) -> None:
+        """Wait until `count` items have arrived (fail at the deadline)."""
+        end = time.monotonic() + deadline
+        while len(self.got) < count:
+            if time.monotonic() > end:
+                pytest.fail(f"{len(self.got)} item(s) arrived, waited for {count}")
+            time.sleep(0.01)
+
     def __enter__(self) -> Reader:
         self.dev.open()
         self._thread.start()
