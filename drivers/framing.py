@@ -47,6 +47,9 @@ REASON_OVERLONG = "overlong"
 REASON_OUTSIDE_FRAME = "outside_frame"
 REASON_GLITCH = "power_up_glitch"
 REASON_NOISE = "garbage"
+REASON_TERMINATOR = "wrong_terminator"
+
+_END_NAMES = {CR: "CR", LF: "LF", TAB: "TAB", STX: "STX/ETX", ETX: "STX/ETX"}
 
 DEFAULT_GLITCH_GAP = 0.05  # seconds of silence that separate a power-up glitch from the first scan
 
@@ -96,11 +99,13 @@ class RawFrame:
 
 @dataclass(frozen=True, slots=True)
 class Dropped:
-    """Bytes the framer threw away, with a reason code and their length (never their content)."""
+    """Bytes the framer threw away, with a reason code and their length (never their content), and
+    for `wrong_terminator` the sentence naming the terminator seen and the one configured."""
 
     reason: str
     length: int
     at: float
+    detail: str = ""
 
 
 FramerEvent = RawFrame | Dropped
@@ -135,6 +140,13 @@ class LineFramer:
         self._overlong = False  # skipping the rest of an overlong frame
         self._garbage = 0  # stx-etx: bytes seen outside a frame, reported at the next STX
         self._suspect = 0  # leading bytes of the first frame that came before a pause
+        # A pinned framing: other modes' terminators seen in the pending bytes (named when they are lost).
+        self._foreign: set[int] = set()
+        self._others: frozenset[int] = frozenset()
+        if self.framing is Framing.STX_ETX:
+            self._others = frozenset({CR, LF, TAB})
+        elif self.framing is not Framing.AUTO:
+            self._others = frozenset(_END_NAMES) - self._ends
 
     @property
     def pending(self) -> int:
@@ -160,9 +172,25 @@ class LineFramer:
             return [self._glitch()]
         length = len(self._buf) + self._garbage
         at = self._last
+        wrong = self._wrong_terminator(length, at)
         self._clear()
         self._in_frame = self.framing is not Framing.STX_ETX
-        return [Dropped(REASON_PARTIAL_TIMEOUT, length, at)] if length else []
+        if not length:
+            return []
+        return [wrong or Dropped(REASON_PARTIAL_TIMEOUT, length, at)]
+
+    def _wrong_terminator(self, length: int, at: float) -> Dropped | None:
+        """The drop naming the terminator, when bytes were lost to a pinned framing the scanner lacks."""
+        if not self._foreign:
+            return None
+        seen = " and ".join(sorted({_END_NAMES[b] for b in self._foreign}))
+        return Dropped(
+            REASON_TERMINATOR,
+            length,
+            at,
+            f"the scanner ends its frames with {seen}, but the kiosk expects {self.framing.value.upper()}: "
+            'set framing = "auto" (it accepts CR, LF, CRLF, TAB and STX/ETX) or the scanner\'s terminator',
+        )
 
     def feed(self, data: bytes, now: float) -> list[FramerEvent]:
         """Add bytes that arrived at `now`; return the frames (and drops) they complete."""
@@ -204,6 +232,7 @@ class LineFramer:
         return out
 
     def _clear(self) -> None:
+        self._foreign.clear()
         self._suspect = 0
         self._buf.clear()
         self._last = None
@@ -225,6 +254,11 @@ class LineFramer:
             if self._in_frame:
                 if self._overlong:
                     self._overlong = False
+                elif self._buf and self._foreign:
+                    # CRLF into a CR-pinned kiosk: the LF starts the next frame. Name it, do not guess.
+                    dropped = self._wrong_terminator(len(self._buf), now)
+                    assert dropped is not None
+                    out.append(dropped)
                 elif self._buf:
                     out.extend(self._complete(now))
             elif self._garbage:
@@ -233,6 +267,8 @@ class LineFramer:
             self._in_frame = self.framing is not Framing.STX_ETX
             return
         self._last = now
+        if byte in self._others:
+            self._foreign.add(byte)
         if not self._in_frame:
             self._garbage += 1
             return
@@ -240,6 +276,9 @@ class LineFramer:
             return
         self._buf.append(byte)
         if len(self._buf) > self.max_length:
-            out.append(Dropped(REASON_OVERLONG, len(self._buf), now))
+            out.append(
+                self._wrong_terminator(len(self._buf), now) or Dropped(REASON_OVERLONG, len(self._buf), now)
+            )
+            self._foreign.clear()
             self._buf.clear()
             self._overlong = True

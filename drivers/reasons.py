@@ -11,6 +11,7 @@ from drivers.framing import (
     REASON_OUTSIDE_FRAME,
     REASON_OVERLONG,
     REASON_PARTIAL_TIMEOUT,
+    REASON_TERMINATOR,
     REASON_UNTERMINATED,
 )
 from drivers.text import REASON_EMPTY, REASON_MYNUMBER, REASON_NON_ASCII
@@ -58,6 +59,8 @@ EXPLANATIONS: dict[str, str] = {
     REASON_UNTERMINATED: "an incomplete frame was cut off by the next one or by a disconnect",
     REASON_OVERLONG: "a frame longer than the configured maximum (missing terminator?)",
     REASON_OUTSIDE_FRAME: "bytes outside STX..ETX framing",
+    REASON_TERMINATOR: "the scanner ends its frames with another terminator than the one configured: "
+    'set framing = "auto" or the scanner\'s terminator',
     REASON_MYNUMBER: "a 12-digit value (the shape of an individual number) was refused and discarded",
     REASON_NON_ASCII: "the text is not ASCII after normalisation",
     REASON_EMPTY: "an empty frame",

@@ -46,6 +46,8 @@ from drivers.uart import LineSettings
 
 log = logging.getLogger(__name__)
 
+_GLITCH_BYTES = 4  # bad bytes a burst may hold and still carry a scan (a power-up glitch before it)
+
 PARITIES = {"none": "N", "even": "E", "odd": "O", "mark": "M", "space": "S"}
 
 
@@ -120,6 +122,7 @@ class SerialScanner(ReconnectingDevice):
         self.line = LineCheck(
             LineSettings(baudrate, bytesize, self.settings["parity"], stopbits), source=self.name
         )
+        self._held: list[Scan | FrameError] = []  # scans waiting for their burst to end (see `_frames`)
         # pyserial's stubs type serial_for_url as SerialBase, which lacks in_waiting; every real class has it.
         self._port: Any = None
 
@@ -148,6 +151,7 @@ class SerialScanner(ReconnectingDevice):
             port.close()
 
     def _drop_partial(self) -> int:
+        self._held.clear()
         return sum(ev.length for ev in self.framer.reset() if isinstance(ev, Dropped))
 
     def _read_chunk(self, timeout: float, now: float) -> list[Scan | FrameError]:
@@ -164,12 +168,30 @@ class SerialScanner(ReconnectingDevice):
         # The bytes arrived now, not when the read began: a read that waited 0.1 s for the first byte
         # of a scan must not make that byte look 0.1 s older than the second (a pause inside a frame).
         now = time.monotonic()
-        report = self.line.feed(data, now)
-        out = self._frames(self.framer.feed(data, now), now)
-        return [report, *out] if report is not None else out
+        out = self._release(now)
+        self.line.feed(data, now)
+        return out + self._frames(self.framer.feed(data, now), now)
 
     def _poll(self, now: float) -> list[Scan | FrameError]:
-        return self._frames(self.framer.poll(now), now)
+        return self._release(now) + self._frames(self.framer.poll(now), now)
+
+    def _release(self, now: float) -> list[Scan | FrameError]:
+        """Scans held until their burst ended: pieces of a bad burst are refused, the rest delivered."""
+        if not self._held or not self.line.burst_over(now):
+            return []
+        held, self._held = self._held, []
+        bad = self.line.burst_bad > _GLITCH_BYTES
+        out: list[Scan | FrameError] = []
+        for item in held:
+            answer: Scan | FrameError | None = item
+            if isinstance(item, Scan):
+                if bad and not damm.is_management_id(item.code):
+                    answer = self.line.fragment(now)
+                else:
+                    self.line.good(now)
+            if answer is not None:
+                out.append(answer)
+        return out
 
     def _frames(self, events: list[RawFrame | Dropped], now: float) -> list[Scan | FrameError]:
         """Frames to scans and rejections; a bad line's rejections become one `line_settings`."""
@@ -182,14 +204,31 @@ class SerialScanner(ReconnectingDevice):
                     continue
                 if ev.reason == "partial_timeout" and not self.line.active:
                     self._warn_partial(ev)
-                item = FrameError(ev.reason, self.name, explain(ev.reason))
+                item = FrameError(ev.reason, self.name, ev.detail or explain(ev.reason))
             else:
                 item = self._decode(ev)
             if isinstance(item, FrameError):
-                item = self.line.review(item, now, None if isinstance(ev, Dropped) else ev.data)
+                # A dropped frame is judged by when its last byte came (a late poll must not make
+                # the bad bytes look old).
+                when, frame = (ev.at, None) if isinstance(ev, Dropped) else (now, ev.data)
+                item = self.line.review(item, when, frame)
+            elif self._held:
+                self._held.append(item)  # behind a held scan: the order of scans is kept
+                item = None
+            elif damm.is_management_id(item.code):
+                self.line.good(now)  # ten digits with their check digit: a whole scan, not a piece
+            elif self.line.burst_bad > _GLITCH_BYTES:
+                # Text that decoded inside a burst of bad bytes (a wrong baud rate can frame an "H"):
+                # a piece of a scan, never a scan.
+                item = self.line.fragment(now)
             else:
-                self.line.good(now)
-            if item is not None:
+                # Anything else waits for its burst to end, so that bad bytes after it can still show
+                # it to be a fragment.
+                self._held.append(item)
+                item = None
+            if item is not None and self._held:
+                self._held.append(item)
+            elif item is not None:
                 out.append(item)
         return out
 

@@ -83,6 +83,19 @@ def test_a_scanner_set_to_7e1_is_named_and_its_stanza_carries_the_setting(
     assert (options["bytesize"], options["parity"]) == (7, "E")
 
 
+def test_a_setting_the_bytes_do_not_single_out_gets_advice_but_no_stanza(
+    hub: SimHub, dev: Path, scanning: list[str]
+) -> None:
+    link = dev / "serial" / "by-id" / "usb-Scanner_4800-if00"
+    hub.add_pty("slow", link=link, framing="cr", aim="]C0", line=LineSettings(4800))  # doctor: 9600
+    scanning.append("slow")
+    (finding,) = [f for f in run_doctor(dev, "--no-config") if f["path"] == str(link)]
+    # The baud rate is singled out, its data format is not (bits between the samples are lost), so
+    # it is said, and no configuration is written from it.
+    assert "stanza" not in finding
+    assert "set baudrate = 4800" in str(finding["advice"])
+
+
 def test_a_code_id_heard_goes_into_the_stanza(hub: SimHub, dev: Path, scanning: list[str]) -> None:
     link = dev / "serial" / "by-id" / "usb-Honeywell-if00"
     hub.add_pty("hw", link=link, framing="cr", aim="w")
