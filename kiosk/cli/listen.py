@@ -57,6 +57,7 @@ class ListenOptions:
     layout: str = "us"
     grab: bool = True
     max_key_gap_ms: int | None = None  # wedge/evdev: the longest gap between two keys of one scan
+    uid_format: str | None = None  # wedge/evdev: an HF RFID pad typing UIDs in this format
     extra: dict[str, str] = field(default_factory=dict)  # --opt KEY=VALUE for other kinds
     on_status: Callable[[str, DeviceStatus], None] | None = None
 
@@ -129,6 +130,7 @@ def _open_evdev(target: str, opts: ListenOptions) -> ScanDevice:
         dedup_window=opts.dedup_window,
         max_key_gap_ms=opts.max_key_gap_ms,
         on_status=opts.on_status,
+        uid_format=opts.uid_format,
     )
     return device
 
@@ -144,7 +146,11 @@ class _TerminalWedge:
 
         rules = _rules(opts, "keyboard")
         self._wedge = KeyboardWedge(
-            "terminal", rules=rules, dedup_window=opts.dedup_window, max_key_gap_ms=opts.max_key_gap_ms
+            "terminal",
+            rules=rules,
+            dedup_window=opts.dedup_window,
+            max_key_gap_ms=opts.max_key_gap_ms,
+            uid_format=opts.uid_format,
         )
         self.name = self._wedge.name
         self._saved: Any = None
@@ -281,6 +287,13 @@ def _now() -> str:
     default=None,
     help="wedge/evdev: the inter-key gap a scan may have (a slower scanner is reported as keys_too_slow).",
 )
+@click.option(
+    "--uid-format",
+    type=click.Choice(["hex", "hex-reversed", "decimal", "decimal-reversed"]),
+    default=None,
+    help="wedge/evdev: the device is an HF RFID pad typing tag UIDs in this format (read as UIDs, "
+    "never as management IDs).",
+)
 @click.option("--opt", "extra", multiple=True, help="KEY=VALUE option for other device kinds (repeatable).")
 @click.option("--count", type=click.IntRange(min=0), default=0, help="Stop after N scans (0: until Ctrl-C).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
@@ -303,6 +316,7 @@ def listen(
     layout: str,
     no_grab: bool,
     max_key_gap_ms: int | None,
+    uid_format: str | None,
     extra: tuple[str, ...],
     count: int,
     as_json: bool,
@@ -346,6 +360,7 @@ def listen(
         layout=layout,
         grab=not no_grab,
         max_key_gap_ms=max_key_gap_ms,
+        uid_format=uid_format,
         extra={k: v for k, _sep, v in pairs},
         on_status=on_status,
     )
