@@ -38,6 +38,7 @@ REASON_LINE_SETTINGS = "line_settings"
 REASON_SLOW_KEYS = "keys_too_slow"
 REASON_KEYPAD = "keypad_keys"
 REASON_TWO_LABELS = "two_labels_in_view"
+REASON_PRESENT_UNREADABLE = "present_card_unreadable"
 
 EXPLANATIONS: dict[str, str] = {
     REASON_GARBAGE: "bytes that are not text (line noise or a wrong baud rate / parity setting)",
@@ -77,6 +78,8 @@ EXPLANATIONS: dict[str, str] = {
     "or set a faster keyboard speed on the scanner",
     REASON_TWO_LABELS: "two labels in view and none is clearly the one presented: hold one card to the "
     "camera, the others out of view",
+    REASON_PRESENT_UNREADABLE: "the card held to the camera is in view but cannot be read (too near, out of "
+    "focus): hold it a little further away; the smaller card in view was not taken",
     REASON_KEYPAD: "escape sequences or control keys instead of digits: NumLock is off and the scanner "
     "types on the keypad; switch NumLock on or set the scanner to type main-row digits",
 }
