@@ -198,17 +198,21 @@ class WedgeDecoder:
         self._typed: list[str] = []  # slow keys a person typed since the last Enter
         self._escape: str | None = None  # an escape sequence being received
         self._escape_at = 0.0
+        self._held: tuple[Scan, float] | None = None  # an IME commit waiting to show it was whole
+        self._swallow_until: float | None = None  # the rest of a commit already refused as pieces
 
     @property
     def pending(self) -> bool:
-        """True while keys are buffered."""
-        return bool(self._run or self._typed)
+        """True while keys are buffered (or a scan waits to show it was whole)."""
+        return bool(self._run or self._typed or self._held)
 
     def reset(self) -> None:
         """Forget buffered keys (SYN_DROPPED, a disconnect, focus change)."""
         self._run.clear()
         self._typed.clear()
         self._escape = None
+        self._held = None
+        self._swallow_until = None
 
     def feed_key(self, key: str, character: str | None, t: float) -> list[WedgeResult]:
         """Feed a Textual key event: `key` is its name ("enter", "a", ...), `character` its text.
@@ -245,7 +249,29 @@ class WedgeDecoder:
         self._key(char, t, out)
         return out
 
+    def _pieces(self) -> FrameError:
+        return FrameError(
+            REASON_IME,
+            self.source,
+            f"{ime_phrase(session_ime())} committed the scan in pieces: "
+            "switch it off (半角/全角) and scan again",
+        )
+
     def _key(self, char: str, t: float, out: list[WedgeResult]) -> None:
+        if self._held is not None:
+            if t - self._held[1] <= self.timing.key_gap:
+                # More keys right after a held commit: it was a piece; the rest is part of the same.
+                self._held = None
+                self._swallow_until = t + self.timing.key_gap
+                out.append(self._pieces())
+            else:
+                out.append(self._held[0])
+                self._held = None
+        if self._swallow_until is not None:
+            if t <= self._swallow_until:
+                self._swallow_until = t + self.timing.key_gap
+                return
+            self._swallow_until = None
         if self._run and t - self._run[-1][1] > self.timing.key_gap:
             self._close_run(out)
         if char in TERMINATORS:
@@ -281,6 +307,9 @@ class WedgeDecoder:
     def poll(self, now: float) -> list[WedgeResult]:
         """Close a burst whose last key is older than `key_gap` (call it a few times a second)."""
         out: list[WedgeResult] = []
+        if self._held is not None and now - self._held[1] > self.timing.key_gap:
+            out.append(self._held[0])
+            self._held = None
         if self._escape is not None and now - self._escape_at > self.timing.key_gap:
             sequence, self._escape = self._escape, None
             self._key(sequence, self._escape_at, out)
@@ -359,19 +388,19 @@ class WedgeDecoder:
             run = []  # arrows held down, then Enter: a person choosing on the screen
         if run and self._is_burst(run):
             self._flush_typed(run[0][1], out)
-            if self.timing.require_burst and _commits(run) >= 2 and session_ime() is not None:
+            ime_running = self.timing.require_burst and session_ime() is not None
+            if ime_running and _commits(run) >= 2:
                 # An IME committing its composition in pieces: each piece arrives at once; a piece of
                 # a code is never a code.
-                out.append(
-                    FrameError(
-                        REASON_IME,
-                        self.source,
-                        f"{ime_phrase(session_ime())} committed the scan in pieces: switch it off "
-                        "(半角/全角) and scan again",
-                    )
-                )
+                out.append(self._pieces())
                 return
-            out.append(self._decode("".join(ch for ch, _ in run), t))
+            result = self._decode("".join(ch for ch, _ in run), t)
+            if ime_running and _commits(run) == 1 and isinstance(result, Scan):
+                # One commit with an IME running: it may be the first piece, the IME passing the Enter
+                # on before the rest. Held until `key_gap` of silence shows that nothing follows.
+                self._held = (result, t)
+                return
+            out.append(result)
             return
         slow = self._slow_scanner(run) if run else None
         if slow is not None:

@@ -56,6 +56,20 @@ def test_a_chunked_ime_commit_is_never_a_scan_and_names_the_ime(
     assert "fcitx5" in got[0].detail  # type: ignore[union-attr]
 
 
+def test_a_first_piece_with_the_enter_passed_on_is_never_a_partial_scan(fcitx: None) -> None:
+    # The IME passes the Enter on after its first piece ("900255"), then commits the rest.
+    keys = ime_chunked_commit(CODE, 10.0, 2, halfwidth=True, enter_after_first=True)
+    got = play(WedgeDecoder("w"), keys)
+    assert not [x for x in got if isinstance(x, Scan)]
+    assert [x.reason for x in got if isinstance(x, FrameError)] == ["ime_on"]
+    assert "pieces" in got[0].detail  # type: ignore[union-attr]
+
+
+def test_a_whole_commit_with_its_enter_is_read_once_nothing_follows(fcitx: None) -> None:
+    got = play(WedgeDecoder("w"), ime_chunked_commit(CODE, 10.0, 1, halfwidth=True, enter=True))
+    assert [x.code for x in got if isinstance(x, Scan)] == [CODE]
+
+
 def test_a_half_width_commit_that_took_the_enter_is_the_ime_not_a_missing_suffix(fcitx: None) -> None:
     got = play(WedgeDecoder("w"), ime_chunked_commit(CODE, 10.0, 1, halfwidth=True, enter=False))
     assert [(x.reason, "fcitx5" in x.detail) for x in got if isinstance(x, FrameError)] == [("ime_on", True)]
