@@ -543,6 +543,12 @@ class LabelPatch:
     def centre(self) -> Point:
         return _centre(self.quad)
 
+    @property
+    def aspect(self) -> float:
+        """Long side over short side (1 for a square)."""
+        sides = [math.dist(a, b) for a, b in zip(self.quad, (*self.quad[1:], self.quad[0]), strict=True)]
+        return max(sides) / max(min(sides), 1.0)
+
 
 def label_patches(image: Any, *, min_area: float = 1500.0) -> list[LabelPatch]:
     """The light patches carrying ink (cards and labels) in a frame, largest first.
@@ -624,8 +630,14 @@ def counter_survey(
     read = [p for p in patches if holds(p)]
     if not read:
         return found, False
-    biggest = max(p.area for p in read)
-    larger = [p for p in patches if p not in read and p.area >= dominance**2 * biggest]
+    model = max(read, key=lambda p: p.area)
+    # Only patches shaped like the label read (the same label design, nearer) count: a form or a sheet
+    # of paper on the desk is larger too, but it is not a card being presented.
+    larger = [
+        p
+        for p in patches
+        if p not in read and p.area >= dominance**2 * model.area and 0.6 <= p.aspect / model.aspect <= 1.6
+    ]
     extra: Found = []
     unreadable = False
     for p in larger:

@@ -66,3 +66,14 @@ def test_the_card_behind_alone_is_still_not_taken_after_an_unreadable_presentati
     got = codes(run(frames))
     assert got[0] == PRESENTED
     assert BACKGROUND not in got
+
+
+def test_a_sheet_of_paper_on_the_desk_is_not_taken_for_an_unreadable_card() -> None:
+    import cv2
+
+    frame = render_counter_frame(PRESENTED, [], seed=4, presented_at=(0.7, 0.5))
+    # An A4 form lying on the desk, larger than the card, printed with lines of text.
+    cv2.rectangle(frame, (60, 80), (560, 787), 235, thickness=-1)
+    for i, y in enumerate(range(140, 760, 28)):
+        cv2.putText(frame, f"form line {i} 申請書", (90, y), cv2.FONT_HERSHEY_SIMPLEX, 0.7, 40, 2)
+    assert codes(run([frame])) == [PRESENTED]
