@@ -38,7 +38,7 @@ import numpy as np
 from drivers.camera_sources import CaptureSettings, FrameSource, ImageDirSource, open_source
 from drivers.contract import DeviceStatus
 from drivers.counter import CounterPicker
-from drivers.decode import DEFAULT_SYMBOLOGIES, Decoded, decode
+from drivers.decode import DEFAULT_SYMBOLOGIES, Decoded, counter_survey, decode, decode_tray
 from drivers.dedup import DEFAULT_WINDOW, Deduplicator
 from drivers.errors import DeviceUnavailable, FrameError
 from drivers.scan import Scan, Symbology, utc_now
@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 REASON_TWO_LABELS = "two_labels_in_view"
+REASON_PRESENT_UNREADABLE = "present_card_unreadable"
 MODES = ("counter", "tray")
 
 StatusCallback = Callable[[str, DeviceStatus], None]
@@ -103,6 +104,7 @@ class Camera:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
         self.mode = mode
         self.picker = CounterPicker()
+        self.tray_advice: str | None = None  # why the last tray photo could not be read (too coarse)
         self.source = open_source(source, CaptureSettings.coerce(settings))
         self.name = name or self.source.name
         self.symbologies = frozenset(Symbology(s) for s in symbologies)
@@ -195,7 +197,11 @@ class Camera:
             # frame the whole cascade, so a hard label is still read within a fraction of a second.
             quick = self.frames % self.full_every != 0
             found = decode(frame, symbologies=self.symbologies, backend=self.backend, quick=quick)
-            self._accept(found, self._clock(), frame.shape)
+            unreadable = False
+            if self.mode == "counter" and found:
+                # The picker must see every label in view, not only what the first pass read.
+                found, unreadable = counter_survey(frame, found, symbologies=self.symbologies)
+            self._accept(found, self._clock(), frame.shape, unreadable=unreadable)
 
     def __enter__(self) -> Camera:
         self.open()
@@ -225,7 +231,11 @@ class Camera:
 
     def scans_in(self, frame: Any) -> list[Scan]:
         """Tray-mode decoding of one frame into scans (also for photos taken elsewhere)."""
-        found = decode(frame, symbologies=self.symbologies, backend=self.backend, many=True)
+        found, check = decode_tray(frame, symbologies=self.symbologies, backend=self.backend)
+        # Too small for any decoder: said (and kept for the stocktake screen), never a silent 16 of 430.
+        self.tray_advice = check.advice() if check is not None and check.coarse else None
+        if self.tray_advice is not None:
+            log.warning("%s: %s", self.name, self.tray_advice)
         at = utc_now()
         scans: dict[str, Scan] = {}
         for d in sorted(found, key=lambda d: (round(d.centre[1] / 64), d.centre[0])):
@@ -295,7 +305,9 @@ class Camera:
         if last is None or now - last > self._dedup.window:
             self._ready.append(FrameError(reason, self.name))
 
-    def _accept(self, found: list[Decoded], now: float, shape: tuple[int, ...] = (0, 0)) -> None:
+    def _accept(
+        self, found: list[Decoded], now: float, shape: tuple[int, ...] = (0, 0), *, unreadable: bool = False
+    ) -> None:
         at = utc_now()
         in_frame: set[str] = set()
         for d in found:
@@ -304,6 +316,11 @@ class Camera:
                 # in view is reported once, like an accepted one.
                 self._refuse(d.rejected or "refused", now)
         if self.mode == "counter":
+            if unreadable:
+                # A larger label than any read is in view (the presented card, nearer than the focus):
+                # say so and take nothing, never the smaller card behind it.
+                self._refuse(REASON_PRESENT_UNREADABLE, now)
+                return
             pick = self.picker.pick(found, shape, now)
             if pick.ambiguous:
                 self._refuse(REASON_TWO_LABELS, now)

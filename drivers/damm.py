@@ -44,3 +44,8 @@ def is_valid(digits: str) -> bool:
 def with_check_digit(body: str) -> str:
     """`body` followed by its check digit."""
     return body + check_digit(body)
+
+
+def is_management_id(text: str) -> bool:
+    """True for a management ID: 10 ASCII digits whose last is the Damm check digit of the rest."""
+    return len(text) == 10 and is_valid(text)

@@ -170,7 +170,80 @@ Found = list[tuple[RawSymbol, str]]
 
 
 def _cascade(gray: Gray, syms: frozenset[Symbology], *, many: bool, quick: bool = False) -> Found:
-    return _tray(gray, syms) if many else _single(gray, syms, quick=quick)
+    return _tray(gray, syms, tray_check(gray, syms)) if many else _single(gray, syms, quick=quick)
+
+
+# Code 128 of a 10-digit ID in modules, quiet zones included (set C: 5 characters, start, check, stop:
+# 11 x 8 + 2 = 90, and 10 on each side): a label is at least this many bar widths long.
+_LABEL_MODULES = 110
+NEED_BAR_PX = 2.0  # DESIGN.md: below 2 px per Code 128 bar (and 3 px per 2-D module) decoders fail
+NEED_MODULE_PX = 3.0
+
+
+@dataclass(frozen=True, slots=True)
+class TrayCheck:
+    """What a tray photo's label size allows, estimated before decoding.
+
+    `labels`: label patches seen; `bar_px`: an upper estimate of the Code 128 bar width in pixels
+    (label length over the modules a label holds at least); `coarse`: below what decoders need, as
+    estimated and confirmed on a sample of labels read one by one; `factor`: how much finer the
+    photo must be (resolution, or nearness) for bars of `NEED_BAR_PX`.
+    """
+
+    labels: int
+    bar_px: float
+    coarse: bool
+    factor: float
+    size: tuple[int, int]
+
+    def advice(self) -> str:
+        """One sentence for the stocktake screen and the log (no codes in it)."""
+        w, h = self.size
+        need_w, need_h = math.ceil(w * self.factor), math.ceil(h * self.factor)
+        return (
+            f"the labels are too small in this photo for any decoder: {self.labels} labels, Code 128 bars "
+            f"about {self.bar_px:.1f} px or less (decoders need {NEED_BAR_PX:g} px bars and "
+            f"{NEED_MODULE_PX:g} px 2-D modules): take the photo at {need_w}x{need_h} or more, or with "
+            f"the camera {self.factor:.1f}x nearer (fewer cards per photo)"
+        )
+
+
+def tray_check(image: Any, symbologies: Iterable[Symbology | str] = DEFAULT_SYMBOLOGIES) -> TrayCheck | None:
+    """Estimate a tray photo's symbol size before decoding it (None: not a tray, fewer than 8 labels).
+
+    The label patches give an upper bound on the bar width; when that is below `NEED_BAR_PX`, up to
+    six labels are read one by one (enlarged): if none reads, the photo is `coarse` and the cascade
+    stops after its fast pass instead of running every pass for seconds.
+    """
+    gray = to_gray(image)
+    patches = label_patches(gray)
+    if len(patches) < 8:
+        return None
+    lengths = sorted(
+        max(math.dist(a, b) for a, b in zip(p.quad, (*p.quad[1:], p.quad[0]), strict=True)) for p in patches
+    )
+    bar_px = lengths[len(lengths) // 2] / _LABEL_MODULES
+    h, w = gray.shape
+    if bar_px >= NEED_BAR_PX:
+        return TrayCheck(len(patches), bar_px, False, 1.0, (w, h))
+    syms = frozenset(Symbology(s) for s in symbologies)
+    step = max(1, len(patches) // 6)
+    sample = patches[::step][:6]
+    readable = any(_read_patch(gray, p, syms, enlarge=2.0) for p in sample)
+    factor = NEED_BAR_PX / max(bar_px, 0.1)
+    return TrayCheck(len(patches), bar_px, not readable, factor, (w, h))
+
+
+def decode_tray(
+    image: Any, *, symbologies: Iterable[Symbology | str] = DEFAULT_SYMBOLOGIES, backend: str = "cascade"
+) -> tuple[list[Decoded], TrayCheck | None]:
+    """Tray mode with its size estimate: `(decode(image, many=True), tray_check(image))`, computed once."""
+    syms = frozenset(Symbology(s) for s in symbologies)
+    gray = to_gray(image)
+    check = tray_check(gray, syms)
+    if backend != "cascade":
+        return decode(gray, symbologies=syms, backend=backend, many=True), check
+    return _screen(_merge(_tray(gray, syms, check))), check
 
 
 def _single(gray: Gray, syms: frozenset[Symbology], *, quick: bool) -> Found:
@@ -200,11 +273,14 @@ def _single(gray: Gray, syms: frozenset[Symbology], *, quick: bool) -> Found:
     return _enhanced(gray, syms, zx)
 
 
-def _tray(gray: Gray, syms: frozenset[Symbology]) -> Found:
-    """Many labels in one still: whole-frame passes, then every label patch no pass has read."""
+def _tray(gray: Gray, syms: frozenset[Symbology], check: TrayCheck | None = None) -> Found:
+    """Many labels in one still: whole-frame passes, then every label patch no pass has read. When
+    the labels are too small for any decoder (`check.coarse`), the fast pass alone, and no more."""
     zx = _backend("zxing")
     zb = _optional_backend("pyzbar")
     found: Found = [(r, "fast") for r in zx.read(gray, syms, fast=True)]
+    if check is not None and check.coarse:
+        return found
     found += [(r, "thorough") for r in zx.read(gray, syms)]
     found += _unread_labels(gray, syms, found, zx, zb)
     if not found:
@@ -451,6 +527,126 @@ def _upright(
 def _map(r: RawSymbol, inverse: NDArray[np.float64]) -> RawSymbol:
     pts = [(inverse @ np.array([x, y, 1.0]))[:2] for x, y in r.corners]
     return RawSymbol(r.text, r.symbology, tuple((float(p[0]), float(p[1])) for p in pts), r.backend)
+
+
+# --- counter mode: every label in view ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LabelPatch:
+    """A light card or label patch with ink on it, found without decoding: its outline and area (px²)."""
+
+    quad: tuple[Point, ...]
+    area: float
+
+    @property
+    def centre(self) -> Point:
+        return _centre(self.quad)
+
+    @property
+    def aspect(self) -> float:
+        """Long side over short side (1 for a square)."""
+        sides = [math.dist(a, b) for a, b in zip(self.quad, (*self.quad[1:], self.quad[0]), strict=True)]
+        return max(sides) / max(min(sides), 1.0)
+
+
+def label_patches(image: Any, *, min_area: float = 1500.0) -> list[LabelPatch]:
+    """The light patches carrying ink (cards and labels) in a frame, largest first.
+
+    Found at quarter resolution (Otsu threshold, outer contours), so it costs a few ms on 1080p and
+    sees a defocused card as well as a sharp one: blur softens the bars, not the card's outline.
+    """
+    import cv2
+
+    gray = to_gray(image)
+    k = 4
+    h, w = gray.shape
+    small = _u8(cv2.resize(gray, (max(1, w // k), max(1, h // k)), interpolation=cv2.INTER_AREA))
+    _, mask = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    out: list[LabelPatch] = []
+    for contour in contours:
+        area = float(cv2.contourArea(contour)) * k * k
+        if area < min_area or area > 0.5 * w * h:
+            continue
+        x, y, bw, bh = cv2.boundingRect(contour)
+        inner = small[y + bh // 5 : y + bh - bh // 5, x + bw // 8 : x + bw - bw // 8]
+        if inner.size == 0 or float(inner.std()) < 18.0:
+            continue  # a blank sheet or a light surface: no ink, no label
+        quad = cv2.boxPoints(cv2.minAreaRect(contour)).astype(np.float32) * k
+        out.append(LabelPatch(tuple((float(px), float(py)) for px, py in quad), area))
+    out.sort(key=lambda p: -p.area)
+    return out
+
+
+def _read_patch(gray: Gray, patch: LabelPatch, syms: frozenset[Symbology], enlarge: float = 1.0) -> Found:
+    """Read one label patch on its own: upright crop, then sharpened (a defocused card), then pyzbar."""
+    import cv2
+
+    quad = np.asarray(patch.quad, dtype=np.float32)
+    crop, inverse = _rectify(gray, quad, pad=(8.0, 8.0), enlarge=enlarge)
+    if crop is None:
+        return []
+    zx = _backend("zxing")
+    zb = _optional_backend("pyzbar")
+    blurred = cv2.GaussianBlur(crop, (0, 0), 3.0)
+    sharp = _u8(cv2.addWeighted(crop, 2.0, blurred, -1.0, 0))
+    for attempt in (crop, sharp):
+        hits = zx.read(attempt, syms)
+        if not hits and zb is not None:
+            hits = zb.read(attempt, syms)
+        if hits:
+            return [(_map(r, inverse), "patch") for r in hits]
+    return []
+
+
+def counter_survey(
+    image: Any,
+    found: list[Decoded],
+    *,
+    symbologies: Iterable[Symbology | str] = DEFAULT_SYMBOLOGIES,
+    dominance: float = 1.4,
+) -> tuple[list[Decoded], bool]:
+    """Counter mode: make sure the picker sees every label the frame holds before it chooses.
+
+    The single-label cascade stops at the first pass that reads anything, which may be a sharp card
+    lying on the desk while the presented card, held nearer than the lens's focus, is larger and
+    blurred. Every label patch clearly larger (`dominance` in scale, its square in area) than the
+    largest one read is read on its own; returns `(found and what those patches read, unreadable)`,
+    `unreadable` being True when such a patch could not be read: the presented card is in view but
+    unread, and no smaller label may be taken in its place.
+    """
+    if not found:
+        return found, False
+    syms = frozenset(Symbology(s) for s in symbologies)
+    gray = to_gray(image)
+    patches = label_patches(gray)
+    located = [d.centre for d in found if d.corners]
+
+    def holds(p: LabelPatch) -> bool:
+        quad = np.asarray(p.quad, dtype=np.float32)
+        return any(_inside(c, quad) for c in located)
+
+    read = [p for p in patches if holds(p)]
+    if not read:
+        return found, False
+    model = max(read, key=lambda p: p.area)
+    # Only patches shaped like the label read (the same label design, nearer) count: a form or a sheet
+    # of paper on the desk is larger too, but it is not a card being presented.
+    larger = [
+        p
+        for p in patches
+        if p not in read and p.area >= dominance**2 * model.area and 0.6 <= p.aspect / model.aspect <= 1.6
+    ]
+    extra: Found = []
+    unreadable = False
+    for p in larger:
+        hits = _read_patch(gray, p, syms)
+        extra += hits
+        unreadable = unreadable or not hits
+    if not extra:
+        return found, unreadable
+    return [*found, *_screen(_merge(extra))], unreadable
 
 
 # --- merging and screening ---------------------------------------------------------------------------

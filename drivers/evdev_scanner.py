@@ -116,6 +116,7 @@ class EvdevWedgeDecoder:
         timing: WedgeTiming = EVDEV_TIMING,
         rules: PayloadRules | None = None,
         clock: Callable[[float], datetime] | None = None,
+        uid_format: str | None = None,
     ) -> None:
         self.source = source
         self.keys = EvdevKeyDecoder(layout)
@@ -124,6 +125,7 @@ class EvdevWedgeDecoder:
             timing=timing,
             rules=rules or PayloadRules(default_symbology=Symbology.KEYBOARD),
             clock=clock,
+            uid_format=uid_format,
         )
         self._invalid = False  # discard keys until the next terminator or pause
         self._invalid_last = 0.0  # time of the last key discarded
@@ -218,6 +220,7 @@ class EvdevScanner(ReconnectingDevice):
         max_key_gap_ms: int | None = None,
         on_status: StatusCallback | None = None,
         opener: Callable[[str], InputDeviceLike] | None = None,
+        uid_format: str | None = None,
     ) -> None:
         super().__init__(
             name or path,
@@ -240,6 +243,7 @@ class EvdevScanner(ReconnectingDevice):
             layout=layout,
             timing=timing,
             rules=PayloadRules.coerce(rules, Symbology.KEYBOARD),
+            uid_format=uid_format,
         )
         self._opener = opener or _open_evdev
         self._device: InputDeviceLike | None = None

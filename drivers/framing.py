@@ -15,11 +15,16 @@ Framing modes (`Framing`):
   A kiosk that needs TAB inside codes must choose an explicit mode.
 
 A power-up glitch (the byte or two an adapter or scanner emits when it is plugged in or switched on)
-never joins the first scan: up to 4 bytes that arrive first after `reset()` (or any bytes that are not
-text) and are followed by `glitch_gap` seconds of silence and then more bytes are dropped as
-`power_up_glitch` (or, when not the first, as `garbage`) instead of becoming the start of the next
-frame; up to 4 non-text bytes first after `reset()` that time out are a `power_up_glitch` too. A
-scanner sends a frame in one burst; a pause of 50 ms inside one does not happen on a working line.
+never joins the first scan, and the first scan never loses its first bytes to the glitch rule:
+
+- Bytes that cannot begin text (control bytes, 0x80-0xBF, 0xFE, 0xFF) followed by `glitch_gap`
+  seconds of silence and then more bytes are dropped as `power_up_glitch` (the first since `reset()`)
+  or `garbage`; up to 4 such bytes that lead the first frame, or that time out alone, are a
+  `power_up_glitch` too.
+- Up to 4 text bytes first after `reset()` followed by a pause are kept: they may be the start of the
+  first scan, held back by a busy scheduler. The frame reports them as `suspect`, and the driver,
+  which knows the payload rules, takes the whole frame when it is well formed and drops the head only
+  when the rest alone is (never when the whole was refused as an individual number).
 """
 
 from __future__ import annotations
@@ -42,12 +47,20 @@ REASON_OVERLONG = "overlong"
 REASON_OUTSIDE_FRAME = "outside_frame"
 REASON_GLITCH = "power_up_glitch"
 REASON_NOISE = "garbage"
+REASON_TERMINATOR = "wrong_terminator"
+
+_END_NAMES = {CR: "CR", LF: "LF", TAB: "TAB", STX: "STX/ETX", ETX: "STX/ETX"}
 
 DEFAULT_GLITCH_GAP = 0.05  # seconds of silence that separate a power-up glitch from the first scan
 
 
 def _is_text(byte: int) -> bool:
     return 0x20 <= byte < 0x7F
+
+
+def _cannot_start_text(byte: int) -> bool:
+    """A byte no frame's text starts with: a control byte, a UTF-8 continuation byte, 0xC0/0xC1, 0xF5+."""
+    return byte < 0x20 or byte == 0x7F or 0x80 <= byte <= 0xC1 or byte >= 0xF5
 
 
 class Framing(enum.StrEnum):
@@ -73,19 +86,26 @@ _ENDS: dict[Framing, frozenset[int]] = {
 
 @dataclass(frozen=True, slots=True)
 class RawFrame:
-    """The bytes between two delimiters (delimiters removed), and when the last byte arrived."""
+    """The bytes between two delimiters (delimiters removed), and when the last byte arrived.
+
+    `suspect`: how many leading bytes came before a pause at the start of the first frame after a
+    reset (0: none); they are either a power-up glitch or the frame's own start.
+    """
 
     data: bytes
     at: float
+    suspect: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class Dropped:
-    """Bytes the framer threw away, with a reason code and their length (never their content)."""
+    """Bytes the framer threw away, with a reason code and their length (never their content), and
+    for `wrong_terminator` the sentence naming the terminator seen and the one configured."""
 
     reason: str
     length: int
     at: float
+    detail: str = ""
 
 
 FramerEvent = RawFrame | Dropped
@@ -119,6 +139,14 @@ class LineFramer:
         self._in_frame = self.framing is not Framing.STX_ETX  # STX/ETX: only inside STX..ETX
         self._overlong = False  # skipping the rest of an overlong frame
         self._garbage = 0  # stx-etx: bytes seen outside a frame, reported at the next STX
+        self._suspect = 0  # leading bytes of the first frame that came before a pause
+        # A pinned framing: other modes' terminators seen in the pending bytes (named when they are lost).
+        self._foreign: set[int] = set()
+        self._others: frozenset[int] = frozenset()
+        if self.framing is Framing.STX_ETX:
+            self._others = frozenset({CR, LF, TAB})
+        elif self.framing is not Framing.AUTO:
+            self._others = frozenset(_END_NAMES) - self._ends
 
     @property
     def pending(self) -> int:
@@ -144,18 +172,36 @@ class LineFramer:
             return [self._glitch()]
         length = len(self._buf) + self._garbage
         at = self._last
+        wrong = self._wrong_terminator(length, at)
         self._clear()
         self._in_frame = self.framing is not Framing.STX_ETX
-        return [Dropped(REASON_PARTIAL_TIMEOUT, length, at)] if length else []
+        if not length:
+            return []
+        return [wrong or Dropped(REASON_PARTIAL_TIMEOUT, length, at)]
+
+    def _wrong_terminator(self, length: int, at: float) -> Dropped | None:
+        """The drop naming the terminator, when bytes were lost to a pinned framing the scanner lacks."""
+        if not self._foreign:
+            return None
+        seen = " and ".join(sorted({_END_NAMES[b] for b in self._foreign}))
+        return Dropped(
+            REASON_TERMINATOR,
+            length,
+            at,
+            f"the scanner ends its frames with {seen}, but the kiosk expects {self.framing.value.upper()}: "
+            'set framing = "auto" (it accepts CR, LF, CRLF, TAB and STX/ETX) or the scanner\'s terminator',
+        )
 
     def feed(self, data: bytes, now: float) -> list[FramerEvent]:
         """Add bytes that arrived at `now`; return the frames (and drops) they complete."""
         out = self.poll(now)
         if self._buf and self._last is not None and now - self._last > self.glitch_gap:
-            # A pause inside a frame: what came before it was a glitch (or noise), not a scan's start.
-            first = self._fresh and len(self._buf) <= 4
-            if first or not any(_is_text(b) for b in self._buf):
+            # A pause inside a frame: bytes that are not text were a glitch (or noise); a short text
+            # head of the first frame may be its start, so it is kept and marked for the driver.
+            if not any(_is_text(b) for b in self._buf):
                 out.append(self._glitch())
+            elif self._fresh and len(self._buf) <= 4 and not self._suspect:
+                self._suspect = len(self._buf)
         for byte in data:
             self._byte(byte, now, out)
         return out
@@ -169,7 +215,25 @@ class LineFramer:
         self._fresh = False
         return dropped
 
+    def _complete(self, now: float) -> list[FramerEvent]:
+        """The finished frame; on the first one after a reset, up to 4 leading bytes that cannot begin
+        text (a glitch that ran straight into the scan) are dropped as the glitch they are."""
+        data, suspect = bytes(self._buf), self._suspect
+        out: list[FramerEvent] = []
+        if self._fresh:
+            lead = 0
+            while lead < min(4, len(data) - 1) and _cannot_start_text(data[lead]):
+                lead += 1
+            if lead and _is_text(data[lead]):
+                out.append(Dropped(REASON_GLITCH, lead, now))
+                data, suspect = data[lead:], max(0, suspect - lead)
+        out.append(RawFrame(data, now, suspect))
+        self._fresh = False
+        return out
+
     def _clear(self) -> None:
+        self._foreign.clear()
+        self._suspect = 0
         self._buf.clear()
         self._last = None
         self._overlong = False
@@ -190,15 +254,21 @@ class LineFramer:
             if self._in_frame:
                 if self._overlong:
                     self._overlong = False
+                elif self._buf and self._foreign:
+                    # CRLF into a CR-pinned kiosk: the LF starts the next frame. Name it, do not guess.
+                    dropped = self._wrong_terminator(len(self._buf), now)
+                    assert dropped is not None
+                    out.append(dropped)
                 elif self._buf:
-                    out.append(RawFrame(bytes(self._buf), now))
-                    self._fresh = False
+                    out.extend(self._complete(now))
             elif self._garbage:
                 out.append(Dropped(REASON_OUTSIDE_FRAME, self._garbage, now))
             self._clear()
             self._in_frame = self.framing is not Framing.STX_ETX
             return
         self._last = now
+        if byte in self._others:
+            self._foreign.add(byte)
         if not self._in_frame:
             self._garbage += 1
             return
@@ -206,6 +276,9 @@ class LineFramer:
             return
         self._buf.append(byte)
         if len(self._buf) > self.max_length:
-            out.append(Dropped(REASON_OVERLONG, len(self._buf), now))
+            out.append(
+                self._wrong_terminator(len(self._buf), now) or Dropped(REASON_OVERLONG, len(self._buf), now)
+            )
+            self._foreign.clear()
             self._buf.clear()
             self._overlong = True

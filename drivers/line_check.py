@@ -4,15 +4,22 @@ A scanner set to 7E1 on a kiosk set to 8N1 sends every character with its parity
 expects the eighth data bit; one set to 9,600 baud on a kiosk at 115,200 arrives as runs of NULs and
 0xF0-like bytes. Either way every scan is lost, and without this each would be reported as whatever
 the framer happened to see (`partial_timeout`, `overlong`, `garbage`). `LineCheck` watches the raw bytes
-instead: parity/framing-error patterns, bytes with the high bit set, control bytes where text belongs.
-Once it has seen enough of them it returns ONE `FrameError` with the reason `line_settings` and a hint
-naming the likely setting ("the bytes look like 7E1: set bytesize = 7, parity = even"), and then
-swallows the rejections the same bad line goes on producing, until a good scan arrives or the line has
-been quiet for `episode` seconds.
+instead and, for the rejections the bad bytes explain:
 
-The guess compares what arrived with what each candidate setting would deliver (`drivers.uart`): for
-7-bit settings the parity bit is checked exactly; for baud rates the byte histogram of scanner-like
-frames sent at each standard rate is compared with what arrived. The hint never quotes the bytes.
+- the first is returned with its own reason and no advice: one burst of noise at power-up, before a
+  clean first frame, is normal and ends the episode without a word;
+- the second is ONE `FrameError` with the reason `line_settings` and the diagnosis;
+- every later one is a short `line_settings` rejection with the count of scans lost so far, until a
+  good scan arrives or the line has been quiet for `episode` seconds.
+
+The diagnosis compares what arrived with what each candidate sender setting would deliver
+(`drivers.uart`), over 1,200-115,200 baud and 8N1, 7E1, 7O1, 8E1, 8O1: for 7-bit settings at the
+kiosk's own rate the parity bit is checked exactly; otherwise the byte histograms of scanner-like
+frames are compared. It names a setting only when the evidence singles it out: a data format only at
+the kiosk's own baud rate (a faster or slower sender's bits fall between the kiosk's samples, and the
+data format cannot be read off them), a baud rate only when every close candidate shares it.
+Otherwise it says that the setting is wrong and how to find it, never a value. The hint never quotes
+the bytes.
 """
 
 from __future__ import annotations
@@ -20,9 +27,10 @@ from __future__ import annotations
 import math
 import random
 import threading
+from dataclasses import dataclass
 
 from drivers.errors import FrameError
-from drivers.reasons import REASON_LINE_SETTINGS
+from drivers.reasons import REASON_GARBAGE, REASON_LINE_SETTINGS, explain
 from drivers.text import REASON_MYNUMBER
 from drivers.uart import PARITY_NAMES, STANDARD_BAUDRATES, LineSettings, transmit
 
@@ -47,15 +55,21 @@ def _parity_guess(data: bytes) -> str | None:
     plain = sum(1 for b in data if chr(b & 0x7F).isalnum() or (b & 0x7F) in _FRAME_BYTES or b & 0x7F == 0x5D)
     if plain < 0.8 * len(data):
         return None
+    # A 7-bit scanner at the kiosk's own rate delivers its frames whole: digits and a terminator in
+    # every one. Bytes from another rate that pass the parity test by chance rarely look like that.
+    masked = [b & 0x7F for b in data]
+    digits = sum(1 for b in masked if 0x30 <= b <= 0x39)
+    ends = sum(1 for b in masked if b in _FRAME_BYTES)
+    if digits < 0.5 * len(data) or not ends or len(data) / ends > 24:
+        return None
     even = all((b >> 7) == bin(b & 0x7F).count("1") % 2 for b in data)
     odd = all((b >> 7) == 1 - bin(b & 0x7F).count("1") % 2 for b in data)
-    mark = all(b & 0x80 for b in data)
+    # Mark parity (every top bit set) is not read off: a faster sender at another rate can look the
+    # same, and a wrong value is worse than none.
     if even and not odd:
         return "E"
     if odd and not even:
         return "O"
-    if mark:
-        return "M"
     return None
 
 
@@ -65,7 +79,10 @@ def _reference_frames() -> list[bytes]:
     rnd = random.Random(15424)  # noqa: S311 - test data, not secrets
     aims = (b"", b"]C0", b"]d2", b"]Q1")
     digits = b"0123456789"
-    return [rnd.choice(aims) + bytes(rnd.choice(digits) for _ in range(10)) + b"\r" for _ in range(60)]
+    ends = (b"\r", b"\r\n")
+    return [
+        rnd.choice(aims) + bytes(rnd.choice(digits) for _ in range(10)) + rnd.choice(ends) for _ in range(200)
+    ]
 
 
 _HISTOGRAMS: dict[tuple[LineSettings, LineSettings], tuple[float, ...]] = {}
@@ -103,31 +120,40 @@ def warm_up(receiver: LineSettings) -> None:
 
 
 def _candidates(receiver: LineSettings) -> list[LineSettings]:
-    out = [LineSettings(rate) for rate in STANDARD_BAUDRATES if rate != receiver.baudrate]
-    for short in ((7, "E", 1), (7, "O", 1), (7, "N", 2), (8, "N", 1)):
-        cand = LineSettings(receiver.baudrate, *short)
-        if cand.short != receiver.short:
-            out.append(cand)
-    return out
+    return [
+        LineSettings(rate, *fmt)
+        for rate in STANDARD_BAUDRATES
+        for fmt in FORMATS
+        if not (rate == receiver.baudrate and LineSettings(rate, *fmt).short == receiver.short)
+    ]
 
 
-def guess_sender(data: bytes, receiver: LineSettings) -> list[LineSettings]:
-    """The sender settings that best explain `data` as read by `receiver`, best first (at most two)."""
-    parity = _parity_guess(data)
-    if parity is not None and receiver.bytesize == 8:
-        stop = 2 if parity == "M" else 1
-        return [LineSettings(receiver.baudrate, 7, "N" if parity == "M" else parity, stop)]
-    if not data:
-        return []
+FORMATS: tuple[tuple[int, str, int], ...] = ((8, "N", 1), (7, "E", 1), (7, "O", 1), (8, "E", 1), (8, "O", 1))
+MARGIN = 0.25  # mean log-likelihood per byte by which the best baud rate must beat every other one
+EVIDENCE = 12.0  # ... and in total over the evidence (nats)
+
+
+def rank_senders(data: bytes, receiver: LineSettings) -> list[tuple[float, LineSettings]]:
+    """Every candidate sender setting with its mean log-likelihood per byte of `data`, best first."""
     scored = []
     for cand in _candidates(receiver):
         hist = _histogram(cand, receiver)
-        scored.append((sum(hist[b] for b in data) / len(data), cand.baudrate, cand))
-    scored.sort(key=lambda s: (-s[0], s[1]))
-    best = [scored[0][2]]
-    if len(scored) > 1 and scored[0][0] - scored[1][0] < 0.25:
-        best.append(scored[1][2])
-    return best
+        scored.append((sum(hist[b] for b in data) / len(data), cand))
+    scored.sort(key=lambda s: (-s[0], s[1].baudrate, s[1].short))
+    return scored
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnosis:
+    """What the bytes say about the scanner's line setting.
+
+    `settings`: the whole setting, when the evidence singles it out (a configuration may be written
+    from it); `baudrate`: the baud rate alone, when only that is singled out; `text`: the sentence.
+    """
+
+    text: str
+    settings: LineSettings | None = None
+    baudrate: int | None = None
 
 
 def _setting_words(sender: LineSettings, receiver: LineSettings) -> str:
@@ -143,71 +169,128 @@ def _setting_words(sender: LineSettings, receiver: LineSettings) -> str:
     return ", ".join(words)
 
 
+def _how_to_find(now: str) -> str:
+    return (
+        f"the scanner's serial setting does not match the kiosk's ({now}), and the bytes do not say which "
+        "it is: look up the scanner's baud rate, data bits and parity in its manual (or scan its "
+        "configuration-report or factory-default code) and set baudrate, bytesize and parity to match"
+    )
+
+
+def diagnose(data: bytes, receiver: LineSettings) -> Diagnosis:
+    """The diagnosis of `data` as read by `receiver` (see the module docstring)."""
+    now = f"{receiver.baudrate} baud {receiver.short}"
+    parity = _parity_guess(data)
+    if parity is not None and receiver.bytesize == 8:
+        best = LineSettings(receiver.baudrate, 7, parity, 1)
+        return Diagnosis(
+            f"the bytes look like {best.short}, read as {now}: set {_setting_words(best, receiver)}", best
+        )
+    if len(data) < 8:
+        return Diagnosis(_how_to_find(now))
+    ranked = rank_senders(data, receiver)
+    top = ranked[0][0]
+    # The margin a rival baud rate must miss by: at least MARGIN per byte, and EVIDENCE in all (a few
+    # bytes prove little, however well they fit).
+    margin = max(MARGIN, EVIDENCE / len(data))
+    close = [cand for score, cand in ranked if top - score < margin]
+    rates = {cand.baudrate for cand in close}
+    if len(rates) != 1:
+        return Diagnosis(_how_to_find(now))
+    (rate,) = rates
+    if rate == receiver.baudrate:
+        if len(close) == 1:
+            best = close[0]
+            return Diagnosis(
+                f"the bytes look like {best.short}, read as {now}: set {_setting_words(best, receiver)}", best
+            )
+        return Diagnosis(_how_to_find(now))
+    return Diagnosis(
+        f"the bytes look like {rate} baud, read as {now}: set baudrate = {rate} (if scans still fail, the "
+        "data bits or parity differ too, which the bytes cannot show at another rate: see the scanner's "
+        "manual)",
+        baudrate=rate,
+    )
+
+
+def guess_sender(data: bytes, receiver: LineSettings) -> list[LineSettings]:
+    """The sender setting the evidence singles out (an empty list when it does not)."""
+    found = diagnose(data, receiver).settings
+    return [found] if found is not None else []
+
+
 def hint(data: bytes, receiver: LineSettings) -> str:
     """One sentence for the technician: what the bytes look like and which setting to change."""
-    now = f"{receiver.baudrate} baud {receiver.short}"
-    guesses = guess_sender(data, receiver)
-    if not guesses:
-        return f"bytes that are not text at {now}: check baudrate, bytesize, parity and stopbits"
-    best = guesses[0]
-    if best.baudrate == receiver.baudrate and best.bytesize == 7 and best.parity == "N":
-        return (
-            f"the bytes look like 7 data bits with 2 stop bits or mark parity (7N2/7M1), read as {now}: "
-            "set bytesize = 7, stopbits = 2 (or parity = mark)"
-        )
-    if best.baudrate == receiver.baudrate:
-        return f"the bytes look like {best.short}, read as {now}: set {_setting_words(best, receiver)}"
-    text = f"the bytes look like {best.baudrate} baud, read as {now}: set baudrate = {best.baudrate}"
-    if len(guesses) > 1 and guesses[1].baudrate != receiver.baudrate:
-        text += f" (or {guesses[1].baudrate})"
-    return text
+    return diagnose(data, receiver).text
 
 
 class LineCheck:
     """Watches one serial line; see the module docstring.
 
-    `feed(data, now)` before the framer sees the bytes (returns the report when `threshold` suspicious
-    bytes came before any frame was refused: a line that never delivers a terminator),
-    `review(error, now, frame)` for each rejection (returns it, the report in its place, or None when the bad
-    line explains it and it was already reported), `good(now)` for each accepted scan.
+    `feed(data, now)` before the framer sees the bytes (it tracks bursts and keeps the evidence),
+    `review(error, now, frame)` for each rejection (returns it, or the diagnosis or the count in its
+    place), `fragment(now)` for a frame that decoded but came in a burst of bad bytes (a piece of a
+    scan, never a scan), `good(now)` for each accepted scan.
     """
 
     def __init__(
-        self, settings: LineSettings, *, source: str = "", threshold: int = 32, episode: float = 30.0
+        self,
+        settings: LineSettings,
+        *,
+        source: str = "",
+        episode: float = 30.0,
+        burst_gap: float = 0.05,
     ) -> None:
         self.settings = settings
         warm_up(settings)
         self.source = source
-        self.threshold = threshold
         self.episode = episode
+        self.burst_gap = burst_gap
         self.recent = 2.0  # seconds: a dropped frame this soon after a bad byte is the bad line's doing
         self.reports = 0
-        self.last_guess: LineSettings | None = None  # the scanner's setting, as the last report guessed
-        self.swallowed = 0  # rejections explained by a report already made
+        self.last_diagnosis: Diagnosis | None = None
+        self.swallowed = 0  # rejections answered already by their burst's report or count
+        self.burst_bad = 0  # suspicious bytes in the current burst
+        self.last_byte: float | None = None
         self._evidence = bytearray()  # raw bytes of the chunks that held suspicious ones
-        self._bad = 0
         self._last_bad: float | None = None
+        self._explained = 0  # bursts in this episode whose rejections the bad bytes explain
         self._reported = False
+        self._burst = 0  # which burst of bytes the line is in (a pause of `burst_gap` starts the next)
+        self._answered = -1  # the burst whose rejection was last answered
 
     @property
     def active(self) -> bool:
         """True while a bad-line episode is going on."""
         return self._last_bad is not None
 
+    @property
+    def last_guess(self) -> LineSettings | None:
+        """The whole setting the last report singled out (None when it named none)."""
+        return self.last_diagnosis.settings if self.last_diagnosis is not None else None
+
     def feed(self, data: bytes, now: float) -> FrameError | None:
+        """Note bytes that arrived at `now`. Never reports on its own (a report needs refused frames,
+        and a first burst may be power-up noise); returns None."""
         self._expire(now)
+        if self.last_byte is None or now - self.last_byte > self.burst_gap:
+            self.burst_bad = 0
+            self._burst += 1
+        self.last_byte = now
         bad = sum(1 for b in data if is_suspicious(b))
         if not bad:
             if self._last_bad is not None and len(self._evidence) < 512:
                 self._evidence += data  # the rest of a bad burst
             return None
-        self._bad += bad
+        self.burst_bad += bad
         self._last_bad = now
         self._evidence += data
         del self._evidence[:-1024]
-        if not self._reported and self._bad >= self.threshold:
-            return self._report()
         return None
+
+    def burst_over(self, now: float) -> bool:
+        """True when the line has been silent for `burst_gap` since the last byte."""
+        return self.last_byte is None or now - self.last_byte > self.burst_gap
 
     def review(self, error: FrameError, now: float, frame: bytes | None = None) -> FrameError | None:
         """`frame`: the bytes of the refused frame (None for a frame the framer dropped); a frame
@@ -219,10 +302,38 @@ class LineCheck:
             return error
         if frame is None and now - self._last_bad > self.recent:
             return error  # a frame the framer dropped long after the last bad byte: its own reason
-        if self._reported:
+        return self._explain(error)
+
+    def fragment(self, now: float) -> FrameError | None:
+        """A frame that decoded inside a burst of bad bytes: a piece of a scan, refused like the rest."""
+        self._expire(now)
+        if self._last_bad is None:
+            self._last_bad = now
+        return self._explain(FrameError(REASON_GARBAGE, self.source, explain(REASON_GARBAGE)))
+
+    def _explain(self, error: FrameError) -> FrameError | None:
+        if self._burst == self._answered:
+            # One burst (one scan, or one burst of noise) is answered once, however many frames it cut.
             self.swallowed += 1
             return None
-        return self._report()
+        self._answered = self._burst
+        self._explained += 1
+        if self._explained == 1 and _parity_guess(bytes(self._evidence)) is None:
+            # Maybe power-up noise: its own reason, no advice (a clean frame next ends the episode).
+            return FrameError(
+                error.reason,
+                self.source,
+                "bytes that are not text: once at power-up this is normal; if every scan does it, "
+                "the serial line settings differ (the next scan will say)",
+            )
+        if not self._reported:
+            return self._report()
+        self.swallowed += 1
+        return FrameError(
+            REASON_LINE_SETTINGS,
+            self.source,
+            f"still the line setting reported before: {self._explained} scans lost in this episode",
+        )
 
     def good(self, now: float) -> None:
         """A scan was accepted: the line works (whatever happened before is over)."""
@@ -231,13 +342,14 @@ class LineCheck:
     def reset(self) -> None:
         """After a reconnect: a new cable or a replugged scanner starts a new episode."""
         self._end()
+        self.burst_bad = 0
+        self.last_byte = None
 
     def _report(self) -> FrameError:
         self._reported = True
         self.reports += 1
-        guesses = guess_sender(bytes(self._evidence), self.settings)
-        self.last_guess = guesses[0] if guesses else None
-        return FrameError(REASON_LINE_SETTINGS, self.source, hint(bytes(self._evidence), self.settings))
+        self.last_diagnosis = diagnose(bytes(self._evidence), self.settings)
+        return FrameError(REASON_LINE_SETTINGS, self.source, self.last_diagnosis.text)
 
     def _expire(self, now: float) -> None:
         if self._last_bad is not None and now - self._last_bad > self.episode:
@@ -245,6 +357,6 @@ class LineCheck:
 
     def _end(self) -> None:
         self._evidence.clear()
-        self._bad = 0
         self._last_bad = None
+        self._explained = 0
         self._reported = False

@@ -15,13 +15,23 @@ from typing import Any
 
 from drivers import damm
 from drivers.aim import parse_aim
-from drivers.code_id import CODE_ID_CHOICES, parse_code_id, who_uses
+from drivers.code_id import (
+    CODE_ID_CHOICES,
+    VENDOR_NAMES,
+    aim_advice,
+    guard_view,
+    parse_code_id,
+    unknown_code_id,
+    who_uses,
+    zebra_2d_head,
+)
 from drivers.errors import FrameError
 from drivers.keymaps import JIS_ON_US, US_ON_JIS, undo
 from drivers.reasons import (
     REASON_AIM_MISSING,
     REASON_CODE_ID,
     REASON_CODE_ID_MISSING,
+    REASON_CODE_ID_UNKNOWN,
     REASON_CONTROL,
     REASON_GARBAGE,
     REASON_IME,
@@ -84,8 +94,9 @@ class PayloadRules:
       "off" (never parse; a code starting with `]` is kept as is).
     - `symbologies`: the allow-list; None accepts all. Frames without an AIM identifier carry
       `default_symbology` (UNKNOWN for serial, KEYBOARD for wedges), which must then be in the list.
-    - `code_id`: "off", or the vendor ("honeywell", "zebra", "denso") whose Code ID character the
-      scanner sends before each code (see `drivers.code_id`); then required and stripped.
+    - `code_id`: "off", or the vendor ("zebra", "honeywell", "datalogic", "datalogic-eu", "denso")
+      whose Code ID the scanner sends before each code (see `drivers.code_id`); then required and
+      stripped before the My Number guard sees the code.
     - `reject_modem_probes`: refuse Hayes AT commands (see `is_modem_probe`).
     - `diagnose_affixes`: refuse a management ID (10 digits with a valid Damm check digit) that arrives
       with unexpected text glued before or after it, naming that text (`stray_prefix`,
@@ -170,33 +181,40 @@ def _shown(affix: str) -> str:
     return ascii(affix)
 
 
+def _vendors_phrase(users: list[tuple[str, Any]]) -> str:
+    names = " or ".join(f"{VENDOR_NAMES[vendor]} ({cid.name})" for vendor, cid in users)
+    if len(users) == 1:
+        # One vendor: the setting is singled out, so it is given in a form doctor may copy.
+        return f'the Code ID of {names}: set code_id = "{users[0][0]}"'
+    vendors = ", ".join(f'"{vendor}"' for vendor, _ in users)
+    return f"the Code ID of {names}: set code_id to the scanner's make ({vendors})"
+
+
 def diagnose_affix(text: str, source: str) -> FrameError | None:
     """The refusal for a management ID with unexpected text around it (None when `text` is not one).
 
-    The affix is named (it is at most 8 non-digit characters, never part of the ID); a single letter
-    that is a vendor's Code ID for a label symbology is named as that.
+    The affix is named (it is at most 8 non-digit characters, never part of the ID); one that is a
+    vendor's Code ID for a label symbology is named as that, with the advice to use AIM instead.
     """
     m = _AFFIXED_ID.fullmatch(text)
     if m is None or not (m["pre"] or m["post"]) or not damm.is_valid(m["id"]):
         return None
     pre, post = m["pre"] or "", m["post"] or ""
-    if pre and not post:
-        users = who_uses(pre) or who_uses(pre[:3])
-        if users:
-            names = " or ".join(f"{vendor.capitalize()} ({sym.value})" for vendor, sym in users)
-            vendors = " or ".join(f'"{vendor}"' for vendor, _ in users)
-            return _error(
-                REASON_CODE_ID,
-                source,
-                f"the scan starts with {_shown(pre)}, the Code ID of {names}: set code_id = {vendors} "
-                "(or switch Code ID off on the scanner)",
-            )
+    users = who_uses(pre) if pre and not post else []
+    if users and pre[0].isalnum():
+        return _error(
+            REASON_CODE_ID,
+            source,
+            f"the scan starts with {_shown(pre)}, {_vendors_phrase(users)}; {aim_advice()}",
+        )
     if pre:
+        # A punctuation mark (Datalogic's `#`) is more often a prefix someone set than a Code ID.
+        also = "".join(f"; it is also the {VENDOR_NAMES[v]} Code ID of {cid.name}" for v, cid in users)
         return _error(
             REASON_STRAY_PREFIX,
             source,
             f"the scan starts with {_shown(pre)} that the configuration does not expect: "
-            f'set prefix = "{pre}" (or remove the prefix on the scanner)',
+            f'set prefix = "{pre}" (or remove the prefix on the scanner){also}',
         )
     return _error(
         REASON_STRAY_SUFFIX,
@@ -204,6 +222,30 @@ def diagnose_affix(text: str, source: str) -> FrameError | None:
         f"the scan ends with {_shown(post)} that the configuration does not expect: "
         f'set suffix = "{post}" (or remove the suffix on the scanner)',
     )
+
+
+def _zebra_2d_id(text: str, source: str) -> FrameError | None:
+    """A Zebra 2-D Code ID (`P01`) glued to a management ID, seen with Code ID parsing off: its digits
+    make 12 in a row, but it is a Code ID, and the refusal says so (the value is discarded either way)."""
+    head = zebra_2d_head(text)
+    if head is None:
+        return None
+    m = _AFFIXED_ID.fullmatch(text[len(head) :])
+    if m is None or m["pre"] or not damm.is_valid(m["id"]):
+        return None
+    users = who_uses(head)
+    what = _vendors_phrase(users) if users else 'an unknown Zebra 2-D Code ID: set code_id = "zebra"'
+    return _error(REASON_CODE_ID, source, f"the scan starts with {_shown(head)}, {what}; {aim_advice()}")
+
+
+def _guard_view(text: str, rules: PayloadRules) -> str:
+    """The frame as the whole-frame guard sees it: AIM identifiers and a configured vendor Code ID
+    count as one letter each (their digits are not part of the code)."""
+    view = _AIM_ANYWHERE.sub("A", text)
+    if rules.code_id == "off":
+        return view
+    head = rules.prefix if rules.prefix and view.startswith(rules.prefix) else ""
+    return head + guard_view(view[len(head) :], rules.code_id)
 
 
 def text_from_bytes(payload: bytes, source: str) -> str:
@@ -229,8 +271,10 @@ def decode_payload(
     # The guard first, on the whole frame, so that not even a prefix mismatch mentions it. An AIM
     # identifier counts as a letter there: its modifier digit (the "0" of "]C0") is not part of the code,
     # and an 11-digit code behind it is not 12 digits. The code itself is guarded again below.
-    if looks_like_individual_number(_AIM_ANYWHERE.sub("A", text)):
-        raise _error(REASON_MYNUMBER, source)
+    # A configured vendor Code ID is stripped first in the same way (Zebra's `P01` ends in digits).
+    if looks_like_individual_number(_guard_view(text, rules)):
+        zebra = _zebra_2d_id(normalise(text)[len(rules.prefix) :], source) if rules.code_id == "off" else None
+        raise zebra or _error(REASON_MYNUMBER, source)
     body = text
     if rules.prefix:
         if not body.startswith(rules.prefix):
@@ -253,10 +297,19 @@ def decode_payload(
             if rules.aim == "require":
                 raise _error(REASON_AIM_MISSING, source)
     if rules.code_id != "off" and not aim_found:
-        vendor_sym, rest = parse_code_id(body, rules.code_id)
-        if vendor_sym is None:
-            raise _error(REASON_CODE_ID_MISSING, source)
-        symbology, body = vendor_sym, rest
+        code_id, rest = parse_code_id(body, rules.code_id)
+        if code_id is None:
+            unknown = unknown_code_id(body, rules.code_id)
+            if unknown is None:
+                raise _error(REASON_CODE_ID_MISSING, source)
+            raise _error(
+                REASON_CODE_ID_UNKNOWN,
+                source,
+                f"the scan starts with {_shown(unknown)}, which is not in the "
+                f"{VENDOR_NAMES[rules.code_id]} Code ID table: check code_id (the scanner's make), "
+                f"or {aim_advice()}",
+            )
+        symbology, body = code_id.symbology, rest
     if rules.diagnose_affixes:
         stray = diagnose_affix(normalise(body), source)
         if stray is not None:

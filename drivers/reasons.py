@@ -11,6 +11,7 @@ from drivers.framing import (
     REASON_OUTSIDE_FRAME,
     REASON_OVERLONG,
     REASON_PARTIAL_TIMEOUT,
+    REASON_TERMINATOR,
     REASON_UNTERMINATED,
 )
 from drivers.text import REASON_EMPTY, REASON_MYNUMBER, REASON_NON_ASCII
@@ -30,12 +31,14 @@ REASON_SYN_DROPPED = "syn_dropped"
 REASON_UNKNOWN_KEY = "unknown_key"
 REASON_CODE_ID = "code_id"
 REASON_CODE_ID_MISSING = "code_id_missing"
+REASON_CODE_ID_UNKNOWN = "code_id_unknown"
 REASON_STRAY_PREFIX = "stray_prefix"
 REASON_STRAY_SUFFIX = "stray_suffix"
 REASON_LINE_SETTINGS = "line_settings"
 REASON_SLOW_KEYS = "keys_too_slow"
 REASON_KEYPAD = "keypad_keys"
 REASON_TWO_LABELS = "two_labels_in_view"
+REASON_PRESENT_UNREADABLE = "present_card_unreadable"
 
 EXPLANATIONS: dict[str, str] = {
     REASON_GARBAGE: "bytes that are not text (line noise or a wrong baud rate / parity setting)",
@@ -57,11 +60,15 @@ EXPLANATIONS: dict[str, str] = {
     REASON_UNTERMINATED: "an incomplete frame was cut off by the next one or by a disconnect",
     REASON_OVERLONG: "a frame longer than the configured maximum (missing terminator?)",
     REASON_OUTSIDE_FRAME: "bytes outside STX..ETX framing",
+    REASON_TERMINATOR: "the scanner ends its frames with another terminator than the one configured: "
+    'set framing = "auto" or the scanner\'s terminator',
     REASON_MYNUMBER: "a 12-digit value (the shape of an individual number) was refused and discarded",
     REASON_NON_ASCII: "the text is not ASCII after normalisation",
     REASON_EMPTY: "an empty frame",
     REASON_CODE_ID: "the scan starts with a vendor Code ID the configuration does not expect: set code_id",
     REASON_CODE_ID_MISSING: "no Code ID in front of the code; enable Code ID on the scanner or set code_id",
+    REASON_CODE_ID_UNKNOWN: "the scan starts with a prefix that is not in the configured vendor's Code ID "
+    "table: check code_id, or switch the scanner to AIM identifiers",
     REASON_STRAY_PREFIX: "the scan starts with text the configuration does not expect: set prefix",
     REASON_STRAY_SUFFIX: "the scan ends with text the configuration does not expect: set suffix",
     REASON_LINE_SETTINGS: "the serial line settings (baud rate, data bits, parity, stop bits) do not match "
@@ -71,6 +78,8 @@ EXPLANATIONS: dict[str, str] = {
     "or set a faster keyboard speed on the scanner",
     REASON_TWO_LABELS: "two labels in view and none is clearly the one presented: hold one card to the "
     "camera, the others out of view",
+    REASON_PRESENT_UNREADABLE: "the card held to the camera is in view but cannot be read (too near, out of "
+    "focus): hold it a little further away; the smaller card in view was not taken",
     REASON_KEYPAD: "escape sequences or control keys instead of digits: NumLock is off and the scanner "
     "types on the keypad; switch NumLock on or set the scanner to type main-row digits",
 }

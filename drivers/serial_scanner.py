@@ -18,11 +18,13 @@ from __future__ import annotations
 import logging
 import os
 import termios
+import time
 from collections.abc import Mapping
 from typing import Any
 
 import serial
 
+from drivers import damm
 from drivers.dedup import DEFAULT_WINDOW
 from drivers.device import DEFAULT_RECONNECT_INTERVAL, ReconnectingDevice, StatusCallback
 from drivers.errors import FrameError
@@ -39,9 +41,12 @@ from drivers.line_check import LineCheck
 from drivers.payload import PayloadRules, decode_payload, text_from_bytes
 from drivers.reasons import explain
 from drivers.scan import Scan, utc_now
+from drivers.text import REASON_MYNUMBER
 from drivers.uart import LineSettings
 
 log = logging.getLogger(__name__)
+
+_GLITCH_BYTES = 4  # bad bytes a burst may hold and still carry a scan (a power-up glitch before it)
 
 PARITIES = {"none": "N", "even": "E", "odd": "O", "mark": "M", "space": "S"}
 
@@ -117,6 +122,7 @@ class SerialScanner(ReconnectingDevice):
         self.line = LineCheck(
             LineSettings(baudrate, bytesize, self.settings["parity"], stopbits), source=self.name
         )
+        self._held: list[Scan | FrameError] = []  # scans waiting for their burst to end (see `_frames`)
         # pyserial's stubs type serial_for_url as SerialBase, which lacks in_waiting; every real class has it.
         self._port: Any = None
 
@@ -145,6 +151,7 @@ class SerialScanner(ReconnectingDevice):
             port.close()
 
     def _drop_partial(self) -> int:
+        self._held.clear()
         return sum(ev.length for ev in self.framer.reset() if isinstance(ev, Dropped))
 
     def _read_chunk(self, timeout: float, now: float) -> list[Scan | FrameError]:
@@ -158,12 +165,33 @@ class SerialScanner(ReconnectingDevice):
             return []
         if port.in_waiting:  # the rest of a burst arrived while we woke up
             data += port.read(port.in_waiting)
-        report = self.line.feed(data, now)
-        out = self._frames(self.framer.feed(data, now), now)
-        return [report, *out] if report is not None else out
+        # The bytes arrived now, not when the read began: a read that waited 0.1 s for the first byte
+        # of a scan must not make that byte look 0.1 s older than the second (a pause inside a frame).
+        now = time.monotonic()
+        out = self._release(now)
+        self.line.feed(data, now)
+        return out + self._frames(self.framer.feed(data, now), now)
 
     def _poll(self, now: float) -> list[Scan | FrameError]:
-        return self._frames(self.framer.poll(now), now)
+        return self._release(now) + self._frames(self.framer.poll(now), now)
+
+    def _release(self, now: float) -> list[Scan | FrameError]:
+        """Scans held until their burst ended: pieces of a bad burst are refused, the rest delivered."""
+        if not self._held or not self.line.burst_over(now):
+            return []
+        held, self._held = self._held, []
+        bad = self.line.burst_bad > _GLITCH_BYTES
+        out: list[Scan | FrameError] = []
+        for item in held:
+            answer: Scan | FrameError | None = item
+            if isinstance(item, Scan):
+                if bad and not damm.is_management_id(item.code):
+                    answer = self.line.fragment(now)
+                else:
+                    self.line.good(now)
+            if answer is not None:
+                out.append(answer)
+        return out
 
     def _frames(self, events: list[RawFrame | Dropped], now: float) -> list[Scan | FrameError]:
         """Frames to scans and rejections; a bad line's rejections become one `line_settings`."""
@@ -176,20 +204,58 @@ class SerialScanner(ReconnectingDevice):
                     continue
                 if ev.reason == "partial_timeout" and not self.line.active:
                     self._warn_partial(ev)
-                item = FrameError(ev.reason, self.name, explain(ev.reason))
+                item = FrameError(ev.reason, self.name, ev.detail or explain(ev.reason))
             else:
-                try:
-                    text = text_from_bytes(ev.data, self.name)
-                    item = decode_payload(text, self.rules, source=self.name, at=utc_now(), raw=ev.data)
-                except FrameError as exc:
-                    item = exc
+                item = self._decode(ev)
             if isinstance(item, FrameError):
-                item = self.line.review(item, now, None if isinstance(ev, Dropped) else ev.data)
+                # A dropped frame is judged by when its last byte came (a late poll must not make
+                # the bad bytes look old).
+                when, frame = (ev.at, None) if isinstance(ev, Dropped) else (now, ev.data)
+                item = self.line.review(item, when, frame)
+            elif self._held:
+                self._held.append(item)  # behind a held scan: the order of scans is kept
+                item = None
+            elif damm.is_management_id(item.code):
+                self.line.good(now)  # ten digits with their check digit: a whole scan, not a piece
+            elif self.line.burst_bad > _GLITCH_BYTES:
+                # Text that decoded inside a burst of bad bytes (a wrong baud rate can frame an "H"):
+                # a piece of a scan, never a scan.
+                item = self.line.fragment(now)
             else:
-                self.line.good(now)
-            if item is not None:
+                # Anything else waits for its burst to end, so that bad bytes after it can still show
+                # it to be a fragment.
+                self._held.append(item)
+                item = None
+            if item is not None and self._held:
+                self._held.append(item)
+            elif item is not None:
                 out.append(item)
         return out
+
+    def _decode_bytes(self, data: bytes) -> Scan | FrameError:
+        try:
+            text = text_from_bytes(data, self.name)
+            return decode_payload(text, self.rules, source=self.name, at=utc_now(), raw=data)
+        except FrameError as exc:
+            return exc
+
+    def _decode(self, ev: RawFrame) -> Scan | FrameError:
+        """The frame's scan or rejection. A first frame with a `suspect` head (bytes before a pause):
+        the whole when it is well formed, the rest when only the rest is (the head was a glitch), the
+        whole's rejection otherwise. Of two well-formed readings, a management ID wins over a code that
+        is not one, else the whole; an individual number in the whole refuses both."""
+        whole = self._decode_bytes(ev.data)
+        if not ev.suspect or (isinstance(whole, FrameError) and whole.reason == REASON_MYNUMBER):
+            return whole
+        rest = self._decode_bytes(ev.data[ev.suspect :])
+        if isinstance(rest, FrameError):
+            return whole
+        if isinstance(whole, Scan) and (
+            damm.is_management_id(whole.code) or not damm.is_management_id(rest.code)
+        ):
+            return whole
+        log.info("%s: ignored %d byte(s) of power-up glitch before the first scan", self.name, ev.suspect)
+        return rest
 
     def _warn_partial(self, ev: Dropped) -> None:
         log.warning(

@@ -61,6 +61,7 @@ from drivers.reasons import (
     REASON_SLOW_KEYS,
     explain,
 )
+from drivers.rfid import UidFormat, uid_scan
 from drivers.scan import Scan, Symbology
 from drivers.text import screen_text
 
@@ -85,6 +86,11 @@ def _is_control(ch: str) -> bool:
 def _key_repeat(run: list[tuple[str, float]]) -> bool:
     """A person holding an arrow key: the same navigation key over and over, nothing else."""
     return bool(run) and all(ch.startswith(ESCAPE) for ch, _ in run) and len({ch for ch, _ in run}) == 1
+
+
+def _commits(run: list[tuple[str, float]]) -> int:
+    """How many pieces of two or more keys with one timestamp the run holds (an IME's commits)."""
+    return sum(1 for _t, group in itertools.groupby(run, key=lambda k: k[1]) if len(list(group)) >= 2)
 
 
 def _escape_done(seq: str) -> bool:
@@ -126,13 +132,16 @@ class WedgeTiming:
     def for_max_key_gap(
         cls, max_key_gap_ms: int, min_length: int = 4, *, gap_setting: str = "[scan] wedge_max_key_gap_ms"
     ) -> WedgeTiming:
-        """The terminal timing for a configured inter-key gap (what `[scan] wedge_max_key_gap_ms` means)."""
+        """The terminal timing for a configured inter-key gap: what its name says, the longest gap
+        between two keys of one scan. A scanner whose keys come `max_key_gap_ms` apart is a burst; a
+        run with a slower average is not. (A pause up to 1.5x the gap, at least 0.1 s, does not split a
+        run: a terminal delivers keys in chunks and one may come late.)"""
         return cls(
             key_gap=max(0.1, max_key_gap_ms / 1000 * 1.5),
-            mean_gap=max_key_gap_ms / 1000 * 0.6,
+            mean_gap=max_key_gap_ms / 1000,
             min_length=min_length,
             gap_setting=gap_setting,
-            gap_ratio=0.6,
+            gap_ratio=1.0,
         )
 
 
@@ -175,26 +184,35 @@ class WedgeDecoder:
         timing: WedgeTiming = TERMINAL_TIMING,
         rules: PayloadRules | None = None,
         clock: Callable[[float], datetime] | None = None,
+        uid_format: str | None = None,
     ) -> None:
         self.source = source
         self.timing = timing
         self.rules = rules or PayloadRules(default_symbology=Symbology.KEYBOARD)
+        # An HF RFID pad typing tag UIDs (hex or decimal, see `drivers.rfid.UidFormat`): what it types
+        # is a UID, whatever it looks like (a 4-byte UID in decimal has 10 digits, like a management
+        # ID), so its scans come out as `RFID_UID` with the canonical hex UID.
+        self.uid_format = UidFormat(uid_format) if uid_format else None
         self._clock = clock or MonotonicAnchor()
         self._run: list[tuple[str, float]] = []  # the current fast run of keys
         self._typed: list[str] = []  # slow keys a person typed since the last Enter
         self._escape: str | None = None  # an escape sequence being received
         self._escape_at = 0.0
+        self._held: tuple[Scan, float] | None = None  # an IME commit waiting to show it was whole
+        self._swallow_until: float | None = None  # the rest of a commit already refused as pieces
 
     @property
     def pending(self) -> bool:
-        """True while keys are buffered."""
-        return bool(self._run or self._typed)
+        """True while keys are buffered (or a scan waits to show it was whole)."""
+        return bool(self._run or self._typed or self._held)
 
     def reset(self) -> None:
         """Forget buffered keys (SYN_DROPPED, a disconnect, focus change)."""
         self._run.clear()
         self._typed.clear()
         self._escape = None
+        self._held = None
+        self._swallow_until = None
 
     def feed_key(self, key: str, character: str | None, t: float) -> list[WedgeResult]:
         """Feed a Textual key event: `key` is its name ("enter", "a", ...), `character` its text.
@@ -231,7 +249,29 @@ class WedgeDecoder:
         self._key(char, t, out)
         return out
 
+    def _pieces(self) -> FrameError:
+        return FrameError(
+            REASON_IME,
+            self.source,
+            f"{ime_phrase(session_ime())} committed the scan in pieces: "
+            "switch it off (半角/全角) and scan again",
+        )
+
     def _key(self, char: str, t: float, out: list[WedgeResult]) -> None:
+        if self._held is not None:
+            if t - self._held[1] <= self.timing.key_gap:
+                # More keys right after a held commit: it was a piece; the rest is part of the same.
+                self._held = None
+                self._swallow_until = t + self.timing.key_gap
+                out.append(self._pieces())
+            else:
+                out.append(self._held[0])
+                self._held = None
+        if self._swallow_until is not None:
+            if t <= self._swallow_until:
+                self._swallow_until = t + self.timing.key_gap
+                return
+            self._swallow_until = None
         if self._run and t - self._run[-1][1] > self.timing.key_gap:
             self._close_run(out)
         if char in TERMINATORS:
@@ -267,6 +307,9 @@ class WedgeDecoder:
     def poll(self, now: float) -> list[WedgeResult]:
         """Close a burst whose last key is older than `key_gap` (call it a few times a second)."""
         out: list[WedgeResult] = []
+        if self._held is not None and now - self._held[1] > self.timing.key_gap:
+            out.append(self._held[0])
+            self._held = None
         if self._escape is not None and now - self._escape_at > self.timing.key_gap:
             sequence, self._escape = self._escape, None
             self._key(sequence, self._escape_at, out)
@@ -284,7 +327,7 @@ class WedgeDecoder:
             return None
         if statistics.pstdev(gaps) > 0.25 * mean:
             return None  # a person's keys come unevenly
-        needed = math.ceil(mean / self.timing.gap_ratio * 1000 / 5) * 5 + 5
+        needed = math.ceil(mean / self.timing.gap_ratio * 1000 / 5) * 5 + 5  # the next 5 ms step above
         return FrameError(
             REASON_SLOW_KEYS,
             self.source,
@@ -321,11 +364,14 @@ class WedgeDecoder:
         """Why a burst stopped without Enter: keypad keys, an IME that took the Enter, or no suffix."""
         if any(_is_control(ch) for ch in text):
             return self._control_error(text)
-        if self.timing.require_burst and not text.isascii():
+        ime = session_ime()
+        if self.timing.require_burst and (not text.isascii() or ime is not None):
+            # Keys that end without Enter while an IME runs: it held them in its composition and took
+            # the Enter to commit them (half-width or full-width), not a scanner missing its suffix.
             return FrameError(
                 REASON_IME,
                 self.source,
-                f"{ime_phrase(session_ime())} is on and took the Enter that ends each scan: switch it off "
+                f"{ime_phrase(ime)} is on and took the Enter that ends each scan: switch it off "
                 "(半角/全角) and scan again",
             )
         reason = REASON_NO_TERMINATOR if self.timing.require_burst else REASON_PARTIAL_TIMEOUT
@@ -342,7 +388,19 @@ class WedgeDecoder:
             run = []  # arrows held down, then Enter: a person choosing on the screen
         if run and self._is_burst(run):
             self._flush_typed(run[0][1], out)
-            out.append(self._decode("".join(ch for ch, _ in run), t))
+            ime_running = self.timing.require_burst and session_ime() is not None
+            if ime_running and _commits(run) >= 2:
+                # An IME committing its composition in pieces: each piece arrives at once; a piece of
+                # a code is never a code.
+                out.append(self._pieces())
+                return
+            result = self._decode("".join(ch for ch, _ in run), t)
+            if ime_running and _commits(run) == 1 and isinstance(result, Scan):
+                # One commit with an IME running: it may be the first piece, the IME passing the Enter
+                # on before the rest. Held until `key_gap` of silence shows that nothing follows.
+                self._held = (result, t)
+                return
+            out.append(result)
             return
         slow = self._slow_scanner(run) if run else None
         if slow is not None:
@@ -368,6 +426,7 @@ class WedgeDecoder:
         if any(_is_control(ch) for ch in text):
             return self._control_error(text)  # escape sequences and control keys are never scan text
         try:
-            return decode_payload(text, self.rules, source=self.source, at=self._clock(t), wedge=True)
+            scan = decode_payload(text, self.rules, source=self.source, at=self._clock(t), wedge=True)
+            return uid_scan(scan, self.uid_format) if self.uid_format is not None else scan
         except FrameError as exc:
             return exc

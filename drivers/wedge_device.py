@@ -34,13 +34,16 @@ class KeyboardWedge:
         rules: PayloadRules | Mapping[str, Any] | None = None,
         dedup_window: float = DEFAULT_WINDOW,
         max_key_gap_ms: int | None = None,
+        uid_format: str | None = None,
     ) -> None:
         self.name = name
         if max_key_gap_ms is not None:
             timing = WedgeTiming.for_max_key_gap(
                 max_key_gap_ms, timing.min_length, gap_setting="max_key_gap_ms"
             )
-        self.decoder = WedgeDecoder(name, timing=timing, rules=PayloadRules.coerce(rules, Symbology.KEYBOARD))
+        self.decoder = WedgeDecoder(
+            name, timing=timing, rules=PayloadRules.coerce(rules, Symbology.KEYBOARD), uid_format=uid_format
+        )
         self._dedup = Deduplicator(dedup_window)
         self._cond = threading.Condition()
         self._ready: deque[Scan | FrameError] = deque()

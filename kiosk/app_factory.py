@@ -84,11 +84,7 @@ def wedge_timing(settings: Settings) -> Any:
     """The terminal wedge's burst detection from [scan]."""
     from drivers.wedge import WedgeTiming
 
-    return WedgeTiming(
-        key_gap=max(0.1, settings.scan.wedge_max_key_gap_ms / 1000 * 1.5),
-        mean_gap=settings.scan.wedge_max_key_gap_ms / 1000 * 0.6,
-        min_length=settings.scan.wedge_min_length,
-    )
+    return WedgeTiming.for_max_key_gap(settings.scan.wedge_max_key_gap_ms, settings.scan.wedge_min_length)
 
 
 def build_devices(settings: Settings) -> list[ScanDevice]:

@@ -85,6 +85,34 @@ def ime_commit(text: str, start: float) -> list[tuple[str, float]]:
     return [(ch, start) for ch in fullwidth(text)]
 
 
+def ime_chunked_commit(
+    text: str,
+    start: float,
+    pieces: int = 2,
+    *,
+    interval: float = 0.004,
+    halfwidth: bool = True,
+    enter: bool = False,
+    enter_after_first: bool = False,
+) -> list[tuple[str, float]]:
+    """An IME that commits a scanner's keys in `pieces` (as Mozc or fcitx do when the composition
+    grows, or on a digit-to-letter change): each piece arrives at once when the scanner has typed it,
+    half-width or full-width as the IME is set, and the scanner's Enter is taken to commit the last
+    (`enter=True`: the IME passes it on after the commit; `enter_after_first=True`: it passes it on
+    right after the first piece, before committing the rest)."""
+    typed = text if halfwidth else fullwidth(text)
+    step = max(1, -(-len(typed) // pieces))
+    out: list[tuple[str, float]] = []
+    for i in range(0, len(typed), step):
+        at = start + (i + step) * interval  # the piece is committed once its last key was typed
+        out += [(ch, at) for ch in typed[i : i + step]]
+        if enter_after_first and i == 0:
+            out.append(("\r", at))
+    if enter:
+        out.append(("\r", out[-1][1]))
+    return out
+
+
 def fullwidth(text: str) -> str:
     """What a Japanese IME in full-width mode types: ８０… for digits, ー for `-`, Ａ for `A`."""
     out = []

@@ -282,6 +282,19 @@ class Scene:
         roi[:] = roi * (1 - mask) + warped * mask
         return dst.astype(np.float64)
 
+    def defocus(self, corners: NDArray[np.float64], sigma: float, margin: float = 40.0) -> None:
+        """Blur the card around `corners` as a lens does a card held nearer than its focus distance."""
+        import cv2
+
+        x0, y0 = np.floor(corners.min(axis=0) - margin - 3 * sigma).astype(int)
+        x1, y1 = np.ceil(corners.max(axis=0) + margin + 3 * sigma).astype(int)
+        x0, y0 = max(int(x0), 0), max(int(y0), 0)
+        x1, y1 = min(int(x1), self.width), min(int(y1), self.height)
+        if x1 <= x0 or y1 <= y0 or sigma <= 0:
+            return
+        roi = self.canvas[y0:y1, x0:x1]
+        roi[:] = cv2.GaussianBlur(roi, (0, 0), sigma)
+
     def glare(self, centre: tuple[float, float], radius: float, strength: float) -> None:
         """A specular highlight: a bright, partly saturating blob (the sleeve's plastic)."""
         cx, cy = centre
@@ -443,11 +456,16 @@ def render_counter_frame(
     symbol: LabelSymbol | str = LabelSymbol.DATAMATRIX,
     blur_sigma: float = 0.5,
     noise_sigma: float = 3.0,
+    presented_scale: float = 1.0,
+    presented_defocus: float = 0.0,
 ) -> Gray:
     """A webcam frame at the counter: the card `presented` held up to the camera (large; `finger`
     covers that fraction of one end of its label) and `others` lying further away in view (printed
     at `other_scale` of its size, at `other_at` as fractions of the frame, by default the corners).
-    Equal scales and places symmetric about the centre make a frame nobody could decide."""
+    Equal scales and places symmetric about the centre make a frame nobody could decide.
+
+    `presented_scale` enlarges the presented card (held nearer), `presented_defocus` blurs it alone
+    (sigma in px: held nearer than the webcam's focus distance, while the cards on the desk are sharp)."""
     rng = random.Random(seed)
     width, height = size
     scene = Scene(width, height, rng)
@@ -459,9 +477,13 @@ def render_counter_frame(
         label = np.asarray(render_label(mid, bar_px=bar_small, module_px=module_small, symbol=symbol))
         scene.place(label, (fx * width, fy * height), rng.uniform(-6, 6), card_margin=10)
     if presented is not None:
-        label = np.asarray(render_label(presented, bar_px=3, module_px=5, symbol=symbol))
+        bar, module = max(1, round(3 * presented_scale)), max(2, round(5 * presented_scale))
+        label = np.asarray(render_label(presented, bar_px=bar, module_px=module, symbol=symbol))
         centre = (presented_at[0] * width, presented_at[1] * height)
-        corners = scene.place(label, centre, rng.uniform(-8, 8), card_margin=24)
+        margin = round(24 * presented_scale)
+        corners = scene.place(label, centre, rng.uniform(-8, 8), card_margin=margin)
         if finger:
             scene.occlude(corners, finger)
+        if presented_defocus:
+            scene.defocus(corners, presented_defocus, margin=margin + 4)
     return scene.finish(blur_sigma, noise_sigma)

@@ -97,6 +97,23 @@ class _ByteFaults:
                 time.sleep(pause)
             self.write(frame[i : i + step])
 
+    def paced(self, code: str, baudrate: int | None = None, *, before: bytes = b"") -> None:
+        """One frame written byte by byte at the line rate, as a UART delivers it: one character every
+        10 bit times (`baudrate`: the scanner's line setting, else 9600). `before`: bytes sent first
+        at the same pace (a power-up glitch that runs straight into the frame)."""
+        self.paced_raw(before + self.on_line(self.fmt.encode(code)), baudrate)
+
+    def paced_raw(self, data: bytes, baudrate: int | None = None) -> None:
+        """`data` written byte by byte at the line rate (see `paced`)."""
+        rate = baudrate or (self.fmt.line.baudrate if self.fmt.line is not None else 9600)
+        per_byte = 10.0 / rate
+        start = time.monotonic()
+        for i, byte in enumerate(data):
+            wait = start + i * per_byte - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            self.write(bytes([byte]))
+
     def merged(self, codes: list[str]) -> None:
         """Several frames in one write (a scanner's buffer flushed at once)."""
         self.write(self.on_line(b"".join(self.fmt.encode(c) for c in codes)))

@@ -152,19 +152,30 @@ def check_serial(path: str, seconds: float, *, baudrate: int = 9600, name: str =
     options: dict[str, Any] = {"url": path, "baudrate": baudrate, "framing": "auto"}
     rules: dict[str, str] = {}
     advice = ""
-    for exc in rejected:
-        if exc.reason == "line_settings" and scanner.line.last_guess is not None:
-            guess = scanner.line.last_guess
+    unsure = False  # the bytes say the line is set wrong but not to what: no stanza to paste
+    diagnosis = scanner.line.last_diagnosis
+    if diagnosis is not None and any(exc.reason == "line_settings" for exc in rejected):
+        advice = diagnosis.text
+        guess = diagnosis.settings
+        if guess is not None:
             options.update(baudrate=guess.baudrate, bytesize=guess.bytesize, parity=guess.parity)
             if guess.stopbits != 1:
                 options["stopbits"] = guess.stopbits
-            advice = exc.detail
+        else:
+            unsure = True
+    for exc in rejected:
+        # Only a setting the diagnosis singled out is written as `set key = "value"`.
         for key, value in _SET.findall(exc.detail or ""):
             rules[key] = value
             advice = advice or exc.detail
+        if exc.reason in ("code_id_unknown", "wrong_terminator") and not advice:
+            advice = exc.detail
+            unsure = True
     if rules:
         options["rules"] = rules
     heard = [f"{s.symbology.value}, {len(s.code)} characters" for s in scans]
+    if unsure and not scans:
+        return Finding("serial", path, "heard a scanner set differently", advice, name, "", heard)
     if scans or advice:
         status = "heard a scanner" if scans else "heard a scanner set differently"
         if not advice:

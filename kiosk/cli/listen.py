@@ -5,7 +5,8 @@
     kiosk listen evdev /dev/input/by-id/usb-...-event-kbd --layout jis --count 5
     kiosk listen wedge -            # a keyboard-wedge scanner typing into this terminal
 
-Scans print as JSON lines `{"code", "symbology", "source", "at"}`, rejected frames as
+Scans print as JSON lines `{"code", "symbology", "source", "at", "management_id"}` (`valid`,
+`check_digit_wrong` or `not_an_id`: the Damm check digit is checked), rejected frames as
 `{"rejected": REASON, "source", "at"}` (never the refused text), with a `"hint"` when the driver
 diagnosed the cause (`line_settings`: "the bytes look like 7E1: set bytesize = 7, parity = even";
 `code_id`, `stray_prefix`, `stray_suffix`: the affix and the setting to change); device status changes
@@ -63,6 +64,7 @@ class ListenOptions:
     layout: str = "us"
     grab: bool = True
     max_key_gap_ms: int | None = None  # wedge/evdev: the longest gap between two keys of one scan
+    uid_format: str | None = None  # wedge/evdev: an HF RFID pad typing UIDs in this format
     extra: dict[str, str] = field(default_factory=dict)  # --opt KEY=VALUE for other kinds
     on_status: Callable[[str, DeviceStatus], None] | None = None
 
@@ -135,6 +137,7 @@ def _open_evdev(target: str, opts: ListenOptions) -> ScanDevice:
         dedup_window=opts.dedup_window,
         max_key_gap_ms=opts.max_key_gap_ms,
         on_status=opts.on_status,
+        uid_format=opts.uid_format,
     )
     return device
 
@@ -150,7 +153,11 @@ class _TerminalWedge:
 
         rules = _rules(opts, "keyboard")
         self._wedge = KeyboardWedge(
-            "terminal", rules=rules, dedup_window=opts.dedup_window, max_key_gap_ms=opts.max_key_gap_ms
+            "terminal",
+            rules=rules,
+            dedup_window=opts.dedup_window,
+            max_key_gap_ms=opts.max_key_gap_ms,
+            uid_format=opts.uid_format,
         )
         self.name = self._wedge.name
         self._saved: Any = None
@@ -222,6 +229,24 @@ def iso_utc(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def management_id_check(code: str) -> tuple[str, str]:
+    """Whether a scanned code is a management ID: `("valid" | "check_digit_wrong" | "not_an_id", words)`.
+
+    A 10-digit value whose Damm check digit is wrong is a misread, a mistyped label or another
+    numbering scheme; the self-test says so instead of printing it like a good scan.
+    """
+    from drivers import damm
+
+    if len(code) == 10 and code.isascii() and code.isdigit():
+        if damm.is_valid(code):
+            return "valid", "a management ID: Damm check digit correct"
+        return (
+            "check_digit_wrong",
+            "NOT a management ID: the Damm check digit is wrong (misread or misprinted)",
+        )
+    return "not_an_id", f"not a management ID: {len(code)} characters, an ID is 10 digits"
+
+
 def _now() -> str:
     return iso_utc(datetime.now(UTC))
 
@@ -253,7 +278,7 @@ def _now() -> str:
 @click.option("--aim", type=click.Choice(["auto", "require", "off"]), default="auto", show_default=True)
 @click.option(
     "--code-id",
-    type=click.Choice(["off", "honeywell", "zebra", "denso"]),
+    type=click.Choice(["off", "zebra", "honeywell", "datalogic", "datalogic-eu", "denso"]),
     default="off",
     show_default=True,
     help="The vendor Code ID the scanner sends before each code (stripped; names the symbology).",
@@ -268,6 +293,13 @@ def _now() -> str:
     type=click.IntRange(1, 1000),
     default=None,
     help="wedge/evdev: the inter-key gap a scan may have (a slower scanner is reported as keys_too_slow).",
+)
+@click.option(
+    "--uid-format",
+    type=click.Choice(["hex", "hex-reversed", "decimal", "decimal-reversed"]),
+    default=None,
+    help="wedge/evdev: the device is an HF RFID pad typing tag UIDs in this format (read as UIDs, "
+    "never as management IDs).",
 )
 @click.option("--opt", "extra", multiple=True, help="KEY=VALUE option for other device kinds (repeatable).")
 @click.option("--count", type=click.IntRange(min=0), default=0, help="Stop after N scans (0: until Ctrl-C).")
@@ -291,6 +323,7 @@ def listen(
     layout: str,
     no_grab: bool,
     max_key_gap_ms: int | None,
+    uid_format: str | None,
     extra: tuple[str, ...],
     count: int,
     as_json: bool,
@@ -338,9 +371,14 @@ def listen(
         layout=layout,
         grab=not no_grab,
         max_key_gap_ms=max_key_gap_ms,
+        uid_format=uid_format,
         extra={k: v for k, _sep, v in pairs},
         on_status=on_status,
     )
+    if code_id != "off":
+        from drivers.code_id import VENDOR_NAMES, aim_advice
+
+        echo(f"kiosk: reading {VENDOR_NAMES[code_id]} Code IDs; {aim_advice()}", err=True)
     device = KINDS[kind](target, opts)
     try:
         device.open()
@@ -370,11 +408,12 @@ def listen(
                 continue
             seen += 1
             at = iso_utc(scan.at)
+            verdict, words = management_id_check(scan.code)
             if as_json:
                 record = {"code": scan.code, "symbology": scan.symbology.value, "source": scan.source}
-                echo(json.dumps({**record, "at": at}, ensure_ascii=False))
+                echo(json.dumps({**record, "at": at, "management_id": verdict}, ensure_ascii=False))
             else:
-                echo(f"{at} {scan.symbology.value:<10} {scan.code}")
+                echo(f"{at} {scan.symbology.value:<10} {scan.code}  ({words})")
     except KeyboardInterrupt:
         pass  # Ctrl-C ends the self-test; an inventory still prints its summary
     finally:

@@ -98,6 +98,19 @@ def test_a_scanner_set_to_7e1_is_named_and_its_stanza_carries_the_setting(
     assert (options["bytesize"], options["parity"]) == (7, "E")
 
 
+def test_a_setting_the_bytes_do_not_single_out_gets_advice_but_no_stanza(
+    hub: SimHub, dev: Path, scanning: list[str]
+) -> None:
+    link = dev / "serial" / "by-id" / "usb-Scanner_4800-if00"
+    hub.add_pty("slow", link=link, framing="cr", aim="]C0", line=LineSettings(4800))  # doctor: 9600
+    scanning.append("slow")
+    (finding,) = [f for f in run_doctor(dev, "--no-config") if f["path"] == str(link)]
+    # The baud rate is singled out, its data format is not (bits between the samples are lost), so
+    # it is said, and no configuration is written from it.
+    assert "stanza" not in finding
+    assert "set baudrate = 4800" in str(finding["advice"])
+
+
 def test_a_code_id_heard_goes_into_the_stanza(hub: SimHub, dev: Path, scanning: list[str]) -> None:
     link = dev / "serial" / "by-id" / "usb-Honeywell-if00"
     hub.add_pty("hw", link=link, framing="cr", aim="w")
@@ -105,6 +118,20 @@ def test_a_code_id_heard_goes_into_the_stanza(hub: SimHub, dev: Path, scanning: 
     (finding,) = [f for f in run_doctor(dev, "--no-config") if f["path"] == str(link)]
     options = tomllib.loads(str(finding["stanza"]))["devices"][0]["options"]
     assert options["rules"] == {"code_id": "honeywell"}
+
+
+def test_a_zebra_2d_code_id_heard_is_named_aim_advised_and_configured(
+    hub: SimHub, dev: Path, scanning: list[str]
+) -> None:
+    link = dev / "serial" / "by-id" / "usb-Zebra_DS4608-if00"
+    hub.add_pty("zebra", link=link, framing="cr", aim="P01")
+    scanning.append("zebra")
+    (finding,) = [f for f in run_doctor(dev, "--no-config") if f["path"] == str(link)]
+    assert "mynumber" not in json.dumps(finding)
+    assert "'P01'" in str(finding["advice"])
+    assert "AIM" in str(finding["advice"])
+    options = tomllib.loads(str(finding["stanza"]))["devices"][0]["options"]
+    assert options["rules"] == {"code_id": "zebra"}
 
 
 def test_configured_devices_say_why_they_are_offline(tmp_path: Path, dev: Path) -> None:

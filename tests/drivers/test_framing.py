@@ -80,7 +80,7 @@ def test_cr_mode_keeps_lf_out_of_the_code() -> None:
     out = pipeline([b"8000000015\r\n8000000028\r"], "cr")
     assert isinstance(out[0], Scan)
     assert isinstance(out[1], FrameError)
-    assert out[1].reason == "control_bytes"
+    assert out[1].reason == "wrong_terminator"
 
 
 def test_partial_frame_older_than_gap_is_dropped_not_glued() -> None:

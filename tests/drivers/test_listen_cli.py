@@ -47,11 +47,33 @@ def test_json_lines_for_scans_and_rejections_without_the_refused_value() -> None
         )
     assert lines[0]["code"] == "8000000015"
     assert lines[0]["symbology"] == "code128"
-    assert set(lines[0]) == {"code", "symbology", "source", "at"}
+    assert set(lines[0]) == {"code", "symbology", "source", "at", "management_id"}
+    assert lines[0]["management_id"] == "valid"
     assert [x.get("rejected") for x in lines[1:3]] == ["mynumber_refused", "modem_probe"]
     assert set(lines[1]) == {"rejected", "source", "at"}
     assert lines[3]["code"] == "8000000028"
     assert value not in output
+
+
+def test_a_wrong_damm_check_digit_is_said_not_printed_as_a_good_code() -> None:
+    good = "8000000015"
+    bad = good[:-1] + str((int(good[-1]) + 1) % 10)  # one digit off: Damm catches every such error
+    with SimHub() as hub:
+        hub.add_serial("s", framing="cr")
+        lines, _ = run_listen(
+            hub, ["--count", "3", "--json"], [("scan", good), ("scan", bad), ("scan", "ABC-1")]
+        )
+        assert [(x["code"], x["management_id"]) for x in lines] == [
+            (good, "valid"),
+            (bad, "check_digit_wrong"),
+            ("ABC-1", "not_an_id"),
+        ]
+    with SimHub() as hub:
+        hub.add_serial("s", framing="cr")
+        hub.scan("s", bad)  # the line keeps it until the driver reads it
+        result = CliRunner().invoke(cli, ["listen", "serial", hub.url("s"), "--count", "1"])
+    assert result.exit_code == 0, result.output
+    assert "NOT a management ID: the Damm check digit is wrong" in result.output
 
 
 def test_symbology_allow_list_from_the_command_line() -> None:
