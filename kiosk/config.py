@@ -282,7 +282,8 @@ class RulesOptions(_Options):
     prefix: str = ""
     suffix: str = ""
     aim: Literal["auto", "require", "off"] = "auto"
-    code_id: Literal["off", "honeywell", "zebra", "denso"] = "off"
+    # The vendors with a Code ID table in `drivers.code_id` (CODE_ID_CHOICES; a test keeps them equal).
+    code_id: Literal["off", "zebra", "honeywell", "datalogic", "datalogic-eu", "denso"] = "off"
     symbologies: list[_SYMBOLOGIES] | None = None
     reject_modem_probes: bool = True
     diagnose_affixes: bool = True
@@ -321,6 +322,8 @@ class EvdevOptions(_ScannerOptions):
     layout: Literal["us", "jis"] = "us"
     grab: bool = True
     max_key_gap_ms: int | None = Field(default=None, ge=1, le=1000)
+    # An HF RFID pad typing tag UIDs (drivers.rfid.UidFormat): its input is a UID, never a management ID.
+    uid_format: Literal["hex", "hex-reversed", "decimal", "decimal-reversed"] | None = None
 
 
 class WedgeOptions(_Options):
@@ -329,6 +332,7 @@ class WedgeOptions(_Options):
     rules: RulesOptions | None = None
     dedup_window: float = Field(default=1.5, ge=0.0, le=30.0)
     max_key_gap_ms: int | None = Field(default=None, ge=1, le=1000)
+    uid_format: Literal["hex", "hex-reversed", "decimal", "decimal-reversed"] | None = None
 
 
 class CaptureOptions(_Options):

@@ -189,6 +189,52 @@ REASONS: dict[str, tuple[str, str]] = {
         "立会人がバッジと暗証番号で確認してください。",
         "The witness confirms with badge and PIN.",
     ),
+    # Issue 25: what the drivers refuse, each in words a clerk can act on.
+    "code_id_unknown": (
+        "スキャナーが知らない識別文字（Code ID）を付けています。AIM識別子に設定してください。",
+        "The scanner adds a Code ID no table knows: set it to send AIM identifiers.",
+    ),
+    "wrong_terminator": (
+        "読み取りの終わりの文字が設定と違います。スキャナーのサフィックス設定を確認してください。",
+        "The frame ends with another terminator than the one configured: check the scanner's suffix.",
+    ),
+    "present_card_unreadable": (
+        "かざしたカードのラベルが読めません。カメラから少し離して、ピントを合わせてください。",
+        "The card held to the camera cannot be read: hold it a little further away, in focus.",
+    ),
+    "aim_missing": (
+        "スキャナーが記号の識別子（AIM）を付けていません。スキャナーの設定を確認してください。",
+        "No AIM symbology identifier: enable AIM IDs on the scanner.",
+    ),
+    "prefix_missing": (
+        "設定したプレフィックスがありません。スキャナーの設定を確認してください。",
+        "The configured prefix is missing: check the scanner's prefix.",
+    ),
+    "suffix_missing": (
+        "設定したサフィックスがありません。スキャナーの設定を確認してください。",
+        "The configured suffix is missing: check the scanner's suffix.",
+    ),
+    "outside_frame": ("読み取りの枠の外の信号を無視しました。", "Bytes outside a frame were ignored."),
+    "overlong": (
+        "長すぎる読み取りを破棄しました（終わりの文字がない）。もう一度。",
+        "An overlong frame was dropped (no terminator): scan again.",
+    ),
+    "power_up_glitch": (
+        "電源投入時のノイズを無視しました。もう一度スキャンしてください。",
+        "Power-up noise was ignored: scan again.",
+    ),
+    "unterminated": (
+        "途中で途切れた読み取りを破棄しました。もう一度。",
+        "A frame cut off by the next one or by a disconnect was dropped.",
+    ),
+    "syn_dropped": (
+        "入力の一部が失われました。もう一度スキャンしてください。",
+        "The kernel dropped input events: scan again.",
+    ),
+    "unknown_key": (
+        "キーボードの配列設定にないキーです。スキャナーのキーボード設定を確認してください。",
+        "A key the configured keyboard map does not know: check the keyboard country.",
+    ),
     "device_lost": (
         "スキャナーとの接続が切れました。ケーブルを確認してください。自動で再接続します。",
         "The scanner was disconnected. Check the cable; the kiosk reconnects by itself.",

@@ -281,3 +281,25 @@ async def test_a_failed_read_says_it_could_not_be_read_not_that_nothing_was_reco
         finally:
             event.remove(office.ledger.engine, "checkout", denied)
             office.ledger.engine.dispose()
+
+
+def test_every_reason_a_driver_refuses_with_has_japanese_and_english_words() -> None:
+    from drivers.reasons import EXPLANATIONS
+    from kiosk.tui.verdicts import REASONS
+
+    missing = sorted(set(EXPLANATIONS) - set(REASONS))
+    assert missing == [], "add the clerk's words for these reasons to kiosk/tui/verdicts.py"
+    for reason, (ja, en) in REASONS.items():
+        assert ja, reason
+        assert en, reason
+        assert ja != en, reason
+
+
+def test_the_code_id_setting_offers_every_vendor_the_drivers_know() -> None:
+    import typing
+
+    from drivers.code_id import CODE_ID_CHOICES
+    from kiosk.config import RulesOptions
+
+    offered = typing.get_args(RulesOptions.model_fields["code_id"].annotation)
+    assert set(offered) == set(CODE_ID_CHOICES)
