@@ -69,6 +69,23 @@ LOOKS: dict[str, Look] = {
         "error", "✖", "交付には立会人の確認が必要です", "A WITNESS MUST CONFIRM THE HAND-OVER"
     ),
     "joined": Look("ok", "＋", "保管庫の作業に加わりました（2名で確認）", "JOINED the safe session"),
+    # disposal (交付取りやめ・廃棄): scanning a card out of the safe into an approved batch
+    "cancelled": Look(
+        "ok", "▲", "廃棄リストへ取り出しました（交付取りやめ）", "CANCELLED into the disposal batch"
+    ),
+    "unknown_batch": Look("error", "✖", "その廃棄リストはありません", "NO SUCH DISPOSAL BATCH"),
+    "wrong_state": Look("error", "✖", "廃棄リストが承認されていません", "DISPOSAL BATCH NOT APPROVED"),
+    "not_in_batch": Look("error", "✖", "廃棄リストにないカードです", "NOT ON THIS DISPOSAL BATCH"),
+    "already_scanned": Look("info", "＝", "このカードはすでに取り出しました", "ALREADY IN THE BATCH"),
+    "on_hold": Look("warn", "！", "保留中のカードです ― 廃棄できません", "ON HOLD - cannot be disposed"),
+    "notice_unknown": Look(
+        "warn", "！", "交付通知書の送付日が記録されていません", "NOTICE DATE NOT RECORDED"
+    ),
+    "reminder_not_sent": Look("warn", "！", "督促状の送付が記録されていません", "NO REMINDER RECORDED"),
+    "period_running": Look("warn", "！", "保管期間がまだ終わっていません", "RETENTION PERIOD STILL RUNNING"),
+    "policy_never_disposes": Look(
+        "warn", "！", "この保管方針では廃棄しません", "THE RETENTION POLICY NEVER DISPOSES"
+    ),
     # stocktake (点検): one look per kind of sighting, and for the flow
     "st_found": Look("ok", "✔", "確認OK ― 予定どおり保管庫にあります", "FOUND where expected"),
     "st_misplaced": Look(

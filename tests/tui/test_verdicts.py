@@ -303,3 +303,19 @@ def test_the_code_id_setting_offers_every_vendor_the_drivers_know() -> None:
 
     offered = typing.get_args(RulesOptions.model_fields["code_id"].annotation)
     assert set(offered) == set(CODE_ID_CHOICES)
+
+
+def test_every_verdict_code_and_sighting_has_its_own_look_in_both_languages() -> None:
+    from kiosk.domain.stocktake import Sighting
+    from kiosk.domain.verdicts import VerdictCode
+    from kiosk.tui.verdicts import LOOKS
+
+    keys = [code.value for code in VerdictCode] + [
+        f"st_{s.value}" for s in Sighting if s is not Sighting.REFUSED
+    ]
+    missing = [key for key in keys if key not in LOOKS]
+    assert missing == [], "give these codes their words in kiosk/tui/verdicts.py"
+    for key in keys:
+        look = LOOKS[key]
+        assert look.ja != key  # words, never the raw code
+        assert look.en != key
