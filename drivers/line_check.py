@@ -242,7 +242,6 @@ class LineCheck:
         burst_gap: float = 0.05,
     ) -> None:
         self.settings = settings
-        warm_up(settings)
         self.source = source
         self.episode = episode
         self.burst_gap = burst_gap
@@ -282,6 +281,11 @@ class LineCheck:
             if self._last_bad is not None and len(self._evidence) < 512:
                 self._evidence += data  # the rest of a bad burst
             return None
+        if self._last_bad is None:
+            # The first suspicious byte on this line: only now start computing the candidates' byte
+            # histograms (seconds of CPU, in a background thread). A well-set line never pays for them:
+            # computed at open, they held the interpreter while the first scans were being recorded.
+            warm_up(self.settings)
         self.burst_bad += bad
         self._last_bad = now
         self._evidence += data
