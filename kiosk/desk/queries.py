@@ -43,7 +43,7 @@ class QueriesDesk(DeskBase):
         since: datetime | None = None,
         until: datetime | None = None,
         card_id: str | None = None,
-    ) -> Iterator[rm.EventRow]:
+    ) -> Iterator[rm.EventRecord]:
         """Every event (of a period, of a card), oldest first, read in bounded batches.
 
         Each batch is its own short read transaction, so a million-event export never holds one open.
@@ -82,7 +82,7 @@ class QueriesDesk(DeskBase):
             )
         )
 
-    def last_status_events(self, ids: Sequence[str]) -> list[rm.EventRow]:
+    def last_status_events(self, ids: Sequence[str]) -> list[rm.EventRecord]:
         """Each card's last status event."""
         return self.read(lambda: rm.last_status_events(self.ledger, ids))
 

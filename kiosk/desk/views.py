@@ -19,7 +19,7 @@ from kiosk.domain.verdicts import (
 )
 from kiosk.ledger.read_models import (
     DayFacts,
-    EventRow,
+    EventRecord,
     HeadMark,
     SessionRow,
     StaffRow,
@@ -52,7 +52,7 @@ __all__ = [
     "DisposalError",
     "EventLine",
     "EventPage",
-    "EventRow",
+    "EventRecord",
     "FinishKind",
     "FinishOutcome",
     "HeadMark",

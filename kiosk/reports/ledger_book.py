@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kiosk.desk.views import EventRow
+from kiosk.desk.views import EventRecord
 from kiosk.domain.card_state import OFFICE_TZ
 from kiosk.reports.csvfile import csv_writer
 from kiosk.reports.daily import day_bounds, load_people
@@ -92,7 +92,7 @@ def ledger_book(desk: Desk, start: date, end: date) -> LedgerBook:
     )
 
 
-def book_line(ev: EventRow, people: People) -> BookLine:
+def book_line(ev: EventRecord, people: People) -> BookLine:
     """One event as a line of the 管理簿, in words."""
     return BookLine(
         seq=ev.seq,

@@ -5,6 +5,7 @@ The core (`kiosk.desk`) calls these and hands their values to the front ends; no
 
 from __future__ import annotations
 
+from kiosk.ledger.chain import EventRecord
 from kiosk.ledger.read_models.daily import DayFacts, day_facts
 from kiosk.ledger.read_models.events import (
     disposal_finished_mark,
@@ -15,11 +16,11 @@ from kiosk.ledger.read_models.events import (
     recorded_seqs,
     staff_rows,
 )
-from kiosk.ledger.read_models.rows import EventRow, HeadMark, SessionRow, StaffRow
+from kiosk.ledger.read_models.rows import HeadMark, SessionRow, StaffRow
 
 __all__ = [
     "DayFacts",
-    "EventRow",
+    "EventRecord",
     "HeadMark",
     "SessionRow",
     "StaffRow",

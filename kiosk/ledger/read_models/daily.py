@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 
 from kiosk.domain.card_state import STATUS_EVENTS
 from kiosk.ledger import models
+from kiosk.ledger.chain import EventRecord
 from kiosk.ledger.read_models.events import staff_in
-from kiosk.ledger.read_models.rows import EventRow, HeadMark, SessionRow, StaffRow
-from kiosk.ledger.service import Ledger
+from kiosk.ledger.read_models.rows import HeadMark, SessionRow, StaffRow
+from kiosk.ledger.service import Ledger, to_record
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,9 +37,9 @@ class DayFacts:
     closing: Mapping[tuple[str, str], int]
     moved: Mapping[tuple[str, str], int]
     sessions: tuple[SessionRow, ...]
-    overrides: tuple[EventRow, ...]  # the day's events approved by an override, in order
+    overrides: tuple[EventRecord, ...]  # the day's events approved by an override, in order
     refusal_payloads: tuple[str, ...]  # payloads of the day's refusals
-    incidents: tuple[EventRow, ...]  # the day's events of the incident kinds, in order
+    incidents: tuple[EventRecord, ...]  # the day's events of the incident kinds, in order
     head: HeadMark | None  # the last event before `end`
 
 
@@ -102,7 +103,7 @@ def day_facts(
             )
         )
         overrides = tuple(
-            EventRow.of(ev)
+            to_record(ev)
             for ev in s.scalars(
                 select(models.Event)
                 .where(*day, models.Event.payload.contains('"override_by"'))
@@ -116,7 +117,7 @@ def day_facts(
             )
         )
         incidents = tuple(
-            EventRow.of(ev)
+            to_record(ev)
             for ev in s.scalars(
                 select(models.Event)
                 .where(*day, models.Event.kind.in_(list(incident_kinds)))

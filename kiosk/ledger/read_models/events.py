@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from kiosk.domain.card_state import STATUS_EVENTS
 from kiosk.domain.events import EventKind
 from kiosk.ledger import models
-from kiosk.ledger.read_models.rows import EventRow, HeadMark, StaffRow
-from kiosk.ledger.service import Ledger
+from kiosk.ledger.chain import EventRecord
+from kiosk.ledger.read_models.rows import HeadMark, StaffRow
+from kiosk.ledger.service import Ledger, to_record
 
 BATCH = 5000
 _CHUNK = 500  # IN-list size: below SQLite's and PostgreSQL's parameter limits
@@ -41,7 +42,7 @@ def event_batch(
     until: datetime | None = None,
     card_id: str | None = None,
     limit: int = BATCH,
-) -> list[EventRow]:
+) -> list[EventRecord]:
     """Up to `limit` events after seq `after`, oldest first, at or after `since` and before `until`."""
     q = select(models.Event).where(models.Event.seq > after)
     if since is not None:
@@ -51,7 +52,7 @@ def event_batch(
     if card_id is not None:
         q = q.where(models.Event.card_id == card_id)
     with ledger.read() as s:
-        return [EventRow.of(ev) for ev in s.scalars(q.order_by(models.Event.seq).limit(limit))]
+        return [to_record(ev) for ev in s.scalars(q.order_by(models.Event.seq).limit(limit))]
 
 
 def last_before(ledger: Ledger, moment: datetime) -> HeadMark | None:
@@ -66,9 +67,9 @@ def last_before(ledger: Ledger, moment: datetime) -> HeadMark | None:
     return HeadMark(row.seq, row.hash) if row else None
 
 
-def last_status_events(ledger: Ledger, ids: Sequence[str]) -> list[EventRow]:
+def last_status_events(ledger: Ledger, ids: Sequence[str]) -> list[EventRecord]:
     """Each card's last status event (cards with none are left out)."""
-    out: list[EventRow] = []
+    out: list[EventRecord] = []
     with ledger.read() as s:
         for i in range(0, len(ids), _CHUNK):
             chunk = list(ids[i : i + _CHUNK])
@@ -77,9 +78,7 @@ def last_status_events(ledger: Ledger, ids: Sequence[str]) -> list[EventRow]:
                 .where(models.Event.card_id.in_(chunk), models.Event.kind.in_(list(STATUS_EVENTS)))
                 .group_by(models.Event.card_id)
             )
-            out += [
-                EventRow.of(ev) for ev in s.scalars(select(models.Event).where(models.Event.seq.in_(last)))
-            ]
+            out += [to_record(ev) for ev in s.scalars(select(models.Event).where(models.Event.seq.in_(last)))]
     return out
 
 

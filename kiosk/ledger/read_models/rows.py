@@ -1,48 +1,12 @@
-"""The plain rows the read models return: an event, a member of staff, a safe session, a chain mark."""
+"""The plain rows the read models return: a member of staff, a safe session, a chain mark.
+
+An event is `kiosk.ledger.chain.EventRecord` (the one frozen view of an `events` row).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-
-from kiosk.ledger import models
-
-
-@dataclass(frozen=True, slots=True)
-class EventRow:
-    """One event as stored: ids of the people, the payload as its canonical JSON text, the hashes."""
-
-    seq: int
-    at: datetime
-    kind: str
-    card_id: str | None
-    actor_id: int | None
-    witness_id: int | None
-    session_id: int | None
-    stocktake_id: int | None
-    device: str | None
-    source: str | None
-    payload: str
-    prev_hash: str
-    hash: str
-
-    @classmethod
-    def of(cls, ev: models.Event) -> EventRow:
-        return cls(
-            seq=ev.seq,
-            at=ev.at,
-            kind=ev.kind,
-            card_id=ev.card_id,
-            actor_id=ev.actor_id,
-            witness_id=ev.witness_id,
-            session_id=ev.session_id,
-            stocktake_id=ev.stocktake_id,
-            device=ev.device,
-            source=ev.source,
-            payload=ev.payload,
-            prev_hash=ev.prev_hash,
-            hash=ev.hash,
-        )
 
 
 @dataclass(frozen=True, slots=True)
