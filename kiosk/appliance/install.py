@@ -25,7 +25,16 @@ from kiosk.appliance.layout import ENABLED, UNIT_DIR, Layout, PlannedFile
 
 # Debian packages the appliance runs on: the compositor (Debian 12's cage will not start without
 # Xwayland, which apt does not pull in without recommends), the terminal, the Japanese fonts, printing.
-PACKAGES = ("cage", "xwayland", "foot", "fonts-noto-cjk", "fonts-ipaexfont-gothic", "cups", "cups-bsd")
+PACKAGES = (
+    "cage",
+    "xwayland",
+    "foot",
+    "fonts-noto-cjk",
+    "fonts-noto-color-emoji",
+    "fonts-ipaexfont-gothic",
+    "cups",
+    "cups-bsd",
+)
 PROGRAMS = {
     "cage": "/usr/bin/cage",
     "Xwayland (xwayland)": "/usr/bin/Xwayland",
