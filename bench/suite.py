@@ -6,8 +6,8 @@ What each number means:
 
 - scan_to_verdict: a management ID written to a simulated serial scanner on a real pseudo-terminal
   (`SimHub.add_pty`), read by the real `SerialScanner` in its own thread, handed to the headless station
-  (`kiosk.sim.station.Station`, the same calls the session screen makes: `scan_in_session`), committed
-  to a SQLite ledger with `synchronous=FULL`, and *posted*: `Station.emit` called with the verdict, which
+  (`kiosk.sim.station.Station`, the same calls the session screen makes: `Counter.scan` →
+  `Desk.scan`), committed to a SQLite ledger with `synchronous=FULL`, and *posted*: `Station.emit` called with the verdict, which
   happens only after the commit returned (the moment the UI would post its verdict message). One scan at
   a time, 2,000 scans (take out / put back of 50 booked cards in turn) after 20 uncounted warm-up scans
   (the port's first reads take ~10 ms; their maximum is reported as `scan_warmup_max_ms`). The process
@@ -394,7 +394,7 @@ ROWS = (
         ("scan_driver_p50_ms", "scan_driver_p99_ms"),
     ),
     (
-        "  of which ledger (scan_in_session + commit) p50 / p99",
+        "  of which ledger (Desk.scan + commit) p50 / p99",
         "ms",
         ("scan_ledger_p50_ms", "scan_ledger_p99_ms"),
     ),

@@ -9,7 +9,7 @@ signed-in page watches it:
   page notes when each card's row first exists in the DOM (`basis: browser`);
 - otherwise an SSE client notes when a pushed panel first holds the card's row (`basis: sse`).
 
-Latency = that moment − the moment the writer's `scan_in_session` returned (after its commit), on the
+Latency = that moment − the moment the writer's `Desk.scan` returned (after its commit), on the
 same machine clock. Not in the default test run: `python -m bench.supervise_bench [--quick]`, or
 `kiosk bench` (the suite's "supervise" part). Needs KIOSK_BENCH_PG_URL or KIOSK_TEST_PG_URL.
 """

@@ -23,7 +23,7 @@ from kiosk.domain.safe_session import Override, ScanMode, check_open
 from kiosk.domain.staff import StaffMember
 from kiosk.domain.stocktake import DecisionError, MissingDecision, StocktakeResult, StocktakeView
 from kiosk.domain.verdicts import BatchVerdict, FinishOutcome, StocktakeVerdict, Verdict
-from kiosk.ledger import intake, retention_ops, safe, stocktake_ops
+from kiosk.ledger import intake, retention_ops, safe, staff_ops, stocktake_ops
 from kiosk.ledger.retention_ops import *  # noqa: F403  (the reads, unchanged)
 from kiosk.ledger.retention_ops import DisposalBatch, DisposalError
 from kiosk.ledger.safe import *  # noqa: F403
@@ -107,6 +107,14 @@ def scan_in_session(
         return scan_in_unit(
             u, session_id, mid, mode, actor, witness=witness, override=override, device=device, source=source
         )
+
+
+# -- staff -------------------------------------------------------------------------------------------
+
+
+def deactivate_staff(ledger: Ledger, badge: str) -> StaffMember:
+    with ledger.unit() as u:
+        return staff_ops.deactivate_staff(u, badge)
 
 
 # -- intake ------------------------------------------------------------------------------------------

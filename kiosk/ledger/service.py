@@ -682,18 +682,6 @@ class Ledger:
             row = s.get(models.Staff, staff_id)
             return to_staff(row) if row else None
 
-    def deactivate_staff(self, badge: str) -> StaffMember:
-        from kiosk.ledger import staff_ops
-
-        with self.unit() as u:
-            return staff_ops.deactivate_staff(u, badge)
-
-    def reset_pin(self, badge: str, pin: str) -> StaffMember:
-        from kiosk.ledger import staff_ops
-
-        with self.unit() as u:
-            return staff_ops.reset_pin(u, self.pepper, badge, pin)
-
     def authenticate(self, badge: str, pin: str, *, device: str | None = None) -> StaffMember:
         """Check a badge and PIN. Failures count towards a lockout and are recorded (never the PIN).
 

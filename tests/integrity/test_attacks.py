@@ -9,7 +9,7 @@ import pytest
 from kiosk.domain.safe_session import ScanMode
 from kiosk.domain.staff import AuthError, Role
 from tests.integrity.conftest import PINS, Office
-from tests.ledger_ops import add_to_pick_list, scan_in_session
+from tests.ledger_ops import add_to_pick_list, deactivate_staff, scan_in_session
 
 
 def broken(office: Office) -> str:
@@ -56,7 +56,7 @@ def test_a_deactivated_officer_reactivated_by_sql_is_named(office: Office) -> No
     gone = ledger.add_staff(
         name="退職 者", badge="O009", employee_no="E-O009", role=Role.OFFICER, rank=2, pin="9999"
     )
-    ledger.deactivate_staff("O009")
+    deactivate_staff(ledger, "O009")
     ledger.engine.dispose()
     office.kiosk.sql("UPDATE staff SET active = 1 WHERE badge = 'O009'")
     assert f"staff id {gone.id}: active: is 1, the events say 0" in broken(office)

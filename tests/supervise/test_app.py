@@ -16,6 +16,7 @@ from kiosk.ledger.engine import make_engine
 from kiosk.supervise.cookies import COOKIE
 from kiosk.supervise.guard import CSP, ResponseGuard, has_twelve_digits, mask_twelve_digits
 from tests.conftest import PINS
+from tests.ledger_ops import deactivate_staff
 from tests.supervise.conftest import ADMIN_PIN, FAST, Office, add, app_for, kinds_since
 
 TWELVE = "1234" * 3  # built at run time, never a realistic number
@@ -123,7 +124,7 @@ def test_the_cookie_expires_and_a_forged_one_is_refused(client: TestClient, offi
 def test_a_deactivated_supervisor_loses_the_view_at_once(client: TestClient, office: Office) -> None:
     sign_in(client, "S001", PINS["S001"])
     assert client.get("/").status_code == 200
-    office.ledger.deactivate_staff("S001")
+    deactivate_staff(office.ledger, "S001")
     assert client.get("/", follow_redirects=False).status_code == 303
 
 
