@@ -6,14 +6,14 @@ What each number means:
 
 - scan_to_verdict: a management ID written to a simulated serial scanner on a real pseudo-terminal
   (`SimHub.add_pty`), read by the real `SerialScanner` in its own thread, handed to the headless station
-  (`kiosk.sim.station.Station`, the same calls the session screen makes: `Counter.scan` →
-  `Desk.scan`), committed to a SQLite ledger with `synchronous=FULL`, and *posted*: `Station.emit` called with the verdict, which
-  happens only after the commit returned (the moment the UI would post its verdict message). One scan at
-  a time, 2,000 scans (take out / put back of 50 booked cards in turn) after 20 uncounted warm-up scans
-  (the port's first reads take ~10 ms; their maximum is reported as `scan_warmup_max_ms`). The process
-  is set up as the TUI sets itself up (`kiosk.runtime.settle_heap` before the devices start; the
-  ledger's background WAL checkpoints). p50/p99 in ms; also split into the driver's part (write → scan
-  handed over) and the ledger's part.
+  (`kiosk.sim.station.Station`, the same calls the session screen makes: `Counter.scan` → `Desk.scan`),
+  committed to a SQLite ledger with `synchronous=FULL`, and *posted*: `Station.emit` called with the
+  verdict, which happens only after the commit returned (the moment the UI would post its verdict
+  message). One scan at a time, 2,000 scans (take out / put back of 50 booked cards in turn) after 20
+  uncounted warm-up scans (the port's first reads take ~10 ms; their maximum is reported as
+  `scan_warmup_max_ms`). The process is set up as the TUI sets itself up (`kiosk.runtime.settle_heap`
+  before the devices start; the ledger's background WAL checkpoints). p50/p99 in ms; also split into the
+  driver's part (write → scan handed over) and the ledger's part.
 - sqlite_commit: the floor, a bare `sqlite3` insert + commit with the ledger's pragmas, same run, same disk;
   once alone, and once beside the scans (one bare commit after each scan, `beside_commit_*`). The target
   ratio (`scan_p99_over_commit_p99`, at most 5) divides by the floor measured beside the scans, so a busy
