@@ -64,6 +64,13 @@ def test_beyond_this_pc_it_warns_of_plain_http(tmp_path: Path) -> None:
         line = proc.stderr.readline()
         assert line, f"kiosk supervise ended: {lines}"
         lines.append(line)
+    # Ctrl+C only once the server listens: a SIGINT before uvicorn has installed its handlers can be lost.
+    while True:
+        assert time.monotonic() < deadline, lines
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.2", port)) == 0:
+                break
+        time.sleep(0.05)
     proc.send_signal(signal.SIGINT)
     proc.communicate(timeout=20)
     assert f"supervisor's view on http://127.0.0.2:{port}/ (the network); Ctrl+C stops it\n" in lines

@@ -96,8 +96,16 @@ def office(tmp_path: Path, clock: FakeClock) -> Iterator[Office]:
 
 async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 10.0) -> None:
     """Let the app run until `condition()` holds; fail after `timeout` seconds (a deadline, not a sleep)."""
+    from textual.css.query import NoMatches
+
+    def met() -> bool:
+        try:
+            return condition()
+        except NoMatches:
+            return False  # a screen just pushed is composed a moment later, sooner or later under load
+
     deadline = time.monotonic() + timeout
-    while not condition():
+    while not met():
         if time.monotonic() > deadline:
             raise AssertionError("condition not met before the deadline")
         await pilot.pause(0.02)
