@@ -4,7 +4,6 @@ that the view is plain HTTP whenever it listens beyond this PC."""
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -64,14 +63,13 @@ def test_beyond_this_pc_it_warns_of_plain_http(tmp_path: Path) -> None:
         line = proc.stderr.readline()
         assert line, f"kiosk supervise ended: {lines}"
         lines.append(line)
-    # Ctrl+C only once the server listens: a SIGINT before uvicorn has installed its handlers can be lost.
-    while True:
-        assert time.monotonic() < deadline, lines
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.2", port)) == 0:
-                break
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGINT)
-    proc.communicate(timeout=20)
+    # What this test reads is printed at start; stop the server, whatever state its start-up is in (under
+    # xdist a worker's children may inherit an ignored SIGINT, so Ctrl+C is not the way to stop it here).
+    proc.terminate()
+    try:
+        proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
     assert f"supervisor's view on http://127.0.0.2:{port}/ (the network); Ctrl+C stops it\n" in lines
     assert "badges, PINs and the sign-in cookie travel unencrypted" in lines[-1]
