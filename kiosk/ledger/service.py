@@ -353,9 +353,10 @@ class Unit:
         stocktake_id: int | None = None,
         device: str | None = None,
         source: str | None = None,
-        payload: Payload | Mapping[str, Any] | None = None,
+        data: dict[str, Any],
     ) -> EventRecord:
-        """Chain the next event (hash, head moved in memory); the caller stores it.
+        """Chain the next event (hash, head moved in memory); the caller stores it. `data` is the payload
+        as `events.encode` gave it (the caller encodes once, the fold and the chain share it).
 
         Every string of the event passes the My Number guard first (payload strings recursively, dict
         keys included; device, source and card ID), so a refused value is never hashed or stored: the
@@ -364,7 +365,6 @@ class Unit:
         if actor_id is None and self.actor is not None:
             # Inside a command of the core every event names the person who did it.
             actor_id = self.actor.id
-        data = encode(kind, payload)  # the registry's payload type for `kind`, as the chain holds it
         guard_payload(data, kind)
         for name, text in (("card_id", card_id), ("device", device), ("source", source)):
             if text is not None:
@@ -404,12 +404,17 @@ class Unit:
             digest,
         )
 
-    def append(self, kind: str, **fields: Any) -> EventRecord:
+    def append(
+        self, kind: str, *, payload: Payload | Mapping[str, Any] | None = None, **fields: Any
+    ) -> EventRecord:
         """Append one event to the chain (the head moves in the same transaction).
 
-        Keyword fields: card_id, actor_id, witness_id, session_id, stocktake_id, device, source, payload.
+        `payload` is the kind's payload type (or a mapping its fields check); keyword fields: card_id,
+        actor_id, witness_id, session_id, stocktake_id, device, source.
         """
-        record = self._next(kind, **fields)
+        return self._store(self._next(kind, data=encode(kind, payload), **fields))
+
+    def _store(self, record: EventRecord) -> EventRecord:
         # Straight to the table: `_next` guarded every string and computed the hashes, which is all the
         # ORM's guard hook would check. Events reference no other row, so order against the ORM's
         # pending rows does not matter; a later query of this unit sees the event at once.
@@ -465,7 +470,7 @@ class Unit:
             seq=self.seq + 1,
             session_id=fields.get("session_id"),
         )
-        record = self.append(kind, card_id=card_id, payload=data, **fields)
+        record = self._store(self._next(kind, card_id=card_id, data=data, **fields))
         # Plain statements, checked by the guard as its flush hook would check an ORM row. A card row
         # this unit holds takes the new values as already stored, so the ORM has nothing to flush.
         self._cards[card_id] = after
@@ -513,7 +518,7 @@ class Unit:
                 seq=self.seq + 1,
                 session_id=item.fields.get("session_id"),
             )
-            record = self._next(item.kind, card_id=item.card_id, payload=data, **item.fields)
+            record = self._next(item.kind, card_id=item.card_id, data=data, **item.fields)
             states[item.card_id] = after
             results.append((record, after))
         events = [_event_columns(record) for record, _ in results]
