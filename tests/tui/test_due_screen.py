@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import DataTable, Static, TabbedContent
+from textual.widgets import DataTable, Input, Static, TabbedContent
 
 from drivers.serial_scanner import SerialScanner
 from kiosk.config import Settings
@@ -81,3 +81,28 @@ async def test_each_work_list_on_its_tab(demo_office: tuple[Ledger, SimHub]) -> 
         await wait_for(pilot, lambda: not isinstance(app.screen, DueScreen))
     # Read-only: looking at the lists wrote nothing but the sign-in.
     assert ledger.head()[0] - head_before[0] == 1  # signed_in
+
+
+async def test_the_office_menu_opens_the_work_lists(demo_office: tuple[Ledger, SimHub]) -> None:
+    """F8 on the home screen is the office's menu; each job is a function key (a scanner types digits)."""
+    from kiosk.tui.screens.office import JOBS, OfficeScreen
+
+    ledger, hub = demo_office
+    scanner = SerialScanner(hub.url("scanner"), name="scanner", reconnect_interval=0.05)
+    app = KioskApp(devices=[scanner], ledger=ledger, settings=Settings())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await devices_online(pilot, app)
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: isinstance(app.screen, OfficeScreen))
+        menu = str(app.screen.query_one("#office-jobs", Static).content)
+        for job in JOBS:
+            assert app.t(job.title) in menu
+        assert "督促・廃棄の作業リスト" in menu
+        await pilot.press("f7")  # the work lists need someone signed in first
+        await wait_for(pilot, lambda: isinstance(app.screen, SignInModal))
+        hub.scan("scanner", "O001")
+        await wait_for(pilot, lambda: app.screen.query_one("#badge", Input).value == "O001")
+        await pilot.press(*"1111", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, DueScreen))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, OfficeScreen))

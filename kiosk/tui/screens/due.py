@@ -8,7 +8,7 @@ The lists are read on the reader thread (読み込み中 until they arrive); the
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -21,6 +21,9 @@ from kiosk.domain.retention import DueCard, DueLists, RetentionPolicy
 from kiosk.tui.safe_text import cells, plain
 from kiosk.tui.screens.base import KioskScreen
 
+if TYPE_CHECKING:
+    from kiosk.tui.app import KioskApp
+
 # (tab id, DueLists attribute, i18n key of the tab title)
 TABS = (
     ("due-reminders", "reminders_due", "due.tab.reminders"),
@@ -28,6 +31,12 @@ TABS = (
     ("due-held", "held", "due.tab.held"),
     ("due-unknown", "notice_unknown", "due.tab.notice_unknown"),
 )
+
+
+async def open_due_lists(app: KioskApp) -> None:
+    """The office menu's entry: the lists need someone signed in, as from F7 on the home screen."""
+    if await app.ensure_user() is not None:
+        await app.push_screen(DueScreen())
 
 
 class DueScreen(KioskScreen):

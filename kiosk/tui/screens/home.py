@@ -33,6 +33,7 @@ class HomeScreen(KioskScreen):
         Binding("f5", "stocktake", "key.stocktake"),
         Binding("f6", "ledger", "key.ledger"),
         Binding("f7", "due_lists", "key.due_lists"),
+        Binding("f8", "office", "key.office"),
         Binding("f9", "settings", "key.settings"),
         Binding("f10", "app.sign_out", "key.sign_out"),
     ]
@@ -107,6 +108,11 @@ class HomeScreen(KioskScreen):
 
         self.app.push_screen(HelpScreen())
 
+    def action_office(self) -> None:
+        from kiosk.tui.screens.office import OfficeScreen
+
+        self.app.push_screen(OfficeScreen())
+
     def action_settings(self) -> None:
         self.app.push_screen(SettingsModal())
 
@@ -132,10 +138,9 @@ class HomeScreen(KioskScreen):
 
     @work(exclusive=True, group="flow")
     async def action_due_lists(self) -> None:
-        from kiosk.tui.screens.due import DueScreen
+        from kiosk.tui.screens.due import open_due_lists
 
-        if await self.kiosk.ensure_user() is not None:
-            self.app.push_screen(DueScreen())
+        await open_due_lists(self.kiosk)
 
     @work(exclusive=True, group="flow")
     async def action_ledger(self) -> None:
