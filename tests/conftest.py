@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import string
+import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -233,3 +236,43 @@ def app_refusal(url: str) -> str:
     """What refuses the kiosk's own connection an UPDATE, DELETE or TRUNCATE of events: on PostgreSQL
     with the application role its privileges (before any trigger), else the append-only triggers."""
     return "permission denied" if url.startswith("postgresql") and PG_OWNER and PG_APP else "append-only"
+
+
+# A CUPS queue that prints to a PDF file (cups-pdf): the real print path, with no paper.
+CUPS_PDF_PPD = "lsb/usr/cups-pdf/CUPS-PDF_opt.ppd"
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, capture_output=True, text=True, check=False, timeout=60)
+
+
+@pytest.fixture
+def cups_queue() -> Iterator[str]:
+    for program in ("lpstat", "lpadmin", "lpinfo", "cupsdisable"):
+        if shutil.which(program) is None:
+            pytest.skip(
+                f"{program} is not installed (.ci/run installs cups cups-bsd printer-driver-cups-pdf)"
+            )
+    if _run("lpstat", "-r").stdout.strip() != "scheduler is running":
+        pytest.skip("cupsd is not running (.ci/run starts it)")
+    if CUPS_PDF_PPD not in _run("lpinfo", "-m").stdout:
+        pytest.skip("printer-driver-cups-pdf is not installed: no PDF queue to print to")
+    name = f"kiosk-test-{secrets.token_hex(3)}"
+    added = _run("lpadmin", "-p", name, "-E", "-v", "cups-pdf:/", "-m", CUPS_PDF_PPD)
+    if added.returncode != 0:
+        pytest.skip(f"cannot add a CUPS queue here (lpadmin: {added.stderr.strip()})")
+    try:
+        yield name
+    finally:
+        _run("lpadmin", "-x", name)
+
+
+def wait_printed(queue: str, job: str) -> None:
+    """Wait until CUPS has completed `job` on `queue`, then take cups-pdf's output away again."""
+    deadline = time.monotonic() + 60
+    while job not in _run("lpstat", "-W", "completed", "-o", queue).stdout:
+        assert time.monotonic() < deadline, f"CUPS never completed {job}: {_run('lpstat', '-o').stdout}"
+        time.sleep(0.2)
+    # cups-pdf writes into the printing user's ~/PDF.
+    for page in (Path.home() / "PDF").glob(f"*job_{job.rsplit('-', 1)[1]}.pdf"):
+        page.unlink()

@@ -113,27 +113,44 @@ def test_page(path: Path, queue: str, font_file: Path, kiosk_name: str) -> None:
 _REQUEST = re.compile(r"request id is (\S+)")
 
 
-def print_test_page(queue: str, font_file: Path, kiosk_name: str) -> str:
-    """Send the test page to `queue`; return CUPS's job id (e.g. "labels-12")."""
+def print_file(queue: str, path: Path, title: str) -> str:
+    """Send a PDF to `queue` with `lp`; return CUPS's job id (e.g. "reports-12").
+
+    Raises `PrinterError` saying what is wrong (no such queue, the queue disabled or not accepting,
+    CUPS not running, `lp` refusing the job).
+    """
     state = queue_state(queue)
     if state is None:
         found = ", ".join(queues()) or "none"
         raise PrinterError(f"CUPS has no queue {queue!r} (queues here: {found}); add it with lpadmin")
+    if not state.ready:
+        raise PrinterError(f"the queue {queue!r} does not print now: {state.detail or 'disabled'}")
     program = shutil.which("lp")
     if program is None:
         raise PrinterError(f"lp is not installed: apt install {CUPS_PACKAGES}")
+    done = subprocess.run(  # noqa: S603 - a fixed program; the queue exists in CUPS, the file is ours
+        [program, "-d", queue, "-t", title, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=_C_LOCALE,
+    )
+    match = _REQUEST.search(done.stdout)
+    if done.returncode != 0 or match is None:
+        raise PrinterError(f"CUPS did not take the job: {(done.stderr or done.stdout).strip()}")
+    return match[1]
+
+
+def print_test_page(queue: str, font_file: Path, kiosk_name: str) -> str:
+    """Send the test page to `queue`; return CUPS's job id (e.g. "labels-12")."""
+    if queue_state(queue) is None:
+        found = ", ".join(queues()) or "none"
+        raise PrinterError(f"CUPS has no queue {queue!r} (queues here: {found}); add it with lpadmin")
     with tempfile.TemporaryDirectory() as tmp:
         page = Path(tmp) / "kiosk-test-page.pdf"
         test_page(page, queue, font_file, kiosk_name)
-        done = subprocess.run(  # noqa: S603 - a fixed program; the queue exists in CUPS
-            [program, "-d", queue, "-t", "kiosk test page", str(page)],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-            env=_C_LOCALE,
-        )
-    match = _REQUEST.search(done.stdout)
-    if done.returncode != 0 or match is None:
-        raise PrinterError(f"CUPS did not take the test page: {(done.stderr or done.stdout).strip()}")
-    return match[1]
+        try:
+            return print_file(queue, page, "kiosk test page")
+        except PrinterError as exc:
+            raise PrinterError(str(exc).replace("the job", "the test page")) from None

@@ -63,6 +63,10 @@ LOOKS: dict[str, Look] = {
     "session_closed": Look("ok", "🔒", "保管庫を閉じました", "SAFE CLOSED"),
     "added": Look("ok", "＋", "本日の交付予定に追加しました", "ADDED to today's pick list"),
     "info": Look("info", "ℹ", "お知らせ", "Notice"),
+    "printed": Look("ok", "🖨", "印刷しました", "PRINTED"),
+    "not_printed": Look(
+        "warn", "！", "印刷されていません ― PDF は保存しました", "NOT PRINTED - the PDF is kept"
+    ),
     # refusals of the application core's authorisation table (who may act, with whom)
     "not_allowed": Look("error", "⛔", "この操作は認められません", "NOT ALLOWED"),
     "need_witness": Look(

@@ -6,17 +6,13 @@ where CUPS is not there."""
 from __future__ import annotations
 
 import os
-import secrets
-import shutil
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-PPD = "lsb/usr/cups-pdf/CUPS-PDF_opt.ppd"
+from tests.conftest import wait_printed
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -24,24 +20,8 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture
-def queue() -> Iterator[str]:
-    for program in ("lpstat", "lpadmin", "lpinfo", "cupsdisable"):
-        if shutil.which(program) is None:
-            pytest.skip(
-                f"{program} is not installed (.ci/run installs cups cups-bsd printer-driver-cups-pdf)"
-            )
-    if run("lpstat", "-r").stdout.strip() != "scheduler is running":
-        pytest.skip("cupsd is not running (.ci/run starts it)")
-    if PPD not in run("lpinfo", "-m").stdout:
-        pytest.skip("printer-driver-cups-pdf is not installed: no PDF queue to print to")
-    name = f"kiosk-test-{secrets.token_hex(3)}"
-    added = run("lpadmin", "-p", name, "-E", "-v", "cups-pdf:/", "-m", PPD)
-    if added.returncode != 0:
-        pytest.skip(f"cannot add a CUPS queue here (lpadmin: {added.stderr.strip()})")
-    try:
-        yield name
-    finally:
-        run("lpadmin", "-x", name)
+def queue(cups_queue: str) -> str:
+    return cups_queue
 
 
 def doctor(tmp_path: Path, queue: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -109,13 +89,7 @@ def test_the_test_page_is_printed(tmp_path: Path, queue: str) -> None:
     prefix = f"sent a test page to {queue} (CUPS job "
     assert result.stdout.startswith(prefix)
     job = result.stdout.removeprefix(prefix).split(")")[0]
-    deadline = time.monotonic() + 60
-    while job not in run("lpstat", "-W", "completed", "-o", queue).stdout:
-        assert time.monotonic() < deadline, f"CUPS never completed {job}: {run('lpstat', '-o').stdout}"
-        time.sleep(0.2)
-    # cups-pdf wrote the page into the printing user's ~/PDF: take it away again.
-    for page in (Path.home() / "PDF").glob(f"*job_{job.rsplit('-', 1)[1]}.pdf"):
-        page.unlink()
+    wait_printed(queue, job)
 
 
 def test_a_test_page_to_an_unknown_queue_is_refused(tmp_path: Path, queue: str) -> None:

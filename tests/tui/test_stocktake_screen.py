@@ -117,7 +117,6 @@ def events(office: Office, kind: str) -> list[models.Event]:
 async def test_stocktake_from_three_sources_then_decide_and_sign(
     office: Office, instruments: tuple[SimHub, Any, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.chdir(tmp_path)  # the report goes to var/reports under the working directory
     _hub, webcam, uhf = instruments
     app = app_with_instruments(office, uhf.path, webcam)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -194,7 +193,10 @@ async def test_stocktake_from_three_sources_then_decide_and_sign(
         await sign_in(pilot, office, "O002")
         await wait_for(pilot, lambda: isinstance(app.screen, StocktakeDoneModal))
         done = str(app.screen.query_one("#st-done", Static).content)
-        assert "stocktake-" in done
+        reports = app.settings.paths.data_dir / "reports"
+        assert str(reports / f"stocktake-report-{st.id}.pdf") in done
+        # No printer in this office's settings: the dialog says the paper was kept, not printed.
+        assert "プリンターが設定されていないため印刷していません" in done
         assert "9 / 10" in done
 
         finished = events(office, "stocktake_finished")
@@ -209,7 +211,8 @@ async def test_stocktake_from_three_sources_then_decide_and_sign(
         assert [e.card_id for e in events(office, "card_missing")] == [GONE[0]]
         assert [e.card_id for e in events(office, "incident_opened")] == [GONE[0]]
         assert open_stocktake(office.ledger) is None
-        assert (tmp_path / "var" / "reports" / f"stocktake-{st.id}.csv").exists()
+        assert (reports / f"stocktake-report-{st.id}.csv").exists()
+        assert (reports / f"stocktake-report-{st.id}.pdf").read_bytes().startswith(b"%PDF")
 
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen))

@@ -11,12 +11,12 @@ with a note) — nothing is marked missing on its own — and two people sign.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from functools import partial
-from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -64,9 +64,10 @@ from kiosk.tui.stocktake_devices import (
 from kiosk.tui.widgets import VerdictPanel
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from kiosk.tui.app import KioskApp
 
-REPORT_DIR = Path("var/reports")
 LIST_LINES = 18  # lines per list on screen (the report and F8 have them all)
 REFRESH_S = 0.25  # counts and lists are re-read at most this often while scans pour in
 
@@ -85,6 +86,8 @@ DECISION_KEYS = {
     Decision.RECORD_MISSING: "st.decision.record_missing",
     Decision.FOUND_ELSEWHERE: "st.decision.found_elsewhere",
 }
+
+log = logging.getLogger(__name__)
 
 
 def instruments(app: object, kind: str) -> list[StocktakeInstrument]:
@@ -169,10 +172,9 @@ class StocktakeScreen(ScanningScreen):
         Binding("escape", "back", "key.back"),
     ]
 
-    def __init__(self, stocktake: StocktakeView, *, report_dir: Path = REPORT_DIR) -> None:
+    def __init__(self, stocktake: StocktakeView) -> None:
         super().__init__()
         self.stocktake = stocktake
-        self.report_dir = report_dir
         # What the screen shows: the counts and the first lines of each list (never a whole list).
         self.glance: StocktakeGlance | None = None
         self._reading = False  # a glance is being read on the reader thread
@@ -640,25 +642,47 @@ class StocktakeScreen(ScanningScreen):
         app.show_verdict("st_finished", t("st.finished", id=self.stocktake.id))
 
     def write_reports(self) -> list[str]:
-        """The stocktake report as CSV and PDF in var/reports (PDF only when a Japanese font is found)."""
+        """The stocktake report, filed as PDF in the reports folder and printed, and beside it as CSV.
+
+        Returns the lines the finished dialog shows: each file kept, and whether the paper printed.
+        """
         from kiosk.reports.fonts import FontMissing
+        from kiosk.reports.printing import Paper, PrintProblem, file_paper, paper_path
         from kiosk.reports.stocktake_report import write_stocktake_report
 
+        app = self.kiosk
+        desk, settings, sid = app.desk, app.settings, self.stocktake.id
         # OSError: the report file itself could not be written (the ledger's failures are StorageError).
         failures = (FontMissing, StocktakeError, StorageError, OSError)
-        written: list[str] = []
+        lines: list[str] = []
+        pdf: Path | None = None
         try:
-            self.report_dir.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            return written
-        for suffix in (".pdf", ".csv"):
-            path = self.report_dir / f"stocktake-{self.stocktake.id}{suffix}"
-            try:
-                write_stocktake_report(self.kiosk.desk, self.stocktake.id, path)
-            except failures:
-                continue
-            written.append(str(path.resolve()))
-        return written
+            filed = file_paper(
+                settings,
+                Paper.STOCKTAKE_REPORT,
+                str(sid),
+                lambda path: write_stocktake_report(desk, sid, path, font_file=settings.reports.font_file),
+            )
+        except failures:
+            lines.append(app.t("print.not_written"))
+        else:
+            pdf = filed.pdf
+            lines.append(str(filed.pdf))
+            if filed.printed:
+                lines.append(app.t("st.report_printed", queue=filed.queue))
+            elif filed.problem is PrintProblem.NO_PRINTER:
+                lines.append(app.t("st.report_not_printed"))
+            else:
+                log.warning("stocktake report %s kept, not printed: %s", sid, filed.detail)
+                lines.append(app.t("st.report_print_failed", queue=filed.queue))
+        try:
+            # Beside its PDF, under the same name.
+            csv = (pdf or paper_path(settings, Paper.STOCKTAKE_REPORT, str(sid))).with_suffix(".csv")
+            write_stocktake_report(desk, sid, csv)
+        except failures:
+            return lines
+        lines.append(str(csv))
+        return lines
 
 
 class DecideMissingModal(KioskModal[dict[str, MissingDecision] | None]):
