@@ -38,7 +38,7 @@ import numpy as np
 from drivers.camera_sources import CaptureSettings, FrameSource, ImageDirSource, open_source
 from drivers.contract import DeviceStatus
 from drivers.counter import CounterPicker
-from drivers.decode import DEFAULT_SYMBOLOGIES, Decoded, counter_survey, decode, decode_tray
+from drivers.decode import DEFAULT_SYMBOLOGIES, Decoded, TrayCheck, counter_survey, decode, decode_tray
 from drivers.dedup import DEFAULT_WINDOW, Deduplicator
 from drivers.errors import DeviceUnavailable, FrameError
 from drivers.scan import Scan, Symbology, utc_now
@@ -105,6 +105,7 @@ class Camera:
         self.mode = mode
         self.picker = CounterPicker()
         self.tray_advice: str | None = None  # why the last tray photo could not be read (too coarse)
+        self.tray_coarse: TrayCheck | None = None  # the same, as numbers for a screen's own words
         self.source = open_source(source, CaptureSettings.coerce(settings))
         self.name = name or self.source.name
         self.symbologies = frozenset(Symbology(s) for s in symbologies)
@@ -233,7 +234,8 @@ class Camera:
         """Tray-mode decoding of one frame into scans (also for photos taken elsewhere)."""
         found, check = decode_tray(frame, symbologies=self.symbologies, backend=self.backend)
         # Too small for any decoder: said (and kept for the stocktake screen), never a silent 16 of 430.
-        self.tray_advice = check.advice() if check is not None and check.coarse else None
+        self.tray_coarse = check if check is not None and check.coarse else None
+        self.tray_advice = self.tray_coarse.advice() if self.tray_coarse is not None else None
         if self.tray_advice is not None:
             log.warning("%s: %s", self.name, self.tray_advice)
         at = utc_now()

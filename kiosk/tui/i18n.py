@@ -397,6 +397,11 @@ JA |= {
     "st.done_people": "署名: {a} ／ {b}",
     "st.done_lists": "場所違い {misplaced} ／ 予定外 {unexpected} ／ 管理簿にない {unknown}",
     "st.report_written": "点検報告書を保存しました:",
+    "st.tray_coarse": (
+        "ラベル {labels} 枚が写っていますが、小さすぎてどの読取方式でも読めません。"
+        "{width}×{height} 以上の解像度で撮るか、カメラを {factor} 倍近づけて（1枚に写すカードを減らして）"
+        "撮り直してください。"
+    ),
     "st.report_printed": "（プリンター「{queue}」に送りました）",
     "st.report_not_printed": "（プリンターが設定されていないため印刷していません）",
     "st.report_print_failed": "（プリンター「{queue}」で印刷できませんでした。PDF から印刷し直してください）",
@@ -510,6 +515,10 @@ EN |= {
     "st.done_people": "Signed by {a} / {b}",
     "st.done_lists": "misplaced {misplaced} / unexpected {unexpected} / unknown {unknown}",
     "st.report_written": "Report written:",
+    "st.tray_coarse": (
+        "{labels} labels are in the photo, but too small for any decoder. Take it again at {width}x{height}"
+        " or more, or with the camera {factor}x nearer (fewer cards per photo)."
+    ),
     "st.report_printed": "(sent to the printer {queue})",
     "st.report_not_printed": "(not printed: no printer is configured)",
     "st.report_print_failed": "(the printer {queue} did not print: print it again from the PDF)",

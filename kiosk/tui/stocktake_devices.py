@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from typing import Any
 
 from textual.message import Message
@@ -22,6 +23,9 @@ from drivers.contract import DeviceStatus
 from drivers.errors import DeviceUnavailable, DriverError, FrameError
 from drivers.rfid import RfidStocktake
 from drivers.scan import Scan
+
+if TYPE_CHECKING:
+    from drivers.decode import TrayCheck
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +83,7 @@ class TrayPhotoTaken(Message):
 
     device: str
     codes: list[str]
+    coarse: TrayCheck | None = None  # the labels were too small in this photo for any decoder
 
 
 @dataclass
@@ -125,7 +130,8 @@ def take_tray_photo(instrument: StocktakeInstrument, post: Post) -> None:
         log.warning("%s: tray photo failed (%s)", instrument.name, type(exc).__name__)
         post(InstrumentFailed(instrument.name, "device_lost"))
         return
-    post(TrayPhotoTaken(instrument.name, [s.code for s in scans]))
+    coarse = getattr(instrument.device, "tray_coarse", None)
+    post(TrayPhotoTaken(instrument.name, [s.code for s in scans], coarse))
 
 
 def run_rfid_rounds(

@@ -5,6 +5,7 @@ reader on a pty (real UhfReader driver). Assertions on the ledger and on what th
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -403,3 +404,34 @@ async def test_decisions_made_before_a_search_again_stand_at_the_next_finish(off
         assert list(kept) == [GONE[0]]
         assert kept[GONE[0]].note == "全棚を捜索したが見つからない"
         assert "全棚を捜索したが見つからない" in str(modal.query_one(DataTable).get_row(GONE[0]))
+
+
+async def test_a_tray_photo_too_coarse_to_read_says_what_resolution_it_needs(office: Office) -> None:
+    """Issue 25: a 1080p photo of a tray whose labels are too small gets the screen's own words: how
+    many labels, the resolution or nearness needed; never a silent "0 read"."""
+    from simulator.cabinet import make_management_id
+    from simulator.camera import FrameReplay
+    from simulator.render import render_tray
+
+    tray = [make_management_id(80_000 + i) for i in range(60)]
+    frame = render_tray(tray, seed=3, size=(1920, 1080), bar_px=1, module_px=1, blur_sigma=0.8)
+    camera = Camera(FrameReplay([frame]), name="webcam", check_frozen=False, mode="tray")
+    devices = [
+        SerialScanner(office.hub.url(SCANNER), name=SCANNER, reconnect_interval=0.05, dedup_window=0),
+        StocktakeInstrument(camera),
+    ]
+    app = office.make(devices=devices)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await start_via_ui(pilot, office)
+        await wait_for(pilot, lambda: isinstance(app.screen, StocktakeScreen))
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: verdict(app).code == "st_tray_coarse", timeout=30)
+        text = verdict(app).text_shown
+        assert "小さすぎて" in text
+        assert "1920×1080" not in text  # a finer resolution than the photo's own
+        needed = re.search(r"(\d+)×(\d+) 以上の解像度", text)
+        assert needed is not None, text
+        width, height = int(needed[1]), int(needed[2])
+        assert width > 1920
+        assert height > 1080
+        assert "倍近づけて" in text

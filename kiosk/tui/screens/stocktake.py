@@ -12,6 +12,7 @@ with a note) — nothing is marked missing on its own — and two people sign.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -533,7 +534,28 @@ class StocktakeScreen(ScanningScreen):
     def on_tray_photo_taken(self, message: TrayPhotoTaken) -> None:
         self.busy = None
         self._show_info()
-        self.record_batch(message.codes, [], source=SOURCE_TRAY, device=message.device)
+        coarse = message.coarse
+        if coarse is None:
+            self.record_batch(message.codes, [], source=SOURCE_TRAY, device=message.device)
+            return
+        # Too small to read: say so, with the resolution or nearness it needs, after counting what
+        # was read anyway (the advice must be the last word on the screen, not the tally).
+        w, h = coarse.size
+        advice = self.kiosk.t(
+            "st.tray_coarse",
+            labels=coarse.labels,
+            width=math.ceil(w * coarse.factor),
+            height=math.ceil(h * coarse.factor),
+            factor=f"{coarse.factor:.1f}",
+        )
+
+        def advise(_batch: BatchVerdict | None = None) -> None:
+            self.kiosk.show_verdict("st_tray_coarse", advice)
+
+        if message.codes:
+            self.record_batch(message.codes, [], source=SOURCE_TRAY, device=message.device, then=advise)
+        else:
+            advise()
 
     def on_rfid_round_read(self, message: RfidRoundRead) -> None:
         self.rfid_round = message.round
