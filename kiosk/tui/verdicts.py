@@ -100,7 +100,9 @@ LOOKS: dict[str, Look] = {
         "error", "！", "予定外 ― 管理簿では保管庫にないカードです", "UNEXPECTED (ledger says not in safe)"
     ),
     "st_unknown": Look("error", "✖", "管理簿にないIDです", "UNKNOWN ID (not in the ledger)"),
-    "st_tray_coarse": Look("warn", "📷", "写真のラベルが小さすぎて読めません", "LABELS TOO SMALL IN THE PHOTO"),
+    "st_tray_coarse": Look(
+        "warn", "📷", "写真のラベルが小さすぎて読めません", "LABELS TOO SMALL IN THE PHOTO"
+    ),
     "st_location": Look("info", "📍", "場所を設定しました", "LOCATION set"),
     "st_batch": Look("ok", "✔", "一括読取OK", "BATCH READ"),
     "st_batch_warn": Look(
