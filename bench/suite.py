@@ -18,6 +18,10 @@ What each number means:
   once alone, and once beside the scans (one bare commit after each scan, `beside_commit_*`). The target
   ratio (`scan_p99_over_commit_p99`, at most 5) divides by the floor measured beside the scans, so a busy
   moment of the machine weighs on both sides alike.
+- floor: `bench.floor_bench`: the kiosk's scan (`Counter.scan`, value → committed verdict) and the
+  minimal durable scan (BEGIN IMMEDIATE, read the head, SHA-256, INSERT, UPDATE, COMMIT; same disk and
+  pragmas) alternating scan by scan over rounds; `scan_p50_over_floor` over all scans and
+  `scan_p99_over_floor` of the medians of the rounds' p99s.
 - serial: `bench.serial_throughput` at 200 scans/s (lost scans), and the highest rate tried with none lost.
 - decode: `bench.decode_bench` (1080p frames per condition; 4K tray photo of 100 labels).
 - reconcile: `bench.reconcile_bench` at 100,000 cards.
@@ -332,6 +336,7 @@ def startup(runs: int = 3) -> dict[str, Any]:
 PARTS: tuple[tuple[str, Callable[[bool], dict[str, Any]]], ...] = (
     ("scan to verdict", lambda quick: scan_to_verdict(2000)),
     ("sqlite commit floor", lambda quick: sqlite_commit(2000)),
+    ("durable scan floor", lambda quick: _floor(quick)),
     ("serial throughput", serial),
     ("decode", decode),
     ("reconcile", reconcile),
@@ -341,6 +346,13 @@ PARTS: tuple[tuple[str, Callable[[bool], dict[str, Any]]], ...] = (
     ("supervise", lambda quick: _supervise(quick)),
     ("screen during reconcile", lambda quick: _ui(quick)),
 )
+
+
+def _floor(quick: bool) -> dict[str, Any]:
+    """The kiosk's scan against the minimal durable scan, interleaved (bench.floor_bench)."""
+    from bench.floor_bench import floor_ratio
+
+    return floor_ratio(rounds=5 if quick else 10)
 
 
 def _ui(quick: bool) -> dict[str, Any]:
@@ -409,6 +421,12 @@ ROWS = (
         ("beside_commit_p50_ms", "beside_commit_p99_ms"),
     ),
     ("scan → verdict p99 ÷ bare commit p99 beside it (target ≤ 5)", "×", ("scan_p99_over_commit_p99",)),
+    (
+        "kiosk scan / minimal durable scan, interleaved: p50 / median of rounds' p99",
+        "ms",
+        ("kiosk_scan_p50_ms", "floor_scan_p50_ms", "kiosk_scan_p99_ms", "floor_scan_p99_ms"),
+    ),
+    ("  ratio p50 / p99 (target ≤ 2 each)", "×", ("scan_p50_over_floor", "scan_p99_over_floor")),
     ("scan → verdict p99 ÷ bare commit p99 alone", "×", ("scan_p99_over_alone_commit_p99",)),
     ("serial @115,200 baud: lost scans at 200/s", "", ("serial_lost_scans_at_200_per_s",)),
     ("serial: highest rate tried with zero loss", "scans/s", ("serial_max_scans_per_s_zero_loss",)),

@@ -105,3 +105,23 @@ def test_the_wheel_carries_the_bench_suite_and_it_imports_from_there(tmp_path: P
     assert probe.returncode == 0, probe.stderr[-2000:]
     site = str(tmp_path / "site")
     assert all(line.startswith(site) for line in probe.stdout.splitlines()), probe.stdout
+
+
+def test_the_floor_bench_scans_for_real_on_both_sides(tmp_path: Path) -> None:
+    """The floor comparison's kiosk side gets a verdict for every scan (none wrong), and the floor's
+    side really commits: its ratios are of two durable scans, not of a scan against nothing."""
+    from bench.floor_bench import MinimalScan, floor_ratio
+
+    result = floor_ratio(rounds=2, per_round=20, booked=10)
+    assert result["floor_wrong_verdicts"] == 0
+    assert result["scan_p50_over_floor"] > 0
+    assert result["scan_p99_over_floor"] > 0
+    floor = MinimalScan(tmp_path / "f.sqlite3", ["8000000015"])
+    floor.scan("8000000015", out=True)
+    floor.close()
+    con = sqlite3.connect(tmp_path / "f.sqlite3")
+    try:
+        assert con.execute("SELECT status FROM cards").fetchone() == ("out",)
+        assert con.execute("SELECT count(*) FROM events").fetchone() == (2,)
+    finally:
+        con.close()
