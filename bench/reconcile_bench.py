@@ -32,9 +32,9 @@ from kiosk.domain.staff import Role
 from kiosk.domain.status import Action
 from kiosk.domain.stocktake import location_label
 from kiosk.ledger import models
-from kiosk.ledger import stocktake_ops as st
 from kiosk.ledger.chain import canonical_json, event_hash
 from kiosk.ledger.engine import make_engine, upgrade
+from kiosk.ledger.read_models import stocktakes as st
 from kiosk.ledger.service import CARD_FIELDS, Ledger
 
 SHELVES = 4

@@ -21,16 +21,17 @@ from kiosk.domain.management_id import ManagementId, Refusal
 from kiosk.domain.retention import DatedId, RetentionPolicy
 from kiosk.domain.safe_session import Override, ScanMode, check_open
 from kiosk.domain.staff import StaffMember
-from kiosk.domain.stocktake import DecisionError, MissingDecision, StocktakeResult, StocktakeView
+from kiosk.domain.stocktake import WHOLE_SAFE, DecisionError, MissingDecision, StocktakeResult, StocktakeView
 from kiosk.domain.verdicts import BatchVerdict, FinishOutcome, StocktakeVerdict, Verdict
 from kiosk.ledger import intake, retention_ops, safe, staff_ops, stocktake_ops
+from kiosk.ledger.read_models.stocktakes import *  # noqa: F403
+from kiosk.ledger.read_models.stocktakes import SOURCE_BARCODE
 from kiosk.ledger.retention_ops import *  # noqa: F403  (the reads, unchanged)
 from kiosk.ledger.retention_ops import DisposalBatch, DisposalError
 from kiosk.ledger.safe import *  # noqa: F403
 from kiosk.ledger.safe import SessionView
 from kiosk.ledger.service import Ledger
 from kiosk.ledger.stocktake_ops import *  # noqa: F403
-from kiosk.ledger.stocktake_ops import SOURCE_BARCODE
 
 # -- the safe ----------------------------------------------------------------------------------------
 
@@ -198,7 +199,7 @@ def record_found(
     witness: StaffMember,
     *,
     note: str,
-    location: str = stocktake_ops.WHOLE_SAFE,
+    location: str = WHOLE_SAFE,
 ) -> CardState:
     with ledger.unit() as u:
         return stocktake_ops.record_found(u, management_id, operator, witness, note=note, location=location)

@@ -30,8 +30,8 @@ from kiosk.domain.verdicts import (
     Verdict,
     VerdictCode,
 )
+from kiosk.ledger.read_models.stocktakes import SOURCE_BARCODE, StocktakeError
 from kiosk.ledger.safe import SessionView
-from kiosk.ledger.stocktake_ops import SOURCE_BARCODE, StocktakeError
 
 
 @dataclass(frozen=True, slots=True)

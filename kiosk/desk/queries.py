@@ -12,8 +12,8 @@ from datetime import date, datetime
 from kiosk.desk.base import DeskBase
 from kiosk.desk.errors import storage_errors
 from kiosk.ledger import read_models as rm
-from kiosk.ledger import stocktake_ops as st
 from kiosk.ledger import ui_queries
+from kiosk.ledger.read_models import stocktakes as st
 from kiosk.ledger.service import today
 
 

@@ -13,6 +13,7 @@ from kiosk.domain.staff import StaffMember
 from kiosk.domain.stocktake import DueStatus, MissingDecision, Progress, StocktakeResult, StocktakeView
 from kiosk.domain.verdicts import BatchVerdict, FinishOutcome, StocktakeVerdict
 from kiosk.ledger import stocktake_ops as st
+from kiosk.ledger.read_models import stocktakes as reads
 from kiosk.ledger.stocktake_glance import GLANCE_LINES, StocktakeGlance, stocktake_glance
 
 
@@ -29,7 +30,7 @@ class StocktakeDesk(DeskBase):
         text: str,
         counter: StaffMember,
         *,
-        source: str = st.SOURCE_BARCODE,
+        source: str = reads.SOURCE_BARCODE,
         device: str | None = None,
         location: str | None = None,
     ) -> StocktakeVerdict:
@@ -107,21 +108,21 @@ class StocktakeDesk(DeskBase):
     # -- queries ----------------------------------------------------------------------------------
 
     def open_stocktake(self) -> StocktakeView | None:
-        return self.read(lambda: st.open_stocktake(self.ledger))
+        return self.read(lambda: reads.open_stocktake(self.ledger))
 
     def get_stocktake(self, stocktake_id: int) -> StocktakeView | None:
-        return self.read(lambda: st.get_stocktake(self.ledger, stocktake_id))
+        return self.read(lambda: reads.get_stocktake(self.ledger, stocktake_id))
 
     def reconcile(self, stocktake_id: int) -> StocktakeResult:
-        return self.read(lambda: st.reconcile(self.ledger, stocktake_id))
+        return self.read(lambda: reads.reconcile(self.ledger, stocktake_id))
 
     def stocktake_glance(self, stocktake_id: int, lines: int = GLANCE_LINES) -> StocktakeGlance:
         """Every count of `reconcile` and the first `lines` of each list (the stocktake screen's view)."""
         return self.read(lambda: stocktake_glance(self.ledger, stocktake_id, lines=lines))
 
     def stocktake_progress(self, stocktake_id: int) -> Progress:
-        return self.read(lambda: st.progress(self.ledger, stocktake_id))
+        return self.read(lambda: reads.progress(self.ledger, stocktake_id))
 
     def stocktake_due(self, today: date) -> DueStatus:
         every = self.settings.stocktake.due_every_days
-        return self.read(lambda: st.stocktake_due(self.ledger, today, every_days=every))
+        return self.read(lambda: reads.stocktake_due(self.ledger, today, every_days=every))

@@ -24,11 +24,7 @@ from kiosk.ledger.read_models import (
     SessionRow,
     StaffRow,
 )
-from kiosk.ledger.retention_ops import DisposalBatch, DisposalError
-from kiosk.ledger.safe import SessionView
-from kiosk.ledger.service import Clock, HistoryEntry, Ledger, today, utc_now
-from kiosk.ledger.stocktake_glance import GLANCE_LINES, StocktakeGlance
-from kiosk.ledger.stocktake_ops import (
+from kiosk.ledger.read_models.stocktakes import (
     SOURCE_BARCODE,
     SOURCE_DECISION,
     SOURCE_RFID,
@@ -36,6 +32,10 @@ from kiosk.ledger.stocktake_ops import (
     StocktakeError,
     StocktakeRecord,
 )
+from kiosk.ledger.retention_ops import DisposalBatch, DisposalError
+from kiosk.ledger.safe import SessionView
+from kiosk.ledger.service import Clock, HistoryEntry, Ledger, today, utc_now
+from kiosk.ledger.stocktake_glance import GLANCE_LINES, StocktakeGlance
 from kiosk.ledger.ui_queries import DEFAULT_PAGE, EventLine, EventPage
 
 __all__ = [

@@ -1,19 +1,21 @@
 """Stocktake (点検) rules: location labels, what a sighting means, decisions on missing cards, when due.
 
-Plain Python: the ledger (`kiosk.ledger.stocktake_ops`) stores and reconciles in SQL, the UI shows the
-results, and both use these rules. The SQL reconciliation applies `location_matches` in set form; a test
-checks that the two agree.
+Plain Python: the ledger stores (`kiosk.ledger.stocktake_ops`) and reconciles in SQL
+(`kiosk.ledger.read_models.stocktakes`), the UI shows the results, and both use these rules. The SQL
+reconciliation applies `location_matches` in set form; a test checks that the two agree.
 """
 
 from __future__ import annotations
 
 import enum
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from drivers.text import looks_like_individual_number, normalise
+from kiosk.domain.management_id import ManagementId, Refusal
 from kiosk.domain.status import CardStatus
 
 # A shelf or slot label starts with this prefix. A management ID is digits only, so a label can never
@@ -105,6 +107,83 @@ def classify(
     if ledger_status is None:
         return Sighting.UNKNOWN
     return Sighting.UNEXPECTED
+
+
+# -- a batch of sightings (a tray photo, an RFID round) ----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BatchReading:
+    """A tray photo's decoded codes or an RFID round's tags, sorted before anything is looked up.
+
+    `ids`: management IDs with how many labels carried each (a code twice in one photo is two labels
+    with one ID: both count); `refused`: reason code → how many; `labels`: the location labels among
+    the codes (None for `L:-`); `tags`: the round's distinct tag IDs, upper-case.
+    """
+
+    ids: Counter[str]
+    refused: Counter[str]
+    labels: frozenset[str | None]
+    tags: tuple[str, ...]
+
+    def names_location(self, explicit: str | None) -> bool:
+        """Whether the batch itself says where it was counted (an explicit location or one label)."""
+        return explicit is not None or len(self.labels) == 1
+
+    def location(self, explicit: str | None) -> str | None:
+        """Where the batch was counted, when `names_location`: the explicit one, else its one label."""
+        if explicit is not None:
+            return explicit
+        return next(iter(self.labels)) if len(self.labels) == 1 else None
+
+
+def read_batch(codes: Iterable[str], tags: Iterable[str] = ()) -> BatchReading:
+    """Sort a batch's values: management IDs, location labels and refusals (reason codes only).
+
+    Several different location labels in one photo are refused as `several_locations`: the batch is
+    then counted where the device is counting, never at one of them picked at random.
+    """
+    ids: Counter[str] = Counter()
+    refused: Counter[str] = Counter()
+    labels: set[str | None] = set()
+    for value in codes:
+        if is_location_label(value):
+            try:
+                labels.add(parse_location_label(value))
+            except LocationError as exc:
+                refused[exc.reason] += 1
+            continue
+        try:
+            ids[ManagementId.parse(value).value] += 1
+        except Refusal as exc:
+            refused[exc.reason] += 1
+    if len(labels) > 1:
+        refused["several_locations"] += 1
+        labels = set()
+    round_tags = tuple(sorted({t.strip().upper() for t in tags if t.strip()}))
+    return BatchReading(ids, refused, frozenset(labels), round_tags)
+
+
+def sort_sightings(
+    new: Iterable[str],
+    *,
+    expected: Mapping[str, str | None],
+    statuses: Mapping[str, CardStatus],
+    here: str | None,
+) -> dict[Sighting, list[str]]:
+    """First sightings of a batch by verdict: `expected` maps the cards the stocktake expects to their
+    recorded location, `statuses` the cards the ledger knows to their status."""
+    groups: dict[Sighting, list[str]] = {}
+    for mid in new:
+        code = classify(
+            expected=mid in expected,
+            expected_location=expected.get(mid),
+            seen_location=here,
+            ledger_status=statuses.get(mid),
+            already_counted=False,
+        )
+        groups.setdefault(code, []).append(mid)
+    return groups
 
 
 # -- decisions on missing cards ------------------------------------------------------------------

@@ -23,7 +23,7 @@ from sqlalchemy import text
 from kiosk.domain.status import CardStatus
 from kiosk.domain.stocktake import Progress, ResultLine
 from kiosk.ledger import models
-from kiosk.ledger import stocktake_ops as st
+from kiosk.ledger.read_models import stocktakes as st
 from kiosk.ledger.service import Ledger
 
 GLANCE_LINES = 18  # rows of each list a screen can show; the report and F8 have them all
@@ -35,13 +35,13 @@ _FOUND_SQL = text(
     " WHERE s.stocktake_id = :id"
 )
 # The ledger's missing query, cut to the first rows (it is ordered by management ID).
-_MISSING_FIRST_SQL = text(st._MISSING_SQL.text + " LIMIT :n")
+_MISSING_FIRST_SQL = text(st.MISSING_SQL.text + " LIMIT :n")
 # The ledger's exception rows, numbered within their list and within the duplicates (a card seen twice
 # is on both), with the size of each: one pass, and only the first `n` of each list come back.
 # S608: the fragment is the ledger's constant; the only values are bound (:id, :n).
 _EXCEPTIONS_FIRST_SQL = text(
     f"""WITH x(cls, management_id, expected_location, seen_location, status, times, source) AS (
-    {st._EXCEPTIONS_SQL.text}
+    {st.EXCEPTIONS_SQL.text}
     ), ranked AS (
     SELECT x.*,
         row_number() OVER (PARTITION BY cls ORDER BY management_id) AS rn,

@@ -30,10 +30,10 @@ from kiosk.domain.staff import Role, StaffMember
 from kiosk.domain.status import CardStatus
 from kiosk.domain.stocktake import DueStatus, Progress
 from kiosk.ledger import models
+from kiosk.ledger.read_models.stocktakes import OPEN as STOCKTAKE_OPEN
+from kiosk.ledger.read_models.stocktakes import progress, stocktake_due
 from kiosk.ledger.retention_ops import due_lists
 from kiosk.ledger.service import Ledger, to_staff
-from kiosk.ledger.stocktake_ops import OPEN as STOCKTAKE_OPEN
-from kiosk.ledger.stocktake_ops import progress, stocktake_due
 
 # Roles that may open the supervisor's view.
 SUPERVISING_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
