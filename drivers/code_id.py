@@ -118,10 +118,13 @@ HONEYWELL = _table(
     ("<", _X, "Code 32"),
 )
 
-# Datalogic: "Label ID: Pre-loaded Sets" table of the Gryphon I GD4500 / GD4400 and QuickScan QD2400
-# Product Reference Guides, the USA set (the factory default) and the EU set. The 2-D rows (QR `QR`,
-# Aztec `Az`, MaxiCode `MC`, MicroPDF417 `mP`) are the same in the Magellan 800i guide; `Dm` for Data
-# Matrix is the pre-loaded value in both sets of the Gryphon guide.
+# Datalogic: "Label ID: Pre-loaded Sets" table of the Gryphon I GD4400 (Table 35), QuickScan QD2400
+# (Table 35) and PowerScan PD96 (Table 18) Product Reference Guides, the USA set (the factory default)
+# and the EU set; both sets of 1-D rows below were checked against those tables. Interleaved 2 of 5 is
+# `i` in the USA set and `N` in the EU set; GS1-128 has no Label ID in the USA set (its labels then
+# arrive bare, or with the AIM identifier). The 2-D rows (QR `QR`, Aztec `Az`, MaxiCode `MC`,
+# MicroPDF417 `mP`, Micro QR `$Q`) are the Magellan 800i guide's defaults; `Dm` for Data Matrix is not
+# in the pages of those tables we could check: a Data Matrix reader should send AIM (`]d`) instead.
 _DATALOGIC_2D = (
     ("Dm", _DM, "Data Matrix"),
     ("QR", _QR, "QR Code"),
@@ -141,8 +144,10 @@ DATALOGIC = _table(
     ("CE", _X, "Code 11"),
     ("F", _E13, "EAN-13"),
     ("FF", _E8, "EAN-8"),
-    ("N", _ITF, "Interleaved 2 of 5"),
-    ("R4", _X, "GS1 DataBar"),
+    ("i", _ITF, "Interleaved 2 of 5"),
+    ("R4", _X, "GS1 DataBar Omnidirectional"),
+    ("RX", _X, "GS1 DataBar Expanded"),
+    ("RL", _X, "GS1 DataBar Limited"),
     ("S", _X, "ABC Codabar"),
     ("Y", _X, "Code 39 CIP"),
 )
@@ -159,7 +164,9 @@ DATALOGIC_EU = _table(
     ("B", _E13, "EAN-13"),
     ("A", _E8, "EAN-8"),
     ("N", _ITF, "Interleaved 2 of 5"),
-    ("u", _X, "GS1 DataBar"),
+    ("u", _X, "GS1 DataBar Omnidirectional"),
+    ("t", _X, "GS1 DataBar Expanded"),
+    ("v", _X, "GS1 DataBar Limited"),
     ("S", _X, "ABC Codabar"),
     ("Y", _X, "Code 39 CIP"),
 )

@@ -162,3 +162,25 @@ main()
     scans = [rec for rec in lines if "code" in rec]
     assert [(s["code"], s["symbology"]) for s in scans] == [(CODES[0], "datamatrix")]
     assert "AIM" in out.stderr
+
+
+def test_datalogic_sets_follow_the_vendor_tables_where_they_differ() -> None:
+    """The USA and EU pre-loaded sets disagree on Interleaved 2 of 5 and GS1 DataBar (PD96 PRG Table 18)."""
+    cid, rest = parse_code_id("i" + "12345678", "datalogic")
+    assert cid is not None
+    assert cid.symbology is Symbology.ITF
+    assert rest == "12345678"
+    eu, _ = parse_code_id("N" + "12345678", "datalogic-eu")
+    assert eu is not None
+    assert eu.symbology is Symbology.ITF
+    usa_n, _ = parse_code_id("N" + "12345678", "datalogic")
+    assert usa_n is None  # not a USA Label ID: never taken for ITF there
+    for vendor, prefix, name in (
+        ("datalogic", "RX", "GS1 DataBar Expanded"),
+        ("datalogic", "RL", "GS1 DataBar Limited"),
+        ("datalogic-eu", "t", "GS1 DataBar Expanded"),
+        ("datalogic-eu", "v", "GS1 DataBar Limited"),
+    ):
+        found, _ = parse_code_id(prefix + "0101234", vendor)
+        assert found is not None
+        assert found.name == name
