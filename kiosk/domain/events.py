@@ -275,7 +275,7 @@ class RoleChanged(Payload):
 
 @dataclass(frozen=True, slots=True)
 class StaffTrained(Payload):
-    """A training record (研修): the member, the ISO date, the kind (着任時研修, 定期研修 …) and the trainer."""
+    """A training record (研修): the member, the ISO date, its kind (着任時研修, 定期研修 …), the trainer."""
 
     staff: int
     on: str

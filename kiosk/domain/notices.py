@@ -79,7 +79,9 @@ def normalize_applicant_ref(text: str) -> str:
     if not value:
         raise ApplicantRefError("empty", "an applicant reference is required")
     if len(value) > APPLICANT_REF_MAX:
-        raise ApplicantRefError("too_long", f"an applicant reference has at most {APPLICANT_REF_MAX} characters")
+        raise ApplicantRefError(
+            "too_long", f"an applicant reference has at most {APPLICANT_REF_MAX} characters"
+        )
     if not all(c.isascii() and (c.isalnum() or c in _REF_PUNCTUATION) for c in value):
         raise ApplicantRefError("charset", "an applicant reference is ASCII letters, digits and - _ / . #")
     if not value[0].isalnum():

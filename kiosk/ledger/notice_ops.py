@@ -31,4 +31,3 @@ def set_applicant(
     payload = ApplicantSet(ref, corrects=corrects, reason=correction_reason)
     _, state = u.card_event(EventKind.CARD_APPLICANT_SET, management_id, payload=payload, actor_id=actor_id)
     return state
-

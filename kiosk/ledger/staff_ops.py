@@ -26,9 +26,9 @@ from kiosk.domain.staff import (
     normalize_employee_no,
     validate_pin,
 )
+from kiosk.domain.training import StaffRecord, TrainingRecord
 from kiosk.ledger import models
 from kiosk.ledger.meta import pin_mac
-from kiosk.domain.training import StaffRecord, TrainingRecord
 from kiosk.ledger.service import Unit, check_rank, to_staff
 
 if TYPE_CHECKING:
@@ -212,7 +212,7 @@ def _trainings(session: Session, staff_id: int | None = None) -> list[TrainingRe
         .where(models.Event.kind == EventKind.STAFF_TRAINED)
         .order_by(models.Event.seq)
     )
-    names = {sid: name for sid, name in session.execute(select(models.Staff.id, models.Staff.name))}
+    names = dict(session.execute(select(models.Staff.id, models.Staff.name)).all())
     out = []
     for seq, payload in session.execute(q):
         data = json.loads(payload)

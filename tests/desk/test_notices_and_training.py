@@ -57,8 +57,14 @@ def test_an_applicant_reference_is_guarded(ledger: Ledger, desk: Desk, crew: Cre
         desk.set_applicant(CARDS[1], "1234-5678-9012", crew.clerk)  # separators do not hide it
     assert guard.value.reason == "mynumber_refused"
     refusal = ledger.events()[-1]
-    assert refusal.kind == EventKind.REFUSED and "5678" not in refusal.payload
-    for bad, reason in (("R8 001", "charset"), ("申請123", "charset"), ("A" * 33, "too_long"), (" ", "empty")):
+    assert refusal.kind == EventKind.REFUSED
+    assert "5678" not in refusal.payload
+    for bad, reason in (
+        ("R8 001", "charset"),
+        ("申請123", "charset"),
+        ("A" * 33, "too_long"),
+        (" ", "empty"),
+    ):
         with pytest.raises(ApplicantRefError) as exc:
             desk.set_applicant(CARDS[1], bad, crew.clerk)
         assert exc.value.reason == reason
@@ -84,13 +90,21 @@ def test_training_records_and_who_is_due(ledger: Ledger, desk: Desk, crew: Crew,
     today = desk.today()
     due = {d.record.member.badge: d.reason for d in desk.training_due()}
     # Nobody has been trained: every active member is due for the arrival training.
-    assert due["C001"] is TrainingDueReason.ARRIVAL and len(due) == 6
+    assert due["C001"] is TrainingDueReason.ARRIVAL
+    assert len(due) == 6
     desk.record_training(crew.admin, crew.officer, "C001", on=today, kind="着任時研修", trainer="研修 講師")
     rec = events_of(ledger, EventKind.STAFF_TRAINED)[-1]
-    assert rec["actor_id"] == crew.admin.id and rec["witness_id"] == crew.officer.id
-    assert rec["payload"] == {"staff": crew.clerk.id, "on": today.isoformat(), "kind": "着任時研修", "trainer": "研修 講師"}
+    assert rec["actor_id"] == crew.admin.id
+    assert rec["witness_id"] == crew.officer.id
+    assert rec["payload"] == {
+        "staff": crew.clerk.id,
+        "on": today.isoformat(),
+        "kind": "着任時研修",
+        "trainer": "研修 講師",
+    }
     roster = {r.member.badge: r for r in desk.staff_roster()}
-    assert roster["C001"].trained_on == today and roster["C001"].training_kind == "着任時研修"
+    assert roster["C001"].trained_on == today
+    assert roster["C001"].training_kind == "着任時研修"
     assert "C001" not in {d.record.member.badge for d in desk.training_due()}
     # An older record does not move the last training back.
     desk.record_training(crew.admin, crew.officer, "C001", on=date(2025, 4, 1), kind="定期研修", trainer="X")
