@@ -274,9 +274,8 @@ def staff_training(ctx: CliContext, due: bool, as_json: bool) -> None:
             }
             echo(json.dumps(record, ensure_ascii=True))
         else:
-            echo(
-                f"{r.on.isoformat()}  {clean(r.name)}  {clean(r.kind)}  trainer {clean(r.trainer)}  (event {r.seq})"
-            )
+            trainer = clean(r.trainer)
+            echo(f"{r.on.isoformat()}  {clean(r.name)}  {clean(r.kind)}  trainer {trainer}  (event {r.seq})")
 
 
 def _admin_act_signed(ctx: CliContext, work: Callable[[], T]) -> T:
