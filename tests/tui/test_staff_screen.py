@@ -161,3 +161,26 @@ async def test_a_member_added_and_the_officers_hand_over(office: Office) -> None
     assert handover.actor_id == o2.id  # type: ignore[union-attr]
     assert handover.witness_id == c1.id  # type: ignore[union-attr]
     assert verify(office.ledger).ok
+
+
+async def test_the_office_screens_in_english(office: Office) -> None:
+    from kiosk.tui.screens.notices import NoticesScreen
+
+    app = office.make()
+    app.language = "en"
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_staff(pilot, office, app)
+        summary = str(screen.query_one("#staff-summary", Static).content)
+        assert summary == "6 member(s) (6 active, 0 locked, 6 due for training)"
+        assert row(screen, "C001")[2:] == ["clerk", "―", "active", "-", "never"]
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, OfficeScreen))
+        assert "F3  Notices and reminders" in str(app.screen.query_one("#office-jobs", Static).content)
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: isinstance(app.screen, NoticesScreen))
+        await wait_for(
+            pilot,
+            lambda: str(app.screen.query_one("#notices-status", Static).content).startswith(
+                "Job: Issuance notice sent"
+            ),
+        )

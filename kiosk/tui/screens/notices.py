@@ -102,6 +102,7 @@ class NoticesScreen(KioskScreen):
         self.recorded: set[str] = set()
         self.notes: dict[str, str] = {}  # what the applicant / hold jobs did to a card
         self.checks = 0  # checks finished (tests wait on it)
+        self.ready = False  # mounted and not yet closed
 
     def heading(self) -> str:
         return f"{self.kiosk.t('app.title')} ― {self.kiosk.t('notices.title')}"
@@ -128,8 +129,12 @@ class NoticesScreen(KioskScreen):
             t("notices.col.check"),
         )
         self.verdict.clear(t("notices.empty"))
+        self.ready = True
         self._redraw()
         table.focus()
+
+    def on_unmount(self) -> None:
+        self.ready = False
 
     # -- drawing --------------------------------------------------------------------------------
 
@@ -142,12 +147,13 @@ class NoticesScreen(KioskScreen):
             if mid in self.recorded:
                 return t("notices.check.recorded")
             problem = self.problems.get(mid)
-            return t(f"notices.problem.{problem.value}") if problem else t("notices.check.ok")
+            # The column says it short; the verdict of the scan says what to do.
+            return t(f"notices.short.{problem.value}") if problem else t("notices.check.ok")
         return self.notes.get(mid, "")
 
     def _redraw(self) -> None:
-        if not self.is_mounted:
-            return
+        if not self.ready:
+            return  # a late read for a screen already closed
         t = self.kiosk.t
         table = self.query_one(DataTable)
         table.clear()
