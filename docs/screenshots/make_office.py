@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 import tempfile
 from collections.abc import Callable
@@ -60,16 +61,16 @@ async def shoot(out: Path) -> None:
         due = [c.management_id for c in lists.reminders_due]
         people = {b: desk.person_by_badge(b) for b in ("A001", "O001", "C001", "C002")}
         admin, officer, clerk = people["A001"], people["O001"], people["C001"]
-        assert admin and officer and clerk
+        assert admin is not None
+        assert officer is not None
+        assert clerk is not None
         desk.set_applicant(due[0], "R8-00123", clerk)
         desk.record_training(
             admin, officer, "O001", on=clock().date(), kind="着任時研修", trainer="研修 講師"
         )
-        for _ in range(5):
-            try:
+        for _ in range(5):  # five wrong PINs lock the clerk out
+            with contextlib.suppress(AuthError):
                 desk.sign_in("C002", "0000")
-            except AuthError:
-                pass
         hub = SimHub()
         hub.add_serial("scanner")
         scanner = SerialScanner(hub.url("scanner"), name="scanner", dedup_window=0, reconnect_interval=0.05)
