@@ -116,9 +116,9 @@ def staff_list(ctx: CliContext, as_json: bool) -> None:
 
     now = ctx.desk.now()
     minutes = ctx.settings.staff.lockout_minutes
-    for record in ctx.desk.staff_roster():
-        m = record.member
-        trained = record.trained_on.isoformat() if record.trained_on else None
+    for entry in ctx.desk.staff_roster():
+        m = entry.member
+        trained = entry.trained_on.isoformat() if entry.trained_on else None
         locked = m.is_locked(now, minutes)
         if as_json:
             record = {
@@ -255,8 +255,8 @@ def staff_training(ctx: CliContext, due: bool, as_json: bool) -> None:
             m = d.record.member
             since = d.due_on.isoformat() if d.due_on else None
             if as_json:
-                record = {"badge": m.badge, "name": m.name, "reason": d.reason.value, "since": since}
-                echo(json.dumps(record, ensure_ascii=True))
+                line = {"badge": m.badge, "name": m.name, "reason": d.reason.value, "since": since}
+                echo(json.dumps(line, ensure_ascii=True))
             else:
                 echo(f"{clean(m.badge):<12} {d.reason.value:<9} since {since or '-'}  {clean(m.name)}")
         if listed:
@@ -264,7 +264,7 @@ def staff_training(ctx: CliContext, due: bool, as_json: bool) -> None:
         return
     for r in ctx.desk.training_records():
         if as_json:
-            record = {
+            record: dict[str, object] = {
                 "seq": r.seq,
                 "staff": r.staff_id,
                 "name": r.name,
