@@ -131,3 +131,33 @@ def test_training_needs_an_administrator_a_witness_and_a_configured_kind(
             crew.admin, crew.officer, "C001", on=today + timedelta(days=1), kind="定期研修", trainer="X"
         )
     assert not events_of(ledger, EventKind.STAFF_TRAINED)
+
+
+def test_the_new_events_read_in_japanese_on_paper(ledger: Ledger, desk: Desk, crew: Crew) -> None:
+    from kiosk.reports.terms import describe_event
+
+    receive(ledger, CARDS)
+    desk.set_applicant(CARDS[2], "R8-1", crew.clerk)
+    desk.set_applicant(CARDS[2], "R8-2", crew.clerk, correction_reason="記入誤り")
+    desk.record_training(crew.admin, crew.officer, "C001", on=desk.today(), kind="定期研修", trainer="山田")
+    wanted = {EventKind.CARD_APPLICANT_SET, EventKind.STAFF_TRAINED}
+    lines = [describe_event(e.payload, kind=e.kind) for e in ledger.events() if e.kind in wanted]
+    assert lines[0] == "申請者参照: R8-1"
+    assert lines[1].startswith("申請者参照: R8-2、訂正する記録の番号: ")
+    assert lines[1].endswith("、理由: 記入誤り")
+    assert "研修日: 2026-04-01" in lines[2]
+    assert "講師: 山田" in lines[2]
+    assert all("備考" not in line for line in lines)
+
+
+def test_verify_names_a_trained_on_that_the_events_do_not_say(ledger: Ledger, desk: Desk, crew: Crew) -> None:
+    from sqlalchemy import text
+
+    desk.record_training(crew.admin, crew.officer, "C001", on=desk.today(), kind="定期研修", trainer="山田")
+    assert verify(ledger).ok
+    with ledger.engine.begin() as conn:
+        conn.execute(text("UPDATE staff SET trained_on = '2020-01-01' WHERE badge = 'C002'"))
+    report = verify(ledger)
+    assert not report.ok
+    assert report.disagreement is not None
+    assert (report.disagreement.table, report.disagreement.field) == ("staff", "trained_on")
