@@ -89,6 +89,7 @@ JA: dict[str, str] = {
     "notices.not_allowed": "この操作はできません: {reason}",
     "notices.removed": "一覧から外しました",
     "confirm.yes": "Enter: 実行　Esc: 取消",
+    "entry.typed_only": "ここはキーボードで入力します（スキャンは受け付けません）。入力を続けてください。",
     # -- 職員 -------------------------------------------------------------------------------
     "staff.title": "職員",
     "staff.col.name": "氏名",
@@ -268,6 +269,7 @@ EN: dict[str, str] = {
     "notices.not_allowed": "Not allowed: {reason}",
     "notices.removed": "Removed from the list",
     "confirm.yes": "Enter: do it   Esc: cancel",
+    "entry.typed_only": "Type this on the keyboard (scans are not taken here); go on typing.",
     "staff.title": "Staff",
     "staff.col.name": "Name",
     "staff.col.badge": "Badge",

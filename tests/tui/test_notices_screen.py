@@ -82,6 +82,12 @@ async def test_notices_applicant_reminders_and_hold(
         await pilot.press("f4")
         hub.scan("scanner", due[0])
         await wait_for(pilot, lambda: isinstance(app.screen, EntryModal))
+        # The next card scanned while the dialog waits is refused there, never taken as the reference.
+        hub.scan("scanner", due[1])
+        await wait_for(
+            pilot, lambda: "スキャンは受け付けません" in str(app.screen.query_one("#message", Static).content)
+        )
+        assert app.screen.query_one("#entry", Input).value == ""
         await pilot.press(*"R8-00123", "enter")
         await wait_for(pilot, lambda: "R8-00123" in verdict(app).text_shown)
         assert "申請者参照を登録しました" in verdict(app).text_shown

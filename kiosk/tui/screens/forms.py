@@ -22,6 +22,7 @@ from kiosk.domain.guard import looks_like_individual_number
 from kiosk.domain.text import is_control
 from kiosk.tui.safe_text import plain
 from kiosk.tui.screens.base import KioskModal
+from kiosk.tui.screens.dialogs import EntryModal
 
 Values = dict[str, str]
 Check = Callable[[Values], tuple[str, str] | None]
@@ -151,3 +152,15 @@ class ConfirmModal(KioskModal[bool | None]):
 
     def action_yes(self) -> None:
         self.dismiss(True)
+
+
+class TypedEntryModal(EntryModal):
+    """One line typed on the keyboard (a reference, a reason): a scan is refused here, never taken as
+    the value (the next card scanned while the dialog is open must not become its reference)."""
+
+    def handle_scan(self, text: str, *, device: str | None, source: str | None) -> bool:
+        message = self.query_one("#message", Static)
+        message.update(plain("✖ " + self.kiosk.t("entry.typed_only")))
+        message.add_class("-error")
+        self.kiosk.ring(2)
+        return True

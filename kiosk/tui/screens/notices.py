@@ -38,7 +38,7 @@ from kiosk.domain.staff import StaffMember
 from kiosk.tui.safe_text import cells, plain
 from kiosk.tui.screens.base import KioskScreen
 from kiosk.tui.screens.dialogs import EntryModal
-from kiosk.tui.screens.forms import ConfirmModal
+from kiosk.tui.screens.forms import ConfirmModal, TypedEntryModal
 from kiosk.tui.widgets import VerdictPanel
 
 if TYPE_CHECKING:
@@ -457,14 +457,14 @@ class NoticesScreen(KioskScreen):
         current = card.applicant_ref
         prompt = t("notices.applicant.prompt_fix", ref=current) if current else t("notices.applicant.prompt")
         ref = await app.push_screen_wait(
-            EntryModal(t("notices.applicant.title", id=mid), prompt, max_length=64)
+            TypedEntryModal(t("notices.applicant.title", id=mid), prompt, max_length=64)
         )
         if not ref:
             return
         reason = None
         if current:
             reason = await app.push_screen_wait(
-                EntryModal(t("notices.applicant.title", id=mid), t("notices.applicant.reason"))
+                TypedEntryModal(t("notices.applicant.title", id=mid), t("notices.applicant.reason"))
             )
             if not reason:
                 return
@@ -492,7 +492,7 @@ class NoticesScreen(KioskScreen):
         try:
             if card.hold_reason is None:
                 reason = await app.push_screen_wait(
-                    EntryModal(t("notices.hold.title", id=mid), t("notices.hold.prompt"))
+                    TypedEntryModal(t("notices.hold.title", id=mid), t("notices.hold.prompt"))
                 )
                 if not reason:
                     return
