@@ -184,3 +184,29 @@ async def test_the_office_screens_in_english(office: Office) -> None:
                 "Job: Issuance notice sent"
             ),
         )
+
+
+async def test_a_change_that_cannot_happen_is_said_before_anyone_signs_in(office: Office) -> None:
+    head = office.ledger.head()[0]
+    app = office.make()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_staff(pilot, office, app)
+        # The only administrator cannot be deactivated: said at once, no second person asked.
+        office.scan("A001")
+        await wait_for(pilot, lambda: "情報 管理子" in verdict(app).text_shown)
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: "最後の管理者" in verdict(app).text_shown)
+        assert isinstance(app.screen, StaffScreen)
+        # A badge that is taken: said in the form, on its field.
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormModal))
+        form = app.screen
+        await pilot.press(*"Nijuu", "enter", *"c001", "enter", *"E-9", "enter", "1", "enter", "enter")
+        await pilot.press(*"7777", "enter", *"7777", "enter")
+        await wait_for(
+            pilot, lambda: "そのバッジは登録済み" in str(form.query_one("#message", Static).content)
+        )
+        assert form.query_one("#field-badge", Input).has_focus
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, StaffScreen))
+    assert office.ledger.head()[0] == head + 1  # the sign-in only

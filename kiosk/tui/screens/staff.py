@@ -31,6 +31,7 @@ from kiosk.domain.staff import (
     StaffMember,
     TwoPersonError,
     normalize_badge,
+    normalize_employee_no,
     rank_label,
 )
 from kiosk.domain.training import StaffRecord, TrainingDue
@@ -249,6 +250,11 @@ class StaffScreen(KioskScreen):
         app.show_verdict("unknown_id", app.t("staff.unknown_badge"), title=app.t("staff.title"))
         return True
 
+    def _last_admin(self, member: StaffMember) -> bool:
+        """`member` is the only active administrator (who keeps the role and the account)."""
+        admins = [r.member for r in self.records if r.member.active and r.member.role is Role.ADMIN]
+        return member.role is Role.ADMIN and [m.id for m in admins] == [member.id]
+
     def _pick(self) -> StaffRecord | None:
         record = self.selected()
         if record is None:
@@ -335,6 +341,9 @@ class StaffScreen(KioskScreen):
             return
         member = record.member
         which = "deactivate" if member.active else "reactivate"
+        if member.active and self._last_admin(member):
+            app.show_verdict("not_allowed", app.t("staff.error.last_admin"), title=app.t("staff.title"))
+            return
         if not await app.push_screen_wait(
             ConfirmModal(app.t("staff.key.active"), app.t(f"staff.confirm.{which}", name=member.display))
         ):
@@ -389,6 +398,19 @@ class StaffScreen(KioskScreen):
             for key in ("name", "badge", "employee_no"):
                 if not values[key]:
                     return key, t("staff.form.required", field=t(f"staff.field.{key}"))
+            # Said in the form, before anyone signs in (the core checks again inside the write).
+            try:
+                badge = normalize_badge(values["badge"])
+            except ValueError:
+                return "badge", t("staff.error.bad_badge")
+            if any(r.member.badge == badge for r in self.records):
+                return "badge", t("staff.error.exists_badge")
+            try:
+                employee_no = normalize_employee_no(values["employee_no"])
+            except ValueError:
+                return "employee_no", t("staff.error.bad_employee")
+            if any(r.member.employee_no == employee_no for r in self.records):
+                return "employee_no", t("staff.error.exists_employee")
             return self._role_check(values) or self._pin_check(values)
 
         fields = [
@@ -450,6 +472,9 @@ class StaffScreen(KioskScreen):
         rank = int(values["rank"]) if values["rank"] else None
         if role is member.role and rank == member.rank:
             app.show_verdict("info", t("staff.error.same_role"), title=t("staff.title"))
+            return
+        if role is not Role.ADMIN and self._last_admin(member):
+            app.show_verdict("not_allowed", t("staff.error.last_admin"), title=t("staff.title"))
             return
         people = await self._people()
         if people is None:
