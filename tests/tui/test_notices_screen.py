@@ -126,8 +126,8 @@ async def test_notices_applicant_reminders_and_hold(
             hub.scan("scanner", mid)
             await wait_for(pilot, lambda mid=mid: mid in screen.order and mid in screen.cards)
         await wait_for(pilot, lambda: "交付通知書の送付日が未登録" in verdict(app).text_shown)
-        assert row_of(screen, no_notice)[7] == "通知日が未登録"
-        assert row_of(screen, due[0])[7] == "記録できます"
+        assert row_of(screen, no_notice)[6] == "通知日が未登録"
+        assert row_of(screen, due[0])[6] == "記録できます"
         hub.scan("scanner", due[1])  # read twice: said so, listed once
         await wait_for(pilot, lambda: "一覧にあります" in verdict(app).text_shown)
         assert screen.order.count(due[1]) == 1
@@ -136,8 +136,8 @@ async def test_notices_applicant_reminders_and_hold(
         assert "問題のある 1 枚は記録していません" in verdict(app).text_shown
         for mid in due[:3]:
             assert desk.card(mid).reminder_sent_on == day  # type: ignore[union-attr]
-            assert row_of(screen, mid)[7] == "記録済み"
-            assert row_of(screen, mid)[4] == day.isoformat()
+            assert row_of(screen, mid)[6] == "記録済み"
+            assert row_of(screen, mid)[3] == day.isoformat()
         assert desk.card(no_notice).reminder_sent_on is None  # type: ignore[union-attr]
         sent = [e for e in ledger.events() if e.kind == EventKind.CARD_REMINDER_SENT and e.card_id in due[:3]]
         assert len(sent) == 3

@@ -120,7 +120,6 @@ class NoticesScreen(KioskScreen):
         table = self.query_one(DataTable)
         table.add_columns(
             t("col.id"),
-            t("col.kind"),
             t("col.status"),
             t("notices.col.notice"),
             t("notices.col.reminder"),
@@ -162,7 +161,6 @@ class NoticesScreen(KioskScreen):
             table.add_row(
                 *cells(
                     mid,
-                    t("kind." + card.kind) if card else "―",
                     t("card." + card.status.value) if card else "―",
                     card.notice_sent_on.isoformat() if card and card.notice_sent_on else "―",
                     card.reminder_sent_on.isoformat() if card and card.reminder_sent_on else "―",
