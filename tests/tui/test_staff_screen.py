@@ -210,3 +210,57 @@ async def test_a_change_that_cannot_happen_is_said_before_anyone_signs_in(office
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, StaffScreen))
     assert office.ledger.head()[0] == head + 1  # the sign-in only
+
+
+async def test_role_change_deactivation_and_a_new_pin(office: Office) -> None:
+    desk = Desk(office.ledger, office.settings)
+    app = office.make()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_staff(pilot, office, app)
+        office.scan("C001")
+        await wait_for(pilot, lambda: "窓口 一郎" in verdict(app).text_shown)
+        # Role: clerk → officer 副2 (the rank is asked for an officer).
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormModal))
+        form = app.screen
+        form.query_one("#field-role", Input).value = ""
+        await pilot.press("2", "enter", "enter")
+        await wait_for(pilot, lambda: "区分（0 正" in str(form.query_one("#message", Static).content))
+        await pilot.press("2", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, SignInModal))
+        await sign_in(pilot, office, "S001")
+        await wait_for(pilot, lambda: "役割を 保管責任者 にしました" in verdict(app).text_shown)
+        await wait_for(pilot, lambda: row(screen, "C001")[2:4] == ["保管責任者", "副2"])
+        # Deactivate, then reactivate.
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, SignInModal))
+        await sign_in(pilot, office, "O001")
+        await wait_for(pilot, lambda: row(screen, "C001")[4] == "無効")
+        assert not desk.person_by_badge("C001").active  # type: ignore[union-attr]
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, SignInModal))
+        await sign_in(pilot, office, "O001")
+        await wait_for(pilot, lambda: row(screen, "C001")[4] == "有効")
+        # A new PIN, typed twice.
+        await pilot.press("f6")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormModal))
+        await pilot.press(*"246810", "enter", *"246810", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, SignInModal))
+        await sign_in(pilot, office, "O002")
+        await wait_for(pilot, lambda: "暗証番号を再設定しました" in verdict(app).text_shown)
+    member = desk.person_by_badge("C001")
+    assert member is not None
+    assert (member.role, member.rank, member.active) == (Role.OFFICER, 2, True)
+    assert desk.sign_in("C001", "246810").id == member.id
+    kinds = [e.kind for e in office.ledger.events() if e.kind.startswith("staff_") and e.actor_id is not None]
+    assert kinds[-4:] == [
+        EventKind.STAFF_ROLE_CHANGED,
+        EventKind.STAFF_DEACTIVATED,
+        EventKind.STAFF_REACTIVATED,
+        EventKind.STAFF_PIN_RESET,
+    ]
+    assert verify(office.ledger).ok
