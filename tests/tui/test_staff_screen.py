@@ -109,6 +109,15 @@ async def test_a_training_record_and_the_due_list(office: Office) -> None:
         await pilot.press("f8")
         await wait_for(pilot, lambda: not screen.showing_due)
         assert row(screen, "C001")[6] == f"{day.isoformat()} 着任時研修"
+        # The highlighted member's records, under the list.
+        office.scan("C001")
+        await wait_for(
+            pilot,
+            lambda: (
+                f"{day.isoformat()} 着任時研修（講師 Yamada）"
+                in str(screen.query_one("#staff-detail", Static).content)
+            ),
+        )
     trained = [e for e in office.ledger.events() if e.kind == EventKind.STAFF_TRAINED]
     assert len(trained) == 1
     assert json.loads(trained[0].payload) == {

@@ -34,7 +34,7 @@ from kiosk.domain.staff import (
     normalize_employee_no,
     rank_label,
 )
-from kiosk.domain.training import StaffRecord, TrainingDue
+from kiosk.domain.training import StaffRecord, TrainingDue, TrainingRecord
 from kiosk.tui.safe_text import cells, plain
 from kiosk.tui.screens.base import KioskScreen
 from kiosk.tui.screens.forms import ConfirmModal, FormField, FormModal, Values
@@ -107,6 +107,7 @@ class StaffScreen(KioskScreen):
         yield VerdictPanel(id="verdict")
         yield Static(self.kiosk.t("loading"), id="staff-summary")
         yield DataTable(id="staff-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="staff-detail")
         yield Static(self.kiosk.t("staff.hint"), classes="hint")
 
     def on_mount(self) -> None:
@@ -213,6 +214,28 @@ class StaffScreen(KioskScreen):
         self.query_one("#staff-summary", Static).update(plain(summary))
         if table.row_count:
             table.move_cursor(row=min(max(keep, 0), table.row_count - 1))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """The highlighted member's training records (研修の記録), read on the reader thread."""
+        record = self.selected()
+        if record is None:
+            return
+        app = self.kiosk
+        desk = app.desk
+        member = record.member
+
+        def shown(records: list[TrainingRecord]) -> None:
+            if not self.is_mounted or (now := self.selected()) is None or now.member.id != member.id:
+                return
+            t = app.t
+            lines = [
+                t("staff.training.line", day=r.on.isoformat(), kind=r.kind, trainer=r.trainer)
+                for r in reversed(records[-3:])
+            ]
+            text = t("staff.training.none") if not lines else t("staff.training.head") + "、".join(lines)
+            self.query_one("#staff-detail", Static).update(plain(f"{member.display}: {text}"))
+
+        app.submit(lambda: desk.training_records(member.id), shown, read=True)
 
     def shown(self) -> list[StaffRecord]:
         return [d.record for d in self.due] if self.showing_due else self.records
