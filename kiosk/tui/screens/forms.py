@@ -15,7 +15,7 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Input, Static
 
 from kiosk.domain.guard import looks_like_individual_number
@@ -44,6 +44,28 @@ class FormField:
 class FormModal(KioskModal[Values | None]):
     """Fill the fields and confirm; dismisses with the values (stripped), or None on Esc."""
 
+    # Compact, so a form of seven fields fits 80×24; the dialog scrolls to the focused field when not.
+    DEFAULT_CSS = """
+    FormModal .form-body {
+        height: auto;
+        max-height: 100%;
+    }
+    FormModal .form-label {
+        margin-top: 0;
+        color: $text-muted;
+    }
+    FormModal Input {
+        height: 1;
+        border: none;
+        padding: 0 1;
+        background: $boost;
+    }
+    FormModal Input:focus {
+        border: none;
+        background: $primary 40%;
+    }
+    """
+
     def __init__(self, title: str, fields: Sequence[FormField], check: Check | None = None) -> None:
         super().__init__()
         self.title_text = title
@@ -51,10 +73,10 @@ class FormModal(KioskModal[Values | None]):
         self.check = check
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
+        with VerticalScroll(classes="dialog form-body"):
             yield Static(plain(self.title_text), classes="dialog-title")
             for f in self.fields:
-                yield Static(plain(f.label), classes="label")
+                yield Static(plain(f.label), classes="form-label")
                 yield Input(
                     value=f.value,
                     id=f"field-{f.key}",
