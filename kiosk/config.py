@@ -146,6 +146,10 @@ class StaffSettings(Section):
 
     # A lockout (5 wrong PINs) ends by itself after this long; an administrator may unlock sooner.
     lockout_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    # Training (研修): a member is due on arrival until trained, then again this many days after the last.
+    training_every_days: int = Field(default=365, ge=1, le=3660)
+    # The kinds a training record may name (着任時研修, 定期研修, and any the office adds).
+    training_kinds: list[str] = Field(default_factory=lambda: ["着任時研修", "定期研修"], min_length=1)
 
 
 class StocktakeSettings(Section):

@@ -1,4 +1,4 @@
-"""`kiosk due`, `kiosk cards notice-sent|reminder-sent|hold|release`, `kiosk disposal …`.
+"""`kiosk due`, `kiosk cards notice-sent|reminder-sent|hold|release|applicant-set`, `kiosk disposal …`.
 
 Every command that writes names its people: `--operator BADGE` (and `--witness` / `--supervisor` where
 a second person is needed); the PINs come on standard input, one line each in that order.
@@ -214,6 +214,24 @@ def cards_release(ctx: CliContext, management_id: str, badge: str) -> None:
     actor = _sign_in(ctx, badge)
     _core(lambda: ctx.desk.release(mid, actor))
     echo(f"{mid}: hold released")
+
+
+@cards.command("applicant-set")
+@click.argument("management_id")
+@click.argument("reference")
+@click.option(
+    "--correct", "reason", default=None, help="Why a reference already set is corrected (recorded with it)."
+)
+@_badge_option
+@pass_cli
+def cards_applicant_set(
+    ctx: CliContext, management_id: str, reference: str, reason: str | None, badge: str
+) -> None:
+    """Set a card's applicant reference (申請者参照: opaque, never the individual number), or correct it."""
+    mid = _parse_id(ctx, management_id, "applicant_set")
+    actor = _sign_in(ctx, badge)
+    state = _core(lambda: ctx.desk.set_applicant(mid, reference, actor, correction_reason=reason))
+    echo(f"{mid}: applicant reference {'corrected' if reason else 'set'}: {clean(state.applicant_ref or '')}")
 
 
 # -- kiosk disposal ----------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""`kiosk staff add|list|deactivate|reactivate|set-role|unlock|reset-pin`.
+"""`kiosk staff add|list|deactivate|reactivate|set-role|unlock|reset-pin|train|training`.
 
 Every change is made by an administrator (`--operator`) with a second person (`--witness`); their PINs
 come first on standard input, in that order, then (for add and reset-pin) the new PIN.
@@ -116,7 +116,9 @@ def staff_list(ctx: CliContext, as_json: bool) -> None:
 
     now = ctx.desk.now()
     minutes = ctx.settings.staff.lockout_minutes
-    for m in ctx.desk.staff():
+    for entry in ctx.desk.staff_roster():
+        m = entry.member
+        trained = entry.trained_on.isoformat() if entry.trained_on else None
         locked = m.is_locked(now, minutes)
         if as_json:
             record = {
@@ -128,12 +130,14 @@ def staff_list(ctx: CliContext, as_json: bool) -> None:
                 "rank": m.rank,
                 "active": m.active,
                 "locked": locked,
+                "trained_on": trained,
             }
             echo(json.dumps(record, ensure_ascii=True))
             continue
         state = "active" if m.active else "deactivated"
         if locked:
             state += ", locked"
+        state += f", trained {trained}" if trained else ", never trained"
         echo(
             f"{m.id:>4}  {clean(m.badge):<12} {clean(m.employee_no):<10} {m.role.value:<10} "
             f"{rank_label(m.rank):<4} {clean(m.name)}  [{state}]"
@@ -208,6 +212,70 @@ def staff_reset_pin(ctx: CliContext, badge: str, operator: str, witness: str) ->
     pin = _new_pin()
     member = _admin_act_signed(ctx, lambda: ctx.desk.reset_pin(admin, second, badge, pin))
     echo(f"new PIN set for {clean(member.display)}")
+
+
+@staff.command("train")
+@click.argument("badge")
+@click.option("--date", "on", default=None, help="Training date (YYYY-MM-DD; default today).")
+@click.option("--kind", required=True, help="A configured kind ([staff] training_kinds), e.g. 着任時研修.")
+@click.option("--trainer", required=True, help="Who gave the training (a name).")
+@operator_option("Badge of the administrator (PIN: first line of stdin).")
+@witness_option()
+@pass_cli
+def staff_train(
+    ctx: CliContext, badge: str, on: str | None, kind: str, trainer: str, operator: str, witness: str
+) -> None:
+    """Record a training (研修) of a member: date, kind and trainer, on the chain."""
+    from datetime import date
+
+    try:
+        day = date.fromisoformat(on) if on else ctx.desk.today()
+    except ValueError:
+        fail(f"--date {on!r} is not a date (YYYY-MM-DD)")
+    member = _admin_act(
+        ctx,
+        operator,
+        witness,
+        lambda a, w: ctx.desk.record_training(a, w, badge, on=day, kind=kind, trainer=trainer),
+    )
+    echo(f"training of {clean(member.display)} recorded: {day.isoformat()} {clean(kind)}")
+
+
+@staff.command("training")
+@click.option("--due", is_flag=True, help="Only the active members due for training, and why.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@pass_cli
+def staff_training(ctx: CliContext, due: bool, as_json: bool) -> None:
+    """The training records, oldest first; --due: who is due ([staff] training_every_days; exit 1 if any)."""
+    import json
+
+    if due:
+        listed = ctx.desk.training_due()
+        for d in listed:
+            m = d.record.member
+            since = d.due_on.isoformat() if d.due_on else None
+            if as_json:
+                line = {"badge": m.badge, "name": m.name, "reason": d.reason.value, "since": since}
+                echo(json.dumps(line, ensure_ascii=True))
+            else:
+                echo(f"{clean(m.badge):<12} {d.reason.value:<9} since {since or '-'}  {clean(m.name)}")
+        if listed:
+            raise SystemExit(1)
+        return
+    for r in ctx.desk.training_records():
+        if as_json:
+            record: dict[str, object] = {
+                "seq": r.seq,
+                "staff": r.staff_id,
+                "name": r.name,
+                "on": r.on.isoformat(),
+                "kind": r.kind,
+                "trainer": r.trainer,
+            }
+            echo(json.dumps(record, ensure_ascii=True))
+        else:
+            trainer = clean(r.trainer)
+            echo(f"{r.on.isoformat()}  {clean(r.name)}  {clean(r.kind)}  trainer {trainer}  (event {r.seq})")
 
 
 def _admin_act_signed(ctx: CliContext, work: Callable[[], T]) -> T:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from kiosk.desk.cards import CardsDesk
 from kiosk.desk.errors import NotAllowed, StorageError
+from kiosk.desk.notices import NoticesDesk
 from kiosk.desk.queries import QueriesDesk
 from kiosk.desk.safe import SafeDesk
 from kiosk.desk.staff import StaffDesk
@@ -19,7 +20,7 @@ from kiosk.desk.stocktake import StocktakeDesk
 from kiosk.desk.supervision import SupervisionDesk
 
 
-class Desk(SafeDesk, StocktakeDesk, CardsDesk, StaffDesk, QueriesDesk, SupervisionDesk):
+class Desk(SafeDesk, StocktakeDesk, CardsDesk, NoticesDesk, StaffDesk, QueriesDesk, SupervisionDesk):
     """Every command and query of the kiosk, over one ledger and its settings."""
 
 

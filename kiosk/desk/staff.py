@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from kiosk.desk.base import DeskBase
 from kiosk.desk.errors import storage_errors
 from kiosk.domain.authz import Act
+from kiosk.domain.card_state import office_date
 from kiosk.domain.staff import Role, StaffMember
+from kiosk.domain.training import StaffRecord, TrainingDue, TrainingRecord, training_due
 from kiosk.ledger import staff_ops
 
 
+class TrainingKindRefused(ValueError):
+    """A training kind that the configuration (`[staff] training_kinds`) does not name."""
+
+    def __init__(self, kind: str, kinds: list[str]) -> None:
+        self.kinds = kinds
+        super().__init__(f"the training kind is not one of the configured kinds ({', '.join(kinds)})")
+
+
 class StaffDesk(DeskBase):
-    """Accounts (職員): add, deactivate, reactivate, role change, unlock, PIN reset."""
+    """Accounts (職員): add, deactivate, reactivate, role change, unlock, PIN reset, training (研修)."""
 
     def init_administrator(self, *, name: str, badge: str, employee_no: str, pin: str) -> StaffMember:
         """The first administrator of a new ledger (`kiosk init`); refused once the ledger has staff."""
@@ -88,3 +100,37 @@ class StaffDesk(DeskBase):
 
     def staff(self, *, include_inactive: bool = True) -> list[StaffMember]:
         return self.read(lambda: self.ledger.list_staff(include_inactive=include_inactive))
+
+    # -- training (研修) ----------------------------------------------------------------------
+
+    def record_training(
+        self,
+        admin: StaffMember,
+        witness: StaffMember,
+        badge: str,
+        *,
+        on: date,
+        kind: str,
+        trainer: str,
+    ) -> StaffMember:
+        """Record a training (date, a configured kind, the trainer's name): an administrator and a witness."""
+        attempted = Act.STAFF_TRAINING.value
+        kind = self.text(kind, "training kind", attempted=attempted, actor=admin, name=True)
+        kinds = list(self.settings.staff.training_kinds)
+        if kind not in kinds:
+            raise TrainingKindRefused(kind, kinds)
+        trainer = self.text(trainer, "trainer", attempted=attempted, actor=admin, name=True)
+        with self.act(Act.STAFF_TRAINING, admin, witness) as u:
+            return staff_ops.record_training(u, badge, on=on, kind=kind, trainer=trainer)
+
+    def staff_roster(self) -> list[StaffRecord]:
+        """Every member with the last training and the day they joined (the 職員 list)."""
+        return self.read(lambda: staff_ops.roster(self.ledger))
+
+    def training_records(self, staff_id: int | None = None) -> list[TrainingRecord]:
+        return self.read(lambda: staff_ops.training_records(self.ledger, staff_id))
+
+    def training_due(self, day: date | None = None) -> list[TrainingDue]:
+        """Who is due for training on `day` (today by default): `[staff] training_every_days`."""
+        day = day or office_date(self.ledger.clock())
+        return training_due(self.staff_roster(), day, self.settings.staff.training_every_days)

@@ -35,6 +35,7 @@ class Act(enum.StrEnum):
     STOCKTAKE_FINISH = "stocktake_finish"  # 点検完了
     OFFICER_HANDOVER = "officer_handover"  # 保管責任者の引継ぎ
     RETENTION_RECORD = "retention_record"  # 通知・督促の送付記録
+    APPLICANT_SET = "applicant_set"  # 申請者参照の設定・訂正
     HOLD = "hold"  # 保留 / 保留解除
     DISPOSAL_PREPARE = "disposal_prepare"
     DISPOSAL_APPROVE = "disposal_approve"
@@ -47,6 +48,7 @@ class Act(enum.StrEnum):
     STAFF_SET_ROLE = "staff_set_role"
     STAFF_UNLOCK = "staff_unlock"
     STAFF_RESET_PIN = "staff_reset_pin"
+    STAFF_TRAINING = "staff_training"  # 研修の記録
     RESTORE = "restore"
 
 
@@ -94,6 +96,7 @@ RULES: dict[Act, Rule] = {
     Act.STOCKTAKE_FINISH: Rule(STAFF, Second.OFFICER_PAIR, ja="点検完了：二人、うち一人は保管責任者"),
     Act.OFFICER_HANDOVER: Rule(OFFICER, Second.ANY, ja="保管責任者の引継ぎ：立会人"),
     Act.RETENTION_RECORD: Rule(STAFF, Second.NONE, ja="通知・督促の送付記録"),
+    Act.APPLICANT_SET: Rule(STAFF, Second.NONE, ja="申請者参照の設定・訂正（訂正は理由を記録）"),
     Act.HOLD: Rule(STAFF, Second.NONE, ja="保留・保留解除（理由を記録）"),
     Act.DISPOSAL_PREPARE: Rule(STAFF, Second.NONE, ja="廃棄の準備：職員"),
     Act.DISPOSAL_APPROVE: Rule(
@@ -110,6 +113,7 @@ RULES: dict[Act, Rule] = {
     Act.STAFF_SET_ROLE: Rule(ADMIN, Second.ANY, ja="役割の変更：管理者と立会人"),
     Act.STAFF_UNLOCK: Rule(ADMIN, Second.ANY, ja="ロック解除：管理者と立会人"),
     Act.STAFF_RESET_PIN: Rule(ADMIN, Second.ANY, ja="PINの再設定：管理者と立会人"),
+    Act.STAFF_TRAINING: Rule(ADMIN, Second.ANY, ja="研修の記録：管理者と立会人"),
     Act.RESTORE: Rule(
         frozenset({Role.OFFICER}), Second.SUPERVISOR, ja="バックアップの復元：保管責任者と責任者"
     ),
@@ -175,5 +179,6 @@ _ADMIN_MAY_WITNESS = frozenset(
         Act.STAFF_SET_ROLE,
         Act.STAFF_UNLOCK,
         Act.STAFF_RESET_PIN,
+        Act.STAFF_TRAINING,
     }
 )

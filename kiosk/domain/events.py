@@ -59,6 +59,7 @@ class EventKind(enum.StrEnum):
     STAFF_LOCKED = "staff_locked"
     STAFF_UNLOCKED = "staff_unlocked"
     STAFF_LOCK_EXPIRED = "staff_lock_expired"
+    STAFF_TRAINED = "staff_trained"
     # Retention and disposal.
     DISPOSAL_PREPARED = "disposal_prepared"
     DISPOSAL_APPROVED = "disposal_approved"
@@ -184,7 +185,12 @@ class HoldSet(Payload):
 
 @dataclass(frozen=True, slots=True)
 class ApplicantSet(Payload):
+    """The opaque applicant reference (申請者参照); a correction names the event it corrects and why."""
+
+    OMIT_NONE = frozenset({"corrects", "reason"})
     ref: str  # the fold (kiosk.domain.card_state) reads "ref"
+    corrects: int | None = None
+    reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,6 +271,16 @@ class RoleChanged(Payload):
     staff: int
     role: str
     rank: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class StaffTrained(Payload):
+    """A training record (研修): the member, the ISO date, its kind (着任時研修, 定期研修 …), the trainer."""
+
+    staff: int
+    on: str
+    kind: str
+    trainer: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -434,6 +450,7 @@ KINDS: dict[EventKind, KindInfo] = {
     K.STAFF_LOCKED: KindInfo("職員ロック", "staff locked", StaffRef),
     K.STAFF_UNLOCKED: KindInfo("ロック解除", "staff unlocked", StaffRef),
     K.STAFF_LOCK_EXPIRED: KindInfo("ロックの時間切れ解除", "lock expired", StaffRef),
+    K.STAFF_TRAINED: KindInfo("研修の記録", "training recorded", StaffTrained),
     K.DISPOSAL_PREPARED: KindInfo("廃棄リスト作成", "disposal list prepared", DisposalPrepared),
     K.DISPOSAL_APPROVED: KindInfo("廃棄承認", "disposal approved", DisposalApproved),
     K.DISPOSAL_FINISHED: KindInfo("廃棄実施", "disposal carried out", DisposalFinished),

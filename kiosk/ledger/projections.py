@@ -13,7 +13,8 @@ payload yet is compared only when the payload has it):
   `staff_reactivated`, `staff_role_changed` {staff, role, rank}, `staff_unlocked`, `staff_pin_reset`,
   `staff_lock_expired` (the lockout ran out at the next sign-in),
   `auth_failed` (reason wrong_pin counts for actor_id), `staff_locked` (locked_at = its time),
-  `signed_in` (resets the count); the PIN hash must carry this member's MAC (`pin_mac`).
+  `signed_in` (resets the count), `staff_trained` {staff, on, …} (`trained_on` = the latest training
+  date); the PIN hash must carry this member's MAC (`pin_mac`).
 - `safe_sessions`: `session_opened`, `session_closed` (session_id, actor, witness, device = kiosk).
 - `pick_list`: `pick_list_added` (card, actor = booker, {day}).
 - `stocktakes` (status open or finished: no writer sets anything else), `stocktake_expected` (the set is
@@ -262,6 +263,7 @@ class Rebuild:
                 "active": 1,
                 "failed_attempts": 0,
                 "locked_at": None,
+                "trained_on": None,
                 "_seq": seq,
             }
             for optional in ("badge", "employee_no"):
@@ -297,6 +299,10 @@ class Rebuild:
             member["locked_at"] = at
         elif kind == EventKind.SIGNED_IN:
             member["failed_attempts"] = 0
+        elif kind == EventKind.STAFF_TRAINED:
+            on = str(data.get("on"))
+            if member["trained_on"] is None or on > member["trained_on"]:
+                member["trained_on"] = on  # ISO dates: the text order is the date order
 
     def _stocktake_started(
         self,

@@ -37,6 +37,7 @@ from kiosk.domain.events import (
     SentOn,
 )
 from kiosk.domain.management_id import ManagementId, Refusal
+from kiosk.domain.notices import Letter, SentProblem, sent_problem
 from kiosk.domain.retention import (
     WAITING_STATUSES,
     Assessment,
@@ -82,13 +83,15 @@ def record_sent(
     for entry in entries:
         mid = entry.management_id.value
         card = u.card(mid)
-        if card is None:
+        # The one rule (kiosk.domain.notices), shared with the screens' check before recording.
+        problem = sent_problem(card, Letter(which), entry.sent_on)
+        if problem is SentProblem.UNKNOWN:
             problems.append(f"line {entry.line}: {mid} is not in the ledger")
-        elif card.status not in _OPEN_STATUSES:
+        elif problem is SentProblem.CLOSED and card is not None:
             problems.append(f"line {entry.line}: {mid} is {card.status.value}")
-        elif which == "reminder" and card.notice_sent_on is None:
+        elif problem is SentProblem.NO_NOTICE:
             problems.append(f"line {entry.line}: {mid}: record the notice date first")
-        elif which == "reminder" and card.notice_sent_on and entry.sent_on < card.notice_sent_on:
+        elif problem is SentProblem.BEFORE_NOTICE:
             problems.append(f"line {entry.line}: {mid}: the reminder date is before the notice date")
     if problems:
         raise DatedListRejected(problems)

@@ -1,4 +1,5 @@
-"""Staff accounts (職員) as the ledger records them: add, deactivate, reactivate, role, unlock, PIN.
+"""Staff accounts (職員) as the ledger records them: add, deactivate, reactivate, role, unlock, PIN,
+training records (研修).
 
 The application core calls these inside a unit authorised for the act (an administrator and a second
 person); `Ledger.add_staff` and friends wrap them in a unit of their own for `kiosk init`, seeding and
@@ -7,11 +8,15 @@ tests. Every change is an event naming who did it; the PIN itself never reaches 
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from kiosk.domain.events import EventKind, RoleChanged, StaffAdded, StaffRef
+from kiosk.domain.card_state import office_date
+from kiosk.domain.events import EventKind, RoleChanged, StaffAdded, StaffRef, StaffTrained
 from kiosk.domain.guard import ensure_not_individual_number
 from kiosk.domain.staff import (
     Role,
@@ -21,9 +26,13 @@ from kiosk.domain.staff import (
     normalize_employee_no,
     validate_pin,
 )
+from kiosk.domain.training import StaffRecord, TrainingRecord
 from kiosk.ledger import models
 from kiosk.ledger.meta import pin_mac
 from kiosk.ledger.service import Unit, check_rank, to_staff
+
+if TYPE_CHECKING:
+    from kiosk.ledger.service import Ledger
 
 
 def add_staff(
@@ -173,3 +182,77 @@ def _active_admins(u: Unit) -> int:
         )
         or 0
     )
+
+
+# -- training (研修) ----------------------------------------------------------------------------
+
+
+def record_training(u: Unit, badge: str, *, on: date, kind: str, trainer: str) -> StaffMember:
+    """Record a training of the member with `badge`: the staff row's `trained_on` is the latest date.
+
+    `kind` and `trainer` come guarded from the core (a configured kind, a name).
+    """
+    row = _member(u, badge)
+    if on > office_date(u.at):
+        raise ValueError("a training date cannot be in the future")
+    if row.trained_on is None or on > row.trained_on:
+        row.trained_on = on
+    u.append(
+        EventKind.STAFF_TRAINED,
+        actor_id=u.actor.id if u.actor else None,
+        witness_id=u.second.id if u.second else None,
+        payload=StaffTrained(row.id, on.isoformat(), kind, trainer),
+    )
+    return to_staff(row)
+
+
+def _trainings(session: Session, staff_id: int | None = None) -> list[TrainingRecord]:
+    q = (
+        select(models.Event.seq, models.Event.payload)
+        .where(models.Event.kind == EventKind.STAFF_TRAINED)
+        .order_by(models.Event.seq)
+    )
+    names = dict(session.execute(select(models.Staff.id, models.Staff.name)).all())
+    out = []
+    for seq, payload in session.execute(q):
+        data = json.loads(payload)
+        sid = int(data["staff"])
+        if staff_id is not None and sid != staff_id:
+            continue
+        out.append(
+            TrainingRecord(
+                seq=seq,
+                staff_id=sid,
+                name=str(names.get(sid, "")),
+                on=date.fromisoformat(str(data["on"])),
+                kind=str(data["kind"]),
+                trainer=str(data["trainer"]),
+            )
+        )
+    return out
+
+
+def training_records(ledger: Ledger, staff_id: int | None = None) -> list[TrainingRecord]:
+    """Every training on the chain (of one member when `staff_id` is given), oldest first."""
+    with ledger.read() as s:
+        return _trainings(s, staff_id)
+
+
+def roster(ledger: Ledger) -> list[StaffRecord]:
+    """Every member (deactivated included) with the last training and the day they were added."""
+    with ledger.read() as s:
+        rows = list(s.scalars(select(models.Staff).order_by(models.Staff.id)))
+        last_kind: dict[int, tuple[date, int, str]] = {}
+        for record in _trainings(s):
+            best = last_kind.get(record.staff_id)
+            if best is None or (record.on, record.seq) >= best[:2]:
+                last_kind[record.staff_id] = (record.on, record.seq, record.kind)
+        return [
+            StaffRecord(
+                member=to_staff(row),
+                trained_on=row.trained_on,
+                training_kind=last_kind[row.id][2] if row.id in last_kind else None,
+                added_on=office_date(row.created_at) if row.created_at else None,
+            )
+            for row in rows
+        ]

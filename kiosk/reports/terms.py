@@ -65,6 +65,11 @@ PAYLOAD_KEY_JA = {
     "to": "後任",
     "id": "管理ID",
     "reference": "申請者参照",
+    # card_applicant_set (a correction names the event it corrects) and staff_trained
+    "ref": "申請者参照",
+    "corrects": "訂正する記録の番号",
+    "on": "研修日",
+    "trainer": "講師",
 }
 # Where a key means something else for some kinds (a disposal's batch is its list, not a delivery).
 DISPOSAL_KINDS = frozenset(

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from kiosk.tui import texts_office as office_texts
+
 Language = Literal["ja", "en"]
 
 JA: dict[str, str] = {
@@ -561,6 +563,10 @@ EN |= {
     "demo.removed": "2 cards taken out of the simulated cabinet: {ids}",
     "demo.only_stocktake": "Use it on the stocktake screen (F5 on the home screen)",
 }
+
+# The office jobs' words (通知・督促, 職員) live beside each other in their own module.
+JA |= office_texts.JA
+EN |= office_texts.EN
 
 CATALOGS: dict[str, dict[str, str]] = {"ja": JA, "en": EN}
 

@@ -44,6 +44,8 @@ class OfficeJob:
 
 # The office's day, in the order a clerk meets it. Add a job here, with its title in kiosk.tui.i18n.
 JOBS: tuple[OfficeJob, ...] = (
+    OfficeJob("f3", "office.job.notices", "kiosk.tui.screens.notices:open_notices"),
+    OfficeJob("f5", "office.job.staff", "kiosk.tui.screens.staff:open_staff"),
     OfficeJob("f7", "office.job.due_lists", "kiosk.tui.screens.due:open_due_lists"),
 )
 
