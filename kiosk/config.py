@@ -177,6 +177,8 @@ class SafeIoSettings(Section):
     relay: int | Literal["none"] = Field(default=0)
     lock: Literal["strike", "maglock"] = "strike"
     release_seconds: float = Field(default=5.0, gt=0.0, le=600.0)
+    # The door open longer than this (seconds) is recorded as left open (safe_door_left_open).
+    door_open_limit_s: float = Field(default=120.0, ge=5.0, le=24 * 3600.0)
     poll_ms: int = Field(default=100, ge=20, le=1000)
     debounce_ms: int = Field(default=0, ge=0, le=2000)
     line_input: int | Literal["none"] = "none"
@@ -189,7 +191,7 @@ class SafeIoSettings(Section):
     reconnect_max_s: float = Field(default=5.0, ge=0.5, le=60.0)
 
     # Keys that are this kiosk's policy, not the module's wiring: never passed to the driver's URL.
-    _POLICY: ClassVar[frozenset[str]] = frozenset({"url", "release_seconds"})
+    _POLICY: ClassVar[frozenset[str]] = frozenset({"url", "release_seconds", "door_open_limit_s"})
 
     @field_validator("url")
     @classmethod
