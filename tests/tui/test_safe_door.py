@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from drivers.safe_io.device import SafeIo, quiet_stack_logs
 from kiosk.domain.events import EventKind
@@ -82,6 +83,7 @@ async def test_a_forced_door_raises_a_red_belled_alarm_on_every_screen_until_a_s
         await pilot.press("f11")
         await wait_for(pilot, lambda: "責任者のバッジとPIN" in screen_text(app))
         office.scan("O001")
+        await wait_for(pilot, lambda: "O001" in [w.value for w in app.screen.query(Input)])
         await pilot.press(*"1111", "enter")
         await wait_for(pilot, lambda: "責任者（管理職）のバッジが必要です" in screen_text(app))
         await pilot.press("escape")
