@@ -142,7 +142,9 @@ class SafeIoDesk(DeskBase):
     def check_door_left_open(self, now: datetime | None = None) -> SafeOutcome | None:
         """Record `safe_door_left_open` when the door has been open past the limit (once per opening)."""
         state = self.safe_state()
-        if self._safe_state is None or not left_open_due(state, now or self.ledger.clock(), self.door_open_limit_s):
+        if self._safe_state is None or not left_open_due(
+            state, now or self.ledger.clock(), self.door_open_limit_s
+        ):
             return None
         return self._record(Plan((left_open_record(state, self.door_open_limit_s),)), self._open_session_id())
 
@@ -234,7 +236,7 @@ class SafeIoDesk(DeskBase):
     # -- used by opening and closing (kiosk.desk.safe) -------------------------------------------
 
     def _check_safe_open(self, operator: StaffMember) -> str | None:
-        """"key" when the session opens by the approved manual procedure; a recorded refusal
+        """ "key" when the session opens by the approved manual procedure; a recorded refusal
         (`ModuleOffline`) when the module is offline without one; None otherwise."""
         try:
             manual = check_open(self.safe_state(), watched=self.safe_watched)
@@ -256,7 +258,9 @@ class SafeIoDesk(DeskBase):
             return False
         return True
 
-    def _door_and_lock_for_close(self, operator: StaffMember, session_id: int) -> tuple[str | None, str | None]:
+    def _door_and_lock_for_close(
+        self, operator: StaffMember, session_id: int
+    ) -> tuple[str | None, str | None]:
         """Refuse (recorded) while the door is open; engage the lock; the door and lock to record."""
         if not self.safe_watched:
             return None, None
@@ -264,7 +268,9 @@ class SafeIoDesk(DeskBase):
         try:
             check_close(state, watched=True)
         except DoorOpen as exc:
-            self.record_refusal(exc.reason, attempted=Act.CLOSE_SAFE.value, actor=operator, session_id=session_id)
+            self.record_refusal(
+                exc.reason, attempted=Act.CLOSE_SAFE.value, actor=operator, session_id=session_id
+            )
             raise
         if state.online is False:
             return "unknown", "key"

@@ -516,7 +516,9 @@ KINDS: dict[EventKind, KindInfo] = {
     K.SAFE_IO_OFFLINE: KindInfo("扉・錠の入出力機器の切断", "safe I/O module offline", SafeIoDown),
     K.SAFE_IO_ONLINE: KindInfo("扉・錠の入出力機器の再接続", "safe I/O module back online", SafeIoUp),
     K.SAFE_ALARM_ACKNOWLEDGED: KindInfo("扉の警報の確認", "door alarm acknowledged", AlarmAcknowledged),
-    K.SAFE_MANUAL_APPROVED: KindInfo("鍵による手動手順の承認", "manual (key) procedure approved", ManualApproved),
+    K.SAFE_MANUAL_APPROVED: KindInfo(
+        "鍵による手動手順の承認", "manual (key) procedure approved", ManualApproved
+    ),
     K.REFUSED: KindInfo("拒否", "refused", Refused),
     K.AUTH_FAILED: KindInfo("認証失敗", "sign-in failed", AuthFailed),
     K.SIGNED_IN: KindInfo("サインイン", "signed in"),

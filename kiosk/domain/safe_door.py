@@ -243,9 +243,7 @@ def apply(state: SafeState, kind: str, payload: Mapping[str, Any], seq: int, at:
     if kind == EventKind.INCIDENT_OPENED:
         forced = payload.get("forced")
         if isinstance(forced, int):
-            return replace(
-                state, alarms=(*state.alarms, Alarm(forced, seq, at)), pending_forced=None
-            )
+            return replace(state, alarms=(*state.alarms, Alarm(forced, seq, at)), pending_forced=None)
         return state
     if kind == EventKind.SAFE_ALARM_ACKNOWLEDGED:
         incident = payload.get("incident")

@@ -326,7 +326,9 @@ class KioskApp(App[None]):
             log.warning("safe door forced: alarm shown")
             self.show_verdict("door_alarm", self.t("alarm.forced", since=self.status.door_alarm_since or ""))
         elif EventKind.SAFE_DOOR_LEFT_OPEN in recorded:
-            self.show_verdict("door_left_open", self.t("alarm.left_open", limit=int(self.desk.door_open_limit_s)))
+            self.show_verdict(
+                "door_left_open", self.t("alarm.left_open", limit=int(self.desk.door_open_limit_s))
+            )
         elif EventKind.SAFE_IO_OFFLINE in recorded:
             self.show_verdict("safe_io_offline", self.t("alarm.offline"))
         elif EventKind.SAFE_IO_ONLINE in recorded and self.safe.online is True:
@@ -355,7 +357,9 @@ class KioskApp(App[None]):
         member = await self.push_screen_wait(SignInModal("alarm.supervisor", role=Role.SUPERVISOR))
         if member is None:
             return
-        reason = await self.push_screen_wait(EntryModal(self.t("alarm.ack_title"), self.t("alarm.ack_reason")))
+        reason = await self.push_screen_wait(
+            EntryModal(self.t("alarm.ack_title"), self.t("alarm.ack_reason"))
+        )
         if not reason:
             return
         try:

@@ -553,11 +553,15 @@ JA |= {
     "alarm.acknowledged": "扉の警報を確認しました（記録しました）",
     "alarm.none": "確認する扉の警報はありません",
     "alarm.left_open": "扉が {limit} 秒以上開いたままです。閉めてください",
-    "alarm.offline": "扉・錠の機器が切断されました。保管庫を開けるには鍵による手動手順（責任者の承認）が必要です",
+    "alarm.offline": (
+        "扉・錠の機器が切断されました。保管庫を開けるには鍵による手動手順（責任者の承認）が必要です"
+    ),
     "alarm.online": "扉・錠の機器が再接続しました",
     "safe.door_open": "扉が開いています。扉を閉めてから保管庫を閉じてください",
     "safe.lock_released": "電気錠を解錠しました。扉を開けてください",
-    "safe.manual_offline": "扉・錠の機器が切断されています。鍵による手動手順で開けるには、責任者の承認と理由が必要です",
+    "safe.manual_offline": (
+        "扉・錠の機器が切断されています。鍵による手動手順で開けるには、責任者の承認と理由が必要です"
+    ),
     "safe.manual_supervisor": "鍵による手動手順を承認する責任者のバッジとPINを入力してください",
     "safe.manual_title": "鍵による手動手順",
     "safe.manual_reason": "手動手順とする理由を入力してください",
@@ -580,18 +584,26 @@ EN |= {
     "lock.engaged": "locked",
     "lock.released": "RELEASED",
     "lock.unknown": "unknown",
-    "alarm.forced": "ALARM: the safe's door opened with no session open ({since}). A supervisor must acknowledge it (F11)",
+    "alarm.forced": (
+        "ALARM: the safe's door opened with no session open ({since}). A supervisor must acknowledge it (F11)"
+    ),
     "alarm.supervisor": "Acknowledge the door alarm: a supervisor's badge and PIN",
     "alarm.ack_title": "Acknowledge the door alarm",
     "alarm.ack_reason": "What was found (the reason)",
     "alarm.acknowledged": "Door alarm acknowledged (recorded)",
     "alarm.none": "No door alarm to acknowledge",
     "alarm.left_open": "The door has been open for more than {limit} s. Close it",
-    "alarm.offline": "The door/lock module went offline. Opening the safe now needs the manual (key) procedure, approved by a supervisor",
+    "alarm.offline": (
+        "The door/lock module went offline. Opening the safe now needs "
+        "the manual (key) procedure, approved by a supervisor"
+    ),
     "alarm.online": "The door/lock module is back online",
     "safe.door_open": "The door is open. Close the door before closing the safe",
     "safe.lock_released": "The lock is released: open the door",
-    "safe.manual_offline": "The door/lock module is offline. The manual (key) procedure needs a supervisor's approval and a reason",
+    "safe.manual_offline": (
+        "The door/lock module is offline. The manual (key) procedure "
+        "needs a supervisor's approval and a reason"
+    ),
     "safe.manual_supervisor": "A supervisor's badge and PIN to approve the manual (key) procedure",
     "safe.manual_title": "Manual (key) procedure",
     "safe.manual_reason": "Why the manual procedure",

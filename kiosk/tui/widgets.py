@@ -132,7 +132,9 @@ def safe_line(app: KioskApp, status: StatusSnapshot) -> Text:
         return text
     door = app.t("door." + (status.door or "unknown"))
     lock = app.t("lock." + (status.lock or "unknown"))
-    text.append("🚪 " + app.t("status.door", door=door), style="bold red" if status.door == "open" else "bold")
+    text.append(
+        "🚪 " + app.t("status.door", door=door), style="bold red" if status.door == "open" else "bold"
+    )
     text.append("  ")
     text.append(app.t("status.lock", lock=lock), style="bold yellow" if status.lock == "released" else "bold")
     return text

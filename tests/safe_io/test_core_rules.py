@@ -81,7 +81,8 @@ def rig(ledger: Ledger, crew: Crew) -> Iterator[Rig]:
 def test_start_records_the_module_and_never_touches_the_relay(rig: Rig) -> None:
     assert rig.module.relay_writes == []
     kinds = rig.kinds()
-    assert EventKind.SAFE_IO_ONLINE in kinds and EventKind.SAFE_DOOR_CLOSED in kinds
+    assert EventKind.SAFE_IO_ONLINE in kinds
+    assert EventKind.SAFE_DOOR_CLOSED in kinds
     assert EventKind.SAFE_LOCK_ENGAGED in kinds
     assert EventKind.SAFE_LOCK_RELEASED not in kinds
 
@@ -110,8 +111,10 @@ def test_the_door_opened_with_no_session_is_forced(rig: Rig) -> None:
     forced = [e for e in rig.ledger.events() if e.kind == EventKind.SAFE_DOOR_FORCED][-1]
     assert json.loads(forced.payload) == {"lock": "engaged", "while_offline": False}
     incident = rig.last(EventKind.INCIDENT_OPENED)
-    assert incident["type"] == EventKind.SAFE_DOOR_FORCED and incident["forced"] == forced.seq
-    assert state.alarm is not None and state.alarm.forced == forced.seq
+    assert incident["type"] == EventKind.SAFE_DOOR_FORCED
+    assert incident["forced"] == forced.seq
+    assert state.alarm is not None
+    assert state.alarm.forced == forced.seq
     assert rig.module.relay_writes == []  # a forced door never moves the lock
     # The alarm is on record: a restart (a fresh core over the same chain) still has it.
     again = Desk(rig.ledger, Settings())
@@ -148,8 +151,10 @@ def test_closing_with_the_door_open_is_refused(rig: Rig, crew: Crew) -> None:
     writes = len(rig.module.relay_writes)
     rig.desk.close_safe(session.id, crew.officer, crew.clerk, CHECK_CLOSE)
     closed = rig.last(EventKind.SESSION_CLOSED)
-    assert closed["door"] == "closed" and closed["lock"] == "engaged"
-    assert len(rig.module.relay_writes) == writes + 1 and rig.module.locked
+    assert closed["door"] == "closed"
+    assert closed["lock"] == "engaged"
+    assert len(rig.module.relay_writes) == writes + 1
+    assert rig.module.locked
 
 
 def test_the_door_left_open_is_recorded_once(rig: Rig, crew: Crew, clock: FakeClock) -> None:
@@ -159,7 +164,8 @@ def test_the_door_left_open_is_recorded_once(rig: Rig, crew: Crew, clock: FakeCl
     assert rig.desk.check_door_left_open() is None
     clock.advance(seconds=rig.desk.door_open_limit_s + 1)
     outcome = rig.desk.check_door_left_open()
-    assert outcome is not None and outcome.recorded == (EventKind.SAFE_DOOR_LEFT_OPEN,)
+    assert outcome is not None
+    assert outcome.recorded == (EventKind.SAFE_DOOR_LEFT_OPEN,)
     assert rig.desk.check_door_left_open() is None
     assert rig.last(EventKind.SAFE_DOOR_LEFT_OPEN)["limit_s"] == int(rig.desk.door_open_limit_s)
 
@@ -190,7 +196,9 @@ def test_module_offline_and_back_is_recorded_with_the_change_it_missed(rig: Rig,
     rig.desk.close_safe(session.id, crew.officer, crew.clerk, CHECK_CLOSE)
     kinds = rig.kinds()
     assert kinds.index(EventKind.SAFE_IO_OFFLINE) < kinds.index(EventKind.SAFE_MANUAL_APPROVED)
-    assert kinds.index(EventKind.SAFE_MANUAL_APPROVED) < kinds.index(EventKind.SAFE_IO_ONLINE, kinds.index(EventKind.SAFE_IO_OFFLINE))
+    assert kinds.index(EventKind.SAFE_MANUAL_APPROVED) < kinds.index(
+        EventKind.SAFE_IO_ONLINE, kinds.index(EventKind.SAFE_IO_OFFLINE)
+    )
     assert verify(rig.ledger).ok
 
 

@@ -46,7 +46,10 @@ def kinds(office: Office) -> list[str]:
 
 
 async def door_known(pilot: Pilot[Any], app: KioskApp) -> None:
-    await wait_for(pilot, lambda: app.safe.online is True and app.safe.door is Door.CLOSED and app.safe.lock is Lock.ENGAGED)
+    await wait_for(
+        pilot,
+        lambda: app.safe.online is True and app.safe.door is Door.CLOSED and app.safe.lock is Lock.ENGAGED,
+    )
 
 
 async def test_a_forced_door_raises_a_red_belled_alarm_on_every_screen_until_a_supervisor_acknowledges(
@@ -57,7 +60,8 @@ async def test_a_forced_door_raises_a_red_belled_alarm_on_every_screen_until_a_s
     app = kiosk(office, module)
     async with app.run_test(size=(140, 40)) as pilot:
         await door_known(pilot, app)
-        assert "扉: 閉" in status_text(app) and "錠: 施錠" in status_text(app)
+        assert "扉: 閉" in status_text(app)
+        assert "錠: 施錠" in status_text(app)
         assert not app.screen.query_one(DoorAlarmBanner).display
         bells = len(app.bells_rung)
         module.force_door()
@@ -98,9 +102,11 @@ async def test_a_forced_door_raises_a_red_belled_alarm_on_every_screen_until_a_s
         await wait_for(pilot, lambda: not app.screen.query_one(DoorAlarmBanner).display)
         assert app.safe.alarms == ()
         ack = [e for e in office.ledger.events() if e.kind == EventKind.SAFE_ALARM_ACKNOWLEDGED]
-        assert len(ack) == 1 and json.loads(ack[0].payload)["reason"] == "keyholder-confirmed"
+        assert len(ack) == 1
+        assert json.loads(ack[0].payload)["reason"] == "keyholder-confirmed"
         supervisor = office.ledger.staff_by_badge("S001")
-        assert supervisor is not None and ack[0].actor_id == supervisor.id
+        assert supervisor is not None
+        assert ack[0].actor_id == supervisor.id
 
 
 async def test_a_two_person_opening_releases_the_lock_and_the_door_open_blocks_closing(
