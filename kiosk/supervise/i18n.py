@@ -208,7 +208,9 @@ JA |= {
     "module.offline": "切断",
     "module.unknown": "不明",
     "door.manual": "鍵による手動手順（承認済み）",
-    "door.alarm": "{kiosk}: 保管庫利用なしに扉が開きました（{time}）。端末で責任者が確認してください（{n} 件）",
+    "door.alarm": (
+        "{kiosk}: 保管庫利用なしに扉が開きました（{time}）。端末で責任者が確認してください（{n} 件）"
+    ),
     "door.module_offline": "{kiosk}: 扉・錠の入出力機器が {time} から切断中",
     "door.no_alarm": "なし",
     "devices.all": "機器ごとの最後の記録",
@@ -235,7 +237,10 @@ EN |= {
     "module.offline": "OFFLINE",
     "module.unknown": "unknown",
     "door.manual": "manual (key) procedure approved",
-    "door.alarm": "{kiosk}: the safe's door opened with no session open ({time}). A supervisor must acknowledge it at the kiosk ({n})",
+    "door.alarm": (
+        "{kiosk}: the safe's door opened with no session open ({time}). "
+        "A supervisor must acknowledge it at the kiosk ({n})"
+    ),
     "door.module_offline": "{kiosk}: the door/lock module is offline since {time}",
     "door.no_alarm": "none",
     "devices.all": "Last record of each device",

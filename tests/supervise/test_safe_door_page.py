@@ -54,7 +54,8 @@ def test_the_door_lock_module_and_devices_show_and_follow_the_chain(
     page.wait_for_selector(".alert.door-module[data-kiosk=kiosk-test]", timeout=LIVE_TIMEOUT_MS)
     module = page.wait_for_selector("#device-states tr[data-device=safe-io][data-state=offline]")
     assert "no answer" in module.inner_text()
-    page.wait_for_selector("#device-states tr[data-device=scanner][data-state=online]", timeout=LIVE_TIMEOUT_MS)
+    scanner_back = "#device-states tr[data-device=scanner][data-state=online]"
+    page.wait_for_selector(scanner_back, timeout=LIVE_TIMEOUT_MS)
 
     # A supervisor acknowledges the alarm at the kiosk: the alert goes, the incident closes.
     desk.acknowledge_door_alarm(office.crew.supervisor, "鍵の保管者に確認した")

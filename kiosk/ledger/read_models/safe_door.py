@@ -68,8 +68,9 @@ def _payload(text: str) -> dict[str, Any]:
 
 def doors(s: Session) -> list[DoorLine]:
     """Each kiosk that has recorded its safe's door or module, by kiosk name."""
+    e = models.Event
     rows = s.execute(
-        select(models.Event.seq, models.Event.at, models.Event.kind, models.Event.payload, models.Event.device)
+        select(e.seq, e.at, e.kind, e.payload, e.device)
         .where(models.Event.kind.in_([k.value for k in SAFE_KINDS]), models.Event.device.is_not(None))
         .order_by(models.Event.seq)
     ).all()
