@@ -9,6 +9,7 @@ releases the lock; closing with the door open is refused.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from collections.abc import Iterator
 from typing import Any
 
@@ -177,3 +178,53 @@ async def test_without_a_module_the_status_bar_shows_no_door(office: Office) -> 
         await pilot.pause()
         assert "扉:" not in status_text(app)
         assert not app.screen.query_one(DoorAlarmBanner).display
+
+
+async def pad(pilot: Pilot[Any], key: str) -> None:
+    """F12, and `key` once the demo pad is on screen."""
+    from kiosk.tui.screens.demo import DemoPadModal
+
+    await pilot.press("f12")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, DemoPadModal))
+    await pilot.press(key)
+    await wait_for(pilot, lambda: not isinstance(pilot.app.screen, DemoPadModal))
+
+
+async def test_the_demo_shows_the_door_and_its_pad_forces_it_and_switches_the_module_off(
+    tmp_path: Path,
+) -> None:
+    """`kiosk demo`: the simulator's module is on the status bar; F12 f forces the door (alarm), F12 s shuts it, F12 p
+    switches the module off (offline on every screen) and on again."""
+    from kiosk.config import Settings
+    from kiosk.demo.seed import seed_demo
+    from kiosk.demo.sim import build_demo_rig
+    from kiosk.ledger.engine import make_engine, upgrade
+    from kiosk.ledger.service import Ledger
+    from tests.conftest import FakeClock
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'demo.sqlite3'}")
+    upgrade(engine)
+    ledger = Ledger(engine, pepper=b"test-pepper", kiosk="kiosk-demo", clock=FakeClock())
+    seed_demo(ledger)
+    rig = build_demo_rig(ledger)
+    app = KioskApp(devices=rig.devices, ledger=ledger, settings=Settings(), demo=rig, safe_io=rig.safe_io)
+    try:
+        async with app.run_test(size=(140, 40)) as pilot:
+            await wait_for(pilot, lambda: "扉: 閉" in status_text(app) and "錠: 施錠" in status_text(app))
+            await pad(pilot, "f")
+            await wait_for(pilot, lambda: app.screen.query_one(DoorAlarmBanner).display)
+            assert rig.safe_module.forced_openings == 1
+            assert EventKind.SAFE_DOOR_FORCED in [e.kind for e in ledger.events()]
+            await pad(pilot, "s")
+            await wait_for(pilot, lambda: "扉: 閉" in status_text(app))
+            await pad(pilot, "p")
+            await wait_for(pilot, lambda: "扉・錠の機器: 切断" in status_text(app))
+            await pad(pilot, "p")
+            await wait_for(pilot, lambda: "扉: 閉" in status_text(app), timeout=15)
+            kinds = [e.kind for e in ledger.events()]
+            assert kinds.index(EventKind.SAFE_IO_OFFLINE) < len(kinds) - 1 - kinds[::-1].index(
+                EventKind.SAFE_IO_ONLINE
+            )
+    finally:
+        rig.close()
+        engine.dispose()

@@ -35,7 +35,7 @@ STOCKTAKE_ACTIONS = (
 # The safe's door and its module (simulated): open, close, force, module power off / on.
 DOOR_ACTIONS = (
     ("o", "open", "demo.door_open"),
-    ("c", "close", "demo.door_close"),
+    ("s", "close", "demo.door_close"),  # "c" is a demo badge
     ("f", "force", "demo.door_force"),
     ("p", "power", "demo.safe_io_power"),
 )
