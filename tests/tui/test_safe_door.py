@@ -9,8 +9,8 @@ releases the lock; closing with the door open is refused.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -193,8 +193,8 @@ async def pad(pilot: Pilot[Any], key: str) -> None:
 async def test_the_demo_shows_the_door_and_its_pad_forces_it_and_switches_the_module_off(
     tmp_path: Path,
 ) -> None:
-    """`kiosk demo`: the simulator's module is on the status bar; F12 f forces the door (alarm), F12 s shuts it, F12 p
-    switches the module off (offline on every screen) and on again."""
+    """`kiosk demo`: the simulator's module is on the status bar; F12 f forces the door (alarm),
+    F12 s shuts it, F12 p switches the module off (offline on every screen) and on again."""
     from kiosk.config import Settings
     from kiosk.demo.seed import seed_demo
     from kiosk.demo.sim import build_demo_rig
