@@ -154,7 +154,7 @@ class DoorOpen(ValueError):
 class ModuleOffline(ValueError):
     """The module is offline: the safe opens only by the manual (key) procedure a supervisor approved."""
 
-    reason = "safe_io_offline"
+    reason = "module_offline"
 
     def __init__(self) -> None:
         super().__init__(

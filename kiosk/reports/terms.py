@@ -117,7 +117,7 @@ VALUE_JA = {
     "unknown_id": "管理簿にないID",
     "no_session": "保管庫が開いていない",
     "door_open": "扉が開いている",
-    "safe_io_offline": "扉・錠の機器が切断中",
+    "module_offline": "扉・錠の機器が切断中",
     "acknowledge_door_alarm": "扉の警報の確認",
     "safe_manual": "鍵による手動手順",
     "already_open": "既に開いている",

@@ -330,7 +330,7 @@ class KioskApp(App[None]):
                 "door_left_open", self.t("alarm.left_open", limit=int(self.desk.door_open_limit_s))
             )
         elif EventKind.SAFE_IO_OFFLINE in recorded:
-            self.show_verdict("safe_io_offline", self.t("alarm.offline"))
+            self.show_verdict("module_offline", self.t("alarm.offline"))
         elif EventKind.SAFE_IO_ONLINE in recorded and self.safe.online is True:
             notify(self, self.t("alarm.online"))
 

@@ -110,7 +110,7 @@ LOOKS: dict[str, Look] = {
     "door_alarm": Look("error", "🚨", "扉の不正開放 ― 保管庫利用なしに扉が開きました", "SAFE DOOR FORCED"),
     "door_open": Look("error", "🚪", "扉が開いています", "THE SAFE'S DOOR IS OPEN"),
     "door_left_open": Look("warn", "🚪", "扉が開いたままです", "THE SAFE'S DOOR IS LEFT OPEN"),
-    "safe_io_offline": Look(
+    "module_offline": Look(
         "error", "⚠", "扉・錠の機器が切断されています", "THE SAFE'S DOOR/LOCK MODULE IS OFFLINE"
     ),
     "alarm_acknowledged": Look("info", "✔", "扉の警報を確認しました", "DOOR ALARM ACKNOWLEDGED"),

@@ -177,7 +177,7 @@ def test_module_offline_and_back_is_recorded_with_the_change_it_missed(rig: Rig,
     # Offline: no opening without the manual (key) procedure, and that needs a supervisor.
     with pytest.raises(ModuleOffline):
         rig.desk.open_safe(crew.officer, crew.clerk, CHECK_OPEN)
-    assert rig.last(EventKind.REFUSED) == {"reason": "safe_io_offline", "attempted": "open_safe"}
+    assert rig.last(EventKind.REFUSED) == {"reason": "module_offline", "attempted": "open_safe"}
     with pytest.raises(NotAllowed):
         rig.desk.approve_manual(crew.officer, crew.clerk, "停電")
     rig.desk.approve_manual(crew.officer, crew.supervisor, "入出力機器の故障")

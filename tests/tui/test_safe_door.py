@@ -149,7 +149,7 @@ async def test_the_module_offline_shows_on_the_status_bar_and_the_safe_opens_by_
         await door_known(pilot, app)
         module.power_off()
         await wait_for(pilot, lambda: "扉・錠の機器: 切断" in status_text(app))
-        assert verdict(app).code == "safe_io_offline"
+        assert verdict(app).code == "module_offline"
         assert EventKind.SAFE_IO_OFFLINE in kinds(office)
         await sign_in(pilot, office, "O001")
         await pilot.press("f2")

@@ -202,7 +202,7 @@ async def approve_manual(app: KioskApp, officer: StaffMember) -> bool:
     from kiosk.tui.screens.dialogs import EntryModal
     from kiosk.tui.screens.signin import SignInModal
 
-    app.show_verdict("safe_io_offline", app.t("safe.manual_offline"))
+    app.show_verdict("module_offline", app.t("safe.manual_offline"))
     supervisor = await app.push_screen_wait(
         SignInModal("safe.manual_supervisor", role=Role.SUPERVISOR, exclude_id=officer.id)
     )
