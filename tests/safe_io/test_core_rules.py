@@ -11,7 +11,6 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -58,11 +57,6 @@ class Rig:
         assert events, f"no {kind} on the chain"
         payload: dict[str, object] = json.loads(events[-1].payload)
         return payload
-
-
-@pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
 
 
 @pytest.fixture
