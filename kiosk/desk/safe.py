@@ -47,6 +47,8 @@ class SafeDesk(SafeIoDesk):
             view = safe.open_session(u, operator, witness, confirmed, manual=manual)
         if manual is None:
             self._release_after_open()
+        else:
+            self._manual_used()
         return view
 
     def close_safe(

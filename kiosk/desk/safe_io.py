@@ -23,7 +23,7 @@ rebuilt from the chain at `watch_safe`.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -245,6 +245,11 @@ class SafeIoDesk(DeskBase):
             raise
         return "key" if manual else None
 
+    def _manual_used(self) -> None:
+        """An opening by key used up the approval (the fold does the same with session_opened)."""
+        if self._safe_state is not None:
+            self._safe_state = replace(self._safe_state, manual=None)
+
     def _release_after_open(self) -> bool:
         """Release the lock after a committed two-person opening; False when it could not be."""
         if self._safe_lock is None or self.safe_state().online is False:
@@ -273,7 +278,7 @@ class SafeIoDesk(DeskBase):
             )
             raise
         if state.online is False:
-            return "unknown", "key"
+            return "unknown", "unknown"  # the module is away: the key procedure applies
         lock = state.lock.value if state.lock is not None else None
         if self._safe_lock is not None:
             from drivers.errors import DriverError

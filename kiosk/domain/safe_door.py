@@ -61,6 +61,7 @@ SAFE_KINDS = (
     EventKind.SAFE_ALARM_ACKNOWLEDGED,
     EventKind.SAFE_MANUAL_APPROVED,
     EventKind.INCIDENT_OPENED,
+    EventKind.SESSION_OPENED,  # an opening by key uses up the manual procedure's approval
 )
 
 
@@ -86,7 +87,7 @@ class SafeState:
     alarms: tuple[Alarm, ...] = ()
     outage: int | None = None  # the safe_io_offline event of the outage in progress
     outage_at: datetime | None = None
-    manual: int | None = None  # the manual procedure approved during this outage
+    manual: int | None = None  # the manual procedure approved during this outage, not yet used
     pending_forced: int | None = None  # a forced event whose incident the fold has not seen yet
 
     @property
@@ -245,6 +246,9 @@ def apply(state: SafeState, kind: str, payload: Mapping[str, Any], seq: int, at:
         if isinstance(forced, int):
             return replace(state, alarms=(*state.alarms, Alarm(forced, seq, at)), pending_forced=None)
         return state
+    if kind == EventKind.SESSION_OPENED:
+        # One approval, one opening by key.
+        return replace(state, manual=None) if payload.get("manual") else state
     if kind == EventKind.SAFE_ALARM_ACKNOWLEDGED:
         incident = payload.get("incident")
         return replace(state, alarms=tuple(a for a in state.alarms if a.incident != incident))

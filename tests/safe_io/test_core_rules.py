@@ -204,3 +204,17 @@ def test_a_site_without_the_module_runs_as_before(ledger: Ledger, crew: Crew) ->
     assert json.loads([e for e in ledger.events() if e.kind == EventKind.SESSION_CLOSED][-1].payload) == {
         "checklist": list(CHECK_CLOSE)
     }
+
+
+def test_closing_while_the_module_is_offline_records_door_and_lock_unknown(rig: Rig, crew: Crew) -> None:
+    rig.module.power_off()
+    rig.pump_until(lambda s: s.online is False)
+    rig.desk.approve_manual(crew.officer, crew.supervisor, "停電")
+    session = rig.desk.open_safe(crew.officer, crew.clerk, CHECK_OPEN)
+    rig.desk.close_safe(session.id, crew.officer, crew.clerk, CHECK_CLOSE)
+    closed = rig.last(EventKind.SESSION_CLOSED)
+    assert (closed["door"], closed["lock"]) == ("unknown", "unknown")
+    # One approval, one opening by key: another opening needs another approval (after a restart too).
+    assert Desk(rig.ledger, Settings()).watch_safe(None).manual is None
+    with pytest.raises(ModuleOffline):
+        rig.desk.open_safe(crew.officer, crew.clerk, CHECK_OPEN)

@@ -82,7 +82,7 @@ def doors(s: Session) -> list[DoorLine]:
             continue  # a stocktake's incident: not the door's
         kiosk = str(device)
         states[kiosk] = apply(states[kiosk], str(kind), _payload(payload), int(seq), at)
-        if kind != EventKind.INCIDENT_OPENED:
+        if kind not in (EventKind.INCIDENT_OPENED, EventKind.SESSION_OPENED):
             watched.add(kiosk)
         if kind in _MODULE:
             module_at[kiosk] = at
