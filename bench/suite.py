@@ -292,7 +292,7 @@ async def main():
     seed_demo(ledger)
     ensure_demo_day(ledger)
     rig = build_demo_rig(ledger)
-    app = KioskApp(devices=rig.devices, ledger=ledger, settings=settings, demo=rig)
+    app = KioskApp(devices=rig.devices, ledger=ledger, settings=settings, demo=rig, safe_io=rig.safe_io)
     async with app.run_test(headless=True, size=(120, 40)) as pilot:
         while not isinstance(app.screen, HomeScreen):
             await pilot.pause(0.005)
