@@ -198,6 +198,8 @@ class SafeIoSettings(Section):
     def _url_names_a_module(cls, value: str) -> str:
         from drivers.safe_io.target import SafeIoSettingsError, parse_url
 
+        if not value.strip():
+            return ""  # no module (yet): `Settings` then holds no [safe_io] at all
         if "?" in value:
             # One place per setting: a unit in the URL and another in the section would disagree.
             raise _safe_io_error(
@@ -211,7 +213,8 @@ class SafeIoSettings(Section):
 
     @model_validator(mode="after")
     def _wiring_is_consistent(self) -> SafeIoSettings:
-        self.target()
+        if self.url:
+            self.target()
         return self
 
     def wiring(self) -> dict[str, Any]:
@@ -455,6 +458,12 @@ class Settings(BaseSettings):
     supervise: SuperviseSettings = SuperviseSettings()
     devices: list[DeviceSettings] = Field(default_factory=list)
     safe_io: SafeIoSettings | None = None  # the safe's door contact and lock; absent: no module
+
+    @field_validator("safe_io")
+    @classmethod
+    def _empty_url_is_no_module(cls, value: SafeIoSettings | None) -> SafeIoSettings | None:
+        # `url = ""` keeps the section for later: the site runs without the module, exactly as before.
+        return value if value is not None and value.url else None
 
     @classmethod
     def settings_customise_sources(
