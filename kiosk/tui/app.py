@@ -94,7 +94,6 @@ class KioskApp(App[None]):
         # The safe's door/lock module (`drivers.safe_io.device.SafeIo`), when the site has one.
         self.safe_link = SafeIoLink(safe_io) if safe_io is not None else None
         self.safe = SafeState()  # the door, lock and alarms as the core last reported them
-        self.alarms_shown = 0  # forced-door alarms raised on screen (tests and the bench wait on it)
         # The application core, and the station state the screens share with the headless runner.
         self.desk = Desk(ledger, settings)
         self.counter = Counter(self.desk)
@@ -336,11 +335,8 @@ class KioskApp(App[None]):
 
     def show_safe(self, state: SafeState) -> None:
         """The door, lock and alarm on every screen (status bar and banner)."""
-        before = len(self.safe.alarms)
         self.safe = state
         self.refresh_status()
-        if len(state.alarms) > before:
-            self.alarms_shown += 1
 
     @work(exclusive=True, group="alarm")
     async def action_acknowledge_alarm(self) -> None:
