@@ -139,6 +139,24 @@ async def test_a_two_person_opening_releases_the_lock_and_the_door_open_blocks_c
         assert module.locked
 
 
+async def test_the_door_left_open_past_the_limit_is_said_and_recorded_once(
+    office: Office, module: SimSafeModule
+) -> None:
+    app = kiosk(office, module)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await door_known(pilot, app)
+        await open_safe(pilot, office)
+        module.open_door()
+        await wait_for(pilot, lambda: app.safe.door is Door.OPEN)
+        office.clock.advance(seconds=app.desk.door_open_limit_s + 1)
+        app.tick()
+        await wait_for(pilot, lambda: verdict(app).code == "door_left_open")
+        app.tick()
+        await app.call(lambda: None)  # whatever the second tick asked the core has been done
+        assert app.safe.left_open_recorded
+        assert kinds(office).count(EventKind.SAFE_DOOR_LEFT_OPEN) == 1
+
+
 async def test_the_module_offline_shows_on_the_status_bar_and_the_safe_opens_by_key_with_a_supervisor(
     office: Office, module: SimSafeModule
 ) -> None:
