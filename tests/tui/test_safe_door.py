@@ -246,3 +246,23 @@ async def test_the_demo_shows_the_door_and_its_pad_forces_it_and_switches_the_mo
     finally:
         rig.close()
         engine.dispose()
+
+
+async def test_make_app_builds_the_module_from_the_settings(office: Office, module: SimSafeModule) -> None:
+    """`[safe_io]` in the settings: `make_app` builds the driver, the kiosk watches the door."""
+    from kiosk.app_factory import make_app
+    from kiosk.config import SafeIoSettings
+
+    section = SafeIoSettings(url=f"modbus-tcp://localhost:{module.port}", poll_ms=30, release_seconds=2)
+    settings = office.settings.model_copy(
+        update={
+            "safe_io": section,
+            "kiosk": office.settings.kiosk.model_copy(update={"terminal_wedge": False}),
+        }
+    )
+    app = make_app(settings, ledger=office.ledger, clock=office.clock)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await door_known(pilot, app)
+        assert app.desk.release_seconds == 2
+        module.force_door()
+        await wait_for(pilot, lambda: app.screen.query_one(DoorAlarmBanner).display)
