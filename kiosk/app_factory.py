@@ -101,6 +101,20 @@ def build_devices(settings: Settings) -> list[ScanDevice]:
     return devices
 
 
+SAFE_IO = "safe-io"
+
+
+def build_safe_io(settings: Settings) -> Any | None:
+    """The safe's door/lock module from `[safe_io]` (None without the section: the kiosk runs as before)."""
+    section = settings.safe_io
+    if section is None:
+        return None
+    from drivers.safe_io.device import SafeIo, quiet_stack_logs
+
+    quiet_stack_logs()
+    return SafeIo(section.target(), name=SAFE_IO)
+
+
 def make_app(settings: Settings, *, ledger: Ledger | None = None, clock: Clock | None = None) -> KioskApp:
     """The kiosk app for these settings, with its devices and (opened and upgraded) ledger."""
     from kiosk.desk.admin import open_ledger
@@ -108,4 +122,10 @@ def make_app(settings: Settings, *, ledger: Ledger | None = None, clock: Clock |
     from kiosk.tui.app import KioskApp
 
     ledger = ledger or open_ledger(settings, clock=clock or utc_now)
-    return KioskApp(devices=build_devices(settings), ledger=ledger, settings=settings, clock=clock)
+    return KioskApp(
+        devices=build_devices(settings),
+        ledger=ledger,
+        settings=settings,
+        clock=clock,
+        safe_io=build_safe_io(settings),
+    )

@@ -181,6 +181,8 @@ class SafeIoSettings(Section):
     relay: int | Literal["none"] = Field(default=0)
     lock: Literal["strike", "maglock"] = "strike"
     release_seconds: float = Field(default=5.0, gt=0.0, le=600.0)
+    # The door open longer than this (seconds) is recorded as left open (safe_door_left_open).
+    door_open_limit_s: float = Field(default=120.0, ge=5.0, le=24 * 3600.0)
     poll_ms: int = Field(default=100, ge=20, le=1000)
     debounce_ms: int = Field(default=0, ge=0, le=2000)
     line_input: int | Literal["none"] = "none"
@@ -193,13 +195,15 @@ class SafeIoSettings(Section):
     reconnect_max_s: float = Field(default=5.0, ge=0.5, le=60.0)
 
     # Keys that are this kiosk's policy, not the module's wiring: never passed to the driver's URL.
-    _POLICY: ClassVar[frozenset[str]] = frozenset({"url", "release_seconds"})
+    _POLICY: ClassVar[frozenset[str]] = frozenset({"url", "release_seconds", "door_open_limit_s"})
 
     @field_validator("url")
     @classmethod
     def _url_names_a_module(cls, value: str) -> str:
         from drivers.safe_io.target import SafeIoSettingsError, parse_url
 
+        if not value.strip():
+            return ""  # no module (yet): `Settings` then holds no [safe_io] at all
         if "?" in value:
             # One place per setting: a unit in the URL and another in the section would disagree.
             raise _safe_io_error(
@@ -213,7 +217,8 @@ class SafeIoSettings(Section):
 
     @model_validator(mode="after")
     def _wiring_is_consistent(self) -> SafeIoSettings:
-        self.target()
+        if self.url:
+            self.target()
         return self
 
     def wiring(self) -> dict[str, Any]:
@@ -457,6 +462,12 @@ class Settings(BaseSettings):
     supervise: SuperviseSettings = SuperviseSettings()
     devices: list[DeviceSettings] = Field(default_factory=list)
     safe_io: SafeIoSettings | None = None  # the safe's door contact and lock; absent: no module
+
+    @field_validator("safe_io")
+    @classmethod
+    def _empty_url_is_no_module(cls, value: SafeIoSettings | None) -> SafeIoSettings | None:
+        # `url = ""` keeps the section for later: the site runs without the module, exactly as before.
+        return value if value is not None and value.url else None
 
     @classmethod
     def settings_customise_sources(

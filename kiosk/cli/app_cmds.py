@@ -100,6 +100,7 @@ def _run_demo(ctx: CliContext, *, training: bool) -> None:
         settings=settings,
         demo=rig,
         training=settings.kiosk.training,
+        safe_io=rig.safe_io,
     )
     _quiet_stderr_logging()
     try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from drivers.contract import ScanDevice
 from drivers.damm import with_check_digit
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 SCANNER = "scanner"
 KEYBOARD = "keyboard"
 WEDGE_SCANNER = "wedge-scanner"
+SAFE = "safe"  # the simulated door/lock module on the hub
+SAFE_IO = "safe-io"  # the kiosk's driver on it
 
 
 @dataclass
@@ -41,6 +43,32 @@ class DemoRig:
     devices: list[ScanDevice]
     staff: Sequence[DemoStaff] = DEMO_STAFF
     rng: random.Random = field(default_factory=lambda: random.Random(2017))  # noqa: S311 - demo picks
+    safe_io: Any | None = None  # the real driver (drivers.safe_io) on the simulated module
+
+    # -- the safe's door and its module --------------------------------------------------------
+    @property
+    def safe_module(self) -> Any:
+        """The simulated door/lock module (`simulator.safe_io.SimSafeModule`)."""
+        return self.hub.device(SAFE)
+
+    def door(self, action: str) -> str:
+        """The F12 pad's door keys: "open", "close", "force", or "power" (module off / on); what was done."""
+        module = self.safe_module
+        if action == "open":
+            module.open_door()
+        elif action == "close":
+            module.close_door()
+        elif action == "force":
+            module.force_door()
+        elif action == "power":
+            if module.powered:
+                module.power_off()
+                return "off"
+            module.power_on()
+            return "on"
+        else:
+            raise ValueError(f"no door action {action!r}")
+        return action
 
     @property
     def wedge(self) -> KeyboardWedge:
@@ -154,7 +182,23 @@ def build_demo_rig(
     scanner = SerialScanner(hub.url(SCANNER), name=SCANNER)
     wedge = KeyboardWedge(KEYBOARD, timing=wedge_timing) if wedge_timing else KeyboardWedge(KEYBOARD)
     hub.attach(WEDGE_SCANNER, _ImeKeyboard(WEDGE_SCANNER, wedge))
-    return DemoRig(desk=_desk(ledger, settings), hub=hub, cabinet=cabinet, devices=[scanner, wedge])
+    return DemoRig(
+        desk=_desk(ledger, settings),
+        hub=hub,
+        cabinet=cabinet,
+        devices=[scanner, wedge],
+        safe_io=demo_safe_io(hub),
+    )
+
+
+def demo_safe_io(hub: SimHub) -> Any:
+    """The safe's door/lock module, simulated on the hub (pymodbus's server on loopback TCP), and the
+    real driver on it: the demo shows the door and lock on the status bar and the F12 pad moves them."""
+    from drivers.safe_io.device import SafeIo, quiet_stack_logs
+
+    quiet_stack_logs()
+    module = hub.add_safe_io(SAFE)
+    return SafeIo(module.url, name=SAFE_IO, poll_ms=50, reconnect_max_s=1.0)
 
 
 def ensure_demo_day(ledger: Ledger, size: int = 6, *, settings: Settings | None = None) -> list[str]:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from kiosk.desk.base import DeskBase
+from kiosk.desk.safe_io import SafeIoDesk
 from kiosk.domain.authz import Act, NotAllowed
 from kiosk.domain.management_id import ManagementId, Refusal
 from kiosk.domain.safe_session import Override, Refuse, ScanMode, check_open, decide_scan
@@ -29,25 +29,37 @@ _SCAN_ACTS = {
 }
 
 
-class SafeDesk(DeskBase):
+class SafeDesk(SafeIoDesk):
     """Commands and queries of the safe session (保管庫利用)."""
 
     # -- commands ---------------------------------------------------------------------------------
 
     def open_safe(self, operator: StaffMember, witness: StaffMember, confirmed: Sequence[str]) -> SessionView:
-        """Open the safe: two people (one an officer) and the opening checklist confirmed by both."""
+        """Open the safe: two people (one an officer) and the opening checklist confirmed by both.
+
+        Where the safe has a door/lock module, the lock is released only after the opening is on
+        record (for `[safe_io] release_seconds`, or until the door opens); with the module offline the
+        session opens only by the manual (key) procedure a supervisor approved (`approve_manual`).
+        """
+        manual = self._check_safe_open(operator)
         with self.act(Act.OPEN_SAFE, operator, witness) as u:
             check_open(operator, witness, self.settings.session.opening_checklist, confirmed)
-            return safe.open_session(u, operator, witness, confirmed)
+            view = safe.open_session(u, operator, witness, confirmed, manual=manual)
+        if manual is None:
+            self._release_after_open()
+        else:
+            self._manual_used()
+        return view
 
     def close_safe(
         self, session_id: int, operator: StaffMember, witness: StaffMember, confirmed: Sequence[str]
     ) -> SessionView:
         """Close the safe: nothing outstanding, two people (one an officer), the closing checklist."""
         required = self.settings.session.closing_checklist
+        door, lock = self._door_and_lock_for_close(operator, session_id)
         with self.act(Act.CLOSE_SAFE, operator, witness, session_id=session_id) as u:
             return safe.close_session(
-                u, session_id, operator, witness, required=required, confirmed=confirmed
+                u, session_id, operator, witness, required=required, confirmed=confirmed, door=door, lock=lock
             )
 
     def join_session(self, session_id: int, joiner: StaffMember, member: StaffMember) -> int:

@@ -16,6 +16,7 @@ from kiosk.desk.base import DeskBase
 from kiosk.domain.retention import RetentionPolicy
 from kiosk.domain.staff import StaffMember
 from kiosk.ledger.read_models import supervision as rm
+from kiosk.ledger.read_models.safe_door import DeviceStateLine, DoorLine
 from kiosk.ledger.read_models.supervision import (
     DAY_KINDS,
     SUPERVISING_ROLES,
@@ -40,6 +41,8 @@ __all__ = [
     "DAY_KINDS",
     "SUPERVISING_ROLES",
     "DeviceLine",
+    "DeviceStateLine",
+    "DoorLine",
     "DueSummary",
     "IncidentLine",
     "Integrity",

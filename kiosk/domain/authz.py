@@ -50,6 +50,8 @@ class Act(enum.StrEnum):
     STAFF_RESET_PIN = "staff_reset_pin"
     STAFF_TRAINING = "staff_training"  # 研修の記録
     RESTORE = "restore"
+    ACKNOWLEDGE_DOOR_ALARM = "acknowledge_door_alarm"  # 扉の警報の確認
+    SAFE_MANUAL = "safe_manual"  # 入出力機器の停止中、鍵による手動手順の承認
 
 
 class Second(enum.StrEnum):
@@ -117,6 +119,8 @@ RULES: dict[Act, Rule] = {
     Act.RESTORE: Rule(
         frozenset({Role.OFFICER}), Second.SUPERVISOR, ja="バックアップの復元：保管責任者と責任者"
     ),
+    Act.ACKNOWLEDGE_DOOR_ALARM: Rule(SUPERVISOR, Second.NONE, ja="扉の警報の確認：責任者（理由を記録）"),
+    Act.SAFE_MANUAL: Rule(OFFICER, Second.SUPERVISOR, ja="鍵による手動手順：責任者の承認と理由"),
 }
 
 

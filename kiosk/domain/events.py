@@ -44,6 +44,17 @@ class EventKind(enum.StrEnum):
     SESSION_OPENED = "session_opened"
     SESSION_CLOSED = "session_closed"
     SESSION_JOINED = "session_joined"
+    # The safe's own signals (door contact and lock on an I/O module, kiosk.domain.safe_door).
+    SAFE_DOOR_OPENED = "safe_door_opened"
+    SAFE_DOOR_CLOSED = "safe_door_closed"
+    SAFE_LOCK_RELEASED = "safe_lock_released"
+    SAFE_LOCK_ENGAGED = "safe_lock_engaged"
+    SAFE_DOOR_FORCED = "safe_door_forced"
+    SAFE_DOOR_LEFT_OPEN = "safe_door_left_open"
+    SAFE_IO_OFFLINE = "safe_io_offline"
+    SAFE_IO_ONLINE = "safe_io_online"
+    SAFE_ALARM_ACKNOWLEDGED = "safe_alarm_acknowledged"
+    SAFE_MANUAL_APPROVED = "safe_manual_approved"
     # Refusals, people and devices.
     REFUSED = "refused"
     AUTH_FAILED = "auth_failed"
@@ -213,7 +224,78 @@ class Booked(Payload):
 class Checklist(Payload):
     """session_opened, session_closed: the checklist items both people confirmed."""
 
+    OMIT_NONE = frozenset({"door", "lock", "manual"})
     checklist: tuple[str, ...]
+    # Where the safe has a door contact and a lock (session_closed): the door and lock at closing,
+    # and (session_opened) "key" when the module was offline and the manual procedure was approved.
+    door: str | None = None
+    lock: str | None = None
+    manual: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DoorMoved(Payload):
+    """safe_door_opened, safe_door_closed: `while_offline` when the module, back after an outage, read
+    a door other than the one last recorded (the change happened while nobody could see it)."""
+
+    OMIT_NONE = frozenset({"while_offline"})
+    while_offline: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LockMoved(Payload):
+    """safe_lock_released, safe_lock_engaged: why (commanded, timer, door_opened, read)."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class DoorForced(Payload):
+    """safe_door_forced: the door opened with no safe session open (a key, or force)."""
+
+    lock: str  # the lock as last known: engaged (a key or force) or released
+    while_offline: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DoorLeftOpen(Payload):
+    """safe_door_left_open: the door stayed open past `[safe_io] door_open_limit_s`."""
+
+    opened_seq: int
+    limit_s: int
+
+
+@dataclass(frozen=True, slots=True)
+class SafeIoDown(Payload):
+    """safe_io_offline: the module stopped answering, and the driver's short reason."""
+
+    module: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class SafeIoUp(Payload):
+    """safe_io_online: the module answers (again); the door it reads follows as its own event."""
+
+    module: str
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmAcknowledged(Payload):
+    """safe_alarm_acknowledged: a supervisor acknowledged a forced-door alarm (the incident), why."""
+
+    incident: int
+    forced: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ManualApproved(Payload):
+    """safe_manual_approved: with the module offline, a supervisor approved the manual (key) procedure."""
+
+    supervisor: int
+    reason: str
+    outage: int  # the safe_io_offline event it answers
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,9 +443,14 @@ class StocktakeFinished(Payload):
 
 @dataclass(frozen=True, slots=True)
 class IncidentOpened(Payload):
+    """An incident: a card recorded missing at a stocktake (`stocktake`), or the safe's door forced
+    (`forced`, the safe_door_forced event; no stocktake)."""
+
+    OMIT_NONE = frozenset({"forced"})
     type: str
-    stocktake: int
+    stocktake: int | None
     note: str
+    forced: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -436,6 +523,18 @@ KINDS: dict[EventKind, KindInfo] = {
     K.SESSION_OPENED: KindInfo("保管庫開錠", "safe opened", Checklist),
     K.SESSION_CLOSED: KindInfo("保管庫施錠", "safe closed", Checklist),
     K.SESSION_JOINED: KindInfo("保管庫利用への参加", "joined the safe session", StaffRef),
+    K.SAFE_DOOR_OPENED: KindInfo("保管庫の扉が開いた", "safe door opened", DoorMoved),
+    K.SAFE_DOOR_CLOSED: KindInfo("保管庫の扉が閉じた", "safe door closed", DoorMoved),
+    K.SAFE_LOCK_RELEASED: KindInfo("電気錠の解錠", "safe lock released", LockMoved),
+    K.SAFE_LOCK_ENGAGED: KindInfo("電気錠の施錠", "safe lock engaged", LockMoved),
+    K.SAFE_DOOR_FORCED: KindInfo("保管庫の扉の不正開放", "safe door forced", DoorForced),
+    K.SAFE_DOOR_LEFT_OPEN: KindInfo("保管庫の扉の開けっ放し", "safe door left open", DoorLeftOpen),
+    K.SAFE_IO_OFFLINE: KindInfo("扉・錠の入出力機器の切断", "safe I/O module offline", SafeIoDown),
+    K.SAFE_IO_ONLINE: KindInfo("扉・錠の入出力機器の再接続", "safe I/O module back online", SafeIoUp),
+    K.SAFE_ALARM_ACKNOWLEDGED: KindInfo("扉の警報の確認", "door alarm acknowledged", AlarmAcknowledged),
+    K.SAFE_MANUAL_APPROVED: KindInfo(
+        "鍵による手動手順の承認", "manual (key) procedure approved", ManualApproved
+    ),
     K.REFUSED: KindInfo("拒否", "refused", Refused),
     K.AUTH_FAILED: KindInfo("認証失敗", "sign-in failed", AuthFailed),
     K.SIGNED_IN: KindInfo("サインイン", "signed in"),

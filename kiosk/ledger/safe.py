@@ -44,9 +44,16 @@ def _view(row: models.SafeSession) -> SessionView:
 
 
 def open_session(
-    u: Unit, operator: StaffMember, witness: StaffMember, confirmed: Sequence[str]
+    u: Unit,
+    operator: StaffMember,
+    witness: StaffMember,
+    confirmed: Sequence[str],
+    *,
+    manual: str | None = None,
 ) -> SessionView:
-    """Record the opening of the safe (保管庫を開く); ValueError while a session is open at this kiosk."""
+    """Record the opening of the safe (保管庫を開く); ValueError while a session is open at this kiosk.
+
+    `manual` ("key") when the door/lock module is offline and the manual procedure was approved."""
     busy = u.session.scalar(
         select(models.SafeSession.id).where(
             models.SafeSession.kiosk == u.kiosk, models.SafeSession.closed_at.is_(None)
@@ -63,7 +70,7 @@ def open_session(
         witness_id=witness.id,
         session_id=row.id,
         device=u.kiosk,
-        payload=Checklist(tuple(confirmed)),
+        payload=Checklist(tuple(confirmed), manual=manual),
     )
     return _view(row)
 
@@ -105,8 +112,12 @@ def close_session(
     *,
     required: Sequence[str],
     confirmed: Sequence[str],
+    door: str | None = None,
+    lock: str | None = None,
 ) -> SessionView:
-    """Close the safe. Raises SessionNotClear listing the cards still out, or the two-person errors."""
+    """Close the safe. Raises SessionNotClear listing the cards still out, or the two-person errors.
+
+    `door` and `lock`: the door and lock at closing, where the safe has a door contact and a lock."""
     row = u.session.get(models.SafeSession, session_id)
     if row is None or row.closed_at is not None:
         raise ValueError(f"safe session {session_id} is not open")
@@ -127,7 +138,7 @@ def close_session(
         witness_id=witness.id,
         session_id=session_id,
         device=u.kiosk,
-        payload=Checklist(tuple(confirmed)),
+        payload=Checklist(tuple(confirmed), door=door, lock=lock),
     )
     return _view(row)
 

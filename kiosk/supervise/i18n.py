@@ -189,6 +189,67 @@ EN: dict[str, str] = {
     "cards": "{n} cards",
 }
 
+# The safes' doors, locks and modules, and every device's last state (templates/safe_door.html).
+JA |= {
+    "doors": "保管庫の扉・電気錠と機器",
+    "doors.none": "扉・錠の入出力機器の記録はありません（扉の接点と電気錠のない保管庫）。",
+    "door.kiosk": "端末",
+    "door.door": "扉",
+    "door.lock": "電気錠",
+    "door.module": "入出力機器",
+    "door.alarm_col": "警報",
+    "door.open": "開",
+    "door.closed": "閉",
+    "door.unknown": "不明",
+    "lock.engaged": "施錠",
+    "lock.released": "解錠",
+    "lock.unknown": "不明",
+    "module.online": "接続",
+    "module.offline": "切断",
+    "module.unknown": "不明",
+    "door.manual": "鍵による手動手順（承認済み）",
+    "door.alarm": (
+        "{kiosk}: 保管庫利用なしに扉が開きました（{time}）。端末で責任者が確認してください（{n} 件）"
+    ),
+    "door.module_offline": "{kiosk}: 扉・錠の入出力機器が {time} から切断中",
+    "door.no_alarm": "なし",
+    "devices.all": "機器ごとの最後の記録",
+    "device.name": "機器",
+    "device.state": "状態",
+    "device.at": "記録時刻",
+    "device.module": "扉・錠の機器",
+}
+EN |= {
+    "doors": "Safe doors, locks and devices",
+    "doors.none": "No door/lock module is on record (a safe without a door contact and lock).",
+    "door.kiosk": "Kiosk",
+    "door.door": "Door",
+    "door.lock": "Lock",
+    "door.module": "I/O module",
+    "door.alarm_col": "Alarm",
+    "door.open": "OPEN",
+    "door.closed": "closed",
+    "door.unknown": "unknown",
+    "lock.engaged": "locked",
+    "lock.released": "RELEASED",
+    "lock.unknown": "unknown",
+    "module.online": "online",
+    "module.offline": "OFFLINE",
+    "module.unknown": "unknown",
+    "door.manual": "manual (key) procedure approved",
+    "door.alarm": (
+        "{kiosk}: the safe's door opened with no session open ({time}). "
+        "A supervisor must acknowledge it at the kiosk ({n})"
+    ),
+    "door.module_offline": "{kiosk}: the door/lock module is offline since {time}",
+    "door.no_alarm": "none",
+    "devices.all": "Last record of each device",
+    "device.name": "Device",
+    "device.state": "State",
+    "device.at": "Recorded",
+    "device.module": "door/lock module",
+}
+
 TEXTS: dict[Lang, dict[str, str]] = {"ja": JA, "en": EN}
 
 

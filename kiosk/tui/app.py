@@ -27,12 +27,21 @@ from kiosk.desk import Desk, StorageError
 from kiosk.desk.counter import Counter, Resumed
 from kiosk.desk.views import Ledger, SessionView
 from kiosk.domain.card_state import OFFICE_TZ
+from kiosk.domain.safe_door import Door, SafeState
 from kiosk.domain.safe_session import is_overdue
 from kiosk.domain.staff import StaffMember
 from kiosk.runtime import settle_heap
 from kiosk.tui.devices import DeviceLink, device_loop
 from kiosk.tui.i18n import translate
-from kiosk.tui.messages import DeviceLost, DeviceStatusChanged, ScanArrived, ScanRejected, ScanTarget
+from kiosk.tui.messages import (
+    DeviceLost,
+    DeviceStatusChanged,
+    SafeIoReported,
+    ScanArrived,
+    ScanRejected,
+    ScanTarget,
+)
+from kiosk.tui.safe_io_link import SafeIoLink, safe_io_loop
 from kiosk.tui.safe_text import notify
 from kiosk.tui.widgets import StatusSnapshot
 
@@ -44,6 +53,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 Clock = Callable[[], datetime]
+ALARM_RING_EVERY_S = 5  # the forced-door alarm rings again this often until acknowledged
 COUNTS_EVERY_S = 15  # counts change only through this kiosk's writes (refreshed then) or another kiosk's
 
 
@@ -55,6 +65,8 @@ class KioskApp(App[None]):
     ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f12", "demo_pad", "key.demo", show=False, priority=True),
+        # The forced-door alarm is acknowledged from any screen (a supervisor, with a reason).
+        Binding("f11", "acknowledge_alarm", "key.ack_alarm", show=False, priority=True),
         Binding("ctrl+q", "quit", "key.quit", show=False, priority=True),
     ]
 
@@ -69,6 +81,7 @@ class KioskApp(App[None]):
         clock: Clock | None = None,
         demo: DemoRig | None = None,
         training: bool | None = None,
+        safe_io: Any | None = None,
     ) -> None:
         super().__init__()
         self.ledger = ledger
@@ -78,6 +91,9 @@ class KioskApp(App[None]):
         self.training = settings.kiosk.training if training is None else training
         self.language: str = settings.kiosk.language
         self.links: dict[str, DeviceLink] = {d.name: DeviceLink(d) for d in devices}
+        # The safe's door/lock module (`drivers.safe_io.device.SafeIo`), when the site has one.
+        self.safe_link = SafeIoLink(safe_io) if safe_io is not None else None
+        self.safe = SafeState()  # the door, lock and alarms as the core last reported them
         # The application core, and the station state the screens share with the headless runner.
         self.desk = Desk(ledger, settings)
         self.counter = Counter(self.desk)
@@ -192,6 +208,7 @@ class KioskApp(App[None]):
             # Only now the devices: a scan must find the screen of what is open at this kiosk.
             for name in self.links:
                 self.start_device(name)
+            self.start_safe_io()
             self.refresh_status()
 
         def not_resumed(exc: BaseException) -> None:
@@ -208,6 +225,8 @@ class KioskApp(App[None]):
     def on_unmount(self) -> None:
         for link in self.links.values():
             link.stop.set()
+        if self.safe_link is not None:
+            self.safe_link.stop.set()
         self._ledger_thread.shutdown(wait=True, cancel_futures=False)
         self._reader_thread.shutdown(wait=True, cancel_futures=True)
 
@@ -268,6 +287,87 @@ class KioskApp(App[None]):
             self.show_verdict("device_problem", f"{message.device}: {message.detail}", title=None)
         if not link.stop.is_set():
             link.timer = self.set_timer(link.next_delay(), partial(self.start_device, message.device))
+
+    # -- the safe's door and lock ---------------------------------------------------------------
+
+    def start_safe_io(self) -> None:
+        """Hand the module to the core (which reads the state on record), then start its reader thread."""
+        link = self.safe_link
+        if link is None:
+            return
+
+        def watched(state: SafeState) -> None:
+            self.show_safe(state)
+            self.run_worker(
+                partial(safe_io_loop, link, self.post_message),
+                name=f"device:{link.name}",
+                group="devices",
+                thread=True,
+                exit_on_error=False,
+            )
+
+        self.submit(lambda: self.desk.watch_safe(link.device, module=link.name), watched)
+
+    def on_safe_io_reported(self, message: SafeIoReported) -> None:
+        # The core decides what the report means (forced? recorded?), in order on the ledger thread.
+        event = message.event
+        self.submit(lambda: self.desk.observe_safe(event), self.safe_outcome)
+
+    def safe_outcome(self, outcome: Any) -> None:
+        """Show what the core recorded for a report of the module (`SafeOutcome`)."""
+        from kiosk.domain.events import EventKind
+
+        if outcome is None:
+            return
+        recorded = set(outcome.recorded)
+        self.show_safe(outcome.state)
+        if outcome.alarm_raised:
+            log.warning("safe door forced: alarm shown")
+            self.show_verdict("door_alarm", self.t("alarm.forced", since=self.status.door_alarm_since or ""))
+        elif EventKind.SAFE_DOOR_LEFT_OPEN in recorded:
+            self.show_verdict(
+                "door_left_open", self.t("alarm.left_open", limit=int(self.desk.door_open_limit_s))
+            )
+        elif EventKind.SAFE_IO_OFFLINE in recorded:
+            self.show_verdict("module_offline", self.t("alarm.offline"))
+        elif EventKind.SAFE_IO_ONLINE in recorded and self.safe.online is True:
+            notify(self, self.t("alarm.online"))
+
+    def show_safe(self, state: SafeState) -> None:
+        """The door, lock and alarm on every screen (status bar and banner)."""
+        self.safe = state
+        self.refresh_status()
+
+    @work(exclusive=True, group="alarm")
+    async def action_acknowledge_alarm(self) -> None:
+        """F11: a supervisor acknowledges the forced-door alarm, with a reason (on record)."""
+        from kiosk.desk import NotAllowed
+        from kiosk.domain.management_id import Refusal
+        from kiosk.domain.staff import Role
+        from kiosk.tui.screens.dialogs import EntryModal
+        from kiosk.tui.screens.signin import SignInModal
+
+        if not self.safe.alarms:
+            notify(self, self.t("alarm.none"))
+            return
+        member = await self.push_screen_wait(SignInModal("alarm.supervisor", role=Role.SUPERVISOR))
+        if member is None:
+            return
+        reason = await self.push_screen_wait(
+            EntryModal(self.t("alarm.ack_title"), self.t("alarm.ack_reason"))
+        )
+        if not reason:
+            return
+        try:
+            state = await self.call(lambda: self.desk.acknowledge_door_alarm(member, reason))
+        except (NotAllowed, Refusal) as exc:
+            self.show_verdict("not_allowed", str(exc))
+            return
+        except StorageError:
+            self.show_verdict("ledger_error", self.t("error.ledger"))
+            return
+        self.show_safe(state)
+        self.show_verdict("alarm_acknowledged", self.t("alarm.acknowledged"))
 
     def _set_device_status(self, name: str, status: DeviceStatus) -> None:
         self.links[name].status = status
@@ -404,6 +504,13 @@ class KioskApp(App[None]):
             clock=now.astimezone(OFFICE_TZ).strftime("%Y-%m-%d %H:%M:%S"),
             overdue_minutes=overdue,
             language=self.language,
+            safe_watched=self.safe_link is not None,
+            safe_online=self.safe.online,
+            door=self.safe.door.value if self.safe.door is not None else None,
+            lock=self.safe.lock.value if self.safe.lock is not None else None,
+            door_alarm_since=self.safe.alarm.at.astimezone(OFFICE_TZ).strftime("%H:%M:%S")
+            if self.safe.alarm is not None
+            else None,
         )
 
     def _terminal_gone(self) -> bool:
@@ -438,6 +545,17 @@ class KioskApp(App[None]):
         if overdue and not self._overdue_alerted:
             self.ring(3)
         self._overdue_alerted = overdue
+        self.watch_door()
+
+    def watch_door(self) -> None:
+        """Each second: the forced-door alarm rings again every few seconds until acknowledged, and the
+        core is asked whether the door has now been open too long (recorded once per opening)."""
+        if self.safe_link is None:
+            return
+        if self.safe.alarms and self._ticks % ALARM_RING_EVERY_S == 0:
+            self.ring(3)
+        if self.safe.door is Door.OPEN and not self.safe.left_open_recorded:
+            self.submit(self.desk.check_door_left_open, self.safe_outcome)
 
     # -- demo -----------------------------------------------------------------------------------
 

@@ -567,6 +567,87 @@ EN |= {
 # The office jobs' words (通知・督促, 職員) live beside each other in their own module.
 JA |= office_texts.JA
 EN |= office_texts.EN
+# The safe's door contact and electric lock (扉・電気錠).
+JA |= {
+    "status.door": "扉: {door}",
+    "status.lock": "錠: {lock}",
+    "status.safe_io_offline": "扉・錠の機器: 切断（鍵による手動手順）",
+    "door.open": "開",
+    "door.closed": "閉",
+    "door.unknown": "不明",
+    "lock.engaged": "施錠",
+    "lock.released": "解錠",
+    "lock.unknown": "不明",
+    "alarm.forced": "警報: 保管庫利用なしに扉が開きました（{since}）。責任者が確認してください（F11）",
+    "alarm.supervisor": "扉の警報を確認します。責任者のバッジとPINを入力してください",
+    "alarm.ack_title": "扉の警報の確認",
+    "alarm.ack_reason": "確認した内容（理由）を入力してください",
+    "alarm.acknowledged": "扉の警報を確認しました（記録しました）",
+    "alarm.none": "確認する扉の警報はありません",
+    "alarm.left_open": "扉が {limit} 秒以上開いたままです。閉めてください",
+    "alarm.offline": (
+        "扉・錠の機器が切断されました。保管庫を開けるには鍵による手動手順（責任者の承認）が必要です"
+    ),
+    "alarm.online": "扉・錠の機器が再接続しました",
+    "safe.door_open": "扉が開いています。扉を閉めてから保管庫を閉じてください",
+    "safe.lock_released": "電気錠を解錠しました。扉を開けてください",
+    "safe.manual_offline": (
+        "扉・錠の機器が切断されています。鍵による手動手順で開けるには、責任者の承認と理由が必要です"
+    ),
+    "safe.manual_supervisor": "鍵による手動手順を承認する責任者のバッジとPINを入力してください",
+    "safe.manual_title": "鍵による手動手順",
+    "safe.manual_reason": "手動手順とする理由を入力してください",
+    "key.ack_alarm": "警報確認",
+    "demo.door_open": "保管庫の扉を開ける（模擬）",
+    "demo.door_close": "保管庫の扉を閉める（模擬）",
+    "demo.door_force": "扉をこじ開ける（不正開放・模擬）",
+    "demo.safe_io_power": "扉・錠の機器の電源を切る／入れる（模擬）",
+    "demo.safe_io_off": "扉・錠の機器の電源を切りました（模擬）",
+    "demo.safe_io_on": "扉・錠の機器の電源を入れました（模擬）",
+    "demo.no_safe_io": "扉・錠の機器がありません",
+}
+EN |= {
+    "status.door": "Door: {door}",
+    "status.lock": "Lock: {lock}",
+    "status.safe_io_offline": "Door/lock module: OFFLINE (manual key procedure)",
+    "door.open": "OPEN",
+    "door.closed": "closed",
+    "door.unknown": "unknown",
+    "lock.engaged": "locked",
+    "lock.released": "RELEASED",
+    "lock.unknown": "unknown",
+    "alarm.forced": (
+        "ALARM: the safe's door opened with no session open ({since}). A supervisor must acknowledge it (F11)"
+    ),
+    "alarm.supervisor": "Acknowledge the door alarm: a supervisor's badge and PIN",
+    "alarm.ack_title": "Acknowledge the door alarm",
+    "alarm.ack_reason": "What was found (the reason)",
+    "alarm.acknowledged": "Door alarm acknowledged (recorded)",
+    "alarm.none": "No door alarm to acknowledge",
+    "alarm.left_open": "The door has been open for more than {limit} s. Close it",
+    "alarm.offline": (
+        "The door/lock module went offline. Opening the safe now needs "
+        "the manual (key) procedure, approved by a supervisor"
+    ),
+    "alarm.online": "The door/lock module is back online",
+    "safe.door_open": "The door is open. Close the door before closing the safe",
+    "safe.lock_released": "The lock is released: open the door",
+    "safe.manual_offline": (
+        "The door/lock module is offline. The manual (key) procedure "
+        "needs a supervisor's approval and a reason"
+    ),
+    "safe.manual_supervisor": "A supervisor's badge and PIN to approve the manual (key) procedure",
+    "safe.manual_title": "Manual (key) procedure",
+    "safe.manual_reason": "Why the manual procedure",
+    "key.ack_alarm": "Acknowledge alarm",
+    "demo.door_open": "Open the safe's door (simulated)",
+    "demo.door_close": "Close the safe's door (simulated)",
+    "demo.door_force": "Force the door (simulated)",
+    "demo.safe_io_power": "Door/lock module power off / on (simulated)",
+    "demo.safe_io_off": "Door/lock module switched off (simulated)",
+    "demo.safe_io_on": "Door/lock module switched on (simulated)",
+    "demo.no_safe_io": "There is no door/lock module",
+}
 
 CATALOGS: dict[str, dict[str, str]] = {"ja": JA, "en": EN}
 

@@ -7,7 +7,7 @@ status instead of flooding the queue.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from textual.message import Message
 
@@ -66,3 +66,11 @@ class ScanTarget(Protocol):
     def handle_rejected(self, reason: str, *, device: str | None) -> bool:
         """A frame a driver refused (reason code only); False to let the app show it."""
         ...
+
+
+@dataclass
+class SafeIoReported(Message):
+    """The safe's door/lock module reported an event (door, lock, loop or module status)."""
+
+    module: str
+    event: Any

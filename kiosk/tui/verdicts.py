@@ -113,6 +113,14 @@ LOOKS: dict[str, Look] = {
     "st_search_again": Look("warn", "🔍", "再捜索 ― 点検は継続中です", "SEARCH AGAIN - stocktake still open"),
     "st_undecided": Look("error", "✖", "点検を完了できません", "CANNOT FINISH THE STOCKTAKE"),
     "st_finished": Look("ok", "✔", "点検を完了しました（2名署名）", "STOCKTAKE FINISHED (signed by two)"),
+    # the safe's door and lock (扉・電気錠)
+    "door_alarm": Look("error", "🚨", "扉の不正開放 ― 保管庫利用なしに扉が開きました", "SAFE DOOR FORCED"),
+    "door_open": Look("error", "🚪", "扉が開いています", "THE SAFE'S DOOR IS OPEN"),
+    "door_left_open": Look("warn", "🚪", "扉が開いたままです", "THE SAFE'S DOOR IS LEFT OPEN"),
+    "module_offline": Look(
+        "error", "⚠", "扉・錠の機器が切断されています", "THE SAFE'S DOOR/LOCK MODULE IS OFFLINE"
+    ),
+    "alarm_acknowledged": Look("info", "✔", "扉の警報を確認しました", "DOOR ALARM ACKNOWLEDGED"),
 }
 
 # Japanese (and English) explanations for reason codes of refused input and rejected frames.

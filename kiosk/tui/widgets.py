@@ -35,6 +35,12 @@ class StatusSnapshot:
     clock: str = ""
     overdue_minutes: int | None = None
     language: str = "ja"
+    # The safe's door contact and lock, where a module is watched (`safe_watched`).
+    safe_watched: bool = False
+    safe_online: bool | None = None
+    door: str | None = None  # "open" / "closed" / None (not read yet)
+    lock: str | None = None  # "engaged" / "released" / None
+    door_alarm_since: str | None = None  # a forced door not yet acknowledged (the time it opened)
 
 
 def kiosk_app(widget: Any) -> KioskApp:
@@ -90,6 +96,50 @@ class AlertBanner(Static):
         self.update("⚠ " + app.t("alert.overdue", minutes=status.overdue_minutes, limit=limit))
 
 
+class DoorAlarmBanner(Static):
+    """The forced-door alarm (扉の不正開放): red on every screen until a supervisor acknowledges it."""
+
+    DEFAULT_CSS = """
+    DoorAlarmBanner {
+        height: auto;
+        width: 100%;
+        background: $error;
+        color: $text;
+        text-style: bold reverse;
+        content-align: center middle;
+        text-align: center;
+        padding: 0 1;
+        display: none;
+    }
+    """
+
+    def on_mount(self) -> None:
+        self.watch(kiosk_app(self), "status", self._show)
+
+    def _show(self, status: StatusSnapshot) -> None:
+        if status.door_alarm_since is None:
+            self.display = False
+            return
+        self.display = True
+        self.update("🚨 " + kiosk_app(self).t("alarm.forced", since=status.door_alarm_since) + " 🚨")
+
+
+def safe_line(app: KioskApp, status: StatusSnapshot) -> Text:
+    """扉: 閉  錠: 施錠 (or the module offline), for the status bar."""
+    text = Text()
+    if status.safe_online is False:
+        text.append("✖ " + app.t("status.safe_io_offline"), style="bold red")
+        return text
+    door = app.t("door." + (status.door or "unknown"))
+    lock = app.t("lock." + (status.lock or "unknown"))
+    text.append(
+        "🚪 " + app.t("status.door", door=door), style="bold red" if status.door == "open" else "bold"
+    )
+    text.append("  ")
+    text.append(app.t("status.lock", lock=lock), style="bold yellow" if status.lock == "released" else "bold")
+    return text
+
+
 class StatusBar(Static):
     """Devices (online / offline / reconnecting), the safe session, the user, counts and the clock."""
 
@@ -109,6 +159,10 @@ class StatusBar(Static):
     def _show(self, status: StatusSnapshot) -> None:
         app = kiosk_app(self)
         line1 = Text()
+        if status.safe_watched:
+            # The safe's door and lock first: they are the one thing on this line that must never be cut.
+            line1.append_text(safe_line(app, status))
+            line1.append("  │ ")
         line1.append(app.t("status.devices") + ": ", style="bold")
         for name, state in status.devices:
             mark, style = {

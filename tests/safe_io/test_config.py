@@ -111,3 +111,12 @@ def test_a_digit_run_in_the_url_is_refused_without_being_repeated(tmp_path: Path
     with pytest.raises(ConfigError) as caught:
         load_settings(write(tmp_path, f'[safe_io]\nurl = "modbus-tcp://h{digits}"\n'))
     assert digits not in str(caught.value)
+
+
+def test_an_empty_url_means_no_module(tmp_path: Path) -> None:
+    """`url = ""` (a site that keeps the section for later): no module, the kiosk runs as before."""
+    from kiosk.app_factory import build_safe_io
+
+    settings = load_settings(write(tmp_path, '[safe_io]\nurl = ""\nrelease_seconds = 3\n'))
+    assert settings.safe_io is None
+    assert build_safe_io(settings) is None

@@ -30,6 +30,13 @@ from kiosk.domain.staff import Role, StaffMember
 from kiosk.domain.status import CardStatus
 from kiosk.domain.stocktake import DueStatus, Progress
 from kiosk.ledger import models
+from kiosk.ledger.read_models.safe_door import (
+    DeviceStateLine,
+    DoorLine,
+    acknowledged_incidents,
+    device_states,
+    doors,
+)
 from kiosk.ledger.read_models.stocktakes import OPEN as STOCKTAKE_OPEN
 from kiosk.ledger.read_models.stocktakes import progress, stocktake_due
 from kiosk.ledger.retention_ops import due_lists
@@ -184,6 +191,9 @@ class Overview:
     incidents: tuple[IncidentLine, ...]
     due: DueSummary
     integrity: Integrity
+    # The safes' doors, locks and modules, and every device's last recorded state.
+    doors: tuple[DoorLine, ...] = ()
+    devices: tuple[DeviceStateLine, ...] = ()
 
     @property
     def alert_count(self) -> int:
@@ -196,6 +206,7 @@ class Overview:
             + len(self.devices_offline)
             + len(self.missing)
             + len(self.incidents)
+            + sum(1 for d in self.doors if d.module_online is False)
         )
 
 
@@ -364,10 +375,14 @@ def _incidents(s: Session) -> list[IncidentLine]:
             select(models.Card.management_id, models.Card.status).where(models.Card.management_id.in_(cards))
         ).all()
     )
+    acknowledged = acknowledged_incidents(s)
     lines = []
     for e in opened:
         # A missing-card incident stays open while the card is still recorded missing.
         if e.card_id and status.get(e.card_id) != CardStatus.MISSING.value:
+            continue
+        # A forced door's incident stays open until a supervisor acknowledges it.
+        if e.seq in acknowledged:
             continue
         data = _payload(e.payload)
         lines.append(
@@ -513,6 +528,8 @@ def overview(
         )
         incidents = _incidents(s)
         integrity = _integrity(s)
+        door_lines = doors(s)
+        device_lines = device_states(s)
     stocktakes = tuple(
         StocktakeLine(row.id, row.kiosk, row.started_at, progress(ledger, row.id)) for row in open_stocktakes
     )
@@ -538,4 +555,6 @@ def overview(
         incidents=tuple(incidents),
         due=_due_summary(due_lists(ledger, policy, day)),
         integrity=integrity,
+        doors=tuple(door_lines),
+        devices=tuple(device_lines),
     )

@@ -15,6 +15,7 @@ from textual.widgets import Input, Static
 from kiosk.tui.widgets import (
     AlertBanner,
     DemoPanel,
+    DoorAlarmBanner,
     KeyBar,
     StatusBar,
     TrainingBanner,
@@ -65,6 +66,7 @@ class KioskScreen(WedgeKeys, Screen[None]):
         app = kiosk_app(self)
         with Vertical(id="top"):
             yield TrainingBanner()
+            yield DoorAlarmBanner()
             yield AlertBanner()
             yield Static(self.heading(), id="heading")
         with Vertical(id="bottom"):

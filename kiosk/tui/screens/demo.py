@@ -32,6 +32,14 @@ STOCKTAKE_ACTIONS = (
     ("r", "remove_two", "demo.remove_two"),
 )
 
+# The safe's door and its module (simulated): open, close, force, module power off / on.
+DOOR_ACTIONS = (
+    ("o", "open", "demo.door_open"),
+    ("s", "close", "demo.door_close"),  # "c" is a demo badge
+    ("f", "force", "demo.door_force"),
+    ("p", "power", "demo.safe_io_power"),
+)
+
 
 class DemoPadModal(KioskModal[None]):
     """Each key runs one simulated action and closes the pad, so the verdict shows at once."""
@@ -41,6 +49,7 @@ class DemoPadModal(KioskModal[None]):
         *(Binding(key, f"run('{name}')", ja, show=False) for key, name, ja, _ in ACTIONS),
         *(Binding(key, f"badge({i})", "badge", show=False) for i, key in enumerate("abcde")),
         *(Binding(key, f"stocktake('{name}')", text, show=False) for key, name, text in STOCKTAKE_ACTIONS),
+        *(Binding(key, f"door('{name}')", text, show=False) for key, name, text in DOOR_ACTIONS),
     ]
 
     def compose(self) -> ComposeResult:
@@ -49,6 +58,8 @@ class DemoPadModal(KioskModal[None]):
         lines = [f"[b reverse] {key} [/] {e if en else j}" for key, _, j, e in ACTIONS]
         lines += [f"[b reverse] {key} [/] {app.t(text)}" for key, _, text in STOCKTAKE_ACTIONS]
         rig = app.demo
+        if rig is not None and rig.safe_io is not None:
+            lines += [f"[b reverse] {key} [/] {app.t(text)}" for key, _, text in DOOR_ACTIONS]
         if rig is not None:
             lines += [""]
             lines += [
@@ -65,6 +76,21 @@ class DemoPadModal(KioskModal[None]):
         self.dismiss(None)
         if rig is not None and index < len(rig.staff):
             rig.scan(rig.staff[index].badge)
+
+    def action_door(self, name: str) -> None:
+        """The simulated safe: the door opened, shut or forced, or the module's power switched."""
+        app = self.kiosk
+        rig = app.demo
+        self.dismiss(None)
+        if rig is None or rig.safe_io is None:
+            app.notify(app.t("demo.no_safe_io"), severity="warning")
+            return
+        # The simulated module answers over loopback Modbus: a blocking call, off the UI thread.
+        app.submit(lambda: rig.door(name), self._door_done, read=True)
+
+    def _door_done(self, done: str) -> None:
+        if done in ("off", "on"):
+            notify(self.kiosk, self.kiosk.t(f"demo.safe_io_{done}"))
 
     def action_stocktake(self, name: str) -> None:
         """Tray photo and RFID rounds run on the stocktake screen; "remove two" takes two cards that the

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
@@ -12,14 +12,18 @@ from textual.widgets import Static
 from kiosk.desk import StorageError
 from kiosk.domain.card_state import office_date
 from kiosk.domain.management_id import ManagementId, Refusal
+from kiosk.domain.safe_door import ModuleOffline
 from kiosk.domain.safe_session import ChecklistIncomplete
-from kiosk.domain.staff import TwoPersonError
+from kiosk.domain.staff import StaffMember, TwoPersonError
 from kiosk.domain.stocktake import DueStatus
 from kiosk.tui.safe_text import plain
 from kiosk.tui.screens.base import KioskScreen
 from kiosk.tui.screens.dialogs import SettingsModal
 from kiosk.tui.screens.two_person import second_person_and_checklist
 from kiosk.tui.widgets import VerdictPanel
+
+if TYPE_CHECKING:
+    from kiosk.tui.app import KioskApp
 
 
 class HomeScreen(KioskScreen):
@@ -162,7 +166,13 @@ class HomeScreen(KioskScreen):
             return
         second, confirmed = pair
         try:
-            session = await app.call(lambda: app.counter.open_safe(first, second, confirmed))
+            try:
+                session = await app.call(lambda: app.counter.open_safe(first, second, confirmed))
+            except ModuleOffline:
+                # The door/lock module is offline: the manual (key) procedure, if a supervisor approves.
+                if not await approve_manual(app, first):
+                    return
+                session = await app.call(lambda: app.counter.open_safe(first, second, confirmed))
         except (TwoPersonError, ChecklistIncomplete) as exc:
             app.show_verdict("two_person", str(exc))
             return
@@ -178,6 +188,32 @@ class HomeScreen(KioskScreen):
         from kiosk.tui.screens.session import SessionScreen
 
         await app.push_screen(SessionScreen())
-        app.show_verdict(
-            "session_opened", app.t("home.opened", id=session.id, a=first.display, b=second.display)
-        )
+        opened = app.t("home.opened", id=session.id, a=first.display, b=second.display)
+        if app.safe_link is not None and app.safe.online is not False:
+            opened += "\n" + app.t("safe.lock_released")
+        app.show_verdict("session_opened", opened)
+
+
+async def approve_manual(app: KioskApp, officer: StaffMember) -> bool:
+    """With the door/lock module offline: a supervisor approves the manual (key) procedure with a
+    reason, recorded by the core. False when someone cancelled or the core refused."""
+    from kiosk.desk import NotAllowed
+    from kiosk.domain.staff import Role
+    from kiosk.tui.screens.dialogs import EntryModal
+    from kiosk.tui.screens.signin import SignInModal
+
+    app.show_verdict("module_offline", app.t("safe.manual_offline"))
+    supervisor = await app.push_screen_wait(
+        SignInModal("safe.manual_supervisor", role=Role.SUPERVISOR, exclude_id=officer.id)
+    )
+    if supervisor is None:
+        return False
+    reason = await app.push_screen_wait(EntryModal(app.t("safe.manual_title"), app.t("safe.manual_reason")))
+    if not reason:
+        return False
+    try:
+        await app.call(lambda: app.desk.approve_manual(officer, supervisor, reason))
+    except (NotAllowed, Refusal, ValueError) as exc:
+        app.show_verdict("not_allowed", str(exc))
+        return False
+    return True

@@ -14,6 +14,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from kiosk.desk import StorageError
+from kiosk.domain.safe_door import Door, DoorOpen
 from kiosk.domain.safe_session import ChecklistIncomplete, Override, ScanMode, SessionNotClear
 from kiosk.domain.staff import Role, StaffMember, TwoPersonError
 from kiosk.domain.status import CardStatus
@@ -299,6 +300,10 @@ class SessionScreen(ScanningScreen):
         session = app.session
         if session is None:
             return
+        if app.safe.door is Door.OPEN and app.safe.online is not False:
+            # Said at once, before anyone signs in; the core refuses (and records) it all the same.
+            app.show_verdict("door_open", app.t("safe.door_open"))
+            return
         user = await app.ensure_user()
         if user is None:
             return
@@ -338,6 +343,9 @@ class SessionScreen(ScanningScreen):
         witness, confirmed = pair
         try:
             closed = await app.call(lambda: app.counter.close_safe(user, witness, confirmed))
+        except DoorOpen:
+            app.show_verdict("door_open", app.t("safe.door_open"))
+            return
         except SessionNotClear as exc:
             app.show_verdict("wrong_status", app.t("close.refused", reason=", ".join(exc.outstanding)))
             return
