@@ -11,6 +11,7 @@ attempt and raised as `NotAllowed` (or returned as a `Verdict` for scans); stora
 from __future__ import annotations
 
 from kiosk.desk.cards import CardsDesk
+from kiosk.desk.closing import ClosingDesk
 from kiosk.desk.errors import NotAllowed, StorageError
 from kiosk.desk.queries import QueriesDesk
 from kiosk.desk.safe import SafeDesk
@@ -19,7 +20,7 @@ from kiosk.desk.stocktake import StocktakeDesk
 from kiosk.desk.supervision import SupervisionDesk
 
 
-class Desk(SafeDesk, StocktakeDesk, CardsDesk, StaffDesk, QueriesDesk, SupervisionDesk):
+class Desk(SafeDesk, StocktakeDesk, CardsDesk, StaffDesk, QueriesDesk, SupervisionDesk, ClosingDesk):
     """Every command and query of the kiosk, over one ledger and its settings."""
 
 

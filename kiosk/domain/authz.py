@@ -48,6 +48,7 @@ class Act(enum.StrEnum):
     STAFF_UNLOCK = "staff_unlock"
     STAFF_RESET_PIN = "staff_reset_pin"
     RESTORE = "restore"
+    DAILY_CLOSE = "daily_close"  # 日次締め
 
 
 class Second(enum.StrEnum):
@@ -113,6 +114,9 @@ RULES: dict[Act, Rule] = {
     Act.RESTORE: Rule(
         frozenset({Role.OFFICER}), Second.SUPERVISOR, ja="バックアップの復元：保管責任者と責任者"
     ),
+    # The CLI's `kiosk report daily` needed nobody; at the kiosk and on the CLI alike a responsible
+    # officer now answers for the close (the stricter reading).
+    Act.DAILY_CLOSE: Rule(OFFICER, Second.NONE, ja="日次締め：保管責任者"),
 }
 
 

@@ -15,7 +15,10 @@ __all__ = ["demo_env"]  # the fixture, shared with the retention CLI tests
 @needs_poppler
 def test_report_commands_write_pdf_and_csv(demo_env: dict[str, str], tmp_path: Path) -> None:
     daily_pdf = tmp_path / "daily.pdf"
-    result = kiosk(demo_env, "report", "daily", "-o", str(daily_pdf))
+    unsigned = kiosk(demo_env, "report", "daily", "-o", str(daily_pdf))
+    assert unsigned.returncode == 2  # the close needs a responsible officer
+    assert "--operator BADGE" in unsigned.stderr
+    result = kiosk(demo_env, "report", "daily", "--operator", "O001", "-o", str(daily_pdf), stdin="1111\n")
     assert result.returncode == 0, result.stderr
     text = subprocess.run(
         ["pdftotext", str(daily_pdf), "-"], capture_output=True, text=True, check=True
@@ -27,6 +30,7 @@ def test_report_commands_write_pdf_and_csv(demo_env: dict[str, str], tmp_path: P
     backup_line = next(line for line in result.stdout.splitlines() if line.startswith("verified "))
     assert Path(backup_line.split("backup ", 1)[1]).is_file()
     assert any(line.startswith("anchor ") for line in result.stdout.splitlines())
+    assert "closed by 保管 正子" in result.stdout
     assert "ledger_verified" in kiosk(
         demo_env, "ledger", "export", "--format", "csv", "-o", str(tmp_path / "e.csv")
     ).stdout + (tmp_path / "e.csv").read_text(encoding="utf-8-sig")
@@ -39,13 +43,14 @@ def test_report_commands_write_pdf_and_csv(demo_env: dict[str, str], tmp_path: P
     assert lines[0].startswith("連番,日時,事象,内容,管理ID")
     assert any(",交付通知書送付," in line for line in lines)
 
-    wrong = kiosk(demo_env, "report", "daily", "-o", str(tmp_path / "daily.txt"))
+    wrong = kiosk(demo_env, "report", "daily", "--preview", "-o", str(tmp_path / "daily.txt"))
     assert wrong.returncode == 2
     assert "ends in .pdf or .csv" in wrong.stderr
     missing = kiosk(
         {**demo_env, "KIOSK_REPORTS__FONT_FILE": str(tmp_path / "none.ttf")},
         "report",
         "daily",
+        "--preview",
         "-o",
         str(daily_pdf),
     )
