@@ -78,7 +78,11 @@ class ClosingDesk(DeskBase):
                 raise CloseRefused("the ledger holds no event up to that day: there is nothing to close")
         elif self.read(lambda: stored_hashes(self.ledger, [head.seq])).get(head.seq) != head.hash:
             raise CloseRefused(f"the chain does not hold the head {head.seq}:{head.hash[:16]}…")
-        closed = integrity.close_of_day(self.ledger, self.settings, (head.seq, head.hash))
+        try:
+            closed = integrity.close_of_day(self.ledger, self.settings, (head.seq, head.hash))
+        except (integrity.IntegrityRefused, integrity.AnchorError) as exc:
+            # A ledger without its identity, an anchor log that cannot be read: not closed, and why.
+            raise CloseRefused(str(exc)) from exc
         payload = DailyClosed(day.isoformat(), head.seq, head.hash, closed.verified_events)
         with self.act(Act.DAILY_CLOSE, officer) as u:
             rec = u.append(EventKind.DAILY_CLOSED, actor_id=officer.id, device=self.kiosk, payload=payload)

@@ -553,6 +553,11 @@ EN |= {
     "demo.only_stocktake": "Use it on the stocktake screen (F5 on the home screen)",
 }
 
+from kiosk.tui import i18n_office  # noqa: E402  (the office jobs' words, kept beside this catalogue)
+
+JA |= i18n_office.JA
+EN |= i18n_office.EN
+
 CATALOGS: dict[str, dict[str, str]] = {"ja": JA, "en": EN}
 
 

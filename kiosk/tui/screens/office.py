@@ -44,6 +44,7 @@ class OfficeJob:
 
 # The office's day, in the order a clerk meets it. Add a job here, with its title in kiosk.tui.i18n.
 JOBS: tuple[OfficeJob, ...] = (
+    OfficeJob("f6", "office.job.daily_close", "kiosk.tui.screens.daily_close:open_daily_close"),
     OfficeJob("f7", "office.job.due_lists", "kiosk.tui.screens.due:open_due_lists"),
 )
 
