@@ -14,13 +14,16 @@ from kiosk.desk.cards import CardsDesk
 from kiosk.desk.closing import ClosingDesk
 from kiosk.desk.errors import NotAllowed, StorageError
 from kiosk.desk.queries import QueriesDesk
+from kiosk.desk.registers import RegistersDesk
 from kiosk.desk.safe import SafeDesk
 from kiosk.desk.staff import StaffDesk
 from kiosk.desk.stocktake import StocktakeDesk
 from kiosk.desk.supervision import SupervisionDesk
 
 
-class Desk(SafeDesk, StocktakeDesk, CardsDesk, StaffDesk, QueriesDesk, SupervisionDesk, ClosingDesk):
+class Desk(
+    SafeDesk, StocktakeDesk, CardsDesk, StaffDesk, QueriesDesk, SupervisionDesk, ClosingDesk, RegistersDesk
+):
     """Every command and query of the kiosk, over one ledger and its settings."""
 
 
