@@ -107,7 +107,7 @@ def report_daily(ctx: CliContext, on: str | None, operator: str | None, preview:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @pass_cli
 def report_ledger(ctx: CliContext, start: str, end: str, output: Path) -> None:
-    """The ledger (管理簿) for a period: one line per event, Japanese headings."""
+    """The ledger (管理簿) for a period: one line per event in words (sign-ins: `report access`)."""
     from kiosk.reports.fonts import FontMissing
     from kiosk.reports.ledger_book import ledger_book, write_ledger_book_csv, write_ledger_book_pdf
 
@@ -129,6 +129,64 @@ def report_ledger(ctx: CliContext, start: str, end: str, output: Path) -> None:
     except (FontMissing, OutputRefused) as exc:
         fail(str(exc))
     echo(f"wrote {n} events ({first} to {last}) to {output}")
+
+
+@report.command("register")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@pass_cli
+def report_register(ctx: CliContext, output: Path) -> None:
+    """The card register of the whole cabinet (カード台帳): one line per card, its state and dates."""
+    from kiosk.reports.fonts import FontMissing
+    from kiosk.reports.registers import (
+        cabinet_register,
+        write_cabinet_register_csv,
+        write_cabinet_register_pdf,
+    )
+
+    fmt = _format(output)
+    settings = ctx.settings
+    register = cabinet_register(ctx.desk)
+    try:
+        with safe_output_path(output, ctx.protected()) as tmp:
+            if fmt == "pdf":
+                n = write_cabinet_register_pdf(
+                    register, tmp, office=settings.reports.office_name, font_file=settings.reports.font_file
+                )
+            else:
+                n = write_cabinet_register_csv(register, tmp)
+    except (FontMissing, OutputRefused) as exc:
+        fail(str(exc))
+    echo(f"wrote the card register ({n} cards) to {output}")
+
+
+@report.command("access")
+@click.option("--from", "start", required=True, help="First office date (YYYY-MM-DD).")
+@click.option("--to", "end", required=True, help="Last office date (YYYY-MM-DD).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@pass_cli
+def report_access(ctx: CliContext, start: str, end: str, output: Path) -> None:
+    """The access log (サインイン記録): sign-ins, failed sign-ins, lockouts and unlocks of a period."""
+    from kiosk.reports.fonts import FontMissing
+    from kiosk.reports.registers import access_log, write_access_log_csv, write_access_log_pdf
+
+    fmt = _format(output)
+    first, last = _day(start, "--from", ctx), _day(end, "--to", ctx)
+    try:
+        log = access_log(ctx.desk, first, last)
+    except ValueError as exc:
+        fail(str(exc))
+    settings = ctx.settings
+    try:
+        with safe_output_path(output, ctx.protected()) as tmp:
+            if fmt == "pdf":
+                n = write_access_log_pdf(
+                    log, tmp, office=settings.reports.office_name, font_file=settings.reports.font_file
+                )
+            else:
+                n = write_access_log_csv(log, tmp)
+    except (FontMissing, OutputRefused) as exc:
+        fail(str(exc))
+    echo(f"wrote {n} sign-in records ({first} to {last}) to {output}")
 
 
 @report.command("card")

@@ -50,7 +50,8 @@ def test_lists_and_mappings_of_lists_are_counts_never_list_text() -> None:
     assert "他2枚" in phrase
     assert "重複 1枚" in phrase
     assert "未登録タグ: 1枚" in phrase
-    assert "[" not in phrase and "'" not in phrase
+    assert "[" not in phrase
+    assert "'" not in phrase
     verified = describe_event(LedgerVerified(True, 529, 0).encode(), kind=EventKind.LEDGER_VERIFIED)
     assert verified == "検証結果: 正常、検証した記録: 529件、照合した控え: 0件"
     closed = describe_event(DailyClosed("2026-04-01", 9, "ab" * 32, 9).encode(), kind=EventKind.DAILY_CLOSED)
@@ -79,7 +80,8 @@ def test_the_ledger_book_is_a_register(ledger: Ledger, office_day: Day, crew: Cr
 
     book = ledger_book(desk, office_day.day, office_day.day)
     kinds = {line.kind for line in book.lines}
-    assert EventKind.SIGNED_IN not in kinds and EventKind.AUTH_FAILED not in kinds
+    assert EventKind.SIGNED_IN not in kinds
+    assert EventKind.AUTH_FAILED not in kinds
     out = tmp_path / "book.csv"
     write_ledger_book_csv(book, out)
     rows = list(csv.reader(out.read_bytes().decode("utf-8-sig").splitlines()))
@@ -95,13 +97,16 @@ def test_the_ledger_book_is_a_register(ledger: Ledger, office_day: Day, crew: Cr
     write_ledger_book_pdf(book, pdf, office="テスト市 市民課")
     text = pdf_text(pdf)
     flat = "".join(text.split())
-    assert "['" not in text and "[" not in text
+    assert "['" not in text
+    assert "[" not in text
     assert bare_keys(text) == []
     assert "その他" not in text  # no field without its name
     assert "備考:はい" not in flat
-    assert "確認:重複1枚" in flat and "確認5枚" in flat  # the verdicts in the stored (sorted) order
+    assert "確認:重複1枚" in flat
+    assert "確認5枚" in flat
     assert "検証結果:正常、検証した記録:529件" in flat
-    assert "サインイン" not in text and "認証失敗" not in text
+    assert "サインイン" not in text
+    assert "認証失敗" not in text
     assert f"保管正子（正）{SESSION_MARK}" in flat
     assert "保管庫利用を開いた二人のうち操作者でない人" in flat
     assert "確認欄" in text
@@ -116,7 +121,8 @@ def test_the_ledger_book_is_a_register(ledger: Ledger, office_day: Day, crew: Cr
     log_text = "".join(pdf_text(log_pdf).split())
     assert "サインイン記録" in log_text
     assert "窓口一郎" in log_text
-    assert "認証失敗" in log_text and "PIN誤り" in log_text
+    assert "認証失敗" in log_text
+    assert "PIN誤り" in log_text
     assert bare_keys(log_text) == []
 
 
@@ -128,10 +134,13 @@ def test_the_card_register_of_the_whole_cabinet(ledger: Ledger, office_day: Day,
     assert set(rows) == set(office_day.cards) | set(office_day.notification)
     issued = rows[office_day.issued]
     assert issued.status == "issued"
-    assert issued.issued_at is not None and issued.taken_out_at is not None
+    assert issued.issued_at is not None
+    assert issued.taken_out_at is not None
     assert issued.received_on is not None
     back = rows[office_day.returned]
-    assert back.status == "in_safe" and back.taken_out_at is not None and back.issued_at is None
+    assert back.status == "in_safe"
+    assert back.taken_out_at is not None
+    assert back.issued_at is None
     assert rows[office_day.cards[5]].taken_out_at is None
     assert dict(register.counts()) == {"保管中": len(rows) - 1, "交付済": 1}
 
@@ -151,7 +160,12 @@ def test_the_card_register_of_the_whole_cabinet(ledger: Ledger, office_day: Day,
     assert "カード台帳" in text
     for mid in rows:
         assert mid in text
-    assert "交付済" in text and "保管中" in text and "通知カード" in text
-    assert "確認欄" in text and "確認者（氏名）" in flat
-    assert "[" not in text and bare_keys(text) == []
-    assert "in_safe" not in text and "mynumber_card" not in text
+    assert "交付済" in text
+    assert "保管中" in text
+    assert "通知カード" in text
+    assert "確認欄" in text
+    assert "確認者（氏名）" in flat
+    assert "[" not in text
+    assert bare_keys(text) == []
+    assert "in_safe" not in text
+    assert "mynumber_card" not in text

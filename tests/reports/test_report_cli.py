@@ -42,6 +42,21 @@ def test_report_commands_write_pdf_and_csv(demo_env: dict[str, str], tmp_path: P
     lines = book_csv.read_bytes().decode("utf-8-sig").splitlines()
     assert lines[0].startswith("連番,日時,事象,内容,管理ID")
     assert any(",交付通知書送付," in line for line in lines)
+    assert not any(",サインイン," in line for line in lines)  # in the access log instead
+
+    register_pdf = tmp_path / "register.pdf"
+    result = kiosk(demo_env, "report", "register", "-o", str(register_pdf))
+    assert result.returncode == 0, result.stderr
+    assert "wrote the card register (" in result.stdout
+    text = subprocess.run(
+        ["pdftotext", str(register_pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "カード台帳" in text
+    assert "確認欄" in text
+    access_csv = tmp_path / "access.csv"
+    result = kiosk(demo_env, "report", "access", "--from", today, "--to", today, "-o", str(access_csv))
+    assert result.returncode == 0, result.stderr
+    assert access_csv.read_bytes().decode("utf-8-sig").startswith("連番,日時,事象,職員,内容,端末")
 
     wrong = kiosk(demo_env, "report", "daily", "--preview", "-o", str(tmp_path / "daily.txt"))
     assert wrong.returncode == 2

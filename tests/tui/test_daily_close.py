@@ -62,7 +62,9 @@ async def test_a_daily_close_at_the_kiosk_is_recorded_backed_up_anchored_and_pri
         await wait_for(pilot, lambda: isinstance(app.screen, OfficeScreen))
         assert "F6  日次締め" in str(app.screen.query_one("#office-jobs", Static).content)
         await pilot.press("f6")
-        await wait_for(pilot, lambda: isinstance(app.screen, DailyCloseScreen) and app.screen.data is not None)
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, DailyCloseScreen) and app.screen.data is not None
+        )
         screen = app.screen
         assert isinstance(screen, DailyCloseScreen)
         await pilot.press("f3")  # the day before
@@ -92,7 +94,8 @@ async def test_a_daily_close_at_the_kiosk_is_recorded_backed_up_anchored_and_pri
         await sign_in(pilot, office, "O001")
         await wait_for(pilot, lambda: screen.filed is not None, timeout=60)
         closed, filed = screen.closed, screen.filed
-        assert closed is not None and filed is not None
+        assert closed is not None
+        assert filed is not None
         state = str(screen.query_one("#close-state", Static).content)
         assert "締めました（保管 正子（正））" in state
         assert f"検証 {closed.verified_events} 件" in state
@@ -126,6 +129,8 @@ async def test_a_daily_close_at_the_kiosk_is_recorded_backed_up_anchored_and_pri
     assert closed.anchor == f"{data.head_seq}:{data.head_hash}"
     # The paper kept in the reports folder.
     assert filed.pdf == tmp_path / "var" / "reports" / "daily-close-2026-04-01.pdf"
-    text = subprocess.run(["pdftotext", str(filed.pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(filed.pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert "日次締め報告書" in text
     assert data.head_hash in text.replace("\n", "")
