@@ -50,6 +50,15 @@ class CardRegisterRow:
     disposed_at: datetime | None
 
 
+@dataclass(frozen=True, slots=True)
+class StocktakeLine:
+    """A stocktake to choose for its report: its number, when it started and finished (if it did)."""
+
+    id: int
+    started_at: datetime
+    finished_at: datetime | None
+
+
 class RegistersDesk(DeskBase):
     """Queries for the registers on paper."""
 
@@ -110,5 +119,15 @@ class RegistersDesk(DeskBase):
                             r.closed_witness_id,
                         )
             return out
+
+        return self.read(work)
+
+    def stocktake_lines(self, limit: int = 20) -> tuple[StocktakeLine, ...]:
+        """The newest stocktakes, newest first (the papers menu chooses one for its report)."""
+
+        def work() -> tuple[StocktakeLine, ...]:
+            with self.ledger.read() as s:
+                q = select(models.Stocktake).order_by(models.Stocktake.id.desc()).limit(limit)
+                return tuple(StocktakeLine(r.id, r.started_at, r.finished_at) for r in s.scalars(q))
 
         return self.read(work)

@@ -46,6 +46,7 @@ class OfficeJob:
 JOBS: tuple[OfficeJob, ...] = (
     OfficeJob("f6", "office.job.daily_close", "kiosk.tui.screens.daily_close:open_daily_close"),
     OfficeJob("f7", "office.job.due_lists", "kiosk.tui.screens.due:open_due_lists"),
+    OfficeJob("f9", "office.job.papers", "kiosk.tui.screens.papers:open_papers"),
 )
 
 
