@@ -126,17 +126,30 @@ class ClosingDesk(DeskBase):
     def close_missing(self, now: datetime) -> date | None:
         """The previous office day, when it was never closed (the home screen's warning), else None.
 
-        A ledger that began after that day has nothing to close for it.
+        A close of a later day does not stand in for it; a ledger that began after that day has
+        nothing to close for it.
         """
-        today = office_date(now)
-        wanted = self.previous_office_day(today)
-        last = self.last_close()
-        if last is not None and last.day >= wanted:
+        wanted = self.previous_office_day(office_date(now))
+        if wanted in self.read(lambda: _closed_days(self)):
             return None
         first = self.read(lambda: _first_at(self))
         if first is None or office_date(first) > wanted:
             return None
         return wanted
+
+
+_RECENT_CLOSES = 60  # the closes looked at for the warning (two months of office days)
+
+
+def _closed_days(desk: DeskBase) -> set[date]:
+    with desk.ledger.read() as s:
+        payloads = s.scalars(
+            select(models.Event.payload)
+            .where(models.Event.kind == EventKind.DAILY_CLOSED)
+            .order_by(models.Event.seq.desc())
+            .limit(_RECENT_CLOSES)
+        ).all()
+    return {date.fromisoformat(json.loads(p)["day"]) for p in payloads}
 
 
 def _last_before(desk: DeskBase, moment: datetime) -> HeadMark | None:
