@@ -72,3 +72,16 @@ def test_only_an_officer_closes_and_the_warning_waits_for_that_very_day(desk: De
 
     clock.advance(days=4)  # Monday 6 April: the office day before it is Friday the 3rd
     assert desk.close_missing(clock()) == date(2026, 4, 3)
+
+
+def test_a_head_hash_with_a_run_of_digits_is_recorded_as_the_digest_it_is(desk: Desk) -> None:
+    from kiosk.domain.events import DailyClosed
+    from kiosk.domain.guard import TextRefusal
+
+    # One event hash in a few thousand holds 12 digits in a row: a digest, checked by its format.
+    digits = "".join(str(i % 10) for i in range(13)) + "a" * 51
+    with desk.ledger.unit() as u:
+        u.append(EventKind.DAILY_CLOSED, payload=DailyClosed("2026-04-01", 1, digits, 1))
+    assert kinds(desk, EventKind.DAILY_CLOSED)[-1]["head_hash"] == digits
+    with pytest.raises(TextRefusal), desk.ledger.unit() as u:
+        u.append(EventKind.DAILY_CLOSED, payload=DailyClosed("2026-04-01", 1, digits[:-1] + "z", 1))

@@ -181,7 +181,7 @@ class DailyCloseScreen(KioskScreen):
             state.update(plain("✖ " + t("close.refused")))
             app.show_verdict("not_allowed", t("close.need_officer") if exc.reason == "role" else str(exc))
             return
-        except (BackupError, CloseRefused) as exc:
+        except (BackupError, CloseRefused, ValueError) as exc:  # ValueError: a refused value, never shown
             log.error("the daily close of %s failed: %s", data.day, exc)
             state.update(plain("✖ " + t("close.failed")))
             app.show_verdict("ledger_error", t("close.failed_detail"))
