@@ -1,18 +1,18 @@
 """帳票の印刷 (office menu F9): each paper is filed in the reports folder and printed on a real CUPS
-queue — the card register, the 管理簿 and the access log of a period, the 督促 list and label sheets for
-cards scanned at the kiosk."""
+queue — the card register, the 管理簿 and the access log of a period, the 督促 list, a chosen stocktake's
+report and label sheets for cards scanned at the kiosk."""
 
 from __future__ import annotations
 
 import subprocess
 from pathlib import Path
 
-from textual.widgets import Static
+from textual.widgets import DataTable, Static
 
 from kiosk.config import Settings
 from kiosk.reports.printing import Paper
 from kiosk.tui.screens.office import OfficeScreen
-from kiosk.tui.screens.papers import LabelsModal, PapersScreen, PeriodModal
+from kiosk.tui.screens.papers import LabelsModal, PapersScreen, PeriodModal, StocktakePickModal
 from tests.conftest import wait_printed
 from tests.tui.conftest import CARDS, Office, devices_online, screen_text, sign_in, verdict, wait_for
 
@@ -90,6 +90,17 @@ async def test_every_paper_of_the_menu_is_filed_and_printed(
         await pilot.press("f6")  # no stocktake on this ledger yet: said so, nothing filed
         await wait_for(pilot, lambda: "点検の記録がありません" in verdict(app).text_shown)
         assert len(screen.filed) == 4
+        officer, clerk = office.ledger.staff_by_badge("O001"), office.ledger.staff_by_badge("C002")
+        assert officer is not None
+        assert clerk is not None
+        started = app.desk.stocktake_start(officer, clerk)  # a stocktake under way: its report so far
+        await pilot.press("f6")
+        await wait_for(pilot, lambda: isinstance(app.screen, StocktakePickModal))
+        assert f"第{started.id}回" in str(app.screen.query_one(DataTable).get_row_at(0)[0])
+        await pilot.press("enter")
+        report = await printed(5)
+        assert report.name == f"{Paper.STOCKTAKE_REPORT.value}-{started.id}.pdf"
+        assert "点検" in pdf_text(report)
 
         await pilot.press("f7")  # labels for cards scanned here
         await wait_for(pilot, lambda: isinstance(app.screen, LabelsModal))
@@ -99,7 +110,7 @@ async def test_every_paper_of_the_menu_is_filed_and_printed(
             office.scan(mid)
         await wait_for(pilot, lambda: len(modal.ids) == 2 and "すでに読み取りました" in screen_text(app))
         await pilot.press("f5")
-        labels = await printed(5)
+        labels = await printed(6)
         assert labels.name == f"{Paper.LABELS.value}-cards-2.pdf"
         text = pdf_text(labels)
         assert CARDS[0] in text
