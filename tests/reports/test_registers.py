@@ -17,6 +17,7 @@ from kiosk.domain.events import KINDS, DailyClosed, EventKind, LedgerVerified
 from kiosk.domain.staff import AuthError
 from kiosk.ledger.service import Ledger
 from kiosk.reports.ledger_book import SESSION_MARK, ledger_book, write_ledger_book_csv, write_ledger_book_pdf
+from kiosk.reports.papers import card_register
 from kiosk.reports.registers import (
     REGISTER_HEADINGS,
     access_log,
@@ -92,6 +93,11 @@ def test_the_ledger_book_is_a_register(ledger: Ledger, office_day: Day, crew: Cr
     assert taken[6] == f"保管 正子（正）{SESSION_MARK}"
     issued = next(r for r in rows if r[2] == "交付")
     assert issued[6] == "窓口 二郎"  # the hand-over's own witness
+    # The card's own register (カード別履歴) names the same witnesses.
+    own = card_register(desk, office_day.returned)
+    assert [line.witness for line in own.lines if line.kind == EventKind.CARD_PUT_BACK] == [
+        f"保管 正子（正）{SESSION_MARK}"
+    ]
 
     pdf = tmp_path / "book.pdf"
     write_ledger_book_pdf(book, pdf, office="テスト市 市民課")
