@@ -39,15 +39,38 @@ def _day(value: str | None, option: str, ctx: CliContext) -> date:
 
 @report.command("daily")
 @click.option("--date", "on", default=None, help="Office date (YYYY-MM-DD; default today).")
+@click.option(
+    "--operator",
+    "operator",
+    default=None,
+    metavar="BADGE",
+    help="The responsible officer who closes the day (PIN: first line of stdin).",
+)
+@click.option("--preview", is_flag=True, help="Write the paper only: no verify, backup, anchor or record.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @pass_cli
-def report_daily(ctx: CliContext, on: str | None, output: Path) -> None:
-    """Daily close (日次締め): 受払 per card kind with its check, sessions, overrides, refusals, head hash."""
+def report_daily(ctx: CliContext, on: str | None, operator: str | None, preview: bool, output: Path) -> None:
+    """Daily close (日次締め): 受払 per card kind with its check, sessions, overrides, refusals, head hash.
+
+    The close itself (a full verify against every anchor, a backup, the head printed on the paper
+    appended to the anchor log, the close on record) is the same core command the kiosk's screen runs,
+    and needs a responsible officer: --operator BADGE. --preview writes the paper alone.
+    """
     from kiosk.reports.daily import daily_close, write_daily_csv, write_daily_pdf
     from kiosk.reports.fonts import FontMissing
 
     fmt = _format(output)
+    if operator is None and not preview:
+        fail(
+            "the daily close needs a responsible officer: --operator BADGE (PIN on stdin); "
+            "--preview writes the paper alone"
+        )
     day = _day(on, "--date", ctx)
+    officer = None
+    if operator is not None and not preview:
+        from kiosk.cli.people import sign_in
+
+        (officer,) = sign_in(ctx, ("officer", operator))
     settings = ctx.settings
     data = daily_close(ctx.desk, day, office=settings.reports.office_name)
     try:
@@ -59,17 +82,23 @@ def report_daily(ctx: CliContext, on: str | None, output: Path) -> None:
     except (FontMissing, OutputRefused) as exc:
         fail(str(exc))
     echo(f"wrote the daily close of {day} to {output} (head {data.head_seq} {data.head_hash[:16]}…)")
-    if data.head_seq:
-        from kiosk.desk import integrity
+    if officer is None or not data.head_seq:
+        return
+    from kiosk.desk import NotAllowed, StorageError, integrity
+    from kiosk.desk.closing import CloseRefused
+    from kiosk.desk.views import HeadMark
 
-        # The daily close is also the day's integrity step: a full verify against every anchor, a
-        # backup (anchored), and the head printed on the paper appended to the anchor log.
-        try:
-            closed = integrity.close_of_day(ctx.ledger, settings, (data.head_seq, data.head_hash))
-        except integrity.BackupError as exc:
-            fail(f"the daily close was printed, but {exc}; tell the supervisor (see README: Integrity)")
-        echo(f"verified {closed.verified_events} events; backup {closed.backup.path}")
-        echo(f"anchor {closed.anchor.text}")
+    # The daily close is also the day's integrity step: a full verify against every anchor, a
+    # backup (anchored), and the head printed on the paper appended to the anchor log.
+    try:
+        closed = ctx.desk.close_day(day, officer, HeadMark(data.head_seq, data.head_hash))
+    except NotAllowed as exc:
+        fail(f"the daily close was printed, but not closed: {exc}")
+    except (integrity.BackupError, CloseRefused, StorageError) as exc:
+        fail(f"the daily close was printed, but {exc}; tell the supervisor (see README: Integrity)")
+    echo(f"verified {closed.verified_events} events; backup {closed.backup}")
+    echo(f"anchor {closed.anchor}")
+    echo(f"closed by {closed.closed_by} (record {closed.seq})")
 
 
 @report.command("ledger")
@@ -78,7 +107,7 @@ def report_daily(ctx: CliContext, on: str | None, output: Path) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @pass_cli
 def report_ledger(ctx: CliContext, start: str, end: str, output: Path) -> None:
-    """The ledger (管理簿) for a period: one line per event, Japanese headings."""
+    """The ledger (管理簿) for a period: one line per event in words (sign-ins: `report access`)."""
     from kiosk.reports.fonts import FontMissing
     from kiosk.reports.ledger_book import ledger_book, write_ledger_book_csv, write_ledger_book_pdf
 
@@ -100,6 +129,64 @@ def report_ledger(ctx: CliContext, start: str, end: str, output: Path) -> None:
     except (FontMissing, OutputRefused) as exc:
         fail(str(exc))
     echo(f"wrote {n} events ({first} to {last}) to {output}")
+
+
+@report.command("register")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@pass_cli
+def report_register(ctx: CliContext, output: Path) -> None:
+    """The card register of the whole cabinet (カード台帳): one line per card, its state and dates."""
+    from kiosk.reports.fonts import FontMissing
+    from kiosk.reports.registers import (
+        cabinet_register,
+        write_cabinet_register_csv,
+        write_cabinet_register_pdf,
+    )
+
+    fmt = _format(output)
+    settings = ctx.settings
+    register = cabinet_register(ctx.desk)
+    try:
+        with safe_output_path(output, ctx.protected()) as tmp:
+            if fmt == "pdf":
+                n = write_cabinet_register_pdf(
+                    register, tmp, office=settings.reports.office_name, font_file=settings.reports.font_file
+                )
+            else:
+                n = write_cabinet_register_csv(register, tmp)
+    except (FontMissing, OutputRefused) as exc:
+        fail(str(exc))
+    echo(f"wrote the card register ({n} cards) to {output}")
+
+
+@report.command("access")
+@click.option("--from", "start", required=True, help="First office date (YYYY-MM-DD).")
+@click.option("--to", "end", required=True, help="Last office date (YYYY-MM-DD).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@pass_cli
+def report_access(ctx: CliContext, start: str, end: str, output: Path) -> None:
+    """The access log (サインイン記録): sign-ins, failed sign-ins, lockouts and unlocks of a period."""
+    from kiosk.reports.fonts import FontMissing
+    from kiosk.reports.registers import access_log, write_access_log_csv, write_access_log_pdf
+
+    fmt = _format(output)
+    first, last = _day(start, "--from", ctx), _day(end, "--to", ctx)
+    try:
+        log = access_log(ctx.desk, first, last)
+    except ValueError as exc:
+        fail(str(exc))
+    settings = ctx.settings
+    try:
+        with safe_output_path(output, ctx.protected()) as tmp:
+            if fmt == "pdf":
+                n = write_access_log_pdf(
+                    log, tmp, office=settings.reports.office_name, font_file=settings.reports.font_file
+                )
+            else:
+                n = write_access_log_csv(log, tmp)
+    except (FontMissing, OutputRefused) as exc:
+        fail(str(exc))
+    echo(f"wrote {n} sign-in records ({first} to {last}) to {output}")
 
 
 @report.command("card")

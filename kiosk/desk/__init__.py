@@ -11,16 +11,28 @@ attempt and raised as `NotAllowed` (or returned as a `Verdict` for scans); stora
 from __future__ import annotations
 
 from kiosk.desk.cards import CardsDesk
+from kiosk.desk.closing import ClosingDesk
 from kiosk.desk.errors import NotAllowed, StorageError
 from kiosk.desk.notices import NoticesDesk
 from kiosk.desk.queries import QueriesDesk
+from kiosk.desk.registers import RegistersDesk
 from kiosk.desk.safe import SafeDesk
 from kiosk.desk.staff import StaffDesk
 from kiosk.desk.stocktake import StocktakeDesk
 from kiosk.desk.supervision import SupervisionDesk
 
 
-class Desk(SafeDesk, StocktakeDesk, CardsDesk, NoticesDesk, StaffDesk, QueriesDesk, SupervisionDesk):
+class Desk(
+    SafeDesk,
+    StocktakeDesk,
+    CardsDesk,
+    NoticesDesk,
+    StaffDesk,
+    QueriesDesk,
+    SupervisionDesk,
+    ClosingDesk,
+    RegistersDesk,
+):
     """Every command and query of the kiosk, over one ledger and its settings."""
 
 

@@ -23,11 +23,14 @@ if TYPE_CHECKING:
 
 
 def last_daily_close(desk: Desk) -> datetime | None:
-    """When the daily close (日次締め: `kiosk report daily`) last verified the ledger, if ever.
+    """When the daily close (日次締め: the kiosk's screen or `kiosk report daily`) last ran, if ever.
 
-    The daily close records `ledger_verified` on the chain whether or not the ledger verified, so its
-    time says that the close was run, not that it passed.
+    A close is on the chain as `daily_closed`. Ledgers closed before that event existed have only the
+    close's `ledger_verified` (recorded whether or not the ledger verified): that time is taken then.
     """
+    last = desk.last_close()
+    if last is not None:
+        return last.at
 
     def work() -> datetime | None:
         with desk.ledger.read() as s:

@@ -52,6 +52,7 @@ class Act(enum.StrEnum):
     RESTORE = "restore"
     ACKNOWLEDGE_DOOR_ALARM = "acknowledge_door_alarm"  # 扉の警報の確認
     SAFE_MANUAL = "safe_manual"  # 入出力機器の停止中、鍵による手動手順の承認
+    DAILY_CLOSE = "daily_close"  # 日次締め
 
 
 class Second(enum.StrEnum):
@@ -121,6 +122,9 @@ RULES: dict[Act, Rule] = {
     ),
     Act.ACKNOWLEDGE_DOOR_ALARM: Rule(SUPERVISOR, Second.NONE, ja="扉の警報の確認：責任者（理由を記録）"),
     Act.SAFE_MANUAL: Rule(OFFICER, Second.SUPERVISOR, ja="鍵による手動手順：責任者の承認と理由"),
+    # The CLI's `kiosk report daily` needed nobody; at the kiosk and on the CLI alike a responsible
+    # officer now answers for the close (the stricter reading).
+    Act.DAILY_CLOSE: Rule(OFFICER, Second.NONE, ja="日次締め：保管責任者"),
 }
 
 

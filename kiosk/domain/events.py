@@ -60,6 +60,7 @@ class EventKind(enum.StrEnum):
     AUTH_FAILED = "auth_failed"
     SIGNED_IN = "signed_in"
     LEDGER_VERIFIED = "ledger_verified"
+    DAILY_CLOSED = "daily_closed"
     DEVICE_OFFLINE = "device_offline"
     DEVICE_ONLINE = "device_online"
     STAFF_ADDED = "staff_added"
@@ -326,6 +327,16 @@ class LedgerVerified(Payload):
 
 
 @dataclass(frozen=True, slots=True)
+class DailyClosed(Payload):
+    """日次締め: the office day closed, the head printed on its paper (and anchored), the events verified."""
+
+    day: str  # ISO office date
+    head_seq: int
+    head_hash: str
+    verified: int  # events the close's full verify walked
+
+
+@dataclass(frozen=True, slots=True)
 class DeviceOffline(Payload):
     device: str
     reason: str
@@ -539,6 +550,7 @@ KINDS: dict[EventKind, KindInfo] = {
     K.AUTH_FAILED: KindInfo("認証失敗", "sign-in failed", AuthFailed),
     K.SIGNED_IN: KindInfo("サインイン", "signed in"),
     K.LEDGER_VERIFIED: KindInfo("管理簿の検証（日次締め）", "ledger verified (daily close)", LedgerVerified),
+    K.DAILY_CLOSED: KindInfo("日次締め", "daily close", DailyClosed),
     K.DEVICE_OFFLINE: KindInfo("機器の切断", "device offline", DeviceOffline),
     K.DEVICE_ONLINE: KindInfo("機器の再接続", "device back online", DeviceOnline),
     K.STAFF_ADDED: KindInfo("職員登録", "staff added", StaffAdded),

@@ -2,21 +2,28 @@
 管理簿 would have it. PDF (A4 landscape, Japanese font embedded) and CSV (UTF-8 with BOM).
 
 Each line: date and time, what happened (the event kind's Japanese name and its payload as a phrase, no
-codes), the card, who did it and who witnessed (names, officers with their rank 正/副N) and the safe
-session. The first line names the hash before the period; every page's footer carries the office, the
-period, "page x / y" and the hash at the period's end, so consecutive printouts link up like pages of
-one book and a rewrite of history shows against the paper.
+codes: every payload field by its Japanese name, lists as counts), the card, who did it and who
+witnessed (names, officers with their rank 正/副N) and the safe session. A take-out or put-back inside a
+safe session names the session's witness (the other of the two who opened it, marked ※). Sign-ins and
+lockouts are not the book's: they are in the access log (サインイン記録, kiosk.reports.registers). The
+first line names the hash before the period; the last page ends with the 確認 box (作成者・確認者・
+保管責任者); every page's footer carries the office, the period, "page x / y" and the hash at the period's
+end, so consecutive printouts link up like pages of one book and a rewrite of history shows against the
+paper.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kiosk.desk.views import EventRecord
+from kiosk.desk.registers import ACCESS_KINDS
+from kiosk.desk.views import EventRecord, SessionRow
 from kiosk.domain.card_state import OFFICE_TZ
+from kiosk.domain.events import EventKind
 from kiosk.reports.csvfile import csv_writer
 from kiosk.reports.daily import day_bounds, load_people
 from kiosk.reports.terms import People, describe_event, kind_ja
@@ -25,6 +32,13 @@ if TYPE_CHECKING:
     from kiosk.desk import Desk
 
 HEADINGS = ["連番", "日時", "事象", "内容", "管理ID", "操作者", "立会人", "保管庫利用", "ハッシュ"]
+# Events done alone inside a safe session, witnessed by the session's pair.
+SESSION_WITNESSED = frozenset({EventKind.CARD_TAKEN_OUT, EventKind.CARD_PUT_BACK})
+SESSION_MARK = "※"
+SESSION_NOTE = (
+    f"立会人の{SESSION_MARK}は、その保管庫利用を開いた二人のうち操作者でない人（持出・返却の立会）です。"
+)
+SIGNERS = ("作成者", "確認者", "保管責任者")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +94,10 @@ def ledger_book(desk: Desk, start: date, end: date) -> LedgerBook:
     _, hi = day_bounds(end)
     people = load_people(desk)
     before = desk.last_before(lo)
-    lines = [book_line(ev, people) for ev in desk.event_rows(since=lo, until=hi)]
+    access = {k.value for k in ACCESS_KINDS}
+    events = [ev for ev in desk.event_rows(since=lo, until=hi) if ev.kind not in access]
+    sessions = desk.session_rows(ev.session_id for ev in events if ev.session_id is not None)
+    lines = [book_line(ev, people, sessions) for ev in events]
     hash_before = before.hash if before else ""
     return LedgerBook(
         start=start,
@@ -92,7 +109,19 @@ def ledger_book(desk: Desk, start: date, end: date) -> LedgerBook:
     )
 
 
-def book_line(ev: EventRecord, people: People) -> BookLine:
+def session_witness(ev: EventRecord, people: People, sessions: Mapping[int, SessionRow]) -> str:
+    """Who witnessed an event: its own witness, else for a take-out or put-back in a safe session the
+    other of the two who opened it (both, when a third person who joined did it), marked ※."""
+    if ev.witness_id is not None:
+        return people(ev.witness_id)
+    row = sessions.get(ev.session_id) if ev.session_id is not None else None
+    if row is None or ev.kind not in SESSION_WITNESSED:
+        return ""
+    pair = [p for p in (row.operator_id, row.witness_id) if p is not None and p != ev.actor_id]
+    return "・".join(people(p) for p in pair) + SESSION_MARK if pair else ""
+
+
+def book_line(ev: EventRecord, people: People, sessions: Mapping[int, SessionRow] | None = None) -> BookLine:
     """One event as a line of the 管理簿, in words."""
     return BookLine(
         seq=ev.seq,
@@ -100,7 +129,7 @@ def book_line(ev: EventRecord, people: People) -> BookLine:
         kind=ev.kind,
         card_id=ev.card_id,
         actor=people(ev.actor_id),
-        witness=people(ev.witness_id),
+        witness=session_witness(ev, people, sessions or {}),
         session_id=ev.session_id,
         detail=describe_event(ev.payload, people, kind=ev.kind),
         hash=ev.hash,
@@ -160,6 +189,10 @@ def write_ledger_book_pdf(
     story.append(table)
     story.append(Spacer(1, 3 * mm))
     story.append(Paragraph(f"期末ハッシュ（連番 {book.seq_after}） {book.hash_after or '（なし）'}", small))
+    if any(line.witness.endswith(SESSION_MARK) for line in book.lines):
+        story.append(Paragraph(SESSION_NOTE, small))
+    story.append(Spacer(1, 4 * mm))
+    story.append(confirm_box(font, "確認欄（この期間の記録を確認しました）"))
     doc = SimpleDocTemplate(
         str(path),
         initialFontName=font,  # else reportlab adds an unembedded Helvetica
@@ -177,3 +210,31 @@ def write_ledger_book_pdf(
     ]
     doc.build(story, canvasmaker=footer_canvas(font, footer))
     return len(book.lines)
+
+
+def confirm_box(font: str, heading: str, signers: tuple[str, ...] = SIGNERS) -> object:
+    """The 確認 box: a heading, then one signature box per signer (name and seal), kept together."""
+    from reportlab.lib import colors
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.platypus import KeepTogether, Paragraph, Table, TableStyle
+
+    title = ParagraphStyle("confirm", fontName=font, fontSize=10, leading=14, spaceAfter=2)
+    n = len(signers)
+    box = Table(
+        [[f"{s}（氏名）" for s in signers], [""] * n, ["年　月　日　　　印"] * n],
+        colWidths=[60 * mm] * n,
+        rowHeights=[6 * mm, 16 * mm, 6 * mm],
+    )
+    box.hAlign = "LEFT"
+    style = [
+        ("FONT", (0, 0), (-1, -1), font, 9),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.4, colors.black),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e6e6e6")),
+        ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+        ("ALIGN", (0, 2), (-1, 2), "RIGHT"),
+        ("TEXTCOLOR", (0, 2), (-1, 2), colors.HexColor("#808080")),
+    ]
+    style += [("BOX", (i, 0), (i, -1), 0.8, colors.black) for i in range(n)]
+    box.setStyle(TableStyle(style))
+    return KeepTogether([Paragraph(heading, title), box])

@@ -70,7 +70,10 @@ def card_register(desk: Desk, management_id: str) -> CardRegister:
     if card is None:
         raise PaperRefused(f"{management_id} is not in the ledger")
     people = load_people(desk)
-    lines = tuple(book_line(ev, people) for ev in desk.event_rows(card_id=management_id))
+    events = list(desk.event_rows(card_id=management_id))
+    # As in the 管理簿: a take-out or put-back names its safe session's witness.
+    sessions = desk.session_rows(ev.session_id for ev in events if ev.session_id is not None)
+    lines = tuple(book_line(ev, people, sessions) for ev in events)
     head = desk.head()
     return CardRegister(card, lines, head.seq, head.hash)
 

@@ -70,7 +70,30 @@ PAYLOAD_KEY_JA = {
     "corrects": "訂正する記録の番号",
     "on": "研修日",
     "trainer": "講師",
+    "ok": "検証結果",
+    "events": "検証した記録",
+    "anchors": "照合した控え",
+    "verified": "検証した記録",
+    "device": "機器",
+    "head_seq": "最終連番",
+    "head_hash": "最終ハッシュ",
+    "ledger": "管理簿の識別子",
+    "source": "復元元",
+    "restored_head_seq": "復元した管理簿の最終連番",
+    "restored_head_hash": "復元した管理簿の最終ハッシュ",
+    "behind_anchor_seq": "控えの連番",
+    "behind_anchor_hash": "控えのハッシュ",
+    "from_revision": "更新前の版",
+    "to_revision": "更新後の版",
+    "backup": "バックアップ",
+    "backup_seq": "バックアップ時の連番",
 }
+# Where a key names something else for one kind (the daily close's `day` is the day closed).
+KIND_KEY_JA = {
+    (EventKind.DAILY_CLOSED, "day"): "締めた日",
+}
+# Keys whose value is a number of records.
+COUNT_KEYS = frozenset({"events", "anchors", "verified", "reads"})
 # Where a key means something else for some kinds (a disposal's batch is its list, not a delivery).
 DISPOSAL_KINDS = frozenset(
     {
@@ -82,7 +105,8 @@ DISPOSAL_KINDS = frozenset(
 )
 # Keys that stay off paper: digests and per-card notes that other keys already show.
 # (a badge code is a credential; reads_on_chain is a format flag for `kiosk verify`, nothing to read)
-HIDDEN_KEYS = frozenset({"expected_sha256", "notes", "badge", "reads_on_chain"})
+# (pepper_check is a digest that proves the pepper, not something a reader checks by eye)
+HIDDEN_KEYS = frozenset({"expected_sha256", "notes", "badge", "reads_on_chain", "pepper_check"})
 # Keys whose value is a staff ID.
 STAFF_KEYS = frozenset({"override_by", "staff", "from", "to"})
 
@@ -229,6 +253,13 @@ def value_ja(value: object) -> str:
     return text
 
 
+def key_ja(key: str, kind: str | None = None) -> str:
+    """A payload field's name on paper (every field of every payload type has one; a test checks)."""
+    if kind is not None and (kind, key) in KIND_KEY_JA:
+        return KIND_KEY_JA[(EventKind(kind), key)]
+    return PAYLOAD_KEY_JA.get(key, "その他")
+
+
 def kind_ja(kind: str) -> str:
     """The Japanese name of an event kind (from the registry)."""
     return kind_name(kind, "ja")
@@ -253,12 +284,19 @@ def _value(key: str, value: Any, people: People) -> str | None:
         return f"第{value}回"
     if key == "duplicates" and isinstance(value, int):
         return f"{value}枚"
+    if key in COUNT_KEYS and isinstance(value, int):
+        return f"{value}件"
+    if key == "ok" and isinstance(value, bool):
+        return "正常" if value else "異常あり"
     if key == "incidents" and isinstance(value, list):
         return f"{len(value)}件"
     if isinstance(value, list):
         return _cards(value)
     if isinstance(value, dict):
-        parts = [f"{value_ja(k)} {value_ja(v)}" for k, v in value.items()]
+        # A mapping of lists (a batch's sightings by verdict) is counts, never a list's text.
+        parts = [
+            f"{value_ja(k)} {_cards(v) if isinstance(v, list) else value_ja(v)}" for k, v in value.items()
+        ]
         return "、".join(parts) or None
     return value_ja(value)
 
@@ -284,6 +322,6 @@ def describe_event(
         text = _value(key, data[key], people)
         if text is None:
             continue
-        label = "廃棄リスト" if key == "batch" and kind in DISPOSAL_KINDS else PAYLOAD_KEY_JA.get(key, "備考")
+        label = "廃棄リスト" if key == "batch" and kind in DISPOSAL_KINDS else key_ja(key, kind)
         parts.append(f"{label}: {text}")
     return "、".join(parts)

@@ -648,6 +648,10 @@ EN |= {
     "demo.safe_io_on": "Door/lock module switched on (simulated)",
     "demo.no_safe_io": "There is no door/lock module",
 }
+from kiosk.tui import i18n_office  # noqa: E402  (the office jobs' words, kept beside this catalogue)
+
+JA |= i18n_office.JA
+EN |= i18n_office.EN
 
 CATALOGS: dict[str, dict[str, str]] = {"ja": JA, "en": EN}
 

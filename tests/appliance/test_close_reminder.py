@@ -33,7 +33,20 @@ def test_reminds_until_the_daily_close_is_run(tmp_path: Path) -> None:
     before = kiosk(tmp_path, "close-reminder")
     assert before.returncode == 1
     assert "has not been run (never run on this ledger): run kiosk report daily" in before.stderr
-    close = kiosk(tmp_path, "report", "daily", "-o", str(tmp_path / "close.pdf"))
+    # The first colleague, a responsible officer, closes the day (the administrator may not).
+    added = kiosk(
+        tmp_path, "staff", "add", "--name", "保管正子", "--badge", "O001", "--employee-no", "E1001",
+        "--role", "officer", "--rank", "0", "--operator", "A001", stdin="9999\n1111\n",
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    refused = kiosk(
+        tmp_path, "report", "daily", "--operator", "A001", "-o", str(tmp_path / "a.pdf"), stdin="9999\n"
+    )
+    assert refused.returncode == 2
+    assert kiosk(tmp_path, "close-reminder").returncode == 1
+    close = kiosk(
+        tmp_path, "report", "daily", "--operator", "O001", "-o", str(tmp_path / "close.pdf"), stdin="1111\n"
+    )
     assert close.returncode == 0, close.stderr
     after = kiosk(tmp_path, "close-reminder")
     assert after.returncode == 0, after.stderr

@@ -15,7 +15,10 @@ __all__ = ["demo_env"]  # the fixture, shared with the retention CLI tests
 @needs_poppler
 def test_report_commands_write_pdf_and_csv(demo_env: dict[str, str], tmp_path: Path) -> None:
     daily_pdf = tmp_path / "daily.pdf"
-    result = kiosk(demo_env, "report", "daily", "-o", str(daily_pdf))
+    unsigned = kiosk(demo_env, "report", "daily", "-o", str(daily_pdf))
+    assert unsigned.returncode == 2  # the close needs a responsible officer
+    assert "--operator BADGE" in unsigned.stderr
+    result = kiosk(demo_env, "report", "daily", "--operator", "O001", "-o", str(daily_pdf), stdin="1111\n")
     assert result.returncode == 0, result.stderr
     text = subprocess.run(
         ["pdftotext", str(daily_pdf), "-"], capture_output=True, text=True, check=True
@@ -27,6 +30,7 @@ def test_report_commands_write_pdf_and_csv(demo_env: dict[str, str], tmp_path: P
     backup_line = next(line for line in result.stdout.splitlines() if line.startswith("verified "))
     assert Path(backup_line.split("backup ", 1)[1]).is_file()
     assert any(line.startswith("anchor ") for line in result.stdout.splitlines())
+    assert "closed by 保管 正子" in result.stdout
     assert "ledger_verified" in kiosk(
         demo_env, "ledger", "export", "--format", "csv", "-o", str(tmp_path / "e.csv")
     ).stdout + (tmp_path / "e.csv").read_text(encoding="utf-8-sig")
@@ -38,14 +42,30 @@ def test_report_commands_write_pdf_and_csv(demo_env: dict[str, str], tmp_path: P
     lines = book_csv.read_bytes().decode("utf-8-sig").splitlines()
     assert lines[0].startswith("連番,日時,事象,内容,管理ID")
     assert any(",交付通知書送付," in line for line in lines)
+    assert not any(",サインイン," in line for line in lines)  # in the access log instead
 
-    wrong = kiosk(demo_env, "report", "daily", "-o", str(tmp_path / "daily.txt"))
+    register_pdf = tmp_path / "register.pdf"
+    result = kiosk(demo_env, "report", "register", "-o", str(register_pdf))
+    assert result.returncode == 0, result.stderr
+    assert "wrote the card register (" in result.stdout
+    text = subprocess.run(
+        ["pdftotext", str(register_pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "カード台帳" in text
+    assert "確認欄" in text
+    access_csv = tmp_path / "access.csv"
+    result = kiosk(demo_env, "report", "access", "--from", today, "--to", today, "-o", str(access_csv))
+    assert result.returncode == 0, result.stderr
+    assert access_csv.read_bytes().decode("utf-8-sig").startswith("連番,日時,事象,職員,内容,端末")
+
+    wrong = kiosk(demo_env, "report", "daily", "--preview", "-o", str(tmp_path / "daily.txt"))
     assert wrong.returncode == 2
     assert "ends in .pdf or .csv" in wrong.stderr
     missing = kiosk(
         {**demo_env, "KIOSK_REPORTS__FONT_FILE": str(tmp_path / "none.ttf")},
         "report",
         "daily",
+        "--preview",
         "-o",
         str(daily_pdf),
     )

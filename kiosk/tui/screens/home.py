@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
@@ -23,6 +24,7 @@ from kiosk.tui.screens.two_person import second_person_and_checklist
 from kiosk.tui.widgets import VerdictPanel
 
 if TYPE_CHECKING:
+    from kiosk.desk.closing import LastClose
     from kiosk.tui.app import KioskApp
 
 
@@ -46,6 +48,8 @@ class HomeScreen(KioskScreen):
         super().__init__()
         self.due_checks = 0  # stocktake-due questions asked; only the newest answer is shown
         self.due_checked = 0  # the newest one answered (tests wait for it)
+        self.close_checks = 0  # the same for the daily close line
+        self.close_checked = 0
 
     def heading(self) -> str:
         return f"{self.kiosk.t('app.title')} ― {self.kiosk.t('home.title')}"
@@ -54,15 +58,44 @@ class HomeScreen(KioskScreen):
         t = self.kiosk.t
         yield Static("🔒 " + t("home.locked"), id="big-state")
         yield Static("", id="st-due-banner")
+        yield Static("", id="close-banner")
         yield VerdictPanel(id="verdict")
         yield Static(t("home.hint"), classes="hint")
 
     def on_mount(self) -> None:
         self.verdict.clear(self.kiosk.t("home.hint"))
         self.show_stocktake_due()
+        self.show_last_close()
 
     def on_screen_resume(self) -> None:
         self.show_stocktake_due()
+        self.show_last_close()
+
+    def show_last_close(self) -> None:
+        """日次締め line: when the last close ran, and a warning while the previous office day is not
+        closed. Read on the reader thread."""
+        app = self.kiosk
+        desk = app.desk
+        now = app.clock()
+        self.close_checks += 1
+        ticket = self.close_checks
+
+        def read() -> tuple[LastClose | None, date | None]:
+            return desk.last_close(), desk.close_missing(now)
+
+        app.submit(read, lambda got: self._show_close(ticket, *got), read=True, failed=lambda exc: None)
+
+    def _show_close(self, ticket: int, last: LastClose | None, missing: date | None) -> None:
+        from kiosk.tui.screens.daily_close import last_close_line
+
+        if ticket != self.close_checks or not self.is_mounted:
+            return
+        banner = self.query_one("#close-banner", Static)
+        text = last_close_line(self.kiosk, last, missing)
+        banner.display = bool(text)
+        banner.set_class(missing is not None, "-warning")
+        banner.update(plain(text))
+        self.close_checked = ticket
 
     def show_stocktake_due(self) -> None:
         """点検 banner: shown while a stocktake is due (or open), until one is finished. Read on the

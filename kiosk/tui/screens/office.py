@@ -46,7 +46,9 @@ class OfficeJob:
 JOBS: tuple[OfficeJob, ...] = (
     OfficeJob("f3", "office.job.notices", "kiosk.tui.screens.notices:open_notices"),
     OfficeJob("f5", "office.job.staff", "kiosk.tui.screens.staff:open_staff"),
+    OfficeJob("f6", "office.job.daily_close", "kiosk.tui.screens.daily_close:open_daily_close"),
     OfficeJob("f7", "office.job.due_lists", "kiosk.tui.screens.due:open_due_lists"),
+    OfficeJob("f9", "office.job.papers", "kiosk.tui.screens.papers:open_papers"),
 )
 
 
