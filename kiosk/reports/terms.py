@@ -87,6 +87,18 @@ PAYLOAD_KEY_JA = {
     "to_revision": "更新後の版",
     "backup": "バックアップ",
     "backup_seq": "バックアップ時の連番",
+    # the safe's door and lock (safe_door_*, safe_io_*, safe_alarm_acknowledged, safe_manual_approved)
+    "door": "扉",
+    "lock": "錠",
+    "manual": "開け方",
+    "forced": "不正開放の記録番号",
+    "incident": "インシデントの記録番号",
+    "limit_s": "上限（秒）",
+    "module": "扉・錠の機器",
+    "opened_seq": "扉が開いた記録番号",
+    "outage": "切断の記録番号",
+    "supervisor": "承認した責任者",
+    "while_offline": "機器の切断中の変化",
 }
 # Where a key names something else for one kind (the daily close's `day` is the day closed).
 KIND_KEY_JA = {
@@ -108,7 +120,7 @@ DISPOSAL_KINDS = frozenset(
 # (pepper_check is a digest that proves the pepper, not something a reader checks by eye)
 HIDDEN_KEYS = frozenset({"expected_sha256", "notes", "badge", "reads_on_chain", "pepper_check"})
 # Keys whose value is a staff ID.
-STAFF_KEYS = frozenset({"override_by", "staff", "from", "to"})
+STAFF_KEYS = frozenset({"override_by", "staff", "from", "to", "supervisor"})
 
 # Codes that appear as payload values, in the words staff use.
 VALUE_JA = {
@@ -203,6 +215,12 @@ VALUE_JA = {
     "reminder-plus-3-months": "督促後3か月",
     "later-of-reminder-3m-or-notice-12m": "督促後3か月と通知後12か月の遅い方",
     "no-disposal": "廃棄しない",
+    # the door and the lock
+    "open": "開",
+    "closed": "閉",
+    "engaged": "施錠",
+    "released": "解錠",
+    "key": "鍵（手動手順）",
 }
 _CODE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")  # snake_case: a code, not a place or a note
 MAX_CARDS_SHOWN = 5
