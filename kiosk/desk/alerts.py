@@ -44,6 +44,7 @@ from kiosk.domain.alerts import (
     daily_close_missing,
     guarded,
     retry_delay,
+    sighted,
 )
 from kiosk.domain.card_state import OFFICE_TZ, office_date
 from kiosk.domain.events import AlertFailed, AlertQueued, AlertSent, EventKind
@@ -103,12 +104,14 @@ def holder_gone(holder: str) -> bool:
     return False
 
 
-def _seen(record: EventRecord, names: dict[int, str]) -> Seen:
+def _seen(record: EventRecord, names: dict[int, str], issued: dict[str, tuple[int, datetime]]) -> Seen:
+    saw = sighted(record.kind, record.card_id, record.data)
     return Seen(
         seq=record.seq,
         at=record.at,
         kind=record.kind,
         data=record.data,
+        card_id=record.card_id,
         actor_id=record.actor_id,
         witness_id=record.witness_id,
         session_id=record.session_id,
@@ -116,6 +119,7 @@ def _seen(record: EventRecord, names: dict[int, str]) -> Seen:
         device=record.device,
         source=record.source,
         names=names,
+        issued={mid: issued[mid][1] for mid in saw if mid in issued and issued[mid][0] < record.seq},
     )
 
 
@@ -195,8 +199,9 @@ class Alerter:
             drafts: list[Draft] = []
             records = rm.events_after(s, row.cursor, BATCH)
             names = rm.staff_names(s, _staff_ids(records))
+            issued = rm.issued_at(s, (m for r in records for m in sighted(r.kind, r.card_id, r.data)))
             for record in records:
-                drafts += rules.feed(_seen(record, names))
+                drafts += rules.feed(_seen(record, names, issued))
                 row.cursor = record.seq
             drafts += rules.due(now)
             day_start = datetime.combine(office_date(now), time(0), OFFICE_TZ)

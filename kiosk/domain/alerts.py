@@ -88,6 +88,7 @@ class Seen:
     at: datetime
     kind: str
     data: Mapping[str, Any]
+    card_id: str | None = None
     actor_id: int | None = None
     witness_id: int | None = None
     session_id: int | None = None
@@ -95,6 +96,9 @@ class Seen:
     device: str | None = None
     source: str | None = None
     names: Mapping[int, str] = field(default_factory=dict)
+    # The cards this event saw (its card, or a batch's unexpected IDs) that were recorded as handed
+    # over (交付) before it, with the time of that record.
+    issued: Mapping[str, datetime] = field(default_factory=dict)
 
     def name(self, staff_id: object) -> str:
         if isinstance(staff_id, int):
@@ -219,6 +223,38 @@ def _restored(e: Seen) -> Draft | None:
     return Draft(AlertKind.RESTORED, e.seq, e.at, facts + _where(e))
 
 
+def _handed_over_seen(e: Seen) -> Draft | None:
+    """A card the ledger says was handed over, seen at the safe: counted at a stocktake, or scanned in a
+    session on a later day than its hand-over (the same day it is the clerk scanning it again)."""
+    if e.kind == EventKind.REFUSED:
+        seen = [mid for mid, at in e.issued.items() if office_date(at) < office_date(e.at)]
+    else:
+        seen = list(e.issued)
+    if not seen:
+        return None
+    where = (
+        f"点検 {e.stocktake_id}"
+        if e.stocktake_id is not None
+        else (f"保管庫利用 {e.session_id}" if e.session_id is not None else "保管庫")
+    )
+    facts = (("件数", f"{len(seen)}枚"), ("読み取った場面", where))
+    return Draft(AlertKind.HANDED_OVER_SEEN, e.seq, e.at, facts + _who(e) + _where(e))
+
+
+# The events whose cards are looked up for `Seen.issued` (a stocktake sighting, a refused scan).
+SIGHTINGS = frozenset({EventKind.STOCKTAKE_COUNTED, EventKind.STOCKTAKE_BATCH, EventKind.REFUSED})
+
+
+def sighted(kind: str, card_id: str | None, data: Mapping[str, Any]) -> tuple[str, ...]:
+    """The management IDs an event of `kind` saw, for the hand-over check (`Seen.issued`)."""
+    if kind not in SIGHTINGS:
+        return ()
+    if kind == EventKind.STOCKTAKE_BATCH:
+        counted = data.get("counted") or {}
+        return tuple(str(mid) for mid in counted.get("unexpected", ()))
+    return (card_id,) if card_id else ()
+
+
 # An event kind -> its rule. A kind added later that should alert is one line here.
 RULES: dict[EventKind, Rule] = {
     EventKind.CARD_TAKEN_OUT: _override,
@@ -227,6 +263,9 @@ RULES: dict[EventKind, Rule] = {
     EventKind.STOCKTAKE_FINISHED: _stocktake_missing,
     EventKind.LEDGER_VERIFIED: _verify_failed,
     EventKind.LEDGER_RESTORED: _restored,
+    EventKind.STOCKTAKE_COUNTED: _handed_over_seen,
+    EventKind.STOCKTAKE_BATCH: _handed_over_seen,
+    EventKind.REFUSED: _handed_over_seen,
 }
 
 

@@ -249,3 +249,34 @@ def test_one_sender_per_ledger_a_second_waits_for_the_lease(ledger: Ledger, crew
 def test_a_holder_on_this_host_that_no_longer_runs_is_gone() -> None:
     assert not holder_gone(make_holder())  # this process
     assert not holder_gone("another-host/pid1/run-abc")
+
+
+def test_a_handed_over_card_seen_at_the_safe_on_a_later_day_alerts(
+    ledger: Ledger, crew: Crew, relay: Relay, clock: FakeClock
+) -> None:
+    desk = Desk(ledger, alert_settings(relay.port, rate_limit_per_kind_minutes=0))
+    alerter = Alerter(desk)
+    alerter.tick()
+    (card,) = ids(1)
+    receive(ledger, [card])
+    desk.book([card], crew.supervisor)
+    opening, closing = desk.settings.session.opening_checklist, desk.settings.session.closing_checklist
+    sid = desk.open_safe(crew.officer, crew.clerk, opening).id
+    mid = ManagementId.parse(card)
+    assert desk.scan(sid, mid, ScanMode.TAKE_OUT, crew.clerk).ok
+    assert desk.scan(sid, mid, ScanMode.HAND_OVER, crew.clerk, witness=crew.deputy).code == "issued"
+    assert desk.scan(sid, mid, ScanMode.PUT_BACK, crew.clerk).code == "wrong_status"  # the same day: a rescan
+    desk.close_safe(sid, crew.officer, crew.clerk, closing)
+    assert alerter.tick().queued == 0
+    clock.advance(days=1)
+    sid = desk.open_safe(crew.officer, crew.clerk, opening).id
+    assert desk.scan(sid, mid, ScanMode.PUT_BACK, crew.clerk).code == "wrong_status"
+    desk.close_safe(sid, crew.officer, crew.clerk, closing)
+    stocktake = desk.stocktake_start(crew.officer, crew.deputy)
+    assert desk.stocktake_scan(stocktake.id, card, crew.officer).code == "unexpected"
+    assert alerter.tick().queued == 2
+    texts = relay.inbox.texts()
+    assert [subject.startswith("【保管庫通知】交付済みのカード") for subject, _ in texts] == [True, True]
+    assert f"保管庫利用 {sid}" in texts[0][1]
+    assert f"点検 {stocktake.id}" in texts[1][1]
+    assert all(card not in subject + body for subject, body in texts)

@@ -169,6 +169,19 @@ def staff_names(s: Session, ids: Iterable[int]) -> dict[int, str]:
     return {int(i): str(n) for i, n in rows}
 
 
+def issued_at(s: Session, card_ids: Iterable[str]) -> dict[str, tuple[int, datetime]]:
+    """For each of `card_ids` recorded as handed over: the seq and time of that record."""
+    wanted = sorted(set(card_ids))
+    if not wanted:
+        return {}
+    rows = s.execute(
+        select(models.Event.card_id, models.Event.seq, models.Event.at).where(
+            models.Event.kind == EventKind.CARD_ISSUED, models.Event.card_id.in_(wanted)
+        )
+    ).all()
+    return {str(card): (int(seq), at) for card, seq, at in rows}
+
+
 def state_row(s: Session) -> models.AlertState | None:
     """The sender's row (None until a sender first ran on this ledger)."""
     return s.get(models.AlertState, STATE_ROW)
