@@ -40,6 +40,7 @@ from kiosk.domain.alerts import (
     Draft,
     Limits,
     Seen,
+    close_check_due,
     compose,
     daily_close_missing,
     guarded,
@@ -204,16 +205,17 @@ class Alerter:
                 drafts += rules.feed(_seen(record, names, issued))
                 row.cursor = record.seq
             drafts += rules.due(now)
-            day_start = datetime.combine(office_date(now), time(0), OFFICE_TZ)
-            close = daily_close_missing(
-                now,
-                self.config.daily_close_due_time,
-                rm.last_daily_close(s),
-                rm.last_session_opened(s, day_start),
-                book,
-            )
-            if close is not None:
-                drafts.append(close)
+            if close_check_due(now, self.config.daily_close_due_time, book):
+                day_start = datetime.combine(office_date(now), time(0), OFFICE_TZ)
+                close = daily_close_missing(
+                    now,
+                    self.config.daily_close_due_time,
+                    rm.last_daily_close(s),
+                    rm.last_session_opened(s, day_start),
+                    book,
+                )
+                if close is not None:
+                    drafts.append(close)
             queued = held = 0
             for draft in drafts:
                 if not channels:

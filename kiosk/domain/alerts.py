@@ -445,6 +445,15 @@ class AlertRules:
         return self.book.held_back.pop(kind, 0)
 
 
+def close_check_due(now: datetime, due_time: str, book: AlertBook) -> bool:
+    """Whether today's daily close is to be checked now (past its time, not yet checked today)."""
+    if not due_time:
+        return False
+    today = office_date(now)
+    hh, mm = (int(part) for part in due_time.split(":"))
+    return book.close_checked != today.isoformat() and now >= datetime.combine(today, time(hh, mm), OFFICE_TZ)
+
+
 def daily_close_missing(
     now: datetime,
     due_time: str,

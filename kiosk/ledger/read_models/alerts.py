@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from kiosk.domain.events import EventKind
 from kiosk.ledger import models
@@ -205,10 +205,8 @@ def last_session_opened(s: Session, since: datetime) -> bool:
 
 def last_daily_close(s: Session) -> datetime | None:
     """When the daily close last recorded its verify (`ledger_verified`)."""
+    # max(at) over (kind, at) is one index seek; "newest by seq" would walk the chain back to it.
     at: datetime | None = s.scalar(
-        select(models.Event.at)
-        .where(models.Event.kind == EventKind.LEDGER_VERIFIED)
-        .order_by(models.Event.seq.desc())
-        .limit(1)
+        select(func.max(models.Event.at)).where(models.Event.kind == EventKind.LEDGER_VERIFIED)
     )
     return at
