@@ -71,6 +71,21 @@ def run(ctx: CliContext) -> None:
         alerter.release()
 
 
+@alerts.command("test")
+@pass_cli
+def test_cmd(ctx: CliContext) -> None:
+    """Send a test message on every configured channel now (not queued, not on the ledger)."""
+    from kiosk.desk.alerts import send_test
+
+    alerter = _alerter(ctx)
+    failed = False
+    for channel, error in send_test(alerter):
+        echo(f"{channel}: {'sent' if error is None else f'NOT sent: {error}'}")
+        failed = failed or error is not None
+    if failed:
+        fail("a test message was not delivered; check [alerts] and the relay or webhook", code=1)
+
+
 def _line(alert: QueuedAlert) -> dict[str, Any]:
     from kiosk.domain.alerts import alert_name
     from kiosk.domain.card_state import OFFICE_TZ

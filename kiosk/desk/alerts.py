@@ -345,6 +345,31 @@ def start_alerter(desk: DeskBase, *, clock: Callable[[], datetime] | None = None
     return AlerterThread(alerter, thread, stopping)
 
 
+TEST_SUBJECT = "【保管庫通知】送信テスト"
+TEST_BODY = (
+    "キオスクの通知（メール・Webhook）の送信テストです。このメッセージが届いていれば、通知は届きます。\n"
+    "This is a test of the kiosk's alerts."
+)
+
+
+def send_test(alerter: Alerter) -> list[tuple[str, str | None]]:
+    """A fixed test message on each configured channel, now: (channel, None or why not) each.
+
+    Not an alert: it is not queued, not rate-limited and not on the ledger (`kiosk alerts test`).
+    """
+    message = QueuedAlert(
+        seq=0,
+        at=alerter.clock(),
+        alert="test",
+        source=None,
+        subject=TEST_SUBJECT,
+        body=f"{TEST_BODY}\nキオスク: {alerter.kiosk}",
+        device=alerter.kiosk,
+        deliveries=(),
+    )
+    return [(channel, alerter.courier.send(channel, message)) for channel in alerter.config.channels]
+
+
 def alert_history(desk: DeskBase, limit: int = 50) -> list[QueuedAlert]:
     """The newest alerts (newest first) with where each delivery stands."""
     return desk.read(lambda: rm.alert_history(desk.ledger, limit))

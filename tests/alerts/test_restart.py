@@ -153,3 +153,21 @@ def test_run_once_says_when_alerts_are_off(tmp_path: Path) -> None:
     )
     assert done.returncode == 1
     assert "alerts are off" in done.stderr
+
+
+def test_alerts_test_sends_a_test_message_and_says_when_the_relay_is_down(
+    tmp_path: Path, relay_down: Relay
+) -> None:
+    init(tmp_path)
+    down = kiosk(tmp_path, relay_down.port, "alerts", "test")
+    assert down.returncode == 1
+    assert "mail: NOT sent: ConnectionRefusedError" in down.stdout
+    relay_down.start()
+    up = kiosk(tmp_path, relay_down.port, "alerts", "test")
+    assert up.returncode == 0, up.stderr
+    assert "mail: sent" in up.stdout
+    (mail,) = relay_down.inbox.texts()
+    assert mail[0] == "【保管庫通知】送信テスト"
+    ledger = open_ledger(tmp_path)
+    assert kinds(ledger, EventKind.ALERT_QUEUED) == []  # a test is not an alert
+    ledger.engine.dispose()
