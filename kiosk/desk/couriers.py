@@ -8,6 +8,7 @@ that goes on the chain with the retry time.
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import secrets
@@ -63,8 +64,9 @@ class Courier:
                 self.webhook(alert)
             else:
                 return f"unknown channel {channel}"
-        except (OSError, smtplib.SMTPException, ValueError, UnicodeError) as exc:
-            # OSError covers refused and timed-out connections, TLS failures and urllib's HTTP errors.
+        except (OSError, smtplib.SMTPException, http.client.HTTPException, ValueError, UnicodeError) as exc:
+            # OSError covers refused and timed-out connections, TLS failures, a missing password file and
+            # urllib's HTTP errors; HTTPException a webhook server that answers garbage.
             log.warning("alert %s (%s) not delivered: %s", alert.seq, channel, type(exc).__name__)
             return error_text(exc)
         return None
