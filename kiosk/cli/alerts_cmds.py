@@ -77,9 +77,10 @@ def test_cmd(ctx: CliContext) -> None:
     """Send a test message on every configured channel now (not queued, not on the ledger)."""
     from kiosk.desk.alerts import send_test
 
-    alerter = _alerter(ctx)
+    if not ctx.settings.alerts.channels:
+        fail("alerts are off: set smtp_host, sender and recipients, or webhook_url, in [alerts]", code=1)
     failed = False
-    for channel, error in send_test(alerter):
+    for channel, error in send_test(ctx.settings):
         echo(f"{channel}: {'sent' if error is None else f'NOT sent: {error}'}")
         failed = failed or error is not None
     if failed:

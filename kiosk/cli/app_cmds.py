@@ -22,8 +22,9 @@ TRAINING_DIR = "training"
 
 def demo_settings(settings: Settings, *, training: bool = False) -> Settings:
     """`settings` moved to the demo's (or training's) own folder of the data directory: its ledger,
-    pepper, anchors and checkpoint never meet the real ledger's."""
-    from kiosk.config import PathSettings, data_paths
+    pepper, anchors and checkpoint never meet the real ledger's; and alerts off (the demo's made-up
+    events, or its ledger refused, never reach the real supervisor's mailbox)."""
+    from kiosk.config import AlertSettings, PathSettings, data_paths
 
     folder = data_paths(settings).root / (TRAINING_DIR if training else DEMO_DIR)
     url = f"sqlite:///{folder / 'ledger.sqlite3'}"
@@ -31,6 +32,7 @@ def demo_settings(settings: Settings, *, training: bool = False) -> Settings:
         update={
             "ledger": settings.ledger.model_copy(update={"url": url}),
             "paths": PathSettings(data_dir=folder),
+            "alerts": AlertSettings(),
         }
     )
 

@@ -27,7 +27,7 @@ import secrets
 import socket
 import threading
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from drivers.text import holds_individual_number
@@ -36,6 +36,7 @@ from kiosk.desk.couriers import Courier
 from kiosk.desk.errors import StorageError, storage_errors
 from kiosk.domain.alerts import (
     AlertBook,
+    AlertKind,
     AlertRules,
     Draft,
     Limits,
@@ -55,6 +56,7 @@ from kiosk.ledger.read_models.alerts import Delivery, QueuedAlert
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from kiosk.config import Settings
     from kiosk.ledger.chain import EventRecord
 
 log = logging.getLogger(__name__)
@@ -350,24 +352,68 @@ TEST_BODY = (
     "キオスクの通知（メール・Webhook）の送信テストです。このメッセージが届いていれば、通知は届きます。\n"
     "This is a test of the kiosk's alerts."
 )
+REFUSED_MARK = "alerts-ledger-refused"  # in the data directory: when the last such alert went out
+REFUSED_EVERY = timedelta(minutes=30)
 
 
-def send_test(alerter: Alerter) -> list[tuple[str, str | None]]:
-    """A fixed test message on each configured channel, now: (channel, None or why not) each.
-
-    Not an alert: it is not queued, not rate-limited and not on the ledger (`kiosk alerts test`).
-    """
+def _direct(
+    settings: Settings, subject: str, body: str, at: datetime, alert: str
+) -> list[tuple[str, str | None]]:
+    """Send one message now on every configured channel, outside the outbox: (channel, None or why not)."""
+    config = settings.alerts
     message = QueuedAlert(
-        seq=0,
-        at=alerter.clock(),
-        alert="test",
-        source=None,
-        subject=TEST_SUBJECT,
-        body=f"{TEST_BODY}\nキオスク: {alerter.kiosk}",
-        device=alerter.kiosk,
+        seq=0, at=at, alert=alert, source=None, subject=subject, body=body, device=settings.kiosk.name,
         deliveries=(),
+    )  # fmt: skip
+    courier = Courier(config, settings.kiosk.name)
+    return [(channel, courier.send(channel, message)) for channel in config.channels]
+
+
+def send_test(settings: Settings) -> list[tuple[str, str | None]]:
+    """A fixed test message on each configured channel, now (`kiosk alerts test`).
+
+    Not an alert: it is not queued, not rate-limited and not on the ledger, which it does not open.
+    """
+    body = f"{TEST_BODY}\nキオスク: {settings.kiosk.name}"
+    return _direct(settings, TEST_SUBJECT, body, datetime.now(UTC), "test")
+
+
+def alert_refused_start(settings: Settings, reason: str, *, now: datetime | None = None) -> bool:
+    """The start-up check refused the ledger (rewritten, rolled back, its identity or pepper gone): the
+    kiosk will not start, and nothing can be queued on a ledger that is not trusted. So this alert goes
+    out directly, on every channel, at most once per `REFUSED_EVERY` per data directory (a service that
+    restarts in a loop must not flood the mailbox). True when it was sent (or tried).
+    """
+    from kiosk.config import data_paths
+
+    if not settings.alerts.channels:
+        return False
+    now = now or datetime.now(UTC)
+    mark = data_paths(settings).root / REFUSED_MARK
+    try:
+        last = datetime.fromtimestamp(mark.stat().st_mtime, UTC)
+        if now - last < REFUSED_EVERY:
+            return False
+    except FileNotFoundError:
+        pass
+    try:
+        mark.parent.mkdir(parents=True, exist_ok=True)
+        mark.touch()  # before sending: a send that hangs is not repeated by the next start
+    except OSError as exc:
+        log.warning("alerts: cannot mark the refusal alert as sent: %s", type(exc).__name__)
+    facts = (
+        (
+            "内容",
+            "起動時の検査で管理簿が拒否されたため、キオスクは起動しません。管理簿の改ざん・巻き戻しのおそれがあります。",
+        ),
+        ("理由（英語）", " ".join(reason.split())[:300]),
     )
-    return [(channel, alerter.courier.send(channel, message)) for channel in alerter.config.channels]
+    draft = Draft(AlertKind.LEDGER_REFUSED, None, now, facts)
+    words = guarded(compose(draft, kiosk=settings.kiosk.name), draft.kind)
+    for channel, error in _direct(settings, words.subject, words.body, now, draft.kind.value):
+        if error is not None:
+            log.warning("alerts: the refusal alert was not delivered by %s: %s", channel, error)
+    return True
 
 
 def alert_history(desk: DeskBase, limit: int = 50) -> list[QueuedAlert]:

@@ -42,6 +42,7 @@ class AlertKind(enum.StrEnum):
     DEVICE_OFFLINE_LONG = "device_offline_long"
     INTEGRITY_FAILED = "integrity_failed"  # the daily close's verify found the ledger altered
     RESTORED = "restored"  # the ledger was restored from a backup
+    LEDGER_REFUSED = "ledger_refused"  # the start-up check refused the ledger: the kiosk does not start
     DAILY_CLOSE_MISSING = "daily_close_missing"
 
 
@@ -56,6 +57,7 @@ ALERT_NAMES: dict[AlertKind, tuple[str, str]] = {
     AlertKind.DEVICE_OFFLINE_LONG: ("機器の切断が続いています", "device offline"),
     AlertKind.INTEGRITY_FAILED: ("管理簿の検証に失敗しました", "ledger failed verification"),
     AlertKind.RESTORED: ("管理簿がバックアップから復元されました", "ledger restored from a backup"),
+    AlertKind.LEDGER_REFUSED: ("管理簿が起動時の検査で拒否されました", "ledger refused at start"),
     AlertKind.DAILY_CLOSE_MISSING: ("日次締めが行われていません", "daily close not done"),
 }
 

@@ -74,7 +74,7 @@ async def test_a_lockout_at_the_kiosk_reaches_the_relay_while_the_kiosk_runs(
 
 
 def test_the_demo_and_training_never_send_alerts() -> None:
-    from kiosk.cli.app_cmds import demo_run_settings
+    from kiosk.cli.app_cmds import demo_run_settings, demo_settings
     from kiosk.config import AlertSettings, Settings
 
     real = Settings(alerts=AlertSettings(webhook_url="http://intranet.example/hook"))
@@ -82,3 +82,4 @@ def test_the_demo_and_training_never_send_alerts() -> None:
     for training in (False, True):
         assert demo_run_settings(real, training=training).alerts.channels == ()
         assert demo_run_settings(real, training=training, own_ledger=False).alerts.channels == ()
+        assert demo_settings(real, training=training).alerts.channels == ()  # kiosk supervise --demo

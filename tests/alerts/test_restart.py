@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import signal
 import socket
+import sqlite3
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -171,3 +172,18 @@ def test_alerts_test_sends_a_test_message_and_says_when_the_relay_is_down(
     ledger = open_ledger(tmp_path)
     assert kinds(ledger, EventKind.ALERT_QUEUED) == []  # a test is not an alert
     ledger.engine.dispose()
+
+
+def test_a_ledger_refused_at_start_alerts_directly_once_not_per_restart(tmp_path: Path, relay: Relay) -> None:
+    init(tmp_path)
+    with sqlite3.connect(tmp_path / "var" / "ledger.sqlite3") as conn:
+        conn.execute("DELETE FROM ledger_meta")  # someone emptied the ledger's identity
+    conn.close()
+    refused = kiosk(tmp_path, relay.port, "staff", "list")
+    assert refused.returncode == 3
+    (mail,) = relay.inbox.texts()
+    assert "管理簿が起動時の検査で拒否されました" in mail[0]
+    assert "identity (ledger_meta) was removed" in mail[1]
+    again = kiosk(tmp_path, relay.port, "staff", "list")  # a service restarting in a loop
+    assert again.returncode == 3
+    assert len(relay.inbox.mails) == 1
