@@ -29,6 +29,18 @@ def upgrade() -> None:
         sa.Column("book", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_alert_state")),
     )
+    if op.get_bind().dialect.name == "postgresql":
+        # `kiosk upgrade` runs as the owner role: give the new table to the application role(s) the owner
+        # granted the head to (`kiosk init --app-role`), as `engine.APP_GRANTS` lists it, so the kiosk
+        # can send alerts right after an upgrade without granting again.
+        op.execute(
+            "DO $$ DECLARE r record; BEGIN "
+            "FOR r IN SELECT DISTINCT grantee FROM information_schema.role_table_grants "
+            "WHERE table_schema = current_schema() AND table_name = 'ledger_head' "
+            "AND privilege_type = 'UPDATE' AND grantee <> current_user LOOP "
+            "EXECUTE format('GRANT SELECT, INSERT, UPDATE ON alert_state TO %I', r.grantee); "
+            "END LOOP; END $$"
+        )
 
 
 def downgrade() -> None:
