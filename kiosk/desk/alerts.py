@@ -195,8 +195,11 @@ class Alerter:
                 row = rm.new_state_row(s, u.seq, json.dumps(AlertBook().to_json()))
             if not self._may_hold(row.holder, row.lease_until, now):
                 return None
-            row.holder = self.holder
-            row.lease_until = now + timedelta(seconds=self.config.lease_seconds)
+            lease = timedelta(seconds=self.config.lease_seconds)
+            if row.holder != self.holder or row.lease_until is None or row.lease_until - now < lease / 2:
+                # Renewed at half its time: a quiet poll then writes nothing (no fsync every few seconds).
+                row.holder = self.holder
+                row.lease_until = now + lease
             book = AlertBook.from_json(json.loads(row.book))
             rules = AlertRules(book, self.limits)
             drafts: list[Draft] = []
@@ -235,7 +238,9 @@ class Alerter:
                 if book.floor is None:
                     book.floor = record.seq
                 queued += 1
-            row.book = json.dumps(book.to_json(), ensure_ascii=False, sort_keys=True)
+            memory = json.dumps(book.to_json(), ensure_ascii=False, sort_keys=True)
+            if memory != row.book:
+                row.book = memory
         if queued:
             log.info("alerts queued: %d", queued)
         return queued, held
@@ -246,6 +251,8 @@ class Alerter:
             book = AlertBook.from_json(json.loads(row.book)) if row is not None else AlertBook()
             pending = rm.outbox(s, book.floor) if book.floor is not None else []
         sent = failed = 0
+        if not pending:
+            return sent, failed
         for alert in pending:
             for delivery in alert.deliveries:
                 if delivery.sent:
@@ -259,7 +266,8 @@ class Alerter:
                     sent += 1
                 else:
                     failed += 1
-        self._move_floor()
+        if sent:
+            self._move_floor()  # only a delivery can finish an alert
         return sent, failed
 
     def _record(self, alert: QueuedAlert, delivery: Delivery, error: str | None) -> None:
@@ -279,7 +287,7 @@ class Alerter:
                     delivery.channel,
                     attempt,
                     error,
-                    retry_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    retry_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                 ),
             )
 
