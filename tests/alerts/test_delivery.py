@@ -210,9 +210,7 @@ def test_the_daily_close_not_run_by_its_time_alerts(
     assert len(relay.inbox.mails) == 1
 
 
-def test_a_twelve_digit_value_never_reaches_the_mail(
-    ledger: Ledger, crew: Crew, relay: Relay, owner_url: str
-) -> None:
+def test_a_twelve_digit_value_never_reaches_the_mail(ledger: Ledger, crew: Crew, relay: Relay) -> None:
     """A name that came into the ledger around the kiosk (a hand-edited or pre-guard row) still cannot
     carry an individual number out: the alert goes out with its words withheld."""
     desk = Desk(ledger, alert_settings(relay.port))
