@@ -153,7 +153,7 @@ def _who(e: Seen) -> tuple[tuple[str, str], ...]:
 
 
 def _where(e: Seen) -> tuple[tuple[str, str], ...]:
-    return (("端末", e.device),) if e.device else ()
+    return (("記録した端末", e.device),) if e.device else ()
 
 
 # -- events that alert at once ---------------------------------------------------------------------
@@ -506,7 +506,7 @@ def compose(draft: Draft, *, kiosk: str, held_back: int = 0) -> Message:
     lines += [f"{label}: {value}" for label, value in draft.facts]
     if held_back:
         lines.append(f"前回の通知のあと、同じ種類の通知を{held_back}件省略しました。")
-    lines.append(f"キオスク: {kiosk}")
+    lines.append(f"通知したキオスク: {kiosk}")
     if draft.source is not None:
         lines.append(f"管理簿の記録番号: {draft.source}")
     lines += ["", FOOTER]
