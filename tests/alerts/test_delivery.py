@@ -278,3 +278,27 @@ def test_a_handed_over_card_seen_at_the_safe_on_a_later_day_alerts(
     assert f"保管庫利用 {sid}" in texts[0][1]
     assert f"点検 {stocktake.id}" in texts[1][1]
     assert all(card not in subject + body for subject, body in texts)
+
+
+def test_a_failed_verify_and_a_restore_on_the_chain_alert(ledger: Ledger, crew: Crew, relay: Relay) -> None:
+    """What the daily close and `kiosk restore` record (the same payloads they append) alerts."""
+    from kiosk.domain.events import LedgerRestored, LedgerVerified
+
+    desk = Desk(ledger, alert_settings(relay.port))
+    alerter = Alerter(desk)
+    alerter.tick()
+    with ledger.unit() as u:
+        u.append(EventKind.LEDGER_VERIFIED, device=ledger.kiosk, payload=LedgerVerified(True, 40, 1))
+    assert alerter.tick().queued == 0  # a close that verified is no alert
+    with ledger.unit() as u:
+        u.append(EventKind.LEDGER_VERIFIED, device=ledger.kiosk, payload=LedgerVerified(False, 41, 1))
+        u.append(
+            EventKind.LEDGER_RESTORED,
+            device=ledger.kiosk,
+            payload=LedgerRestored(30, "a" * 64, "/var/backups/ledger.sqlite3", 35, "b" * 64),
+        )
+    assert alerter.tick().sent == 2
+    (verify_mail, restore_mail) = relay.inbox.texts()
+    assert "管理簿の検証に失敗しました" in verify_mail[0]
+    assert "管理簿がバックアップから復元されました" in restore_mail[0]
+    assert "控えより古い復元: はい" in restore_mail[1]
