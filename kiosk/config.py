@@ -255,6 +255,76 @@ class SuperviseSettings(Section):
     session_minutes: int = Field(default=60, ge=1, le=24 * 60)
 
 
+class AlertSettings(Section):
+    """[alerts] Alerts that reach people: e-mail through the office's own relay, and/or a JSON POST.
+
+    Nothing is sent until a channel is set: `smtp_host` with `sender` and `recipients` (e-mail), or
+    `webhook_url` (an in-house service). Alerts wait on the ledger (the chain is the outbox), so a relay
+    that is down loses nothing: each channel is retried with back-off until it takes the alert.
+    """
+
+    smtp_host: str = ""
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    starttls: bool = False
+    # The office CA's certificate (PEM) when the relay's STARTTLS certificate is not in the system store.
+    ca_file: str = ""
+    username: str = ""
+    password_file: str = ""  # a file holding the relay password (never the password itself)
+    sender: str = ""
+    recipients: list[str] = Field(default_factory=list)
+    webhook_url: str = ""
+    rate_limit_per_kind_minutes: int = Field(default=10, ge=0, le=24 * 60)
+    device_offline_minutes: int = Field(default=10, ge=1, le=24 * 60)
+    # Office time (Asia/Tokyo) by which the daily close (日次締め) must have run; "" for no such alert.
+    daily_close_due_time: str = "18:00"
+    timeout_seconds: float = Field(default=20.0, gt=0.0, le=300.0)
+    poll_seconds: float = Field(default=5.0, gt=0.0, le=600.0)
+    # One sender per ledger: the lease lapses this long after its holder stopped renewing it.
+    lease_seconds: int = Field(default=120, ge=5, le=3600)
+
+    @field_validator("recipients")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        for address in value:
+            if "@" not in address or any(c.isspace() for c in address) or not address.isascii():
+                raise ValueError("each recipient is one e-mail address (ASCII, with @)")
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("webhook_url is an http:// or https:// URL")
+        return value
+
+    @field_validator("daily_close_due_time")
+    @classmethod
+    def _hh_mm(cls, value: str) -> str:
+        if value:
+            hh, _, mm = value.partition(":")
+            if not (hh.isdigit() and mm.isdigit() and int(hh) < 24 and int(mm) < 60 and len(mm) == 2):
+                raise ValueError('daily_close_due_time is "HH:MM" (office time) or ""')
+        return value
+
+    @model_validator(mode="after")
+    def _mail_is_complete(self) -> AlertSettings:
+        if self.smtp_host and (not self.sender or not self.recipients):
+            raise ValueError("with smtp_host, set sender and recipients too")
+        if self.username and not self.password_file:
+            raise ValueError("with username, set password_file (the relay's password, in a file)")
+        return self
+
+    @property
+    def mail(self) -> bool:
+        """E-mail is configured."""
+        return bool(self.smtp_host and self.recipients)
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        """Where a new alert goes ("mail", "webhook"); empty: alerts are off."""
+        return (("mail",) if self.mail else ()) + (("webhook",) if self.webhook_url else ())
+
+
 class DeviceSettings(Section):
     """[[devices]] One input device: a driver name from the registry and its options."""
 
@@ -460,6 +530,7 @@ class Settings(BaseSettings):
     staff: StaffSettings = StaffSettings()
     printers: PrinterSettings = PrinterSettings()
     supervise: SuperviseSettings = SuperviseSettings()
+    alerts: AlertSettings = AlertSettings()
     devices: list[DeviceSettings] = Field(default_factory=list)
     safe_io: SafeIoSettings | None = None  # the safe's door contact and lock; absent: no module
 

@@ -73,6 +73,7 @@ def cli(ctx: click.Context, db_url: str | None, config_file: str | None, verbose
 
 def _register() -> None:
     # One line per command module; each module defines its commands on `cli` when imported.
+    import kiosk.cli.alerts_cmds  # kiosk alerts list|run-once|run
     import kiosk.cli.app_cmds  # kiosk run, kiosk demo
     import kiosk.cli.appliance_cmds  # kiosk install, kiosk close-reminder
     import kiosk.cli.bench_cmds  # kiosk bench

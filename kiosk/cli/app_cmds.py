@@ -22,8 +22,9 @@ TRAINING_DIR = "training"
 
 def demo_settings(settings: Settings, *, training: bool = False) -> Settings:
     """`settings` moved to the demo's (or training's) own folder of the data directory: its ledger,
-    pepper, anchors and checkpoint never meet the real ledger's."""
-    from kiosk.config import PathSettings, data_paths
+    pepper, anchors and checkpoint never meet the real ledger's; and alerts off (the demo's made-up
+    events, or its ledger refused, never reach the real supervisor's mailbox)."""
+    from kiosk.config import AlertSettings, PathSettings, data_paths
 
     folder = data_paths(settings).root / (TRAINING_DIR if training else DEMO_DIR)
     url = f"sqlite:///{folder / 'ledger.sqlite3'}"
@@ -31,6 +32,22 @@ def demo_settings(settings: Settings, *, training: bool = False) -> Settings:
         update={
             "ledger": settings.ledger.model_copy(update={"url": url}),
             "paths": PathSettings(data_dir=folder),
+            "alerts": AlertSettings(),
+        }
+    )
+
+
+def demo_run_settings(settings: Settings, *, training: bool, own_ledger: bool = True) -> Settings:
+    """The settings `kiosk demo` (and training mode) runs with: its own ledger folder (unless --db names
+    one), training as asked, and alerts off: made-up events never reach the real supervisor's mailbox."""
+    from kiosk.config import AlertSettings
+
+    if own_ledger:
+        settings = demo_settings(settings, training=training)
+    return settings.model_copy(
+        update={
+            "kiosk": settings.kiosk.model_copy(update={"training": training or settings.kiosk.training}),
+            "alerts": AlertSettings(),
         }
     )
 
@@ -78,13 +95,7 @@ def _run_demo(ctx: CliContext, *, training: bool) -> None:
     from kiosk.desk import Desk, admin
     from kiosk.tui.app import KioskApp
 
-    settings = ctx.settings
-    # The demo never touches the configured ledger: its own folder unless --db names a ledger explicitly.
-    if not ctx.db_url:
-        settings = demo_settings(settings, training=training)
-    settings = settings.model_copy(
-        update={"kiosk": settings.kiosk.model_copy(update={"training": training or settings.kiosk.training})}
-    )
+    settings = demo_run_settings(ctx.settings, training=training, own_ledger=not ctx.db_url)
     with ledger_errors(settings.ledger.url):
         ledger = admin.open_ledger(settings, create=True)  # the demo makes its own throw-away ledger
     if not Desk(ledger, settings).staff_count(active_only=False):

@@ -52,6 +52,7 @@ def supervise(
     import uvicorn
 
     from kiosk.desk import Desk, admin
+    from kiosk.desk.alerts import start_alerter
     from kiosk.supervise.app import ViewSettings, create_app
 
     settings = ctx.settings
@@ -69,7 +70,8 @@ def supervise(
     with ledger_errors(settings.ledger.url):
         ledger = admin.open_ledger(settings)
     view = ViewSettings.from_settings(settings, session_minutes=session_minutes)
-    app = create_app(Desk(ledger, settings), view, random_key=random_key)
+    desk = Desk(ledger, settings)
+    app = create_app(desk, view, random_key=random_key)
     try:
         sock = socket.create_server((host, port))
     except OSError as exc:
@@ -86,8 +88,15 @@ def supervise(
             err=True,
         )
     config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2, lifespan="off")
+    # The view also sends the alerts (e-mail, webhook) when [alerts] names a channel: on a thread of its
+    # own, and only while it holds the ledger's sender lease (a kiosk on the same ledger may hold it).
+    alerter = None if demo else start_alerter(desk)
+    if alerter is not None:
+        click.echo(f"sending alerts by {', '.join(settings.alerts.channels)}", err=True)
     try:
         uvicorn.Server(config).run(sockets=[sock])
     finally:
+        if alerter is not None:
+            alerter.stop()
         sock.close()
         admin.dispose(ledger)

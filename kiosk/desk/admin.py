@@ -73,7 +73,15 @@ def open_ledger(
     """
     from kiosk.ledger.service import open_ledger as open_configured
 
-    return open_configured(settings, create=create, check=check, clock=clock)
+    try:
+        return open_configured(settings, create=create, check=check, clock=clock)
+    except (IntegrityRefused, AnchorError) as exc:
+        if check and not create:
+            # The kiosk will not start: the supervisor hears of it now, not at the next visit.
+            from kiosk.desk.alerts import alert_refused_start
+
+            alert_refused_start(settings, str(exc))
+        raise
 
 
 def grant_app_role(ledger: Ledger, role: str) -> None:

@@ -135,7 +135,12 @@ def export_pepper(settings: Settings) -> bytes:
 
 
 # What the application role needs, and what it must never have, on the ledger's own tables.
-_NEEDED = {"events": ("SELECT", "INSERT"), "ledger_head": ("SELECT", "UPDATE"), "ledger_meta": ("SELECT",)}
+_NEEDED = {
+    "events": ("SELECT", "INSERT"),
+    "ledger_head": ("SELECT", "UPDATE"),
+    "ledger_meta": ("SELECT",),
+    "alert_state": ("SELECT", "INSERT", "UPDATE"),  # the alert sender's lease and cursor
+}
 _FORBIDDEN = {"events": ("UPDATE", "DELETE", "TRUNCATE")}
 
 

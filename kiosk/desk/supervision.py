@@ -15,7 +15,9 @@ from datetime import datetime
 from kiosk.desk.base import DeskBase
 from kiosk.domain.retention import RetentionPolicy
 from kiosk.domain.staff import StaffMember
+from kiosk.ledger.read_models import alerts as alert_rm
 from kiosk.ledger.read_models import supervision as rm
+from kiosk.ledger.read_models.alerts import Delivery, QueuedAlert
 from kiosk.ledger.read_models.safe_door import DeviceStateLine, DoorLine
 from kiosk.ledger.read_models.supervision import (
     DAY_KINDS,
@@ -40,6 +42,7 @@ from kiosk.ledger.read_models.supervision import (
 __all__ = [
     "DAY_KINDS",
     "SUPERVISING_ROLES",
+    "Delivery",
     "DeviceLine",
     "DeviceStateLine",
     "DoorLine",
@@ -50,6 +53,7 @@ __all__ = [
     "OutLine",
     "OverrideLine",
     "Overview",
+    "QueuedAlert",
     "SafeLine",
     "StocktakeLine",
     "SupervisionDesk",
@@ -91,6 +95,10 @@ class SupervisionDesk(DeskBase):
                 policy=policy,
             )
         )
+
+    def alert_history(self, limit: int = 20) -> list[QueuedAlert]:
+        """The newest alerts (newest first), each with where its e-mail and webhook deliveries stand."""
+        return self.read(lambda: alert_rm.alert_history(self.ledger, limit))
 
     def key_for(self, context: bytes) -> bytes:
         """A key for `context` derived from this ledger's PIN pepper (never the pepper itself)."""

@@ -91,6 +91,10 @@ class EventKind(enum.StrEnum):
     LEDGER_IDENTIFIED = "ledger_identified"
     LEDGER_RESTORED = "ledger_restored"
     LEDGER_UPGRADED = "ledger_upgraded"
+    # Alerts that reach people (kiosk.domain.alerts): the chain is their durable outbox.
+    ALERT_QUEUED = "alert_queued"
+    ALERT_SENT = "alert_sent"
+    ALERT_FAILED = "alert_failed"
 
 
 # -- payload types ---------------------------------------------------------------------------------
@@ -495,6 +499,37 @@ class LedgerUpgraded(Payload):
     backup_seq: int
 
 
+@dataclass(frozen=True, slots=True)
+class AlertQueued(Payload):
+    """An alert put into the outbox: its kind (`kiosk.domain.alerts.AlertKind`), the event it came from
+    (None for a time-based alert such as the missing daily close), its words and where it goes."""
+
+    alert: str
+    source: int | None
+    subject: str
+    body: str
+    channels: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AlertSent(Payload):
+    """One channel ("mail", "webhook") of a queued alert (`queued`: its seq) delivered."""
+
+    queued: int
+    channel: str
+
+
+@dataclass(frozen=True, slots=True)
+class AlertFailed(Payload):
+    """One channel of a queued alert not delivered; tried again from `retry_at` (ISO UTC)."""
+
+    queued: int
+    channel: str
+    attempt: int
+    error: str
+    retry_at: str
+
+
 # -- the registry ----------------------------------------------------------------------------------
 
 
@@ -578,6 +613,9 @@ KINDS: dict[EventKind, KindInfo] = {
     K.LEDGER_IDENTIFIED: KindInfo("管理簿の識別子の記録", "ledger identified", LedgerIdentity),
     K.LEDGER_RESTORED: KindInfo("バックアップからの復元", "restored from a backup", LedgerRestored),
     K.LEDGER_UPGRADED: KindInfo("管理簿のスキーマ更新", "ledger upgraded", LedgerUpgraded),
+    K.ALERT_QUEUED: KindInfo("通知の登録", "alert queued", AlertQueued),
+    K.ALERT_SENT: KindInfo("通知の送信", "alert sent", AlertSent),
+    K.ALERT_FAILED: KindInfo("通知の送信失敗（再試行）", "alert not sent (will retry)", AlertFailed),
 }
 del K
 

@@ -233,6 +233,7 @@ APP_GRANTS = {
     "stocktakes": "SELECT, INSERT, UPDATE",
     "stocktake_expected": "SELECT, INSERT",
     "stocktake_scans": "SELECT, INSERT, UPDATE",
+    "alert_state": "SELECT, INSERT, UPDATE",  # the alert sender's lease and cursor (a cache)
 }
 
 

@@ -210,3 +210,24 @@ class LedgerMeta(Base):
 
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+# -- alerts: migration 0014 -----------------------------------------------------------------------
+
+
+class AlertState(Base):
+    """The alert sender's lease and progress (one row, `name` = "sender"). A cache, not a projection:
+    `verify` does not rebuild it, and losing it costs only alerts for events before it was made again.
+
+    The lease (`holder`, `lease_until`) lets one kiosk or supervisor's view send for the ledger at a
+    time; `cursor` is the last event the rules have read; `book` the rules' memory as JSON
+    (`kiosk.domain.alerts.AlertBook`). The alerts themselves are on the chain (alert_queued …).
+    """
+
+    __tablename__ = "alert_state"
+
+    name: Mapped[str] = mapped_column(String(20), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(120))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cursor: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    book: Mapped[str] = mapped_column(Text)

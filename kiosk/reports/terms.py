@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from kiosk.domain.alerts import alert_name
 from kiosk.domain.events import EventKind, kind_name
 from kiosk.domain.events import info as kind_info
 from kiosk.domain.staff import rank_label
@@ -99,7 +100,17 @@ PAYLOAD_KEY_JA = {
     "outage": "切断の記録番号",
     "supervisor": "承認した責任者",
     "while_offline": "機器の切断中の変化",
+    # alerts (alert_queued / alert_sent / alert_failed)
+    "alert": "通知の種類",
+    "subject": "件名",
+    "channels": "送信先",
+    "channel": "送信先",
+    "queued": "通知の記録番号",
+    "attempt": "試行回数",
+    "error": "失敗の理由",
+    "retry_at": "再試行の時刻",
 }
+CHANNEL_JA = {"mail": "メール", "webhook": "Webhook"}
 # Where a key names something else for one kind (the daily close's `day` is the day closed).
 KIND_KEY_JA = {
     (EventKind.DAILY_CLOSED, "day"): "締めた日",
@@ -118,7 +129,8 @@ DISPOSAL_KINDS = frozenset(
 # Keys that stay off paper: digests and per-card notes that other keys already show.
 # (a badge code is a credential; reads_on_chain is a format flag for `kiosk verify`, nothing to read)
 # (pepper_check is a digest that proves the pepper, not something a reader checks by eye)
-HIDDEN_KEYS = frozenset({"expected_sha256", "notes", "badge", "reads_on_chain", "pepper_check"})
+# (an alert's body repeats what its subject and its source event say, over many lines)
+HIDDEN_KEYS = frozenset({"expected_sha256", "notes", "badge", "reads_on_chain", "pepper_check", "body"})
 # Keys whose value is a staff ID.
 STAFF_KEYS = frozenset({"override_by", "staff", "from", "to", "supervisor"})
 
@@ -308,6 +320,12 @@ def _value(key: str, value: Any, people: People) -> str | None:
         return "正常" if value else "異常あり"
     if key == "incidents" and isinstance(value, list):
         return f"{len(value)}件"
+    if key == "alert" and isinstance(value, str):
+        return alert_name(value)
+    if key == "channels" and isinstance(value, list):
+        return "、".join(CHANNEL_JA.get(str(v), str(v)) for v in value)
+    if key == "channel" and isinstance(value, str):
+        return CHANNEL_JA.get(value, value)
     if isinstance(value, list):
         return _cards(value)
     if isinstance(value, dict):
@@ -341,5 +359,7 @@ def describe_event(
         if text is None:
             continue
         label = "廃棄リスト" if key == "batch" and kind in DISPOSAL_KINDS else key_ja(key, kind)
+        if key == "source" and kind == EventKind.ALERT_QUEUED:
+            label = "通知のもとの記録番号"
         parts.append(f"{label}: {text}")
     return "、".join(parts)

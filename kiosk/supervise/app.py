@@ -28,6 +28,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from kiosk.desk import Desk, StorageError, supervision
+from kiosk.domain.alerts import alert_name
 from kiosk.domain.card_state import OFFICE_TZ
 from kiosk.domain.guard import REASON_MYNUMBER, looks_like_individual_number
 from kiosk.domain.retention import RetentionPolicy
@@ -46,6 +47,7 @@ DEVICE = "supervise"
 SIGN_IN = "supervise_sign_in"  # the `attempted` of a refused sign-in to this view
 ROLE_REFUSED = "role_not_allowed"
 MAX_FORM_BYTES = 4096
+ALERT_LINES = 20  # the newest alerts on the page
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,10 +155,13 @@ class SupervisorView:
     def panel(self, lang: Lang) -> str:
         try:
             overview = self.overview()
+            sent = self.desk.alert_history(ALERT_LINES)
         except StorageError as exc:
             log.warning("supervise: %s", exc.reason)
             return self.render("unavailable.html", lang, reason=exc.reason)
-        html = self.render("panel.html", lang, o=overview)
+        html = self.render(
+            "panel.html", lang, o=overview, sent_alerts=sent, alert_label=lambda k: alert_name(k, lang)
+        )
         if has_twelve_digits(html.encode()):
             # Defence in depth: the middleware would refuse the page; say so in the page instead.
             log.warning("supervise: the panel held a 12-digit run and was not shown")

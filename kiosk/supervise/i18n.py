@@ -97,6 +97,15 @@ JA: dict[str, str] = {
     "guard.refused": "表示を止めました: 12桁の番号の形をした値が含まれていました。",
     "not_found": "ページがありません。",
     "cards": "{n} 枚",
+    "sent_alerts": "通知（メール・Webhook）の履歴",
+    "sent_alerts.none": "送った通知はありません（[alerts] の設定がなければ送りません）。",
+    "sent_alerts.sent": "送信済み",
+    "sent_alerts.failed": "再試行待ち",
+    "sent_alerts.queued": "送信待ち",
+    "sent_alerts.waiting": "未送信",
+    "sent_alerts.retry": "失敗 {n} 回・{time} に再試行",
+    "sent_alerts.channel.mail": "メール",
+    "sent_alerts.channel.webhook": "Webhook",
 }
 
 EN: dict[str, str] = {
@@ -187,6 +196,15 @@ EN: dict[str, str] = {
     "guard.refused": "Not shown: the page held a value shaped like a 12-digit number.",
     "not_found": "No such page.",
     "cards": "{n} cards",
+    "sent_alerts": "Alerts sent (e-mail, webhook)",
+    "sent_alerts.none": "No alert was sent (none are sent without an [alerts] configuration).",
+    "sent_alerts.sent": "sent",
+    "sent_alerts.failed": "waiting to retry",
+    "sent_alerts.queued": "queued",
+    "sent_alerts.waiting": "not sent yet",
+    "sent_alerts.retry": "failed {n}x, retry at {time}",
+    "sent_alerts.channel.mail": "e-mail",
+    "sent_alerts.channel.webhook": "webhook",
 }
 
 # The safes' doors, locks and modules, and every device's last state (templates/safe_door.html).

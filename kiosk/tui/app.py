@@ -24,6 +24,7 @@ from textual.reactive import reactive
 
 from drivers.contract import DeviceStatus, ScanDevice
 from kiosk.desk import Desk, StorageError
+from kiosk.desk.alerts import AlerterThread, start_alerter
 from kiosk.desk.counter import Counter, Resumed
 from kiosk.desk.views import Ledger, SessionView
 from kiosk.domain.card_state import OFFICE_TZ
@@ -108,6 +109,7 @@ class KioskApp(App[None]):
         self._counts = (0, 0)
         self._ticks = 0
         self._overdue_alerted = False
+        self.alerts: AlerterThread | None = None
 
     # -- the UI's state --------------------------------------------------------------------------
 
@@ -221,8 +223,12 @@ class KioskApp(App[None]):
         self.submit(self.counter.resume, resumed, failed=not_resumed)
         self.set_interval(1.0, self.tick)
         self.refresh_status()
+        # Alerts by e-mail/webhook ([alerts]): a thread of their own, never the UI or the ledger thread.
+        self.alerts = start_alerter(self.desk, clock=self.clock)
 
     def on_unmount(self) -> None:
+        if self.alerts is not None:
+            self.alerts.stop()
         for link in self.links.values():
             link.stop.set()
         if self.safe_link is not None:

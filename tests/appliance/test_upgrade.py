@@ -19,7 +19,7 @@ from sqlalchemy import text
 from kiosk.ledger.engine import make_engine
 from tests.conftest import PgSchema
 
-PREVIOUS, NEWEST = "0012", "0013"
+PREVIOUS, NEWEST = "0012", "0014"
 
 
 def kiosk(config: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -34,7 +34,7 @@ def kiosk(config: Path, *args: str, stdin: str = "") -> subprocess.CompletedProc
 @pytest.fixture
 def previous_release(tmp_path: Path) -> tuple[Path, Path]:
     """(configuration, ledger file): a ledger with an administrator, at schema 0012 (what the release
-    before the session-join index made: 0013 only adds that index)."""
+    before the session-join index made: 0013 only adds that index, 0014 the alert sender's table)."""
     config = tmp_path / "kiosk.toml"
     config.write_text(f'[paths]\ndata_dir = "{tmp_path / "var"}"\n', encoding="utf-8")
     admin = ["--admin-name", "情報太郎", "--admin-badge", "A001", "--admin-employee-no", "E9001"]
@@ -43,6 +43,7 @@ def previous_release(tmp_path: Path) -> tuple[Path, Path]:
     database = tmp_path / "var" / "ledger.sqlite3"
     with sqlite3.connect(database) as conn:
         conn.execute("DROP INDEX ix_events_session_kind")
+        conn.execute("DROP TABLE alert_state")
         conn.execute("UPDATE alembic_version SET version_num = ?", (PREVIOUS,))
     return config, database
 
@@ -118,6 +119,7 @@ def test_upgrade_on_postgresql_as_the_owner_role(tmp_path: Path, pg_schema: PgSc
     owner = make_engine(pg_schema.owner_url)
     with owner.begin() as conn:
         conn.execute(text("DROP INDEX ix_events_session_kind"))
+        conn.execute(text("DROP TABLE alert_state"))
         conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": PREVIOUS})
     # The application role may not change the schema: the upgrade stops, the ledger as it was.
     as_app = kiosk(config, "upgrade")
@@ -129,6 +131,11 @@ def test_upgrade_on_postgresql_as_the_owner_role(tmp_path: Path, pg_schema: PgSc
     with owner.connect() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == NEWEST
         last = conn.execute(text("SELECT kind FROM events ORDER BY seq DESC LIMIT 1")).scalar_one()
+        # The table 0014 adds is the application role's as APP_GRANTS says, without granting again.
+        may = text("SELECT has_table_privilege(:r, 'alert_state', :p)")
+        for privilege in ("SELECT", "INSERT", "UPDATE"):
+            assert conn.execute(may, {"r": pg_schema.app_role, "p": privilege}).scalar_one(), privilege
+        assert not conn.execute(may, {"r": pg_schema.app_role, "p": "DELETE"}).scalar_one()
     owner.dispose()
     assert last == "ledger_upgraded"
     assert kiosk(config, "verify").returncode == 0
