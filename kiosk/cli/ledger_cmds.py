@@ -13,6 +13,7 @@ from kiosk.cli.context import CliContext, fail, ledger_errors, pass_cli
 from kiosk.cli.output import clean, echo
 from kiosk.cli.params import COUNT
 from kiosk.cli.people import operator_option, witness_option
+from kiosk.domain.text import shown_path
 
 
 @cli.command()
@@ -141,9 +142,9 @@ def backup(ctx: CliContext, dest: Path | None) -> None:
     except (integrity.BackupError, OutputRefused) as exc:
         fail(str(exc))
     checked = "verified" if result.verified else "written by pg_dump (restore it to verify it)"
-    echo(f"backup {result.path} {checked}; anchor {result.anchor.text}")
+    echo(f"backup {shown_path(result.path)} {checked}; anchor {result.anchor.text}")
     for old in result.removed:
-        echo(f"removed the old backup {old}")
+        echo(f"removed the old backup {shown_path(old)}")
 
 
 @cli.command()
@@ -183,11 +184,7 @@ def restore(
     except (integrity.BackupError, integrity.AnchorError, integrity.IntegrityRefused) as exc:
         fail(str(exc))
     if plan.behind and not (operator and supervisor):
-        fail(
-            f"{plan.source} ends at seq {plan.head_seq}, behind the last anchor "
-            f"{plan.anchor.cite() if plan.anchor else ''}: events after it would be lost. An officer "
-            "and a supervisor confirm with --operator BADGE --supervisor BADGE (PINs on stdin)"
-        )
+        fail(integrity.needs_two(plan))
     pins = sys.stdin.read().splitlines() if operator and supervisor else []
     people = (
         integrity.restore_confirmation(operator or "", supervisor or "", pins)
@@ -208,8 +205,11 @@ def restore(
     except integrity.BackupError as exc:
         fail(str(exc))
     if kept is not None:
-        echo(f"the replaced ledger is kept as {kept}")
-    echo(f"restored {source} (head {plan.head_seq}); the restore is event {mark.seq}; anchor {mark.text}")
+        echo(f"the replaced ledger is kept as {shown_path(kept)}")
+    echo(
+        f"restored {shown_path(source)} (head {plan.head_seq}); the restore is event {mark.seq}; "
+        f"anchor {mark.text}"
+    )
 
 
 @cli.group()

@@ -13,13 +13,14 @@ from __future__ import annotations
 from kiosk.desk.cards import CardsDesk
 from kiosk.desk.errors import NotAllowed, StorageError
 from kiosk.desk.queries import QueriesDesk
+from kiosk.desk.restores import RestoresDesk
 from kiosk.desk.safe import SafeDesk
 from kiosk.desk.staff import StaffDesk
 from kiosk.desk.stocktake import StocktakeDesk
 from kiosk.desk.supervision import SupervisionDesk
 
 
-class Desk(SafeDesk, StocktakeDesk, CardsDesk, StaffDesk, QueriesDesk, SupervisionDesk):
+class Desk(SafeDesk, StocktakeDesk, CardsDesk, StaffDesk, QueriesDesk, SupervisionDesk, RestoresDesk):
     """Every command and query of the kiosk, over one ledger and its settings."""
 
 

@@ -48,6 +48,7 @@ class Act(enum.StrEnum):
     STAFF_UNLOCK = "staff_unlock"
     STAFF_RESET_PIN = "staff_reset_pin"
     RESTORE = "restore"
+    ACKNOWLEDGE_RESTORE = "acknowledge_restore"  # 復元の確認（アラートの終了）
 
 
 class Second(enum.StrEnum):
@@ -113,6 +114,7 @@ RULES: dict[Act, Rule] = {
     Act.RESTORE: Rule(
         frozenset({Role.OFFICER}), Second.SUPERVISOR, ja="バックアップの復元：保管責任者と責任者"
     ),
+    Act.ACKNOWLEDGE_RESTORE: Rule(SUPERVISOR, Second.NONE, ja="復元の確認：責任者"),
 }
 
 

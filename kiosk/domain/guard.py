@@ -168,6 +168,8 @@ FORMATTED_KEYS: Mapping[str, Callable[[str, str], None]] = {
     "pepper_check": _digest,
     "restored_head_hash": _digest,
     "behind_anchor_hash": _digest,
+    # issue 22: the head of the ledger a restore replaced.
+    "replaced_head_hash": _digest,
 }
 
 
