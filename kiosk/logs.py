@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from contextlib import suppress
 from pathlib import Path
 
 from kiosk.domain.text import shown_path
@@ -22,21 +23,19 @@ class LogFileHandler(logging.FileHandler):
 
     failed: str | None = None
 
-    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
+    def handleError(self, record: logging.LogRecord) -> None:
         exc = sys.exc_info()[1]
         reason = getattr(exc, "strerror", None) or type(exc).__name__
         if self.failed is None:
             self.failed = reason
-            try:
+            with suppress(OSError, ValueError):  # stderr itself gone: nothing else to tell
                 sys.stderr.write(f"kiosk: cannot write the log {shown_path(self.baseFilename)}: {reason}\n")
-            except (OSError, ValueError):
-                pass  # stderr itself is gone: nothing else to tell
         # The stream may hold the unwritten bytes: drop them, so the next record does not fail again
         # on the same buffered text, and close it (reopened at the next record).
         try:
             self.close()
         except (OSError, ValueError):
-            self.stream = None  # type: ignore[assignment]
+            self.stream = None
 
 
 def setup_file_logging(log_dir: Path, level: int = logging.INFO) -> Path:
