@@ -282,8 +282,67 @@ def read_checkpoint(path: Path, pepper: bytes) -> Anchor | None:
     return None if data is None else _anchor_of(data, f"checkpoint {path}")
 
 
+HEAD_NAME = "head"  # beside the checkpoint: the newest head a kiosk committed
+HEAD_SLOT = 512  # two fixed slots, written in turn in place: a torn write spoils one, the other holds
+
+
+def head_file(checkpoint: Path) -> Path:
+    return checkpoint.with_name(HEAD_NAME)
+
+
+def head_slot(pepper: bytes, mark: Anchor) -> bytes:
+    """One slot of the head file: a MACed line padded to HEAD_SLOT bytes."""
+    fields = {"seq": mark.seq, "hash": mark.hash, "at": mark.at, "reason": "head", "ledger": mark.ledger_id}
+    data = _line(pepper, fields).encode("utf-8")
+    if len(data) >= HEAD_SLOT:
+        raise AnchorError("a head-file slot is too long")  # never: the fields have fixed sizes
+    return data + b" " * (HEAD_SLOT - 1 - len(data)) + b"\n"
+
+
+def write_head_file(path: Path, pepper: bytes, mark: Anchor) -> None:
+    """Both slots of the head file set to `mark`, in place (the inode a running kiosk writes stays),
+    fsynced; created 0600 when missing."""
+    make_private_dir(path.parent)
+    created = not path.exists()
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        slot = head_slot(pepper, mark)
+        os.pwrite(fd, slot + slot, 0)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    if created:
+        fsync_dir(path.parent)
+
+
+def read_head_file(path: Path, pepper: bytes) -> Anchor | None:
+    """The newest genuine slot of the head file; None when there is no file or no genuine slot."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise AnchorError(f"cannot read the head file {path}: {exc.strerror}") from None
+    best: Anchor | None = None
+    for at in (0, HEAD_SLOT):
+        text = data[at : at + HEAD_SLOT].decode("utf-8", errors="replace").strip()
+        if not text:
+            continue
+        where = f"head file {path}"
+        try:
+            mark = _anchor_of(_parse_line(pepper, text, where), where)
+        except AnchorError:
+            continue  # a torn slot (power cut mid-write): the other one holds
+        if best is None or mark.seq > best.seq:
+            best = mark
+    return best
+
+
 def read_committed(path: Path, pepper: bytes) -> Anchor | None:
-    """The newest head a kiosk committed (written after every unit; at least the verified head)."""
+    """The newest head a kiosk committed: the head file beside the checkpoint (moved after every
+    unit), at least the checkpoint's own head. Raises IntegrityRefused when the checkpoint says a
+    head file was kept and it is missing or holds no genuine slot (removed or wiped)."""
     data = _checkpoint_data(path, pepper)
     if data is None:
         return None
@@ -292,7 +351,17 @@ def read_committed(path: Path, pepper: bytes) -> Anchor | None:
     seq, digest = data.get("head_seq", mark.seq), data.get("head_hash", mark.hash)
     if not isinstance(seq, int) or not isinstance(digest, str):
         raise AnchorError(f"{where} is not an anchor line")
-    return Anchor(seq, digest, mark.at, "", mark.ledger_id, mark.number)
+    newest = Anchor(seq, digest, mark.at, "", mark.ledger_id, mark.number)
+    kept = read_head_file(head_file(path), pepper)
+    if "head_seq" in data and kept is None:
+        # Since issue 22 every checkpoint is written with its head file.
+        raise IntegrityRefused(
+            f"the head file {head_file(path)} beside the checkpoint is missing or not genuine: it was "
+            f"removed or wiped, and with it the newest head this kiosk committed. {WHAT_TO_DO}"
+        )
+    if kept is not None and kept.ledger_id == mark.ledger_id and kept.seq > newest.seq:
+        newest = Anchor(kept.seq, kept.hash, kept.at, "", kept.ledger_id, mark.number)
+    return newest
 
 
 def _checkpoint_count(path: Path, pepper: bytes) -> int:
@@ -304,7 +373,13 @@ def _checkpoint_count(path: Path, pepper: bytes) -> int:
     return 0 if mark is None else mark.number
 
 
-def _write(path: Path, pepper: bytes, verified: Anchor, head: Anchor, count: int) -> None:
+def _write(
+    path: Path, pepper: bytes, verified: Anchor, head: Anchor, count: int, *, heads: bool = False
+) -> None:
+    """The checkpoint line; with `heads` (or when there is none yet) the head file is set to `head`
+    first, so a checkpoint that names a head file always has one."""
+    if heads or not head_file(path).exists():
+        write_head_file(head_file(path), pepper, head)
     fields = {
         "seq": verified.seq,
         "hash": verified.hash,
@@ -321,21 +396,7 @@ def _write(path: Path, pepper: bytes, verified: Anchor, head: Anchor, count: int
 def write_checkpoint(path: Path, pepper: bytes, mark: Anchor) -> None:
     """A verified head (start-up check, `verify`, a restore): the checkpoint and the committed head both
     move to it (MACed, fsynced). The anchor count it held is kept (never lowered)."""
-    _write(path, pepper, mark, mark, max(mark.number, _checkpoint_count(path, pepper)))
-
-
-def commit_checkpoint(path: Path, pepper: bytes, head: Anchor) -> None:
-    """After a unit committed: the committed head moves to `head`; the verified head and the anchor count
-    stay (an absent or damaged checkpoint starts from the genesis: nothing verified yet)."""
-    from kiosk.ledger.chain import GENESIS_HASH
-
-    try:
-        verified = read_checkpoint(path, pepper)
-    except AnchorError:
-        verified = None
-    if verified is None or verified.ledger_id != head.ledger_id or verified.seq > head.seq:
-        verified = Anchor(0, GENESIS_HASH, head.at, "", head.ledger_id)
-    _write(path, pepper, verified, head, verified.number)
+    _write(path, pepper, mark, mark, max(mark.number, _checkpoint_count(path, pepper)), heads=True)
 
 
 def count_anchors(path: Path, pepper: bytes, number: int, ledger: str) -> None:

@@ -388,3 +388,17 @@ def test_the_session_close_anchors_the_head(office: Office) -> None:
     log = k.paths.anchor_log.read_text(encoding="utf-8")
     assert f"safe session {view.id} closed" in log
     assert f'"seq":{head[0]}' in log
+
+
+def test_a_removed_head_file_is_refused(office: Office, tmp_path: Path) -> None:
+    k = office.kiosk
+    ledger = k.open()
+    copy = tmp_path / "nine.sqlite3"
+    copy_file(k.db, copy)
+    ledger.record_refusal("unknown_id", attempted="after the copy")
+    ledger.engine.dispose()
+    put_back(copy, k.db)
+    (k.paths.anchors / "head").unlink()  # the newest committed head goes with it
+    result = k.run("staff", "list")
+    assert result.returncode == 3
+    assert "head file" in result.stderr
