@@ -60,8 +60,11 @@ def last_restore(k: Kiosk) -> tuple[Ledger, dict[str, object], int | None, int |
 
 
 def test_restoring_the_newest_backup_after_take_outs_needs_two_people_and_is_an_alert(
-    office: Office,
+    office: Office, tmp_path: Path
 ) -> None:
+    from kiosk.domain.card_state import office_date
+    from kiosk.reports.daily import daily_close, write_daily_csv
+
     k = office.kiosk
     made = k.run("backup")
     assert made.returncode == 0, made.stderr
@@ -102,8 +105,16 @@ def test_restoring_the_newest_backup_after_take_outs_needs_two_people_and_is_an_
     with pytest.raises(NotAllowed):
         desk.acknowledge_restore(office.clerk, alert.seq)  # only a supervisor ends the alert
     assert desk.unacknowledged_restores()[-1].seq == alert.seq
+    # The daily close's paper shows it until acknowledged.
+    paper = tmp_path / "daily.csv"
+    write_daily_csv(daily_close(desk, office_date(desk.now())), paper)
+    text = paper.read_text(encoding="utf-8-sig")
+    assert "管理簿の復元（責任者の確認まで警告）" in text
+    assert f"{alert.seq}," in text
+    assert office.supervisor.name in text
     desk.acknowledge_restore(office.supervisor, alert.seq)
     assert alert.seq not in [a.seq for a in desk.unacknowledged_restores()]
+    assert alert.seq not in [r.seq for r in daily_close(desk, office_date(desk.now())).restores]
     ledger.engine.dispose()
     assert k.run("verify").returncode == 0
 
