@@ -2,9 +2,12 @@
 
 An anchor is a head the chain must still hold: printed on the daily close, given to
 `kiosk verify --anchor SEQ:HASH`, and appended to the anchor log (one line per anchor, each MACed with
-the pepper, fsynced, 0600) by `kiosk anchor`, every backup and the daily close. Beside the log a
-checkpoint records the last head the start-up check verified, so the next start verifies only what
-was appended since.
+the pepper, fsynced, 0600, with a MACed running number) by `kiosk anchor`, every backup, every
+safe-session close and the daily close. Beside the log a checkpoint records the last head the start-up
+check verified (so the next start verifies only what was appended since) and how many anchor lines
+were written (a log emptied, truncated or shortened is refused); the head file beside it holds the
+newest head a kiosk committed, moved after every unit (kiosk.ledger.watch), so a copy of the ledger
+put back later is behind it.
 
 The start-up check refuses a ledger that no longer holds the last anchor or the checkpoint (history
 rewritten), or whose head is behind either (an older copy, a WAL that lost committed events, a wipe).

@@ -7,9 +7,13 @@ removed. A crash or SIGKILL at any point leaves the ledger and every earlier bac
 worst a `.partial` file). PostgreSQL: `pg_dump --format=custom` when it is installed (README: the
 WAL-archiving recipe for point-in-time recovery).
 
-Restore: the copy must verify and be this ledger (same ledger id); a copy whose head is behind the last
-anchor is refused unless a responsible officer and a supervisor confirm with their PINs. The current
-file is kept aside (`*.replaced-<time>`), never deleted, and the restore is an event on the chain.
+Restore (issue 22): the copy must verify and be this ledger (same ledger id). It holds the ledger lock
+exclusively (refused while a kiosk runs). A restore that drops any event — behind the newest of the
+last anchor, the committed head (checkpoint and head file) and the head of the ledger being replaced —
+needs a responsible officer and a supervisor authenticated on the CURRENT ledger; the staff events the
+copy lacks are carried onto the restored chain, or the restore is refused. The current file is kept
+aside (`*.replaced-<time>`), never deleted, and the restore is an event on the chain naming both
+people and the dropped range, an alert until a supervisor acknowledges it (docs/integrity.md).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from kiosk.fs import check_output, fsync_dir, make_private_dir
 from kiosk.ledger.anchors import (
     RESTORE,
     Anchor,
+    AnchorError,
     AnchorLog,
     IntegrityRefused,
     now_text,
@@ -627,7 +632,11 @@ def restore(
     current = None
     try:
         current = _open_current(settings, pepper)
-        replaced, diverged = _replaced_mark(settings, pepper, plan.head_seq, plan.head_hash, current)
+        try:
+            replaced, diverged = _replaced_mark(settings, pepper, plan.head_seq, plan.head_hash, current)
+        except (IntegrityRefused, AnchorError) as exc:
+            # The anchors folder was damaged since the plan: nothing is replaced (put it back first).
+            raise BackupError(f"restore refused: {exc}") from None
         plan = replace(plan, replaced=replaced, diverged=diverged)  # as it is now, under the lock
         if plan.behind and confirm is None:
             raise BackupError(needs_two(plan))
@@ -650,7 +659,7 @@ def restore(
                     seq, digest = current.head()
                     if replaced is None or seq >= replaced.seq:
                         replaced = Anchor(seq, digest, reason="the ledger being replaced")
-                    if plan.behind:
+                    if seq > plan.head_seq or plan.diverged:
                         carried = carry_staff(current, staged, plan.head_seq)
                 with staged.unit() as u:
                     _record_restore(
