@@ -413,3 +413,23 @@ def test_a_removed_head_file_is_refused(office: Office, tmp_path: Path) -> None:
     result = k.run("staff", "list")
     assert result.returncode == 3
     assert "head file" in result.stderr
+
+
+def test_a_supervisor_acknowledges_a_restore_from_the_cli(office: Office, tmp_path: Path) -> None:
+    k = office.kiosk
+    copy = tmp_path / "copy.sqlite3"
+    assert k.run("backup", str(copy)).returncode == 0
+    ledger = k.open()
+    ledger.record_refusal("unknown_id", attempted="after the copy")
+    ledger.engine.dispose()
+    assert k.run("restore", str(copy), *CONFIRM, stdin=BOTH_PINS).returncode == 0
+    listed = k.run("restores")
+    assert listed.returncode == 0, listed.stderr
+    assert "dropped seq" in listed.stdout
+    assert office.supervisor.name in listed.stdout
+    seq = int(listed.stdout.split()[0])
+    clerk = k.run("restores", "--acknowledge", str(seq), "--supervisor", "C001", stdin=f"{PINS['C001']}\n")
+    assert clerk.returncode == 2
+    done = k.run("restores", "--acknowledge", str(seq), "--supervisor", "S001", stdin=f"{PINS['S001']}\n")
+    assert done.returncode == 0, done.stderr
+    assert "no restore awaits" in k.run("restores").stdout
