@@ -542,6 +542,16 @@ def _record_restore(
     )
 
 
+_LOCK_KINDS = frozenset(
+    {
+        EventKind.STAFF_LOCKED,
+        EventKind.STAFF_UNLOCKED,
+        EventKind.STAFF_PIN_RESET,
+        EventKind.STAFF_LOCK_EXPIRED,
+    }
+)
+
+
 def is_staff_kind(kind: str) -> bool:
     """Events the staff table folds: staff changes, lockouts, and the sign-ins that count tries."""
     return kind.startswith("staff_") or kind in (EventKind.AUTH_FAILED, EventKind.SIGNED_IN)
@@ -596,8 +606,18 @@ def carry_staff(current: Ledger, staged: Ledger, after: int) -> int:
                 device=ev.device,
                 source=f"carried from seq {ev.seq}",
             )
+        locked_now = {
+            sid
+            for sid in members
+            if [ev.kind for ev in events if ev.kind in _LOCK_KINDS and ev.data.get("staff") == sid][-1:]
+            == [EventKind.STAFF_LOCKED]
+        }
         for sid in sorted(members):
             values = {k: v for k, v in live[sid].items() if k in names}
+            if sid in locked_now and "locked_at" in values:
+                # The fold dates a lock by its event, and the carried event is dated now: the lock
+                # runs from the restore (never shorter than it was).
+                values["locked_at"] = u.at
             if sid in have:
                 u.conn.execute(table.update().where(table.c.id == sid).values(**values))
             else:

@@ -142,6 +142,11 @@ def test_a_restore_is_approved_by_people_as_they_are_now_and_keeps_their_changes
     with ledger.unit() as u:
         staff_ops.reset_pin(u, ledger.pepper, "O001", "9090")
     late = ledger.add_staff(name="窓口 五郎", badge="C005", employee_no="E-C005", role=Role.CLERK, pin="5050")
+    for _ in range(10):  # C002 is locked out by wrong PINs after the copy
+        with pytest.raises(AuthError) as failed:
+            ledger.authenticate("C002", "0000")
+        if failed.value.reason == "locked":
+            break
     ledger.engine.dispose()
 
     # The old copy's people: a since-deactivated supervisor, a since-reset PIN.
@@ -169,6 +174,9 @@ def test_a_restore_is_approved_by_people_as_they_are_now_and_keeps_their_changes
         ledger.authenticate("O001", PINS["O001"])
     assert wrong.value.reason == "wrong_pin"
     assert ledger.staff_by_badge("C005") == ledger.staff_by_id(late.id)
+    with pytest.raises(AuthError) as locked:
+        ledger.authenticate("C002", PINS["C002"])
+    assert locked.value.reason == "locked"
     carried = [e for e in ledger.events() if (e.source or "").startswith("carried from seq")]
     assert {EventKind.STAFF_DEACTIVATED, EventKind.STAFF_PIN_RESET, EventKind.STAFF_ADDED} <= {
         e.kind for e in carried
