@@ -339,12 +339,14 @@ class RestorePlan:
         return self.anchor is not None and self.head_seq < self.anchor.seq
 
 
-def _open_current(settings: Settings, pepper: bytes) -> Ledger | None:
+def _open_current(settings: Settings, pepper: bytes, copy_id: str) -> Ledger | None:
     """The SQLite ledger a restore would replace, opened for reading and for the people's sign-in (no
-    migration, no start-up check: it may be damaged); None when it is missing or cannot be read."""
+    migration, no start-up check: it may be damaged); None when it is missing, cannot be read, or is
+    not the copy's ledger (its staff are not this ledger's people)."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from kiosk.config import sqlite_file
+    from kiosk.ledger.meta import ledger_id
 
     database = sqlite_file(settings.ledger.url)
     if database is None or not database.is_file() or database.stat().st_size == 0:
@@ -352,7 +354,10 @@ def _open_current(settings: Settings, pepper: bytes) -> Ledger | None:
     ledger = open_copy(database, pepper, settings.kiosk.name)
     try:
         ledger.head()
-    except (SQLAlchemyError, OSError):
+        same = ledger_id(ledger) == copy_id
+    except (SQLAlchemyError, OSError, IntegrityRefused):
+        same = False
+    if not same:
         ledger.engine.dispose()
         return None
     return ledger
@@ -407,7 +412,7 @@ def plan_restore(settings: Settings, source: Path, pepper: bytes) -> RestorePlan
             copy.engine.dispose()
         if held != anchor.hash:
             raise BackupError(f"{shown(source)} does not hold the last anchor {anchor.cite()}")
-    current = _open_current(settings, pepper)
+    current = _open_current(settings, pepper, copy_id)
     try:
         replaced, diverged = _replaced_mark(settings, pepper, seq, digest, current)
     finally:
@@ -651,7 +656,7 @@ def restore(
     hold = _exclusive(settings)
     current = None
     try:
-        current = _open_current(settings, pepper)
+        current = _open_current(settings, pepper, plan.ledger_id)
         try:
             replaced, diverged = _replaced_mark(settings, pepper, plan.head_seq, plan.head_hash, current)
         except (IntegrityRefused, AnchorError) as exc:
