@@ -68,7 +68,9 @@ def report_daily(ctx: CliContext, on: str | None, output: Path) -> None:
             closed = integrity.close_of_day(ctx.ledger, settings, (data.head_seq, data.head_hash))
         except integrity.BackupError as exc:
             fail(f"the daily close was printed, but {exc}; tell the supervisor (see README: Integrity)")
-        echo(f"verified {closed.verified_events} events; backup {closed.backup.path}")
+        from kiosk.domain.text import shown_path
+
+        echo(f"verified {closed.verified_events} events; backup {shown_path(closed.backup.path)}")
         echo(f"anchor {closed.anchor.text}")
 
 
