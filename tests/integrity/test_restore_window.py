@@ -63,7 +63,7 @@ def test_restoring_the_newest_backup_after_take_outs_needs_two_people_and_is_an_
     office: Office, tmp_path: Path
 ) -> None:
     from kiosk.domain.card_state import office_date
-    from kiosk.reports.daily import daily_close, write_daily_csv
+    from kiosk.reports.daily import daily_close, write_daily_csv, write_daily_pdf
 
     k = office.kiosk
     made = k.run("backup")
@@ -107,7 +107,16 @@ def test_restoring_the_newest_backup_after_take_outs_needs_two_people_and_is_an_
     assert desk.unacknowledged_restores()[-1].seq == alert.seq
     # The daily close's paper shows it until acknowledged.
     paper = tmp_path / "daily.csv"
-    write_daily_csv(daily_close(desk, office_date(desk.now())), paper)
+    report = daily_close(desk, office_date(desk.now()))
+    write_daily_csv(report, paper)
+    if shutil.which("pdftotext"):
+        pdf = tmp_path / "daily.pdf"
+        write_daily_pdf(report, pdf)
+        printed = subprocess.run(
+            ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        assert "【警告】管理簿の復元（責任者の確認待ち）" in printed
+        assert office.officer.name in printed
     text = paper.read_text(encoding="utf-8-sig")
     assert "管理簿の復元（責任者の確認まで警告）" in text
     assert f"{alert.seq}," in text
