@@ -450,3 +450,19 @@ def test_a_supervisor_acknowledges_a_restore_from_the_cli(office: Office, tmp_pa
     done = k.run("restores", "--acknowledge", str(seq), "--supervisor", "S001", stdin=f"{PINS['S001']}\n")
     assert done.returncode == 0, done.stderr
     assert "no restore awaits" in k.run("restores").stdout
+
+
+def test_a_kiosk_does_not_start_while_a_restore_holds_the_ledger(kiosk: Kiosk) -> None:
+    from kiosk.ledger.anchors import IntegrityRefused
+    from kiosk.ledger.watch import take
+
+    restoring = take(kiosk.settings, exclusive=True)  # what `kiosk restore` holds while it runs
+    try:
+        with pytest.raises(IntegrityRefused, match="a restore of this ledger is under way"):
+            open_ledger(kiosk.settings, hold=True)
+    finally:
+        restoring.release()
+    started = open_ledger(kiosk.settings, hold=True)
+    assert started.hold is not None
+    started.hold.release()
+    started.engine.dispose()
