@@ -121,7 +121,8 @@ def make_app(settings: Settings, *, ledger: Ledger | None = None, clock: Clock |
     from kiosk.desk.views import utc_now
     from kiosk.tui.app import KioskApp
 
-    ledger = ledger or open_ledger(settings, clock=clock or utc_now)
+    # The running kiosk holds the ledger lock: `kiosk restore` refuses while it runs.
+    ledger = ledger or open_ledger(settings, clock=clock or utc_now, hold=True)
     return KioskApp(
         devices=build_devices(settings),
         ledger=ledger,

@@ -163,6 +163,7 @@ def upgrade_cmd(ctx: CliContext) -> None:
     backup made before it (exit 1).
     """
     from kiosk.desk.installation import UpgradeFailed, upgrade_ledger
+    from kiosk.domain.text import shown_path
 
     settings = ctx.settings
     with ledger_errors(settings.ledger.url):
@@ -170,13 +171,13 @@ def upgrade_cmd(ctx: CliContext) -> None:
             done = upgrade_ledger(settings)
         except UpgradeFailed as exc:
             if exc.backup is not None:
-                # Its own line: a backup's name holds its time, which `fail` would withhold as 12+ digits.
-                echo(f"the backup made before the upgrade: {exc.backup}", err=True)
+                # Its own line, the path through the one formatter of paths (no 12-digit run shown).
+                echo(f"the backup made before the upgrade: {shown_path(exc.backup)}", err=True)
             fail(f"upgrade stopped at {exc}", code=3 if exc.step == "start-up check" else 1)
     if not done.migrated:
         echo(f"the ledger verifies ({done.events} events) and its schema is the newest ({done.to_revision})")
         return
     checked = "verified" if done.backup_verified else "written by pg_dump"
-    echo(f"backup: {done.backup} ({checked})")
+    echo(f"backup: {shown_path(done.backup)} ({checked})")
     echo(f"schema: {done.from_revision} -> {done.to_revision}; the ledger verifies ({done.events} events)")
     echo("recorded on the chain (ledger_upgraded); start the kiosk again and run kiosk doctor")

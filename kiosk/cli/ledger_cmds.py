@@ -1,5 +1,5 @@
-"""`kiosk init`, `kiosk verify`, `kiosk anchor`, `kiosk backup`, `kiosk restore`, `kiosk ledger export`,
-`kiosk cards receive`."""
+"""`kiosk init`, `kiosk verify`, `kiosk anchor`, `kiosk backup`, `kiosk restore`, `kiosk restores`,
+`kiosk ledger export`, `kiosk cards receive`."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from kiosk.cli.context import CliContext, fail, ledger_errors, pass_cli
 from kiosk.cli.output import clean, echo
 from kiosk.cli.params import COUNT
 from kiosk.cli.people import operator_option, witness_option
+from kiosk.domain.text import shown_path
 
 
 @cli.command()
@@ -141,9 +142,9 @@ def backup(ctx: CliContext, dest: Path | None) -> None:
     except (integrity.BackupError, OutputRefused) as exc:
         fail(str(exc))
     checked = "verified" if result.verified else "written by pg_dump (restore it to verify it)"
-    echo(f"backup {result.path} {checked}; anchor {result.anchor.text}")
+    echo(f"backup {shown_path(result.path)} {checked}; anchor {result.anchor.text}")
     for old in result.removed:
-        echo(f"removed the old backup {old}")
+        echo(f"removed the old backup {shown_path(old)}")
 
 
 @cli.command()
@@ -183,11 +184,7 @@ def restore(
     except (integrity.BackupError, integrity.AnchorError, integrity.IntegrityRefused) as exc:
         fail(str(exc))
     if plan.behind and not (operator and supervisor):
-        fail(
-            f"{plan.source} ends at seq {plan.head_seq}, behind the last anchor "
-            f"{plan.anchor.cite() if plan.anchor else ''}: events after it would be lost. An officer "
-            "and a supervisor confirm with --operator BADGE --supervisor BADGE (PINs on stdin)"
-        )
+        fail(integrity.needs_two(plan))
     pins = sys.stdin.read().splitlines() if operator and supervisor else []
     people = (
         integrity.restore_confirmation(operator or "", supervisor or "", pins)
@@ -208,8 +205,58 @@ def restore(
     except integrity.BackupError as exc:
         fail(str(exc))
     if kept is not None:
-        echo(f"the replaced ledger is kept as {kept}")
-    echo(f"restored {source} (head {plan.head_seq}); the restore is event {mark.seq}; anchor {mark.text}")
+        echo(f"the replaced ledger is kept as {shown_path(kept)}")
+    echo(
+        f"restored {shown_path(source)} (head {plan.head_seq}); the restore is event {mark.seq}; "
+        f"anchor {mark.text}"
+    )
+
+
+@cli.command()
+@click.option(
+    "--acknowledge",
+    "seq",
+    type=int,
+    metavar="SEQ",
+    help="Acknowledge the restore recorded at SEQ (its alert ends); needs --supervisor.",
+)
+@click.option("--supervisor", metavar="BADGE", help="The supervisor acknowledging (PIN: stdin).")
+@pass_cli
+def restores(ctx: CliContext, seq: int | None, supervisor: str | None) -> None:
+    """Restores of the ledger no supervisor has acknowledged yet (an alert on the daily close until then).
+
+    With --acknowledge SEQ --supervisor BADGE a supervisor ends the alert of one of them.
+    """
+    from kiosk.cli.people import sign_in
+    from kiosk.desk import NotAllowed, StorageError
+
+    if seq is not None:
+        if not supervisor:
+            fail("--acknowledge needs --supervisor BADGE (PIN on stdin)")
+        (boss,) = sign_in(ctx, ("supervisor", supervisor))
+        try:
+            done = ctx.desk.acknowledge_restore(boss, seq)
+        except (NotAllowed, ValueError) as exc:
+            fail(str(exc))
+        except StorageError as exc:
+            fail(exc.reason)
+        echo(f"restore {seq} acknowledged by {clean(boss.display)} (event {done})")
+        return
+    pending = ctx.desk.unacknowledged_restores()
+    if not pending:
+        echo("no restore awaits a supervisor's acknowledgement")
+        return
+    for r in pending:
+        lost = (
+            f"dropped seq {r.dropped_first_seq}-{r.dropped_last_seq}"
+            if r.dropped_first_seq is not None
+            else "dropped nothing"
+        )
+        people = " / ".join(clean(n) for n in (r.officer, r.supervisor) if n) or "nobody confirmed"
+        echo(
+            f"{r.seq:>8}  {r.at:%Y-%m-%d %H:%M}  restored to seq {r.restored_head_seq}  {lost}  "
+            f"confirmed by {people}  from {clean(shown_path(r.source))}"
+        )
 
 
 @cli.group()

@@ -90,13 +90,15 @@ def report_daily(ctx: CliContext, on: str | None, operator: str | None, preview:
 
     # The daily close is also the day's integrity step: a full verify against every anchor, a
     # backup (anchored), and the head printed on the paper appended to the anchor log.
+    from kiosk.domain.text import shown_path
+
     try:
         closed = ctx.desk.close_day(day, officer, HeadMark(data.head_seq, data.head_hash))
     except NotAllowed as exc:
         fail(f"the daily close was printed, but not closed: {exc}")
     except (integrity.BackupError, CloseRefused, StorageError) as exc:
         fail(f"the daily close was printed, but {exc}; tell the supervisor (see README: Integrity)")
-    echo(f"verified {closed.verified_events} events; backup {closed.backup}")
+    echo(f"verified {closed.verified_events} events; backup {shown_path(closed.backup)}")
     echo(f"anchor {closed.anchor}")
     echo(f"closed by {closed.closed_by} (record {closed.seq})")
 

@@ -68,7 +68,7 @@ def supervise(
         if not data_paths(settings).ledger.exists():
             fail(f"no demo ledger at {data_paths(settings).ledger}; start `kiosk demo` first")
     with ledger_errors(settings.ledger.url):
-        ledger = admin.open_ledger(settings)
+        ledger = admin.open_ledger(settings, hold=True)  # `kiosk restore` refuses while it serves
     view = ViewSettings.from_settings(settings, session_minutes=session_minutes)
     desk = Desk(ledger, settings)
     app = create_app(desk, view, random_key=random_key)

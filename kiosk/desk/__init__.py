@@ -16,6 +16,7 @@ from kiosk.desk.errors import NotAllowed, StorageError
 from kiosk.desk.notices import NoticesDesk
 from kiosk.desk.queries import QueriesDesk
 from kiosk.desk.registers import RegistersDesk
+from kiosk.desk.restores import RestoresDesk
 from kiosk.desk.safe import SafeDesk
 from kiosk.desk.staff import StaffDesk
 from kiosk.desk.stocktake import StocktakeDesk
@@ -32,6 +33,7 @@ class Desk(
     SupervisionDesk,
     ClosingDesk,
     RegistersDesk,
+    RestoresDesk,
 ):
     """Every command and query of the kiosk, over one ledger and its settings."""
 

@@ -64,17 +64,23 @@ def opening(url: str) -> Iterator[None]:
 
 
 def open_ledger(
-    settings: Settings, *, create: bool = False, check: bool = True, clock: Clock = utc_now
+    settings: Settings,
+    *,
+    create: bool = False,
+    check: bool = True,
+    clock: Clock = utc_now,
+    hold: bool = False,
 ) -> Ledger:
     """Open (and upgrade) the configured ledger and run the start-up check.
 
-    Only `create=True` (`kiosk init`, the demo) makes a new ledger and pepper. Call it inside
+    Only `create=True` (`kiosk init`, the demo) makes a new ledger and pepper. `hold=True`: a running
+    kiosk holds the ledger lock for its lifetime (`kiosk restore` refuses meanwhile). Call it inside
     `opening(settings.ledger.url)` to have every failure as one `OpenRefused`.
     """
     from kiosk.ledger.service import open_ledger as open_configured
 
     try:
-        return open_configured(settings, create=create, check=check, clock=clock)
+        return open_configured(settings, create=create, check=check, clock=clock, hold=hold)
     except (IntegrityRefused, AnchorError) as exc:
         if check and not create:
             # The kiosk will not start: the supervisor hears of it now, not at the next visit.

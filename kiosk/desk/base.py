@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, TypeVar
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from kiosk.ledger.service import Ledger
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class DeskBase:
@@ -66,6 +68,19 @@ class DeskBase:
                 exc.reason, attempted=act.value, actor=actor, session_id=session_id, card_id=card_id
             )
             raise refusal from None
+
+    def anchor_head(self, reason: str) -> None:
+        """Append the head to the anchor log (every safe-session close: issue 22), when this ledger was
+        opened with its data directory (`open_ledger`). The act is committed already: a log that cannot
+        be written is logged, never turned into a failure of the act."""
+        if self.ledger.watch is None:
+            return
+        from kiosk.ledger.anchors import AnchorError, IntegrityRefused, record_anchor
+
+        try:
+            record_anchor(self.ledger, self.settings, reason)
+        except (OSError, AnchorError, IntegrityRefused) as exc:
+            log.error("cannot anchor the head (%s): %s", reason, getattr(exc, "strerror", None) or exc)
 
     def record_refusal(
         self,

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from sqlalchemy.exc import SQLAlchemyError
 
 from kiosk.domain.authz import NotAllowed
+from kiosk.ledger.anchors import LedgerReplaced
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +19,8 @@ __all__ = ["NotAllowed", "StorageError", "storage_errors"]
 class StorageError(RuntimeError):
     """The ledger could not be read or written. `reason` is one line (no SQL, no parameters).
 
-    `code`: `disk_full`, `read_only`, `locked`, `too_long`, `unavailable` or `storage`; the TUI shows the
+    `code`: `disk_full`, `read_only`, `locked`, `too_long`, `unavailable`, `replaced` (the ledger file
+    was replaced under the running kiosk) or `storage`; the TUI shows the
     Japanese text for the code, the CLI the English reason. Nothing of the failed unit of work was kept.
     """
 
@@ -48,6 +50,10 @@ def storage_errors() -> Iterator[None]:
     """Turn SQLAlchemy's and the OS's errors into one `StorageError` (the unit of work rolled back)."""
     try:
         yield
+    except LedgerReplaced as exc:
+        # The ledger file was replaced or rolled back under this running kiosk: nothing was written,
+        # and nothing more will be (kiosk.ledger.watch).
+        raise StorageError("replaced", str(exc)) from None
     except SQLAlchemyError as exc:
         code, reason = _classify(exc)
         # The log gets the class, never the statement's parameters (the engine hides them as well).

@@ -39,6 +39,7 @@ __all__ = [
     "backup",
     "checkpoint",
     "close_of_day",
+    "needs_two",
     "plan_in_place",
     "plan_restore",
     "restore",
@@ -64,7 +65,8 @@ def _database_errors() -> Iterator[None]:
             raise
 
 
-# Who confirms a restore behind the last anchor: reads the two people on the copy being restored.
+# Who confirms a restore that drops events: authenticates the two people on the ledger it is given (the
+# current ledger; the copy only when the current one cannot be read).
 Confirm = Callable[[Ledger], tuple[StaffMember, StaffMember]]
 
 
@@ -91,6 +93,7 @@ def verify_marks(
         parse_anchor,
         read_anchor_file,
         read_checkpoint,
+        read_committed,
     )
     from kiosk.ledger.meta import ledger_id
 
@@ -104,6 +107,9 @@ def verify_marks(
     marks = [*given, *effective_anchors(logged)]
     if checkpoint is not None and checkpoint.ledger_id == me:
         marks.append(checkpoint)
+        committed = read_committed(paths.checkpoint, ledger.pepper)
+        if committed is not None and committed.seq > checkpoint.seq:
+            marks.append(committed)  # the newest head a kiosk committed (no window: issue 22)
     return VerifyMarks(me, tuple(given), tuple(marks))
 
 
@@ -164,6 +170,13 @@ def plan_restore(settings: Settings, source: Path) -> RestorePlan:
     return plan(settings, source, load_pepper(data_paths(settings).pepper))
 
 
+def needs_two(plan: RestorePlan) -> str:
+    """Why a restore needs an officer and a supervisor (what it would drop), for the refusal."""
+    from kiosk.ledger.backup import needs_two as why
+
+    return why(plan)
+
+
 def restore_in_place(
     ledger: Ledger, settings: Settings, plan: RestorePlan, *, confirm: Confirm | None
 ) -> Anchor:
@@ -183,21 +196,30 @@ def restore(settings: Settings, plan: RestorePlan, *, confirm: Confirm | None) -
 
 
 def restore_confirmation(officer_badge: str, supervisor_badge: str, pins: Sequence[str]) -> Confirm:
-    """A restore behind the last anchor: a responsible officer and a supervisor, two different people,
-    authenticated on the copy being restored. Raises `BackupError` with the reason."""
+    """A restore that drops events: a responsible officer and a supervisor, two different people,
+    authenticated (badge + PIN) on the CURRENT ledger — the one being replaced — and checked by the
+    authorisation table there (`Act.RESTORE`: active, not locked out, the right roles, two employees).
+    Only when the current ledger is missing or unreadable are they authenticated on the copy (the
+    restore event says where). Raises `BackupError` with the reason."""
+    from kiosk.domain.authz import Act, NotAllowed, authorize
+    from kiosk.ledger.service import utc_now
 
-    def confirm(staged: Ledger) -> tuple[StaffMember, StaffMember]:
+    def confirm(ledger: Ledger) -> tuple[StaffMember, StaffMember]:
         if len(pins) < 2:
             raise BackupError("give the two PINs on stdin, one line each (officer, then supervisor)")
         try:
-            officer = staged.authenticate(officer_badge, pins[0], device="restore")
-            boss = staged.authenticate(supervisor_badge, pins[1], device="restore")
+            officer = ledger.authenticate(officer_badge, pins[0], device="restore")
+            boss = ledger.authenticate(supervisor_badge, pins[1], device="restore")
         except AuthError as exc:
             raise BackupError(f"confirmation refused: {exc.reason}") from None
         if officer.role is not Role.OFFICER or boss.role is not Role.SUPERVISOR:
             raise BackupError("the confirmation needs a responsible officer and a supervisor")
         if officer.id == boss.id:
             raise BackupError("two different people confirm")
+        try:
+            authorize(Act.RESTORE, officer, boss, now=utc_now(), lockout_minutes=ledger.lockout_minutes)
+        except NotAllowed as exc:
+            raise BackupError(f"confirmation refused: {exc}") from None
         return officer, boss
 
     return confirm

@@ -58,9 +58,11 @@ class SafeDesk(SafeIoDesk):
         required = self.settings.session.closing_checklist
         door, lock = self._door_and_lock_for_close(operator, session_id)
         with self.act(Act.CLOSE_SAFE, operator, witness, session_id=session_id) as u:
-            return safe.close_session(
+            closed = safe.close_session(
                 u, session_id, operator, witness, required=required, confirmed=confirmed, door=door, lock=lock
             )
+        self.anchor_head(f"safe session {session_id} closed")
+        return closed
 
     def join_session(self, session_id: int, joiner: StaffMember, member: StaffMember) -> int:
         """A third person joins the open session, confirmed by one of its people (both signed in now)."""

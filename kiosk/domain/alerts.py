@@ -217,12 +217,15 @@ def _verify_failed(e: Seen) -> Draft | None:
 
 
 def _restored(e: Seen) -> Draft | None:
-    behind = e.data.get("behind_anchor_seq")
-    facts = (
+    first, last = e.data.get("dropped_first_seq"), e.data.get("dropped_last_seq")
+    lost = first is not None or e.data.get("behind_anchor_seq") is not None
+    facts: tuple[tuple[str, str], ...] = (
         ("復元後の最終記録番号", str(e.data.get("restored_head_seq", "?"))),
-        ("控えより古い復元", "はい（記録が失われています）" if behind is not None else "いいえ"),
+        ("記録が失われた復元", "はい" if lost else "いいえ"),
     )
-    return Draft(AlertKind.RESTORED, e.seq, e.at, facts + _where(e))
+    if first is not None:
+        facts += (("失われた記録", f"{first} 番から {last} 番"),)
+    return Draft(AlertKind.RESTORED, e.seq, e.at, facts + _who(e) + _where(e))
 
 
 def _handed_over_seen(e: Seen) -> Draft | None:

@@ -53,6 +53,7 @@ class Act(enum.StrEnum):
     ACKNOWLEDGE_DOOR_ALARM = "acknowledge_door_alarm"  # 扉の警報の確認
     SAFE_MANUAL = "safe_manual"  # 入出力機器の停止中、鍵による手動手順の承認
     DAILY_CLOSE = "daily_close"  # 日次締め
+    ACKNOWLEDGE_RESTORE = "acknowledge_restore"  # 復元の確認（アラートの終了）
 
 
 class Second(enum.StrEnum):
@@ -125,6 +126,7 @@ RULES: dict[Act, Rule] = {
     # The CLI's `kiosk report daily` needed nobody; at the kiosk and on the CLI alike a responsible
     # officer now answers for the close (the stricter reading).
     Act.DAILY_CLOSE: Rule(OFFICER, Second.NONE, ja="日次締め：保管責任者"),
+    Act.ACKNOWLEDGE_RESTORE: Rule(SUPERVISOR, Second.NONE, ja="復元の確認：責任者"),
 }
 
 

@@ -90,6 +90,7 @@ class EventKind(enum.StrEnum):
     LEDGER_CREATED = "ledger_created"
     LEDGER_IDENTIFIED = "ledger_identified"
     LEDGER_RESTORED = "ledger_restored"
+    RESTORE_ACKNOWLEDGED = "restore_acknowledged"
     LEDGER_UPGRADED = "ledger_upgraded"
     # Alerts that reach people (kiosk.domain.alerts): the chain is their durable outbox.
     ALERT_QUEUED = "alert_queued"
@@ -482,11 +483,36 @@ class LedgerIdentity(Payload):
 
 @dataclass(frozen=True, slots=True)
 class LedgerRestored(Payload):
+    """`kiosk restore`: the copy's head, and what the restore dropped (issue 22).
+
+    The officer is the event's actor and the supervisor its witness whenever events were dropped.
+    `dropped_first_seq`..`dropped_last_seq`: the events of the replaced ledger (or, when it could not be
+    read, up to the checkpoint or the last anchor) that the restored ledger no longer holds;
+    `replaced_head_*`: the newest head known outside the copy. `carried_staff_events`: staff events of
+    the dropped range put back on this chain (`source` of each: "carried from seq N").
+    `confirmed_on`: where the two people were authenticated ("current ledger" or, when it could not be
+    read, "copy"). Older restore events lack the fields added here.
+    """
+
+    OMIT_NONE = frozenset({"confirmed_on"})
     restored_head_seq: int
     restored_head_hash: str
     source: str
     behind_anchor_seq: int | None
     behind_anchor_hash: str | None
+    dropped_first_seq: int | None = None
+    dropped_last_seq: int | None = None
+    replaced_head_seq: int | None = None
+    replaced_head_hash: str | None = None
+    carried_staff_events: int = 0
+    confirmed_on: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RestoreAcknowledged(Payload):
+    """A supervisor acknowledged a restore (the restore's alert ends): the `ledger_restored` seq."""
+
+    restored_seq: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -612,6 +638,7 @@ KINDS: dict[EventKind, KindInfo] = {
     K.LEDGER_CREATED: KindInfo("管理簿の作成", "ledger created", LedgerIdentity),
     K.LEDGER_IDENTIFIED: KindInfo("管理簿の識別子の記録", "ledger identified", LedgerIdentity),
     K.LEDGER_RESTORED: KindInfo("バックアップからの復元", "restored from a backup", LedgerRestored),
+    K.RESTORE_ACKNOWLEDGED: KindInfo("復元の確認（責任者）", "restore acknowledged", RestoreAcknowledged),
     K.LEDGER_UPGRADED: KindInfo("管理簿のスキーマ更新", "ledger upgraded", LedgerUpgraded),
     K.ALERT_QUEUED: KindInfo("通知の登録", "alert queued", AlertQueued),
     K.ALERT_SENT: KindInfo("通知の送信", "alert sent", AlertSent),

@@ -171,6 +171,8 @@ FORMATTED_KEYS: Mapping[str, Callable[[str, str], None]] = {
     # kiosk.desk.closing: the head a daily close printed and anchored (a 64-hex event hash, which may
     # hold a run of 12 digits by chance).
     "head_hash": _digest,
+    # issue 22: the head of the ledger a restore replaced.
+    "replaced_head_hash": _digest,
 }
 
 

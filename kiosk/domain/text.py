@@ -37,3 +37,33 @@ def visible(value: object, *, keep_newlines: bool = False, keep_tabs: bool = Fal
         return text  # the common case: nothing to escape
     kept = ("\n" if keep_newlines else "") + ("\t" if keep_tabs else "")
     return "".join(_escape(ch) if is_control(ch) and ch not in kept else ch for ch in text)
+
+
+def shown_path(path: object) -> str:
+    """A file path for a message: every run of 12 or more digits (by the My Number guard's rule:
+    separators between digits ignored) has its digits replaced by `#`, so the message itself is shown
+    with its real reason instead of being replaced by the guard's refusal. Shorter runs are kept."""
+    from drivers.text import INDIVIDUAL_NUMBER_LENGTH
+
+    text = unicodedata.normalize("NFKC", str(path))
+    out = list(text)
+    i = 0
+    while i < len(text):
+        if not text[i].isdecimal():
+            i += 1
+            continue
+        # A span: digits, and separators standing between two digits.
+        digits = [i]
+        j = i + 1
+        while j < len(text):
+            ch = text[j]
+            if ch.isdecimal():
+                digits.append(j)
+            elif unicodedata.category(ch)[0] not in "PZSCM":
+                break
+            j += 1
+        if len(digits) >= INDIVIDUAL_NUMBER_LENGTH:
+            for k in digits:
+                out[k] = "#"
+        i = digits[-1] + 1
+    return "".join(out)

@@ -2,9 +2,12 @@
 
 An anchor is a head the chain must still hold: printed on the daily close, given to
 `kiosk verify --anchor SEQ:HASH`, and appended to the anchor log (one line per anchor, each MACed with
-the pepper, fsynced, 0600) by `kiosk anchor`, every backup and the daily close. Beside the log a
-checkpoint records the last head the start-up check verified, so the next start verifies only what
-was appended since.
+the pepper, fsynced, 0600, with a MACed running number) by `kiosk anchor`, every backup, every
+safe-session close and the daily close. Beside the log a checkpoint records the last head the start-up
+check verified (so the next start verifies only what was appended since) and how many anchor lines
+were written (a log emptied, truncated or shortened is refused); the head file beside it holds the
+newest head a kiosk committed, moved after every unit (kiosk.ledger.watch), so a copy of the ledger
+put back later is behind it.
 
 The start-up check refuses a ledger that no longer holds the last anchor or the checkpoint (history
 rewritten), or whose head is behind either (an older copy, a WAL that lost committed events, a wipe).
@@ -56,6 +59,13 @@ class IntegrityRefused(Exception):
     """The ledger may not be used: the message says why and what the supervisor does."""
 
 
+class LedgerReplaced(Exception):
+    """A running kiosk's ledger was replaced or rolled back under it (another file, an older head).
+
+    Raised inside the unit of work, before its commit: nothing is written to a file that is no longer
+    the ledger, and the kiosk stops writing (every later unit raises it too)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Anchor:
     """A chain head: the chain must still hold `hash` at `seq`."""
@@ -65,6 +75,9 @@ class Anchor:
     at: str = ""
     reason: str = ""
     ledger_id: str = ""
+    # An anchor log line: its running number (1, 2, 3 … in the order written). The checkpoint: how many
+    # lines the anchor log held when it was written (a shorter log was truncated or emptied).
+    number: int = 0
 
     @property
     def text(self) -> str:
@@ -119,11 +132,28 @@ def _anchor_of(data: dict[str, object], where: str) -> Anchor:
     try:
         seq = data["seq"]
         digest = data["hash"]
-        if not isinstance(seq, int) or not isinstance(digest, str):
+        number = data.get("n", data.get("anchors", 0))
+        if not isinstance(seq, int) or not isinstance(digest, str) or not isinstance(number, int):
             raise TypeError
-        return Anchor(seq, digest, str(data.get("at", "")), str(data.get("reason", "")), str(data["ledger"]))
+        return Anchor(
+            seq,
+            digest,
+            str(data.get("at", "")),
+            str(data.get("reason", "")),
+            str(data["ledger"]),
+            number,
+        )
     except (KeyError, TypeError):
         raise AnchorError(f"{where} is not an anchor line") from None
+
+
+def log_shortened(path: Path, lines: int, written: int) -> IntegrityRefused:
+    return IntegrityRefused(
+        f"the anchor log {path} holds {lines} line(s), but the checkpoint says {written} were written: "
+        "the log was emptied, truncated or its last lines removed. Do not use the kiosk. Supervisor: put "
+        "back the anchor log from its copy on the backup volume (README: Integrity), keep this one for "
+        "investigation, then run `kiosk verify`."
+    )
 
 
 class AnchorLog:
@@ -133,9 +163,18 @@ class AnchorLog:
         self.path = path
         self.pepper = pepper
 
-    def append(self, anchor: Anchor) -> None:
-        """Append one anchor, fsynced (the file 0600 in a 0700 folder)."""
+    @property
+    def checkpoint(self) -> Path:
+        """The checkpoint beside the log (it remembers how many lines the log held)."""
+        from kiosk.config import CHECKPOINT_NAME
+
+        return self.path.with_name(CHECKPOINT_NAME)
+
+    def append(self, anchor: Anchor) -> Anchor:
+        """Append one anchor with the next running number, fsynced (0600 in a 0700 folder); then the
+        checkpoint remembers the new count. Returns the anchor as written (with its number)."""
         make_private_dir(self.path.parent)
+        number = len(self.read()) + 1
         line = _line(
             self.pepper,
             {
@@ -144,6 +183,7 @@ class AnchorLog:
                 "at": anchor.at,
                 "reason": anchor.reason,
                 "ledger": anchor.ledger_id,
+                "n": number,
             },
         )
         created = not self.path.exists()
@@ -156,18 +196,35 @@ class AnchorLog:
             os.close(fd)
         if created:
             fsync_dir(self.path.parent)
+        written = Anchor(anchor.seq, anchor.hash, anchor.at, anchor.reason, anchor.ledger_id, number)
+        count_anchors(self.checkpoint, self.pepper, number, anchor.ledger_id)
+        return written
 
     def read(self) -> list[Anchor]:
-        """Every anchor in the log, oldest first. Raises AnchorError naming a line that is not genuine."""
-        if not self.path.exists():
-            return []
-        anchors = []
-        with self.path.open(encoding="utf-8", errors="replace") as fh:
-            for n, line in enumerate(fh, start=1):
-                if not line.strip():
-                    continue
-                where = f"anchor log {self.path} line {n}"
-                anchors.append(_anchor_of(_parse_line(self.pepper, line, where), where))
+        """Every anchor in the log, oldest first.
+
+        Raises AnchorError naming a line that is not genuine, and IntegrityRefused when lines are
+        missing: a numbered line not at its place (lines removed before it), or fewer lines than the
+        checkpoint says were written (the log emptied, truncated or shortened). Lines from before the
+        numbers (no `n`) count by their place.
+        """
+        anchors: list[Anchor] = []
+        if self.path.exists():
+            with self.path.open(encoding="utf-8", errors="replace") as fh:
+                for n, line in enumerate(fh, start=1):
+                    if not line.strip():
+                        continue
+                    where = f"anchor log {self.path} line {n}"
+                    anchor = _anchor_of(_parse_line(self.pepper, line, where), where)
+                    if anchor.number and anchor.number != len(anchors) + 1:
+                        raise IntegrityRefused(
+                            f"{where} is anchor number {anchor.number}, but it is the log's line "
+                            f"{len(anchors) + 1}: anchor lines were removed. {WHAT_TO_DO}"
+                        )
+                    anchors.append(anchor)
+        written = _checkpoint_count(self.checkpoint, self.pepper)
+        if written > len(anchors):
+            raise log_shortened(self.path, len(anchors), written)
         return anchors
 
 
@@ -211,27 +268,154 @@ def effective_anchors(anchors: Sequence[Anchor]) -> list[Anchor]:
 # -- the checkpoint ---------------------------------------------------------------------------------
 
 
-def read_checkpoint(path: Path, pepper: bytes) -> Anchor | None:
-    """The last head the start-up check verified, or None (never checked here yet)."""
+def _checkpoint_data(path: Path, pepper: bytes) -> dict[str, object] | None:
     if not path.exists():
         return None
     try:
         line = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise AnchorError(f"cannot read the checkpoint {path}: {exc.strerror}") from None
+    return _parse_line(pepper, line, f"checkpoint {path}")
+
+
+def read_checkpoint(path: Path, pepper: bytes) -> Anchor | None:
+    """The last head the start-up check (or `verify`) verified, or None (never checked here yet).
+    Its `number` is how many anchor lines the log held when it was last written."""
+    data = _checkpoint_data(path, pepper)
+    return None if data is None else _anchor_of(data, f"checkpoint {path}")
+
+
+HEAD_NAME = "head"  # beside the checkpoint: the newest head a kiosk committed
+HEAD_SLOT = 512  # two fixed slots, written in turn in place: a torn write spoils one, the other holds
+
+
+def head_file(checkpoint: Path) -> Path:
+    return checkpoint.with_name(HEAD_NAME)
+
+
+def head_slot(pepper: bytes, mark: Anchor) -> bytes:
+    """One slot of the head file: a MACed line padded to HEAD_SLOT bytes."""
+    fields = {"seq": mark.seq, "hash": mark.hash, "at": mark.at, "reason": "head", "ledger": mark.ledger_id}
+    data = _line(pepper, fields).encode("utf-8")
+    if len(data) >= HEAD_SLOT:
+        raise AnchorError("a head-file slot is too long")  # never: the fields have fixed sizes
+    return data + b" " * (HEAD_SLOT - 1 - len(data)) + b"\n"
+
+
+def write_head_file(path: Path, pepper: bytes, mark: Anchor) -> None:
+    """Both slots of the head file set to `mark`, in place (the inode a running kiosk writes stays),
+    fsynced; created 0600 when missing."""
+    make_private_dir(path.parent)
+    created = not path.exists()
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        slot = head_slot(pepper, mark)
+        os.pwrite(fd, slot + slot, 0)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    if created:
+        fsync_dir(path.parent)
+
+
+def read_head_file(path: Path, pepper: bytes) -> Anchor | None:
+    """The newest genuine slot of the head file; None when there is no file or no genuine slot."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise AnchorError(f"cannot read the head file {path}: {exc.strerror}") from None
+    best: Anchor | None = None
+    for at in (0, HEAD_SLOT):
+        text = data[at : at + HEAD_SLOT].decode("utf-8", errors="replace").strip()
+        if not text:
+            continue
+        where = f"head file {path}"
+        try:
+            mark = _anchor_of(_parse_line(pepper, text, where), where)
+        except AnchorError:
+            continue  # a torn slot (power cut mid-write): the other one holds
+        if best is None or mark.seq > best.seq:
+            best = mark
+    return best
+
+
+def read_committed(path: Path, pepper: bytes) -> Anchor | None:
+    """The newest head a kiosk committed: the head file beside the checkpoint (moved after every
+    unit), at least the checkpoint's own head. Raises IntegrityRefused when the checkpoint says a
+    head file was kept and it is missing or holds no genuine slot (removed or wiped)."""
+    data = _checkpoint_data(path, pepper)
+    if data is None:
+        return None
     where = f"checkpoint {path}"
-    return _anchor_of(_parse_line(pepper, line, where), where)
+    mark = _anchor_of(data, where)
+    seq, digest = data.get("head_seq", mark.seq), data.get("head_hash", mark.hash)
+    if not isinstance(seq, int) or not isinstance(digest, str):
+        raise AnchorError(f"{where} is not an anchor line")
+    newest = Anchor(seq, digest, mark.at, "", mark.ledger_id, mark.number)
+    kept = read_head_file(head_file(path), pepper)
+    if "head_seq" in data and kept is None:
+        # Since issue 22 every checkpoint is written with its head file.
+        raise IntegrityRefused(
+            f"the head file {head_file(path)} beside the checkpoint is missing or not genuine: it was "
+            f"removed or wiped, and with it the newest head this kiosk committed. {WHAT_TO_DO}"
+        )
+    if kept is not None and kept.ledger_id == mark.ledger_id and kept.seq > newest.seq:
+        newest = Anchor(kept.seq, kept.hash, kept.at, "", kept.ledger_id, mark.number)
+    return newest
+
+
+def _checkpoint_count(path: Path, pepper: bytes) -> int:
+    """How many anchor lines the checkpoint says were written (0: no checkpoint, or none)."""
+    try:
+        mark = read_checkpoint(path, pepper)
+    except AnchorError:
+        return 0  # a damaged checkpoint is refused where it is read as a checkpoint
+    return 0 if mark is None else mark.number
+
+
+def _write(
+    path: Path, pepper: bytes, verified: Anchor, head: Anchor, count: int, *, heads: bool = False
+) -> None:
+    """The checkpoint line; with `heads` (or when there is none yet) the head file is set to `head`
+    first, so a checkpoint that names a head file always has one."""
+    if heads or not head_file(path).exists():
+        write_head_file(head_file(path), pepper, head)
+    fields = {
+        "seq": verified.seq,
+        "hash": verified.hash,
+        "at": verified.at,
+        "reason": "checkpoint",
+        "ledger": verified.ledger_id,
+        "anchors": count,
+        "head_seq": head.seq,
+        "head_hash": head.hash,
+    }
+    write_private_file(path, (_line(pepper, fields) + "\n").encode("utf-8"))
 
 
 def write_checkpoint(path: Path, pepper: bytes, mark: Anchor) -> None:
-    fields = {
-        "seq": mark.seq,
-        "hash": mark.hash,
-        "at": mark.at,
-        "reason": "checkpoint",
-        "ledger": mark.ledger_id,
-    }
-    write_private_file(path, (_line(pepper, fields) + "\n").encode("utf-8"))
+    """A verified head (start-up check, `verify`, a restore): the checkpoint and the committed head both
+    move to it (MACed, fsynced). The anchor count it held is kept (never lowered)."""
+    _write(path, pepper, mark, mark, max(mark.number, _checkpoint_count(path, pepper)), heads=True)
+
+
+def count_anchors(path: Path, pepper: bytes, number: int, ledger: str) -> None:
+    """After anchor line `number` was appended: the checkpoint remembers that many lines."""
+    try:
+        mark = read_checkpoint(path, pepper)
+        head = read_committed(path, pepper)
+    except AnchorError:
+        mark = head = None
+    if mark is None or head is None:
+        # No checkpoint yet: one at the genesis (the start-up check moves it to the head it verifies).
+        from kiosk.ledger.chain import GENESIS_HASH
+
+        mark = head = Anchor(0, GENESIS_HASH, now_text(), "", ledger)
+    if number > mark.number:
+        _write(path, pepper, mark, head, number)
 
 
 # -- what the rest of the kiosk calls -----------------------------------------------------------------
@@ -251,8 +435,7 @@ def record_anchor(ledger: Ledger, settings: Settings, reason: str) -> Anchor:
 
     seq, digest = ledger.head()
     anchor = Anchor(seq, digest, now_text(), reason, ledger_id(ledger))
-    AnchorLog(data_paths(settings).anchor_log, ledger.pepper).append(anchor)
-    return anchor
+    return AnchorLog(data_paths(settings).anchor_log, ledger.pepper).append(anchor)
 
 
 def record_head(ledger: Ledger, settings: Settings, seq: int, digest: str, reason: str) -> Anchor:
@@ -261,8 +444,7 @@ def record_head(ledger: Ledger, settings: Settings, seq: int, digest: str, reaso
     from kiosk.ledger.meta import ledger_id
 
     anchor = Anchor(seq, digest, now_text(), reason, ledger_id(ledger))
-    AnchorLog(data_paths(settings).anchor_log, ledger.pepper).append(anchor)
-    return anchor
+    return AnchorLog(data_paths(settings).anchor_log, ledger.pepper).append(anchor)
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,6 +518,15 @@ def startup_check(ledger: Ledger, settings: Settings, *, extra: Iterable[Anchor]
             f"the checkpoint {paths.checkpoint} belongs to another ledger ({checkpoint.ledger_id}), not "
             f"this one ({me}): the ledger was replaced or re-created. {WHAT_TO_DO}"
         )
+    if not mine:
+        anchored = chain_says_anchored(ledger)
+        if anchored is not None:
+            raise IntegrityRefused(
+                f"the anchor log {paths.anchor_log} is missing or empty, but event {anchored} on the chain "
+                "says anchors of this ledger were written: the anchor folder was deleted or emptied. Do "
+                "not use the kiosk. Supervisor: put back the anchors folder from its copy on the backup "
+                f"volume (README: Integrity), keep this data directory as it is, then run `kiosk verify`."
+            )
     head_seq, head_hash, last_seq = head_and_last(ledger)
     if last_seq != head_seq:
         raise IntegrityRefused(
@@ -348,6 +539,9 @@ def startup_check(ledger: Ledger, settings: Settings, *, extra: Iterable[Anchor]
         marks.append((last, "the last anchor"))
     if checkpoint is not None:
         marks.append((checkpoint, "the last verified checkpoint"))
+        committed = read_committed(paths.checkpoint, ledger.pepper)
+        if committed is not None and committed.seq > checkpoint.seq:
+            marks.append((committed, "the last head a kiosk committed"))
     check_marks(ledger, marks, head_seq)
     # The walk starts at the newest head proven held just now: the checkpoint or the last anchor.
     known = [m for m in (checkpoint, last) if m is not None]
@@ -359,6 +553,28 @@ def startup_check(ledger: Ledger, settings: Settings, *, extra: Iterable[Anchor]
     if checkpoint is None or checkpoint.seq != head_seq:
         write_checkpoint(paths.checkpoint, ledger.pepper, Anchor(head_seq, head_hash, now_text(), "", me))
     return StartupReport(head_seq, head_hash, start.seq, last)
+
+
+def chain_says_anchored(ledger: Ledger) -> int | None:
+    """The seq of an event that proves anchors of this ledger were written (a daily close that checked
+    anchors, a restore, which always anchors), or None."""
+    from sqlalchemy import select
+
+    from kiosk.domain.events import EventKind
+    from kiosk.ledger import models
+
+    ev = models.Event
+    with ledger.read() as s:
+        restored = s.scalar(select(ev.seq).where(ev.kind == EventKind.LEDGER_RESTORED).limit(1))
+        if restored is not None:
+            return int(restored)
+        for seq, payload in s.execute(
+            select(ev.seq, ev.payload).where(ev.kind == EventKind.LEDGER_VERIFIED).order_by(ev.seq)
+        ):
+            data = json.loads(payload) if isinstance(payload, str) else payload
+            if isinstance(data, dict) and int(data.get("anchors") or 0) > 0:
+                return int(seq)
+    return None
 
 
 def _first_start(ledger: Ledger, head_seq: int) -> Anchor:

@@ -7,9 +7,13 @@ removed. A crash or SIGKILL at any point leaves the ledger and every earlier bac
 worst a `.partial` file). PostgreSQL: `pg_dump --format=custom` when it is installed (README: the
 WAL-archiving recipe for point-in-time recovery).
 
-Restore: the copy must verify and be this ledger (same ledger id); a copy whose head is behind the last
-anchor is refused unless a responsible officer and a supervisor confirm with their PINs. The current
-file is kept aside (`*.replaced-<time>`), never deleted, and the restore is an event on the chain.
+Restore (issue 22): the copy must verify and be this ledger (same ledger id). It holds the ledger lock
+exclusively (refused while a kiosk runs). A restore that drops any event — behind the newest of the
+last anchor, the committed head (checkpoint and head file) and the head of the ledger being replaced —
+needs a responsible officer and a supervisor authenticated on the CURRENT ledger; the staff events the
+copy lacks are carried onto the restored chain, or the restore is refused. The current file is kept
+aside (`*.replaced-<time>`), never deleted, and the restore is an event on the chain naming both
+people and the dropped range, an alert until a supervisor acknowledges it (docs/integrity.md).
 """
 
 from __future__ import annotations
@@ -20,16 +24,17 @@ import sqlite3
 import subprocess
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from kiosk.domain.events import EventKind
 from kiosk.fs import check_output, fsync_dir, make_private_dir
 from kiosk.ledger.anchors import (
     RESTORE,
     Anchor,
+    AnchorError,
     AnchorLog,
     IntegrityRefused,
     now_text,
@@ -42,6 +47,7 @@ if TYPE_CHECKING:
     from kiosk.domain.staff import StaffMember
     from kiosk.ledger.service import Ledger, Unit
     from kiosk.ledger.verify import VerifyReport
+    from kiosk.ledger.watch import Hold
 
 BACKUP_PREFIX = "ledger-"
 BACKUP_SUFFIX = ".sqlite3"
@@ -61,8 +67,11 @@ class BackupResult:
 
 
 def _stamp() -> str:
-    # Dashes between the fields: a run of 12 digits would look like an individual number to the guard.
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H-%M-%S-%fZ")
+    """A time stamp for a file name that never holds a run of 12 digits (the My Number guard ignores
+    separators between digits, so dashes do not help): the date (8 digits), then letters between the
+    hours, minutes, seconds and milliseconds, e.g. `20261207T12h35m34s123`. Names sort by time."""
+    now = datetime.now(UTC)
+    return f"{now:%Y%m%d}T{now:%H}h{now:%M}m{now:%S}s{now.microsecond // 1000:03d}"
 
 
 def _sqlite_copy(
@@ -134,6 +143,9 @@ def backup(
     else:
         make_private_dir(folder)
         target = folder / f"{BACKUP_PREFIX}{_stamp()}{BACKUP_SUFFIX if database else '.pgdump'}"
+        extra = iter("bcdefghijklmnopqrstuvwxyz")
+        while target.exists():  # two backups in one millisecond: a letter after the time keeps both
+            target = target.with_name(f"{BACKUP_PREFIX}{_stamp()}{next(extra)}{target.suffix}")
     if database is None:
         made = _pg_backup(ledger, settings, target)
         removed = prune(folder, settings.backup.keep) if dest is None or dest.is_dir() else ()
@@ -289,26 +301,92 @@ def last_anchor(settings: Settings, pepper: bytes) -> Anchor | None:
     return anchors[-1] if anchors else None
 
 
-def _shown_name(path: Path) -> str:
-    """The copy's file name for the chain, unless it holds a run of 12 digits (the My Number guard)."""
-    from drivers.text import holds_individual_number
+def shown(path: object) -> str:
+    """A path in a message or on the chain: runs of 12+ digits masked (`kiosk.domain.text.shown_path`)."""
+    from kiosk.domain.text import shown_path
 
-    return "(withheld: 12 digits)" if holds_individual_number(path.name) else path.name
+    return shown_path(path)
+
+
+def _shown_name(path: Path) -> str:
+    """The copy's file name for the chain, with any run of 12 digits masked (the My Number guard)."""
+    return shown(path.name)
 
 
 @dataclass(frozen=True, slots=True)
 class RestorePlan:
-    """What a restore would do: the copy's head, the last anchor, whether it is behind it."""
+    """What a restore would do: the copy's head, and the newest head known outside it.
+
+    `replaced`: the newest of the last anchor, the checkpoint and the head of the ledger being replaced
+    (its `reason` says which); `behind` is True when the restore would drop any event of it, and then a
+    responsible officer and a supervisor must confirm, authenticated on the ledger being replaced.
+    """
 
     source: Path
     head_seq: int
     head_hash: str
     ledger_id: str
     anchor: Anchor | None
+    replaced: Anchor | None = None
+    diverged: bool = False  # the ledger being replaced does not hold the copy's head
 
     @property
     def behind(self) -> bool:
+        return self.diverged or (self.replaced is not None and self.replaced.seq > self.head_seq)
+
+    @property
+    def behind_anchor(self) -> bool:
         return self.anchor is not None and self.head_seq < self.anchor.seq
+
+
+def _open_current(settings: Settings, pepper: bytes, copy_id: str) -> Ledger | None:
+    """The SQLite ledger a restore would replace, opened for reading and for the people's sign-in (no
+    migration, no start-up check: it may be damaged); None when it is missing, cannot be read, or is
+    not the copy's ledger (its staff are not this ledger's people)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from kiosk.config import sqlite_file
+    from kiosk.ledger.meta import ledger_id
+
+    database = sqlite_file(settings.ledger.url)
+    if database is None or not database.is_file() or database.stat().st_size == 0:
+        return None
+    ledger = open_copy(database, pepper, settings.kiosk.name)
+    try:
+        ledger.head()
+        same = ledger_id(ledger) == copy_id
+    except (SQLAlchemyError, OSError, IntegrityRefused):
+        same = False
+    if not same:
+        ledger.engine.dispose()
+        return None
+    return ledger
+
+
+def _replaced_mark(
+    settings: Settings, pepper: bytes, copy_seq: int, copy_hash: str, current: Ledger | None
+) -> tuple[Anchor | None, bool]:
+    """The newest head known outside the copy (last anchor, checkpoint, current ledger's head), and
+    whether the current ledger does not hold the copy's head."""
+    from kiosk.config import data_paths
+    from kiosk.ledger.anchors import read_committed
+    from kiosk.ledger.verify import stored_hashes
+
+    marks: list[Anchor] = []
+    anchor = last_anchor(settings, pepper)
+    if anchor is not None:
+        marks.append(replace(anchor, reason="the last anchor"))
+    checkpoint = read_committed(data_paths(settings).checkpoint, pepper)
+    if checkpoint is not None:
+        marks.append(replace(checkpoint, reason="the checkpoint"))
+    diverged = False
+    if current is not None:
+        seq, digest = current.head()
+        marks.append(Anchor(seq, digest, reason="the ledger being replaced"))
+        if 0 < copy_seq <= seq:
+            diverged = stored_hashes(current, [copy_seq]).get(copy_seq) != copy_hash
+    newest = max(marks, key=lambda m: m.seq) if marks else None
+    return newest, diverged
 
 
 def plan_restore(settings: Settings, source: Path, pepper: bytes) -> RestorePlan:
@@ -316,7 +394,7 @@ def plan_restore(settings: Settings, source: Path, pepper: bytes) -> RestorePlan
     from kiosk.ledger.verify import stored_hashes
 
     if not source.is_file():
-        raise BackupError(f"{source} is not a file")
+        raise BackupError(f"{shown(source)} is not a file")
     from kiosk.config import data_paths
     from kiosk.ledger.anchors import read_checkpoint
 
@@ -325,7 +403,7 @@ def plan_restore(settings: Settings, source: Path, pepper: bytes) -> RestorePlan
     checkpoint = read_checkpoint(data_paths(settings).checkpoint, pepper)
     for mark, what in ((anchor, "the anchor log holds the heads of"), (checkpoint, "the checkpoint is of")):
         if mark is not None and mark.ledger_id != copy_id:
-            raise BackupError(f"{source} is ledger {copy_id}, but {what} ledger {mark.ledger_id}")
+            raise BackupError(f"{shown(source)} is ledger {copy_id}, but {what} ledger {mark.ledger_id}")
     if anchor is not None and anchor.seq <= seq:
         copy = open_copy(source, pepper)
         try:
@@ -333,14 +411,20 @@ def plan_restore(settings: Settings, source: Path, pepper: bytes) -> RestorePlan
         finally:
             copy.engine.dispose()
         if held != anchor.hash:
-            raise BackupError(f"{source} does not hold the last anchor {anchor.cite()}")
-    return RestorePlan(source, seq, digest, copy_id, anchor)
+            raise BackupError(f"{shown(source)} does not hold the last anchor {anchor.cite()}")
+    current = _open_current(settings, pepper, copy_id)
+    try:
+        replaced, diverged = _replaced_mark(settings, pepper, seq, digest, current)
+    finally:
+        if current is not None:
+            current.engine.dispose()
+    return RestorePlan(source, seq, digest, copy_id, anchor, replaced, diverged)
 
 
 def plan_in_place(ledger: Ledger, settings: Settings) -> RestorePlan:
     """PostgreSQL: the database the owner restored with pg_restore (README), checked as `plan_restore`
     checks a copy: it verifies in full, it is this ledger, and it holds the last anchor if it reaches it.
-    Raises BackupError."""
+    What it dropped is judged against the checkpoint and the last anchor. Raises BackupError."""
     from kiosk.config import data_paths
     from kiosk.ledger.anchors import read_checkpoint
     from kiosk.ledger.meta import ledger_id
@@ -365,7 +449,17 @@ def plan_in_place(ledger: Ledger, settings: Settings) -> RestorePlan:
         stored = stored_hashes(ledger, [anchor.seq]).get(anchor.seq)
         if stored != anchor.hash:
             raise BackupError(f"the restored database does not hold the last anchor {anchor.cite()}")
-    return RestorePlan(Path("the restored database"), report.head_seq, report.head_hash, me, anchor)
+    replaced, _ = _replaced_mark(settings, ledger.pepper, report.head_seq, report.head_hash, None)
+    return RestorePlan(Path("the restored database"), report.head_seq, report.head_hash, me, anchor, replaced)
+
+
+def _exclusive(settings: Settings) -> Hold:
+    from kiosk.ledger.watch import LedgerBusy, take
+
+    try:
+        return take(settings, exclusive=True)
+    except LedgerBusy as exc:
+        raise BackupError(f"restore refused: {exc}") from None
 
 
 def restore_in_place(
@@ -376,27 +470,43 @@ def restore_in_place(
     confirm: Callable[[Ledger], tuple[StaffMember, StaffMember]] | None = None,
 ) -> Anchor:
     """Record a PostgreSQL restore on its chain (`ledger_restored`), its anchor and the checkpoint, so the
-    kiosk starts again; behind the last anchor an officer and a supervisor must confirm."""
+    kiosk starts again. When it dropped events (behind the checkpoint or the last anchor) an officer and
+    a supervisor must confirm; the ledger they replaced is gone (pg_restore overwrote it), so they are
+    authenticated on the restored database and the event says so."""
     from kiosk.config import data_paths
 
-    people = confirm(ledger) if confirm is not None else None
-    if plan.behind and people is None:
-        raise BackupError(_needs_two(plan))
-    with ledger.unit() as u:
-        _record_restore(u, settings, plan, people, "pg_restore")
-    head = ledger.head()
-    paths = data_paths(settings)
-    anchor = Anchor(head[0], head[1], now_text(), f"{RESTORE} {plan.head_seq}", plan.ledger_id)
-    AnchorLog(paths.anchor_log, ledger.pepper).append(anchor)
-    write_checkpoint(paths.checkpoint, ledger.pepper, anchor)
-    return anchor
+    hold = _exclusive(settings)
+    try:
+        if plan.behind and confirm is None:
+            raise BackupError(needs_two(plan))
+        people = confirm(ledger) if confirm is not None else None
+        with ledger.unit() as u:
+            _record_restore(u, settings, plan, people, "pg_restore", confirmed_on="copy", carried=0)
+        head = ledger.head()
+        paths = data_paths(settings)
+        anchor = Anchor(head[0], head[1], now_text(), f"{RESTORE} {plan.head_seq}", plan.ledger_id)
+        anchor = AnchorLog(paths.anchor_log, ledger.pepper).append(anchor)
+        write_checkpoint(paths.checkpoint, ledger.pepper, anchor)
+        if ledger.watch is not None:
+            ledger.watch.known_seq = head[0]
+        return anchor
+    finally:
+        hold.release()
 
 
-def _needs_two(plan: RestorePlan) -> str:
+def needs_two(plan: RestorePlan) -> str:
+    mark = plan.replaced
+    if mark is not None and mark.seq > plan.head_seq:
+        what = (
+            f"behind {mark.reason} at seq {mark.seq} (hash {mark.hash[:8]}…): the restore would drop "
+            f"seq {plan.head_seq + 1} to {mark.seq}"
+        )
+    else:
+        what = "which the ledger being replaced does not hold: the two diverged"
     return (
-        f"{plan.source} ends at seq {plan.head_seq}, behind the last anchor "
-        f"{plan.anchor.cite() if plan.anchor else ''}: an officer and a supervisor must "
-        "confirm (--operator BADGE --supervisor BADGE, PINs on stdin)"
+        f"{shown(plan.source)} ends at seq {plan.head_seq}, {what}. A responsible officer and a "
+        "supervisor must confirm, signed in on the current ledger (--operator BADGE --supervisor BADGE, "
+        "PINs on stdin)"
     )
 
 
@@ -406,22 +516,118 @@ def _record_restore(
     plan: RestorePlan,
     people: tuple[StaffMember, StaffMember] | None,
     source: str,
+    *,
+    confirmed_on: str,
+    carried: int,
+    replaced: Anchor | None = None,
 ) -> None:
+    from kiosk.domain.events import LedgerRestored
     from kiosk.ledger.meta import EV_RESTORED
 
+    mark = replaced if replaced is not None else plan.replaced
+    dropped = mark is not None and (mark.seq > plan.head_seq or plan.diverged)
     u.append(
         EV_RESTORED,
         actor_id=people[0].id if people else None,
         witness_id=people[1].id if people else None,
         device=settings.kiosk.name,
-        payload={
-            "restored_head_seq": plan.head_seq,
-            "restored_head_hash": plan.head_hash,
-            "source": source,
-            "behind_anchor_seq": plan.anchor.seq if plan.behind and plan.anchor else None,
-            "behind_anchor_hash": plan.anchor.hash if plan.behind and plan.anchor else None,
-        },
+        payload=LedgerRestored(
+            restored_head_seq=plan.head_seq,
+            restored_head_hash=plan.head_hash,
+            source=source,
+            behind_anchor_seq=plan.anchor.seq if plan.behind_anchor and plan.anchor else None,
+            behind_anchor_hash=plan.anchor.hash if plan.behind_anchor and plan.anchor else None,
+            dropped_first_seq=plan.head_seq + 1 if dropped else None,
+            dropped_last_seq=mark.seq if dropped and mark is not None else None,
+            replaced_head_seq=mark.seq if mark is not None else None,
+            replaced_head_hash=mark.hash if mark is not None else None,
+            carried_staff_events=carried,
+            confirmed_on=confirmed_on if people else None,
+        ),
     )
+
+
+_LOCK_KINDS = frozenset(
+    {
+        EventKind.STAFF_LOCKED,
+        EventKind.STAFF_UNLOCKED,
+        EventKind.STAFF_PIN_RESET,
+        EventKind.STAFF_LOCK_EXPIRED,
+    }
+)
+
+
+def is_staff_kind(kind: str) -> bool:
+    """Events the staff table folds: staff changes, lockouts, and the sign-ins that count tries."""
+    return kind.startswith("staff_") or kind in (EventKind.AUTH_FAILED, EventKind.SIGNED_IN)
+
+
+def carry_staff(current: Ledger, staged: Ledger, after: int) -> int:
+    """Put the staff events the current ledger recorded after seq `after` on the staged copy's chain (in
+    order, each `source` "carried from seq N"), and its staff rows of those members as they are now
+    (PIN hash and its MAC, role, active, lock state), so that a deactivation, a PIN reset, a role
+    change or a lockout made after the copy is not undone by the restore. The staged chain's fold of
+    those events gives the same rows (checked by verify). Raises BackupError when the two ledgers
+    disagree about a member (they diverged)."""
+    from sqlalchemy import Table, inspect, select
+
+    from kiosk.ledger import models
+    from kiosk.ledger.service import to_record
+
+    with current.read() as s:
+        rows = s.scalars(select(models.Event).where(models.Event.seq > after).order_by(models.Event.seq))
+        events = [to_record(r) for r in rows if is_staff_kind(r.kind)]
+    if not events:
+        return 0
+    members: set[int] = set()
+    added: set[int] = set()
+    for ev in events:
+        target = ev.data.get("staff") if not ev.kind.startswith(("auth_", "signed_")) else ev.actor_id
+        if isinstance(target, int):
+            members.add(target)
+            if ev.kind == EventKind.STAFF_ADDED:
+                added.add(target)
+    table = cast(Table, models.Staff.__table__)
+    with current.engine.connect() as conn:
+        live = {
+            int(r["id"]): dict(r)
+            for r in conn.execute(select(table).where(table.c.id.in_(sorted(members)))).mappings()
+        }
+    with staged.unit() as u:
+        names = {c["name"] for c in inspect(u.conn).get_columns("staff")}
+        have = set(u.conn.scalars(select(table.c.id).where(table.c.id.in_(sorted(members)))))
+        for sid in sorted(members):
+            if (sid in added) == (sid in have) or sid not in live:
+                raise BackupError(
+                    f"the copy and the current ledger disagree about staff member {sid}: they diverged; "
+                    "restore refused (restore a newer backup, or investigate with `kiosk verify`)"
+                )
+        for ev in events:
+            u.append(
+                ev.kind,
+                payload=ev.data,
+                actor_id=ev.actor_id,
+                witness_id=ev.witness_id,
+                device=ev.device,
+                source=f"carried from seq {ev.seq}",
+            )
+        locked_now = {
+            sid
+            for sid in members
+            if [ev.kind for ev in events if ev.kind in _LOCK_KINDS and ev.data.get("staff") == sid][-1:]
+            == [EventKind.STAFF_LOCKED]
+        }
+        for sid in sorted(members):
+            values = {k: v for k, v in live[sid].items() if k in names}
+            if sid in locked_now and "locked_at" in values:
+                # The fold dates a lock by its event, and the carried event is dated now: the lock
+                # runs from the restore (never shorter than it was).
+                values["locked_at"] = u.at
+            if sid in have:
+                u.conn.execute(table.update().where(table.c.id == sid).values(**values))
+            else:
+                u.conn.execute(table.insert().values(**values))
+    return len(events)
 
 
 def restore(
@@ -433,8 +639,11 @@ def restore(
 ) -> tuple[Path | None, Anchor]:
     """Put the copy in place of the configured SQLite ledger and record the restore on its chain.
 
-    `confirm` authenticates the officer and the supervisor on the copy (needed when it is behind the
-    last anchor). Returns (where the replaced file was kept, the new anchor).
+    Holds the ledger lock exclusively (refused while a kiosk runs). When the restore drops any event
+    (of the current ledger, or behind the checkpoint or the last anchor), `confirm` authenticates the
+    officer and the supervisor on the current ledger (on the copy only when the current ledger is
+    missing or unreadable), and the staff events the copy lacks are carried over. Returns (where the
+    replaced file was kept, the new anchor).
     """
     from kiosk.config import data_paths, sqlite_file
 
@@ -444,43 +653,78 @@ def restore(
             "restore of a PostgreSQL ledger: pg_restore as the owner role (README), then "
             "kiosk restore --in-place"
         )
-    folder = database.parent
-    make_private_dir(folder)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{database.name}.", suffix=".restoring", dir=folder)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    hold = _exclusive(settings)
+    current = None
     try:
-        os.chmod(tmp, 0o600)
-        _sqlite_copy(plan.source, tmp)
-        staged = open_copy(tmp, pepper, settings.kiosk.name)
+        current = _open_current(settings, pepper, plan.ledger_id)
         try:
-            people = confirm(staged) if confirm is not None else None
-            if plan.behind and people is None:
-                raise BackupError(_needs_two(plan))
-            with staged.unit() as u:
-                _record_restore(u, settings, plan, people, _shown_name(plan.source))
-            head = staged.head()
-        finally:
-            staged.engine.dispose()
-        _fsync(tmp)
-        kept: Path | None = None
-        if database.exists():
-            kept = database.with_name(f"{database.name}.replaced-{_stamp()}")
-            os.replace(database, kept)
-            for suffix in ("-wal", "-shm"):
-                side = Path(f"{database}{suffix}")
-                if side.exists():
-                    os.replace(side, Path(f"{kept}{suffix}"))
-        os.replace(tmp, database)
-        fsync_dir(folder)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    paths = data_paths(settings)
-    anchor = Anchor(head[0], head[1], now_text(), f"{RESTORE} {plan.head_seq}", plan.ledger_id)
-    AnchorLog(paths.anchor_log, pepper).append(anchor)
-    write_checkpoint(paths.checkpoint, pepper, anchor)
-    return kept, anchor
+            replaced, diverged = _replaced_mark(settings, pepper, plan.head_seq, plan.head_hash, current)
+        except (IntegrityRefused, AnchorError) as exc:
+            # The anchors folder was damaged since the plan: nothing is replaced (put it back first).
+            raise BackupError(f"restore refused: {exc}") from None
+        plan = replace(plan, replaced=replaced, diverged=diverged)  # as it is now, under the lock
+        if plan.behind and confirm is None:
+            raise BackupError(needs_two(plan))
+        folder = database.parent
+        make_private_dir(folder)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{database.name}.", suffix=".restoring", dir=folder)
+        os.close(fd)
+        tmp = Path(tmp_name)
+        try:
+            os.chmod(tmp, 0o600)
+            _sqlite_copy(plan.source, tmp)
+            staged = open_copy(tmp, pepper, settings.kiosk.name)
+            try:
+                people = None
+                if confirm is not None:
+                    people = confirm(current if current is not None else staged)
+                carried = 0
+                if current is not None:
+                    # The people's sign-ins just now moved the current head: the range as it is now.
+                    seq, digest = current.head()
+                    if replaced is None or seq >= replaced.seq:
+                        replaced = Anchor(seq, digest, reason="the ledger being replaced")
+                    if seq > plan.head_seq or plan.diverged:
+                        carried = carry_staff(current, staged, plan.head_seq)
+                with staged.unit() as u:
+                    _record_restore(
+                        u,
+                        settings,
+                        plan,
+                        people,
+                        _shown_name(plan.source),
+                        confirmed_on="current ledger" if current is not None else "copy",
+                        carried=carried,
+                        replaced=replaced,
+                    )
+                head = staged.head()
+            finally:
+                staged.engine.dispose()
+            if current is not None:
+                current.engine.dispose()
+            _fsync(tmp)
+            kept: Path | None = None
+            if database.exists():
+                kept = database.with_name(f"{database.name}.replaced-{_stamp()}")
+                os.replace(database, kept)
+                for suffix in ("-wal", "-shm"):
+                    side = Path(f"{database}{suffix}")
+                    if side.exists():
+                        os.replace(side, Path(f"{kept}{suffix}"))
+            os.replace(tmp, database)
+            fsync_dir(folder)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        paths = data_paths(settings)
+        anchor = Anchor(head[0], head[1], now_text(), f"{RESTORE} {plan.head_seq}", plan.ledger_id)
+        anchor = AnchorLog(paths.anchor_log, pepper).append(anchor)
+        write_checkpoint(paths.checkpoint, pepper, anchor)
+        return kept, anchor
+    finally:
+        if current is not None:
+            current.engine.dispose()
+        hold.release()
 
 
 __all__ = [

@@ -65,6 +65,7 @@ from kiosk.ledger.statements import Prepared
 
 if TYPE_CHECKING:
     from kiosk.config import Settings
+    from kiosk.ledger.watch import Hold, LedgerWatch
 
 log = logging.getLogger(__name__)
 
@@ -585,6 +586,10 @@ class Ledger:
         install_guard(self._sessions)  # every String/Text column of a flushed row passes the guard
         hold_loaded_rows(self._sessions)
         self._reader = sessionmaker(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
+        # Set by `open_ledger`: the per-unit checks and checkpoint (kiosk.ledger.watch), and the lock a
+        # running kiosk holds.
+        self.watch: LedgerWatch | None = None
+        self.hold: Hold | None = None
 
     # -- transactions -------------------------------------------------------------------------
 
@@ -595,8 +600,11 @@ class Ledger:
         With `acting`, the people of the command are re-read and authorised first, inside the
         transaction (`Acting`); a refusal raises `NotAllowed` before anything is written.
         """
+        watch = self.watch
         with self.engine.connect() as conn, conn.begin():
             seq, digest = _READ_HEAD.rows(conn)[0]
+            if watch is not None:
+                watch.check(seq)  # the file this kiosk opened, not behind what it committed
             unit = Unit(conn, self._sessions, seq, digest, self.clock(), self.kiosk)
             try:
                 if acting is not None:
@@ -606,9 +614,13 @@ class Ledger:
                 unit._flush()
                 if unit.seq != seq:
                     validate_digest(unit.hash, "ledger_head.hash")
+                    if watch is not None:
+                        watch.check(seq)  # once more just before the commit (a stat)
                     _MOVE_HEAD.run(conn, {"seq": unit.seq, "hash": unit.hash}, columns=_HEAD_COLUMNS)
             finally:
                 unit._close()
+        if watch is not None and unit.seq != seq:
+            watch.committed(unit.seq, unit.hash)  # no window: the checkpoint follows every unit
 
     def _recheck(self, u: Unit, acting: Acting) -> None:
         actor = _person(u.conn, acting.actor_id)
@@ -894,16 +906,20 @@ def open_ledger(
     migrate: bool = True,
     create: bool = False,
     check: bool = True,
+    hold: bool = False,
 ) -> Ledger:
     """Open (and upgrade) the configured ledger, and run the start-up check.
 
     Only `create=True` (`kiosk init`, the demo) makes a new ledger and pepper; otherwise a missing ledger
     or pepper, a replaced pepper, a rolled-back or rewritten chain raise `IntegrityRefused` with a
-    message for the supervisor.
+    message for the supervisor. `hold=True` (a running kiosk) holds the ledger lock for the process's
+    lifetime, so `kiosk restore` refuses meanwhile. Every unit of the ledger returned is watched
+    (kiosk.ledger.watch): the checkpoint follows the head, a replaced file stops the writes.
     """
     from kiosk.config import data_paths, sqlite_file
     from kiosk.ledger.anchors import IntegrityRefused, startup_check
-    from kiosk.ledger.meta import check_identity, initialise
+    from kiosk.ledger.meta import check_identity, initialise, ledger_id
+    from kiosk.ledger.watch import LedgerBusy, LedgerWatch, take
 
     paths = data_paths(settings)
     url = settings.ledger.url
@@ -923,6 +939,14 @@ def open_ledger(
             "a ledger there, restore the newest backup with `kiosk restore`."
         )
     if not existing:
+        left = _backups_left(paths.backups, database)
+        if left is not None:
+            engine.dispose()
+            raise IntegrityRefused(
+                f"{where} holds no ledger, but {left.parent} holds a copy of one ({_shown(left.name)}): "
+                "this data directory had a ledger. Restore it with `kiosk restore BACKUP`; to start a "
+                f"new ledger anyway, first move {_shown(left.parent)} aside (keep it)."
+            )
         for trace in (paths.anchor_log, paths.checkpoint):
             if trace.exists() and trace.stat().st_size > 0:
                 engine.dispose()
@@ -946,9 +970,48 @@ def open_ledger(
         check_identity(ledger, pepper_source)
     else:
         initialise(ledger)
-    if check:
-        startup_check(ledger, settings)
+    held = None
+    if hold:
+        try:
+            held = take(settings, exclusive=False)
+        except LedgerBusy as exc:
+            engine.dispose()
+            raise IntegrityRefused(str(exc)) from None
+    try:
+        if check:
+            startup_check(ledger, settings)
+        head_seq = ledger.head()[0]
+        ledger.watch = LedgerWatch(
+            database=database,
+            checkpoint=paths.checkpoint,
+            pepper=pepper,
+            ledger_id=ledger_id(ledger),
+            head_seq=head_seq,
+        )
+    except BaseException:
+        if held is not None:
+            held.release()
+        raise
+    ledger.hold = held
     return ledger
+
+
+def _shown(path: object) -> str:
+    from kiosk.domain.text import shown_path
+
+    return shown_path(path)
+
+
+def _backups_left(folder: Path, database: Path | None) -> Path | None:
+    """A backup of a ledger in the backups folder, or a ledger kept aside by a restore: either says this
+    data directory had a ledger (so `kiosk init` does not start a new one over its traces)."""
+    from kiosk.ledger.backup import BACKUP_PREFIX
+
+    found = sorted(folder.glob(f"{BACKUP_PREFIX}*")) if folder.is_dir() else []
+    if database is not None and database.parent.is_dir():
+        found += sorted(database.parent.glob(f"{database.name}.replaced-*"))
+    found = [p for p in found if p.is_file() and not p.name.startswith(".")]
+    return found[0] if found else None
 
 
 def today(clock: Clock = utc_now) -> date:

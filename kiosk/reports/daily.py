@@ -30,6 +30,7 @@ from kiosk.reports.terms import People, describe_event, kind_ja, value_ja
 
 if TYPE_CHECKING:
     from kiosk.desk import Desk
+    from kiosk.desk.restores import RestoreAlert
 
 KIND_JA = {CardKind.MYNUMBER_CARD.value: "個人番号カード", CardKind.NOTIFICATION_CARD.value: "通知カード"}
 # The columns of the 受払 table, in print order.
@@ -133,6 +134,8 @@ class DailyClose:
     head_hash: str
     events_today: int
     generated_at: datetime
+    # Restores of the ledger no supervisor has acknowledged yet: an alert on every close until then.
+    restores: tuple[RestoreAlert, ...] = ()
 
     @property
     def total(self) -> Balance:
@@ -256,7 +259,29 @@ def daily_close(desk: Desk, day: date, *, office: str = "") -> DailyClose:
         head_hash=head.hash if head else "",
         events_today=facts.events,
         generated_at=desk.now(),
+        restores=tuple(desk.unacknowledged_restores()),
     )
+
+
+RESTORE_HEADER = ["連番", "時刻", "保管責任者", "責任者", "失われた連番", "復元した連番", "復元元"]
+
+
+def restore_row(r: RestoreAlert) -> list[str]:
+    """One unacknowledged restore for paper: who confirmed it and what it dropped."""
+    lost = (
+        f"{r.dropped_first_seq}〜{r.dropped_last_seq}（{r.dropped} 件）"
+        if r.dropped_first_seq is not None
+        else "なし"
+    )
+    return [
+        str(r.seq),
+        _jst(r.at, "%Y-%m-%d %H:%M:%S"),
+        r.officer or "（確認なし）",
+        r.supervisor or "（確認なし）",
+        lost,
+        str(r.restored_head_seq),
+        r.source,
+    ]
 
 
 def _jst(at: datetime | None, fmt: str = "%H:%M:%S") -> str:
@@ -320,6 +345,11 @@ def write_daily_csv(report: DailyClose, path: Path) -> None:
         w.writerow(["連番", "時刻", "事象", "管理ID", "操作者", "内容"])
         for inc in report.incidents:
             w.writerow([inc.seq, _jst(inc.at), kind_ja(inc.kind), inc.card_id or "", inc.actor, inc.detail])
+        w.writerow([])
+        w.writerow(["管理簿の復元（責任者の確認まで警告）"])
+        w.writerow(RESTORE_HEADER)
+        for r in report.restores:
+            w.writerow(restore_row(r))
         w.writerow([])
         w.writerow(["最終連番", report.head_seq])
         w.writerow(["最終ハッシュ", report.head_hash])
@@ -473,6 +503,15 @@ def write_daily_pdf(report: DailyClose, path: Path, *, font_file: Path | None = 
     rows = [["理由", "件数"]]
     rows += [[reason, str(n)] for reason, n in report.refusals]
     story.append(_table(rows, [120, 20], "拒否なし", font, align_right_from=1))
+
+    if report.restores:
+        from xml.sax.saxutils import escape
+
+        # An alert until a supervisor acknowledges it (issue 22): who confirmed, what was dropped.
+        story.append(Paragraph("【警告】管理簿の復元（責任者の確認待ち）", h2))
+        alerts: list[list[object]] = [list(RESTORE_HEADER)]
+        alerts += [[Paragraph(escape(cell), body) for cell in restore_row(r)] for r in report.restores]
+        story.append(_table(alerts, [12, 26, 26, 26, 30, 16, 42], "", font))
 
     story.append(Paragraph("差異（所在不明・発見・事故報告・ロック）", h2))
     rows = [["連番", "時刻", "事象", "管理ID", "操作者", "内容"]]

@@ -167,7 +167,10 @@ class KioskApp(App[None]):
         """
         if isinstance(exc, StorageError):
             log.error("ledger call failed: %s", getattr(exc, "reason", type(exc).__name__))
-            if reading:
+            if exc.code == "replaced":
+                # The kiosk stops recording (every later unit is refused the same way).
+                self.show_verdict("ledger_error", self.t("error.ledger_replaced"))
+            elif reading:
                 self.show_verdict("ledger_read_error", self.t("error.ledger_read"))
             else:
                 self.show_verdict("ledger_error", self.t("error.ledger"))

@@ -169,6 +169,8 @@ JA: dict[str, str] = {
     "error.ledger": "管理簿に書き込めません（データベースの異常: 読み取り専用・容量不足など）。"
     "記録されていません。管理者に連絡してください。",
     "error.ledger_read": "管理簿を読み込めません（データベースの異常）。管理者に連絡してください。",
+    "error.ledger_replaced": "管理簿のファイルが実行中に差し替えられました。記録されていません。"
+    "この端末の使用を中止し、責任者に連絡してください。",
     "error.generic": "操作できません: {reason}",
     "loading": "読み込み中…",
 }
@@ -318,6 +320,8 @@ EN: dict[str, str] = {
     "error.ledger": "Cannot write to the ledger (database read-only or disk full). NOT recorded. "
     "Call the administrator.",
     "error.ledger_read": "Cannot read the ledger (database error). Call the administrator.",
+    "error.ledger_replaced": "The ledger file was replaced while the kiosk was running. NOT recorded. "
+    "Stop using this kiosk and call the supervisor.",
     "error.generic": "Not possible: {reason}",
     "loading": "Loading…",
 }

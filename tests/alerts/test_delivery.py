@@ -295,10 +295,19 @@ def test_a_failed_verify_and_a_restore_on_the_chain_alert(ledger: Ledger, crew: 
         u.append(
             EventKind.LEDGER_RESTORED,
             device=ledger.kiosk,
-            payload=LedgerRestored(30, "a" * 64, "/var/backups/ledger.sqlite3", 35, "b" * 64),
+            payload=LedgerRestored(
+                30,
+                "a" * 64,
+                "/var/backups/ledger.sqlite3",
+                35,
+                "b" * 64,
+                dropped_first_seq=31,
+                dropped_last_seq=40,
+            ),
         )
     assert alerter.tick().sent == 2
     (verify_mail, restore_mail) = relay.inbox.texts()
     assert "管理簿の検証に失敗しました" in verify_mail[0]
     assert "管理簿がバックアップから復元されました" in restore_mail[0]
-    assert "控えより古い復元: はい" in restore_mail[1]
+    assert "記録が失われた復元: はい" in restore_mail[1]
+    assert "失われた記録: 31 番から 40 番" in restore_mail[1]

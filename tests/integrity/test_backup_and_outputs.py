@@ -115,7 +115,9 @@ def test_a_copy_behind_the_last_anchor_needs_an_officer_and_a_supervisor(
     wrong = k.run("restore", str(copy), "--operator", "O001", "--supervisor", "C001", stdin="1111\n3333\n")
     assert wrong.returncode == 2
     assert "officer and a supervisor" in wrong.stderr
-    assert digest(k.db) == before
+    # The two sign-ins are recorded on the current ledger (issue 22: the people are authenticated
+    # there), but it was not replaced.
+    assert not list(k.db.parent.glob(f"{k.db.name}.replaced-*"))
     done = k.run(
         "restore",
         str(copy),

@@ -173,7 +173,7 @@ def test_the_readmes_postgresql_restore_brings_the_kiosk_back_with_the_restore_o
     alone = pg_kiosk.run("--db", roles.app_url, "restore", "--in-place")
     assert alone.returncode != 0
     assert "the restored database ends at seq" in alone.stderr
-    assert "An officer and a supervisor confirm" in alone.stderr
+    assert "supervisor must confirm" in alone.stderr
     confirmed = pg_kiosk.run(
         "--db",
         roles.app_url,
@@ -196,3 +196,62 @@ def test_the_readmes_postgresql_restore_brings_the_kiosk_back_with_the_restore_o
     assert restored[0].data["source"] == "pg_restore"
     assert restored[0].actor_id is not None
     assert restored[0].witness_id is not None
+
+
+def test_pg_restore_of_an_older_dump_with_no_anchor_after_it_needs_two_people(
+    pg_kiosk: Kiosk, roles: Roles
+) -> None:
+    """Issue 22, item 1 on PostgreSQL: no anchor after the dump, only the kiosk's committed head (the
+    head file moves after every unit). `restore --in-place` must not record it with nobody confirming."""
+    import shutil
+    import subprocess
+
+    if shutil.which("pg_dump") is None or shutil.which("pg_restore") is None:
+        pytest.skip("pg_dump / pg_restore (postgresql-client) are not installed")
+    settings = load_settings(pg_kiosk.config, db_url=roles.app_url)
+    ledger = open_ledger(settings)
+    for name, badge, role, rank, pin in (
+        ("保管 正子", "O001", Role.OFFICER, 0, "1111"),
+        ("課長 三子", "S001", Role.SUPERVISOR, None, "5555"),
+    ):
+        ledger.add_staff(name=name, badge=badge, employee_no=f"E-{badge}", role=role, rank=rank, pin=pin)
+    ledger.engine.dispose()
+    made = pg_kiosk.run("--db", roles.app_url, "backup")
+    assert made.returncode == 0, made.stderr
+    dump = Path(made.stdout.split()[1])
+    ledger = open_ledger(settings)
+    receive(ledger, ids(2, start=70))  # through the running kiosk, after the dump; nobody anchors
+    head = ledger.head()
+    ledger.engine.dispose()
+    assert PG_URL is not None
+    owner = make_url(PG_URL).set(username=OWNER).render_as_string(hide_password=False)
+    done = subprocess.run(
+        ["pg_restore", "--clean", "--if-exists", "--dbname", owner, str(dump)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert pg_kiosk.run("--db", roles.app_url, "staff", "list").returncode == 3
+    alone = pg_kiosk.run("--db", roles.app_url, "restore", "--in-place")
+    assert alone.returncode == 2
+    assert "would drop" in alone.stderr
+    confirmed = pg_kiosk.run(
+        "--db",
+        roles.app_url,
+        "restore",
+        "--in-place",
+        "--operator",
+        "O001",
+        "--supervisor",
+        "S001",
+        stdin="1111\n5555\n",
+    )
+    assert confirmed.returncode == 0, confirmed.stderr
+    ledger = open_ledger(settings)
+    (restored,) = [e for e in ledger.events() if e.kind == "ledger_restored"]
+    ledger.engine.dispose()
+    assert restored.actor_id is not None
+    assert restored.witness_id is not None
+    assert restored.data["dropped_last_seq"] == head[0]
+    assert restored.data["confirmed_on"] == "copy"
