@@ -88,6 +88,13 @@ PAYLOAD_KEY_JA = {
     "to_revision": "更新後の版",
     "backup": "バックアップ",
     "backup_seq": "バックアップ時の連番",
+    "dropped_first_seq": "失われた記録（最初の連番）",
+    "dropped_last_seq": "失われた記録（最後の連番）",
+    "replaced_head_seq": "置き換えた管理簿の最終連番",
+    "replaced_head_hash": "置き換えた管理簿の最終ハッシュ",
+    "carried_staff_events": "引き継いだ職員の記録",
+    "confirmed_on": "本人確認をした管理簿",
+    "restored_seq": "確認した復元の記録番号",
     # the safe's door and lock (safe_door_*, safe_io_*, safe_alarm_acknowledged, safe_manual_approved)
     "door": "扉",
     "lock": "錠",
@@ -116,7 +123,7 @@ KIND_KEY_JA = {
     (EventKind.DAILY_CLOSED, "day"): "締めた日",
 }
 # Keys whose value is a number of records.
-COUNT_KEYS = frozenset({"events", "anchors", "verified", "reads"})
+COUNT_KEYS = frozenset({"events", "anchors", "verified", "reads", "carried_staff_events"})
 # Where a key means something else for some kinds (a disposal's batch is its list, not a delivery).
 DISPOSAL_KINDS = frozenset(
     {
@@ -233,6 +240,8 @@ VALUE_JA = {
     "engaged": "施錠",
     "released": "解錠",
     "key": "鍵（手動手順）",
+    "current ledger": "現在の管理簿",
+    "copy": "復元したコピー",
 }
 _CODE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")  # snake_case: a code, not a place or a note
 MAX_CARDS_SHOWN = 5
