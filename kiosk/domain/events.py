@@ -61,6 +61,7 @@ class EventKind(enum.StrEnum):
     STAFF_LOCK_EXPIRED = "staff_lock_expired"
     STAFF_PIN_SET = "staff_pin_set"  # the member chose a new PIN (ends a one-time PIN)
     STAFF_SEALED = "staff_sealed"  # the staff rows were put under the pepper's MAC (first open)
+    WEB_SIGNED_OUT = "web_signed_out"  # the member's web sessions end (sign-out at the supervisor's view)
     INTEGRITY_ALERT = "integrity_alert"  # an authorising row did not carry its MAC: refused
     # Retention and disposal.
     DISPOSAL_PREPARED = "disposal_prepared"
@@ -454,6 +455,7 @@ KINDS: dict[EventKind, KindInfo] = {
     K.STAFF_LOCK_EXPIRED: KindInfo("ロックの時間切れ解除", "lock expired", StaffRef),
     K.STAFF_PIN_SET: KindInfo("PINの変更（本人）", "PIN set by its owner", StaffRef),
     K.STAFF_SEALED: KindInfo("職員情報の保護（MAC）", "staff rows sealed", StaffSealed),
+    K.WEB_SIGNED_OUT: KindInfo("監督画面からのサインアウト", "signed out of the web view", StaffRef),
     K.INTEGRITY_ALERT: KindInfo("改ざんの検知", "integrity alert", IntegrityAlert),
     K.DISPOSAL_PREPARED: KindInfo("廃棄リスト作成", "disposal list prepared", DisposalPrepared),
     K.DISPOSAL_APPROVED: KindInfo("廃棄承認", "disposal approved", DisposalApproved),

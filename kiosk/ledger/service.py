@@ -731,10 +731,15 @@ class Ledger:
             row = s.scalar(select(models.Staff).where(models.Staff.badge == key))
             return to_staff(row) if row else None
 
-    def staff_by_id(self, staff_id: int) -> StaffMember | None:
+    def staff_by_id(self, staff_id: int, *, checked: bool = False) -> StaffMember | None:
+        """The member with this id; `checked`: None unless the row carries its MAC (it authorises)."""
         with self.read() as s:
             row = s.get(models.Staff, staff_id)
-            return to_staff(row) if row else None
+            if row is None:
+                return None
+            if checked and not row_bound(self.pepper, row, sealed=self.sealed()):
+                return None
+            return to_staff(row)
 
     def authenticate(
         self,

@@ -210,13 +210,50 @@ def may_supervise(member: StaffMember) -> bool:
     return member.active and member.role in SUPERVISING_ROLES
 
 
-def supervisor(ledger: Ledger, staff_id: int, now: datetime) -> StaffMember | None:
-    """The member behind a session cookie, re-read on every request (deactivated, demoted or locked out
-    since the sign-in → signed out)."""
-    member = ledger.staff_by_id(staff_id)
+# What ends a member's web sessions issued before it: a sign-out there, and every account change.
+SESSION_ENDS = (
+    EventKind.WEB_SIGNED_OUT,
+    EventKind.STAFF_PIN_RESET,
+    EventKind.STAFF_PIN_SET,
+    EventKind.STAFF_DEACTIVATED,
+    EventKind.STAFF_ROLE_CHANGED,
+    EventKind.STAFF_LOCKED,
+)
+
+
+def supervisor(
+    ledger: Ledger, staff_id: int, now: datetime, issued_seq: int | None = None
+) -> StaffMember | None:
+    """The member behind a session cookie, re-read on every request (deactivated, demoted, locked out,
+    owing a new PIN, or with an edited row since the sign-in → signed out).
+
+    `issued_seq`: the chain head when the cookie was issued; a sign-out or an account change of this
+    member recorded after it ends the session. It is on the chain, so it holds across restarts.
+    """
+    member = ledger.staff_by_id(staff_id, checked=True)
     if member is None or not may_supervise(member) or member.is_locked(now, ledger.lockout_minutes):
         return None
+    if member.pin_change_due:
+        return None
+    if issued_seq is not None and sessions_ended_since(ledger, staff_id, issued_seq):
+        return None
     return member
+
+
+def sessions_ended_since(ledger: Ledger, staff_id: int, seq: int) -> bool:
+    """Whether a sign-out or an account change of this member is on the chain after `seq`."""
+    with ledger.read() as s:
+        rows = s.execute(
+            select(models.Event.kind, models.Event.actor_id, models.Event.payload).where(
+                models.Event.kind.in_(SESSION_ENDS), models.Event.seq > seq
+            )
+        ).all()
+    for kind, actor, payload in rows:
+        if kind == EventKind.WEB_SIGNED_OUT and actor == staff_id:
+            return True
+        if json.loads(payload).get("staff") == staff_id:
+            return True
+    return False
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
