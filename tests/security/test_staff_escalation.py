@@ -11,7 +11,6 @@ Each runs on SQLite and, where configured, on PostgreSQL as the kiosk's applicat
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -138,7 +137,7 @@ def lone_admin(ledger: Ledger, owner_url: str) -> tuple[Desk, Ledger]:
 
 
 def test_the_first_colleague_added_alone_cannot_be_an_administrator(lone_admin: tuple[Desk, Ledger]) -> None:
-    desk, ledger = lone_admin
+    desk, _ledger = lone_admin
     admin = desk.sign_in("A001", "9999")
     for role in (Role.ADMIN, Role.SUPERVISOR):
         with pytest.raises(NotAllowed) as refused:
@@ -194,14 +193,12 @@ def alerts(ledger: Ledger) -> list[dict[str, object]]:
     return kinds(ledger, "integrity_alert")
 
 
-ATTACKS: dict[str, Callable[[Crew], str]] = {
-    "role": lambda c: f"UPDATE staff SET role = 'officer', rank = 2 WHERE id = {c.clerk2.id}",
-    "mac_removed": lambda c: (
-        f"UPDATE staff SET role = 'officer', rank = 2, row_mac = NULL WHERE id = {c.clerk2.id}"
-    ),
-    "pin_hash_copied": lambda c: (
-        f"UPDATE staff SET pin_hash = (SELECT pin_hash FROM staff WHERE id = {c.clerk.id}), "
-        f"pin_mac = (SELECT pin_mac FROM staff WHERE id = {c.clerk.id}) WHERE id = {c.clerk2.id}"
+ATTACKS: dict[str, str] = {
+    "role": "UPDATE staff SET role = 'officer', rank = 2 WHERE badge = 'C002'",
+    "mac_removed": "UPDATE staff SET role = 'officer', rank = 2, row_mac = NULL WHERE badge = 'C002'",
+    "pin_hash_copied": (
+        "UPDATE staff SET pin_hash = (SELECT pin_hash FROM staff WHERE badge = 'C001'), "
+        "pin_mac = (SELECT pin_mac FROM staff WHERE badge = 'C001') WHERE badge = 'C002'"
     ),
 }
 
@@ -211,7 +208,7 @@ def test_a_staff_row_edited_in_the_database_is_refused_at_the_next_act_and_raise
     desk: Desk, office: Crew, ledger: Ledger, attack: str
 ) -> None:
     clerk, clerk2 = office.clerk, office.clerk2
-    edit(ledger, ATTACKS[attack](office))
+    edit(ledger, ATTACKS[attack])
     with pytest.raises(NotAllowed) as refused:
         desk.stocktake_start(clerk, clerk2)  # two clerks: only with the forged officer
     assert refused.value.reason == "integrity"
@@ -227,7 +224,7 @@ def test_a_lockout_cleared_in_the_database_stays_locked(desk: Desk, office: Crew
     for _ in range(5):
         with pytest.raises(AuthError):
             desk.sign_in("O001", "0000")
-    edit(ledger, f"UPDATE staff SET failed_attempts = 0, locked_at = NULL WHERE id = {office.officer.id}")
+    edit(ledger, "UPDATE staff SET failed_attempts = 0, locked_at = NULL WHERE badge = 'O001'")
     with pytest.raises(AuthError) as signin:
         desk.sign_in("O001", PINS["O001"])
     assert signin.value.reason == "integrity"
