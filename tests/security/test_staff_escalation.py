@@ -18,6 +18,7 @@ from sqlalchemy import text
 
 from kiosk.config import Settings
 from kiosk.desk import Desk, NotAllowed
+from kiosk.domain.retention import RetentionPolicy
 from kiosk.domain.staff import AuthError, Role
 from kiosk.ledger.engine import make_engine
 from kiosk.ledger.meta import initialise
@@ -217,6 +218,11 @@ def test_a_staff_row_edited_in_the_database_is_refused_at_the_next_act_and_raise
         desk.sign_in("C002", PINS["C001"] if attack == "pin_hash_copied" else PINS["C002"])
     assert signin.value.reason == "integrity"
     assert len(alerts(ledger)) == 2
+    # The supervisor's page raises both as alerts.
+    overview = desk.supervision_overview(
+        now=ledger.clock(), max_open_minutes=30, stocktake_every_days=30, policy=RetentionPolicy()
+    )
+    assert [(table, row) for _, _, table, row in overview.integrity.alerts] == [("staff", clerk2.id)] * 2
     assert not verify(ledger).ok
 
 

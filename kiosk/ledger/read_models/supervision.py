@@ -157,6 +157,9 @@ class Integrity:
     last_check: str | None  # kind of the last recorded check event, if any
     last_check_at: datetime | None
     last_check_ok: bool | None
+    # Today's `integrity_alert` events: (seq, time, table, row) of an authorising row edited outside the
+    # core and refused (issue 22).
+    alerts: tuple[tuple[int, datetime, str, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +199,7 @@ class Overview:
             + len(self.devices_offline)
             + len(self.missing)
             + len(self.incidents)
+            + len(self.integrity.alerts)
         )
 
 
@@ -413,7 +417,7 @@ def _incidents(s: Session) -> list[IncidentLine]:
     return lines
 
 
-def _integrity(s: Session) -> Integrity:
+def _integrity(s: Session, alerts: Iterable[models.Event] = ()) -> Integrity:
     head = s.get_one(models.LedgerHead, 1)
     head_at = s.scalar(select(models.Event.at).where(models.Event.seq == head.seq))
     check = s.scalars(
@@ -433,6 +437,11 @@ def _integrity(s: Session) -> Integrity:
         last_check=check.kind if check is not None else None,
         last_check_at=check.at if check is not None else None,
         last_check_ok=ok,
+        alerts=tuple(
+            (e.seq, e.at, str(data.get("table", "")), int(data.get("row", 0)))
+            for e in alerts
+            for data in (_payload(e.payload),)
+        ),
     )
 
 
@@ -549,7 +558,7 @@ def overview(
             )
         )
         incidents = _incidents(s)
-        integrity = _integrity(s)
+        integrity = _integrity(s, _day_events(s, start, end, [EventKind.INTEGRITY_ALERT]))
     stocktakes = tuple(
         StocktakeLine(row.id, row.kiosk, row.started_at, progress(ledger, row.id)) for row in open_stocktakes
     )
