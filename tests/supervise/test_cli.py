@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -56,7 +57,10 @@ def test_kiosk_supervise_serves_the_view_on_localhost(tmp_path: Path) -> None:
         assert r.status_code == 200
         assert r.headers["content-security-policy"] == CSP
         with httpx.Client(base_url=base, timeout=10) as client:
-            signed = client.post("/signin", data={"badge": "S001", "pin": "5555"})
+            form = client.get("/signin").text  # the form's CSRF token (and its cookie)
+            token = re.search(r'name="csrf" value="([^"]+)"', form)
+            assert token is not None
+            signed = client.post("/signin", data={"badge": "S001", "pin": "5555", "csrf": token.group(1)})
             assert signed.status_code == 303
             page = client.get("/")
             assert page.status_code == 200
