@@ -192,3 +192,20 @@ def _screenshot(page: Any, name: str) -> None:
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(folder) / name), full_page=True)
+
+
+def test_a_foreign_page_posting_the_form_is_refused(
+    sqlite_office: Office, serve: Any, browser_page: Any
+) -> None:
+    """Issue 22: any web page could post the sign-in form (six wrong PINs per officer locked the safe)."""
+    office, page = sqlite_office, browser_page
+    served = serve(office)
+    seq = office.ledger.head()[0]
+    page.set_content(
+        f'<form id="f" method="post" action="{served.url}/signin">'
+        '<input name="badge" value="O001"><input name="pin" value="0000"></form>'
+    )
+    with page.expect_navigation():
+        page.evaluate("document.getElementById('f').submit()")
+    assert "refused" in page.content()
+    assert kinds_since(office.ledger, seq) == []  # no PIN looked at, nothing counted
