@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -96,12 +97,13 @@ def seal(pepper: bytes, row: models.Staff) -> None:
     row.row_mac = row_mac(pepper, row)
 
 
-def row_bound(pepper: bytes, row: Any, *, sealed: bool) -> bool:
+def row_bound(pepper: bytes, row: Any, *, sealed: bool | Callable[[], bool]) -> bool:
     """A row (object or mapping) carries its MAC; rows of an unsealed ledger may lack one."""
     get = row.get if isinstance(row, dict) else (lambda name: getattr(row, name))
     stored = get("row_mac")
     if stored is None:
-        return not sealed
+        # Only a row without a MAC asks whether the ledger is sealed (a query, cached once true).
+        return not (sealed() if callable(sealed) else sealed)
     view = _RowView(
         id=int(str(get("id"))),
         role=str(get("role")),

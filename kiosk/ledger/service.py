@@ -178,7 +178,9 @@ class StaffRowTampered(NotAllowed):
         )
 
 
-def _person(where: Connection | Session, staff_id: int, pepper: bytes, *, sealed: bool) -> StaffMember:
+def _person(
+    where: Connection | Session, staff_id: int, pepper: bytes, *, sealed: Callable[[], bool]
+) -> StaffMember:
     """Re-read one member of staff as stored now (a plain statement: this runs in every write).
 
     The row must carry its MAC (role, rank, active, lock state, PIN): an edited row is refused.
@@ -655,7 +657,7 @@ class Ledger:
                 unit._close()
 
     def _recheck(self, u: Unit, acting: Acting) -> None:
-        sealed = self.sealed()
+        sealed = self.sealed
         actor = _person(u.conn, acting.actor_id, self.pepper, sealed=sealed)
         second = (
             None
@@ -737,7 +739,7 @@ class Ledger:
             row = s.get(models.Staff, staff_id)
             if row is None:
                 return None
-            if checked and not row_bound(self.pepper, row, sealed=self.sealed()):
+            if checked and not row_bound(self.pepper, row, sealed=self.sealed):
                 return None
             return to_staff(row)
 
@@ -772,7 +774,7 @@ class Ledger:
                 if key is not None
                 else None
             )
-            if row is not None and not row_bound(self.pepper, row, sealed=self.sealed()):
+            if row is not None and not row_bound(self.pepper, row, sealed=self.sealed):
                 u.append(
                     EventKind.INTEGRITY_ALERT,
                     device=device,
@@ -859,7 +861,7 @@ class Ledger:
                 if key is not None
                 else None
             )
-            if row is not None and not row_bound(self.pepper, row, sealed=self.sealed()):
+            if row is not None and not row_bound(self.pepper, row, sealed=self.sealed):
                 raise StaffRowTampered(row.id)
             checked = self._check_credentials(u, row, pin, device, True)
             if isinstance(checked, StaffMember):
