@@ -129,12 +129,15 @@ def staff_list(ctx: CliContext, as_json: bool) -> None:
                 "rank": m.rank,
                 "active": m.active,
                 "locked": locked,
+                "pin_change_due": m.pin_change_due,
             }
             echo(json.dumps(record, ensure_ascii=True))
             continue
         state = "active" if m.active else "deactivated"
         if locked:
             state += ", locked"
+        if m.pin_change_due:
+            state += ", one-time PIN"
         echo(
             f"{m.id:>4}  {clean(m.badge):<12} {clean(m.employee_no):<10} {m.role.value:<10} "
             f"{rank_label(m.rank):<4} {clean(m.name)}  [{state}]"

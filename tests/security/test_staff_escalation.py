@@ -10,6 +10,7 @@ Each runs on SQLite and, where configured, on PostgreSQL as the kiosk's applicat
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -57,6 +58,9 @@ def edit(ledger: Ledger, statement: str) -> None:
         con.close()
         return
     with ledger.engine.begin() as conn:  # the application role's own connection (tests/conftest.py)
+        app_role = os.environ.get("KIOSK_TEST_PG_APP_ROLE")
+        if app_role:
+            assert conn.execute(text("SELECT current_user")).scalar_one() == app_role
         conn.execute(text(statement))
 
 
