@@ -142,16 +142,22 @@ def staff_sealed(ledger: Ledger) -> bool:
     if getattr(ledger, "_staff_sealed", False):
         return True
     with ledger.read() as s:
-        found = s.scalar(
-            select(models.Event.seq)
-            .where(
-                (models.Event.kind == EventKind.STAFF_SEALED)
-                | (models.Event.kind.in_(META_EVENTS) & models.Event.payload.like('%"staff_mac"%'))
-            )
-            .limit(1)
-        )
-    if found is not None:
+        found = chain_sealed(s)
+    if found:
         ledger._staff_sealed = True  # type: ignore[attr-defined]
+    return found
+
+
+def chain_sealed(session: Session) -> bool:
+    """`staff_sealed` as this session's transaction sees the chain."""
+    found = session.scalar(
+        select(models.Event.seq)
+        .where(
+            (models.Event.kind == EventKind.STAFF_SEALED)
+            | (models.Event.kind.in_(META_EVENTS) & models.Event.payload.like('%"staff_mac"%'))
+        )
+        .limit(1)
+    )
     return found is not None
 
 

@@ -24,8 +24,8 @@ from kiosk.domain.staff import (
     validate_pin,
 )
 from kiosk.ledger import models
-from kiosk.ledger.meta import pin_mac, seal
-from kiosk.ledger.service import Unit, check_rank, to_staff
+from kiosk.ledger.meta import chain_sealed, pin_mac, row_bound, seal
+from kiosk.ledger.service import StaffRowTampered, Unit, check_rank, to_staff
 
 
 def add_staff(
@@ -109,7 +109,7 @@ def _active(u: Unit) -> list[StaffMember]:
     return [to_staff(r) for r in u.session.scalars(select(models.Staff).where(models.Staff.active))]
 
 
-def _member(u: Unit, badge: str) -> models.Staff:
+def _member(u: Unit, badge: str, pepper: bytes) -> models.Staff:
     try:
         key = normalize_badge(badge)
     except ValueError:
@@ -117,6 +117,9 @@ def _member(u: Unit, badge: str) -> models.Staff:
     row = u.session.scalar(select(models.Staff).where(models.Staff.badge == key))
     if row is None:
         raise ValueError("no staff member has that badge code")
+    if not row_bound(pepper, row, sealed=lambda: chain_sealed(u.session)):
+        # An edited row is never re-sealed by a change made on top of it (that would launder the edit).
+        raise StaffRowTampered(row.id)
     return row
 
 
@@ -131,7 +134,7 @@ def _staff_event(u: Unit, kind: EventKind, row: models.Staff, **extra: Any) -> N
 
 def deactivate_staff(u: Unit, badge: str, pepper: bytes) -> StaffMember:
     """Deactivate (never delete): the history keeps the name. Not the last active administrator."""
-    row = _member(u, badge)
+    row = _member(u, badge, pepper)
     _check(u, StaffChange(Act.STAFF_DEACTIVATE, to_staff(row)))
     if not row.active:
         raise ValueError(f"{row.name} is already deactivated")
@@ -144,7 +147,7 @@ def deactivate_staff(u: Unit, badge: str, pepper: bytes) -> StaffMember:
 
 
 def reactivate_staff(u: Unit, badge: str, pepper: bytes) -> StaffMember:
-    row = _member(u, badge)
+    row = _member(u, badge, pepper)
     _check(u, StaffChange(Act.STAFF_REACTIVATE, to_staff(row)))
     if row.active:
         raise ValueError(f"{row.name} is already active")
@@ -157,7 +160,7 @@ def reactivate_staff(u: Unit, badge: str, pepper: bytes) -> StaffMember:
 def set_role(u: Unit, badge: str, role: Role, rank: int | None, pepper: bytes) -> StaffMember:
     """Change a member's role (and officer rank)."""
     check_rank(role, rank)
-    row = _member(u, badge)
+    row = _member(u, badge, pepper)
     _check(u, StaffChange(Act.STAFF_SET_ROLE, to_staff(row), role, None, _first_supervisor(_active(u))))
     if row.role == role.value and row.rank == rank:
         raise ValueError(f"{row.name} already has that role")
@@ -171,7 +174,7 @@ def set_role(u: Unit, badge: str, role: Role, rank: int | None, pepper: bytes) -
 
 def unlock_staff(u: Unit, badge: str, pepper: bytes) -> StaffMember:
     """Clear a lockout (an administrator's act with a witness, recorded)."""
-    row = _member(u, badge)
+    row = _member(u, badge, pepper)
     _check(u, StaffChange(Act.STAFF_UNLOCK, to_staff(row)))
     if row.failed_attempts == 0:
         raise ValueError(f"{row.name} is not locked out")
@@ -190,7 +193,7 @@ def reset_pin(u: Unit, pepper: bytes, badge: str, pin: str) -> StaffMember:
     """
     validate_pin(pin)
     pin_hash = hash_pin(pin, pepper)
-    row = _member(u, badge)
+    row = _member(u, badge, pepper)
     _check(u, StaffChange(Act.STAFF_RESET_PIN, to_staff(row)))
     row.pin_hash = pin_hash
     row.pin_mac = pin_mac(pepper, row.id, pin_hash)

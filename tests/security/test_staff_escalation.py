@@ -241,3 +241,16 @@ def test_a_lockout_cleared_in_the_database_stays_locked(desk: Desk, office: Crew
     with pytest.raises(NotAllowed) as refused:
         desk.stocktake_start(office.officer, office.clerk)
     assert refused.value.reason == "integrity"
+
+
+def test_an_edited_row_is_not_laundered_by_a_change_made_on_top_of_it(
+    desk: Desk, office: Crew, ledger: Ledger
+) -> None:
+    """The edit, then an ordinary-looking change by an admin and an officer (which would re-seal the row)."""
+    edit(ledger, "UPDATE staff SET role = 'officer', rank = 2 WHERE badge = 'C002'")
+    with pytest.raises(NotAllowed) as refused:
+        desk.reset_pin(office.admin, office.officer, "C002", "7070")
+    assert refused.value.reason == "integrity"
+    assert alerts(ledger) == [{"table": "staff", "row": office.clerk2.id, "check": "row_mac"}]
+    with pytest.raises(NotAllowed):
+        desk.stocktake_start(office.clerk, office.clerk2)  # still refused: nothing re-sealed the edit
