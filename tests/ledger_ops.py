@@ -115,7 +115,7 @@ def scan_in_session(
 
 def deactivate_staff(ledger: Ledger, badge: str) -> StaffMember:
     with ledger.unit() as u:
-        return staff_ops.deactivate_staff(u, badge)
+        return staff_ops.deactivate_staff(u, badge, ledger.pepper)
 
 
 # -- intake ------------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ AUTH_REASONS = {
     "wrong_pin": "wrong PIN",
     "locked": "locked out after too many wrong PINs (an administrator can unlock: kiosk staff unlock)",
     "inactive": "that member of staff is deactivated",
+    "integrity": "that member's record was changed outside the kiosk (refused and recorded as an alert)",
 }
 
 
@@ -65,11 +66,17 @@ def sign_in(ctx: CliContext, *people: tuple[str, str]) -> list[StaffMember]:
     for label, badge in people:
         pin = read_secret(label)
         try:
-            signed.append(ctx.desk.sign_in(badge, pin, device="cli"))
+            member = ctx.desk.sign_in(badge, pin, device="cli")
         except AuthError as exc:
             remaining = f", {exc.remaining} tries left" if exc.remaining is not None else ""
             why = AUTH_REASONS.get(exc.reason, exc.reason)
             fail(f"{label}: sign-in refused ({exc.reason}): {why}{remaining}")
         except StorageError as exc:
             fail(exc.reason)
+        if member.pin_change_due:
+            fail(
+                f"{label}: the PIN was reset and is one-time: set a new one first "
+                f"(kiosk staff set-pin {member.badge})"
+            )
+        signed.append(member)
     return signed

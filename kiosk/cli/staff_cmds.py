@@ -1,7 +1,8 @@
-"""`kiosk staff add|list|deactivate|reactivate|set-role|unlock|reset-pin|train|training`.
+"""`kiosk staff add|list|deactivate|reactivate|set-role|unlock|reset-pin|set-pin|train|training`.
 
 Every change is made by an administrator (`--operator`) with a second person (`--witness`); their PINs
-come first on standard input, in that order, then (for add and reset-pin) the new PIN.
+come first on standard input, in that order, then (for add and reset-pin) the new PIN. `set-pin` is the
+member's own: the current (or one-time) PIN, then the new PIN twice.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import click
 from kiosk.cli import cli
 from kiosk.cli.context import CliContext, fail, pass_cli
 from kiosk.cli.output import clean, echo
-from kiosk.cli.people import operator_option, read_secret, sign_in, witness_option
+from kiosk.cli.people import AUTH_REASONS, operator_option, read_secret, sign_in, witness_option
 
 if TYPE_CHECKING:
     from kiosk.domain.staff import StaffMember
@@ -131,6 +132,7 @@ def staff_list(ctx: CliContext, as_json: bool) -> None:
                 "active": m.active,
                 "locked": locked,
                 "trained_on": trained,
+                "pin_change_due": m.pin_change_due,
             }
             echo(json.dumps(record, ensure_ascii=True))
             continue
@@ -138,6 +140,8 @@ def staff_list(ctx: CliContext, as_json: bool) -> None:
         if locked:
             state += ", locked"
         state += f", trained {trained}" if trained else ", never trained"
+        if m.pin_change_due:
+            state += ", one-time PIN"
         echo(
             f"{m.id:>4}  {clean(m.badge):<12} {clean(m.employee_no):<10} {m.role.value:<10} "
             f"{rank_label(m.rank):<4} {clean(m.name)}  [{state}]"
@@ -206,11 +210,38 @@ def staff_unlock(ctx: CliContext, badge: str, operator: str, witness: str) -> No
 @witness_option()
 @pass_cli
 def staff_reset_pin(ctx: CliContext, badge: str, operator: str, witness: str) -> None:
-    """Set a new PIN for a member. stdin: administrator's PIN, witness's PIN, the new PIN."""
+    """Set a one-time PIN for a member. stdin: administrator's PIN, witness's PIN, the new PIN.
+
+    The member must choose their own PIN with it before anything else (at the kiosk's sign-in, or
+    `kiosk staff set-pin`).
+    """
 
     admin, second = sign_in(ctx, ("administrator", operator), ("witness", witness))
     pin = _new_pin()
     member = _admin_act_signed(ctx, lambda: ctx.desk.reset_pin(admin, second, badge, pin))
+    echo(f"one-time PIN set for {clean(member.display)}: they choose their own PIN at the next sign-in")
+
+
+@staff.command("set-pin")
+@click.argument("badge")
+@pass_cli
+def staff_set_pin(ctx: CliContext, badge: str) -> None:
+    """A member sets their own PIN. stdin: the current (or one-time) PIN, the new PIN, the new PIN again."""
+    from kiosk.desk import StorageError
+    from kiosk.domain.staff import AuthError
+
+    current = read_secret("current or one-time")
+    new = read_secret("new")
+    if read_secret("new, again") != new:
+        fail("the two new PINs differ: nothing was changed")
+    try:
+        member = ctx.desk.change_pin(badge, current, new, device="cli")
+    except AuthError as exc:
+        fail(f"sign-in refused ({exc.reason}): {AUTH_REASONS.get(exc.reason, exc.reason)}")
+    except ValueError as exc:
+        fail(str(exc))
+    except StorageError as exc:
+        fail(exc.reason)
     echo(f"new PIN set for {clean(member.display)}")
 
 

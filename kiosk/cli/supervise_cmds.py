@@ -30,6 +30,18 @@ from kiosk.cli.context import CliContext, fail, ledger_errors, pass_cli
     "--random-key", is_flag=True, help="Sign cookies with a per-process key (a restart signs everyone out)."
 )
 @click.option(
+    "--tls-cert",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Serve HTTPS with this certificate (PEM); cookies are then Secure. Needs --tls-key.",
+)
+@click.option(
+    "--tls-key",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="The certificate's key (PEM).",
+)
+@click.option(
     "--demo",
     is_flag=True,
     help="Watch the demo ledger (demo/ in the data directory) that `kiosk demo` plays.",
@@ -41,11 +53,14 @@ def supervise(
     port: int | None,
     session_minutes: int | None,
     random_key: bool,
+    tls_cert: str | None,
+    tls_key: str | None,
     demo: bool,
 ) -> None:
     """Serve the supervisor's view: every safe, every card out, today's counts and alerts, live.
 
-    Sign in with a supervisor's or administrator's badge and PIN (the kiosk's lock-out applies). The
+    Sign in with a supervisor's or administrator's badge and PIN (a wrong PIN here backs off this
+    browser's address and never locks the badge out at the kiosk). The
     page never changes the ledger; approvals stay at the kiosk. One view serves every kiosk that shares
     the ledger (PostgreSQL), or the one kiosk on SQLite.
     """
@@ -55,6 +70,8 @@ def supervise(
     from kiosk.desk.alerts import start_alerter
     from kiosk.supervise.app import ViewSettings, create_app
 
+    if (tls_cert is None) != (tls_key is None):
+        fail("--tls-cert and --tls-key go together")
     settings = ctx.settings
     # Unset options come from [supervise] in the configuration (the installed service passes none).
     host = host or settings.supervise.host
@@ -79,15 +96,23 @@ def supervise(
         fail(f"cannot listen on {host}:{port}: {os.strerror(exc.errno) if exc.errno else exc}")
     local = host in ("127.0.0.1", "localhost", "::1")
     where = "this computer only" if local else "the network"
-    click.echo(f"supervisor's view on http://{host}:{port}/ ({where}); Ctrl+C stops it", err=True)
-    if not local:
+    scheme = "https" if tls_cert else "http"
+    click.echo(f"supervisor's view on {scheme}://{host}:{port}/ ({where}); Ctrl+C stops it", err=True)
+    if not local and not tls_cert:
         # Badges, PINs and the sign-in cookie cross the LAN unencrypted: say so every time.
         click.echo(
             "warning: plain HTTP: badges, PINs and the sign-in cookie travel unencrypted; keep the view"
             " on a closed office network or put a TLS proxy in front",
             err=True,
         )
-    config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2, lifespan="off")
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        timeout_graceful_shutdown=2,
+        lifespan="off",
+        ssl_certfile=tls_cert,
+        ssl_keyfile=tls_key,
+    )
     # The view also sends the alerts (e-mail, webhook) when [alerts] names a channel: on a thread of its
     # own, and only while it holds the ledger's sender lease (a kiosk on the same ledger may hold it).
     alerter = None if demo else start_alerter(desk)

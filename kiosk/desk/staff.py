@@ -74,25 +74,34 @@ class StaffDesk(DeskBase):
 
     def deactivate(self, admin: StaffMember, witness: StaffMember, badge: str) -> StaffMember:
         with self.act(Act.STAFF_DEACTIVATE, admin, witness) as u:
-            return staff_ops.deactivate_staff(u, badge)
+            return staff_ops.deactivate_staff(u, badge, self.ledger.pepper)
 
     def reactivate(self, admin: StaffMember, witness: StaffMember, badge: str) -> StaffMember:
         with self.act(Act.STAFF_REACTIVATE, admin, witness) as u:
-            return staff_ops.reactivate_staff(u, badge)
+            return staff_ops.reactivate_staff(u, badge, self.ledger.pepper)
 
     def set_role(
         self, admin: StaffMember, witness: StaffMember, badge: str, role: Role, rank: int | None
     ) -> StaffMember:
         with self.act(Act.STAFF_SET_ROLE, admin, witness) as u:
-            return staff_ops.set_role(u, badge, role, rank)
+            return staff_ops.set_role(u, badge, role, rank, self.ledger.pepper)
 
     def unlock(self, admin: StaffMember, witness: StaffMember, badge: str) -> StaffMember:
         with self.act(Act.STAFF_UNLOCK, admin, witness) as u:
-            return staff_ops.unlock_staff(u, badge)
+            return staff_ops.unlock_staff(u, badge, self.ledger.pepper)
 
     def reset_pin(self, admin: StaffMember, witness: StaffMember, badge: str, pin: str) -> StaffMember:
         with self.act(Act.STAFF_RESET_PIN, admin, witness) as u:
             return staff_ops.reset_pin(u, self.ledger.pepper, badge, pin)
+
+    def change_pin(self, badge: str, pin: str, new_pin: str, *, device: str | None = None) -> StaffMember:
+        """A member sets their own PIN with the current one (required after a reset: a one-time PIN).
+
+        Raises `AuthError` when the badge or current PIN is wrong (counted like a sign-in), `ValueError`
+        for a PIN that is not 4–12 digits or equals the current one.
+        """
+        with storage_errors():
+            return self.ledger.change_pin(badge, pin, new_pin, device=device or self.kiosk)
 
     def staff_count(self, *, active_only: bool = True) -> int:
         """How many members of staff the ledger holds (active ones only unless asked)."""
@@ -121,7 +130,7 @@ class StaffDesk(DeskBase):
             raise TrainingKindRefused(kind, kinds)
         trainer = self.text(trainer, "trainer", attempted=attempted, actor=admin, name=True)
         with self.act(Act.STAFF_TRAINING, admin, witness) as u:
-            return staff_ops.record_training(u, badge, on=on, kind=kind, trainer=trainer)
+            return staff_ops.record_training(u, self.ledger.pepper, badge, on=on, kind=kind, trainer=trainer)
 
     def staff_roster(self) -> list[StaffRecord]:
         """Every member with the last training and the day they joined (the 職員 list)."""

@@ -1,4 +1,4 @@
-"""What the supervisor's view shows (監督者画面), through the core: read models, never a write.
+"""What the supervisor's view shows (監督者画面), through the core: read models; its sign-in and sign-out.
 
 The queries live in the ledger (`kiosk.ledger.read_models.supervision`); `SupervisionDesk` serves them
 with storage failures as `StorageError`, and the web front end (kiosk.supervise) renders the frozen
@@ -13,8 +13,10 @@ import hmac
 from datetime import datetime
 
 from kiosk.desk.base import DeskBase
+from kiosk.desk.errors import storage_errors
+from kiosk.domain.events import EventKind, StaffRef
 from kiosk.domain.retention import RetentionPolicy
-from kiosk.domain.staff import StaffMember
+from kiosk.domain.staff import AuthError, StaffMember
 from kiosk.ledger.read_models import alerts as alert_rm
 from kiosk.ledger.read_models import supervision as rm
 from kiosk.ledger.read_models.alerts import Delivery, QueuedAlert
@@ -72,10 +74,35 @@ class SupervisionDesk(DeskBase):
         """The chain head's sequence number: the live view's cheap poll."""
         return self.read(lambda: rm.head_seq(self.ledger))
 
-    def supervising_member(self, staff_id: int, now: datetime) -> StaffMember | None:
-        """The member behind a session cookie, re-read on every request (None once deactivated, demoted
-        or locked out)."""
-        return self.read(lambda: rm.supervisor(self.ledger, staff_id, now))
+    def supervising_member(
+        self, staff_id: int, now: datetime, issued_seq: int | None = None
+    ) -> StaffMember | None:
+        """The member behind a session cookie, re-read on every request (None once deactivated, demoted,
+        locked out, owing a new PIN, or signed out / changed on the chain after `issued_seq`)."""
+        return self.read(lambda: rm.supervisor(self.ledger, staff_id, now, issued_seq))
+
+    def supervisor_sign_in(self, badge: str, pin: str, *, device: str) -> tuple[StaffMember, int]:
+        """Sign in to the supervisor's view: (the member, the chain head to issue the session at).
+
+        Only a supervisor's or administrator's badge gets as far as its PIN; a wrong PIN here is recorded
+        but never counts towards the kiosk's lockout (the view backs off per client address instead), so
+        nobody can lock an officer out of the safe from a browser. Raises `AuthError`.
+        """
+        member = self.read(
+            lambda: self.ledger.authenticate(
+                badge, pin, device=device, roles=rm.SUPERVISING_ROLES, count_failures=False
+            )
+        )
+        if member.pin_change_due:
+            # A one-time PIN opens nothing here either: the member chooses a PIN at the kiosk first.
+            raise AuthError("pin_change_due")
+        return member, self.head_seq()
+
+    def end_web_sessions(self, member_id: int, *, device: str) -> None:
+        """A sign-out at the web view: on the chain, so every session of the member issued before it ends
+        (across restarts of the view)."""
+        with storage_errors(), self.ledger.unit() as u:
+            u.append(EventKind.WEB_SIGNED_OUT, actor_id=member_id, device=device, payload=StaffRef(member_id))
 
     def supervision_overview(
         self,

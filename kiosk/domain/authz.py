@@ -63,6 +63,7 @@ class Second(enum.StrEnum):
     ANY = "any"  # a different active person
     OFFICER_PAIR = "officer_pair"  # a different person; one of the two a responsible officer
     SUPERVISOR = "supervisor"  # a supervisor other than the actor
+    STAFF_WITNESS = "staff_witness"  # an officer, supervisor or administrator (never a clerk)
 
 
 STAFF = frozenset({Role.CLERK, Role.OFFICER, Role.SUPERVISOR})
@@ -70,6 +71,8 @@ ADMIN = frozenset({Role.ADMIN})
 OFFICER = frozenset({Role.OFFICER})
 SUPERVISOR = frozenset({Role.SUPERVISOR})
 ANYONE = frozenset(Role)
+STAFF_WITNESSES = frozenset({Role.OFFICER, Role.SUPERVISOR, Role.ADMIN})
+HIGH_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,16 +111,32 @@ RULES: dict[Act, Rule] = {
     ),
     Act.DISPOSAL_SCAN: Rule(STAFF, Second.ANY, in_session=True, ja="廃棄の取出：保管庫利用中、二人"),
     Act.DISPOSAL_FINISH: Rule(STAFF, Second.ANY, ja="廃棄の完了：二人"),
-    Act.STAFF_ADD: Rule(ADMIN, Second.ANY, ja="職員の登録：管理者と立会人"),
+    Act.STAFF_ADD: Rule(
+        ADMIN, Second.STAFF_WITNESS, ja="職員の登録：管理者と立会人（保管責任者・責任者・管理者、本人以外）"
+    ),
     Act.STAFF_ADD_FIRST: Rule(
         frozenset({Role.ADMIN}), Second.NONE, ja="最初の職員の登録：立会人がまだいない"
     ),
-    Act.STAFF_DEACTIVATE: Rule(ADMIN, Second.ANY, ja="職員の無効化：管理者と立会人"),
-    Act.STAFF_REACTIVATE: Rule(ADMIN, Second.ANY, ja="職員の再有効化：管理者と立会人"),
-    Act.STAFF_SET_ROLE: Rule(ADMIN, Second.ANY, ja="役割の変更：管理者と立会人"),
-    Act.STAFF_UNLOCK: Rule(ADMIN, Second.ANY, ja="ロック解除：管理者と立会人"),
-    Act.STAFF_RESET_PIN: Rule(ADMIN, Second.ANY, ja="PINの再設定：管理者と立会人"),
-    Act.STAFF_TRAINING: Rule(ADMIN, Second.ANY, ja="研修の記録：管理者と立会人"),
+    Act.STAFF_DEACTIVATE: Rule(
+        ADMIN, Second.STAFF_WITNESS, ja="職員の無効化：管理者と立会人（保管責任者・責任者・管理者、本人以外）"
+    ),
+    Act.STAFF_REACTIVATE: Rule(
+        ADMIN,
+        Second.STAFF_WITNESS,
+        ja="職員の再有効化：管理者と立会人（保管責任者・責任者・管理者、本人以外）",
+    ),
+    Act.STAFF_SET_ROLE: Rule(
+        ADMIN, Second.STAFF_WITNESS, ja="役割の変更：管理者と立会人（保管責任者・責任者・管理者、本人以外）"
+    ),
+    Act.STAFF_UNLOCK: Rule(
+        ADMIN, Second.STAFF_WITNESS, ja="ロック解除：管理者と立会人（保管責任者・責任者・管理者、本人以外）"
+    ),
+    Act.STAFF_RESET_PIN: Rule(
+        ADMIN, Second.STAFF_WITNESS, ja="PINの再設定：管理者と立会人（保管責任者・責任者・管理者、本人以外）"
+    ),
+    Act.STAFF_TRAINING: Rule(
+        ADMIN, Second.STAFF_WITNESS, ja="研修の記録：管理者と立会人（保管責任者・責任者・管理者）"
+    ),
     Act.RESTORE: Rule(
         frozenset({Role.OFFICER}), Second.SUPERVISOR, ja="バックアップの復元：保管責任者と責任者"
     ),
@@ -141,11 +160,16 @@ class NotAllowed(TwoPersonError):
 
 
 def check_person(person: StaffMember, now: datetime, lockout_minutes: int) -> None:
-    """An active, not locked-out member of staff (as re-read from the ledger)."""
+    """An active, not locked-out member of staff (as re-read from the ledger) who holds a PIN of their own.
+
+    A PIN an administrator reset is a one-time PIN: it lets its owner choose a new one and nothing else.
+    """
     if not person.active:
         raise NotAllowed("inactive", f"{person.name} is deactivated")
     if person.is_locked(now, lockout_minutes):
         raise NotAllowed("locked", f"{person.name} is locked out")
+    if person.pin_change_due:
+        raise NotAllowed("pin_change_due", f"{person.name} must first set a new PIN (the PIN was reset)")
 
 
 def authorize(
@@ -173,6 +197,12 @@ def authorize(
         raise NotAllowed("same_person", "the two accounts belong to the same employee")
     if rule.second is Second.OFFICER_PAIR and not (actor.is_officer or second.is_officer):
         raise NotAllowed("need_officer", "one of the two must be a responsible officer (保管責任者)")
+    if rule.second is Second.STAFF_WITNESS and second.role not in STAFF_WITNESSES:
+        # A clerk cannot judge an account change; the subject's own consent is no second person either
+        # (checked with the subject by `authorize_staff_change`).
+        raise NotAllowed(
+            "need_staff_witness", "a staff change is witnessed by an officer, supervisor or admin"
+        )
     if rule.second is Second.SUPERVISOR and second.role is not Role.SUPERVISOR:
         raise NotAllowed("need_supervisor", "the second person must be a supervisor (責任者)")
     if rule.second is Second.ANY and second.role is Role.ADMIN and act not in _ADMIN_MAY_WITNESS:
@@ -192,3 +222,65 @@ _ADMIN_MAY_WITNESS = frozenset(
         Act.STAFF_TRAINING,
     }
 )
+
+
+@dataclass(frozen=True, slots=True)
+class StaffChange:
+    """What a staff change does, as the core read it inside its transaction.
+
+    `subject`: the member changed (None for an account being added); `new_role`: the role the change
+    gives (add, role change), else None; `similar`: an active member whose name or employee number suggests
+    the same person as the account being added (see `kiosk.domain.staff.suggests_same_person`);
+    `first_supervisor`: the ledger has no active supervisor and a single active administrator, so the
+    first supervisor may be witnessed by an officer (there is nobody else to ask yet).
+    """
+
+    act: Act
+    subject: StaffMember | None = None
+    new_role: Role | None = None
+    similar: StaffMember | None = None
+    first_supervisor: bool = False
+
+
+def authorize_staff_change(change: StaffChange, actor: StaffMember, second: StaffMember | None) -> None:
+    """The staff-change rules that need the subject (after `authorize` passed for the act).
+
+    - the witness is never the subject (a person does not consent to their own promotion or PIN);
+    - raising anyone to supervisor or administrator, and any change to a supervisor's or administrator's
+      account but an unlock, needs a second administrator or a supervisor (the one exception: the first
+      supervisor while none exists and a single administrator keeps the ledger, witnessed by an officer);
+    - the first colleague an administrator adds alone is neither an administrator nor a supervisor;
+    - an account that suggests the same person as an active member needs a second administrator.
+    """
+    subject = change.subject
+    if second is not None and subject is not None:
+        same_no = bool(second.employee_no) and second.employee_no == subject.employee_no
+        if second.id == subject.id or same_no:
+            raise NotAllowed("witness_is_subject", "the witness of a staff change may not be its subject")
+    raises = change.new_role in HIGH_ROLES
+    touches_high = subject is not None and subject.role in HIGH_ROLES and change.act is not Act.STAFF_UNLOCK
+    if second is None:
+        if change.new_role is not None and change.new_role in HIGH_ROLES:
+            raise NotAllowed(
+                "first_not_high", "the first colleague added alone cannot be an administrator or supervisor"
+            )
+        if change.similar is not None:
+            raise NotAllowed(
+                "similar_person",
+                f"the new account suggests the same person as {change.similar.name}: "
+                "a second administrator must confirm",
+            )
+        return
+    if raises or touches_high:
+        first = change.first_supervisor and change.new_role is Role.SUPERVISOR and not touches_high
+        if second.role not in HIGH_ROLES and not (first and second.role is Role.OFFICER):
+            raise NotAllowed(
+                "need_high_second",
+                "a supervisor's or administrator's account needs a second administrator or a supervisor",
+            )
+    if change.similar is not None and second.role is not Role.ADMIN:
+        raise NotAllowed(
+            "similar_person",
+            f"the new account suggests the same person as {change.similar.name}: "
+            "a second administrator must confirm",
+        )

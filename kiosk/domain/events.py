@@ -72,6 +72,10 @@ class EventKind(enum.StrEnum):
     STAFF_UNLOCKED = "staff_unlocked"
     STAFF_LOCK_EXPIRED = "staff_lock_expired"
     STAFF_TRAINED = "staff_trained"
+    STAFF_PIN_SET = "staff_pin_set"  # the member chose a new PIN (ends a one-time PIN)
+    STAFF_SEALED = "staff_sealed"  # the staff rows were put under the pepper's MAC (first open)
+    WEB_SIGNED_OUT = "web_signed_out"  # the member's web sessions end (sign-out at the supervisor's view)
+    INTEGRITY_ALERT = "integrity_alert"  # an authorising row did not carry its MAC: refused
     # Retention and disposal.
     DISPOSAL_PREPARED = "disposal_prepared"
     DISPOSAL_APPROVED = "disposal_approved"
@@ -477,8 +481,23 @@ class OfficerHandover(Payload):
 
 @dataclass(frozen=True, slots=True)
 class LedgerIdentity(Payload):
+    OMIT_NONE = frozenset({"staff_mac"})
     ledger: str
     pepper_check: str
+    staff_mac: int | None = None  # the staff rows carry the row MAC of this version from the start
+
+
+@dataclass(frozen=True, slots=True)
+class StaffSealed(Payload):
+    staff_mac: int  # the version of the row MAC
+    rows: int
+
+
+@dataclass(frozen=True, slots=True)
+class IntegrityAlert(Payload):
+    table: str
+    row: int
+    check: str  # what failed: "row_mac"
 
 
 @dataclass(frozen=True, slots=True)
@@ -623,6 +642,10 @@ KINDS: dict[EventKind, KindInfo] = {
     K.STAFF_UNLOCKED: KindInfo("ロック解除", "staff unlocked", StaffRef),
     K.STAFF_LOCK_EXPIRED: KindInfo("ロックの時間切れ解除", "lock expired", StaffRef),
     K.STAFF_TRAINED: KindInfo("研修の記録", "training recorded", StaffTrained),
+    K.STAFF_PIN_SET: KindInfo("PINの変更（本人）", "PIN set by its owner", StaffRef),
+    K.STAFF_SEALED: KindInfo("職員情報の保護（MAC）", "staff rows sealed", StaffSealed),
+    K.WEB_SIGNED_OUT: KindInfo("監督画面からのサインアウト", "signed out of the web view", StaffRef),
+    K.INTEGRITY_ALERT: KindInfo("改ざんの検知", "integrity alert", IntegrityAlert),
     K.DISPOSAL_PREPARED: KindInfo("廃棄リスト作成", "disposal list prepared", DisposalPrepared),
     K.DISPOSAL_APPROVED: KindInfo("廃棄承認", "disposal approved", DisposalApproved),
     K.DISPOSAL_FINISHED: KindInfo("廃棄実施", "disposal carried out", DisposalFinished),

@@ -64,6 +64,8 @@ class StaffMember:
     failed_attempts: int = 0
     employee_no: str = ""  # 職員番号: one person, one account
     locked_at: datetime | None = None
+    # A PIN an administrator reset is one-time: its owner must choose a new one before anything else.
+    pin_change_due: bool = False
 
     @property
     def locked(self) -> bool:
@@ -124,6 +126,28 @@ def normalize_employee_no(text: str) -> str:
     if not value or len(value) > 32 or not all(c.isascii() and (c.isalnum() or c == "-") for c in value):
         raise ValueError("an employee number (職員番号) is 1–32 ASCII letters, digits or '-'")
     return value
+
+
+def _name_key(name: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def _number_key(employee_no: str) -> str:
+    digits = "".join(c for c in unicodedata.normalize("NFKC", employee_no) if c.isascii() and c.isdigit())
+    return digits.lstrip("0") or ("0" if digits else "")
+
+
+def suggests_same_person(name: str, employee_no: str, other: StaffMember) -> bool:
+    """Whether a new account (name, employee number) suggests the same person as `other`.
+
+    "Suggests" is concrete: the same name after NFKC and case folding with every space removed
+    (`情報 管理子` and `情報管理子`, full-width or not), or the same employee number digits ignoring any
+    prefix and zero padding (`E-0042`, `42`, `X42`; a number without digits is compared by name only).
+    """
+    if _name_key(name) and _name_key(name) == _name_key(other.name):
+        return True
+    mine = _number_key(employee_no)
+    return bool(mine) and mine == _number_key(other.employee_no)
 
 
 def validate_pin(pin: str) -> None:

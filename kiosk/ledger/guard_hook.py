@@ -59,6 +59,7 @@ COLUMN_CHECKS: dict[tuple[str, str], Callable[[str, str], None]] = {
     ("ledger_head", "hash"): _digest,
     ("staff", "pin_hash"): _secret,
     ("staff", "pin_mac"): _digest,  # HMAC-SHA256 hex (kiosk.ledger.meta.pin_mac)
+    ("staff", "row_mac"): _digest,  # HMAC-SHA256 hex (kiosk.ledger.meta.row_mac)
     ("ledger_meta", "value"): _digest,  # the ledger id and the pepper's check value, both 64-hex
     ("cards", "rfid_tag"): _tag,
     ("rfid_bindings", "tag"): _tag,

@@ -12,11 +12,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import select
 
-from kiosk.domain.events import EventKind
+from kiosk.domain.events import EventKind, LedgerIdentity, StaffSealed
 from kiosk.ledger import models
 from kiosk.ledger.anchors import WHAT_TO_DO, IntegrityRefused
 
@@ -42,6 +45,141 @@ def pepper_check(pepper: bytes) -> str:
 def pin_mac(pepper: bytes, staff_id: int, pin_hash: str) -> str:
     """Binds a PIN hash to one member: a hash copied onto another row no longer matches its MAC."""
     return hmac.new(pepper, f"kiosk-pin\n{staff_id}\n{pin_hash}".encode(), hashlib.sha256).hexdigest()
+
+
+ROW_MAC_VERSION = 1
+
+
+class StaffRow(Protocol):
+    """The authorising columns of a staff row (an ORM row or a plain select of them)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def rank(self) -> int | None: ...
+    @property
+    def active(self) -> bool: ...
+    @property
+    def failed_attempts(self) -> int: ...
+    @property
+    def locked_at(self) -> datetime | None: ...
+    @property
+    def pin_hash(self) -> str: ...
+    @property
+    def pin_change_due(self) -> bool: ...
+
+
+def row_mac(pepper: bytes, row: StaffRow) -> str:
+    """The MAC over every column that authorises: role, rank, active, lock state, PIN hash, one-time PIN.
+
+    Written by the core with each change (`seal`); checked at every sign-in and authorisation, so a row
+    edited in the database (a clerk made officer, a lock cleared, a PIN hash copied) is refused at once.
+    """
+    locked = "" if row.locked_at is None else row.locked_at.astimezone(UTC).isoformat(timespec="microseconds")
+    fields = (
+        f"kiosk-staff-row v{ROW_MAC_VERSION}",
+        str(row.id),
+        str(row.role),
+        "" if row.rank is None else str(int(row.rank)),
+        "1" if row.active else "0",
+        str(int(row.failed_attempts or 0)),
+        locked,
+        str(row.pin_hash),
+        "1" if row.pin_change_due else "0",
+    )
+    return hmac.new(pepper, "\n".join(fields).encode(), hashlib.sha256).hexdigest()
+
+
+def seal(pepper: bytes, row: models.Staff) -> None:
+    """Put a staff row the core just changed under its MAC (call after every change of the row)."""
+    row.row_mac = row_mac(pepper, row)
+
+
+def row_bound(pepper: bytes, row: Any, *, sealed: bool | Callable[[], bool]) -> bool:
+    """A row (object or mapping) carries its MAC; rows of an unsealed ledger may lack one."""
+    get = row.get if isinstance(row, dict) else (lambda name: getattr(row, name))
+    stored = get("row_mac")
+    if stored is None:
+        # Only a row without a MAC asks whether the ledger is sealed (a query, cached once true).
+        return not (sealed() if callable(sealed) else sealed)
+    view = _RowView(
+        id=int(str(get("id"))),
+        role=str(get("role")),
+        rank=get("rank"),
+        active=bool(get("active")),
+        failed_attempts=int(str(get("failed_attempts") or 0)),
+        locked_at=_as_time(get("locked_at")),
+        pin_hash=str(get("pin_hash")),
+        pin_change_due=bool(get("pin_change_due")),
+    )
+    return hmac.compare_digest(str(stored), row_mac(pepper, view))
+
+
+@dataclass(frozen=True, slots=True)
+class _RowView:
+    id: int
+    role: str
+    rank: int | None
+    active: bool
+    failed_attempts: int
+    locked_at: datetime | None
+    pin_hash: str
+    pin_change_due: bool
+
+
+def _as_time(value: object) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
+    text = str(value)
+    parsed = datetime.fromisoformat(text)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def staff_sealed(ledger: Ledger) -> bool:
+    """Whether the chain says the staff rows carry the row MAC (`staff_sealed`, or a ledger made so)."""
+    if getattr(ledger, "_staff_sealed", False):
+        return True
+    with ledger.read() as s:
+        found = chain_sealed(s)
+    if found:
+        ledger._staff_sealed = True  # type: ignore[attr-defined]
+    return found
+
+
+def chain_sealed(session: Session) -> bool:
+    """`staff_sealed` as this session's transaction sees the chain."""
+    found = session.scalar(
+        select(models.Event.seq)
+        .where(
+            (models.Event.kind == EventKind.STAFF_SEALED)
+            | (models.Event.kind.in_(META_EVENTS) & models.Event.payload.like('%"staff_mac"%'))
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+def seal_staff(ledger: Ledger) -> int:
+    """Seal an older ledger's staff rows (on open): each row's MAC written once, on the chain.
+
+    The rows are sealed as they stand (`kiosk verify` compares them with the events); from this event on,
+    a row without its MAC is refused like a row with a wrong one. Returns how many rows were sealed.
+    """
+    if staff_sealed(ledger):
+        return 0
+    with ledger.unit() as u:
+        rows = list(u.session.scalars(select(models.Staff).order_by(models.Staff.id)))
+        for row in rows:
+            seal(ledger.pepper, row)
+        u.append(
+            EventKind.STAFF_SEALED,
+            device=ledger.kiosk,
+            payload=StaffSealed(ROW_MAC_VERSION, len(rows)),
+        )
+    ledger._staff_sealed = True  # type: ignore[attr-defined]
+    return len(rows)
 
 
 def read_meta(session: Session) -> dict[str, str]:
@@ -77,7 +215,12 @@ def initialise(ledger: Ledger, *, kind: str = EV_CREATED) -> str:
             # A ledger from before the PIN MAC: bind each member's current hash now (recorded below).
             for row in u.session.scalars(select(models.Staff).where(models.Staff.pin_mac.is_(None))):
                 row.pin_mac = pin_mac(ledger.pepper, row.id, row.pin_hash)
-        u.append(kind, device=ledger.kiosk, payload={"ledger": new_id, "pepper_check": check})
+        seal_from_start = kind == EV_CREATED
+        # A new ledger's rows are sealed from the start (its first member comes after this event).
+        payload = LedgerIdentity(new_id, check, ROW_MAC_VERSION if seal_from_start else None)
+        u.append(kind, device=ledger.kiosk, payload=payload)
+    if seal_from_start:
+        ledger._staff_sealed = True  # type: ignore[attr-defined]
     return new_id
 
 

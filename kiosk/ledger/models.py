@@ -20,6 +20,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -91,6 +92,10 @@ class Staff(Base):
     # -- migration 0003: one person, one account; lockouts that run out
     employee_no: Mapped[str | None] = mapped_column(String(32))
     locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # -- migration 0020: one-time PINs after a reset; every authorising column under the pepper's MAC
+    pin_change_due: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # HMAC(pepper, id, role, rank, active, lock state, PIN hash, one-time flag): kiosk.ledger.meta.row_mac
+    row_mac: Mapped[str | None] = mapped_column(String(64))
 
 
 class Card(Base):

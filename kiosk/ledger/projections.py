@@ -39,7 +39,7 @@ from typing import Any, Protocol
 from kiosk.domain.card_state import Row
 from kiosk.domain.events import EventKind
 from kiosk.domain.status import IN_THE_SAFE, CardStatus
-from kiosk.ledger.meta import EV_CREATED, EV_IDENTIFIED, LEDGER_ID, PEPPER_CHECK, pin_mac
+from kiosk.ledger.meta import EV_CREATED, EV_IDENTIFIED, LEDGER_ID, PEPPER_CHECK, pin_mac, row_bound
 
 # The statuses a stocktake expects in the safe (cancelled cards stay in the safe until disposed): the
 # core's one definition, used by the writer's INSERT … SELECT too.
@@ -128,6 +128,8 @@ class Rebuild:
         self.pepper = pepper
         self.meta: dict[str, tuple[str, int]] = {}
         self.staff: dict[int, dict[str, Any]] = {}
+        # From the event that sealed them on, every staff row carries the row MAC (kiosk.ledger.meta).
+        self.staff_sealed = False
         self.sessions: dict[int, dict[str, Any]] = {}
         self.pick: dict[tuple[str, str], dict[str, Any]] = {}
         self.stocktakes: dict[int, dict[str, Any]] = {}
@@ -164,6 +166,10 @@ class Rebuild:
         if kind in (EV_CREATED, EV_IDENTIFIED):
             self.meta[LEDGER_ID] = (str(data.get("ledger")), seq)
             self.meta[PEPPER_CHECK] = (str(data.get("pepper_check")), seq)
+            if data.get("staff_mac"):
+                self.staff_sealed = True
+        elif kind == EventKind.STAFF_SEALED:
+            self.staff_sealed = True
         elif kind.startswith("staff_") or kind in (EventKind.AUTH_FAILED, EventKind.SIGNED_IN):
             self._staff(seq, at, kind, actor, data)
         elif kind == EventKind.SESSION_OPENED and session is not None:
@@ -264,6 +270,7 @@ class Rebuild:
                 "failed_attempts": 0,
                 "locked_at": None,
                 "trained_on": None,
+                "pin_change_due": 0,
                 "_seq": seq,
             }
             for optional in ("badge", "employee_no"):
@@ -293,6 +300,10 @@ class Rebuild:
         elif kind in (EventKind.STAFF_UNLOCKED, EventKind.STAFF_PIN_RESET, EventKind.STAFF_LOCK_EXPIRED):
             member["failed_attempts"] = 0
             member["locked_at"] = None
+            if kind == EventKind.STAFF_PIN_RESET:
+                member["pin_change_due"] = 1  # a reset PIN is one-time
+        elif kind == EventKind.STAFF_PIN_SET:
+            member["pin_change_due"] = 0
         elif kind == EventKind.AUTH_FAILED and data.get("reason") == "wrong_pin":
             member["failed_attempts"] += 1
         elif kind == EventKind.STAFF_LOCKED:
@@ -422,6 +433,10 @@ class Rebuild:
             if row.get("pin_mac") is None or row["pin_mac"] != pin_mac(self.pepper, sid, row["pin_hash"]):
                 return Disagreement(
                     "staff", key, "pin_hash", "is not bound to this member (its MAC does not match)"
+                )
+            if not row_bound(self.pepper, row, sealed=self.staff_sealed):
+                return Disagreement(
+                    "staff", key, "row_mac", "role, rank, active, lock or PIN edited outside the core"
                 )
         for sid, want in self.staff.items():
             if sid not in seen:

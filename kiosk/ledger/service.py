@@ -42,7 +42,7 @@ from kiosk.domain import card_state
 from kiosk.domain.authz import Act, NotAllowed, authorize
 from kiosk.domain.card_state import CardState
 from kiosk.domain.delivery import DeliveryLine
-from kiosk.domain.events import EventKind, Payload, Refused, encode
+from kiosk.domain.events import EventKind, IntegrityAlert, Payload, Refused, StaffRef, encode
 from kiosk.domain.guard import guard_payload, guard_text, validate_digest
 from kiosk.domain.safe_session import Booking
 from kiosk.domain.staff import (
@@ -52,7 +52,9 @@ from kiosk.domain.staff import (
     Role,
     StaffMember,
     check_pin,
+    hash_pin,
     normalize_badge,
+    validate_pin,
 )
 from kiosk.domain.status import CardStatus
 from kiosk.fs import make_private_dir
@@ -60,7 +62,7 @@ from kiosk.ledger import models
 from kiosk.ledger.chain import EventRecord, canonical_json, event_hash
 from kiosk.ledger.engine import READ_ONLY, make_engine, upgrade
 from kiosk.ledger.guard_hook import check_row, install_guard
-from kiosk.ledger.meta import pin_mac
+from kiosk.ledger.meta import pin_mac, row_bound, seal, staff_sealed
 from kiosk.ledger.statements import Prepared
 
 if TYPE_CHECKING:
@@ -125,6 +127,7 @@ class _StaffFields(Protocol):
     failed_attempts: int
     employee_no: str | None
     locked_at: datetime | None
+    pin_change_due: bool
 
 
 def to_staff(row: _StaffFields) -> StaffMember:
@@ -138,6 +141,7 @@ def to_staff(row: _StaffFields) -> StaffMember:
         failed_attempts=row.failed_attempts,
         employee_no=row.employee_no or "",
         locked_at=row.locked_at,
+        pin_change_due=bool(row.pin_change_due),
     )
 
 
@@ -154,6 +158,7 @@ _INSERT_EVENT = Prepared(_EVENTS.insert())
 _PERSON_COLUMNS = (
     *("id", "name", "badge", "role", "rank", "active"),
     *("failed_attempts", "employee_no", "locked_at"),
+    *("pin_change_due", "pin_hash", "row_mac"),
 )
 _READ_PERSON = Prepared(
     select(*(_STAFF.c[name] for name in _PERSON_COLUMNS)).where(_STAFF.c.id == bindparam("id"))
@@ -164,11 +169,28 @@ def _connection(where: Connection | Session) -> Connection:
     return where.connection() if isinstance(where, Session) else where
 
 
-def _person(where: Connection | Session, staff_id: int) -> StaffMember:
-    """Re-read one member of staff as stored now (a plain statement: this runs in every write)."""
+class StaffRowTampered(NotAllowed):
+    """A staff row does not carry its MAC: edited outside the core. Refused, and raised as an alert."""
+
+    def __init__(self, staff_id: int) -> None:
+        self.staff_id = staff_id
+        super().__init__(
+            "integrity", f"staff row {staff_id} was changed outside the kiosk (its MAC does not match)"
+        )
+
+
+def _person(
+    where: Connection | Session, staff_id: int, pepper: bytes, *, sealed: Callable[[], bool]
+) -> StaffMember:
+    """Re-read one member of staff as stored now (a plain statement: this runs in every write).
+
+    The row must carry its MAC (role, rank, active, lock state, PIN): an edited row is refused.
+    """
     row = _READ_PERSON.one_or_none(_connection(where), {"id": staff_id})
     if row is None:
         raise NotAllowed("unknown_person", "that member of staff is not in the ledger")
+    if not row_bound(pepper, row, sealed=sealed):
+        raise StaffRowTampered(staff_id)
     return to_staff(row)
 
 
@@ -598,8 +620,32 @@ class Ledger:
         """A write transaction holding the chain head; commits on success, rolls back on error.
 
         With `acting`, the people of the command are re-read and authorised first, inside the
-        transaction (`Acting`); a refusal raises `NotAllowed` before anything is written.
+        transaction (`Acting`); a refusal raises `NotAllowed` before anything is written. A staff row
+        that does not carry its MAC is refused and recorded as an `integrity_alert` after the rollback.
         """
+        try:
+            with self._unit(acting) as unit:
+                yield unit
+        except StaffRowTampered as exc:
+            self.record_integrity_alert(exc.staff_id)
+            raise
+
+    def sealed(self) -> bool:
+        """Whether this ledger's staff rows carry the row MAC (see `kiosk.ledger.meta.staff_sealed`)."""
+        return staff_sealed(self)
+
+    def record_integrity_alert(self, staff_id: int, *, device: str | None = None) -> None:
+        """Put an edited authorising row on the chain as an alert (the supervisor's page shows it)."""
+        with self._unit(None) as u:
+            u.append(
+                EventKind.INTEGRITY_ALERT,
+                device=device or self.kiosk,
+                payload=IntegrityAlert("staff", staff_id, "row_mac"),
+            )
+        log.warning("integrity: staff row %s does not carry its MAC; refused", staff_id)
+
+    @contextmanager
+    def _unit(self, acting: Acting | None) -> Iterator[Unit]:
         watch = self.watch
         with self.engine.connect() as conn, conn.begin():
             seq, digest = _READ_HEAD.rows(conn)[0]
@@ -623,8 +669,13 @@ class Ledger:
             watch.committed(unit.seq, unit.hash)  # no window: the checkpoint follows every unit
 
     def _recheck(self, u: Unit, acting: Acting) -> None:
-        actor = _person(u.conn, acting.actor_id)
-        second = None if acting.second_id is None else _person(u.conn, acting.second_id)
+        sealed = self.sealed
+        actor = _person(u.conn, acting.actor_id, self.pepper, sealed=sealed)
+        second = (
+            None
+            if acting.second_id is None
+            else _person(u.conn, acting.second_id, self.pepper, sealed=sealed)
+        )
         rule = authorize(acting.act, actor, second, now=u.at, lockout_minutes=self.lockout_minutes)
         if rule.in_session:
             if acting.session_id is None:
@@ -694,16 +745,36 @@ class Ledger:
             row = s.scalar(select(models.Staff).where(models.Staff.badge == key))
             return to_staff(row) if row else None
 
-    def staff_by_id(self, staff_id: int) -> StaffMember | None:
+    def staff_by_id(self, staff_id: int, *, checked: bool = False) -> StaffMember | None:
+        """The member with this id; `checked`: None unless the row carries its MAC (it authorises)."""
         with self.read() as s:
             row = s.get(models.Staff, staff_id)
-            return to_staff(row) if row else None
+            if row is None:
+                return None
+            if checked and not row_bound(self.pepper, row, sealed=self.sealed):
+                return None
+            return to_staff(row)
 
-    def authenticate(self, badge: str, pin: str, *, device: str | None = None) -> StaffMember:
+    def authenticate(
+        self,
+        badge: str,
+        pin: str,
+        *,
+        device: str | None = None,
+        roles: frozenset[Role] | None = None,
+        count_failures: bool = True,
+    ) -> StaffMember:
         """Check a badge and PIN. Failures count towards a lockout and are recorded (never the PIN).
 
         A lockout runs out after `lockout_minutes`: the next try then starts a fresh count
-        (`staff_lock_expired` on the chain, so the lock state stays a fold over events).
+        (`staff_lock_expired` on the chain, so the lock state stays a fold over events). The row must carry
+        its MAC: an edited row is refused and recorded as an `integrity_alert`.
+
+        `roles`: only these roles may sign in here (the supervisor's web view); another role's badge is
+        refused before its PIN is looked at, so nobody can lock an officer out from there.
+        `count_failures=False`: a wrong PIN is recorded (`web_wrong_pin`) but never counts towards the
+        kiosk's lockout (the web view has its own back-off per client address).
+        Every refusal costs one PIN hash, like a wrong PIN, so the time does not tell a known badge.
         """
         try:
             key: str | None = normalize_badge(badge)
@@ -715,46 +786,105 @@ class Ledger:
                 if key is not None
                 else None
             )
-            if (
-                row is not None
-                and row.failed_attempts >= MAX_FAILED_ATTEMPTS
-                and not to_staff(row).is_locked(u.at, self.lockout_minutes)
-            ):
-                row.failed_attempts = 0
-                row.locked_at = None
+            if row is not None and not row_bound(self.pepper, row, sealed=self.sealed):
                 u.append(
-                    EventKind.STAFF_LOCK_EXPIRED, actor_id=row.id, device=device, payload={"staff": row.id}
+                    EventKind.INTEGRITY_ALERT,
+                    device=device,
+                    payload=IntegrityAlert("staff", row.id, "row_mac"),
                 )
-            if row is None:
-                u.append(EventKind.AUTH_FAILED, device=device, payload={"reason": "unknown_badge"})
-                failure: AuthError = AuthError("unknown_badge")
-            elif not row.active:
-                u.append(
-                    EventKind.AUTH_FAILED, actor_id=row.id, device=device, payload={"reason": "inactive"}
-                )
-                failure = AuthError("inactive")
-            elif row.failed_attempts >= MAX_FAILED_ATTEMPTS:
-                u.append(EventKind.AUTH_FAILED, actor_id=row.id, device=device, payload={"reason": "locked"})
-                failure = AuthError("locked")
-            elif not check_pin(pin, row.pin_hash, self.pepper) or not pin_bound(self.pepper, row):
-                row.failed_attempts += 1
-                remaining = MAX_FAILED_ATTEMPTS - row.failed_attempts
-                u.append(
-                    EventKind.AUTH_FAILED, actor_id=row.id, device=device, payload={"reason": "wrong_pin"}
-                )
-                if remaining <= 0:
-                    row.locked_at = u.at
-                    u.append(
-                        EventKind.STAFF_LOCKED, actor_id=row.id, device=device, payload={"staff": row.id}
-                    )
-                    failure = AuthError("locked")
-                else:
-                    failure = AuthError("wrong_pin", remaining)
+                log.warning("integrity: staff row %s does not carry its MAC; sign-in refused", row.id)
+                _dummy_pin_check(pin, self.pepper)
+                failure: AuthError = AuthError("integrity")
+            elif row is not None and roles is not None and Role(row.role) not in roles:
+                # Refused by the badge's role before any PIN is looked at (nothing counted).
+                u.append(EventKind.AUTH_FAILED, actor_id=row.id, device=device, payload={"reason": "role"})
+                _dummy_pin_check(pin, self.pepper)
+                failure = AuthError("role")
             else:
-                row.failed_attempts = 0
-                u.append(EventKind.SIGNED_IN, actor_id=row.id, device=device)
-                return to_staff(row)
+                failure_or_member = self._check_credentials(u, row, pin, device, count_failures)
+                if isinstance(failure_or_member, StaffMember):
+                    return failure_or_member
+                failure = failure_or_member
         # Raised after the commit, so the failure and the lockout counter are on record.
+        raise failure
+
+    def _check_credentials(
+        self, u: Unit, row: models.Staff | None, pin: str, device: str | None, count_failures: bool
+    ) -> StaffMember | AuthError:
+        if (
+            row is not None
+            and row.failed_attempts >= MAX_FAILED_ATTEMPTS
+            and not to_staff(row).is_locked(u.at, self.lockout_minutes)
+        ):
+            row.failed_attempts = 0
+            row.locked_at = None
+            seal(self.pepper, row)
+            u.append(EventKind.STAFF_LOCK_EXPIRED, actor_id=row.id, device=device, payload={"staff": row.id})
+        if row is None:
+            u.append(EventKind.AUTH_FAILED, device=device, payload={"reason": "unknown_badge"})
+            _dummy_pin_check(pin, self.pepper)
+            return AuthError("unknown_badge")
+        if not row.active:
+            u.append(EventKind.AUTH_FAILED, actor_id=row.id, device=device, payload={"reason": "inactive"})
+            _dummy_pin_check(pin, self.pepper)
+            return AuthError("inactive")
+        if row.failed_attempts >= MAX_FAILED_ATTEMPTS:
+            u.append(EventKind.AUTH_FAILED, actor_id=row.id, device=device, payload={"reason": "locked"})
+            _dummy_pin_check(pin, self.pepper)
+            return AuthError("locked")
+        if not check_pin(pin, row.pin_hash, self.pepper) or not pin_bound(self.pepper, row):
+            if not count_failures:
+                u.append(
+                    EventKind.AUTH_FAILED, actor_id=row.id, device=device, payload={"reason": WEB_WRONG_PIN}
+                )
+                return AuthError("wrong_pin")
+            row.failed_attempts += 1
+            remaining = MAX_FAILED_ATTEMPTS - row.failed_attempts
+            u.append(EventKind.AUTH_FAILED, actor_id=row.id, device=device, payload={"reason": "wrong_pin"})
+            if remaining <= 0:
+                row.locked_at = u.at
+                u.append(EventKind.STAFF_LOCKED, actor_id=row.id, device=device, payload={"staff": row.id})
+                seal(self.pepper, row)
+                return AuthError("locked")
+            seal(self.pepper, row)
+            return AuthError("wrong_pin", remaining)
+        row.failed_attempts = 0
+        seal(self.pepper, row)
+        u.append(EventKind.SIGNED_IN, actor_id=row.id, device=device)
+        return to_staff(row)
+
+    def change_pin(self, badge: str, pin: str, new_pin: str, *, device: str | None = None) -> StaffMember:
+        """A member sets their own PIN (with the current one): ends a one-time PIN after a reset.
+
+        The current PIN is checked like a sign-in (a wrong one counts towards the lockout). The new PIN
+        must differ from the current one. `staff_pin_set` on the chain; the PIN itself never is.
+        """
+        validate_pin(new_pin)
+        if new_pin == pin:
+            raise ValueError("the new PIN must differ from the one-time PIN")
+        new_hash = hash_pin(new_pin, self.pepper)
+        try:
+            key: str | None = normalize_badge(badge)
+        except ValueError:
+            key = None
+        with self.unit() as u:
+            row = (
+                u.session.scalar(select(models.Staff).where(models.Staff.badge == key))
+                if key is not None
+                else None
+            )
+            if row is not None and not row_bound(self.pepper, row, sealed=self.sealed):
+                raise StaffRowTampered(row.id)
+            checked = self._check_credentials(u, row, pin, device, True)
+            if isinstance(checked, StaffMember):
+                assert row is not None
+                row.pin_hash = new_hash
+                row.pin_mac = pin_mac(self.pepper, row.id, new_hash)
+                row.pin_change_due = False
+                seal(self.pepper, row)
+                u.append(EventKind.STAFF_PIN_SET, actor_id=row.id, device=device, payload=StaffRef(row.id))
+                return to_staff(row)
+            failure = checked
         raise failure
 
     # -- cards --------------------------------------------------------------------------------
@@ -838,6 +968,18 @@ class Ledger:
             ]
 
 
+WEB_WRONG_PIN = "web_wrong_pin"  # a wrong PIN at the web view: recorded, never counted towards the lockout
+_DUMMY_HASH: dict[bytes, str] = {}
+
+
+def _dummy_pin_check(pin: str, pepper: bytes) -> None:
+    """The work of one PIN check, for a refusal that needs none (the time never tells a known badge)."""
+    stored = _DUMMY_HASH.get(pepper)
+    if stored is None:
+        stored = _DUMMY_HASH[pepper] = hash_pin("0000", pepper)
+    check_pin(pin if pin.isascii() else "0", stored, pepper)
+
+
 def pin_bound(pepper: bytes, row: models.Staff) -> bool:
     """The row's PIN hash is this member's (its MAC matches); rows from before the MAC pass."""
     return row.pin_mac is None or secrets.compare_digest(row.pin_mac, pin_mac(pepper, row.id, row.pin_hash))
@@ -918,7 +1060,7 @@ def open_ledger(
     """
     from kiosk.config import data_paths, sqlite_file
     from kiosk.ledger.anchors import IntegrityRefused, startup_check
-    from kiosk.ledger.meta import check_identity, initialise, ledger_id
+    from kiosk.ledger.meta import check_identity, initialise, ledger_id, seal_staff
     from kiosk.ledger.watch import LedgerBusy, LedgerWatch, take
 
     paths = data_paths(settings)
@@ -968,6 +1110,7 @@ def open_ledger(
     )
     if existing:
         check_identity(ledger, pepper_source)
+        seal_staff(ledger)  # an older ledger's staff rows are put under the row MAC once (on the chain)
     else:
         initialise(ledger)
     held = None

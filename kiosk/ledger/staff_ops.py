@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from kiosk.domain.authz import Act, StaffChange, authorize_staff_change
 from kiosk.domain.card_state import office_date
 from kiosk.domain.events import EventKind, RoleChanged, StaffAdded, StaffRef, StaffTrained
 from kiosk.domain.guard import ensure_not_individual_number
@@ -24,12 +25,13 @@ from kiosk.domain.staff import (
     hash_pin,
     normalize_badge,
     normalize_employee_no,
+    suggests_same_person,
     validate_pin,
 )
 from kiosk.domain.training import StaffRecord, TrainingRecord
 from kiosk.ledger import models
-from kiosk.ledger.meta import pin_mac
-from kiosk.ledger.service import Unit, check_rank, to_staff
+from kiosk.ledger.meta import chain_sealed, pin_mac, row_bound, seal
+from kiosk.ledger.service import StaffRowTampered, Unit, check_rank, to_staff
 
 if TYPE_CHECKING:
     from kiosk.ledger.service import Ledger
@@ -76,6 +78,11 @@ def add_staff(
     taken = u.session.scalar(select(models.Staff.id).where(models.Staff.employee_no == employee_no))
     if taken is not None:
         raise ValueError("that employee number (職員番号) already has an account")
+    if u.actor is not None:
+        # A command of the core: the staff-change rules that need the new account's details.
+        active = _active(u)
+        similar = next((m for m in active if suggests_same_person(name, employee_no, m)), None)
+        _check(u, StaffChange(Act.STAFF_ADD, None, role, similar, _first_supervisor(active)))
     row = models.Staff(
         name=name,
         badge=badge,
@@ -90,12 +97,28 @@ def add_staff(
     u.session.add(row)
     u.session.flush()
     row.pin_mac = pin_mac(pepper, row.id, pin_hash)
+    seal(pepper, row)
     payload = StaffAdded(row.id, row.name, badge, employee_no, role.value, rank, True if bootstrap else None)
     u.append(EventKind.STAFF_ADDED, actor_id=actor_id, witness_id=witness_id, payload=payload)
     return to_staff(row)
 
 
-def _member(u: Unit, badge: str) -> models.Staff:
+def _check(u: Unit, change: StaffChange) -> None:
+    """Inside a command of the core (`u.actor` re-read and authorised): the rules about the subject."""
+    if u.actor is not None:
+        authorize_staff_change(change, u.actor, u.second)
+
+
+def _first_supervisor(active: list[StaffMember]) -> bool:
+    roles = [m.role for m in active]
+    return Role.SUPERVISOR not in roles and roles.count(Role.ADMIN) <= 1
+
+
+def _active(u: Unit) -> list[StaffMember]:
+    return [to_staff(r) for r in u.session.scalars(select(models.Staff).where(models.Staff.active))]
+
+
+def _member(u: Unit, badge: str, pepper: bytes) -> models.Staff:
     try:
         key = normalize_badge(badge)
     except ValueError:
@@ -103,6 +126,9 @@ def _member(u: Unit, badge: str) -> models.Staff:
     row = u.session.scalar(select(models.Staff).where(models.Staff.badge == key))
     if row is None:
         raise ValueError("no staff member has that badge code")
+    if not row_bound(pepper, row, sealed=lambda: chain_sealed(u.session)):
+        # An edited row is never re-sealed by a change made on top of it (that would launder the edit).
+        raise StaffRowTampered(row.id)
     return row
 
 
@@ -115,60 +141,75 @@ def _staff_event(u: Unit, kind: EventKind, row: models.Staff, **extra: Any) -> N
     )
 
 
-def deactivate_staff(u: Unit, badge: str) -> StaffMember:
+def deactivate_staff(u: Unit, badge: str, pepper: bytes) -> StaffMember:
     """Deactivate (never delete): the history keeps the name. Not the last active administrator."""
-    row = _member(u, badge)
+    row = _member(u, badge, pepper)
+    _check(u, StaffChange(Act.STAFF_DEACTIVATE, to_staff(row)))
     if not row.active:
         raise ValueError(f"{row.name} is already deactivated")
     if row.role == Role.ADMIN.value and _active_admins(u) <= 1:
         raise ValueError("the last active administrator cannot be deactivated")
     row.active = False
+    seal(pepper, row)
     _staff_event(u, EventKind.STAFF_DEACTIVATED, row)
     return to_staff(row)
 
 
-def reactivate_staff(u: Unit, badge: str) -> StaffMember:
-    row = _member(u, badge)
+def reactivate_staff(u: Unit, badge: str, pepper: bytes) -> StaffMember:
+    row = _member(u, badge, pepper)
+    _check(u, StaffChange(Act.STAFF_REACTIVATE, to_staff(row)))
     if row.active:
         raise ValueError(f"{row.name} is already active")
     row.active = True
+    seal(pepper, row)
     _staff_event(u, EventKind.STAFF_REACTIVATED, row)
     return to_staff(row)
 
 
-def set_role(u: Unit, badge: str, role: Role, rank: int | None) -> StaffMember:
+def set_role(u: Unit, badge: str, role: Role, rank: int | None, pepper: bytes) -> StaffMember:
     """Change a member's role (and officer rank)."""
     check_rank(role, rank)
-    row = _member(u, badge)
+    row = _member(u, badge, pepper)
+    _check(u, StaffChange(Act.STAFF_SET_ROLE, to_staff(row), role, None, _first_supervisor(_active(u))))
     if row.role == role.value and row.rank == rank:
         raise ValueError(f"{row.name} already has that role")
     if row.role == Role.ADMIN.value and role is not Role.ADMIN and _active_admins(u) <= 1:
         raise ValueError("the last active administrator keeps the administrator role")
     row.role, row.rank = role.value, rank
+    seal(pepper, row)
     _staff_event(u, EventKind.STAFF_ROLE_CHANGED, row, role=role.value, rank=rank)
     return to_staff(row)
 
 
-def unlock_staff(u: Unit, badge: str) -> StaffMember:
+def unlock_staff(u: Unit, badge: str, pepper: bytes) -> StaffMember:
     """Clear a lockout (an administrator's act with a witness, recorded)."""
-    row = _member(u, badge)
+    row = _member(u, badge, pepper)
+    _check(u, StaffChange(Act.STAFF_UNLOCK, to_staff(row)))
     if row.failed_attempts == 0:
         raise ValueError(f"{row.name} is not locked out")
     row.failed_attempts = 0
     row.locked_at = None
+    seal(pepper, row)
     _staff_event(u, EventKind.STAFF_UNLOCKED, row)
     return to_staff(row)
 
 
 def reset_pin(u: Unit, pepper: bytes, badge: str, pin: str) -> StaffMember:
-    """Set a new PIN (forgotten PIN); clears a lockout. The PIN itself is never on the chain."""
+    """Set a one-time PIN (forgotten PIN); clears a lockout. The PIN itself is never on the chain.
+
+    A one-time PIN authorises nothing: its owner signs in with it and chooses a new PIN
+    (`Ledger.change_pin`, `staff_pin_set`) before any act.
+    """
     validate_pin(pin)
     pin_hash = hash_pin(pin, pepper)
-    row = _member(u, badge)
+    row = _member(u, badge, pepper)
+    _check(u, StaffChange(Act.STAFF_RESET_PIN, to_staff(row)))
     row.pin_hash = pin_hash
     row.pin_mac = pin_mac(pepper, row.id, pin_hash)
     row.failed_attempts = 0
     row.locked_at = None
+    row.pin_change_due = True
+    seal(pepper, row)
     _staff_event(u, EventKind.STAFF_PIN_RESET, row)
     return to_staff(row)
 
@@ -187,12 +228,12 @@ def _active_admins(u: Unit) -> int:
 # -- training (研修) ----------------------------------------------------------------------------
 
 
-def record_training(u: Unit, badge: str, *, on: date, kind: str, trainer: str) -> StaffMember:
+def record_training(u: Unit, pepper: bytes, badge: str, *, on: date, kind: str, trainer: str) -> StaffMember:
     """Record a training of the member with `badge`: the staff row's `trained_on` is the latest date.
 
     `kind` and `trainer` come guarded from the core (a configured kind, a name).
     """
-    row = _member(u, badge)
+    row = _member(u, badge, pepper)
     if on > office_date(u.at):
         raise ValueError("a training date cannot be in the future")
     if row.trained_on is None or on > row.trained_on:

@@ -54,6 +54,7 @@ INCIDENT_KINDS = (
     EventKind.CARD_FOUND,
     EventKind.INCIDENT_OPENED,
     EventKind.STAFF_LOCKED,
+    EventKind.INTEGRITY_ALERT,
 )
 REFUSAL_KINDS = (EventKind.REFUSED, EventKind.AUTH_FAILED)
 

@@ -1,9 +1,15 @@
 """The supervisor's view: a read-only Starlette app over the ledger (`kiosk supervise`).
 
 Routes: `/` the page, `/panel` its live part, `/events` the same part pushed by server-sent events,
-`/signin` (GET form, POST badge + PIN), `/signout`, `/lang/{ja|en}`, `/static/…`. Only the sign-in
-writes to the ledger, and only through `Ledger.authenticate` (signed_in / auth_failed / staff_locked,
-device "supervise") or a `refused` event for a role that may not supervise or a 12-digit badge.
+`/signin` (GET form, POST badge + PIN), `/signout`, `/lang/{ja|en}`, `/static/…`. Only the sign-in and
+the sign-out write to the ledger, through the core (signed_in / auth_failed, `web_signed_out`, device
+"supervise") or a `refused` event for a 12-digit badge.
+
+The sign-in is built for a hostile LAN (issue 22): only a supervisor's or administrator's badge gets as
+far as its PIN, and a wrong PIN here never counts towards the kiosk's lockout (a back-off per client
+address instead); one message and one PIN hash's work for every refusal, no remaining-tries count; a
+CSRF token and a same-origin check on every POST; the body refused by its Content-Length (and a running
+limit when chunked) before it is read; `Secure` cookies when served over TLS.
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ from kiosk.domain.card_state import OFFICE_TZ
 from kiosk.domain.guard import REASON_MYNUMBER, looks_like_individual_number
 from kiosk.domain.retention import RetentionPolicy
 from kiosk.domain.staff import AuthError, StaffMember
-from kiosk.supervise.cookies import COOKIE, KEY_CONTEXT, LANG_COOKIE, Sessions
+from kiosk.supervise.cookies import COOKIE, CSRF_COOKIE, KEY_CONTEXT, LANG_COOKIE, Sessions
 from kiosk.supervise.guard import ResponseGuard, has_twelve_digits
 from kiosk.supervise.i18n import LANGS, Lang, code_label, kind_label, translator
 
@@ -45,9 +51,51 @@ log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 DEVICE = "supervise"
 SIGN_IN = "supervise_sign_in"  # the `attempted` of a refused sign-in to this view
-ROLE_REFUSED = "role_not_allowed"
 MAX_FORM_BYTES = 4096
 ALERT_LINES = 20  # the newest alerts on the page
+BACKOFF_FREE_TRIES = 3  # wrong tries from one address before the back-off starts
+BACKOFF_MAX_SECONDS = 15 * 60
+
+
+class BodyTooLarge(Exception):
+    """A request body over MAX_FORM_BYTES (refused before or while it is read)."""
+
+
+class Backoff:
+    """A sign-in back-off per client address (never per account: the kiosk's lockout is not reachable).
+
+    After `BACKOFF_FREE_TRIES` failures from one address, each further failure doubles the wait before
+    that address may try again (1 s, 2 s, 4 s … up to 15 minutes); a success clears it. In memory: a
+    restart of the view forgets it, which costs an attacker a restart they cannot cause.
+    """
+
+    def __init__(self, clock: Callable[[], datetime]) -> None:
+        self.clock = clock
+        self._failures: dict[str, tuple[int, float]] = {}
+
+    def wait(self, address: str) -> float:
+        """Seconds this address must still wait before its next try (0: it may try now)."""
+        failures = self._failures.get(address)
+        if failures is None:
+            return 0.0
+        return max(0.0, failures[1] - self.clock().timestamp())
+
+    def failed(self, address: str) -> None:
+        count = self._failures.get(address, (0, 0.0))[0] + 1
+        delay = (
+            0.0
+            if count < BACKOFF_FREE_TRIES
+            else min(2.0 ** (count - BACKOFF_FREE_TRIES), BACKOFF_MAX_SECONDS)
+        )
+        self._failures[address] = (count, self.clock().timestamp() + delay)
+        if (
+            len(self._failures) > 10_000
+        ):  # a flood of addresses: forget the oldest entries, keep memory bounded
+            for key in list(self._failures)[:5_000]:
+                del self._failures[key]
+
+    def succeeded(self, address: str) -> None:
+        self._failures.pop(address, None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +147,7 @@ class SupervisorView:
         self.view = view
         self.clock = clock or desk.now
         self.policy = view.policy or RetentionPolicy()
+        self.backoff = Backoff(self.clock)
         self.sessions = Sessions(
             cookie_key if cookie_key is not None else desk.key_for(KEY_CONTEXT),
             minutes=view.session_minutes,
@@ -121,10 +170,10 @@ class SupervisorView:
         return self.view.language
 
     def member(self, request: Request) -> StaffMember | None:
-        staff_id = self.sessions.staff_id(request.cookies.get(COOKIE))
-        if staff_id is None:
+        held = self.sessions.holder(request.cookies.get(COOKIE))
+        if held is None:
             return None
-        return self.desk.supervising_member(staff_id, self.clock())
+        return self.desk.supervising_member(held[0], self.clock(), held[1])
 
     # -- rendering ----------------------------------------------------------------------------
 
@@ -177,8 +226,42 @@ def _state(request: Request) -> SupervisorView:
     return view
 
 
-def _cookie(response: Response, name: str, value: str, max_age: int | None) -> None:
-    response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="strict", path="/")
+def _secure(request: Request) -> bool:
+    """Served over TLS (uvicorn's --ssl-* or a TLS terminator that sets the scheme): Secure cookies."""
+    return request.url.scheme == "https"
+
+
+def _cookie(request: Request, response: Response, name: str, value: str, max_age: int | None) -> None:
+    response.set_cookie(
+        name, value, max_age=max_age, httponly=True, samesite="strict", path="/", secure=_secure(request)
+    )
+
+
+def _same_origin(request: Request) -> bool:
+    """A POST from this view's own pages: no foreign `Origin` (nor a cross-site fetch)."""
+    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True  # an old browser or a script: the CSRF token still has to match
+    return origin == f"{request.url.scheme}://{request.url.netloc}"
+
+
+async def _form_body(request: Request) -> bytes:
+    """The body, refused by its Content-Length before it is read, or by a running count when chunked."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > MAX_FORM_BYTES):
+        raise BodyTooLarge
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            raise BodyTooLarge
+    return bytes(body)
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client is not None else "unknown"
 
 
 async def home(request: Request) -> Response:
@@ -248,57 +331,72 @@ async def events(request: Request) -> Response:
     return StreamingResponse(stream(), media_type="text/event-stream", headers={"X-Accel-Buffering": "no"})
 
 
-def _signin_page(sv: SupervisorView, lang: Lang, message: str = "", status: int = 200) -> HTMLResponse:
-    return HTMLResponse(sv.render("signin.html", lang, message=message), status_code=status)
+def _signin_page(sv: SupervisorView, request: Request, message: str = "", status: int = 200) -> HTMLResponse:
+    """The form, with a fresh CSRF token in a hidden field and in its cookie."""
+    lang = sv.lang(request)
+    token = sv.sessions.csrf_token()
+    response = HTMLResponse(sv.render("signin.html", lang, message=message, csrf=token), status_code=status)
+    _cookie(request, response, CSRF_COOKIE, token, None)
+    return response
 
 
 async def signin_form(request: Request) -> Response:
     sv = _state(request)
-    return _signin_page(sv, sv.lang(request))
+    return _signin_page(sv, request)
 
 
 async def signin(request: Request) -> Response:
     sv = _state(request)
     lang = sv.lang(request)
     t = translator(lang)
-    body = await request.body()
-    if len(body) > MAX_FORM_BYTES:
-        return _signin_page(sv, lang, t("signin.empty"), 400)
+    if not _same_origin(request):
+        return PlainTextResponse("cross-origin request refused", status_code=403)
+    try:
+        body = await _form_body(request)
+    except BodyTooLarge:
+        return PlainTextResponse("request too large", status_code=413)
     form = parse_qs(body.decode("utf-8", "replace"), max_num_fields=10)
+    if not sv.sessions.csrf_ok((form.get("csrf") or [""])[0], request.cookies.get(CSRF_COOKIE)):
+        return _signin_page(sv, request, t("signin.expired"), 403)
+    address = _client(request)
+    if sv.backoff.wait(address) > 0:
+        # Not even looked at: the PIN is neither checked nor counted while this address waits.
+        return _signin_page(sv, request, t("signin.wait"), 429)
     badge = (form.get("badge") or [""])[0].strip()
     pin = (form.get("pin") or [""])[0].strip()
     if not badge or not pin:
-        return _signin_page(sv, lang, t("signin.empty"), 400)
+        return _signin_page(sv, request, t("signin.empty"), 400)
     if looks_like_individual_number(badge):
         # Recorded by its reason only, like every other 12-digit attempt.
         await run_in_threadpool(
             lambda: sv.desk.record_refusal(REASON_MYNUMBER, attempted=SIGN_IN, device=DEVICE)
         )
-        return _signin_page(sv, lang, t("signin.mynumber"), 400)
+        return _signin_page(sv, request, t("signin.mynumber"), 400)
     try:
-        member = await run_in_threadpool(lambda: sv.desk.sign_in(badge, pin, device=DEVICE))
-    except AuthError as exc:
-        if exc.reason == "wrong_pin":
-            message = t("signin.wrong_pin", remaining=exc.remaining)
-        else:
-            message = t(f"signin.{exc.reason}")
-        return _signin_page(sv, lang, message, 403)
-    if not supervision.may_supervise(member):
-        await run_in_threadpool(
-            lambda: sv.desk.record_refusal(ROLE_REFUSED, attempted=SIGN_IN, actor=member, device=DEVICE)
+        member, issued = await run_in_threadpool(
+            lambda: sv.desk.supervisor_sign_in(badge, pin, device=DEVICE)
         )
-        message = t("signin.role", name=member.name, role=code_label(member.role.value, lang))
-        return _signin_page(sv, lang, message, 403)
+    except AuthError:
+        # One message for an unknown badge, a wrong PIN, a role that may not supervise, a locked or
+        # deactivated member: the page never tells which badges exist, nor how many tries are left.
+        sv.backoff.failed(address)
+        return _signin_page(sv, request, t("signin.failed"), 403)
+    sv.backoff.succeeded(address)
     response = RedirectResponse("/", status_code=303)
-    _cookie(response, COOKIE, sv.sessions.issue(member.id), sv.sessions.max_age)
+    _cookie(request, response, COOKIE, sv.sessions.issue(member.id, issued), sv.sessions.max_age)
     return response
 
 
 async def signout(request: Request) -> Response:
     sv = _state(request)
-    sv.sessions.revoke(request.cookies.get(COOKIE))
+    if not _same_origin(request):
+        return PlainTextResponse("cross-origin request refused", status_code=403)
+    held = sv.sessions.holder(request.cookies.get(COOKIE))
+    if held is not None:
+        # On the chain: this and every other session of the member issued before it end, restarts or not.
+        await run_in_threadpool(lambda: sv.desk.end_web_sessions(held[0], device=DEVICE))
     response = RedirectResponse("/signin", status_code=303)
-    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
+    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict", secure=_secure(request))
     return response
 
 
@@ -306,7 +404,7 @@ async def set_lang(request: Request) -> Response:
     lang = request.path_params["lang"]
     response = RedirectResponse("/", status_code=303)
     if lang in LANGS:
-        _cookie(response, LANG_COOKIE, lang, 365 * 24 * 3600)
+        _cookie(request, response, LANG_COOKIE, lang, 365 * 24 * 3600)
     return response
 
 

@@ -18,13 +18,13 @@ JA: dict[str, str] = {
     "signin.pin": "PIN",
     "signin.submit": "サインイン",
     "signin.hint": "責任者または管理者の職員証とPINでサインインします。この画面から台帳は変更できません。",
-    "signin.unknown_badge": "職員証が登録されていないか、PINが違います。",
-    "signin.wrong_pin": "PINが違います（あと {remaining} 回でロックされます）。",
-    "signin.locked": "ロックされています。システム管理者に解除を依頼してください。",
-    "signin.inactive": "この職員は無効になっています。",
-    "signin.role": "この画面は責任者と管理者だけが開けます（{name} さんの役割: {role}）。",
     "signin.mynumber": "12桁の値は個人番号のおそれがあるため受け付けません。",
     "signin.empty": "職員証とPINを入力してください。",
+    "signin.failed": (
+        "サインインできませんでした。職員証とPINを確かめてください（この画面は責任者と管理者だけが使えます）。"
+    ),
+    "signin.wait": "失敗が続いたため、しばらく待ってからもう一度お試しください。",
+    "signin.expired": "画面の有効期限が切れました。もう一度入力してください。",
     "signout": "サインアウト",
     "signed_in_as": "{name}（{role}）",
     "live.on": "自動更新中",
@@ -89,6 +89,7 @@ JA: dict[str, str] = {
     "integrity.check": "前回の検証: {kind} {time} {result}",
     "integrity.none": "検証結果の記録はありません。台帳の先頭:",
     "integrity.head": "通番 {seq}・ハッシュ {hash}（{time}）",
+    "integrity.alert": "{time} {table} の行 {row} が管理簿の外で書き換えられていました。操作は拒否しました。",
     "none": "なし",
     "unavailable": "台帳を読めません（{reason}）。自動で再試行します。",
     "ok": "正常",
@@ -117,13 +118,13 @@ EN: dict[str, str] = {
     "signin.hint": (
         "Sign in with a supervisor's or administrator's badge and PIN. This view cannot change the ledger."
     ),
-    "signin.unknown_badge": "That badge is not registered, or the PIN is wrong.",
-    "signin.wrong_pin": "Wrong PIN ({remaining} tries left before the lock-out).",
-    "signin.locked": "Locked out. Ask an administrator to unlock the badge.",
-    "signin.inactive": "This member of staff is deactivated.",
-    "signin.role": "Only supervisors and administrators may open this view ({name}'s role: {role}).",
     "signin.mynumber": "A 12-digit value may be an individual number and is not accepted.",
     "signin.empty": "Enter a badge and a PIN.",
+    "signin.failed": (
+        "Not signed in. Check the badge and PIN (this view is for supervisors and administrators)."
+    ),
+    "signin.wait": "Too many failed tries from here: wait a little, then try again.",
+    "signin.expired": "The form expired. Please enter the badge and PIN again.",
     "signout": "Sign out",
     "signed_in_as": "{name} ({role})",
     "live.on": "Live",
@@ -188,6 +189,7 @@ EN: dict[str, str] = {
     "integrity.check": "Last check: {kind} {time} {result}",
     "integrity.none": "No verify result is on record. The chain head:",
     "integrity.head": "seq {seq} · hash {hash} ({time})",
+    "integrity.alert": "{time} row {row} of {table} was changed outside the ledger; the act was refused.",
     "none": "None",
     "unavailable": "The ledger cannot be read ({reason}). Retrying by itself.",
     "ok": "OK",

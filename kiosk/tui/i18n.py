@@ -77,6 +77,18 @@ JA: dict[str, str] = {
     "signin.locked": "ロック中: 暗証番号を5回間違えたため、この職員はサインインできません。"
     "管理者に解除を依頼してください。",
     "signin.inactive": "この職員は無効化されています。",
+    "signin.integrity": (
+        "この職員の登録情報が管理簿の外で書き換えられています。"
+        "サインインできません（記録しました）。責任者に連絡してください。"
+    ),
+    "signin.new_pin": "暗証番号がリセットされています。新しい暗証番号（4〜12桁）を入力して Enter",
+    "signin.new_pin_again": "確認のため、新しい暗証番号をもう一度入力して Enter",
+    "signin.new_pin_mismatch": "2回の入力が一致しません。新しい暗証番号を最初から入力してください。",
+    "signin.new_pin_format": "暗証番号は4〜12桁の数字です。",
+    "signin.new_pin_same": (
+        "リセットされた暗証番号とは別の番号にしてください。新しい暗証番号を入力してください。"
+    ),
+    "signin.new_pin_set": "新しい暗証番号を設定しました。",
     "signin.same_person": "同じ人は2人目になれません。別の職員がサインインしてください。",
     "signin.need_supervisor": "責任者（管理職）のバッジが必要です。",
     "signin.need_officer": "2名のうち1名以上は保管責任者でなければなりません。",
@@ -237,6 +249,15 @@ EN: dict[str, str] = {
     "signin.wrong_pin": "Wrong PIN. {remaining} attempt(s) left before lockout.",
     "signin.locked": "LOCKED: 5 wrong PINs. This person cannot sign in; ask an administrator to unlock.",
     "signin.inactive": "This person is deactivated.",
+    "signin.integrity": (
+        "This person's record was changed outside the ledger. Sign-in refused (recorded); call a supervisor."
+    ),
+    "signin.new_pin": "Your PIN was reset. Type a new PIN (4-12 digits) and press Enter",
+    "signin.new_pin_again": "Type the new PIN again to confirm, and press Enter",
+    "signin.new_pin_mismatch": "The two entries differ. Type the new PIN again from the start.",
+    "signin.new_pin_format": "A PIN is 4-12 digits.",
+    "signin.new_pin_same": "Choose a PIN other than the one that was reset. Type a new PIN.",
+    "signin.new_pin_set": "New PIN set.",
     "signin.same_person": "The second person must be someone else.",
     "signin.need_supervisor": "A supervisor's badge is needed.",
     "signin.need_officer": "One of the two people must be a responsible officer (保管責任者).",

@@ -147,7 +147,7 @@ def test_receipt_needs_an_officer_and_a_witness(desk: Desk, crew: Crew, ledger: 
 def test_staff_administration_is_an_administrators_with_a_witness(
     desk: Desk, crew: Crew, ledger: Ledger
 ) -> None:
-    add = {"name": "新人", "badge": "N001", "employee_no": "E-N001", "role": Role.OFFICER, "rank": 0}
+    add = {"name": "新人", "badge": "N001", "employee_no": "E-N077", "role": Role.OFFICER, "rank": 0}
     with pytest.raises(NotAllowed) as officer:
         desk.add_staff(crew.officer, crew.clerk, pin="7777", **add)  # type: ignore[arg-type]
     assert officer.value.reason == "role"
@@ -157,7 +157,7 @@ def test_staff_administration_is_an_administrators_with_a_witness(
     member = desk.add_staff(crew.admin, crew.supervisor, pin="7777", **add)  # type: ignore[arg-type]
     added = [e for e in ledger.events() if e.kind == "staff_added"][-1]
     assert (added.actor_id, added.witness_id) == (crew.admin.id, crew.supervisor.id)
-    assert added.data["employee_no"] == "E-N001"
+    assert added.data["employee_no"] == "E-N077"
     # One person, one account: the same employee number, or the badge in another case, is refused.
     with pytest.raises(ValueError, match="employee number"):
         desk.add_staff(crew.admin, crew.supervisor, pin="7777", **{**add, "badge": "N001-B"})  # type: ignore[arg-type]
@@ -259,7 +259,7 @@ def test_every_act_refused_by_the_core_leaves_the_chain_verifiable(
     from kiosk.ledger import staff_ops
 
     with pytest.raises(NotAllowed), desk.act(Act.STAFF_UNLOCK, crew.clerk, crew.officer) as u:
-        staff_ops.unlock_staff(u, "C002")
+        staff_ops.unlock_staff(u, "C002", ledger.pepper)
     assert refused(ledger, "role", "staff_unlock") == 1
     assert verify(ledger).ok
 

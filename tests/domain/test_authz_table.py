@@ -131,3 +131,58 @@ def test_the_architecture_doc_shows_every_row_as_the_code_has_it() -> None:
     for act, rule in RULES.items():
         roles = ", ".join(sorted(r.value for r in rule.actors))
         assert f"| `{act.value}` | {roles} |" in doc, f"docs/ARCHITECTURE.md: the row of {act.value} differs"
+
+
+def test_suggests_the_same_person_is_the_normalised_name_or_the_number_digits() -> None:
+    from kiosk.domain.staff import suggests_same_person
+
+    member = person(30, Role.OFFICER, rank=0, employee_no="E-0042")
+    member = replace(member, name="保管 正子")
+    assert suggests_same_person("保管正子", "Z-1", member)  # the space removed
+    assert suggests_same_person("保管\u3000正子", "Z-1", member)  # an ideographic space
+    assert suggests_same_person("ﾎｶﾝ", "42", replace(member, name="ホカン"))  # half-width kana under NFKC
+    assert suggests_same_person("別人", "X00042", member)  # the digits, prefix and zero padding ignored
+    assert not suggests_same_person("別人", "E-421", member)
+    assert not suggests_same_person("別人", "E-ABC", replace(member, employee_no="E-XYZ"))  # no digits
+
+
+def test_a_staff_change_refuses_the_subject_and_a_low_second_for_a_high_account() -> None:
+    from kiosk.domain.authz import StaffChange, authorize_staff_change
+
+    admin, officer, supervisor = PEOPLE[Role.ADMIN], PEOPLE[Role.OFFICER], PEOPLE[Role.SUPERVISOR]
+    clerk = PEOPLE[Role.CLERK]
+
+    def reason(change: StaffChange, second: StaffMember | None) -> str | None:
+        try:
+            authorize_staff_change(change, admin, second)
+        except NotAllowed as exc:
+            return exc.reason
+        return None
+
+    assert reason(StaffChange(Act.STAFF_SET_ROLE, officer, Role.CLERK), officer) == "witness_is_subject"
+    assert reason(StaffChange(Act.STAFF_SET_ROLE, clerk, Role.SUPERVISOR), officer) == "need_high_second"
+    assert reason(StaffChange(Act.STAFF_SET_ROLE, clerk, Role.SUPERVISOR), supervisor) is None
+    # The first supervisor, while none exists and one administrator keeps the ledger: an officer will do.
+    first = StaffChange(Act.STAFF_SET_ROLE, clerk, Role.SUPERVISOR, first_supervisor=True)
+    assert reason(first, officer) is None
+    assert reason(StaffChange(Act.STAFF_SET_ROLE, clerk, Role.ADMIN, first_supervisor=True), officer) == (
+        "need_high_second"
+    )
+    assert reason(StaffChange(Act.STAFF_RESET_PIN, supervisor), officer) == "need_high_second"
+    assert reason(StaffChange(Act.STAFF_UNLOCK, supervisor), officer) is None
+    assert reason(StaffChange(Act.STAFF_ADD, None, Role.ADMIN), None) == "first_not_high"
+    assert (
+        reason(StaffChange(Act.STAFF_ADD, None, Role.CLERK, similar=officer), supervisor) == "similar_person"
+    )
+    assert (
+        reason(StaffChange(Act.STAFF_ADD, None, Role.CLERK, similar=officer), person(40, Role.ADMIN)) is None
+    )
+
+
+def test_a_one_time_pin_authorises_nothing() -> None:
+    clerk = replace(PEOPLE[Role.CLERK], pin_change_due=True)
+    with pytest.raises(NotAllowed) as refused:
+        authorize(Act.OPEN_SAFE, clerk, PEOPLE[Role.OFFICER], now=NOW, lockout_minutes=30)
+    assert refused.value.reason == "pin_change_due"
+    with pytest.raises(NotAllowed):
+        authorize(Act.OPEN_SAFE, PEOPLE[Role.OFFICER], clerk, now=NOW, lockout_minutes=30)

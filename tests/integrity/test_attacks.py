@@ -48,7 +48,7 @@ def test_a_supervisors_pin_hash_replaced_with_a_clerks_is_named_and_does_not_sig
     ledger = office.kiosk.open()
     with pytest.raises(AuthError) as refused:
         ledger.authenticate("S001", PINS["C001"])  # the clerk's PIN no longer opens the supervisor
-    assert refused.value.reason == "wrong_pin"
+    assert refused.value.reason == "integrity"  # the row no longer carries its MAC (issue 22)
 
 
 def test_a_deactivated_officer_reactivated_by_sql_is_named(office: Office) -> None:

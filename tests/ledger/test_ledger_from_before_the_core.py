@@ -74,9 +74,12 @@ def replay(ledger: Ledger, clock: list[datetime]) -> None:
         actor_id=admin.id,
         bootstrap=True,
     )
-    officer = desk.add_staff(
-        admin,
-        clerk,
+    # The old code let a clerk witness a staff change, and did not ask a second administrator for an
+    # account whose employee number digits match an active member's (E-O002 and E-C002); today's core
+    # refuses both (issue 22), so these accounts are added as the ledger records them, same people.
+    officer = ledger.add_staff(
+        actor_id=admin.id,
+        witness_id=clerk.id,
         name="保管 正子",
         badge="O001",
         employee_no="E-O001",
@@ -84,9 +87,9 @@ def replay(ledger: Ledger, clock: list[datetime]) -> None:
         rank=0,
         pin="1111",
     )
-    deputy = desk.add_staff(
-        admin,
-        clerk,
+    deputy = ledger.add_staff(
+        actor_id=admin.id,
+        witness_id=clerk.id,
         name="保管 副男",
         badge="O002",
         employee_no="E-O002",
@@ -94,9 +97,9 @@ def replay(ledger: Ledger, clock: list[datetime]) -> None:
         rank=1,
         pin="2222",
     )
-    clerk2 = desk.add_staff(
-        admin,
-        officer,
+    clerk2 = ledger.add_staff(
+        actor_id=admin.id,
+        witness_id=officer.id,
         name="窓口 二郎",
         badge="C002",
         employee_no="E-C002",
@@ -104,9 +107,9 @@ def replay(ledger: Ledger, clock: list[datetime]) -> None:
         rank=None,
         pin="4444",
     )
-    sup = desk.add_staff(
-        admin,
-        officer,
+    sup = ledger.add_staff(
+        actor_id=admin.id,
+        witness_id=officer.id,
         name="課長 三子",
         badge="S001",
         employee_no="E-S001",

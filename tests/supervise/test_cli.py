@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -56,7 +57,10 @@ def test_kiosk_supervise_serves_the_view_on_localhost(tmp_path: Path) -> None:
         assert r.status_code == 200
         assert r.headers["content-security-policy"] == CSP
         with httpx.Client(base_url=base, timeout=10) as client:
-            signed = client.post("/signin", data={"badge": "S001", "pin": "5555"})
+            form = client.get("/signin").text  # the form's CSRF token (and its cookie)
+            token = re.search(r'name="csrf" value="([^"]+)"', form)
+            assert token is not None
+            signed = client.post("/signin", data={"badge": "S001", "pin": "5555", "csrf": token.group(1)})
             assert signed.status_code == 303
             page = client.get("/")
             assert page.status_code == 200
@@ -102,3 +106,55 @@ def test_a_busy_port_is_one_line(tmp_path: Path) -> None:
     assert result.stderr.strip().splitlines() == [
         f"kiosk: cannot listen on 127.0.0.1:{port}: Address already in use"
     ]
+
+
+def test_kiosk_supervise_over_tls_sets_secure_cookies(tmp_path: Path) -> None:
+    """Issue 22: served over TLS (`--tls-cert/--tls-key`), every cookie is `Secure`."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+         "-days", "1", "-subj", "/CN=127.0.0.1"],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )  # fmt: skip
+    url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    add(Ledger(engine, pepper=PEPPER.encode()), "課長 三子", "S001", Role.SUPERVISOR, "5555")
+    engine.dispose()
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kiosk", "--db", url, "supervise", "--port", str(port),
+         "--tls-cert", str(cert), "--tls-key", str(key)],
+        env=_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        base = f"https://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        with httpx.Client(base_url=base, timeout=10, verify=False) as client:  # noqa: S501 (a throw-away cert)
+            while True:
+                try:
+                    form = client.get("/signin")
+                    break
+                except httpx.TransportError:
+                    assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+                    assert time.monotonic() < deadline, "kiosk supervise did not start"
+                    time.sleep(0.2)
+            assert "secure" in form.headers["set-cookie"].lower()
+            token = re.search(r'name="csrf" value="([^"]+)"', form.text)
+            assert token is not None
+            signed = client.post(
+                "/signin",
+                data={"badge": "S001", "pin": "5555", "csrf": token.group(1)},
+                follow_redirects=False,
+            )
+            assert signed.status_code == 303
+            assert "secure" in signed.headers["set-cookie"].lower()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=20)
+    assert f"https://127.0.0.1:{port}/" in err

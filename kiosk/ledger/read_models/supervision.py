@@ -164,6 +164,9 @@ class Integrity:
     last_check: str | None  # kind of the last recorded check event, if any
     last_check_at: datetime | None
     last_check_ok: bool | None
+    # Today's `integrity_alert` events: (seq, time, table, row) of an authorising row edited outside the
+    # core and refused (issue 22).
+    alerts: tuple[tuple[int, datetime, str, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +210,7 @@ class Overview:
             + len(self.missing)
             + len(self.incidents)
             + sum(1 for d in self.doors if d.module_online is False)
+            + len(self.integrity.alerts)
         )
 
 
@@ -221,13 +225,50 @@ def may_supervise(member: StaffMember) -> bool:
     return member.active and member.role in SUPERVISING_ROLES
 
 
-def supervisor(ledger: Ledger, staff_id: int, now: datetime) -> StaffMember | None:
-    """The member behind a session cookie, re-read on every request (deactivated, demoted or locked out
-    since the sign-in → signed out)."""
-    member = ledger.staff_by_id(staff_id)
+# What ends a member's web sessions issued before it: a sign-out there, and every account change.
+SESSION_ENDS = (
+    EventKind.WEB_SIGNED_OUT,
+    EventKind.STAFF_PIN_RESET,
+    EventKind.STAFF_PIN_SET,
+    EventKind.STAFF_DEACTIVATED,
+    EventKind.STAFF_ROLE_CHANGED,
+    EventKind.STAFF_LOCKED,
+)
+
+
+def supervisor(
+    ledger: Ledger, staff_id: int, now: datetime, issued_seq: int | None = None
+) -> StaffMember | None:
+    """The member behind a session cookie, re-read on every request (deactivated, demoted, locked out,
+    owing a new PIN, or with an edited row since the sign-in → signed out).
+
+    `issued_seq`: the chain head when the cookie was issued; a sign-out or an account change of this
+    member recorded after it ends the session. It is on the chain, so it holds across restarts.
+    """
+    member = ledger.staff_by_id(staff_id, checked=True)
     if member is None or not may_supervise(member) or member.is_locked(now, ledger.lockout_minutes):
         return None
+    if member.pin_change_due:
+        return None
+    if issued_seq is not None and sessions_ended_since(ledger, staff_id, issued_seq):
+        return None
     return member
+
+
+def sessions_ended_since(ledger: Ledger, staff_id: int, seq: int) -> bool:
+    """Whether a sign-out or an account change of this member is on the chain after `seq`."""
+    with ledger.read() as s:
+        rows = s.execute(
+            select(models.Event.kind, models.Event.actor_id, models.Event.payload).where(
+                models.Event.kind.in_(SESSION_ENDS), models.Event.seq > seq
+            )
+        ).all()
+    for kind, actor, payload in rows:
+        if kind == EventKind.WEB_SIGNED_OUT and actor == staff_id:
+            return True
+        if json.loads(payload).get("staff") == staff_id:
+            return True
+    return False
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -391,7 +432,7 @@ def _incidents(s: Session) -> list[IncidentLine]:
     return lines
 
 
-def _integrity(s: Session) -> Integrity:
+def _integrity(s: Session, alerts: Iterable[models.Event] = ()) -> Integrity:
     head = s.get_one(models.LedgerHead, 1)
     head_at = s.scalar(select(models.Event.at).where(models.Event.seq == head.seq))
     check = s.scalars(
@@ -411,6 +452,11 @@ def _integrity(s: Session) -> Integrity:
         last_check=check.kind if check is not None else None,
         last_check_at=check.at if check is not None else None,
         last_check_ok=ok,
+        alerts=tuple(
+            (e.seq, e.at, str(data.get("table", "")), int(data.get("row", 0)))
+            for e in alerts
+            for data in (_payload(e.payload),)
+        ),
     )
 
 
@@ -527,7 +573,7 @@ def overview(
             )
         )
         incidents = _incidents(s)
-        integrity = _integrity(s)
+        integrity = _integrity(s, _day_events(s, start, end, [EventKind.INTEGRITY_ALERT]))
         door_lines = doors(s)
         device_lines = device_states(s)
     stocktakes = tuple(

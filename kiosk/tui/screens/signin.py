@@ -1,4 +1,8 @@
-"""Sign-in (サインイン): scan a staff badge, type the PIN (masked). Lockout after 5 failures."""
+"""Sign-in (サインイン): scan a staff badge, type the PIN (masked). Lockout after 5 failures.
+
+After an administrator reset the PIN, the PIN is one-time: the sign-in then asks its owner for a new PIN,
+twice, and the core sets it (`Desk.change_pin`) before the member can do anything else.
+"""
 
 from __future__ import annotations
 
@@ -38,6 +42,9 @@ class SignInModal(KioskModal[StaffMember | None]):
         self.exclude_id = exclude_id
         self.role = role
         self.failures = 0
+        # A one-time PIN accepted: (badge, that PIN) while the member types a new PIN, then the new PIN.
+        self._one_time: tuple[str, str] | None = None
+        self._new_pin: str | None = None
 
     def compose(self) -> ComposeResult:
         t = self.kiosk.t
@@ -87,6 +94,9 @@ class SignInModal(KioskModal[StaffMember | None]):
         pin_input = self.query_one("#pin", Input)
         pin = pin_input.value
         pin_input.value = ""
+        if self._one_time is not None:
+            await self._new_pin_entered(pin)
+            return
         if not badge:
             self.query_one("#badge", Input).focus()
             return
@@ -111,6 +121,57 @@ class SignInModal(KioskModal[StaffMember | None]):
         except StorageError:
             self._say(t("error.ledger"), error=True)
             return
+        if member.pin_change_due:
+            # A one-time PIN: it authorises nothing but choosing a new one, now.
+            self._one_time = (badge, pin)
+            self.query_one("#badge", Input).disabled = True
+            self._ask(t("signin.new_pin"))
+            return
+        self._accept(member)
+
+    def _ask(self, text: str, *, error: bool = False) -> None:
+        self._say(text, error=error)
+        self.query_one("#pin", Input).focus()
+
+    async def _new_pin_entered(self, pin: str) -> None:
+        t = self.kiosk.t
+        assert self._one_time is not None
+        if self._new_pin is None:
+            if not (pin.isdigit() and 4 <= len(pin) <= 12):
+                self._ask(t("signin.new_pin_format"), error=True)
+                return
+            self._new_pin = pin
+            self._ask(t("signin.new_pin_again"))
+            return
+        first, self._new_pin = self._new_pin, None
+        if pin != first:
+            self._ask(t("signin.new_pin_mismatch"), error=True)
+            return
+        badge, one_time = self._one_time
+        app = self.kiosk
+        try:
+            member = await app.call(
+                lambda: app.desk.change_pin(badge, one_time, first, device=app.desk.kiosk)
+            )
+        except AuthError as exc:
+            self._one_time = None
+            self.query_one("#badge", Input).disabled = False
+            self._say(t(f"signin.{exc.reason}"), error=True, locked=exc.reason == "locked")
+            self.query_one("#badge", Input).focus()
+            return
+        except ValueError:
+            self._ask(t("signin.new_pin_same"), error=True)
+            return
+        except StorageError:
+            self._say(t("error.ledger"), error=True)
+            return
+        self._one_time = None
+        self.query_one("#badge", Input).disabled = False
+        self._say(t("signin.new_pin_set"))
+        self._accept(member)
+
+    def _accept(self, member: StaffMember) -> None:
+        t = self.kiosk.t
         if self.exclude_id is not None and member.id == self.exclude_id:
             self._say(t("signin.same_person"), error=True)
             self.query_one("#badge", Input).value = ""

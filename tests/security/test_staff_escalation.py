@@ -1,0 +1,256 @@
+"""Issue 22, items 5-7, written as the attacks: an insider who keeps the staff accounts.
+
+5. One administrator plus any clerk (even the subject) granted supervisor and took over PINs.
+6. The first colleague, added alone, could be an administrator; a second account of one person passed.
+7. A staff row edited in the database (plain `sqlite3`, or the PostgreSQL application role, which holds
+   UPDATE on the projections) was obeyed until the next full verify.
+
+Each runs on SQLite and, where configured, on PostgreSQL as the kiosk's application role.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from kiosk.config import Settings
+from kiosk.desk import Desk, NotAllowed
+from kiosk.domain.retention import RetentionPolicy
+from kiosk.domain.staff import AuthError, Role
+from kiosk.ledger.engine import make_engine
+from kiosk.ledger.meta import initialise
+from kiosk.ledger.service import Ledger
+from kiosk.ledger.verify import verify
+from tests.conftest import PINS, Crew
+
+
+def kiosk_init(ledger: Ledger, owner_url: str) -> None:
+    """What `kiosk init` does, as the database owner: the ledger's identity (its staff rows sealed)."""
+    owner = make_engine(owner_url)
+    initialise(Ledger(owner, pepper=ledger.pepper, kiosk=ledger.kiosk, clock=ledger.clock))
+    owner.dispose()
+
+
+@pytest.fixture
+def office(ledger: Ledger, owner_url: str, request: pytest.FixtureRequest) -> Crew:
+    """A ledger made by `kiosk init` (its staff rows sealed from the start) and a small office."""
+    kiosk_init(ledger, owner_url)
+    crew: Crew = request.getfixturevalue("crew")
+    return crew
+
+
+def kinds(ledger: Ledger, kind: str) -> list[dict[str, object]]:
+    return [e.data for e in ledger.events() if e.kind == kind]
+
+
+def edit(ledger: Ledger, statement: str) -> None:
+    """The attacker's edit: plain `sqlite3` on the file, or the kiosk's own role on PostgreSQL."""
+    url = ledger.engine.url
+    if url.get_backend_name() == "sqlite":
+        assert url.database is not None
+        con = sqlite3.connect(Path(url.database))
+        with con:
+            con.execute(statement)
+        con.close()
+        return
+    with ledger.engine.begin() as conn:  # the application role's own connection (tests/conftest.py)
+        app_role = os.environ.get("KIOSK_TEST_PG_APP_ROLE")
+        if app_role:
+            assert conn.execute(text("SELECT current_user")).scalar_one() == app_role
+        conn.execute(text(statement))
+
+
+# -- 5: the right second person ----------------------------------------------------------------------
+
+
+def test_the_subject_or_a_clerk_cannot_witness_a_raise_to_supervisor(
+    desk: Desk, office: Crew, ledger: Ledger
+) -> None:
+    admin, clerk, clerk2 = office.admin, office.clerk, office.clerk2
+    with pytest.raises(NotAllowed) as own:
+        desk.set_role(admin, clerk, "C001", Role.SUPERVISOR, None)  # `--witness C001` on C001
+    assert own.value.reason == "need_staff_witness"
+    with pytest.raises(NotAllowed) as by_clerk:
+        desk.set_role(admin, clerk2, "C001", Role.SUPERVISOR, None)
+    assert by_clerk.value.reason == "need_staff_witness"
+    with pytest.raises(NotAllowed) as subject:
+        desk.set_role(admin, office.officer, "O001", Role.SUPERVISOR, None)  # an officer on their own raise
+    assert subject.value.reason == "witness_is_subject"
+    with pytest.raises(NotAllowed) as by_officer:
+        desk.set_role(admin, office.officer, "C001", Role.ADMIN, None)
+    assert by_officer.value.reason == "need_high_second"
+    assert ledger.staff_by_badge("C001").role is Role.CLERK  # type: ignore[union-attr]
+    # The supervisor (a second person of rank) may confirm it.
+    assert desk.set_role(admin, office.supervisor, "C001", Role.SUPERVISOR, None).role is Role.SUPERVISOR
+    assert verify(ledger).ok
+
+
+def test_an_administrator_cannot_take_over_a_supervisors_pin_with_a_clerk_or_an_officer(
+    desk: Desk, office: Crew, ledger: Ledger
+) -> None:
+    admin = office.admin
+    with pytest.raises(NotAllowed) as by_clerk:
+        desk.reset_pin(admin, office.clerk, "S001", "7070")  # `reset-pin S001 --witness C001`
+    assert by_clerk.value.reason == "need_staff_witness"
+    with pytest.raises(NotAllowed) as by_officer:
+        desk.reset_pin(admin, office.officer, "S001", "7070")
+    assert by_officer.value.reason == "need_high_second"
+    with pytest.raises(NotAllowed) as own:
+        desk.reset_pin(admin, office.supervisor, "S001", "7070")
+    assert own.value.reason == "witness_is_subject"
+    assert desk.sign_in("S001", PINS["S001"]).id == office.supervisor.id  # the PIN is still its own
+
+
+def test_a_reset_pin_is_one_time_and_authorises_nothing_but_choosing_a_new_one(
+    desk: Desk, office: Crew, ledger: Ledger
+) -> None:
+    desk.reset_pin(office.admin, office.officer, "C002", "7070")
+    member = desk.sign_in("C002", "7070")  # the administrator knows this PIN ...
+    assert member.pin_change_due
+    with pytest.raises(NotAllowed) as refused:
+        desk.open_safe(office.officer, member, Settings().session.opening_checklist)  # ... it opens nothing
+    assert refused.value.reason == "pin_change_due"
+    with pytest.raises(ValueError, match="differ"):
+        desk.change_pin("C002", "7070", "7070")
+    with pytest.raises(AuthError):
+        desk.change_pin("C002", "0000", "8181")  # the one-time PIN is needed to choose the new one
+    chosen = desk.change_pin("C002", "7070", "8181")
+    assert not chosen.pin_change_due
+    with pytest.raises(AuthError):
+        desk.sign_in("C002", "7070")  # the one-time PIN is spent
+    session = desk.open_safe(
+        office.officer, desk.sign_in("C002", "8181"), Settings().session.opening_checklist
+    )
+    assert session.id
+    assert kinds(ledger, "staff_pin_set") == [{"staff": office.clerk2.id}]
+    assert verify(ledger).ok
+
+
+# -- 6: the first colleague and a second account of one person ---------------------------------------
+
+
+@pytest.fixture
+def lone_admin(ledger: Ledger, owner_url: str) -> tuple[Desk, Ledger]:
+    kiosk_init(ledger, owner_url)
+    desk = Desk(ledger, Settings())
+    desk.init_administrator(name="情報 管理子", badge="A001", employee_no="E9001", pin="9999")
+    return desk, ledger
+
+
+def test_the_first_colleague_added_alone_cannot_be_an_administrator(lone_admin: tuple[Desk, Ledger]) -> None:
+    desk, _ledger = lone_admin
+    admin = desk.sign_in("A001", "9999")
+    for role in (Role.ADMIN, Role.SUPERVISOR):
+        with pytest.raises(NotAllowed) as refused:
+            desk.add_staff(
+                admin,
+                None,
+                name="架空 次郎",
+                badge="A002",
+                employee_no="E7777",
+                role=role,
+                rank=None,
+                pin="1212",
+            )
+        assert refused.value.reason == "first_not_high"
+    assert desk.staff_count() == 1
+    # An officer may be the first colleague (there is nobody else to witness yet).
+    desk.add_staff(
+        admin,
+        None,
+        name="保管 正子",
+        badge="O001",
+        employee_no="E1001",
+        role=Role.OFFICER,
+        rank=0,
+        pin="1111",
+    )
+    assert desk.staff_count() == 2
+
+
+def test_a_second_account_of_an_active_member_needs_a_second_administrator(
+    desk: Desk, office: Crew, ledger: Ledger
+) -> None:
+    add: dict[str, object] = {"badge": "X001", "role": Role.OFFICER, "rank": 3, "pin": "1313"}
+    # The same name, written without the space and in full-width: the officer's own second account.
+    tries: list[tuple[str, str]] = [("保管正子", "Z-777"), ("ｿﾞｳ ｻﾝ", "E-S00001")]
+    for name, number in tries:
+        for second in (office.deputy, office.supervisor):
+            with pytest.raises(NotAllowed) as refused:
+                desk.add_staff(office.admin, second, name=name, employee_no=number, **add)  # type: ignore[arg-type]
+            assert refused.value.reason == "similar_person"
+    assert ledger.staff_by_badge("X001") is None
+    second_admin = ledger.add_staff(
+        name="情報 二郎", badge="A002", employee_no="Z-9002", role=Role.ADMIN, pin="9292"
+    )
+    member = desk.add_staff(office.admin, second_admin, name="保管正子", employee_no="Z-777", **add)  # type: ignore[arg-type]
+    assert member.badge == "X001"
+
+
+# -- 7: an authorising row edited in the database ----------------------------------------------------
+
+
+def alerts(ledger: Ledger) -> list[dict[str, object]]:
+    return kinds(ledger, "integrity_alert")
+
+
+ATTACKS: dict[str, str] = {
+    "role": "UPDATE staff SET role = 'officer', rank = 2 WHERE badge = 'C002'",
+    "mac_removed": "UPDATE staff SET role = 'officer', rank = 2, row_mac = NULL WHERE badge = 'C002'",
+    "pin_hash_copied": (
+        "UPDATE staff SET pin_hash = (SELECT pin_hash FROM staff WHERE badge = 'C001'), "
+        "pin_mac = (SELECT pin_mac FROM staff WHERE badge = 'C001') WHERE badge = 'C002'"
+    ),
+}
+
+
+@pytest.mark.parametrize("attack", list(ATTACKS))
+def test_a_staff_row_edited_in_the_database_is_refused_at_the_next_act_and_raises_an_alert(
+    desk: Desk, office: Crew, ledger: Ledger, attack: str
+) -> None:
+    clerk, clerk2 = office.clerk, office.clerk2
+    edit(ledger, ATTACKS[attack])
+    with pytest.raises(NotAllowed) as refused:
+        desk.stocktake_start(clerk, clerk2)  # two clerks: only with the forged officer
+    assert refused.value.reason == "integrity"
+    assert alerts(ledger) == [{"table": "staff", "row": clerk2.id, "check": "row_mac"}]
+    with pytest.raises(AuthError) as signin:
+        desk.sign_in("C002", PINS["C001"] if attack == "pin_hash_copied" else PINS["C002"])
+    assert signin.value.reason == "integrity"
+    assert len(alerts(ledger)) == 2
+    # The supervisor's page raises both as alerts.
+    overview = desk.supervision_overview(
+        now=ledger.clock(), max_open_minutes=30, stocktake_every_days=30, policy=RetentionPolicy()
+    )
+    assert [(table, row) for _, _, table, row in overview.integrity.alerts] == [("staff", clerk2.id)] * 2
+    assert not verify(ledger).ok
+
+
+def test_a_lockout_cleared_in_the_database_stays_locked(desk: Desk, office: Crew, ledger: Ledger) -> None:
+    for _ in range(5):
+        with pytest.raises(AuthError):
+            desk.sign_in("O001", "0000")
+    edit(ledger, "UPDATE staff SET failed_attempts = 0, locked_at = NULL WHERE badge = 'O001'")
+    with pytest.raises(AuthError) as signin:
+        desk.sign_in("O001", PINS["O001"])
+    assert signin.value.reason == "integrity"
+    with pytest.raises(NotAllowed) as refused:
+        desk.stocktake_start(office.officer, office.clerk)
+    assert refused.value.reason == "integrity"
+
+
+def test_an_edited_row_is_not_laundered_by_a_change_made_on_top_of_it(
+    desk: Desk, office: Crew, ledger: Ledger
+) -> None:
+    """The edit, then an ordinary-looking change by an admin and an officer (which would re-seal the row)."""
+    edit(ledger, "UPDATE staff SET role = 'officer', rank = 2 WHERE badge = 'C002'")
+    with pytest.raises(NotAllowed) as refused:
+        desk.reset_pin(office.admin, office.officer, "C002", "7070")
+    assert refused.value.reason == "integrity"
+    assert alerts(ledger) == [{"table": "staff", "row": office.clerk2.id, "check": "row_mac"}]
+    with pytest.raises(NotAllowed):
+        desk.stocktake_start(office.clerk, office.clerk2)  # still refused: nothing re-sealed the edit
