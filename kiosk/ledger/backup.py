@@ -621,8 +621,13 @@ def carry_staff(current: Ledger, staged: Ledger, after: int) -> int:
             values = {k: v for k, v in live[sid].items() if k in names}
             if sid in locked_now and "locked_at" in values:
                 # The fold dates a lock by its event, and the carried event is dated now: the lock
-                # runs from the restore (never shorter than it was).
+                # runs from the restore (never shorter than it was). The row's MAC covers the lock, so
+                # a sealed row is sealed again (same pepper: the copy is of this very ledger).
                 values["locked_at"] = u.at
+                if values.get("row_mac") is not None:
+                    from kiosk.ledger.meta import values_mac
+
+                    values["row_mac"] = values_mac(staged.pepper, values)
             if sid in have:
                 u.conn.execute(table.update().where(table.c.id == sid).values(**values))
             else:

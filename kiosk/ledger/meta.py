@@ -104,6 +104,13 @@ def row_bound(pepper: bytes, row: Any, *, sealed: bool | Callable[[], bool]) -> 
     if stored is None:
         # Only a row without a MAC asks whether the ledger is sealed (a query, cached once true).
         return not (sealed() if callable(sealed) else sealed)
+    return hmac.compare_digest(str(stored), values_mac(pepper, row))
+
+
+def values_mac(pepper: bytes, row: Any) -> str:
+    """`row_mac` of a row given as an object or a mapping of its columns (as read, or about to be
+    written by a statement rather than the ORM: a restore carrying staff rows)."""
+    get = row.get if isinstance(row, dict) else (lambda name: getattr(row, name))
     view = _RowView(
         id=int(str(get("id"))),
         role=str(get("role")),
@@ -114,7 +121,7 @@ def row_bound(pepper: bytes, row: Any, *, sealed: bool | Callable[[], bool]) -> 
         pin_hash=str(get("pin_hash")),
         pin_change_due=bool(get("pin_change_due")),
     )
-    return hmac.compare_digest(str(stored), row_mac(pepper, view))
+    return row_mac(pepper, view)
 
 
 @dataclass(frozen=True, slots=True)

@@ -147,7 +147,7 @@ def test_a_restore_is_approved_by_people_as_they_are_now_and_keeps_their_changes
     assert k.run("backup", str(copy)).returncode == 0
     ledger = k.open()
     with ledger.unit() as u:  # after the copy: S001 leaves, O001's PIN is reset, a clerk is added
-        staff_ops.deactivate_staff(u, "S001")
+        staff_ops.deactivate_staff(u, "S001", ledger.pepper)
     with ledger.unit() as u:
         staff_ops.reset_pin(u, ledger.pepper, "O001", "9090")
     late = ledger.add_staff(name="窓口 五郎", badge="C005", employee_no="E-C005", role=Role.CLERK, pin="5050")
