@@ -57,6 +57,7 @@ class Second(enum.StrEnum):
     ANY = "any"  # a different active person
     OFFICER_PAIR = "officer_pair"  # a different person; one of the two a responsible officer
     SUPERVISOR = "supervisor"  # a supervisor other than the actor
+    ANY_FOR_CLERK = "any_for_clerk"  # a clerk needs a different active person; an officer or supervisor not
 
 
 STAFF = frozenset({Role.CLERK, Role.OFFICER, Role.SUPERVISOR})
@@ -86,7 +87,11 @@ RULES: dict[Act, Rule] = {
     Act.OVERRIDE: Rule(STAFF, Second.SUPERVISOR, in_session=True, ja="予定外持出：責任者の承認と理由"),
     Act.MARK_MISSING: Rule(STAFF, Second.ANY, ja="所在不明の記録：二人"),
     Act.RECORD_FOUND: Rule(STAFF, Second.ANY, ja="発見の記録：二人"),
-    Act.BOOK_PICK_LIST: Rule(STAFF, Second.NONE, ja="交付予定の登録：登録者は持出者になれない"),
+    Act.BOOK_PICK_LIST: Rule(
+        STAFF,
+        Second.ANY_FOR_CLERK,
+        ja="交付予定の登録：保管責任者・責任者、または担当者と確認者の二人（登録者は持出者になれない）",
+    ),
     Act.RECEIVE: Rule(OFFICER, Second.ANY, ja="受領：保管責任者と立会人"),
     Act.BIND_RFID: Rule(OFFICER, Second.ANY, ja="RFIDタグの紐付け：保管責任者と立会人"),
     Act.STOCKTAKE_START: Rule(STAFF, Second.OFFICER_PAIR, ja="点検開始：二人、うち一人は保管責任者"),
@@ -109,7 +114,7 @@ RULES: dict[Act, Rule] = {
     Act.STAFF_REACTIVATE: Rule(ADMIN, Second.ANY, ja="職員の再有効化：管理者と立会人"),
     Act.STAFF_SET_ROLE: Rule(ADMIN, Second.ANY, ja="役割の変更：管理者と立会人"),
     Act.STAFF_UNLOCK: Rule(ADMIN, Second.ANY, ja="ロック解除：管理者と立会人"),
-    Act.STAFF_RESET_PIN: Rule(ADMIN, Second.ANY, ja="PINの再設定：管理者と立会人"),
+    Act.STAFF_RESET_PIN: Rule(ADMIN, Second.ANY, ja="暗証番号の再設定：管理者と立会人"),
     Act.RESTORE: Rule(
         frozenset({Role.OFFICER}), Second.SUPERVISOR, ja="バックアップの復元：保管責任者と責任者"
     ),
@@ -148,6 +153,8 @@ def authorize(
     if actor.role not in rule.actors:
         raise NotAllowed("role", f"{actor.name} ({actor.role.value}) may not {act.value}")
     if rule.second is Second.NONE:
+        return rule
+    if rule.second is Second.ANY_FOR_CLERK and actor.role is not Role.CLERK:
         return rule
     if second is None:
         raise NotAllowed("need_second", f"{act.value} needs a second person")

@@ -34,6 +34,7 @@ from kiosk.tui.devices import DeviceLink, device_loop
 from kiosk.tui.i18n import translate
 from kiosk.tui.messages import DeviceLost, DeviceStatusChanged, ScanArrived, ScanRejected, ScanTarget
 from kiosk.tui.safe_text import notify
+from kiosk.tui.verdicts import device_reason_text
 from kiosk.tui.widgets import StatusSnapshot
 
 if TYPE_CHECKING:
@@ -92,6 +93,7 @@ class KioskApp(App[None]):
         self._counts = (0, 0)
         self._ticks = 0
         self._overdue_alerted = False
+        self._device_problem: str | None = None  # the device whose disconnect the verdict panel shows
 
     # -- the UI's state --------------------------------------------------------------------------
 
@@ -246,6 +248,7 @@ class KioskApp(App[None]):
             if link.failures:
                 # Back after being offline: on the chain, so the supervisor's alert clears.
                 self.submit(lambda: self.desk.record_device(message.device, online=True))
+                self.clear_device_problem(message.device)
             link.failures = 0
         self._set_device_status(message.device, message.status)
 
@@ -263,11 +266,30 @@ class KioskApp(App[None]):
         if was_online:
             log.warning("%s lost: %s", message.device, message.detail)
             self.show_verdict("device_problem", self.reason("device_lost"), title=None, device=message.device)
+            self._device_problem = message.device
         elif link.failures == 1:
             # Absent from the start (unplugged, wrong path, no permission): say why, once.
-            self.show_verdict("device_problem", f"{message.device}: {message.detail}", title=None)
+            why = device_reason_text(message.detail, self.language)
+            self.show_verdict("device_problem", f"{message.device}: {why}", title=None)
+            self._device_problem = message.device
         if not link.stop.is_set():
             link.timer = self.set_timer(link.next_delay(), partial(self.start_device, message.device))
+
+    def clear_device_problem(self, device: str) -> None:
+        """The device that was lost is back: its disconnect verdict goes (a stale alarm teaches nothing)."""
+        from kiosk.tui.widgets import VerdictPanel
+
+        if self._device_problem != device:
+            return
+        self._device_problem = None
+        for screen in reversed(self.screen_stack):
+            panels = screen.query(VerdictPanel)
+            if panels:
+                panel = panels.first()
+                if panel.code == "device_problem":
+                    panel.reset()
+                break
+        notify(self, self.t("device.back", device=device))
 
     def _set_device_status(self, name: str, status: DeviceStatus) -> None:
         self.links[name].status = status
@@ -401,7 +423,7 @@ class KioskApp(App[None]):
             user=self.user.display if self.user else None,
             in_safe=self._counts[0],
             out=self._counts[1],
-            clock=now.astimezone(OFFICE_TZ).strftime("%Y-%m-%d %H:%M:%S"),
+            clock=now.astimezone(OFFICE_TZ).strftime("%m/%d %H:%M:%S"),
             overdue_minutes=overdue,
             language=self.language,
         )

@@ -111,10 +111,22 @@ class KioskModal(ModalScreen[R]):
     """A dialog over the current screen (whose banners and status bar stay visible behind it)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [("escape", "cancel", "key.back")]
+    # A dialog that asks for input opens on a clean panel: the last verdict must not stay behind it
+    # and read as the answer to this dialog (the dialogs that only show a result keep it).
+    clears_verdict: ClassVar[bool] = False
 
     @property
     def kiosk(self) -> KioskApp:
         return kiosk_app(self)
+
+    def on_screen_resume(self) -> None:
+        if not self.clears_verdict:
+            return
+        for screen in reversed(self.app.screen_stack[:-1]):
+            panels = screen.query(VerdictPanel)
+            if panels:
+                panels.first().reset()
+                break
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -10,9 +10,19 @@ from textual.widgets import Input, Static
 
 from kiosk.desk import StorageError
 from kiosk.domain.guard import looks_like_individual_number
+from kiosk.domain.management_id import ManagementId, Refusal
 from kiosk.domain.staff import AuthError, Role, StaffMember
 from kiosk.tui.safe_text import plain
 from kiosk.tui.screens.base import KioskModal
+
+
+def is_card_label(text: str) -> bool:
+    """A management-ID label (or a misread one: ten digits): never a badge."""
+    try:
+        ManagementId.parse(text)
+        return True
+    except Refusal as exc:
+        return exc.reason == "check_digit"
 
 
 class SignInModal(KioskModal[StaffMember | None]):
@@ -20,7 +30,11 @@ class SignInModal(KioskModal[StaffMember | None]):
 
     `exclude_id`: the person already signed in for a two-person step (the second must differ).
     `role`: a required role (a supervisor approving an override).
+    A management-ID label scanned or typed into the badge field is refused with a message: a card read
+    while this dialog waits never lands in the badge or PIN field.
     """
+
+    clears_verdict = True
 
     def __init__(
         self,
@@ -72,6 +86,12 @@ class SignInModal(KioskModal[StaffMember | None]):
             badge.value = ""
             self._say(self.kiosk.t("signin.refused"), error=True)
             return
+        if is_card_label(text):
+            # A card, not a person: the fields keep what they hold, the message says what happened.
+            if badge.value.strip() == text.strip():
+                badge.value = ""
+            self._say(self.kiosk.t("signin.not_a_badge"), error=True)
+            return
         badge.value = text.strip()
         self._say("")
         self.query_one("#pin", Input).focus()
@@ -93,6 +113,11 @@ class SignInModal(KioskModal[StaffMember | None]):
         if looks_like_individual_number(badge):
             self.query_one("#badge", Input).value = ""
             self._say(t("signin.refused"), error=True)
+            return
+        if is_card_label(badge):
+            self.query_one("#badge", Input).value = ""
+            self.query_one("#badge", Input).focus()
+            self._say(t("signin.not_a_badge"), error=True)
             return
         app = self.kiosk
         try:
