@@ -134,12 +134,16 @@ class EntryModal(KioskModal[str | None]):
 
 
 class OverrideReasonModal(KioskModal[tuple[str, str] | None]):
-    """予定外持出の理由: the supervisor picks one of the configured reasons by its number key and may add
-    a note (required with その他). Dismisses with (reason, note); Enter without a reason says so."""
+    """予定外持出の理由: the supervisor picks one of the configured reasons by its number key, then may add
+    a note (required with その他); ↑ goes back to the choice. Dismisses with (reason, note); Enter
+    without a reason, or その他 without a note, says what is missing."""
 
     clears_verdict = True
-
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "key.back")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "key.back"),
+        Binding("enter", "confirm", "override.choose", show=False),
+        Binding("up", "choose_again", "override.choose", show=False),
+    ]
 
     def __init__(self, reasons: Sequence[str], card_id: str) -> None:
         super().__init__()
@@ -153,12 +157,10 @@ class OverrideReasonModal(KioskModal[tuple[str, str] | None]):
             yield Static(plain(f"{t('override.title')}  {self.card_id}"), classes="dialog-title")
             yield Static(self._render_reasons(), id="reasons")
             yield Static(t("override.note"), classes="label")
-            yield Input(id="note", max_length=200)
+            # Disabled (never focused) until a reason is chosen: the number keys choose first.
+            yield Input(id="note", max_length=200, disabled=True)
             yield Static("", id="message")
             yield Static(t("override.choose"), classes="hint")
-
-    def on_mount(self) -> None:
-        self.query_one("#note", Input).focus()
 
     def _render_reasons(self) -> Content:
         # The reasons come from the configuration: shown as written, never parsed as markup.
@@ -170,16 +172,26 @@ class OverrideReasonModal(KioskModal[tuple[str, str] | None]):
         )
 
     def on_key(self, event: events.Key) -> None:
-        # A number key picks a reason while the note is empty (digits in a note are typed after a choice).
-        note = self.query_one("#note", Input).value
-        if event.character and event.character.isdigit() and not note:
+        # While the note is not being typed, a number key chooses a reason and moves on to the note.
+        if isinstance(self.focused, Input):
+            return
+        if event.character and event.character.isdigit():
             n = int(event.character) - 1
             if 0 <= n < len(self.reasons):
                 self.chosen = n
                 self.query_one("#reasons", Static).update(self._render_reasons())
                 self._say("")
+                note = self.query_one("#note", Input)
+                note.disabled = False
+                note.focus()
             event.stop()
-            event.prevent_default()
+
+    def action_choose_again(self) -> None:
+        self.query_one("#note", Input).disabled = True
+        self.set_focus(None)
+
+    def action_confirm(self) -> None:
+        self._confirm(self.query_one("#note", Input).value)
 
     def handle_scan(self, text: str, *, device: str | None, source: str | None) -> bool:
         # A label scanned now is not a reason: say so rather than type it into the note.
@@ -188,8 +200,12 @@ class OverrideReasonModal(KioskModal[tuple[str, str] | None]):
 
     @on(Input.Submitted, "#note")
     def _entered(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._confirm(event.value)
+
+    def _confirm(self, value: str) -> None:
         t = self.kiosk.t
-        note = event.value.strip()
+        note = value.strip()
         if self.chosen is None:
             self._say(t("override.empty_reason"))
             return
