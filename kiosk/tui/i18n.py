@@ -327,7 +327,9 @@ EN: dict[str, str] = {
     "entry.empty": "Nothing was entered: type it, then press Enter (Esc cancels).",
     "override.empty_reason": "Choose a reason (number key).",
     "override.need_note": "With “{reason}”, describe the reason in the note.",
-    "override.choose": "Choose a reason by number key, add a note if needed, Enter (↑ re-choose, Esc cancel).",
+    "override.choose": (
+        "Choose a reason by number key, add a note if needed, then Enter (↑ re-choose, Esc cancels)."
+    ),
     "override.note": "Note (optional; required with その他)",
     "override.prompt": "Card {id} is not on today's pick list: a supervisor's badge and PIN",
     "override.mark": "not booked",

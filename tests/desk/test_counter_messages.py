@@ -86,7 +86,8 @@ def test_a_hand_over_is_checked_before_the_witness_and_a_refusal_says_take_it_ou
     # An ID not in the ledger says what to do next.
     stranger = ids(1, start=500)[0]
     unknown = desk.can_hand_over(stranger)
-    assert unknown is not None and unknown.next_step is NextStep.CHECK_LABEL
+    assert unknown is not None
+    assert unknown.next_step is NextStep.CHECK_LABEL
     scanned = desk.scan(sid, ManagementId.parse(stranger), ScanMode.TAKE_OUT, crew.clerk)
     assert (scanned.code, scanned.next_step) == (VerdictCode.UNKNOWN_ID, NextStep.CHECK_LABEL)
 

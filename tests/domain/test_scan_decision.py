@@ -266,11 +266,14 @@ def test_every_refusal_in_the_table_names_a_next_step() -> None:
 def test_can_hand_over_is_the_hand_over_decision_without_recording() -> None:
     assert can_hand_over(card(CardStatus.OUT)) is None
     in_safe = can_hand_over(card(CardStatus.IN_SAFE))
-    assert in_safe is not None and in_safe.next_step is NextStep.TAKE_OUT_FIRST
+    assert in_safe is not None
+    assert in_safe.next_step is NextStep.TAKE_OUT_FIRST
     issued = can_hand_over(card(CardStatus.ISSUED))
-    assert issued is not None and issued.code is VerdictCode.HANDED_OVER_SEEN
+    assert issued is not None
+    assert issued.code is VerdictCode.HANDED_OVER_SEEN
     unknown = can_hand_over(None)
-    assert unknown is not None and unknown.code is VerdictCode.UNKNOWN_ID
+    assert unknown is not None
+    assert unknown.code is VerdictCode.UNKNOWN_ID
 
 
 REASONS = ("予約外来庁", "郵送", "再交付", OTHER_REASON)
