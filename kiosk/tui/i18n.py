@@ -422,7 +422,7 @@ JA |= {
     "st.done_people": "署名: {a} ／ {b}",
     "st.done_lists": "場所違い {misplaced} ／ 予定外 {unexpected} ／ 管理簿にない {unknown}",
     "st.report_written": "点検報告書を保存しました:",
-    "st.report_cli": "報告書の再作成: kiosk stocktake report {id} -o ファイル名.pdf",
+    "st.report_cli": "報告書をもう一度作るときは、管理者に点検番号 {id} を伝えてください。",
     "st.done_hint": "Enter または Esc でホームに戻ります。",
     "st.due.never": "点検が未実施です。F5 で点検を行ってください（2名）。",
     "st.due.interval": "定期点検の時期です（前回 {last}）。F5 で点検を行ってください（2名）。",

@@ -61,6 +61,7 @@ from kiosk.tui.stocktake_devices import (
     run_rfid_rounds,
     take_tray_photo,
 )
+from kiosk.tui.verdicts import place_label
 from kiosk.tui.widgets import VerdictPanel
 
 if TYPE_CHECKING:
@@ -357,7 +358,9 @@ class StocktakeScreen(ScanningScreen):
         return f"！ {line.management_id}  {self.kiosk.t('st.ledger_says', status=status)}"
 
     def _misplaced_line(self, line: ResultLine) -> str:
-        return f"↔ {line.management_id}  {line.expected_location or '?'} → {line.seen_location or '?'}"
+        lang = self.kiosk.language
+        was, seen = place_label(line.expected_location, lang), place_label(line.seen_location, lang)
+        return f"↔ {line.management_id}  {was} → {seen}"
 
     # -- barcode scans ---------------------------------------------------------------------------
 
@@ -402,7 +405,11 @@ class StocktakeScreen(ScanningScreen):
         elif verdict.code is Sighting.LOCATION:
             detail = t("st.location_set", where=verdict.location or t("st.whole_safe"))
         elif verdict.code is Sighting.MISPLACED:
-            detail = t("st.misplaced_detail", expected=verdict.expected_location, seen=verdict.location)
+            detail = t(
+                "st.misplaced_detail",
+                expected=place_label(verdict.expected_location, app.language),
+                seen=place_label(verdict.location, app.language),
+            )
         elif verdict.code is Sighting.DUPLICATE:
             detail = t("st.duplicate_detail", times=verdict.times)
         elif verdict.code is Sighting.UNEXPECTED and verdict.ledger_status is not None:
@@ -707,7 +714,12 @@ class DecideMissingModal(KioskModal[dict[str, MissingDecision] | None]):
             decision = t(DECISION_KEYS[known.decision]) if known else "―"
             note = known.note if known else ""
             table.add_row(
-                *cells(line.management_id, line.expected_location or "", decision, note),
+                *cells(
+                    line.management_id,
+                    place_label(line.expected_location, self.kiosk.language),
+                    decision,
+                    note,
+                ),
                 key=line.management_id,
             )
         table.focus()
