@@ -16,7 +16,7 @@ JA: dict[str, str] = {
     "status.online": "接続",
     "status.offline": "切断",
     "status.reconnecting": "再接続中",
-    "status.session_open": "利用中 #{id}（{since}〜）",
+    "status.session_open": "利用中#{id} {since}〜",
     "status.session_closed": "保管庫 施錠中",
     "status.user": "担当: {name}",
     "status.nobody": "担当: 未サインイン",

@@ -142,7 +142,8 @@ class StatusBar(Static):
         line2.append(app.t("status.counts", in_safe=status.in_safe, out=status.out))
         line2.append(" │ ")
         line2.append(status.clock)
-        self.update(Text("\n").join([line1, line2]))
+        # Each line is cut at the edge, never wrapped: a wrapped device line would push the person off.
+        self.update(Text("\n", no_wrap=True, overflow="ellipsis").join([line1, line2]))
 
 
 def _fit(text: str, cells: int) -> str:
