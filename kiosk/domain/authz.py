@@ -168,7 +168,11 @@ def authorize(
         raise NotAllowed("need_officer", "one of the two must be a responsible officer (保管責任者)")
     if rule.second is Second.SUPERVISOR and second.role is not Role.SUPERVISOR:
         raise NotAllowed("need_supervisor", "the second person must be a supervisor (責任者)")
-    if rule.second is Second.ANY and second.role is Role.ADMIN and act not in _ADMIN_MAY_WITNESS:
+    if (
+        rule.second in (Second.ANY, Second.ANY_FOR_CLERK)
+        and second.role is Role.ADMIN
+        and act not in _ADMIN_MAY_WITNESS
+    ):
         # An administrator keeps accounts; the safe's work is witnessed by the staff who do it.
         raise NotAllowed("role", f"{second.name} (admin) may not witness {act.value}")
     return rule
