@@ -159,3 +159,29 @@ def test_the_supervisors_out_list_marks_a_take_out_without_a_booking(
         cards[0]: None,
         cards[1]: "再交付",
     }
+
+
+def test_a_handed_over_card_counted_in_a_stocktake_is_the_same_alarm(
+    desk: Desk, crew: Crew, ledger: Ledger
+) -> None:
+    cards = ids(3)
+    receive(ledger, cards)
+    desk.book(cards, crew.supervisor)
+    sid = open_safe(desk, crew)
+    for mid in cards[:2]:
+        assert desk.scan(sid, ManagementId.parse(mid), ScanMode.TAKE_OUT, crew.clerk).ok
+        assert desk.scan(
+            sid, ManagementId.parse(mid), ScanMode.HAND_OVER, crew.clerk, witness=crew.officer
+        ).ok
+    desk.close_safe(sid, crew.officer, crew.clerk, desk.settings.session.closing_checklist)
+    st = desk.stocktake_start(crew.officer, crew.clerk)
+    one = desk.stocktake_scan(st.id, cards[0], crew.officer)
+    assert one.ledger_status is CardStatus.ISSUED
+    desk.stocktake_many(st.id, crew.officer, [cards[1], cards[2]], source="tray_photo", device="webcam")
+    desk.stocktake_scan(st.id, cards[0], crew.officer)  # counted again: one alarm per card and stocktake
+    alarms = events(ledger, "handed_over_card_seen")
+    assert [(a["card"], a["attempted"]) for a in alarms] == [
+        (cards[0], "stocktake_scan"),
+        (cards[1], "stocktake_scan"),
+    ]
+    assert verify(ledger).ok
