@@ -248,6 +248,11 @@ async def test_no_ascii_word_on_any_japanese_screen_or_dialog(office: Office) ->
             if cls.__name__ == "HistoryScreen":
                 screen.show_card(CARDS[-1])  # type: ignore[attr-defined]
             await _settle(pilot, app)
+            if cls.__name__ == "LedgerScreen":
+                # The book in words: the override marked with its reason, a refusal with its reason.
+                await wait_for(pilot, lambda: "持出（予定外・郵送" in rendered(app))
+                assert "拒否（チェックディジット不一致）" in rendered(app)
+                assert "交付済カードの検知（警報）" in rendered(app)
             words = foreign_words(rendered(app), names)
             if words:
                 found[cls.__name__] = words
@@ -288,6 +293,13 @@ def test_no_ascii_word_on_the_supervisors_page(office: Office) -> None:
     view = ViewSettings(max_open_minutes=30, poll_seconds=0.1, refresh_seconds=0.5)
     client = TestClient(create_app(desk, view, clock=office.clock, random_key=True))
     signin = client.get("/signin").text
+    refused = client.post(
+        "/signin",
+        content=f"badge=C001&pin={PINS['C001']}",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 403  # on the chain as role_not_allowed: counted on the page in words
     r = client.post(
         "/signin",
         content=f"badge=S001&pin={PINS['S001']}",
@@ -298,6 +310,7 @@ def test_no_ascii_word_on_the_supervisors_page(office: Office) -> None:
     page = client.get("/").text
     assert "交付済カードの検知" in page
     assert "予定外（郵送）" in page
+    assert "監督者画面を開けない役割" in page
     names = {w for name in (office.ledger.kiosk, SCANNER) for w in WORD.findall(name)}
     found = {}
     for name, html in (("signin", signin), ("page", page)):
