@@ -27,7 +27,7 @@ from kiosk.desk import Desk, StorageError
 from kiosk.desk.counter import Counter, Resumed
 from kiosk.desk.views import Ledger, SessionView
 from kiosk.domain.card_state import OFFICE_TZ
-from kiosk.domain.safe_session import is_overdue
+from kiosk.domain.safe_session import ChecklistIncomplete, is_overdue
 from kiosk.domain.staff import StaffMember
 from kiosk.runtime import settle_heap
 from kiosk.tui.devices import DeviceLink, device_loop
@@ -157,7 +157,7 @@ class KioskApp(App[None]):
                 self.show_verdict("ledger_error", self.t("error.ledger"))
             return
         log.error("ledger call failed: %s", type(exc).__name__)
-        self.show_verdict("wrong_status", str(exc))
+        self.show_verdict("wrong_status", self.explain(exc))
 
     # -- language -------------------------------------------------------------------------------
 
@@ -316,6 +316,19 @@ class KioskApp(App[None]):
         ):
             code = "device_problem" if message.reason in DEVICE_REASONS else "refused_input"
             self.show_verdict(code, self.reason(message.reason), device=message.device)
+
+    def explain(self, exc: BaseException) -> str:
+        """Why an act was refused, in the screen's language: the catalogue's words for the exception's
+        reason code (a two-person rule, an unconfirmed checklist …), never an English message on a
+        Japanese screen (the message stays for the English screen and the log)."""
+        if self.language == "en":
+            return str(exc)
+        if isinstance(exc, ChecklistIncomplete):
+            return self.t("check.incomplete")
+        code = getattr(exc, "reason", None)
+        if isinstance(code, str) and code:
+            return self.reason(code)
+        return self.t("error.generic", reason=self.t("error.not_now"))
 
     def reason(self, code: str) -> str:
         from kiosk.tui.verdicts import reason_text

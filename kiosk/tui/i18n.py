@@ -163,6 +163,7 @@ JA: dict[str, str] = {
     "error.generic": "操作できません: {reason}",
     "loading": "読み込み中…",
     # issue 21: counter messages, override reasons, words
+    "error.not_now": "いまはこの操作をできません。画面の状態を確かめてください",
     "entry.empty": "何も入力されていません。入力してから Enter を押してください（Esc で取消）。",
     "override.empty_reason": "理由を選んでください（数字キー）。",
     "override.need_note": "「{reason}」を選んだときは、理由を具体的に記入してください。",
@@ -324,6 +325,7 @@ EN: dict[str, str] = {
     "error.ledger_read": "Cannot read the ledger (database error). Call the administrator.",
     "error.generic": "Not possible: {reason}",
     "loading": "Loading…",
+    "error.not_now": "this cannot be done now; check the screen",
     "entry.empty": "Nothing was entered: type it, then press Enter (Esc cancels).",
     "override.empty_reason": "Choose a reason (number key).",
     "override.need_note": "With “{reason}”, describe the reason in the note.",

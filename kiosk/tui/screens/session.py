@@ -235,10 +235,10 @@ class SessionScreen(ScanningScreen):
         try:
             await app.call(lambda: app.counter.join(joiner, member))
         except TwoPersonError as exc:
-            app.show_verdict("not_allowed", app.reason(exc.reason) or str(exc))
+            app.show_verdict("not_allowed", app.explain(exc))
             return
         except ValueError as exc:
-            app.show_verdict("wrong_status", str(exc))
+            app.show_verdict("wrong_status", app.explain(exc))
             return
         except StorageError:
             app.show_verdict("ledger_error", app.t("error.ledger"))
@@ -352,7 +352,7 @@ class SessionScreen(ScanningScreen):
             try:
                 await app.call(lambda: app.counter.record_missing(user, second, note))
             except (TwoPersonError, ValueError) as exc:
-                app.show_verdict("two_person", str(exc))
+                app.show_verdict("two_person", app.explain(exc))
                 return
             except StorageError:
                 app.show_verdict("ledger_error", app.t("error.ledger"))
@@ -371,10 +371,10 @@ class SessionScreen(ScanningScreen):
             app.show_verdict("wrong_status", app.t("close.refused", reason=", ".join(exc.outstanding)))
             return
         except (TwoPersonError, ChecklistIncomplete) as exc:
-            app.show_verdict("two_person", str(exc))
+            app.show_verdict("two_person", app.explain(exc))
             return
         except ValueError as exc:
-            app.show_verdict("no_session", str(exc))
+            app.show_verdict("no_session", app.explain(exc))
             app.refresh_session()
             return
         except StorageError:

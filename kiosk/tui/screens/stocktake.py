@@ -142,10 +142,10 @@ async def start_or_resume(app: KioskApp) -> None:
     try:
         view = await app.call(lambda: app.counter.start_stocktake(first, second))
     except TwoPersonError as exc:
-        app.show_verdict("two_person", str(exc))
+        app.show_verdict("two_person", app.explain(exc))
         return
     except StocktakeError as exc:
-        app.show_verdict("wrong_status", str(exc))
+        app.show_verdict("wrong_status", app.explain(exc))
         return
     except StorageError:
         app.show_verdict("ledger_error", t("error.ledger"))
@@ -623,11 +623,12 @@ class StocktakeScreen(ScanningScreen):
             return
         except TwoPersonError as exc:
             app.show_verdict(
-                "two_person", app.t("signin.need_officer") if exc.reason == "need_officer" else str(exc)
+                "two_person",
+                app.t("signin.need_officer") if exc.reason == "need_officer" else app.explain(exc),
             )
             return
         except StocktakeError as exc:
-            app.show_verdict("wrong_status", str(exc))
+            app.show_verdict("wrong_status", app.explain(exc))
             return
         except StorageError:
             app.show_verdict("ledger_error", app.t("error.ledger"))
