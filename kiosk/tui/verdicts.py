@@ -126,13 +126,20 @@ REASONS: dict[str, tuple[str, str]] = {
         "全角・日本語の文字が含まれています。IMEをオフにしてください。",
         "Non-ASCII text: switch the IME off.",
     ),
-    "not_digits": ("管理IDは数字だけです。", "A management ID has digits only."),
-    "wrong_length": ("管理IDは10桁です。", "A management ID has 10 digits."),
-    "check_digit": (
-        "チェックディジットが合いません（読み違い・打ち間違い）。",
-        "The check digit does not match (misread or mistyped).",
+    "not_digits": (
+        "管理IDは数字だけです。カードの管理IDラベルを読み取ってください。",
+        "A management ID has digits only: scan the card's management-ID label.",
     ),
-    "empty": ("何も読み取れませんでした。", "Nothing was read."),
+    "wrong_length": (
+        "管理IDは10桁です。ラベル全体をもう一度読み取るか、F5 で10桁を入力してください。",
+        "A management ID has 10 digits: scan the whole label again, or type the 10 digits with F5.",
+    ),
+    "check_digit": (
+        "チェックディジットが合いません（読み違い・打ち間違い）。"
+        "もう一度読み取るか、F5 で入力し直してください。",
+        "The check digit does not match (misread or mistyped): scan again, or type it again with F5.",
+    ),
+    "empty": ("何も読み取れませんでした。もう一度読み取ってください。", "Nothing was read: scan again."),
     "garbage": (
         "読み取れない信号です（通信設定・ノイズ）。もう一度スキャンしてください。",
         "Unreadable bytes (line noise or serial settings). Scan again.",
