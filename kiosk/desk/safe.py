@@ -121,6 +121,27 @@ class SafeDesk(DeskBase):
         """A hand-over scan without its witness: a card that cannot be handed over gets its own refusal
         (or the alarm for a card already handed over) with the next step; any other needs the witness."""
         with storage_errors(), self.ledger.unit() as u:
+            people = session_people(u.conn, session_id)
+            if people is not None and actor.id not in people:
+                # Someone who did not open the safe (and has not joined) is refused as the table
+                # refuses them for every act in a session, so the join step is offered as before.
+                rec = u.refuse(
+                    "not_in_session",
+                    attempted=Act.HAND_OVER.value,
+                    actor_id=actor.id,
+                    session_id=session_id,
+                    device=device,
+                    source=source,
+                )
+                return Verdict(
+                    False,
+                    VerdictCode.NOT_ALLOWED,
+                    "not one of the session's people",
+                    None,
+                    rec.seq,
+                    "not_in_session",
+                    mid.value,
+                )
             if can_hand_over(u.card(mid.value)) is not None:
                 # The decision can only refuse or raise the alarm here: nothing is handed over.
                 return scan_in_unit(

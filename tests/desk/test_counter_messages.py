@@ -83,6 +83,9 @@ def test_a_hand_over_is_checked_before_the_witness_and_a_refusal_says_take_it_ou
     unwitnessed = desk.scan(sid, ManagementId.parse(cards[0]), ScanMode.HAND_OVER, crew.clerk)
     assert unwitnessed.code is VerdictCode.NEED_WITNESS
     assert ledger.card(cards[0]).status is CardStatus.OUT  # type: ignore[union-attr]
+    # Someone who is not one of the session's people is refused as before (and offered the join step).
+    outsider = desk.scan(sid, ManagementId.parse(cards[1]), ScanMode.HAND_OVER, crew.clerk2)
+    assert (outsider.code, outsider.detail) == (VerdictCode.NOT_ALLOWED, "not_in_session")
     # An ID not in the ledger says what to do next.
     stranger = ids(1, start=500)[0]
     unknown = desk.can_hand_over(stranger)
