@@ -12,7 +12,7 @@ import pytest
 from kiosk.app_factory import demo_stocktake_devices
 from kiosk.config import Settings
 from kiosk.demo.seed import seed_demo
-from kiosk.demo.sim import DemoRig, build_demo_rig
+from kiosk.demo.sim import DemoRig, build_demo_rig, ensure_demo_day
 from kiosk.desk.counter import Counter
 from kiosk.desk.views import SOURCE_TRAY, FinishKind
 from kiosk.domain.safe_session import ScanMode
@@ -23,10 +23,15 @@ from tests.conftest import FakeClock
 
 
 @pytest.fixture
-def rig(tmp_path: Path) -> Iterator[DemoRig]:
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def rig(tmp_path: Path, clock: FakeClock) -> Iterator[DemoRig]:
     engine = make_engine(f"sqlite:///{tmp_path / 'demo.sqlite3'}")
     upgrade(engine)
-    ledger = Ledger(engine, pepper=b"test-pepper", kiosk="kiosk-demo", clock=FakeClock())
+    ledger = Ledger(engine, pepper=b"test-pepper", kiosk="kiosk-demo", clock=clock)
     seed_demo(ledger)
     demo = build_demo_rig(ledger, settings=Settings())
     yield demo
@@ -75,3 +80,15 @@ def test_the_readme_day_ends_with_a_clean_stocktake(rig: DemoRig) -> None:
     assert result is not None
     assert (result.missing, result.unexpected, result.unknown, result.misplaced) == ((), (), (), ())
     assert result.found == result.expected == len(in_safe_before) - 1
+
+
+def test_a_later_demo_day_is_booked_by_the_supervisor_under_the_stricter_rule(
+    rig: DemoRig, clock: FakeClock
+) -> None:
+    clock.advance(days=1)
+    added = ensure_demo_day(rig.desk.ledger, settings=Settings())
+    assert len(added) == 6
+    supervisor = rig.desk.person_by_badge("S001")
+    assert supervisor is not None
+    booked = [e for e in rig.desk.ledger.events() if e.kind == "pick_list_added" and e.card_id in added]
+    assert {e.actor_id for e in booked} == {supervisor.id}
