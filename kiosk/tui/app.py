@@ -351,6 +351,16 @@ class KioskApp(App[None]):
             notify(self, detail or code)
         self.ring(look(code).bells)
 
+    def reset_verdict(self) -> None:
+        """The top verdict panel goes back to its hint (a dialog that asks for input is opening)."""
+        from kiosk.tui.widgets import VerdictPanel
+
+        for screen in reversed(self.screen_stack):
+            panels = screen.query(VerdictPanel)
+            if panels:
+                panels.first().reset()
+                return
+
     def ring(self, times: int) -> None:
         """The terminal bell, `times` times (a distinct pattern per kind of verdict)."""
         self.bells_rung.append(times)
@@ -386,13 +396,21 @@ class KioskApp(App[None]):
     async def action_sign_in(self) -> None:
         await self.ensure_user(force=True)
 
-    async def ensure_user(self, *, force: bool = False, badge: str | None = None) -> StaffMember | None:
-        """The signed-in member of staff; asks for a badge and PIN first when nobody is (in a worker)."""
+    async def ensure_user(
+        self, *, force: bool = False, badge: str | None = None, clear_verdict: bool = True
+    ) -> StaffMember | None:
+        """The signed-in member of staff; asks for a badge and PIN first when nobody is (in a worker).
+
+        `clear_verdict=False`: the caller cleared the verdict when the badge was read (a scan behind
+        the badge may already have its own verdict, which stays).
+        """
         from kiosk.tui.screens.signin import SignInModal
 
         if self.user is not None and not force:
             return self.user
-        member = await self.push_screen_wait(SignInModal("signin.first", badge=badge))
+        member = await self.push_screen_wait(
+            SignInModal("signin.first", badge=badge, clear_verdict=clear_verdict)
+        )
         if member is not None:
             self.sign_in(member)
             self.show_verdict("signed_in", member.display)

@@ -119,14 +119,14 @@ class KioskModal(ModalScreen[R]):
     def kiosk(self) -> KioskApp:
         return kiosk_app(self)
 
-    def on_screen_resume(self) -> None:
-        if not self.clears_verdict:
-            return
-        for screen in reversed(self.app.screen_stack[:-1]):
-            panels = screen.query(VerdictPanel)
-            if panels:
-                panels.first().reset()
-                break
+    def __init__(self, *, clear_verdict: bool | None = None) -> None:
+        super().__init__()
+        if self.clears_verdict if clear_verdict is None else clear_verdict:
+            # Cleared when the flow asks (the dialog is made just before it is pushed): a verdict that
+            # arrives while the dialog is up (a scan behind it) is new, and stays.
+            reset = getattr(self.app, "reset_verdict", None)
+            if reset is not None:
+                reset()
 
     def action_cancel(self) -> None:
         self.dismiss(None)

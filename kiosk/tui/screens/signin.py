@@ -44,8 +44,9 @@ class SignInModal(KioskModal[StaffMember | None]):
         exclude_id: int | None = None,
         role: Role | None = None,
         prompt_values: dict[str, object] | None = None,
+        clear_verdict: bool = True,
     ) -> None:
-        super().__init__()
+        super().__init__(clear_verdict=clear_verdict)
         self.prompt_key = prompt_key
         self.prompt_values = prompt_values or {}
         self.initial_badge = badge
