@@ -72,7 +72,14 @@ async def test_a_card_scanned_while_the_witness_dialog_waits_never_lands_in_its_
         await pilot.press(*BOOKED[1], "enter")
         await wait_for(pilot, lambda: modal.query_one("#badge", Input).value == "")
         assert app.screen is modal
+        # A keyboard-wedge scanner typing a card's label into the PIN field: not tried as a PIN.
+        office.scan("C001")
+        await wait_for(pilot, lambda: modal.query_one("#badge", Input).value == "C001")
+        await pilot.press(*BOOKED[1], "enter")
+        await wait_for(pilot, lambda: "管理IDのラベルです" in screen_text(app))
+        assert app.screen is modal
         assert not [e for e in office.ledger.events()[before:] if e.kind == "auth_failed"]
+        modal.query_one("#badge", Input).value = ""
         # The witness's badge still works.
         await sign_in(pilot, office, "C001")
         await wait_for(pilot, lambda: verdict(app).code == "issued")

@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
+from drivers.damm import is_management_id
 from kiosk.desk import StorageError
 from kiosk.domain.guard import looks_like_individual_number
 from kiosk.domain.management_id import ManagementId, Refusal
@@ -118,6 +119,11 @@ class SignInModal(KioskModal[StaffMember | None]):
         if is_card_label(badge):
             self.query_one("#badge", Input).value = ""
             self.query_one("#badge", Input).focus()
+            self._say(t("signin.not_a_badge"), error=True)
+            return
+        if is_management_id(pin):
+            # A card label a keyboard-wedge scanner typed into the PIN field: no PIN has that form, so it
+            # is not tried (and never counts towards the lockout).
             self._say(t("signin.not_a_badge"), error=True)
             return
         app = self.kiosk
