@@ -212,23 +212,23 @@ class OverrideReasonModal(KioskModal[tuple[str, str] | None]):
         reason = self.reasons[self.chosen]
         if looks_like_individual_number(note):
             self.query_one("#note", Input).value = ""
-            self._say(t("signin.refused"))
+            self._say(t("signin.refused"), symbol="⛔")
             return
         if any(is_control(ch) for ch in note):
             self.query_one("#note", Input).value = ""
-            self._say(t("entry.control"))
+            self._say(t("entry.control"), symbol="⛔")
             return
         if reason == OTHER_REASON and not note:
             self._say(t("override.need_note", reason=reason))
             return
         self.dismiss((reason, note))
 
-    def _say(self, text: str) -> None:
+    def _say(self, text: str, *, symbol: str = "✖") -> None:
         message = self.query_one("#message", Static)
-        message.update(plain(f"✖ {text}" if text else ""))
+        message.update(plain(f"{symbol} {text}" if text else ""))
         message.set_class(bool(text), "-error")
         if text:
-            self.kiosk.ring(2)
+            self.kiosk.ring(3 if symbol == "⛔" else 2)
 
 
 class CloseBlockedModal(KioskModal[str | None]):
