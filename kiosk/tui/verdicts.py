@@ -210,9 +210,18 @@ REASONS: dict[str, tuple[str, str]] = {
         "One of the two must be an officer.",
     ),
     "need_supervisor": ("責任者（管理職）が必要です。", "A supervisor is needed."),
-    "role": ("この役割の職員はこの操作をできません。", "This person's role may not do this."),
-    "inactive": ("無効化された職員です。", "This person is deactivated."),
-    "locked": ("ロック中の職員です。", "This person is locked out."),
+    "role": (
+        "この役割の職員はこの操作をできません。できる職員がサインイン（F9）して行ってください。",
+        "This person's role may not do this: someone who may signs in (F9) and does it.",
+    ),
+    "inactive": (
+        "無効化された職員です。管理者に確認してください。",
+        "This person is deactivated: ask the administrator.",
+    ),
+    "locked": (
+        "ロック中の職員です。管理者にロック解除を依頼してください。",
+        "This person is locked out: ask the administrator to unlock.",
+    ),
     "need_witness": (
         "立会人がバッジと暗証番号で確認してください。",
         "The witness confirms with badge and PIN.",
