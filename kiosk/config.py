@@ -33,6 +33,8 @@ DEFAULT_CLOSING_CHECKLIST = [
     "保管庫から私物・不要な物を持ち出していない",
     "保管庫を施錠した",
 ]
+# Why a card not booked today is taken out (予定外持出): the supervisor picks one; その他 needs a note.
+DEFAULT_OVERRIDE_REASONS = ["予約外来庁", "郵送", "再交付", "その他"]
 
 
 class ConfigError(Exception):
@@ -93,6 +95,10 @@ class SessionSettings(Section):
     handover_witness: Literal["pin", "badge"] = "pin"
     opening_checklist: list[str] = Field(default_factory=lambda: list(DEFAULT_OPENING_CHECKLIST))
     closing_checklist: list[str] = Field(default_factory=lambda: list(DEFAULT_CLOSING_CHECKLIST))
+    # The override reasons offered (予定外持出の理由), in this order; a note may be added to any.
+    override_reasons: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_OVERRIDE_REASONS), min_length=1, max_length=9
+    )
 
 
 class ScanSettings(Section):

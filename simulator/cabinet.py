@@ -7,6 +7,7 @@ concluded with what the cabinet really holds.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from drivers.damm import with_check_digit
@@ -37,9 +38,19 @@ def make_management_id(serial: int, prefix: str = "8") -> str:
 
 @dataclass
 class Cabinet:
-    """The cards physically present in the safe (the simulator's truth, not the ledger's)."""
+    """The cards physically present in the safe (the simulator's truth, not the ledger's).
+
+    A card taken out of the tray for a while (`take_out`: out at the counter, handed over) is `away`
+    and comes back with `put_back`; `remove` takes a card away for good (behind the kiosk's back).
+    `follow`, when set, is called before the tray is read (`ids`, `by_tag`), so an owner can make the
+    tray follow the world outside the simulator: the demo's follows its ledger, so a card handed over
+    at the counter is not in the next tray photo or RFID round.
+    """
 
     cards: dict[str, VirtualCard] = field(default_factory=dict)
+    away: dict[str, VirtualCard] = field(default_factory=dict)
+    follow: Callable[[Cabinet], None] | None = field(default=None, repr=False, compare=False)
+    _following: bool = field(default=False, init=False, repr=False, compare=False)
 
     @classmethod
     def generate(
@@ -64,12 +75,40 @@ class Cabinet:
         """Take a card out of the cabinet (it is then absent from any inventory)."""
         return self.cards.pop(management_id)
 
+    def take_out(self, management_id: str) -> None:
+        """The card leaves the tray for now (out at the counter, or handed over)."""
+        card = self.cards.pop(management_id, None)
+        if card is not None:
+            self.away[management_id] = card
+
+    def put_back(self, management_id: str) -> None:
+        """A card that was away is back in the tray (a card removed for good stays gone)."""
+        card = self.away.pop(management_id, None)
+        if card is not None:
+            self.cards[management_id] = card
+
+    def all_ids(self) -> list[str]:
+        """Every card of this cabinet, in the tray or away, sorted (not the ones removed for good)."""
+        return sorted({*self.cards, *self.away})
+
+    def refresh(self) -> None:
+        """Let `follow` bring the tray up to date (once; a follower that reads the tray is not re-entered)."""
+        if self.follow is None or self._following:
+            return
+        self._following = True
+        try:
+            self.follow(self)
+        finally:
+            self._following = False
+
     def ids(self) -> list[str]:
         """Management IDs present, sorted."""
+        self.refresh()
         return sorted(self.cards)
 
     def by_tag(self) -> dict[str, str]:
         """EPC -> management ID for every tagged card present."""
+        self.refresh()
         return {c.tag_epc: c.management_id for c in self.cards.values() if c.tag_epc}
 
     def __len__(self) -> int:

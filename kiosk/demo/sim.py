@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from drivers.contract import ScanDevice
@@ -90,21 +91,21 @@ class DemoRig:
 
     def card_out(self) -> str | None:
         """A card that is out now (to put back or hand over)."""
-        ids = self.cabinet.ids()
+        ids = self.cabinet.all_ids()
         states = self.desk.pick_list_status(ids)
         return next((mid for mid in ids if states.get(mid) is CardStatus.OUT), None)
 
     def random_in_safe(self) -> str | None:
         """A card in the safe that is not booked today (taking it out needs an override)."""
         booked = set(self.desk.pick_list())
-        ids = self.cabinet.ids()
+        ids = self.cabinet.all_ids()
         states = self.desk.pick_list_status(ids)
         candidates = [m for m in ids if states.get(m) is CardStatus.IN_SAFE and m not in booked]
         return self.rng.choice(candidates) if candidates else None
 
     def unknown_id(self) -> str:
         """A well-formed management ID that is not in the ledger."""
-        known = set(self.cabinet.ids())
+        known = set(self.cabinet.all_ids())
         while True:
             candidate = with_check_digit(f"9{self.rng.randrange(10**8):08d}")
             if candidate not in known:
@@ -177,13 +178,16 @@ def build_demo_rig(
     from drivers.serial_scanner import SerialScanner
 
     cabinet = demo_cabinet()
+    desk = _desk(ledger, settings)
+    # The tray follows the ledger: a card taken out or handed over at the counter is not in the safe.
+    cabinet.follow = partial(follow_ledger, desk)
     hub = SimHub(cabinet)
     hub.add_serial(SCANNER)
     scanner = SerialScanner(hub.url(SCANNER), name=SCANNER)
     wedge = KeyboardWedge(KEYBOARD, timing=wedge_timing) if wedge_timing else KeyboardWedge(KEYBOARD)
     hub.attach(WEDGE_SCANNER, _ImeKeyboard(WEDGE_SCANNER, wedge))
     return DemoRig(
-        desk=_desk(ledger, settings),
+        desk=desk,
         hub=hub,
         cabinet=cabinet,
         devices=[scanner, wedge],
@@ -201,16 +205,35 @@ def demo_safe_io(hub: SimHub) -> Any:
     return SafeIo(module.url, name=SAFE_IO, poll_ms=50, reconnect_max_s=1.0)
 
 
+def follow_ledger(desk: Desk, cabinet: Cabinet) -> None:
+    """Put in the tray exactly the cabinet's cards the ledger has in the safe (保管中).
+
+    A card out at the counter, handed over, cancelled into a disposal or recorded missing is not in the
+    safe; a card put back is again. Cards removed behind the kiosk's back (F12 r) stay gone, so the
+    stocktake still finds those missing. A card the ledger does not know is left where it is.
+    """
+    ids = cabinet.all_ids()
+    states = desk.pick_list_status(ids)
+    for mid in ids:
+        status = states.get(mid)
+        if status is CardStatus.IN_SAFE:
+            cabinet.put_back(mid)
+        elif status is not None:
+            cabinet.take_out(mid)
+
+
 def ensure_demo_day(ledger: Ledger, size: int = 6, *, settings: Settings | None = None) -> list[str]:
     """Book cards for today when nothing is booked (the seed books the day it ran; the demo runs later)."""
     desk = _desk(ledger, settings)
     if desk.pick_list():
         return []
-    clerk = desk.person_by_badge("C001")
-    if clerk is None:
+    # The supervisor books (alone, as the table allows; a clerk would need a second person), so the
+    # officers and clerks who open the safe may take the cards out.
+    supervisor = desk.person_by_badge("S001")
+    if supervisor is None:
         return []
     ids = demo_cabinet().ids()
     states = desk.pick_list_status(ids)
     chosen = [mid for mid in ids if states.get(mid) is CardStatus.IN_SAFE][:size]
-    added, _ = desk.book(chosen, clerk)
+    added, _ = desk.book(chosen, supervisor)
     return added

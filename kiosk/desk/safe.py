@@ -11,13 +11,22 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
+from kiosk.desk.errors import storage_errors
 from kiosk.desk.safe_io import SafeIoDesk
 from kiosk.domain.authz import Act, NotAllowed
 from kiosk.domain.management_id import ManagementId, Refusal
-from kiosk.domain.safe_session import Override, Refuse, ScanMode, check_open, decide_scan
+from kiosk.domain.safe_session import (
+    Alarm,
+    Override,
+    Refuse,
+    ScanMode,
+    can_hand_over,
+    check_open,
+    decide_scan,
+)
 from kiosk.domain.staff import StaffMember
 from kiosk.domain.status import CardStatus
-from kiosk.domain.verdicts import Verdict, VerdictCode
+from kiosk.domain.verdicts import NextStep, Verdict, VerdictCode
 from kiosk.ledger import safe
 from kiosk.ledger.safe import SessionView
 from kiosk.ledger.service import Unit, session_people
@@ -90,15 +99,13 @@ class SafeDesk(SafeIoDesk):
         second: StaffMember | None = None
         if mode is ScanMode.HAND_OVER:
             if witness is None:
-                seq = self.record_refusal(
-                    "need_witness", attempted=act.value, actor=actor, session_id=session_id, device=device
-                )
-                return Verdict(False, VerdictCode.NEED_WITNESS, "a witness must confirm", None, seq)
+                return self._hand_over_unwitnessed(session_id, mid, actor, device=device, source=source)
             second = witness
         elif override is not None:
             act, second = Act.OVERRIDE, override.supervisor
             reason = self.text(override.reason, "reason", attempted=act.value, actor=actor)
-            override = Override(override.supervisor, reason)
+            note = self.text(override.note, "note", attempted=act.value, actor=actor) if override.note else ""
+            override = Override(override.supervisor, reason, note)
         try:
             with self.act(act, actor, second, session_id=session_id) as u:
                 return scan_in_unit(
@@ -111,9 +118,85 @@ class SafeDesk(SafeIoDesk):
                     override=override,
                     device=device,
                     source=source,
+                    reasons=self.settings.session.override_reasons,
                 )
         except NotAllowed as exc:
             return Verdict(False, VerdictCode.NOT_ALLOWED, str(exc), None, exc.seq, exc.reason, mid.value)
+
+    def _hand_over_unwitnessed(
+        self,
+        session_id: int,
+        mid: ManagementId,
+        actor: StaffMember,
+        *,
+        device: str | None,
+        source: str | None,
+    ) -> Verdict:
+        """A hand-over scan without its witness: a card that cannot be handed over gets its own refusal
+        (or the alarm for a card already handed over) with the next step; any other needs the witness."""
+        with storage_errors(), self.ledger.unit() as u:
+            people = session_people(u.conn, session_id)
+            if people is not None and actor.id not in people:
+                # Someone who did not open the safe (and has not joined) is refused as the table
+                # refuses them for every act in a session, so the join step is offered as before.
+                rec = u.refuse(
+                    "not_in_session",
+                    attempted=Act.HAND_OVER.value,
+                    actor_id=actor.id,
+                    session_id=session_id,
+                    device=device,
+                    source=source,
+                )
+                return Verdict(
+                    False,
+                    VerdictCode.NOT_ALLOWED,
+                    "not one of the session's people",
+                    None,
+                    rec.seq,
+                    "not_in_session",
+                    mid.value,
+                )
+            if can_hand_over(u.card(mid.value)) is not None:
+                # The decision can only refuse or raise the alarm here: nothing is handed over.
+                return scan_in_unit(
+                    u,
+                    session_id,
+                    mid,
+                    ScanMode.HAND_OVER,
+                    actor,
+                    witness=None,
+                    override=None,
+                    device=device,
+                    source=source,
+                )
+            rec = u.refuse(
+                "need_witness",
+                attempted=Act.HAND_OVER.value,
+                actor_id=actor.id,
+                session_id=session_id,
+                device=device,
+                source=source,
+            )
+            return Verdict(False, VerdictCode.NEED_WITNESS, "a witness must confirm", None, rec.seq)
+
+    def can_hand_over(self, text: str) -> Verdict | None:
+        """Could the card `text` names be handed over now? None when yes, else the verdict a hand-over
+        scan would get (nothing recorded: the scan itself, if made, records it).
+
+        The counter asks before it calls the witness, so nobody confirms an act that cannot succeed.
+        A value that is not a management ID is left to the scan (which records its refusal).
+        """
+        try:
+            mid = ManagementId.parse(text)
+        except Refusal:
+            return None
+        card = self.read(lambda: self.ledger.card(mid.value))
+        refused = can_hand_over(card)
+        if refused is None:
+            return None
+        return Verdict(
+            False, refused.code, refused.message, card, None, refused.detail, mid.value, refused.next_step
+        )
 
     def refuse_input(
         self,
@@ -150,11 +233,20 @@ class SafeDesk(SafeIoDesk):
             return [safe.record_missing(u, session_id, m, operator, witness, note) for m in ids]
 
     def book(
-        self, ids: Iterable[str], actor: StaffMember, *, day: date | None = None
-    ) -> tuple[list[str], list[str]]:
-        """Book cards for handing over today (the booker is recorded and may not take them out alone)."""
-        with self.act(Act.BOOK_PICK_LIST, actor) as u:
-            return safe.add_to_pick_list(u, ids, actor, day=day)
+        self,
+        ids: Iterable[str],
+        actor: StaffMember,
+        *,
+        second: StaffMember | None = None,
+        day: date | None = None,
+    ) -> tuple[list[str], list[safe.PickProblem]]:
+        """Book cards for handing over today (the booker is recorded and may not take them out alone).
+
+        An officer or a supervisor books alone; a clerk needs `second`, a second person confirming now
+        (the authorisation table).
+        """
+        with self.act(Act.BOOK_PICK_LIST, actor, second) as u:
+            return safe.add_to_pick_list(u, ids, actor, day=day, witness=second)
 
     # -- queries ----------------------------------------------------------------------------------
 
@@ -175,6 +267,12 @@ class SafeDesk(SafeIoDesk):
 
         return self.read(lambda: pick_list_status(self.ledger, ids))
 
+    def override_reasons(self, ids: list[str]) -> dict[str, str]:
+        """The cards among `ids` last taken out without a booking, with the approved reason (予定外)."""
+        from kiosk.ledger.ui_queries import override_reasons
+
+        return self.read(lambda: override_reasons(self.ledger, ids))
+
 
 def scan_in_unit(
     u: Unit,
@@ -187,22 +285,40 @@ def scan_in_unit(
     override: Override | None,
     device: str | None,
     source: str | None,
+    reasons: Sequence[str] = (),
 ) -> Verdict:
     """Load the facts of one scan in `u`, let the domain decide, record what it said, and answer."""
     at: dict[str, Any] = {"actor_id": actor.id, "session_id": session_id, "device": device, "source": source}
     if u.checked_session != session_id and session_people(u.conn, session_id) is None:
         # Only a unit that was not authorised for an in-session act gets here without the check.
         rec = u.refuse("no_session", attempted=mode.value, **at)
-        return Verdict(False, VerdictCode.NO_SESSION, "the safe is not open", None, rec.seq, "", mid.value)
+        return Verdict(
+            False,
+            VerdictCode.NO_SESSION,
+            "the safe is not open",
+            None,
+            rec.seq,
+            "",
+            mid.value,
+            NextStep.OPEN_SAFE_FIRST,
+        )
     card = u.card(mid.value)
     booking = u.booking(mid.value) if mode is ScanMode.TAKE_OUT and card is not None else None
-    decision = decide_scan(mode, card, taker_id=actor.id, booking=booking, override=override)
+    decision = decide_scan(mode, card, taker_id=actor.id, booking=booking, override=override, reasons=reasons)
     if witness is not None and card is not None:
         at["witness_id"] = witness.id
+    if isinstance(decision, Alarm):
+        # Not a refused attempt but an alarm on the chain, for the supervisor's page and the alerts.
+        rec = u.append(decision.kind, card_id=mid.value, payload=decision.payload, **at)
+        return Verdict(
+            False, decision.code, decision.message, card, rec.seq, "", mid.value, decision.next_step
+        )
     if isinstance(decision, Refuse):
         card_id = mid.value if card is not None else None  # an unknown ID is no card of ours
         rec = u.refuse(decision.reason, attempted=decision.attempted, card_id=card_id, **at)
         message = f"{mid} is {decision.message}" if card is None else decision.message
-        return Verdict(False, decision.code, message, card, rec.seq, decision.detail, mid.value)
+        return Verdict(
+            False, decision.code, message, card, rec.seq, decision.detail, mid.value, decision.next_step
+        )
     _, state = u.card_event(decision.kind, mid.value, payload=decision.payload, **at)
     return Verdict(True, decision.code, decision.message, state, state.last_seq, "", mid.value)

@@ -33,7 +33,7 @@ from kiosk.ledger.read_models.stocktakes import (
     StocktakeRecord,
 )
 from kiosk.ledger.retention_ops import DisposalBatch, DisposalError
-from kiosk.ledger.safe import SessionView
+from kiosk.ledger.safe import PickProblem, SessionView
 from kiosk.ledger.service import Clock, HistoryEntry, Ledger, today, utc_now
 from kiosk.ledger.stocktake_glance import GLANCE_LINES, StocktakeGlance
 from kiosk.ledger.ui_queries import DEFAULT_PAGE, EventLine, EventPage
@@ -58,6 +58,7 @@ __all__ = [
     "HeadMark",
     "HistoryEntry",
     "Ledger",
+    "PickProblem",
     "Progress",
     "ResultLine",
     "SessionRow",

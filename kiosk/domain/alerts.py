@@ -229,12 +229,13 @@ def _restored(e: Seen) -> Draft | None:
 
 
 def _handed_over_seen(e: Seen) -> Draft | None:
-    """A card the ledger says was handed over, seen at the safe: counted at a stocktake, or scanned in a
-    session on a later day than its hand-over (the same day it is the clerk scanning it again)."""
-    if e.kind == EventKind.REFUSED:
-        seen = [mid for mid, at in e.issued.items() if office_date(at) < office_date(e.at)]
+    """The counter's alarm (`handed_over_card_seen`) as an alert: always at a stocktake; at the counter
+    only on a later day than the card's hand-over (the same day it is the clerk scanning it again,
+    which the screen still shows in red)."""
+    if e.stocktake_id is not None:
+        seen = list(e.issued) or ([e.card_id] if e.card_id else [])
     else:
-        seen = list(e.issued)
+        seen = [mid for mid, at in e.issued.items() if office_date(at) < office_date(e.at)]
     if not seen:
         return None
     where = (
@@ -246,17 +247,14 @@ def _handed_over_seen(e: Seen) -> Draft | None:
     return Draft(AlertKind.HANDED_OVER_SEEN, e.seq, e.at, facts + _who(e) + _where(e))
 
 
-# The events whose cards are looked up for `Seen.issued` (a stocktake sighting, a refused scan).
-SIGHTINGS = frozenset({EventKind.STOCKTAKE_COUNTED, EventKind.STOCKTAKE_BATCH, EventKind.REFUSED})
+# The events whose cards are looked up for `Seen.issued` (when each was handed over).
+SIGHTINGS = frozenset({EventKind.HANDED_OVER_CARD_SEEN})
 
 
 def sighted(kind: str, card_id: str | None, data: Mapping[str, Any]) -> tuple[str, ...]:
     """The management IDs an event of `kind` saw, for the hand-over check (`Seen.issued`)."""
     if kind not in SIGHTINGS:
         return ()
-    if kind == EventKind.STOCKTAKE_BATCH:
-        counted = data.get("counted") or {}
-        return tuple(str(mid) for mid in counted.get("unexpected", ()))
     return (card_id,) if card_id else ()
 
 
@@ -268,9 +266,7 @@ RULES: dict[EventKind, Rule] = {
     EventKind.STOCKTAKE_FINISHED: _stocktake_missing,
     EventKind.LEDGER_VERIFIED: _verify_failed,
     EventKind.LEDGER_RESTORED: _restored,
-    EventKind.STOCKTAKE_COUNTED: _handed_over_seen,
-    EventKind.STOCKTAKE_BATCH: _handed_over_seen,
-    EventKind.REFUSED: _handed_over_seen,
+    EventKind.HANDED_OVER_CARD_SEEN: _handed_over_seen,
     EventKind.SAFE_DOOR_FORCED: at_once(AlertKind.DOOR_FORCED),
     EventKind.SAFE_DOOR_LEFT_OPEN: at_once(AlertKind.DOOR_LEFT_OPEN),
 }

@@ -64,6 +64,7 @@ class Second(enum.StrEnum):
     OFFICER_PAIR = "officer_pair"  # a different person; one of the two a responsible officer
     SUPERVISOR = "supervisor"  # a supervisor other than the actor
     STAFF_WITNESS = "staff_witness"  # an officer, supervisor or administrator (never a clerk)
+    ANY_FOR_CLERK = "any_for_clerk"  # a clerk needs a different active person; an officer or supervisor not
 
 
 STAFF = frozenset({Role.CLERK, Role.OFFICER, Role.SUPERVISOR})
@@ -95,7 +96,11 @@ RULES: dict[Act, Rule] = {
     Act.OVERRIDE: Rule(STAFF, Second.SUPERVISOR, in_session=True, ja="予定外持出：責任者の承認と理由"),
     Act.MARK_MISSING: Rule(STAFF, Second.ANY, ja="所在不明の記録：二人"),
     Act.RECORD_FOUND: Rule(STAFF, Second.ANY, ja="発見の記録：二人"),
-    Act.BOOK_PICK_LIST: Rule(STAFF, Second.NONE, ja="交付予定の登録：登録者は持出者になれない"),
+    Act.BOOK_PICK_LIST: Rule(
+        STAFF,
+        Second.ANY_FOR_CLERK,
+        ja="交付予定の登録：保管責任者・責任者、または担当者と確認者の二人（登録者は持出者になれない）",
+    ),
     Act.RECEIVE: Rule(OFFICER, Second.ANY, ja="受領：保管責任者と立会人"),
     Act.BIND_RFID: Rule(OFFICER, Second.ANY, ja="RFIDタグの紐付け：保管責任者と立会人"),
     Act.STOCKTAKE_START: Rule(STAFF, Second.OFFICER_PAIR, ja="点検開始：二人、うち一人は保管責任者"),
@@ -132,7 +137,9 @@ RULES: dict[Act, Rule] = {
         ADMIN, Second.STAFF_WITNESS, ja="ロック解除：管理者と立会人（保管責任者・責任者・管理者、本人以外）"
     ),
     Act.STAFF_RESET_PIN: Rule(
-        ADMIN, Second.STAFF_WITNESS, ja="PINの再設定：管理者と立会人（保管責任者・責任者・管理者、本人以外）"
+        ADMIN,
+        Second.STAFF_WITNESS,
+        ja="暗証番号の再設定：管理者と立会人（保管責任者・責任者・管理者、本人以外）",
     ),
     Act.STAFF_TRAINING: Rule(
         ADMIN, Second.STAFF_WITNESS, ja="研修の記録：管理者と立会人（保管責任者・責任者・管理者）"
@@ -187,6 +194,8 @@ def authorize(
         raise NotAllowed("role", f"{actor.name} ({actor.role.value}) may not {act.value}")
     if rule.second is Second.NONE:
         return rule
+    if rule.second is Second.ANY_FOR_CLERK and actor.role is not Role.CLERK:
+        return rule
     if second is None:
         raise NotAllowed("need_second", f"{act.value} needs a second person")
     check_person(second, now, lockout_minutes)
@@ -205,7 +214,11 @@ def authorize(
         )
     if rule.second is Second.SUPERVISOR and second.role is not Role.SUPERVISOR:
         raise NotAllowed("need_supervisor", "the second person must be a supervisor (責任者)")
-    if rule.second is Second.ANY and second.role is Role.ADMIN and act not in _ADMIN_MAY_WITNESS:
+    if (
+        rule.second in (Second.ANY, Second.ANY_FOR_CLERK)
+        and second.role is Role.ADMIN
+        and act not in _ADMIN_MAY_WITNESS
+    ):
         # An administrator keeps accounts; the safe's work is witnessed by the staff who do it.
         raise NotAllowed("role", f"{second.name} (admin) may not witness {act.value}")
     return rule

@@ -37,6 +37,7 @@ class EventKind(enum.StrEnum):
     CARD_HOLD_SET = "card_hold_set"
     CARD_HOLD_RELEASED = "card_hold_released"
     CARD_APPLICANT_SET = "card_applicant_set"
+    HANDED_OVER_CARD_SEEN = "handed_over_card_seen"  # an alarm: the card should be with its holder
     RFID_BOUND = "rfid_bound"
     BATCH_RECEIVED = "batch_received"
     PICK_LIST_ADDED = "pick_list_added"
@@ -152,11 +153,16 @@ class AtLocation(Payload):
 
 @dataclass(frozen=True, slots=True)
 class TakenOut(Payload):
-    """A take-out; a supervisor's override names the supervisor and the reason."""
+    """A take-out; a supervisor's override names the supervisor, the reason and an optional note.
 
-    OMIT_NONE = frozenset({"override_by", "reason"})
+    `reason` is one of the configured override reasons (予約外来庁, 郵送, 再交付, その他 …; free text on
+    overrides recorded before the list existed); `note` the free text added to it.
+    """
+
+    OMIT_NONE = frozenset({"override_by", "reason", "note"})
     override_by: int | None = None
     reason: str | None = None
+    note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +218,13 @@ class ApplicantSet(Payload):
     ref: str  # the fold (kiosk.domain.card_state) reads "ref"
     corrects: int | None = None
     reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HandedOverSeen(Payload):
+    """A card recorded as handed over (交付済) was scanned at the safe: `attempted` is the scan's mode."""
+
+    attempted: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -608,6 +621,9 @@ KINDS: dict[EventKind, KindInfo] = {
     K.CARD_HOLD_SET: KindInfo("保留開始", "hold set", HoldSet),
     K.CARD_HOLD_RELEASED: KindInfo("保留解除", "hold released"),
     K.CARD_APPLICANT_SET: KindInfo("申請者参照の設定", "applicant reference set", ApplicantSet),
+    K.HANDED_OVER_CARD_SEEN: KindInfo(
+        "交付済カードの検知（警報）", "handed-over card seen at the safe (alarm)", HandedOverSeen
+    ),
     K.RFID_BOUND: KindInfo("RFIDタグ登録", "RFID tag bound", RfidBound),
     K.BATCH_RECEIVED: KindInfo("納品受領", "delivery received", BatchReceived),
     K.PICK_LIST_ADDED: KindInfo("交付予定登録", "booked for issue", Booked),
@@ -637,7 +653,7 @@ KINDS: dict[EventKind, KindInfo] = {
     K.STAFF_DEACTIVATED: KindInfo("職員無効化", "staff deactivated", StaffRef),
     K.STAFF_REACTIVATED: KindInfo("職員の再有効化", "staff reactivated", StaffRef),
     K.STAFF_ROLE_CHANGED: KindInfo("職員の役割変更", "staff role changed", RoleChanged),
-    K.STAFF_PIN_RESET: KindInfo("PINの再設定", "PIN reset", StaffRef),
+    K.STAFF_PIN_RESET: KindInfo("暗証番号の再設定", "PIN reset", StaffRef),
     K.STAFF_LOCKED: KindInfo("職員ロック", "staff locked", StaffRef),
     K.STAFF_UNLOCKED: KindInfo("ロック解除", "staff unlocked", StaffRef),
     K.STAFF_LOCK_EXPIRED: KindInfo("ロックの時間切れ解除", "lock expired", StaffRef),

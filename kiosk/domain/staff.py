@@ -10,6 +10,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from drivers import damm
+
 MAX_FAILED_ATTEMPTS = 5
 # A lockout ends by itself after this long (configurable: `[staff] lockout_minutes`), so a prankster at the
 # keyboard cannot lock every officer out for good; an administrator with a witness can unlock sooner.
@@ -151,9 +153,15 @@ def suggests_same_person(name: str, employee_no: str, other: StaffMember) -> boo
 
 
 def validate_pin(pin: str) -> None:
-    """A PIN is 4–12 ASCII digits."""
+    """A PIN is 4–12 ASCII digits, and never has the form of a management ID.
+
+    A card label read while a PIN field waits (a keyboard-wedge scanner types into it) is then told
+    apart from a PIN without trying it, so it never counts towards the person's lockout.
+    """
     if not (pin.isascii() and pin.isdigit()) or not PIN_MIN_LENGTH <= len(pin) <= PIN_MAX_LENGTH:
         raise ValueError(f"a PIN is {PIN_MIN_LENGTH}–{PIN_MAX_LENGTH} digits")
+    if damm.is_management_id(pin):
+        raise ValueError("a PIN must not have the form of a management ID (10 digits with a check digit)")
 
 
 def hash_pin(pin: str, pepper: bytes) -> str:

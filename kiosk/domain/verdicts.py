@@ -38,6 +38,8 @@ class VerdictCode(enum.StrEnum):
     NO_SESSION = "no_session"
     NOT_ALLOWED = "not_allowed"  # the authorisation table said no (`detail` is the reason)
     NEED_WITNESS = "need_witness"
+    # An alarm, recorded as its own event (handed_over_card_seen): a card handed over is back at the safe.
+    HANDED_OVER_SEEN = "handed_over_seen"
     # Disposal scans (廃棄の取出).
     UNKNOWN_BATCH = "unknown_batch"
     WRONG_STATE = "wrong_state"
@@ -59,6 +61,20 @@ class VerdictCode(enum.StrEnum):
         return self in _CHANGED
 
 
+class NextStep(enum.StrEnum):
+    """What the person at the counter should do after a refusal (the catalogue words it per language)."""
+
+    NONE = ""
+    TAKE_OUT_FIRST = "take_out_first"  # 交付 of a card still in the safe: take it out (持出) first
+    ALREADY_IN_SAFE = "already_in_safe"  # 返却 of a card that is in the safe: nothing to put back
+    HAND_OVER_OR_PUT_BACK = "hand_over_or_put_back"  # 持出 of a card that is out: 交付 or 返却
+    CHECK_LABEL = "check_label"  # an ID not in the ledger: read the label again, else report it
+    ASK_OFFICER = "ask_officer"  # a card in a state the counter does not handle: the officer decides
+    REPORT_SUPERVISOR = "report_supervisor"  # an alarm: keep the card apart and tell the supervisor
+    NEED_OVERRIDE = "need_override"  # not booked today: a supervisor's approval with a reason
+    OPEN_SAFE_FIRST = "open_safe_first"  # no open session: two people open the safe first
+
+
 _CHANGED = frozenset(
     {
         VerdictCode.TAKEN_OUT,
@@ -76,7 +92,8 @@ class Verdict:
 
     `ok` says whether the ledger changed as asked; `message` is a one-line English explanation for the CLI
     and the logs (screens take their words from the catalogue by `code`); `seq` is the event that recorded
-    it (refusals are recorded too; None when nothing was written); `detail` a reason code.
+    it (refusals are recorded too; None when nothing was written); `detail` a reason code; `next_step`
+    what the person should do now (a refusal's way forward, decided with the rule that refused).
     `management_id` is set whenever the input was a well-formed management ID, so a screen can show an
     unknown ID without parsing the scan again.
     """
@@ -88,6 +105,7 @@ class Verdict:
     seq: int | None = None
     detail: str = ""
     management_id: str | None = None  # the well-formed ID the verdict is about (known card or not)
+    next_step: NextStep = NextStep.NONE  # what to do now, for a refusal
 
 
 @dataclass(frozen=True, slots=True)

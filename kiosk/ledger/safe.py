@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 from sqlalchemy import select
 
@@ -203,31 +204,60 @@ def people_of(ledger: Ledger, session_id: int) -> set[int]:
 # -- pick list --------------------------------------------------------------------------------
 
 
+class PickProblem(NamedTuple):
+    """A line of a booking that was not added: its number, the value's ID (if well-formed), why (a code).
+
+    `reason` is a management-ID refusal code, `unknown_id`, or the card's status (`issued` …); `str()`
+    gives the English line the CLI and logs print.
+    """
+
+    line: int
+    management_id: str
+    reason: str
+
+    def __str__(self) -> str:
+        if self.reason == "unknown_id":
+            return f"{self.line}: {self.management_id} is not in the ledger"
+        if self.management_id:
+            return f"{self.line}: {self.management_id} is {self.reason}"
+        return f"{self.line}: not a management ID ({self.reason})"
+
+
 def add_to_pick_list(
-    u: Unit, ids: Iterable[str], actor: StaffMember, *, day: date | None = None
-) -> tuple[list[str], list[str]]:
+    u: Unit,
+    ids: Iterable[str],
+    actor: StaffMember,
+    *,
+    day: date | None = None,
+    witness: StaffMember | None = None,
+) -> tuple[list[str], list[PickProblem]]:
     """Book cards for handing over. Returns (added, problems) — problems name line and reason."""
     day = day or office_date(u.at)
     added: list[str] = []
-    problems: list[str] = []
+    problems: list[PickProblem] = []
+    witness_id = witness.id if witness is not None else None
     for n, text in enumerate(ids, start=1):
         try:
             mid = ManagementId.parse(text)
         except Refusal as exc:
             u.refuse(exc.reason, attempted="pick_list", actor_id=actor.id)
-            problems.append(f"{n}: {exc}")
+            problems.append(PickProblem(n, "", exc.reason))
             continue
         card = u.card(mid.value)
         if card is None:
-            problems.append(f"{n}: {mid} is not in the ledger")
+            problems.append(PickProblem(n, mid.value, "unknown_id"))
             continue
         if card.status not in (CardStatus.IN_SAFE, CardStatus.OUT):
-            problems.append(f"{n}: {mid} is {card.status.value}")
+            problems.append(PickProblem(n, mid.value, card.status.value))
             continue
         if u.session.get(models.PickListEntry, (day, mid.value)) is not None:
             continue
         rec = u.append(
-            EventKind.PICK_LIST_ADDED, card_id=mid.value, actor_id=actor.id, payload=Booked(day.isoformat())
+            EventKind.PICK_LIST_ADDED,
+            card_id=mid.value,
+            actor_id=actor.id,
+            witness_id=witness_id,
+            payload=Booked(day.isoformat()),
         )
         u.session.add(
             models.PickListEntry(day=day, management_id=mid.value, added_seq=rec.seq, booked_by=actor.id)

@@ -17,7 +17,7 @@ projection of events like every other column, and `kiosk verify` rebuilds it (ki
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import insert, literal, select, update
@@ -28,6 +28,7 @@ from kiosk.domain.events import (
     Counted,
     EventKind,
     Found,
+    HandedOverSeen,
     IncidentOpened,
     Missing,
     OfficerHandover,
@@ -232,6 +233,8 @@ def _count_one(
         # Not a card of ours: the ID goes in the payload, never in card_id (it has no history here).
         payload["id"] = mid
     rec = u.append(EV_COUNTED, card_id=mid if card is not None else None, payload=payload, **fields)
+    if status is CardStatus.ISSUED:
+        _handed_over_seen(u, [mid], fields)
     s.add(
         models.StocktakeScan(
             stocktake_id=stocktake_id,
@@ -243,6 +246,15 @@ def _count_one(
         )
     )
     return StocktakeVerdict(code, _MESSAGES[code], mid, here, expected_location, status, 1, rec.seq)
+
+
+def _handed_over_seen(u: Unit, ids: Sequence[str], fields: Mapping[str, Any]) -> None:
+    """A card already handed over (交付済) counted at the safe: an alarm on the chain, once per card and
+    stocktake (its first sighting), for the supervisor's page, beside the 予定外 sighting itself."""
+    for mid in ids:
+        u.append(
+            EventKind.HANDED_OVER_CARD_SEEN, card_id=mid, payload=HandedOverSeen("stocktake_scan"), **fields
+        )
 
 
 def record_many(
@@ -275,11 +287,9 @@ def record_many(
     distinct = sorted(ids)
     counted = counted_already(s, stocktake_id, distinct)
     new = [m for m in distinct if m not in counted]
+    statuses = card_statuses(s, new)
     groups = sort_sightings(
-        new,
-        expected=expected_locations(s, stocktake_id, new),
-        statuses=card_statuses(s, new),
-        here=here,
+        new, expected=expected_locations(s, stocktake_id, new), statuses=statuses, here=here
     )
     repeats = sorted(m for m in distinct if m in counted)
     if repeats:
@@ -295,6 +305,9 @@ def record_many(
         if several:
             payload["times"] = several  # seen more than once in this batch (the rest: once)
         seq = u.append(EV_BATCH, payload=payload, stocktake_id=stocktake_id, device=device, source=source).seq
+    issued = [m for m in new if statuses.get(m) is CardStatus.ISSUED]
+    if issued:
+        _handed_over_seen(u, issued, {"stocktake_id": stocktake_id, "device": device, "source": source})
     if new:
         s.execute(
             insert(models.StocktakeScan),

@@ -7,10 +7,12 @@ costs the same at event 100 and at event 1,000,000.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from kiosk.domain.events import EventKind
 from kiosk.domain.status import CardStatus
 from kiosk.ledger import models
 from kiosk.ledger.chain import EventRecord
@@ -26,6 +28,7 @@ class EventLine:
     event: EventRecord
     actor_name: str | None
     witness_name: str | None
+    approver_name: str | None = None  # a take-out without a booking: the supervisor who approved it
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +58,9 @@ def events_page(
         rows = list(s.scalars(q.order_by(models.Event.seq.desc()).limit(limit + 1)))
         more = len(rows) > limit
         rows = rows[:limit]
+        approvers = {r.seq: _approver(r.payload) for r in rows if r.kind == EventKind.CARD_TAKEN_OUT}
         ids = {i for r in rows for i in (r.actor_id, r.witness_id) if i is not None}
+        ids |= {i for i in approvers.values() if i is not None}
         names: dict[int, str] = {}
         if ids:
             names = {
@@ -69,10 +74,18 @@ def events_page(
                 to_record(r),
                 names.get(r.actor_id) if r.actor_id is not None else None,
                 names.get(r.witness_id) if r.witness_id is not None else None,
+                names.get(approvers[r.seq] or -1) if approvers.get(r.seq) is not None else None,
             )
             for r in rows
         ]
         return EventPage(lines, rows[-1].seq if more and rows else None)
+
+
+def _approver(payload: str | None) -> int | None:
+    """The supervisor who approved a take-out without a booking (None for a booked take-out)."""
+    data = json.loads(payload) if payload else {}
+    value = data.get("override_by") if isinstance(data, dict) else None
+    return value if isinstance(value, int) else None
 
 
 def status_counts(ledger: Ledger) -> tuple[int, int]:
@@ -98,6 +111,26 @@ def pick_list_status(ledger: Ledger, ids: list[str]) -> dict[str, CardStatus]:
             select(models.Card.management_id, models.Card.status).where(models.Card.management_id.in_(ids))
         )
         return {str(mid): CardStatus(status) for mid, status in rows}
+
+
+def override_reasons(ledger: Ledger, ids: list[str]) -> dict[str, str]:
+    """For each of `ids` whose latest take-out was approved without a booking: the approved reason."""
+    if not ids:
+        return {}
+    with ledger.read() as s:
+        last = (
+            select(func.max(models.Event.seq))
+            .where(models.Event.kind == EventKind.CARD_TAKEN_OUT, models.Event.card_id.in_(ids))
+            .group_by(models.Event.card_id)
+        )
+        found: dict[str, str] = {}
+        for mid, payload in s.execute(
+            select(models.Event.card_id, models.Event.payload).where(models.Event.seq.in_(last))
+        ):
+            data = json.loads(payload) if payload else {}
+            if isinstance(data, dict) and "override_by" in data:
+                found[str(mid)] = str(data.get("reason") or "")
+        return found
 
 
 def staff_names(ledger: Ledger, ids: set[int]) -> dict[int, str]:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Literal
 
 from kiosk.domain.events import kind_name
-from kiosk.reports.terms import VALUE_JA
+from kiosk.reports.terms import value_ja
 
 Lang = Literal["ja", "en"]
 LANGS: tuple[Lang, ...] = ("ja", "en")
@@ -14,14 +14,17 @@ LANGS: tuple[Lang, ...] = ("ja", "en")
 JA: dict[str, str] = {
     "title": "保管庫の状況（監督者画面）",
     "signin.title": "監督者サインイン",
-    "signin.badge": "職員証",
-    "signin.pin": "PIN",
+    "signin.badge": "バッジ",
+    "signin.pin": "暗証番号",
     "signin.submit": "サインイン",
-    "signin.hint": "責任者または管理者の職員証とPINでサインインします。この画面から台帳は変更できません。",
+    "signin.hint": (
+        "責任者または管理者のバッジと暗証番号でサインインします。この画面から管理簿は変更できません。"
+    ),
     "signin.mynumber": "12桁の値は個人番号のおそれがあるため受け付けません。",
-    "signin.empty": "職員証とPINを入力してください。",
+    "signin.empty": "バッジと暗証番号を入力してください。",
     "signin.failed": (
-        "サインインできませんでした。職員証とPINを確かめてください（この画面は責任者と管理者だけが使えます）。"
+        "サインインできませんでした。バッジと暗証番号を確かめてください"
+        "（この画面は責任者と管理者だけが使えます）。"
     ),
     "signin.wait": "失敗が続いたため、しばらく待ってからもう一度お試しください。",
     "signin.expired": "画面の有効期限が切れました。もう一度入力してください。",
@@ -46,11 +49,14 @@ JA: dict[str, str] = {
     "minutes": "{n} 分",
     "out": "持出中のカード",
     "out.none": "持出中のカードはありません。",
-    "out.card": "管理番号",
+    "out.card": "管理ID",
     "out.by": "持ち出した人",
     "out.at": "持出時刻",
     "out.for": "経過",
     "out.kiosk": "端末",
+    "out.override": "予定外（{reason}）",
+    "seen": "交付済カードの検知（警報）",
+    "seen.line": "{time} {kiosk}: 交付済のカード {card} が保管庫で読み取られました（{by}・{mode}）",
     "today": "本日の受払（{day}）",
     "today.in_safe": "保管中（現在）",
     "alerts": "警告・要確認",
@@ -64,7 +70,7 @@ JA: dict[str, str] = {
     "locked": "ロック中の職員",
     "lockouts_today": "本日のロック",
     "devices": "機器",
-    "devices.none_recorded": "機器の接続状態は台帳に記録されていません（各端末の画面に表示されます）。",
+    "devices.none_recorded": "機器の接続状態は管理簿に記録されていません（各端末の画面に表示されます）。",
     "devices.all_online": "切断中の機器はありません。",
     "devices.offline": "{kiosk} の {device} が {time} から切断中",
     "stocktake": "点検",
@@ -85,13 +91,13 @@ JA: dict[str, str] = {
     "due.held": "保留中",
     "due.notice_unknown": "通知日未登録",
     "due.waiting": "期間経過待ち",
-    "integrity": "台帳の完全性",
+    "integrity": "管理簿の完全性",
     "integrity.check": "前回の検証: {kind} {time} {result}",
-    "integrity.none": "検証結果の記録はありません。台帳の先頭:",
+    "integrity.none": "検証結果の記録はありません。管理簿の先頭:",
     "integrity.head": "通番 {seq}・ハッシュ {hash}（{time}）",
     "integrity.alert": "{time} {table} の行 {row} が管理簿の外で書き換えられていました。操作は拒否しました。",
     "none": "なし",
-    "unavailable": "台帳を読めません（{reason}）。自動で再試行します。",
+    "unavailable": "管理簿を読めません（{reason}）。自動で再試行します。",
     "ok": "正常",
     "ng": "異常",
     "count": "{n} 件",
@@ -151,6 +157,9 @@ EN: dict[str, str] = {
     "out.at": "Taken at",
     "out.for": "Out for",
     "out.kiosk": "Kiosk",
+    "out.override": "not booked ({reason})",
+    "seen": "Handed-over cards seen at the safe (alarm)",
+    "seen.line": "{time} {kiosk}: handed-over card {card} scanned at the safe ({by}, {mode})",
     "today": "Today's receipts and payments ({day})",
     "today.in_safe": "In the safe (now)",
     "alerts": "Alerts",
@@ -293,5 +302,6 @@ def kind_label(kind: str, lang: Lang) -> str:
 def code_label(code: str, lang: Lang) -> str:
     """A reason or role code as staff read it (the code itself in English)."""
     if lang == "ja":
-        return VALUE_JA.get(code, code)
+        # Never a raw code on a Japanese page: an unnamed code reads （その他）.
+        return value_ja(code)
     return code.replace("_", " ")

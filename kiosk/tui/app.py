@@ -29,7 +29,7 @@ from kiosk.desk.counter import Counter, Resumed
 from kiosk.desk.views import Ledger, SessionView
 from kiosk.domain.card_state import OFFICE_TZ
 from kiosk.domain.safe_door import Door, SafeState
-from kiosk.domain.safe_session import is_overdue
+from kiosk.domain.safe_session import ChecklistIncomplete, is_overdue
 from kiosk.domain.staff import StaffMember
 from kiosk.runtime import settle_heap
 from kiosk.tui.devices import DeviceLink, device_loop
@@ -44,6 +44,7 @@ from kiosk.tui.messages import (
 )
 from kiosk.tui.safe_io_link import SafeIoLink, safe_io_loop
 from kiosk.tui.safe_text import notify
+from kiosk.tui.verdicts import device_reason_text
 from kiosk.tui.widgets import StatusSnapshot
 
 if TYPE_CHECKING:
@@ -110,6 +111,7 @@ class KioskApp(App[None]):
         self._ticks = 0
         self._overdue_alerted = False
         self.alerts: AlerterThread | None = None
+        self._device_problem: str | None = None  # the device whose disconnect the verdict panel shows
 
     # -- the UI's state --------------------------------------------------------------------------
 
@@ -176,7 +178,7 @@ class KioskApp(App[None]):
                 self.show_verdict("ledger_error", self.t("error.ledger"))
             return
         log.error("ledger call failed: %s", type(exc).__name__)
-        self.show_verdict("wrong_status", str(exc))
+        self.show_verdict("wrong_status", self.explain(exc))
 
     # -- language -------------------------------------------------------------------------------
 
@@ -274,6 +276,7 @@ class KioskApp(App[None]):
             if link.failures:
                 # Back after being offline: on the chain, so the supervisor's alert clears.
                 self.submit(lambda: self.desk.record_device(message.device, online=True))
+                self.clear_device_problem(message.device)
             link.failures = 0
         self._set_device_status(message.device, message.status)
 
@@ -291,9 +294,12 @@ class KioskApp(App[None]):
         if was_online:
             log.warning("%s lost: %s", message.device, message.detail)
             self.show_verdict("device_problem", self.reason("device_lost"), title=None, device=message.device)
+            self._device_problem = message.device
         elif link.failures == 1:
             # Absent from the start (unplugged, wrong path, no permission): say why, once.
-            self.show_verdict("device_problem", f"{message.device}: {message.detail}", title=None)
+            why = device_reason_text(message.detail, self.language)
+            self.show_verdict("device_problem", f"{message.device}: {why}", title=None)
+            self._device_problem = message.device
         if not link.stop.is_set():
             link.timer = self.set_timer(link.next_delay(), partial(self.start_device, message.device))
 
@@ -378,6 +384,22 @@ class KioskApp(App[None]):
         self.show_safe(state)
         self.show_verdict("alarm_acknowledged", self.t("alarm.acknowledged"))
 
+    def clear_device_problem(self, device: str) -> None:
+        """The device that was lost is back: its disconnect verdict goes (a stale alarm teaches nothing)."""
+        from kiosk.tui.widgets import VerdictPanel
+
+        if self._device_problem != device:
+            return
+        self._device_problem = None
+        for screen in reversed(self.screen_stack):
+            panels = screen.query(VerdictPanel)
+            if panels:
+                panel = panels.first()
+                if panel.code == "device_problem":
+                    panel.reset()
+                break
+        notify(self, self.t("device.back", device=device))
+
     def _set_device_status(self, name: str, status: DeviceStatus) -> None:
         self.links[name].status = status
         self.refresh_status()
@@ -404,6 +426,19 @@ class KioskApp(App[None]):
             code = "device_problem" if message.reason in DEVICE_REASONS else "refused_input"
             self.show_verdict(code, self.reason(message.reason), device=message.device)
 
+    def explain(self, exc: BaseException) -> str:
+        """Why an act was refused, in the screen's language: the catalogue's words for the exception's
+        reason code (a two-person rule, an unconfirmed checklist …), never an English message on a
+        Japanese screen (the message stays for the English screen and the log)."""
+        if self.language == "en":
+            return str(exc)
+        if isinstance(exc, ChecklistIncomplete):
+            return self.t("check.incomplete")
+        code = getattr(exc, "reason", None)
+        if isinstance(code, str) and code:
+            return self.reason(code)
+        return self.t("error.generic", reason=self.t("error.not_now"))
+
     def reason(self, code: str) -> str:
         from kiosk.tui.verdicts import reason_text
 
@@ -424,6 +459,16 @@ class KioskApp(App[None]):
         else:
             notify(self, detail or code)
         self.ring(look(code).bells)
+
+    def reset_verdict(self) -> None:
+        """The top verdict panel goes back to its hint (a dialog that asks for input is opening)."""
+        from kiosk.tui.widgets import VerdictPanel
+
+        for screen in reversed(self.screen_stack):
+            panels = screen.query(VerdictPanel)
+            if panels:
+                panels.first().reset()
+                return
 
     def ring(self, times: int) -> None:
         """The terminal bell, `times` times (a distinct pattern per kind of verdict)."""
@@ -460,13 +505,21 @@ class KioskApp(App[None]):
     async def action_sign_in(self) -> None:
         await self.ensure_user(force=True)
 
-    async def ensure_user(self, *, force: bool = False, badge: str | None = None) -> StaffMember | None:
-        """The signed-in member of staff; asks for a badge and PIN first when nobody is (in a worker)."""
+    async def ensure_user(
+        self, *, force: bool = False, badge: str | None = None, clear_verdict: bool = True
+    ) -> StaffMember | None:
+        """The signed-in member of staff; asks for a badge and PIN first when nobody is (in a worker).
+
+        `clear_verdict=False`: the caller cleared the verdict when the badge was read (a scan behind
+        the badge may already have its own verdict, which stays).
+        """
         from kiosk.tui.screens.signin import SignInModal
 
         if self.user is not None and not force:
             return self.user
-        member = await self.push_screen_wait(SignInModal("signin.first", badge=badge))
+        member = await self.push_screen_wait(
+            SignInModal("signin.first", badge=badge, clear_verdict=clear_verdict)
+        )
         if member is not None:
             self.sign_in(member)
             self.show_verdict("signed_in", member.display)
@@ -510,7 +563,7 @@ class KioskApp(App[None]):
             user=self.user.display if self.user else None,
             in_safe=self._counts[0],
             out=self._counts[1],
-            clock=now.astimezone(OFFICE_TZ).strftime("%Y-%m-%d %H:%M:%S"),
+            clock=now.astimezone(OFFICE_TZ).strftime("%m/%d %H:%M:%S"),
             overdue_minutes=overdue,
             language=self.language,
             safe_watched=self.safe_link is not None,

@@ -47,6 +47,10 @@ LOOKS: dict[str, Look] = {
     ),
     "unknown_id": Look("error", "✖", "管理簿にないIDです", "UNKNOWN ID (not in the ledger)"),
     "wrong_status": Look("error", "✖", "この状態のカードは扱えません", "WRONG STATUS for this action"),
+    # An alarm (on the chain, on the supervisor's page): a card handed over must be with its holder.
+    "handed_over_seen": Look(
+        "error", "🚨", "警報: 交付済のカードです ― 記録しました", "ALARM: THIS CARD WAS HANDED OVER"
+    ),
     "refused_input": Look("error", "⛔", "入力を拒否しました", "INPUT REFUSED"),
     "device_problem": Look("error", "⚠", "機器の異常", "DEVICE PROBLEM"),
     "ledger_error": Look(
@@ -137,13 +141,20 @@ REASONS: dict[str, tuple[str, str]] = {
         "全角・日本語の文字が含まれています。IMEをオフにしてください。",
         "Non-ASCII text: switch the IME off.",
     ),
-    "not_digits": ("管理IDは数字だけです。", "A management ID has digits only."),
-    "wrong_length": ("管理IDは10桁です。", "A management ID has 10 digits."),
-    "check_digit": (
-        "チェックディジットが合いません（読み違い・打ち間違い）。",
-        "The check digit does not match (misread or mistyped).",
+    "not_digits": (
+        "管理IDは数字だけです。カードの管理IDラベルを読み取ってください。",
+        "A management ID has digits only: scan the card's management-ID label.",
     ),
-    "empty": ("何も読み取れませんでした。", "Nothing was read."),
+    "wrong_length": (
+        "管理IDは10桁です。ラベル全体をもう一度読み取るか、F5 で10桁を入力してください。",
+        "A management ID has 10 digits: scan the whole label again, or type the 10 digits with F5.",
+    ),
+    "check_digit": (
+        "チェックディジットが合いません（読み違い・打ち間違い）。"
+        "もう一度読み取るか、F5 で入力し直してください。",
+        "The check digit does not match (misread or mistyped): scan again, or type it again with F5.",
+    ),
+    "empty": ("何も読み取れませんでした。もう一度読み取ってください。", "Nothing was read: scan again."),
     "garbage": (
         "読み取れない信号です（通信設定・ノイズ）。もう一度スキャンしてください。",
         "Unreadable bytes (line noise or serial settings). Scan again.",
@@ -214,12 +225,34 @@ REASONS: dict[str, tuple[str, str]] = {
         "One of the two must be an officer.",
     ),
     "need_supervisor": ("責任者（管理職）が必要です。", "A supervisor is needed."),
-    "role": ("この役割の職員はこの操作をできません。", "This person's role may not do this."),
-    "inactive": ("無効化された職員です。", "This person is deactivated."),
-    "locked": ("ロック中の職員です。", "This person is locked out."),
+    "role": (
+        "この役割の職員はこの操作をできません。できる職員がサインイン（F9）して行ってください。",
+        "This person's role may not do this: someone who may signs in (F9) and does it.",
+    ),
+    "inactive": (
+        "無効化された職員です。管理者に確認してください。",
+        "This person is deactivated: ask the administrator.",
+    ),
+    "locked": (
+        "ロック中の職員です。管理者にロック解除を依頼してください。",
+        "This person is locked out: ask the administrator to unlock.",
+    ),
     "need_witness": (
         "立会人がバッジと暗証番号で確認してください。",
         "The witness confirms with badge and PIN.",
+    ),
+    "need_second": (
+        "2人目の職員がバッジと暗証番号で確認してください。",
+        "A second person confirms with badge and PIN.",
+    ),
+    "no_reason": ("承認の理由を選んでください。", "Choose a reason for the approval."),
+    "reason_not_listed": (
+        "設定された理由の一覧から選んでください。",
+        "Choose one of the configured reasons.",
+    ),
+    "no_note": (
+        "「その他」を選んだときは理由を記入してください。",
+        "With その他 (other), write the reason in the note.",
     ),
     # Issue 25: what the drivers refuse, each in words a clerk can act on.
     "code_id_unknown": (
@@ -274,14 +307,103 @@ REASONS: dict[str, tuple[str, str]] = {
 }
 
 
+# What to do next after a refusal (kiosk.domain.verdicts.NextStep), in words a clerk acts on.
+NEXT_STEPS: dict[str, tuple[str, str]] = {
+    "take_out_first": (
+        "このカードは保管庫にあります。先に持出してください（F2 持出で読み取り、F4 交付で読み取る）。",
+        "This card is in the safe: take it out first (F2 take out, then F4 hand over).",
+    ),
+    "already_in_safe": (
+        "このカードは保管庫にあります。返却は不要です。",
+        "This card is in the safe already: there is nothing to put back.",
+    ),
+    "hand_over_or_put_back": (
+        "このカードは持出中です。交付なら F4、保管庫に戻すなら F3 を押して読み取ってください。",
+        "This card is out: press F4 to hand it over or F3 to put it back, then scan it.",
+    ),
+    "check_label": (
+        "ラベルの番号を確かめて読み直すか、F5 で手入力してください。"
+        "それでも出ないときは受領の記録がないカードです。保管庫に入れずに保管責任者に渡してください。",
+        "Check the label and scan again, or type it with F5. If it is still unknown, the card was never "
+        "received: keep it out of the safe and give it to the responsible officer.",
+    ),
+    "ask_officer": (
+        "窓口では扱えない状態のカードです。カード履歴（F7）で状態を確かめ、保管責任者に相談してください。",
+        "The counter cannot handle a card in this state: see its history (F7) and ask the officer.",
+    ),
+    "report_supervisor": (
+        "交付済のカードが保管庫にあるはずはありません。カードを別にして、すぐ責任者に報告してください。",
+        "A handed-over card should never be at the safe: keep it apart and tell the supervisor now.",
+    ),
+    "need_override": (
+        "持ち出すには責任者の承認（バッジ・暗証番号）と理由が必要です。",
+        "Taking it out needs a supervisor's approval (badge and PIN) and a reason.",
+    ),
+    "open_safe_first": (
+        "保管庫が開いていません。ホームの F2 で2名で開いてください。",
+        "The safe is not open: two people open it with F2 on the home screen.",
+    ),
+}
+
+
+def next_step_text(step: str, language: str) -> str:
+    """What to do next after a refusal ("" when there is nothing to add)."""
+    pair = NEXT_STEPS.get(step)
+    if pair is None:
+        return ""
+    return pair[1] if language == "en" else pair[0]
+
+
 def reason_text(reason: str, language: str) -> str:
-    """A clerk-readable explanation of a reason code (the code itself when unknown)."""
+    """A clerk-readable explanation of a reason code (in Japanese never the code: its short name)."""
     pair = REASONS.get(reason)
     if pair is None:
-        return reason
+        return refusal_label(reason, language)
     return pair[1] if language == "en" else pair[0]
 
 
 def look(code: str) -> Look:
     """The look of a verdict code; unknown codes look like errors (never like success)."""
     return LOOKS.get(code, Look("error", "✖", code, code))
+
+
+# Why a device is offline, as the drivers word it (English, for the log), in words a clerk reads.
+_DEVICE_REASONS: tuple[tuple[str, str, str], ...] = (
+    ("absent", "接続されていません（ケーブルを確認）", "not connected (check the cable)"),
+    ("no such", "接続されていません（ケーブルを確認）", "not connected (check the cable)"),
+    ("not found", "接続されていません（ケーブルを確認）", "not connected (check the cable)"),
+    ("permission", "使用の権限がありません（管理者に連絡）", "no permission (call the administrator)"),
+    ("busy", "他のプログラムが使用中です", "in use by another program"),
+    ("gone", "ケーブルが抜けました", "unplugged"),
+    ("driver error", "機器の異常（管理者に連絡）", "driver error (call the administrator)"),
+)
+
+
+def device_reason_text(reason: str, language: str) -> str:
+    """Why a device is offline, for the screen: never the driver's English on a Japanese screen.
+
+    The driver's own words stay in the log (and on an English screen when no phrase fits).
+    """
+    lowered = reason.lower()
+    for needle, ja, en in _DEVICE_REASONS:
+        if needle in lowered:
+            return en if language == "en" else ja
+    return reason if language == "en" else "原因はログを参照"
+
+
+def refusal_label(reason: str, language: str) -> str:
+    """A refused attempt's reason code as a short phrase (the paper's words in Japanese)."""
+    if language == "en":
+        return reason.replace("_", " ")
+    from kiosk.reports.terms import value_ja
+
+    return value_ja(reason)
+
+
+def place_label(location: str | None, language: str) -> str:
+    """Where a card is: the safe by its name, a site's own location label as written."""
+    if not location:
+        return "-"
+    if location == "safe":
+        return "safe" if language == "en" else "保管庫"
+    return location

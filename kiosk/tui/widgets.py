@@ -14,7 +14,7 @@ from textual.widgets import Static
 
 from drivers.contract import DeviceStatus
 from kiosk.tui.safe_text import plain, visible
-from kiosk.tui.verdicts import look
+from kiosk.tui.verdicts import device_reason_text, look
 
 if TYPE_CHECKING:
     from kiosk.tui.app import KioskApp
@@ -172,14 +172,19 @@ class StatusBar(Static):
             }[state]
             line1.append(f"{mark} {visible(name)} ", style=style)
             why = dict(status.device_reasons).get(name, "") if state is not DeviceStatus.ONLINE else ""
+            why = device_reason_text(why, app.language) if why else ""
             line1.append(f"[{app.t('status.' + state.value)}{': ' + visible(why) if why else ''}]  ")
         # Devices get a line of their own: with a scanner, a wedge, a webcam and an RFID reader the
-        # first line is full, and counts or the clock must never be the part that is cut off.
+        # first line is full. The second line leads with who is signed in (担当), then the safe, the
+        # counts and the clock, short enough for 80 columns: the person is what must never be cut off.
         line2 = Text()
-        line2.append(status.clock, style="bold")
-        line2.append("  │ ")
-        line2.append(app.t("status.counts", in_safe=status.in_safe, out=status.out))
-        line2.append("  │ ")
+        line2.append(
+            app.t("status.user", name=_fit(visible(status.user), 12))
+            if status.user
+            else app.t("status.nobody"),
+            style="bold",
+        )
+        line2.append(" │ ")
         if status.session_id is not None:
             line2.append(
                 "🔓 " + app.t("status.session_open", id=status.session_id, since=status.session_since),
@@ -187,11 +192,45 @@ class StatusBar(Static):
             )
         else:
             line2.append("🔒 " + app.t("status.session_closed"))
-        line2.append("  │ ")
-        line2.append(
-            app.t("status.user", name=visible(status.user)) if status.user else app.t("status.nobody")
-        )
-        self.update(Text("\n").join([line1, line2]))
+        line2.append(" │ ")
+        line2.append(app.t("status.counts", in_safe=status.in_safe, out=status.out))
+        line2.append(" │ ")
+        line2.append(status.clock)
+        # Each line is cut at the edge, never wrapped: a wrapped device line would push the person off.
+        self.update(Text("\n", no_wrap=True, overflow="ellipsis").join([line1, line2]))
+
+
+def _fit(text: str, cells: int) -> str:
+    """`text` cut to at most `cells` terminal cells (a long name must not push the rest off the line)."""
+    from rich.cells import cell_len
+
+    if cell_len(text) <= cells:
+        return text
+    out = ""
+    for ch in text:
+        if cell_len(out + ch + "…") > cells:
+            break
+        out += ch
+    return out + "…"
+
+
+# Keys as their caps read (never Textual's key names such as ESCAPE or PAGEDOWN).
+KEY_CAPS = {
+    "escape": "Esc",
+    "pagedown": "PgDn",
+    "pageup": "PgUp",
+    "home": "Home",
+    "end": "End",
+    "enter": "Enter",
+    "tab": "Tab",
+    "delete": "Del",
+}
+
+
+def key_cap(key: str) -> str:
+    """The label of a key as printed on the keyboard: F1, Esc, PgDn, a letter in capitals."""
+    key = key.split(",")[0]
+    return KEY_CAPS.get(key, key.upper())
 
 
 class VerdictPanel(Static):
@@ -216,6 +255,7 @@ class VerdictPanel(Static):
         super().__init__(**kwargs)
         self.code: str | None = None
         self.text_shown = ""
+        self.hint = ""  # what the panel says when no verdict is shown (reset() goes back to it)
 
     def show(self, code: str, detail: str = "", card_id: str | None = None, title: str | None = None) -> None:
         """Show the verdict `code` (see kiosk.tui.verdicts) with an optional detail line."""
@@ -234,7 +274,12 @@ class VerdictPanel(Static):
             self.set_class(tone == shown.tone, f"-{tone}")
         self.update(text)
 
+    def reset(self) -> None:
+        """Back to the screen's hint: a verdict must not stay behind the next dialog or a fixed fault."""
+        self.clear(self.hint)
+
     def clear(self, hint: str = "") -> None:
+        self.hint = hint
         self.code = None
         self.text_shown = hint
         for tone in ("ok", "info", "warn", "error"):
@@ -264,8 +309,7 @@ class KeyBar(Static):
         for binding in self.screen.BINDINGS:
             if not isinstance(binding, Binding) or not binding.show:
                 continue
-            key = binding.key.split(",")[0].upper()
-            text.append(f" {key} ", style="reverse bold")
+            text.append(f" {key_cap(binding.key)} ", style="reverse bold")
             text.append(f" {app.t(binding.description)}  ")
         self.update(text)
 

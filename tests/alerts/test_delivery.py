@@ -40,7 +40,7 @@ def override_take_out(desk: Desk, crew: Crew) -> str:
         ManagementId.parse(card),
         ScanMode.TAKE_OUT,
         crew.officer,
-        override=Override(crew.supervisor, "本人来庁"),
+        override=Override(crew.supervisor, "予約外来庁"),
     )
     assert done.code == "taken_out"
     return card
@@ -77,7 +77,7 @@ def test_an_override_and_a_lockout_reach_the_supervisor_by_mail(
     assert crew.clerk2.name in lockout[1]
     for subject, body in (override, lockout):
         assert card not in subject + body  # no management ID, no holder: staff names only
-        assert "本人来庁" not in body
+        assert "予約外来庁" not in body
     assert relay.inbox.recipients[0] == ["kacho@office.example", "hokan@office.example"]
     no_long_numbers(relay.inbox.texts())
     # On the chain: each alert queued, then sent; the chain still verifies.
@@ -263,12 +263,12 @@ def test_a_handed_over_card_seen_at_the_safe_on_a_later_day_alerts(
     mid = ManagementId.parse(card)
     assert desk.scan(sid, mid, ScanMode.TAKE_OUT, crew.clerk).ok
     assert desk.scan(sid, mid, ScanMode.HAND_OVER, crew.clerk, witness=crew.deputy).code == "issued"
-    assert desk.scan(sid, mid, ScanMode.PUT_BACK, crew.clerk).code == "wrong_status"  # the same day: a rescan
+    assert desk.scan(sid, mid, ScanMode.PUT_BACK, crew.clerk).code == "handed_over_seen"  # the same day
     desk.close_safe(sid, crew.officer, crew.clerk, closing)
     assert alerter.tick().queued == 0
     clock.advance(days=1)
     sid = desk.open_safe(crew.officer, crew.clerk, opening).id
-    assert desk.scan(sid, mid, ScanMode.PUT_BACK, crew.clerk).code == "wrong_status"
+    assert desk.scan(sid, mid, ScanMode.PUT_BACK, crew.clerk).code == "handed_over_seen"
     desk.close_safe(sid, crew.officer, crew.clerk, closing)
     stocktake = desk.stocktake_start(crew.officer, crew.deputy)
     assert desk.stocktake_scan(stocktake.id, card, crew.officer).code == "unexpected"

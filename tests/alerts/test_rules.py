@@ -74,9 +74,7 @@ def _alerting(kind: EventKind) -> Seen:
         EventKind.STOCKTAKE_FINISHED: {"recorded_missing": ["7000000018"]},
         EventKind.LEDGER_VERIFIED: {"ok": False, "events": 3, "anchors": 0},
         EventKind.LEDGER_RESTORED: {"restored_head_seq": 5, "behind_anchor_seq": None},
-        EventKind.STOCKTAKE_COUNTED: {"verdict": "unexpected"},
-        EventKind.STOCKTAKE_BATCH: {"counted": {"unexpected": ["7000000018"]}},
-        EventKind.REFUSED: {"reason": "wrong_status", "attempted": "take_out"},
+        EventKind.HANDED_OVER_CARD_SEEN: {"attempted": "put_back"},
         EventKind.SAFE_DOOR_FORCED: {"lock": "engaged", "while_offline": False},
         EventKind.SAFE_DOOR_LEFT_OPEN: {"opened_seq": 1, "limit_s": 120},
     }[kind]
@@ -86,9 +84,17 @@ def _alerting(kind: EventKind) -> Seen:
 def test_a_handed_over_card_seen_at_a_stocktake_alerts_and_a_rescan_the_same_day_does_not() -> None:
     rules = AlertRules(AlertBook(), Limits())
     today = {"7000000018": T0 - timedelta(minutes=5)}
-    rescan = seen(EventKind.REFUSED, data={"reason": "wrong_status"}, card_id="7000000018", issued=today)
+    rescan = seen(
+        EventKind.HANDED_OVER_CARD_SEEN, data={"attempted": "put_back"}, card_id="7000000018", issued=today
+    )
     assert rules.feed(rescan) == []  # the clerk scanning the card just handed over
-    counted = seen(EventKind.STOCKTAKE_COUNTED, data={"verdict": "unexpected"}, stocktake_id=4, issued=today)
+    counted = seen(
+        EventKind.HANDED_OVER_CARD_SEEN,
+        data={"attempted": "stocktake_scan"},
+        card_id="7000000018",
+        stocktake_id=4,
+        issued=today,
+    )
     (draft,) = rules.feed(counted)
     body = compose(draft, kiosk="kiosk-1").body
     assert draft.kind is AlertKind.HANDED_OVER_SEEN

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from starlette.testclient import TestClient
 
@@ -22,9 +24,11 @@ def office(ledger: Ledger, clock: FakeClock) -> Office:
 
 def page(office: Office, desk: Desk) -> str:
     client = TestClient(create_app(desk, FAST, clock=office.clock, random_key=True))
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/signin").text)
+    assert token is not None
     signed = client.post(
         "/signin",
-        content=f"badge=S001&pin={PINS['S001']}",
+        content=f"badge=S001&pin={PINS['S001']}&csrf={token.group(1)}",
         headers={"content-type": "application/x-www-form-urlencoded"},
         follow_redirects=False,
     )

@@ -102,7 +102,7 @@ def test_the_booker_cannot_take_out_alone_and_the_override_needs_another_supervi
         ManagementId.parse(cards[0]),
         ScanMode.TAKE_OUT,
         crew.officer,
-        override=Override(crew.supervisor, "本人来庁"),
+        override=Override(crew.supervisor, "予約外来庁"),
     )
     assert approved.code == "taken_out"
     event = ledger.events(card_id=cards[0])[-1]

@@ -186,3 +186,16 @@ def test_a_one_time_pin_authorises_nothing() -> None:
     assert refused.value.reason == "pin_change_due"
     with pytest.raises(NotAllowed):
         authorize(Act.OPEN_SAFE, PEOPLE[Role.OFFICER], clerk, now=NOW, lockout_minutes=30)
+
+
+def test_a_clerk_books_the_pick_list_with_a_second_person_an_officer_or_supervisor_alone() -> None:
+    clerk, officer, supervisor = PEOPLE[Role.CLERK], PEOPLE[Role.OFFICER], PEOPLE[Role.SUPERVISOR]
+    with pytest.raises(NotAllowed) as alone:
+        authorize(Act.BOOK_PICK_LIST, clerk, None, now=NOW, lockout_minutes=30)
+    assert alone.value.reason == "need_second"
+    assert authorize(Act.BOOK_PICK_LIST, clerk, person(41, Role.CLERK), now=NOW, lockout_minutes=30)
+    with pytest.raises(NotAllowed) as admin:
+        authorize(Act.BOOK_PICK_LIST, clerk, PEOPLE[Role.ADMIN], now=NOW, lockout_minutes=30)
+    assert admin.value.reason == "role"
+    assert authorize(Act.BOOK_PICK_LIST, officer, None, now=NOW, lockout_minutes=30)
+    assert authorize(Act.BOOK_PICK_LIST, supervisor, None, now=NOW, lockout_minutes=30)

@@ -11,11 +11,21 @@ from datetime import UTC, datetime
 import pytest
 
 from kiosk.domain.card_state import CardState
-from kiosk.domain.events import AtLocation, EventKind, Issued, TakenOut
-from kiosk.domain.safe_session import Booking, Move, Override, Refuse, ScanMode, decide_scan
+from kiosk.domain.events import AtLocation, EventKind, HandedOverSeen, Issued, TakenOut
+from kiosk.domain.safe_session import (
+    OTHER_REASON,
+    Alarm,
+    Booking,
+    Move,
+    Override,
+    Refuse,
+    ScanMode,
+    can_hand_over,
+    decide_scan,
+)
 from kiosk.domain.staff import Role, StaffMember
 from kiosk.domain.status import CardStatus
-from kiosk.domain.verdicts import VerdictCode
+from kiosk.domain.verdicts import NextStep, VerdictCode
 
 TAKER = 7
 OTHER = 8
@@ -108,15 +118,6 @@ REFUSALS = [
         "already_out",
         "take_out",
     ),
-    (
-        ScanMode.TAKE_OUT,
-        CardStatus.ISSUED,
-        BOOKED_BY_OTHER,
-        None,
-        VerdictCode.WRONG_STATUS,
-        "wrong_status",
-        "take_out",
-    ),
     (ScanMode.TAKE_OUT, CardStatus.MISSING, None, None, VerdictCode.WRONG_STATUS, "wrong_status", "take_out"),
     (
         ScanMode.TAKE_OUT,
@@ -173,26 +174,8 @@ REFUSALS = [
         "card_put_back",
     ),
     (
-        ScanMode.PUT_BACK,
-        CardStatus.ISSUED,
-        None,
-        None,
-        VerdictCode.WRONG_STATUS,
-        "wrong_status",
-        "card_put_back",
-    ),
-    (
         ScanMode.HAND_OVER,
         CardStatus.IN_SAFE,
-        None,
-        None,
-        VerdictCode.WRONG_STATUS,
-        "wrong_status",
-        "card_issued",
-    ),
-    (
-        ScanMode.HAND_OVER,
-        CardStatus.ISSUED,
         None,
         None,
         VerdictCode.WRONG_STATUS,
@@ -233,3 +216,95 @@ def test_every_status_and_mode_is_decided_and_only_the_status_machine_moves_a_ca
             decision = decide_scan(mode, card(status), taker_id=TAKER, booking=BOOKED_BY_OTHER, override=None)
             allowed = (status, action[mode]) in TRANSITIONS
             assert isinstance(decision, Move) is allowed, (mode, status, decision)
+
+
+# -- issue 21: an issued card at the safe is an alarm; every refusal names the next step ----------------
+
+
+@pytest.mark.parametrize("mode", list(ScanMode))
+def test_a_card_already_handed_over_seen_at_the_safe_is_an_alarm_in_every_mode(mode: ScanMode) -> None:
+    decision = decide_scan(
+        mode, card(CardStatus.ISSUED), taker_id=TAKER, booking=BOOKED_BY_OTHER, override=None
+    )
+    assert isinstance(decision, Alarm), decision
+    assert decision.kind is EventKind.HANDED_OVER_CARD_SEEN
+    assert decision.payload == HandedOverSeen(mode.value)
+    assert decision.code is VerdictCode.HANDED_OVER_SEEN
+    assert decision.next_step is NextStep.REPORT_SUPERVISOR
+    assert not decision.code.changed
+
+
+@pytest.mark.parametrize(
+    ("mode", "status", "step"),
+    [
+        (ScanMode.HAND_OVER, CardStatus.IN_SAFE, NextStep.TAKE_OUT_FIRST),
+        (ScanMode.PUT_BACK, CardStatus.IN_SAFE, NextStep.ALREADY_IN_SAFE),
+        (ScanMode.TAKE_OUT, CardStatus.OUT, NextStep.HAND_OVER_OR_PUT_BACK),
+        (ScanMode.TAKE_OUT, CardStatus.MISSING, NextStep.ASK_OFFICER),
+        (ScanMode.HAND_OVER, CardStatus.CANCELLED, NextStep.ASK_OFFICER),
+        (ScanMode.TAKE_OUT, None, NextStep.CHECK_LABEL),
+        (ScanMode.HAND_OVER, None, NextStep.CHECK_LABEL),
+    ],
+)
+def test_every_refusal_says_what_to_do_next(
+    mode: ScanMode, status: CardStatus | None, step: NextStep
+) -> None:
+    subject = card(status) if status is not None else None
+    decision = decide_scan(mode, subject, taker_id=TAKER, booking=BOOKED_BY_OTHER, override=None)
+    assert isinstance(decision, Refuse), decision
+    assert decision.next_step is step
+
+
+def test_every_refusal_in_the_table_names_a_next_step() -> None:
+    for mode, status, booking, override, *_ in REFUSALS:
+        subject = card(status) if status is not None else None
+        decision = decide_scan(mode, subject, taker_id=TAKER, booking=booking, override=override)
+        assert isinstance(decision, Refuse)
+        assert decision.next_step is not NextStep.NONE, (mode, status)
+
+
+def test_can_hand_over_is_the_hand_over_decision_without_recording() -> None:
+    assert can_hand_over(card(CardStatus.OUT)) is None
+    in_safe = can_hand_over(card(CardStatus.IN_SAFE))
+    assert in_safe is not None
+    assert in_safe.next_step is NextStep.TAKE_OUT_FIRST
+    issued = can_hand_over(card(CardStatus.ISSUED))
+    assert issued is not None
+    assert issued.code is VerdictCode.HANDED_OVER_SEEN
+    unknown = can_hand_over(None)
+    assert unknown is not None
+    assert unknown.code is VerdictCode.UNKNOWN_ID
+
+
+REASONS = ("予約外来庁", "郵送", "再交付", OTHER_REASON)
+
+
+@pytest.mark.parametrize(
+    ("reason", "note", "refused"),
+    [
+        ("郵送", "", None),
+        ("再交付", "窓口で確認", None),
+        ("急ぎ", "", "override_reason_not_listed"),
+        (OTHER_REASON, "", "override_no_note"),
+        (OTHER_REASON, "本人の都合で前倒し", None),
+        ("  ", "", "override_no_reason"),
+    ],
+)
+def test_an_override_reason_is_one_of_the_configured_reasons_and_other_needs_a_note(
+    reason: str, note: str, refused: str | None
+) -> None:
+    override = Override(person(11, Role.SUPERVISOR), reason, note)
+    decision = decide_scan(
+        ScanMode.TAKE_OUT,
+        card(CardStatus.IN_SAFE),
+        taker_id=TAKER,
+        booking=None,
+        override=override,
+        reasons=REASONS,
+    )
+    if refused is None:
+        assert isinstance(decision, Move), decision
+        assert decision.payload == TakenOut(override_by=11, reason=reason, note=note or None)
+    else:
+        assert isinstance(decision, Refuse), decision
+        assert (decision.code, decision.reason) == (VerdictCode.OVERRIDE_REFUSED, refused)

@@ -88,3 +88,15 @@ def test_override_needs_another_person_who_is_a_supervisor_and_a_reason() -> Non
     with pytest.raises(ValueError, match="reason"):
         check_override(Override(SUPERVISOR, "  "), CLERK.id)
     check_override(Override(SUPERVISOR, "予約変更"), CLERK.id)
+
+
+def test_a_pin_never_has_the_form_of_a_management_id() -> None:
+    # A card label typed into a PIN field (a keyboard-wedge scanner) is then never a PIN that is tried.
+    from drivers.damm import with_check_digit
+    from kiosk.domain.staff import validate_pin
+
+    label = with_check_digit("800000001")
+    with pytest.raises(ValueError, match="management ID"):
+        validate_pin(label)
+    validate_pin(label[:-1] + str((int(label[-1]) + 1) % 10))  # ten digits, but no check digit: a PIN
+    validate_pin("1111")

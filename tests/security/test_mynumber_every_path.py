@@ -138,7 +138,7 @@ def test_pick_list_csv_import_refuses_it_on_record_as_a_reason_code(tmp_path: Pa
     added, problems = add_to_pick_list(ledger, ids, clerk)
     assert added == [cabinet.ids()[7]]
     assert len(problems) == 2
-    assert traces("\n".join(problems).encode()) == []
+    assert traces("\n".join(str(p) for p in problems).encode()) == []
     assert cabinet.ids()[7] in pick_list(ledger)
     engine.dispose()
     assert traces(everything_under(tmp_path)) == []

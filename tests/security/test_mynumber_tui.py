@@ -14,7 +14,7 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
-from kiosk.tui.screens.dialogs import CloseBlockedModal, EntryModal
+from kiosk.tui.screens.dialogs import CloseBlockedModal, EntryModal, OverrideReasonModal
 from kiosk.tui.screens.signin import SignInModal
 from tests.ledger_ops import current_session, outstanding
 from tests.security.test_mynumber_property import SPELLINGS, leaks, spelled
@@ -23,13 +23,15 @@ from tests.tui.conftest import BOOKED, CARDS, Office, office, open_safe, sign_in
 __all__ = ["office"]  # the fixture, imported from the TUI tests
 
 
-async def refused_every_spelling(pilot: Pilot[Any]) -> None:
-    """Type each spelling into the open EntryModal; each is refused and the dialog stays open."""
+async def refused_every_spelling(pilot: Pilot[Any], field: str = "#entry") -> None:
+    """Type each spelling into the open dialog's free-text field (an EntryModal's entry, the override
+    reason's note); each is refused and the dialog stays open."""
     app = pilot.app
+    dialog = (EntryModal, OverrideReasonModal)
     for script, sep in SPELLINGS:
         modal = app.screen
-        assert isinstance(modal, EntryModal)
-        entry = modal.query_one("#entry", Input)
+        assert isinstance(modal, dialog)
+        entry = modal.query_one(field, Input)
         entry.value = f"理由 {spelled(script, sep)}"
         await pilot.press("enter")
         await wait_for(pilot, lambda entry=entry: entry.value == "")
@@ -37,8 +39,8 @@ async def refused_every_spelling(pilot: Pilot[Any]) -> None:
         assert "⛔" in str(modal.query_one("#message", Static).content)
     # Item 6: a reason or note refuses control characters too (a pasted or scanned escape sequence).
     modal = app.screen
-    assert isinstance(modal, EntryModal)
-    entry = modal.query_one("#entry", Input)
+    assert isinstance(modal, dialog)
+    entry = modal.query_one(field, Input)
     entry.value = "理由\x1b[2J"
     await pilot.press("enter")
     await wait_for(pilot, lambda: entry.value == "")
@@ -59,8 +61,9 @@ async def test_override_reason_and_missing_note_refuse_every_spelling(office: Of
         office.scan(CARDS[-1])
         await wait_for(pilot, lambda: isinstance(app.screen, SignInModal))
         await sign_in(pilot, office, "S001")
-        await wait_for(pilot, lambda: isinstance(app.screen, EntryModal))
-        await refused_every_spelling(pilot)
+        await wait_for(pilot, lambda: isinstance(app.screen, OverrideReasonModal))
+        await pilot.press("4")  # その他: the note is where free text goes now
+        await refused_every_spelling(pilot, field="#note")
         card = office.ledger.card(CARDS[-1])
         assert card is not None
         assert card.status.value == "in_safe"

@@ -278,7 +278,7 @@ def test_a_ledger_that_cannot_be_read_is_one_line_on_the_page(
     try:
         r = client.get("/panel")
         assert r.status_code == 200
-        assert "台帳を読めません" in r.text
+        assert "管理簿を読めません" in r.text
         assert "Traceback" not in r.text
         assert "SELECT" not in r.text
     finally:

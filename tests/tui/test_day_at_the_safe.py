@@ -23,7 +23,7 @@ async def test_open_take_out_hand_over_put_back_and_close(office: Office) -> Non
         assert officer is not None
         assert clerk is not None
         assert (session.operator_id, session.witness_id) == (officer.id, clerk.id)
-        assert "保管庫: 利用中" in screen_text(app)
+        assert f"利用中#{session.id}" in screen_text(app)
 
         # Take out three booked cards (the default mode is 持出).
         for mid in BOOKED[:3]:

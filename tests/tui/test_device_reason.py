@@ -14,7 +14,9 @@ async def test_an_absent_scanner_says_path_absent_on_screen(office: Office, tmp_
     scanner = SerialScanner(str(missing), name="counter", reconnect_interval=0.05)
     app = office.make(devices=[scanner])
     async with app.run_test(size=(140, 40)) as pilot:
-        await wait_for(pilot, lambda: "path absent" in screen_text(app))
+        # In Japanese on the screen ("path absent" stays in the log and on an English screen).
+        await wait_for(pilot, lambda: "接続されていません" in screen_text(app))
+        assert "path absent" not in screen_text(app)
         assert verdict(app).code == "device_problem"
         assert "counter" in verdict(app).text_shown
 

@@ -59,3 +59,22 @@ def test_close_refused_with_a_card_out(office: Office, snap_compare: Any) -> Non
         await wait_for(pilot, lambda: isinstance(app.screen, CloseBlockedModal))
 
     assert snap_compare(app, terminal_size=SIZE, run_before=ready)
+
+
+def test_override_reason_chosen_from_the_list(office: Office, snap_compare: Any) -> None:
+    """予定外持出の理由: the configured reasons by number key, その他 chosen and its note missing."""
+    from kiosk.tui.screens.dialogs import OverrideReasonModal
+    from tests.tui.conftest import CARDS, screen_text, sign_in
+
+    app = office.make()
+
+    async def ready(pilot: Pilot[Any]) -> None:
+        await open_safe(pilot, office)
+        office.scan(CARDS[-1])
+        await wait_for(pilot, lambda: isinstance(app.screen, SignInModal))
+        await sign_in(pilot, office, "S001")
+        await wait_for(pilot, lambda: isinstance(app.screen, OverrideReasonModal))
+        await pilot.press("4", "enter")
+        await wait_for(pilot, lambda: "具体的に記入" in screen_text(app))
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=ready)

@@ -8,7 +8,7 @@ from sqlalchemy import event
 from drivers.contract import DeviceStatus
 from drivers.damm import with_check_digit
 from kiosk.domain.status import CardStatus
-from kiosk.tui.screens.dialogs import EntryModal
+from kiosk.tui.screens.dialogs import OverrideReasonModal
 from kiosk.tui.screens.session import SessionScreen
 from kiosk.tui.screens.signin import SignInModal
 from kiosk.tui.verdicts import LOOKS
@@ -60,20 +60,26 @@ async def test_each_kind_of_scan_has_its_own_verdict_text_symbol_and_bell(office
         assert unknown in text
         assert app.bells_rung[-1] == 3
 
-        # A handed-over card cannot be taken out again: wrong status.
+        # A handed-over card seen at the safe again is an alarm (red, three bells), on the chain.
         await pilot.press("f4")
         office.scan(BOOKED[0])
         await wait_for(pilot, lambda: isinstance(app.screen, SignInModal))
         await sign_in(pilot, office, "C001")  # the witness confirms the hand-over now
         await wait_for(pilot, lambda: verdict(app).code == "issued")
         await pilot.press("f2")
-        text = await scan_and_wait(pilot, app, office, BOOKED[0], "wrong_status")
+        text = await scan_and_wait(pilot, app, office, BOOKED[0], "handed_over_seen")
         assert "交付済" in text
+        assert "責任者に報告" in text
+        assert app.bells_rung[-1] == 3
+        assert [e.kind for e in office.ledger.events(card_id=BOOKED[0])][-1] == "handed_over_card_seen"
 
-        # Not on today's list: asks for a supervisor; Esc leaves the card in the safe.
+        # Not on today's list: asks for a supervisor, naming the card (the last verdict does not stay
+        # behind the dialog); Esc leaves the card in the safe.
         office.scan(CARDS[-1])
         await wait_for(pilot, lambda: isinstance(app.screen, SignInModal))
-        assert verdict(app).code == "not_on_pick_list"
+        assert CARDS[-1] in screen_text(app)
+        assert "交付予定にない" in screen_text(app)
+        assert verdict(app).code is None
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, SessionScreen))
         assert office.ledger.card(CARDS[-1]).status is CardStatus.IN_SAFE  # type: ignore[union-attr]
@@ -139,15 +145,26 @@ async def test_override_takes_out_an_unbooked_card_with_supervisor_and_reason(of
         await sign_in_expect_stay(pilot, office, "C002")
         assert "責任者" in screen_text(app)
         await sign_in(pilot, office, "S001")
-        await wait_for(pilot, lambda: isinstance(app.screen, EntryModal))
-        await pilot.press(*"urgent", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, OverrideReasonModal))
+        # The configured reasons are offered; Enter before choosing one says what is missing.
+        assert "予約外来庁" in screen_text(app)
+        assert "その他" in screen_text(app)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "理由を選んでください" in screen_text(app))
+        # その他 needs a note: Enter without one is refused with a message.
+        await pilot.press("4", "enter")
+        await wait_for(pilot, lambda: "具体的に記入" in screen_text(app))
+        await pilot.press("up", "2", *"urgent", "enter")
         await wait_for(pilot, lambda: verdict(app).code == "taken_out")
+        # The session's list of cards out marks it as taken out without a booking, with the reason.
+        await wait_for(pilot, lambda: "予定外・郵送" in screen_text(app))
     supervisor = office.ledger.staff_by_badge("S001")
     assert supervisor is not None
     take = [e for e in office.ledger.events(card_id=CARDS[-1]) if e.kind == "card_taken_out"]
     assert len(take) == 1
     assert f'"override_by":{supervisor.id}' in take[0].payload
-    assert "urgent" in take[0].payload
+    assert '"reason":"郵送"' in take[0].payload
+    assert '"note":"urgent"' in take[0].payload
 
 
 async def sign_in_expect_stay(pilot, office: Office, badge: str) -> None:  # type: ignore[no-untyped-def]

@@ -90,6 +90,19 @@ class OutLine:
     minutes_out: int | None
     kiosk: str
     session_id: int | None
+    override_reason: str | None = None  # taken out without a booking: the approved reason (予定外)
+
+
+@dataclass(frozen=True, slots=True)
+class SeenLine:
+    """An alarm: a card already handed over (交付済) was scanned at the safe."""
+
+    seq: int
+    at: datetime
+    management_id: str | None
+    by: str
+    kiosk: str
+    attempted: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +115,7 @@ class OverrideLine:
     taken_by: str
     approver: str
     reason: str
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +211,7 @@ class Overview:
     # The safes' doors, locks and modules, and every device's last recorded state.
     doors: tuple[DoorLine, ...] = ()
     devices: tuple[DeviceStateLine, ...] = ()
+    handed_over_seen: tuple[SeenLine, ...] = ()  # today's alarms
 
     @property
     def alert_count(self) -> int:
@@ -211,6 +226,7 @@ class Overview:
             + len(self.incidents)
             + sum(1 for d in self.doors if d.module_online is False)
             + len(self.integrity.alerts)
+            + len(self.handed_over_seen)
         )
 
 
@@ -361,6 +377,7 @@ def _cards_out(s: Session, names: _Names, now: datetime) -> list[OutLine]:
     for mid in out_ids:
         ev = takes.get(mid)
         sid = ev.session_id if ev is not None else None
+        data = _payload(ev.payload) if ev is not None else {}
         lines.append(
             OutLine(
                 management_id=mid,
@@ -369,6 +386,7 @@ def _cards_out(s: Session, names: _Names, now: datetime) -> list[OutLine]:
                 minutes_out=_minutes(ev.at, now) if ev is not None else None,
                 kiosk=kiosks.get(sid, ev.device or "") if ev is not None and sid is not None else "",
                 session_id=sid,
+                override_reason=str(data.get("reason", "")) if "override_by" in data else None,
             )
         )
     # Longest out first: that is the one to chase.
@@ -521,8 +539,21 @@ def overview(
                         names(e.actor_id),
                         names(data["override_by"]),
                         str(data.get("reason", "")),
+                        str(data.get("note") or ""),
                     )
                 )
+        kiosks = dict(s.execute(select(models.SafeSession.id, models.SafeSession.kiosk)).all())
+        seen = [
+            SeenLine(
+                e.seq,
+                e.at,
+                e.card_id,
+                names(e.actor_id),
+                kiosks.get(e.session_id, e.device or "") if e.session_id is not None else e.device or "",
+                str(_payload(e.payload).get("attempted", "")),
+            )
+            for e in _day_events(s, start, end, [EventKind.HANDED_OVER_CARD_SEEN])
+        ]
         reasons: Counter[str] = Counter()
         for text in s.scalars(
             select(models.Event.payload).where(
@@ -603,4 +634,5 @@ def overview(
         integrity=integrity,
         doors=tuple(door_lines),
         devices=tuple(device_lines),
+        handed_over_seen=tuple(seen),
     )

@@ -113,10 +113,22 @@ class KioskModal(ModalScreen[R]):
     """A dialog over the current screen (whose banners and status bar stay visible behind it)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [("escape", "cancel", "key.back")]
+    # A dialog that asks for input opens on a clean panel: the last verdict must not stay behind it
+    # and read as the answer to this dialog (the dialogs that only show a result keep it).
+    clears_verdict: ClassVar[bool] = False
 
     @property
     def kiosk(self) -> KioskApp:
         return kiosk_app(self)
+
+    def __init__(self, *, clear_verdict: bool | None = None) -> None:
+        super().__init__()
+        if self.clears_verdict if clear_verdict is None else clear_verdict:
+            # Cleared when the flow asks (the dialog is made just before it is pushed): a verdict that
+            # arrives while the dialog is up (a scan behind it) is new, and stays.
+            reset = getattr(self.app, "reset_verdict", None)
+            if reset is not None:
+                reset()
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -62,8 +62,9 @@ class DemoPadModal(KioskModal[None]):
             lines += [f"[b reverse] {key} [/] {app.t(text)}" for key, _, text in DOOR_ACTIONS]
         if rig is not None:
             lines += [""]
+            pin = "PIN" if en else "暗証番号"
             lines += [
-                f"[b reverse] {key} [/] {escape(visible(f'{s.badge} {s.name}'))}（PIN {escape(s.pin)}）"
+                f"[b reverse] {key} [/] {escape(visible(f'{s.badge} {s.name}'))}（{pin} {escape(s.pin)}）"
                 for key, s in zip("abcde", rig.staff, strict=False)
             ]
         lines += ["", "Esc: " + app.t("key.back")]

@@ -6,6 +6,7 @@ scan or key that comes meanwhile is taken at once, and only the newest request i
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import ClassVar
 
@@ -16,11 +17,12 @@ from textual.widgets import DataTable, Static
 
 from kiosk.desk.views import DEFAULT_PAGE, EventLine, EventPage
 from kiosk.domain.card_state import OFFICE_TZ, CardState
-from kiosk.domain.events import kind_name
+from kiosk.domain.events import EventKind, kind_name
 from kiosk.domain.management_id import ManagementId, Refusal
 from kiosk.tui.safe_text import cells, plain
 from kiosk.tui.screens.base import KioskScreen
 from kiosk.tui.screens.dialogs import EntryModal
+from kiosk.tui.verdicts import place_label, refusal_label
 from kiosk.tui.widgets import VerdictPanel
 
 
@@ -107,15 +109,25 @@ class EventTableScreen(KioskScreen):
 
     def row(self, line: EventLine) -> tuple[str, ...]:
         ev = line.event
-        reason = ""
-        if ev.kind in ("refused", "auth_failed") and '"reason"' in ev.payload:
-            import json
-
-            reason = f" ({json.loads(ev.payload).get('reason', '')})"
+        app = self.kiosk
+        label = event_label(ev.kind, app.language)
+        data = json.loads(ev.payload) if ev.payload else {}
+        if not isinstance(data, dict):
+            data = {}
+        if ev.kind in (EventKind.REFUSED, EventKind.AUTH_FAILED) and "reason" in data:
+            # The reason in words (拒否（チェックディジット不一致）), never a code on a Japanese screen.
+            label = f"{label}（{refusal_label(str(data['reason']), app.language)}）"
+        elif ev.kind == EventKind.CARD_TAKEN_OUT and "override_by" in data:
+            # A take-out without a booking is marked, with the approver and the reason.
+            reason = str(data.get("reason") or "")
+            if data.get("note"):
+                reason += f"・{data['note']}"
+            mark = app.t("override.mark_reason", reason=reason)
+            label = f"{label}（{mark}・{line.approver_name or ''}）"
         return (
             str(ev.seq),
             ev.at.astimezone(OFFICE_TZ).strftime("%Y-%m-%d %H:%M:%S"),
-            event_label(ev.kind, self.kiosk.language) + reason,
+            label,
             ev.card_id or "",
             line.actor_name or "",
             line.witness_name or "",
@@ -205,7 +217,7 @@ class HistoryScreen(EventTableScreen):
                     id=mid,
                     kind=t("kind." + card.kind),
                     status=t("card." + card.status.value),
-                    location=card.location or "-",
+                    location=place_label(card.location, app.language),
                 )
             )
         )

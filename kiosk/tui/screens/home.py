@@ -207,10 +207,10 @@ class HomeScreen(KioskScreen):
                     return
                 session = await app.call(lambda: app.counter.open_safe(first, second, confirmed))
         except (TwoPersonError, ChecklistIncomplete) as exc:
-            app.show_verdict("two_person", str(exc))
+            app.show_verdict("two_person", app.explain(exc))
             return
         except ValueError as exc:
-            app.show_verdict("info", str(exc))
+            app.show_verdict("info", app.explain(exc))
             app.refresh_session()
             return
         except StorageError:

@@ -12,11 +12,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
+from kiosk.desk.views import PickProblem
 from kiosk.domain.card_state import office_date
+from kiosk.domain.staff import Role, StaffMember, TwoPersonError
 from kiosk.domain.status import CardStatus
 from kiosk.tui.safe_text import cells
 from kiosk.tui.screens.base import KioskScreen
 from kiosk.tui.screens.dialogs import EntryModal
+from kiosk.tui.screens.signin import SignInModal
 from kiosk.tui.widgets import VerdictPanel
 
 ID_COLUMNS = ("management_id", "管理ID", "管理id")
@@ -109,16 +112,39 @@ class PickListScreen(KioskScreen):
         self.add([text])
         return True
 
-    def add(self, ids: list[str]) -> None:
+    @work(group="book")
+    async def add(self, ids: list[str]) -> None:
+        """Book `ids`: an officer or a supervisor alone, a clerk with a second person confirming now."""
         app = self.kiosk
         user = app.user
         if user is None:
             app.show_verdict("need_sign_in", app.t("signin.needed"))
             return
+        second: StaffMember | None = None
+        if user.role is Role.CLERK:
+            second = await app.push_screen_wait(SignInModal("pick.second", exclude_id=user.id))
+            if second is None:
+                return
         desk = app.desk
-        app.submit(lambda: desk.book(ids, user), self._booked)
+        app.submit(lambda: desk.book(ids, user, second=second), self._booked, failed=self._refused)
 
-    def _booked(self, result: tuple[list[str], list[str]]) -> None:
+    def _refused(self, exc: BaseException) -> None:
+        app = self.kiosk
+        if isinstance(exc, TwoPersonError):
+            app.show_verdict("not_allowed", app.reason(exc.reason))
+            return
+        app.ledger_failed(exc)
+
+    def _problem(self, problem: PickProblem) -> str:
+        t = self.kiosk.t
+        if problem.reason == "unknown_id":
+            return t("pick.problem.unknown_id", line=problem.line, id=problem.management_id)
+        if problem.management_id:
+            status = t("card." + problem.reason)
+            return t("pick.problem.status", line=problem.line, id=problem.management_id, status=status)
+        return t("pick.problem.refused", line=problem.line, reason=self.kiosk.reason(problem.reason))
+
+    def _booked(self, result: tuple[list[str], list[PickProblem]]) -> None:
         app = self.kiosk
         added, problems = result
         if problems:
@@ -127,7 +153,7 @@ class PickListScreen(KioskScreen):
                 code,
                 app.t("pick.added", n=len(added))
                 + "  "
-                + app.t("pick.problems", problems="; ".join(problems[:5])),
+                + app.t("pick.problems", problems="; ".join(self._problem(p) for p in problems[:5])),
             )
         else:
             app.show_verdict(

@@ -70,7 +70,10 @@ class ScanningScreen(KioskScreen):
             return
         text, device, source = self._held.popleft()
         if is_badge:
-            self.switch_user(text)
+            # The sign-in is asked for now, in the order of the scans: the verdict before it is cleared
+            # here, and a card scanned right behind the badge keeps its own verdict.
+            self.kiosk.reset_verdict()
+            self.switch_user(text, clear_verdict=False)
         else:
             self.scan_value(text, device=device, source=source)
         self._next_held()
@@ -86,8 +89,8 @@ class ScanningScreen(KioskScreen):
         raise NotImplementedError
 
     @work(exclusive=True, group="flow")
-    async def switch_user(self, badge: str | None) -> None:
-        await self.kiosk.ensure_user(force=True, badge=badge)
+    async def switch_user(self, badge: str | None, *, clear_verdict: bool = True) -> None:
+        await self.kiosk.ensure_user(force=True, badge=badge, clear_verdict=clear_verdict)
 
     @work(exclusive=True, group="flow")
     async def action_manual(self) -> None:

@@ -18,13 +18,18 @@ from kiosk.domain.safe_door import Door, DoorOpen
 from kiosk.domain.safe_session import ChecklistIncomplete, Override, ScanMode, SessionNotClear
 from kiosk.domain.staff import Role, StaffMember, TwoPersonError
 from kiosk.domain.status import CardStatus
-from kiosk.domain.verdicts import Verdict, VerdictCode
+from kiosk.domain.verdicts import NextStep, Verdict, VerdictCode
 from kiosk.tui.safe_text import plain
-from kiosk.tui.screens.dialogs import CloseBlockedModal, EntryModal
+from kiosk.tui.screens.dialogs import CloseBlockedModal, EntryModal, OverrideReasonModal
 from kiosk.tui.screens.scanning import ScanningScreen
 from kiosk.tui.screens.signin import SignInModal
 from kiosk.tui.screens.two_person import second_person_and_checklist
+from kiosk.tui.verdicts import next_step_text
 from kiosk.tui.widgets import VerdictPanel
+
+# What the session screen draws: names by staff id, the cards out, today's bookings and their states,
+# and the override reason of each card out that was taken out without a booking.
+Lists = tuple[dict[int, str], list[str], list[str], dict[str, CardStatus], dict[str, str]]
 
 MODE_KEYS = {
     ScanMode.TAKE_OUT: "mode.take_out",
@@ -91,7 +96,7 @@ class SessionScreen(ScanningScreen):
             return
         desk = app.desk
 
-        def read() -> tuple[dict[int, str], list[str], list[str], dict[str, CardStatus]]:
+        def read() -> Lists:
             names = {}
             for sid in (session.operator_id, session.witness_id):
                 member = desk.person(sid)
@@ -99,16 +104,16 @@ class SessionScreen(ScanningScreen):
                     names[sid] = member.display
             out = desk.outstanding(session.id)
             booked = desk.pick_list()
-            return names, out, booked, desk.pick_list_status(booked)
+            return names, out, booked, desk.pick_list_status(booked), desk.override_reasons(out)
 
         app.submit(read, self._draw_lists, read=True)
 
-    def _draw_lists(self, lists: tuple[dict[int, str], list[str], list[str], dict[str, CardStatus]]) -> None:
+    def _draw_lists(self, lists: Lists) -> None:
         app = self.kiosk
         session = app.session
         if session is None or not self.is_mounted:
             return
-        names, out, booked, states = lists
+        names, out, booked, states, overrides = lists
         t = app.t
         # Names are ledger data: plain Text, never markup.
         self.query_one("#people", Static).update(
@@ -122,7 +127,13 @@ class SessionScreen(ScanningScreen):
             )
         )
         text = Text(t("session.out_now") + f" ({len(out)})\n", style="bold")
-        text.append("\n".join(f"▲ {mid}" for mid in out[:12]) or t("session.none_out"))
+        # A card taken out without a booking is marked, with the approved reason (予定外).
+        for n, mid in enumerate(out[:12]):
+            text.append(("\n" if n else "") + f"▲ {mid}")
+            if mid in overrides:
+                text.append(" " + t("override.mark_reason", reason=overrides[mid]), style="bold")
+        if not out:
+            text.append(t("session.none_out"))
         if len(out) > 12:
             text.append(f"\n… +{len(out) - 12}")
         self.query_one("#out-list", Static).update(text)
@@ -192,6 +203,17 @@ class SessionScreen(ScanningScreen):
         user = app.user
         if user is None:
             return
+        # The core checks first that this card can be handed over at all: nobody is asked to witness an
+        # act that cannot succeed. A card that cannot goes to the core without a witness, which records
+        # the real refusal (or the alarm for a card already handed over) and says what to do next.
+        try:
+            refused = await app.call(lambda: app.desk.can_hand_over(text))
+        except StorageError:
+            app.show_verdict("ledger_read_error", app.t("error.ledger_read"))
+            return
+        if refused is not None:
+            self.record(text, device=device, source=source)
+            return
         witness = await app.push_screen_wait(SignInModal("signin.witness", exclude_id=user.id))
         if witness is None:
             app.show_verdict("need_witness", app.reason("need_witness"))
@@ -214,10 +236,10 @@ class SessionScreen(ScanningScreen):
         try:
             await app.call(lambda: app.counter.join(joiner, member))
         except TwoPersonError as exc:
-            app.show_verdict("not_allowed", app.reason(exc.reason) or str(exc))
+            app.show_verdict("not_allowed", app.explain(exc))
             return
         except ValueError as exc:
-            app.show_verdict("wrong_status", str(exc))
+            app.show_verdict("wrong_status", app.explain(exc))
             return
         except StorageError:
             app.show_verdict("ledger_error", app.t("error.ledger"))
@@ -240,6 +262,10 @@ class SessionScreen(ScanningScreen):
                 detail = app.reason("booked_by_taker") + "\n" + detail
         elif code is VerdictCode.UNKNOWN_ID:
             detail = t("history.none")
+        step = next_step_text(verdict.next_step, app.language)
+        if step and verdict.next_step is not NextStep.NEED_OVERRIDE:
+            # Every refusal says what to do next (the override's own dialog follows at once).
+            detail = f"{detail}\n{step}" if detail else step
         # A well-formed management ID (it passed the parser) may be shown, known card or not.
         app.show_verdict(code, detail, card_id=verdict.management_id)
 
@@ -268,15 +294,18 @@ class SessionScreen(ScanningScreen):
         if user is None:
             return
         supervisor = await app.push_screen_wait(
-            SignInModal("signin.supervisor", role=Role.SUPERVISOR, exclude_id=user.id)
+            SignInModal(
+                "override.prompt", role=Role.SUPERVISOR, exclude_id=user.id, prompt_values={"id": mid}
+            )
         )
         if supervisor is None:
             return
-        reason = await app.push_screen_wait(EntryModal(app.t("override.title"), app.t("override.reason")))
-        if not reason:
+        chosen = await app.push_screen_wait(OverrideReasonModal(app.settings.session.override_reasons, mid))
+        if not chosen:
             return
+        reason, note = chosen
         self.mode = ScanMode.TAKE_OUT
-        self.record(mid, device=device, source=source, override=Override(supervisor, reason))
+        self.record(mid, device=device, source=source, override=Override(supervisor, reason, note))
 
     def action_help(self) -> None:
         from kiosk.tui.screens.help import HelpScreen
@@ -328,7 +357,7 @@ class SessionScreen(ScanningScreen):
             try:
                 await app.call(lambda: app.counter.record_missing(user, second, note))
             except (TwoPersonError, ValueError) as exc:
-                app.show_verdict("two_person", str(exc))
+                app.show_verdict("two_person", app.explain(exc))
                 return
             except StorageError:
                 app.show_verdict("ledger_error", app.t("error.ledger"))
@@ -350,10 +379,10 @@ class SessionScreen(ScanningScreen):
             app.show_verdict("wrong_status", app.t("close.refused", reason=", ".join(exc.outstanding)))
             return
         except (TwoPersonError, ChecklistIncomplete) as exc:
-            app.show_verdict("two_person", str(exc))
+            app.show_verdict("two_person", app.explain(exc))
             return
         except ValueError as exc:
-            app.show_verdict("no_session", str(exc))
+            app.show_verdict("no_session", app.explain(exc))
             app.refresh_session()
             return
         except StorageError:

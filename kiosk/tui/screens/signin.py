@@ -12,11 +12,22 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
+from drivers.damm import is_management_id
 from kiosk.desk import StorageError
 from kiosk.domain.guard import looks_like_individual_number
+from kiosk.domain.management_id import ManagementId, Refusal
 from kiosk.domain.staff import AuthError, Role, StaffMember
 from kiosk.tui.safe_text import plain
 from kiosk.tui.screens.base import KioskModal
+
+
+def is_card_label(text: str) -> bool:
+    """A management-ID label (or a misread one: ten digits): never a badge."""
+    try:
+        ManagementId.parse(text)
+        return True
+    except Refusal as exc:
+        return exc.reason == "check_digit"
 
 
 class SignInModal(KioskModal[StaffMember | None]):
@@ -24,7 +35,11 @@ class SignInModal(KioskModal[StaffMember | None]):
 
     `exclude_id`: the person already signed in for a two-person step (the second must differ).
     `role`: a required role (a supervisor approving an override).
+    A management-ID label scanned or typed into the badge field is refused with a message: a card read
+    while this dialog waits never lands in the badge or PIN field.
     """
+
+    clears_verdict = True
 
     def __init__(
         self,
@@ -34,8 +49,9 @@ class SignInModal(KioskModal[StaffMember | None]):
         exclude_id: int | None = None,
         role: Role | None = None,
         prompt_values: dict[str, object] | None = None,
+        clear_verdict: bool = True,
     ) -> None:
-        super().__init__()
+        super().__init__(clear_verdict=clear_verdict)
         self.prompt_key = prompt_key
         self.prompt_values = prompt_values or {}
         self.initial_badge = badge
@@ -79,6 +95,12 @@ class SignInModal(KioskModal[StaffMember | None]):
             badge.value = ""
             self._say(self.kiosk.t("signin.refused"), error=True)
             return
+        if is_card_label(text):
+            # A card, not a person: the fields keep what they hold, the message says what happened.
+            if badge.value.strip() == text.strip():
+                badge.value = ""
+            self._say(self.kiosk.t("signin.not_a_badge"), error=True)
+            return
         badge.value = text.strip()
         self._say("")
         self.query_one("#pin", Input).focus()
@@ -103,6 +125,16 @@ class SignInModal(KioskModal[StaffMember | None]):
         if looks_like_individual_number(badge):
             self.query_one("#badge", Input).value = ""
             self._say(t("signin.refused"), error=True)
+            return
+        if is_card_label(badge):
+            self.query_one("#badge", Input).value = ""
+            self.query_one("#badge", Input).focus()
+            self._say(t("signin.not_a_badge"), error=True)
+            return
+        if is_management_id(pin):
+            # A card label a keyboard-wedge scanner typed into the PIN field: no PIN has that form, so it
+            # is not tried (and never counts towards the lockout).
+            self._say(t("signin.not_a_badge"), error=True)
             return
         app = self.kiosk
         try:

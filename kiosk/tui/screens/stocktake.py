@@ -62,6 +62,7 @@ from kiosk.tui.stocktake_devices import (
     run_rfid_rounds,
     take_tray_photo,
 )
+from kiosk.tui.verdicts import place_label
 from kiosk.tui.widgets import VerdictPanel
 
 if TYPE_CHECKING:
@@ -145,10 +146,10 @@ async def start_or_resume(app: KioskApp) -> None:
     try:
         view = await app.call(lambda: app.counter.start_stocktake(first, second))
     except TwoPersonError as exc:
-        app.show_verdict("two_person", str(exc))
+        app.show_verdict("two_person", app.explain(exc))
         return
     except StocktakeError as exc:
-        app.show_verdict("wrong_status", str(exc))
+        app.show_verdict("wrong_status", app.explain(exc))
         return
     except StorageError:
         app.show_verdict("ledger_error", t("error.ledger"))
@@ -360,7 +361,9 @@ class StocktakeScreen(ScanningScreen):
         return f"！ {line.management_id}  {self.kiosk.t('st.ledger_says', status=status)}"
 
     def _misplaced_line(self, line: ResultLine) -> str:
-        return f"↔ {line.management_id}  {line.expected_location or '?'} → {line.seen_location or '?'}"
+        lang = self.kiosk.language
+        was, seen = place_label(line.expected_location, lang), place_label(line.seen_location, lang)
+        return f"↔ {line.management_id}  {was} → {seen}"
 
     # -- barcode scans ---------------------------------------------------------------------------
 
@@ -405,7 +408,11 @@ class StocktakeScreen(ScanningScreen):
         elif verdict.code is Sighting.LOCATION:
             detail = t("st.location_set", where=verdict.location or t("st.whole_safe"))
         elif verdict.code is Sighting.MISPLACED:
-            detail = t("st.misplaced_detail", expected=verdict.expected_location, seen=verdict.location)
+            detail = t(
+                "st.misplaced_detail",
+                expected=place_label(verdict.expected_location, app.language),
+                seen=place_label(verdict.location, app.language),
+            )
         elif verdict.code is Sighting.DUPLICATE:
             detail = t("st.duplicate_detail", times=verdict.times)
         elif verdict.code is Sighting.UNEXPECTED and verdict.ledger_status is not None:
@@ -640,11 +647,12 @@ class StocktakeScreen(ScanningScreen):
             return
         except TwoPersonError as exc:
             app.show_verdict(
-                "two_person", app.t("signin.need_officer") if exc.reason == "need_officer" else str(exc)
+                "two_person",
+                app.t("signin.need_officer") if exc.reason == "need_officer" else app.explain(exc),
             )
             return
         except StocktakeError as exc:
-            app.show_verdict("wrong_status", str(exc))
+            app.show_verdict("wrong_status", app.explain(exc))
             return
         except StorageError:
             app.show_verdict("ledger_error", app.t("error.ledger"))
@@ -753,7 +761,12 @@ class DecideMissingModal(KioskModal[dict[str, MissingDecision] | None]):
             decision = t(DECISION_KEYS[known.decision]) if known else "―"
             note = known.note if known else ""
             table.add_row(
-                *cells(line.management_id, line.expected_location or "", decision, note),
+                *cells(
+                    line.management_id,
+                    place_label(line.expected_location, self.kiosk.language),
+                    decision,
+                    note,
+                ),
                 key=line.management_id,
             )
         table.focus()
