@@ -10,6 +10,7 @@ repeats a refused value.
 from __future__ import annotations
 
 import csv
+import enum
 import io
 import re
 import unicodedata
@@ -171,3 +172,86 @@ def parse_delivery(text: str, *, expect: int | None = None) -> list[DeliveryLine
     if problems:
         raise DeliveryRejected(problems)
     return lines
+
+
+# -- counting a delivery in (受領の照合) ------------------------------------------------------------------
+
+
+class ScanOutcome(enum.StrEnum):
+    """What one scan of a card going into the safe means against the delivery list."""
+
+    LISTED = "listed"  # on the list, first time
+    EXTRA = "extra"  # not on the list (first time)
+    AGAIN = "again"  # scanned before: counted once
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryCount:
+    """A delivery counted in: the slip's count, the list, what was scanned and every difference.
+
+    `missing`: listed, never scanned; `extra`: scanned, not listed; `duplicates`: scanned more than once
+    (counted once). `slip` is the count typed from the delivery slip (納品書).
+    """
+
+    slip: int
+    listed: tuple[str, ...]
+    scanned: tuple[str, ...]  # each ID once, in the order first scanned
+    missing: tuple[str, ...]
+    extra: tuple[str, ...]
+    duplicates: tuple[str, ...]
+
+    @property
+    def present(self) -> tuple[str, ...]:
+        """Listed and scanned: the cards that are received."""
+        listed = set(self.listed)
+        return tuple(m for m in self.scanned if m in listed)
+
+    @property
+    def matches(self) -> bool:
+        """True when the slip, the list and the scans agree and nothing was scanned twice."""
+        return self.slip == len(self.listed) and not self.missing and not self.extra and not self.duplicates
+
+
+class DeliveryCheck:
+    """The running count of a delivery at the safe: one scan at a time, each with its `ScanOutcome`."""
+
+    def __init__(self, lines: list[DeliveryLine] | tuple[DeliveryLine, ...], slip: int) -> None:
+        self.lines = tuple(lines)
+        self.slip = slip
+        self._listed = {line.management_id.value for line in self.lines}
+        self._seen: dict[str, int] = {}
+
+    def scan(self, management_id: str) -> ScanOutcome:
+        n = self._seen.get(management_id, 0)
+        self._seen[management_id] = n + 1
+        if n:
+            return ScanOutcome.AGAIN
+        return ScanOutcome.LISTED if management_id in self._listed else ScanOutcome.EXTRA
+
+    @property
+    def scans(self) -> list[str]:
+        """Every scan as counted (a card scanned twice appears twice), for the core to count again."""
+        return [mid for mid, n in self._seen.items() for _ in range(n)]
+
+    def count(self) -> DeliveryCount:
+        return count_delivery(self.lines, self.scans, self.slip)
+
+
+def count_delivery(
+    lines: tuple[DeliveryLine, ...] | list[DeliveryLine], scans: list[str], slip: int
+) -> DeliveryCount:
+    """Count `scans` (IDs in scan order, repeats included) against the list and the slip."""
+    listed = tuple(line.management_id.value for line in lines)
+    times: dict[str, int] = {}
+    for mid in scans:
+        times[mid] = times.get(mid, 0) + 1
+    scanned = tuple(times)
+    listed_set = set(listed)
+    return DeliveryCount(
+        slip=slip,
+        listed=listed,
+        scanned=scanned,
+        missing=tuple(m for m in listed if m not in times),
+        extra=tuple(m for m in scanned if m not in listed_set),
+        duplicates=tuple(m for m, n in times.items() if n > 1),
+    )

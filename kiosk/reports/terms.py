@@ -65,6 +65,13 @@ PAYLOAD_KEY_JA = {
     "to": "後任",
     "id": "管理ID",
     "reference": "申請者参照",
+    # 受領時の相違 (delivery_discrepancy)
+    "slip": "納品書の枚数",
+    "listed": "一覧の枚数",
+    "scanned": "読取枚数",
+    "received": "受領枚数",
+    "missing": "不足のカード",
+    "extra": "一覧にないカード",
 }
 # Where a key means something else for some kinds (a disposal's batch is its list, not a delivery).
 DISPOSAL_KINDS = frozenset(
