@@ -110,6 +110,18 @@ LOOKS: dict[str, Look] = {
     "st_search_again": Look("warn", "🔍", "再捜索 ― 点検は継続中です", "SEARCH AGAIN - stocktake still open"),
     "st_undecided": Look("error", "✖", "点検を完了できません", "CANNOT FINISH THE STOCKTAKE"),
     "st_finished": Look("ok", "✔", "点検を完了しました（2名署名）", "STOCKTAKE FINISHED (signed by two)"),
+    # 受領 (receipt): each scan of a delivery against its list, and the receipt itself
+    "rc_listed": Look("ok", "✔", "一覧にあるカードです", "ON THE LIST"),
+    "rc_extra": Look(
+        "error", "！", "一覧にないカードです ― 別に置いてください", "NOT ON THE LIST - set it aside"
+    ),
+    "rc_again": Look("warn", "＝", "二度目の読取です ― 1枚として数えます", "SCANNED TWICE - counted once"),
+    "received": Look("ok", "✔", "受領を記録しました", "RECEIVED"),
+    "received_diff": Look("warn", "！", "受領を記録しました ― 相違があります", "RECEIVED - with differences"),
+    # 廃棄 (disposal): the batch's steps
+    "disposal_prepared": Look("ok", "✔", "廃棄リストを作成しました", "DISPOSAL BATCH PREPARED"),
+    "disposal_approved": Look("ok", "✔", "廃棄リストを承認しました", "DISPOSAL BATCH APPROVED"),
+    "disposal_finished": Look("ok", "✔", "廃棄を記録しました（2名）", "DISPOSAL RECORDED (two people)"),
 }
 
 # Japanese (and English) explanations for reason codes of refused input and rejected frames.

@@ -44,6 +44,8 @@ class OfficeJob:
 
 # The office's day, in the order a clerk meets it. Add a job here, with its title in kiosk.tui.i18n.
 JOBS: tuple[OfficeJob, ...] = (
+    OfficeJob("f2", "office.job.receipt", "kiosk.tui.screens.receipt:open_receipt"),
+    OfficeJob("f4", "office.job.disposal", "kiosk.tui.screens.disposal:open_disposal"),
     OfficeJob("f7", "office.job.due_lists", "kiosk.tui.screens.due:open_due_lists"),
 )
 
