@@ -82,7 +82,8 @@ def test_a_returned_notification_card_is_received_on_its_own(ledger: Ledger, cre
     (mid,) = ids(1, start=340)
     card = desk.receive_returned(mid, crew.officer, crew.clerk)
     assert (card.kind, card.status) == (CardKind.NOTIFICATION_CARD.value, CardStatus.IN_SAFE)
-    assert card.batch is not None and card.batch.startswith("返送-")
+    assert card.batch is not None
+    assert card.batch.startswith("返送-")
 
 
 def test_certificates_are_numbered_per_fiscal_year_from_the_chain(
