@@ -400,7 +400,7 @@ def write_disposal_certificate_pdf(
     certifier = "　".join(part for part in (office, certifying_post) if part)
     story: list[Any] = [
         Paragraph(title, doc.title),
-        Paragraph(f"廃棄リスト番号 {b.id}", doc.body),
+        Paragraph(f"{office}　廃棄リスト番号 {b.id}".strip("　"), doc.body),
         Spacer(1, 10),
         KeepTogether(
             [

@@ -325,7 +325,8 @@ class DisposalScreen(ScanningScreen):
             detail = app.t("disposal.open_safe")
         else:
             detail = ""
-        app.show_verdict(code.value, detail, card_id=verdict.management_id)
+        card_id = verdict.management_id or (verdict.card.management_id if verdict.card else None)
+        app.show_verdict(code.value, detail, card_id=card_id)
         if verdict.ok:
             app.refresh_counts()
         self.load()

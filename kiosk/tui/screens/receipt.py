@@ -37,6 +37,7 @@ from kiosk.tui.widgets import VerdictPanel
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from kiosk.reports.printing import Filed
     from kiosk.tui.app import KioskApp
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,8 @@ class ReceiptScreen(ScanningScreen):
         self.check: DeliveryCheck | None = None
         self.batch_no = ""
         self.file_name = ""
-        self.last: list[str] = []  # the last outcomes, newest first (for the screen)
+        self.last: list[str] = []  # the returned cards received here, newest first (for the screen)
+        self.filed: list[Filed] = []  # the labels filed from this screen, newest last
 
     def heading(self) -> str:
         return f"{self.kiosk.t('app.title')} ― {self.kiosk.t('receipt.title')}"
@@ -353,13 +355,15 @@ class ReceiptScreen(ScanningScreen):
         self.last.insert(0, t("receipt.returned_done", id=mid))
         self.redraw()
         app.show_verdict("received", t("receipt.returned_done", id=mid), card_id=mid)
-        await print_label(app, mid)
+        filed = await print_label(app, mid)
+        if filed is not None:
+            self.filed.append(filed)
 
     def action_back(self) -> None:
         self.app.pop_screen()
 
 
-async def print_label(app: KioskApp, mid: str) -> None:
+async def print_label(app: KioskApp, mid: str) -> Filed | None:
     """One label on a sheet for the card just received, filed and printed on the labels queue."""
     from kiosk.labels.pdf import write_label_sheets
     from kiosk.labels.sheet import layout_from_settings
@@ -375,11 +379,12 @@ async def print_label(app: KioskApp, mid: str) -> None:
         )
 
     try:
-        await file_and_print(app, Paper.LABELS, f"returned-{mid}", write, title=f"label {mid}")
+        return await file_and_print(app, Paper.LABELS, f"returned-{mid}", write, title=f"label {mid}")
     except (ValueError, RuntimeError) as exc:
         # The sheet did not read back as its ID, or no decoder is installed to check it: no label.
         log.error("label for a returned card not made: %s", type(exc).__name__)
         app.show_verdict("not_printed", app.t("receipt.label_failed"), card_id=mid)
+        return None
 
 
 def _size(size: int) -> str:
