@@ -119,9 +119,9 @@ LOOKS: dict[str, Look] = {
     "received": Look("ok", "✔", "受領を記録しました", "RECEIVED"),
     "received_diff": Look("warn", "！", "受領を記録しました ― 相違があります", "RECEIVED - with differences"),
     # 廃棄 (disposal): the batch's steps
-    "disposal_prepared": Look("ok", "✔", "廃棄リストを作成しました", "DISPOSAL BATCH PREPARED"),
-    "disposal_approved": Look("ok", "✔", "廃棄リストを承認しました", "DISPOSAL BATCH APPROVED"),
-    "disposal_finished": Look("ok", "✔", "廃棄を記録しました（2名）", "DISPOSAL RECORDED (two people)"),
+    "batch_prepared": Look("ok", "✔", "廃棄リストを作成しました", "DISPOSAL BATCH PREPARED"),
+    "batch_approved": Look("ok", "✔", "廃棄リストを承認しました", "DISPOSAL BATCH APPROVED"),
+    "batch_disposed": Look("ok", "✔", "廃棄を記録しました（2名）", "DISPOSAL RECORDED (two people)"),
 }
 
 # Japanese (and English) explanations for reason codes of refused input and rejected frames.

@@ -14,6 +14,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from kiosk.config import Settings
+from kiosk.domain.events import EventKind
 from kiosk.domain.staff import Role
 from kiosk.domain.status import CardStatus
 from kiosk.tui.app import KioskApp
@@ -81,7 +82,7 @@ async def test_a_disposal_from_preparation_to_the_printed_certificate(
         body = str(app.screen.query_one("#confirm-body", Static).content)
         assert all(mid in body for mid in cards)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: verdict(app).code == "disposal_prepared")
+        await wait_for(pilot, lambda: verdict(app).code == "batch_prepared")
         await wait_for(pilot, lambda: bool(screen.batches) and screen.batches[0].state == "prepared")
         batch_id = screen.batches[0].id
         assert "作成済（承認待ち）" in str(screen.query_one("#disposal-detail", Static).content)
@@ -100,7 +101,7 @@ async def test_a_disposal_from_preparation_to_the_printed_certificate(
         await pilot.press("f3")
         await wait_for(pilot, lambda: isinstance(app.screen, SignInModal))
         await badge_and_pin(pilot, office, "S002", "6666")
-        await wait_for(pilot, lambda: verdict(app).code == "disposal_approved")
+        await wait_for(pilot, lambda: verdict(app).code == "batch_approved")
         await wait_for(pilot, lambda: screen.batches[0].state == "approved")
 
         # No scans while the safe is locked.
@@ -166,6 +167,6 @@ async def test_a_disposal_from_preparation_to_the_printed_certificate(
         card = ledger.card(mid)
         assert card is not None
         assert card.status is CardStatus.DISPOSED
-    finished = [e for e in ledger.events() if e.kind == "disposal_finished"]
+    finished = [e for e in ledger.events() if e.kind == EventKind.DISPOSAL_FINISHED]
     assert len(finished) == 1
     assert json.loads(finished[0].payload)["batch"] == batch_id

@@ -231,7 +231,7 @@ class DisposalScreen(ScanningScreen):
         except (DisposalError, NotAllowed, Refusal, StorageError) as exc:
             self.refused(exc)
             return
-        app.show_verdict("disposal_prepared", t("disposal.prepared", id=batch.id, n=len(batch.cards)))
+        app.show_verdict("batch_prepared", t("disposal.prepared", id=batch.id, n=len(batch.cards)))
         self.load(want=batch.id)
 
     # -- F3 approve --------------------------------------------------------------------------------
@@ -260,7 +260,7 @@ class DisposalScreen(ScanningScreen):
         except (DisposalError, NotAllowed, StorageError) as exc:
             self.refused(exc)
             return
-        app.show_verdict("disposal_approved", t("disposal.approved", id=done.id, name=supervisor.display))
+        app.show_verdict("batch_approved", t("disposal.approved", id=done.id, name=supervisor.display))
         self.load(want=done.id)
 
     # -- F4 scans ----------------------------------------------------------------------------------
@@ -379,7 +379,7 @@ class DisposalScreen(ScanningScreen):
             self.scanning = None
         app.refresh_counts()
         app.show_verdict(
-            "disposal_finished",
+            "batch_disposed",
             t(
                 "disposal.finished",
                 n=len(done.disposed),
