@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -131,3 +132,29 @@ def test_the_preparer_cannot_approve_and_the_refusal_is_recorded(
     assert last.kind == "refused"
     assert json.loads(last.payload)["reason"] == "same_person"
     assert desk.disposal_batch(batch.id).state == "prepared"  # type: ignore[union-attr]
+
+
+def test_delivery_files_are_offered_from_the_import_folders_only(tmp_path: Path) -> None:
+    from kiosk.config import Settings
+    from kiosk.desk.imports import delivery_files, read_delivery_file
+    from kiosk.domain.delivery import DeliveryRejected
+
+    imports, media, elsewhere = tmp_path / "imports", tmp_path / "media", tmp_path / "elsewhere"
+    stick = media / "kiosk" / "USB"
+    for folder in (imports / "2026", stick, elsewhere):
+        folder.mkdir(parents=True)
+    text = "management_id,kind\n" + "".join(f"{m},notification_card\n" for m in ids(2, start=390))
+    (imports / "2026" / "a.csv").write_text(text, encoding="utf-8")
+    (stick / "B.CSV").write_bytes(text.encode("cp932"))
+    (stick / ".hidden.csv").write_text(text, encoding="utf-8")
+    (elsewhere / "c.csv").write_text(text, encoding="utf-8")
+    (imports / "link.csv").symlink_to(elsewhere / "c.csv")
+    settings = Settings.model_validate({"paths": {"imports": [str(imports)]}})
+    offered = {f.name for f in delivery_files(settings, media)}
+    assert offered == {"a.csv", "B.CSV", "link.csv"}
+    assert len(read_delivery_file(settings, stick / "B.CSV", media)) == 2
+    # Whatever the name, a file is read only from inside an import folder (links resolved).
+    for outside in (elsewhere / "c.csv", imports / "link.csv"):
+        with pytest.raises(DeliveryRejected) as refused:
+            read_delivery_file(settings, outside, media)
+        assert refused.value.problems == ["the file is not in an import folder"]

@@ -79,7 +79,7 @@ class DisposalScreen(ScanningScreen):
 
     def on_mount(self) -> None:
         self.query_one("#disposal-batches", DataTable).focus()
-        self.verdict.clear(self.kiosk.t("disposal.hint"))
+        self.verdict.clear()
         self.load()
 
     # -- reading and drawing ---------------------------------------------------------------------
