@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kiosk.domain.delivery import DeliveryLine, DeliveryRejected, decode_delivery, parse_delivery
+from kiosk.domain.delivery import DeliveryLine, DeliveryRejected, Problem, decode_delivery, parse_delivery
 
 if TYPE_CHECKING:
     from kiosk.config import Settings
@@ -82,12 +82,16 @@ def read_delivery_file(settings: Settings, path: Path, media: Path = MEDIA) -> l
     """The checked lines of a delivery file offered by `delivery_files` (`DeliveryRejected` otherwise)."""
     real = path.resolve()
     if not any(real.is_relative_to(root.resolve()) for root in import_roots(settings, media)):
-        raise DeliveryRejected(["the file is not in an import folder"])
+        raise DeliveryRejected([Problem("the file is not in an import folder", "not_in_folder")])
     try:
         size = real.stat().st_size
         if size > MAX_BYTES:
-            raise DeliveryRejected([f"the file is larger than {MAX_BYTES // 1_000_000} MB"])
+            raise DeliveryRejected(
+                [Problem(f"the file is larger than {MAX_BYTES // 1_000_000} MB", "too_large")]
+            )
         data = real.read_bytes()
     except OSError as exc:
-        raise DeliveryRejected([f"the file cannot be read ({type(exc).__name__})"]) from None
+        raise DeliveryRejected(
+            [Problem(f"the file cannot be read ({type(exc).__name__})", "unreadable")]
+        ) from None
     return parse_delivery(decode_delivery(data))

@@ -48,6 +48,23 @@ class DeliveryLine:
     kind: CardKind
 
 
+class Problem(str):
+    """One problem with a delivery file: its English text (what the CLI prints), a stable `code`, the
+    `line` (1 is the header) and a `detail` code (a refused ID's reason), for a screen to say in its
+    own language. Never holds a refused value."""
+
+    code: str
+    line: int | None
+    detail: str
+
+    def __new__(cls, text: str, code: str, line: int | None = None, detail: str = "") -> Problem:
+        problem = super().__new__(cls, text)
+        problem.code = code
+        problem.line = line
+        problem.detail = detail
+        return problem
+
+
 class DeliveryRejected(ValueError):
     """The delivery is refused as a whole; `problems` names every bad line (never a refused value)."""
 
@@ -62,7 +79,9 @@ def decode_delivery(data: bytes) -> str:
         try:
             return data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise DeliveryRejected(["the file starts with a UTF-8 mark but is not UTF-8 text"]) from None
+            raise DeliveryRejected(
+                [Problem("the file starts with a UTF-8 mark but is not UTF-8 text", "not_text")]
+            ) from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -70,7 +89,9 @@ def decode_delivery(data: bytes) -> str:
     try:
         return data.decode("cp932")
     except UnicodeDecodeError:
-        raise DeliveryRejected(["the file is neither UTF-8 nor CP932 (Shift_JIS) text"]) from None
+        raise DeliveryRejected(
+            [Problem("the file is neither UTF-8 nor CP932 (Shift_JIS) text", "not_text")]
+        ) from None
 
 
 def holds_individual_number(cell: str) -> bool:
@@ -87,23 +108,28 @@ def _header_key(cell: str) -> str:
 
 def _columns(header: list[str]) -> tuple[dict[str, int], list[str]]:
     """{our column: its index} from the header row, and the problems with the header."""
-    problems = []
+    problems: list[str] = []
     found: dict[str, int] = {}
     for n, cell in enumerate(header, start=1):
         if holds_individual_number(cell):
-            problems.append(f"line 1, column {n}: mynumber_refused (a 12-digit value in the header)")
+            text = f"line 1, column {n}: mynumber_refused (a 12-digit value in the header)"
+            problems.append(Problem(text, "mynumber", 1))
             continue
         key = _header_key(cell)
         for ours, names in COLUMN_NAMES.items():
             if key in names:
                 if ours in found:
-                    problems.append(f"line 1, column {n}: a second {ours} column")
+                    problems.append(Problem(f"line 1, column {n}: a second {ours} column", "header_twice", 1))
                 found[ours] = n - 1
     missing = [ours for ours in COLUMN_NAMES if ours not in found]
     if missing and not problems:
         problems.append(
-            "line 1: the header needs a management-ID column (management_id or 管理ID) and a kind column"
-            " (kind or 種別)"
+            Problem(
+                "line 1: the header needs a management-ID column (management_id or 管理ID) and a kind column"
+                " (kind or 種別)",
+                "header_missing",
+                1,
+            )
         )
     return found, problems
 
@@ -120,9 +146,10 @@ def parse_delivery(text: str, *, expect: int | None = None) -> list[DeliveryLine
     try:
         header = next(reader, None)
     except csv.Error as exc:
-        raise DeliveryRejected([f"line 1: not valid CSV ({exc})"]) from None
+        raise DeliveryRejected([Problem(f"line 1: not valid CSV ({exc})", "not_csv", 1)]) from None
     if header is None:
-        raise DeliveryRejected(["line 1: the file is empty; the header must be 'management_id,kind'"])
+        text = "line 1: the file is empty; the header must be 'management_id,kind'"
+        raise DeliveryRejected([Problem(text, "empty", 1)])
     columns, problems = _columns(header)
     if problems:
         raise DeliveryRejected(problems)
@@ -143,32 +170,40 @@ def parse_delivery(text: str, *, expect: int | None = None) -> list[DeliveryLine
                 where = ", ".join(
                     f"column {n}" + (f" ({names[n - 1]})" if n - 1 in names else "") for n in guarded
                 )
-                problems.append(f"line {lineno}, {where}: mynumber_refused (a 12-digit value was discarded)")
+                text = f"line {lineno}, {where}: mynumber_refused (a 12-digit value was discarded)"
+                problems.append(Problem(text, "mynumber", lineno))
                 continue
             if len(row) != len(header):
-                problems.append(f"line {lineno}: expected {len(header)} columns, found {len(row)}")
+                text = f"line {lineno}: expected {len(header)} columns, found {len(row)}"
+                problems.append(Problem(text, "columns", lineno))
                 continue
             try:
                 mid = ManagementId.parse(row[id_col])
             except Refusal as exc:
-                problems.append(f"line {lineno}, column {id_col + 1} ({names[id_col]}): {exc}")
+                text = f"line {lineno}, column {id_col + 1} ({names[id_col]}): {exc}"
+                problems.append(Problem(text, "bad_id", lineno, exc.reason))
                 continue
             kind = parse_kind(row[kind_col])
             if kind is None:
                 problems.append(
-                    f"line {lineno}, column {kind_col + 1} ({names[kind_col]}): the kind must be"
-                    " 個人番号カード (mynumber_card) or 通知カード (notification_card)"
+                    Problem(
+                        f"line {lineno}, column {kind_col + 1} ({names[kind_col]}): the kind must be"
+                        " 個人番号カード (mynumber_card) or 通知カード (notification_card)",
+                        "bad_kind",
+                        lineno,
+                    )
                 )
                 continue
             if mid.value in seen:
-                problems.append(f"line {lineno}: {mid} already appears on line {seen[mid.value]}")
+                text = f"line {lineno}: {mid} already appears on line {seen[mid.value]}"
+                problems.append(Problem(text, "repeated", lineno))
                 continue
             seen[mid.value] = lineno
             lines.append(DeliveryLine(lineno, mid, kind))
     except csv.Error as exc:
-        problems.append(f"line {lineno + 1}: not valid CSV ({exc})")
+        problems.append(Problem(f"line {lineno + 1}: not valid CSV ({exc})", "not_csv", lineno + 1))
     if expect is not None and count != expect:
-        problems.insert(0, f"the file lists {count} cards but {expect} were expected")
+        problems.insert(0, Problem(f"the file lists {count} cards but {expect} were expected", "count"))
     if problems:
         raise DeliveryRejected(problems)
     return lines

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk.domain.card_state import CardState
-from kiosk.domain.delivery import DeliveryCount, DeliveryLine, DeliveryRejected
+from kiosk.domain.delivery import DeliveryCount, DeliveryLine, DeliveryRejected, Problem
 from kiosk.domain.events import (
     AtLocation,
     BatchReceived,
@@ -46,7 +46,10 @@ def receive_batch(
     if existing:
         by_id = {line.management_id.value: line.line for line in lines}
         raise DeliveryRejected(
-            [f"line {by_id[mid]}: {mid} is already in the ledger" for mid in sorted(existing)]
+            [
+                Problem(f"line {by_id[mid]}: {mid} is already in the ledger", "already_known", by_id[mid])
+                for mid in sorted(existing)
+            ]
         )
     fields = {"actor_id": actor_id, "witness_id": witness_id}
     specs = []

@@ -176,3 +176,34 @@ async def test_a_returned_notification_card_is_received_by_a_scan_and_its_label_
     second = office.ledger.staff_by_badge("O002")
     assert second is not None
     assert office.ledger.events(card_id=mid)[0].witness_id == second.id
+
+
+async def test_a_bad_delivery_list_is_refused_in_japanese_and_nothing_is_counted(
+    office: Office, tmp_path: Path
+) -> None:
+    (good,) = ids(1, start=720)
+    bad = good[:-1] + str((int(good[-1]) + 1) % 10)  # a wrong check digit
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    (usb / "delivery.csv").write_text(
+        f"management_id,kind\n{good},mynumber_card\n{bad},mynumber_card\n{good},ふつうのカード\n",
+        encoding="utf-8",
+    )
+    app: KioskApp = office.make(settings=office_settings(tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_receipt(pilot, office)
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChooseModal))
+        names = [f.name for _, f in app.screen.choices]  # type: ignore[attr-defined]
+        for _ in range(names.index("delivery.csv")):
+            await pilot.press("down")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: verdict(app).code == "refused_input")
+        shown = verdict(app).text_shown
+        assert "読み込めません（2 件の問題）" in shown
+        assert "3 行目: チェックディジットが合いません" in shown
+        assert "4 行目: 種別は「個人番号カード」か「通知カード」です。" in shown
+        assert "line" not in shown
+        assert bad not in shown
+        assert screen.check is None
+        assert isinstance(app.screen, ReceiptScreen)

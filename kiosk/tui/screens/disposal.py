@@ -190,13 +190,22 @@ class DisposalScreen(ScanningScreen):
                 )
             app.show_verdict("not_allowed", text)
         elif isinstance(exc, NotAllowed):
-            app.show_verdict("not_allowed", app.reason(exc.reason) or t("disposal.refused.other"))
+            app.show_verdict("not_allowed", self.reason_words(exc.reason))
         elif isinstance(exc, Refusal):
             app.show_verdict("refused_input", app.reason(exc.reason))
         elif isinstance(exc, StorageError):
             app.show_verdict("ledger_error", t("error.ledger"))
         else:
             raise exc
+
+    def reason_words(self, reason: str) -> str:
+        """A refusal's reason code in words; a code with no words says that nothing was done."""
+        app = self.kiosk
+        own = app.t(f"disposal.refused.{reason}")
+        if own != f"disposal.refused.{reason}":
+            return own
+        text = app.reason(reason)
+        return app.t("disposal.refused.other") if text == reason else text
 
     # -- F2 prepare --------------------------------------------------------------------------------
 
@@ -319,10 +328,10 @@ class DisposalScreen(ScanningScreen):
     def _scanned(self, verdict: Verdict) -> None:
         app = self.kiosk
         code = verdict.code
-        if code in (VerdictCode.NOT_ALLOWED, VerdictCode.REFUSED_INPUT):
-            detail = app.reason(verdict.detail or code.value) or app.t("disposal.refused.other")
-        elif code is VerdictCode.NO_SESSION:
+        if code is VerdictCode.NO_SESSION or verdict.detail == "no_session":
             detail = app.t("disposal.open_safe")
+        elif code in (VerdictCode.NOT_ALLOWED, VerdictCode.REFUSED_INPUT):
+            detail = self.reason_words(verdict.detail or code.value)
         else:
             detail = ""
         card_id = verdict.management_id or (verdict.card.management_id if verdict.card else None)

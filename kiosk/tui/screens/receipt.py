@@ -24,7 +24,14 @@ from textual.widgets import Static
 
 from kiosk.desk import NotAllowed, StorageError
 from kiosk.desk.imports import DeliveryFile
-from kiosk.domain.delivery import DeliveryCheck, DeliveryCount, DeliveryLine, DeliveryRejected, ScanOutcome
+from kiosk.domain.delivery import (
+    DeliveryCheck,
+    DeliveryCount,
+    DeliveryLine,
+    DeliveryRejected,
+    Problem,
+    ScanOutcome,
+)
 from kiosk.domain.management_id import ManagementId, Refusal
 from kiosk.domain.staff import StaffMember
 from kiosk.tui.safe_text import plain
@@ -177,10 +184,8 @@ class ReceiptScreen(ScanningScreen):
         try:
             lines = await app.call(lambda: desk.read_delivery(path))
         except DeliveryRejected as exc:
-            shown = "\n".join(exc.problems[:4]) + (
-                f"\n… +{len(exc.problems) - 4}" if len(exc.problems) > 4 else ""
-            )
-            app.show_verdict("refused_input", t("receipt.file_refused", n=len(exc.problems)) + "\n" + shown)
+            said = t("receipt.file_refused", n=len(exc.problems))
+            app.show_verdict("refused_input", said + "\n" + problem_words(app, exc.problems))
             return
         batch = await app.push_screen_wait(EntryModal(t("receipt.batch_title"), t("receipt.batch_prompt")))
         if not batch:
@@ -269,10 +274,10 @@ class ReceiptScreen(ScanningScreen):
                 lambda: desk.receive_delivery(batch, lines, scans, check.slip, operator, witness)
             )
         except NotAllowed as exc:
-            app.show_verdict("not_allowed", app.reason(exc.reason) or t("receipt.need_officer"))
+            app.show_verdict("not_allowed", _refusal(app, exc.reason))
             return
         except DeliveryRejected as exc:
-            app.show_verdict("wrong_status", t("receipt.refused") + "\n" + "\n".join(exc.problems[:4]))
+            app.show_verdict("wrong_status", t("receipt.refused") + "\n" + problem_words(app, exc.problems))
             return
         except Refusal as exc:
             app.show_verdict("refused_input", app.reason(exc.reason))
@@ -343,7 +348,7 @@ class ReceiptScreen(ScanningScreen):
         try:
             await app.call(lambda: desk.receive_returned(mid, operator, second))
         except NotAllowed as exc:
-            app.show_verdict("not_allowed", app.reason(exc.reason) or t("receipt.need_officer"))
+            app.show_verdict("not_allowed", _refusal(app, exc.reason))
             return
         except DeliveryRejected:
             app.show_verdict("wrong_status", t("receipt.already_known"), card_id=mid)
@@ -385,6 +390,28 @@ async def print_label(app: KioskApp, mid: str) -> Filed | None:
         log.error("label for a returned card not made: %s", type(exc).__name__)
         app.show_verdict("not_printed", app.t("receipt.label_failed"), card_id=mid)
         return None
+
+
+def problem_words(app: KioskApp, problems: list[str], limit: int = 4) -> str:
+    """A delivery's problems in the screen's language (by their codes), the first `limit` of them."""
+    lines = []
+    for problem in problems[:limit]:
+        if not isinstance(problem, Problem):
+            lines.append(problem)
+            continue
+        what = app.reason(problem.detail) if problem.code == "bad_id" else app.t(f"delivery.{problem.code}")
+        lines.append(app.t("delivery.at_line", line=problem.line, what=what) if problem.line else what)
+    if len(problems) > limit:
+        lines.append(f"… +{len(problems) - limit}")
+    return "\n".join(lines)
+
+
+def _refusal(app: KioskApp, reason: str) -> str:
+    """Why the table refused a receipt, in words (a role: only a responsible officer receives)."""
+    if reason == "role":
+        return app.t("receipt.need_officer")
+    text = app.reason(reason)
+    return app.t("receipt.refused") if text == reason else text
 
 
 def _size(size: int) -> str:
