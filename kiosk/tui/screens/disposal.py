@@ -114,7 +114,7 @@ class DisposalScreen(ScanningScreen):
                     len(b.cards),
                     len(b.scanned),
                     b.certificate.ja if b.certificate else "―",
-                    f"{b.prepared_at.astimezone(OFFICE_TZ):%Y-%m-%d %H:%M}",
+                    f"{b.prepared_at.astimezone(OFFICE_TZ):%Y-%m-%d}",
                 ),
                 key=str(b.id),
             )
