@@ -102,6 +102,12 @@ async def test_a_short_delivery_is_named_and_recorded_with_its_difference(
         assert a not in str(screen.query_one("#receipt-missing", Static).content)
         head = office.ledger.head()
         assert office.ledger.card(a) is None  # nothing is written before two people confirm
+        # Esc with a count under way asks first; Esc again stays, the count intact.
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+        assert len(screen.check.scans) == 5  # type: ignore[union-attr]
 
         await pilot.press("f8")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))

@@ -34,7 +34,7 @@ from kiosk.domain.delivery import (
 )
 from kiosk.domain.management_id import ManagementId, Refusal
 from kiosk.domain.staff import StaffMember
-from kiosk.tui.safe_text import plain
+from kiosk.tui.safe_text import notify, plain
 from kiosk.tui.screens.choose import ChooseModal, ConfirmModal
 from kiosk.tui.screens.dialogs import EntryModal
 from kiosk.tui.screens.scanning import ScanningScreen
@@ -62,7 +62,9 @@ async def open_receipt(app: KioskApp) -> None:
     if user is None:
         return
     if not user.is_officer:
+        # The menu has no verdict panel of its own: the toast is what the person sees.
         app.show_verdict("not_allowed", app.t("receipt.need_officer"))
+        notify(app, app.t("receipt.need_officer"), severity="warning")
         return
     await app.push_screen(ReceiptScreen())
 
@@ -364,8 +366,17 @@ class ReceiptScreen(ScanningScreen):
         if filed is not None:
             self.filed.append(filed)
 
-    def action_back(self) -> None:
-        self.app.pop_screen()
+    @work(exclusive=True, group="flow")
+    async def action_back(self) -> None:
+        app = self.kiosk
+        if self.check is not None and self.check.scans:
+            # Counted but not confirmed: leaving drops the count (nothing was recorded); ask first.
+            leave = await app.push_screen_wait(
+                ConfirmModal(app.t("receipt.leave_title"), app.t("receipt.leave"), warn=True)
+            )
+            if not leave:
+                return
+        app.pop_screen()
 
 
 async def print_label(app: KioskApp, mid: str) -> Filed | None:
