@@ -11,7 +11,7 @@ import pytest
 
 from kiosk.desk import Desk, NotAllowed
 from kiosk.desk.views import DisposalError
-from kiosk.domain.delivery import DeliveryCheck, ScanOutcome, parse_delivery
+from kiosk.domain.delivery import DeliveryCheck, DeliveryRejected, ScanOutcome, parse_delivery
 from kiosk.domain.fiscal import CertificateNo
 from kiosk.domain.status import CardKind, CardStatus
 from kiosk.ledger.service import Ledger
@@ -85,6 +85,26 @@ def test_a_returned_notification_card_is_received_on_its_own(ledger: Ledger, cre
     assert (card.kind, card.status) == (CardKind.NOTIFICATION_CARD.value, CardStatus.IN_SAFE)
     assert card.batch is not None
     assert card.batch.startswith("返送-")
+    # The same ID again (or any ID already in the ledger) is refused, by its code, and nothing is written.
+    head = ledger.head()
+    with pytest.raises(DeliveryRejected) as again:
+        desk.receive_returned(mid, crew.officer, crew.clerk)
+    assert [(p.code, p.line) for p in again.value.problems] == [("already_known", 1)]  # type: ignore[attr-defined]
+    assert ledger.head() == head
+
+
+def test_a_delivery_that_never_arrived_is_recorded_as_a_difference_only(
+    ledger: Ledger, crew: Crew, desk: Desk
+) -> None:
+    cards = ids(2, start=350)
+    receipt = desk.receive_delivery(
+        "B-LOST", parse_delivery(delivery(cards)), [], 2, crew.officer, crew.clerk
+    )
+    assert receipt.cards == ()
+    event = ledger.events(limit=1)[0]
+    assert event.kind == "delivery_discrepancy"
+    assert json.loads(event.payload)["missing"] == cards
+    assert "batch_received" not in {e.kind for e in ledger.events()}
 
 
 def test_certificates_are_numbered_per_fiscal_year_from_the_chain(
