@@ -178,3 +178,22 @@ def test_delivery_files_are_offered_from_the_import_folders_only(tmp_path: Path)
         with pytest.raises(DeliveryRejected) as refused:
             read_delivery_file(settings, outside, media)
         assert refused.value.problems == ["the file is not in an import folder"]
+
+
+def test_the_demo_offers_a_delivery_list_of_cards_outside_its_cabinet(tmp_path: Path) -> None:
+    from kiosk.cli.app_cmds import demo_settings
+    from kiosk.config import Settings, resolve_paths
+    from kiosk.demo.delivery import ensure_demo_delivery
+    from kiosk.demo.seed import demo_cabinet
+    from kiosk.desk.imports import delivery_files, read_delivery_file
+
+    usb = tmp_path / "usb"
+    configured = resolve_paths(Settings.model_validate({"paths": {"imports": [str(usb)]}}), tmp_path)
+    demo = demo_settings(configured)
+    folder = demo.paths.data_dir / "imports"
+    assert demo.paths.imports == [usb, folder]  # the configured folders stay, the demo's own joins them
+    path = ensure_demo_delivery(folder)
+    assert [f.path for f in delivery_files(demo, tmp_path / "no-media")] == [path]
+    lines = read_delivery_file(demo, path, tmp_path / "no-media")
+    assert len(lines) == 6
+    assert not {line.management_id.value for line in lines} & set(demo_cabinet().ids())
