@@ -341,7 +341,7 @@ class ReceiptScreen(ScanningScreen):
         if not ok:
             return
         witness: StaffMember | None = await app.push_screen_wait(
-            SignInModal("receipt.witness", exclude_id=operator.id)
+            SignInModal("receipt.returned_witness", exclude_id=operator.id, prompt_values={"id": mid})
         )
         if witness is None:
             return
