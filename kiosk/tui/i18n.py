@@ -613,8 +613,8 @@ JA |= {
     "receipt.col.twice": "二度読み",
     "receipt.progress": "読取 {scanned} 枚 ／ 一覧 {listed} 枚",
     "receipt.no_files": (
-        "納品一覧（CSV）が見つかりません。USB メモリを挿すか、取込フォルダー（設定 [paths] imports）にファ"
-        "イルを置いてください。"
+        "納品一覧（CSV）が見つかりません。USB メモリを挿すか、取込フォルダーにファイルを置いてください"
+        "（取込フォルダーは技術担当者が設定します）。"
     ),
     "receipt.choose_title": "納品一覧の選択",
     "receipt.choose_prompt": "USB メモリと取込フォルダーにある CSV です。",
@@ -772,8 +772,8 @@ EN |= {
     "receipt.col.twice": "Scanned twice",
     "receipt.progress": "Scanned {scanned} / list {listed}",
     "receipt.no_files": (
-        "No delivery list (CSV) found. Insert the USB stick or put the file in an import folder ([paths] im"
-        "ports)."
+        "No delivery list (CSV) found. Insert the USB stick or put the file in an import folder"
+        " ([paths] imports, set by the technician)."
     ),
     "receipt.choose_title": "Choose the delivery list",
     "receipt.choose_prompt": "CSV files on USB sticks and in the import folders.",
