@@ -4,7 +4,7 @@
 and one card that is not on the list. 廃棄: three batches, one disposed (its certificate 令和8年度 第1号),
 one approved, one awaiting approval. The clock is fixed, so the pictures change only when the screens do.
 
-    .venv/bin/python docs/screenshots/make_office.py [-o FOLDER]
+    .venv/bin/python docs/screenshots/make_receipt_disposal.py [-o FOLDER]
 """
 
 from __future__ import annotations
