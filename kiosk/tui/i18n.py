@@ -557,7 +557,6 @@ EN |= {
 JA |= {
     "office.job.receipt": "受領（納品・返送された通知カード）",
     "office.job.disposal": "廃棄（交付取りやめ・廃棄証明書）",
-    "key.disposal": "廃棄の読取",
     "choose.hint": "↑↓ で選び Enter で決定、Esc で戻ります。",
     "choose.confirm": "確定",
     "choose.confirm_hint": "Enter: 確定　Esc: 戻る",
@@ -656,9 +655,14 @@ JA |= {
     "disposal.key.scan": "取出",
     "disposal.key.finish": "廃棄実施",
     "disposal.key.print": "印刷",
+    "disposal.key.open_safe": "保管庫を開く",
+    "disposal.safe_is_open": "保管庫は開いています。F4 で取出を始めてください。",
+    "disposal.opened": (
+        "保管庫を開きました。F4 で取出を始めます。終わったら Esc で保管庫の画面に戻り、F8 で閉じます。"
+    ),
     "disposal.hint": (
-        "↑↓ で廃棄リストを選び、F2 作成 → F3 責任者の承認 → F4 保管庫から取出（保管庫を開いて） → F6 廃棄実"
-        "施（2名）。"
+        "↑↓ で廃棄リストを選び、F2 作成 → F3 責任者の承認 → F8 保管庫を開く → F4 取出（2名） → F6 廃棄実施"
+        "（2名）。"
     ),
     "disposal.col.list": "リスト番号",
     "disposal.col.state": "状態",
@@ -683,7 +687,7 @@ JA |= {
     "disposal.approved": "廃棄リスト {id} を承認しました（{name}）。保管庫を開いて F4 で取り出します。",
     "disposal.choose_approved": "承認済の廃棄リストを選んでください。",
     "disposal.open_safe": (
-        "保管庫を開いてください（ホームの F2、2名）。保管庫の画面の F11 で廃棄の取出に進みます。"
+        "保管庫を開いてください。F8 で2名が確認して開けると、この画面のまま取出ができます。"
     ),
     "disposal.scan_witness": "廃棄の取出の立会人: 2人目のバッジと暗証番号",
     "disposal.scan_now": "廃棄リスト {id}: 残り {n} 枚。保管庫から取り出すカードをスキャンしてください。",
@@ -718,7 +722,6 @@ JA |= {
 EN |= {
     "office.job.receipt": "Receipt (deliveries, returned notification cards)",
     "office.job.disposal": "Disposal (cancellation, certificate)",
-    "key.disposal": "Disposal scans",
     "choose.hint": "Arrow keys choose, Enter takes it, Esc goes back.",
     "choose.confirm": "Confirm",
     "choose.confirm_hint": "Enter: confirm   Esc: back",
@@ -813,9 +816,14 @@ EN |= {
     "disposal.key.scan": "Take out",
     "disposal.key.finish": "Dispose",
     "disposal.key.print": "Print",
+    "disposal.key.open_safe": "Open the safe",
+    "disposal.safe_is_open": "The safe is open. F4 starts taking the cards out.",
+    "disposal.opened": (
+        "The safe is open. F4 takes the cards out; then Esc goes to the safe's screen, F8 closes it."
+    ),
     "disposal.hint": (
-        "Arrow keys choose a batch: F2 prepare, F3 supervisor approves, F4 take out (safe open), F6 dispose"
-        " (two people)."
+        "Arrow keys choose a batch: F2 prepare, F3 supervisor approves, F8 open the safe, F4 take out"
+        " (two people), F6 dispose (two people)."
     ),
     "disposal.col.list": "Batch",
     "disposal.col.state": "State",
@@ -844,7 +852,7 @@ EN |= {
     ),
     "disposal.choose_approved": "Choose an approved batch.",
     "disposal.open_safe": (
-        "Open the safe first (F2 at home, two people). F11 on the safe's screen takes disposal scans."
+        "Open the safe first: F8 opens it with two people, and the cards are taken out from this screen."
     ),
     "disposal.scan_witness": "Disposal witness: the second person's badge and PIN",
     "disposal.scan_now": "Batch {id}: {n} card(s) left. Scan each card as it leaves the safe.",

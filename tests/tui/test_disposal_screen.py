@@ -19,6 +19,7 @@ from kiosk.domain.staff import Role
 from kiosk.domain.status import CardStatus
 from kiosk.tui.app import KioskApp
 from kiosk.tui.screens.choose import ChooseModal, ConfirmModal
+from kiosk.tui.screens.dialogs import ChecklistModal
 from kiosk.tui.screens.disposal import DisposalScreen
 from kiosk.tui.screens.office import OfficeScreen
 from kiosk.tui.screens.session import SessionScreen
@@ -26,7 +27,7 @@ from kiosk.tui.screens.signin import SignInModal
 from tests.conftest import wait_printed
 from tests.ledger.helpers import ids
 from tests.retention.test_disposal import make_eligible
-from tests.tui.conftest import Office, devices_online, open_safe, sign_in, verdict, wait_for
+from tests.tui.conftest import Office, devices_online, sign_in, verdict, wait_for
 
 OFFICE = "テスト市 市民課"
 POST = "市民課長"
@@ -109,15 +110,18 @@ async def test_a_disposal_from_preparation_to_the_printed_certificate(
         await wait_for(pilot, lambda: verdict(app).code == "no_session")
         assert "保管庫を開いてください" in verdict(app).text_shown
 
-        # Open the safe with two people; F11 on the safe's screen takes disposal scans.
-        await pilot.press("escape")
-        await wait_for(pilot, lambda: isinstance(app.screen, OfficeScreen))
-        await pilot.press("escape")
-        await wait_for(pilot, lambda: not isinstance(app.screen, OfficeScreen))
+        # An officer signs in (a badge scan) and opens the safe from here with two people: the safe's
+        # screen comes up with the disposal screen over it.
         await sign_in(pilot, office, "O001")
-        await open_safe(pilot, office, second="C001")
-        await pilot.press("f11")
-        await wait_for(pilot, lambda: isinstance(app.screen, DisposalScreen))
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: isinstance(app.screen, SignInModal))
+        await sign_in(pilot, office, "C001")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChecklistModal))
+        await pilot.press("1", "2", "3", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, DisposalScreen) and app.screen is not screen)
+        assert isinstance(app.screen_stack[-2], SessionScreen)
+        assert app.session is not None
+        first = screen
         screen = app.screen
         await wait_for(pilot, lambda: screen.loads >= 1 and bool(screen.batches))
         await pilot.press("f4")
@@ -150,8 +154,17 @@ async def test_a_disposal_from_preparation_to_the_printed_certificate(
         assert listing.pdf.parent == certificate.pdf.parent == tmp_path / "var" / "reports"
         await wait_for(pilot, lambda: screen.batches[0].state == "disposed")
         assert "令和8年度 第1号" in str(screen.query_one("#disposal-batches").get_row_at(0)[4])
+        # Esc goes to the safe's screen (to close it); closing it comes back to the first disposal screen.
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, SessionScreen))
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: isinstance(app.screen, SignInModal))
+        await sign_in(pilot, office, "C001")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChecklistModal))
+        await pilot.press("1", "2", "3", "enter")
+        await wait_for(pilot, lambda: app.screen is first)
+        assert app.session is None
+        await wait_for(pilot, lambda: first.batches[0].state == "disposed")
 
     for f in (listing, certificate):
         assert f.job is not None

@@ -2,7 +2,9 @@
 
 F2 prepares a batch from the cards eligible today (the signed-in person); F3 a supervisor approves it
 with badge and PIN (the core refuses the person who prepared it); F4 scans the cards out of the safe
-into the batch, only while the safe is open (a safe session at this kiosk) and with a second person;
+into the batch, only while the safe is open (a safe session at this kiosk) and with a second person.
+F8 opens the safe for it by the home screen's own two-person flow: the safe's screen comes up with this
+screen over it, so the scans happen inside the session and Esc leaves the safe's screen to close it;
 F6 two people record the method (裁断, 溶解 or another, written down) and the 廃棄証明書 and the list are
 printed at once. F7 prints the papers of the chosen batch again. The rules are the core's
 (`Desk.disposal_*`); this screen only asks for the people and shows the verdicts.
@@ -42,7 +44,7 @@ METHODS = ("裁断", "溶解")  # the usual ways; anything else is written down 
 
 
 async def open_disposal(app: KioskApp) -> None:
-    """The office menu's entry (and F11 on the open safe's screen): someone signed in first."""
+    """The office menu's entry: someone signed in first."""
     if await app.ensure_user() is not None:
         await app.push_screen(DisposalScreen())
 
@@ -58,13 +60,14 @@ class DisposalScreen(ScanningScreen):
         Binding("f5", "manual", "key.manual"),
         Binding("f6", "finish", "disposal.key.finish"),
         Binding("f7", "print_papers", "disposal.key.print"),
+        Binding("f8", "open_safe", "disposal.key.open_safe"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, select: int | None = None) -> None:
         super().__init__()
         self.batches: list[DisposalBatch] = []
         self.loads = 0  # batches read so far (tests wait on it)
-        self.want: int | None = None  # the batch to put the cursor on after the next read
+        self.want: int | None = select  # the batch to put the cursor on after the next read
         self.scanning: tuple[int, StaffMember] | None = None  # (batch, second person) while scanning
         self.filed: list[Filed] = []  # the papers filed from this screen, newest last
 
@@ -81,6 +84,11 @@ class DisposalScreen(ScanningScreen):
         self.query_one("#disposal-batches", DataTable).focus()
         self.verdict.clear()
         self.load()
+
+    def on_screen_resume(self) -> None:
+        # Back from the safe's screen (closed) or a dialog: the batches may have changed.
+        if self.loads:
+            self.load()
 
     # -- reading and drawing ---------------------------------------------------------------------
 
@@ -271,6 +279,29 @@ class DisposalScreen(ScanningScreen):
             return
         app.show_verdict("batch_approved", t("disposal.approved", id=done.id, name=supervisor.display))
         self.load(want=done.id)
+
+    # -- F8 open the safe ------------------------------------------------------------------------------
+
+    @work(exclusive=True, group="flow")
+    async def action_open_safe(self) -> None:
+        """Open the safe with the home screen's own flow (two people, the checklist, the lock), then
+        come back over the safe's screen for the scans."""
+        from kiosk.tui.screens.home import HomeScreen
+        from kiosk.tui.screens.session import SessionScreen
+
+        app = self.kiosk
+        if app.session is not None:
+            app.show_verdict("info", app.t("disposal.safe_is_open"))
+            return
+        home = next((s for s in app.screen_stack if isinstance(s, HomeScreen)), None)
+        if home is None:
+            return
+        batch = self.selected()
+        await home.action_open_safe().wait()
+        if app.session is None or not isinstance(app.screen, SessionScreen):
+            return  # cancelled or refused: the verdict says why
+        await app.push_screen(DisposalScreen(select=batch.id if batch else None))
+        app.show_verdict("session_opened", app.t("disposal.opened"))
 
     # -- F4 scans ----------------------------------------------------------------------------------
 

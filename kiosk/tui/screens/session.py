@@ -46,7 +46,6 @@ class SessionScreen(ScanningScreen):
         Binding("f8", "close_safe", "key.close_safe"),
         Binding("f9", "app.sign_in", "key.sign_in"),
         Binding("f10", "app.sign_out", "key.sign_out"),
-        Binding("f11", "disposal", "key.disposal"),
     ]
 
     mode: reactive[ScanMode] = reactive(ScanMode.TAKE_OUT)
@@ -292,12 +291,6 @@ class SessionScreen(ScanningScreen):
         from kiosk.tui.screens.history import HistoryScreen
 
         self.app.push_screen(HistoryScreen())
-
-    def action_disposal(self) -> None:
-        """廃棄の取出: the disposal screen over the open safe (its scans need this session)."""
-        from kiosk.tui.screens.disposal import DisposalScreen
-
-        self.app.push_screen(DisposalScreen())
 
     @work(exclusive=True, group="flow")
     async def action_close_safe(self) -> None:
