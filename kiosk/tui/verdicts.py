@@ -122,6 +122,7 @@ LOOKS: dict[str, Look] = {
     "batch_prepared": Look("ok", "✔", "廃棄リストを作成しました", "DISPOSAL BATCH PREPARED"),
     "batch_approved": Look("ok", "✔", "廃棄リストを承認しました", "DISPOSAL BATCH APPROVED"),
     "batch_disposed": Look("ok", "✔", "廃棄を記録しました（2名）", "DISPOSAL RECORDED (two people)"),
+    "opened_for_disposal": Look("ok", "🔓", "保管庫を開きました（廃棄の取出）", "SAFE OPENED (disposal)"),
 }
 
 # Japanese (and English) explanations for reason codes of refused input and rejected frames.

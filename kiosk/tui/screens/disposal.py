@@ -301,7 +301,7 @@ class DisposalScreen(ScanningScreen):
         if app.session is None or not isinstance(app.screen, SessionScreen):
             return  # cancelled or refused: the verdict says why
         await app.push_screen(DisposalScreen(select=batch.id if batch else None))
-        app.show_verdict("session_opened", app.t("disposal.opened"))
+        app.show_verdict("opened_for_disposal", app.t("disposal.opened"))
 
     # -- F4 scans ----------------------------------------------------------------------------------
 
