@@ -68,6 +68,8 @@ class PathSettings(Section):
     logs: Path | None = None
     reports: Path | None = None
     backups: Path | None = None
+    # Folders the 受領 screen offers delivery files (CSV) from, besides USB sticks under /media.
+    imports: list[Path] = Field(default_factory=list)
 
 
 class BackupSettings(Section):
@@ -126,6 +128,8 @@ class ReportSettings(Section):
 
     font_file: Path = Path("/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf")
     office_name: str = ""
+    # Who certifies a disposal on the 廃棄証明書 (e.g. 市民課長); empty for none.
+    certifying_post: str = ""
 
 
 class LabelSettings(Section):
@@ -745,6 +749,7 @@ def resolve_paths(settings: Settings, base: Path) -> Settings:
                 name: _rebase(getattr(p, name), base)
                 for name in ("ledger", "pepper", "anchors", "logs", "reports", "backups")
             },
+            "imports": [base / folder.expanduser() for folder in p.imports],
         }
     )
     settings = settings.model_copy(update={"paths": paths})

@@ -31,7 +31,8 @@ def demo_settings(settings: Settings, *, training: bool = False) -> Settings:
     return settings.model_copy(
         update={
             "ledger": settings.ledger.model_copy(update={"url": url}),
-            "paths": PathSettings(data_dir=folder),
+            # USB sticks and the configured import folders stay, and the demo's own one joins them.
+            "paths": PathSettings(data_dir=folder, imports=[*settings.paths.imports, folder / "imports"]),
             "alerts": AlertSettings(),
         }
     )
@@ -101,6 +102,11 @@ def _run_demo(ctx: CliContext, *, training: bool) -> None:
     if not Desk(ledger, settings).staff_count(active_only=False):
         admin.seed_fast(ledger, seed_demo)
     ensure_demo_day(ledger, settings=settings)
+    if not ctx.db_url:
+        from kiosk.config import data_paths
+        from kiosk.demo.delivery import ensure_demo_delivery
+
+        ensure_demo_delivery(data_paths(settings).root / "imports")
     from kiosk.app_factory import demo_stocktake_devices, wedge_timing
 
     rig = build_demo_rig(ledger, wedge_timing=wedge_timing(settings), settings=settings)

@@ -7,7 +7,7 @@ a second person is needed); the PINs come on standard input, one line each in th
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TypeVar
 
@@ -243,18 +243,26 @@ def disposal() -> None:
 
 
 def _show_batch(batch: DisposalBatch) -> None:
+    from kiosk.domain.card_state import OFFICE_TZ
+
     def who(staff_id: int | None) -> str:
         return clean(batch.names.get(staff_id, "-")) if staff_id is not None else "-"
 
+    def at(when: datetime) -> str:
+        # The office's own time, as on the certificate and every screen (not UTC).
+        return f"{when.astimezone(OFFICE_TZ):%Y-%m-%d %H:%M} JST"
+
     echo(f"disposal batch {batch.id}: {batch.state}, {len(batch.cards)} card(s)")
-    echo(f"  prepared {batch.prepared_at:%Y-%m-%d %H:%M} UTC by {who(batch.prepared_by)}")
+    echo(f"  prepared {at(batch.prepared_at)} by {who(batch.prepared_by)}")
     if batch.approved_at:
-        echo(f"  approved {batch.approved_at:%Y-%m-%d %H:%M} UTC by {who(batch.approved_by)}")
+        echo(f"  approved {at(batch.approved_at)} by {who(batch.approved_by)}")
     if batch.finished_at:
         echo(
-            f"  disposed {batch.finished_at:%Y-%m-%d %H:%M} UTC by {who(batch.operator_id)}"
+            f"  disposed {at(batch.finished_at)} by {who(batch.operator_id)}"
             f" and {who(batch.witness_id)}, method: {clean(batch.method)}"
         )
+    if batch.certificate is not None:
+        echo(f"  certificate: {batch.certificate.ja}")
     scanned = set(batch.scanned)
     for mid in batch.cards:
         echo(f"  {mid}  {'scanned' if mid in scanned else 'in the safe'}")

@@ -278,7 +278,9 @@ def report_disposal(ctx: CliContext, batch_id: int, certificate: bool, output: P
     try:
         paper = disposal_paper(ctx.desk, batch_id)
         if certificate:
-            n = write_disposal_certificate_pdf(paper, output, office=office, font_file=font)
+            n = write_disposal_certificate_pdf(
+                paper, output, office=office, font_file=font, certifying_post=settings.reports.certifying_post
+            )
         elif fmt == "pdf":
             n = write_disposal_list_pdf(paper, output, office=office, font_file=font)
         else:

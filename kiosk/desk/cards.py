@@ -3,20 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
+from kiosk.desk import imports
 from kiosk.desk.base import DeskBase
 from kiosk.domain.authz import Act, NotAllowed
-from kiosk.domain.card_state import CardState
-from kiosk.domain.delivery import DeliveryLine
+from kiosk.domain.card_state import CardState, office_date
+from kiosk.domain.delivery import DeliveryCount, DeliveryLine, count_delivery
 from kiosk.domain.management_id import ManagementId, Refusal
 from kiosk.domain.retention import DatedId, DueLists, RetentionPolicy
 from kiosk.domain.staff import StaffMember
+from kiosk.domain.status import CardKind
 from kiosk.domain.verdicts import Verdict, VerdictCode
 from kiosk.ledger import retention_ops as ret
-from kiosk.ledger.intake import bind_rfid_many, receive_batch
+from kiosk.ledger.intake import bind_rfid_many, receive_batch, receive_counted
 from kiosk.ledger.retention_ops import DisposalError
 from kiosk.ledger.service import HistoryEntry
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """A delivery received at the safe: the cards received, the count, and the discrepancy's record."""
+
+    batch: str
+    cards: tuple[CardState, ...]
+    count: DeliveryCount
+    discrepancy_seq: int | None
 
 
 class CardsDesk(DeskBase):
@@ -45,6 +59,51 @@ class CardsDesk(DeskBase):
             return receive_batch(
                 u, batch, lines, actor_id=operator.id, witness_id=witness.id, location=location, store=store
             )
+
+    def delivery_files(self) -> list[imports.DeliveryFile]:
+        """The CSV files offered for a delivery: the configured import folders and USB sticks."""
+        return imports.delivery_files(self.settings)
+
+    def read_delivery(self, path: Path) -> list[DeliveryLine]:
+        """The checked lines of an offered delivery file (`DeliveryRejected` names every bad line)."""
+        return imports.read_delivery_file(self.settings, path)
+
+    def receive_delivery(
+        self,
+        batch: str,
+        lines: Sequence[DeliveryLine],
+        scans: Sequence[str],
+        slip: int,
+        operator: StaffMember,
+        witness: StaffMember,
+        *,
+        location: str = "safe",
+    ) -> Receipt:
+        """Receive a delivery counted in at the safe (受領): an officer and a witness confirm the counts.
+
+        `scans` are the IDs scanned as the cards went into the safe (repeats included), `slip` the count
+        on the delivery slip. The listed cards that were scanned are received; every difference (slip vs
+        list, missing, extra, scanned twice) is recorded with them as a `delivery_discrepancy`.
+        """
+        batch = self.text(batch, "batch", attempted=Act.RECEIVE.value, actor=operator, name=True)
+        location = self.text(location, "location", attempted=Act.RECEIVE.value, actor=operator, name=True)
+        if slip < 0:
+            raise ValueError("the slip's count is 0 or more")
+        count = count_delivery(list(lines), list(scans), slip)
+        with self.act(Act.RECEIVE, operator, witness) as u:
+            states, seq = receive_counted(
+                u, batch, lines, count, actor_id=operator.id, witness_id=witness.id, location=location
+            )
+        return Receipt(batch, tuple(states), count, seq)
+
+    def receive_returned(
+        self, management_id: str, operator: StaffMember, witness: StaffMember, *, location: str = "safe"
+    ) -> CardState:
+        """A returned notification card (返納された通知カード) arriving by post, received on its own."""
+        mid = ManagementId.parse(management_id)
+        batch = f"返送-{office_date(self.ledger.clock()).isoformat()}"
+        line = DeliveryLine(1, mid, CardKind.NOTIFICATION_CARD)
+        return self.receive(batch, [line], operator, witness, location=location)[0]
 
     def bind_rfid(
         self, pairs: Sequence[tuple[str, str]], operator: StaffMember, witness: StaffMember
@@ -82,8 +141,14 @@ class CardsDesk(DeskBase):
         return outcome
 
     def disposal_approve(self, batch_id: int, supervisor: StaffMember) -> ret.DisposalBatch:
-        with self.act(Act.DISPOSAL_APPROVE, supervisor) as u:
-            return ret.approve_disposal(u, batch_id, supervisor)
+        """A supervisor other than the preparer approves; a refusal (the preparer, a wrong state) is
+        recorded by its reason code and raised as `DisposalError`."""
+        try:
+            with self.act(Act.DISPOSAL_APPROVE, supervisor) as u:
+                return ret.approve_disposal(u, batch_id, supervisor)
+        except DisposalError as exc:
+            self.record_refusal(exc.reason, attempted=Act.DISPOSAL_APPROVE.value, actor=supervisor)
+            raise
 
     def disposal_scan(
         self,

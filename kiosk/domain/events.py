@@ -40,6 +40,7 @@ class EventKind(enum.StrEnum):
     HANDED_OVER_CARD_SEEN = "handed_over_card_seen"  # an alarm: the card should be with its holder
     RFID_BOUND = "rfid_bound"
     BATCH_RECEIVED = "batch_received"
+    DELIVERY_DISCREPANCY = "delivery_discrepancy"
     PICK_LIST_ADDED = "pick_list_added"
     # The safe.
     SESSION_OPENED = "session_opened"
@@ -236,6 +237,21 @@ class RfidBound(Payload):
 class BatchReceived(Payload):
     batch: str
     count: int
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryDiscrepancy(Payload):
+    """A delivery whose count differed (受領時の相違): the slip's count, the list's, what was scanned and
+    received, and every card missing, extra or scanned twice."""
+
+    batch: str
+    slip: int
+    listed: int
+    scanned: int
+    received: int
+    missing: tuple[str, ...]
+    extra: tuple[str, ...]
+    duplicates: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -626,6 +642,7 @@ KINDS: dict[EventKind, KindInfo] = {
     ),
     K.RFID_BOUND: KindInfo("RFIDタグ登録", "RFID tag bound", RfidBound),
     K.BATCH_RECEIVED: KindInfo("納品受領", "delivery received", BatchReceived),
+    K.DELIVERY_DISCREPANCY: KindInfo("受領時の相違", "delivery discrepancy", DeliveryDiscrepancy),
     K.PICK_LIST_ADDED: KindInfo("交付予定登録", "booked for issue", Booked),
     K.SESSION_OPENED: KindInfo("保管庫開錠", "safe opened", Checklist),
     K.SESSION_CLOSED: KindInfo("保管庫施錠", "safe closed", Checklist),

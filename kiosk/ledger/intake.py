@@ -12,8 +12,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk.domain.card_state import CardState
-from kiosk.domain.delivery import DeliveryLine, DeliveryRejected
-from kiosk.domain.events import AtLocation, BatchReceived, EventKind, Received, RfidBound
+from kiosk.domain.delivery import DeliveryCount, DeliveryLine, DeliveryRejected, Problem
+from kiosk.domain.events import (
+    AtLocation,
+    BatchReceived,
+    DeliveryDiscrepancy,
+    EventKind,
+    Received,
+    RfidBound,
+)
 from kiosk.domain.guard import ensure_not_individual_number
 from kiosk.ledger import models
 from kiosk.ledger.service import CardEventSpec, Unit
@@ -39,7 +46,10 @@ def receive_batch(
     if existing:
         by_id = {line.management_id.value: line.line for line in lines}
         raise DeliveryRejected(
-            [f"line {by_id[mid]}: {mid} is already in the ledger" for mid in sorted(existing)]
+            [
+                Problem(f"line {by_id[mid]}: {mid} is already in the ledger", "already_known", by_id[mid])
+                for mid in sorted(existing)
+            ]
         )
     fields = {"actor_id": actor_id, "witness_id": witness_id}
     specs = []
@@ -59,6 +69,52 @@ def receive_batch(
         payload=BatchReceived(batch, len(lines)),
     )
     return states
+
+
+def receive_counted(
+    u: Unit,
+    batch: str,
+    lines: Sequence[DeliveryLine],
+    count: DeliveryCount,
+    *,
+    actor_id: int,
+    witness_id: int,
+    location: str = "safe",
+) -> tuple[list[CardState], int | None]:
+    """Receive the cards of a delivery that were counted in at the safe, and record any difference.
+
+    The listed cards that were scanned are received and stored; a card missing from the box is not
+    (it never arrived), a card not on the list is not either (its kind is unknown: it goes back to the
+    sender or is received with the next list). When the slip, the list and the scans differ, or a card
+    was scanned twice, a `delivery_discrepancy` event in the same transaction names every card and the
+    counts: the difference is on the chain, never only on the screen. Returns the received cards and
+    the discrepancy's sequence number (None when everything matched).
+    """
+    present = set(count.present)
+    taken = [line for line in lines if line.management_id.value in present]
+    states = (
+        receive_batch(u, batch, taken, actor_id=actor_id, witness_id=witness_id, location=location)
+        if taken
+        else []
+    )
+    if count.matches:
+        return states, None
+    rec = u.append(
+        EventKind.DELIVERY_DISCREPANCY,
+        actor_id=actor_id,
+        witness_id=witness_id,
+        payload=DeliveryDiscrepancy(
+            batch,
+            count.slip,
+            len(count.listed),
+            len(count.scanned),
+            len(taken),
+            count.missing,
+            count.extra,
+            count.duplicates,
+        ),
+    )
+    return states, rec.seq
 
 
 def bind_rfid_many(

@@ -36,6 +36,7 @@ from kiosk.domain.events import (
     HoldSet,
     SentOn,
 )
+from kiosk.domain.fiscal import CertificateNo, number_by_fiscal_year
 from kiosk.domain.management_id import ManagementId, Refusal
 from kiosk.domain.notices import Letter, SentProblem, sent_problem
 from kiosk.domain.retention import (
@@ -229,6 +230,9 @@ class DisposalBatch:
     method: str | None = None
     disposed: tuple[str, ...] = ()
     names: dict[int, str] = field(default_factory=dict)
+    finished_seq: int | None = None
+    # The 廃棄証明書's number (令和8年度 第12号): its place among the batches finished in that fiscal year.
+    certificate: CertificateNo | None = None
 
     @property
     def state(self) -> str:
@@ -275,6 +279,8 @@ def _load_batch(session: Session, batch_id: int) -> DisposalBatch | None:
         elif ev.kind == FINISHED:
             fields.update(
                 finished_at=ev.at,
+                finished_seq=ev.seq,
+                certificate=_certificate_no(session, ev.seq),
                 operator_id=ev.actor_id,
                 witness_id=ev.witness_id,
                 method=data.get("method"),
@@ -293,6 +299,20 @@ def _load_batch(session: Session, batch_id: int) -> DisposalBatch | None:
         for person in staff:
             names[person.id] = person.name
     return DisposalBatch(scanned=tuple(scanned), names=names, **fields)
+
+
+def _certificate_no(session: Session, finished_seq: int) -> CertificateNo:
+    """The certificate number of the batch finished by event `finished_seq`, from the chain's order.
+
+    Every `disposal_finished` up to it, numbered from 1 within each fiscal year (office dates): the
+    events are append-only, so a number never changes and is never given twice.
+    """
+    rows = session.execute(
+        select(models.Event.seq, models.Event.at)
+        .where(models.Event.kind == FINISHED, models.Event.seq <= finished_seq)
+        .order_by(models.Event.seq)
+    ).all()
+    return number_by_fiscal_year((seq, office_date(at)) for seq, at in rows)[finished_seq]
 
 
 def get_batch(ledger: Ledger, batch_id: int) -> DisposalBatch | None:

@@ -290,6 +290,7 @@ def _batch_facts(paper: DisposalPaper) -> list[tuple[str, str]]:
     b, who = paper.batch, paper.people
     return [
         ("廃棄リスト番号", str(b.id)),
+        ("廃棄証明書", b.certificate.ja if b.certificate else "未発行"),
         ("状態", BATCH_STATE_JA.get(b.state, b.state)),
         ("作成", f"{_jst(b.prepared_at)}　{who(b.prepared_by)}"),
         ("承認", f"{_jst(b.approved_at)}　{who(b.approved_by)}" if b.approved_at else "未承認"),
@@ -332,21 +333,35 @@ def write_disposal_list_pdf(
     table = Table(rows, colWidths=doc.mm(26, 30, 30, 30, 26, 22), repeatRows=1)
     table.setStyle(table_style(doc.font, size=8))
     story: list[Any] = [
-        Paragraph(f"廃棄リスト　第{paper.batch.id}号", doc.title),
+        Paragraph(f"廃棄リスト（リスト番号 {paper.batch.id}）", doc.title),
         Paragraph(office, doc.body),
         Spacer(1, 8),
         facts,
         Spacer(1, 8),
         table,
     ]
-    doc.build(story, [f"{office}　廃棄リスト　第{paper.batch.id}号", _head(paper.head_seq, paper.head_hash)])
+    footer = [f"{office}　廃棄リスト　リスト番号 {paper.batch.id}", _head(paper.head_seq, paper.head_hash)]
+    doc.build(story, footer)
     return len(paper.cards)
 
 
+def certificate_title(batch: DisposalBatch) -> str:
+    """`廃棄証明書　令和8年度 第12号` (the yearly serial from the chain), or the list's number before."""
+    if batch.certificate is None:
+        return f"廃棄証明書（廃棄リスト番号 {batch.id}）"
+    return f"廃棄証明書　{batch.certificate.ja}"
+
+
 def write_disposal_certificate_pdf(
-    paper: DisposalPaper, path: Path, *, office: str = "", font_file: Path | None = None
+    paper: DisposalPaper,
+    path: Path,
+    *,
+    office: str = "",
+    font_file: Path | None = None,
+    certifying_post: str = "",
 ) -> int:
-    """The 廃棄証明書 of a disposed batch: the cards, the method, the date and both people."""
+    """The 廃棄証明書 of a disposed batch: its yearly number, the cards, the method, the date, both
+    people, and the office and post that certify it."""
     from reportlab.lib import colors
     from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
@@ -355,9 +370,11 @@ def write_disposal_certificate_pdf(
     b, who = paper.batch, paper.people
     if b.finished_at is None:
         raise PaperRefused(f"disposal batch {b.id} is not disposed yet ({b.state}); no certificate")
-    doc = _Doc(path, f"廃棄証明書 {b.id}", office, font_file)
+    title = certificate_title(b)
+    doc = _Doc(path, title, office, font_file)
     disposed = [c for c in paper.cards if c.management_id in set(b.disposed)]
     when = b.finished_at.astimezone(OFFICE_TZ)
+    how = f"廃棄方法: {b.method or ''}　廃棄日時: {when:%Y-%m-%d %H:%M}（日本時間）"
     statement = (
         f"下記の個人番号カード等 {len(disposed)} 枚を、{when:%Y年%m月%d日} {when:%H時%M分}、"
         f"{b.method or '（方法の記録なし）'}により廃棄したことを証明します。"
@@ -383,24 +400,28 @@ def write_disposal_certificate_pdf(
     table.hAlign = "LEFT"
     table.setStyle(table_style(doc.font, size=8.5))
     record = f"管理簿の記録: 連番 {paper.finished_seq}　{paper.finished_hash}" if paper.finished_seq else ""
+    certifier = "　".join(part for part in (office, certifying_post) if part)
     story: list[Any] = [
-        Paragraph(f"廃棄証明書　第{b.id}号", doc.title),
-        Paragraph(office, doc.body),
+        Paragraph(title, doc.title),
+        Paragraph(f"{office}　廃棄リスト番号 {b.id}".strip("　"), doc.body),
         Spacer(1, 10),
         KeepTogether(
             [
                 Paragraph(statement, doc.h2),
-                Paragraph(f"廃棄方法: {b.method or ''}　廃棄日時: {when:%Y-%m-%d %H:%M}", doc.body),
+                Paragraph(how, doc.body),
                 Paragraph(record, doc.small),
                 Spacer(1, 8),
                 people,
+                Spacer(1, 12),
+                Paragraph(f"{when:%Y年%m月%d日}", doc.body),
+                Paragraph(f"証明者　{certifier}　印" if certifier else "証明者　　　　　　　　印", doc.h2),
             ]
         ),
         Spacer(1, 10),
         Paragraph("廃棄したカード", doc.h2),
         table,
     ]
-    doc.build(story, [f"{office}　廃棄証明書　第{b.id}号", _head(paper.head_seq, paper.head_hash)])
+    doc.build(story, [f"{office}　{title}", _head(paper.head_seq, paper.head_hash)])
     return len(disposed)
 
 

@@ -116,6 +116,13 @@ PAYLOAD_KEY_JA = {
     "attempt": "試行回数",
     "error": "失敗の理由",
     "retry_at": "再試行の時刻",
+    # 受領時の相違 (delivery_discrepancy)
+    "slip": "納品書の枚数",
+    "listed": "一覧の枚数",
+    "scanned": "読取枚数",
+    "received": "受領枚数",
+    "missing": "不足のカード",
+    "extra": "一覧にないカード",
 }
 CHANNEL_JA = {"mail": "メール", "webhook": "Webhook"}
 # Where a key names something else for one kind (the daily close's `day` is the day closed).

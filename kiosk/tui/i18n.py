@@ -716,6 +716,335 @@ from kiosk.tui import i18n_office  # noqa: E402  (the office jobs' words, kept b
 
 JA |= i18n_office.JA
 EN |= i18n_office.EN
+# -- 受領 (delivery receipt) and 廃棄 (disposal): the office menu's F2 and F4 -------------------------
+JA |= {
+    "office.job.receipt": "受領（納品・返送された通知カード）",
+    "office.job.disposal": "廃棄（交付取りやめ・廃棄証明書）",
+    "choose.hint": "↑↓ で選び Enter で決定、Esc で戻ります。",
+    "choose.confirm": "確定",
+    "choose.confirm_hint": "Enter: 確定　Esc: 戻る",
+    "delivery.at_line": "{line} 行目: {what}",
+    "delivery.not_text": "UTF-8 でも CP932（Shift_JIS）でもない文字コードです。",
+    "delivery.mynumber": "12桁の数字（個人番号の形）があります。値は読み込んでいません。",
+    "delivery.header_twice": "同じ項目の列が2つあります。",
+    "delivery.header_missing": "見出しに「管理ID」と「種別」の列が必要です。",
+    "delivery.not_csv": "CSV として読めません。",
+    "delivery.empty": "ファイルが空です（見出し「管理ID,種別」が必要です）。",
+    "delivery.columns": "列の数が見出しと違います。",
+    "delivery.bad_kind": "種別は「個人番号カード」か「通知カード」です。",
+    "delivery.repeated": "同じ管理IDが前の行にもあります。",
+    "delivery.count": "一覧の枚数が予定と違います。",
+    "delivery.already_known": "この管理IDはすでに管理簿にあります。",
+    "delivery.not_in_folder": "取込フォルダーの外のファイルです。",
+    "delivery.too_large": "ファイルが大きすぎます。",
+    "delivery.unreadable": "ファイルを読めません。USB メモリを確認してください。",
+    "receipt.leave_title": "受領を確定せずに戻りますか",
+    "receipt.leave": "読み取った分は記録されずに消えます。Enter で戻ります。Esc でこの画面に残ります。",
+    "receipt.returned_witness": "返送された通知カード {id} の受領の立会人: バッジと暗証番号",
+    "receipt.title": "受領",
+    "receipt.key.file": "納品一覧",
+    "receipt.key.returned": "返送通知カード",
+    "receipt.key.confirm": "受領を確定",
+    "receipt.need_officer": "受領は保管責任者が行います（立会人と2名）。保管責任者がサインインしてください。",
+    "receipt.mode_delivery": (
+        "納品の受領: 納品一覧と納品書の枚数に照らして、保管庫に入れるカードを1枚ずつスキャンします。"
+    ),
+    "receipt.mode_returned": (
+        "返送された通知カードの受領: カードを1枚ずつスキャンします（通知カードとして2名で受領し、ラベルを印"
+        "刷）。"
+    ),
+    "receipt.no_file": (
+        "納品一覧がまだ選ばれていません。F2 で USB メモリまたは取込フォルダーの一覧（CSV）を選んでください。"
+    ),
+    "receipt.hint_delivery": (
+        "F2 納品一覧を選ぶ　スキャンで照合　F8 枚数を確認して2名で受領　F3 返送通知カード　Esc 戻る"
+    ),
+    "receipt.hint_returned": (
+        "カードをスキャンすると通知カードとして受領します（立会人の確認のあとラベル印刷）。F3 で納品の受領"
+        "に戻ります。"
+    ),
+    "receipt.scan_returned": "返送された通知カードをスキャンしてください",
+    "receipt.scan_delivery": "納品一覧 {n} 枚。保管庫に入れるカードを1枚ずつスキャンしてください。",
+    "receipt.file": "納品一覧: {file}　納品番号: {batch}",
+    "receipt.counts": (
+        "納品書 {slip} 枚 ／ 一覧 {listed} 枚 ／ 読取 {scanned} 枚（うち一覧にあるもの {present} 枚）"
+    ),
+    "receipt.slip_differs": "！ 納品書の枚数と一覧の枚数が違います",
+    "receipt.col.missing": "不足（未読取）",
+    "receipt.col.extra": "一覧にないカード",
+    "receipt.col.twice": "二度読み",
+    "receipt.progress": "読取 {scanned} 枚 ／ 一覧 {listed} 枚",
+    "receipt.no_files": (
+        "納品一覧（CSV）が見つかりません。USB メモリを挿すか、取込フォルダーにファイルを置いてください"
+        "（取込フォルダーは技術担当者が設定します）。"
+    ),
+    "receipt.choose_title": "納品一覧の選択",
+    "receipt.choose_prompt": "USB メモリと取込フォルダーにある CSV です。",
+    "receipt.file_refused": "この納品一覧は読み込めません（{n} 件の問題）。何も記録していません。",
+    "receipt.batch_title": "納品番号",
+    "receipt.batch_prompt": "納品書の納品番号（バッチ番号）を入力して Enter",
+    "receipt.slip_title": "納品書の枚数",
+    "receipt.slip_prompt": "納品書に書かれた枚数を入力して Enter（一覧は {n} 枚）",
+    "receipt.slip_digits": "枚数は半角数字で入力してください。",
+    "receipt.restart_title": "読取をやり直しますか",
+    "receipt.restart": "スキャンした分は記録されずに消えます。Enter で別の納品一覧を選びます。",
+    "receipt.choose_first": "先に F2 で納品一覧を選んでください。",
+    "receipt.confirm_title": "受領の確認（枚数）",
+    "receipt.sum.counts": "納品書 {slip} 枚 ／ 一覧 {listed} 枚 ／ 読取 {scanned} 枚",
+    "receipt.sum.received": "受領するカード（一覧にあり読み取ったもの）: {n} 枚",
+    "receipt.sum.matches": "枚数は一致しています。Enter のあと保管責任者と立会人が確認します。",
+    "receipt.sum.differs": (
+        "相違があります。相違は受領と一緒に管理簿に記録されます。Enter のあと2名で確認します。"
+    ),
+    "receipt.witness": "受領の立会人: 立会人のバッジと暗証番号（枚数を確認して）",
+    "receipt.refused": "受領できませんでした。何も記録していません。",
+    "receipt.done": "納品 {batch}: {n} 枚を受領し、保管庫に入れました。",
+    "receipt.done_diff": "納品 {batch}: {n} 枚を受領しました。相違を管理簿に記録しました。",
+    "receipt.finish_first": "読み取り中の納品があります。F8 で受領を確定するか、F2 でやり直してください。",
+    "receipt.returned_title": "返送された通知カードの受領",
+    "receipt.returned_confirm": (
+        "{id} を「通知カード」として受領し、保管庫に入れます。\nEnter: 通知カードで間違いない　Esc: 取消"
+    ),
+    "receipt.already_known": (
+        "このIDはすでに管理簿にあります。受領しませんでした。カード履歴（ホームの F4）で確認してください。"
+    ),
+    "receipt.returned_done": "{id} 通知カードを受領しました",
+    "receipt.label_failed": (
+        "ラベルを作れませんでした（読み取り確認の失敗）。技術担当者に連絡してください。受領は記録済みです。"
+    ),
+    "disposal.title": "廃棄（交付取りやめ・廃棄）",
+    "disposal.key.prepare": "リスト作成",
+    "disposal.key.approve": "承認",
+    "disposal.key.scan": "取出",
+    "disposal.key.finish": "廃棄実施",
+    "disposal.key.print": "印刷",
+    "disposal.key.open_safe": "保管庫を開く",
+    "disposal.safe_is_open": "保管庫は開いています。F4 で取出を始めてください。",
+    "disposal.opened": (
+        "保管庫を開きました。F4 で取出を始めます。終わったら Esc で保管庫の画面に戻り、F8 で閉じます。"
+    ),
+    "disposal.hint": (
+        "↑↓ で廃棄リストを選び、F2 作成 → F3 責任者の承認 → F8 保管庫を開く → F4 取出（2名） → F6 廃棄実施"
+        "（2名）。"
+    ),
+    "disposal.col.list": "リスト番号",
+    "disposal.col.state": "状態",
+    "disposal.col.cards": "枚数",
+    "disposal.col.scanned": "取出済",
+    "disposal.col.certificate": "廃棄証明書",
+    "disposal.col.prepared": "作成日",
+    "disposal.state.prepared": "作成済（承認待ち）",
+    "disposal.state.approved": "承認済",
+    "disposal.state.disposed": "廃棄済",
+    "disposal.empty": "廃棄リストはまだありません",
+    "disposal.none_selected": "廃棄リストを選んでください。",
+    "disposal.detail": "リスト番号 {id}　{state}　作成: {prepared}　承認: {approved}",
+    "disposal.detail_done": "廃棄 {at}　方法: {method}　{certificate}",
+    "disposal.scanning": "取出中（2人目: {name}）: カードをスキャンしてください",
+    "disposal.none_eligible": "本日、交付取りやめ・廃棄の対象となるカードはありません。",
+    "disposal.prepare_title": "廃棄リストの作成",
+    "disposal.prepare_body": "本日の対象 {n} 枚で廃棄リストを作ります。Enter で作成、Esc で戻ります。",
+    "disposal.prepared": "廃棄リスト {id} を作成しました（{n} 枚）。責任者の承認（F3）が必要です。",
+    "disposal.choose_prepared": "承認待ちの廃棄リストを選んでください。",
+    "disposal.approver": "廃棄リスト {id}（{n} 枚）の承認: 責任者のバッジと暗証番号（作成者以外）",
+    "disposal.approved": "廃棄リスト {id} を承認しました（{name}）。保管庫を開いて F4 で取り出します。",
+    "disposal.choose_approved": "承認済の廃棄リストを選んでください。",
+    "disposal.open_safe": (
+        "保管庫を開いてください。F8 で2名が確認して開けると、この画面のまま取出ができます。"
+    ),
+    "disposal.scan_witness": "廃棄の取出の立会人: 2人目のバッジと暗証番号",
+    "disposal.scan_now": "廃棄リスト {id}: 残り {n} 枚。保管庫から取り出すカードをスキャンしてください。",
+    "disposal.press_f4": "廃棄リストを選び、F4 で取出を始めてからスキャンしてください。",
+    "disposal.finish_title": "廃棄リスト {id} の廃棄実施",
+    "disposal.method_prompt": "廃棄方法を選んでください（取出済 {n} 枚、未取出 {left} 枚は保管庫に残ります）",
+    "disposal.method_other": "その他（方法を記入）",
+    "disposal.method_write": "廃棄方法を入力して Enter",
+    "disposal.finish_witness": "廃棄（{method}）の立会人: 2人目のバッジと暗証番号",
+    "disposal.finished": (
+        "{n} 枚を廃棄として記録しました。{certificate} の廃棄証明書と廃棄リストを印刷します。"
+    ),
+    "disposal.refused.nothing_eligible": "本日、交付取りやめ・廃棄の対象となるカードはありません。",
+    "disposal.refused.not_eligible": (
+        "対象でないカードがあるため、廃棄リストを作れませんでした（拒否を記録しました）。"
+    ),
+    "disposal.refused.need_supervisor": "廃棄の承認は責任者が行います。",
+    "disposal.refused.inactive": "この職員は無効またはロック中のため承認できません。",
+    "disposal.refused.unknown_batch": "その廃棄リストはありません。",
+    "disposal.refused.wrong_state": (
+        "この廃棄リストは、その操作ができる状態ではありません。一覧で状態を確認してください。"
+    ),
+    "disposal.refused.same_person": (
+        "廃棄リストを作成した人は承認できません。別の責任者が承認してください（拒否を記録しました）。"
+    ),
+    "disposal.refused.no_method": "廃棄方法を選んでください。",
+    "disposal.refused.nothing_scanned": (
+        "まだ1枚も取り出していません。保管庫を開いて F4 で取り出してください。"
+    ),
+    "disposal.refused.other": "この操作はできませんでした。何も記録していません。",
+}
+EN |= {
+    "office.job.receipt": "Receipt (deliveries, returned notification cards)",
+    "office.job.disposal": "Disposal (cancellation, certificate)",
+    "choose.hint": "Arrow keys choose, Enter takes it, Esc goes back.",
+    "choose.confirm": "Confirm",
+    "choose.confirm_hint": "Enter: confirm   Esc: back",
+    "delivery.at_line": "line {line}: {what}",
+    "delivery.not_text": "The file is neither UTF-8 nor CP932 (Shift_JIS) text.",
+    "delivery.mynumber": "A 12-digit value (the shape of an individual number); it was not read.",
+    "delivery.header_twice": "Two columns for the same item.",
+    "delivery.header_missing": "The header needs a management-ID column and a kind column.",
+    "delivery.not_csv": "Not valid CSV.",
+    "delivery.empty": "The file is empty (the header must be management_id,kind).",
+    "delivery.columns": "The number of columns differs from the header.",
+    "delivery.bad_kind": "The kind is 個人番号カード (My Number card) or 通知カード (notification card).",
+    "delivery.repeated": "The same management ID is on an earlier line.",
+    "delivery.count": "The list does not have the expected number of cards.",
+    "delivery.already_known": "This management ID is already in the ledger.",
+    "delivery.not_in_folder": "The file is outside the import folders.",
+    "delivery.too_large": "The file is too large.",
+    "delivery.unreadable": "The file cannot be read. Check the USB stick.",
+    "receipt.leave_title": "Leave without confirming the receipt?",
+    "receipt.leave": "The scans so far are dropped (nothing was recorded). Enter leaves, Esc stays here.",
+    "receipt.returned_witness": "Witness of receiving the returned notification card {id}: badge and PIN",
+    "receipt.title": "Receipt",
+    "receipt.key.file": "Delivery list",
+    "receipt.key.returned": "Returned cards",
+    "receipt.key.confirm": "Confirm receipt",
+    "receipt.need_officer": "A responsible officer receives (with a witness). An officer must sign in.",
+    "receipt.mode_delivery": (
+        "Delivery: scan each card as it goes into the safe; it is checked against the list and the slip."
+    ),
+    "receipt.mode_returned": (
+        "Returned notification cards: scan each card (received as a notification card by two; its label pri"
+        "nts)."
+    ),
+    "receipt.no_file": (
+        "No delivery list yet. F2 chooses the list (CSV) on a USB stick or in an import folder."
+    ),
+    "receipt.hint_delivery": (
+        "F2 delivery list   scan to check   F8 confirm the counts (two people)   F3 returned cards   Esc back"
+    ),
+    "receipt.hint_returned": (
+        "A scanned card is received as a notification card (witness, then its label prints). F3 goes back t"
+        "o deliveries."
+    ),
+    "receipt.scan_returned": "Scan a returned notification card",
+    "receipt.scan_delivery": "Delivery list of {n} cards. Scan each card as it goes into the safe.",
+    "receipt.file": "Delivery list: {file}   batch: {batch}",
+    "receipt.counts": "Slip {slip} / list {listed} / scanned {scanned} (on the list: {present})",
+    "receipt.slip_differs": "! The slip's count differs from the list",
+    "receipt.col.missing": "Missing (listed, not scanned)",
+    "receipt.col.extra": "Not on the list",
+    "receipt.col.twice": "Scanned twice",
+    "receipt.progress": "Scanned {scanned} / list {listed}",
+    "receipt.no_files": (
+        "No delivery list (CSV) found. Insert the USB stick or put the file in an import folder"
+        " ([paths] imports, set by the technician)."
+    ),
+    "receipt.choose_title": "Choose the delivery list",
+    "receipt.choose_prompt": "CSV files on USB sticks and in the import folders.",
+    "receipt.file_refused": "This delivery list cannot be read ({n} problem(s)). Nothing was recorded.",
+    "receipt.batch_title": "Batch",
+    "receipt.batch_prompt": "Type the batch number from the delivery slip and press Enter",
+    "receipt.slip_title": "Count on the slip",
+    "receipt.slip_prompt": "Type the number of cards on the delivery slip and press Enter (the list has {n})",
+    "receipt.slip_digits": "Type the count in digits.",
+    "receipt.restart_title": "Start again?",
+    "receipt.restart": "The scans so far are dropped (nothing was recorded). Enter chooses another list.",
+    "receipt.choose_first": "Choose the delivery list first (F2).",
+    "receipt.confirm_title": "Confirm the counts",
+    "receipt.sum.counts": "Slip {slip} / list {listed} / scanned {scanned}",
+    "receipt.sum.received": "Cards received (listed and scanned): {n}",
+    "receipt.sum.matches": "The counts match. After Enter the officer and a witness confirm.",
+    "receipt.sum.differs": (
+        "There are differences; they are recorded with the receipt. After Enter two people confirm."
+    ),
+    "receipt.witness": "Receipt witness: the witness's badge and PIN (having checked the counts)",
+    "receipt.refused": "Not received. Nothing was recorded.",
+    "receipt.done": "Batch {batch}: {n} card(s) received into the safe.",
+    "receipt.done_diff": "Batch {batch}: {n} card(s) received. The differences are recorded in the ledger.",
+    "receipt.finish_first": "A delivery is being counted: confirm it with F8 or start again with F2.",
+    "receipt.returned_title": "Receive a returned notification card",
+    "receipt.returned_confirm": (
+        "Receive {id} as a notification card into the safe.\nEnter: it is a notification card   Esc: cancel"
+    ),
+    "receipt.already_known": "This ID is already in the ledger; not received. See its history (F4 at home).",
+    "receipt.returned_done": "{id} notification card received",
+    "receipt.label_failed": (
+        "The label could not be made (read-back failed). Call the technician. The receipt is recorded."
+    ),
+    "disposal.title": "Disposal",
+    "disposal.key.prepare": "Prepare",
+    "disposal.key.approve": "Approve",
+    "disposal.key.scan": "Take out",
+    "disposal.key.finish": "Dispose",
+    "disposal.key.print": "Print",
+    "disposal.key.open_safe": "Open the safe",
+    "disposal.safe_is_open": "The safe is open. F4 starts taking the cards out.",
+    "disposal.opened": (
+        "The safe is open. F4 takes the cards out; then Esc goes to the safe's screen, F8 closes it."
+    ),
+    "disposal.hint": (
+        "Arrow keys choose a batch: F2 prepare, F3 supervisor approves, F8 open the safe, F4 take out"
+        " (two people), F6 dispose (two people)."
+    ),
+    "disposal.col.list": "Batch",
+    "disposal.col.state": "State",
+    "disposal.col.cards": "Cards",
+    "disposal.col.scanned": "Taken out",
+    "disposal.col.certificate": "Certificate",
+    "disposal.col.prepared": "Prepared on",
+    "disposal.state.prepared": "prepared (awaiting approval)",
+    "disposal.state.approved": "approved",
+    "disposal.state.disposed": "disposed",
+    "disposal.empty": "No disposal batch yet",
+    "disposal.none_selected": "Choose a disposal batch.",
+    "disposal.detail": "Batch {id}   {state}   prepared by {prepared}   approved by {approved}",
+    "disposal.detail_done": "Disposed {at}   method: {method}   {certificate}",
+    "disposal.scanning": "Taking out (second person: {name}): scan the cards",
+    "disposal.none_eligible": "No card is eligible for cancellation and disposal today.",
+    "disposal.prepare_title": "Prepare a disposal batch",
+    "disposal.prepare_body": "A batch of the {n} card(s) eligible today. Enter prepares it, Esc goes back.",
+    "disposal.prepared": "Disposal batch {id} prepared ({n} card(s)). A supervisor approves it (F3).",
+    "disposal.choose_prepared": "Choose a batch awaiting approval.",
+    "disposal.approver": (
+        "Approve disposal batch {id} ({n} card(s)): a supervisor's badge and PIN (not the preparer)"
+    ),
+    "disposal.approved": (
+        "Disposal batch {id} approved ({name}). Open the safe and take the cards out with F4."
+    ),
+    "disposal.choose_approved": "Choose an approved batch.",
+    "disposal.open_safe": (
+        "Open the safe first: F8 opens it with two people, and the cards are taken out from this screen."
+    ),
+    "disposal.scan_witness": "Disposal witness: the second person's badge and PIN",
+    "disposal.scan_now": "Batch {id}: {n} card(s) left. Scan each card as it leaves the safe.",
+    "disposal.press_f4": "Choose a batch and press F4 before scanning.",
+    "disposal.finish_title": "Dispose of batch {id}",
+    "disposal.method_prompt": "Choose the method ({n} taken out; {left} not taken out stay in the safe)",
+    "disposal.method_other": "Other (write it down)",
+    "disposal.method_write": "Type the method and press Enter",
+    "disposal.finish_witness": "Disposal ({method}) witness: the second person's badge and PIN",
+    "disposal.finished": (
+        "{n} card(s) recorded as disposed. Printing the certificate {certificate} and the list."
+    ),
+    "disposal.refused.nothing_eligible": "No card is eligible for cancellation and disposal today.",
+    "disposal.refused.not_eligible": (
+        "Some cards are not eligible: no batch was prepared (the refusals are recorded)."
+    ),
+    "disposal.refused.need_supervisor": "Only a supervisor approves a disposal.",
+    "disposal.refused.inactive": "This person is inactive or locked and cannot approve.",
+    "disposal.refused.unknown_batch": "There is no such disposal batch.",
+    "disposal.refused.wrong_state": "The batch is not in a state for this step; check its state in the list.",
+    "disposal.refused.same_person": (
+        "The person who prepared a batch cannot approve it. Another supervisor must (refusal recorded)."
+    ),
+    "disposal.refused.no_method": "Choose the disposal method.",
+    "disposal.refused.nothing_scanned": (
+        "No card has been taken out yet. Open the safe and take them out with F4."
+    ),
+    "disposal.refused.other": "This could not be done. Nothing was recorded.",
+}
 
 CATALOGS: dict[str, dict[str, str]] = {"ja": JA, "en": EN}
 

@@ -125,6 +125,19 @@ LOOKS: dict[str, Look] = {
         "error", "⚠", "扉・錠の機器が切断されています", "THE SAFE'S DOOR/LOCK MODULE IS OFFLINE"
     ),
     "alarm_acknowledged": Look("info", "✔", "扉の警報を確認しました", "DOOR ALARM ACKNOWLEDGED"),
+    # 受領 (receipt): each scan of a delivery against its list, and the receipt itself
+    "rc_listed": Look("ok", "✔", "一覧にあるカードです", "ON THE LIST"),
+    "rc_extra": Look(
+        "error", "！", "一覧にないカードです ― 別に置いてください", "NOT ON THE LIST - set it aside"
+    ),
+    "rc_again": Look("warn", "＝", "二度目の読取です ― 1枚として数えます", "SCANNED TWICE - counted once"),
+    "received": Look("ok", "✔", "受領を記録しました", "RECEIVED"),
+    "received_diff": Look("warn", "！", "受領を記録しました ― 相違があります", "RECEIVED - with differences"),
+    # 廃棄 (disposal): the batch's steps
+    "batch_prepared": Look("ok", "✔", "廃棄リストを作成しました", "DISPOSAL BATCH PREPARED"),
+    "batch_approved": Look("ok", "✔", "廃棄リストを承認しました", "DISPOSAL BATCH APPROVED"),
+    "batch_disposed": Look("ok", "✔", "廃棄を記録しました（2名）", "DISPOSAL RECORDED (two people)"),
+    "opened_for_disposal": Look("ok", "🔓", "保管庫を開きました（廃棄の取出）", "SAFE OPENED (disposal)"),
 }
 
 # Japanese (and English) explanations for reason codes of refused input and rejected frames.

@@ -224,6 +224,12 @@ def test_disposal_on_the_command_line_refuses_an_ineligible_card_and_disposes_wi
     assert finished.returncode == 0, finished.stderr
     assert "disposed" in finished.stdout
     assert "保管 正子 and 保管 副男, method: 裁断" in finished.stdout
+    # Times in the office's own zone, as on the certificate, which is numbered per fiscal year.
+    show = kiosk(demo_env, "disposal", "show", batch)
+    assert show.returncode == 0, show.stderr
+    assert "UTC" not in show.stdout
+    assert show.stdout.count(" JST by ") == 3  # prepared, approved, disposed
+    assert "certificate: 令和" in show.stdout
     shown = kiosk(demo_env, "cards", "show", eligible[0])
     assert "card_disposed" in shown.stdout
     assert "card_notice_sent" in shown.stdout  # the history stays whole

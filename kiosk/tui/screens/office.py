@@ -44,7 +44,9 @@ class OfficeJob:
 
 # The office's day, in the order a clerk meets it. Add a job here, with its title in kiosk.tui.i18n.
 JOBS: tuple[OfficeJob, ...] = (
+    OfficeJob("f2", "office.job.receipt", "kiosk.tui.screens.receipt:open_receipt"),
     OfficeJob("f3", "office.job.notices", "kiosk.tui.screens.notices:open_notices"),
+    OfficeJob("f4", "office.job.disposal", "kiosk.tui.screens.disposal:open_disposal"),
     OfficeJob("f5", "office.job.staff", "kiosk.tui.screens.staff:open_staff"),
     OfficeJob("f6", "office.job.daily_close", "kiosk.tui.screens.daily_close:open_daily_close"),
     OfficeJob("f7", "office.job.due_lists", "kiosk.tui.screens.due:open_due_lists"),
