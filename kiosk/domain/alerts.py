@@ -216,6 +216,18 @@ def _verify_failed(e: Seen) -> Draft | None:
     return Draft(AlertKind.INTEGRITY_FAILED, e.seq, e.at, facts + _where(e))
 
 
+def _row_refused(e: Seen) -> Draft | None:
+    """An authorising row (a staff member's role, lock or PIN) edited outside the core was refused."""
+    facts = (
+        (
+            "内容",
+            "職員の権限・ロック・暗証番号の記録が管理簿の外で書き換えられていたため、操作を拒否しました",
+        ),
+        ("対象の職員", e.name(e.data.get("row"))),
+    )
+    return Draft(AlertKind.INTEGRITY_FAILED, e.seq, e.at, facts + _where(e))
+
+
 def _restored(e: Seen) -> Draft | None:
     first, last = e.data.get("dropped_first_seq"), e.data.get("dropped_last_seq")
     lost = first is not None or e.data.get("behind_anchor_seq") is not None
@@ -265,6 +277,7 @@ RULES: dict[EventKind, Rule] = {
     EventKind.CARD_MISSING: _missing_at_close,
     EventKind.STOCKTAKE_FINISHED: _stocktake_missing,
     EventKind.LEDGER_VERIFIED: _verify_failed,
+    EventKind.INTEGRITY_ALERT: _row_refused,
     EventKind.LEDGER_RESTORED: _restored,
     EventKind.HANDED_OVER_CARD_SEEN: _handed_over_seen,
     EventKind.SAFE_DOOR_FORCED: at_once(AlertKind.DOOR_FORCED),

@@ -75,6 +75,7 @@ def _alerting(kind: EventKind) -> Seen:
         EventKind.LEDGER_VERIFIED: {"ok": False, "events": 3, "anchors": 0},
         EventKind.LEDGER_RESTORED: {"restored_head_seq": 5, "behind_anchor_seq": None},
         EventKind.HANDED_OVER_CARD_SEEN: {"attempted": "put_back"},
+        EventKind.INTEGRITY_ALERT: {"table": "staff", "row": 4, "check": "row_mac"},
         EventKind.SAFE_DOOR_FORCED: {"lock": "engaged", "while_offline": False},
         EventKind.SAFE_DOOR_LEFT_OPEN: {"opened_seq": 1, "limit_s": 120},
     }[kind]
@@ -219,3 +220,13 @@ def test_a_forced_door_alerts_at_once_and_a_module_offline_past_the_limit_alerts
     )
     rules.feed(seen(EventKind.SAFE_IO_ONLINE, seq=7, device="kiosk-1", data={"module": "safe-io"}))
     assert rules.due(T0 + timedelta(minutes=30)) == []
+
+
+def test_a_staff_row_edited_outside_the_core_alerts_with_the_member_named() -> None:
+    rules = AlertRules(AlertBook(), Limits())
+    names = {4: "窓口 四郎"}
+    (draft,) = rules.feed(
+        seen(EventKind.INTEGRITY_ALERT, data={"table": "staff", "row": 4, "check": "row_mac"}, names=names)
+    )
+    assert draft.kind is AlertKind.INTEGRITY_FAILED
+    assert "窓口 四郎" in compose(draft, kiosk="kiosk-1").body
