@@ -96,6 +96,11 @@ JA: dict[str, str] = {
     "integrity.none": "検証結果の記録はありません。管理簿の先頭:",
     "integrity.head": "通番 {seq}・ハッシュ {hash}（{time}）",
     "integrity.alert": "{time} {table} の行 {row} が管理簿の外で書き換えられていました。操作は拒否しました。",
+    "integrity.restore": (
+        "{time} 管理簿がバックアップから復元されました"
+        "（失われた記録 {dropped} 件、確認: {officer}・{supervisor}）。"
+        "責任者がキオスクの F11 で確認するまで警告が続きます。"
+    ),
     "none": "なし",
     "unavailable": "管理簿を読めません（{reason}）。自動で再試行します。",
     "ok": "正常",
@@ -199,6 +204,10 @@ EN: dict[str, str] = {
     "integrity.none": "No verify result is on record. The chain head:",
     "integrity.head": "seq {seq} · hash {hash} ({time})",
     "integrity.alert": "{time} row {row} of {table} was changed outside the ledger; the act was refused.",
+    "integrity.restore": (
+        "{time} the ledger was restored from a backup ({dropped} records dropped; confirmed by {officer} and"
+        " {supervisor}). The alert stays until a supervisor acknowledges it at the kiosk (F11)."
+    ),
     "none": "None",
     "unavailable": "The ledger cannot be read ({reason}). Retrying by itself.",
     "ok": "OK",

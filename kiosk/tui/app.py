@@ -363,7 +363,8 @@ class KioskApp(App[None]):
         from kiosk.tui.screens.signin import SignInModal
 
         if not self.safe.alarms:
-            notify(self, self.t("alarm.none"))
+            # No door alarm: the other alert a supervisor ends here is a restore (issue 22).
+            await self.acknowledge_restore()
             return
         member = await self.push_screen_wait(SignInModal("alarm.supervisor", role=Role.SUPERVISOR))
         if member is None:
@@ -383,6 +384,47 @@ class KioskApp(App[None]):
             return
         self.show_safe(state)
         self.show_verdict("alarm_acknowledged", self.t("alarm.acknowledged"))
+
+    async def acknowledge_restore(self) -> None:
+        """F11 with no door alarm: a supervisor acknowledges the oldest restore not yet acknowledged
+        (its alert on the daily close and the supervisor's page ends; on record)."""
+        from kiosk.desk import NotAllowed
+        from kiosk.domain.staff import Role
+        from kiosk.tui.screens.signin import SignInModal
+
+        try:
+            pending = await self.call(self.desk.unacknowledged_restores)
+        except StorageError:
+            self.show_verdict("ledger_read_error", self.t("error.ledger"))
+            return
+        if not pending:
+            notify(self, self.t("alarm.none"))
+            return
+        oldest = pending[0]
+        when = oldest.at.astimezone(OFFICE_TZ).strftime("%m/%d %H:%M")
+        self.show_verdict("restore_pending", self.t("restore.ack_prompt", time=when, dropped=oldest.dropped))
+        member = await self.push_screen_wait(
+            SignInModal(
+                "restore.supervisor",
+                role=Role.SUPERVISOR,
+                prompt_values={"time": when, "dropped": oldest.dropped},
+                clear_verdict=False,  # the restore's facts stay in view while the supervisor signs in
+            )
+        )
+        if member is None:
+            return
+        try:
+            await self.call(lambda: self.desk.acknowledge_restore(member, oldest.seq))
+        except NotAllowed as exc:
+            self.show_verdict("not_allowed", self.reason(exc.reason))
+            return
+        except ValueError:
+            notify(self, self.t("alarm.none"))  # acknowledged meanwhile, at another kiosk
+            return
+        except StorageError:
+            self.show_verdict("ledger_error", self.t("error.ledger"))
+            return
+        self.show_verdict("restore_acknowledged", self.t("restore.acknowledged", left=len(pending) - 1))
 
     def clear_device_problem(self, device: str) -> None:
         """The device that was lost is back: its disconnect verdict goes (a stale alarm teaches nothing)."""

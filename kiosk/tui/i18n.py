@@ -36,6 +36,15 @@ JA: dict[str, str] = {
     "office.title": "事務メニュー",
     "office.hint": "ファンクションキーで業務を選びます。Esc でホームに戻ります。",
     "office.job.due_lists": "督促・廃棄の作業リスト",
+    "restore.ack_prompt": (
+        "{time} に管理簿がバックアップから復元されました（失われた記録 {dropped} 件）。"
+        "責任者が内容を確かめて確認してください。"
+    ),
+    "restore.supervisor": (
+        "{time} の管理簿の復元（失われた記録 {dropped} 件）を確認する"
+        "責任者のバッジと暗証番号を入力してください"
+    ),
+    "restore.acknowledged": "復元を確認しました（記録しました）。未確認の復元はあと {left} 件です。",
     "print.sent": "プリンター「{queue}」に送りました。PDF の控え: {path}",
     "print.no_printer": "印刷先のプリンターが設定されていません。PDF を保存しました: {path}",
     "print.failed": "プリンター「{queue}」で印刷できませんでした。PDF は保存してあります: {path}",
@@ -231,6 +240,14 @@ EN: dict[str, str] = {
     "office.title": "Office menu",
     "office.hint": "Choose a job with its function key. Esc goes back home.",
     "office.job.due_lists": "Reminder and disposal work lists",
+    "restore.ack_prompt": (
+        "The ledger was restored from a backup at {time} ({dropped} records dropped). A supervisor checks"
+        " it and acknowledges."
+    ),
+    "restore.supervisor": (
+        "A supervisor's badge and PIN to acknowledge the restore of {time} ({dropped} records dropped)"
+    ),
+    "restore.acknowledged": "Restore acknowledged (recorded). Restores still to acknowledge: {left}.",
     "print.sent": "Sent to the printer {queue}. PDF copy: {path}",
     "print.no_printer": "No printer is configured. The PDF is kept: {path}",
     "print.failed": "The printer {queue} did not print. The PDF is kept: {path}",

@@ -30,6 +30,8 @@ from kiosk.domain.staff import Role, StaffMember
 from kiosk.domain.status import CardStatus
 from kiosk.domain.stocktake import DueStatus, Progress
 from kiosk.ledger import models
+from kiosk.ledger.read_models.restores import RestoreAlert
+from kiosk.ledger.read_models.restores import unacknowledged as unacknowledged_restores
 from kiosk.ledger.read_models.safe_door import (
     DeviceStateLine,
     DoorLine,
@@ -212,6 +214,8 @@ class Overview:
     doors: tuple[DoorLine, ...] = ()
     devices: tuple[DeviceStateLine, ...] = ()
     handed_over_seen: tuple[SeenLine, ...] = ()  # today's alarms
+    # Restores no supervisor has acknowledged yet: an alert until then, whatever the day (issue 22).
+    restores: tuple[RestoreAlert, ...] = ()
 
     @property
     def alert_count(self) -> int:
@@ -227,6 +231,7 @@ class Overview:
             + sum(1 for d in self.doors if d.module_online is False)
             + len(self.integrity.alerts)
             + len(self.handed_over_seen)
+            + len(self.restores)
         )
 
 
@@ -632,6 +637,7 @@ def overview(
         incidents=tuple(incidents),
         due=_due_summary(due_lists(ledger, policy, day)),
         integrity=integrity,
+        restores=tuple(unacknowledged_restores(s)),
         doors=tuple(door_lines),
         devices=tuple(device_lines),
         handed_over_seen=tuple(seen),
