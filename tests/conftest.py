@@ -8,6 +8,7 @@ import shutil
 import string
 import subprocess
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -144,6 +145,26 @@ def pg_schema() -> Iterator[PgSchema]:
         roles[1] if roles else None,
     )
     with admin.begin() as conn:
+        # A connection the test left open in a transaction on this schema's tables (its own, never
+        # another worker's: every test has its own schema) would make the DROP wait for ever. It is
+        # ended and named, so the leak is seen rather than hung on.
+        held = (
+            conn.execute(
+                text(
+                    "SELECT DISTINCT l.pid FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+                    " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                    " WHERE n.nspname = :schema AND l.pid <> pg_backend_pid()"
+                ),
+                {"schema": schema},
+            )
+            .scalars()
+            .all()
+        )
+        for pid in held:
+            warnings.warn(
+                f"a connection was left open on schema {schema}: ended it (pid {pid})", stacklevel=1
+            )
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
         conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     admin.dispose()
 

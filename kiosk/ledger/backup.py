@@ -625,7 +625,7 @@ def carry_staff(current: Ledger, staged: Ledger, after: int) -> int:
                 # a sealed row is sealed again (same pepper: the copy is of this very ledger).
                 values["locked_at"] = u.at
                 if values.get("row_mac") is not None:
-                    from kiosk.ledger.meta import values_mac
+                    from kiosk.domain.staff import values_mac
 
                     values["row_mac"] = values_mac(staged.pepper, values)
             if sid in have:

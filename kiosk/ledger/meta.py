@@ -12,14 +12,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from kiosk.domain.events import EventKind, LedgerIdentity, StaffSealed
+from kiosk.domain.staff import ROW_MAC_VERSION, pin_mac, row_mac
 from kiosk.ledger import models
 from kiosk.ledger.anchors import WHAT_TO_DO, IntegrityRefused
 
@@ -42,106 +40,9 @@ def pepper_check(pepper: bytes) -> str:
     return hmac.new(pepper, b"kiosk-pepper-check", hashlib.sha256).hexdigest()
 
 
-def pin_mac(pepper: bytes, staff_id: int, pin_hash: str) -> str:
-    """Binds a PIN hash to one member: a hash copied onto another row no longer matches its MAC."""
-    return hmac.new(pepper, f"kiosk-pin\n{staff_id}\n{pin_hash}".encode(), hashlib.sha256).hexdigest()
-
-
-ROW_MAC_VERSION = 1
-
-
-class StaffRow(Protocol):
-    """The authorising columns of a staff row (an ORM row or a plain select of them)."""
-
-    @property
-    def id(self) -> int: ...
-    @property
-    def role(self) -> str: ...
-    @property
-    def rank(self) -> int | None: ...
-    @property
-    def active(self) -> bool: ...
-    @property
-    def failed_attempts(self) -> int: ...
-    @property
-    def locked_at(self) -> datetime | None: ...
-    @property
-    def pin_hash(self) -> str: ...
-    @property
-    def pin_change_due(self) -> bool: ...
-
-
-def row_mac(pepper: bytes, row: StaffRow) -> str:
-    """The MAC over every column that authorises: role, rank, active, lock state, PIN hash, one-time PIN.
-
-    Written by the core with each change (`seal`); checked at every sign-in and authorisation, so a row
-    edited in the database (a clerk made officer, a lock cleared, a PIN hash copied) is refused at once.
-    """
-    locked = "" if row.locked_at is None else row.locked_at.astimezone(UTC).isoformat(timespec="microseconds")
-    fields = (
-        f"kiosk-staff-row v{ROW_MAC_VERSION}",
-        str(row.id),
-        str(row.role),
-        "" if row.rank is None else str(int(row.rank)),
-        "1" if row.active else "0",
-        str(int(row.failed_attempts or 0)),
-        locked,
-        str(row.pin_hash),
-        "1" if row.pin_change_due else "0",
-    )
-    return hmac.new(pepper, "\n".join(fields).encode(), hashlib.sha256).hexdigest()
-
-
 def seal(pepper: bytes, row: models.Staff) -> None:
     """Put a staff row the core just changed under its MAC (call after every change of the row)."""
     row.row_mac = row_mac(pepper, row)
-
-
-def row_bound(pepper: bytes, row: Any, *, sealed: bool | Callable[[], bool]) -> bool:
-    """A row (object or mapping) carries its MAC; rows of an unsealed ledger may lack one."""
-    get = row.get if isinstance(row, dict) else (lambda name: getattr(row, name))
-    stored = get("row_mac")
-    if stored is None:
-        # Only a row without a MAC asks whether the ledger is sealed (a query, cached once true).
-        return not (sealed() if callable(sealed) else sealed)
-    return hmac.compare_digest(str(stored), values_mac(pepper, row))
-
-
-def values_mac(pepper: bytes, row: Any) -> str:
-    """`row_mac` of a row given as an object or a mapping of its columns (as read, or about to be
-    written by a statement rather than the ORM: a restore carrying staff rows)."""
-    get = row.get if isinstance(row, dict) else (lambda name: getattr(row, name))
-    view = _RowView(
-        id=int(str(get("id"))),
-        role=str(get("role")),
-        rank=get("rank"),
-        active=bool(get("active")),
-        failed_attempts=int(str(get("failed_attempts") or 0)),
-        locked_at=_as_time(get("locked_at")),
-        pin_hash=str(get("pin_hash")),
-        pin_change_due=bool(get("pin_change_due")),
-    )
-    return row_mac(pepper, view)
-
-
-@dataclass(frozen=True, slots=True)
-class _RowView:
-    id: int
-    role: str
-    rank: int | None
-    active: bool
-    failed_attempts: int
-    locked_at: datetime | None
-    pin_hash: str
-    pin_change_due: bool
-
-
-def _as_time(value: object) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
-    text = str(value)
-    parsed = datetime.fromisoformat(text)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def staff_sealed(ledger: Ledger) -> bool:

@@ -38,8 +38,9 @@ from typing import Any, Protocol
 
 from kiosk.domain.card_state import Row
 from kiosk.domain.events import EventKind
+from kiosk.domain.staff import pin_mac, row_bound
 from kiosk.domain.status import IN_THE_SAFE, CardStatus
-from kiosk.ledger.meta import EV_CREATED, EV_IDENTIFIED, LEDGER_ID, PEPPER_CHECK, pin_mac, row_bound
+from kiosk.ledger.meta import EV_CREATED, EV_IDENTIFIED, LEDGER_ID, PEPPER_CHECK
 
 # The statuses a stocktake expects in the safe (cancelled cards stay in the safe until disposed): the
 # core's one definition, used by the writer's INSERT … SELECT too.

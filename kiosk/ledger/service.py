@@ -54,6 +54,8 @@ from kiosk.domain.staff import (
     check_pin,
     hash_pin,
     normalize_badge,
+    pin_mac,
+    row_bound,
     validate_pin,
 )
 from kiosk.domain.status import CardStatus
@@ -62,7 +64,7 @@ from kiosk.ledger import models
 from kiosk.ledger.chain import EventRecord, canonical_json, event_hash
 from kiosk.ledger.engine import READ_ONLY, make_engine, upgrade
 from kiosk.ledger.guard_hook import check_row, install_guard
-from kiosk.ledger.meta import pin_mac, row_bound, seal, staff_sealed
+from kiosk.ledger.meta import seal, staff_sealed
 from kiosk.ledger.statements import Prepared
 
 if TYPE_CHECKING:

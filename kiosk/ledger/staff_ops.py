@@ -25,12 +25,14 @@ from kiosk.domain.staff import (
     hash_pin,
     normalize_badge,
     normalize_employee_no,
+    pin_mac,
+    row_bound,
     suggests_same_person,
     validate_pin,
 )
 from kiosk.domain.training import StaffRecord, TrainingRecord
 from kiosk.ledger import models
-from kiosk.ledger.meta import chain_sealed, pin_mac, row_bound, seal
+from kiosk.ledger.meta import chain_sealed, seal
 from kiosk.ledger.service import StaffRowTampered, Unit, check_rank, to_staff
 
 if TYPE_CHECKING:

@@ -95,6 +95,12 @@ PAYLOAD_KEY_JA = {
     "carried_staff_events": "引き継いだ職員の記録",
     "confirmed_on": "本人確認をした管理簿",
     "restored_seq": "確認した復元の記録番号",
+    # integrity_alert and staff_sealed (the pepper's MAC over the staff rows)
+    "table": "表",
+    "row": "行",
+    "check": "検査",
+    "rows": "保護した職員の数",
+    "staff_mac": "職員情報の保護の版",
     # the safe's door and lock (safe_door_*, safe_io_*, safe_alarm_acknowledged, safe_manual_approved)
     "door": "扉",
     "lock": "錠",
@@ -290,6 +296,8 @@ VALUE_JA = {
     "key": "鍵（手動手順）",
     "current ledger": "現在の管理簿",
     "copy": "復元したコピー",
+    "row_mac": "職員情報の改ざん検知（MAC）",
+    "staff": "職員",
 }
 _CODE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")  # snake_case: a code, not a place or a note
 MAX_CARDS_SHOWN = 5

@@ -424,7 +424,7 @@ class KioskApp(App[None]):
         except StorageError:
             self.show_verdict("ledger_error", self.t("error.ledger"))
             return
-        self.show_verdict("restore_acknowledged", self.t("restore.acknowledged", left=len(pending) - 1))
+        self.show_verdict("restore_ok", self.t("restore.acknowledged", left=len(pending) - 1))
 
     def clear_device_problem(self, device: str) -> None:
         """The device that was lost is back: its disconnect verdict goes (a stale alarm teaches nothing)."""

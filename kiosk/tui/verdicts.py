@@ -125,7 +125,7 @@ LOOKS: dict[str, Look] = {
         "error", "⚠", "扉・錠の機器が切断されています", "THE SAFE'S DOOR/LOCK MODULE IS OFFLINE"
     ),
     "restore_pending": Look("error", "⚠", "管理簿の復元が未確認です", "LEDGER RESTORE NOT ACKNOWLEDGED"),
-    "restore_acknowledged": Look("info", "✔", "管理簿の復元を確認しました", "RESTORE ACKNOWLEDGED"),
+    "restore_ok": Look("info", "✔", "管理簿の復元を確認しました", "RESTORE ACKNOWLEDGED"),
     "alarm_acknowledged": Look("info", "✔", "扉の警報を確認しました", "DOOR ALARM ACKNOWLEDGED"),
     # 受領 (receipt): each scan of a delivery against its list, and the receipt itself
     "rc_listed": Look("ok", "✔", "一覧にあるカードです", "ON THE LIST"),

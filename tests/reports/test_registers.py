@@ -128,7 +128,7 @@ def test_the_ledger_book_is_a_register(ledger: Ledger, office_day: Day, crew: Cr
     assert "サインイン記録" in log_text
     assert "窓口一郎" in log_text
     assert "認証失敗" in log_text
-    assert "PIN誤り" in log_text
+    assert "暗証番号の誤り" in log_text
     assert bare_keys(log_text) == []
 
 

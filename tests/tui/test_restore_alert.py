@@ -62,7 +62,7 @@ async def test_f11_acknowledges_a_restore_by_a_supervisor_only(office: Office) -
         await pilot.press("f11")
         await wait_for(pilot, lambda: "を確認する責任者" in screen_text(app))
         await sign_in(pilot, office, "S001")
-        await wait_for(pilot, lambda: verdict(app).code == "restore_acknowledged")
+        await wait_for(pilot, lambda: verdict(app).code == "restore_ok")
     acks = [e for e in office.ledger.events() if e.kind == EventKind.RESTORE_ACKNOWLEDGED]
     assert [json.loads(e.payload)["restored_seq"] for e in acks] == [seq]
     supervisor = office.ledger.staff_by_badge("S001")
