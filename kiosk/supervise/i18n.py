@@ -109,15 +109,16 @@ JA: dict[str, str] = {
     "guard.refused": "表示を止めました: 12桁の番号の形をした値が含まれていました。",
     "not_found": "ページがありません。",
     "cards": "{n} 枚",
-    "sent_alerts": "通知（メール・Webhook）の履歴",
-    "sent_alerts.none": "送った通知はありません（[alerts] の設定がなければ送りません）。",
+    "sent_alerts": "通知（メール・庁内システムへの通知）の履歴",
+    "sent_alerts.none": "送った通知はありません（通知先が設定されていなければ送りません）。",
     "sent_alerts.sent": "送信済み",
     "sent_alerts.failed": "再試行待ち",
     "sent_alerts.queued": "送信待ち",
     "sent_alerts.waiting": "未送信",
     "sent_alerts.retry": "失敗 {n} 回・{time} に再試行",
     "sent_alerts.channel.mail": "メール",
-    "sent_alerts.channel.webhook": "Webhook",
+    "sent_alerts.channel.webhook": "庁内システム",
+    "module.reason": "（理由は機器の記録を参照）",
 }
 
 EN: dict[str, str] = {
@@ -225,6 +226,7 @@ EN: dict[str, str] = {
     "sent_alerts.retry": "failed {n}x, retry at {time}",
     "sent_alerts.channel.mail": "e-mail",
     "sent_alerts.channel.webhook": "webhook",
+    "module.reason": ": {reason}",
 }
 
 # The safes' doors, locks and modules, and every device's last state (templates/safe_door.html).
