@@ -54,7 +54,7 @@ def test_the_door_lock_module_and_devices_show_and_follow_the_chain(
     page.wait_for_selector("#doors tr[data-module=offline]", timeout=LIVE_TIMEOUT_MS)
     page.wait_for_selector(".alert.door-module[data-kiosk=kiosk-test]", timeout=LIVE_TIMEOUT_MS)
     module = page.wait_for_selector("#device-states tr[data-device=safe-io][data-state=offline]")
-    assert "no answer" in module.inner_text()
+    assert "切断" in module.inner_text()
     scanner_back = "#device-states tr[data-device=scanner][data-state=online]"
     page.wait_for_selector(scanner_back, timeout=LIVE_TIMEOUT_MS)
 
