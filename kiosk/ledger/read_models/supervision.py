@@ -612,6 +612,7 @@ def overview(
         integrity = _integrity(s, _day_events(s, start, end, [EventKind.INTEGRITY_ALERT]))
         door_lines = doors(s)
         device_lines = device_states(s)
+        restores = tuple(unacknowledged_restores(s))
     stocktakes = tuple(
         StocktakeLine(row.id, row.kiosk, row.started_at, progress(ledger, row.id)) for row in open_stocktakes
     )
@@ -637,7 +638,7 @@ def overview(
         incidents=tuple(incidents),
         due=_due_summary(due_lists(ledger, policy, day)),
         integrity=integrity,
-        restores=tuple(unacknowledged_restores(s)),
+        restores=restores,
         doors=tuple(door_lines),
         devices=tuple(device_lines),
         handed_over_seen=tuple(seen),
