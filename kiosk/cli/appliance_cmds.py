@@ -150,7 +150,11 @@ def close_reminder(ctx: CliContext) -> None:
         echo(f"the daily close of {today} ran at {last.astimezone(OFFICE_TZ):%H:%M}")
         return
     since = f" (last: {office_date(last)})" if last is not None else " (never run on this ledger)"
-    fail(f"the daily close (日次締め) of {today} has not been run{since}: run kiosk report daily", code=1)
+    fail(
+        f"the daily close (日次締め) of {today} has not been run{since}: a responsible officer closes"
+        " the day at the kiosk (F8 事務メニュー → F6 日次締め)",
+        code=1,
+    )
 
 
 @cli.command("upgrade")

@@ -32,7 +32,10 @@ def test_reminds_until_the_daily_close_is_run(tmp_path: Path) -> None:
     assert init.returncode == 0, init.stderr
     before = kiosk(tmp_path, "close-reminder")
     assert before.returncode == 1
-    assert "has not been run (never run on this ledger): run kiosk report daily" in before.stderr
+    assert (
+        "has not been run (never run on this ledger): a responsible officer closes the day at the kiosk"
+        " (F8 事務メニュー → F6 日次締め)" in before.stderr
+    )
     # The first colleague, a responsible officer, closes the day (the administrator may not).
     added = kiosk(
         tmp_path, "staff", "add", "--name", "保管正子", "--badge", "O001", "--employee-no", "E1001",
