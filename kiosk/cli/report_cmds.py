@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 import click
 
@@ -12,6 +14,8 @@ from kiosk.cli import cli
 from kiosk.cli.context import CliContext, fail, pass_cli
 from kiosk.cli.output import echo
 from kiosk.fs import OutputRefused, safe_output_path
+
+T = TypeVar("T")
 
 
 @cli.group()
@@ -24,6 +28,26 @@ def _format(output: Path) -> str:
     if suffix not in (".pdf", ".csv"):
         fail(f"{output}: the output file ends in .pdf or .csv")
     return suffix[1:]
+
+
+def _write_paper(
+    ctx: CliContext,
+    output: Path,
+    pdf: Callable[[Path, str, Path], T],
+    csv: Callable[[Path], T],
+) -> T:
+    """Write a paper to `output`, as PDF (`pdf(tmp, office, font_file)`) or CSV by its extension, through
+    a temporary file and never over a protected file; a missing font or a refused path is the CLI's
+    one-line failure."""
+    from kiosk.reports.fonts import FontMissing
+
+    fmt = _format(output)
+    reports = ctx.settings.reports
+    try:
+        with safe_output_path(output, ctx.protected()) as tmp:
+            return pdf(tmp, reports.office_name, reports.font_file) if fmt == "pdf" else csv(tmp)
+    except (FontMissing, OutputRefused) as exc:
+        fail(str(exc))
 
 
 def _day(value: str | None, option: str, ctx: CliContext) -> date:
@@ -57,9 +81,8 @@ def report_daily(ctx: CliContext, on: str | None, operator: str | None, preview:
     and needs a responsible officer: --operator BADGE. --preview writes the paper alone.
     """
     from kiosk.reports.daily import daily_close, write_daily_csv, write_daily_pdf
-    from kiosk.reports.fonts import FontMissing
 
-    fmt = _format(output)
+    _format(output)  # a wrong extension is said before anything is read
     if operator is None and not preview:
         fail(
             "the daily close needs a responsible officer: --operator BADGE (PIN on stdin); "
@@ -71,16 +94,13 @@ def report_daily(ctx: CliContext, on: str | None, operator: str | None, preview:
         from kiosk.cli.people import sign_in
 
         (officer,) = sign_in(ctx, ("officer", operator))
-    settings = ctx.settings
-    data = daily_close(ctx.desk, day, office=settings.reports.office_name)
-    try:
-        with safe_output_path(output, ctx.protected()) as tmp:
-            if fmt == "pdf":
-                write_daily_pdf(data, tmp, font_file=settings.reports.font_file)
-            else:
-                write_daily_csv(data, tmp)
-    except (FontMissing, OutputRefused) as exc:
-        fail(str(exc))
+    data = daily_close(ctx.desk, day, office=ctx.settings.reports.office_name)
+    _write_paper(
+        ctx,
+        output,
+        lambda tmp, _office, font: write_daily_pdf(data, tmp, font_file=font),
+        lambda tmp: write_daily_csv(data, tmp),
+    )
     echo(f"wrote the daily close of {day} to {output} (head {data.head_seq} {data.head_hash[:16]}…)")
     if officer is None or not data.head_seq:
         return
@@ -110,26 +130,20 @@ def report_daily(ctx: CliContext, on: str | None, operator: str | None, preview:
 @pass_cli
 def report_ledger(ctx: CliContext, start: str, end: str, output: Path) -> None:
     """The ledger (管理簿) for a period: one line per event in words (sign-ins: `report access`)."""
-    from kiosk.reports.fonts import FontMissing
     from kiosk.reports.ledger_book import ledger_book, write_ledger_book_csv, write_ledger_book_pdf
 
-    fmt = _format(output)
+    _format(output)
     first, last = _day(start, "--from", ctx), _day(end, "--to", ctx)
     try:
         book = ledger_book(ctx.desk, first, last)
     except ValueError as exc:
         fail(str(exc))
-    settings = ctx.settings
-    try:
-        with safe_output_path(output, ctx.protected()) as tmp:
-            if fmt == "pdf":
-                n = write_ledger_book_pdf(
-                    book, tmp, office=settings.reports.office_name, font_file=settings.reports.font_file
-                )
-            else:
-                n = write_ledger_book_csv(book, tmp)
-    except (FontMissing, OutputRefused) as exc:
-        fail(str(exc))
+    n = _write_paper(
+        ctx,
+        output,
+        lambda tmp, office, font: write_ledger_book_pdf(book, tmp, office=office, font_file=font),
+        lambda tmp: write_ledger_book_csv(book, tmp),
+    )
     echo(f"wrote {n} events ({first} to {last}) to {output}")
 
 
@@ -138,26 +152,20 @@ def report_ledger(ctx: CliContext, start: str, end: str, output: Path) -> None:
 @pass_cli
 def report_register(ctx: CliContext, output: Path) -> None:
     """The card register of the whole cabinet (カード台帳): one line per card, its state and dates."""
-    from kiosk.reports.fonts import FontMissing
     from kiosk.reports.registers import (
         cabinet_register,
         write_cabinet_register_csv,
         write_cabinet_register_pdf,
     )
 
-    fmt = _format(output)
-    settings = ctx.settings
+    _format(output)
     register = cabinet_register(ctx.desk)
-    try:
-        with safe_output_path(output, ctx.protected()) as tmp:
-            if fmt == "pdf":
-                n = write_cabinet_register_pdf(
-                    register, tmp, office=settings.reports.office_name, font_file=settings.reports.font_file
-                )
-            else:
-                n = write_cabinet_register_csv(register, tmp)
-    except (FontMissing, OutputRefused) as exc:
-        fail(str(exc))
+    n = _write_paper(
+        ctx,
+        output,
+        lambda tmp, office, font: write_cabinet_register_pdf(register, tmp, office=office, font_file=font),
+        lambda tmp: write_cabinet_register_csv(register, tmp),
+    )
     echo(f"wrote the card register ({n} cards) to {output}")
 
 
@@ -168,26 +176,20 @@ def report_register(ctx: CliContext, output: Path) -> None:
 @pass_cli
 def report_access(ctx: CliContext, start: str, end: str, output: Path) -> None:
     """The access log (サインイン記録): sign-ins, failed sign-ins, lockouts and unlocks of a period."""
-    from kiosk.reports.fonts import FontMissing
     from kiosk.reports.registers import access_log, write_access_log_csv, write_access_log_pdf
 
-    fmt = _format(output)
+    _format(output)
     first, last = _day(start, "--from", ctx), _day(end, "--to", ctx)
     try:
         log = access_log(ctx.desk, first, last)
     except ValueError as exc:
         fail(str(exc))
-    settings = ctx.settings
-    try:
-        with safe_output_path(output, ctx.protected()) as tmp:
-            if fmt == "pdf":
-                n = write_access_log_pdf(
-                    log, tmp, office=settings.reports.office_name, font_file=settings.reports.font_file
-                )
-            else:
-                n = write_access_log_csv(log, tmp)
-    except (FontMissing, OutputRefused) as exc:
-        fail(str(exc))
+    n = _write_paper(
+        ctx,
+        output,
+        lambda tmp, office, font: write_access_log_pdf(log, tmp, office=office, font_file=font),
+        lambda tmp: write_access_log_csv(log, tmp),
+    )
     echo(f"wrote {n} sign-in records ({first} to {last}) to {output}")
 
 
