@@ -55,6 +55,15 @@ class FileTrace:
         return [str(Path(f).relative_to(ROOT)) for f in self.files]
 
 
+def paused_timers(app: Any) -> list[Any]:
+    """Pause every interval timer of the app, its screens and their widgets; return them to resume."""
+    pumps = [app, *app.screen_stack, *app.screen.query("*")]
+    timers = [timer for pump in pumps for timer in list(pump._timers)]
+    for timer in timers:
+        timer.pause()
+    return timers
+
+
 async def trace_one_take_out(office: Office) -> list[str]:
     from drivers.serial_scanner import SerialScanner
 
@@ -78,11 +87,16 @@ async def trace_one_take_out(office: Office) -> list[str]:
                 trace.recording = False
 
             panel.show = shown  # type: ignore[method-assign]
+            # The once-a-second tick (clock, counts, door, status bar) is not the scan's path: held while
+            # the scan is traced, else whatever it reads is counted when a tick falls inside the trace.
+            timers = paused_timers(app)
             trace.recording = True
             office.scan(BOOKED[1])
             await wait_for(
                 pilot, lambda: verdict(app).code == "taken_out" and BOOKED[1] in verdict(app).text_shown
             )
+            for timer in timers:
+                timer.resume()
     finally:
         trace.uninstall()
     return trace.relative()
