@@ -17,6 +17,7 @@ from kiosk.config import Settings
 from kiosk.desk import Desk
 from kiosk.desk.safe import scan_in_unit
 from kiosk.domain.card_state import CardState
+from kiosk.domain.disposal import DisposalBatch, DisposalError
 from kiosk.domain.management_id import ManagementId, Refusal
 from kiosk.domain.retention import DatedId, RetentionPolicy
 from kiosk.domain.safe_session import Override, ScanMode, check_open
@@ -27,7 +28,6 @@ from kiosk.ledger import intake, retention_ops, safe, staff_ops, stocktake_ops
 from kiosk.ledger.read_models.stocktakes import *  # noqa: F403
 from kiosk.ledger.read_models.stocktakes import SOURCE_BARCODE
 from kiosk.ledger.retention_ops import *  # noqa: F403  (the reads, unchanged)
-from kiosk.ledger.retention_ops import DisposalBatch, DisposalError
 from kiosk.ledger.safe import *  # noqa: F403
 from kiosk.ledger.safe import SessionView
 from kiosk.ledger.service import Ledger

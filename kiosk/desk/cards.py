@@ -12,6 +12,7 @@ from kiosk.desk.base import DeskBase
 from kiosk.domain.authz import Act, NotAllowed
 from kiosk.domain.card_state import CardState, office_date
 from kiosk.domain.delivery import DeliveryCount, DeliveryLine, count_delivery
+from kiosk.domain.disposal import DisposalBatch, DisposalError
 from kiosk.domain.management_id import ManagementId, Refusal
 from kiosk.domain.retention import DatedId, DueLists, RetentionPolicy
 from kiosk.domain.staff import StaffMember
@@ -19,7 +20,6 @@ from kiosk.domain.status import CardKind
 from kiosk.domain.verdicts import Verdict, VerdictCode
 from kiosk.ledger import retention_ops as ret
 from kiosk.ledger.intake import bind_rfid_many, receive_batch, receive_counted
-from kiosk.ledger.retention_ops import DisposalError
 from kiosk.ledger.service import HistoryEntry
 
 
@@ -130,7 +130,7 @@ class CardsDesk(DeskBase):
 
     # -- disposal (交付取りやめ・廃棄) -------------------------------------------------------------
 
-    def disposal_prepare(self, actor: StaffMember, ids: Sequence[str] | None = None) -> ret.DisposalBatch:
+    def disposal_prepare(self, actor: StaffMember, ids: Sequence[str] | None = None) -> DisposalBatch:
         policy = self.policy
         if ids is None:
             ids = [c.management_id for c in self.due_lists().eligible]
@@ -140,7 +140,7 @@ class CardsDesk(DeskBase):
             raise outcome  # the refusals are on record; the list is not
         return outcome
 
-    def disposal_approve(self, batch_id: int, supervisor: StaffMember) -> ret.DisposalBatch:
+    def disposal_approve(self, batch_id: int, supervisor: StaffMember) -> DisposalBatch:
         """A supervisor other than the preparer approves; a refusal (the preparer, a wrong state) is
         recorded by its reason code and raised as `DisposalError`."""
         try:
@@ -187,7 +187,7 @@ class CardsDesk(DeskBase):
 
     def disposal_finish(
         self, batch_id: int, operator: StaffMember, witness: StaffMember, method: str
-    ) -> ret.DisposalBatch:
+    ) -> DisposalBatch:
         method = self.text(method, "method", attempted=Act.DISPOSAL_FINISH.value, actor=operator)
         with self.act(Act.DISPOSAL_FINISH, operator, witness) as u:
             return ret.finish_disposal(u, batch_id, operator, witness, method)
@@ -205,8 +205,8 @@ class CardsDesk(DeskBase):
         policy = policy or self.policy
         return self.read(lambda: ret.due_lists(self.ledger, policy, day))
 
-    def disposal_batch(self, batch_id: int) -> ret.DisposalBatch | None:
+    def disposal_batch(self, batch_id: int) -> DisposalBatch | None:
         return self.read(lambda: ret.get_batch(self.ledger, batch_id))
 
-    def disposal_batches(self) -> list[ret.DisposalBatch]:
+    def disposal_batches(self) -> list[DisposalBatch]:
         return self.read(lambda: ret.list_batches(self.ledger))

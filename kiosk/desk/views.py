@@ -8,6 +8,7 @@ the read models' rows still in the ledger: when one moves out of it, only this m
 
 from __future__ import annotations
 
+from kiosk.domain.disposal import DisposalBatch, DisposalError
 from kiosk.domain.stocktake import Progress, ResultLine, StocktakeResult, StocktakeView
 from kiosk.domain.verdicts import (
     BatchVerdict,
@@ -32,7 +33,6 @@ from kiosk.ledger.read_models.stocktakes import (
     StocktakeError,
     StocktakeRecord,
 )
-from kiosk.ledger.retention_ops import DisposalBatch, DisposalError
 from kiosk.ledger.safe import PickProblem, SessionView
 from kiosk.ledger.service import Clock, HistoryEntry, Ledger, today, utc_now
 from kiosk.ledger.stocktake_glance import GLANCE_LINES, StocktakeGlance

@@ -18,26 +18,30 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk.domain.card_state import CardState, office_date
+from kiosk.domain.disposal import (
+    DisposalBatch,
+    DisposalError,
+    PrepareRefused,
+    decide_approve,
+    decide_finish,
+    decide_prepare,
+    refuse_disposal_scan,
+)
 from kiosk.domain.events import (
     Cancelled,
-    DisposalApproved,
-    DisposalFinished,
-    DisposalPrepared,
     Disposed,
     EventKind,
     HoldSet,
     SentOn,
 )
 from kiosk.domain.fiscal import CertificateNo, number_by_fiscal_year
-from kiosk.domain.management_id import ManagementId, Refusal
 from kiosk.domain.notices import Letter, SentProblem, sent_problem
 from kiosk.domain.retention import (
     WAITING_STATUSES,
@@ -50,7 +54,7 @@ from kiosk.domain.retention import (
     build_due_lists,
     ineligibility,
 )
-from kiosk.domain.staff import Role, StaffMember, TwoPersonError, require_two_people
+from kiosk.domain.staff import StaffMember, require_two_people
 from kiosk.domain.status import CardStatus, TransitionRefused
 from kiosk.domain.verdicts import Verdict, VerdictCode
 from kiosk.ledger import models
@@ -204,50 +208,6 @@ APPROVED = EventKind.DISPOSAL_APPROVED
 FINISHED = EventKind.DISPOSAL_FINISHED
 
 
-class DisposalError(ValueError):
-    """A disposal step refused. `reason` is a stable code; `problems` name each refused card."""
-
-    def __init__(self, reason: str, message: str, problems: Sequence[str] = ()) -> None:
-        self.reason = reason
-        self.problems = list(problems)
-        super().__init__(message)
-
-
-@dataclass(frozen=True, slots=True)
-class DisposalBatch:
-    """A disposal batch (廃棄リスト) as its events say. `id` is the seq of `disposal_prepared`."""
-
-    id: int
-    prepared_at: datetime
-    prepared_by: int | None
-    cards: tuple[str, ...]
-    approved_at: datetime | None = None
-    approved_by: int | None = None
-    scanned: tuple[str, ...] = ()
-    finished_at: datetime | None = None
-    operator_id: int | None = None
-    witness_id: int | None = None
-    method: str | None = None
-    disposed: tuple[str, ...] = ()
-    names: dict[int, str] = field(default_factory=dict)
-    finished_seq: int | None = None
-    # The 廃棄証明書's number (令和8年度 第12号): its place among the batches finished in that fiscal year.
-    certificate: CertificateNo | None = None
-
-    @property
-    def state(self) -> str:
-        if self.finished_at is not None:
-            return "disposed"
-        if self.approved_at is not None:
-            return "approved"
-        return "prepared"
-
-    @property
-    def not_scanned(self) -> tuple[str, ...]:
-        done = set(self.scanned)
-        return tuple(c for c in self.cards if c not in done)
-
-
 def _load_batch(session: Session, batch_id: int) -> DisposalBatch | None:
     head = session.get(models.Event, batch_id)
     if head is None or head.kind != PREPARED:
@@ -344,43 +304,24 @@ def _check_eligible(u: Unit, policy: RetentionPolicy, mid: str) -> tuple[str, st
 def prepare_disposal(
     u: Unit, policy: RetentionPolicy, actor: StaffMember, management_ids: Sequence[str]
 ) -> DisposalBatch | DisposalError:
-    """Prepare a batch from `management_ids`, or say why not.
+    """Prepare a batch from `management_ids`, or say why not (`decide_prepare`).
 
     Any ineligible card refuses the whole list with each card's reason: then only the refusals are
     recorded (one each) and the error is returned, for the core to raise once the unit has committed.
     """
-    if not management_ids:
-        return DisposalError("nothing_eligible", "no card is eligible for cancellation and disposal today")
-    problems: list[str] = []
-    refused: list[tuple[str | None, str]] = []
-    wanted: list[str] = []
-    open_ids = _cards_in_open_batches(u.session)
-    for text in management_ids:
-        try:
-            mid = ManagementId.parse(text).value
-        except Refusal as exc:
-            problems.append(str(exc))
-            refused.append((None, exc.reason))
-            continue
-        if mid in wanted:
-            continue
-        why = _check_eligible(u, policy, mid)
-        if why is None and mid in open_ids:
-            why = ("in_open_batch", f"already in disposal batch {open_ids[mid]}")
-        if why is not None:
-            problems.append(f"{mid}: {why[0]}: {why[1]}")
-            refused.append((mid if why[0] != "unknown_id" else None, why[0]))
-            continue
-        wanted.append(mid)
-    if problems:
-        for card_id, reason in refused:
-            u.refuse(reason, attempted="disposal_prepare", card_id=card_id, actor_id=actor.id)
-        return DisposalError("not_eligible", f"{len(problems)} card(s) cannot be disposed", problems)
-    rec = u.append(
-        EventKind.DISPOSAL_PREPARED,
-        actor_id=actor.id,
-        payload=DisposalPrepared(tuple(wanted), policy.preset.value),
+    decided = decide_prepare(
+        management_ids,
+        policy.preset.value,
+        lambda mid: _check_eligible(u, policy, mid),
+        _cards_in_open_batches(u.session) if management_ids else {},
     )
+    if isinstance(decided, DisposalError):
+        return decided
+    if isinstance(decided, PrepareRefused):
+        for card_id, reason in decided.refused:
+            u.refuse(reason, attempted="disposal_prepare", card_id=card_id, actor_id=actor.id)
+        return decided.error()
+    rec = u.append(EventKind.DISPOSAL_PREPARED, actor_id=actor.id, payload=decided)
     batch = _load_batch(u.session, rec.seq)
     assert batch is not None
     return batch
@@ -397,19 +338,9 @@ def _cards_in_open_batches(session: Session) -> dict[str, int]:
 
 
 def approve_disposal(u: Unit, batch_id: int, supervisor: StaffMember) -> DisposalBatch:
-    """A supervisor approves the batch; the person who prepared it cannot approve it."""
-    if supervisor.role is not Role.SUPERVISOR:
-        raise DisposalError("need_supervisor", "only a supervisor (責任者) approves a disposal")
-    if not supervisor.active or supervisor.locked:
-        raise DisposalError("inactive", f"{supervisor.name} cannot approve (inactive or locked)")
-    batch = _load_batch(u.session, batch_id)
-    if batch is None:
-        raise DisposalError("unknown_batch", f"there is no disposal batch {batch_id}")
-    if batch.state != "prepared":
-        raise DisposalError("wrong_state", f"disposal batch {batch_id} is already {batch.state}")
-    if batch.prepared_by == supervisor.id:
-        raise DisposalError("same_person", "the person who prepared a batch cannot approve it")
-    u.append(EventKind.DISPOSAL_APPROVED, actor_id=supervisor.id, payload=DisposalApproved(batch_id))
+    """A supervisor approves the batch (`decide_approve`). Raises DisposalError."""
+    payload = decide_approve(batch_id, _load_batch(u.session, batch_id), supervisor)
+    u.append(EventKind.DISPOSAL_APPROVED, actor_id=supervisor.id, payload=payload)
     approved = _load_batch(u.session, batch_id)
     assert approved is not None
     return approved
@@ -436,7 +367,6 @@ def scan_into_disposal(
         "device": device,
         "source": source,
     }
-    batch = _load_batch(u.session, batch_id)
 
     def refuse(code: str, message: str) -> Verdict:
         card_id = mid if u.card(mid) is not None else None
@@ -444,19 +374,15 @@ def scan_into_disposal(
         return Verdict(False, VerdictCode(code), message, u.card(mid), rec.seq)
 
     # Cards leave the safe only while it is open, in a session with an officer among its people.
-    if session_id is None or session_people(u.conn, session_id) is None:
-        return refuse("no_session", "the safe is not open: open a safe session first")
-    if batch is None:
-        return refuse("unknown_batch", f"there is no disposal batch {batch_id}")
-    if batch.state != "approved":
-        return refuse("wrong_state", f"disposal batch {batch_id} is {batch.state}, not approved")
-    if mid not in batch.cards:
-        return refuse("not_in_batch", f"{mid} is not on disposal batch {batch_id}")
-    if mid in batch.scanned:
-        return refuse("already_scanned", f"{mid} is already in the batch")
-    why = _check_eligible(u, policy, mid)
+    why = refuse_disposal_scan(
+        batch_id,
+        _load_batch(u.session, batch_id),
+        mid,
+        safe_open=session_id is not None and session_people(u.conn, session_id) is not None,
+        eligibility=lambda card: _check_eligible(u, policy, card),
+    )
     if why is not None:
-        return refuse(why[0], why[1])
+        return refuse(*why)
     try:
         _, state = u.card_event(
             EventKind.CARD_CANCELLED, mid, payload=Cancelled(batch_id, f"disposal-{batch_id}"), **fields
@@ -471,38 +397,18 @@ def scan_into_disposal(
 def finish_disposal(
     u: Unit, batch_id: int, operator: StaffMember, witness: StaffMember, method: str
 ) -> DisposalBatch:
-    """Two people record the batch as disposed (廃棄) with the method; each scanned card becomes disposed.
-
-    Cards of the list that were not scanned stay where they are (in the safe) and are named in the record.
-    """
-    try:
-        require_two_people(operator, witness)
-    except TwoPersonError as exc:
-        raise DisposalError(exc.reason, str(exc)) from None
-    method = " ".join(method.split())
-    if not method:
-        raise DisposalError("no_method", "name the disposal method (e.g. 裁断)")
-    batch = _load_batch(u.session, batch_id)
-    if batch is None:
-        raise DisposalError("unknown_batch", f"there is no disposal batch {batch_id}")
-    if batch.state != "approved":
-        raise DisposalError("wrong_state", f"disposal batch {batch_id} is {batch.state}, not approved")
-    if not batch.scanned:
-        raise DisposalError("nothing_scanned", "no card has been scanned into the batch")
-    for mid in batch.scanned:
+    """Two people record the batch as disposed with the method (`decide_finish`); each scanned card
+    becomes disposed. Raises DisposalError."""
+    finished = decide_finish(batch_id, _load_batch(u.session, batch_id), operator, witness, method)
+    for mid in finished.disposed:
         u.card_event(
             EventKind.CARD_DISPOSED,
             mid,
-            payload=Disposed(batch_id, method),
+            payload=Disposed(batch_id, finished.method),
             actor_id=operator.id,
             witness_id=witness.id,
         )
-    u.append(
-        EventKind.DISPOSAL_FINISHED,
-        actor_id=operator.id,
-        witness_id=witness.id,
-        payload=DisposalFinished(batch_id, method, batch.scanned, batch.not_scanned),
-    )
+    u.append(EventKind.DISPOSAL_FINISHED, actor_id=operator.id, witness_id=witness.id, payload=finished)
     done = _load_batch(u.session, batch_id)
     assert done is not None
     return done
