@@ -111,6 +111,16 @@ class TwoPersonError(ValueError):
         super().__init__(message)
 
 
+def check_rank(role: Role, rank: int | None) -> None:
+    """Officers (保管責任者) have a rank, 正 (0) or 副1 … 副99; nobody else has one."""
+    if role is Role.OFFICER and rank is None:
+        raise ValueError("a responsible officer needs a rank (正, 副1, 副2 …)")
+    if role is not Role.OFFICER and rank is not None:
+        raise ValueError("only responsible officers have a rank")
+    if rank is not None and not 0 <= rank <= 99:
+        raise ValueError("an officer rank is 正 (0) or 副1 … 副99")
+
+
 def normalize_badge(text: str) -> str:
     """The one form of a badge code: NFKC, case-folded (stored upper-case), no surrounding space.
 

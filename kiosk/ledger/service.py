@@ -987,15 +987,6 @@ def pin_bound(pepper: bytes, row: models.Staff) -> bool:
     return row.pin_mac is None or secrets.compare_digest(row.pin_mac, pin_mac(pepper, row.id, row.pin_hash))
 
 
-def check_rank(role: Role, rank: int | None) -> None:
-    if role is Role.OFFICER and rank is None:
-        raise ValueError("a responsible officer needs a rank (正, 副1, 副2 …)")
-    if role is not Role.OFFICER and rank is not None:
-        raise ValueError("only responsible officers have a rank")
-    if rank is not None and not 0 <= rank <= 99:
-        raise ValueError("an officer rank is 正 (0) or 副1 … 副99")
-
-
 @dataclass(frozen=True, slots=True)
 class HistoryEntry:
     """One line of a card's history (カード履歴)."""

@@ -22,6 +22,7 @@ from kiosk.domain.guard import ensure_not_individual_number
 from kiosk.domain.staff import (
     Role,
     StaffMember,
+    check_rank,
     hash_pin,
     normalize_badge,
     normalize_employee_no,
@@ -30,10 +31,11 @@ from kiosk.domain.staff import (
     suggests_same_person,
     validate_pin,
 )
+from kiosk.domain.staff_admin import StaffUpdate, decide_staff_change
 from kiosk.domain.training import StaffRecord, TrainingRecord
 from kiosk.ledger import models
 from kiosk.ledger.meta import chain_sealed, seal
-from kiosk.ledger.service import StaffRowTampered, Unit, check_rank, to_staff
+from kiosk.ledger.service import StaffRowTampered, Unit, to_staff
 
 if TYPE_CHECKING:
     from kiosk.ledger.service import Ledger
@@ -143,57 +145,55 @@ def _staff_event(u: Unit, kind: EventKind, row: models.Staff, **extra: Any) -> N
     )
 
 
+def _apply(u: Unit, row: models.Staff, pepper: bytes, update: StaffUpdate, **extra: Any) -> StaffMember:
+    """Write what `decide_staff_change` said to the row, re-seal it, and record the event."""
+    row.active, row.role, row.rank = update.active, update.role.value, update.rank
+    if update.unlocks:
+        row.failed_attempts = 0
+        row.locked_at = None
+    if update.pin_change_due:
+        row.pin_change_due = True
+    seal(pepper, row)
+    _staff_event(u, update.kind, row, **extra)
+    return to_staff(row)
+
+
 def deactivate_staff(u: Unit, badge: str, pepper: bytes) -> StaffMember:
     """Deactivate (never delete): the history keeps the name. Not the last active administrator."""
     row = _member(u, badge, pepper)
-    _check(u, StaffChange(Act.STAFF_DEACTIVATE, to_staff(row)))
-    if not row.active:
-        raise ValueError(f"{row.name} is already deactivated")
-    if row.role == Role.ADMIN.value and _active_admins(u) <= 1:
-        raise ValueError("the last active administrator cannot be deactivated")
-    row.active = False
-    seal(pepper, row)
-    _staff_event(u, EventKind.STAFF_DEACTIVATED, row)
-    return to_staff(row)
+    subject = to_staff(row)
+    _check(u, StaffChange(Act.STAFF_DEACTIVATE, subject))
+    update = decide_staff_change(Act.STAFF_DEACTIVATE, subject, active_admins=_active_admins(u))
+    return _apply(u, row, pepper, update)
 
 
 def reactivate_staff(u: Unit, badge: str, pepper: bytes) -> StaffMember:
     row = _member(u, badge, pepper)
-    _check(u, StaffChange(Act.STAFF_REACTIVATE, to_staff(row)))
-    if row.active:
-        raise ValueError(f"{row.name} is already active")
-    row.active = True
-    seal(pepper, row)
-    _staff_event(u, EventKind.STAFF_REACTIVATED, row)
-    return to_staff(row)
+    subject = to_staff(row)
+    _check(u, StaffChange(Act.STAFF_REACTIVATE, subject))
+    update = decide_staff_change(Act.STAFF_REACTIVATE, subject, active_admins=_active_admins(u))
+    return _apply(u, row, pepper, update)
 
 
 def set_role(u: Unit, badge: str, role: Role, rank: int | None, pepper: bytes) -> StaffMember:
     """Change a member's role (and officer rank)."""
     check_rank(role, rank)
     row = _member(u, badge, pepper)
-    _check(u, StaffChange(Act.STAFF_SET_ROLE, to_staff(row), role, None, _first_supervisor(_active(u))))
-    if row.role == role.value and row.rank == rank:
-        raise ValueError(f"{row.name} already has that role")
-    if row.role == Role.ADMIN.value and role is not Role.ADMIN and _active_admins(u) <= 1:
-        raise ValueError("the last active administrator keeps the administrator role")
-    row.role, row.rank = role.value, rank
-    seal(pepper, row)
-    _staff_event(u, EventKind.STAFF_ROLE_CHANGED, row, role=role.value, rank=rank)
-    return to_staff(row)
+    subject = to_staff(row)
+    _check(u, StaffChange(Act.STAFF_SET_ROLE, subject, role, None, _first_supervisor(_active(u))))
+    update = decide_staff_change(
+        Act.STAFF_SET_ROLE, subject, active_admins=_active_admins(u), role=role, rank=rank
+    )
+    return _apply(u, row, pepper, update, role=role.value, rank=rank)
 
 
 def unlock_staff(u: Unit, badge: str, pepper: bytes) -> StaffMember:
     """Clear a lockout (an administrator's act with a witness, recorded)."""
     row = _member(u, badge, pepper)
-    _check(u, StaffChange(Act.STAFF_UNLOCK, to_staff(row)))
-    if row.failed_attempts == 0:
-        raise ValueError(f"{row.name} is not locked out")
-    row.failed_attempts = 0
-    row.locked_at = None
-    seal(pepper, row)
-    _staff_event(u, EventKind.STAFF_UNLOCKED, row)
-    return to_staff(row)
+    subject = to_staff(row)
+    _check(u, StaffChange(Act.STAFF_UNLOCK, subject))
+    update = decide_staff_change(Act.STAFF_UNLOCK, subject, active_admins=_active_admins(u))
+    return _apply(u, row, pepper, update)
 
 
 def reset_pin(u: Unit, pepper: bytes, badge: str, pin: str) -> StaffMember:
@@ -205,15 +205,12 @@ def reset_pin(u: Unit, pepper: bytes, badge: str, pin: str) -> StaffMember:
     validate_pin(pin)
     pin_hash = hash_pin(pin, pepper)
     row = _member(u, badge, pepper)
-    _check(u, StaffChange(Act.STAFF_RESET_PIN, to_staff(row)))
+    subject = to_staff(row)
+    _check(u, StaffChange(Act.STAFF_RESET_PIN, subject))
+    update = decide_staff_change(Act.STAFF_RESET_PIN, subject, active_admins=_active_admins(u))
     row.pin_hash = pin_hash
     row.pin_mac = pin_mac(pepper, row.id, pin_hash)
-    row.failed_attempts = 0
-    row.locked_at = None
-    row.pin_change_due = True
-    seal(pepper, row)
-    _staff_event(u, EventKind.STAFF_PIN_RESET, row)
-    return to_staff(row)
+    return _apply(u, row, pepper, update)
 
 
 def _active_admins(u: Unit) -> int:
