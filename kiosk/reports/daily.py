@@ -26,6 +26,7 @@ from kiosk.domain.card_state import OFFICE_TZ
 from kiosk.domain.events import EventKind
 from kiosk.domain.status import TRANSITIONS, Action, CardKind, CardStatus
 from kiosk.reports.csvfile import csv_writer
+from kiosk.reports.pdf import para
 from kiosk.reports.terms import People, describe_event, kind_ja, value_ja
 
 if TYPE_CHECKING:
@@ -368,7 +369,7 @@ def write_daily_pdf(report: DailyClose, path: Path, *, font_file: Path | None = 
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
 
     from kiosk.reports.fonts import japanese_font
     from kiosk.reports.pdf import footer_canvas, qr_flowable, table_style
@@ -403,17 +404,17 @@ def write_daily_pdf(report: DailyClose, path: Path, *, font_file: Path | None = 
         )
     )
     found = report.total.found_again
-    notes = [Paragraph(check_line(report), verdict)]
+    notes = [para(check_line(report), verdict)]
     if found:
-        notes.append(Paragraph(f"所在不明は当日に発見された {found} 枚を差し引いた数です。", body))
+        notes.append(para(f"所在不明は当日に発見された {found} 枚を差し引いた数です。", body))
 
     head = Table(
         [
             [
                 [
-                    Paragraph("管理簿の最終記録（この日の締め）", h2),
-                    Paragraph(f"最終連番 {report.head_seq}", body),
-                    Paragraph(f"ハッシュ {report.head_hash or '（記録なし）'}", mono),
+                    para("管理簿の最終記録（この日の締め）", h2),
+                    para(f"最終連番 {report.head_seq}", body),
+                    para(f"ハッシュ {report.head_hash or '（記録なし）'}", mono),
                 ],
                 qr_flowable(report.head_hash, 30) if report.head_hash else "",
             ]
@@ -453,8 +454,8 @@ def write_daily_pdf(report: DailyClose, path: Path, *, font_file: Path | None = 
     )
 
     story: list[object] = [
-        Paragraph(f"日次締め報告書　{report.day:%Y年%m月%d日}", title),
-        Paragraph(
+        para(f"日次締め報告書　{report.day:%Y年%m月%d日}", title),
+        para(
             f"{report.office + '　' if report.office else ''}端末 {report.kiosk}　"
             f"作成 {_jst(report.generated_at, '%Y-%m-%d %H:%M')}　当日の記録 {report.events_today} 件",
             body,
@@ -463,7 +464,7 @@ def write_daily_pdf(report: DailyClose, path: Path, *, font_file: Path | None = 
         # The totals, their check, the head and the signatures stay on one page.
         KeepTogether(
             [
-                Paragraph("受払（カード種別ごと）", h2),
+                para("受払（カード種別ごと）", h2),
                 balances,
                 Spacer(1, 2 * mm),
                 *notes,
@@ -473,7 +474,7 @@ def write_daily_pdf(report: DailyClose, path: Path, *, font_file: Path | None = 
                 sign,
             ]
         ),
-        Paragraph("保管庫利用（開錠・施錠の時刻、操作者と立会人）", h2),
+        para("保管庫利用（開錠・施錠の時刻、操作者と立会人）", h2),
     ]
     rows: list[list[object]] = [list(SESSION_HEADER)]
     for ses in report.sessions:
@@ -482,44 +483,42 @@ def write_daily_pdf(report: DailyClose, path: Path, *, font_file: Path | None = 
                 str(ses.id),
                 ses.kiosk,
                 _jst(ses.opened_at, "%H:%M:%S"),
-                Paragraph(ses.opened_by, body),
-                Paragraph(ses.opened_witness, body),
+                para(ses.opened_by, body),
+                para(ses.opened_witness, body),
                 _jst(ses.closed_at, "%H:%M:%S") or "未施錠",
-                Paragraph(ses.closed_by, body),
-                Paragraph(ses.closed_witness, body),
+                para(ses.closed_by, body),
+                para(ses.closed_witness, body),
             ]
         )
     story.append(_table(rows, [11, 18, 19, 28, 28, 19, 28, 28], "保管庫の利用なし", font))
 
-    story.append(Paragraph("予定外の持出（責任者の承認）", h2))
+    story.append(para("予定外の持出（責任者の承認）", h2))
     rows = [["連番", "時刻", "管理ID", "持出者", "承認者", "理由"]]
     for o in report.overrides:
         rows.append(
-            [str(o.seq), _jst(o.at), o.card_id, Paragraph(o.taken_by, body), Paragraph(o.approver, body),
-             Paragraph(o.reason, body)]
+            [str(o.seq), _jst(o.at), o.card_id, para(o.taken_by, body), para(o.approver, body),
+             para(o.reason, body)]
         )  # fmt: skip
     story.append(_table(rows, [14, 18, 24, 30, 30, 64], "予定外の持出なし", font))
 
-    story.append(Paragraph("拒否（理由別の件数）", h2))
+    story.append(para("拒否（理由別の件数）", h2))
     rows = [["理由", "件数"]]
     rows += [[reason, str(n)] for reason, n in report.refusals]
     story.append(_table(rows, [120, 20], "拒否なし", font, align_right_from=1))
 
     if report.restores:
-        from xml.sax.saxutils import escape
-
         # An alert until a supervisor acknowledges it (issue 22): who confirmed, what was dropped.
-        story.append(Paragraph("【警告】管理簿の復元（責任者の確認待ち）", h2))
+        story.append(para("【警告】管理簿の復元（責任者の確認待ち）", h2))
         alerts: list[list[object]] = [list(RESTORE_HEADER)]
-        alerts += [[Paragraph(escape(cell), body) for cell in restore_row(r)] for r in report.restores]
+        alerts += [[para(cell, body) for cell in restore_row(r)] for r in report.restores]
         story.append(_table(alerts, [12, 26, 26, 26, 30, 16, 42], "", font))
 
-    story.append(Paragraph("差異（所在不明・発見・事故報告・ロック）", h2))
+    story.append(para("差異（所在不明・発見・事故報告・ロック）", h2))
     rows = [["連番", "時刻", "事象", "管理ID", "操作者", "内容"]]
     for inc in report.incidents:
         rows.append(
-            [str(inc.seq), _jst(inc.at), kind_ja(inc.kind), inc.card_id or "", Paragraph(inc.actor, body),
-             Paragraph(inc.detail, body)]
+            [str(inc.seq), _jst(inc.at), kind_ja(inc.kind), inc.card_id or "", para(inc.actor, body),
+             para(inc.detail, body)]
         )  # fmt: skip
     story.append(_table(rows, [14, 18, 28, 22, 30, 68], "差異なし", font))
 

@@ -26,6 +26,7 @@ from kiosk.domain.card_state import OFFICE_TZ
 from kiosk.domain.events import EventKind
 from kiosk.reports.csvfile import csv_writer
 from kiosk.reports.daily import day_bounds, load_people
+from kiosk.reports.pdf import para
 from kiosk.reports.terms import People, describe_event, kind_ja
 
 if TYPE_CHECKING:
@@ -156,7 +157,7 @@ def write_ledger_book_pdf(
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
+    from reportlab.platypus import SimpleDocTemplate, Spacer, Table
 
     from kiosk.reports.fonts import japanese_font
     from kiosk.reports.pdf import footer_canvas, table_style
@@ -167,19 +168,19 @@ def write_ledger_book_pdf(
     cell = ParagraphStyle("cell", fontName=font, fontSize=7, leading=8.5)
     period = period_ja(book.start, book.end)
     story: list[object] = [
-        Paragraph(f"個人番号カード・通知カード 管理簿　{period}", title),
-        Paragraph(f"{office + '　' if office else ''}記録 {len(book.lines)} 件", small),
-        Paragraph(f"前期末ハッシュ {book.hash_before or '（なし：管理簿の最初）'}", small),
+        para(f"個人番号カード・通知カード 管理簿　{period}", title),
+        para(f"{office + '　' if office else ''}記録 {len(book.lines)} 件", small),
+        para(f"前期末ハッシュ {book.hash_before or '（なし：管理簿の最初）'}", small),
         Spacer(1, 3 * mm),
     ]
     header = ["連番", "日時", "事象", "内容", "管理ID", "操作者", "立会人", "保管庫利用"]
     rows: list[list[object]] = [list(header)]
     for line in book.lines:
         cells: list[object] = list(line.cells()[:8])
-        cells[2] = Paragraph(line.what, cell)
-        cells[3] = Paragraph(line.detail, cell)
-        cells[5] = Paragraph(line.actor, cell)
-        cells[6] = Paragraph(line.witness, cell)
+        cells[2] = para(line.what, cell)
+        cells[3] = para(line.detail, cell)
+        cells[5] = para(line.actor, cell)
+        cells[6] = para(line.witness, cell)
         rows.append(cells)
     if len(rows) == 1:
         rows.append(["", "", "この期間の記録なし", "", "", "", "", ""])
@@ -188,9 +189,9 @@ def write_ledger_book_pdf(
     table.setStyle(table_style(font, size=7))
     story.append(table)
     story.append(Spacer(1, 3 * mm))
-    story.append(Paragraph(f"期末ハッシュ（連番 {book.seq_after}） {book.hash_after or '（なし）'}", small))
+    story.append(para(f"期末ハッシュ（連番 {book.seq_after}） {book.hash_after or '（なし）'}", small))
     if any(line.witness.endswith(SESSION_MARK) for line in book.lines):
-        story.append(Paragraph(SESSION_NOTE, small))
+        story.append(para(SESSION_NOTE, small))
     story.append(Spacer(1, 4 * mm))
     story.append(confirm_box(font, "確認欄（この期間の記録を確認しました）"))
     doc = SimpleDocTemplate(
@@ -217,7 +218,7 @@ def confirm_box(font: str, heading: str, signers: tuple[str, ...] = SIGNERS) -> 
     from reportlab.lib import colors
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import KeepTogether, Paragraph, Table, TableStyle
+    from reportlab.platypus import KeepTogether, Table, TableStyle
 
     title = ParagraphStyle("confirm", fontName=font, fontSize=10, leading=14, spaceAfter=2)
     n = len(signers)
@@ -237,4 +238,4 @@ def confirm_box(font: str, heading: str, signers: tuple[str, ...] = SIGNERS) -> 
     ]
     style += [("BOX", (i, 0), (i, -1), 0.8, colors.black) for i in range(n)]
     box.setStyle(TableStyle(style))
-    return KeepTogether([Paragraph(heading, title), box])
+    return KeepTogether([para(heading, title), box])

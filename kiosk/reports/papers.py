@@ -18,6 +18,7 @@ from kiosk.domain.retention import DueCard, RetentionPolicy
 from kiosk.reports.csvfile import csv_writer
 from kiosk.reports.daily import load_people
 from kiosk.reports.ledger_book import BookLine, book_line
+from kiosk.reports.pdf import para
 from kiosk.reports.terms import People, value_ja
 
 if TYPE_CHECKING:
@@ -114,28 +115,26 @@ def write_card_register_csv(register: CardRegister, path: Path) -> None:
 def write_card_register_pdf(
     register: CardRegister, path: Path, *, office: str = "", font_file: Path | None = None
 ) -> None:
-    from reportlab.platypus import Paragraph, Spacer, Table
+    from reportlab.platypus import Spacer, Table
 
     from kiosk.reports.pdf import table_style
 
     doc = _Doc(path, f"カード別履歴 {register.card.management_id}", office, font_file)
     story: list[Any] = [
-        Paragraph(f"カード別履歴　{register.card.management_id}", doc.title),
-        Paragraph(office, doc.body),
+        para(f"カード別履歴　{register.card.management_id}", doc.title),
+        para(office, doc.body),
         Spacer(1, 8),
     ]
-    facts = Table(
-        [[k, Paragraph(v, doc.body)] for k, v in card_facts(register.card)], colWidths=doc.mm(40, 120)
-    )
+    facts = Table([[k, para(v, doc.body)] for k, v in card_facts(register.card)], colWidths=doc.mm(40, 120))
     facts.hAlign = "LEFT"
     facts.setStyle(table_style(doc.font, size=8.5))
-    story += [facts, Paragraph(f"履歴（{len(register.lines)} 件）", doc.h2)]
+    story += [facts, para(f"履歴（{len(register.lines)} 件）", doc.h2)]
     rows: list[list[Any]] = [list(REGISTER_HEADER)]
     for line in register.lines:
         cells = line.cells()
         rows.append(
-            [cells[0], cells[1], Paragraph(cells[2], doc.cell), Paragraph(cells[3], doc.cell),
-             Paragraph(cells[5], doc.cell), Paragraph(cells[6], doc.cell), cells[7]]
+            [cells[0], cells[1], para(cells[2], doc.cell), para(cells[3], doc.cell),
+             para(cells[5], doc.cell), para(cells[6], doc.cell), cells[7]]
         )  # fmt: skip
     table = Table(rows, colWidths=doc.mm(11, 27, 24, 62, 25, 22, 15), repeatRows=1)
     table.setStyle(table_style(doc.font, size=7.5))
@@ -204,20 +203,20 @@ def write_reminder_csv(reminders: ReminderList, path: Path) -> int:
 def write_reminder_pdf(
     reminders: ReminderList, path: Path, *, office: str = "", font_file: Path | None = None
 ) -> int:
-    from reportlab.platypus import Paragraph, Spacer, Table
+    from reportlab.platypus import Spacer, Table
 
     from kiosk.reports.pdf import table_style
 
     doc = _Doc(path, f"督促対象一覧 {reminders.today.isoformat()}", office, font_file)
     story: list[Any] = [
-        Paragraph(f"督促対象一覧　{reminders.today:%Y年%m月%d日}", doc.title),
-        Paragraph(
+        para(f"督促対象一覧　{reminders.today:%Y年%m月%d日}", doc.title),
+        para(
             f"{office}　方針: {value_ja(reminders.policy.preset.value)}　{len(reminders.cards)} 枚", doc.body
         ),
         Spacer(1, 8),
     ]
     rows: list[list[Any]] = [list(REMINDER_HEADER)]
-    rows += [[Paragraph(c, doc.cell) for c in _reminder_cells(due, card)] for due, card in reminders.cards]
+    rows += [[para(c, doc.cell) for c in _reminder_cells(due, card)] for due, card in reminders.cards]
     if len(rows) == 1:
         rows.append(["督促対象なし", "", "", "", "", "", ""])
     table = Table(rows, colWidths=doc.mm(22, 24, 30, 24, 24, 24, 32), repeatRows=1)
@@ -321,20 +320,20 @@ def write_disposal_list_csv(paper: DisposalPaper, path: Path) -> int:
 def write_disposal_list_pdf(
     paper: DisposalPaper, path: Path, *, office: str = "", font_file: Path | None = None
 ) -> int:
-    from reportlab.platypus import Paragraph, Spacer, Table
+    from reportlab.platypus import Spacer, Table
 
     from kiosk.reports.pdf import table_style
 
     doc = _Doc(path, f"廃棄リスト {paper.batch.id}", office, font_file)
-    facts = Table([[k, Paragraph(v, doc.body)] for k, v in _batch_facts(paper)], colWidths=doc.mm(35, 140))
+    facts = Table([[k, para(v, doc.body)] for k, v in _batch_facts(paper)], colWidths=doc.mm(35, 140))
     facts.hAlign = "LEFT"
     facts.setStyle(table_style(doc.font, size=8.5))
     rows: list[list[Any]] = [list(DISPOSAL_HEADER), *_disposal_rows(paper)]
     table = Table(rows, colWidths=doc.mm(26, 30, 30, 30, 26, 22), repeatRows=1)
     table.setStyle(table_style(doc.font, size=8))
     story: list[Any] = [
-        Paragraph(f"廃棄リスト（リスト番号 {paper.batch.id}）", doc.title),
-        Paragraph(office, doc.body),
+        para(f"廃棄リスト（リスト番号 {paper.batch.id}）", doc.title),
+        para(office, doc.body),
         Spacer(1, 8),
         facts,
         Spacer(1, 8),
@@ -363,7 +362,7 @@ def write_disposal_certificate_pdf(
     """The 廃棄証明書 of a disposed batch: its yearly number, the cards, the method, the date, both
     people, and the office and post that certify it."""
     from reportlab.lib import colors
-    from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
+    from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
 
     from kiosk.reports.pdf import table_style
 
@@ -402,23 +401,23 @@ def write_disposal_certificate_pdf(
     record = f"管理簿の記録: 連番 {paper.finished_seq}　{paper.finished_hash}" if paper.finished_seq else ""
     certifier = "　".join(part for part in (office, certifying_post) if part)
     story: list[Any] = [
-        Paragraph(title, doc.title),
-        Paragraph(f"{office}　廃棄リスト番号 {b.id}".strip("　"), doc.body),
+        para(title, doc.title),
+        para(f"{office}　廃棄リスト番号 {b.id}".strip("　"), doc.body),
         Spacer(1, 10),
         KeepTogether(
             [
-                Paragraph(statement, doc.h2),
-                Paragraph(how, doc.body),
-                Paragraph(record, doc.small),
+                para(statement, doc.h2),
+                para(how, doc.body),
+                para(record, doc.small),
                 Spacer(1, 8),
                 people,
                 Spacer(1, 12),
-                Paragraph(f"{when:%Y年%m月%d日}", doc.body),
-                Paragraph(f"証明者　{certifier}　印" if certifier else "証明者　　　　　　　　印", doc.h2),
+                para(f"{when:%Y年%m月%d日}", doc.body),
+                para(f"証明者　{certifier}　印" if certifier else "証明者　　　　　　　　印", doc.h2),
             ]
         ),
         Spacer(1, 10),
-        Paragraph("廃棄したカード", doc.h2),
+        para("廃棄したカード", doc.h2),
         table,
     ]
     doc.build(story, [f"{office}　{title}", _head(paper.head_seq, paper.head_hash)])

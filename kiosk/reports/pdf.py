@@ -6,6 +6,20 @@ from collections.abc import Sequence
 from typing import Any
 
 
+def para(text: object, style: Any) -> Any:
+    """A reportlab Paragraph that shows `text` exactly as recorded.
+
+    Paragraph reads its text as markup: a name or reason holding `<b>` would print differently from the
+    ledger, and one holding `<font ...>` would stop the whole paper. Every paper builds its paragraphs
+    here, so what people typed is escaped once; no paper uses markup of its own.
+    """
+    from xml.sax.saxutils import escape
+
+    from reportlab.platypus import Paragraph
+
+    return Paragraph(escape(str(text)), style)
+
+
 def table_style(font: str, *, size: float = 8.5, align_right_from: int | None = None) -> Any:
     """A ruled table with a grey heading row, as on a paper form."""
     from reportlab.lib import colors

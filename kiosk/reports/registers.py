@@ -19,6 +19,7 @@ from kiosk.domain.card_state import OFFICE_TZ
 from kiosk.reports.csvfile import csv_writer
 from kiosk.reports.daily import day_bounds, load_people
 from kiosk.reports.ledger_book import confirm_box, period_ja
+from kiosk.reports.pdf import para
 from kiosk.reports.terms import describe_event, kind_ja, value_ja
 
 if TYPE_CHECKING:
@@ -138,7 +139,7 @@ def write_cabinet_register_pdf(
     """The card register as an A4 landscape PDF; returns the number of cards."""
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, Spacer, Table
+    from reportlab.platypus import Spacer, Table
 
     from kiosk.reports.fonts import japanese_font
     from kiosk.reports.pdf import footer_canvas, table_style
@@ -150,15 +151,15 @@ def write_cabinet_register_pdf(
     made = f"{register.at.astimezone(OFFICE_TZ):%Y年%m月%d日 %H:%M}"
     counts = "、".join(f"{name} {n}枚" for name, n in register.counts()) or "カードなし"
     story: list[object] = [
-        Paragraph("個人番号カード・通知カード カード台帳（保管庫全体）", title),
-        Paragraph(f"{_lead(office)}{made} 現在　全 {len(register.rows)} 枚（{counts}）", small),
-        Paragraph(f"管理簿の最終記録 連番 {register.head_seq}　ハッシュ {register.head_hash}", small),
+        para("個人番号カード・通知カード カード台帳（保管庫全体）", title),
+        para(f"{_lead(office)}{made} 現在　全 {len(register.rows)} 枚（{counts}）", small),
+        para(f"管理簿の最終記録 連番 {register.head_seq}　ハッシュ {register.head_hash}", small),
         Spacer(1, 3 * mm),
     ]
     rows: list[list[object]] = [list(REGISTER_HEADINGS)]
     for row in register.rows:
         cells: list[object] = list(register_cells(row))
-        cells[12] = Paragraph(str(cells[12]), cell)
+        cells[12] = para(str(cells[12]), cell)
         rows.append(cells)
     if len(rows) == 1:
         rows.append(["", "", "カードなし", *([""] * 10)])
@@ -230,7 +231,7 @@ def write_access_log_pdf(
     """The access log as an A4 landscape PDF; returns the number of lines."""
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, Spacer, Table
+    from reportlab.platypus import Spacer, Table
 
     from kiosk.reports.fonts import japanese_font
     from kiosk.reports.pdf import footer_canvas, table_style
@@ -241,15 +242,15 @@ def write_access_log_pdf(
     cell = ParagraphStyle("cell", fontName=font, fontSize=7, leading=8.5)
     period = period_ja(log.start, log.end)
     story: list[object] = [
-        Paragraph(f"サインイン記録　{period}", title),
-        Paragraph(f"{office + '　' if office else ''}記録 {len(log.lines)} 件", small),
+        para(f"サインイン記録　{period}", title),
+        para(f"{office + '　' if office else ''}記録 {len(log.lines)} 件", small),
         Spacer(1, 3 * mm),
     ]
     rows: list[list[object]] = [list(ACCESS_HEADINGS)]
     for line in log.lines:
         cells: list[object] = list(line.cells())
-        cells[3] = Paragraph(line.person, cell)
-        cells[4] = Paragraph(line.detail, cell)
+        cells[3] = para(line.person, cell)
+        cells[4] = para(line.detail, cell)
         rows.append(cells)
     if len(rows) == 1:
         rows.append(["", "", "この期間の記録なし", "", "", ""])

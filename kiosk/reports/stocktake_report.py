@@ -19,6 +19,7 @@ from kiosk.desk import views
 from kiosk.domain.card_state import OFFICE_TZ
 from kiosk.domain.status import CardStatus
 from kiosk.reports.csvfile import csv_writer
+from kiosk.reports.pdf import para
 
 if TYPE_CHECKING:
     from kiosk.desk import Desk
@@ -209,7 +210,7 @@ def write_stocktake_pdf(report: StocktakeReport, path: Path, *, font_file: Path 
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 
     from kiosk.reports.fonts import japanese_font
     from kiosk.reports.pdf import footer_canvas, table_style
@@ -225,22 +226,22 @@ def write_stocktake_pdf(report: StocktakeReport, path: Path, *, font_file: Path 
         f"{LIST_JA[name].split('（')[0]} {len(getattr(report.result, name))}" for name in FINDINGS
     )
     story: list[object] = [
-        Paragraph(f"点検結果報告書　第{rec.view.id}回", title),
+        para(f"点検結果報告書　第{rec.view.id}回", title),
         Spacer(1, 2 * mm),
-        Paragraph(f"要確認（{len(rows)} 件：{counts}）", h2),
+        para(f"要確認（{len(rows)} 件：{counts}）", h2),
     ]
     table_rows: list[list[object]] = [list(PDF_HEADER)]
     for name, line, decision in rows:
         table_rows.append(
             [
-                Paragraph(LIST_JA[name], body),
+                para(LIST_JA[name], body),
                 line.management_id,
-                Paragraph(_place(line.expected_location), body),
-                Paragraph(_place(line.seen_location), body),
-                Paragraph(ledger_says(report, line), body),
+                para(_place(line.expected_location), body),
+                para(_place(line.seen_location), body),
+                para(ledger_says(report, line), body),
                 str(line.times),
                 SOURCE_JA.get(line.source or "", line.source or ""),
-                Paragraph(decision, body),
+                para(decision, body),
             ]
         )
     if len(table_rows) == 1:
@@ -255,11 +256,11 @@ def write_stocktake_pdf(report: StocktakeReport, path: Path, *, font_file: Path 
         lists.setStyle(TableStyle([("SPAN", (0, 1), (-1, 1))]))
     story.append(lists)
 
-    story.append(Paragraph("概要", h2))
+    story.append(para("概要", h2))
     summary = Table(
         [
             ["項目", "内容"],
-            *[[Paragraph(label, body), Paragraph(value, body)] for label, value in summary_rows(report)],
+            *[[para(label, body), para(value, body)] for label, value in summary_rows(report)],
         ],
         colWidths=[62 * mm, 124 * mm],
     )

@@ -270,3 +270,50 @@ def test_a_missing_font_names_the_debian_package(tmp_path: Path) -> None:
     bad.write_bytes(b"not a font")
     with pytest.raises(FontMissing, match="not a usable TrueType font"):
         japanese_font(bad)
+
+
+@needs_poppler
+def test_markup_in_a_name_or_a_reason_is_printed_as_typed(
+    ledger: Ledger, clock: FakeClock, crew: Crew, tmp_path: Path
+) -> None:
+    """Paragraphs read markup: a name or reason holding tags must print as typed, never stop the paper."""
+    from kiosk.domain.card_state import office_date
+    from kiosk.domain.safe_session import Override, ScanMode
+    from kiosk.domain.staff import Role
+    from tests.ledger_ops import add_to_pick_list, close_session, open_session, scan_in_session
+
+    # An unclosed <font> stopped the whole daily close; <b> vanished from the printed name.
+    boss = ledger.add_staff(
+        name="<b>課長</b> & <font size=40>代理",
+        badge="S009",
+        employee_no="E-S009",
+        role=Role.SUPERVISOR,
+        pin="8888",
+    )
+    cards = ids(2, start=700)
+    receive(ledger, cards, batch="J-LIS-TEST-09")
+    add_to_pick_list(ledger, cards[:1], crew.supervisor)
+    session = open_session(
+        ledger,
+        crew.officer,
+        crew.clerk,
+        required=DEFAULT_OPENING_CHECKLIST,
+        confirmed=DEFAULT_OPENING_CHECKLIST,
+    )
+    reason = "急ぎ <i>至急</i> & 確認 <br/>"
+    rushed = scan_in_session(
+        ledger, session.id, cards[1], ScanMode.TAKE_OUT, crew.clerk, override=Override(boss, reason)
+    )
+    assert rushed.ok
+    assert scan_in_session(ledger, session.id, cards[1], ScanMode.PUT_BACK, crew.clerk).ok
+    close_session(ledger, session.id, crew.officer, crew.deputy, required=(), confirmed=())
+    day = office_date(clock())
+    report = daily_close(Desk(ledger, Settings()), day)
+    book = ledger_book(Desk(ledger, Settings()), day, day)
+    write_daily_pdf(report, tmp_path / "daily.pdf")
+    write_ledger_book_pdf(book, tmp_path / "book.pdf")
+    for name in ("daily.pdf", "book.pdf"):
+        flat = "".join(pdf_text(tmp_path / name).split())
+        # (a narrow table cell wraps the name, so its pieces are looked for one by one)
+        for piece in ("<b>課長</b>&", "<font", "size=40>代理", "急ぎ<i>至急</i>&確認<br/>"):
+            assert piece in flat, (name, piece)
