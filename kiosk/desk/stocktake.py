@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import date
 
 from kiosk.desk.base import DeskBase
-from kiosk.domain.authz import Act
+from kiosk.domain.authz import Act, NotAllowed
 from kiosk.domain.card_state import CardState
 from kiosk.domain.staff import StaffMember
 from kiosk.domain.stocktake import DueStatus, MissingDecision, Progress, StocktakeResult, StocktakeView
@@ -91,7 +91,15 @@ class StocktakeDesk(DeskBase):
         self, from_officer: StaffMember, to_officer: StaffMember, witness: StaffMember
     ) -> int:
         with self.act(Act.OFFICER_HANDOVER, to_officer, witness) as u:
-            return st.record_handover(u, from_officer, to_officer, witness)
+            # The unit re-read the incoming officer and the witness; the outgoing officer is re-read
+            # too, after the head was locked (no staff change can commit before this unit does), so
+            # one deactivated or locked out since signing in cannot hand over.
+            outgoing = self.ledger.staff_by_id(from_officer.id, checked=True)
+            if outgoing is None:
+                raise NotAllowed("unknown_person", "the outgoing officer is not in the ledger as signed in")
+            assert u.actor is not None
+            assert u.second is not None
+            return st.record_handover(u, outgoing, u.actor, u.second)
 
     def _labels(
         self, counter: StaffMember, device: str | None, location: str | None, source: str

@@ -62,6 +62,20 @@ def test_a_stale_snapshot_of_a_deactivated_officer_cannot_open_or_take_out(
     assert refused(ledger, "inactive") == 2
 
 
+def test_a_stale_outgoing_officer_cannot_hand_over_the_safe(desk: Desk, crew: Crew, ledger: Ledger) -> None:
+    """The outgoing officer of a handover (保管責任者の引継ぎ) is re-read inside the write too."""
+    from kiosk.domain.staff import TwoPersonError
+
+    desk.deactivate(crew.admin, crew.supervisor, "O001")
+    with pytest.raises((NotAllowed, TwoPersonError)) as stale:
+        desk.officer_handover(crew.officer, crew.deputy, crew.supervisor)  # crew.officer: active=True, stale
+    assert stale.value.reason == "inactive"
+    assert not [e for e in ledger.events() if e.kind == "officer_handover"]
+    desk.reactivate(crew.admin, crew.supervisor, "O001")
+    desk.officer_handover(crew.officer, crew.deputy, crew.supervisor)
+    assert [e.actor_id for e in ledger.events() if e.kind == "officer_handover"] == [crew.deputy.id]
+
+
 def test_only_the_sessions_people_act_and_a_third_joins_by_a_two_person_step(
     desk: Desk, crew: Crew, ledger: Ledger
 ) -> None:
