@@ -65,3 +65,25 @@ def test_a_config_value_shaped_like_an_individual_number_is_refused_without_echo
         load_settings(path)
     assert value not in str(info.value)
     assert "kiosk.name" in str(info.value)
+
+
+def test_an_ipv4_address_is_not_an_individual_number_but_a_number_beside_it_still_is(tmp_path: Path) -> None:
+    """192.168.100.100 is twelve digits once the dots go: a technician must be able to name such a host."""
+    path = tmp_path / "k.toml"
+    path.write_text(
+        '[alerts]\nsmtp_host = "192.168.100.100"\nsender = "kiosk@example.jp"\n'
+        'recipients = ["k@example.jp"]\n',
+        encoding="utf-8",
+    )
+    assert load_settings(path).alerts.smtp_host == "192.168.100.100"
+    url = "postgresql://kiosk@192.168.100.100:5432/ledger"
+    assert load_settings(path, db_url=url).ledger.url == url
+    # Not an address (a part above 255, or more digits run on): the guard still refuses it.
+    for value in (
+        "123.456.789.012",
+        "192.168.100.1000",
+        "192.168.100.100" + "".join(str(i) for i in range(4)),
+    ):
+        path.write_text(f'[kiosk]\nname = "{value}"\n', encoding="utf-8")
+        with pytest.raises(ConfigError, match=r"kiosk\.name"):
+            load_settings(path)
