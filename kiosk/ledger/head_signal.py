@@ -83,7 +83,9 @@ class HeadSignal:
             self._subscribers[key] = wake
             if self._thread is None or not self._thread.is_alive():
                 self._stop = threading.Event()
-                self._thread = threading.Thread(target=self._run, args=(self._stop,), name="head-signal", daemon=True)
+                self._thread = threading.Thread(
+                    target=self._run, args=(self._stop,), name="head-signal", daemon=True
+                )
                 self._thread.start()
 
         def unsubscribe() -> None:
@@ -115,7 +117,11 @@ class HeadSignal:
                 return
             except Exception as exc:  # any failure of the source: reconnect, never die
                 self.listener_pid = None
-                log.warning("head signal: the ledger's change source was lost (%s); reconnecting", type(exc).__name__)
+                log.warning(
+                    "head signal: the ledger's change source was lost (%s); reconnecting",
+                    type(exc).__name__,
+                    exc_info=log.isEnabledFor(logging.DEBUG),
+                )
             if stop.wait(retry):
                 return
             retry = min(retry * 2, RETRY_MAX_S)
@@ -126,8 +132,9 @@ class HeadSignal:
         if engine is None:
             raise EngineGone
         raw = engine.raw_connection()
+        driver = raw.driver_connection
         raw.detach()  # closed for real when done, never handed back to the pool
-        return raw.driver_connection
+        return driver
 
     def _listen(self, stop: threading.Event) -> None:
         from psycopg import sql

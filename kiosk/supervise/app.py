@@ -324,7 +324,16 @@ async def events(request: Request) -> Response:
                     seq: int | None = await run_in_threadpool(sv.head_seq)
                     now = loop.time()
                     due = seq != last_seq or now - last_render >= sv.view.refresh_seconds
-                    allowed = due and await run_in_threadpool(sv.member, request) is not None
+                    html = ""
+                    allowed = False
+                    if due:
+                        # The member's re-read and the render side by side: on PostgreSQL each is a
+                        # series of round trips, and the page waits for the slower one only. The
+                        # render is sent only if the member may still see it.
+                        member, html = await asyncio.gather(
+                            run_in_threadpool(sv.member, request), run_in_threadpool(sv.panel, lang)
+                        )
+                        allowed = member is not None
                 except StorageError as exc:
                     # The ledger is unreachable (PostgreSQL down …): say so on the page, keep trying.
                     failure = sv.render("unavailable.html", lang, reason=exc.reason)
@@ -337,7 +346,6 @@ async def events(request: Request) -> Response:
                     if sv.sessions.staff_id(cookie) is None or not allowed:
                         yield _sse("signout", "/signin")
                         return
-                    html = await run_in_threadpool(sv.panel, lang)
                     last_render = now
                     if html != last_html or seq != last_seq:
                         yield _sse("panel", html, seq)
