@@ -111,6 +111,9 @@ class ViewSettings:
     # The live stream is woken by the core when the head moves; it reads the head on this timer only for
     # a ledger that cannot be watched (in memory), and waits at least a second after a storage failure.
     poll_seconds: float = 0.5
+    # False: read the head every `poll_seconds` instead of being woken (the bench's comparison; or a
+    # PostgreSQL behind a pooler in transaction mode, where LISTEN does not work).
+    push: bool = True
     refresh_seconds: float = 5.0  # re-render anyway (clock-driven alerts: overdue, minutes out)
 
     @classmethod
@@ -315,7 +318,7 @@ async def events(request: Request) -> Response:
         last_seq: int | None = None
         last_html = ""
         last_render = 0.0
-        unsubscribe = await run_in_threadpool(sv.desk.on_head_moved, wake)
+        unsubscribe = await run_in_threadpool(sv.desk.on_head_moved, wake) if sv.view.push else None
         try:
             yield "retry: 1000\n\n"
             while True:
