@@ -14,11 +14,13 @@ first subscription and ends when the last one is dropped.
   by a keep-alive query after KEEPALIVE_S of silence) it is reopened after a back-off of 0.1 s doubling
   to 2 s, and the subscribers are woken once it is back.
 - **SQLite**: the rule is `PRAGMA data_version` on a dedicated connection every SQLITE_POLL_S (20 ms).
-  Any commit by any other connection, in any process, changes it; one check is a few microseconds (a
-  read of the WAL index in shared memory: `kiosk bench`, `supervise_sqlite_poll_us`), i.e. well under
-  0.1 % of one core at 50 checks a second. Watching the -wal file with inotify instead was rejected:
-  the event fires on the commit frame's write(), before its fsync and before the WAL index makes the
-  commit visible, so a reader woken by it may still see the old head and then get no further event.
+  Any commit by any other connection, in any process, changes it; one check is a short read
+  transaction on the WAL index in shared memory, 22–31 µs measured at load 13–18 on 2 cores
+  (`kiosk bench`: `supervise_sqlite_poll_us`), so about 0.1–0.15 % of one core at 50 checks a second,
+  and it adds 10 ms on average (20 at most) to the page's latency. Watching the -wal file with
+  inotify instead was rejected: the event fires on the commit frame's write(), before its fsync and
+  before the WAL index makes the commit visible, so a reader woken by it may still see the old head
+  and then get no further event.
 """
 
 from __future__ import annotations
