@@ -111,7 +111,9 @@ class HeadSignal:
     def _run(self, stop: threading.Event) -> None:
         watch = self._listen if self.dialect == "postgresql" else self._poll
         retry = RETRY_FIRST_S
+        quiet = False  # an outage is logged once, not at every retry
         while not stop.is_set():
+            connected = self.connections
             try:
                 watch(stop)
                 return
@@ -119,11 +121,16 @@ class HeadSignal:
                 return
             except Exception as exc:  # any failure of the source: reconnect, never die
                 self.listener_pid = None
-                log.warning(
-                    "head signal: the ledger's change source was lost (%s); reconnecting",
+                if self.connections != connected:  # it was up, then lost: start the back-off again
+                    retry, quiet = RETRY_FIRST_S, False
+                log.log(
+                    logging.DEBUG if quiet else logging.WARNING,
+                    "head signal: the ledger's change source is lost (%s); retrying, at most %g s apart",
                     type(exc).__name__,
+                    RETRY_MAX_S,
                     exc_info=log.isEnabledFor(logging.DEBUG),
                 )
+                quiet = True
             if stop.wait(retry):
                 return
             retry = min(retry * 2, RETRY_MAX_S)
