@@ -37,7 +37,10 @@ What each number means:
   each in a fresh process, beside a bare sequential read of the events table; `verify_peak_rss_mb` is
   the verify process's own peak (VmHWM), not that of whatever started it.
 - supervise: `bench.supervise_bench`: a committed take-out → its row on the supervisor's page, 3 kiosks
-  writing to one PostgreSQL ledger (KIOSK_BENCH_PG_URL or KIOSK_TEST_PG_URL; skipped and said so without).
+  writing to one PostgreSQL ledger (KIOSK_BENCH_PG_URL or KIOSK_TEST_PG_URL) and to one SQLite file
+  (`supervise_sqlite_*`); the page is pushed (LISTEN/NOTIFY; SQLite's data_version every 20 ms), and each
+  backend runs pushed and polled (the old 0.5 s head poll) arms in turn: `supervise_push_over_poll_p99`.
+  Without PostgreSQL `supervise_event_to_page_*` are SQLite's, and `supervise_basis` says so.
 - door alarm: `bench.door_alarm_bench`: the simulated safe's door forced open (pymodbus's server on
   loopback TCP, the real driver polling every 100 ms) → the red alarm displayed and drawn on the real
   app's screen, through the core's commit of the door, forced and incident events; goal p99 ≤ 300 ms.
@@ -482,9 +485,37 @@ ROWS = (
     ("card history query at 1,000,000 events", "ms", ("history_1m_events_ms",)),
     ("start-up: spawn → demo home screen (headless)", "s", ("startup_s",)),
     (
-        "supervisor's view: committed event → page p50 / p99 (3 kiosks, PostgreSQL)",
+        "supervisor's view: committed event → page p50 / p99 (3 kiosks, PostgreSQL; pushed; goal p99 ≤ 200)",
         "ms",
         ("supervise_event_to_page_p50_ms", "supervise_event_to_page_p99_ms"),
+    ),
+    (
+        "  commit → the core's wake-up p50 / p99; one panel render (median)",
+        "ms",
+        (
+            "supervise_commit_to_wake_p50_ms",
+            "supervise_commit_to_wake_p99_ms",
+            "supervise_panel_render_p50_ms",
+        ),
+    ),
+    (
+        "  polled (0.5 s) arms beside them p50 / p99; pushed ÷ polled p99",
+        "ms · ×",
+        (
+            "supervise_poll_event_to_page_p50_ms",
+            "supervise_poll_event_to_page_p99_ms",
+            "supervise_push_over_poll_p99",
+        ),
+    ),
+    (
+        "  the same on SQLite: page p50 / p99; pushed ÷ polled p99; one data_version check (µs)",
+        "ms · × · µs",
+        (
+            "supervise_sqlite_event_to_page_p50_ms",
+            "supervise_sqlite_event_to_page_p99_ms",
+            "supervise_sqlite_push_over_poll_p99",
+            "supervise_sqlite_poll_us",
+        ),
     ),
     (
         "stocktake screen refreshing non-stop: key → screen p50 / p99 (idle p50 / p99)",

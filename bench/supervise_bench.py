@@ -1,9 +1,10 @@
-"""Committed event → its appearance on the supervisor's page, with 3 kiosks writing to one PostgreSQL ledger.
+"""Committed event → its appearance on the supervisor's page, with 3 kiosks writing to one ledger.
 
 Three writer threads, each a kiosk of its own (`bench-kiosk-1..3`, its own engine, its own open safe
-session), take booked cards out at random intervals (0.1–0.5 s) on one PostgreSQL ledger. The
-supervisor's view runs as `kiosk supervise` does (uvicorn, the default 0.5 s head poll), and a
-signed-in page watches it:
+session), take booked cards out at random intervals (0.1–0.5 s) on one PostgreSQL ledger, and then the
+same on one SQLite file. The supervisor's view runs as `kiosk supervise` does (uvicorn; its stream is
+woken by the core's head signal: PostgreSQL LISTEN/NOTIFY, SQLite `PRAGMA data_version` every 20 ms),
+and a signed-in page watches it:
 
 - in Debian's chromium through Playwright when /usr/bin/chromium is there: a MutationObserver in the
   page notes when each card's row first exists in the DOM (`basis: browser`);
@@ -11,24 +12,33 @@ signed-in page watches it:
 
 Latency = that moment − the moment the writer's `Desk.scan` returned (after its commit), on the
 same machine clock. Not in the default test run: `python -m bench.supervise_bench [--quick]`, or
-`kiosk bench` (the suite's "supervise" part). Needs KIOSK_BENCH_PG_URL or KIOSK_TEST_PG_URL.
+`kiosk bench` (the suite's "supervise" part). PostgreSQL needs KIOSK_BENCH_PG_URL or KIOSK_TEST_PG_URL;
+without it `supervise_event_to_page_*` are SQLite's, and the basis says so. Keys: `supervise_*` (the
+PostgreSQL run, else SQLite's), `supervise_sqlite_*` (always), and `supervise_sqlite_poll_us`, the cost
+of one `PRAGMA data_version` check on a WAL ledger (the SQLite signal's poll; × 50 a second).
 """
 
 from __future__ import annotations
 
+import bisect
+import contextlib
 import json
 import os
 import random
 import secrets
 import socket
+import statistics
 import sys
+import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 CHROMIUM = Path("/usr/bin/chromium")
+_PUSH = {"PostgreSQL": "pushed by LISTEN/NOTIFY", "SQLite": "pushed by data_version every 20 ms"}
 KIOSKS = 3
 
 _OBSERVER = """
@@ -57,28 +67,118 @@ def _pg_url() -> str | None:
 
 
 def run(quick: bool = False) -> dict[str, Any]:
-    """See the module docstring. Returns ms percentiles, or a `supervise_basis` saying why it was skipped."""
-    url = _pg_url()
-    if not url:
-        return {"supervise_basis": "skipped: set KIOSK_BENCH_PG_URL or KIOSK_TEST_PG_URL (PostgreSQL)"}
+    """See the module docstring. Returns ms percentiles for PostgreSQL (when configured) and SQLite.
+
+    Each backend runs in arms that alternate, pushed then polled (the view's old 0.5 s head poll,
+    `ViewSettings(push=False)`), each on a fresh ledger: one of each with --quick, two of each
+    without; a load spike then weighs on both sides, and `*_push_over_poll_p99` is their ratio.
+    """
+    per_kiosk = 10 if quick else 40
+    rounds = 1 if quick else 2
+    result: dict[str, Any] = {}
+    lite = _arms(_sqlite_ledger, per_kiosk=per_kiosk, backend="SQLite", rounds=rounds)
+    result["supervise_sqlite_poll_us"] = _data_version_cost()
+    result.update({k.replace("supervise_", "supervise_sqlite_", 1): v for k, v in lite.items()})
+    if not _pg_url():
+        result.update(lite)
+        result["supervise_basis"] = f"{lite['supervise_basis']} (no PostgreSQL: set KIOSK_BENCH_PG_URL)"
+        return result
+    result.update(_arms(_pg_ledger, per_kiosk=per_kiosk, backend="PostgreSQL", rounds=rounds))
+    return result
+
+
+@contextlib.contextmanager
+def _sqlite_ledger() -> Iterator[str]:
+    with tempfile.TemporaryDirectory() as tmp:
+        yield f"sqlite:///{Path(tmp) / 'ledger.sqlite3'}"
+
+
+@contextlib.contextmanager
+def _pg_ledger() -> Iterator[str]:
     from sqlalchemy import text
 
     from kiosk.ledger.engine import make_engine
 
+    url = _pg_url()
+    assert url is not None
     schema = f"bench_sv_{secrets.token_hex(4)}"
     admin = make_engine(url)
     with admin.begin() as conn:
         conn.execute(text(f"CREATE SCHEMA {schema}"))
     sep = "&" if "?" in url else "?"
     try:
-        return _measure(f"{url}{sep}options=-csearch_path%3D{schema}", per_kiosk=10 if quick else 40)
+        yield f"{url}{sep}options=-csearch_path%3D{schema}"
     finally:
         with admin.begin() as conn:
             conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
 
 
-def _measure(url: str, *, per_kiosk: int) -> dict[str, Any]:
+def _arms(
+    ledger: Callable[[], contextlib.AbstractContextManager[str]], *, per_kiosk: int, backend: str, rounds: int
+) -> dict[str, Any]:
+    """Pushed and polled arms in turn; the pushed arms' numbers, the polled arms' p50/p99 and the ratio."""
+    runs: dict[bool, list[dict[str, Any]]] = {True: [], False: []}
+    for _ in range(rounds):
+        for push in (True, False):
+            with ledger() as url:
+                runs[push].append(_measure(url, per_kiosk=per_kiosk, backend=backend, push=push))
+    pushed, polled = _merge(runs[True]), _merge(runs[False])
+    result = dict(pushed)
+    result["supervise_basis"] += f"; {rounds} pushed and {rounds} polled (0.5 s) arms in turn"
+    result["supervise_poll_event_to_page_p50_ms"] = polled["supervise_event_to_page_p50_ms"]
+    result["supervise_poll_event_to_page_p99_ms"] = polled["supervise_event_to_page_p99_ms"]
+    if pushed["supervise_event_to_page_p99_ms"] and polled["supervise_event_to_page_p99_ms"]:
+        result["supervise_push_over_poll_p99"] = round(
+            pushed["supervise_event_to_page_p99_ms"] / polled["supervise_event_to_page_p99_ms"], 2
+        )
+    return result
+
+
+def _merge(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """One arm's runs as one: percentiles over every event's latency, renders' median over the runs."""
+    latencies = [x for r in runs for x in r.pop("_latencies")]
+    to_wake = [x for r in runs for x in r.pop("_to_wake")]
+    merged = dict(runs[-1])
+    merged.update(
+        {
+            "supervise_event_to_page_p50_ms": round(_pct(latencies, 0.50), 1) if latencies else None,
+            "supervise_event_to_page_p99_ms": round(_pct(latencies, 0.99), 1) if latencies else None,
+            "supervise_event_to_page_max_ms": round(max(latencies), 1) if latencies else None,
+            "supervise_commit_to_wake_p50_ms": round(_pct(to_wake, 0.50), 1) if to_wake else None,
+            "supervise_commit_to_wake_p99_ms": round(_pct(to_wake, 0.99), 1) if to_wake else None,
+            "supervise_panel_render_p50_ms": round(
+                statistics.median(r["supervise_panel_render_p50_ms"] for r in runs), 1
+            ),
+            "supervise_events": sum(r["supervise_events"] for r in runs),
+            "supervise_not_seen": sum(r["supervise_not_seen"] for r in runs),
+        }
+    )
+    return merged
+
+
+def _data_version_cost(checks: int = 20_000) -> float:
+    """µs per `PRAGMA data_version` on its own connection to a WAL ledger (the SQLite signal's check)."""
+    import sqlite3
+
+    from kiosk.ledger.engine import make_engine, upgrade
+
+    with _sqlite_ledger() as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        con = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+        try:
+            assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+            t0 = time.perf_counter()
+            for _ in range(checks):
+                con.execute("PRAGMA data_version").fetchone()
+            return round((time.perf_counter() - t0) / checks * 1e6, 2)
+        finally:
+            con.close()
+
+
+def _measure(url: str, *, per_kiosk: int, backend: str, push: bool = True) -> dict[str, Any]:
     import uvicorn
 
     from drivers.damm import with_check_digit
@@ -89,6 +189,7 @@ def _measure(url: str, *, per_kiosk: int) -> dict[str, Any]:
     from kiosk.domain.safe_session import ScanMode
     from kiosk.domain.staff import Role
     from kiosk.ledger.engine import make_engine, upgrade
+    from kiosk.ledger.head_signal import head_signal
     from kiosk.ledger.service import Ledger
     from kiosk.supervise.app import ViewSettings, create_app
 
@@ -109,8 +210,8 @@ def _measure(url: str, *, per_kiosk: int) -> dict[str, Any]:
     )
     Desk(ledger, Settings()).book(cards, officer)  # the booker may not take the card out; the clerk does
 
-    # The production poll (0.5 s), over the application core like `kiosk supervise`.
-    app = create_app(Desk(ledger, Settings()), ViewSettings(), random_key=True)
+    # The production view, over the application core like `kiosk supervise`.
+    app = create_app(Desk(ledger, Settings()), ViewSettings(push=push), random_key=True)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -142,21 +243,46 @@ def _measure(url: str, *, per_kiosk: int) -> dict[str, Any]:
                 committed[card] = done
         own.dispose()
 
+    # The push alone: when the core's head signal woke its subscribers (the view's streams subscribe
+    # the same way), beside the page's own moment.
+    wakes: list[float] = []
+    stop_watching = head_signal(engine).subscribe(lambda: wakes.append(time.time()))
     try:
         seen, basis = _observe(base, cards, committed, kiosk, per_kiosk)
+        # What one wake-up costs the view before the page can change: the panel's render.
+        view = app.state.view
+        renders = []
+        for _ in range(10):
+            t0 = time.perf_counter()
+            view.panel("ja")
+            renders.append((time.perf_counter() - t0) * 1000)
     finally:
+        stop_watching()
         server.should_exit = True
         serving.join(timeout=5)
         engine.dispose()
     latencies = [(seen[c] - committed[c]) * 1000 for c in committed if c in seen]
     lost = len(committed) - len(latencies)
+    # Commit → the first wake-up after it (a wake-up of another kiosk's earlier commit can land first:
+    # a slight understatement, at 3 kiosks a few times a second).
+    woken = sorted(wakes)
+    to_wake = [
+        (woken[i] - at) * 1000
+        for at in committed.values()
+        if (i := bisect.bisect_left(woken, at)) < len(woken)
+    ]
     return {
         "supervise_event_to_page_p50_ms": round(_pct(latencies, 0.50), 1) if latencies else None,
         "supervise_event_to_page_p99_ms": round(_pct(latencies, 0.99), 1) if latencies else None,
         "supervise_event_to_page_max_ms": round(max(latencies), 1) if latencies else None,
+        "supervise_commit_to_wake_p50_ms": round(_pct(to_wake, 0.50), 1) if to_wake else None,
+        "supervise_commit_to_wake_p99_ms": round(_pct(to_wake, 0.99), 1) if to_wake else None,
+        "supervise_panel_render_p50_ms": round(statistics.median(renders), 1),
         "supervise_events": len(committed),
         "supervise_not_seen": lost,
-        "supervise_basis": f"{basis}; {KIOSKS} kiosks × {per_kiosk} take-outs on PostgreSQL; poll 0.5 s",
+        "supervise_basis": f"{basis}; {KIOSKS} kiosks × {per_kiosk} take-outs on {backend}; {_PUSH[backend]}",
+        "_latencies": latencies,
+        "_to_wake": to_wake,
     }
 
 
@@ -231,11 +357,24 @@ def _observe_sse(base: str, writers: list[threading.Thread]) -> dict[str, float]
 
 
 def format_table(r: dict[str, Any]) -> str:
+    lines = []
+    for key in ("supervise", "supervise_sqlite"):
+        lines.append(
+            f"committed event → page p50 / p99 / max: {r.get(f'{key}_event_to_page_p50_ms', '-')} / "
+            f"{r.get(f'{key}_event_to_page_p99_ms', '-')} / {r.get(f'{key}_event_to_page_max_ms', '-')} ms "
+            f"({r.get(f'{key}_events', 0)} events, {r.get(f'{key}_not_seen', 0)} not seen)\n"
+            f"  of which commit → core's wake-up p50 / p99: {r.get(f'{key}_commit_to_wake_p50_ms', '-')} / "
+            f"{r.get(f'{key}_commit_to_wake_p99_ms', '-')} ms; one panel render (median) "
+            f"{r.get(f'{key}_panel_render_p50_ms', '-')} ms\n"
+            f"basis: {r.get(f'{key}_basis')}"
+        )
+        lines.append(
+            f"  the same arms polled (0.5 s) p50 / p99: {r.get(f'{key}_poll_event_to_page_p50_ms', '-')} / "
+            f"{r.get(f'{key}_poll_event_to_page_p99_ms', '-')} ms; pushed ÷ polled p99 "
+            f"{r.get(f'{key}_push_over_poll_p99', '-')}"
+        )
     return (
-        f"committed event → page p50 / p99 / max: {r.get('supervise_event_to_page_p50_ms', '-')} / "
-        f"{r.get('supervise_event_to_page_p99_ms', '-')} / {r.get('supervise_event_to_page_max_ms', '-')} ms "
-        f"({r.get('supervise_events', 0)} events, {r.get('supervise_not_seen', 0)} not seen)\n"
-        f"basis: {r.get('supervise_basis')}\n"
+        "\n".join(lines) + f"\nSQLite signal: one data_version check {r.get('supervise_sqlite_poll_us')} µs\n"
         f"measured {datetime.now(UTC).isoformat(timespec='seconds')}"
     )
 

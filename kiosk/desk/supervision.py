@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
 from datetime import datetime
 
 from kiosk.desk.base import DeskBase
@@ -17,6 +18,7 @@ from kiosk.desk.errors import storage_errors
 from kiosk.domain.events import EventKind, StaffRef
 from kiosk.domain.retention import RetentionPolicy
 from kiosk.domain.staff import AuthError, StaffMember
+from kiosk.ledger.head_signal import head_signal
 from kiosk.ledger.read_models import alerts as alert_rm
 from kiosk.ledger.read_models import supervision as rm
 from kiosk.ledger.read_models.alerts import Delivery, QueuedAlert
@@ -73,8 +75,15 @@ class SupervisionDesk(DeskBase):
     """The supervisor's view's queries over the whole ledger (every kiosk that shares it)."""
 
     def head_seq(self) -> int:
-        """The chain head's sequence number: the live view's cheap poll."""
+        """The chain head's sequence number: what the live view re-reads when woken."""
         return self.read(lambda: rm.head_seq(self.ledger))
+
+    def on_head_moved(self, wake: Callable[[], None]) -> Callable[[], None] | None:
+        """Call `wake` (on another thread) soon after any committed unit of any kiosk moves the head,
+        until the returned function is called; None when this ledger cannot be watched (in memory):
+        the caller then reads the head on a timer. See `kiosk.ledger.head_signal` for the rule."""
+        signal = head_signal(self.ledger.engine)
+        return signal.subscribe(wake) if signal.pushes else None
 
     def supervising_member(
         self, staff_id: int, now: datetime, issued_seq: int | None = None

@@ -19,7 +19,7 @@ from sqlalchemy import text
 from kiosk.ledger.engine import make_engine
 from tests.conftest import PgSchema
 
-PREVIOUS, NEWEST = "0012", "0015"
+PREVIOUS, NEWEST = "0012", "0016"
 
 
 def kiosk(config: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -35,7 +35,7 @@ def kiosk(config: Path, *args: str, stdin: str = "") -> subprocess.CompletedProc
 def previous_release(tmp_path: Path) -> tuple[Path, Path]:
     """(configuration, ledger file): a ledger with an administrator, at schema 0012 (what the release
     before the session-join index made: 0013 only adds that index, 0014 the alert sender's table, 0015
-    the staff row MAC's columns, kept here: this ledger was made sealed)."""
+    the staff row MAC's columns, kept here: this ledger was made sealed; 0016 a PostgreSQL trigger only)."""
     config = tmp_path / "kiosk.toml"
     config.write_text(f'[paths]\ndata_dir = "{tmp_path / "var"}"\n', encoding="utf-8")
     admin = ["--admin-name", "情報太郎", "--admin-badge", "A001", "--admin-employee-no", "E9001"]
