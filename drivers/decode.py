@@ -283,7 +283,7 @@ def _tray(gray: Gray, syms: frozenset[Symbology], check: TrayCheck | None = None
     The thorough pass (local binariser at several scales) costs ~0.7 s on a 4K still and, on the bench
     trays, reads nothing the fast pass and the patches do not: it is kept for photos where the labels
     are not seen as patches (fewer than a tray's worth, a read symbol outside every patch) or where a
-    patch stays unread, so no label is lost to the shortcut.
+    patch stays short of the labels it holds, so no label is lost to the shortcut.
     """
     zx = _backend("zxing")
     zb = _optional_backend("pyzbar")
@@ -472,8 +472,9 @@ def _unread_labels(
     On a 4K still of a tray, symbols printed near the 2 px/3 px limits are lost by the whole-frame
     passes (and OpenCV's 1-D localiser downsamples them away); cut out one label at a time, enlarged,
     they read again. Labels are found as bright blobs at quarter resolution, which costs a few ms.
-    A patch much larger than the typical one (two labels touching) is read even when it holds a
-    symbol read already: the other label in it would otherwise be skipped.
+    Labels lying close together merge into one blob: a blob is read whole whenever it holds fewer
+    distinct codes than labels of one label's size fit in it, and one that still falls short counts as
+    unread (the caller then runs the thorough whole-frame pass).
     """
     import cv2
 
@@ -482,34 +483,42 @@ def _unread_labels(
     small = cv2.resize(gray, (w // k, h // k), interpolation=cv2.INTER_AREA)
     _, mask = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    read_centres = [_centre(r.corners) for r, _ in found]
-    quads: list[tuple[float, NDArray[np.float32]]] = []
+    read = [(_centre(r.corners), r.text) for r, _ in found]
+    blobs: list[tuple[float, NDArray[np.float32], set[str]]] = []
     for contour in contours:
         area = cv2.contourArea(contour) * k * k
         if area < 1500 or area > 0.25 * w * h:
             continue
-        quads.append((area, cv2.boxPoints(cv2.minAreaRect(contour)).astype(np.float32) * k))
-    typical = float(np.median([a for a, _ in quads])) if quads else 0.0
-    covered = [False] * len(read_centres)
+        quad = cv2.boxPoints(cv2.minAreaRect(contour)).astype(np.float32) * k
+        blobs.append((area, quad, {text for c, text in read if _inside(c, quad)}))
+    covered = {text for _, _, texts in blobs for text in texts}
     out: Found = []
-    unread = 0
-    for area, quad in quads:
-        inside = [i for i, c in enumerate(read_centres) if _inside(c, quad)]
-        for i in inside:
-            covered[i] = True
-        if inside and area <= 1.8 * typical:
-            continue
+
+    def reread(quad: NDArray[np.float32], texts: set[str], labels: int) -> bool:
+        """Read the blob whole; False when it still holds fewer codes than `labels`."""
         crop, inverse = _rectify(gray, quad, pad=(6.0, 6.0), enlarge=2.0)
         if crop is None:
-            continue
+            return True
         hits = zx.read(crop, syms)
-        if not hits and zb is not None:
-            hits = zb.read(crop, syms)
-        if not hits and not inside:
+        if len({r.text for r in hits} | texts) < labels and zb is not None:
+            hits += zb.read(crop, syms)
+        out.extend((_map(r, inverse), "label") for r in hits)
+        texts.update(r.text for r in hits)
+        return len(texts) >= labels
+
+    # First the blobs nothing was read in; then one label's area is the smallest blob a code is known
+    # in (a merged blob is larger; a label split in two makes it smaller, which only means more blobs
+    # are read again, never fewer), and a blob holding fewer codes than labels of that size is read
+    # whole too. One that still falls short is unread: the caller runs the thorough pass.
+    unread = sum(not reread(quad, texts, 1) for _, quad, texts in blobs if not texts)
+    holding = [a for a, _, texts in blobs if texts]
+    one_label = min(holding or [a for a, _, _ in blobs] or [0.0])
+    for area, quad, texts in blobs:
+        labels = max(1, round(area / one_label)) if one_label > 0 else 1
+        if texts and len(texts) < labels and not reread(quad, texts, labels):
             unread += 1
-        for r in hits:
-            out.append((_map(r, inverse), "label"))
-    return _LabelPass(out, unread, not all(covered))
+    outside = any(text not in covered for _, text in read)
+    return _LabelPass(out, unread, outside)
 
 
 def _centre(corners: Sequence[Point]) -> Point:
