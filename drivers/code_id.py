@@ -3,15 +3,18 @@ identifier.
 
 Many scanners can put one to three characters naming the symbology before each code instead of an AIM
 identifier: a Honeywell sends `w` before a Data Matrix, a Zebra/Symbol `D` before Code 128 and `P01`
-before a QR Code, a Datalogic `#` before Code 128, a Denso `K`. With `code_id = "zebra"` (or
-"honeywell", "datalogic", "datalogic-eu", "denso") the kiosk strips it and learns the symbology, as
-with AIM. The Code ID is stripped before the My Number guard looks at the value: Zebra's 2-D Code IDs
-end in digits (`P00`, `P01`), which would otherwise run into a 10-digit management ID and make 12.
+before a QR Code, a Datalogic `#` before Code 128, a Denso `K` before Code 128 and `Z` before a Data
+Matrix. With `code_id = "zebra"` (or "honeywell", "datalogic", "datalogic-eu", "denso") the kiosk strips
+it and learns the symbology, as with AIM. The Code ID is stripped before the My Number guard looks at the
+value: Zebra's 2-D Code IDs end in digits (`P00`, `P01`), which would otherwise run into a 10-digit
+management ID and make 12.
 
-Each table below is the vendor's published one, 1-D and 2-D, cited above it. Symbologies the kiosk
-has no name for (Codabar, Aztec, postal codes ...) map to `Symbology.UNKNOWN` with their own name
-kept in `CodeId.name`, so an allow-list refuses them and a diagnosis can say what they are. A prefix
-that is in no table is an unknown Code ID, named as such (never taken for part of the code).
+Each table below is the vendor's published one, 1-D and 2-D, cited above it; where no published row
+could be found (a Datalogic Data Matrix Label ID, Denso letters newer than its cited tables) the comment
+says so and the table leaves the row out rather than guess. Symbologies the kiosk has no name for
+(Codabar, Aztec, postal codes ...) map to `Symbology.UNKNOWN` with their own name kept in `CodeId.name`,
+so an allow-list refuses them and a diagnosis can say what they are. A prefix that is in no table is an
+unknown Code ID, named as such (never taken for part of the code).
 
 AIM identifiers (ISO/IEC 15424, `drivers.aim`) are the same on every scanner and need no table:
 `aim_advice()` is the sentence doctor and listen add whenever they see a vendor Code ID.
@@ -118,25 +121,33 @@ HONEYWELL = _table(
     ("<", _X, "Code 32"),
 )
 
-# Datalogic: "Label ID: Pre-loaded Sets" table of the Gryphon I GD4400 (Table 35), QuickScan QD2400
-# (Table 35) and PowerScan PD96 (Table 18) Product Reference Guides, the USA set (the factory default)
-# and the EU set; both sets of 1-D rows below were checked against those tables. Interleaved 2 of 5 is
-# `i` in the USA set and `N` in the EU set; GS1-128 has no Label ID in the USA set (its labels then
-# arrive bare, or with the AIM identifier). The 2-D rows (QR `QR`, Aztec `Az`, MaxiCode `MC`,
-# MicroPDF417 `mP`, Micro QR `$Q`) are the Magellan 800i guide's defaults; `Dm` for Data Matrix is not
-# in the pages of those tables we could check: a Data Matrix reader should send AIM (`]d`) instead.
+# Datalogic: "Label ID: Pre-loaded Sets" tables, USA set (the factory default) and EU set, as published in
+# the Product Reference Guides of the QuickScan I QD2400 (Table 35, p. 255), the Gryphon I GD44XX (Table 35,
+# p. 287), the Gryphon I GD/GBT/GM4500 (Table 15, p. 288) and the PowerScan PD96 (Table 18, p. 287), read at
+#   https://azmanual.top/manuals/848784/datalogic-quickscan-i-qd2400.html?page=265
+#   https://www.easymanua.ls/datalogic/gryphon-i-gd44xx/manual?p=289
+#   https://www.easymanua.ls/datalogic/gryphon-2d-series/manual/276958?p=298
+#   https://easymanua.ls/datalogic/powerscan-pd96-series/manual?p=301
+# Every 1-D row below and Aztec (`Az` / `!`) and China Sensible Code (Han Xin, `$S`) are in those tables.
+# Code 128 is `#` (USA) / `T` (EU); GS1-128 has no Label ID in the USA set (000000: its labels arrive bare,
+# or with the AIM identifier) and `k` in the EU set; Interleaved 2 of 5 is `i` (USA) / `N` (EU).
+# QR Code `QR`, Micro QR `$Q`, MaxiCode `MC` and MicroPDF417 `mP` are the per-symbology defaults of the
+# Magellan 800i Product Reference Guide ("Label ID - cont.", p. 55,
+#   https://www.easymanua.ls/datalogic/magellan-800i/manual/586589?p=63), a guide without USA/EU sets:
+# that the EU set keeps them is NOT confirmed. NO SOURCE was found for a Datalogic Data Matrix Label ID (the
+# pages of the pre-loaded set tables that would hold it could not be read), so none is listed: a Data
+# Matrix read with a Label ID is named as an unknown Code ID and the advice is AIM (`]d`), never a guess.
 _DATALOGIC_2D = (
-    ("Dm", _DM, "Data Matrix"),
     ("QR", _QR, "QR Code"),
     ("$Q", _X, "Micro QR"),
     ("MC", _X, "MaxiCode"),
     ("mP", _X, "MicroPDF417"),
-    ("$S", _X, "Han Xin"),
+    ("$S", _X, "China Sensible Code (Han Xin)"),
 )
 DATALOGIC = _table(
     *_DATALOGIC_2D,
     ("Az", _X, "Aztec"),
-    ("#", _C128, "Code 128 / GS1-128"),
+    ("#", _C128, "Code 128"),
     ("*", _C39, "Code 39"),
     ("A", _C39, "Code 32"),
     ("%", _X, "Codabar"),
@@ -171,8 +182,19 @@ DATALOGIC_EU = _table(
     ("Y", _X, "Code 39 CIP"),
 )
 
-# Denso Wave: "code mark" (Code ID mark) Type 1 table of the GT10Q-SB / GT20Q-SB / AT27Q-SB 2-D handy
-# scanner manuals (QR `Q` and Data Matrix `Z` as in the QS20P-A manual). Type 4 is AIM.
+# Denso Wave "code mark" (コードマーク), Type 1 (Denso's own letters; Type 4 is AIM). Sources:
+# - BHT-100 Specifications, chapter 15 "Function Reference", MARK$ (p. 373): the one letter naming the code
+#   type, QR `Q`, split QR in non-edit mode `S`, PDF417 `Y`, MaxiCode `X`, Data Matrix `Z`, EAN-13/UPC-A `A`,
+#   EAN-8 `B`, UPC-E `C`, ITF `I`, STF `H`, Codabar `N`, Code 39 `M`, Code 93 `L`, Code 128 `K`, EAN-128
+#   (GS1-128) `W`; the 1-D letters are the same in the BHT-7500 and BHT-200QW Specifications. Read at
+#   http://38.142.81.21:8001/manual/denso/power-net-terminal-bht-103/specifications-english/page-381.html
+# - QS20P-A User's Manual, "(4) Code ID marks" (p. 23): QR `Q` (split QR: `Q` in edit mode, `S` in
+#   non-edit mode), Data Matrix `Z`: https://manualshive.com/en/manual/denso/qs20p-a/2483243?page=35
+# The GT10Q-SB, GT20Q-SB, AT27Q-SB and QK31-R User's Manuals say their non-AIM code marks are "the same as
+# those defined in Type 1", but the page with their Type 1 table could not be read: letters for symbologies
+# newer than the sources above (GS1 DataBar, Aztec, iQR) are NOT confirmed and are left out (such a prefix
+# is named as an unknown Code ID). A split QR in non-edit mode carries the code number, split count and
+# parity before the data, so `S` is no label symbology.
 DENSO = _table(
     ("A", _E13, "EAN-13 / UPC-A"),
     ("B", _E8, "EAN-8"),
@@ -184,11 +206,11 @@ DENSO = _table(
     ("L", _X, "Code 93"),
     ("K", _C128, "Code 128"),
     ("W", _C128, "GS1-128"),
-    ("R", _X, "GS1 DataBar"),
     ("Q", _QR, "QR Code"),
+    ("S", _X, "split QR Code (non-edit mode)"),
     ("Z", _DM, "Data Matrix"),
-    ("U", _X, "MaxiCode"),
-    ("P", _PDF, "PDF417"),
+    ("X", _X, "MaxiCode"),
+    ("Y", _PDF, "PDF417"),
 )
 
 TABLES: dict[str, dict[str, CodeId]] = {

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from drivers.code_id import LABEL_SYMBOLOGIES, TABLES, parse_code_id
+from drivers.code_id import LABEL_SYMBOLOGIES, TABLES, VENDOR_NAMES, parse_code_id
 from drivers.errors import FrameError
 from drivers.payload import PayloadRules, decode_payload
 from drivers.scan import Scan, Symbology, utc_now
@@ -43,10 +43,44 @@ def _run(hub: SimHub, rules: PayloadRules, codes: list[str]) -> list[Scan | Fram
         dev.close()
 
 
-def test_every_vendor_has_1d_and_2d_label_ids() -> None:
-    for vendor in ("zebra", "honeywell", "datalogic", "datalogic-eu", "denso"):
-        kinds = {sym for v, _t, sym in LABEL_IDS if v == vendor}
-        assert kinds == {Symbology.CODE128, Symbology.DATAMATRIX, Symbology.QR}, vendor
+# What each vendor's published table says for the label symbologies, written out here (not read back
+# from drivers.code_id) so that a wrong row in a table fails: Zebra "Symbol Code Identifiers", Honeywell
+# "Symbology Charts", Datalogic "Label ID: Pre-loaded Sets" (USA / EU) with the Magellan 800i's 2-D
+# defaults, Denso "code mark" Type 1 (BHT-100 MARK$, QS20P-A). `None`: no published row was found.
+PUBLISHED: dict[str, dict[Symbology, str | None]] = {
+    "zebra": {Symbology.CODE128: "D", Symbology.DATAMATRIX: "P00", Symbology.QR: "P01"},
+    "honeywell": {Symbology.CODE128: "j", Symbology.DATAMATRIX: "w", Symbology.QR: "s"},
+    "datalogic": {Symbology.CODE128: "#", Symbology.DATAMATRIX: None, Symbology.QR: "QR"},
+    "datalogic-eu": {Symbology.CODE128: "T", Symbology.DATAMATRIX: None, Symbology.QR: "QR"},
+    "denso": {Symbology.CODE128: "K", Symbology.DATAMATRIX: "Z", Symbology.QR: "Q"},
+}
+# A prefix shaped like the vendor's Code IDs that its table does not hold (for Datalogic, the Data Matrix
+# Label ID the previous table guessed; for Denso, the MaxiCode letter it had where its manuals say `X`).
+UNKNOWN_PREFIX = {
+    "zebra": "P07",
+    "honeywell": "Q",
+    "datalogic": "Dm",
+    "datalogic-eu": "Dm",
+    "denso": "U",
+}
+
+
+@pytest.mark.parametrize("vendor", list(PUBLISHED))
+def test_the_vendor_table_reads_each_label_symbology_and_names_an_unknown_prefix(vendor: str) -> None:
+    rules = PayloadRules(code_id=vendor)
+    for symbology, prefix in PUBLISHED[vendor].items():
+        if prefix is None:
+            assert all(c.symbology is not symbology for c in TABLES[vendor].values()), (vendor, symbology)
+            continue
+        scan = decode_payload(prefix + CODES[0], rules, source="t", at=utc_now())
+        assert (scan.code, scan.symbology) == (CODES[0], symbology), (vendor, prefix)
+    unknown = UNKNOWN_PREFIX[vendor]
+    with pytest.raises(FrameError) as err:
+        decode_payload(unknown + CODES[0], rules, source="t", at=utc_now())
+    assert err.value.reason == "code_id_unknown", vendor
+    assert f"'{unknown}'" in err.value.detail
+    assert VENDOR_NAMES[vendor] in err.value.detail
+    assert CODES[0] not in err.value.detail
 
 
 @pytest.mark.parametrize(

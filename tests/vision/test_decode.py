@@ -133,6 +133,34 @@ def test_tray_of_100_labels_in_4k() -> None:
     assert len(found) >= alone
 
 
+@pytest.mark.slow
+def test_a_tray_whose_labels_touch_reads_every_label() -> None:
+    """Labels close together merge into one light blob; a blob holding fewer codes than labels of its
+    size is read whole (two trays where a first cut of the fast tray path lost 4 and 1 labels)."""
+    first = [make_management_id(76_000 + i) for i in range(20)]
+    second = [make_management_id(74_000 + i) for i in range(20)]
+    trays = [
+        (
+            first,
+            render_tray(
+                first,
+                seed=488218,
+                size=(2560, 1440),
+                bar_px=3,
+                symbol="qr",
+                blur_sigma=1.0,
+                max_rotation_deg=25.0,
+            ),
+        ),
+        (second, render_tray(second, seed=566950, noise_sigma=8.0, vignette=0.55, max_rotation_deg=25.0)),
+    ]
+    for ids, frame in trays:
+        found = decode(frame, many=True)
+        assert set(label_codes(found)) == set(ids), frame.shape
+        # Read by the fast pass and the blobs, without zxing-cpp's thorough whole-frame pass.
+        assert {d.stage for d in found} <= {"fast", "label"}
+
+
 def test_default_symbologies_are_the_label_pair() -> None:
     assert {Symbology.CODE128, Symbology.QR, Symbology.DATAMATRIX} == DEFAULT_SYMBOLOGIES
 
