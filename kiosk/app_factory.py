@@ -149,7 +149,8 @@ def kiosk_opener(settings: Settings, clock: Clock | None = None) -> Callable[[],
 def make_demo_app(settings: Settings, *, delivery_folder: Path | None = None) -> KioskApp:
     """`kiosk demo`'s app: the home screen at once; behind it, on the ledger thread, the demo ledger
     opened (made and seeded the first time), today's bookings, the demo delivery file in
-    `delivery_folder`, and the simulator's devices, which need the ledger (the rig reads the cabinet)."""
+    `delivery_folder`, and the simulator's devices, which need the ledger (the rig reads the cabinet);
+    its stocktake camera and UHF reader join once the kiosk takes scans."""
     from kiosk.tui.app import KioskApp
 
     def opener() -> Opened:
@@ -168,9 +169,15 @@ def make_demo_app(settings: Settings, *, delivery_folder: Path | None = None) ->
 
             ensure_demo_delivery(delivery_folder)
         rig = build_demo_rig(ledger, wedge_timing=wedge_timing(settings), settings=settings)
-        # The simulated webcam and UHF reader for stocktakes (tray photo / RFID keys) join the devices.
-        devices = [*rig.devices, *demo_stocktake_devices(rig)]
-        return Opened(ledger, devices=devices, demo=rig, safe_io=rig.safe_io)
+        # The simulated webcam and UHF reader for stocktakes (tray photo / RFID keys) join the devices
+        # once the kiosk takes scans (they are for a stocktake, and bring numpy, OpenCV and decoders).
+        return Opened(
+            ledger,
+            devices=rig.devices,
+            demo=rig,
+            safe_io=rig.safe_io,
+            later=lambda: demo_stocktake_devices(rig),
+        )
 
     return KioskApp(
         devices=[], opener=opener, settings=settings, expects_demo=True, training=settings.kiosk.training

@@ -70,6 +70,13 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _warm_screens() -> None:
+    """What the first badge or scan needs, imported on the reader thread behind the start rather than
+    on the UI thread at the clerk's first scan."""
+    import kiosk.tui.screens.session
+    import kiosk.tui.screens.signin  # noqa: F401
+
+
 @dataclass
 class Opened:
     """What opening the ledger at start-up gives the app (returned by its `opener`, on the ledger
@@ -80,6 +87,9 @@ class Opened:
     devices: Sequence[ScanDevice] = ()
     demo: DemoRig | None = None
     safe_io: Any | None = None
+    # Devices needed only later (the demo's stocktake camera and UHF reader: numpy, OpenCV, decoders),
+    # built on the reader thread once scans are taken, so they do not hold up the start-up.
+    later: Callable[[], Sequence[ScanDevice]] | None = None
 
 
 class KioskApp(App[None]):
@@ -278,16 +288,12 @@ class KioskApp(App[None]):
         opener = self._opener
         assert opener is not None
 
-        def open_and_warm() -> Opened:
+        def open_ledger() -> Opened:
             opened = self.opened = opener()
             self._use_ledger(opened.ledger)
-            # What the first badge or scan needs, imported now rather than on the clerk's first scan.
-            import kiosk.tui.screens.session
-            import kiosk.tui.screens.signin  # noqa: F401
-
             return opened
 
-        self.submit(open_and_warm, self._ledger_opened, failed=self._start_refused)
+        self.submit(open_ledger, self._ledger_opened, failed=self._start_refused)
 
     def _ledger_opened(self, opened: Opened) -> None:
         """The start-up check passed (UI thread): the demo's rig and devices join, then the usual start."""
@@ -303,6 +309,23 @@ class KioskApp(App[None]):
         if opened.safe_io is not None:
             self.safe_link = SafeIoLink(opened.safe_io)
         self._ledger_ready()
+
+    def _after_check(self) -> None:
+        """Once scans are taken: on the reader thread, what the first badge needs and the devices that
+        could wait (neither holds up the start nor the ledger thread)."""
+        self._reader_thread.submit(_warm_screens)
+        later = self.opened.later if self.opened is not None else None
+        if later is not None:
+            self.submit(later, self._add_devices, read=True, failed=self._later_failed)
+
+    def _add_devices(self, devices: Sequence[ScanDevice]) -> None:
+        for device in devices:
+            self.links[device.name] = DeviceLink(device)
+            self.start_device(device.name)
+        self.refresh_status()
+
+    def _later_failed(self, exc: BaseException) -> None:
+        log.warning("devices built after the start failed: %s", type(exc).__name__)
 
     def _start_refused(self, exc: BaseException) -> None:
         """The ledger could not be opened or the start-up check refused it: the red refusal stays, and
@@ -348,6 +371,7 @@ class KioskApp(App[None]):
                 for screen in self.screen_stack:
                     if isinstance(screen, HomeScreen):
                         screen.started()
+                self._after_check()
             if self.session is not None:
                 # A restart with a session still open resumes it: the safe is physically open.
                 self.push_screen(SessionScreen())
