@@ -140,6 +140,8 @@ class KioskApp(App[None]):
         # What the opener opened, as soon as it has (the ledger thread): released after the run even
         # when the kiosk was closed before the app could take it up.
         self.opened: Opened | None = None
+        # The app is closing: what the start-up threads hand over now (devices) is not started.
+        self._stopping = False
         self.settings = settings
         self.clock: Clock = clock or (ledger.clock if ledger is not None else _utc_now)
         self.demo = demo
@@ -297,6 +299,8 @@ class KioskApp(App[None]):
 
     def _ledger_opened(self, opened: Opened) -> None:
         """The start-up check passed (UI thread): the demo's rig and devices join, then the usual start."""
+        if self._stopping:
+            return  # closed during the check: the caller releases what was opened (`opened`)
         if opened.demo is not None:
             from kiosk.tui.widgets import DemoPanel
 
@@ -397,6 +401,7 @@ class KioskApp(App[None]):
         self.alerts = start_alerter(self.desk, clock=self.clock)
 
     def on_unmount(self) -> None:
+        self._stopping = True
         if self.alerts is not None:
             self.alerts.stop()
         for link in self.links.values():
@@ -420,7 +425,7 @@ class KioskApp(App[None]):
         """Start (or restart) the worker thread of one device."""
         link = self.links[name]
         link.timer = None
-        if link.running or link.stop.is_set():
+        if link.running or link.stop.is_set() or self._stopping:
             return
         if link.failures:
             self._set_device_status(name, DeviceStatus.RECONNECTING)
