@@ -5,6 +5,8 @@ is not recorded later either); a check that refuses the ledger stays red and blo
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -143,3 +145,34 @@ async def test_a_refused_start_up_check_stays_red_and_blocks_everything(tmp_path
     finally:
         hub.close()
     assert not (tmp_path / "ledger.sqlite3").exists() or _events(tmp_path) == 0
+
+
+def test_the_first_screen_and_the_command_line_load_without_the_ledgers_libraries(tmp_path: Path) -> None:
+    """What runs before the home screen (the CLI, the settings, the app and its home screen, the
+    factories) imports neither SQLAlchemy nor the core: those load behind the screen. In a fresh
+    interpreter, since this test process has long imported them."""
+    heavy = (
+        "sqlalchemy",
+        "alembic",
+        "kiosk.desk",
+        "kiosk.ledger",
+        "reportlab",
+        "cv2",
+        "pymodbus",
+        "starlette",
+    )
+    script = (
+        "import sys\n"
+        "import kiosk.cli\n"
+        "kiosk.cli._register()\n"
+        "from kiosk.config import load_settings\n"
+        f"settings = load_settings(None, db_url='sqlite:///{tmp_path / 'l.sqlite3'}')\n"
+        "from kiosk.app_factory import make_app, make_demo_app\n"
+        "import kiosk.tui.screens.home\n"
+        "make_app(settings); make_demo_app(settings)\n"
+        f"print(sorted(m for m in {heavy!r} if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.strip() == "[]", done.stdout
