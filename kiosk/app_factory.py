@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from drivers import registry
@@ -15,7 +17,7 @@ if TYPE_CHECKING:
     from kiosk.config import DeviceSettings, Settings
     from kiosk.demo.sim import DemoRig
     from kiosk.desk.views import Clock, Ledger
-    from kiosk.tui.app import KioskApp
+    from kiosk.tui.app import KioskApp, Opened
 
 TERMINAL_WEDGE = "keyboard"
 
@@ -116,17 +118,67 @@ def build_safe_io(settings: Settings) -> Any | None:
 
 
 def make_app(settings: Settings, *, ledger: Ledger | None = None, clock: Clock | None = None) -> KioskApp:
-    """The kiosk app for these settings, with its devices and (opened and upgraded) ledger."""
-    from kiosk.desk.admin import open_ledger
-    from kiosk.desk.views import utc_now
+    """The kiosk app for these settings, with its devices; the ledger is opened (upgraded and checked)
+    by the app once its home screen is up, unless one is given."""
     from kiosk.tui.app import KioskApp
 
-    # The running kiosk holds the ledger lock: `kiosk restore` refuses while it runs.
-    ledger = ledger or open_ledger(settings, clock=clock or utc_now, hold=True)
+    devices = build_devices(settings)
+    safe_io = build_safe_io(settings)
+    if ledger is not None:
+        return KioskApp(devices=devices, ledger=ledger, settings=settings, clock=clock, safe_io=safe_io)
+    opener = kiosk_opener(settings, clock)
+    return KioskApp(devices=devices, opener=opener, settings=settings, clock=clock, safe_io=safe_io)
+
+
+def kiosk_opener(settings: Settings, clock: Clock | None = None) -> Callable[[], Opened]:
+    """How `kiosk run` opens its ledger, on the app's ledger thread: upgraded, the start-up check, and
+    the ledger lock held for the kiosk's lifetime (`kiosk restore` refuses meanwhile). Every failure
+    is one `OpenRefused` (the start-up check's refusal with code 3), which the app shows in red."""
+
+    def opener() -> Opened:
+        from kiosk.desk.admin import open_ledger, opening
+        from kiosk.desk.views import utc_now
+        from kiosk.tui.app import Opened
+
+        with opening(settings.ledger.url):
+            return Opened(open_ledger(settings, clock=clock or utc_now, hold=True))
+
+    return opener
+
+
+def make_demo_app(settings: Settings, *, delivery_folder: Path | None = None) -> KioskApp:
+    """`kiosk demo`'s app: the home screen at once; behind it, on the ledger thread, the demo ledger
+    opened (made and seeded the first time), today's bookings, the demo delivery file in
+    `delivery_folder`, and the simulator's devices, which need the ledger (the rig reads the cabinet);
+    its stocktake camera and UHF reader join once the kiosk takes scans."""
+    from kiosk.tui.app import KioskApp
+
+    def opener() -> Opened:
+        from kiosk.demo.seed import seed_demo
+        from kiosk.demo.sim import build_demo_rig, ensure_demo_day
+        from kiosk.desk import Desk, admin
+        from kiosk.tui.app import Opened
+
+        with admin.opening(settings.ledger.url):
+            ledger = admin.open_ledger(settings, create=True)  # the demo makes its own throw-away ledger
+            if not Desk(ledger, settings).staff_count(active_only=False):
+                admin.seed_fast(ledger, seed_demo)
+            ensure_demo_day(ledger, settings=settings)
+        if delivery_folder is not None:
+            from kiosk.demo.delivery import ensure_demo_delivery
+
+            ensure_demo_delivery(delivery_folder)
+        rig = build_demo_rig(ledger, wedge_timing=wedge_timing(settings), settings=settings)
+        # The simulated webcam and UHF reader for stocktakes (tray photo / RFID keys) join the devices
+        # once the kiosk takes scans (they are for a stocktake, and bring numpy, OpenCV and decoders).
+        return Opened(
+            ledger,
+            devices=rig.devices,
+            demo=rig,
+            safe_io=rig.safe_io,
+            later=lambda: demo_stocktake_devices(rig),
+        )
+
     return KioskApp(
-        devices=build_devices(settings),
-        ledger=ledger,
-        settings=settings,
-        clock=clock,
-        safe_io=build_safe_io(settings),
+        devices=[], opener=opener, settings=settings, expects_demo=True, training=settings.kiosk.training
     )

@@ -708,8 +708,25 @@ class DataPaths:
         return files
 
 
+# A SQLite URL with a plain path (no query, quoting or credentials): read here without SQLAlchemy, whose
+# import is a third of the kiosk's start; any other URL is parsed by SQLAlchemy as before.
+_PLAIN_SQLITE = re.compile(r"(sqlite(?:\+pysqlite)?):///([^?#%@]+)")
+
+
+def _backend(url: str) -> str | None:
+    """The URL's backend name ("sqlite", "postgresql" …), None without a scheme."""
+    scheme, sep, _ = url.partition("://")
+    return scheme.split("+", 1)[0].lower() if sep else None
+
+
 def sqlite_file(url: str) -> Path | None:
     """The file of a SQLite ledger URL (None for PostgreSQL, memory or a malformed URL)."""
+    plain = _PLAIN_SQLITE.fullmatch(url)
+    if plain is not None:
+        database = plain.group(2)
+        return None if database == ":memory:" else Path(database).absolute()
+    if _backend(url) not in (None, "sqlite"):
+        return None
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
@@ -748,9 +765,6 @@ def resolve_paths(settings: Settings, base: Path) -> Settings:
     """Make every data path absolute against `base` (the configuration file's folder), and fill in the
     default ledger URL: the SQLite file in the data directory. A relative SQLite path in the
     configuration is taken from `base` too, so the kiosk finds the same files from any directory."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
     p = settings.paths
     paths = p.model_copy(
         update={
@@ -764,9 +778,19 @@ def resolve_paths(settings: Settings, base: Path) -> Settings:
     )
     settings = settings.model_copy(update={"paths": paths})
     url = settings.ledger.url
+    plain = _PLAIN_SQLITE.fullmatch(url) if url else None
     if not url:
         url = f"sqlite:///{data_paths(settings).ledger}"
+    elif plain is not None:
+        scheme, database = plain.groups()
+        if database != ":memory:" and not Path(database).is_absolute():
+            url = f"{scheme}:///{base / database}"
+    elif _backend(url) not in (None, "sqlite"):
+        return settings  # PostgreSQL: no path to resolve
     else:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
         try:
             parsed = make_url(url)
         except ArgumentError:

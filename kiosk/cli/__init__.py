@@ -19,7 +19,6 @@ class KioskGroup(click.Group):
     """The command group; a refused input that no command caught ends as one line, never a traceback."""
 
     def invoke(self, ctx: click.Context) -> object:
-        from kiosk.desk import StorageError
         from kiosk.domain.management_id import Refusal
 
         try:
@@ -27,9 +26,14 @@ class KioskGroup(click.Group):
         except Refusal as exc:
             # The message names the field and the reason, never the refused value.
             fail(f"refused: {exc}")
-        except StorageError as exc:
-            # The ledger could not be read or written: its one-line reason, nothing of the unit kept.
-            fail(exc.reason)
+        except RuntimeError as exc:
+            # The core's `StorageError` is looked up only if the core was loaded (it alone raises it):
+            # importing it here would put SQLAlchemy in front of every command, the kiosk's start too.
+            errors = sys.modules.get("kiosk.desk.errors")
+            if errors is not None and isinstance(exc, errors.StorageError):
+                # The ledger could not be read or written: its one-line reason, nothing of the unit kept.
+                fail(exc.reason)
+            raise
         except click.ClickException as exc:
             # Click's own messages repeat the argument ("'…' is not one of …"): never a 12-digit one.
             if redacted(exc.format_message()) is REDACTED:

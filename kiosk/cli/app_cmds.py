@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING
 import click
 
 from kiosk.cli import cli
-from kiosk.cli.context import CliContext, fail, ledger_errors, pass_cli
+from kiosk.cli.context import CliContext, fail, pass_cli
 
 if TYPE_CHECKING:
     from kiosk.config import Settings
+    from kiosk.tui.app import KioskApp
 
 # The demo and training ledgers live in their own folders of the data directory (their own ledger,
 # pepper, anchors and checkpoint), so they never meet the real ledger's anchors.
@@ -74,12 +75,11 @@ def run(ctx: CliContext) -> None:
     from kiosk.config import ConfigError
 
     try:
-        with ledger_errors(settings.ledger.url):
-            app = make_app(settings)
+        # The ledger is opened and checked by the app, behind its first screen (a refusal shows there).
+        app = make_app(settings)
     except (KeyError, ConfigError, TypeError) as exc:
         fail(f"cannot set up the devices: {exc}")
-    _quiet_stderr_logging()
-    app.run()
+    _run_app(app)
 
 
 @cli.command()
@@ -91,37 +91,30 @@ def demo(ctx: CliContext, training: bool) -> None:
 
 
 def _run_demo(ctx: CliContext, *, training: bool) -> None:
-    from kiosk.demo.seed import seed_demo
-    from kiosk.demo.sim import build_demo_rig, ensure_demo_day
-    from kiosk.desk import Desk, admin
-    from kiosk.tui.app import KioskApp
+    from kiosk.app_factory import make_demo_app
 
     settings = demo_run_settings(ctx.settings, training=training, own_ledger=not ctx.db_url)
-    with ledger_errors(settings.ledger.url):
-        ledger = admin.open_ledger(settings, create=True)  # the demo makes its own throw-away ledger
-    if not Desk(ledger, settings).staff_count(active_only=False):
-        admin.seed_fast(ledger, seed_demo)
-    ensure_demo_day(ledger, settings=settings)
+    delivery = None
     if not ctx.db_url:
         from kiosk.config import data_paths
-        from kiosk.demo.delivery import ensure_demo_delivery
 
-        ensure_demo_delivery(data_paths(settings).root / "imports")
-    from kiosk.app_factory import demo_stocktake_devices, wedge_timing
+        delivery = data_paths(settings).root / "imports"
+    _run_app(make_demo_app(settings, delivery_folder=delivery))
 
-    rig = build_demo_rig(ledger, wedge_timing=wedge_timing(settings), settings=settings)
-    # The simulated webcam and UHF reader for stocktakes (tray photo / RFID keys) join the demo's devices.
-    app = KioskApp(
-        devices=[*rig.devices, *demo_stocktake_devices(rig)],
-        ledger=ledger,
-        settings=settings,
-        demo=rig,
-        training=settings.kiosk.training,
-        safe_io=rig.safe_io,
-    )
+
+def _run_app(app: KioskApp) -> None:
+    """Run the kiosk until it is closed; then release what its start opened, and end as the command
+    always has when the ledger was refused: its one line on stderr, exit 3 (or 2: cannot be opened)."""
     _quiet_stderr_logging()
     try:
         app.run()
     finally:
-        rig.close()
-        admin.dispose(ledger)
+        opened = app.opened
+        if opened is not None:
+            if opened.demo is not None:
+                opened.demo.close()
+            from kiosk.desk import admin
+
+            admin.dispose(opened.ledger)
+    if app.refusal is not None:
+        fail(app.refusal, code=app.refusal_code or 2)

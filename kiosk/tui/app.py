@@ -1,7 +1,13 @@
 """`KioskApp`: wires devices, the ledger and the screens together; the screens own the flows.
 
-The app discovers nothing: `kiosk.app_factory.make_app(settings)` builds the devices and the ledger,
-tests pass simulator devices, a temporary ledger and a frozen clock.
+The app discovers nothing: `kiosk.app_factory.make_app(settings)` builds the devices and how to open the
+ledger, tests pass simulator devices, a temporary ledger and a frozen clock.
+
+Start-up (`kiosk run`, `kiosk demo`): the home screen comes first, saying 起動確認中, and the ledger is
+opened on the ledger thread behind it (SQLAlchemy, migrations, the start-up check against the anchors,
+the open session). Until that has passed, every scan and every key that would touch the ledger is
+refused with that message; a refused check stays on screen in red and every later act is refused. This
+module therefore imports nothing of the core at load time: the core's imports happen on that thread.
 """
 
 from __future__ import annotations
@@ -13,7 +19,8 @@ import sys
 import termios
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -23,10 +30,6 @@ from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 
 from drivers.contract import DeviceStatus, ScanDevice
-from kiosk.desk import Desk, StorageError
-from kiosk.desk.alerts import AlerterThread, start_alerter
-from kiosk.desk.counter import Counter, Resumed
-from kiosk.desk.views import Ledger, SessionView
 from kiosk.domain.card_state import OFFICE_TZ
 from kiosk.domain.safe_door import Door, SafeState
 from kiosk.domain.safe_session import ChecklistIncomplete, is_overdue
@@ -50,6 +53,10 @@ from kiosk.tui.widgets import StatusSnapshot
 if TYPE_CHECKING:
     from kiosk.config import Settings
     from kiosk.demo.sim import DemoRig
+    from kiosk.desk import Desk
+    from kiosk.desk.alerts import AlerterThread
+    from kiosk.desk.counter import Counter, Resumed
+    from kiosk.desk.views import Ledger, SessionView
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -57,6 +64,32 @@ T = TypeVar("T")
 Clock = Callable[[], datetime]
 ALARM_RING_EVERY_S = 5  # the forced-door alarm rings again this often until acknowledged
 COUNTS_EVERY_S = 15  # counts change only through this kiosk's writes (refreshed then) or another kiosk's
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _warm_screens() -> None:
+    """What the first badge or scan needs, imported on the reader thread behind the start rather than
+    on the UI thread at the clerk's first scan."""
+    import kiosk.tui.screens.session
+    import kiosk.tui.screens.signin  # noqa: F401
+
+
+@dataclass
+class Opened:
+    """What opening the ledger at start-up gives the app (returned by its `opener`, on the ledger
+    thread): the ledger, which passed its start-up check, and what could only be built with it (the
+    demo's rig and its simulated devices)."""
+
+    ledger: Ledger
+    devices: Sequence[ScanDevice] = ()
+    demo: DemoRig | None = None
+    safe_io: Any | None = None
+    # Devices needed only later (the demo's stocktake camera and UHF reader: numpy, OpenCV, decoders),
+    # built on the reader thread once scans are taken, so they do not hold up the start-up.
+    later: Callable[[], Sequence[ScanDevice]] | None = None
 
 
 class KioskApp(App[None]):
@@ -74,31 +107,53 @@ class KioskApp(App[None]):
 
     status: reactive[StatusSnapshot] = reactive(StatusSnapshot, init=False)
 
+    # The ledger and the core over it: given at construction, or set once `opener` has run at start-up.
+    ledger: Ledger
+    desk: Desk
+    counter: Counter
+
     def __init__(
         self,
         *,
         devices: Sequence[ScanDevice],
-        ledger: Ledger,
         settings: Settings,
+        ledger: Ledger | None = None,
+        opener: Callable[[], Opened] | None = None,
         clock: Clock | None = None,
         demo: DemoRig | None = None,
+        expects_demo: bool = False,
         training: bool | None = None,
         safe_io: Any | None = None,
     ) -> None:
+        """Either `ledger` (opened and checked by the caller: tests, tools) or `opener` (run on the
+        ledger thread once the home screen is up: the kiosk's own start). `expects_demo`: the opener
+        brings the demo's rig (its panel is drawn from the start)."""
         super().__init__()
-        self.ledger = ledger
+        if (ledger is None) == (opener is None):
+            raise TypeError("KioskApp takes a ledger or an opener (one of the two)")
+        self._opener = opener
+        # While the start-up check runs nothing may reach the ledger; `refusal`: it refused the ledger.
+        self.checking = opener is not None
+        self.refusal: str | None = None
+        self.refusal_code = 0  # the exit status `kiosk run` ends with after a refusal (3, or 2)
+        self._after_start: list[Callable[[], object]] = []  # ledger work that waits for the check
+        # What the opener opened, as soon as it has (the ledger thread): released after the run even
+        # when the kiosk was closed before the app could take it up.
+        self.opened: Opened | None = None
+        # The app is closing: what the start-up threads hand over now (devices) is not started.
+        self._stopping = False
         self.settings = settings
-        self.clock: Clock = clock or ledger.clock
+        self.clock: Clock = clock or (ledger.clock if ledger is not None else _utc_now)
         self.demo = demo
+        self.expects_demo = expects_demo or demo is not None
         self.training = settings.kiosk.training if training is None else training
         self.language: str = settings.kiosk.language
         self.links: dict[str, DeviceLink] = {d.name: DeviceLink(d) for d in devices}
         # The safe's door/lock module (`drivers.safe_io.device.SafeIo`), when the site has one.
         self.safe_link = SafeIoLink(safe_io) if safe_io is not None else None
         self.safe = SafeState()  # the door, lock and alarms as the core last reported them
-        # The application core, and the station state the screens share with the headless runner.
-        self.desk = Desk(ledger, settings)
-        self.counter = Counter(self.desk)
+        if ledger is not None:
+            self._use_ledger(ledger)
         # Every ledger call runs here, one at a time and in order, never on the UI thread: the screen
         # stays live during a 100,000-card reconcile, and scans are committed in the order they came.
         self._ledger_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger")
@@ -112,6 +167,15 @@ class KioskApp(App[None]):
         self._overdue_alerted = False
         self.alerts: AlerterThread | None = None
         self._device_problem: str | None = None  # the device whose disconnect the verdict panel shows
+
+    def _use_ledger(self, ledger: Ledger) -> None:
+        """The application core, and the station state the screens share with the headless runner."""
+        from kiosk.desk import Desk
+        from kiosk.desk.counter import Counter
+
+        self.ledger = ledger
+        self.desk = Desk(ledger, settings=self.settings)
+        self.counter = Counter(self.desk)
 
     # -- the UI's state --------------------------------------------------------------------------
 
@@ -167,6 +231,12 @@ class KioskApp(App[None]):
         `reading`: the call only read, so the clerk is told it could not be read, not that something
         was not recorded (which would send them looking for a write that never was).
         """
+        from kiosk.desk import StorageError
+
+        if self.refusal is not None:
+            # The ledger was refused at start-up: nothing reached it; the refusal stays on screen.
+            log.debug("ledger call after a refused start: %s", type(exc).__name__)
+            return
         if isinstance(exc, StorageError):
             log.error("ledger call failed: %s", getattr(exc, "reason", type(exc).__name__))
             if exc.code == "replaced":
@@ -200,19 +270,119 @@ class KioskApp(App[None]):
     def on_mount(self) -> None:
         self.title = self.t("app.title")
         from kiosk.tui.screens.home import HomeScreen
+
+        self.push_screen(HomeScreen())
+        self.set_interval(1.0, self.tick)
+        self.refresh_status()
+        if self._opener is None:
+            self._ledger_ready()
+            return
+        # The configured devices read from now on: a scan during the check reaches the app and is
+        # refused with the reason (never dropped unseen by a port nobody has open).
+        for name in self.links:
+            self.start_device(name)
+        # After the first frame: the home screen is drawn before the core's imports compete for the GIL.
+        self.call_after_refresh(self._open_ledger)
+
+    def _open_ledger(self) -> None:
+        """Open the ledger on the ledger thread (first in its queue, so every later ledger call runs
+        after it): imports, migrations, the start-up check, and the core over it."""
+        opener = self._opener
+        assert opener is not None
+
+        def open_ledger() -> Opened:
+            opened = self.opened = opener()
+            self._use_ledger(opened.ledger)
+            return opened
+
+        self.submit(open_ledger, self._ledger_opened, failed=self._start_refused)
+
+    def _ledger_opened(self, opened: Opened) -> None:
+        """The start-up check passed (UI thread): the demo's rig and devices join, then the usual start."""
+        if self._stopping:
+            return  # closed during the check: the caller releases what was opened (`opened`)
+        if opened.demo is not None:
+            from kiosk.tui.widgets import DemoPanel
+
+            self.demo = opened.demo
+            for screen in self.screen_stack:
+                for panel in screen.query(DemoPanel):
+                    panel.refresh(recompose=True)
+        for device in opened.devices:
+            self.links[device.name] = DeviceLink(device)
+        if opened.safe_io is not None:
+            self.safe_link = SafeIoLink(opened.safe_io)
+        self._ledger_ready()
+
+    def _after_check(self) -> None:
+        """Once scans are taken: on the reader thread, what the first badge needs and the devices that
+        could wait (neither holds up the start nor the ledger thread)."""
+        self._reader_thread.submit(_warm_screens)
+        later = self.opened.later if self.opened is not None else None
+        if later is not None:
+            self.submit(later, self._add_devices, read=True, failed=self._later_failed)
+
+    def _add_devices(self, devices: Sequence[ScanDevice]) -> None:
+        for device in devices:
+            self.links[device.name] = DeviceLink(device)
+            self.start_device(device.name)
+        self.refresh_status()
+
+    def _later_failed(self, exc: BaseException) -> None:
+        log.warning("devices built after the start failed: %s", type(exc).__name__)
+
+    def _start_refused(self, exc: BaseException) -> None:
+        """The ledger could not be opened or the start-up check refused it: the red refusal stays, and
+        every scan and act is refused (`kiosk run` exits with its status when the kiosk is closed)."""
+        self.checking = False
+        self.refusal = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+        self.refusal_code = int(getattr(exc, "code", 3))
+        self._after_start.clear()
+        log.error("the kiosk cannot use the ledger: %s", self.refusal)
+        self.show_refusal()
+
+    def show_refusal(self) -> None:
+        """The start-up refusal in red (Japanese, with the line the supervisor's runbook reads)."""
+        self.show_verdict("start_refused", self.t("start.refused") + "\n" + (self.refusal or ""))
+
+    def usable(self) -> bool:
+        """Whether the ledger may be used now; if not, says why (checking, or refused) and rings."""
+        if self.refusal is not None:
+            self.show_refusal()
+            return False
+        if self.checking:
+            self.show_verdict("start_wait", self.t("start.wait"))
+            return False
+        return True
+
+    def _ledger_ready(self) -> None:
+        """The ledger is open and checked: the counts, the open session, then the devices and alerts."""
+        from kiosk.desk.alerts import start_alerter
+        from kiosk.tui.screens.home import HomeScreen
         from kiosk.tui.screens.session import SessionScreen
 
         self.refresh_counts()
-        self.push_screen(HomeScreen())
+        # Behind the opening in the ledger thread's queue, in the order they came.
+        for waiting in self._after_start:
+            self.submit(waiting)
+        self._after_start.clear()
 
         def resumed(found: Resumed | None = None) -> None:
             self.session = found.session if found is not None else None
+            if self.checking:
+                # Open for use only now, with the screen of what is open at this kiosk on top.
+                self.checking = False
+                for screen in self.screen_stack:
+                    if isinstance(screen, HomeScreen):
+                        screen.started()
+                self._after_check()
             if self.session is not None:
                 # A restart with a session still open resumes it: the safe is physically open.
                 self.push_screen(SessionScreen())
             # Start-up is done: its objects leave the collector's walk (a pause of 50 ms in a scan).
             settle_heap()
-            # Only now the devices: a scan must find the screen of what is open at this kiosk.
+            # Only now the devices (those of `kiosk run` read since the mount, and were refused until
+            # here): a scan must find the screen of what is open at this kiosk.
             for name in self.links:
                 self.start_device(name)
             self.start_safe_io()
@@ -226,12 +396,12 @@ class KioskApp(App[None]):
         # Once, at start: what the ledger says is open at this kiosk (on the ledger thread, where the
         # counter's state changes, ahead of any write).
         self.submit(self.counter.resume, resumed, failed=not_resumed)
-        self.set_interval(1.0, self.tick)
         self.refresh_status()
         # Alerts by e-mail/webhook ([alerts]): a thread of their own, never the UI or the ledger thread.
         self.alerts = start_alerter(self.desk, clock=self.clock)
 
     def on_unmount(self) -> None:
+        self._stopping = True
         if self.alerts is not None:
             self.alerts.stop()
         for link in self.links.values():
@@ -255,7 +425,7 @@ class KioskApp(App[None]):
         """Start (or restart) the worker thread of one device."""
         link = self.links[name]
         link.timer = None
-        if link.running or link.stop.is_set():
+        if link.running or link.stop.is_set() or self._stopping:
             return
         if link.failures:
             self._set_device_status(name, DeviceStatus.RECONNECTING)
@@ -275,7 +445,7 @@ class KioskApp(App[None]):
         if message.status is DeviceStatus.ONLINE:
             if link.failures:
                 # Back after being offline: on the chain, so the supervisor's alert clears.
-                self.submit(lambda: self.desk.record_device(message.device, online=True))
+                self.record_device(message.device, online=True)
                 self.clear_device_problem(message.device)
             link.failures = 0
         self._set_device_status(message.device, message.status)
@@ -288,8 +458,7 @@ class KioskApp(App[None]):
         was_online = link.status is DeviceStatus.ONLINE
         link.failures += 1
         if was_online or link.failures == 1:
-            reason = message.detail or "offline"
-            self.submit(lambda: self.desk.record_device(message.device, online=False, reason=reason))
+            self.record_device(message.device, online=False, reason=message.detail or "offline")
         self._set_device_status(message.device, DeviceStatus.OFFLINE)
         if was_online:
             log.warning("%s lost: %s", message.device, message.detail)
@@ -356,7 +525,9 @@ class KioskApp(App[None]):
     @work(exclusive=True, group="alarm")
     async def action_acknowledge_alarm(self) -> None:
         """F11: a supervisor acknowledges the forced-door alarm, with a reason (on record)."""
-        from kiosk.desk import NotAllowed
+        if not self.usable():
+            return
+        from kiosk.desk import NotAllowed, StorageError
         from kiosk.domain.management_id import Refusal
         from kiosk.domain.staff import Role
         from kiosk.tui.screens.dialogs import EntryModal
@@ -388,7 +559,7 @@ class KioskApp(App[None]):
     async def acknowledge_restore(self) -> None:
         """F11 with no door alarm: a supervisor acknowledges the oldest restore not yet acknowledged
         (its alert on the daily close and the supervisor's page ends; on record)."""
-        from kiosk.desk import NotAllowed
+        from kiosk.desk import NotAllowed, StorageError
         from kiosk.domain.staff import Role
         from kiosk.tui.screens.signin import SignInModal
 
@@ -442,6 +613,20 @@ class KioskApp(App[None]):
                 break
         notify(self, self.t("device.back", device=device))
 
+    def record_device(self, device: str, *, online: bool, reason: str = "") -> None:
+        """A device going offline or coming back, on the chain (the supervisor's alert). During the
+        start-up check it waits for the ledger; after a refused start there is no ledger to write."""
+        if self.refusal is not None:
+            return
+
+        def record() -> None:
+            self.desk.record_device(device, online=online, reason=reason)
+
+        if self.checking:
+            self._after_start.append(record)
+        else:
+            self.submit(record)
+
     def _set_device_status(self, name: str, status: DeviceStatus) -> None:
         self.links[name].status = status
         self.refresh_status()
@@ -453,7 +638,15 @@ class KioskApp(App[None]):
         self.route_scan(message.scan.code, device=message.device, source=message.scan.symbology.value)
 
     def route_scan(self, text: str, *, device: str | None, source: str | None) -> None:
-        """Give a scan to the screen on top (a modal waiting for a badge, the session screen, …)."""
+        """Give a scan to the screen on top (a modal waiting for a badge, the session screen, …).
+
+        During the start-up check a scan is refused at once, with the reason: what it means depends on
+        what the ledger says is open, and a verdict seconds later, for a card already put down, could
+        be read as the verdict of the next one. The clerk scans it again when the screen says ready.
+        """
+        if not self.usable():
+            log.info("scan from %s refused: the start-up check has not passed", device or "keyboard")
+            return
         screen = self.screen
         if not isinstance(screen, ScanTarget) or not screen.handle_scan(text, device=device, source=source):
             self.notify(self.t("scan.not_here"), severity="warning")
@@ -545,7 +738,8 @@ class KioskApp(App[None]):
 
     @work(exclusive=True, group="flow")
     async def action_sign_in(self) -> None:
-        await self.ensure_user(force=True)
+        if self.usable():
+            await self.ensure_user(force=True)
 
     async def ensure_user(
         self, *, force: bool = False, badge: str | None = None, clear_verdict: bool = True
@@ -573,6 +767,9 @@ class KioskApp(App[None]):
     # -- status ---------------------------------------------------------------------------------
 
     def refresh_counts(self) -> None:
+        if getattr(self, "desk", None) is None or self.refusal is not None:
+            return  # no ledger yet (the start-up check), or none at all (refused)
+
         def counted(counts: tuple[int, int]) -> None:
             self._counts = counts
             self.refresh_status()
@@ -654,7 +851,7 @@ class KioskApp(App[None]):
     def watch_door(self) -> None:
         """Each second: the forced-door alarm rings again every few seconds until acknowledged, and the
         core is asked whether the door has now been open too long (recorded once per opening)."""
-        if self.safe_link is None:
+        if self.safe_link is None or self.checking or self.refusal is not None:
             return
         if self.safe.alarms and self._ticks % ALARM_RING_EVERY_S == 0:
             self.ring(3)
@@ -665,6 +862,8 @@ class KioskApp(App[None]):
 
     def action_demo_pad(self) -> None:
         if self.demo is None:
+            if self.expects_demo:
+                self.usable()  # the rig comes with the ledger: say why the pad is not there yet
             return
         from kiosk.tui.screens.demo import DemoPadModal
 

@@ -170,4 +170,6 @@ def test_make_app_builds_devices_from_settings_and_adds_the_terminal_wedge(
     assert devices[0].name == "counter"
     app = make_app(settings)
     assert set(app.links) == {"counter", "keyboard"}
-    app.ledger.engine.dispose()
+    # The ledger is opened by the app behind its first screen, never while the app is being built.
+    assert app.checking
+    assert getattr(app, "ledger", None) is None

@@ -75,7 +75,7 @@ class KioskScreen(WedgeKeys, Screen[None]):
         with Horizontal(id="main"):
             with Vertical(id="body"):
                 yield from self.compose_body()
-            if app.demo is not None:
+            if app.expects_demo:
                 yield DemoPanel()
 
     def heading(self) -> str:

@@ -10,7 +10,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
-from kiosk.desk import StorageError
 from kiosk.domain.card_state import office_date
 from kiosk.domain.management_id import ManagementId, Refusal
 from kiosk.domain.safe_door import ModuleOffline
@@ -20,7 +19,6 @@ from kiosk.domain.stocktake import DueStatus
 from kiosk.tui.safe_text import plain
 from kiosk.tui.screens.base import KioskScreen
 from kiosk.tui.screens.dialogs import SettingsModal
-from kiosk.tui.screens.two_person import second_person_and_checklist
 from kiosk.tui.widgets import VerdictPanel
 
 if TYPE_CHECKING:
@@ -64,10 +62,24 @@ class HomeScreen(KioskScreen):
 
     def on_mount(self) -> None:
         self.verdict.clear(self.kiosk.t("home.hint"))
+        if self.kiosk.checking:
+            # The ledger is being opened and checked behind this screen: say so, and read nothing yet.
+            self.kiosk.show_verdict("starting", self.kiosk.t("start.checking"))
+            return
+        self.show_stocktake_due()
+        self.show_last_close()
+
+    def started(self) -> None:
+        """The start-up check passed: say so (unless a device's problem is on the panel: it stays), and
+        the banners the ledger feeds."""
+        if self.verdict.code in (None, "starting", "start_wait"):
+            self.verdict.show("started", self.kiosk.t("start.done"))
         self.show_stocktake_due()
         self.show_last_close()
 
     def on_screen_resume(self) -> None:
+        if self.kiosk.checking or self.kiosk.refusal is not None:
+            return
         self.show_stocktake_due()
         self.show_last_close()
 
@@ -148,7 +160,8 @@ class HomeScreen(KioskScreen):
     def action_office(self) -> None:
         from kiosk.tui.screens.office import OfficeScreen
 
-        self.app.push_screen(OfficeScreen())
+        if self.kiosk.usable():
+            self.app.push_screen(OfficeScreen())
 
     def action_settings(self) -> None:
         self.app.push_screen(SettingsModal())
@@ -157,39 +170,46 @@ class HomeScreen(KioskScreen):
     async def action_pick_list(self) -> None:
         from kiosk.tui.screens.pick_list import PickListScreen
 
-        if await self.kiosk.ensure_user() is not None:
+        if self.kiosk.usable() and await self.kiosk.ensure_user() is not None:
             self.app.push_screen(PickListScreen())
 
     @work(exclusive=True, group="flow")
     async def action_history(self) -> None:
         from kiosk.tui.screens.history import HistoryScreen
 
-        if await self.kiosk.ensure_user() is not None:
+        if self.kiosk.usable() and await self.kiosk.ensure_user() is not None:
             self.app.push_screen(HistoryScreen())
 
     @work(exclusive=True, group="flow")
     async def action_stocktake(self) -> None:
         from kiosk.tui.screens.stocktake import start_or_resume
 
-        await start_or_resume(self.kiosk)
+        if self.kiosk.usable():
+            await start_or_resume(self.kiosk)
 
     @work(exclusive=True, group="flow")
     async def action_due_lists(self) -> None:
         from kiosk.tui.screens.due import open_due_lists
 
-        await open_due_lists(self.kiosk)
+        if self.kiosk.usable():
+            await open_due_lists(self.kiosk)
 
     @work(exclusive=True, group="flow")
     async def action_ledger(self) -> None:
         from kiosk.tui.screens.history import LedgerScreen
 
-        if await self.kiosk.ensure_user() is not None:
+        if self.kiosk.usable() and await self.kiosk.ensure_user() is not None:
             self.app.push_screen(LedgerScreen())
 
     @work(exclusive=True, group="flow")
     async def action_open_safe(self) -> None:
         """保管庫を開く: two different people, one a responsible officer, both confirm the checklist."""
+        from kiosk.desk import StorageError
+        from kiosk.tui.screens.two_person import second_person_and_checklist
+
         app = self.kiosk
+        if not app.usable():
+            return
         first = await app.ensure_user()
         if first is None:
             return
