@@ -46,6 +46,7 @@ from kiosk.domain.stocktake import (
     is_location_label,
 )
 from kiosk.domain.verdicts import BatchVerdict, FinishKind, StocktakeVerdict
+from kiosk.texts import place_label
 from kiosk.tui.safe_text import cell, cells, plain, visible
 from kiosk.tui.screens.base import KioskModal
 from kiosk.tui.screens.dialogs import EntryModal
@@ -62,7 +63,6 @@ from kiosk.tui.stocktake_devices import (
     run_rfid_rounds,
     take_tray_photo,
 )
-from kiosk.tui.verdicts import place_label
 from kiosk.tui.widgets import VerdictPanel
 
 if TYPE_CHECKING:
