@@ -1,10 +1,10 @@
 """The one text catalogue: what people read on the kiosk's screens, the supervisor's view and paper.
 
 Keyed by the domain's enums where the domain has one (`VerdictCode`, `NextStep`, `CardStatus`, `CardKind`,
-`Act`, `Role`, `EventKind`, `AlertKind`) and by stable string keys for the screens' own sentences, each in
-Japanese (`ja`, the default) and English (`en`). `tests/texts/test_catalogue.py` walks every member of
-those enums, and every refusal reason code the domain and the drivers can give, and fails on one with no
-Japanese or no English text.
+`Act`, `Role`, `Sighting`, `EventKind`, `AlertKind`) and by stable string keys for the screens' own
+sentences, each in Japanese (`ja`, the default) and English (`en`). `tests/texts/test_catalogue.py`
+walks every member of those enums, and every refusal reason code the domain and the drivers can give, and
+fails on one with no Japanese or no English text.
 
 Where the words live:
 - this module: each verdict's look (tone, symbol, headline, bells), the refusal reasons and next steps,
@@ -32,6 +32,7 @@ from kiosk.domain import events as _events
 from kiosk.domain.authz import Act
 from kiosk.domain.staff import Role
 from kiosk.domain.status import CardKind, CardStatus
+from kiosk.domain.stocktake import Sighting
 from kiosk.domain.verdicts import NextStep, VerdictCode
 from kiosk.texts import screens as _screens
 from kiosk.texts.paper import VALUE_JA
@@ -187,6 +188,17 @@ LOOKS: dict[str, Look] = {
     "batch_approved": Look("ok", "✔", "廃棄リストを承認しました", "DISPOSAL BATCH APPROVED"),
     "batch_disposed": Look("ok", "✔", "廃棄を記録しました（2名）", "DISPOSAL RECORDED (two people)"),
     "opened_for_disposal": Look("ok", "🔓", "保管庫を開きました（廃棄の取出）", "SAFE OPENED (disposal)"),
+}
+
+# The look of each stocktake sighting (a refused scan looks like any refused input).
+SIGHTING_LOOKS: dict[Sighting, str] = {
+    Sighting.FOUND: "st_found",
+    Sighting.MISPLACED: "st_misplaced",
+    Sighting.DUPLICATE: "st_duplicate",
+    Sighting.UNEXPECTED: "st_unexpected",
+    Sighting.UNKNOWN: "st_unknown",
+    Sighting.REFUSED: "refused_input",
+    Sighting.LOCATION: "st_location",
 }
 
 # Japanese (and English) explanations for reason codes of refused input and rejected frames.

@@ -52,7 +52,7 @@ def _look(code: Enum, language: str) -> str:
 
 
 def _sighting(code: Enum, language: str) -> str:
-    entry = texts.LOOKS.get(f"st_{code.value}")  # the stocktake screen's look of each sighting
+    entry = texts.LOOKS.get(texts.SIGHTING_LOOKS.get(Sighting(code), ""))  # as the stocktake screen shows it
     return "" if entry is None else (entry.en if language == "en" else entry.ja)
 
 
@@ -71,10 +71,7 @@ ENUMS: list[tuple[Iterable[Enum], Lookup]] = [
     (Role, lambda m, lang: texts.code_label(str(m.value), lang)),
     (EventKind, lambda m, lang: texts.kind_name(str(m.value), lang)),
     (AlertKind, lambda m, lang: texts.alert_name(str(m.value), lang)),
-    (
-        [s for s in Sighting if s is not Sighting.REFUSED],
-        _sighting,
-    ),  # a refused scan looks like refused_input
+    (Sighting, _sighting),  # the stocktake screen's look of each sighting
 ]
 
 
