@@ -107,6 +107,13 @@ LOOKS: dict[str, Look] = {
     # A read that failed wrote nothing: the clerk must not go looking for an unrecorded act.
     "ledger_read_error": Look("error", "✖", "管理簿を読み込めません", "LEDGER CANNOT BE READ"),
     V.NO_SESSION: Look("error", "✖", "保管庫が開いていません", "THE SAFE IS NOT OPEN"),
+    # start-up: the home screen is up while the ledger is opened and checked behind it
+    "starting": Look("info", "⏳", "起動確認中 ― 管理簿を確認しています", "STARTING - CHECKING THE LEDGER"),
+    "start_wait": Look("warn", "⏳", "起動確認中 ― まだ記録できません", "STILL CHECKING - NOT RECORDED"),
+    "started": Look("info", "✔", "起動確認が終わりました", "START-UP CHECK PASSED"),
+    "start_refused": Look(
+        "error", "⛔", "起動時の確認で管理簿が拒否されました", "REFUSED AT START - THE LEDGER MAY NOT BE USED"
+    ),
     V.NEED_SIGN_IN: Look("warn", "🔒", "サインインしてください", "SIGN IN FIRST"),
     "two_person": Look("error", "✖", "2名の要件を満たしていません", "TWO-PERSON RULE NOT MET"),
     "signed_in": Look("ok", "✔", "サインインしました", "SIGNED IN"),

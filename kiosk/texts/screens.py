@@ -69,6 +69,13 @@ JA: dict[str, str] = {
     "home.ready": "サインインしました: {name}",
     "home.closed": "保管庫を閉じました（#{id}）",
     "home.opened": "保管庫を開きました（#{id}）: {a} ／ {b}",
+    # start-up (the home screen is up while the ledger is checked)
+    "start.checking": "管理簿の起動確認をしています。終わるまでスキャンと操作は受け付けません。",
+    "start.wait": "起動確認が終わるまで、スキャンも操作も記録されません。"
+    "確認が終わってからもう一度スキャンしてください。",
+    "start.done": "スキャンと操作を受け付けます。バッジをスキャンしてサインインしてください。",
+    "start.refused": "このキオスクは使えません。スキャンも操作も記録されません。"
+    "責任者に連絡してください（下の理由を伝えてください）。",
     # sign-in
     "signin.title": "サインイン",
     "signin.first": "1人目: バッジをスキャンし、暗証番号を入力してください",
@@ -260,6 +267,11 @@ EN: dict[str, str] = {
     "(two people, one a responsible officer).",
     "home.ready": "Signed in: {name}",
     "home.closed": "Safe closed (#{id})",
+    "start.checking": "Checking the ledger at start-up. Scans and keys are not taken until it is done.",
+    "start.wait": "Nothing is recorded until the start-up check is done. Scan again when it is.",
+    "start.done": "Scans and keys are taken now. Scan your badge to sign in.",
+    "start.refused": "This kiosk cannot be used: nothing is recorded. Call the supervisor (tell them the "
+    "reason below).",
     "home.opened": "Safe opened (#{id}): {a} / {b}",
     "signin.title": "Sign in",
     "signin.first": "First person: scan your badge and type your PIN",
