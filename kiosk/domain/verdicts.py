@@ -2,7 +2,7 @@
 
 The ledger, the core, the TUI, the CLI, the headless runner and the scenarios all speak of a scan's
 outcome as a `Verdict` whose `code` is a `VerdictCode`; screens match on the enum, never on a literal.
-The words people read for each code live in the text catalogue (`kiosk.text`), keyed by these enums.
+The words people read for each code live in the text catalogue (`kiosk.texts`), keyed by these enums.
 A stocktake sighting is a `StocktakeVerdict` (its code a `Sighting`), a tray photo or an RFID round a
 `BatchVerdict`; finishing a stocktake is a `FinishOutcome`, where "search again" is an outcome, not an
 error after a commit.

@@ -35,14 +35,15 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from kiosk.desk import Desk, StorageError, supervision
-from kiosk.domain.alerts import alert_name
 from kiosk.domain.card_state import OFFICE_TZ
 from kiosk.domain.guard import REASON_MYNUMBER, looks_like_individual_number
 from kiosk.domain.retention import RetentionPolicy
 from kiosk.domain.staff import AuthError, StaffMember
 from kiosk.supervise.cookies import COOKIE, CSRF_COOKIE, KEY_CONTEXT, LANG_COOKIE, Sessions
 from kiosk.supervise.guard import ResponseGuard, has_twelve_digits
-from kiosk.supervise.i18n import LANGS, Lang, code_label, kind_label, translator
+from kiosk.texts import alert_name, code_label
+from kiosk.texts import kind_name as kind_label
+from kiosk.texts.supervisor import LANGS, Lang, translator
 
 if TYPE_CHECKING:
     from kiosk.config import Settings

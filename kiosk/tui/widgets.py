@@ -13,8 +13,8 @@ from textual.markup import escape
 from textual.widgets import Static
 
 from drivers.contract import DeviceStatus
+from kiosk.texts import device_reason_text, look
 from kiosk.tui.safe_text import plain, visible
-from kiosk.tui.verdicts import device_reason_text, look
 
 if TYPE_CHECKING:
     from kiosk.tui.app import KioskApp
@@ -258,7 +258,7 @@ class VerdictPanel(Static):
         self.hint = ""  # what the panel says when no verdict is shown (reset() goes back to it)
 
     def show(self, code: str, detail: str = "", card_id: str | None = None, title: str | None = None) -> None:
-        """Show the verdict `code` (see kiosk.tui.verdicts) with an optional detail line."""
+        """Show the verdict `code` (see kiosk.texts) with an optional detail line."""
         app = kiosk_app(self)
         shown = look(code)
         headline = title or (shown.en if app.language == "en" else shown.ja)

@@ -31,12 +31,12 @@ OTHER_VOCABULARIES = {
     ("kiosk/domain/label_read.py", "refused"),  # a decoder's own rejection reason
     ("kiosk/cli/decode.py", "refused"),  # the same, in `kiosk decode --json`
     ("kiosk/ledger/stocktake_ops.py", "refused"),  # the stocktake_batch payload's key
-    ("kiosk/reports/terms.py", "refused"),  # the payload key and the sighting, on paper
+    ("kiosk/texts/paper.py", "refused"),  # the payload key and the sighting, on paper
     ("kiosk/domain/authz.py", "officer_handover"),  # Act.OFFICER_HANDOVER, the act
-    ("kiosk/tui/i18n.py", "refused"),  # the sighting's words
-    ("kiosk/tui/verdicts.py", "signed_in"),  # the screen's verdict looks
-    ("kiosk/tui/verdicts.py", "session_opened"),
-    ("kiosk/tui/verdicts.py", "session_closed"),
+    ("kiosk/texts/screens.py", "refused"),  # the sighting's words
+    ("kiosk/texts/__init__.py", "signed_in"),  # the screen's verdict looks
+    ("kiosk/texts/__init__.py", "session_opened"),
+    ("kiosk/texts/__init__.py", "session_closed"),
     ("kiosk/tui/app.py", "signed_in"),
     ("kiosk/tui/screens/home.py", "session_opened"),
     ("kiosk/tui/screens/session.py", "session_closed"),

@@ -12,8 +12,8 @@ from drivers.serial_scanner import SerialScanner
 from drivers.wedge_device import KeyboardWedge
 from kiosk.config import Settings
 from kiosk.ledger.watch import LedgerWatch
+from kiosk.texts import JA
 from kiosk.tui.app import KioskApp
-from kiosk.tui.i18n import JA
 from simulator.hub import SimHub
 from tests.conftest import FakeClock
 from tests.tui.conftest import (

@@ -8,10 +8,10 @@ from sqlalchemy import event
 from drivers.contract import DeviceStatus
 from drivers.damm import with_check_digit
 from kiosk.domain.status import CardStatus
+from kiosk.texts import LOOKS
 from kiosk.tui.screens.dialogs import OverrideReasonModal
 from kiosk.tui.screens.session import SessionScreen
 from kiosk.tui.screens.signin import SignInModal
-from kiosk.tui.verdicts import LOOKS
 from kiosk.tui.widgets import AlertBanner
 from simulator.keys import SimKeyboard
 from tests.ledger_ops import current_session, outstanding
@@ -302,10 +302,10 @@ async def test_a_failed_read_says_it_could_not_be_read_not_that_nothing_was_reco
 
 def test_every_reason_a_driver_refuses_with_has_japanese_and_english_words() -> None:
     from drivers.reasons import EXPLANATIONS
-    from kiosk.tui.verdicts import REASONS
+    from kiosk.texts import REASONS
 
     missing = sorted(set(EXPLANATIONS) - set(REASONS))
-    assert missing == [], "add the clerk's words for these reasons to kiosk/tui/verdicts.py"
+    assert missing == [], "add the clerk's words for these reasons to kiosk/texts/__init__.py"
     for reason, (ja, en) in REASONS.items():
         assert ja, reason
         assert en, reason
@@ -325,13 +325,13 @@ def test_the_code_id_setting_offers_every_vendor_the_drivers_know() -> None:
 def test_every_verdict_code_and_sighting_has_its_own_look_in_both_languages() -> None:
     from kiosk.domain.stocktake import Sighting
     from kiosk.domain.verdicts import VerdictCode
-    from kiosk.tui.verdicts import LOOKS
+    from kiosk.texts import LOOKS
 
     keys = [code.value for code in VerdictCode] + [
         f"st_{s.value}" for s in Sighting if s is not Sighting.REFUSED
     ]
     missing = [key for key in keys if key not in LOOKS]
-    assert missing == [], "give these codes their words in kiosk/tui/verdicts.py"
+    assert missing == [], "give these codes their words in kiosk/texts/__init__.py"
     for key in keys:
         look = LOOKS[key]
         assert look.ja != key  # words, never the raw code

@@ -17,12 +17,12 @@ from textual.widgets import DataTable, Static
 
 from kiosk.desk.views import DEFAULT_PAGE, EventLine, EventPage
 from kiosk.domain.card_state import OFFICE_TZ, CardState
-from kiosk.domain.events import EventKind, kind_name
+from kiosk.domain.events import EventKind
 from kiosk.domain.management_id import ManagementId, Refusal
+from kiosk.texts import kind_name, place_label, refusal_label
 from kiosk.tui.safe_text import cells, plain
 from kiosk.tui.screens.base import KioskScreen
 from kiosk.tui.screens.dialogs import EntryModal
-from kiosk.tui.verdicts import place_label, refusal_label
 from kiosk.tui.widgets import VerdictPanel
 
 

@@ -42,7 +42,7 @@ class OfficeJob:
         await opener(app)
 
 
-# The office's day, in the order a clerk meets it. Add a job here, with its title in kiosk.tui.i18n.
+# The office's day, in the order a clerk meets it. Add a job here, with its title in kiosk.texts.screens.
 JOBS: tuple[OfficeJob, ...] = (
     OfficeJob("f2", "office.job.receipt", "kiosk.tui.screens.receipt:open_receipt"),
     OfficeJob("f3", "office.job.notices", "kiosk.tui.screens.notices:open_notices"),

@@ -19,12 +19,12 @@ from kiosk.domain.safe_session import ChecklistIncomplete, Override, ScanMode, S
 from kiosk.domain.staff import Role, StaffMember, TwoPersonError
 from kiosk.domain.status import CardStatus
 from kiosk.domain.verdicts import NextStep, Verdict, VerdictCode
+from kiosk.texts import next_step_text
 from kiosk.tui.safe_text import plain
 from kiosk.tui.screens.dialogs import CloseBlockedModal, EntryModal, OverrideReasonModal
 from kiosk.tui.screens.scanning import ScanningScreen
 from kiosk.tui.screens.signin import SignInModal
 from kiosk.tui.screens.two_person import second_person_and_checklist
-from kiosk.tui.verdicts import next_step_text
 from kiosk.tui.widgets import VerdictPanel
 
 # What the session screen draws: names by staff id, the cards out, today's bookings and their states,

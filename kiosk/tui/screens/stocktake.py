@@ -46,6 +46,7 @@ from kiosk.domain.stocktake import (
     is_location_label,
 )
 from kiosk.domain.verdicts import BatchVerdict, FinishKind, StocktakeVerdict
+from kiosk.texts import SIGHTING_LOOKS, place_label
 from kiosk.tui.safe_text import cell, cells, plain, visible
 from kiosk.tui.screens.base import KioskModal
 from kiosk.tui.screens.dialogs import EntryModal
@@ -62,7 +63,6 @@ from kiosk.tui.stocktake_devices import (
     run_rfid_rounds,
     take_tray_photo,
 )
-from kiosk.tui.verdicts import place_label
 from kiosk.tui.widgets import VerdictPanel
 
 if TYPE_CHECKING:
@@ -72,16 +72,6 @@ if TYPE_CHECKING:
 
 LIST_LINES = 18  # lines per list on screen (the report and F8 have them all)
 REFRESH_S = 0.25  # counts and lists are re-read at most this often while scans pour in
-
-VERDICT_CODES = {
-    Sighting.FOUND: "st_found",
-    Sighting.MISPLACED: "st_misplaced",
-    Sighting.DUPLICATE: "st_duplicate",
-    Sighting.UNEXPECTED: "st_unexpected",
-    Sighting.UNKNOWN: "st_unknown",
-    Sighting.REFUSED: "refused_input",
-    Sighting.LOCATION: "st_location",
-}
 
 DECISION_KEYS = {
     Decision.SEARCH_AGAIN: "st.decision.search_again",
@@ -401,7 +391,7 @@ class StocktakeScreen(ScanningScreen):
     def present(self, verdict: StocktakeVerdict) -> None:
         app = self.kiosk
         t = app.t
-        code = VERDICT_CODES[verdict.code]
+        code = SIGHTING_LOOKS[verdict.code]
         detail = ""
         if verdict.code is Sighting.REFUSED:
             detail = app.reason(verdict.detail)

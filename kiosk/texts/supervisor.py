@@ -1,12 +1,13 @@
-"""The supervisor's view in Japanese (default) and English."""
+"""The supervisor's view (監督者画面) in Japanese (default) and English, by stable key.
+
+Part of the one text catalogue (`kiosk.texts`); codes on the page (event kinds, reasons, roles, alerts)
+are named by the catalogue's `kind_name`, `code_label` and `alert_name`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Literal
-
-from kiosk.domain.events import kind_name
-from kiosk.reports.terms import value_ja
 
 Lang = Literal["ja", "en"]
 LANGS: tuple[Lang, ...] = ("ja", "en")
@@ -302,17 +303,3 @@ def translator(lang: Lang) -> Callable[..., str]:
         return text.format(**values) if values else text
 
     return t
-
-
-def kind_label(kind: str, lang: Lang) -> str:
-    """An event kind as staff read it."""
-    # The one event-kind registry names every kind in both languages.
-    return kind_name(kind, lang)
-
-
-def code_label(code: str, lang: Lang) -> str:
-    """A reason or role code as staff read it (the code itself in English)."""
-    if lang == "ja":
-        # Never a raw code on a Japanese page: an unnamed code reads （その他）.
-        return value_ja(code)
-    return code.replace("_", " ")

@@ -1,15 +1,43 @@
-"""How each verdict looks and sounds: colour, symbol, text and a bell pattern, never colour alone.
+"""The one text catalogue: what people read on the kiosk's screens, the supervisor's view and paper.
 
-A verdict code comes from the ledger (`Verdict.code`) or from the UI itself (duplicate scan, refused
-frame, device problem, ledger error). Each has its own symbol and headline, so a colour-blind clerk, or
-one looking away (the bell), still tells them apart.
+Keyed by the domain's enums where the domain has one (`VerdictCode`, `NextStep`, `CardStatus`, `CardKind`,
+`Act`, `Role`, `Sighting`, `EventKind`, `AlertKind`) and by stable string keys for the screens' own
+sentences, each in Japanese (`ja`, the default) and English (`en`). `tests/texts/test_catalogue.py`
+walks every member of those enums, and every refusal reason code the domain and the drivers can give, and
+fails on one with no Japanese or no English text.
+
+Where the words live:
+- this module: each verdict's look (tone, symbol, headline, bells), the refusal reasons and next steps,
+  the enums' names, and the look-up functions every front end calls;
+- `kiosk.texts.screens` (and `kiosk.texts.office`): the kiosk's screens, by key, through `translate`;
+- `kiosk.texts.supervisor`: the supervisor's web page, by key, through `supervisor.translator`;
+- `kiosk.texts.paper`: payload fields and coded values on paper (`value_ja`).
+Two sets of names stay beside their enums in the domain because domain rules write them: the event kinds'
+names in the event registry (`kiosk.domain.events.KINDS`, where issue 20 puts them) and the alert kinds'
+names (`kiosk.domain.alerts.ALERT_NAMES`, the subject of an alert the domain drafts). This catalogue
+answers for them too (`kind_name`, `alert_name`), so front ends ask here.
+
+This package imports only `kiosk.domain` (an import-linter contract), so the TUI, the supervisor's view
+and the reports can all import it.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
+from kiosk.domain import alerts as _alerts
+from kiosk.domain import events as _events
+from kiosk.domain.authz import Act
+from kiosk.domain.staff import Role
+from kiosk.domain.status import CardKind, CardStatus
+from kiosk.domain.stocktake import Sighting
+from kiosk.domain.verdicts import NextStep, VerdictCode
+from kiosk.texts import screens as _screens
+from kiosk.texts.paper import VALUE_JA
+
+Language = Literal["ja", "en"]
 Tone = Literal["ok", "info", "warn", "error"]
 
 # Bells per tone: one short ring for success, two for "look at the screen", three for "stop".
@@ -17,8 +45,24 @@ BELLS: dict[Tone, int] = {"ok": 1, "info": 0, "warn": 2, "error": 3}
 
 
 @dataclass(frozen=True, slots=True)
+class Name:
+    """What people call one member of an enum, in Japanese and in English."""
+
+    ja: str
+    en: str
+
+    def __call__(self, language: str) -> str:
+        return self.en if language == "en" else self.ja
+
+
+@dataclass(frozen=True, slots=True)
 class Look:
-    """The presentation of one verdict code."""
+    """The presentation of one verdict code: colour, symbol, text and a bell pattern, never colour alone.
+
+    A verdict code comes from the core (`Verdict.code`, a `VerdictCode`) or from a screen itself (a
+    refused frame, a device problem, a ledger error, a stocktake sighting). Each has its own symbol and
+    headline, so a colour-blind clerk, or one looking away (the bell), still tells them apart.
+    """
 
     tone: Tone
     symbol: str
@@ -30,35 +74,39 @@ class Look:
         return BELLS[self.tone]
 
 
+V = VerdictCode
+NS = NextStep
+
+# Keyed by `VerdictCode` for the core's outcomes; the screens' own codes follow by string.
 LOOKS: dict[str, Look] = {
-    "taken_out": Look("ok", "▲", "持出OK ― 保管庫から取り出しました", "TAKEN OUT of the safe"),
-    "put_back": Look("ok", "▼", "返却OK ― 保管庫に戻しました", "PUT BACK into the safe"),
-    "issued": Look("ok", "★", "交付を記録しました（本人に渡しました）", "HANDED OVER to the holder"),
-    "marked_missing": Look("warn", "？", "所在不明として記録しました", "Recorded as MISSING"),
-    "not_on_pick_list": Look(
+    V.TAKEN_OUT: Look("ok", "▲", "持出OK ― 保管庫から取り出しました", "TAKEN OUT of the safe"),
+    V.PUT_BACK: Look("ok", "▼", "返却OK ― 保管庫に戻しました", "PUT BACK into the safe"),
+    V.ISSUED: Look("ok", "★", "交付を記録しました（本人に渡しました）", "HANDED OVER to the holder"),
+    V.MARKED_MISSING: Look("warn", "？", "所在不明として記録しました", "Recorded as MISSING"),
+    V.NOT_ON_PICK_LIST: Look(
         "warn", "！", "本日の交付予定にありません ― 責任者の承認が必要です", "NOT ON TODAY'S LIST"
     ),
-    "override_refused": Look(
+    V.OVERRIDE_REFUSED: Look(
         "error", "✖", "承認は無効です ― 責任者本人の承認が必要です", "OVERRIDE REFUSED (supervisor needed)"
     ),
-    "already_out": Look("warn", "！", "すでに持出中のカードです", "ALREADY OUT"),
-    "duplicate": Look(
+    V.ALREADY_OUT: Look("warn", "！", "すでに持出中のカードです", "ALREADY OUT"),
+    V.DUPLICATE: Look(
         "info", "＝", "重複スキャン ― 同じカードは記録済みです", "DUPLICATE scan (already recorded)"
     ),
-    "unknown_id": Look("error", "✖", "管理簿にないIDです", "UNKNOWN ID (not in the ledger)"),
-    "wrong_status": Look("error", "✖", "この状態のカードは扱えません", "WRONG STATUS for this action"),
+    V.UNKNOWN_ID: Look("error", "✖", "管理簿にないIDです", "UNKNOWN ID (not in the ledger)"),
+    V.WRONG_STATUS: Look("error", "✖", "この状態のカードは扱えません", "WRONG STATUS for this action"),
     # An alarm (on the chain, on the supervisor's page): a card handed over must be with its holder.
-    "handed_over_seen": Look(
+    V.HANDED_OVER_SEEN: Look(
         "error", "🚨", "警報: 交付済のカードです ― 記録しました", "ALARM: THIS CARD WAS HANDED OVER"
     ),
-    "refused_input": Look("error", "⛔", "入力を拒否しました", "INPUT REFUSED"),
+    V.REFUSED_INPUT: Look("error", "⛔", "入力を拒否しました", "INPUT REFUSED"),
     "device_problem": Look("error", "⚠", "機器の異常", "DEVICE PROBLEM"),
     "ledger_error": Look(
         "error", "✖", "管理簿に書き込めません ― 記録されていません", "LEDGER ERROR - NOT RECORDED"
     ),
     # A read that failed wrote nothing: the clerk must not go looking for an unrecorded act.
     "ledger_read_error": Look("error", "✖", "管理簿を読み込めません", "LEDGER CANNOT BE READ"),
-    "no_session": Look("error", "✖", "保管庫が開いていません", "THE SAFE IS NOT OPEN"),
+    V.NO_SESSION: Look("error", "✖", "保管庫が開いていません", "THE SAFE IS NOT OPEN"),
     # start-up: the home screen is up while the ledger is opened and checked behind it
     "starting": Look("info", "⏳", "起動確認中 ― 管理簿を確認しています", "STARTING - CHECKING THE LEDGER"),
     "start_wait": Look("warn", "⏳", "起動確認中 ― まだ記録できません", "STILL CHECKING - NOT RECORDED"),
@@ -66,7 +114,7 @@ LOOKS: dict[str, Look] = {
     "start_refused": Look(
         "error", "⛔", "起動時の確認で管理簿が拒否されました", "REFUSED AT START - THE LEDGER MAY NOT BE USED"
     ),
-    "need_sign_in": Look("warn", "🔒", "サインインしてください", "SIGN IN FIRST"),
+    V.NEED_SIGN_IN: Look("warn", "🔒", "サインインしてください", "SIGN IN FIRST"),
     "two_person": Look("error", "✖", "2名の要件を満たしていません", "TWO-PERSON RULE NOT MET"),
     "signed_in": Look("ok", "✔", "サインインしました", "SIGNED IN"),
     "locked": Look("error", "🔒", "ロック中の職員です", "LOCKED OUT"),
@@ -79,26 +127,26 @@ LOOKS: dict[str, Look] = {
         "warn", "！", "印刷されていません ― PDF は保存しました", "NOT PRINTED - the PDF is kept"
     ),
     # refusals of the application core's authorisation table (who may act, with whom)
-    "not_allowed": Look("error", "⛔", "この操作は認められません", "NOT ALLOWED"),
-    "need_witness": Look(
+    V.NOT_ALLOWED: Look("error", "⛔", "この操作は認められません", "NOT ALLOWED"),
+    V.NEED_WITNESS: Look(
         "error", "✖", "交付には立会人の確認が必要です", "A WITNESS MUST CONFIRM THE HAND-OVER"
     ),
     "joined": Look("ok", "＋", "保管庫の作業に加わりました（2名で確認）", "JOINED the safe session"),
     # disposal (交付取りやめ・廃棄): scanning a card out of the safe into an approved batch
-    "cancelled": Look(
+    V.CANCELLED: Look(
         "ok", "▲", "廃棄リストへ取り出しました（交付取りやめ）", "CANCELLED into the disposal batch"
     ),
-    "unknown_batch": Look("error", "✖", "その廃棄リストはありません", "NO SUCH DISPOSAL BATCH"),
-    "wrong_state": Look("error", "✖", "廃棄リストが承認されていません", "DISPOSAL BATCH NOT APPROVED"),
-    "not_in_batch": Look("error", "✖", "廃棄リストにないカードです", "NOT ON THIS DISPOSAL BATCH"),
-    "already_scanned": Look("info", "＝", "このカードはすでに取り出しました", "ALREADY IN THE BATCH"),
-    "on_hold": Look("warn", "！", "保留中のカードです ― 廃棄できません", "ON HOLD - cannot be disposed"),
-    "notice_unknown": Look(
+    V.UNKNOWN_BATCH: Look("error", "✖", "その廃棄リストはありません", "NO SUCH DISPOSAL BATCH"),
+    V.WRONG_STATE: Look("error", "✖", "廃棄リストが承認されていません", "DISPOSAL BATCH NOT APPROVED"),
+    V.NOT_IN_BATCH: Look("error", "✖", "廃棄リストにないカードです", "NOT ON THIS DISPOSAL BATCH"),
+    V.ALREADY_SCANNED: Look("info", "＝", "このカードはすでに取り出しました", "ALREADY IN THE BATCH"),
+    V.ON_HOLD: Look("warn", "！", "保留中のカードです ― 廃棄できません", "ON HOLD - cannot be disposed"),
+    V.NOTICE_UNKNOWN: Look(
         "warn", "！", "交付通知書の送付日が記録されていません", "NOTICE DATE NOT RECORDED"
     ),
-    "reminder_not_sent": Look("warn", "！", "督促状の送付が記録されていません", "NO REMINDER RECORDED"),
-    "period_running": Look("warn", "！", "保管期間がまだ終わっていません", "RETENTION PERIOD STILL RUNNING"),
-    "policy_never_disposes": Look(
+    V.REMINDER_NOT_SENT: Look("warn", "！", "督促状の送付が記録されていません", "NO REMINDER RECORDED"),
+    V.PERIOD_RUNNING: Look("warn", "！", "保管期間がまだ終わっていません", "RETENTION PERIOD STILL RUNNING"),
+    V.POLICY_NEVER_DISPOSES: Look(
         "warn", "！", "この保管方針では廃棄しません", "THE RETENTION POLICY NEVER DISPOSES"
     ),
     # stocktake (点検): one look per kind of sighting, and for the flow
@@ -147,6 +195,17 @@ LOOKS: dict[str, Look] = {
     "batch_approved": Look("ok", "✔", "廃棄リストを承認しました", "DISPOSAL BATCH APPROVED"),
     "batch_disposed": Look("ok", "✔", "廃棄を記録しました（2名）", "DISPOSAL RECORDED (two people)"),
     "opened_for_disposal": Look("ok", "🔓", "保管庫を開きました（廃棄の取出）", "SAFE OPENED (disposal)"),
+}
+
+# The look of each stocktake sighting (a refused scan looks like any refused input).
+SIGHTING_LOOKS: dict[Sighting, str] = {
+    Sighting.FOUND: "st_found",
+    Sighting.MISPLACED: "st_misplaced",
+    Sighting.DUPLICATE: "st_duplicate",
+    Sighting.UNEXPECTED: "st_unexpected",
+    Sighting.UNKNOWN: "st_unknown",
+    Sighting.REFUSED: "refused_input",
+    Sighting.LOCATION: "st_location",
 }
 
 # Japanese (and English) explanations for reason codes of refused input and rejected frames.
@@ -326,49 +385,86 @@ REASONS: dict[str, tuple[str, str]] = {
         "スキャナーとの接続が切れました。ケーブルを確認してください。自動で再接続します。",
         "The scanner was disconnected. Check the cable; the kiosk reconnects by itself.",
     ),
+    # The guard's refusals of a typed value (kiosk.domain.guard) and the staff rules' (kiosk.domain.authz),
+    # which had only their English until the catalogue's test walked them.
+    "control_character": (
+        "改行・エスケープなどの制御文字は使えません。入力を破棄しました。",
+        "Control characters (line breaks, escapes) are not allowed; the entry was discarded.",
+    ),
+    "too_long": ("入力が長すぎます。短くして入力し直してください。", "The entry is too long: shorten it."),
+    "out_of_range": ("値が範囲外です。", "The value is out of range."),
+    "bad_digest": ("SHA-256 のダイジェストではありません。", "Not a SHA-256 digest."),
+    "bad_tag": (
+        "RFIDタグのIDではありません（読取機の桁数の16進数）。",
+        "Not an RFID tag ID (hexadecimal digits of the reader's length).",
+    ),
+    "pin_change_due": (
+        "暗証番号がリセットされています。先に新しい暗証番号を設定してください。",
+        "The PIN was reset: set a new PIN first.",
+    ),
+    "need_staff_witness": (
+        "職員の変更の立会人は、保管責任者・責任者・管理者のいずれかです。",
+        "A staff change is witnessed by an officer, a supervisor or an administrator.",
+    ),
+    "witness_is_subject": (
+        "職員の変更の立会人は、変更される本人以外の人です。",
+        "The witness of a staff change may not be its subject.",
+    ),
+    "first_not_high": (
+        "一人で登録する最初の職員は、管理者・責任者にはできません。",
+        "The first colleague added alone cannot be an administrator or a supervisor.",
+    ),
+    "need_high_second": (
+        "責任者・管理者の職員の変更には、2人目の管理者または責任者の確認が必要です。",
+        "A supervisor's or administrator's account needs a second administrator or a supervisor.",
+    ),
+    "similar_person": (
+        "登録済みの職員と同じ人の可能性があります（氏名・職員番号）。2人目の管理者の確認が必要です。",
+        "The new account suggests a member already registered: a second administrator must confirm.",
+    ),
 }
 
 
 # What to do next after a refusal (kiosk.domain.verdicts.NextStep), in words a clerk acts on.
-NEXT_STEPS: dict[str, tuple[str, str]] = {
-    "take_out_first": (
+NEXT_STEPS: dict[NextStep, tuple[str, str]] = {
+    NS.TAKE_OUT_FIRST: (
         "このカードは保管庫にあります。先に持出してください（F2 持出で読み取り、F4 交付で読み取る）。",
         "This card is in the safe: take it out first (F2 take out, then F4 hand over).",
     ),
-    "already_in_safe": (
+    NS.ALREADY_IN_SAFE: (
         "このカードは保管庫にあります。返却は不要です。",
         "This card is in the safe already: there is nothing to put back.",
     ),
-    "hand_over_or_put_back": (
+    NS.HAND_OVER_OR_PUT_BACK: (
         "このカードは持出中です。交付なら F4、保管庫に戻すなら F3 を押して読み取ってください。",
         "This card is out: press F4 to hand it over or F3 to put it back, then scan it.",
     ),
-    "check_label": (
+    NS.CHECK_LABEL: (
         "ラベルの番号を確かめて読み直すか、F5 で手入力してください。"
         "それでも出ないときは受領の記録がないカードです。保管庫に入れずに保管責任者に渡してください。",
         "Check the label and scan again, or type it with F5. If it is still unknown, the card was never "
         "received: keep it out of the safe and give it to the responsible officer.",
     ),
-    "ask_officer": (
+    NS.ASK_OFFICER: (
         "窓口では扱えない状態のカードです。カード履歴（F7）で状態を確かめ、保管責任者に相談してください。",
         "The counter cannot handle a card in this state: see its history (F7) and ask the officer.",
     ),
-    "report_supervisor": (
+    NS.REPORT_SUPERVISOR: (
         "交付済のカードが保管庫にあるはずはありません。カードを別にして、すぐ責任者に報告してください。",
         "A handed-over card should never be at the safe: keep it apart and tell the supervisor now.",
     ),
-    "need_override": (
+    NS.NEED_OVERRIDE: (
         "持ち出すには責任者の承認（バッジ・暗証番号）と理由が必要です。",
         "Taking it out needs a supervisor's approval (badge and PIN) and a reason.",
     ),
-    "open_safe_first": (
+    NS.OPEN_SAFE_FIRST: (
         "保管庫が開いていません。ホームの F2 で2名で開いてください。",
         "The safe is not open: two people open it with F2 on the home screen.",
     ),
 }
 
 
-def next_step_text(step: str, language: str) -> str:
+def next_step_text(step: NextStep, language: str) -> str:
     """What to do next after a refusal ("" when there is nothing to add)."""
     pair = NEXT_STEPS.get(step)
     if pair is None:
@@ -417,8 +513,6 @@ def refusal_label(reason: str, language: str) -> str:
     """A refused attempt's reason code as a short phrase (the paper's words in Japanese)."""
     if language == "en":
         return reason.replace("_", " ")
-    from kiosk.reports.terms import value_ja
-
     return value_ja(reason)
 
 
@@ -429,3 +523,141 @@ def place_label(location: str | None, language: str) -> str:
     if location == "safe":
         return "safe" if language == "en" else "保管庫"
     return location
+
+
+# -- the enums' names ------------------------------------------------------------------------------
+
+CARD_STATUSES: dict[CardStatus, Name] = {
+    CardStatus.RECEIVED: Name("受領", "received"),
+    CardStatus.IN_SAFE: Name("保管中", "in safe"),
+    CardStatus.OUT: Name("持出中", "out"),
+    CardStatus.ISSUED: Name("交付済", "issued"),
+    CardStatus.CANCELLED: Name("交付取りやめ", "cancelled"),
+    CardStatus.DISPOSED: Name("廃棄済", "disposed"),
+    CardStatus.MISSING: Name("所在不明", "missing"),
+}
+CARD_KINDS: dict[CardKind, Name] = {
+    CardKind.MYNUMBER_CARD: Name("マイナンバーカード", "My Number card"),
+    CardKind.NOTIFICATION_CARD: Name("通知カード", "notification card"),
+}
+# Each act as a refused attempt or a paper line names it (`attempted`); the Japanese is the paper's word
+# where it had one, else the heading of the act's row in the authorisation table (docs/ARCHITECTURE.md).
+ACTS: dict[Act, Name] = {
+    Act.OPEN_SAFE: Name("保管庫を開く", "open the safe"),
+    Act.CLOSE_SAFE: Name("保管庫を閉じる", "close the safe"),
+    Act.JOIN_SESSION: Name("三人目の参加", "join the safe session"),
+    Act.TAKE_OUT: Name("持出", "take out"),
+    Act.PUT_BACK: Name("返却", "put back"),
+    Act.HAND_OVER: Name("交付", "hand over"),
+    Act.OVERRIDE: Name("予定外持出", "override"),
+    Act.MARK_MISSING: Name("所在不明の記録", "mark missing"),
+    Act.RECORD_FOUND: Name("発見の記録", "record found"),
+    Act.BOOK_PICK_LIST: Name("交付予定の登録", "book the pick list"),
+    Act.RECEIVE: Name("受領", "receive"),
+    Act.BIND_RFID: Name("RFIDタグの紐付け", "bind an RFID tag"),
+    Act.STOCKTAKE_START: Name("点検開始", "start a stocktake"),
+    Act.STOCKTAKE_SCAN: Name("点検の読取", "stocktake scan"),
+    Act.STOCKTAKE_FINISH: Name("点検完了", "finish a stocktake"),
+    Act.OFFICER_HANDOVER: Name("保管責任者の引継ぎ", "officer handover"),
+    Act.RETENTION_RECORD: Name("通知・督促の送付記録", "record a notice or reminder"),
+    Act.APPLICANT_SET: Name("申請者参照の設定・訂正", "set the applicant reference"),
+    Act.HOLD: Name("保留・保留解除", "hold or release"),
+    Act.DISPOSAL_PREPARE: Name("廃棄リスト作成", "prepare a disposal batch"),
+    Act.DISPOSAL_APPROVE: Name("廃棄の承認", "approve a disposal batch"),
+    Act.DISPOSAL_SCAN: Name("廃棄の読取", "disposal scan"),
+    Act.DISPOSAL_FINISH: Name("廃棄の完了", "finish a disposal"),
+    Act.STAFF_ADD: Name("職員の登録", "add staff"),
+    Act.STAFF_ADD_FIRST: Name("最初の職員の登録", "add the first colleague"),
+    Act.STAFF_DEACTIVATE: Name("職員の無効化", "deactivate staff"),
+    Act.STAFF_REACTIVATE: Name("職員の再有効化", "reactivate staff"),
+    Act.STAFF_SET_ROLE: Name("役割の変更", "change a role"),
+    Act.STAFF_UNLOCK: Name("ロック解除", "unlock staff"),
+    Act.STAFF_RESET_PIN: Name("暗証番号の再設定", "reset a PIN"),
+    Act.STAFF_TRAINING: Name("研修の記録", "record training"),
+    Act.RESTORE: Name("バックアップの復元", "restore a backup"),
+    Act.ACKNOWLEDGE_DOOR_ALARM: Name("扉の警報の確認", "acknowledge a door alarm"),
+    Act.SAFE_MANUAL: Name("鍵による手動手順", "manual (key) procedure"),
+    Act.DAILY_CLOSE: Name("日次締め", "daily close"),
+    Act.ACKNOWLEDGE_RESTORE: Name("復元の確認", "acknowledge a restore"),
+}
+ROLES: dict[Role, Name] = {role: Name(VALUE_JA[role.value], role.value) for role in Role}
+
+
+def status_name(status: CardStatus | str, language: str) -> str:
+    """A card's status as people read it."""
+    return CARD_STATUSES[CardStatus(status)](language)
+
+
+def kind_name(kind: str, language: str = "ja") -> str:
+    """An event kind as people read it (the event registry names every kind; an unknown one its code)."""
+    return _events.kind_name(kind, language)
+
+
+def alert_name(kind: str, language: str = "ja") -> str:
+    """An alert kind as people read it (named beside the domain's alert rules; an unknown one its code)."""
+    return _alerts.alert_name(kind, language)
+
+
+def act_name(act: Act | str, language: str = "ja") -> str:
+    """An act of the authorisation table as people read it (an unknown one its code, spaced)."""
+    try:
+        return ACTS[Act(act)](language)
+    except ValueError:
+        return str(act).replace("_", " ")
+
+
+# -- the screens' sentences, by key ------------------------------------------------------------------
+
+JA: dict[str, str] = (
+    _screens.JA
+    | {f"card.{status.value}": name.ja for status, name in CARD_STATUSES.items()}
+    | {f"kind.{kind.value}": name.ja for kind, name in CARD_KINDS.items()}
+)
+EN: dict[str, str] = (
+    _screens.EN
+    | {f"card.{status.value}": name.en for status, name in CARD_STATUSES.items()}
+    | {f"kind.{kind.value}": name.en for kind, name in CARD_KINDS.items()}
+)
+CATALOGS: dict[str, dict[str, str]] = {"ja": JA, "en": EN}
+
+
+def translate(language: str, key: str, **values: object) -> str:
+    """The screen text for `key` in `language` (Japanese when missing), with `values` filled in."""
+    text = CATALOGS.get(language, JA).get(key) or JA.get(key, key)
+    return text.format(**values) if values else text
+
+
+# -- codes on paper and on the supervisor's view ------------------------------------------------------
+
+_CODE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")  # snake_case: a code, not a place or a note
+_ACT_CODES: dict[str, Act] = {act.value: act for act in Act}
+
+
+def value_ja(value: object) -> str:
+    """A payload value for paper: the Japanese word for a known code, else the value itself."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "はい" if value else "いいえ"
+    text = str(value)
+    if text in VALUE_JA:
+        return VALUE_JA[text]
+    act = _ACT_CODES.get(text)
+    if act is not None:  # an act the paper has no word of its own for (`attempted`): the act's name
+        return ACTS[act].ja
+    if text.startswith("override_"):
+        return "承認が無効"
+    if text.startswith("disposal-") and text[9:].isdigit():
+        return f"廃棄待ち（第{text[9:]}回）"
+    if _CODE.match(text):
+        # A code without a word yet: say so rather than print it (a test keeps this list complete).
+        return "（その他）"
+    return text
+
+
+def code_label(code: str, language: str) -> str:
+    """A reason or role code as staff read it (the code itself, spaced, in English)."""
+    if language == "ja":
+        # Never a raw code on a Japanese page: an unnamed code reads （その他）.
+        return value_ja(code)
+    return code.replace("_", " ")

@@ -1,13 +1,12 @@
-"""Screen text in Japanese (default) and English. Keys are stable; a missing English text falls back
-to Japanese, never to the key, so a screen is never blank."""
+"""The kiosk's screens (TUI) in Japanese and English, by stable key; part of the one text catalogue.
+
+Looked up through `kiosk.texts.translate`: a missing English text falls back to Japanese, never to the
+key, so a screen is never blank. The office jobs' words sit beside these in `kiosk.texts.office`.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
-
-from kiosk.tui import texts_office as office_texts
-
-Language = Literal["ja", "en"]
+from kiosk.texts import office as office_texts
 
 JA: dict[str, str] = {
     "app.title": "カード保管庫 管理簿キオスク",
@@ -183,16 +182,7 @@ JA: dict[str, str] = {
     "demo.scanner_unplugged": "スキャナーのケーブルを抜きました（模擬）",
     "demo.scanner_replugged": "スキャナーのケーブルを挿し直しました（模擬）",
     "demo.nothing": "該当するカードがありません",
-    # statuses and kinds
-    "card.received": "受領",
-    "card.in_safe": "保管中",
-    "card.out": "持出中",
-    "card.issued": "交付済",
-    "card.cancelled": "交付取りやめ",
-    "card.disposed": "廃棄済",
-    "card.missing": "所在不明",
-    "kind.mynumber_card": "マイナンバーカード",
-    "kind.notification_card": "通知カード",
+    # (a card's status and kind: `card.<status>` and `kind.<kind>` come from the enums' names in kiosk.texts)
     "scan.not_here": "この画面ではスキャンを受け付けません。",
     "error.ledger": "管理簿に書き込めません（データベースの異常: 読み取り専用・容量不足など）。"
     "記録されていません。管理者に連絡してください。",
@@ -376,15 +366,6 @@ EN: dict[str, str] = {
     "demo.scanner_unplugged": "Scanner cable unplugged (simulated)",
     "demo.scanner_replugged": "Scanner cable plugged back in (simulated)",
     "demo.nothing": "No card fits",
-    "card.received": "received",
-    "card.in_safe": "in safe",
-    "card.out": "out",
-    "card.issued": "issued",
-    "card.cancelled": "cancelled",
-    "card.disposed": "disposed",
-    "card.missing": "missing",
-    "kind.mynumber_card": "My Number card",
-    "kind.notification_card": "notification card",
     "scan.not_here": "Scans are not taken on this screen.",
     "error.ledger": "Cannot write to the ledger (database read-only or disk full). NOT recorded. "
     "Call the administrator.",
@@ -741,10 +722,8 @@ EN |= {
     "demo.safe_io_on": "Door/lock module switched on (simulated)",
     "demo.no_safe_io": "There is no door/lock module",
 }
-from kiosk.tui import i18n_office  # noqa: E402  (the office jobs' words, kept beside this catalogue)
-
-JA |= i18n_office.JA
-EN |= i18n_office.EN
+JA |= office_texts.CLOSE_JA
+EN |= office_texts.CLOSE_EN
 # -- 受領 (delivery receipt) and 廃棄 (disposal): the office menu's F2 and F4 -------------------------
 JA |= {
     "office.job.receipt": "受領（納品・返送された通知カード）",
@@ -1074,11 +1053,3 @@ EN |= {
     ),
     "disposal.refused.other": "This could not be done. Nothing was recorded.",
 }
-
-CATALOGS: dict[str, dict[str, str]] = {"ja": JA, "en": EN}
-
-
-def translate(language: str, key: str, **values: object) -> str:
-    """The text for `key` in `language` (Japanese when missing), with `values` filled in."""
-    text = CATALOGS.get(language, JA).get(key) or JA.get(key, key)
-    return text.format(**values) if values else text
