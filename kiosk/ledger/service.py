@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -34,9 +35,11 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
+from sqlalchemy.pool import SingletonThreadPool, StaticPool
 
 from kiosk.domain import card_state
 from kiosk.domain.authz import Act, NotAllowed, authorize
@@ -313,6 +316,143 @@ _BOOKING = Prepared(
 _READ_HEAD = Prepared(select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update())
 _MOVE_HEAD = Prepared(_HEAD.update().where(_HEAD.c.id == 1))
 _HEAD_COLUMNS = ("seq", "hash")
+
+
+class Writer:
+    """The ledger's one write connection: every unit of this process runs on it, one at a time.
+
+    Through the pool, each unit paid a checkout (on PostgreSQL a `SELECT 1` ping) and, after its COMMIT,
+    the pool's reset ROLLBACK: two statements more than the work itself, the ping inside a scan. This
+    connection stays checked out, so a unit is BEGIN, its statements and COMMIT (or ROLLBACK), nothing
+    else. A unit that starts while another thread's unit holds it takes a pool connection as before (the
+    chain head orders the two either way); so does an in-memory SQLite engine (one database per
+    connection).
+
+    A lost connection (a PostgreSQL restart, a terminated backend, a network cut) is found by the first
+    statement that uses it. When that is the unit's first statement (reading the head, before anything
+    was written) the unit goes on on a new connection, so an idle kiosk never shows the loss. Anywhere
+    else the unit fails as any storage failure does (`StorageError` at the desk, everything of it rolled
+    back by the server) and the connection is dropped: the next unit opens a new one.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.shared = not isinstance(engine.pool, SingletonThreadPool | StaticPool)
+        self.opened = 0  # connections this writer opened (the tests and the bench watch it)
+        self._conn: Connection | None = None
+        self._lock = threading.Lock()
+        self._close_when_free = False
+        from kiosk.ledger.engine import wal_checkpointer
+
+        self._checkpointer = wal_checkpointer(engine)
+        # `engine.dispose()` is how the kiosk, the CLI and the tests let go of a ledger: this
+        # connection goes with the pool's (a connection left open keeps a SQLite WAL from closing).
+        event.listen(engine, "engine_disposed", self._disposed)
+
+    @contextmanager
+    def begin(self) -> Iterator[tuple[Connection, int, str]]:
+        """A write transaction with the chain head read under the write lock: (connection, seq, hash).
+
+        Commits when the block ends, rolls back when it raises."""
+        if not self.shared or not self._lock.acquire(blocking=False):
+            with self.engine.connect() as conn:
+                trans, seq, digest = self._start(conn)
+                with trans:
+                    yield conn, seq, digest
+            return
+        try:
+            conn = self._conn
+            fresh = conn is None or conn.closed or conn.invalidated
+            if fresh:
+                conn = self._open()
+            assert conn is not None
+            try:
+                trans, seq, digest = self._start(conn)
+            except DBAPIError as exc:
+                lost = self._lost(exc, conn)
+                self._drop()
+                if fresh or not lost:
+                    raise
+                # Lost while idle, and nothing of this unit reached the server: once more, anew.
+                log.warning("the ledger's write connection was lost; reconnected")
+                conn = self._open()
+                try:
+                    trans, seq, digest = self._start(conn)
+                except DBAPIError:
+                    self._drop()
+                    raise
+            try:
+                with trans:
+                    yield conn, seq, digest
+            except SQLAlchemyError:
+                # The connection may be broken (or left in a failed transaction): the next unit
+                # starts on a new one. Refusals and other errors of the work keep it.
+                self._drop()
+                raise
+            if self._checkpointer is not None:
+                # What the pool's `checkin` listener counted when every unit returned its connection.
+                fairy = conn.connection
+                self._checkpointer.checkin(fairy.dbapi_connection, fairy)
+        finally:
+            if self._close_when_free:
+                self._close_when_free = False
+                self._drop()
+            self._lock.release()
+
+    @staticmethod
+    def _start(conn: Connection) -> tuple[Any, int, str]:
+        """BEGIN (IMMEDIATE on SQLite) and the head read under the write lock."""
+        trans = conn.begin()
+        try:
+            seq, digest = _READ_HEAD.rows(conn)[0]
+        except BaseException:
+            _quietly(trans.rollback)
+            raise
+        return trans, int(seq), str(digest)
+
+    def _lost(self, exc: DBAPIError, conn: Connection) -> bool:
+        """Whether `exc` says the connection is gone (as SQLAlchemy's pool would judge it)."""
+        if exc.connection_invalidated or conn.invalidated:
+            return True
+        try:
+            dbapi_connection = conn.connection.dbapi_connection
+        except SQLAlchemyError:
+            return True
+        dialect = self.engine.dialect
+        return isinstance(exc.orig, dialect.loaded_dbapi.Error) and dialect.is_disconnect(
+            exc.orig, dbapi_connection, None
+        )
+
+    def _open(self) -> Connection:
+        self._conn = self.engine.connect()
+        self.opened += 1
+        return self._conn
+
+    def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        _quietly(conn.invalidate)
+        _quietly(conn.close)
+
+    def _disposed(self, _engine: Engine) -> None:
+        if self._lock.acquire(blocking=False):
+            try:
+                conn, self._conn = self._conn, None
+                if conn is not None:
+                    _quietly(conn.close)
+            finally:
+                self._lock.release()
+        else:
+            self._close_when_free = True
+
+
+def _quietly(step: Callable[[], object]) -> None:
+    """A clean-up step on a connection that may be broken: its own failure adds nothing."""
+    try:
+        step()
+    except Exception as exc:  # noqa: BLE001 - the failure that brought us here is the one raised
+        log.debug("clean-up of a ledger connection failed: %s", type(exc).__name__)
 
 
 class Unit:
@@ -610,6 +750,7 @@ class Ledger:
         install_guard(self._sessions)  # every String/Text column of a flushed row passes the guard
         hold_loaded_rows(self._sessions)
         self._reader = sessionmaker(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
+        self.writer = Writer(engine)
         # Set by `open_ledger`: the per-unit checks and checkpoint (kiosk.ledger.watch), and the lock a
         # running kiosk holds.
         self.watch: LedgerWatch | None = None
@@ -649,8 +790,7 @@ class Ledger:
     @contextmanager
     def _unit(self, acting: Acting | None) -> Iterator[Unit]:
         watch = self.watch
-        with self.engine.connect() as conn, conn.begin():
-            seq, digest = _READ_HEAD.rows(conn)[0]
+        with self.writer.begin() as (conn, seq, digest):
             if watch is not None:
                 watch.check(seq)  # the file this kiosk opened, not behind what it committed
             unit = Unit(conn, self._sessions, seq, digest, self.clock(), self.kiosk)
