@@ -17,9 +17,12 @@ from sqlalchemy import event, text
 
 from kiosk.desk import Desk
 from kiosk.desk.errors import StorageError
+from kiosk.desk.safe import scan_in_unit
+from kiosk.domain.events import EventKind
 from kiosk.domain.management_id import ManagementId
 from kiosk.domain.safe_session import ScanMode
 from kiosk.domain.status import CardStatus
+from kiosk.domain.verdicts import VerdictCode
 from kiosk.ledger.engine import make_engine
 from kiosk.ledger.service import Ledger
 from kiosk.ledger.verify import verify
@@ -44,7 +47,7 @@ def _wait_for(condition: Any, what: str, timeout: float = 30.0) -> None:
 def test_scans_share_one_connection_and_outlive_its_loss(
     ledger: Ledger, crew: Crew, desk: Desk, db_url: str, request: pytest.FixtureRequest
 ) -> None:
-    cards = ids(4)
+    cards = ids(5)
     receive(ledger, cards)
     desk.book(cards, crew.supervisor)
     session = desk.open_safe(crew.officer, crew.clerk, desk.settings.session.opening_checklist)
@@ -125,6 +128,38 @@ def test_scans_share_one_connection_and_outlive_its_loss(
         assert ledger.writer.opened == opened + 1
         assert len(pool_checkouts) == 1  # the new connection
         assert _backend_pid(ledger) != pid
+
+        # Another kiosk takes the card between this scan's read of the facts and its lock of the head:
+        # the facts are read again under the lock, differ, and the scan runs again, locked from the
+        # start: refused as already out, never a second take-out.
+        other = Ledger(ledger.engine, pepper=ledger.pepper, kiosk="kiosk-2", clock=ledger.clock)
+        other_desk = Desk(other, desk.settings)
+        other_session = other_desk.open_safe(
+            crew.deputy, crew.clerk2, desk.settings.session.opening_checklist
+        )
+        pid = _backend_pid(ledger)
+        outcome.clear()
+        with other.unit() as u:  # holds the chain's head until it commits
+            scanning = threading.Thread(target=lambda: outcome.append(take_out(cards[4])))
+            scanning.start()
+            _wait_for(waiting_for_the_card, "the scan to wait for the chain's head")
+            taken = scan_in_unit(
+                u,
+                other_session.id,
+                ManagementId.parse(cards[4]),
+                ScanMode.TAKE_OUT,
+                crew.clerk2,
+                witness=None,
+                override=None,
+                device="k2",
+                source=None,
+            )
+            assert taken.ok
+        scanning.join(timeout=60)
+        assert not scanning.is_alive()
+        assert outcome[0].code is VerdictCode.ALREADY_OUT, outcome
+        taken_out = [e for e in ledger.events(card_id=cards[4]) if e.kind == EventKind.CARD_TAKEN_OUT]
+        assert [e.device for e in taken_out] == ["k2"]
         report = verify(ledger)
         assert report.ok, report.problem
     finally:
