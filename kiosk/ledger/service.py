@@ -443,11 +443,9 @@ class Writer:
                     yield conn, got
             return
         try:
-            conn = self._conn
-            fresh = conn is None or conn.closed or conn.invalidated
-            if fresh:
-                conn = self._open()
-            assert conn is not None
+            held = self._conn
+            fresh = held is None or held.closed or held.invalidated
+            conn = self._open() if fresh or held is None else held
             try:
                 trans, got = self._start(conn, first)
             except DBAPIError as exc:
