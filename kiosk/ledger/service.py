@@ -632,7 +632,6 @@ class Unit:
         keys included; device, source and card ID), so a refused value is never hashed or stored: the
         guard raises `TextRefusal` and the caller's transaction rolls back as a whole.
         """
-        self._hold_head()
         if actor_id is None and self.actor is not None:
             # Inside a command of the core every event names the person who did it.
             actor_id = self.actor.id
@@ -641,6 +640,7 @@ class Unit:
             if text is not None:
                 guard_text(text, f"{kind}.{name}")
         body = canonical_json(data)
+        self._hold_head()  # the guard and the encoding above need no lock; the chaining below does
         seq = self.seq + 1
         prev = self.hash
         digest = event_hash(
@@ -731,9 +731,9 @@ class Unit:
         **fields: Any,
     ) -> tuple[EventRecord, CardState]:
         """Append a card event and update the card's projection with the same fold verify uses."""
-        self._hold_head()
         before = self.card(card_id)
         data = encode(kind, payload)
+        self._hold_head()  # the fold needs the head's seq (`last_seq`)
         # Fold first: a forbidden transition raises before anything is appended.
         after = card_state.apply(
             before,
