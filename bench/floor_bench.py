@@ -10,7 +10,10 @@ The two alternate scan by scan over several rounds, so a busy moment of the mach
 alike; the ratios are of p50 over all scans and of the median of the rounds' p99s (one round's p99
 alone is a handful of samples and swings with whatever else the machine did then).
 
-    .venv/bin/python -m bench.floor_bench [--quick]
+    .venv/bin/python -m bench.floor_bench [--quick] [--pg]
+
+With `--pg` (KIOSK_BENCH_PG_URL or KIOSK_TEST_PG_URL): the same on PostgreSQL, with 1 and 3 kiosk
+processes sharing one chain (`pg_3kiosk_throughput_over_floor`; see `pg_floor_ratio`).
 """
 
 from __future__ import annotations
@@ -147,8 +150,229 @@ def floor_ratio(rounds: int = 10, per_round: int = 200, booked: int = 50) -> dic
     }
 
 
+# -- PostgreSQL: several kiosks, one chain ----------------------------------------------------------------
+#
+# The floor on PostgreSQL is the same minimal durable scan in bare psycopg: BEGIN; SELECT the head FOR
+# UPDATE; SHA-256; INSERT the event; UPDATE the card; UPDATE the head; COMMIT. (The head must move for
+# the next scan to chain on it; it is what the kiosk's `ledger_head` does.) The kiosk's scan is
+# `Counter.scan` as above. Each kiosk is a process of its own with its own cards and its own session,
+# so the only thing they share is the chain's head: the office's throughput is bounded by how long a scan
+# holds it. Rounds alternate kiosk and floor (1 process, then 3), each process starting at the same
+# moment; throughput is the scans of all processes over the time from that moment to the last one's end.
+
+PG_KIOSKS = 3
+
+
+def _pg_url() -> str | None:
+    import os
+
+    return os.environ.get("KIOSK_BENCH_PG_URL") or os.environ.get("KIOSK_TEST_PG_URL")
+
+
+_FLOOR_TABLES = (
+    "CREATE TABLE floor_head (id INTEGER PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL)",
+    "CREATE TABLE floor_events (seq BIGINT PRIMARY KEY, kind TEXT NOT NULL, card_id TEXT,"
+    " payload TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)",
+    "CREATE TABLE floor_cards (management_id TEXT PRIMARY KEY, status TEXT NOT NULL)",
+)
+
+
+class MinimalPgScan:
+    """The floor on PostgreSQL: one durable scan in bare psycopg, on one connection of its own."""
+
+    def __init__(self, url: str) -> None:
+        import psycopg
+
+        self.con = psycopg.connect(url)
+
+    def scan(self, card: str, out: bool) -> float:
+        t0 = time.perf_counter()
+        cur = self.con.cursor()
+        cur.execute("SELECT seq, hash FROM floor_head WHERE id = 1 FOR UPDATE")
+        row = cur.fetchone()
+        assert row is not None
+        seq, head = row
+        kind = "card_taken_out" if out else "card_returned"
+        payload = json.dumps({"session_id": 1, "mode": kind}, separators=(",", ":"))
+        digest = hashlib.sha256(f"{seq + 1}|{kind}|{card}|{payload}|{head}".encode()).hexdigest()
+        cur.execute(
+            "INSERT INTO floor_events (seq, kind, card_id, payload, prev_hash, hash)"
+            " VALUES (%s, %s, %s, %s, %s, %s)",
+            (seq + 1, kind, card, payload, head, digest),
+        )
+        cur.execute(
+            "UPDATE floor_cards SET status = %s WHERE management_id = %s", ("out" if out else "in_safe", card)
+        )
+        cur.execute("UPDATE floor_head SET seq = %s, hash = %s WHERE id = 1", (seq + 1, digest))
+        self.con.commit()
+        return (time.perf_counter() - t0) * 1000
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def _pg_kiosk(url: str, n: int, cards: list[str], orders: Any, answers: Any) -> None:
+    """One kiosk process: its own ledger connection, session and cards; scans when told to."""
+    from kiosk.config import Settings
+    from kiosk.desk import Desk
+    from kiosk.desk.counter import Counter
+    from kiosk.domain.safe_session import ScanMode
+    from kiosk.ledger.engine import make_engine
+    from kiosk.ledger.service import Ledger
+    from kiosk.runtime import settle_heap
+
+    engine = make_engine(url)
+    ledger = Ledger(engine, pepper=b"bench", kiosk=f"bench-pg-{n}")
+    settings = Settings()
+    desk = Desk(ledger, settings)
+    clerk = ledger.staff_by_badge("C001")
+    officer = ledger.staff_by_badge("O001")
+    assert clerk is not None
+    assert officer is not None
+    counter = Counter(desk)
+    counter.open_safe(officer, clerk, settings.session.opening_checklist)
+    floor = MinimalPgScan(url)
+    settle_heap()
+    done = {"kiosk": 0, "floor": 0}
+    wrong = 0
+    answers.put(("ready", n))
+    while (order := orders.get()) is not None:
+        which, count, start_at = order
+        while time.time() < start_at:
+            pass  # every process starts its part at the same moment
+        laps: list[float] = []
+        for _ in range(count):
+            lap, k = divmod(done[which], len(cards))
+            out = lap % 2 == 0
+            if which == "kiosk":
+                mode = ScanMode.TAKE_OUT if out else ScanMode.PUT_BACK
+                t0 = time.perf_counter()
+                verdict = counter.scan(cards[k], actor=clerk, mode=mode, device="bench", source="bench")
+                laps.append((time.perf_counter() - t0) * 1000)
+                wrong += not verdict.ok
+            else:
+                laps.append(floor.scan(cards[k], out))
+            done[which] += 1
+        answers.put((which, n, time.time(), laps, wrong))
+    floor.close()
+    engine.dispose()
+
+
+def pg_floor_ratio(rounds: int = 6, per_round: int = 150, cards_per_kiosk: int = 50) -> dict[str, Any]:
+    """The kiosk's scan against the PostgreSQL floor with 1 and with 3 kiosk processes (see above)."""
+    url = _pg_url()
+    if not url:
+        return {"pg_floor_basis": "skipped: set KIOSK_BENCH_PG_URL or KIOSK_TEST_PG_URL (PostgreSQL)"}
+    import multiprocessing as mp
+    import secrets
+
+    from sqlalchemy import text
+
+    from drivers.damm import with_check_digit
+    from kiosk.config import Settings
+    from kiosk.desk import Desk
+    from kiosk.domain.delivery import parse_delivery
+    from kiosk.domain.staff import Role
+    from kiosk.ledger.engine import make_engine, upgrade
+    from kiosk.ledger.service import Ledger
+
+    schema = f"bench_floor_{secrets.token_hex(4)}"
+    admin = make_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    sep = "&" if "?" in url else "?"
+    there = f"{url}{sep}options=-csearch_path%3D{schema}"
+    ctx = mp.get_context("spawn")
+    procs: list[Any] = []
+    orders = [ctx.Queue() for _ in range(PG_KIOSKS)]
+    answers = ctx.Queue()
+    try:
+        engine = make_engine(there)
+        upgrade(engine)
+        ledger = Ledger(engine, pepper=b"bench", kiosk="bench-pg")
+        officer = ledger.add_staff(
+            name="保管 正子", badge="O001", employee_no="E-O001", role=Role.OFFICER, rank=0, pin="1111"
+        )
+        ledger.add_staff(name="窓口 一郎", badge="C001", employee_no="E-C001", role=Role.CLERK, pin="3333")
+        cards = [with_check_digit(f"9{i:08d}") for i in range(1, PG_KIOSKS * cards_per_kiosk + 1)]
+        ledger.receive_batch(
+            "B-FLOOR", parse_delivery("management_id,kind\n" + "".join(f"{c},mynumber_card\n" for c in cards))
+        )
+        Desk(ledger, Settings()).book(cards, officer)  # booked by the officer; the clerk takes them out
+        with engine.begin() as conn:
+            for ddl in _FLOOR_TABLES:
+                conn.exec_driver_sql(ddl)
+            conn.exec_driver_sql("INSERT INTO floor_head VALUES (1, 0, %(h)s)", {"h": "0" * 64})
+            conn.execute(text("INSERT INTO floor_cards VALUES (:m, 'in_safe')"), [{"m": c} for c in cards])
+        engine.dispose()
+        for n in range(PG_KIOSKS):
+            mine = cards[n * cards_per_kiosk : (n + 1) * cards_per_kiosk]
+            p = ctx.Process(target=_pg_kiosk, args=(there, n, mine, orders[n], answers), daemon=True)
+            p.start()
+            procs.append(p)
+        for _ in procs:
+            got = answers.get(timeout=120)
+            assert got[0] == "ready", got
+
+        def part(which: str, kiosks: int) -> tuple[float, list[float], int]:
+            start_at = time.time() + 0.2
+            for n in range(kiosks):
+                orders[n].put((which, per_round, start_at))
+            results = [answers.get(timeout=300) for _ in range(kiosks)]
+            end = max(r[2] for r in results)
+            laps = [x for r in results for x in r[3]]
+            return kiosks * per_round / (end - start_at), laps, max(r[4] for r in results)
+
+        rates: dict[tuple[str, int], list[float]] = {}
+        laps: dict[tuple[str, int], list[float]] = {}
+        wrong = 0
+        for _ in range(rounds):
+            for kiosks in (1, PG_KIOSKS):
+                for which in ("kiosk", "floor"):
+                    rate, got, bad = part(which, kiosks)
+                    rates.setdefault((which, kiosks), []).append(rate)
+                    laps.setdefault((which, kiosks), []).extend(got)
+                    wrong = max(wrong, bad)
+        with admin.connect() as conn:
+            # What the floor's side really wrote (the honest-bench test checks it against the count).
+            count = f"SELECT count(*) FROM {schema}.floor_events"  # noqa: S608 - our own schema name
+            written = conn.exec_driver_sql(count).scalar_one()
+    finally:
+        for q in orders[: len(procs)]:
+            q.put(None)
+        for p in procs:
+            p.join(timeout=30)
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+    def ratio(kiosks: int) -> float:
+        # The median of the rounds' ratios: kiosk and floor of one round ran back to back.
+        pairs = zip(rates[("kiosk", kiosks)], rates[("floor", kiosks)], strict=True)
+        return round(statistics.median(k / f for k, f in pairs), 2)
+
+    out: dict[str, Any] = {
+        "pg_floor_rounds": rounds,
+        "pg_floor_scans_per_kiosk_per_round": per_round,
+        "pg_floor_wrong_verdicts": wrong,
+        "pg_floor_events_written": written,
+    }
+    for kiosks in (1, PG_KIOSKS):
+        k_rate = statistics.median(rates[("kiosk", kiosks)])
+        f_rate = statistics.median(rates[("floor", kiosks)])
+        out[f"pg_{kiosks}kiosk_scans_per_s"] = round(k_rate, 1)
+        out[f"pg_{kiosks}kiosk_floor_scans_per_s"] = round(f_rate, 1)
+        out[f"pg_{kiosks}kiosk_scan_p50_ms"] = round(statistics.median(laps[("kiosk", kiosks)]), 3)
+        out[f"pg_{kiosks}kiosk_floor_p50_ms"] = round(statistics.median(laps[("floor", kiosks)]), 3)
+        out[f"pg_{kiosks}kiosk_throughput_over_floor"] = ratio(kiosks)
+    return out
+
+
 def main() -> None:
     quick = "--quick" in sys.argv
+    if "--pg" in sys.argv:
+        print(json.dumps(pg_floor_ratio(rounds=3 if quick else 6), indent=2))
+        return
     print(json.dumps(floor_ratio(rounds=5 if quick else 10), indent=2))
 
 

@@ -24,7 +24,10 @@ What each number means:
 - floor: `bench.floor_bench`: the kiosk's scan (`Counter.scan`, value → committed verdict) and the
   minimal durable scan (BEGIN IMMEDIATE, read the head, SHA-256, INSERT, UPDATE, COMMIT; same disk and
   pragmas) alternating scan by scan over rounds; `scan_p50_over_floor` over all scans and
-  `scan_p99_over_floor` of the medians of the rounds' p99s.
+  `scan_p99_over_floor` of the medians of the rounds' p99s. On PostgreSQL (KIOSK_BENCH_PG_URL or
+  KIOSK_TEST_PG_URL; skipped and said so without) the same floor in bare psycopg (head FOR UPDATE, SHA-256,
+  INSERT event, UPDATE card, UPDATE head, COMMIT) against the kiosk's scan with 1 and 3 kiosk processes
+  sharing one chain, rounds alternating: `pg_3kiosk_throughput_over_floor` (goal ≥ 0.9).
 - serial: `bench.serial_throughput` at 200 scans/s (lost scans), and the highest rate tried with none lost.
 - decode: `bench.decode_bench` (1080p frames per condition; 4K tray photo of 100 labels).
 - reconcile: `bench.reconcile_bench` at 100,000 cards.
@@ -411,6 +414,7 @@ PARTS: tuple[tuple[str, Callable[[bool], dict[str, Any]]], ...] = (
     ("scan to verdict", lambda quick: scan_to_verdict(2000)),
     ("sqlite commit floor", lambda quick: sqlite_commit(2000)),
     ("durable scan floor", lambda quick: _floor(quick)),
+    ("durable scan floor on PostgreSQL", lambda quick: _pg_floor(quick)),
     ("serial throughput", serial),
     ("decode", decode),
     ("reconcile", reconcile),
@@ -428,6 +432,13 @@ def _floor(quick: bool) -> dict[str, Any]:
     from bench.floor_bench import floor_ratio
 
     return floor_ratio(rounds=5 if quick else 10)
+
+
+def _pg_floor(quick: bool) -> dict[str, Any]:
+    """1 and 3 kiosk processes against the minimal durable scan in bare psycopg (bench.floor_bench)."""
+    from bench.floor_bench import pg_floor_ratio
+
+    return pg_floor_ratio(rounds=3 if quick else 6)
 
 
 def _door_alarm(quick: bool) -> dict[str, Any]:
@@ -513,6 +524,21 @@ ROWS = (
         ("kiosk_scan_p50_ms", "floor_scan_p50_ms", "kiosk_scan_p99_ms", "floor_scan_p99_ms"),
     ),
     ("  ratio p50 / p99 (target ≤ 2 each)", "×", ("scan_p50_over_floor", "scan_p99_over_floor")),
+    (
+        "PostgreSQL, 1 kiosk / 3 kiosk processes: scans/s (kiosk, floor, kiosk, floor)",
+        "/s",
+        (
+            "pg_1kiosk_scans_per_s",
+            "pg_1kiosk_floor_scans_per_s",
+            "pg_3kiosk_scans_per_s",
+            "pg_3kiosk_floor_scans_per_s",
+        ),
+    ),
+    (
+        "  throughput over the floor, 1 / 3 kiosks (target ≥ 0.9 at 3)",
+        "×",
+        ("pg_1kiosk_throughput_over_floor", "pg_3kiosk_throughput_over_floor"),
+    ),
     ("scan → verdict p99 ÷ bare commit p99 alone", "×", ("scan_p99_over_alone_commit_p99",)),
     ("serial @115,200 baud: lost scans at 200/s", "", ("serial_lost_scans_at_200_per_s",)),
     ("serial: highest rate tried with zero loss", "scans/s", ("serial_max_scans_per_s_zero_loss",)),

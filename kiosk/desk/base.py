@@ -13,7 +13,7 @@ from kiosk.domain.events import DeviceOffline, DeviceOnline, EventKind
 from kiosk.domain.guard import ensure_not_individual_number, guard_free_text, guard_name
 from kiosk.domain.management_id import Refusal
 from kiosk.domain.staff import AuthError, StaffMember, TwoPersonError
-from kiosk.ledger.service import Acting, Unit
+from kiosk.ledger.service import Acting, ScanFacts, Unit
 
 if TYPE_CHECKING:
     from kiosk.config import Settings
@@ -45,6 +45,7 @@ class DeskBase:
         *,
         session_id: int | None = None,
         card_id: str | None = None,
+        facts: ScanFacts | None = None,
     ) -> Iterator[Unit]:
         """A unit of work for `act` by `actor` (with `second`), authorised inside its transaction.
 
@@ -54,7 +55,7 @@ class DeskBase:
         """
         acting = Acting(act, actor.id, second.id if second is not None else None, session_id)
         try:
-            with storage_errors(), self.ledger.unit(acting) as u:
+            with storage_errors(), self.ledger.unit(acting, facts) as u:
                 yield u
         except NotAllowed as exc:
             exc.seq = self.record_refusal(

@@ -29,7 +29,7 @@ from kiosk.domain.status import CardStatus
 from kiosk.domain.verdicts import NextStep, Verdict, VerdictCode
 from kiosk.ledger import safe
 from kiosk.ledger.safe import SessionView
-from kiosk.ledger.service import Unit, session_people
+from kiosk.ledger.service import FactsChanged, ScanFacts, Unit, session_people
 
 _SCAN_ACTS = {
     ScanMode.TAKE_OUT: Act.TAKE_OUT,
@@ -106,20 +106,24 @@ class SafeDesk(SafeIoDesk):
             reason = self.text(override.reason, "reason", attempted=act.value, actor=actor)
             note = self.text(override.note, "note", attempted=act.value, actor=actor) if override.note else ""
             override = Override(override.supervisor, reason, note)
+        options: dict[str, Any] = {
+            "witness": witness,
+            "override": override,
+            "device": device,
+            "source": source,
+            "reasons": self.settings.session.override_reasons,
+        }
         try:
-            with self.act(act, actor, second, session_id=session_id) as u:
-                return scan_in_unit(
-                    u,
-                    session_id,
-                    mid,
-                    mode,
-                    actor,
-                    witness=witness,
-                    override=override,
-                    device=device,
-                    source=source,
-                    reasons=self.settings.session.override_reasons,
-                )
+            try:
+                # The facts in one statement and, on PostgreSQL, decided on before the chain's head is
+                # locked; if another kiosk changed one of them meanwhile, the scan runs again with the
+                # head held from its start (`kiosk.ledger.service.ScanFacts`).
+                facts: ScanFacts | None = ScanFacts(mid.value)
+                with self.act(act, actor, second, session_id=session_id, facts=facts) as u:
+                    return scan_in_unit(u, session_id, mid, mode, actor, **options)
+            except FactsChanged:
+                with self.act(act, actor, second, session_id=session_id) as u:
+                    return scan_in_unit(u, session_id, mid, mode, actor, **options)
         except NotAllowed as exc:
             return Verdict(False, VerdictCode.NOT_ALLOWED, str(exc), None, exc.seq, exc.reason, mid.value)
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import threading
+from collections import namedtuple
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,6 +26,7 @@ from sqlalchemy import (
     Engine,
     Row,
     Table,
+    and_,
     bindparam,
     event,
     func,
@@ -34,9 +37,11 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
+from sqlalchemy.pool import SingletonThreadPool, StaticPool
 
 from kiosk.domain import card_state
 from kiosk.domain.authz import Act, NotAllowed, authorize
@@ -315,6 +320,220 @@ _MOVE_HEAD = Prepared(_HEAD.update().where(_HEAD.c.id == 1))
 _HEAD_COLUMNS = ("seq", "hash")
 
 
+# -- the facts of one scan, in one statement -------------------------------------------------------------
+#
+# A scan needs the head, the people who act (re-read: active, locked, role, rank, MAC), the open session
+# and whether the actor joined it, the card and its booking for the day: one statement of left joins
+# from the head's row, where they were five or six. On PostgreSQL it is read before the head is locked
+# and the decision made on it; the lock is then taken for what must be ordered (head, event, card, head,
+# commit), and the facts read once more only if another unit moved the head meanwhile (`ScanFacts`).
+_A = _STAFF.alias("a")
+_B = _STAFF.alias("b")
+_S = _SAFE_SESSIONS.alias("ss")
+_C = _CARDS.alias("c")
+_P = _PICK_LIST.alias("p")
+_CARD_KEYS = tuple(c.key for c in _CARDS.c)
+_PersonRow = namedtuple("_PersonRow", _PERSON_COLUMNS)  # type: ignore[misc]
+_CardRow = namedtuple("_CardRow", _CARD_KEYS)  # type: ignore[misc]
+_SCAN_FACTS = Prepared(
+    select(
+        _HEAD.c.seq,
+        _HEAD.c.hash,
+        *(_A.c[name].label(f"a_{name}") for name in _PERSON_COLUMNS),
+        *(_B.c[name].label(f"b_{name}") for name in _PERSON_COLUMNS),
+        _S.c.operator_id.label("s_operator"),
+        _S.c.witness_id.label("s_witness"),
+        _S.c.closed_at.label("s_closed"),
+        select(_EVENTS.c.seq)
+        .where(
+            _EVENTS.c.session_id == bindparam("sid"),
+            _EVENTS.c.kind == SESSION_JOINED,
+            _EVENTS.c.actor_id == bindparam("actor"),
+        )
+        .exists()
+        .label("joined"),
+        *(_C.c[key].label(f"c_{key}") for key in _CARD_KEYS),
+        _P.c.management_id.label("p_booked"),
+        _P.c.booked_by,
+    )
+    .select_from(
+        _HEAD.outerjoin(_A, _A.c.id == bindparam("actor"))
+        .outerjoin(_B, _B.c.id == bindparam("second"))
+        .outerjoin(_S, _S.c.id == bindparam("sid"))
+        .outerjoin(_C, _C.c.management_id == bindparam("mid"))
+        .outerjoin(_P, and_(_P.c.day == bindparam("day"), _P.c.management_id == bindparam("mid")))
+    )
+    .where(_HEAD.c.id == 1)
+)
+_PEOPLE = len(_PERSON_COLUMNS)
+
+
+class FactsChanged(Exception):
+    """Another unit changed a fact this one decided on before it held the head: run it again, locked."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScanFacts:
+    """Ask `Ledger.unit` to read one card's facts in one statement (and, on PostgreSQL, before the lock)."""
+
+    card_id: str
+
+
+def _split_facts(row: Any) -> tuple[Any, Any, tuple[Any, ...] | None, bool, Any, Booking | None]:
+    """(actor row, second row, session (operator, witness, closed_at) or None, joined, card row, booking)."""
+    values = tuple(row)
+    at = 2
+    actor = values[at : at + _PEOPLE]
+    second = values[at + _PEOPLE : at + 2 * _PEOPLE]
+    at += 2 * _PEOPLE
+    operator, witness, closed, joined = values[at : at + 4]
+    at += 4
+    card = values[at : at + len(_CARD_KEYS)]
+    booked, booked_by = values[at + len(_CARD_KEYS) :]
+    return (
+        _PersonRow._make(actor) if actor[0] is not None else None,
+        _PersonRow._make(second) if second[0] is not None else None,
+        (operator, witness, closed) if operator is not None else None,
+        bool(joined),
+        _CardRow._make(card) if card[0] is not None else None,
+        Booking(booked_by) if booked is not None else None,
+    )
+
+
+class Writer:
+    """The ledger's one write connection: every unit of this process runs on it, one at a time.
+
+    Through the pool, each unit paid a checkout (on PostgreSQL a `SELECT 1` ping) and, after its COMMIT,
+    the pool's reset ROLLBACK: two statements more than the work itself, the ping inside a scan. This
+    connection stays checked out, so a unit is BEGIN, its statements and COMMIT (or ROLLBACK), nothing
+    else. A unit that starts while another thread's unit holds it takes a pool connection as before (the
+    chain head orders the two either way); so does an in-memory SQLite engine (one database per
+    connection).
+
+    A lost connection (a PostgreSQL restart, a terminated backend, a network cut) is found by the first
+    statement that uses it. When that is the unit's first statement (reading the head, before anything
+    was written) the unit goes on on a new connection, so an idle kiosk never shows the loss. Anywhere
+    else the unit fails as any storage failure does (`StorageError` at the desk, everything of it rolled
+    back by the server) and the connection is dropped: the next unit opens a new one.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.shared = not isinstance(engine.pool, SingletonThreadPool | StaticPool)
+        self.opened = 0  # connections this writer opened (the tests and the bench watch it)
+        self._conn: Connection | None = None
+        self._lock = threading.Lock()
+        self._close_when_free = False
+        from kiosk.ledger.engine import wal_checkpointer
+
+        self._checkpointer = wal_checkpointer(engine)
+        # `engine.dispose()` is how the kiosk, the CLI and the tests let go of a ledger: this
+        # connection goes with the pool's (a connection left open keeps a SQLite WAL from closing).
+        event.listen(engine, "engine_disposed", self._disposed)
+
+    @contextmanager
+    def begin(self, first: Callable[[Connection], Any]) -> Iterator[tuple[Connection, Any]]:
+        """A write transaction (BEGIN IMMEDIATE on SQLite) and what its `first` statement returned.
+
+        Commits when the block ends, rolls back when it raises."""
+        if not self.shared or not self._lock.acquire(blocking=False):
+            with self.engine.connect() as conn:
+                trans, got = self._start(conn, first)
+                with trans:
+                    yield conn, got
+            return
+        try:
+            held = self._conn
+            fresh = held is None or held.closed or held.invalidated
+            conn = self._open() if fresh or held is None else held
+            try:
+                trans, got = self._start(conn, first)
+            except DBAPIError as exc:
+                lost = self._lost(exc, conn)
+                self._drop()
+                if fresh or not lost:
+                    raise
+                # Lost while idle, and nothing of this unit reached the server: once more, anew.
+                log.warning("the ledger's write connection was lost; reconnected")
+                conn = self._open()
+                try:
+                    trans, got = self._start(conn, first)
+                except DBAPIError:
+                    self._drop()
+                    raise
+            try:
+                with trans:
+                    yield conn, got
+            except SQLAlchemyError:
+                # The connection may be broken (or left in a failed transaction): the next unit
+                # starts on a new one. Refusals and other errors of the work keep it.
+                self._drop()
+                raise
+            if self._checkpointer is not None:
+                # What the pool's `checkin` listener counted when every unit returned its connection.
+                fairy = conn.connection
+                self._checkpointer.checkin(fairy.dbapi_connection, fairy)
+        finally:
+            if self._close_when_free:
+                self._close_when_free = False
+                self._drop()
+            self._lock.release()
+
+    @staticmethod
+    def _start(conn: Connection, first: Callable[[Connection], Any]) -> tuple[Any, Any]:
+        trans = conn.begin()
+        try:
+            got = first(conn)
+        except BaseException:
+            _quietly(trans.rollback)
+            raise
+        return trans, got
+
+    def _lost(self, exc: DBAPIError, conn: Connection) -> bool:
+        """Whether `exc` says the connection is gone (as SQLAlchemy's pool would judge it)."""
+        if exc.connection_invalidated or conn.invalidated:
+            return True
+        try:
+            dbapi_connection = conn.connection.dbapi_connection
+        except SQLAlchemyError:
+            return True
+        dialect = self.engine.dialect
+        return isinstance(exc.orig, dialect.loaded_dbapi.Error) and dialect.is_disconnect(
+            exc.orig, dbapi_connection, None
+        )
+
+    def _open(self) -> Connection:
+        self._conn = self.engine.connect()
+        self.opened += 1
+        return self._conn
+
+    def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        _quietly(conn.invalidate)
+        _quietly(conn.close)
+
+    def _disposed(self, _engine: Engine) -> None:
+        if self._lock.acquire(blocking=False):
+            try:
+                conn, self._conn = self._conn, None
+                if conn is not None:
+                    _quietly(conn.close)
+            finally:
+                self._lock.release()
+        else:
+            self._close_when_free = True
+
+
+def _quietly(step: Callable[[], object]) -> None:
+    """A clean-up step on a connection that may be broken: its own failure adds nothing."""
+    try:
+        step()
+    except Exception as exc:  # noqa: BLE001 - the failure that brought us here is the one raised
+        log.debug("clean-up of a ledger connection failed: %s", type(exc).__name__)
+
+
 class Unit:
     """One unit of work inside a transaction that holds the chain head.
 
@@ -349,10 +568,36 @@ class Unit:
         # write lock is held, so it stays so until this unit's own writes (which end in a commit).
         self.checked_session: int | None = None
         self._cards: dict[str, CardState | None] = {}
+        self._bookings: dict[str, Booking | None] = {}
+        # The head as this unit locked it (what `Ledger` moves from when the unit ends).
+        self.base_seq = seq
+        # Set while the facts were read but the head is not held yet (PostgreSQL, `ScanFacts`): the
+        # facts' parameters and values, and the watch. The first write takes the head (`_hold_head`).
+        self._pending: tuple[dict[str, Any], tuple[Any, ...], LedgerWatch | None] | None = None
+
+    def _hold_head(self) -> None:
+        """Lock the chain head before the first write, when the facts were read without it.
+
+        If another unit moved the head meanwhile, the facts are read again (one statement, now under
+        the lock) and must be as they were: else `FactsChanged`, and the command runs again locked.
+        """
+        pending = self._pending
+        if pending is None:
+            return
+        self._pending = None
+        params, seen, watch = pending
+        seq, digest = _READ_HEAD.rows(self.conn)[0]
+        if watch is not None:
+            watch.check(seq)
+        if seq != self.seq and tuple(_SCAN_FACTS.rows(self.conn, params)[0])[2:] != seen:
+            raise FactsChanged
+        self.seq = self.base_seq = seq
+        self.hash = digest
 
     @property
     def session(self) -> Session:
         """An ORM session in this unit's transaction (opened on first use; flushed when the unit ends)."""
+        self._hold_head()
         if self._session is None:
             # Bound to the unit's connection, the session joins its transaction and never ends it.
             self._session = self._sessions(bind=self.conn)
@@ -395,6 +640,7 @@ class Unit:
             if text is not None:
                 guard_text(text, f"{kind}.{name}")
         body = canonical_json(data)
+        self._hold_head()  # the guard and the encoding above need no lock; the chaining below does
         seq = self.seq + 1
         prev = self.hash
         digest = event_hash(
@@ -464,6 +710,8 @@ class Unit:
 
     def booking(self, management_id: str) -> Booking | None:
         """The card's booking for handing over on this unit's office day (None: not booked)."""
+        if management_id in self._bookings:
+            return self._bookings[management_id]
         row = _BOOKING.one_or_none(self.conn, {"day": card_state.office_date(self.at), "mid": management_id})
         return None if row is None else Booking(row.booked_by)
 
@@ -485,6 +733,7 @@ class Unit:
         """Append a card event and update the card's projection with the same fold verify uses."""
         before = self.card(card_id)
         data = encode(kind, payload)
+        self._hold_head()  # the fold needs the head's seq (`last_seq`)
         # Fold first: a forbidden transition raises before anything is appended.
         after = card_state.apply(
             before,
@@ -610,6 +859,7 @@ class Ledger:
         install_guard(self._sessions)  # every String/Text column of a flushed row passes the guard
         hold_loaded_rows(self._sessions)
         self._reader = sessionmaker(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
+        self.writer = Writer(engine)
         # Set by `open_ledger`: the per-unit checks and checkpoint (kiosk.ledger.watch), and the lock a
         # running kiosk holds.
         self.watch: LedgerWatch | None = None
@@ -618,7 +868,7 @@ class Ledger:
     # -- transactions -------------------------------------------------------------------------
 
     @contextmanager
-    def unit(self, acting: Acting | None = None) -> Iterator[Unit]:
+    def unit(self, acting: Acting | None = None, facts: ScanFacts | None = None) -> Iterator[Unit]:
         """A write transaction holding the chain head; commits on success, rolls back on error.
 
         With `acting`, the people of the command are re-read and authorised first, inside the
@@ -626,7 +876,7 @@ class Ledger:
         that does not carry its MAC is refused and recorded as an `integrity_alert` after the rollback.
         """
         try:
-            with self._unit(acting) as unit:
+            with self._unit(acting, facts) as unit:
                 yield unit
         except StaffRowTampered as exc:
             self.record_integrity_alert(exc.staff_id)
@@ -638,7 +888,7 @@ class Ledger:
 
     def record_integrity_alert(self, staff_id: int, *, device: str | None = None) -> None:
         """Put an edited authorising row on the chain as an alert (the supervisor's page shows it)."""
-        with self._unit(None) as u:
+        with self._unit(None, None) as u:
             u.append(
                 EventKind.INTEGRITY_ALERT,
                 device=device or self.kiosk,
@@ -647,28 +897,73 @@ class Ledger:
         log.warning("integrity: staff row %s does not carry its MAC; refused", staff_id)
 
     @contextmanager
-    def _unit(self, acting: Acting | None) -> Iterator[Unit]:
+    def _unit(self, acting: Acting | None, facts: ScanFacts | None) -> Iterator[Unit]:
         watch = self.watch
-        with self.engine.connect() as conn, conn.begin():
-            seq, digest = _READ_HEAD.rows(conn)[0]
-            if watch is not None:
+        params: dict[str, Any] = {}
+        if facts is not None and acting is not None:
+            at = self.clock()
+            params = {
+                "actor": acting.actor_id,
+                "second": acting.second_id,
+                "sid": acting.session_id,
+                "mid": facts.card_id,
+                "day": card_state.office_date(at),
+            }
+            first: Callable[[Connection], Any] = lambda conn: _SCAN_FACTS.rows(conn, params)[0]  # noqa: E731
+        else:
+            first = _READ_HEAD.rows
+        with self.writer.begin(first) as (conn, got):
+            row = got if params else got[0]
+            seq, digest = int(row[0]), str(row[1])
+            unit = Unit(conn, self._sessions, seq, digest, at if params else self.clock(), self.kiosk)
+            if params and self.engine.dialect.name != "sqlite":
+                # Read without the head: it is locked at the first write (SQLite's BEGIN IMMEDIATE
+                # already holds the whole database).
+                unit._pending = (params, tuple(row)[2:], watch)
+            elif watch is not None:
                 watch.check(seq)  # the file this kiosk opened, not behind what it committed
-            unit = Unit(conn, self._sessions, seq, digest, self.clock(), self.kiosk)
             try:
                 if acting is not None:
-                    self._recheck(unit, acting)
+                    if params:
+                        self._recheck_facts(unit, acting, row, params["mid"])
+                    else:
+                        self._recheck(unit, acting)
                 yield unit
                 # Not reached when the work raised: the transaction then rolls back with the head.
                 unit._flush()
-                if unit.seq != seq:
+                if unit.seq != unit.base_seq:
                     validate_digest(unit.hash, "ledger_head.hash")
                     if watch is not None:
-                        watch.check(seq)  # once more just before the commit (a stat)
+                        watch.check(unit.base_seq)  # once more just before the commit (a stat)
                     _MOVE_HEAD.run(conn, {"seq": unit.seq, "hash": unit.hash}, columns=_HEAD_COLUMNS)
             finally:
                 unit._close()
-        if watch is not None and unit.seq != seq:
+        if watch is not None and unit.seq != unit.base_seq:
             watch.committed(unit.seq, unit.hash)  # no window: the checkpoint follows every unit
+
+    def _recheck_facts(self, u: Unit, acting: Acting, row: Any, card_id: str) -> None:
+        """`_recheck` on the people and session the scan's facts statement read (no statement of its own);
+        the card and its booking are kept for the unit's `card` and `booking`."""
+        actor_row, second_row, opened, joined, card, booking = _split_facts(row)
+        actor = self._bound(actor_row, acting.actor_id)
+        second = None if acting.second_id is None else self._bound(second_row, acting.second_id)
+        rule = authorize(acting.act, actor, second, now=u.at, lockout_minutes=self.lockout_minutes)
+        if rule.in_session:
+            if acting.session_id is None or opened is None or opened[2] is not None:
+                raise NotAllowed("no_session", "the safe is not open")
+            if actor.id not in opened[:2] and not joined:
+                raise NotAllowed("not_in_session", f"{actor.name} is not one of this safe session's people")
+            u.checked_session = acting.session_id
+        u.actor, u.second = actor, second
+        u._cards[card_id] = to_card_state(card) if card is not None else None
+        u._bookings[card_id] = booking
+
+    def _bound(self, row: Any, staff_id: int) -> StaffMember:
+        if row is None:
+            raise NotAllowed("unknown_person", "that member of staff is not in the ledger")
+        if not row_bound(self.pepper, row, sealed=self.sealed):
+            raise StaffRowTampered(staff_id)
+        return to_staff(row)
 
     def _recheck(self, u: Unit, acting: Acting) -> None:
         sealed = self.sealed

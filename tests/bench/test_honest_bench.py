@@ -125,3 +125,17 @@ def test_the_floor_bench_scans_for_real_on_both_sides(tmp_path: Path) -> None:
         assert con.execute("SELECT count(*) FROM events").fetchone() == (2,)
     finally:
         con.close()
+
+
+def test_the_postgresql_floor_bench_scans_for_real_on_both_sides() -> None:
+    """1 and 3 kiosk processes: every kiosk scan is green, and the floor wrote every one of its events."""
+    from bench.floor_bench import PG_KIOSKS, pg_floor_ratio
+    from tests.conftest import PG_SKIP_REASON, PG_URL
+
+    if not PG_URL:
+        pytest.skip(PG_SKIP_REASON)
+    result = pg_floor_ratio(rounds=1, per_round=6, cards_per_kiosk=4)
+    assert result["pg_floor_wrong_verdicts"] == 0
+    assert result["pg_floor_events_written"] == (1 + PG_KIOSKS) * 6
+    assert result["pg_1kiosk_throughput_over_floor"] > 0
+    assert result["pg_3kiosk_throughput_over_floor"] > 0
