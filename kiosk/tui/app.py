@@ -35,8 +35,8 @@ from kiosk.domain.safe_door import Door, SafeState
 from kiosk.domain.safe_session import ChecklistIncomplete, is_overdue
 from kiosk.domain.staff import StaffMember
 from kiosk.runtime import settle_heap
+from kiosk.texts import device_reason_text, translate
 from kiosk.tui.devices import DeviceLink, device_loop
-from kiosk.tui.i18n import translate
 from kiosk.tui.messages import (
     DeviceLost,
     DeviceStatusChanged,
@@ -47,7 +47,6 @@ from kiosk.tui.messages import (
 )
 from kiosk.tui.safe_io_link import SafeIoLink, safe_io_loop
 from kiosk.tui.safe_text import notify
-from kiosk.tui.verdicts import device_reason_text
 from kiosk.tui.widgets import StatusSnapshot
 
 if TYPE_CHECKING:
@@ -675,7 +674,7 @@ class KioskApp(App[None]):
         return self.t("error.generic", reason=self.t("error.not_now"))
 
     def reason(self, code: str) -> str:
-        from kiosk.tui.verdicts import reason_text
+        from kiosk.texts import reason_text
 
         return reason_text(code, self.language)
 
@@ -683,7 +682,7 @@ class KioskApp(App[None]):
         self, code: str, detail: str = "", *, card_id: str | None = None, title: str | None = None, **_: Any
     ) -> None:
         """Show a verdict on the top-most screen that has a verdict panel, and ring its bell pattern."""
-        from kiosk.tui.verdicts import look
+        from kiosk.texts import look
         from kiosk.tui.widgets import VerdictPanel
 
         for screen in reversed(self.screen_stack):

@@ -18,8 +18,8 @@ from drivers.wedge_device import KeyboardWedge
 from kiosk.app_factory import kiosk_opener
 from kiosk.config import Settings
 from kiosk.ledger.service import open_ledger
+from kiosk.texts import JA
 from kiosk.tui.app import KioskApp, Opened
-from kiosk.tui.i18n import JA
 from kiosk.tui.screens.home import HomeScreen
 from kiosk.tui.screens.session import SessionScreen
 from kiosk.tui.screens.signin import SignInModal
