@@ -6,6 +6,7 @@ event; verification replays every event through the same `apply` and compares wi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
@@ -115,7 +116,7 @@ def apply(
 
 
 def apply_row(
-    row: Row | None,
+    row: Sequence[Any] | None,
     kind: str,
     card_id: str,
     payload: dict[str, Any],

@@ -23,10 +23,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from json.encoder import encode_basestring as _q
+from operator import itemgetter
 from typing import Any
 
 from kiosk.domain import card_state
-from kiosk.domain.card_state import CARD_EVENTS, STATUS_EVENTS, Row
+from kiosk.domain.card_state import CARD_EVENTS, STATUS_EVENTS
 from kiosk.domain.events import KINDS
 from kiosk.domain.status import TRANSITIONS, Action, CardStatus, TransitionRefused
 from kiosk.ledger.anchors import Anchor
@@ -75,6 +76,7 @@ _CARD_FIELDS = (
 _DATE_FIELDS = frozenset(range(7, 11))
 _RFID = card_state.RFID_BOUND
 _sha256 = hashlib.sha256
+_LINK, _DIGEST = itemgetter(11), itemgetter(12)  # a read row's stored link and hash
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,7 +327,7 @@ def verify(ledger: Ledger, anchors: Iterable[Anchor] = (), *, helper: bool = Tru
     upto = ledger.head()[0] if database is not None else 0
     if database is None or upto < PARALLEL_FROM or not helper:
         return _verify(ledger, anchors, hashed_upto=0)
-    helper = subprocess.Popen(  # noqa: S603 (this interpreter, our own module; no shell)
+    child = subprocess.Popen(  # noqa: S603 (this interpreter, our own module; no shell)
         [sys.executable, "-m", "kiosk.ledger.chain_check", str(database), str(upto)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -334,8 +336,8 @@ def verify(ledger: Ledger, anchors: Iterable[Anchor] = (), *, helper: bool = Tru
     try:
         report = _verify(ledger, anchors, hashed_upto=upto)
     finally:
-        out, err = helper.communicate()
-    if helper.returncode != 0:
+        out, err = child.communicate()
+    if child.returncode != 0:
         log.warning("the chain helper failed (%s); verifying in one process", err.strip()[-200:])
         return _verify(ledger, anchors, hashed_upto=0)
     result = json.loads(out)
@@ -361,8 +363,9 @@ def _verify(ledger: Ledger, anchors: Iterable[Anchor], *, hashed_upto: int) -> V
     infos = dict(_KIND_INFO)
     sha, q, at_text_of = _sha256, _q, _at_text
     decoded: dict[str, Any] = {}  # payload text -> its value (payloads repeat: {"location":"safe"})
-    quoted: dict[str, str] = {}  # payload text -> as the chain quotes it
-    located: dict[str, Any] = {}  # payload text -> the location a status event sets, or _SAME
+    # payload text -> (as the chain quotes it, the location a status event with it sets, _SAME when it
+    # names none, or _UNKNOWN until apply_row has folded one such event with it)
+    payloads: dict[str, tuple[str, Any]] = {}
     # Every time the card fold reads is the office's date, the same for any time in one UTC hour (Japan's
     # offset is whole hours): one parse per hour.
     hours: dict[str, datetime] = {}  # a UTC hour ("2026-12-07T05") -> an event time within it
@@ -380,8 +383,8 @@ def _verify(ledger: Ledger, anchors: Iterable[Anchor], *, hashed_upto: int) -> V
         head = next(snap.rows("SELECT seq, hash FROM ledger_head WHERE id = 1"), None)
         head_seq, head_hash = (int(head[0]), str(head[1])) if head else (0, GENESIS_HASH)
 
-        def bad(seq: int, problem: str) -> VerifyReport:
-            return VerifyReport(expected - 1, head_seq, head_hash, len(cards), seq, problem)
+        def bad(seq: int, problem: str, read: int) -> VerifyReport:
+            return VerifyReport(read, head_seq, head_hash, len(cards), seq, problem)
 
         def stored_hash(seq: int) -> str | None:
             if seq == 0:
@@ -391,7 +394,8 @@ def _verify(ledger: Ledger, anchors: Iterable[Anchor], *, hashed_upto: int) -> V
 
         # The anchors' stored hashes up to hashed_upto (not read with the events, see _EVENTS_SQL).
         held = {a: stored_hash(a) for a in wanted if a <= hashed_upto}
-        prev: str | None = GENESIS_HASH if hashed_upto == 0 else None  # the last hash checked here
+        # The last hash checked: the helper proved the chain up to hashed_upto.
+        prev = GENESIS_HASH if hashed_upto == 0 else stored_hash(hashed_upto)
         # Alone, the plain read: every hash is checked here (CASE per row costs the SQL a little).
         pages = (
             _batches(snap, _CHAIN_SQL, 0)
@@ -399,6 +403,26 @@ def _verify(ledger: Ledger, anchors: Iterable[Anchor], *, hashed_upto: int) -> V
             else _batches(snap, _EVENTS_SQL, 0, (hashed_upto, hashed_upto))
         )
         for batch in pages:
+            # The sequence and the links of a whole page, compared in C: seqs are unique and ordered, so
+            # the first and the last say there is no gap; each stored link must be the previous stored
+            # hash. The rows walk below stops before the first row that breaks either, and that row's
+            # problem is reported there, after any problem of an earlier row (as a row-by-row walk would).
+            size = len(batch)
+            stop, stop_problem = size, ""
+            if batch[0][0] != expected or batch[-1][0] != expected + size - 1:
+                stop = next(i for i, r in enumerate(batch) if r[0] != expected + i)
+                stop_problem = f"event {expected + stop} is missing (next stored is {batch[stop][0]})"
+            linked = max(0, hashed_upto + 1 - expected)  # the first row whose link is checked here
+            if linked < stop:
+                links = list(map(_LINK, batch[linked:stop]))
+                # The row before `linked` is the previous page's last or event hashed_upto: `prev`.
+                digests = [prev]
+                digests += map(_DIGEST, batch[linked : stop - 1])
+                if links != digests:
+                    stop = linked + next(
+                        i for i, (a, b) in enumerate(zip(links, digests, strict=True)) if a != b
+                    )
+                    stop_problem = "link to the previous event is broken (deleted, inserted or reordered)"
             for (
                 seq,
                 at,
@@ -413,33 +437,26 @@ def _verify(ledger: Ledger, anchors: Iterable[Anchor], *, hashed_upto: int) -> V
                 payload,
                 prev_hash,
                 digest,
-            ) in batch:
-                if seq != expected:
-                    return bad(expected, f"event {expected} is missing (next stored is {seq})")
+            ) in batch[:stop] if stop < size else batch:
                 info = infos.get(kind)
                 if info is None:
                     info = _kind_info(kind)
                     if len(infos) < 1024:
                         infos[kind] = info
                 klass, kind_q, moves_from, moves_to = info
+                quoting = payloads.get(payload)
+                if quoting is None:
+                    quoting = (q(payload), unknown)
+                    if len(payload) < 100 and len(payloads) < 4096:
+                        payloads[payload] = quoting
+                payload_q, location = quoting
                 if seq > hashed_upto:
-                    if prev is None:
-                        prev = stored_hash(seq - 1)  # the helper proved the chain up to here
-                    if prev_hash != prev:
-                        return bad(
-                            seq, "link to the previous event is broken (deleted, inserted or reordered)"
-                        )
-                    if type(at) is str and len(at) == 26 and at[10] == " ":
-                        at_text = f"{at[:10]}T{at[11:]}Z"
+                    if type(at) is str and len(at) == 26:
+                        at_text = f"{at[:10]}T{at[11:]}Z"  # SQLite's text: at_text's answer, faster
                     else:
                         at_text = at_text_of(at)
-                    payload_q = quoted.get(payload)
-                    if payload_q is None:
-                        payload_q = q(payload)
-                        if len(payload) < 100 and len(quoted) < 4096:
-                            quoted[payload] = payload_q
-                    # chain_check.body_text inlined. "prev" unquoted: it equals the last digest this
-                    # walk computed (hex), the genesis hash, or one the helper proved (a digest too).
+                    # chain_check.body_text inlined. "prev" unquoted: the link equals the previous stored
+                    # hash (checked above), which is hex or its event fails here or in the helper.
                     body = (
                         f'{{"actor":{"null" if actor is None else actor},"at":"{at_text}",'
                         f'"card":{"null" if card_id is None else q(card_id)},'
@@ -451,47 +468,41 @@ def _verify(ledger: Ledger, anchors: Iterable[Anchor], *, hashed_upto: int) -> V
                         f'"witness":{"null" if witness is None else witness}}}'
                     )
                     if sha(body.encode()).hexdigest() != digest:
-                        return bad(seq, "content does not match its hash (edited)")
-                    prev = digest
+                        return bad(seq, "content does not match its hash (edited)", seq - 1)
                 elif klass >= _RECEIPT:
                     at_text = at_text_of(at)  # for a fold that reads the time (most card events do not)
                 else:
                     at_text = ""
                 if seq in wanted and wanted[seq].hash != (held[seq] if digest is None else digest):
                     return bad(
-                        seq, f"the chain does not hold anchor {wanted[seq].text}: history was rewritten"
+                        seq,
+                        f"the chain does not hold anchor {wanted[seq].text}: history was rewritten",
+                        seq - 1,
                     )
                 try:
-                    if klass <= _KEEP and card_id is not None:
-                        # A status event with its one transition: what apply_row would return, in place.
-                        row = cards_get(card_id)
-                        location = located.get(payload, unknown)
-                        if row is not None and row[2] is moves_from and location is not unknown:
-                            row[2] = moves_to
-                            if location is not same:
-                                row[3] = location
-                            if klass == _TAKE:
-                                row[12] = session
-                                if session is not None:
-                                    opened = sessions_get(session)
-                                    if opened is not None and opened["closed_at"] is not None:
-                                        rebuild.card_taken_out(seq, card_id, session)
-                            elif klass == _CLEAR:
-                                row[12] = None
-                            row[13] = seq
-                            expected += 1
-                            continue
+                    # A status event with its one transition: what apply_row would return, in place. (Not
+                    # a status event: moves_from is None, never a card's status.)
+                    row = cards_get(card_id)
+                    if row is not None and row[2] is moves_from and location is not unknown:
+                        row[2] = moves_to
+                        if location is not same:
+                            row[3] = location
+                        if klass == _TAKE:
+                            row[12] = session
+                            if session is not None:
+                                opened = sessions_get(session)
+                                if opened is not None and opened["closed_at"] is not None:
+                                    rebuild.card_taken_out(seq, card_id, session)
+                        elif klass == _CLEAR:
+                            row[12] = None
+                        row[13] = seq
+                        continue
                     data = decoded.get(payload)
                     if data is None:
                         data = decode(payload)
                         if len(payload) < 100 and len(decoded) < 4096:
                             decoded[payload] = data  # never mutated
-                    if (
-                        klass == _RECEIPT
-                        and card_id is not None
-                        and card_id not in cards
-                        and type(data) is dict
-                    ):
+                    if klass == _RECEIPT and card_id is not None and row is None and type(data) is dict:
                         # apply_row's receipt (a card not yet seen), its office date by the hour.
                         day = days.get(at_text[:13])
                         if day is None:
@@ -523,16 +534,9 @@ def _verify(ledger: Ledger, anchors: Iterable[Anchor], *, hashed_upto: int) -> V
                                     hours[at_text[:13]] = when
                         else:
                             when = _NO_TIME
-                        cards[card_id] = list(
-                            apply_row(cards_get(card_id), kind, card_id, data, when, seq, session)
-                        )
-                        if (
-                            klass <= _KEEP
-                            and type(data) is dict
-                            and len(payload) < 100
-                            and len(located) < 4096
-                        ):
-                            located[payload] = data.get("location", same)
+                        cards[card_id] = list(apply_row(row, kind, card_id, data, when, seq, session))
+                        if klass <= _KEEP and type(data) is dict and payload in payloads:
+                            payloads[payload] = (payload_q, data.get("location", same))
                         if klass == _TAKE:
                             opened = sessions_get(session) if session is not None else None
                             if opened is not None and opened["closed_at"] is not None:
@@ -558,16 +562,20 @@ def _verify(ledger: Ledger, anchors: Iterable[Anchor], *, hashed_upto: int) -> V
                             snap,
                         )
                 except (TransitionRefused, KeyError, ValueError, TypeError) as exc:
-                    return bad(seq, f"event breaks the rules of its kind: {exc}")
-                expected += 1
+                    return bad(seq, f"event breaks the rules of its kind: {exc}", seq - 1)
+            if stop < size:
+                return bad(expected + stop, stop_problem, expected + stop - 1)
+            expected += size
+            if hashed_upto < expected - 1:
+                prev = batch[-1][12]
 
         count = expected - 1
         last_hash = prev if count > hashed_upto else stored_hash(count)
         if count != head_seq or last_hash != head_hash:
             # Events after the head were inserted, or the tail was removed and the head left behind.
-            return bad(min(count, head_seq) + 1, "the recorded head does not match the last event")
+            return bad(min(count, head_seq) + 1, "the recorded head does not match the last event", count)
         if unnamed is not None:
-            return bad(unnamed[0], f"event kind {unnamed[1]!r} is not in the event-kind registry")
+            return bad(unnamed[0], f"event kind {unnamed[1]!r} is not in the event-kind registry", count)
         beyond = [a for a in wanted.values() if a.seq > head_seq]
         if beyond:
             a = min(beyond, key=lambda x: x.seq)
@@ -575,6 +583,7 @@ def _verify(ledger: Ledger, anchors: Iterable[Anchor], *, hashed_upto: int) -> V
                 head_seq + 1,
                 f"the chain ends at seq {head_seq}, before anchor {a.cite()}: an older copy, lost "
                 "events or a wipe",
+                count,
             )
         problem = _compare_cards(snap, cards) or rebuild.compare(snap, cards)
     if problem is not None:
@@ -583,7 +592,7 @@ def _verify(ledger: Ledger, anchors: Iterable[Anchor], *, hashed_upto: int) -> V
     return VerifyReport(count, head_seq, head_hash, len(cards), anchors=len(wanted))
 
 
-def _norm_card(row: Row) -> tuple[Any, ...]:
+def _norm_card(row: Sequence[Any]) -> tuple[Any, ...]:
     return tuple(
         (v.value if isinstance(v, CardStatus) else v.isoformat() if isinstance(v, date) else v) for v in row
     )
@@ -602,7 +611,7 @@ def _norm_stored(row: tuple[Any, ...]) -> tuple[Any, ...]:
     )
 
 
-def _compare_cards(snap: _Snapshot, replayed: dict[str, Row]) -> Disagreement | None:
+def _compare_cards(snap: _Snapshot, replayed: dict[str, list[Any]]) -> Disagreement | None:
     first: Disagreement | None = None
     seen = 0
 
