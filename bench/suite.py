@@ -39,6 +39,11 @@ What each number means:
 - integrity: `bench.integrity_bench` on the same 1M-event ledger: full verify and the start-up check,
   each in a fresh process, beside a bare sequential read of the events table; `verify_peak_rss_mb` is
   the verify process's own peak (VmHWM), not that of whatever started it.
+- verify over its floor: `bench.verify_bench`: `verify` alone on one core (CPU time) ÷ one read-and-hash
+  pass (stdlib sqlite3 reads every event, hashes its canonical bytes, compares with the stored hash), in
+  fresh processes alternating round by round (`verify_over_hash_pass`, target ≤ 1.2; the wall-clock
+  ratio beside it); `verify_1m_s`, `kiosk verify` as it runs (helper process on the second core), on the
+  cached 1M-event ledger, or extrapolated from a 200,000-event one and said so (`verify_1m_basis`).
 - supervise: `bench.supervise_bench`: a committed take-out → its row on the supervisor's page, 3 kiosks
   writing to one PostgreSQL ledger (KIOSK_BENCH_PG_URL or KIOSK_TEST_PG_URL) and to one SQLite file
   (`supervise_sqlite_*`); the page is pushed (LISTEN/NOTIFY; SQLite's data_version every 20 ms), and each
@@ -420,6 +425,7 @@ PARTS: tuple[tuple[str, Callable[[bool], dict[str, Any]]], ...] = (
     ("reconcile", reconcile),
     ("ledger at 1M events", ledger_scale),
     ("ledger integrity at 1M events", integrity),
+    ("verify over its floor", lambda quick: _verify_floor(quick)),
     ("start-up", lambda quick: startup(3 if quick else 7)),
     ("supervise", lambda quick: _supervise(quick)),
     ("screen during reconcile", lambda quick: _ui(quick)),
@@ -439,6 +445,13 @@ def _pg_floor(quick: bool) -> dict[str, Any]:
     from bench.floor_bench import pg_floor_ratio
 
     return pg_floor_ratio(rounds=3 if quick else 6)
+
+
+def _verify_floor(quick: bool) -> dict[str, Any]:
+    """verify on one core ÷ one read-and-hash pass, interleaved (bench.verify_bench); verify at 1M."""
+    from bench.verify_bench import suite_part
+
+    return suite_part(quick, CACHED_LEDGER)
 
 
 def _door_alarm(quick: bool) -> dict[str, Any]:
@@ -552,6 +565,12 @@ ROWS = (
     ),
     ("stocktake reconciliation, 100,000 cards", "ms", ("reconcile_100k_ms",)),
     ("kiosk verify at 1,000,000 events", "s", ("verify_1m_events_s",)),
+    (
+        "verify on one core ÷ one read-and-hash pass, CPU / wall (target ≤ 1.2)",
+        "×",
+        ("verify_over_hash_pass", "verify_over_hash_pass_wall"),
+    ),
+    ("kiosk verify at 1M events (helper process; see verify_1m_basis)", "s", ("verify_1m_s",)),
     (
         "  bare read / full verify / start-up check (checkpoint at head)",
         "s",

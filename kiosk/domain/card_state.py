@@ -6,6 +6,7 @@ event; verification replays every event through the same `apply` and compares wi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
@@ -72,6 +73,7 @@ Row = tuple[Any, ...]
 _FIELDS = tuple(f.name for f in fields(CardState))
 _LOCATION, _STATUS, _CLOSED_ON, _HOLD, _OUT, _LAST = 3, 2, 10, 11, 12, 13
 _CLEARS_OUT = frozenset({Action.PUT_BACK, Action.ISSUE, Action.MARK_MISSING})
+CLEARS_OUT = _CLEARS_OUT  # the actions that end a card's time out of the safe (verify's fast fold reads it)
 _CLOSES = frozenset({Action.ISSUE, Action.CANCEL, Action.DISPOSE})
 _SET_FIELD: dict[str, int] = {NOTICE_SENT: 8, REMINDER_SENT: 9, RFID_BOUND: 5, APPLICANT_SET: 6}
 # Plain constants: an enum member's `.value` is a property call, and `kiosk verify` folds a million events.
@@ -114,7 +116,7 @@ def apply(
 
 
 def apply_row(
-    row: Row | None,
+    row: Sequence[Any] | None,
     kind: str,
     card_id: str,
     payload: dict[str, Any],

@@ -31,12 +31,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from kiosk.domain.card_state import Row
 from kiosk.domain.events import EventKind
 from kiosk.domain.staff import pin_mac, row_bound
 from kiosk.domain.status import IN_THE_SAFE, CardStatus
@@ -160,7 +159,7 @@ class Rebuild:
         device: str | None,
         source: str | None,
         data: dict[str, Any],
-        cards: dict[str, Row],
+        cards: Mapping[str, Sequence[Any]],
         query: Query,
     ) -> None:
         """One event (not a card event: those go to apply_row). `at` is the chain's time text."""
@@ -325,7 +324,7 @@ class Rebuild:
         stocktake: int,
         device: str | None,
         data: dict[str, Any],
-        cards: dict[str, Row],
+        cards: Mapping[str, Sequence[Any]],
         query: Query,
     ) -> None:
         self.stocktakes[stocktake] = {
@@ -381,7 +380,7 @@ class Rebuild:
 
     # -- the comparison -------------------------------------------------------------------------
 
-    def compare(self, query: Query, cards: dict[str, Row]) -> Disagreement | None:
+    def compare(self, query: Query, cards: Mapping[str, Sequence[Any]]) -> Disagreement | None:
         """Compare every table with the fold; the first disagreement, or None."""
         if self.first is not None:
             return self.first
@@ -519,7 +518,7 @@ class Rebuild:
             "rfid_bindings", {str(r["tag"]): r for r in rows}, want, times=(), label=lambda k: f"tag {k}"
         )
 
-    def _closed_sessions_clear(self, cards: dict[str, Row]) -> Disagreement | None:
+    def _closed_sessions_clear(self, cards: Mapping[str, Sequence[Any]]) -> Disagreement | None:
         for mid, row in cards.items():
             if row[_STATUS] is CardStatus.OUT and row[_OUT] is not None:
                 session = self.sessions.get(row[_OUT])

@@ -6,9 +6,12 @@ a rewrite of history before an anchor (the chain no longer holds the anchor's ha
 disagrees with what the events say (see kiosk.ledger.projections), naming the first disagreement, and
 an event of a kind the event-kind registry (`kiosk.domain.events`) does not name.
 
-Speed: one read transaction, the events streamed in keyset pages as plain tuples; the canonical
-encoding of `kiosk.ledger.chain` is built by one f-string (a test proves it is byte for byte the same);
-cards are folded as tuples by `card_state.apply_row`, the fold the writers use.
+Speed: one read transaction, the events streamed in keyset pages as plain tuples; a page's sequence and
+links compared in C; the canonical encoding of `kiosk.ledger.chain` built by one f-string (a test proves
+it is byte for byte the same); cards folded as lists by `card_state.apply_row`, the fold the writers use,
+except the status events with one transition and the receipts, done in place here (the projections'
+comparison proves them against the writers' rows). `python -m bench.verify_bench` measures this on one
+core against one read-and-hash pass (`verify_over_hash_pass`).
 """
 
 from __future__ import annotations
@@ -22,13 +25,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from itertools import chain as _concat
+from json.encoder import encode_basestring as _q
+from operator import itemgetter
 from typing import Any
 
 from kiosk.domain import card_state
-from kiosk.domain.card_state import CARD_EVENTS, Row
+from kiosk.domain.card_state import CARD_EVENTS, STATUS_EVENTS
 from kiosk.domain.events import KINDS
-from kiosk.domain.status import Action, CardStatus, TransitionRefused
+from kiosk.domain.status import TRANSITIONS, Action, CardStatus, TransitionRefused
 from kiosk.ledger.anchors import Anchor
 from kiosk.ledger.chain import GENESIS_HASH
 from kiosk.ledger.chain_check import at_text as _at_text
@@ -73,9 +77,9 @@ _CARD_FIELDS = (
     "last_seq",
 )
 _DATE_FIELDS = frozenset(range(7, 11))
-_TAKE_OUT = Action.TAKE_OUT.value
 _RFID = card_state.RFID_BOUND
 _sha256 = hashlib.sha256
+_LINK, _DIGEST = itemgetter(11), itemgetter(12)  # a read row's stored link and hash
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,14 +276,38 @@ def _verify_chain(ledger: Ledger, after_seq: int, after_hash: str) -> tuple[int,
 
 _NO_TIME = datetime(1970, 1, 1, tzinfo=UTC)  # for the events whose fold never reads the time
 
-# One lookup per event says what the fold does with it: a card event whose fold never reads the time
-# (most of a ledger), a card event that reads it, another registered kind, or a kind the event-kind
-# registry does not name (folded as "other", and reported).
-_CARD, _CARD_TIMED, _OTHER, _UNNAMED = 0, 1, 2, 3
-_KIND_CLASS = {
-    kind: ((_CARD_TIMED if kind in card_state.USES_TIME else _CARD) if kind in CARD_EVENTS else _OTHER)
-    for kind in KINDS
-}
+# One lookup per event says what the fold does with it. The status events most of a ledger is made of
+# (a card stored, taken out, put back) change a card from one status to one other, its location when the
+# payload names one, its session and its last seq: the fold does that in place on the card's list
+# (`_TAKE` sets the session, `_CLEAR` clears it, `_KEEP` leaves it), the status machine's one transition
+# for that kind checked by identity. Anything else goes through `card_state.apply_row`, the writers' fold:
+# another card event whose fold never reads the time (`_CARD`), a card's receipt (`_RECEIPT`: built here,
+# its office date looked up by the hour), another that reads the time (`_CARD_TIMED`), another registered
+# kind (`_OTHER`), or a kind the event-kind registry does not name (`_UNNAMED`, reported). From
+# `_RECEIPT` on, the fold reads the event's time.
+_TAKE, _CLEAR, _KEEP, _CARD, _RECEIPT, _CARD_TIMED, _OTHER, _UNNAMED = range(8)
+_SAME, _UNKNOWN = object(), object()  # a status event's payload names no location / not yet decoded
+
+
+def _kind_info(kind: str) -> tuple[int, str, CardStatus | None, CardStatus | None]:
+    """(class, the kind as the chain quotes it, the one status it moves a card from, to)."""
+    if kind not in KINDS:
+        return _UNNAMED, _q(kind), None, None
+    if kind not in CARD_EVENTS:
+        return _OTHER, _q(kind), None, None
+    action = STATUS_EVENTS.get(kind)
+    moves = [(src, dst) for (src, act), dst in TRANSITIONS.items() if act is action]
+    if action is None or action in (Action.RECEIVE, Action.FOUND) or kind in card_state.USES_TIME:
+        moves = []
+    if action is Action.RECEIVE:
+        return _RECEIPT, _q(kind), None, None
+    if len(moves) != 1:
+        return (_CARD_TIMED if kind in card_state.USES_TIME else _CARD), _q(kind), None, None
+    klass = _TAKE if action is Action.TAKE_OUT else _CLEAR if action in card_state.CLEARS_OUT else _KEEP
+    return klass, _q(kind), moves[0][0], moves[0][1]
+
+
+_KIND_INFO = {kind: _kind_info(kind) for kind in KINDS}
 
 
 def _parse_at(text: str) -> datetime:
@@ -291,16 +319,18 @@ def _parse_at(text: str) -> datetime:
 PARALLEL_FROM = 200_000
 
 
-def verify(ledger: Ledger, anchors: Iterable[Anchor] = ()) -> VerifyReport:
-    """Recompute everything from the events: the chain, the head, every anchor given, every projection."""
+def verify(ledger: Ledger, anchors: Iterable[Anchor] = (), *, helper: bool = True) -> VerifyReport:
+    """Recompute everything from the events: the chain, the head, every anchor given, every projection.
+
+    `helper=False` checks everything in this one process (the benchmark's single-core measure)."""
     from kiosk.config import sqlite_file
 
     anchors = list(anchors)
     database = sqlite_file(ledger.engine.url.render_as_string(hide_password=False))
     upto = ledger.head()[0] if database is not None else 0
-    if database is None or upto < PARALLEL_FROM:
+    if database is None or upto < PARALLEL_FROM or not helper:
         return _verify(ledger, anchors, hashed_upto=0)
-    helper = subprocess.Popen(  # noqa: S603 (this interpreter, our own module; no shell)
+    child = subprocess.Popen(  # noqa: S603 (this interpreter, our own module; no shell)
         [sys.executable, "-m", "kiosk.ledger.chain_check", str(database), str(upto)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -309,8 +339,8 @@ def verify(ledger: Ledger, anchors: Iterable[Anchor] = ()) -> VerifyReport:
     try:
         report = _verify(ledger, anchors, hashed_upto=upto)
     finally:
-        out, err = helper.communicate()
-    if helper.returncode != 0:
+        out, err = child.communicate()
+    if child.returncode != 0:
         log.warning("the chain helper failed (%s); verifying in one process", err.strip()[-200:])
         return _verify(ledger, anchors, hashed_upto=0)
     result = json.loads(out)
@@ -322,27 +352,42 @@ def verify(ledger: Ledger, anchors: Iterable[Anchor] = ()) -> VerifyReport:
 
 
 def _verify(ledger: Ledger, anchors: Iterable[Anchor], *, hashed_upto: int) -> VerifyReport:
-    """`verify`; the hashes and links of events up to `hashed_upto` are checked elsewhere (by the helper)."""
+    """`verify`; the hashes and links of events up to `hashed_upto` are checked elsewhere (by the helper).
+
+    One loop over each page of plain tuples, every per-event step inlined (a call per event costs about
+    as much as a field's check): the chain's canonical text (`chain_check.body_text`, byte for byte),
+    the payload's decoding and quoting cached for the short payloads that repeat, and the card fold in
+    place for the status events that are most of a ledger (see `_KIND_INFO`).
+    """
     wanted: dict[int, Anchor] = {}
     for anchor in anchors:
         wanted.setdefault(anchor.seq, anchor)
     apply_row = card_state.apply_row
-    classes = _KIND_CLASS
-    decoded: dict[str, dict[str, Any]] = {}
-    take_out = _TAKE_OUT
-    rfid = _RFID
-    cards: dict[str, Row] = {}
+    infos = dict(_KIND_INFO)
+    sha, q, at_text_of = _sha256, _q, _at_text
+    decoded: dict[str, Any] = {}  # payload text -> its value (payloads repeat: {"location":"safe"})
+    # payload text -> (as the chain quotes it, the location a status event with it sets, _SAME when it
+    # names none, or _UNKNOWN until apply_row has folded one such event with it)
+    payloads: dict[str, tuple[str, Any]] = {}
+    # Every time the card fold reads is the office's date, the same for any time in one UTC hour (Japan's
+    # offset is whole hours): one parse per hour.
+    hours: dict[str, datetime] = {}  # a UTC hour ("2026-12-07T05") -> an event time within it
+    days: dict[str, date] = {}  # a UTC hour -> the office's date then
+    received = CardStatus.RECEIVED
+    same, unknown = _SAME, _UNKNOWN
+    cards: dict[str, list[Any]] = {}
     cards_get = cards.get
     rebuild = Rebuild(ledger.pepper)
     sessions = rebuild.sessions
+    sessions_get = sessions.get
     unnamed: tuple[int, str] | None = None  # the first event of a kind without names
     expected = 1  # the next seq; expected - 1 events were read
     with snapshot(ledger) as snap:
         head = next(snap.rows("SELECT seq, hash FROM ledger_head WHERE id = 1"), None)
         head_seq, head_hash = (int(head[0]), str(head[1])) if head else (0, GENESIS_HASH)
 
-        def bad(seq: int, problem: str) -> VerifyReport:
-            return VerifyReport(expected - 1, head_seq, head_hash, len(cards), seq, problem)
+        def bad(seq: int, problem: str, read: int) -> VerifyReport:
+            return VerifyReport(read, head_seq, head_hash, len(cards), seq, problem)
 
         def stored_hash(seq: int) -> str | None:
             if seq == 0:
@@ -352,9 +397,36 @@ def _verify(ledger: Ledger, anchors: Iterable[Anchor], *, hashed_upto: int) -> V
 
         # The anchors' stored hashes up to hashed_upto (not read with the events, see _EVENTS_SQL).
         held = {a: stored_hash(a) for a in wanted if a <= hashed_upto}
-        prev: str | None = GENESIS_HASH if hashed_upto == 0 else None  # the last hash checked here
-        for row in _concat.from_iterable(_batches(snap, _EVENTS_SQL, 0, (hashed_upto, hashed_upto))):
-            (
+        # The last hash checked: the helper proved the chain up to hashed_upto.
+        prev = GENESIS_HASH if hashed_upto == 0 else stored_hash(hashed_upto)
+        # Alone, the plain read: every hash is checked here (CASE per row costs the SQL a little).
+        pages = (
+            _batches(snap, _CHAIN_SQL, 0)
+            if hashed_upto == 0
+            else _batches(snap, _EVENTS_SQL, 0, (hashed_upto, hashed_upto))
+        )
+        for batch in pages:
+            # The sequence and the links of a whole page, compared in C: seqs are unique and ordered, so
+            # the first and the last say there is no gap; each stored link must be the previous stored
+            # hash. The rows walk below stops before the first row that breaks either, and that row's
+            # problem is reported there, after any problem of an earlier row (as a row-by-row walk would).
+            size = len(batch)
+            stop, stop_problem = size, ""
+            if batch[0][0] != expected or batch[-1][0] != expected + size - 1:
+                stop = next(i for i, r in enumerate(batch) if r[0] != expected + i)
+                stop_problem = f"event {expected + stop} is missing (next stored is {batch[stop][0]})"
+            linked = max(0, hashed_upto + 1 - expected)  # the first row whose link is checked here
+            if linked < stop:
+                links = list(map(_LINK, batch[linked:stop]))
+                # The row before `linked` is the previous page's last or event hashed_upto: `prev`.
+                digests = [prev]
+                digests += map(_DIGEST, batch[linked : stop - 1])
+                if links != digests:
+                    stop = linked + next(
+                        i for i, (a, b) in enumerate(zip(links, digests, strict=True)) if a != b
+                    )
+                    stop_problem = "link to the previous event is broken (deleted, inserted or reordered)"
+            for (
                 seq,
                 at,
                 kind,
@@ -368,90 +440,145 @@ def _verify(ledger: Ledger, anchors: Iterable[Anchor], *, hashed_upto: int) -> V
                 payload,
                 prev_hash,
                 digest,
-            ) = row
-            if seq != expected:
-                return bad(expected, f"event {expected} is missing (next stored is {seq})")
-            klass = classes.get(kind, _UNNAMED)
-            if seq > hashed_upto:
-                if prev is None:
-                    prev = stored_hash(seq - 1)  # the helper proved the chain up to here
-                if prev_hash != prev:
-                    return bad(seq, "link to the previous event is broken (deleted, inserted or reordered)")
-                at_text = _at_text(at)
-                body = body_text(
-                    seq,
-                    at_text,
-                    kind,
-                    card_id,
-                    actor,
-                    witness,
-                    session,
-                    stocktake,
-                    device,
-                    source,
-                    payload,
-                    prev_hash,
-                )
-                if _sha256(body.encode()).hexdigest() != digest:
-                    return bad(seq, "content does not match its hash (edited)")
-                prev = digest
-            elif klass:
-                at_text = _at_text(at)  # for a fold that reads the time (most card events do not)
-            else:
-                at_text = ""
-            if seq in wanted and wanted[seq].hash != (held[seq] if digest is None else digest):
-                return bad(seq, f"the chain does not hold anchor {wanted[seq].text}: history was rewritten")
-            try:
-                data = decoded.get(payload)
-                if data is None:
-                    data = decode(payload)
-                    if len(payload) < 100 and len(decoded) < 4096:
-                        decoded[payload] = data  # payloads repeat ({"location":"safe"}); never mutated
-                if klass < _OTHER and card_id is not None:
-                    cards[card_id] = apply_row(
-                        cards_get(card_id),
-                        kind,
-                        card_id,
-                        data,
-                        _parse_at(at_text) if klass else _NO_TIME,
-                        seq,
-                        session,
+            ) in batch[:stop] if stop < size else batch:
+                info = infos.get(kind)
+                if info is None:
+                    info = _kind_info(kind)
+                    if len(infos) < 1024:
+                        infos[kind] = info
+                klass, kind_q, moves_from, moves_to = info
+                quoting = payloads.get(payload)
+                if quoting is None:
+                    quoting = (q(payload), unknown)
+                    if len(payload) < 100 and len(payloads) < 4096:
+                        payloads[payload] = quoting
+                payload_q, location = quoting
+                if seq > hashed_upto:
+                    if type(at) is str and len(at) == 26:
+                        at_text = f"{at[:10]}T{at[11:]}Z"  # SQLite's text: at_text's answer, faster
+                    else:
+                        at_text = at_text_of(at)
+                    # chain_check.body_text inlined. "prev" unquoted: the link equals the previous stored
+                    # hash (checked above), which is hex or its event fails here or in the helper.
+                    body = (
+                        f'{{"actor":{"null" if actor is None else actor},"at":"{at_text}",'
+                        f'"card":{"null" if card_id is None else q(card_id)},'
+                        f'"device":{"null" if device is None else q(device)},'
+                        f'"kind":{kind_q},"payload":{payload_q},"prev":"{prev_hash}","seq":{seq},'
+                        f'"session":{"null" if session is None else session},'
+                        f'"source":{"null" if source is None else q(source)},'
+                        f'"stocktake":{"null" if stocktake is None else stocktake},'
+                        f'"witness":{"null" if witness is None else witness}}}'
                     )
-                    if kind == take_out:
-                        open_or_closed = sessions.get(session) if session is not None else None
-                        if open_or_closed is not None and open_or_closed["closed_at"] is not None:
-                            rebuild.card_taken_out(seq, card_id, session)
-                    elif kind == rfid:
-                        rebuild.rfid_bound(seq, card_id, data)
+                    if sha(body.encode()).hexdigest() != digest:
+                        return bad(seq, "content does not match its hash (edited)", seq - 1)
+                elif klass >= _RECEIPT:
+                    at_text = at_text_of(at)  # for a fold that reads the time (most card events do not)
                 else:
-                    if klass == _UNNAMED and unnamed is None:
-                        unnamed = (seq, kind)
-                    rebuild.feed(
+                    at_text = ""
+                if seq in wanted and wanted[seq].hash != (held[seq] if digest is None else digest):
+                    return bad(
                         seq,
-                        at_text,
-                        kind,
-                        card_id,
-                        actor,
-                        witness,
-                        session,
-                        stocktake,
-                        device,
-                        source,
-                        data,
-                        cards,
-                        snap,
+                        f"the chain does not hold anchor {wanted[seq].text}: history was rewritten",
+                        seq - 1,
                     )
-            except (TransitionRefused, KeyError, ValueError, TypeError) as exc:
-                return bad(seq, f"event breaks the rules of its kind: {exc}")
-            expected += 1
+                try:
+                    # A status event with its one transition: what apply_row would return, in place. (Not
+                    # a status event: moves_from is None, never a card's status.)
+                    row = cards_get(card_id)
+                    if row is not None and row[2] is moves_from and location is not unknown:
+                        row[2] = moves_to
+                        if location is not same:
+                            row[3] = location
+                        if klass == _TAKE:
+                            row[12] = session
+                            if session is not None:
+                                opened = sessions_get(session)
+                                if opened is not None and opened["closed_at"] is not None:
+                                    rebuild.card_taken_out(seq, card_id, session)
+                        elif klass == _CLEAR:
+                            row[12] = None
+                        row[13] = seq
+                        continue
+                    data = decoded.get(payload)
+                    if data is None:
+                        data = decode(payload)
+                        if len(payload) < 100 and len(decoded) < 4096:
+                            decoded[payload] = data  # never mutated
+                    if klass == _RECEIPT and card_id is not None and row is None and type(data) is dict:
+                        # apply_row's receipt (a card not yet seen), its office date by the hour.
+                        day = days.get(at_text[:13])
+                        if day is None:
+                            day = card_state.office_date(_parse_at(at_text))
+                            if len(days) < 65536:
+                                days[at_text[:13]] = day
+                        cards[card_id] = [
+                            card_id,
+                            str(data["kind"]),
+                            received,
+                            data.get("location"),
+                            data.get("batch"),
+                            None,
+                            None,
+                            day,
+                            None,
+                            None,
+                            None,
+                            None,
+                            None,
+                            seq,
+                        ]
+                    elif klass < _OTHER and card_id is not None:
+                        if klass >= _RECEIPT:
+                            when = hours.get(at_text[:13])
+                            if when is None:
+                                when = _parse_at(at_text)
+                                if len(hours) < 65536:
+                                    hours[at_text[:13]] = when
+                        else:
+                            when = _NO_TIME
+                        cards[card_id] = list(apply_row(row, kind, card_id, data, when, seq, session))
+                        if klass <= _KEEP and type(data) is dict and payload in payloads:
+                            payloads[payload] = (payload_q, data.get("location", same))
+                        if klass == _TAKE:
+                            opened = sessions_get(session) if session is not None else None
+                            if opened is not None and opened["closed_at"] is not None:
+                                rebuild.card_taken_out(seq, card_id, session)
+                        elif kind == _RFID:
+                            rebuild.rfid_bound(seq, card_id, data)
+                    else:
+                        if klass == _UNNAMED and unnamed is None:
+                            unnamed = (seq, kind)
+                        rebuild.feed(
+                            seq,
+                            at_text,
+                            kind,
+                            card_id,
+                            actor,
+                            witness,
+                            session,
+                            stocktake,
+                            device,
+                            source,
+                            data,
+                            cards,
+                            snap,
+                        )
+                except (TransitionRefused, KeyError, ValueError, TypeError) as exc:
+                    return bad(seq, f"event breaks the rules of its kind: {exc}", seq - 1)
+            if stop < size:
+                return bad(expected + stop, stop_problem, expected + stop - 1)
+            expected += size
+            if hashed_upto < expected - 1:
+                prev = batch[-1][12]
 
         count = expected - 1
         last_hash = prev if count > hashed_upto else stored_hash(count)
         if count != head_seq or last_hash != head_hash:
             # Events after the head were inserted, or the tail was removed and the head left behind.
-            return bad(min(count, head_seq) + 1, "the recorded head does not match the last event")
+            return bad(min(count, head_seq) + 1, "the recorded head does not match the last event", count)
         if unnamed is not None:
-            return bad(unnamed[0], f"event kind {unnamed[1]!r} is not in the event-kind registry")
+            return bad(unnamed[0], f"event kind {unnamed[1]!r} is not in the event-kind registry", count)
         beyond = [a for a in wanted.values() if a.seq > head_seq]
         if beyond:
             a = min(beyond, key=lambda x: x.seq)
@@ -459,6 +586,7 @@ def _verify(ledger: Ledger, anchors: Iterable[Anchor], *, hashed_upto: int) -> V
                 head_seq + 1,
                 f"the chain ends at seq {head_seq}, before anchor {a.cite()}: an older copy, lost "
                 "events or a wipe",
+                count,
             )
         problem = _compare_cards(snap, cards) or rebuild.compare(snap, cards)
     if problem is not None:
@@ -467,7 +595,7 @@ def _verify(ledger: Ledger, anchors: Iterable[Anchor], *, hashed_upto: int) -> V
     return VerifyReport(count, head_seq, head_hash, len(cards), anchors=len(wanted))
 
 
-def _norm_card(row: Row) -> tuple[Any, ...]:
+def _norm_card(row: Sequence[Any]) -> tuple[Any, ...]:
     return tuple(
         (v.value if isinstance(v, CardStatus) else v.isoformat() if isinstance(v, date) else v) for v in row
     )
@@ -486,7 +614,7 @@ def _norm_stored(row: tuple[Any, ...]) -> tuple[Any, ...]:
     )
 
 
-def _compare_cards(snap: _Snapshot, replayed: dict[str, Row]) -> Disagreement | None:
+def _compare_cards(snap: _Snapshot, replayed: dict[str, list[Any]]) -> Disagreement | None:
     first: Disagreement | None = None
     seen = 0
 

@@ -149,3 +149,65 @@ def test_ledger_export_is_bom_csv_with_every_event(db: Path) -> None:
     assert lines[0].startswith("連番 seq,日時 (JST)")
     assert len(lines) == 1 + 10
     assert lines[-1].split(",")[0] == "10"
+
+
+def forge_link(db: Path, seq: int) -> None:
+    """Rewrite event `seq` to follow another chain: a wrong previous hash, and its own hash recomputed
+    over it (the event alone is consistent: only its link to the previous event says it is forged)."""
+    from datetime import UTC, datetime
+
+    conn = sqlite3.connect(db)
+    conn.execute("DROP TRIGGER events_no_update")
+    row = conn.execute(
+        "SELECT at, kind, card_id, actor_id, witness_id, session_id, stocktake_id, device, source, payload "
+        "FROM events WHERE seq = ?",
+        (seq,),
+    ).fetchone()
+    forged_prev = "f" * 64
+    digest = event_hash(
+        seq=seq,
+        at=datetime.fromisoformat(row[0]).replace(tzinfo=UTC),
+        kind=row[1],
+        card_id=row[2],
+        actor_id=row[3],
+        witness_id=row[4],
+        session_id=row[5],
+        stocktake_id=row[6],
+        device=row[7],
+        source=row[8],
+        payload=row[9],
+        prev_hash=forged_prev,
+    )
+    conn.execute("UPDATE events SET prev_hash = ?, hash = ? WHERE seq = ?", (forged_prev, digest, seq))
+    conn.commit()
+    conn.close()
+
+
+PAGED_CASES = {
+    **CASES,
+    **{f"forged link at {n}": ((lambda db, n=n: forge_link(db, n)), n) for n in (1, 4, 6, 9)},
+}
+
+
+@pytest.mark.parametrize("case", list(PAGED_CASES))
+def test_a_page_boundary_hides_nothing(db: Path, case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """verify checks the sequence and the links a page at a time: with pages of 1, 3 and 4 events every
+    tampering falls on a page's first, middle or last row, and is named as with one page."""
+    from kiosk.ledger import verify as verify_module
+
+    change, first_bad = PAGED_CASES[case]
+    change(db)
+    ledger = Ledger(make_engine(f"sqlite:///{db}"), pepper=b"x")
+    whole = verify_module.verify(ledger)
+    assert whole.first_bad_seq == first_bad, whole.problem
+    if case.startswith("forged link"):
+        assert whole.problem == "link to the previous event is broken (deleted, inserted or reordered)"
+    for page in (1, 3, 4):
+        monkeypatch.setattr(verify_module, "_PAGE", page)
+        paged = verify_module.verify(ledger)
+        assert (paged.first_bad_seq, paged.problem, paged.events) == (
+            whole.first_bad_seq,
+            whole.problem,
+            whole.events,
+        ), page
+    ledger.engine.dispose()
