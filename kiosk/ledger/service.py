@@ -65,6 +65,7 @@ from kiosk.ledger.chain import EventRecord, canonical_json, event_hash
 from kiosk.ledger.engine import READ_ONLY, make_engine, upgrade
 from kiosk.ledger.guard_hook import check_row, install_guard
 from kiosk.ledger.meta import seal, staff_sealed
+from kiosk.ledger.staff_journal import is_staff_kind
 from kiosk.ledger.statements import Prepared
 
 if TYPE_CHECKING:
@@ -349,6 +350,8 @@ class Unit:
         # write lock is held, so it stays so until this unit's own writes (which end in a commit).
         self.checked_session: int | None = None
         self._cards: dict[str, CardState | None] = {}
+        # The staff events of this unit (for the staff journal beside the checkpoint: issue 22).
+        self.staff_events: list[EventRecord] = []
 
     @property
     def session(self) -> Session:
@@ -445,6 +448,8 @@ class Unit:
         # pending rows does not matter; a later query of this unit sees the event at once.
         columns = _event_columns(record)
         _INSERT_EVENT.run(self.conn, columns, columns=tuple(columns))
+        if is_staff_kind(record.kind):
+            self.staff_events.append(record)
         return record
 
     def card(self, management_id: str) -> CardState | None:
@@ -614,6 +619,8 @@ class Ledger:
         # running kiosk holds.
         self.watch: LedgerWatch | None = None
         self.hold: Hold | None = None
+        # Whether the chain says this kiosk keeps an anchor log (`anchors_kept`): asked once per process.
+        self.anchors_noted = False
 
     # -- transactions -------------------------------------------------------------------------
 
@@ -649,6 +656,7 @@ class Ledger:
     @contextmanager
     def _unit(self, acting: Acting | None) -> Iterator[Unit]:
         watch = self.watch
+        staff: tuple[list[EventRecord], dict[int, dict[str, Any]]] | None = None
         with self.engine.connect() as conn, conn.begin():
             seq, digest = _READ_HEAD.rows(conn)[0]
             if watch is not None:
@@ -664,11 +672,14 @@ class Ledger:
                     validate_digest(unit.hash, "ledger_head.hash")
                     if watch is not None:
                         watch.check(seq)  # once more just before the commit (a stat)
+                        if unit.staff_events and not watch.paused:
+                            staff = (unit.staff_events, _staff_rows(conn, unit.staff_events))
                     _MOVE_HEAD.run(conn, {"seq": unit.seq, "hash": unit.hash}, columns=_HEAD_COLUMNS)
             finally:
                 unit._close()
         if watch is not None and unit.seq != seq:
-            watch.committed(unit.seq, unit.hash)  # no window: the checkpoint follows every unit
+            # No window: the checkpoint follows every unit (and the staff journal every staff unit).
+            watch.committed(unit.seq, unit.hash, staff)
 
     def _recheck(self, u: Unit, acting: Acting) -> None:
         sealed = self.sealed
@@ -1043,6 +1054,22 @@ def has_ledger(engine: Engine) -> bool:
         return bool(inspect(conn).has_table("ledger_head"))
 
 
+def _staff_rows(conn: Connection, events: list[EventRecord]) -> dict[int, dict[str, Any]]:
+    """The staff rows `events` touched, as this unit leaves them (for the staff journal)."""
+    members: set[int] = set()
+    for ev in events:
+        target = (
+            ev.actor_id if ev.kind in (EventKind.AUTH_FAILED, EventKind.SIGNED_IN) else ev.data.get("staff")
+        )
+        if isinstance(target, int):
+            members.add(target)
+    if not members:
+        return {}
+    table = models.Staff.__table__
+    query = select(table).where(table.c.id.in_(sorted(members)))
+    return {int(r["id"]): dict(r) for r in conn.execute(query).mappings()}
+
+
 def open_ledger(
     settings: Settings,
     *,
@@ -1061,7 +1088,7 @@ def open_ledger(
     (kiosk.ledger.watch): the checkpoint follows the head, a replaced file stops the writes.
     """
     from kiosk.config import data_paths, sqlite_file
-    from kiosk.ledger.anchors import IntegrityRefused, startup_check
+    from kiosk.ledger.anchors import IntegrityRefused, head_file, read_head_journal, startup_check
     from kiosk.ledger.meta import check_identity, initialise, ledger_id, seal_staff
     from kiosk.ledger.watch import LedgerBusy, LedgerWatch, take
 
@@ -1118,11 +1145,14 @@ def open_ledger(
     held = None
     if hold:
         try:
-            held = take(settings, exclusive=False)
+            held = take(settings, exclusive=False, engine=engine)
         except LedgerBusy as exc:
             engine.dispose()
             raise IntegrityRefused(str(exc)) from None
     try:
+        # How many staff-journal lines the head file says were written: read before the start-up check
+        # moves the checkpoint (it keeps the count, but a refusal must name what was found).
+        journalled = read_head_journal(head_file(paths.checkpoint), pepper)
         if check:
             startup_check(ledger, settings)
         head_seq = ledger.head()[0]
@@ -1133,6 +1163,14 @@ def open_ledger(
             ledger_id=ledger_id(ledger),
             head_seq=head_seq,
         )
+        if check and ledger.watch.journal_count < journalled:
+            raise IntegrityRefused(
+                f"the staff journal {ledger.watch.journal} holds {ledger.watch.journal_count} line(s), but "
+                f"the head file says {journalled} were written: it was emptied, cut short or removed, and "
+                "with it the staff changes a restore must keep. Do not use the kiosk. Supervisor: put back "
+                "the anchors folder from its copy on the backup volume (README: Integrity), keep this one "
+                "for investigation, then run `kiosk verify`."
+            )
     except BaseException:
         if held is not None:
             held.release()
