@@ -358,7 +358,8 @@ def upgrade_ledger(settings: Settings) -> Upgraded:
     from sqlalchemy.exc import SQLAlchemyError
 
     from drivers.text import holds_individual_number
-    from kiosk.ledger.anchors import AnchorError, IntegrityRefused
+    from kiosk.config import data_paths
+    from kiosk.ledger.anchors import AnchorError, AnchorLog, IntegrityRefused, note_kept
     from kiosk.ledger.backup import BackupError, backup, verify_against_log
     from kiosk.ledger.engine import upgrade
     from kiosk.ledger.service import open_ledger
@@ -381,7 +382,7 @@ def upgrade_ledger(settings: Settings) -> Upgraded:
         if before == head:
             return Upgraded(before, head, None, False, report.events, migrated=False)
         try:
-            made = backup(ledger, settings)
+            made = backup(ledger, settings, note_anchors=False)  # a failed upgrade changes nothing
         except (BackupError, OSError) as exc:
             raise UpgradeFailed("backup", f"{exc}; nothing was migrated") from None
     finally:
@@ -409,6 +410,9 @@ def upgrade_ledger(settings: Settings) -> Upgraded:
         # A backup's name carries its time, often a run of 12+ digits the guard refuses: then the copy is
         # named on the chain by its head's sequence number alone (as `kiosk restore` does).
         shown = "(withheld: 12 digits)" if holds_individual_number(made.path.name) else made.path.name
+        # The backup wrote an anchor line: the chain says this kiosk keeps anchors (issue 22), now that
+        # the upgrade went through (a failed one leaves the ledger as it was).
+        note_kept(ledger, settings, AnchorLog(data_paths(settings).anchor_log, ledger.pepper))
         with ledger.unit() as u:
             u.append(
                 EventKind.LEDGER_UPGRADED,

@@ -98,6 +98,7 @@ class EventKind(enum.StrEnum):
     LEDGER_RESTORED = "ledger_restored"
     RESTORE_ACKNOWLEDGED = "restore_acknowledged"
     LEDGER_UPGRADED = "ledger_upgraded"
+    ANCHORS_KEPT = "anchors_kept"  # this kiosk wrote its first anchor line: its log must exist from now
     # Alerts that reach people (kiosk.domain.alerts): the chain is their durable outbox.
     ALERT_QUEUED = "alert_queued"
     ALERT_SENT = "alert_sent"
@@ -564,6 +565,15 @@ class RestoreAcknowledged(Payload):
 
 
 @dataclass(frozen=True, slots=True)
+class AnchorsKept(Payload):
+    """This kiosk (the event's device) keeps an anchor log for this ledger, recorded just before it
+    writes its first line (`anchor_number`, that line's running number). From this event on, a start
+    of that kiosk with no anchor log is refused: the folder was deleted (issue 22)."""
+
+    anchor_number: int
+
+
+@dataclass(frozen=True, slots=True)
 class LedgerUpgraded(Payload):
     """`kiosk upgrade`: the schema migrated after a verified backup (both verifies passed)."""
 
@@ -696,6 +706,7 @@ KINDS: dict[EventKind, KindInfo] = {
     K.LEDGER_RESTORED: KindInfo("バックアップからの復元", "restored from a backup", LedgerRestored),
     K.RESTORE_ACKNOWLEDGED: KindInfo("復元の確認（責任者）", "restore acknowledged", RestoreAcknowledged),
     K.LEDGER_UPGRADED: KindInfo("管理簿のスキーマ更新", "ledger upgraded", LedgerUpgraded),
+    K.ANCHORS_KEPT: KindInfo("控え（アンカー）の記録開始", "anchor log started", AnchorsKept),
     K.ALERT_QUEUED: KindInfo("通知の登録", "alert queued", AlertQueued),
     K.ALERT_SENT: KindInfo("通知の送信", "alert sent", AlertSent),
     K.ALERT_FAILED: KindInfo("通知の送信失敗（再試行）", "alert not sent (will retry)", AlertFailed),

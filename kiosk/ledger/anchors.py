@@ -293,24 +293,35 @@ def head_file(checkpoint: Path) -> Path:
     return checkpoint.with_name(HEAD_NAME)
 
 
-def head_slot(pepper: bytes, mark: Anchor) -> bytes:
-    """One slot of the head file: a MACed line padded to HEAD_SLOT bytes."""
-    fields = {"seq": mark.seq, "hash": mark.hash, "at": mark.at, "reason": "head", "ledger": mark.ledger_id}
+def head_slot(pepper: bytes, mark: Anchor, journal: int = 0) -> bytes:
+    """One slot of the head file: a MACed line padded to HEAD_SLOT bytes. `journal`: how many lines the
+    staff journal beside it held (kiosk.ledger.staff_journal), so a journal cut short is seen."""
+    fields = {
+        "seq": mark.seq,
+        "hash": mark.hash,
+        "at": mark.at,
+        "reason": "head",
+        "ledger": mark.ledger_id,
+        "journal": journal,
+    }
     data = _line(pepper, fields).encode("utf-8")
     if len(data) >= HEAD_SLOT:
         raise AnchorError("a head-file slot is too long")  # never: the fields have fixed sizes
     return data + b" " * (HEAD_SLOT - 1 - len(data)) + b"\n"
 
 
-def write_head_file(path: Path, pepper: bytes, mark: Anchor) -> None:
+def write_head_file(path: Path, pepper: bytes, mark: Anchor, journal: int | None = None) -> None:
     """Both slots of the head file set to `mark`, in place (the inode a running kiosk writes stays),
-    fsynced; created 0600 when missing."""
+    fsynced; created 0600 when missing. The staff journal's line count is kept unless `journal` says
+    otherwise (a restore starts a new journal)."""
     make_private_dir(path.parent)
+    if journal is None:
+        journal = read_head_journal(path, pepper)
     created = not path.exists()
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
     try:
         os.fchmod(fd, 0o600)
-        slot = head_slot(pepper, mark)
+        slot = head_slot(pepper, mark, journal)
         os.pwrite(fd, slot + slot, 0)
         os.fsync(fd)
     finally:
@@ -340,6 +351,28 @@ def read_head_file(path: Path, pepper: bytes) -> Anchor | None:
         if best is None or mark.seq > best.seq:
             best = mark
     return best
+
+
+def read_head_journal(path: Path, pepper: bytes) -> int:
+    """How many staff-journal lines the head file says were written (the larger of its genuine slots;
+    0 when there is no head file or it predates the journal)."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return 0
+    count = 0
+    for at in (0, HEAD_SLOT):
+        text = data[at : at + HEAD_SLOT].decode("utf-8", errors="replace").strip()
+        if not text:
+            continue
+        try:
+            fields = _parse_line(pepper, text, "head file")
+        except AnchorError:
+            continue
+        value = fields.get("journal", 0)
+        if isinstance(value, int):
+            count = max(count, value)
+    return count
 
 
 def read_committed(path: Path, pepper: bytes) -> Anchor | None:
@@ -377,12 +410,19 @@ def _checkpoint_count(path: Path, pepper: bytes) -> int:
 
 
 def _write(
-    path: Path, pepper: bytes, verified: Anchor, head: Anchor, count: int, *, heads: bool = False
+    path: Path,
+    pepper: bytes,
+    verified: Anchor,
+    head: Anchor,
+    count: int,
+    *,
+    heads: bool = False,
+    journal: int | None = None,
 ) -> None:
     """The checkpoint line; with `heads` (or when there is none yet) the head file is set to `head`
     first, so a checkpoint that names a head file always has one."""
     if heads or not head_file(path).exists():
-        write_head_file(head_file(path), pepper, head)
+        write_head_file(head_file(path), pepper, head, journal)
     fields = {
         "seq": verified.seq,
         "hash": verified.hash,
@@ -396,10 +436,19 @@ def _write(
     write_private_file(path, (_line(pepper, fields) + "\n").encode("utf-8"))
 
 
-def write_checkpoint(path: Path, pepper: bytes, mark: Anchor) -> None:
+def write_checkpoint(path: Path, pepper: bytes, mark: Anchor, *, journal: int | None = None) -> None:
     """A verified head (start-up check, `verify`, a restore): the checkpoint and the committed head both
-    move to it (MACed, fsynced). The anchor count it held is kept (never lowered)."""
-    _write(path, pepper, mark, mark, max(mark.number, _checkpoint_count(path, pepper)), heads=True)
+    move to it (MACed, fsynced). The anchor count it held is kept (never lowered); so is the staff
+    journal's line count, unless `journal` sets it (a restore starts a new journal: 0)."""
+    _write(
+        path,
+        pepper,
+        mark,
+        mark,
+        max(mark.number, _checkpoint_count(path, pepper)),
+        heads=True,
+        journal=journal,
+    )
 
 
 def count_anchors(path: Path, pepper: bytes, number: int, ledger: str) -> None:
@@ -433,9 +482,11 @@ def record_anchor(ledger: Ledger, settings: Settings, reason: str) -> Anchor:
     from kiosk.config import data_paths
     from kiosk.ledger.meta import ledger_id
 
+    anchor_log = AnchorLog(data_paths(settings).anchor_log, ledger.pepper)
+    note_kept(ledger, settings, anchor_log)  # before the head is read: the anchor vouches for the event too
     seq, digest = ledger.head()
     anchor = Anchor(seq, digest, now_text(), reason, ledger_id(ledger))
-    return AnchorLog(data_paths(settings).anchor_log, ledger.pepper).append(anchor)
+    return anchor_log.append(anchor)
 
 
 def record_head(ledger: Ledger, settings: Settings, seq: int, digest: str, reason: str) -> Anchor:
@@ -444,7 +495,32 @@ def record_head(ledger: Ledger, settings: Settings, seq: int, digest: str, reaso
     from kiosk.ledger.meta import ledger_id
 
     anchor = Anchor(seq, digest, now_text(), reason, ledger_id(ledger))
-    return AnchorLog(data_paths(settings).anchor_log, ledger.pepper).append(anchor)
+    anchor_log = AnchorLog(data_paths(settings).anchor_log, ledger.pepper)
+    note_kept(ledger, settings, anchor_log)
+    return anchor_log.append(anchor)
+
+
+def note_kept(ledger: Ledger, settings: Settings, anchors: AnchorLog) -> None:
+    """Before this kiosk appends an anchor line: unless the chain already says this kiosk keeps an
+    anchor log (`chain_says_anchored`), record `anchors_kept` (device: this kiosk), so that deleting
+    the anchors folder after ANY anchor — a safe-session close, a backup, `kiosk anchor` — is refused at
+    the next start. Recorded first, so the first line (when it anchors the head) vouches for it too; a
+    database failure here is logged and the line is written all the same (the next anchor tries
+    again)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from kiosk.domain.events import AnchorsKept, EventKind
+
+    if ledger.anchors_noted:
+        return
+    try:
+        if chain_says_anchored(ledger, settings.kiosk.name) is None:
+            number = len(anchors.read()) + 1
+            with ledger.unit() as u:
+                u.append(EventKind.ANCHORS_KEPT, device=settings.kiosk.name, payload=AnchorsKept(number))
+        ledger.anchors_noted = True
+    except (SQLAlchemyError, LedgerReplaced) as exc:
+        log.error("cannot record that this kiosk keeps an anchor log: %s", type(exc).__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -519,7 +595,7 @@ def startup_check(ledger: Ledger, settings: Settings, *, extra: Iterable[Anchor]
             f"this one ({me}): the ledger was replaced or re-created. {WHAT_TO_DO}"
         )
     if not mine:
-        anchored = chain_says_anchored(ledger)
+        anchored = chain_says_anchored(ledger, settings.kiosk.name)
         if anchored is not None:
             raise IntegrityRefused(
                 f"the anchor log {paths.anchor_log} is missing or empty, but event {anchored} on the chain "
@@ -555,21 +631,26 @@ def startup_check(ledger: Ledger, settings: Settings, *, extra: Iterable[Anchor]
     return StartupReport(head_seq, head_hash, start.seq, last)
 
 
-def chain_says_anchored(ledger: Ledger) -> int | None:
-    """The seq of an event that proves anchors of this ledger were written (a daily close that checked
-    anchors, a restore, which always anchors), or None."""
+def chain_says_anchored(ledger: Ledger, device: str | None = None) -> int | None:
+    """The seq of an event that proves anchors of this ledger were written by the kiosk `device` (every
+    kiosk when None): its first anchor line (`anchors_kept`, recorded after any anchor: a safe-session
+    close, a backup, `kiosk anchor`, the daily close), a restore (which always anchors), a daily close
+    that checked anchors; or None. Per kiosk, because on PostgreSQL each PC keeps its own anchors
+    folder: a second kiosk's first start has none, and must not be refused for the first kiosk's."""
     from sqlalchemy import select
 
     from kiosk.domain.events import EventKind
     from kiosk.ledger import models
 
     ev = models.Event
+    mine = (ev.device == device,) if device is not None else ()
     with ledger.read() as s:
-        restored = s.scalar(select(ev.seq).where(ev.kind == EventKind.LEDGER_RESTORED).limit(1))
-        if restored is not None:
-            return int(restored)
+        for kind in (EventKind.ANCHORS_KEPT, EventKind.LEDGER_RESTORED):
+            found = s.scalar(select(ev.seq).where(ev.kind == kind, *mine).order_by(ev.seq).limit(1))
+            if found is not None:
+                return int(found)
         for seq, payload in s.execute(
-            select(ev.seq, ev.payload).where(ev.kind == EventKind.LEDGER_VERIFIED).order_by(ev.seq)
+            select(ev.seq, ev.payload).where(ev.kind == EventKind.LEDGER_VERIFIED, *mine).order_by(ev.seq)
         ):
             data = json.loads(payload) if isinstance(payload, str) else payload
             if isinstance(data, dict) and int(data.get("anchors") or 0) > 0:

@@ -23,11 +23,11 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from kiosk.domain.events import EventKind
 from kiosk.fs import check_output, fsync_dir, make_private_dir
@@ -130,11 +130,19 @@ def backup(
     dest: Path | None = None,
     *,
     progress: Callable[[int, int, int], object] | None = None,
+    note_anchors: bool = True,
 ) -> BackupResult:
-    """Back up the ledger to `dest` (a folder or a file; default the [paths] backups folder)."""
+    """Back up the ledger to `dest` (a folder or a file; default the [paths] backups folder).
+
+    `note_anchors`: the first anchor of this kiosk puts `anchors_kept` on the chain BEFORE the copy, so
+    the newest backup holds it (restoring it drops nothing). `kiosk upgrade` passes False and records
+    it only once the upgrade succeeded: a failed upgrade leaves the ledger as it was."""
     from kiosk.config import data_paths, sqlite_file
+    from kiosk.ledger.anchors import note_kept
 
     paths = data_paths(settings)
+    if note_anchors:
+        note_kept(ledger, settings, AnchorLog(paths.anchor_log, ledger.pepper))
     database = sqlite_file(settings.ledger.url)
     folder = paths.backups if dest is None or dest.is_dir() else dest.parent
     if dest is not None and not dest.is_dir():
@@ -147,7 +155,7 @@ def backup(
         while target.exists():  # two backups in one millisecond: a letter after the time keeps both
             target = target.with_name(f"{BACKUP_PREFIX}{_stamp()}{next(extra)}{target.suffix}")
     if database is None:
-        made = _pg_backup(ledger, settings, target)
+        made = _pg_backup(ledger, settings, target, note_anchors)
         removed = prune(folder, settings.backup.keep) if dest is None or dest.is_dir() else ()
         return BackupResult(made.path, made.anchor, removed, verified=False)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
@@ -164,19 +172,22 @@ def backup(
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    anchor = _record(ledger, settings, Anchor(seq, digest), f"backup {target.name}")
+    anchor = _record(ledger, settings, Anchor(seq, digest), f"backup {target.name}", note_anchors)
     removed = prune(folder, settings.backup.keep) if dest is None or dest.is_dir() else ()
     return BackupResult(target, anchor, removed)
 
 
-def _record(ledger: Ledger, settings: Settings, head: Anchor, reason: str) -> Anchor:
+def _record(ledger: Ledger, settings: Settings, head: Anchor, reason: str, note: bool = True) -> Anchor:
     """Append a given head (the copy's, which may be behind the live head) to the anchor log."""
     from kiosk.config import data_paths
+    from kiosk.ledger.anchors import note_kept
     from kiosk.ledger.meta import ledger_id
 
     anchor = Anchor(head.seq, head.hash, now_text(), reason, ledger_id(ledger))
-    AnchorLog(data_paths(settings).anchor_log, ledger.pepper).append(anchor)
-    return anchor
+    anchor_log = AnchorLog(data_paths(settings).anchor_log, ledger.pepper)
+    if note:
+        note_kept(ledger, settings, anchor_log)
+    return anchor_log.append(anchor)
 
 
 def prune(folder: Path, keep: int) -> tuple[Path, ...]:
@@ -190,7 +201,7 @@ def prune(folder: Path, keep: int) -> tuple[Path, ...]:
     return tuple(old)
 
 
-def _pg_backup(ledger: Ledger, settings: Settings, target: Path) -> BackupResult:
+def _pg_backup(ledger: Ledger, settings: Settings, target: Path, note: bool = True) -> BackupResult:
     tool = shutil.which("pg_dump")
     if tool is None:
         raise BackupError(
@@ -224,7 +235,7 @@ def _pg_backup(ledger: Ledger, settings: Settings, target: Path) -> BackupResult
     os.chmod(tmp, 0o600)
     os.replace(tmp, target)
     fsync_dir(target.parent)
-    anchor = _record(ledger, settings, Anchor(*head), f"backup {target.name}")
+    anchor = _record(ledger, settings, Anchor(*head), f"backup {target.name}", note)
     return BackupResult(target, anchor)
 
 
@@ -260,8 +271,12 @@ def anchor_verified(ledger: Ledger, settings: Settings, reason: str) -> Anchor:
     The head anchored is the one the verify ended at, so an event appended meanwhile by another kiosk
     is not vouched for unchecked. Raises BackupError naming the first problem.
     """
-    from kiosk.ledger.anchors import record_head
+    from kiosk.config import data_paths
+    from kiosk.ledger.anchors import note_kept, record_head
 
+    # This kiosk's first anchor puts `anchors_kept` on the chain first: the head verified and anchored
+    # then holds it.
+    note_kept(ledger, settings, AnchorLog(data_paths(settings).anchor_log, ledger.pepper))
     report, _ = verify_against_log(ledger, settings)
     if not report.ok:
         raise BackupError(
@@ -276,6 +291,7 @@ def close_of_day(ledger: Ledger, settings: Settings, day_head: tuple[int, str]) 
     Raises BackupError naming the first problem when the ledger does not verify."""
     from kiosk.ledger.anchors import record_head
 
+    # (This kiosk's first anchor: the backup below puts `anchors_kept` on the chain before its copy.)
     report, logged = verify_against_log(ledger, settings)
     # The result goes on the chain either way: the supervisor's view shows the last check.
     with ledger.unit() as u:
@@ -450,14 +466,24 @@ def plan_in_place(ledger: Ledger, settings: Settings) -> RestorePlan:
         if stored != anchor.hash:
             raise BackupError(f"the restored database does not hold the last anchor {anchor.cite()}")
     replaced, _ = _replaced_mark(settings, ledger.pepper, report.head_seq, report.head_hash, None)
-    return RestorePlan(Path("the restored database"), report.head_seq, report.head_hash, me, anchor, replaced)
+    # A committed head the restored chain reaches but does not hold: the chain went elsewhere from
+    # there (an earlier try's carried events and sign-ins grew it past the replaced head). Still behind.
+    diverged = (
+        replaced is not None
+        and 0 < replaced.seq <= report.head_seq
+        and stored_hashes(ledger, [replaced.seq]).get(replaced.seq) != replaced.hash
+    )
+    return RestorePlan(
+        Path("the restored database"), report.head_seq, report.head_hash, me, anchor, replaced, diverged
+    )
 
 
-def _exclusive(settings: Settings) -> Hold:
+def _exclusive(settings: Settings, ledger: Ledger | None = None) -> Hold:
+    """The ledger lock, exclusively: on PostgreSQL also the advisory lock every PC's kiosk holds."""
     from kiosk.ledger.watch import LedgerBusy, take
 
     try:
-        return take(settings, exclusive=True)
+        return take(settings, exclusive=True, engine=ledger.engine if ledger is not None else None)
     except LedgerBusy as exc:
         raise BackupError(f"restore refused: {exc}") from None
 
@@ -471,26 +497,46 @@ def restore_in_place(
 ) -> Anchor:
     """Record a PostgreSQL restore on its chain (`ledger_restored`), its anchor and the checkpoint, so the
     kiosk starts again. When it dropped events (behind the checkpoint or the last anchor) an officer and
-    a supervisor must confirm; the ledger they replaced is gone (pg_restore overwrote it), so they are
-    authenticated on the restored database and the event says so."""
+    a supervisor must confirm. pg_restore overwrote the ledger they would be checked on, so first the
+    staff events this kiosk journalled after the dump are carried onto the restored chain
+    (`carry_journal`; refused when the journal cannot be trusted), and the two are authenticated on the
+    result: the current staff, not the dump's. The journal of the replaced chain is then kept aside and
+    a new one starts with the restored chain."""
     from kiosk.config import data_paths
+    from kiosk.ledger.staff_journal import journal_file, set_aside
 
-    hold = _exclusive(settings)
+    hold = _exclusive(settings, ledger)
+    watch = ledger.watch
     try:
         if plan.behind and confirm is None:
             raise BackupError(needs_two(plan))
+        if watch is not None:
+            watch.paused = True  # the head file and the journal keep the replaced chain's until recorded
+        carried = carry_journal(ledger, settings, plan) if plan.behind else 0
         people = confirm(ledger) if confirm is not None else None
         with ledger.unit() as u:
-            _record_restore(u, settings, plan, people, "pg_restore", confirmed_on="copy", carried=0)
+            _record_restore(
+                u,
+                settings,
+                plan,
+                people,
+                "pg_restore",
+                confirmed_on="copy" if carried is None else "current ledger",
+                carried=carried or 0,
+            )
         head = ledger.head()
         paths = data_paths(settings)
         anchor = Anchor(head[0], head[1], now_text(), f"{RESTORE} {plan.head_seq}", plan.ledger_id)
         anchor = AnchorLog(paths.anchor_log, ledger.pepper).append(anchor)
-        write_checkpoint(paths.checkpoint, ledger.pepper, anchor)
-        if ledger.watch is not None:
-            ledger.watch.known_seq = head[0]
+        set_aside(journal_file(paths.checkpoint), _stamp())
+        write_checkpoint(paths.checkpoint, ledger.pepper, anchor, journal=0)
+        if watch is not None:
+            watch.known_seq = head[0]
+            watch.journal_count = 0
         return anchor
     finally:
+        if watch is not None:
+            watch.paused = False
         hold.release()
 
 
@@ -559,7 +605,9 @@ _LOCK_KINDS = frozenset(
 
 def is_staff_kind(kind: str) -> bool:
     """Events the staff table folds: staff changes, lockouts, and the sign-ins that count tries."""
-    return kind.startswith("staff_") or kind in (EventKind.AUTH_FAILED, EventKind.SIGNED_IN)
+    from kiosk.ledger.staff_journal import is_staff_kind as staff_kind
+
+    return staff_kind(kind)
 
 
 def carry_staff(current: Ledger, staged: Ledger, after: int) -> int:
@@ -569,7 +617,7 @@ def carry_staff(current: Ledger, staged: Ledger, after: int) -> int:
     change or a lockout made after the copy is not undone by the restore. The staged chain's fold of
     those events gives the same rows (checked by verify). Raises BackupError when the two ledgers
     disagree about a member (they diverged)."""
-    from sqlalchemy import Table, inspect, select
+    from sqlalchemy import Table, select
 
     from kiosk.ledger import models
     from kiosk.ledger.service import to_record
@@ -579,6 +627,35 @@ def carry_staff(current: Ledger, staged: Ledger, after: int) -> int:
         events = [to_record(r) for r in rows if is_staff_kind(r.kind)]
     if not events:
         return 0
+    members, _ = _members(events)
+    table = cast(Table, models.Staff.__table__)
+    with current.engine.connect() as conn:
+        live = {
+            int(r["id"]): dict(r)
+            for r in conn.execute(select(table).where(table.c.id.in_(sorted(members)))).mappings()
+        }
+    return _carry(staged, events, live)
+
+
+class _Carried(Protocol):
+    """A staff event to carry: from the ledger being replaced, or from the staff journal."""
+
+    @property
+    def seq(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def data(self) -> dict[str, Any]: ...
+    @property
+    def actor_id(self) -> int | None: ...
+    @property
+    def witness_id(self) -> int | None: ...
+    @property
+    def device(self) -> str | None: ...
+
+
+def _members(events: Sequence[_Carried]) -> tuple[set[int], set[int]]:
+    """The members `events` touch, and those of them they add."""
     members: set[int] = set()
     added: set[int] = set()
     for ev in events:
@@ -587,12 +664,19 @@ def carry_staff(current: Ledger, staged: Ledger, after: int) -> int:
             members.add(target)
             if ev.kind == EventKind.STAFF_ADDED:
                 added.add(target)
+    return members, added
+
+
+def _carry(staged: Ledger, events: Sequence[_Carried], live: dict[int, dict[str, Any]]) -> int:
+    """Append `events` to `staged`'s chain (`source` "carried from seq N") and set the rows of their
+    members to `live` (as they were where the events came from). Raises BackupError when the two
+    disagree about a member (added on one side only): they diverged."""
+    from sqlalchemy import Table, inspect, select
+
+    from kiosk.ledger import models
+
+    members, added = _members(events)
     table = cast(Table, models.Staff.__table__)
-    with current.engine.connect() as conn:
-        live = {
-            int(r["id"]): dict(r)
-            for r in conn.execute(select(table).where(table.c.id.in_(sorted(members)))).mappings()
-        }
     with staged.unit() as u:
         names = {c["name"] for c in inspect(u.conn).get_columns("staff")}
         have = set(u.conn.scalars(select(table.c.id).where(table.c.id.in_(sorted(members)))))
@@ -633,6 +717,76 @@ def carry_staff(current: Ledger, staged: Ledger, after: int) -> int:
             else:
                 u.conn.execute(table.insert().values(**values))
     return len(events)
+
+
+def carry_journal(ledger: Ledger, settings: Settings, plan: RestorePlan) -> int | None:
+    """PostgreSQL after `pg_restore`: carry onto the restored chain every staff event of this kiosk's
+    staff journal that the chain lacks (newer than its head), with the staff rows as the journal last
+    saw them, so the restore keeps the deactivations, PIN resets, role changes and lockouts made after
+    the dump. Run again after a refused confirmation, it carries nothing twice (an event carried since
+    the last restore names its seq in `source`). Returns how many are carried (by this try or an
+    earlier one), or None when there is
+    no journal and none was ever written (nothing to carry). Raises BackupError when the journal is
+    missing, cut short, of another ledger or not genuine, or disagrees with the restored chain."""
+    from sqlalchemy import select
+
+    from kiosk.config import data_paths
+    from kiosk.ledger import models
+    from kiosk.ledger.anchors import head_file, read_head_journal
+    from kiosk.ledger.staff_journal import JournalError, journal_file, read
+    from kiosk.ledger.verify import stored_hashes
+
+    paths = data_paths(settings)
+    path = journal_file(paths.checkpoint)
+    written = read_head_journal(head_file(paths.checkpoint), ledger.pepper)
+    mark = plan.replaced
+    dropped = f"seq {plan.head_seq + 1} to {mark.seq}" if mark is not None else "events"
+    try:
+        entries = read(path, ledger.pepper, plan.ledger_id, written=written)
+    except (JournalError, OSError, ValueError, KeyError, TypeError) as exc:
+        reason = exc if isinstance(exc, JournalError) else f"the staff journal cannot be read ({exc})"
+        raise BackupError(
+            f"restore refused: the restore would drop {dropped}, and {reason}: the staff changes made "
+            "since the dump (deactivations, PIN resets, role changes, lockouts) cannot be carried. Nothing "
+            f"was changed. Put back the anchors folder ({shown(path.parent)}) from its copy on the backup "
+            "volume (README: Integrity), then run the restore again"
+        ) from None
+    if not entries and not path.exists():
+        return None
+    ev = models.Event
+    with ledger.read() as s:
+        last_restore = s.scalar(
+            select(ev.seq).where(ev.kind == EventKind.LEDGER_RESTORED).order_by(ev.seq.desc()).limit(1)
+        )
+        done = {
+            int(source.rsplit(" ", 1)[1])
+            for source in s.scalars(
+                select(ev.source).where(ev.seq > (last_restore or 0), ev.source.like("carried from seq %"))
+            )
+            if source is not None and source.rsplit(" ", 1)[1].isdigit()
+        }
+    events = [e for entry in entries for e in entry.events]
+    held = stored_hashes(ledger, [e.seq for e in events if e.seq <= plan.head_seq])
+    todo = []
+    for e in events:
+        if e.seq in done or (e.seq <= plan.head_seq and held.get(e.seq) == e.hash):
+            continue
+        if e.seq <= plan.head_seq:
+            raise BackupError(
+                f"restore refused: the staff journal's event seq {e.seq} ({e.kind}) is not on the restored "
+                "chain: the dump and this kiosk's ledger diverged. Nothing was changed; restore a newer "
+                "dump, or investigate with `kiosk verify`"
+            )
+        todo.append(e)
+    # Carried by an earlier try whose confirmation was refused: they count for the restore all the same.
+    earlier = sum(1 for e in events if e.seq in done)
+    if not todo:
+        return earlier
+    members, _ = _members(todo)
+    live: dict[int, dict[str, Any]] = {}
+    for entry in entries:
+        live.update({sid: row for sid, row in entry.rows.items() if sid in members})
+    return earlier + _carry(ledger, todo, live)
 
 
 def restore(
@@ -724,7 +878,11 @@ def restore(
         paths = data_paths(settings)
         anchor = Anchor(head[0], head[1], now_text(), f"{RESTORE} {plan.head_seq}", plan.ledger_id)
         anchor = AnchorLog(paths.anchor_log, pepper).append(anchor)
-        write_checkpoint(paths.checkpoint, pepper, anchor)
+        # The staff journal follows one chain: the replaced chain's is kept aside, the restored starts anew.
+        from kiosk.ledger.staff_journal import journal_file, set_aside
+
+        set_aside(journal_file(paths.checkpoint), _stamp())
+        write_checkpoint(paths.checkpoint, pepper, anchor, journal=0)
         return kept, anchor
     finally:
         if current is not None:

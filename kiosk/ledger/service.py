@@ -70,6 +70,7 @@ from kiosk.ledger.chain import EventRecord, canonical_json, event_hash
 from kiosk.ledger.engine import READ_ONLY, make_engine, upgrade
 from kiosk.ledger.guard_hook import check_row, install_guard
 from kiosk.ledger.meta import seal, staff_sealed
+from kiosk.ledger.staff_journal import is_staff_kind
 from kiosk.ledger.statements import Prepared
 
 if TYPE_CHECKING:
@@ -569,6 +570,8 @@ class Unit:
         self.checked_session: int | None = None
         self._cards: dict[str, CardState | None] = {}
         self._bookings: dict[str, Booking | None] = {}
+        # The staff events of this unit (for the staff journal beside the checkpoint: issue 22).
+        self.staff_events: list[EventRecord] = []
         # The head as this unit locked it (what `Ledger` moves from when the unit ends).
         self.base_seq = seq
         # Set while the facts were read but the head is not held yet (PostgreSQL, `ScanFacts`): the
@@ -691,6 +694,8 @@ class Unit:
         # pending rows does not matter; a later query of this unit sees the event at once.
         columns = _event_columns(record)
         _INSERT_EVENT.run(self.conn, columns, columns=tuple(columns))
+        if is_staff_kind(record.kind):
+            self.staff_events.append(record)
         return record
 
     def card(self, management_id: str) -> CardState | None:
@@ -864,6 +869,8 @@ class Ledger:
         # running kiosk holds.
         self.watch: LedgerWatch | None = None
         self.hold: Hold | None = None
+        # Whether the chain says this kiosk keeps an anchor log (`anchors_kept`): asked once per process.
+        self.anchors_noted = False
 
     # -- transactions -------------------------------------------------------------------------
 
@@ -899,6 +906,7 @@ class Ledger:
     @contextmanager
     def _unit(self, acting: Acting | None, facts: ScanFacts | None) -> Iterator[Unit]:
         watch = self.watch
+        staff: tuple[list[EventRecord], dict[int, dict[str, Any]]] | None = None
         params: dict[str, Any] = {}
         if facts is not None and acting is not None:
             at = self.clock()
@@ -935,11 +943,14 @@ class Ledger:
                     validate_digest(unit.hash, "ledger_head.hash")
                     if watch is not None:
                         watch.check(unit.base_seq)  # once more just before the commit (a stat)
+                        if unit.staff_events and not watch.paused:
+                            staff = (unit.staff_events, _staff_rows(conn, unit.staff_events))
                     _MOVE_HEAD.run(conn, {"seq": unit.seq, "hash": unit.hash}, columns=_HEAD_COLUMNS)
             finally:
                 unit._close()
         if watch is not None and unit.seq != unit.base_seq:
-            watch.committed(unit.seq, unit.hash)  # no window: the checkpoint follows every unit
+            # No window: the checkpoint follows every unit (and the staff journal every staff unit).
+            watch.committed(unit.seq, unit.hash, staff)
 
     def _recheck_facts(self, u: Unit, acting: Acting, row: Any, card_id: str) -> None:
         """`_recheck` on the people and session the scan's facts statement read (no statement of its own);
@@ -1329,6 +1340,22 @@ def has_ledger(engine: Engine) -> bool:
         return bool(inspect(conn).has_table("ledger_head"))
 
 
+def _staff_rows(conn: Connection, events: list[EventRecord]) -> dict[int, dict[str, Any]]:
+    """The staff rows `events` touched, as this unit leaves them (for the staff journal)."""
+    members: set[int] = set()
+    for ev in events:
+        target = (
+            ev.actor_id if ev.kind in (EventKind.AUTH_FAILED, EventKind.SIGNED_IN) else ev.data.get("staff")
+        )
+        if isinstance(target, int):
+            members.add(target)
+    if not members:
+        return {}
+    table = models.Staff.__table__
+    query = select(table).where(table.c.id.in_(sorted(members)))
+    return {int(r["id"]): dict(r) for r in conn.execute(query).mappings()}
+
+
 def open_ledger(
     settings: Settings,
     *,
@@ -1347,7 +1374,7 @@ def open_ledger(
     (kiosk.ledger.watch): the checkpoint follows the head, a replaced file stops the writes.
     """
     from kiosk.config import data_paths, sqlite_file
-    from kiosk.ledger.anchors import IntegrityRefused, startup_check
+    from kiosk.ledger.anchors import IntegrityRefused, head_file, read_head_journal, startup_check
     from kiosk.ledger.meta import check_identity, initialise, ledger_id, seal_staff
     from kiosk.ledger.watch import LedgerBusy, LedgerWatch, take
 
@@ -1404,11 +1431,14 @@ def open_ledger(
     held = None
     if hold:
         try:
-            held = take(settings, exclusive=False)
+            held = take(settings, exclusive=False, engine=engine)
         except LedgerBusy as exc:
             engine.dispose()
             raise IntegrityRefused(str(exc)) from None
     try:
+        # How many staff-journal lines the head file says were written: read before the start-up check
+        # moves the checkpoint (it keeps the count, but a refusal must name what was found).
+        journalled = read_head_journal(head_file(paths.checkpoint), pepper)
         if check:
             startup_check(ledger, settings)
         head_seq = ledger.head()[0]
@@ -1419,6 +1449,14 @@ def open_ledger(
             ledger_id=ledger_id(ledger),
             head_seq=head_seq,
         )
+        if check and ledger.watch.journal_count < journalled:
+            raise IntegrityRefused(
+                f"the staff journal {ledger.watch.journal} holds {ledger.watch.journal_count} line(s), but "
+                f"the head file says {journalled} were written: it was emptied, cut short or removed, and "
+                "with it the staff changes a restore must keep. Do not use the kiosk. Supervisor: put back "
+                "the anchors folder from its copy on the backup volume (README: Integrity), keep this one "
+                "for investigation, then run `kiosk verify`."
+            )
     except BaseException:
         if held is not None:
             held.release()

@@ -86,6 +86,7 @@ PAYLOAD_KEY_JA = {
     "carried_staff_events": "引き継いだ職員の記録",
     "confirmed_on": "本人確認をした管理簿",
     "restored_seq": "確認した復元の記録番号",
+    "anchor_number": "控えの番号",
     # integrity_alert and staff_sealed (the pepper's MAC over the staff rows)
     "table": "表",
     "row": "行",

@@ -307,10 +307,11 @@ def test_the_start_up_check_is_incremental_and_catches_an_edit_after_its_checkpo
     assert "daily close" in k.paths.anchor_log.read_text(encoding="utf-8")
     ledger.record_refusal("unknown_id", attempted="test")
     ledger.engine.dispose()
-    k.sql(f"UPDATE events SET device = 'edited' WHERE seq = {head[0] + 3}")  # noqa: S608
+    # The event after the anchor (the first anchor of this kiosk records `anchors_kept` just before it).
+    k.sql(f"UPDATE events SET device = 'edited' WHERE seq = {anchor.seq + 1}")  # noqa: S608
     result = k.run("staff", "list")
     assert result.returncode == 3
-    assert f"the chain is broken at seq {head[0] + 3}: content does not match its hash" in result.stderr
+    assert f"the chain is broken at seq {anchor.seq + 1}: content does not match its hash" in result.stderr
 
 
 def test_a_malformed_anchor_is_one_line(office: Office) -> None:

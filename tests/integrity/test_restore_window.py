@@ -412,10 +412,13 @@ def test_the_session_close_anchors_the_head(office: Office) -> None:
     view = desk.open_safe(office.officer, office.clerk, DEFAULT_OPENING_CHECKLIST)
     desk.close_safe(view.id, office.officer, office.clerk, DEFAULT_CLOSING_CHECKLIST)
     head = ledger.head()
+    last = ledger.events(limit=1)[0]
     ledger.engine.dispose()
     log = k.paths.anchor_log.read_text(encoding="utf-8")
     assert f"safe session {view.id} closed" in log
     assert f'"seq":{head[0]}' in log
+    # This kiosk's first anchor line: the chain says so just before it, and the line vouches for it.
+    assert last.kind == EventKind.ANCHORS_KEPT
 
 
 def test_a_removed_head_file_is_refused(office: Office, tmp_path: Path) -> None:

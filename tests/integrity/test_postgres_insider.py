@@ -1,0 +1,225 @@
+"""Issue 22 on PostgreSQL, as an insider would try it: a restore while a kiosk on another PC holds the
+ledger, and a `pg_restore` of an older dump that would bring back a deactivated supervisor or a reset
+PIN. Every test here failed on the code before it."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from kiosk.config import data_paths, load_settings
+from kiosk.domain.events import EventKind
+from kiosk.domain.staff import AuthError, Role
+from kiosk.ledger import staff_ops
+from kiosk.ledger.anchors import IntegrityRefused
+from kiosk.ledger.service import open_ledger
+from kiosk.ledger.staff_journal import journal_file
+from kiosk.ledger.watch import take
+from tests.conftest import PG_URL
+from tests.integrity import test_postgres as _pg
+from tests.integrity.conftest import Kiosk
+from tests.integrity.test_postgres import OWNER, Roles
+from tests.ledger.helpers import ids, receive
+
+# The PostgreSQL fixtures of test_postgres: a schema of the test's own, migrated by the owner role.
+roles = _pg.roles
+pg_kiosk = _pg.pg_kiosk
+
+# A kiosk on another PC: it opens the shared ledger and holds it until its stdin closes.
+_HOLDER = """
+import sys
+from kiosk.config import load_settings
+from kiosk.ledger.service import open_ledger
+ledger = open_ledger(load_settings(sys.argv[1], db_url=sys.argv[2]), hold=True)
+print("holding", flush=True)
+sys.stdin.read()
+"""
+
+
+def _other_pc(pg_kiosk: Kiosk, tmp_path: Path) -> Kiosk:
+    """A second kiosk PC: its own configuration and data directory (anchors, lock file), the first
+    kiosk's pepper (as `kiosk join` writes it)."""
+    pc = Kiosk(tmp_path / "pc2")
+    pc.config.parent.mkdir(parents=True)
+    pc.config.write_text('[kiosk]\nname = "kiosk-2"\n', encoding="utf-8")
+    pepper = data_paths(pc.settings).pepper
+    pepper.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(pg_kiosk.paths.pepper, pepper)
+    pepper.chmod(0o600)
+    return pc
+
+
+def test_restore_is_refused_while_a_kiosk_on_another_pc_holds_the_postgresql_ledger(
+    pg_kiosk: Kiosk, roles: Roles, tmp_path: Path
+) -> None:
+    """Issue 22, item 4 across PCs: the file lock is this PC's only, so `restore --in-place` went
+    through while a kiosk on another PC ran on the shared ledger. The advisory lock in the database
+    is seen from every PC: the restore is refused until that kiosk stops, and while a restore holds
+    it no kiosk on another PC starts."""
+    pc2 = _other_pc(pg_kiosk, tmp_path)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, str(pc2.config), roles.app_url],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=pc2.env(),
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "holding", holder.stderr.read() if holder.stderr else ""
+        refused = pg_kiosk.run("--db", roles.app_url, "restore", "--in-place")
+        assert refused.returncode != 0
+        assert "another PC" in refused.stderr
+        assert "recorded the restore" not in refused.stdout
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=60)
+    # The kiosk on the other PC stopped: its lock went with its connection, and the restore goes on.
+    done = pg_kiosk.run("--db", roles.app_url, "restore", "--in-place")
+    assert done.returncode == 0, done.stderr
+    assert "recorded the restore" in done.stdout
+
+    # The other way round: while a restore holds the ledger, a kiosk on the other PC does not start.
+    settings = load_settings(pg_kiosk.config, db_url=roles.app_url)
+    ledger = open_ledger(settings, check=False)
+    hold = take(settings, exclusive=True, engine=ledger.engine)
+    try:
+        with pytest.raises(IntegrityRefused, match="restore of this ledger is under way"):
+            open_ledger(load_settings(pc2.config, db_url=roles.app_url), hold=True)
+    finally:
+        hold.release()
+        ledger.engine.dispose()
+    second = open_ledger(load_settings(pc2.config, db_url=roles.app_url), hold=True)
+    assert second.hold is not None
+    second.hold.release()
+    second.engine.dispose()
+
+
+def _owner_restore(dump: Path) -> None:
+    assert PG_URL is not None
+    owner = make_url(PG_URL).set(username=OWNER).render_as_string(hide_password=False)
+    done = subprocess.run(
+        ["pg_restore", "--clean", "--if-exists", "--dbname", owner, str(dump)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_pg_restore_of_an_older_dump_keeps_the_staff_changes_made_after_it(
+    pg_kiosk: Kiosk, roles: Roles
+) -> None:
+    """Issue 22, item 2 on PostgreSQL: after the owner's `pg_restore` of an older dump, the restore was
+    approved by people as they were in the dump (a since-deactivated supervisor, a since-reset PIN),
+    and the deactivation, the reset, a new member and a lockout were lost. The kiosk's staff journal
+    carries them onto the restored chain, the two are authenticated on the result, a refused
+    confirmation carries nothing twice, and a journal that was removed or cut short refuses the
+    restore with nothing changed."""
+    if shutil.which("pg_dump") is None or shutil.which("pg_restore") is None:
+        pytest.skip("pg_dump / pg_restore (postgresql-client) are not installed")
+    settings = load_settings(pg_kiosk.config, db_url=roles.app_url)
+    ledger = open_ledger(settings)
+    for name, badge, role, rank, pin in (
+        ("保管 正子", "O001", Role.OFFICER, 0, "1111"),
+        ("保管 副子", "O002", Role.OFFICER, 1, "2222"),
+        ("課長 三子", "S001", Role.SUPERVISOR, None, "5555"),
+        ("課長 四子", "S002", Role.SUPERVISOR, None, "6666"),
+        ("窓口 二郎", "C002", Role.CLERK, None, "4444"),
+    ):
+        ledger.add_staff(name=name, badge=badge, employee_no=f"E-{badge}", role=role, rank=rank, pin=pin)
+    receive(ledger, ids(2))
+    ledger.engine.dispose()
+    made = pg_kiosk.run("--db", roles.app_url, "backup")
+    assert made.returncode == 0, made.stderr
+    dump = Path(made.stdout.split()[1])
+
+    ledger = open_ledger(settings)  # after the dump: S001 leaves, O001's PIN is reset, C005 joins …
+    with ledger.unit() as u:
+        staff_ops.deactivate_staff(u, "S001", ledger.pepper)
+    with ledger.unit() as u:
+        staff_ops.reset_pin(u, ledger.pepper, "O001", "9090")
+    late = ledger.add_staff(name="窓口 五郎", badge="C005", employee_no="E-C005", role=Role.CLERK, pin="5050")
+    for _ in range(10):  # … and C002 is locked out by wrong PINs
+        with pytest.raises(AuthError) as failed:
+            ledger.authenticate("C002", "0000")
+        if failed.value.reason == "locked":
+            break
+    receive(ledger, ids(2, start=70))
+    ledger.engine.dispose()
+    _owner_restore(dump)
+
+    journal = journal_file(pg_kiosk.paths.checkpoint)
+    kept = journal.read_bytes()
+    lines = kept.splitlines(keepends=True)
+    for damage in (b"", b"".join(lines[:-2])):  # removed, then cut short
+        if damage:
+            journal.write_bytes(damage)
+        else:
+            journal.unlink()
+        refused = pg_kiosk.run(
+            "--db", roles.app_url, "restore", "--in-place", "--operator", "O002", "--supervisor", "S002",
+            stdin="2222\n6666\n",
+        )  # fmt: skip
+        assert refused.returncode == 2, refused.stdout
+        assert "staff journal" in refused.stderr
+        assert "put back the anchors folder" in refused.stderr.lower()
+        journal.write_bytes(kept)
+
+    # The dump's people: a since-deactivated supervisor, a since-reset PIN.
+    gone = pg_kiosk.run(
+        "--db", roles.app_url, "restore", "--in-place", "--operator", "O001", "--supervisor", "S001",
+        stdin="1111\n5555\n",
+    )  # fmt: skip
+    assert gone.returncode == 2
+    assert "confirmation refused" in gone.stderr
+    old_pin = pg_kiosk.run(
+        "--db", roles.app_url, "restore", "--in-place", "--operator", "O001", "--supervisor", "S002",
+        stdin="1111\n6666\n",
+    )  # fmt: skip
+    assert old_pin.returncode == 2
+    assert "confirmation refused: wrong_pin" in old_pin.stderr
+
+    # The refused tries' carried events and sign-ins did not move the head file onto the restored chain:
+    # it is still behind, and still needs the two people.
+    alone = pg_kiosk.run("--db", roles.app_url, "restore", "--in-place")
+    assert alone.returncode == 2
+    assert "supervisor must confirm" in alone.stderr
+    done = pg_kiosk.run(
+        "--db", roles.app_url, "restore", "--in-place", "--operator", "O002", "--supervisor", "S002",
+        stdin="2222\n6666\n",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert pg_kiosk.run("--db", roles.app_url, "verify").returncode == 0
+    ledger = open_ledger(settings)
+    try:
+        (restored,) = [e for e in ledger.events() if e.kind == EventKind.LEDGER_RESTORED]
+        assert restored.data["confirmed_on"] == "current ledger"
+        assert restored.data["carried_staff_events"] > 0
+        # Nobody came back to life: S001 stays deactivated, O001's old PIN stays wrong, C005 exists,
+        # C002 stays locked out.
+        s001 = ledger.staff_by_badge("S001")
+        assert s001 is not None
+        assert not s001.active
+        with pytest.raises(AuthError) as wrong:
+            ledger.authenticate("O001", "1111")
+        assert wrong.value.reason == "wrong_pin"
+        assert ledger.staff_by_badge("C005") == ledger.staff_by_id(late.id)
+        with pytest.raises(AuthError) as locked:
+            ledger.authenticate("C002", "4444")
+        assert locked.value.reason == "locked"
+        carried = [e for e in ledger.events() if (e.source or "").startswith("carried from seq")]
+        kinds = [e.kind for e in carried]
+        assert {EventKind.STAFF_DEACTIVATED, EventKind.STAFF_PIN_RESET, EventKind.STAFF_ADDED} <= set(kinds)
+        assert len({e.source for e in carried}) == len(carried)  # the refused tries carried nothing twice
+    finally:
+        ledger.engine.dispose()
+    # The replaced chain's journal is kept aside; the restored chain starts its own.
+    assert list(journal.parent.glob(f"{journal.name}.replaced-*"))
