@@ -516,11 +516,12 @@ class Writer:
         _quietly(conn.close)
 
     def _disposed(self, _engine: Engine) -> None:
+        # Closed, not returned: `close()` would check it back into the pool that `dispose()` has just
+        # let go of, where the DBAPI connection stays open until garbage collection, and an open SQLite
+        # connection keeps the WAL beside the file: a copy put over the file would be read with it.
         if self._lock.acquire(blocking=False):
             try:
-                conn, self._conn = self._conn, None
-                if conn is not None:
-                    _quietly(conn.close)
+                self._drop()
             finally:
                 self._lock.release()
         else:
