@@ -70,7 +70,7 @@ from kiosk.ledger.chain import EventRecord, canonical_json, event_hash
 from kiosk.ledger.engine import READ_ONLY, make_engine, upgrade
 from kiosk.ledger.guard_hook import check_row, install_guard
 from kiosk.ledger.meta import seal, staff_sealed
-from kiosk.ledger.staff_journal import is_staff_kind
+from kiosk.ledger.staff_journal import SIGN_IN_KINDS
 from kiosk.ledger.statements import Prepared
 
 if TYPE_CHECKING:
@@ -695,7 +695,8 @@ class Unit:
         # pending rows does not matter; a later query of this unit sees the event at once.
         columns = _event_columns(record)
         _INSERT_EVENT.run(self.conn, columns, columns=tuple(columns))
-        if is_staff_kind(record.kind):
+        # `staff_journal.is_staff_kind`, spelled out: this runs for every event of every scan.
+        if record.kind.startswith("staff_") or record.kind in SIGN_IN_KINDS:
             self.staff_events.append(record)
         return record
 

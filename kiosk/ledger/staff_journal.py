@@ -39,12 +39,12 @@ JOURNAL_NAME = "staff-journal"
 _TAIL = 1 << 16  # a line is a few kB at most (one unit's staff events and rows)
 
 
-_SIGN_IN_KINDS = frozenset({EventKind.AUTH_FAILED.value, EventKind.SIGNED_IN.value})
+SIGN_IN_KINDS = frozenset({EventKind.AUTH_FAILED.value, EventKind.SIGNED_IN.value})
 
 
 def is_staff_kind(kind: str) -> bool:
     """Events the staff table folds: staff changes, lockouts, and the sign-ins that count tries."""
-    return kind.startswith("staff_") or kind in _SIGN_IN_KINDS
+    return kind.startswith("staff_") or kind in SIGN_IN_KINDS
 
 
 class JournalError(Exception):
