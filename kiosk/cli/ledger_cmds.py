@@ -158,26 +158,56 @@ def backup(ctx: CliContext, dest: Path | None) -> None:
     "--operator", metavar="BADGE", help="The responsible officer confirming (PIN: first stdin line)."
 )
 @click.option("--supervisor", metavar="BADGE", help="The supervisor confirming (PIN: second stdin line).")
+@click.option(
+    "--kiosk-folder",
+    "folders",
+    multiple=True,
+    metavar="NAME=DIR",
+    help="--in-place: a copy of kiosk PC NAME's anchors folder (every kiosk stopped); once per other PC.",
+)
+@click.option(
+    "--kiosk-lost",
+    "lost",
+    multiple=True,
+    metavar="NAME",
+    help="--in-place: kiosk PC NAME's anchors folder is lost (recorded on the chain).",
+)
 @pass_cli
 def restore(
-    ctx: CliContext, source: Path | None, in_place: bool, operator: str | None, supervisor: str | None
+    ctx: CliContext,
+    source: Path | None,
+    in_place: bool,
+    operator: str | None,
+    supervisor: str | None,
+    folders: tuple[str, ...],
+    lost: tuple[str, ...],
 ) -> None:
     """Put a verified backup in place of the ledger; a copy behind the last anchor needs two people.
 
     On PostgreSQL the owner restores the dump with pg_restore; `kiosk restore --in-place` then verifies
-    the database in full and records the restore on its chain, so the kiosk starts again.
+    the database in full and records the restore on its chain, so the kiosk starts again. When it drops
+    events, the other kiosk PCs' anchors folders are read too (--kiosk-folder), so that staff changes
+    made there are kept and every PC's newest head counts.
     """
     from kiosk.desk import integrity
 
     settings = ctx.settings
     if in_place == (source is not None):
         fail("give the backup file to restore (SQLite), or --in-place after pg_restore (PostgreSQL)")
+    if (folders or lost) and not in_place:
+        fail("--kiosk-folder and --kiosk-lost are for --in-place (PostgreSQL: several kiosk PCs)")
+    pairs: list[tuple[str, Path]] = []
+    for given in folders:
+        name, sep, folder = given.partition("=")
+        if not sep or not name.strip() or not folder.strip():
+            fail(f"--kiosk-folder {given!r}: give NAME=DIR (the kiosk's name, a copy of its anchors folder)")
+        pairs.append((name.strip(), Path(folder.strip())))
     # The start-up check refuses a restored PostgreSQL ledger until its restore is recorded.
     live = ctx.open(check=False) if source is None else None
     try:
         if live is not None:
             with ledger_errors(settings.ledger.url):
-                plan = integrity.plan_in_place(live, settings)
+                plan = integrity.plan_in_place(live, settings, pairs, [n.strip() for n in lost])
         else:
             assert source is not None
             plan = integrity.plan_restore(settings, source)
@@ -198,6 +228,10 @@ def restore(
         except integrity.BackupError as exc:
             fail(str(exc))
         echo(f"recorded the restore (head {plan.head_seq}) as event {mark.seq}; anchor {mark.text}")
+        for other in plan.others:
+            echo(f"read the anchors folder of {other.kiosk}: it starts again on the restored chain")
+        for name in plan.lost:
+            echo(f"recorded on the chain: the anchors folder of {name} is lost")
         return
     assert source is not None
     try:

@@ -153,11 +153,17 @@ def close_of_day(ledger: Ledger, settings: Settings, day_head: tuple[int, str]) 
         return run_close(ledger, settings, day_head)
 
 
-def plan_in_place(ledger: Ledger, settings: Settings) -> RestorePlan:
-    """PostgreSQL: check the database the owner restored with pg_restore. Raises `BackupError`."""
+def plan_in_place(
+    ledger: Ledger,
+    settings: Settings,
+    folders: Sequence[tuple[str, Path]] = (),
+    lost: Sequence[str] = (),
+) -> RestorePlan:
+    """PostgreSQL: check the database the owner restored with pg_restore, against this PC's anchors
+    folder and copies of the other kiosk PCs' (`folders`: name, folder). Raises `BackupError`."""
     from kiosk.ledger.backup import plan_in_place as plan
 
-    return plan(ledger, settings)
+    return plan(ledger, settings, folders, lost)
 
 
 def plan_restore(settings: Settings, source: Path) -> RestorePlan:

@@ -99,6 +99,8 @@ class EventKind(enum.StrEnum):
     RESTORE_ACKNOWLEDGED = "restore_acknowledged"
     LEDGER_UPGRADED = "ledger_upgraded"
     ANCHORS_KEPT = "anchors_kept"  # this kiosk wrote its first anchor line: its log must exist from now
+    # This PC wrote its first staff-journal line: a restore that drops events needs its journal.
+    JOURNAL_KEPT = "journal_kept"
     # Alerts that reach people (kiosk.domain.alerts): the chain is their durable outbox.
     ALERT_QUEUED = "alert_queued"
     ALERT_SENT = "alert_sent"
@@ -113,6 +115,8 @@ class Payload:
 
     __slots__ = ()
     OMIT_NONE: ClassVar[frozenset[str]] = frozenset()
+    # Fields left out when empty (added to a kind after events of it were on chains).
+    OMIT_EMPTY: ClassVar[frozenset[str]] = frozenset()
 
     def encode(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -120,6 +124,8 @@ class Payload:
             value = getattr(self, f.name)
             key = f.name.rstrip("_")  # `from_` is stored as "from"
             if value is None and key in self.OMIT_NONE:
+                continue
+            if value == () and key in self.OMIT_EMPTY:
                 continue
             out[key] = _plain(value)
         return out
@@ -544,6 +550,7 @@ class LedgerRestored(Payload):
     """
 
     OMIT_NONE = frozenset({"confirmed_on"})
+    OMIT_EMPTY = frozenset({"kiosks_read", "kiosks_lost"})
     restored_head_seq: int
     restored_head_hash: str
     source: str
@@ -555,6 +562,10 @@ class LedgerRestored(Payload):
     replaced_head_hash: str | None = None
     carried_staff_events: int = 0
     confirmed_on: str | None = None
+    # PostgreSQL: the other kiosk PCs whose anchors folders the restore read ("NAME SEQ:HASH", that
+    # PC's newest committed head: it starts again on the restored chain), and those named lost.
+    kiosks_read: tuple[str, ...] = ()
+    kiosks_lost: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -562,6 +573,16 @@ class RestoreAcknowledged(Payload):
     """A supervisor acknowledged a restore (the restore's alert ends): the `ledger_restored` seq."""
 
     restored_seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class JournalKept(Payload):
+    """This kiosk PC (the event's device) keeps a staff journal for this ledger (PostgreSQL: several PCs
+    share it). Recorded in the unit of the PC's first staff event, so the chain knows every PC whose
+    journal a `restore --in-place` that drops events must read (issue 22). `first_seq`: the first staff
+    event of the unit."""
+
+    first_seq: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -707,6 +728,7 @@ KINDS: dict[EventKind, KindInfo] = {
     K.RESTORE_ACKNOWLEDGED: KindInfo("復元の確認（責任者）", "restore acknowledged", RestoreAcknowledged),
     K.LEDGER_UPGRADED: KindInfo("管理簿のスキーマ更新", "ledger upgraded", LedgerUpgraded),
     K.ANCHORS_KEPT: KindInfo("控え（アンカー）の記録開始", "anchor log started", AnchorsKept),
+    K.JOURNAL_KEPT: KindInfo("職員記録の控えの開始", "staff journal started", JournalKept),
     K.ALERT_QUEUED: KindInfo("通知の登録", "alert queued", AlertQueued),
     K.ALERT_SENT: KindInfo("通知の送信", "alert sent", AlertSent),
     K.ALERT_FAILED: KindInfo("通知の送信失敗（再試行）", "alert not sent (will retry)", AlertFailed),

@@ -531,6 +531,9 @@ class StartupReport:
     head_hash: str
     checked_from: int  # events after this seq were verified now
     last_anchor: Anchor | None
+    # The seq of a restore recorded on another PC that read this PC's anchors folder, which this start
+    # took on (kiosk.ledger.kiosk_folders); None on an ordinary start.
+    adopted: int | None = None
 
 
 def _behind(head_seq: int, mark: Anchor, what: str) -> IntegrityRefused:
@@ -618,7 +621,13 @@ def startup_check(ledger: Ledger, settings: Settings, *, extra: Iterable[Anchor]
         committed = read_committed(paths.checkpoint, ledger.pepper)
         if committed is not None and committed.seq > checkpoint.seq:
             marks.append((committed, "the last head a kiosk committed"))
-    check_marks(ledger, marks, head_seq)
+    try:
+        check_marks(ledger, marks, head_seq)
+    except IntegrityRefused:
+        adopted = _restored_on_another_pc(ledger, settings, [m for m, _ in marks], head_seq, head_hash, last)
+        if adopted is None:
+            raise
+        return adopted
     # The walk starts at the newest head proven held just now: the checkpoint or the last anchor.
     known = [m for m in (checkpoint, last) if m is not None]
     start = max(known, key=lambda m: m.seq) if known else _first_start(ledger, head_seq)
@@ -629,6 +638,57 @@ def startup_check(ledger: Ledger, settings: Settings, *, extra: Iterable[Anchor]
     if checkpoint is None or checkpoint.seq != head_seq:
         write_checkpoint(paths.checkpoint, ledger.pepper, Anchor(head_seq, head_hash, now_text(), "", me))
     return StartupReport(head_seq, head_hash, start.seq, last)
+
+
+def _restored_on_another_pc(
+    ledger: Ledger,
+    settings: Settings,
+    marks: list[Anchor],
+    head_seq: int,
+    head_hash: str,
+    last: Anchor | None,
+) -> StartupReport | None:
+    """PostgreSQL: this PC's heads are not on the chain because a restore on another PC dropped them,
+    having read a copy of this PC's anchors folder (its event names this PC's newest head in
+    `kiosks_read`) and carried its staff journal. Then this PC starts on the restored chain: the chain
+    is verified from the restored head, the journal of the replaced chain is kept aside, the checkpoint
+    moves to the head and an anchor line records it. None when no restore names this PC's newest head
+    (a copy taken before this PC's last unit, or no restore at all): the refusal stands."""
+    from kiosk.config import data_paths
+    from kiosk.ledger.kiosk_folders import restored_elsewhere
+    from kiosk.ledger.meta import ledger_id
+    from kiosk.ledger.staff_journal import journal_file, set_aside
+    from kiosk.ledger.verify import stored_hashes, verify_chain
+
+    if not marks:
+        return None
+    newest = max(marks, key=lambda m: m.seq)
+    found = restored_elsewhere(ledger, settings.kiosk.name, newest)
+    if found is None:
+        return None
+    restore_seq, from_seq, from_hash = found
+    if from_seq > 0 and stored_hashes(ledger, [from_seq]).get(from_seq) != from_hash:
+        return None
+    problem = verify_chain(ledger, from_seq, from_hash)
+    if problem is not None:
+        raise IntegrityRefused(f"the chain is broken at seq {problem[0]}: {problem[1]}. {WHAT_TO_DO}")
+    paths = data_paths(settings)
+    me = ledger_id(ledger)
+    now = datetime.now(UTC)  # as kiosk.ledger.backup names kept files: no run of 12 digits
+    set_aside(
+        journal_file(paths.checkpoint),
+        f"{now:%Y%m%d}T{now:%H}h{now:%M}m{now:%S}s{now.microsecond // 1000:03d}",
+    )
+    mark = Anchor(head_seq, head_hash, now_text(), f"restore seen {restore_seq}", me)
+    mark = AnchorLog(paths.anchor_log, ledger.pepper).append(mark)
+    write_checkpoint(paths.checkpoint, ledger.pepper, mark, journal=0)
+    log.warning(
+        "this PC's heads (newest seq %d) were dropped by the restore recorded at seq %d on another PC, "
+        "which read this PC's anchors folder: starting on the restored chain",
+        newest.seq,
+        restore_seq,
+    )
+    return StartupReport(head_seq, head_hash, from_seq, last, adopted=restore_seq)
 
 
 def chain_says_anchored(ledger: Ledger, device: str | None = None) -> int | None:

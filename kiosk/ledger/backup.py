@@ -45,6 +45,7 @@ from kiosk.ledger.anchors import (
 if TYPE_CHECKING:
     from kiosk.config import Settings
     from kiosk.domain.staff import StaffMember
+    from kiosk.ledger.kiosk_folders import KioskFolder
     from kiosk.ledger.service import Ledger, Unit
     from kiosk.ledger.verify import VerifyReport
     from kiosk.ledger.watch import Hold
@@ -345,6 +346,10 @@ class RestorePlan:
     anchor: Anchor | None
     replaced: Anchor | None = None
     diverged: bool = False  # the ledger being replaced does not hold the copy's head
+    # PostgreSQL: copies of the other kiosk PCs' anchors folders, and the PCs whose folder is lost
+    # (kiosk.ledger.kiosk_folders).
+    others: tuple[KioskFolder, ...] = ()
+    lost: tuple[str, ...] = ()
 
     @property
     def behind(self) -> bool:
@@ -437,12 +442,20 @@ def plan_restore(settings: Settings, source: Path, pepper: bytes) -> RestorePlan
     return RestorePlan(source, seq, digest, copy_id, anchor, replaced, diverged)
 
 
-def plan_in_place(ledger: Ledger, settings: Settings) -> RestorePlan:
+def plan_in_place(
+    ledger: Ledger,
+    settings: Settings,
+    folders: Sequence[tuple[str, Path]] = (),
+    lost: Sequence[str] = (),
+) -> RestorePlan:
     """PostgreSQL: the database the owner restored with pg_restore (README), checked as `plan_restore`
     checks a copy: it verifies in full, it is this ledger, and it holds the last anchor if it reaches it.
-    What it dropped is judged against the checkpoint and the last anchor. Raises BackupError."""
+    What it dropped is judged against the checkpoint and the last anchor, and the newest heads of the
+    other kiosk PCs whose anchors folders are given (`folders`: (kiosk name, copy of its folder)).
+    `lost`: PCs whose folder is lost (named on the restore's event). Raises BackupError."""
     from kiosk.config import data_paths
     from kiosk.ledger.anchors import read_checkpoint
+    from kiosk.ledger.kiosk_folders import FolderError, read_folder
     from kiosk.ledger.meta import ledger_id
     from kiosk.ledger.verify import stored_hashes, verify
 
@@ -465,16 +478,40 @@ def plan_in_place(ledger: Ledger, settings: Settings) -> RestorePlan:
         stored = stored_hashes(ledger, [anchor.seq]).get(anchor.seq)
         if stored != anchor.hash:
             raise BackupError(f"the restored database does not hold the last anchor {anchor.cite()}")
+    names = [name for name, _ in folders]
+    for name in {*names, *lost}:
+        if name == settings.kiosk.name:
+            raise BackupError(
+                f"{name} is this kiosk: its own anchors folder is read from {data_paths(settings).anchors}"
+            )
+        if names.count(name) > 1 or (name in names and name in lost):
+            raise BackupError(f"{name} is named more than once (--kiosk-folder, --kiosk-lost)")
+    try:
+        others = tuple(read_folder(n, Path(f), pepper=ledger.pepper, ledger_id=me) for n, f in folders)
+    except FolderError as exc:
+        raise BackupError(f"restore refused: {exc}. Nothing was changed") from None
     replaced, _ = _replaced_mark(settings, ledger.pepper, report.head_seq, report.head_hash, None)
+    marks = [replaced] if replaced is not None else []
+    for other in others:
+        for mark, what in ((other.committed, "head"), (other.last_anchor, "last anchor")):
+            if mark is not None:
+                marks.append(replace(mark, reason=f"{other.kiosk}'s {what}"))
     # A committed head the restored chain reaches but does not hold: the chain went elsewhere from
     # there (an earlier try's carried events and sign-ins grew it past the replaced head). Still behind.
-    diverged = (
-        replaced is not None
-        and 0 < replaced.seq <= report.head_seq
-        and stored_hashes(ledger, [replaced.seq]).get(replaced.seq) != replaced.hash
-    )
+    reached = [m for m in marks if 0 < m.seq <= report.head_seq]
+    held = stored_hashes(ledger, [m.seq for m in reached])
+    diverged = any(held.get(m.seq) != m.hash for m in reached)
+    newest = max(marks, key=lambda m: m.seq) if marks else None
     return RestorePlan(
-        Path("the restored database"), report.head_seq, report.head_hash, me, anchor, replaced, diverged
+        Path("the restored database"),
+        report.head_seq,
+        report.head_hash,
+        me,
+        anchor,
+        newest,
+        diverged,
+        others,
+        tuple(lost),
     )
 
 
@@ -510,6 +547,8 @@ def restore_in_place(
     try:
         if plan.behind and confirm is None:
             raise BackupError(needs_two(plan))
+        if plan.behind:
+            _every_journal(ledger, settings, plan)
         if watch is not None:
             watch.paused = True  # the head file and the journal keep the replaced chain's until recorded
         carried = carry_journal(ledger, settings, plan) if plan.behind else 0
@@ -538,6 +577,24 @@ def restore_in_place(
         if watch is not None:
             watch.paused = False
         hold.release()
+
+
+def _every_journal(ledger: Ledger, settings: Settings, plan: RestorePlan) -> None:
+    """A restore that drops events reads the staff journal of every kiosk PC the chain names
+    (`journal_kept`), or is told the PC's folder is lost; else the staff changes made at that PC after
+    the dump (a deactivated supervisor) would be lost and could approve this very restore."""
+    from kiosk.ledger.kiosk_folders import journal_kiosks
+
+    given = {o.kiosk for o in plan.others} | set(plan.lost) | {settings.kiosk.name}
+    missing = sorted(journal_kiosks(ledger) - given)
+    if missing:
+        raise BackupError(
+            f"restore refused: the restore would drop events, and the chain says {', '.join(missing)} "
+            "keep(s) a staff journal of this ledger on another PC: the staff changes made there since the "
+            "dump must be carried before anyone confirms. Nothing was changed. Stop every kiosk, copy "
+            "each such PC's anchors folder (README: Integrity) and give it as --kiosk-folder NAME=DIR; "
+            "if a PC's anchors folder is lost, name it with --kiosk-lost NAME (recorded on the chain)"
+        )
 
 
 def needs_two(plan: RestorePlan) -> str:
@@ -589,6 +646,8 @@ def _record_restore(
             replaced_head_hash=mark.hash if mark is not None else None,
             carried_staff_events=carried,
             confirmed_on=confirmed_on if people else None,
+            kiosks_read=tuple(other.cite() for other in plan.others),
+            kiosks_lost=plan.lost,
         ),
     )
 
@@ -751,8 +810,13 @@ def carry_journal(ledger: Ledger, settings: Settings, plan: RestorePlan) -> int 
             f"was changed. Put back the anchors folder ({shown(path.parent)}) from its copy on the backup "
             "volume (README: Integrity), then run the restore again"
         ) from None
-    if not entries and not path.exists():
+    if not entries and not path.exists() and not plan.others:
         return None
+    # The other PCs' journals (read and checked by the plan): every entry in the order it was committed.
+    entries = sorted(
+        [*entries, *(e for other in plan.others for e in other.entries)],
+        key=lambda entry: max((e.seq for e in entry.events), default=0),
+    )
     ev = models.Event
     with ledger.read() as s:
         last_restore = s.scalar(

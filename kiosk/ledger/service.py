@@ -47,7 +47,15 @@ from kiosk.domain import card_state
 from kiosk.domain.authz import Act, NotAllowed, authorize
 from kiosk.domain.card_state import CardState
 from kiosk.domain.delivery import DeliveryLine
-from kiosk.domain.events import EventKind, IntegrityAlert, Payload, Refused, StaffRef, encode
+from kiosk.domain.events import (
+    EventKind,
+    IntegrityAlert,
+    JournalKept,
+    Payload,
+    Refused,
+    StaffRef,
+    encode,
+)
 from kiosk.domain.guard import guard_payload, guard_text, validate_digest
 from kiosk.domain.safe_session import Booking
 from kiosk.domain.staff import (
@@ -873,6 +881,9 @@ class Ledger:
         self.hold: Hold | None = None
         # Whether the chain says this kiosk keeps an anchor log (`anchors_kept`): asked once per process.
         self.anchors_noted = False
+        # Whether the chain says this PC keeps a staff journal (`journal_kept`, PostgreSQL): asked at
+        # this process's first staff unit.
+        self.journal_noted = False
 
     # -- transactions -------------------------------------------------------------------------
 
@@ -909,6 +920,7 @@ class Ledger:
     def _unit(self, acting: Acting | None, facts: ScanFacts | None) -> Iterator[Unit]:
         watch = self.watch
         staff: tuple[list[EventRecord], dict[int, dict[str, Any]]] | None = None
+        noting = False
         params: dict[str, Any] = {}
         if facts is not None and acting is not None:
             at = self.clock()
@@ -940,6 +952,8 @@ class Ledger:
                         self._recheck(unit, acting)
                 yield unit
                 # Not reached when the work raised: the transaction then rolls back with the head.
+                if unit.staff_events and not self.journal_noted and watch is not None and not watch.paused:
+                    noting = self._note_journal(unit)
                 unit._flush()
                 if unit.seq != unit.base_seq:
                     validate_digest(unit.hash, "ledger_head.hash")
@@ -953,6 +967,22 @@ class Ledger:
         if watch is not None and unit.seq != unit.base_seq:
             # No window: the checkpoint follows every unit (and the staff journal every staff unit).
             watch.committed(unit.seq, unit.hash, staff)
+            self.journal_noted = self.journal_noted or noting
+
+    def _note_journal(self, u: Unit) -> bool:
+        """PostgreSQL, in this process's first unit with a staff event: unless the chain already says so,
+        record `journal_kept` (device: this kiosk) in the same unit, so that every PC whose staff journal
+        a `restore --in-place` must read is named on the chain (kiosk.ledger.backup). Several PCs share
+        a PostgreSQL ledger; one SQLite ledger has one PC, whose journal the restore always reads."""
+        if self.engine.dialect.name != "postgresql":
+            return True
+        ev = models.Event
+        known = u.conn.execute(
+            select(ev.seq).where(ev.kind == EventKind.JOURNAL_KEPT, ev.device == self.kiosk).limit(1)
+        ).first()
+        if known is None:
+            u.append(EventKind.JOURNAL_KEPT, device=self.kiosk, payload=JournalKept(u.staff_events[0].seq))
+        return True
 
     def _recheck_facts(self, u: Unit, acting: Acting, row: Any, card_id: str) -> None:
         """`_recheck` on the people and session the scan's facts statement read (no statement of its own);
@@ -1441,8 +1471,8 @@ def open_ledger(
         # How many staff-journal lines the head file says were written: read before the start-up check
         # moves the checkpoint (it keeps the count, but a refusal must name what was found).
         journalled = read_head_journal(head_file(paths.checkpoint), pepper)
-        if check:
-            startup_check(ledger, settings)
+        if check and startup_check(ledger, settings).adopted is not None:
+            journalled = 0  # a restore on another PC carried this PC's journal; a new one starts
         head_seq = ledger.head()[0]
         ledger.watch = LedgerWatch(
             database=database,
@@ -1450,6 +1480,7 @@ def open_ledger(
             pepper=pepper,
             ledger_id=ledger_id(ledger),
             head_seq=head_seq,
+            kiosk=settings.kiosk.name,
         )
         if check and ledger.watch.journal_count < journalled:
             raise IntegrityRefused(

@@ -102,6 +102,7 @@ class JournalEntry:
     number: int
     events: tuple[JournalEvent, ...]
     rows: dict[int, dict[str, Any]]
+    kiosk: str | None = None  # the kiosk that wrote the line (lines before the multi-PC restore lack it)
 
 
 def _last_number(fd: int) -> int:
@@ -140,6 +141,7 @@ def append(
     ledger_id: str,
     events: list[EventRecord],
     rows: dict[int, dict[str, Any]],
+    kiosk: str | None = None,
 ) -> int:
     """Append one unit's staff events and rows (locked against the other processes of this PC,
     fdatasync'd: staff units are rare). Returns the line's running number."""
@@ -152,6 +154,7 @@ def append(
         fields = {
             "n": number,
             "ledger": ledger_id,
+            **({"kiosk": kiosk} if kiosk is not None else {}),
             "events": [
                 {
                     "seq": e.seq,
@@ -221,7 +224,10 @@ def read(path: Path, pepper: bytes, ledger_id: str, *, written: int) -> list[Jou
                 for e in data["events"]
             )
             rows = {int(sid): {k: _typed(v) for k, v in row.items()} for sid, row in data["rows"].items()}
-            entries.append(JournalEntry(len(entries) + 1, events, rows))
+            kiosk = data.get("kiosk")
+            entries.append(
+                JournalEntry(len(entries) + 1, events, rows, kiosk if isinstance(kiosk, str) else None)
+            )
     if len(entries) < written:
         raise JournalError(
             f"the staff journal holds {len(entries)} line(s), but {written} were written: it was emptied "

@@ -69,13 +69,21 @@ class LedgerWatch:
     """The per-unit checks and the checkpoint of one opened ledger (see the module's docstring)."""
 
     def __init__(
-        self, *, database: Path | None, checkpoint: Path, pepper: bytes, ledger_id: str, head_seq: int
+        self,
+        *,
+        database: Path | None,
+        checkpoint: Path,
+        pepper: bytes,
+        ledger_id: str,
+        head_seq: int,
+        kiosk: str | None = None,
     ) -> None:
         self.database = database
         self.identity = _identity(database) if database is not None else None
         self.checkpoint = checkpoint
         self.pepper = pepper
         self.ledger_id = ledger_id
+        self.kiosk = kiosk  # named in each journal line: a restore on another PC reads this PC's journal
         self.known_seq = head_seq
         self.stopped: str | None = None
         self.checkpoint_failed = False
@@ -184,7 +192,9 @@ class LedgerWatch:
         # The unit is committed: a journal that cannot be written is said once in the log, never turned
         # into a failure of the act (a restore behind it is then refused: the journal is short).
         try:
-            self.journal_count = append_journal(self.journal, self.pepper, self.ledger_id, events, rows)
+            self.journal_count = append_journal(
+                self.journal, self.pepper, self.ledger_id, events, rows, self.kiosk
+            )
         except OSError as exc:
             if not self.journal_failed:
                 log.error("cannot write the staff journal %s: %s", self.journal.name, exc.strerror)

@@ -223,3 +223,141 @@ def test_pg_restore_of_an_older_dump_keeps_the_staff_changes_made_after_it(
         ledger.engine.dispose()
     # The replaced chain's journal is kept aside; the restored chain starts its own.
     assert list(journal.parent.glob(f"{journal.name}.replaced-*"))
+
+
+def _two_pcs_and_a_dump(pg_kiosk: Kiosk, roles: Roles, tmp_path: Path) -> tuple[Kiosk, Path]:
+    """Kiosk 1 adds the people; kiosk 2 (another PC) signs someone in, so the chain names its journal;
+    then a dump. After the dump, kiosk 2 deactivates S001 and resets O001's PIN, kiosk 1 receives cards
+    (so the restore drops events it committed), and the owner restores the dump."""
+    if shutil.which("pg_dump") is None or shutil.which("pg_restore") is None:
+        pytest.skip("pg_dump / pg_restore (postgresql-client) are not installed")
+    settings = load_settings(pg_kiosk.config, db_url=roles.app_url)
+    ledger = open_ledger(settings)
+    for name, badge, role, rank, pin in (
+        ("保管 正子", "O001", Role.OFFICER, 0, "1111"),
+        ("保管 副子", "O002", Role.OFFICER, 1, "2222"),
+        ("課長 三子", "S001", Role.SUPERVISOR, None, "5555"),
+        ("課長 四子", "S002", Role.SUPERVISOR, None, "6666"),
+    ):
+        ledger.add_staff(name=name, badge=badge, employee_no=f"E-{badge}", role=role, rank=rank, pin=pin)
+    receive(ledger, ids(2))
+    ledger.engine.dispose()
+    pc2 = _other_pc(pg_kiosk, tmp_path)
+    other = open_ledger(load_settings(pc2.config, db_url=roles.app_url))
+    other.authenticate("O002", "2222")
+    other.engine.dispose()
+    made = pg_kiosk.run("--db", roles.app_url, "backup")
+    assert made.returncode == 0, made.stderr
+    dump = Path(made.stdout.split()[1])
+
+    other = open_ledger(load_settings(pc2.config, db_url=roles.app_url))
+    with other.unit() as u:
+        staff_ops.deactivate_staff(u, "S001", other.pepper)
+    with other.unit() as u:
+        staff_ops.reset_pin(u, other.pepper, "O001", "9090")
+    other.engine.dispose()
+    ledger = open_ledger(settings)
+    receive(ledger, ids(2, start=70))
+    ledger.engine.dispose()
+    _owner_restore(dump)
+    return pc2, dump
+
+
+def test_a_restore_on_one_pc_keeps_the_staff_changes_made_at_another(
+    pg_kiosk: Kiosk, roles: Roles, tmp_path: Path
+) -> None:
+    """Issue 22, item 2 across PCs: the staff journal is kept per PC, so after `pg_restore` a restore
+    at kiosk 1 carried only kiosk 1's journal, and a supervisor deactivated at kiosk 2 after the dump
+    approved it (and came back to life). The chain names kiosk 2's journal (`journal_kept`): the
+    restore is refused until a copy of kiosk 2's anchors folder is given, then carries kiosk 2's staff
+    changes before authenticating, and kiosk 2 starts again on the restored chain."""
+    pc2, _ = _two_pcs_and_a_dump(pg_kiosk, roles, tmp_path)
+    as_before = (
+        "--db", roles.app_url, "restore", "--in-place", "--operator", "O002", "--supervisor", "S001",
+    )  # fmt: skip
+    blind = pg_kiosk.run(*as_before, stdin="2222\n5555\n")
+    assert blind.returncode == 2, blind.stdout
+    assert "kiosk-2" in blind.stderr
+    assert "--kiosk-folder" in blind.stderr
+    assert "recorded the restore" not in blind.stdout
+
+    usb = tmp_path / "usb" / "kiosk-2"
+    shutil.copytree(pc2.paths.anchors, usb)
+    folder = ("--kiosk-folder", f"kiosk-2={usb}")
+    gone = pg_kiosk.run(*as_before, *folder, stdin="2222\n5555\n")
+    assert gone.returncode == 2, gone.stdout
+    assert "confirmation refused" in gone.stderr
+    old_pin = pg_kiosk.run(
+        "--db", roles.app_url, "restore", "--in-place", "--operator", "O001", "--supervisor", "S002",
+        *folder, stdin="1111\n6666\n",
+    )  # fmt: skip
+    assert old_pin.returncode == 2
+    assert "confirmation refused: wrong_pin" in old_pin.stderr
+
+    # Kiosk 2 cannot be given as kiosk 1's own folder, nor under a name its journal contradicts.
+    shutil.copytree(pg_kiosk.paths.anchors, tmp_path / "usb" / "kiosk-1")
+    mislabelled = pg_kiosk.run(
+        "--db", roles.app_url, "restore", "--in-place", "--operator", "O002", "--supervisor", "S002",
+        "--kiosk-folder", f"kiosk-3={usb}", "--kiosk-folder", f"kiosk-2={tmp_path / 'usb' / 'kiosk-1'}",
+        stdin="2222\n6666\n",
+    )  # fmt: skip
+    assert mislabelled.returncode == 2
+    assert "not of kiosk-3" in mislabelled.stderr or "not of kiosk-2" in mislabelled.stderr
+
+    done = pg_kiosk.run(
+        "--db", roles.app_url, "restore", "--in-place", "--operator", "O002", "--supervisor", "S002",
+        *folder, stdin="2222\n6666\n",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "read the anchors folder of kiosk-2" in done.stdout
+    assert pg_kiosk.run("--db", roles.app_url, "verify").returncode == 0
+    settings = load_settings(pg_kiosk.config, db_url=roles.app_url)
+    ledger = open_ledger(settings)
+    try:
+        (restored,) = [e for e in ledger.events() if e.kind == EventKind.LEDGER_RESTORED]
+        assert [k.split()[0] for k in restored.data["kiosks_read"]] == ["kiosk-2"]
+        assert restored.data["carried_staff_events"] >= 2
+        s001 = ledger.staff_by_badge("S001")
+        assert s001 is not None
+        assert not s001.active
+        with pytest.raises(AuthError) as wrong:
+            ledger.authenticate("O001", "1111")
+        assert wrong.value.reason == "wrong_pin"
+    finally:
+        ledger.engine.dispose()
+
+    # Kiosk 2's heads were dropped by the restore, which read its folder: it starts on the restored
+    # chain (its old journal kept aside) and records again.
+    other = open_ledger(load_settings(pc2.config, db_url=roles.app_url))
+    try:
+        other.authenticate("O001", "9090")
+        receive(other, ids(1, start=90))
+    finally:
+        other.engine.dispose()
+    journal = journal_file(pc2.paths.checkpoint)
+    assert list(journal.parent.glob(f"{journal.name}.replaced-*"))
+    assert pg_kiosk.run("--db", roles.app_url, "verify").returncode == 0
+
+
+def test_a_pc_named_lost_is_on_the_restore_and_does_not_start_on_it(
+    pg_kiosk: Kiosk, roles: Roles, tmp_path: Path
+) -> None:
+    """The way out when a PC's anchors folder is gone (a dead disk): `--kiosk-lost NAME`. It is not
+    quiet: the restore's event names the PC, and that PC's next start is refused (its heads were not
+    read), not taken onto the restored chain."""
+    pc2, _ = _two_pcs_and_a_dump(pg_kiosk, roles, tmp_path)
+    done = pg_kiosk.run(
+        "--db", roles.app_url, "restore", "--in-place", "--operator", "O002", "--supervisor", "S002",
+        "--kiosk-lost", "kiosk-2", stdin="2222\n6666\n",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "the anchors folder of kiosk-2 is lost" in done.stdout
+    ledger = open_ledger(load_settings(pg_kiosk.config, db_url=roles.app_url))
+    try:
+        (restored,) = [e for e in ledger.events() if e.kind == EventKind.LEDGER_RESTORED]
+        assert restored.data["kiosks_lost"] == ["kiosk-2"]
+        assert "kiosks_read" not in restored.data
+    finally:
+        ledger.engine.dispose()
+    with pytest.raises(IntegrityRefused, match=r"behind|does not hold"):
+        open_ledger(load_settings(pc2.config, db_url=roles.app_url))
