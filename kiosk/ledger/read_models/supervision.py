@@ -24,12 +24,13 @@ from sqlalchemy.orm import Session
 from kiosk.domain.card_state import OFFICE_TZ, office_date
 from kiosk.domain.events import EventKind
 from kiosk.domain.guard import REASON_MYNUMBER
-from kiosk.domain.retention import DueLists, RetentionPolicy
+from kiosk.domain.retention import RetentionPolicy
 from kiosk.domain.safe_session import is_overdue
 from kiosk.domain.staff import Role, StaffMember
 from kiosk.domain.status import CardStatus
 from kiosk.domain.stocktake import DueStatus, Progress
 from kiosk.ledger import models
+from kiosk.ledger.read_models.due_board import DueBoard, DueSummary, summarise
 from kiosk.ledger.read_models.restores import RestoreAlert
 from kiosk.ledger.read_models.restores import unacknowledged as unacknowledged_restores
 from kiosk.ledger.read_models.safe_door import (
@@ -157,17 +158,6 @@ class IncidentLine:
     management_id: str | None
     type: str
     note: str
-
-
-@dataclass(frozen=True, slots=True)
-class DueSummary:
-    """The retention work lists in short: counts and the first few IDs of each."""
-
-    reminders_due: tuple[str, ...]
-    eligible: tuple[str, ...]
-    held: tuple[str, ...]
-    notice_unknown: tuple[str, ...]
-    counts: dict[str, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -483,25 +473,6 @@ def _integrity(s: Session, alerts: Iterable[models.Event] = ()) -> Integrity:
     )
 
 
-def _due_summary(lists: DueLists, first: int = 5) -> DueSummary:
-    def ids(cards: Iterable[Any]) -> tuple[str, ...]:
-        return tuple(c.management_id for c in list(cards)[:first])
-
-    return DueSummary(
-        reminders_due=ids(lists.reminders_due),
-        eligible=ids(lists.eligible),
-        held=ids(lists.held),
-        notice_unknown=ids(lists.notice_unknown),
-        counts={
-            "reminders_due": len(lists.reminders_due),
-            "eligible": len(lists.eligible),
-            "held": len(lists.held),
-            "notice_unknown": len(lists.notice_unknown),
-            "waiting": lists.waiting,
-        },
-    )
-
-
 def overview(
     ledger: Ledger,
     *,
@@ -509,8 +480,12 @@ def overview(
     max_open_minutes: int,
     stocktake_every_days: int,
     policy: RetentionPolicy,
+    due: DueBoard | None = None,
 ) -> Overview:
-    """The whole supervisor's page at `now` (the caller's clock, so tests can move it)."""
+    """The whole supervisor's page at `now` (the caller's clock, so tests can move it).
+
+    `due`: a board kept for this ledger and `policy` between renders (the live view's); without it
+    the work lists are built from every waiting card."""
     day = office_date(now)
     start, end = day_bounds(day)
     with ledger.read() as s:
@@ -636,7 +611,11 @@ def overview(
         stocktakes=stocktakes,
         missing=missing,
         incidents=tuple(incidents),
-        due=_due_summary(due_lists(ledger, policy, day)),
+        due=(
+            due.summary(day)
+            if due is not None and due.policy == policy
+            else summarise(due_lists(ledger, policy, day))
+        ),
         integrity=integrity,
         restores=restores,
         doors=tuple(door_lines),
