@@ -5,8 +5,11 @@ served page (Starlette's TestClient), and the board against the lists built from
 from __future__ import annotations
 
 import re
+import sqlite3
 from datetime import date, timedelta
+from pathlib import Path
 
+import pytest
 from starlette.testclient import TestClient
 
 from kiosk.domain.card_state import office_date
@@ -125,3 +128,47 @@ def test_the_board_matches_the_lists_built_from_every_card_and_rebuilds_only_for
     assert board.summary(office_date(office.clock())).counts["eligible"] == 1
     # Everything but the new office date came from the events since the last read.
     assert board.rebuilds == 2
+
+
+def test_the_board_starts_again_when_the_chain_under_it_is_rewound_or_replaced(
+    office: Office, tmp_path: Path
+) -> None:
+    """A file-level restore (SQLite's online backup API copying an older copy over the live ledger):
+    first a shorter chain, then the old chain grown past the length the board last saw."""
+    if office.ledger.engine.dialect.name != "sqlite":
+        pytest.skip("an online file-level restore is SQLite's; PostgreSQL restores are pg_restore")
+    live = office.ledger.engine.url.database
+    assert live is not None
+    board = DueBoard(office.ledger, POLICY)
+    a, b, c = office.cards[:3]
+    today = office_date(office.clock())
+
+    def check() -> None:
+        assert board.summary(today) == yardstick(office)
+
+    check()
+    copy = tmp_path / "before.sqlite3"
+    with sqlite3.connect(live) as src, sqlite3.connect(copy) as dst:
+        src.backup(dst)
+    send(office, "notice", a, today - timedelta(days=40))  # the reminder is due: on the board
+    send(office, "notice", b, today - timedelta(days=40))
+    check()
+    assert board.summary(today).counts["reminders_due"] == 2
+
+    def restore() -> None:
+        office.ledger.engine.dispose()  # no pooled connection keeps a page of the replaced file
+        with sqlite3.connect(copy) as src, sqlite3.connect(live) as dst:
+            src.backup(dst)
+
+    restore()  # rewound: the chain is shorter than the board last saw
+    check()
+    assert board.summary(today).counts["reminders_due"] == 0
+    send(office, "notice", a, today - timedelta(days=40))
+    send(office, "notice", b, today - timedelta(days=40))
+    check()
+    restore()  # replaced: then grown past the length the board saw, by other events
+    send(office, "notice", c, today - timedelta(days=40))
+    set_hold(office.ledger, a, "所在確認中", actor_id=office.crew.officer.id)
+    set_hold(office.ledger, b, "所在確認中", actor_id=office.crew.officer.id)
+    check()
+    assert board.summary(today).reminders_due == (c,)

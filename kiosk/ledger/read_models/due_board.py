@@ -112,22 +112,17 @@ class DueBoard:
             with self.ledger.read() as s:
                 head = s.get_one(models.LedgerHead, 1)
                 seq, hash_ = int(head.seq), str(head.hash)
-                if day != self._day or not self._same_chain(s, seq, hash_):
+                if day != self._day or self._seq < 0 or seq < self._seq:
                     self._rebuild(s, day)
-                elif seq > self._seq:
+                elif seq == self._seq:
+                    if hash_ != self._hash:  # the same length, another chain: replaced by a restore
+                        self._rebuild(s, day)
+                else:
                     self._advance(s, seq)
                 self._seq, self._hash = seq, hash_
             if self._summary is None:
                 self._summary = self._summarise()
             return self._summary
-
-    def _same_chain(self, s: Session, seq: int, hash_: str) -> bool:
-        """Whether the chain still holds the head this board last saw (not rewound or replaced)."""
-        if self._seq < 0 or seq < self._seq:
-            return False
-        if seq == self._seq:
-            return hash_ == self._hash
-        return s.scalar(select(models.Event.hash).where(models.Event.seq == self._seq)) == self._hash
 
     def _rebuild(self, s: Session, day: date) -> None:
         self.rebuilds += 1
@@ -143,32 +138,34 @@ class DueBoard:
         self._summary = None
 
     def _advance(self, s: Session, seq: int) -> None:
-        """Re-assess the cards named by the events after the last read, up to `seq`."""
-        named = sorted(
-            {
-                card_id
-                for card_id in s.scalars(
-                    select(models.Event.card_id).where(
-                        models.Event.seq > self._seq,
-                        models.Event.seq <= seq,
-                        models.Event.card_id.is_not(None),
-                    )
-                )
-                if card_id is not None
-            }
-        )
-        if not named:
-            return
+        """Re-assess the cards named by the events after the last read, up to `seq`; start again if
+        the event last seen is no longer there with its hash (a restore rewound or replaced the chain).
+        One read for both: each statement is a round trip on PostgreSQL."""
         assert self._day is not None  # set by the first read, which always rebuilds
-        if len(named) > REBUILD_OVER:
+        named: set[str] = set()
+        still_there = False
+        for at, hash_, card_id in s.execute(
+            select(models.Event.seq, models.Event.hash, models.Event.card_id).where(
+                models.Event.seq >= self._seq, models.Event.seq <= seq
+            )
+        ):
+            if at == self._seq:
+                still_there = hash_ == self._hash
+            elif card_id is not None:
+                named.add(card_id)
+        if not still_there or len(named) > REBUILD_OVER:
             self._rebuild(s, self._day)
             return
+        if not named:
+            return
         rows = s.scalars(
-            select(models.Card).where(models.Card.management_id.in_(named), models.Card.status.in_(_WAITING))
+            select(models.Card).where(
+                models.Card.management_id.in_(sorted(named)), models.Card.status.in_(_WAITING)
+            )
         )
         cards = {r.management_id: to_card_state(r) for r in rows}
         holds = hold_spans(s, list(cards)) if cards else {}
-        for mid in named:
+        for mid in sorted(named):
             card = cards.get(mid)
             line = due_card(self.policy, card, holds.get(mid, []), self._day) if card is not None else None
             old_stage = self._stage_of.get(mid)
