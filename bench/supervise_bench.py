@@ -4,7 +4,8 @@ Three writer threads, each a kiosk of its own (`bench-kiosk-1..3`, its own engin
 session), take booked cards out at random intervals (0.1–0.5 s) on one PostgreSQL ledger, and then the
 same on one SQLite file. The supervisor's view runs as `kiosk supervise` does (uvicorn; its stream is
 woken by the core's head signal: PostgreSQL LISTEN/NOTIFY, SQLite `PRAGMA data_version` every 20 ms),
-and a signed-in page watches it:
+and a signed-in page watches it. Beside the booked cards, `WAITING` more cards wait in the safe (the
+retention summary on the page covers all of them):
 
 - in Debian's chromium through Playwright when /usr/bin/chromium is there: a MutationObserver in the
   page notes when each card's row first exists in the DOM (`basis: browser`);
@@ -40,6 +41,10 @@ from typing import Any
 CHROMIUM = Path("/usr/bin/chromium")
 _PUSH = {"PostgreSQL": "pushed by LISTEN/NOTIFY", "SQLite": "pushed by data_version every 20 ms"}
 KIOSKS = 3
+# Cards waiting in the safe beside the ones taken out (received, no notice date yet): a mid-sized
+# office's stock. The panel's retention summary covers every waiting card, so a bench with only the
+# 30 booked cards would hide what a render costs at a real safe.
+WAITING = 5_000
 
 _OBSERVER = """
 () => {
@@ -66,7 +71,7 @@ def _pg_url() -> str | None:
     return os.environ.get("KIOSK_BENCH_PG_URL") or os.environ.get("KIOSK_TEST_PG_URL")
 
 
-def run(quick: bool = False) -> dict[str, Any]:
+def run(quick: bool = False, waiting: int = WAITING) -> dict[str, Any]:
     """See the module docstring. Returns ms percentiles for PostgreSQL (when configured) and SQLite.
 
     Each backend runs in arms that alternate, pushed then polled (the view's old 0.5 s head poll,
@@ -76,14 +81,16 @@ def run(quick: bool = False) -> dict[str, Any]:
     per_kiosk = 10 if quick else 40
     rounds = 1 if quick else 2
     result: dict[str, Any] = {}
-    lite = _arms(_sqlite_ledger, per_kiosk=per_kiosk, backend="SQLite", rounds=rounds)
+    lite = _arms(_sqlite_ledger, per_kiosk=per_kiosk, backend="SQLite", rounds=rounds, waiting=waiting)
     result["supervise_sqlite_poll_us"] = _data_version_cost()
     result.update({k.replace("supervise_", "supervise_sqlite_", 1): v for k, v in lite.items()})
     if not _pg_url():
         result.update(lite)
         result["supervise_basis"] = f"{lite['supervise_basis']} (no PostgreSQL: set KIOSK_BENCH_PG_URL)"
         return result
-    result.update(_arms(_pg_ledger, per_kiosk=per_kiosk, backend="PostgreSQL", rounds=rounds))
+    result.update(
+        _arms(_pg_ledger, per_kiosk=per_kiosk, backend="PostgreSQL", rounds=rounds, waiting=waiting)
+    )
     return result
 
 
@@ -115,14 +122,21 @@ def _pg_ledger() -> Iterator[str]:
 
 
 def _arms(
-    ledger: Callable[[], contextlib.AbstractContextManager[str]], *, per_kiosk: int, backend: str, rounds: int
+    ledger: Callable[[], contextlib.AbstractContextManager[str]],
+    *,
+    per_kiosk: int,
+    backend: str,
+    rounds: int,
+    waiting: int,
 ) -> dict[str, Any]:
     """Pushed and polled arms in turn; the pushed arms' numbers, the polled arms' p50/p99 and the ratio."""
     runs: dict[bool, list[dict[str, Any]]] = {True: [], False: []}
     for _ in range(rounds):
         for push in (True, False):
             with ledger() as url:
-                runs[push].append(_measure(url, per_kiosk=per_kiosk, backend=backend, push=push))
+                runs[push].append(
+                    _measure(url, per_kiosk=per_kiosk, backend=backend, push=push, waiting=waiting)
+                )
     pushed, polled = _merge(runs[True]), _merge(runs[False])
     result = dict(pushed)
     result["supervise_basis"] += f"; {rounds} pushed and {rounds} polled (0.5 s) arms in turn"
@@ -178,7 +192,9 @@ def _data_version_cost(checks: int = 20_000) -> float:
             con.close()
 
 
-def _measure(url: str, *, per_kiosk: int, backend: str, push: bool = True) -> dict[str, Any]:
+def _measure(
+    url: str, *, per_kiosk: int, backend: str, push: bool = True, waiting: int = WAITING
+) -> dict[str, Any]:
     import uvicorn
 
     from drivers.damm import with_check_digit
@@ -208,6 +224,11 @@ def _measure(url: str, *, per_kiosk: int, backend: str, push: bool = True) -> di
     ledger.receive_batch(
         "B-BENCH", parse_delivery("management_id,kind\n" + "".join(f"{c},mynumber_card\n" for c in cards))
     )
+    stock = [with_check_digit(f"7{n:08d}") for n in range(1, waiting + 1)]
+    if stock:
+        ledger.receive_batch(
+            "B-STOCK", parse_delivery("management_id,kind\n" + "".join(f"{c},mynumber_card\n" for c in stock))
+        )
     Desk(ledger, Settings()).book(cards, officer)  # the booker may not take the card out; the clerk does
 
     # The production view, over the application core like `kiosk supervise`.
@@ -280,7 +301,10 @@ def _measure(url: str, *, per_kiosk: int, backend: str, push: bool = True) -> di
         "supervise_panel_render_p50_ms": round(statistics.median(renders), 1),
         "supervise_events": len(committed),
         "supervise_not_seen": lost,
-        "supervise_basis": f"{basis}; {KIOSKS} kiosks × {per_kiosk} take-outs on {backend}; {_PUSH[backend]}",
+        "supervise_basis": (
+            f"{basis}; {KIOSKS} kiosks × {per_kiosk} take-outs on {backend}, "
+            f"{waiting:,} more cards waiting; {_PUSH[backend]}"
+        ),
         "_latencies": latencies,
         "_to_wake": to_wake,
     }

@@ -22,12 +22,12 @@ from kiosk.ledger.head_signal import head_signal
 from kiosk.ledger.read_models import alerts as alert_rm
 from kiosk.ledger.read_models import supervision as rm
 from kiosk.ledger.read_models.alerts import Delivery, QueuedAlert
+from kiosk.ledger.read_models.due_board import DueBoard, DueSummary
 from kiosk.ledger.read_models.safe_door import DeviceStateLine, DoorLine
 from kiosk.ledger.read_models.supervision import (
     DAY_KINDS,
     SUPERVISING_ROLES,
     DeviceLine,
-    DueSummary,
     IncidentLine,
     Integrity,
     LockLine,
@@ -73,6 +73,9 @@ __all__ = [
 
 class SupervisionDesk(DeskBase):
     """The supervisor's view's queries over the whole ledger (every kiosk that shares it)."""
+
+    # The retention summary kept between renders of the live view (made on first use; one policy).
+    _due_board: DueBoard | None = None
 
     def head_seq(self) -> int:
         """The chain head's sequence number: what the live view re-reads when woken."""
@@ -123,7 +126,13 @@ class SupervisionDesk(DeskBase):
         stocktake_every_days: int,
         policy: RetentionPolicy,
     ) -> Overview:
-        """The whole supervisor's page at `now` (the caller's clock, so tests can move it)."""
+        """The whole supervisor's page at `now` (the caller's clock, so tests can move it).
+
+        The retention summary comes from a board this desk keeps between calls (`DueBoard`): after the
+        first call a render re-assesses only the cards the new events name."""
+        board = self._due_board
+        if board is None or board.policy != policy:
+            board = self._due_board = DueBoard(self.ledger, policy)
         return self.read(
             lambda: rm.overview(
                 self.ledger,
@@ -131,6 +140,7 @@ class SupervisionDesk(DeskBase):
                 max_open_minutes=max_open_minutes,
                 stocktake_every_days=stocktake_every_days,
                 policy=policy,
+                due=board,
             )
         )
 

@@ -367,6 +367,34 @@ class DueLists:
         }
 
 
+def due_card(policy: RetentionPolicy, card: CardState, holds: Sequence[HoldSpan], today: date) -> DueCard:
+    """One card's line of the work lists on `today` (its stage says which list)."""
+    a = policy.assess(card, holds, today)
+    return DueCard(
+        management_id=card.management_id,
+        kind=card.kind,
+        status=card.status,
+        location=card.location,
+        notice_sent_on=card.notice_sent_on,
+        reminder_sent_on=card.reminder_sent_on,
+        stage=a.stage,
+        due_on=a.due_on,
+        days_on_hold=a.days_on_hold,
+        hold_reason=card.hold_reason,
+        hold_since=a.hold_since,
+    )
+
+
+def list_order(card: DueCard) -> tuple[date, str]:
+    """A work list's order: oldest due first (the held list: longest on hold first)."""
+    first = card.hold_since if card.stage is Stage.HELD else card.due_on
+    return first or date.min, card.management_id
+
+
+# Stages whose cards are counted together, not listed one by one (the periods are still running).
+WAITING_STAGES = frozenset({Stage.AWAITING_APPLICANT, Stage.AWAITING_AFTER_REMINDER})
+
+
 def build_due_lists(
     policy: RetentionPolicy,
     cards: Iterable[CardState],
@@ -376,35 +404,20 @@ def build_due_lists(
     """Sort every waiting card into its work list (oldest due first)."""
     lists: dict[Stage, list[DueCard]] = {s: [] for s in Stage}
     for card in cards:
-        spans = holds.get(card.management_id, [])
-        a = policy.assess(card, spans, today)
-        lists[a.stage].append(
-            DueCard(
-                management_id=card.management_id,
-                kind=card.kind,
-                status=card.status,
-                location=card.location,
-                notice_sent_on=card.notice_sent_on,
-                reminder_sent_on=card.reminder_sent_on,
-                stage=a.stage,
-                due_on=a.due_on,
-                days_on_hold=a.days_on_hold,
-                hold_reason=card.hold_reason,
-                hold_since=a.hold_since,
-            )
-        )
+        line = due_card(policy, card, holds.get(card.management_id, []), today)
+        lists[line.stage].append(line)
 
     def ordered(stage: Stage) -> tuple[DueCard, ...]:
-        return tuple(sorted(lists[stage], key=lambda c: (c.due_on or date.min, c.management_id)))
+        return tuple(sorted(lists[stage], key=list_order))
 
     return DueLists(
         today=today,
         policy=policy,
         reminders_due=ordered(Stage.REMINDER_DUE),
         eligible=ordered(Stage.ELIGIBLE),
-        held=tuple(sorted(lists[Stage.HELD], key=lambda c: (c.hold_since or date.min, c.management_id))),
+        held=ordered(Stage.HELD),
         notice_unknown=ordered(Stage.NOTICE_UNKNOWN),
-        waiting=len(lists[Stage.AWAITING_APPLICANT]) + len(lists[Stage.AWAITING_AFTER_REMINDER]),
+        waiting=sum(len(lists[stage]) for stage in WAITING_STAGES),
     )
 
 

@@ -24,12 +24,13 @@ from sqlalchemy.orm import Session
 from kiosk.domain.card_state import OFFICE_TZ, office_date
 from kiosk.domain.events import EventKind
 from kiosk.domain.guard import REASON_MYNUMBER
-from kiosk.domain.retention import DueLists, RetentionPolicy
+from kiosk.domain.retention import RetentionPolicy
 from kiosk.domain.safe_session import is_overdue
 from kiosk.domain.staff import Role, StaffMember
 from kiosk.domain.status import CardStatus
 from kiosk.domain.stocktake import DueStatus, Progress
 from kiosk.ledger import models
+from kiosk.ledger.read_models.due_board import DueBoard, DueSummary, summarise
 from kiosk.ledger.read_models.restores import RestoreAlert
 from kiosk.ledger.read_models.restores import unacknowledged as unacknowledged_restores
 from kiosk.ledger.read_models.safe_door import (
@@ -64,6 +65,15 @@ DEVICE_DOWN_KINDS = (EventKind.DEVICE_OFFLINE,)
 DEVICE_UP_KINDS = (EventKind.DEVICE_ONLINE,)
 
 INCIDENT_OPENED = EventKind.INCIDENT_OPENED
+
+# Today's events the page lists one by one (or reads a payload of), read together.
+TODAY_LISTED = (
+    EventKind.CARD_TAKEN_OUT,  # the overrides among them
+    EventKind.HANDED_OVER_CARD_SEEN,
+    EventKind.REFUSED,
+    EventKind.STAFF_LOCKED,
+    EventKind.INTEGRITY_ALERT,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,17 +167,6 @@ class IncidentLine:
     management_id: str | None
     type: str
     note: str
-
-
-@dataclass(frozen=True, slots=True)
-class DueSummary:
-    """The retention work lists in short: counts and the first few IDs of each."""
-
-    reminders_due: tuple[str, ...]
-    eligible: tuple[str, ...]
-    held: tuple[str, ...]
-    notice_unknown: tuple[str, ...]
-    counts: dict[str, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,8 +312,8 @@ def _payload(text: str) -> dict[str, Any]:
 
 
 class _Names:
-    def __init__(self, s: Session) -> None:
-        self.by_id = {int(i): str(n) for i, n in s.execute(select(models.Staff.id, models.Staff.name))}
+    def __init__(self, staff: Iterable[models.Staff]) -> None:
+        self.by_id = {int(r.id): str(r.name) for r in staff}
 
     def __call__(self, staff_id: object) -> str:
         return self.by_id.get(staff_id, "") if isinstance(staff_id, int) else ""
@@ -361,7 +360,7 @@ def _safes(s: Session, names: _Names, now: datetime, max_open_minutes: int) -> l
     return lines
 
 
-def _cards_out(s: Session, names: _Names, now: datetime) -> list[OutLine]:
+def _cards_out(s: Session, names: _Names, now: datetime, kiosks: dict[int, str]) -> list[OutLine]:
     out_ids = list(
         s.scalars(
             select(models.Card.management_id)
@@ -377,7 +376,6 @@ def _cards_out(s: Session, names: _Names, now: datetime) -> list[OutLine]:
         .group_by(models.Event.card_id)
     )
     takes = {e.card_id: e for e in s.scalars(select(models.Event).where(models.Event.seq.in_(last_take)))}
-    kiosks = dict(s.execute(select(models.SafeSession.id, models.SafeSession.kiosk)).all())
     lines = []
     for mid in out_ids:
         ev = takes.get(mid)
@@ -483,25 +481,6 @@ def _integrity(s: Session, alerts: Iterable[models.Event] = ()) -> Integrity:
     )
 
 
-def _due_summary(lists: DueLists, first: int = 5) -> DueSummary:
-    def ids(cards: Iterable[Any]) -> tuple[str, ...]:
-        return tuple(c.management_id for c in list(cards)[:first])
-
-    return DueSummary(
-        reminders_due=ids(lists.reminders_due),
-        eligible=ids(lists.eligible),
-        held=ids(lists.held),
-        notice_unknown=ids(lists.notice_unknown),
-        counts={
-            "reminders_due": len(lists.reminders_due),
-            "eligible": len(lists.eligible),
-            "held": len(lists.held),
-            "notice_unknown": len(lists.notice_unknown),
-            "waiting": lists.waiting,
-        },
-    )
-
-
 def overview(
     ledger: Ledger,
     *,
@@ -509,21 +488,36 @@ def overview(
     max_open_minutes: int,
     stocktake_every_days: int,
     policy: RetentionPolicy,
+    due: DueBoard | None = None,
 ) -> Overview:
-    """The whole supervisor's page at `now` (the caller's clock, so tests can move it)."""
+    """The whole supervisor's page at `now` (the caller's clock, so tests can move it).
+
+    `due`: a board kept for this ledger and `policy` between renders (the live view's); without it
+    the work lists are built from every waiting card."""
     day = office_date(now)
     start, end = day_bounds(day)
     with ledger.read() as s:
-        names = _Names(s)
+        staff = list(s.scalars(select(models.Staff).order_by(models.Staff.id)))  # names and lock-outs
+        names = _Names(staff)
+        kiosks = dict(s.execute(select(models.SafeSession.id, models.SafeSession.kiosk)).all())
         safes = _safes(s, names, now, max_open_minutes)
-        out = _cards_out(s, names, now)
+        out = _cards_out(s, names, now, kiosks)
+        # Today's counts, the failed sign-ins among them; then today's events the page lists, in one
+        # read (each statement is a round trip on PostgreSQL, and the live view renders on every move).
         by_kind = dict(
             s.execute(
                 select(models.Event.kind, func.count())
-                .where(models.Event.at >= start, models.Event.at < end, models.Event.kind.in_(DAY_KINDS))
+                .where(
+                    models.Event.at >= start,
+                    models.Event.at < end,
+                    models.Event.kind.in_((*DAY_KINDS, EventKind.AUTH_FAILED)),
+                )
                 .group_by(models.Event.kind)
             ).all()
         )
+        listed: dict[str, list[models.Event]] = {kind: [] for kind in TODAY_LISTED}
+        for e in _day_events(s, start, end, TODAY_LISTED):
+            listed[e.kind].append(e)
         in_safe = int(
             s.scalar(
                 select(func.count())
@@ -533,7 +527,7 @@ def overview(
             or 0
         )
         overrides = []
-        for e in _day_events(s, start, end, [EventKind.CARD_TAKEN_OUT]):
+        for e in listed[EventKind.CARD_TAKEN_OUT]:
             data = _payload(e.payload)
             if "override_by" in data:
                 overrides.append(
@@ -547,7 +541,6 @@ def overview(
                         str(data.get("note") or ""),
                     )
                 )
-        kiosks = dict(s.execute(select(models.SafeSession.id, models.SafeSession.kiosk)).all())
         seen = [
             SeenLine(
                 e.seq,
@@ -557,28 +550,13 @@ def overview(
                 kiosks.get(e.session_id, e.device or "") if e.session_id is not None else e.device or "",
                 str(_payload(e.payload).get("attempted", "")),
             )
-            for e in _day_events(s, start, end, [EventKind.HANDED_OVER_CARD_SEEN])
+            for e in listed[EventKind.HANDED_OVER_CARD_SEEN]
         ]
         reasons: Counter[str] = Counter()
-        for text in s.scalars(
-            select(models.Event.payload).where(
-                models.Event.at >= start, models.Event.at < end, models.Event.kind == EventKind.REFUSED
-            )
-        ):
-            reasons[str(_payload(text).get("reason", "unknown"))] += 1
-        failed = int(
-            s.scalar(
-                select(func.count())
-                .select_from(models.Event)
-                .where(
-                    models.Event.at >= start,
-                    models.Event.at < end,
-                    models.Event.kind == EventKind.AUTH_FAILED,
-                )
-            )
-            or 0
-        )
-        lock_events = _day_events(s, start, end, [EventKind.STAFF_LOCKED])
+        for e in listed[EventKind.REFUSED]:
+            reasons[str(_payload(e.payload).get("reason", "unknown"))] += 1
+        failed = int(by_kind.get(EventKind.AUTH_FAILED, 0))
+        lock_events = listed[EventKind.STAFF_LOCKED]
         last_lock = {
             int(staff): at
             for staff, at in s.execute(
@@ -590,7 +568,7 @@ def overview(
         }
         locked = [
             LockLine(m.name, m.role, m.locked_at or last_lock.get(m.id))
-            for m in (to_staff(r) for r in s.scalars(select(models.Staff).order_by(models.Staff.id)))
+            for m in (to_staff(r) for r in staff)
             if m.active and m.is_locked(now, ledger.lockout_minutes)
         ]
         recorded, offline = _devices(s)
@@ -609,7 +587,7 @@ def overview(
             )
         )
         incidents = _incidents(s)
-        integrity = _integrity(s, _day_events(s, start, end, [EventKind.INTEGRITY_ALERT]))
+        integrity = _integrity(s, listed[EventKind.INTEGRITY_ALERT])
         door_lines = doors(s)
         device_lines = device_states(s)
         restores = tuple(unacknowledged_restores(s))
@@ -636,7 +614,11 @@ def overview(
         stocktakes=stocktakes,
         missing=missing,
         incidents=tuple(incidents),
-        due=_due_summary(due_lists(ledger, policy, day)),
+        due=(
+            due.summary(day)
+            if due is not None and due.policy == policy
+            else summarise(due_lists(ledger, policy, day))
+        ),
         integrity=integrity,
         restores=restores,
         doors=tuple(door_lines),
