@@ -562,7 +562,7 @@ class LedgerRestored(Payload):
     replaced_head_hash: str | None = None
     carried_staff_events: int = 0
     confirmed_on: str | None = None
-    # PostgreSQL: the other kiosk PCs whose anchors folders the restore read ("NAME SEQ:HASH", that
+    # PostgreSQL: the other kiosk PCs whose anchors folders the restore read ("NAME@SEQ:HASH", that
     # PC's newest committed head: it starts again on the restored chain), and those named lost.
     kiosks_read: tuple[str, ...] = ()
     kiosks_lost: tuple[str, ...] = ()

@@ -157,6 +157,22 @@ def _digest(value: str, field: str) -> None:
     validate_digest(value, field)
 
 
+def _kiosk_head(value: str, field: str) -> None:
+    """ "NAME@SEQ:HASH" (a kiosk PC and its newest head, issue 22) or "NAME@-": the name and seq pass the
+    guard as any text ('@' and ':' break a run of digits), the hash is a 64-hex digest (which may hold
+    12 digits in a row by chance)."""
+    name, at, mark = value.rpartition("@")
+    if not at or not name:
+        raise TextRefusal("malformed", field)
+    seq, colon, digest = mark.partition(":")
+    guard_text(f"{name}@{seq}", field)
+    if mark == "-":
+        return
+    if not colon or not seq.isdigit():
+        raise TextRefusal("malformed", field)
+    validate_digest(digest, field)
+
+
 FORMATTED_KEYS: Mapping[str, Callable[[str, str], None]] = {
     "tag": _tag,
     "tags": _tag,
@@ -171,8 +187,9 @@ FORMATTED_KEYS: Mapping[str, Callable[[str, str], None]] = {
     # kiosk.desk.closing: the head a daily close printed and anchored (a 64-hex event hash, which may
     # hold a run of 12 digits by chance).
     "head_hash": _digest,
-    # issue 22: the head of the ledger a restore replaced.
+    # issue 22: the head of the ledger a restore replaced, and the other kiosk PCs' heads it read.
     "replaced_head_hash": _digest,
+    "kiosks_read": _kiosk_head,
 }
 
 

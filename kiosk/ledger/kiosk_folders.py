@@ -13,7 +13,7 @@ folder (`--kiosk-folder NAME=DIR`, taken with every kiosk stopped), or is told t
 (`--kiosk-lost NAME`, named on the chain in the restore's event). From each folder it takes the PC's
 newest committed head (so "behind" is judged against every PC, not only this one) and its journal (so
 the staff changes made there are carried before the two people are authenticated). The restore's
-event names each folder's head ("NAME SEQ:HASH", `kiosks_read`); that PC's next start finds its own
+event names each folder's head ("NAME@SEQ:HASH", `kiosks_read`); that PC's next start finds its own
 head named there and starts on the restored chain (`restored_elsewhere`) instead of being refused as
 behind.
 
@@ -62,7 +62,7 @@ class KioskFolder:
     def cite(self) -> str:
         """`kiosks_read` on the restore's event: the PC and its newest head."""
         mark = self.committed
-        return f"{self.kiosk} {mark.seq}:{mark.hash}" if mark is not None else f"{self.kiosk} -"
+        return f"{self.kiosk}@{mark.seq}:{mark.hash}" if mark is not None else f"{self.kiosk}@-"
 
 
 def read_folder(kiosk: str, folder: Path, *, pepper: bytes, ledger_id: str) -> KioskFolder:
@@ -113,7 +113,7 @@ def restored_elsewhere(ledger: Ledger, kiosk: str, newest: Anchor) -> tuple[int,
     from kiosk.ledger import models
 
     ev = models.Event
-    me = f"{kiosk} {newest.seq}:{newest.hash}"
+    me = f"{kiosk}@{newest.seq}:{newest.hash}"
     with ledger.read() as s:
         rows = s.execute(
             select(ev.seq, ev.payload).where(ev.kind == EventKind.LEDGER_RESTORED).order_by(ev.seq.desc())

@@ -87,6 +87,9 @@ PAYLOAD_KEY_JA = {
     "confirmed_on": "本人確認をした管理簿",
     "restored_seq": "確認した復元の記録番号",
     "anchor_number": "控えの番号",
+    "first_seq": "最初の職員記録の連番",
+    "kiosks_read": "読み込んだ他の端末の控え（端末名@連番:ハッシュ）",
+    "kiosks_lost": "控えが失われた端末",
     # integrity_alert and staff_sealed (the pepper's MAC over the staff rows)
     "table": "表",
     "row": "行",

@@ -135,12 +135,20 @@ def test_integer_arguments_are_range_checked_without_echo() -> None:
 
 def test_payloads_are_walked_keys_included_and_formatted_keys_checked_by_format() -> None:
     guard_payload({"expected_sha256": "1" * 64, "tag": "E200" + TWELVE + "00AB0000", "n": 3}, "ev")
+    # A head's hash may hold twelve digits in a row by chance: it is checked as a digest.
+    guard_payload({"kiosks_read": [f"kiosk-2@1234567:{TWELVE}{'0' * 52}", "kiosk-3@-"]}, "ledger_restored")
     for bad in (
         {"notes": {"x": [f"see {TWELVE}"]}},
         {"notes": {TWELVE: "x"}},
         {"count": int(TWELVE)},
         {"tag": TWELVE},
         {"expected_sha256": "not a digest"},
+        # issue 22: a restore's other kiosk PCs, "NAME@SEQ:HASH": the name and seq are text as any other.
+        {"kiosks_read": [f"kiosk-{TWELVE}@3:{'a' * 64}"]},
+        {"kiosks_read": [f"kiosk-{TWELVE[:6]}@{TWELVE[6:]}:{'a' * 64}"]},
+        {"kiosks_read": [f"kiosk-2 {TWELVE}"]},
+        {"kiosks_read": ["kiosk-2@3:not a digest"]},
+        {"kiosks_lost": [f"kiosk {TWELVE}"]},
     ):
         with pytest.raises(TextRefusal) as exc:
             guard_payload(bad, "stocktake_finished")
