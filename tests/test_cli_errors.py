@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests import warm
 
 
 @pytest.mark.parametrize(
@@ -29,7 +30,7 @@ def test_an_unusable_ledger_is_one_line(
 ) -> None:
     env = {**os.environ, "KIOSK_PATHS__LOGS": str(tmp_path / "log")}
     env.pop("KIOSK_DB_URL", None)
-    result = subprocess.run(
+    result = warm.run(
         [sys.executable, "-m", "kiosk", "--db", url, *command],
         capture_output=True,
         text=True,

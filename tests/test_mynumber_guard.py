@@ -11,6 +11,7 @@ from kiosk.domain.safe_session import ScanMode
 from kiosk.domain.staff import Role
 from kiosk.ledger.engine import make_engine, upgrade
 from kiosk.ledger.service import Ledger
+from tests import warm
 from tests.ledger_ops import open_session, scan_in_session
 
 # Built at run time: no individual-number-shaped literal is stored in the code base.
@@ -37,7 +38,7 @@ def kiosk(tmp: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess
         "KIOSK_PATHS__PEPPER": str(tmp / "var" / "pepper"),
         "KIOSK_PATHS__LOGS": str(tmp / "var" / "log"),
     }
-    return subprocess.run(
+    return warm.run(
         [sys.executable, "-m", "kiosk", "-v", *args],
         input=stdin.encode(),
         capture_output=True,

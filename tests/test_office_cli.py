@@ -10,11 +10,12 @@ import sys
 from pathlib import Path
 
 from drivers.damm import with_check_digit
+from tests import warm
 from tests.security.test_cli_attacks import office_env
 
 
 def run(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    return warm.run(
         [sys.executable, "-m", "kiosk", *args],
         input=stdin,
         capture_output=True,

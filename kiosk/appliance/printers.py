@@ -18,8 +18,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 CUPS_PACKAGES = "cups cups-bsd"
-# lpstat's wording is parsed: the C locale, whatever the office's language.
-_C_LOCALE = {**os.environ, "LANG": "C", "LC_ALL": "C"}
+
+
+def _c_locale() -> dict[str, str]:
+    """The environment as it is now (CUPS_SERVER and the like) in the C locale: lpstat's wording is
+    parsed, whatever the office's language. Taken at each call, not at import."""
+    return {**os.environ, "LANG": "C", "LC_ALL": "C"}
 
 
 class PrinterError(Exception):
@@ -45,7 +49,7 @@ def _lpstat(*args: str) -> subprocess.CompletedProcess[str]:
     if program is None:
         raise PrinterError(f"lpstat is not installed: apt install {CUPS_PACKAGES}")
     return subprocess.run(  # noqa: S603 - a fixed program, arguments are queue names from lpstat itself
-        [program, *args], capture_output=True, text=True, timeout=20, check=False, env=_C_LOCALE
+        [program, *args], capture_output=True, text=True, timeout=20, check=False, env=_c_locale()
     )
 
 
@@ -134,7 +138,7 @@ def print_file(queue: str, path: Path, title: str) -> str:
         text=True,
         timeout=60,
         check=False,
-        env=_C_LOCALE,
+        env=_c_locale(),
     )
     match = _REQUEST.search(done.stdout)
     if done.returncode != 0 or match is None:

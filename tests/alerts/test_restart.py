@@ -22,6 +22,7 @@ from kiosk.domain.staff import MAX_FAILED_ATTEMPTS, AuthError, Role
 from kiosk.ledger import models
 from kiosk.ledger.engine import make_engine
 from kiosk.ledger.service import Ledger
+from tests import warm
 from tests.alerts.conftest import Relay, wait_until
 from tests.reliability.helpers import KIOSK, PEPPER, env, init
 
@@ -73,7 +74,7 @@ def alerts_env(tmp: Path, port: int) -> dict[str, str]:
 
 
 def kiosk(tmp: Path, port: int, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    return warm.run(
         [*KIOSK, *args],
         capture_output=True,
         text=True,
@@ -144,7 +145,7 @@ def test_a_queued_alert_survives_a_sigkill_and_is_sent_after_the_restart(
 
 def test_run_once_says_when_alerts_are_off(tmp_path: Path) -> None:
     init(tmp_path)
-    done = subprocess.run(
+    done = warm.run(
         [*KIOSK, "alerts", "run-once"],
         capture_output=True,
         text=True,

@@ -24,6 +24,7 @@ from kiosk.domain.safe_session import ScanMode
 from kiosk.domain.staff import Role, StaffMember
 from kiosk.ledger.service import Ledger, open_ledger
 from tests import ledger_ops as stocktake_ops
+from tests import warm
 from tests.ledger.helpers import ids, receive
 from tests.ledger_ops import add_to_pick_list, close_session, open_session, scan_in_session
 
@@ -61,7 +62,7 @@ class Kiosk:
         return env
 
     def run(self, *args: str, stdin: str = "", cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
+        return warm.run(
             [*KIOSK, *args],
             input=stdin,
             capture_output=True,

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.ledger.meta import EV_RESTORED
+from tests import warm
 from tests.integrity.conftest import KIOSK, PINS, Kiosk, Office
 from tests.ledger.helpers import ids, receive
 
@@ -144,7 +145,7 @@ def test_a_copy_of_another_ledger_is_not_restored(office: Office, tmp_path: Path
     other.config.parent.mkdir(parents=True)
     other.config.write_text("[kiosk]\n", encoding="utf-8")
     env = other.env()
-    assert subprocess.run([*KIOSK, "init"], env=env, capture_output=True, check=False).returncode == 0
+    assert warm.run([*KIOSK, "init"], env=env, capture_output=True, check=False).returncode == 0
     result = office.kiosk.run("restore", str(other.db))
     assert result.returncode == 2
     # the other ledger was made with another pepper: refused before anything is copied

@@ -15,6 +15,7 @@ from kiosk.ledger.chain import event_hash
 from kiosk.ledger.engine import make_engine, upgrade
 from kiosk.ledger.meta import initialise
 from kiosk.ledger.service import Ledger
+from tests import warm
 from tests.ledger.helpers import ids, receive
 
 
@@ -25,7 +26,7 @@ def kiosk(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
         "KIOSK_PATHS__PEPPER": str(db.parent / "pepper"),
         "KIOSK_PATHS__LOGS": str(db.parent / "log"),
     }
-    return subprocess.run(
+    return warm.run(
         [sys.executable, "-m", "kiosk", *args],
         capture_output=True,
         text=True,

@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tests import warm
+
 KIOSK = (
     [str(Path(sys.executable).with_name("kiosk"))]
     if Path(sys.executable).with_name("kiosk").exists()
@@ -33,7 +35,7 @@ def env(tmp: Path) -> dict[str, str]:
 def init(tmp: Path, **kwargs: Any) -> None:
     """`kiosk init` (only init creates a ledger), once per site."""
     if not (tmp / "var" / "ledger.sqlite3").exists():
-        done = subprocess.run(
+        done = warm.run(
             [*KIOSK, "init"], capture_output=True, text=True, env=env(tmp), cwd=tmp, check=False, **kwargs
         )
         assert done.returncode == 0, done.stderr
@@ -41,7 +43,7 @@ def init(tmp: Path, **kwargs: Any) -> None:
 
 def kiosk(tmp: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     init(tmp)
-    return subprocess.run(
+    return warm.run(
         [*KIOSK, *args], capture_output=True, text=True, env=env(tmp), cwd=tmp, timeout=timeout, check=False
     )
 

@@ -13,6 +13,7 @@ import pytest
 from kiosk.config import load_settings
 from kiosk.demo.seed import seed_demo
 from kiosk.ledger.service import open_ledger
+from tests import warm
 from tests.ledger.helpers import ids
 
 KIOSK = [str(Path(sys.executable).parent / "kiosk")]
@@ -70,7 +71,7 @@ def _open_safe(env: dict[str, str]) -> None:
 
 
 def kiosk(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    return warm.run(
         [*KIOSK, *args], env=env, input=stdin, capture_output=True, text=True, timeout=120, check=False
     )
 

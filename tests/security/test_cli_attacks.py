@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import warm
+
 
 def office_env(root: Path) -> dict[str, str]:
     """The environment of the kiosk whose files are under `root`."""
@@ -51,7 +53,7 @@ def office(tmp_path: Path, office_template: Path) -> dict[str, str]:
 
 
 def run(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    return warm.run(
         [sys.executable, "-m", "kiosk", *args],
         input=stdin,
         capture_output=True,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from kiosk.desk import Desk
 from kiosk.domain.staff import MAX_FAILED_ATTEMPTS, AuthError, TwoPersonError
 from kiosk.ledger.service import Ledger
 from tests import ledger_ops as st
+from tests import warm
 from tests.conftest import PINS, Crew
 from tests.ledger_ops import current_session, open_session
 from tests.reliability.helpers import KIOSK, env, init, json_lines
@@ -60,7 +60,7 @@ def test_the_runner_refuses_the_same_person_twice(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     init(tmp_path)
-    run = subprocess.run(
+    run = warm.run(
         [*KIOSK, "sim", "run", str(path), "--json"],
         capture_output=True,
         text=True,
@@ -77,7 +77,7 @@ def test_the_runner_refuses_the_same_person_twice(tmp_path: Path) -> None:
 def run_with_umask(tmp_path: Path, umask: int) -> Path:
     # Nothing may rely on the caller's umask to keep the ledger and the logs private.
     init(tmp_path, preexec_fn=lambda: os.umask(umask))
-    run = subprocess.run(
+    run = warm.run(
         [*KIOSK, "sim", "run", "day-at-the-counter", "--quiet"],
         capture_output=True,
         text=True,

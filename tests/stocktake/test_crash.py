@@ -19,6 +19,7 @@ from kiosk.ledger import models
 from kiosk.ledger.engine import make_engine, upgrade
 from kiosk.ledger.service import Ledger
 from tests import ledger_ops as st
+from tests import warm
 
 KIOSK = (
     [sys.executable, "-m", "kiosk"]
@@ -41,7 +42,7 @@ def _env(tmp_path: Path) -> dict[str, str]:
 
 
 def _kiosk(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    return warm.run(
         [*KIOSK, *args],
         input=stdin,
         capture_output=True,
