@@ -72,7 +72,12 @@ class PyzbarBackend:
     name = NAME
 
     def read(
-        self, gray: NDArray[np.uint8], symbologies: Iterable[Symbology], *, fast: bool = False
+        self,
+        gray: NDArray[np.uint8],
+        symbologies: Iterable[Symbology],
+        *,
+        fast: bool = False,
+        local: bool = False,
     ) -> list[RawSymbol]:
         from pyzbar import pyzbar
 

@@ -34,5 +34,10 @@ class DecoderBackend(Protocol):
     name: str
 
     def read(
-        self, gray: NDArray[np.uint8], symbologies: Iterable[Symbology], *, fast: bool = False
+        self,
+        gray: NDArray[np.uint8],
+        symbologies: Iterable[Symbology],
+        *,
+        fast: bool = False,
+        local: bool = False,
     ) -> list[RawSymbol]: ...

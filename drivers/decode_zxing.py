@@ -54,12 +54,21 @@ class ZxingBackend:
     `fast=True` uses the global-histogram binariser at the given resolution only: a few milliseconds on
     a 1080p frame and enough for a sharp, evenly lit label. `fast=False` is zxing's thorough default
     (local-average binariser, downscaled copies), several times slower and better on noise and glare.
+    `local=True` is one step of the thorough read: the local-average binariser at the given resolution
+    only, bars scanned along rows only (no 90° turn; 2-D symbols are found in any orientation anyway).
+    On a frame the caller has halved it reads what the thorough pass reads of a blurred or faint label
+    for about a fifth of the time.
     """
 
     name = NAME
 
     def read(
-        self, gray: NDArray[np.uint8], symbologies: Iterable[Symbology], *, fast: bool = False
+        self,
+        gray: NDArray[np.uint8],
+        symbologies: Iterable[Symbology],
+        *,
+        fast: bool = False,
+        local: bool = False,
     ) -> list[RawSymbol]:
         import zxingcpp
 
@@ -69,6 +78,8 @@ class ZxingBackend:
         kwargs: dict[str, Any] = {"formats": formats, "try_invert": False}
         if fast:
             kwargs.update(binarizer=zxingcpp.Binarizer.GlobalHistogram, try_downscale=False)
+        elif local:
+            kwargs.update(binarizer=zxingcpp.Binarizer.LocalAverage, try_downscale=False, try_rotate=False)
         out: list[RawSymbol] = []
         mapping = _format_map()
         for b in zxingcpp.read_barcodes(gray, **kwargs):
