@@ -260,6 +260,11 @@ def _single(gray: Gray, syms: frozenset[Symbology], *, quick: bool) -> Found:
     found = [(r, "fast") for r in zx.read(gray, syms, fast=True)]
     if found:
         return found
+    # A blurred card held sideways or upside down: the first pass reads bars along rows only and a Data
+    # Matrix only near upright, and the fast pass, which turns, loses the blurred label.
+    found = _halved(gray, syms, zx, rotate=True)
+    if found:
+        return found
     # Sensor noise breaks the fast binariser; a light blur costs ~2 ms and avoids the slow pass.
     found = [(r, "denoised") for r in zx.read(_denoise(gray), syms, fast=True)]
     if found:
@@ -310,14 +315,15 @@ def _tray(gray: Gray, syms: frozenset[Symbology], check: TrayCheck | None = None
 _HALVE_MIN_SIDE = 600
 
 
-def _halved(gray: Gray, syms: frozenset[Symbology], zx: DecoderBackend) -> Found:
+def _halved(gray: Gray, syms: frozenset[Symbology], zx: DecoderBackend, *, rotate: bool = False) -> Found:
     """The first pass on a webcam frame: zxing-cpp's local binariser on the frame at half size.
 
     Averaging 2x2 pixels (INTER_AREA) takes out sensor noise, and a defocused or faint label that the
     global-histogram binariser loses at full size reads here: this is the step of zxing-cpp's own
-    thorough read that succeeds on such frames, without the full-size binarisation and the 90° turn
-    that make that read several times slower. A label near the 2-px limit does not survive the halving
-    and goes on to the full-size passes, which then cost about 1 ms more than before.
+    thorough read that succeeds on such frames, without the full-size binarisation and the turned
+    scans that make that read several times slower. A label near the 2-px limit does not survive the
+    halving and goes on to the full-size passes. `rotate`: with the turned scans as well (a card held
+    sideways or upside down), at twice the cost.
     """
     import cv2
 
@@ -325,7 +331,7 @@ def _halved(gray: Gray, syms: frozenset[Symbology], zx: DecoderBackend) -> Found
     if min(h, w) < _HALVE_MIN_SIDE:
         return []
     half = _u8(cv2.resize(gray, (w // 2, h // 2), interpolation=cv2.INTER_AREA))
-    return [(_scale(r, 2.0), "halved") for r in zx.read(half, syms, local=True)]
+    return [(_scale(r, 2.0), "halved") for r in zx.read(half, syms, local=True, rotate=rotate)]
 
 
 def _has_1d(syms: frozenset[Symbology]) -> bool:

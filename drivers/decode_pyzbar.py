@@ -78,6 +78,7 @@ class PyzbarBackend:
         *,
         fast: bool = False,
         local: bool = False,
+        rotate: bool = True,
     ) -> list[RawSymbol]:
         from pyzbar import pyzbar
 

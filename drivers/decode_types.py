@@ -40,4 +40,5 @@ class DecoderBackend(Protocol):
         *,
         fast: bool = False,
         local: bool = False,
+        rotate: bool = True,
     ) -> list[RawSymbol]: ...

@@ -53,8 +53,12 @@ def test_low_contrast_code128_read_by_cascade(mid: str) -> None:
 
 @pytest.mark.parametrize(
     "effects",
-    [Effects(blur_sigma=1.6, noise_sigma=2.0), Effects(contrast=0.2, blur_sigma=0.5, noise_sigma=2.0)],
-    ids=["blurred", "faint"],
+    [
+        Effects(blur_sigma=1.6, noise_sigma=2.0),
+        Effects(contrast=0.2, blur_sigma=0.5, noise_sigma=2.0),
+        Effects(blur_sigma=1.6, noise_sigma=2.0, rotation_deg=88.0),  # held sideways: the turned pass
+    ],
+    ids=["blurred", "faint", "blurred-sideways"],
 )
 def test_a_blurred_or_faint_label_is_read_halved_where_it_lies(mid: str, effects: Effects) -> None:
     # The first pass reads the frame at half size; what it reports is in the frame's own pixels (the
