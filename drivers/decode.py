@@ -261,10 +261,13 @@ def _single(gray: Gray, syms: frozenset[Symbology], *, quick: bool) -> Found:
     if found:
         return found
     # A blurred card held sideways or upside down: the first pass reads bars along rows only and a Data
-    # Matrix only near upright, and the fast pass, which turns, loses the blurred label.
-    found = _halved(gray, syms, zx, rotate=True)
-    if found:
-        return found
+    # Matrix only near upright, and the fast pass, which turns, loses the blurred label. Live video
+    # leaves it to the full cascade every few frames (the localiser below reads such a card's bars
+    # too), so that an empty counter costs the quick passes no more than the first halved read.
+    if not quick:
+        found = _halved(gray, syms, zx, rotate=True)
+        if found:
+            return found
     # Sensor noise breaks the fast binariser; a light blur costs ~2 ms and avoids the slow pass.
     found = [(r, "denoised") for r in zx.read(_denoise(gray), syms, fast=True)]
     if found:
