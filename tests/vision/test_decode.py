@@ -78,6 +78,19 @@ def test_a_blurred_or_faint_label_is_read_halved_where_it_lies(mid: str, effects
             )
 
 
+@pytest.mark.parametrize("seed", [0, 2])
+def test_a_faint_label_at_the_size_limit_is_read_at_full_size_by_the_local_binariser(
+    mid: str, seed: int
+) -> None:
+    # 2-px bars and 3-px modules in a 720p frame: lost by the halving and by the global binariser.
+    fx = Effects(contrast=0.2, blur_sigma=0.6, noise_sigma=2.0)
+    frame = render_card_frame(mid, effects=fx, seed=seed, size=(1280, 720), bar_px=2, module_px=3)
+    found = decode(frame)
+    assert label_codes(found) == [mid]
+    assert {d.stage for d in found} == {"local"}
+    assert decode(frame, quick=True)[0].stage == "localised"  # live video: the localiser reads its bars
+
+
 def test_symbologies_restrict_what_is_reported(mid: str) -> None:
     frame = render_card_frame(mid, seed=3)
     only_dm = decode(frame, symbologies={Symbology.DATAMATRIX})
