@@ -72,7 +72,13 @@ class PyzbarBackend:
     name = NAME
 
     def read(
-        self, gray: NDArray[np.uint8], symbologies: Iterable[Symbology], *, fast: bool = False
+        self,
+        gray: NDArray[np.uint8],
+        symbologies: Iterable[Symbology],
+        *,
+        fast: bool = False,
+        local: bool = False,
+        rotate: bool = True,
     ) -> list[RawSymbol]:
         from pyzbar import pyzbar
 

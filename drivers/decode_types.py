@@ -34,5 +34,11 @@ class DecoderBackend(Protocol):
     name: str
 
     def read(
-        self, gray: NDArray[np.uint8], symbologies: Iterable[Symbology], *, fast: bool = False
+        self,
+        gray: NDArray[np.uint8],
+        symbologies: Iterable[Symbology],
+        *,
+        fast: bool = False,
+        local: bool = False,
+        rotate: bool = True,
     ) -> list[RawSymbol]: ...

@@ -54,21 +54,34 @@ class ZxingBackend:
     `fast=True` uses the global-histogram binariser at the given resolution only: a few milliseconds on
     a 1080p frame and enough for a sharp, evenly lit label. `fast=False` is zxing's thorough default
     (local-average binariser, downscaled copies), several times slower and better on noise and glare.
+    `local=True` is one step of the thorough read: the local-average binariser at the given resolution
+    only. On a frame the caller has halved it reads what the thorough pass reads of a blurred or faint
+    label for about a fifth of the time. `rotate=False` leaves out the turned scans, which halves the
+    time: bars are then read along rows only and a Data Matrix only near upright (a QR code in any
+    orientation).
     """
 
     name = NAME
 
     def read(
-        self, gray: NDArray[np.uint8], symbologies: Iterable[Symbology], *, fast: bool = False
+        self,
+        gray: NDArray[np.uint8],
+        symbologies: Iterable[Symbology],
+        *,
+        fast: bool = False,
+        local: bool = False,
+        rotate: bool = True,
     ) -> list[RawSymbol]:
         import zxingcpp
 
         formats = _formats(frozenset(symbologies))
         if not formats:
             return []
-        kwargs: dict[str, Any] = {"formats": formats, "try_invert": False}
+        kwargs: dict[str, Any] = {"formats": formats, "try_invert": False, "try_rotate": rotate}
         if fast:
             kwargs.update(binarizer=zxingcpp.Binarizer.GlobalHistogram, try_downscale=False)
+        elif local:
+            kwargs.update(binarizer=zxingcpp.Binarizer.LocalAverage, try_downscale=False)
         out: list[RawSymbol] = []
         mapping = _format_map()
         for b in zxingcpp.read_barcodes(gray, **kwargs):

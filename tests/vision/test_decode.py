@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 import subprocess
 import sys
@@ -48,6 +49,46 @@ def test_cascade_reads_rotated_code128_that_both_libraries_miss(mid: str, angle:
 def test_low_contrast_code128_read_by_cascade(mid: str) -> None:
     frame = render_card_frame(mid, effects=Effects(contrast=0.15, blur_sigma=0.5), seed=9, symbol=None)
     assert label_codes(decode(frame)) == [mid]
+
+
+@pytest.mark.parametrize(
+    "effects",
+    [
+        Effects(blur_sigma=1.6, noise_sigma=2.0),
+        Effects(contrast=0.2, blur_sigma=0.5, noise_sigma=2.0),
+        Effects(blur_sigma=1.6, noise_sigma=2.0, rotation_deg=88.0),  # held sideways: the turned pass
+    ],
+    ids=["blurred", "faint", "blurred-sideways"],
+)
+def test_a_blurred_or_faint_label_is_read_halved_where_it_lies(mid: str, effects: Effects) -> None:
+    # The first pass reads the frame at half size; what it reports is in the frame's own pixels (the
+    # counter picker compares labels by their size and place).
+    for symbol in (LabelSymbol.DATAMATRIX, LabelSymbol.QR):
+        frame = render_card_frame(mid, effects=effects, seed=4, symbol=symbol)
+        found = decode(frame)
+        assert label_codes(found) == [mid]
+        assert {d.stage for d in found} == {"halved"}
+        reference = decode(frame, backend="zxing")  # zxing-cpp's thorough read at full size
+        for d in found:
+            same = [r for r in reference if r.symbology is d.symbology]
+            assert same, d.symbology
+            assert math.dist(d.centre, same[0].centre) < 4.0
+            assert math.dist(d.corners[0], d.corners[2]) == pytest.approx(
+                math.dist(same[0].corners[0], same[0].corners[2]), rel=0.05
+            )
+
+
+@pytest.mark.parametrize("seed", [0, 2])
+def test_a_faint_label_at_the_size_limit_is_read_at_full_size_by_the_local_binariser(
+    mid: str, seed: int
+) -> None:
+    # 2-px bars and 3-px modules in a 720p frame: lost by the halving and by the global binariser.
+    fx = Effects(contrast=0.2, blur_sigma=0.6, noise_sigma=2.0)
+    frame = render_card_frame(mid, effects=fx, seed=seed, size=(1280, 720), bar_px=2, module_px=3)
+    found = decode(frame)
+    assert label_codes(found) == [mid]
+    assert {d.stage for d in found} == {"local"}
+    assert decode(frame, quick=True)[0].stage == "localised"  # live video: the localiser reads its bars
 
 
 def test_symbologies_restrict_what_is_reported(mid: str) -> None:
