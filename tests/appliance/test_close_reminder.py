@@ -7,13 +7,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests import warm
+
 
 def kiosk(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     config = tmp_path / "kiosk.toml"
     config.write_text(f'[paths]\ndata_dir = "{tmp_path / "var"}"\n', encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
     env["KIOSK_CONFIG_FILE"] = str(config)
-    return subprocess.run(
+    return warm.run(
         [sys.executable, "-m", "kiosk", *args],
         input=stdin,
         capture_output=True,

@@ -17,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from kiosk.ledger.engine import make_engine
+from tests import warm
 from tests.conftest import PgSchema
 
 
@@ -31,7 +32,7 @@ class Kiosk:
     def run(self, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
         env["KIOSK_CONFIG_FILE"] = str(self.config)
-        return subprocess.run(
+        return warm.run(
             [sys.executable, "-m", "kiosk", *args],
             input=stdin, capture_output=True, text=True, env=env, timeout=180, check=False,
         )  # fmt: skip

@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from tests import warm
 from tests.conftest import wait_printed
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, capture_output=True, text=True, check=False, timeout=60)
+    return warm.run(args, capture_output=True, text=True, check=False, timeout=60)
 
 
 @pytest.fixture
@@ -32,7 +33,7 @@ def doctor(tmp_path: Path, queue: str, *args: str) -> subprocess.CompletedProces
     kiosk = [sys.executable, "-m", "kiosk"]
     if not (tmp_path / "initialised").exists():
         admin = ["--admin-name", "情報太郎", "--admin-badge", "A001", "--admin-employee-no", "E9001"]
-        init = subprocess.run(
+        init = warm.run(
             [*kiosk, "init", *admin],
             input="9999\n",
             capture_output=True,
@@ -45,7 +46,7 @@ def doctor(tmp_path: Path, queue: str, *args: str) -> subprocess.CompletedProces
         (tmp_path / "initialised").touch()
     dev = tmp_path / "dev"
     dev.mkdir(exist_ok=True)
-    return subprocess.run(
+    return warm.run(
         [*kiosk, "doctor", "--dev", str(dev), "--listen", "0", *args],
         capture_output=True,
         text=True,
@@ -115,7 +116,7 @@ def test_without_cups_a_note_and_a_configured_queue_is_a_problem(tmp_path: Path)
         ),
     ]:
         config.write_text(printers, encoding="utf-8")
-        result = subprocess.run(
+        result = warm.run(
             [*args, "--listen", "0"], capture_output=True, text=True, env=env, timeout=120, check=False
         )
         assert result.returncode == 1  # there is no ledger either

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from kiosk.ledger.engine import make_engine, upgrade
+from tests import warm
 
 
 def _env(tmp_path: Path, config: str) -> dict[str, str]:
@@ -28,7 +29,7 @@ def test_the_configured_port_is_used(tmp_path: Path) -> None:
         s.bind(("127.0.0.1", 0))
         s.listen()
         port = s.getsockname()[1]
-        result = subprocess.run(
+        result = warm.run(
             [sys.executable, "-m", "kiosk", "--db", url, "supervise"],
             capture_output=True,
             text=True,

@@ -18,6 +18,7 @@ from kiosk.domain.staff import Role
 from kiosk.ledger.engine import make_engine
 from kiosk.ledger.service import open_ledger
 from kiosk.ledger.verify import verify
+from tests import warm
 from tests.conftest import PG_SKIP_REASON, PG_URL, private_schema_name
 from tests.integrity.conftest import Kiosk
 from tests.ledger.helpers import ids, receive
@@ -116,7 +117,6 @@ def test_a_wiped_postgresql_ledger_is_refused_and_not_recreated(pg_kiosk: Kiosk,
 
 def test_backup_on_postgresql_runs_pg_dump_and_anchors_the_head(pg_kiosk: Kiosk, roles: Roles) -> None:
     import shutil
-    import subprocess
 
     if shutil.which("pg_dump") is None or shutil.which("pg_restore") is None:
         pytest.skip("pg_dump / pg_restore (postgresql-client) are not installed")
@@ -125,7 +125,7 @@ def test_backup_on_postgresql_runs_pg_dump_and_anchors_the_head(pg_kiosk: Kiosk,
     dump = Path(result.stdout.split()[1])
     assert dump.suffix == ".pgdump"
     assert oct(dump.stat().st_mode & 0o777) == "0o600"
-    listing = subprocess.run(["pg_restore", "--list", str(dump)], capture_output=True, text=True, check=True)
+    listing = warm.run(["pg_restore", "--list", str(dump)], capture_output=True, text=True, check=True)
     assert "TABLE DATA" in listing.stdout
     assert "events" in listing.stdout
     assert f"backup {dump.name}" in pg_kiosk.paths.anchor_log.read_text(encoding="utf-8")
@@ -135,7 +135,6 @@ def test_the_readmes_postgresql_restore_brings_the_kiosk_back_with_the_restore_o
     pg_kiosk: Kiosk, roles: Roles
 ) -> None:
     import shutil
-    import subprocess
 
     if shutil.which("pg_dump") is None or shutil.which("pg_restore") is None:
         pytest.skip("pg_dump / pg_restore (postgresql-client) are not installed")
@@ -160,7 +159,7 @@ def test_the_readmes_postgresql_restore_brings_the_kiosk_back_with_the_restore_o
     # The README's recipe: pg_restore as the owner role.
     assert PG_URL is not None
     owner = make_url(PG_URL).set(username=OWNER).render_as_string(hide_password=False)
-    done = subprocess.run(
+    done = warm.run(
         ["pg_restore", "--clean", "--if-exists", "--dbname", owner, str(dump)],
         capture_output=True,
         text=True,
@@ -204,7 +203,6 @@ def test_pg_restore_of_an_older_dump_with_no_anchor_after_it_needs_two_people(
     """Issue 22, item 1 on PostgreSQL: no anchor after the dump, only the kiosk's committed head (the
     head file moves after every unit). `restore --in-place` must not record it with nobody confirming."""
     import shutil
-    import subprocess
 
     if shutil.which("pg_dump") is None or shutil.which("pg_restore") is None:
         pytest.skip("pg_dump / pg_restore (postgresql-client) are not installed")
@@ -225,7 +223,7 @@ def test_pg_restore_of_an_older_dump_with_no_anchor_after_it_needs_two_people(
     ledger.engine.dispose()
     assert PG_URL is not None
     owner = make_url(PG_URL).set(username=OWNER).render_as_string(hide_password=False)
-    done = subprocess.run(
+    done = warm.run(
         ["pg_restore", "--clean", "--if-exists", "--dbname", owner, str(dump)],
         capture_output=True,
         text=True,

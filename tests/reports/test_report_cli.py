@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
+from tests import warm
 from tests.ledger.helpers import ids
 from tests.reports.conftest import needs_poppler
 from tests.retention.test_cli import demo_env, kiosk
@@ -20,9 +20,7 @@ def test_report_commands_write_pdf_and_csv(demo_env: dict[str, str], tmp_path: P
     assert "--operator BADGE" in unsigned.stderr
     result = kiosk(demo_env, "report", "daily", "--operator", "O001", "-o", str(daily_pdf), stdin="1111\n")
     assert result.returncode == 0, result.stderr
-    text = subprocess.run(
-        ["pdftotext", str(daily_pdf), "-"], capture_output=True, text=True, check=True
-    ).stdout
+    text = warm.run(["pdftotext", str(daily_pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "日次締め報告書" in text
     assert "前日残" in text
     assert "当日残" in text
@@ -48,9 +46,7 @@ def test_report_commands_write_pdf_and_csv(demo_env: dict[str, str], tmp_path: P
     result = kiosk(demo_env, "report", "register", "-o", str(register_pdf))
     assert result.returncode == 0, result.stderr
     assert "wrote the card register (" in result.stdout
-    text = subprocess.run(
-        ["pdftotext", str(register_pdf), "-"], capture_output=True, text=True, check=True
-    ).stdout
+    text = warm.run(["pdftotext", str(register_pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "カード台帳" in text
     assert "確認欄" in text
     access_csv = tmp_path / "access.csv"
@@ -81,7 +77,7 @@ def test_labels_command_prints_a_run_or_the_ids_of_a_csv(demo_env: dict[str, str
     assert result.returncode == 0, result.stderr
     assert "wrote 30 labels" in result.stdout
     assert "on 2 a4-24 sheet(s)" in result.stdout
-    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text = warm.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert first in text
 
     delivery = tmp_path / "delivery.csv"
@@ -123,7 +119,7 @@ def test_card_reminder_and_disposal_papers_on_the_command_line(
     done = kiosk(demo_env, "report", "card", card, "-o", str(pdf))
     assert done.returncode == 0, done.stderr
     assert f"wrote the register of {card}" in done.stdout
-    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text = warm.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "カード別履歴" in text
     assert card in text
 

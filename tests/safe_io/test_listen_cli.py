@@ -14,6 +14,7 @@ from typing import IO, Any
 import pytest
 
 from simulator.safe_io import SimSafeModule
+from tests import warm
 
 KIOSK = Path(sys.executable).parent / "kiosk"
 
@@ -89,7 +90,7 @@ def test_listen_prints_door_changes_and_the_module_going_away(transport: str) ->
 
 
 def test_a_bad_url_is_one_clear_line() -> None:
-    out = subprocess.run(
+    out = warm.run(
         [str(KIOSK), "listen", "safe-io", "modbus-tcp://io?polarity=closed"],
         capture_output=True,
         text=True,

@@ -16,6 +16,7 @@ from kiosk.domain.staff import Role
 from kiosk.ledger.engine import make_engine, upgrade
 from kiosk.ledger.service import Ledger
 from kiosk.supervise.guard import CSP
+from tests import warm
 from tests.supervise.conftest import _free_port, add
 
 PEPPER = "cli-test-pepper"
@@ -73,7 +74,7 @@ def test_kiosk_supervise_serves_the_view_on_localhost(tmp_path: Path) -> None:
 
 
 def test_help_names_the_defaults(tmp_path: Path) -> None:
-    result = subprocess.run(
+    result = warm.run(
         [sys.executable, "-m", "kiosk", "supervise", "--help"],
         capture_output=True,
         text=True,
@@ -94,7 +95,7 @@ def test_a_busy_port_is_one_line(tmp_path: Path) -> None:
         s.bind(("127.0.0.1", 0))
         s.listen()
         port = s.getsockname()[1]
-        result = subprocess.run(
+        result = warm.run(
             [sys.executable, "-m", "kiosk", "--db", url, "supervise", "--port", str(port)],
             capture_output=True,
             text=True,
@@ -111,7 +112,7 @@ def test_a_busy_port_is_one_line(tmp_path: Path) -> None:
 def test_kiosk_supervise_over_tls_sets_secure_cookies(tmp_path: Path) -> None:
     """Issue 22: served over TLS (`--tls-cert/--tls-key`), every cookie is `Secure`."""
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
+    warm.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
          "-days", "1", "-subj", "/CN=127.0.0.1"],
         check=True,
