@@ -273,3 +273,21 @@ async def test_role_change_deactivation_and_a_new_pin(office: Office) -> None:
         EventKind.STAFF_PIN_RESET,
     ]
     assert verify(office.ledger).ok
+
+
+async def test_a_badge_scanned_before_the_list_is_drawn_is_picked_once_it_is(office: Office) -> None:
+    """The list is read on the reader thread after the screen mounts; a badge scanned in between was
+    looked up in an empty list (「登録されていないバッジです」) or hit the table before it existed. It is
+    kept and picked when the list is drawn."""
+    app = office.make()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await devices_online(pilot, app)
+        await sign_in(pilot, office, "A001")
+        screen = StaffScreen()
+        assert screen.handle_scan("C001", device=None, source=None)  # before it is even mounted
+        await app.push_screen(screen)
+        await wait_for(pilot, lambda: screen.loaded > 0)
+        await wait_for(pilot, lambda: "窓口 一郎" in verdict(app).text_shown)
+        table = screen.query_one("#staff-table", DataTable)
+        assert str(table.get_row_at(table.cursor_row)[1]) == "C001"
+        assert "登録されていない" not in verdict(app).text_shown

@@ -99,6 +99,9 @@ class StaffScreen(KioskScreen):
         self.showing_due = False
         self.loads = 0  # reloads asked for; only the newest is drawn
         self.loaded = 0  # the newest one drawn (tests wait for it)
+        # A badge scanned before the list was first drawn: picked once it is (never dropped, never
+        # answered with "unknown badge" against an empty list).
+        self._early_scan: tuple[str, str | None, str | None] | None = None
 
     def heading(self) -> str:
         return f"{self.kiosk.t('app.title')} ― {self.kiosk.t('staff.title')}"
@@ -134,6 +137,10 @@ class StaffScreen(KioskScreen):
             self.records, self.due, self.now = found
             self._draw()
             self.loaded = ticket
+            if self._early_scan is not None:
+                text, device, source = self._early_scan
+                self._early_scan = None
+                self.handle_scan(text, device=device, source=source)
 
         app.submit(read, done, read=True)
 
@@ -259,6 +266,9 @@ class StaffScreen(KioskScreen):
         app = self.kiosk
         if looks_like_individual_number(text):
             app.show_verdict("refused_input", app.t("signin.refused"), title=app.t("staff.title"))
+            return True
+        if not self.loaded or not self.query(DataTable):
+            self._early_scan = (text, device, source)
             return True
         try:
             badge = normalize_badge(text)
