@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import date
 
 from kiosk.desk.base import DeskBase
-from kiosk.domain.authz import Act, NotAllowed
+from kiosk.domain.authz import Act
 from kiosk.domain.card_state import CardState
 from kiosk.domain.staff import StaffMember
 from kiosk.domain.stocktake import DueStatus, MissingDecision, Progress, StocktakeResult, StocktakeView
@@ -92,11 +92,9 @@ class StocktakeDesk(DeskBase):
     ) -> int:
         with self.act(Act.OFFICER_HANDOVER, to_officer, witness) as u:
             # The unit re-read the incoming officer and the witness; the outgoing officer is re-read
-            # too, after the head was locked (no staff change can commit before this unit does), so
-            # one deactivated or locked out since signing in cannot hand over.
-            outgoing = self.ledger.staff_by_id(from_officer.id, checked=True)
-            if outgoing is None:
-                raise NotAllowed("unknown_person", "the outgoing officer is not in the ledger as signed in")
+            # the same way, in the unit with the head locked, so one deactivated or locked out since
+            # signing in cannot hand over.
+            outgoing = self.ledger.reread(u, from_officer.id)
             assert u.actor is not None
             assert u.second is not None
             return st.record_handover(u, outgoing, u.actor, u.second)

@@ -1085,6 +1085,12 @@ class Ledger:
             row = s.scalar(select(models.Staff).where(models.Staff.badge == key))
             return to_staff(row) if row else None
 
+    def reread(self, u: Unit, staff_id: int) -> StaffMember:
+        """A third person of a unit's act (the outgoing officer of a handover), re-read as `Acting`'s
+        people are: inside the unit, with the head locked, the row's MAC checked. Raises NotAllowed
+        (not in the ledger) or StaffRowTampered (an edited row: refused and put on the chain)."""
+        return _person(u.conn, staff_id, self.pepper, sealed=self.sealed)
+
     def staff_by_id(self, staff_id: int, *, checked: bool = False) -> StaffMember | None:
         """The member with this id; `checked`: None unless the row carries its MAC (it authorises)."""
         with self.read() as s:
