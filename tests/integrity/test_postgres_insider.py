@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from kiosk.config import data_paths, load_settings
+from kiosk.config import Settings, data_paths, load_settings
 from kiosk.domain.events import EventKind
 from kiosk.domain.staff import AuthError, Role
 from kiosk.ledger import staff_ops
 from kiosk.ledger.anchors import IntegrityRefused
-from kiosk.ledger.service import open_ledger
+from kiosk.ledger.service import Ledger, open_ledger
 from kiosk.ledger.staff_journal import journal_file
 from kiosk.ledger.watch import take
 from tests.conftest import PG_URL
@@ -34,7 +34,7 @@ pg_kiosk = _pg.pg_kiosk
 _HOLDER = """
 import sys
 from kiosk.config import load_settings
-from kiosk.ledger.service import open_ledger
+from kiosk.ledger.service import Ledger, open_ledger
 ledger = open_ledger(load_settings(sys.argv[1], db_url=sys.argv[2]), hold=True)
 print("holding", flush=True)
 sys.stdin.read()
@@ -102,6 +102,27 @@ def test_restore_is_refused_while_a_kiosk_on_another_pc_holds_the_postgresql_led
     second.engine.dispose()
 
 
+_PEOPLE = (
+    ("保管 正子", "O001", Role.OFFICER, 0, "1111"),
+    ("保管 副子", "O002", Role.OFFICER, 1, "2222"),
+    ("課長 三子", "S001", Role.SUPERVISOR, None, "5555"),
+    ("課長 四子", "S002", Role.SUPERVISOR, None, "6666"),
+)
+
+
+def _office(
+    pg_kiosk: Kiosk, roles: Roles, *more: tuple[str, str, Role, int | None, str]
+) -> tuple[Settings, Ledger]:
+    """The first kiosk's ledger (application role) with two officers, two supervisors and `more`."""
+    if shutil.which("pg_dump") is None or shutil.which("pg_restore") is None:
+        pytest.skip("pg_dump / pg_restore (postgresql-client) are not installed")
+    settings = load_settings(pg_kiosk.config, db_url=roles.app_url)
+    ledger = open_ledger(settings)
+    for name, badge, role, rank, pin in (*_PEOPLE, *more):
+        ledger.add_staff(name=name, badge=badge, employee_no=f"E-{badge}", role=role, rank=rank, pin=pin)
+    return settings, ledger
+
+
 def _owner_restore(dump: Path) -> None:
     assert PG_URL is not None
     owner = make_url(PG_URL).set(username=OWNER).render_as_string(hide_password=False)
@@ -123,18 +144,7 @@ def test_pg_restore_of_an_older_dump_keeps_the_staff_changes_made_after_it(
     carries them onto the restored chain, the two are authenticated on the result, a refused
     confirmation carries nothing twice, and a journal that was removed or cut short refuses the
     restore with nothing changed."""
-    if shutil.which("pg_dump") is None or shutil.which("pg_restore") is None:
-        pytest.skip("pg_dump / pg_restore (postgresql-client) are not installed")
-    settings = load_settings(pg_kiosk.config, db_url=roles.app_url)
-    ledger = open_ledger(settings)
-    for name, badge, role, rank, pin in (
-        ("保管 正子", "O001", Role.OFFICER, 0, "1111"),
-        ("保管 副子", "O002", Role.OFFICER, 1, "2222"),
-        ("課長 三子", "S001", Role.SUPERVISOR, None, "5555"),
-        ("課長 四子", "S002", Role.SUPERVISOR, None, "6666"),
-        ("窓口 二郎", "C002", Role.CLERK, None, "4444"),
-    ):
-        ledger.add_staff(name=name, badge=badge, employee_no=f"E-{badge}", role=role, rank=rank, pin=pin)
+    settings, ledger = _office(pg_kiosk, roles, ("窓口 二郎", "C002", Role.CLERK, None, "4444"))
     receive(ledger, ids(2))
     ledger.engine.dispose()
     made = pg_kiosk.run("--db", roles.app_url, "backup")
@@ -229,17 +239,7 @@ def _two_pcs_and_a_dump(pg_kiosk: Kiosk, roles: Roles, tmp_path: Path) -> tuple[
     """Kiosk 1 adds the people; kiosk 2 (another PC) signs someone in, so the chain names its journal;
     then a dump. After the dump, kiosk 2 deactivates S001 and resets O001's PIN, kiosk 1 receives cards
     (so the restore drops events it committed), and the owner restores the dump."""
-    if shutil.which("pg_dump") is None or shutil.which("pg_restore") is None:
-        pytest.skip("pg_dump / pg_restore (postgresql-client) are not installed")
-    settings = load_settings(pg_kiosk.config, db_url=roles.app_url)
-    ledger = open_ledger(settings)
-    for name, badge, role, rank, pin in (
-        ("保管 正子", "O001", Role.OFFICER, 0, "1111"),
-        ("保管 副子", "O002", Role.OFFICER, 1, "2222"),
-        ("課長 三子", "S001", Role.SUPERVISOR, None, "5555"),
-        ("課長 四子", "S002", Role.SUPERVISOR, None, "6666"),
-    ):
-        ledger.add_staff(name=name, badge=badge, employee_no=f"E-{badge}", role=role, rank=rank, pin=pin)
+    settings, ledger = _office(pg_kiosk, roles)
     receive(ledger, ids(2))
     ledger.engine.dispose()
     pc2 = _other_pc(pg_kiosk, tmp_path)
