@@ -582,11 +582,25 @@ def restore_in_place(
 def _every_journal(ledger: Ledger, settings: Settings, plan: RestorePlan) -> None:
     """A restore that drops events reads the staff journal of every kiosk PC the chain names
     (`journal_kept`), or is told the PC's folder is lost; else the staff changes made at that PC after
-    the dump (a deactivated supervisor) would be lost and could approve this very restore."""
+    the dump (a deactivated supervisor) would be lost and could approve this very restore. A PC whose
+    first staff event came after the dump is not on the restored chain, but the journals (this PC's,
+    and each folder given) name the PCs the chain named at their last staff unit."""
+    from kiosk.config import data_paths
+    from kiosk.ledger.anchors import head_file, read_head_journal
     from kiosk.ledger.kiosk_folders import journal_kiosks
+    from kiosk.ledger.staff_journal import JournalError, journal_file, read
 
+    named = journal_kiosks(ledger)
+    checkpoint = data_paths(settings).checkpoint
+    try:
+        written = read_head_journal(head_file(checkpoint), ledger.pepper)
+        own = read(journal_file(checkpoint), ledger.pepper, plan.ledger_id, written=written)
+    except (JournalError, OSError, ValueError, KeyError, TypeError):
+        own = []  # a journal that cannot be trusted refuses the restore in carry_journal, with why
+    for entry in [*own, *(e for other in plan.others for e in other.entries)]:
+        named.update(entry.kiosks)
     given = {o.kiosk for o in plan.others} | set(plan.lost) | {settings.kiosk.name}
-    missing = sorted(journal_kiosks(ledger) - given)
+    missing = sorted(named - given)
     if missing:
         raise BackupError(
             f"restore refused: the restore would drop events, and the chain says {', '.join(missing)} "

@@ -17,9 +17,12 @@ event names each folder's head ("NAME@SEQ:HASH", `kiosks_read`); that PC's next 
 head named there and starts on the restored chain (`restored_elsewhere`) instead of being refused as
 behind.
 
-What this cannot see: a PC that wrote its first staff event after the dump is not named on the
-restored chain; give its folder all the same (the restore reads every folder given). Its next start
-is refused as behind otherwise, and its own `restore --in-place` then carries its journal.
+A PC that wrote its first staff event after the dump is not named on the restored chain. Every journal
+line therefore names the PCs the chain named at that staff unit (`JournalEntry.kiosks`), and the
+restore asks for those too. What this cannot see: such a PC when neither this PC nor a folder given
+had a staff unit (a sign-in is one) after that PC's first; give its folder all the same (every folder
+given is read). Its next start is refused as behind otherwise, and its own `restore --in-place` then
+carries its journal.
 """
 
 from __future__ import annotations

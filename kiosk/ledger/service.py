@@ -961,6 +961,11 @@ class Ledger:
                         watch.check(unit.base_seq)  # once more just before the commit (a stat)
                         if unit.staff_events and not watch.paused:
                             staff = (unit.staff_events, _staff_rows(conn, unit.staff_events))
+                            if self.engine.dialect.name == "postgresql":
+                                # The PCs the chain says keep a journal, as this PC knows them now:
+                                # kept in its own journal, outside the database (a restore of a dump
+                                # older than a PC's first staff event must still ask for that PC).
+                                watch.known_kiosks = _journal_kiosks(conn)
                     _MOVE_HEAD.run(conn, {"seq": unit.seq, "hash": unit.hash}, columns=_HEAD_COLUMNS)
             finally:
                 unit._close()
@@ -1376,6 +1381,13 @@ def has_ledger(engine: Engine) -> bool:
 
     with engine.connect() as conn:
         return bool(inspect(conn).has_table("ledger_head"))
+
+
+def _journal_kiosks(conn: Connection) -> tuple[str, ...]:
+    """The kiosk PCs the chain names as keeping a staff journal (`journal_kept`; one indexed read)."""
+    ev = models.Event
+    found = conn.execute(select(ev.device).where(ev.kind == EventKind.JOURNAL_KEPT).distinct()).scalars()
+    return tuple(sorted({name for name in found if name}))
 
 
 def _staff_rows(conn: Connection, events: list[EventRecord]) -> dict[int, dict[str, Any]]:

@@ -103,6 +103,8 @@ class JournalEntry:
     events: tuple[JournalEvent, ...]
     rows: dict[int, dict[str, Any]]
     kiosk: str | None = None  # the kiosk that wrote the line (lines before the multi-PC restore lack it)
+    # PostgreSQL: the kiosk PCs the chain named as keeping a journal when the line was written.
+    kiosks: tuple[str, ...] = ()
 
 
 def _last_number(fd: int) -> int:
@@ -142,6 +144,7 @@ def append(
     events: list[EventRecord],
     rows: dict[int, dict[str, Any]],
     kiosk: str | None = None,
+    kiosks: tuple[str, ...] | None = None,
 ) -> int:
     """Append one unit's staff events and rows (locked against the other processes of this PC,
     fdatasync'd: staff units are rare). Returns the line's running number."""
@@ -155,6 +158,7 @@ def append(
             "n": number,
             "ledger": ledger_id,
             **({"kiosk": kiosk} if kiosk is not None else {}),
+            **({"kiosks": list(kiosks)} if kiosks is not None else {}),
             "events": [
                 {
                     "seq": e.seq,
@@ -225,8 +229,15 @@ def read(path: Path, pepper: bytes, ledger_id: str, *, written: int) -> list[Jou
             )
             rows = {int(sid): {k: _typed(v) for k, v in row.items()} for sid, row in data["rows"].items()}
             kiosk = data.get("kiosk")
+            known = data.get("kiosks")
             entries.append(
-                JournalEntry(len(entries) + 1, events, rows, kiosk if isinstance(kiosk, str) else None)
+                JournalEntry(
+                    len(entries) + 1,
+                    events,
+                    rows,
+                    kiosk if isinstance(kiosk, str) else None,
+                    tuple(str(k) for k in known) if isinstance(known, list) else (),
+                )
             )
     if len(entries) < written:
         raise JournalError(

@@ -84,6 +84,9 @@ class LedgerWatch:
         self.pepper = pepper
         self.ledger_id = ledger_id
         self.kiosk = kiosk  # named in each journal line: a restore on another PC reads this PC's journal
+        # PostgreSQL: the PCs the chain named as keeping a journal at this PC's last staff unit, written
+        # into each journal line (kiosk.ledger.kiosk_folders).
+        self.known_kiosks: tuple[str, ...] | None = None
         self.known_seq = head_seq
         self.stopped: str | None = None
         self.checkpoint_failed = False
@@ -193,7 +196,7 @@ class LedgerWatch:
         # into a failure of the act (a restore behind it is then refused: the journal is short).
         try:
             self.journal_count = append_journal(
-                self.journal, self.pepper, self.ledger_id, events, rows, self.kiosk
+                self.journal, self.pepper, self.ledger_id, events, rows, self.kiosk, self.known_kiosks
             )
         except OSError as exc:
             if not self.journal_failed:

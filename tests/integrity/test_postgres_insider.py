@@ -361,3 +361,56 @@ def test_a_pc_named_lost_is_on_the_restore_and_does_not_start_on_it(
         ledger.engine.dispose()
     with pytest.raises(IntegrityRefused, match=r"behind|does not hold"):
         open_ledger(load_settings(pc2.config, db_url=roles.app_url))
+
+
+def test_a_pc_whose_first_staff_event_came_after_the_dump_is_still_asked_for(
+    pg_kiosk: Kiosk, roles: Roles, tmp_path: Path
+) -> None:
+    """Kiosk 2 was set up after the dump: its `journal_kept` is not on the restored chain. Kiosk 1 saw
+    it at its next staff unit (a sign-in) and wrote it into its own journal, so the restore at kiosk 1
+    still asks for kiosk 2's folder (on the code before, it went ahead and S001, deactivated at kiosk 2,
+    approved it)."""
+    settings, ledger = _office(pg_kiosk, roles)
+    receive(ledger, ids(2))
+    ledger.engine.dispose()
+    made = pg_kiosk.run("--db", roles.app_url, "backup")
+    assert made.returncode == 0, made.stderr
+    dump = Path(made.stdout.split()[1])
+    pc2 = _other_pc(pg_kiosk, tmp_path)
+    other = open_ledger(load_settings(pc2.config, db_url=roles.app_url))
+    with other.unit() as u:  # kiosk 2's first staff event, after the dump
+        staff_ops.deactivate_staff(u, "S001", other.pepper)
+    other.engine.dispose()
+    ledger = open_ledger(settings)
+    ledger.authenticate("O002", "2222")  # kiosk 1's next staff unit: it learns of kiosk 2
+    receive(ledger, ids(2, start=70))
+    ledger.engine.dispose()
+    _owner_restore(dump)
+
+    blind = pg_kiosk.run(
+        "--db", roles.app_url, "restore", "--in-place", "--operator", "O002", "--supervisor", "S001",
+        stdin="2222\n5555\n",
+    )  # fmt: skip
+    assert blind.returncode == 2, blind.stdout
+    assert "kiosk-2" in blind.stderr
+    assert "recorded the restore" not in blind.stdout
+    usb = tmp_path / "usb" / "kiosk-2"
+    shutil.copytree(pc2.paths.anchors, usb)
+    gone = pg_kiosk.run(
+        "--db", roles.app_url, "restore", "--in-place", "--operator", "O002", "--supervisor", "S001",
+        "--kiosk-folder", f"kiosk-2={usb}", stdin="2222\n5555\n",
+    )  # fmt: skip
+    assert gone.returncode == 2
+    assert "confirmation refused" in gone.stderr
+    done = pg_kiosk.run(
+        "--db", roles.app_url, "restore", "--in-place", "--operator", "O002", "--supervisor", "S002",
+        "--kiosk-folder", f"kiosk-2={usb}", stdin="2222\n6666\n",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    ledger = open_ledger(settings)
+    try:
+        s001 = ledger.staff_by_badge("S001")
+        assert s001 is not None
+        assert not s001.active
+    finally:
+        ledger.engine.dispose()
