@@ -123,6 +123,17 @@ def _office(
     return settings, ledger
 
 
+def _nobody_came_back(ledger: Ledger) -> None:
+    """After the restore: S001, deactivated after the dump, stays so; O001's PIN from before its reset
+    stays wrong."""
+    s001 = ledger.staff_by_badge("S001")
+    assert s001 is not None
+    assert not s001.active
+    with pytest.raises(AuthError) as wrong:
+        ledger.authenticate("O001", "1111")
+    assert wrong.value.reason == "wrong_pin"
+
+
 def _owner_restore(dump: Path) -> None:
     assert PG_URL is not None
     owner = make_url(PG_URL).set(username=OWNER).render_as_string(hide_password=False)
@@ -215,12 +226,7 @@ def test_pg_restore_of_an_older_dump_keeps_the_staff_changes_made_after_it(
         assert restored.data["carried_staff_events"] > 0
         # Nobody came back to life: S001 stays deactivated, O001's old PIN stays wrong, C005 exists,
         # C002 stays locked out.
-        s001 = ledger.staff_by_badge("S001")
-        assert s001 is not None
-        assert not s001.active
-        with pytest.raises(AuthError) as wrong:
-            ledger.authenticate("O001", "1111")
-        assert wrong.value.reason == "wrong_pin"
+        _nobody_came_back(ledger)
         assert ledger.staff_by_badge("C005") == ledger.staff_by_id(late.id)
         with pytest.raises(AuthError) as locked:
             ledger.authenticate("C002", "4444")
@@ -317,12 +323,7 @@ def test_a_restore_on_one_pc_keeps_the_staff_changes_made_at_another(
         (restored,) = [e for e in ledger.events() if e.kind == EventKind.LEDGER_RESTORED]
         assert [k.rpartition("@")[0] for k in restored.data["kiosks_read"]] == ["kiosk-2"]
         assert restored.data["carried_staff_events"] >= 2
-        s001 = ledger.staff_by_badge("S001")
-        assert s001 is not None
-        assert not s001.active
-        with pytest.raises(AuthError) as wrong:
-            ledger.authenticate("O001", "1111")
-        assert wrong.value.reason == "wrong_pin"
+        _nobody_came_back(ledger)
     finally:
         ledger.engine.dispose()
 
