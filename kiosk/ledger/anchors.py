@@ -470,6 +470,14 @@ def count_anchors(path: Path, pepper: bytes, number: int, ledger: str) -> None:
 # -- what the rest of the kiosk calls -----------------------------------------------------------------
 
 
+def file_stamp() -> str:
+    """A time stamp for a file name that never holds a run of 12 digits (the My Number guard ignores
+    separators between digits, so dashes do not help): the date (8 digits), then letters between the
+    hours, minutes, seconds and milliseconds, e.g. `20261207T12h35m34s123`. Names sort by time."""
+    now = datetime.now(UTC)
+    return f"{now:%Y%m%d}T{now:%H}h{now:%M}m{now:%S}s{now.microsecond // 1000:03d}"
+
+
 def now_text() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
@@ -674,11 +682,7 @@ def _restored_on_another_pc(
         raise IntegrityRefused(f"the chain is broken at seq {problem[0]}: {problem[1]}. {WHAT_TO_DO}")
     paths = data_paths(settings)
     me = ledger_id(ledger)
-    now = datetime.now(UTC)  # as kiosk.ledger.backup names kept files: no run of 12 digits
-    set_aside(
-        journal_file(paths.checkpoint),
-        f"{now:%Y%m%d}T{now:%H}h{now:%M}m{now:%S}s{now.microsecond // 1000:03d}",
-    )
+    set_aside(journal_file(paths.checkpoint), file_stamp())
     mark = Anchor(head_seq, head_hash, now_text(), f"restore seen {restore_seq}", me)
     mark = AnchorLog(paths.anchor_log, ledger.pepper).append(mark)
     write_checkpoint(paths.checkpoint, ledger.pepper, mark, journal=0)

@@ -25,7 +25,6 @@ import subprocess
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
@@ -37,6 +36,7 @@ from kiosk.ledger.anchors import (
     AnchorError,
     AnchorLog,
     IntegrityRefused,
+    file_stamp,
     now_text,
     record_anchor,
     write_checkpoint,
@@ -65,14 +65,6 @@ class BackupResult:
     anchor: Anchor
     removed: tuple[Path, ...] = ()
     verified: bool = True  # a SQLite copy is verified in full; a pg_dump file cannot be read back here
-
-
-def _stamp() -> str:
-    """A time stamp for a file name that never holds a run of 12 digits (the My Number guard ignores
-    separators between digits, so dashes do not help): the date (8 digits), then letters between the
-    hours, minutes, seconds and milliseconds, e.g. `20261207T12h35m34s123`. Names sort by time."""
-    now = datetime.now(UTC)
-    return f"{now:%Y%m%d}T{now:%H}h{now:%M}m{now:%S}s{now.microsecond // 1000:03d}"
 
 
 def _sqlite_copy(
@@ -151,10 +143,10 @@ def backup(
         check_output(target, paths.protected(settings.ledger.url))
     else:
         make_private_dir(folder)
-        target = folder / f"{BACKUP_PREFIX}{_stamp()}{BACKUP_SUFFIX if database else '.pgdump'}"
+        target = folder / f"{BACKUP_PREFIX}{file_stamp()}{BACKUP_SUFFIX if database else '.pgdump'}"
         extra = iter("bcdefghijklmnopqrstuvwxyz")
         while target.exists():  # two backups in one millisecond: a letter after the time keeps both
-            target = target.with_name(f"{BACKUP_PREFIX}{_stamp()}{next(extra)}{target.suffix}")
+            target = target.with_name(f"{BACKUP_PREFIX}{file_stamp()}{next(extra)}{target.suffix}")
     if database is None:
         made = _pg_backup(ledger, settings, target, note_anchors)
         removed = prune(folder, settings.backup.keep) if dest is None or dest.is_dir() else ()
@@ -567,7 +559,7 @@ def restore_in_place(
         paths = data_paths(settings)
         anchor = Anchor(head[0], head[1], now_text(), f"{RESTORE} {plan.head_seq}", plan.ledger_id)
         anchor = AnchorLog(paths.anchor_log, ledger.pepper).append(anchor)
-        set_aside(journal_file(paths.checkpoint), _stamp())
+        set_aside(journal_file(paths.checkpoint), file_stamp())
         write_checkpoint(paths.checkpoint, ledger.pepper, anchor, journal=0)
         if watch is not None:
             watch.known_seq = head[0]
@@ -942,7 +934,7 @@ def restore(
             _fsync(tmp)
             kept: Path | None = None
             if database.exists():
-                kept = database.with_name(f"{database.name}.replaced-{_stamp()}")
+                kept = database.with_name(f"{database.name}.replaced-{file_stamp()}")
                 os.replace(database, kept)
                 for suffix in ("-wal", "-shm"):
                     side = Path(f"{database}{suffix}")
@@ -959,7 +951,7 @@ def restore(
         # The staff journal follows one chain: the replaced chain's is kept aside, the restored starts anew.
         from kiosk.ledger.staff_journal import journal_file, set_aside
 
-        set_aside(journal_file(paths.checkpoint), _stamp())
+        set_aside(journal_file(paths.checkpoint), file_stamp())
         write_checkpoint(paths.checkpoint, pepper, anchor, journal=0)
         return kept, anchor
     finally:

@@ -98,14 +98,10 @@ def read_folder(kiosk: str, folder: Path, *, pepper: bytes, ledger_id: str) -> K
 
 def journal_kiosks(ledger: Ledger) -> set[str]:
     """The kiosk PCs the chain says keep a staff journal (`journal_kept`)."""
-    from sqlalchemy import select
+    from kiosk.ledger.service import journal_kiosks as named
 
-    from kiosk.ledger import models
-
-    ev = models.Event
     with ledger.read() as s:
-        found = s.scalars(select(ev.device).where(ev.kind == EventKind.JOURNAL_KEPT).distinct())
-        return {name for name in found if name}
+        return set(named(s.connection()))
 
 
 def restored_elsewhere(ledger: Ledger, kiosk: str, newest: Anchor) -> tuple[int, int, str] | None:

@@ -965,7 +965,7 @@ class Ledger:
                                 # The PCs the chain says keep a journal, as this PC knows them now:
                                 # kept in its own journal, outside the database (a restore of a dump
                                 # older than a PC's first staff event must still ask for that PC).
-                                watch.known_kiosks = _journal_kiosks(conn)
+                                watch.known_kiosks = journal_kiosks(conn)
                     _MOVE_HEAD.run(conn, {"seq": unit.seq, "hash": unit.hash}, columns=_HEAD_COLUMNS)
             finally:
                 unit._close()
@@ -1383,7 +1383,7 @@ def has_ledger(engine: Engine) -> bool:
         return bool(inspect(conn).has_table("ledger_head"))
 
 
-def _journal_kiosks(conn: Connection) -> tuple[str, ...]:
+def journal_kiosks(conn: Connection) -> tuple[str, ...]:
     """The kiosk PCs the chain names as keeping a staff journal (`journal_kept`; one indexed read)."""
     ev = models.Event
     found = conn.execute(select(ev.device).where(ev.kind == EventKind.JOURNAL_KEPT).distinct()).scalars()
