@@ -388,6 +388,10 @@ class ScanFacts:
     card_id: str
 
 
+# Checked staff rows kept (a small office has tens of people; each PIN change or lock makes a new row).
+_BOUND_ROWS_KEPT = 256
+
+
 def _split_facts(row: Any) -> tuple[Any, Any, tuple[Any, ...] | None, bool, Any, Booking | None]:
     """(actor row, second row, session (operator, witness, closed_at) or None, joined, card row, booking)."""
     values = tuple(row)
@@ -875,6 +879,10 @@ class Ledger:
         hold_loaded_rows(self._sessions)
         self._reader = sessionmaker(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
         self.writer = Writer(engine)
+        # Staff rows (every column as read, the MAC among them) whose MAC this process has checked: a
+        # scan re-reads its people each time, and the same row needs the HMAC only once. Any edit of
+        # the row (a column or the MAC) makes another key, which is checked anew.
+        self._bound_rows: dict[tuple[Any, ...], None] = {}
         # Set by `open_ledger`: the per-unit checks and checkpoint (kiosk.ledger.watch), and the lock a
         # running kiosk holds.
         self.watch: LedgerWatch | None = None
@@ -1009,8 +1017,14 @@ class Ledger:
     def _bound(self, row: Any, staff_id: int) -> StaffMember:
         if row is None:
             raise NotAllowed("unknown_person", "that member of staff is not in the ledger")
-        if not row_bound(self.pepper, row, sealed=self.sealed):
-            raise StaffRowTampered(staff_id)
+        key = tuple(row)
+        if key not in self._bound_rows:
+            if not row_bound(self.pepper, row, sealed=self.sealed):
+                raise StaffRowTampered(staff_id)
+            if row.row_mac is not None:  # a row of an unsealed ledger is asked about each time
+                if len(self._bound_rows) >= _BOUND_ROWS_KEPT:
+                    self._bound_rows.clear()
+                self._bound_rows[key] = None
         return to_staff(row)
 
     def _recheck(self, u: Unit, acting: Acting) -> None:

@@ -33,3 +33,34 @@ def test_the_engine_hides_parameters_and_the_core_gives_one_line(
     assert secret not in wrapped.value.reason
     assert secret not in caplog.text
     engine.dispose()
+
+
+def test_a_write_lock_held_elsewhere_is_a_storage_error_and_readers_still_read(tmp_path: Path) -> None:
+    """BEGIN runs straight on the driver's connection; what it raises is still SQLAlchemy's error (with
+    no parameters), which the core turns into `StorageError("locked")`. Read-only work never waits."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from kiosk.ledger.engine import READ_ONLY
+
+    path = tmp_path / "l.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another writer (a CLI command, a second process) holds the file
+    try:
+        with engine.connect() as conn:
+            # The ledger waits `busy_timeout` (10 s) for a writer; a short wait keeps the test short.
+            conn.connection.dbapi_connection.execute("PRAGMA busy_timeout=50")  # type: ignore[union-attr]
+            with pytest.raises(OperationalError) as raw, conn.begin():
+                pass
+        with pytest.raises(StorageError) as wrapped, storage_errors():
+            raise raw.value
+        assert wrapped.value.code == "locked"
+        with engine.connect().execution_options(**{READ_ONLY: True}) as reader, reader.begin():
+            assert reader.execute(text("SELECT count(*) FROM events")).scalar_one() >= 0
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+        engine.dispose()

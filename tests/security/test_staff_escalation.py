@@ -254,3 +254,41 @@ def test_an_edited_row_is_not_laundered_by_a_change_made_on_top_of_it(
     assert alerts(ledger) == [{"table": "staff", "row": office.clerk2.id, "check": "row_mac"}]
     with pytest.raises(NotAllowed):
         desk.stocktake_start(office.clerk, office.clerk2)  # still refused: nothing re-sealed the edit
+
+
+SCAN_PATH_EDITS: dict[str, str] = {
+    # The clerk made an officer, keeping the MAC of the row as it was.
+    "role": "UPDATE staff SET role = 'officer', rank = 2 WHERE badge = 'C001'",
+    # The same with the MAC taken away (an unsealed-looking row on a sealed ledger).
+    "mac_removed": "UPDATE staff SET role = 'officer', rank = 2, row_mac = NULL WHERE badge = 'C001'",
+    # A deactivated clerk brought back by hand, MAC untouched.
+    "reactivated": "UPDATE staff SET active = NOT active WHERE badge = 'C001'",
+}
+
+
+@pytest.mark.parametrize("attack", list(SCAN_PATH_EDITS))
+def test_a_row_edited_after_its_person_scanned_is_refused_at_the_next_scan(
+    desk: Desk, office: Crew, ledger: Ledger, attack: str
+) -> None:
+    """The scan re-reads its people each time and checks a row's MAC once per version of the row: a row
+    that passed before and was then edited is a new row, checked again, refused and alerted."""
+    from kiosk.domain.management_id import ManagementId
+    from kiosk.domain.safe_session import ScanMode
+    from tests.ledger.helpers import ids, receive
+
+    cards = ids(3)
+    receive(ledger, cards)
+    desk.book(cards, office.supervisor)
+    sid = desk.open_safe(office.officer, office.clerk, desk.settings.session.opening_checklist).id
+    first = desk.scan(sid, ManagementId.parse(cards[0]), ScanMode.TAKE_OUT, office.clerk)
+    assert first.code == "taken_out"
+    if attack == "reactivated":
+        desk.deactivate(office.admin, office.supervisor, "C001")
+        gone = desk.scan(sid, ManagementId.parse(cards[1]), ScanMode.TAKE_OUT, office.clerk)
+        assert (gone.code, gone.detail) == ("not_allowed", "inactive")
+        # The row the clerk scanned with first: active again by hand, with the MAC of the inactive row.
+    edit(ledger, SCAN_PATH_EDITS[attack])
+    again = desk.scan(sid, ManagementId.parse(cards[2]), ScanMode.TAKE_OUT, office.clerk)
+    assert (again.ok, again.code, again.detail) == (False, "not_allowed", "integrity")
+    assert alerts(ledger) == [{"table": "staff", "row": office.clerk.id, "check": "row_mac"}]
+    assert [e.card_id for e in ledger.events() if e.kind == "card_taken_out"] == [cards[0]]
