@@ -16,6 +16,7 @@ from typing import Any
 
 from kiosk.labels.code128 import Encoder, encode
 from kiosk.labels.sheet import SheetLayout
+from kiosk.texts.forms import PaperText as W
 
 MM = 72.0 / 25.4  # points per millimetre
 
@@ -169,7 +170,7 @@ def write_label_sheets(
     page_w, page_h = layout.page_mm
     draft = path.with_name(f".{path.name}.unchecked")
     canvas = Canvas(str(draft), pagesize=(page_w * MM, page_h * MM), initialFontName=font)
-    canvas.setTitle(f"管理IDラベル {layout.name}")
+    canvas.setTitle(W.LABELS_DOC.fill(layout=layout.name))
     canvas.setFillColorRGB(0, 0, 0)
     pages = 0
     placed: list[Placed] = []

@@ -27,28 +27,38 @@ from kiosk.domain.events import EventKind
 from kiosk.domain.status import TRANSITIONS, Action, CardKind, CardStatus
 from kiosk.reports.csvfile import csv_writer
 from kiosk.reports.pdf import para
-from kiosk.reports.terms import People, describe_event, kind_ja, value_ja
+from kiosk.reports.terms import People, describe_event, kind_ja, office_lead, value_ja
+from kiosk.texts.forms import PaperText as W
+from kiosk.texts.paper import VALUE_JA
 
 if TYPE_CHECKING:
     from kiosk.desk import Desk
     from kiosk.desk.restores import RestoreAlert
 
-KIND_JA = {CardKind.MYNUMBER_CARD.value: "個人番号カード", CardKind.NOTIFICATION_CARD.value: "通知カード"}
-# The columns of the 受払 table, in print order.
-COLUMNS = ("前日残", "受入", "持出", "返却", "交付", "交付取りやめ", "廃棄", "所在不明", "当日残")
+KIND_JA = {kind.value: VALUE_JA[kind.value] for kind in CardKind}
+# The columns of the 受払 table, in print order; a row's values are keyed by the columns' printed words.
+OPENING, RECEIVE, ISSUE, DISPOSE, MISSING, CLOSING = (
+    W.OPENING.ja,
+    W.RECEIVE.ja,
+    W.ISSUE.ja,
+    W.DISPOSE.ja,
+    W.MISSING.ja,
+    W.CLOSING.ja,
+)
+COLUMNS = (OPENING, RECEIVE, W.TAKE_OUT.ja, W.PUT_BACK.ja, ISSUE, W.CANCEL.ja, DISPOSE, MISSING, CLOSING)
 # The day's events counted in each movement column.
 MOVEMENTS = {
-    "受入": Action.RECEIVE.value,
-    "持出": Action.TAKE_OUT.value,
-    "返却": Action.PUT_BACK.value,
-    "交付": Action.ISSUE.value,
-    "交付取りやめ": Action.CANCEL.value,
-    "廃棄": Action.DISPOSE.value,
-    "所在不明": Action.MARK_MISSING.value,
+    RECEIVE: Action.RECEIVE.value,
+    W.TAKE_OUT.ja: Action.TAKE_OUT.value,
+    W.PUT_BACK.ja: Action.PUT_BACK.value,
+    ISSUE: Action.ISSUE.value,
+    W.CANCEL.ja: Action.CANCEL.value,
+    DISPOSE: Action.DISPOSE.value,
+    MISSING: Action.MARK_MISSING.value,
 }
 # Statuses in which the office still holds the card (the 残 of the 受払 table).
 HELD = frozenset({CardStatus.RECEIVED, CardStatus.IN_SAFE, CardStatus.OUT, CardStatus.CANCELLED})
-CHECK_FORMULA = "前日残 + 受入 − 交付 − 廃棄 − 所在不明 = 当日残"
+CHECK_FORMULA = W.CHECK_FORMULA.ja
 # Events a person must look at on the day besides refusals: missing cards and stocktake findings.
 INCIDENT_KINDS = (
     EventKind.CARD_MISSING,
@@ -75,11 +85,11 @@ class Balance:
     @property
     def expected_close(self) -> int:
         v = self.values
-        return v["前日残"] + v["受入"] - v["交付"] - v["廃棄"] - v["所在不明"]
+        return v[OPENING] + v[RECEIVE] - v[ISSUE] - v[DISPOSE] - v[MISSING]
 
     @property
     def passed(self) -> bool:
-        return self.expected_close == self.values["当日残"]
+        return self.expected_close == self.values[CLOSING]
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,14 +190,14 @@ def _balances(facts: DayFacts) -> tuple[Balance, ...]:
     kinds += sorted(({k for k, _ in moved} | set(opening) | set(closing)) - set(kinds))
     rows = []
     for card_kind in kinds:
-        values = {"前日残": opening.get(card_kind, 0), "当日残": closing.get(card_kind, 0)}
+        values = {OPENING: opening.get(card_kind, 0), CLOSING: closing.get(card_kind, 0)}
         for column, kind in MOVEMENTS.items():
             values[column] = moved.get((card_kind, kind), 0)
         found = moved.get((card_kind, Action.FOUND.value), 0)
-        values["所在不明"] -= found
+        values[MISSING] -= found
         rows.append(Balance(KIND_JA.get(card_kind, card_kind), values, found))
     total = {c: sum(r.values[c] for r in rows) for c in COLUMNS}
-    rows.append(Balance("合計", total, sum(r.found_again for r in rows)))
+    rows.append(Balance(W.TOTAL.ja, total, sum(r.found_again for r in rows)))
     return tuple(rows)
 
 
@@ -234,7 +244,7 @@ def daily_close(desk: Desk, day: date, *, office: str = "") -> DailyClose:
         data = json.loads(payload)
         words = value_ja(data.get("reason"))
         if data.get("attempted"):
-            words += f"（{value_ja(data['attempted'])}）"
+            words += W.IN_PARENS.fill(text=value_ja(data["attempted"]))
         refusals[words] = refusals.get(words, 0) + 1
     incidents = [
         IncidentLine(
@@ -265,21 +275,24 @@ def daily_close(desk: Desk, day: date, *, office: str = "") -> DailyClose:
     )
 
 
-RESTORE_HEADER = ["連番", "時刻", "保管責任者", "責任者", "失われた連番", "復元した連番", "復元元"]
+RESTORE_HEADER = [
+    words.ja
+    for words in (W.SEQ, W.TIME, W.OFFICER, W.SUPERVISOR, W.LOST_SEQS, W.RESTORED_SEQ, W.RESTORED_FROM)
+]
 
 
 def restore_row(r: RestoreAlert) -> list[str]:
     """One unacknowledged restore for paper: who confirmed it and what it dropped."""
     lost = (
-        f"{r.dropped_first_seq}〜{r.dropped_last_seq}（{r.dropped} 件）"
+        W.LOST_RANGE.fill(first=r.dropped_first_seq, last=r.dropped_last_seq, n=r.dropped)
         if r.dropped_first_seq is not None
-        else "なし"
+        else W.NONE.ja
     )
     return [
         str(r.seq),
         _jst(r.at, "%Y-%m-%d %H:%M:%S"),
-        r.officer or "（確認なし）",
-        r.supervisor or "（確認なし）",
+        r.officer or W.NOT_CONFIRMED.ja,
+        r.supervisor or W.NOT_CONFIRMED.ja,
         lost,
         str(r.restored_head_seq),
         r.source,
@@ -290,19 +303,37 @@ def _jst(at: datetime | None, fmt: str = "%H:%M:%S") -> str:
     return at.astimezone(OFFICE_TZ).strftime(fmt) if at else ""
 
 
+def _agrees(balance: Balance) -> str:
+    return W.AGREES.ja if balance.passed else W.DISAGREES.ja
+
+
 def check_line(report: DailyClose) -> str:
     """The check under the 受払 table, in words: the formula with the totals, and passed or failed."""
     t = report.total.values
-    moved = f"{t['前日残']} + {t['受入']} − {t['交付']} − {t['廃棄']} − {t['所在不明']}"
+    moved = f"{t[OPENING]} + {t[RECEIVE]} − {t[ISSUE]} − {t[DISPOSE]} − {t[MISSING]}"
     sums = f"{moved} = {report.total.expected_close}"
     if report.passed:
-        return f"検算 {CHECK_FORMULA}：{sums}（当日残 {t['当日残']}）一致"
-    failed = "、".join(b.label for b in report.balances if not b.passed)
-    return f"検算 {CHECK_FORMULA}：{sums}（当日残 {t['当日残']}）不一致 — {failed}"
+        return W.CHECK_PASSED.fill(formula=CHECK_FORMULA, sums=sums, closing=t[CLOSING])
+    failed = W.LIST_SEP.ja.join(b.label for b in report.balances if not b.passed)
+    return W.CHECK_FAILED.fill(formula=CHECK_FORMULA, sums=sums, closing=t[CLOSING], failed=failed)
 
 
-SESSION_HEADER = ["番号", "端末", "開錠時刻", "開錠者", "立会人", "施錠時刻", "施錠者", "立会人"]
-SIGNERS = ("作成者", "確認者", "責任者")
+SESSION_HEADER = [
+    words.ja
+    for words in (
+        W.NUMBER,
+        W.KIOSK,
+        W.UNLOCKED_AT,
+        W.UNLOCKED_BY,
+        W.WITNESS,
+        W.LOCKED_AT,
+        W.LOCKED_BY,
+        W.WITNESS,
+    )
+]
+SIGNERS = (W.PREPARER.ja, W.CHECKER.ja, W.SUPERVISOR.ja)
+OVERRIDE_HEADER = [words.ja for words in (W.SEQ, W.TIME, W.CARD_ID, W.TAKEN_BY, W.APPROVER, W.REASON)]
+INCIDENT_HEADER = [words.ja for words in (W.SEQ, W.TIME, W.WHAT, W.CARD_ID, W.ACTOR, W.DETAIL)]
 
 
 # -- CSV --------------------------------------------------------------------------------------
@@ -311,15 +342,15 @@ SIGNERS = ("作成者", "確認者", "責任者")
 def write_daily_csv(report: DailyClose, path: Path) -> None:
     """The report as CSV (UTF-8 with BOM), one section after another."""
     with csv_writer(path) as w:
-        w.writerow(["日次締め報告書", report.day.isoformat(), report.office, report.kiosk])
-        w.writerow(["作成日時", _jst(report.generated_at, "%Y-%m-%d %H:%M:%S")])
+        w.writerow([W.DAILY.ja, report.day.isoformat(), report.office, report.kiosk])
+        w.writerow([W.GENERATED_AT.ja, _jst(report.generated_at, "%Y-%m-%d %H:%M:%S")])
         w.writerow([])
-        w.writerow(["受払", *COLUMNS, "検算"])
+        w.writerow([W.BALANCES.ja, *COLUMNS, W.CHECK.ja])
         for b in report.balances:
-            w.writerow([b.label, *(b.values[c] for c in COLUMNS), "一致" if b.passed else "不一致"])
+            w.writerow([b.label, *(b.values[c] for c in COLUMNS), _agrees(b)])
         w.writerow([check_line(report)])
         w.writerow([])
-        w.writerow(["保管庫利用"])
+        w.writerow([W.SESSION.ja])
         w.writerow(SESSION_HEADER)
         for ses in report.sessions:
             w.writerow(
@@ -329,35 +360,35 @@ def write_daily_csv(report: DailyClose, path: Path) -> None:
                     _jst(ses.opened_at, "%Y-%m-%d %H:%M:%S"),
                     ses.opened_by,
                     ses.opened_witness,
-                    _jst(ses.closed_at, "%Y-%m-%d %H:%M:%S") or "未施錠",
+                    _jst(ses.closed_at, "%Y-%m-%d %H:%M:%S") or W.NOT_LOCKED.ja,
                     ses.closed_by,
                     ses.closed_witness,
                 ]
             )
         w.writerow([])
-        w.writerow(["予定外の持出（承認）"])
-        w.writerow(["連番", "時刻", "管理ID", "持出者", "承認者", "理由"])
+        w.writerow([W.OVERRIDES.ja])
+        w.writerow(OVERRIDE_HEADER)
         for o in report.overrides:
             w.writerow([o.seq, _jst(o.at), o.card_id, o.taken_by, o.approver, o.reason])
         w.writerow([])
-        w.writerow(["拒否（理由別）", "件数"])
+        w.writerow([W.REFUSALS.ja, W.COUNT.ja])
         w.writerows(report.refusals)
         w.writerow([])
-        w.writerow(["差異"])
-        w.writerow(["連番", "時刻", "事象", "管理ID", "操作者", "内容"])
+        w.writerow([W.INCIDENTS.ja])
+        w.writerow(INCIDENT_HEADER)
         for inc in report.incidents:
             w.writerow([inc.seq, _jst(inc.at), kind_ja(inc.kind), inc.card_id or "", inc.actor, inc.detail])
         w.writerow([])
-        w.writerow(["管理簿の復元（責任者の確認まで警告）"])
+        w.writerow([W.RESTORES.ja])
         w.writerow(RESTORE_HEADER)
         for r in report.restores:
             w.writerow(restore_row(r))
         w.writerow([])
-        w.writerow(["最終連番", report.head_seq])
-        w.writerow(["最終ハッシュ", report.head_hash])
+        w.writerow([W.HEAD_SEQ.ja, report.head_seq])
+        w.writerow([W.HEAD_HASH.ja, report.head_hash])
         w.writerow([])
         for signer in SIGNERS:
-            w.writerow([f"{signer}（氏名・印）", ""])
+            w.writerow([W.SIGN_NAME_SEAL.fill(signer=signer), ""])
 
 
 # -- PDF --------------------------------------------------------------------------------------
@@ -387,10 +418,10 @@ def write_daily_pdf(report: DailyClose, path: Path, *, font_file: Path | None = 
         textColor=colors.black if report.passed else colors.HexColor("#b00000"),
     )
 
-    balance_rows: list[list[object]] = [["区分", *COLUMNS, "検算"]]
+    balance_rows: list[list[object]] = [[W.CATEGORY.ja, *COLUMNS, W.CHECK.ja]]
     for b in report.balances:
-        balance_rows.append([b.label, *(str(b.values[c]) for c in COLUMNS), "一致" if b.passed else "不一致"])
-    widths = [20 if c == "交付取りやめ" else 14 for c in COLUMNS]
+        balance_rows.append([b.label, *(str(b.values[c]) for c in COLUMNS), _agrees(b)])
+    widths = [20 if c == W.CANCEL.ja else 14 for c in COLUMNS]
     balances = Table(balance_rows, colWidths=[26 * mm, *(w * mm for w in widths), 13 * mm])
     balances.hAlign = "LEFT"
     balances.setStyle(table_style(font, size=8, align_right_from=1))
@@ -406,15 +437,15 @@ def write_daily_pdf(report: DailyClose, path: Path, *, font_file: Path | None = 
     found = report.total.found_again
     notes = [para(check_line(report), verdict)]
     if found:
-        notes.append(para(f"所在不明は当日に発見された {found} 枚を差し引いた数です。", body))
+        notes.append(para(W.FOUND_NETTED.fill(found=found), body))
 
     head = Table(
         [
             [
                 [
-                    para("管理簿の最終記録（この日の締め）", h2),
-                    para(f"最終連番 {report.head_seq}", body),
-                    para(f"ハッシュ {report.head_hash or '（記録なし）'}", mono),
+                    para(W.DAY_HEAD.ja, h2),
+                    para(W.HEAD_SEQ_LINE.fill(seq=report.head_seq), body),
+                    para(W.HASH_LINE.fill(hash=report.head_hash or W.NO_RECORD.ja), mono),
                 ],
                 qr_flowable(report.head_hash, 30) if report.head_hash else "",
             ]
@@ -432,7 +463,7 @@ def write_daily_pdf(report: DailyClose, path: Path, *, font_file: Path | None = 
         )
     )
     sign = Table(
-        [list(SIGNERS), ["", "", ""], ["印", "印", "印"]],
+        [list(SIGNERS), ["", "", ""], [W.SEAL.ja] * 3],
         colWidths=[60 * mm] * 3,
         rowHeights=[6 * mm, 16 * mm, 6 * mm],
     )
@@ -454,17 +485,21 @@ def write_daily_pdf(report: DailyClose, path: Path, *, font_file: Path | None = 
     )
 
     story: list[object] = [
-        para(f"日次締め報告書　{report.day:%Y年%m月%d日}", title),
+        para(W.DAILY_TITLE.fill(day=report.day), title),
         para(
-            f"{report.office + '　' if report.office else ''}端末 {report.kiosk}　"
-            f"作成 {_jst(report.generated_at, '%Y-%m-%d %H:%M')}　当日の記録 {report.events_today} 件",
+            W.DAILY_LEAD.fill(
+                lead=office_lead(report.office),
+                kiosk=report.kiosk,
+                at=_jst(report.generated_at, "%Y-%m-%d %H:%M"),
+                n=report.events_today,
+            ),
             body,
         ),
         Spacer(1, 3 * mm),
         # The totals, their check, the head and the signatures stay on one page.
         KeepTogether(
             [
-                para("受払（カード種別ごと）", h2),
+                para(W.BALANCES_BY_KIND.ja, h2),
                 balances,
                 Spacer(1, 2 * mm),
                 *notes,
@@ -474,7 +509,7 @@ def write_daily_pdf(report: DailyClose, path: Path, *, font_file: Path | None = 
                 sign,
             ]
         ),
-        para("保管庫利用（開錠・施錠の時刻、操作者と立会人）", h2),
+        para(W.SESSIONS_OF_DAY.ja, h2),
     ]
     rows: list[list[object]] = [list(SESSION_HEADER)]
     for ses in report.sessions:
@@ -485,42 +520,42 @@ def write_daily_pdf(report: DailyClose, path: Path, *, font_file: Path | None = 
                 _jst(ses.opened_at, "%H:%M:%S"),
                 para(ses.opened_by, body),
                 para(ses.opened_witness, body),
-                _jst(ses.closed_at, "%H:%M:%S") or "未施錠",
+                _jst(ses.closed_at, "%H:%M:%S") or W.NOT_LOCKED.ja,
                 para(ses.closed_by, body),
                 para(ses.closed_witness, body),
             ]
         )
-    story.append(_table(rows, [11, 18, 19, 28, 28, 19, 28, 28], "保管庫の利用なし", font))
+    story.append(_table(rows, [11, 18, 19, 28, 28, 19, 28, 28], W.NO_SESSIONS.ja, font))
 
-    story.append(para("予定外の持出（責任者の承認）", h2))
-    rows = [["連番", "時刻", "管理ID", "持出者", "承認者", "理由"]]
+    story.append(para(W.OVERRIDES_APPROVED.ja, h2))
+    rows = [list(OVERRIDE_HEADER)]
     for o in report.overrides:
         rows.append(
             [str(o.seq), _jst(o.at), o.card_id, para(o.taken_by, body), para(o.approver, body),
              para(o.reason, body)]
         )  # fmt: skip
-    story.append(_table(rows, [14, 18, 24, 30, 30, 64], "予定外の持出なし", font))
+    story.append(_table(rows, [14, 18, 24, 30, 30, 64], W.NO_OVERRIDES.ja, font))
 
-    story.append(para("拒否（理由別の件数）", h2))
-    rows = [["理由", "件数"]]
+    story.append(para(W.REFUSALS_COUNTED.ja, h2))
+    rows = [[W.REASON.ja, W.COUNT.ja]]
     rows += [[reason, str(n)] for reason, n in report.refusals]
-    story.append(_table(rows, [120, 20], "拒否なし", font, align_right_from=1))
+    story.append(_table(rows, [120, 20], W.NO_REFUSALS.ja, font, align_right_from=1))
 
     if report.restores:
         # An alert until a supervisor acknowledges it (issue 22): who confirmed, what was dropped.
-        story.append(para("【警告】管理簿の復元（責任者の確認待ち）", h2))
+        story.append(para(W.RESTORES_ALERT.ja, h2))
         alerts: list[list[object]] = [list(RESTORE_HEADER)]
         alerts += [[para(cell, body) for cell in restore_row(r)] for r in report.restores]
         story.append(_table(alerts, [12, 26, 26, 26, 30, 16, 42], "", font))
 
-    story.append(para("差異（所在不明・発見・事故報告・ロック）", h2))
-    rows = [["連番", "時刻", "事象", "管理ID", "操作者", "内容"]]
+    story.append(para(W.INCIDENTS_OF_DAY.ja, h2))
+    rows = [list(INCIDENT_HEADER)]
     for inc in report.incidents:
         rows.append(
             [str(inc.seq), _jst(inc.at), kind_ja(inc.kind), inc.card_id or "", para(inc.actor, body),
              para(inc.detail, body)]
         )  # fmt: skip
-    story.append(_table(rows, [14, 18, 28, 22, 30, 68], "差異なし", font))
+    story.append(_table(rows, [14, 18, 28, 22, 30, 68], W.NO_INCIDENTS.ja, font))
 
     doc = SimpleDocTemplate(
         str(path),
@@ -530,12 +565,12 @@ def write_daily_pdf(report: DailyClose, path: Path, *, font_file: Path | None = 
         rightMargin=15 * mm,
         topMargin=15 * mm,
         bottomMargin=18 * mm,
-        title=f"日次締め報告書 {report.day.isoformat()}",
+        title=W.DAILY_DOC.fill(day=report.day.isoformat()),
         author=report.office or report.kiosk,
     )
     footer = [
-        f"{report.office + '　' if report.office else ''}日次締め報告書　{report.day:%Y年%m月%d日}",
-        f"最終ハッシュ（連番 {report.head_seq}）: {report.head_hash or 'なし'}",
+        office_lead(report.office) + W.DAILY_TITLE.fill(day=report.day),
+        W.LAST_HASH_FOOTER.fill(seq=report.head_seq, hash=report.head_hash or W.NONE.ja),
     ]
     doc.build(story, canvasmaker=footer_canvas(font, footer))
 

@@ -27,19 +27,20 @@ from kiosk.domain.events import EventKind
 from kiosk.reports.csvfile import csv_writer
 from kiosk.reports.daily import day_bounds, load_people
 from kiosk.reports.pdf import para
-from kiosk.reports.terms import People, describe_event, kind_ja
+from kiosk.reports.terms import People, describe_event, kind_ja, office_lead
+from kiosk.texts.forms import PaperText as W
 
 if TYPE_CHECKING:
     from kiosk.desk import Desk
 
-HEADINGS = ["連番", "日時", "事象", "内容", "管理ID", "操作者", "立会人", "保管庫利用", "ハッシュ"]
+HEADINGS = [
+    words.ja for words in (W.SEQ, W.AT, W.WHAT, W.DETAIL, W.CARD_ID, W.ACTOR, W.WITNESS, W.SESSION, W.HASH)
+]
 # Events done alone inside a safe session, witnessed by the session's pair.
 SESSION_WITNESSED = frozenset({EventKind.CARD_TAKEN_OUT, EventKind.CARD_PUT_BACK})
 SESSION_MARK = "※"
-SESSION_NOTE = (
-    f"立会人の{SESSION_MARK}は、その保管庫利用を開いた二人のうち操作者でない人（持出・返却の立会）です。"
-)
-SIGNERS = ("作成者", "確認者", "保管責任者")
+SESSION_NOTE = W.SESSION_NOTE.fill(mark=SESSION_MARK)
+SIGNERS = (W.PREPARER.ja, W.CHECKER.ja, W.OFFICER.ja)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +71,7 @@ class BookLine:
             self.card_id or "",
             self.actor,
             self.witness,
-            f"第{self.session_id}回" if self.session_id else "",
+            W.ORDINAL.fill(n=self.session_id) if self.session_id else "",
             self.hash,
         ]
 
@@ -119,7 +120,7 @@ def session_witness(ev: EventRecord, people: People, sessions: Mapping[int, Sess
     if row is None or ev.kind not in SESSION_WITNESSED:
         return ""
     pair = [p for p in (row.operator_id, row.witness_id) if p is not None and p != ev.actor_id]
-    return "・".join(people(p) for p in pair) + SESSION_MARK if pair else ""
+    return W.NAME_SEP.ja.join(people(p) for p in pair) + SESSION_MARK if pair else ""
 
 
 def book_line(ev: EventRecord, people: People, sessions: Mapping[int, SessionRow] | None = None) -> BookLine:
@@ -147,7 +148,7 @@ def write_ledger_book_csv(book: LedgerBook, path: Path) -> int:
 
 
 def period_ja(start: date, end: date) -> str:
-    return f"{start:%Y年%m月%d日}" if start == end else f"{start:%Y年%m月%d日} ～ {end:%Y年%m月%d日}"
+    return W.DATE.fill(day=start) if start == end else W.PERIOD.fill(start=start, end=end)
 
 
 def write_ledger_book_pdf(
@@ -168,13 +169,12 @@ def write_ledger_book_pdf(
     cell = ParagraphStyle("cell", fontName=font, fontSize=7, leading=8.5)
     period = period_ja(book.start, book.end)
     story: list[object] = [
-        para(f"個人番号カード・通知カード 管理簿　{period}", title),
-        para(f"{office + '　' if office else ''}記録 {len(book.lines)} 件", small),
-        para(f"前期末ハッシュ {book.hash_before or '（なし：管理簿の最初）'}", small),
+        para(W.BOOK_TITLE.fill(period=period), title),
+        para(W.RECORDS.fill(lead=office_lead(office), n=len(book.lines)), small),
+        para(W.HASH_BEFORE.fill(hash=book.hash_before or W.LEDGER_START.ja), small),
         Spacer(1, 3 * mm),
     ]
-    header = ["連番", "日時", "事象", "内容", "管理ID", "操作者", "立会人", "保管庫利用"]
-    rows: list[list[object]] = [list(header)]
+    rows: list[list[object]] = [[*HEADINGS[:8]]]  # all but the hash
     for line in book.lines:
         cells: list[object] = list(line.cells()[:8])
         cells[2] = para(line.what, cell)
@@ -183,17 +183,17 @@ def write_ledger_book_pdf(
         cells[6] = para(line.witness, cell)
         rows.append(cells)
     if len(rows) == 1:
-        rows.append(["", "", "この期間の記録なし", "", "", "", "", ""])
+        rows.append(["", "", W.NO_RECORDS_IN_PERIOD.ja, "", "", "", "", ""])
     widths = [13, 29, 28, 104, 20, 28, 28, 17]
     table = Table(rows, colWidths=[w * mm for w in widths], repeatRows=1)
     table.setStyle(table_style(font, size=7))
     story.append(table)
     story.append(Spacer(1, 3 * mm))
-    story.append(para(f"期末ハッシュ（連番 {book.seq_after}） {book.hash_after or '（なし）'}", small))
+    story.append(para(W.HASH_AFTER.fill(seq=book.seq_after, hash=book.hash_after or W.NONE_PARENS.ja), small))
     if any(line.witness.endswith(SESSION_MARK) for line in book.lines):
         story.append(para(SESSION_NOTE, small))
     story.append(Spacer(1, 4 * mm))
-    story.append(confirm_box(font, "確認欄（この期間の記録を確認しました）"))
+    story.append(confirm_box(font, W.BOOK_CONFIRM.ja))
     doc = SimpleDocTemplate(
         str(path),
         initialFontName=font,  # else reportlab adds an unembedded Helvetica
@@ -202,12 +202,12 @@ def write_ledger_book_pdf(
         rightMargin=10 * mm,
         topMargin=10 * mm,
         bottomMargin=18 * mm,
-        title=f"管理簿 {book.start.isoformat()} - {book.end.isoformat()}",
+        title=W.BOOK_DOC.fill(start=book.start.isoformat(), end=book.end.isoformat()),
         author=office,
     )
     footer = [
-        f"{office + '　' if office else ''}管理簿　{period}",
-        f"期末ハッシュ（連番 {book.seq_after}）: {book.hash_after or 'なし'}",
+        W.BOOK_FOOTER.fill(lead=office_lead(office), period=period),
+        W.HASH_AFTER_FOOTER.fill(seq=book.seq_after, hash=book.hash_after or W.NONE.ja),
     ]
     doc.build(story, canvasmaker=footer_canvas(font, footer))
     return len(book.lines)
@@ -223,7 +223,7 @@ def confirm_box(font: str, heading: str, signers: tuple[str, ...] = SIGNERS) -> 
     title = ParagraphStyle("confirm", fontName=font, fontSize=10, leading=14, spaceAfter=2)
     n = len(signers)
     box = Table(
-        [[f"{s}（氏名）" for s in signers], [""] * n, ["年　月　日　　　印"] * n],
+        [[W.SIGN_NAME.fill(signer=s) for s in signers], [""] * n, [W.SIGN_DATE_SEAL.ja] * n],
         colWidths=[60 * mm] * n,
         rowHeights=[6 * mm, 16 * mm, 6 * mm],
     )

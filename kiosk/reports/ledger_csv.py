@@ -7,24 +7,28 @@ from typing import TYPE_CHECKING
 
 from kiosk.domain.card_state import OFFICE_TZ
 from kiosk.reports.csvfile import csv_writer
+from kiosk.texts.forms import PaperText as W
 
 if TYPE_CHECKING:
     from kiosk.desk import Desk
 
 HEADER = [
-    "連番 seq",
-    "日時 (JST)",
-    "種別 kind",
-    "管理ID card",
-    "操作者 actor",
-    "立会人 witness",
-    "保管庫利用 session",
-    "点検 stocktake",
-    "端末 device",
-    "読取 source",
-    "内容 payload",
-    "前ハッシュ prev_hash",
-    "ハッシュ hash",
+    words.ja
+    for words in (
+        W.CSV_SEQ,
+        W.CSV_AT,
+        W.CSV_KIND,
+        W.CSV_CARD,
+        W.CSV_ACTOR,
+        W.CSV_WITNESS,
+        W.CSV_SESSION,
+        W.CSV_STOCKTAKE,
+        W.CSV_DEVICE,
+        W.CSV_SOURCE,
+        W.CSV_PAYLOAD,
+        W.CSV_PREV_HASH,
+        W.CSV_HASH,
+    )
 ]
 
 

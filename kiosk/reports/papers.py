@@ -20,20 +20,18 @@ from kiosk.reports.daily import load_people
 from kiosk.reports.ledger_book import BookLine, book_line
 from kiosk.reports.pdf import para
 from kiosk.reports.terms import People, value_ja
+from kiosk.texts import CARD_STATUSES
+from kiosk.texts.forms import PaperText as W
 
 if TYPE_CHECKING:
     from kiosk.desk import Desk
 
-STATUS_JA = {
-    "received": "受領",
-    "in_safe": "保管中",
-    "out": "持出中",
-    "issued": "交付済",
-    "cancelled": "交付取りやめ",
-    "disposed": "廃棄済",
-    "missing": "所在不明",
+STATUS_JA = {status.value: name.ja for status, name in CARD_STATUSES.items()}
+BATCH_STATE_JA = {
+    "prepared": W.BATCH_PREPARED.ja,
+    "approved": W.BATCH_APPROVED.ja,
+    "disposed": W.BATCH_DISPOSED.ja,
 }
-BATCH_STATE_JA = {"prepared": "作成済（承認待ち）", "approved": "承認済", "disposed": "廃棄済"}
 
 
 class PaperRefused(ValueError):
@@ -82,26 +80,26 @@ def card_register(desk: Desk, management_id: str) -> CardRegister:
 def card_facts(card: CardState) -> list[tuple[str, str]]:
     """The card's header block, in print order."""
     return [
-        ("管理ID", card.management_id),
-        ("種別", _kind(card.kind)),
-        ("状態", STATUS_JA.get(card.status.value, card.status.value)),
-        ("保管場所", value_ja(card.location) if card.location else ""),
-        ("納品番号", card.batch or ""),
-        ("受領日", _day(card.received_on)),
-        ("交付通知書送付日", _day(card.notice_sent_on)),
-        ("督促状送付日", _day(card.reminder_sent_on)),
-        ("交付・廃棄等の日", _day(card.closed_on)),
-        ("保留", card.hold_reason or "なし"),
-        ("RFIDタグ", card.rfid_tag or ""),
+        (W.CARD_ID.ja, card.management_id),
+        (W.KIND.ja, _kind(card.kind)),
+        (W.STATUS.ja, STATUS_JA.get(card.status.value, card.status.value)),
+        (W.LOCATION.ja, value_ja(card.location) if card.location else ""),
+        (W.DELIVERY.ja, card.batch or ""),
+        (W.RECEIVED_ON.ja, _day(card.received_on)),
+        (W.NOTICE_SENT_ON.ja, _day(card.notice_sent_on)),
+        (W.REMINDER_SENT_ON.ja, _day(card.reminder_sent_on)),
+        (W.CLOSED_ON.ja, _day(card.closed_on)),
+        (W.HOLD.ja, card.hold_reason or W.NONE.ja),
+        (W.RFID_TAG.ja, card.rfid_tag or ""),
     ]
 
 
-REGISTER_HEADER = ["連番", "日時", "事象", "内容", "操作者", "立会人", "保管庫利用"]
+REGISTER_HEADER = [words.ja for words in (W.SEQ, W.AT, W.WHAT, W.DETAIL, W.ACTOR, W.WITNESS, W.SESSION)]
 
 
 def write_card_register_csv(register: CardRegister, path: Path) -> None:
     with csv_writer(path) as w:
-        w.writerow(["カード別履歴", register.card.management_id])
+        w.writerow([W.CARD_REGISTER.ja, register.card.management_id])
         w.writerows(card_facts(register.card))
         w.writerow([])
         w.writerow(REGISTER_HEADER)
@@ -109,7 +107,7 @@ def write_card_register_csv(register: CardRegister, path: Path) -> None:
             cells = line.cells()
             w.writerow([cells[0], cells[1], cells[2], cells[3], cells[5], cells[6], cells[7]])
         w.writerow([])
-        w.writerow(["管理簿の最終記録", register.head_seq, register.head_hash])
+        w.writerow([W.HEAD_RECORD.ja, register.head_seq, register.head_hash])
 
 
 def write_card_register_pdf(
@@ -119,16 +117,17 @@ def write_card_register_pdf(
 
     from kiosk.reports.pdf import table_style
 
-    doc = _Doc(path, f"カード別履歴 {register.card.management_id}", office, font_file)
+    card = register.card.management_id
+    doc = _Doc(path, W.CARD_REGISTER_DOC.fill(card=card), office, font_file)
     story: list[Any] = [
-        para(f"カード別履歴　{register.card.management_id}", doc.title),
+        para(W.CARD_REGISTER_TITLE.fill(card=card), doc.title),
         para(office, doc.body),
         Spacer(1, 8),
     ]
     facts = Table([[k, para(v, doc.body)] for k, v in card_facts(register.card)], colWidths=doc.mm(40, 120))
     facts.hAlign = "LEFT"
     facts.setStyle(table_style(doc.font, size=8.5))
-    story += [facts, para(f"履歴（{len(register.lines)} 件）", doc.h2)]
+    story += [facts, para(W.HISTORY.fill(n=len(register.lines)), doc.h2)]
     rows: list[list[Any]] = [list(REGISTER_HEADER)]
     for line in register.lines:
         cells = line.cells()
@@ -142,7 +141,7 @@ def write_card_register_pdf(
     doc.build(
         story,
         [
-            f"{office}　カード別履歴　{register.card.management_id}",
+            W.CARD_REGISTER_FOOTER.fill(office=office, card=card),
             _head(register.head_seq, register.head_hash),
         ],
     )
@@ -151,13 +150,16 @@ def write_card_register_pdf(
 # -- 督促 list ------------------------------------------------------------------------------------
 
 REMINDER_HEADER = [
-    "管理ID",
-    "種別",
-    "申請者参照",
-    "交付通知書送付日",
-    "督促対象となった日",
-    "保管場所",
-    "納品番号",
+    words.ja
+    for words in (
+        W.CARD_ID,
+        W.KIND,
+        W.APPLICANT_REF,
+        W.NOTICE_SENT_ON,
+        W.DUE_ON,
+        W.LOCATION,
+        W.DELIVERY,
+    )
 ]
 
 
@@ -207,25 +209,28 @@ def write_reminder_pdf(
 
     from kiosk.reports.pdf import table_style
 
-    doc = _Doc(path, f"督促対象一覧 {reminders.today.isoformat()}", office, font_file)
+    doc = _Doc(path, W.REMINDERS_DOC.fill(day=reminders.today.isoformat()), office, font_file)
     story: list[Any] = [
-        para(f"督促対象一覧　{reminders.today:%Y年%m月%d日}", doc.title),
+        para(W.REMINDERS_TITLE.fill(day=reminders.today), doc.title),
         para(
-            f"{office}　方針: {value_ja(reminders.policy.preset.value)}　{len(reminders.cards)} 枚", doc.body
+            W.REMINDERS_LEAD.fill(
+                office=office, policy=value_ja(reminders.policy.preset.value), n=len(reminders.cards)
+            ),
+            doc.body,
         ),
         Spacer(1, 8),
     ]
     rows: list[list[Any]] = [list(REMINDER_HEADER)]
     rows += [[para(c, doc.cell) for c in _reminder_cells(due, card)] for due, card in reminders.cards]
     if len(rows) == 1:
-        rows.append(["督促対象なし", "", "", "", "", "", ""])
+        rows.append([W.NO_REMINDERS.ja, "", "", "", "", "", ""])
     table = Table(rows, colWidths=doc.mm(22, 24, 30, 24, 24, 24, 32), repeatRows=1)
     table.setStyle(table_style(doc.font, size=7.5))
-    story += [table, Spacer(1, 12), _signatures(doc, ("作成者", "確認者"))]
+    story += [table, Spacer(1, 12), _signatures(doc, (W.PREPARER.ja, W.CHECKER.ja))]
     doc.build(
         story,
         [
-            f"{office}　督促対象一覧　{reminders.today:%Y年%m月%d日}",
+            W.REMINDERS_FOOTER.fill(office=office, day=reminders.today),
             _head(reminders.head_seq, reminders.head_hash),
         ],
     )
@@ -267,7 +272,9 @@ def disposal_paper(desk: Desk, batch_id: int) -> DisposalPaper:
     )
 
 
-DISPOSAL_HEADER = ["管理ID", "種別", "交付通知書送付日", "督促状送付日", "状態", "廃棄の読取"]
+DISPOSAL_HEADER = [
+    words.ja for words in (W.CARD_ID, W.KIND, W.NOTICE_SENT_ON, W.REMINDER_SENT_ON, W.STATUS, W.DISPOSAL_SCAN)
+]
 
 
 def _disposal_rows(paper: DisposalPaper) -> list[list[str]]:
@@ -279,7 +286,7 @@ def _disposal_rows(paper: DisposalPaper) -> list[list[str]]:
             _day(c.notice_sent_on),
             _day(c.reminder_sent_on),
             STATUS_JA.get(c.status.value, c.status.value),
-            "済" if c.management_id in scanned else "未",
+            W.SCANNED.ja if c.management_id in scanned else W.NOT_SCANNED.ja,
         ]
         for c in paper.cards
     ]
@@ -288,28 +295,35 @@ def _disposal_rows(paper: DisposalPaper) -> list[list[str]]:
 def _batch_facts(paper: DisposalPaper) -> list[tuple[str, str]]:
     b, who = paper.batch, paper.people
     return [
-        ("廃棄リスト番号", str(b.id)),
-        ("廃棄証明書", b.certificate.ja if b.certificate else "未発行"),
-        ("状態", BATCH_STATE_JA.get(b.state, b.state)),
-        ("作成", f"{_jst(b.prepared_at)}　{who(b.prepared_by)}"),
-        ("承認", f"{_jst(b.approved_at)}　{who(b.approved_by)}" if b.approved_at else "未承認"),
+        (W.BATCH_NO.ja, str(b.id)),
+        (W.CERTIFICATE.ja, b.certificate.ja if b.certificate else W.NOT_ISSUED.ja),
+        (W.STATUS.ja, BATCH_STATE_JA.get(b.state, b.state)),
+        (W.PREPARED.ja, W.AT_BY.fill(at=_jst(b.prepared_at), who=who(b.prepared_by))),
         (
-            "廃棄実施",
-            f"{_jst(b.finished_at)}　実施者 {who(b.operator_id)}　立会人 {who(b.witness_id)}"
-            if b.finished_at
-            else "未実施",
+            W.APPROVED.ja,
+            W.AT_BY.fill(at=_jst(b.approved_at), who=who(b.approved_by))
+            if b.approved_at
+            else W.NOT_APPROVED.ja,
         ),
-        ("廃棄方法", b.method or ""),
         (
-            "枚数",
-            f"{len(b.cards)} 枚（廃棄 {len(b.disposed)} 枚）" if b.finished_at else f"{len(b.cards)} 枚",
+            W.DISPOSAL_DONE.ja,
+            W.DONE_BY.fill(at=_jst(b.finished_at), operator=who(b.operator_id), witness=who(b.witness_id))
+            if b.finished_at
+            else W.NOT_DONE.ja,
+        ),
+        (W.METHOD.ja, b.method or ""),
+        (
+            W.CARDS.ja,
+            W.CARDS_DISPOSED.fill(n=len(b.cards), disposed=len(b.disposed))
+            if b.finished_at
+            else W.COUNT_CARDS.fill(n=len(b.cards)),
         ),
     ]
 
 
 def write_disposal_list_csv(paper: DisposalPaper, path: Path) -> int:
     with csv_writer(path) as w:
-        w.writerow(["廃棄リスト", paper.batch.id])
+        w.writerow([W.DISPOSAL_LIST.ja, paper.batch.id])
         w.writerows(_batch_facts(paper))
         w.writerow([])
         w.writerow(DISPOSAL_HEADER)
@@ -324,7 +338,7 @@ def write_disposal_list_pdf(
 
     from kiosk.reports.pdf import table_style
 
-    doc = _Doc(path, f"廃棄リスト {paper.batch.id}", office, font_file)
+    doc = _Doc(path, W.DISPOSAL_LIST_DOC.fill(batch=paper.batch.id), office, font_file)
     facts = Table([[k, para(v, doc.body)] for k, v in _batch_facts(paper)], colWidths=doc.mm(35, 140))
     facts.hAlign = "LEFT"
     facts.setStyle(table_style(doc.font, size=8.5))
@@ -332,14 +346,17 @@ def write_disposal_list_pdf(
     table = Table(rows, colWidths=doc.mm(26, 30, 30, 30, 26, 22), repeatRows=1)
     table.setStyle(table_style(doc.font, size=8))
     story: list[Any] = [
-        para(f"廃棄リスト（リスト番号 {paper.batch.id}）", doc.title),
+        para(W.DISPOSAL_LIST_TITLE.fill(batch=paper.batch.id), doc.title),
         para(office, doc.body),
         Spacer(1, 8),
         facts,
         Spacer(1, 8),
         table,
     ]
-    footer = [f"{office}　廃棄リスト　リスト番号 {paper.batch.id}", _head(paper.head_seq, paper.head_hash)]
+    footer = [
+        W.DISPOSAL_LIST_FOOTER.fill(office=office, batch=paper.batch.id),
+        _head(paper.head_seq, paper.head_hash),
+    ]
     doc.build(story, footer)
     return len(paper.cards)
 
@@ -347,8 +364,8 @@ def write_disposal_list_pdf(
 def certificate_title(batch: DisposalBatch) -> str:
     """`廃棄証明書　令和8年度 第12号` (the yearly serial from the chain), or the list's number before."""
     if batch.certificate is None:
-        return f"廃棄証明書（廃棄リスト番号 {batch.id}）"
-    return f"廃棄証明書　{batch.certificate.ja}"
+        return W.CERTIFICATE_OF_BATCH.fill(batch=batch.id)
+    return W.CERTIFICATE_NUMBERED.fill(number=batch.certificate.ja)
 
 
 def write_disposal_certificate_pdf(
@@ -373,16 +390,13 @@ def write_disposal_certificate_pdf(
     doc = _Doc(path, title, office, font_file)
     disposed = [c for c in paper.cards if c.management_id in set(b.disposed)]
     when = b.finished_at.astimezone(OFFICE_TZ)
-    how = f"廃棄方法: {b.method or ''}　廃棄日時: {when:%Y-%m-%d %H:%M}（日本時間）"
-    statement = (
-        f"下記の個人番号カード等 {len(disposed)} 枚を、{when:%Y年%m月%d日} {when:%H時%M分}、"
-        f"{b.method or '（方法の記録なし）'}により廃棄したことを証明します。"
-    )
+    how = W.CERTIFICATE_HOW.fill(method=b.method or "", when=when)
+    statement = W.CERTIFICATE_STATEMENT.fill(n=len(disposed), when=when, method=b.method or W.NO_METHOD.ja)
     people = Table(
         [
-            ["廃棄実施者", who(b.operator_id), "印"],
-            ["立会人", who(b.witness_id), "印"],
-            ["承認者", who(b.approved_by), "印"],
+            [W.DISPOSED_BY.ja, who(b.operator_id), W.SEAL.ja],
+            [W.WITNESS.ja, who(b.witness_id), W.SEAL.ja],
+            [W.APPROVER.ja, who(b.approved_by), W.SEAL.ja],
         ],
         colWidths=doc.mm(35, 100, 20),
         rowHeights=doc.mm(12, 12, 12),
@@ -390,7 +404,9 @@ def write_disposal_certificate_pdf(
     people.hAlign = "LEFT"
     people.setStyle(table_style(doc.font, size=10))
     people.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, 0), colors.white)]))  # no heading row here
-    rows: list[list[Any]] = [["番号", "管理ID", "種別", "交付通知書送付日", "督促状送付日"]]
+    rows: list[list[Any]] = [
+        [words.ja for words in (W.NUMBER, W.CARD_ID, W.KIND, W.NOTICE_SENT_ON, W.REMINDER_SENT_ON)]
+    ]
     rows += [
         [str(n), c.management_id, _kind(c.kind), _day(c.notice_sent_on), _day(c.reminder_sent_on)]
         for n, c in enumerate(disposed, start=1)
@@ -398,11 +414,15 @@ def write_disposal_certificate_pdf(
     table = Table(rows, colWidths=doc.mm(14, 30, 36, 34, 34), repeatRows=1)
     table.hAlign = "LEFT"
     table.setStyle(table_style(doc.font, size=8.5))
-    record = f"管理簿の記録: 連番 {paper.finished_seq}　{paper.finished_hash}" if paper.finished_seq else ""
-    certifier = "　".join(part for part in (office, certifying_post) if part)
+    record = (
+        W.CERTIFICATE_RECORD.fill(seq=paper.finished_seq, hash=paper.finished_hash)
+        if paper.finished_seq
+        else ""
+    )
+    certifier = W.SPACE.ja.join(part for part in (office, certifying_post) if part)
     story: list[Any] = [
         para(title, doc.title),
-        para(f"{office}　廃棄リスト番号 {b.id}".strip("　"), doc.body),
+        para(W.CERTIFICATE_LEAD.fill(office=office, batch=b.id).strip(W.SPACE.ja), doc.body),
         Spacer(1, 10),
         KeepTogether(
             [
@@ -412,15 +432,17 @@ def write_disposal_certificate_pdf(
                 Spacer(1, 8),
                 people,
                 Spacer(1, 12),
-                para(f"{when:%Y年%m月%d日}", doc.body),
-                para(f"証明者　{certifier}　印" if certifier else "証明者　　　　　　　　印", doc.h2),
+                para(W.DATE.fill(day=when), doc.body),
+                para(W.CERTIFIER.fill(certifier=certifier) if certifier else W.CERTIFIER_BLANK.ja, doc.h2),
             ]
         ),
         Spacer(1, 10),
-        para("廃棄したカード", doc.h2),
+        para(W.DISPOSED_CARDS.ja, doc.h2),
         table,
     ]
-    doc.build(story, [f"{office}　{title}", _head(paper.head_seq, paper.head_hash)])
+    doc.build(
+        story, [W.OFFICE_TITLE.fill(office=office, title=title), _head(paper.head_seq, paper.head_hash)]
+    )
     return len(disposed)
 
 
@@ -428,7 +450,7 @@ def write_disposal_certificate_pdf(
 
 
 def _head(seq: int, digest: str) -> str:
-    return f"管理簿の最終記録（連番 {seq}）: {digest or 'なし'}"
+    return W.HEAD_FOOTER.fill(seq=seq, hash=digest or W.NONE.ja)
 
 
 class _Doc:
@@ -467,7 +489,8 @@ class _Doc:
     def build(self, story: list[Any], footer: list[str]) -> None:
         from kiosk.reports.pdf import footer_canvas
 
-        self.doc.build(story, canvasmaker=footer_canvas(self.font, [line.strip("　") for line in footer]))
+        lines = [line.strip(W.SPACE.ja) for line in footer]
+        self.doc.build(story, canvasmaker=footer_canvas(self.font, lines))
 
 
 def _signatures(doc: _Doc, signers: tuple[str, ...]) -> Any:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from kiosk.texts.forms import PaperText as W
+
 
 def para(text: object, style: Any) -> Any:
     """A reportlab Paragraph that shows `text` exactly as recorded.
@@ -74,7 +76,9 @@ def footer_canvas(font: str, lines: Sequence[str], *, size: float = 7.5) -> type
                 self.drawString(margin, y, line)
                 y -= size + 2
             self.setFont(font, size + 1)
-            self.drawRightString(width - margin, 5 * 2.8346, f"{self._pageNumber} / {total} ページ")
+            self.drawRightString(
+                width - margin, 5 * 2.8346, W.PAGE_OF.fill(page=self._pageNumber, total=total)
+            )
             self.restoreState()
 
     return FooterCanvas

@@ -20,36 +20,33 @@ from kiosk.reports.csvfile import csv_writer
 from kiosk.reports.daily import day_bounds, load_people
 from kiosk.reports.ledger_book import confirm_box, period_ja
 from kiosk.reports.pdf import para
-from kiosk.reports.terms import describe_event, kind_ja, value_ja
+from kiosk.reports.terms import describe_event, kind_ja, office_lead, value_ja
+from kiosk.texts import CARD_STATUSES
+from kiosk.texts.forms import PaperText as W
 
 if TYPE_CHECKING:
     from kiosk.desk import Desk
 
-STATUS_JA = {
-    "received": "受領",
-    "in_safe": "保管中",
-    "out": "持出中",
-    "issued": "交付済",
-    "cancelled": "交付取りやめ",
-    "disposed": "廃棄済",
-    "missing": "所在不明",
-}
+STATUS_JA = {status.value: name.ja for status, name in CARD_STATUSES.items()}
 REGISTER_HEADINGS = [
-    "管理ID",
-    "種別",
-    "状態",
-    "保管場所",
-    "納品番号",
-    "受領日",
-    "通知書送付",
-    "督促状送付",
-    "最終持出",
-    "交付",
-    "交付取りやめ",
-    "廃棄",
-    "保留",
+    words.ja
+    for words in (
+        W.CARD_ID,
+        W.KIND,
+        W.STATUS,
+        W.LOCATION,
+        W.DELIVERY,
+        W.RECEIVED_ON,
+        W.NOTICE_SENT,
+        W.REMINDER_SENT,
+        W.LAST_TAKEN_OUT,
+        W.ISSUE,
+        W.CANCEL,
+        W.DISPOSE,
+        W.HOLD,
+    )
 ]
-ACCESS_HEADINGS = ["連番", "日時", "事象", "職員", "内容", "端末"]
+ACCESS_HEADINGS = [words.ja for words in (W.SEQ, W.AT, W.WHAT, W.STAFF, W.DETAIL, W.KIOSK)]
 
 
 def _d(value: date | datetime | None) -> str:
@@ -111,10 +108,6 @@ def write_cabinet_register_csv(register: CabinetRegister, path: Path) -> int:
     return len(register.rows)
 
 
-def _lead(office: str) -> str:
-    return f"{office}　" if office else ""
-
-
 def _doc(path: Path, font: str, title: str, office: str) -> Any:
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.units import mm
@@ -148,12 +141,16 @@ def write_cabinet_register_pdf(
     title = ParagraphStyle("title", fontName=font, fontSize=14, leading=20)
     small = ParagraphStyle("small", fontName=font, fontSize=8, leading=10)
     cell = ParagraphStyle("cell", fontName=font, fontSize=7, leading=8.5)
-    made = f"{register.at.astimezone(OFFICE_TZ):%Y年%m月%d日 %H:%M}"
-    counts = "、".join(f"{name} {n}枚" for name, n in register.counts()) or "カードなし"
+    made = W.AS_OF.fill(at=register.at.astimezone(OFFICE_TZ))
+    counts = W.LIST_SEP.ja.join(W.STATE_COUNT.fill(name=name, n=n) for name, n in register.counts())
+    counts = counts or W.NO_CARDS.ja
     story: list[object] = [
-        para("個人番号カード・通知カード カード台帳（保管庫全体）", title),
-        para(f"{_lead(office)}{made} 現在　全 {len(register.rows)} 枚（{counts}）", small),
-        para(f"管理簿の最終記録 連番 {register.head_seq}　ハッシュ {register.head_hash}", small),
+        para(W.CABINET_TITLE.ja, title),
+        para(
+            W.CABINET_LEAD.fill(lead=office_lead(office), made=made, n=len(register.rows), counts=counts),
+            small,
+        ),
+        para(W.CABINET_HEAD.fill(seq=register.head_seq, hash=register.head_hash), small),
         Spacer(1, 3 * mm),
     ]
     rows: list[list[object]] = [list(REGISTER_HEADINGS)]
@@ -162,15 +159,15 @@ def write_cabinet_register_pdf(
         cells[12] = para(str(cells[12]), cell)
         rows.append(cells)
     if len(rows) == 1:
-        rows.append(["", "", "カードなし", *([""] * 10)])
+        rows.append(["", "", W.NO_CARDS.ja, *([""] * 10)])
     widths = [20, 22, 18, 16, 22, 19, 19, 19, 19, 19, 19, 19, 46]
     table = Table(rows, colWidths=[w * mm for w in widths], repeatRows=1)
     table.setStyle(table_style(font, size=7))
-    story += [table, Spacer(1, 4 * mm), confirm_box(font, "確認欄（保管庫の現物と照合しました）")]
-    doc = _doc(path, font, "カード台帳", office)
+    story += [table, Spacer(1, 4 * mm), confirm_box(font, W.CABINET_CONFIRM.ja)]
+    doc = _doc(path, font, W.CABINET.ja, office)
     footer = [
-        f"{_lead(office)}カード台帳　{made} 現在",
-        f"最終ハッシュ（連番 {register.head_seq}）: {register.head_hash or 'なし'}",
+        W.CABINET_FOOTER.fill(lead=office_lead(office), made=made),
+        W.LAST_HASH_FOOTER.fill(seq=register.head_seq, hash=register.head_hash or W.NONE.ja),
     ]
     doc.build(story, canvasmaker=footer_canvas(font, footer))
     return len(register.rows)
@@ -242,8 +239,8 @@ def write_access_log_pdf(
     cell = ParagraphStyle("cell", fontName=font, fontSize=7, leading=8.5)
     period = period_ja(log.start, log.end)
     story: list[object] = [
-        para(f"サインイン記録　{period}", title),
-        para(f"{office + '　' if office else ''}記録 {len(log.lines)} 件", small),
+        para(W.ACCESS_TITLE.fill(period=period), title),
+        para(W.RECORDS.fill(lead=office_lead(office), n=len(log.lines)), small),
         Spacer(1, 3 * mm),
     ]
     rows: list[list[object]] = [list(ACCESS_HEADINGS)]
@@ -253,10 +250,11 @@ def write_access_log_pdf(
         cells[4] = para(line.detail, cell)
         rows.append(cells)
     if len(rows) == 1:
-        rows.append(["", "", "この期間の記録なし", "", "", ""])
+        rows.append(["", "", W.NO_RECORDS_IN_PERIOD.ja, "", "", ""])
     table = Table(rows, colWidths=[w * mm for w in (16, 34, 34, 50, 100, 40)], repeatRows=1)
     table.setStyle(table_style(font, size=7))
-    story += [table, Spacer(1, 4 * mm), confirm_box(font, "確認欄")]
-    doc = _doc(path, font, f"サインイン記録 {log.start.isoformat()} - {log.end.isoformat()}", office)
-    doc.build(story, canvasmaker=footer_canvas(font, [f"{_lead(office)}サインイン記録　{period}"]))
+    story += [table, Spacer(1, 4 * mm), confirm_box(font, W.CONFIRM.ja)]
+    doc = _doc(path, font, W.ACCESS_DOC.fill(start=log.start.isoformat(), end=log.end.isoformat()), office)
+    footer = [W.ACCESS_FOOTER.fill(lead=office_lead(office), period=period)]
+    doc.build(story, canvasmaker=footer_canvas(font, footer))
     return len(log.lines)

@@ -20,30 +20,32 @@ from kiosk.domain.card_state import OFFICE_TZ
 from kiosk.domain.status import CardStatus
 from kiosk.reports.csvfile import csv_writer
 from kiosk.reports.pdf import para
+from kiosk.texts import CARD_STATUSES
+from kiosk.texts.forms import PaperText as W
+from kiosk.texts.paper import VALUE_JA
 
 if TYPE_CHECKING:
     from kiosk.desk import Desk
 
-STATUS_JA = {
-    CardStatus.RECEIVED: "受領",
-    CardStatus.IN_SAFE: "保管中",
-    CardStatus.OUT: "持出中",
-    CardStatus.ISSUED: "交付済",
-    CardStatus.CANCELLED: "交付取りやめ",
-    CardStatus.DISPOSED: "廃棄済",
-    CardStatus.MISSING: "所在不明",
-}
+STATUS_JA: dict[CardStatus, str] = {status: name.ja for status, name in CARD_STATUSES.items()}
 SOURCE_JA = {
-    views.SOURCE_BARCODE: "バーコード",
-    views.SOURCE_TRAY: "トレイ撮影",
-    views.SOURCE_RFID: "RFID",
-    views.SOURCE_DECISION: "判断（別の場所で発見）",
+    views.SOURCE_BARCODE: VALUE_JA[views.SOURCE_BARCODE],
+    views.SOURCE_TRAY: VALUE_JA[views.SOURCE_TRAY],
+    views.SOURCE_RFID: VALUE_JA[views.SOURCE_RFID],
+    views.SOURCE_DECISION: W.SOURCE_DECISION.ja,
 }
 LIST_JA = {
-    "missing": "所在不明（予定あり・未確認）",
-    "unexpected": "予定外（管理簿上は保管庫外）",
-    "misplaced": "保管場所の相違",
-    "unknown": "管理簿にない管理ID",
+    "missing": W.FINDING_MISSING.ja,
+    "unexpected": W.FINDING_UNEXPECTED.ja,
+    "misplaced": W.MISPLACED.ja,
+    "unknown": W.UNKNOWN_ID.ja,
+}
+# Each finding's short name, for the count above the list.
+SHORT_JA = {
+    "missing": W.MISSING.ja,
+    "unexpected": W.UNEXPECTED.ja,
+    "misplaced": W.MISPLACED.ja,
+    "unknown": W.UNKNOWN_ID.ja,
 }
 # The findings, in print order (what a person must act on first comes first).
 FINDINGS = ("missing", "unexpected", "misplaced", "unknown")
@@ -65,9 +67,9 @@ class StocktakeReport:
         fin = self.record.finish
         note = dict(fin.get("notes", {})).get(management_id, "")
         if management_id in fin.get("recorded_missing", ()):
-            return f"所在不明として記録: {note}"
+            return W.RECORDED_MISSING.fill(note=note)
         if management_id in fin.get("found_elsewhere", ()):
-            return f"別の場所で発見: {note}"
+            return W.FOUND_ELSEWHERE.fill(note=note)
         return "" if self.record.view.is_open else "—"
 
 
@@ -91,7 +93,9 @@ def _last_events(desk: Desk, ids: list[str]) -> dict[str, str]:
     people = load_people(desk)
     for ev in desk.last_status_events(ids):
         who = people(ev.actor_id)
-        out[ev.card_id or ""] = f"{_jst(ev.at)[:16]} {kind_ja(ev.kind)}" + (f"（{who}）" if who else "")
+        out[ev.card_id or ""] = f"{_jst(ev.at)[:16]} {kind_ja(ev.kind)}" + (
+            W.IN_PARENS.fill(text=who) if who else ""
+        )
     return out
 
 
@@ -102,9 +106,11 @@ def _jst(at: datetime | None) -> str:
 def _duration(report: StocktakeReport) -> str:
     d = report.record.duration
     if d is None:
-        return "実施中"
+        return W.IN_PROGRESS.ja
     minutes = int(d.total_seconds() // 60)
-    return f"{minutes // 60}時間{minutes % 60}分" if minutes >= 60 else f"{minutes}分"
+    return (
+        W.HOURS_MINUTES.fill(h=minutes // 60, m=minutes % 60) if minutes >= 60 else W.MINUTES.fill(m=minutes)
+    )
 
 
 def _status(value: CardStatus | None) -> str:
@@ -120,38 +126,42 @@ def _place(location: str | None) -> str:
 def ledger_says(report: StocktakeReport, line: views.ResultLine) -> str:
     """What the ledger says of a listed card: its status and its last status event."""
     if line.ledger_status is None:
-        return "記録なし"
+        return W.NO_LEDGER_RECORD.ja
     last = report.last_events.get(line.management_id, "")
-    return f"{_status(line.ledger_status)}　最終記録 {last}" if last else _status(line.ledger_status)
+    return (
+        W.STATUS_LAST.fill(status=_status(line.ledger_status), last=last)
+        if last
+        else _status(line.ledger_status)
+    )
 
 
 def summary_rows(report: StocktakeReport) -> list[tuple[str, str]]:
     """The header block: (label, value) pairs in print order."""
     rec, res = report.record, report.result
     signed = rec.signed_by
-    sources = "、".join(f"{SOURCE_JA.get(k, k)} {n}" for k, n in res.sources.items()) or "なし"
+    sources = W.LIST_SEP.ja.join(f"{SOURCE_JA.get(k, k)} {n}" for k, n in res.sources.items()) or W.NONE.ja
     return [
-        ("点検番号", str(rec.view.id)),
-        ("端末", rec.view.kiosk),
-        ("状態", "完了" if not rec.view.is_open else "実施中"),
-        ("開始", _jst(rec.view.started_at)),
-        ("終了", _jst(rec.view.finished_at)),
-        ("所要時間", _duration(report)),
-        ("開始者 / 立会人", " / ".join(rec.started_by)),
-        ("確認者1（署名）", signed[0] if signed else ""),
-        ("確認者2（署名）", signed[1] if signed else ""),
-        ("予定枚数（保管中）", str(res.expected)),
-        ("確認枚数", str(res.found)),
-        ("所在不明", str(len(res.missing))),
-        ("保管場所の相違", str(len(res.misplaced))),
-        ("予定外", str(len(res.unexpected))),
-        ("管理簿にない管理ID", str(len(res.unknown))),
-        ("重複読取（2回以上・複数の方法で読まれたカード、問題なし）", str(len(res.duplicates))),
-        ("読取回数（重複を含む）", str(res.reads)),
-        ("読取方法（初回確認の枚数）", sources),
-        ("点検終了の記録（連番 / ハッシュ）", f"{rec.finished_seq or ''} / {rec.finished_hash or ''}"),
-        ("管理簿の最終記録（連番 / ハッシュ）", f"{report.head_seq} / {report.head_hash}"),
-        ("作成日時", _jst(report.generated_at)),
+        (W.STOCKTAKE_NO.ja, str(rec.view.id)),
+        (W.KIOSK.ja, rec.view.kiosk),
+        (W.STATUS.ja, W.FINISHED.ja if not rec.view.is_open else W.IN_PROGRESS.ja),
+        (W.STARTED.ja, _jst(rec.view.started_at)),
+        (W.ENDED.ja, _jst(rec.view.finished_at)),
+        (W.DURATION.ja, _duration(report)),
+        (W.STARTED_BY.ja, " / ".join(rec.started_by)),
+        (W.SIGNER_1.ja, signed[0] if signed else ""),
+        (W.SIGNER_2.ja, signed[1] if signed else ""),
+        (W.EXPECTED.ja, str(res.expected)),
+        (W.FOUND.ja, str(res.found)),
+        (W.MISSING.ja, str(len(res.missing))),
+        (W.MISPLACED.ja, str(len(res.misplaced))),
+        (W.UNEXPECTED.ja, str(len(res.unexpected))),
+        (W.UNKNOWN_ID.ja, str(len(res.unknown))),
+        (W.DUPLICATES.ja, str(len(res.duplicates))),
+        (W.READS.ja, str(res.reads)),
+        (W.SOURCES.ja, sources),
+        (W.FINISH_RECORD.ja, f"{rec.finished_seq or ''} / {rec.finished_hash or ''}"),
+        (W.HEAD_PAIR.ja, f"{report.head_seq} / {report.head_hash}"),
+        (W.GENERATED_AT.ja, _jst(report.generated_at)),
     ]
 
 
@@ -167,23 +177,38 @@ def list_rows(report: StocktakeReport) -> list[tuple[str, views.ResultLine, str]
 
 
 LIST_HEADER = [
-    "区分",
-    "管理ID",
-    "管理簿の場所",
-    "確認した場所",
-    "管理簿の記録",
-    "読取回数",
-    "読取方法",
-    "判断",
+    words.ja
+    for words in (
+        W.CATEGORY,
+        W.CARD_ID,
+        W.LEDGER_PLACE,
+        W.SEEN_PLACE,
+        W.LEDGER_SAYS,
+        W.TIMES,
+        W.SOURCE,
+        W.DECISION,
+    )
 ]
 # Narrow PDF columns get short headings (the CSV keeps the full ones).
-PDF_HEADER = ["区分", "管理ID", "記録場所", "確認場所", "管理簿の記録", "回数", "読取方法", "判断"]
+PDF_HEADER = [
+    words.ja
+    for words in (
+        W.CATEGORY,
+        W.CARD_ID,
+        W.LEDGER_PLACE_SHORT,
+        W.SEEN_PLACE_SHORT,
+        W.LEDGER_SAYS,
+        W.TIMES_SHORT,
+        W.SOURCE,
+        W.DECISION,
+    )
+]
 
 
 def write_stocktake_csv(report: StocktakeReport, path: Path) -> None:
     """The report as CSV: the findings (one line per card), a blank line, then the summary (two columns)."""
     with csv_writer(path) as out:
-        out.writerow(["点検結果報告書", f"第{report.record.view.id}回"])
+        out.writerow([W.STOCKTAKE.ja, W.ORDINAL.fill(n=report.record.view.id)])
         out.writerow([])
         out.writerow(LIST_HEADER)
         for name, line, decision in list_rows(report):
@@ -222,13 +247,11 @@ def write_stocktake_pdf(report: StocktakeReport, path: Path, *, font_file: Path 
 
     rec = report.record
     rows = list_rows(report)
-    counts = "、".join(
-        f"{LIST_JA[name].split('（')[0]} {len(getattr(report.result, name))}" for name in FINDINGS
-    )
+    counts = W.LIST_SEP.ja.join(f"{SHORT_JA[name]} {len(getattr(report.result, name))}" for name in FINDINGS)
     story: list[object] = [
-        para(f"点検結果報告書　第{rec.view.id}回", title),
+        para(W.STOCKTAKE_TITLE.fill(n=rec.view.id), title),
         Spacer(1, 2 * mm),
-        para(f"要確認（{len(rows)} 件：{counts}）", h2),
+        para(W.TO_CHECK.fill(n=len(rows), counts=counts), h2),
     ]
     table_rows: list[list[object]] = [list(PDF_HEADER)]
     for name, line, decision in rows:
@@ -245,7 +268,7 @@ def write_stocktake_pdf(report: StocktakeReport, path: Path, *, font_file: Path 
             ]
         )
     if len(table_rows) == 1:
-        table_rows.append(["要確認なし", "", "", "", "", "", "", ""])
+        table_rows.append([W.NOTHING_TO_CHECK.ja, "", "", "", "", "", "", ""])
     lists = Table(
         table_rows,
         colWidths=[27 * mm, 19 * mm, 16 * mm, 16 * mm, 40 * mm, 9 * mm, 17 * mm, 42 * mm],
@@ -256,10 +279,10 @@ def write_stocktake_pdf(report: StocktakeReport, path: Path, *, font_file: Path 
         lists.setStyle(TableStyle([("SPAN", (0, 1), (-1, 1))]))
     story.append(lists)
 
-    story.append(para("概要", h2))
+    story.append(para(W.SUMMARY.ja, h2))
     summary = Table(
         [
-            ["項目", "内容"],
+            [W.ITEM.ja, W.DETAIL.ja],
             *[[para(label, body), para(value, body)] for label, value in summary_rows(report)],
         ],
         colWidths=[62 * mm, 124 * mm],
@@ -270,7 +293,7 @@ def write_stocktake_pdf(report: StocktakeReport, path: Path, *, font_file: Path 
     story.append(Spacer(1, 10 * mm))
     signed = rec.signed_by or ("", "")
     sign = Table(
-        [["確認者1（氏名）", signed[0], "印"], ["確認者2（氏名）", signed[1], "印"]],
+        [[W.CHECKER_1.ja, signed[0], W.SEAL.ja], [W.CHECKER_2.ja, signed[1], W.SEAL.ja]],
         colWidths=[35 * mm, 90 * mm, 15 * mm],
         rowHeights=[14 * mm, 14 * mm],
     )
@@ -293,12 +316,12 @@ def write_stocktake_pdf(report: StocktakeReport, path: Path, *, font_file: Path 
         rightMargin=12 * mm,
         topMargin=14 * mm,
         bottomMargin=16 * mm,
-        title=f"点検結果報告書 {rec.view.id}",
+        title=W.STOCKTAKE_DOC.fill(n=rec.view.id),
         author=rec.view.kiosk,
     )
     footer = [
-        f"点検結果報告書　第{rec.view.id}回",
-        f"管理簿の最終記録（連番 {report.head_seq}）: {report.head_hash}",
+        W.STOCKTAKE_TITLE.fill(n=rec.view.id),
+        W.HEAD_FOOTER.fill(seq=report.head_seq, hash=report.head_hash),
     ]
     doc.build(story, canvasmaker=footer_canvas(font, footer))
 

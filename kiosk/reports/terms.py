@@ -17,6 +17,7 @@ from kiosk.domain.events import EventKind
 from kiosk.domain.events import info as kind_info
 from kiosk.domain.staff import rank_label
 from kiosk.texts import alert_name, kind_name, value_ja
+from kiosk.texts.forms import PaperText as W
 from kiosk.texts.paper import CHANNEL_JA, KIND_KEY_JA, PAYLOAD_KEY_JA, VALUE_JA
 
 __all__ = [
@@ -72,16 +73,21 @@ class People:
             return ""
         name = self.names.get(staff_id)
         if name is None:
-            return f"職員{staff_id}"
+            return W.STAFF_NO.fill(id=staff_id)
         rank = rank_label(self.ranks.get(staff_id))
-        return f"{name}（{rank}）" if rank else name
+        return W.NAME_RANK.fill(name=name, rank=rank) if rank else name
+
+
+def office_lead(office: str) -> str:
+    """The office before a line of paper, when there is one ("テスト市 市民課　")."""
+    return W.OFFICE_LEAD.fill(office=office) if office else ""
 
 
 def key_ja(key: str, kind: str | None = None) -> str:
     """A payload field's name on paper (every field of every payload type has one; a test checks)."""
     if kind is not None and (kind, key) in KIND_KEY_JA:
         return KIND_KEY_JA[(EventKind(kind), key)]
-    return PAYLOAD_KEY_JA.get(key, "その他")
+    return PAYLOAD_KEY_JA.get(key, W.OTHER_FIELD.ja)
 
 
 def kind_ja(kind: str) -> str:
@@ -90,9 +96,9 @@ def kind_ja(kind: str) -> str:
 
 
 def _cards(values: list[Any]) -> str:
-    shown = "、".join(str(v) for v in values[:MAX_CARDS_SHOWN])
-    more = f" 他{len(values) - MAX_CARDS_SHOWN}枚" if len(values) > MAX_CARDS_SHOWN else ""
-    return f"{len(values)}枚（{shown}{more}）" if values else "なし"
+    shown = W.LIST_SEP.ja.join(str(v) for v in values[:MAX_CARDS_SHOWN])
+    more = W.MORE_CARDS.fill(n=len(values) - MAX_CARDS_SHOWN) if len(values) > MAX_CARDS_SHOWN else ""
+    return W.CARDS_LISTED.fill(n=len(values), shown=shown, more=more) if values else W.NONE.ja
 
 
 def _value(key: str, value: Any, people: People) -> str | None:
@@ -103,21 +109,21 @@ def _value(key: str, value: Any, people: People) -> str | None:
     if key == "rank":
         return rank_label(value if isinstance(value, int) else None) or None
     if key == "checklist" and isinstance(value, list):
-        return f"{len(value)}項目を確認"
+        return W.CHECKED_ITEMS.fill(n=len(value))
     if key == "stocktake":
-        return f"第{value}回"
+        return W.ORDINAL.fill(n=value)
     if key == "duplicates" and isinstance(value, int):
-        return f"{value}枚"
+        return W.CARDS_N.fill(n=value)
     if key in COUNT_KEYS and isinstance(value, int):
-        return f"{value}件"
+        return W.RECORDS_N.fill(n=value)
     if key == "ok" and isinstance(value, bool):
-        return "正常" if value else "異常あり"
+        return W.VERIFIED_OK.ja if value else W.VERIFIED_NOT_OK.ja
     if key == "incidents" and isinstance(value, list):
-        return f"{len(value)}件"
+        return W.RECORDS_N.fill(n=len(value))
     if key == "alert" and isinstance(value, str):
         return alert_name(value)
     if key == "channels" and isinstance(value, list):
-        return "、".join(CHANNEL_JA.get(str(v), str(v)) for v in value)
+        return W.LIST_SEP.ja.join(CHANNEL_JA.get(str(v), str(v)) for v in value)
     if key == "channel" and isinstance(value, str):
         return CHANNEL_JA.get(value, value)
     if isinstance(value, list):
@@ -127,7 +133,7 @@ def _value(key: str, value: Any, people: People) -> str | None:
         parts = [
             f"{value_ja(k)} {_cards(v) if isinstance(v, list) else value_ja(v)}" for k, v in value.items()
         ]
-        return "、".join(parts) or None
+        return W.LIST_SEP.ja.join(parts) or None
     return value_ja(value)
 
 
@@ -152,8 +158,8 @@ def describe_event(
         text = _value(key, data[key], people)
         if text is None:
             continue
-        label = "廃棄リスト" if key == "batch" and kind in DISPOSAL_KINDS else key_ja(key, kind)
+        label = W.DISPOSAL_LIST.ja if key == "batch" and kind in DISPOSAL_KINDS else key_ja(key, kind)
         if key == "source" and kind == EventKind.ALERT_QUEUED:
-            label = "通知のもとの記録番号"
+            label = W.ALERT_SOURCE.ja
         parts.append(f"{label}: {text}")
-    return "、".join(parts)
+    return W.LIST_SEP.ja.join(parts)

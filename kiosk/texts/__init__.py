@@ -11,7 +11,8 @@ Where the words live:
   the enums' names, and the look-up functions every front end calls;
 - `kiosk.texts.screens` (and `kiosk.texts.office`): the kiosk's screens, by key, through `translate`;
 - `kiosk.texts.supervisor`: the supervisor's web page, by key, through `supervisor.translator`;
-- `kiosk.texts.paper`: payload fields and coded values on paper (`value_ja`).
+- `kiosk.texts.paper`: payload fields and coded values on paper (`value_ja`);
+- `kiosk.texts.forms`: the papers' own titles, headings, column names and fixed sentences (`PaperText`).
 Two sets of names stay beside their enums in the domain because domain rules write them: the event kinds'
 names in the event registry (`kiosk.domain.events.KINDS`, where issue 20 puts them) and the alert kinds'
 names (`kiosk.domain.alerts.ALERT_NAMES`, the subject of an alert the domain drafts). This catalogue

@@ -3,13 +3,15 @@
 Walks every member of the enums the front ends show (verdicts, next steps, card statuses and kinds, acts,
 roles, event kinds, alert kinds, stocktake sightings) and every refusal reason code the domain and the
 drivers can give, through the same look-ups the screens, the supervisor's view and paper call. A code added
-to an enum without its words fails here, before a clerk meets a raw code or （その他）.
+to an enum without its words fails here, before a clerk meets a raw code or （その他）. Paper's own words
+(`kiosk.texts.forms.PaperText`: titles, headings, columns, fixed sentences) are walked the same way.
 """
 
 from __future__ import annotations
 
 import ast
 import re
+import string
 from collections.abc import Callable, Iterable
 from enum import Enum
 from pathlib import Path
@@ -29,6 +31,7 @@ from kiosk.domain.status import CardKind, CardStatus
 from kiosk.domain.stocktake import Sighting
 from kiosk.domain.verdicts import NextStep, VerdictCode
 from kiosk.texts import screens, supervisor
+from kiosk.texts.forms import PaperText
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")  # kana or kanji
 LATIN = re.compile(r"[A-Za-z]")
@@ -185,3 +188,68 @@ def test_every_screen_key_is_in_both_languages_and_an_unknown_code_never_looks_l
     unknown = texts.look("made_up_code")
     assert unknown.tone == "error"
     assert unknown.bells == 3
+
+
+# Paper's words may be marks only (the full-width space, 、, （…）): Japanese there is any CJK character;
+# Japanese words are kana or kanji (not the marks, nor ・ between names), and need English words.
+PAPER_JAPANESE = re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]")
+JAPANESE_WORDS = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc\u3400-\u9fff]")
+
+
+def _fields(template: str) -> set[str]:
+    return {field for _, field, _, _ in string.Formatter().parse(template) if field is not None}
+
+
+def _printed(template: str) -> str:
+    """What a template prints of its own: its text and its format specs (`%Y年%m月%d日`), not field names."""
+    return "".join(text + (spec or "") for text, _, spec, _ in string.Formatter().parse(template))
+
+
+def _paper_problem(words: PaperText) -> str | None:
+    """What is wrong with one of paper's texts: no Japanese, no English, or placeholders that differ."""
+    ja, en = _printed(words.ja), _printed(words.en)
+    if not PAPER_JAPANESE.search(ja):
+        return f"{words.name}: no Japanese ({words.ja!r})"
+    if not words.en or PAPER_JAPANESE.search(en) or words.en == words.ja:
+        return f"{words.name}: no English ({words.en!r})"
+    if JAPANESE_WORDS.search(ja) and not LATIN.search(en):
+        return f"{words.name}: Japanese words, but no English words ({words.en!r})"
+    if _fields(words.ja) != _fields(words.en):
+        fields = f"{sorted(_fields(words.ja))} / {sorted(_fields(words.en))}"
+        return f"{words.name}: the languages fill different values ({fields})"
+    return None
+
+
+def test_every_paper_text_has_japanese_and_english_with_the_same_placeholders() -> None:
+    problems = [problem for words in PaperText if (problem := _paper_problem(words))]
+    assert problems == [], "give these their words in kiosk/texts/forms.py:\n" + "\n".join(problems)
+    assert len(PaperText) > 200  # the papers' words are here, not an empty enum
+    # The rule itself catches each way a text can lack its words.
+    assert _words_of("", "Title") == "X: no Japanese ('')"
+    assert _words_of("Title", "Title") == "X: no Japanese ('Title')"
+    assert _words_of("{office}", "{office}") == "X: no Japanese ('{office}')"
+    assert _words_of("表題", "") == "X: no English ('')"
+    assert _words_of("表題", "表題") == "X: no English ('表題')"
+    assert _words_of("{n} 件", "{n}") == "X: Japanese words, but no English words ('{n}')"
+    assert str(_words_of("第{n}回", "No. {number}")).startswith("X: the languages fill different values")
+    assert _words_of("{day:%Y年%m月%d日}", "{day:%Y-%m-%d}") is None  # a format spec prints Japanese
+    assert _words_of("\u3000", " ") is None  # a mark: the full-width space, a space in English
+
+
+def _words_of(ja: str, en: str) -> str | None:
+    class Probe:  # quacks like a PaperText member
+        name = "X"
+
+    probe = Probe()
+    probe.ja, probe.en = ja, en  # type: ignore[attr-defined]
+    return _paper_problem(probe)  # type: ignore[arg-type]
+
+
+def test_paper_text_fills_its_values_in_either_language() -> None:
+    from datetime import date
+
+    day = date(2026, 4, 1)
+    assert PaperText.DAILY_TITLE.fill(day=day) == "日次締め報告書\u30002026年04月01日"
+    assert PaperText.DAILY_TITLE.fill("en", day=day) == "Daily close report 01 April 2026"
+    assert PaperText.SEQ.text("en") == "Seq."
+    assert PaperText.SEQ.text() == "連番"
