@@ -73,7 +73,7 @@ def extend(path: Path, events: int) -> None:
     cards, one time per chunk) with plain sqlite3, each chained by the chain's canonical encoding
     (`chain_check.body_text`, proven byte for byte `chain.event_hash` by tests/integrity/test_anchors),
     then moves every card's `last_seq` and the head as the writers would. Whether the result is a ledger
-    the kiosk accepts is `verify`'s to say: `run_large` refuses to time a ledger that does not verify.
+    the kiosk accepts is `verify`'s to say: `verify_bench.large` times no ledger that does not verify.
     """
     import hashlib
     import sqlite3
