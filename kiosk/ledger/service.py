@@ -79,7 +79,7 @@ from kiosk.ledger.engine import READ_ONLY, make_engine, upgrade
 from kiosk.ledger.guard_hook import check_row, install_guard
 from kiosk.ledger.meta import seal, staff_sealed
 from kiosk.ledger.staff_journal import SIGN_IN_KINDS
-from kiosk.ledger.statements import Prepared
+from kiosk.ledger.statements import Prepared, send
 
 if TYPE_CHECKING:
     from kiosk.config import Settings
@@ -568,7 +568,11 @@ class Unit:
         # The transaction is the connection's. An ORM session on it is opened only when some code of
         # the unit asks for `session` (staff, stocktakes, imports): a scan never does, and the ORM's
         # session and flush machinery was a third of a scan's time.
-        self.conn = conn
+        self._conn = conn
+        # PostgreSQL scan units (`ScanFacts`): the writes wait here and go with the COMMIT in one round
+        # trip (`statements.send`), so the chain's head is held for one round trip after it is read.
+        # Anything that reads through `conn` first sends what waits, so a read sees this unit's writes.
+        self._queue: list[tuple[str, Any]] | None = None
         self._sessions = sessions
         self._session: Session | None = None
         self.seq = seq
@@ -590,6 +594,24 @@ class Unit:
         # Set while the facts were read but the head is not held yet (PostgreSQL, `ScanFacts`): the
         # facts' parameters and values, and the watch. The first write takes the head (`_hold_head`).
         self._pending: tuple[dict[str, Any], tuple[Any, ...], LedgerWatch | None] | None = None
+
+    @property
+    def conn(self) -> Connection:
+        """The unit's connection (its transaction); writes still waiting are sent first."""
+        if self._queue:
+            self._send(commit=False)
+        return self._conn
+
+    def _send(self, *, commit: bool) -> None:
+        queued, self._queue = self._queue or [], None  # from here on, writes run at once
+        if queued or commit:
+            send(self._conn, queued, commit=commit)
+
+    def _write(self, statement: Prepared, params: dict[str, Any], columns: tuple[str, ...]) -> None:
+        if self._queue is not None:
+            self._queue.append(statement.bound(self._conn, params, columns=columns))
+        else:
+            statement.run(self._conn, params, columns=columns)
 
     def _hold_head(self) -> None:
         """Lock the chain head before the first write, when the facts were read without it.
@@ -706,7 +728,7 @@ class Unit:
         # ORM's guard hook would check. Events reference no other row, so order against the ORM's
         # pending rows does not matter; a later query of this unit sees the event at once.
         columns = _event_columns(record)
-        _INSERT_EVENT.run(self.conn, columns, columns=tuple(columns))
+        self._write(_INSERT_EVENT, columns, tuple(columns))
         # `staff_journal.is_staff_kind`, spelled out: this runs for every event of every scan.
         if record.kind.startswith("staff_") or record.kind in SIGN_IN_KINDS:
             self.staff_events.append(record)
@@ -768,16 +790,15 @@ class Unit:
         # this unit holds takes the new values as already stored, so the ORM has nothing to flush.
         self._cards[card_id] = after
         values = _card_columns(after)
-        conn = self.conn
         if before is None:
             check_row("cards", values)
-            _INSERT_CARD.run(conn, values, columns=tuple(values))
+            self._write(_INSERT_CARD, values, tuple(values))
             return record, after
         old = _card_columns(before)
         changed = {name: value for name, value in values.items() if old[name] != value}
         if changed:
             check_row("cards", changed)
-            _UPDATE_CARD.run(conn, {"mid": card_id, **changed}, columns=tuple(changed))
+            self._write(_UPDATE_CARD, {"mid": card_id, **changed}, tuple(changed))
             held = self._held_card(card_id)
             for name, value in changed.items() if held is not None else ():
                 set_committed_value(held, name, value)
@@ -950,6 +971,7 @@ class Ledger:
                 # Read without the head: it is locked at the first write (SQLite's BEGIN IMMEDIATE
                 # already holds the whole database).
                 unit._pending = (params, tuple(row)[2:], watch)
+                unit._queue = []
             elif watch is not None:
                 watch.check(seq)  # the file this kiosk opened, not behind what it committed
             try:
@@ -968,13 +990,15 @@ class Ledger:
                     if watch is not None:
                         watch.check(unit.base_seq)  # once more just before the commit (a stat)
                         if unit.staff_events and not watch.paused:
-                            staff = (unit.staff_events, _staff_rows(conn, unit.staff_events))
+                            staff = (unit.staff_events, _staff_rows(unit.conn, unit.staff_events))
                             if self.engine.dialect.name == "postgresql":
                                 # The PCs the chain says keep a journal, as this PC knows them now:
                                 # kept in its own journal, outside the database (a restore of a dump
                                 # older than a PC's first staff event must still ask for that PC).
-                                watch.known_kiosks = journal_kiosks(conn)
-                    _MOVE_HEAD.run(conn, {"seq": unit.seq, "hash": unit.hash}, columns=_HEAD_COLUMNS)
+                                watch.known_kiosks = journal_kiosks(unit.conn)
+                    unit._write(_MOVE_HEAD, {"seq": unit.seq, "hash": unit.hash}, _HEAD_COLUMNS)
+                if unit._queue is not None:
+                    unit._send(commit=True)  # the writes and the COMMIT together (PostgreSQL scans)
             finally:
                 unit._close()
         if watch is not None and unit.seq != unit.base_seq:

@@ -78,15 +78,23 @@ class Prepared:
         finally:
             cursor.close()
 
-    def _execute(self, conn: Connection, plan: _Plan, params: Mapping[str, Any]) -> Any:
-        values: Any
+    def bound(
+        self, conn: Connection, params: Mapping[str, Any], *, columns: Sequence[str] | None = None
+    ) -> tuple[str, Any]:
+        """The driver's SQL text and values of `run`, to be sent later (`send_and_commit`)."""
+        plan = self._plan(conn.dialect, tuple(columns) if columns is not None else None)
+        return plan.sql, self._values(plan, params)
+
+    def _values(self, plan: _Plan, params: Mapping[str, Any]) -> Any:
         try:
             if plan.positional:
-                values = tuple(self._value(plan, name, params) for name in plan.names)
-            else:
-                values = {plan.keys[name]: self._value(plan, name, params) for name in plan.names}
+                return tuple(self._value(plan, name, params) for name in plan.names)
+            return {plan.keys[name]: self._value(plan, name, params) for name in plan.names}
         except KeyError as exc:
             raise ValueError(f"the statement needs a value for {exc.args[0]!r}") from None
+
+    def _execute(self, conn: Connection, plan: _Plan, params: Mapping[str, Any]) -> Any:
+        values = self._values(plan, params)
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
             cursor.execute(plan.sql, values)
@@ -147,3 +155,27 @@ class Prepared:
             results=results,
             error=dbapi.Error,
         )
+
+
+def send(conn: Connection, statements: Sequence[tuple[str, Any]], *, commit: bool) -> None:
+    """PostgreSQL: `statements` (from `Prepared.bound`) and, with `commit`, the COMMIT, in one round trip.
+
+    psycopg's pipeline mode sends them together and waits once. A scan's writes (event, card, head)
+    were three round trips and the COMMIT a fourth, all with the chain's head locked: the other kiosks
+    waited through them. An error of any statement is raised here, as `Prepared` raises it (SQLAlchemy's
+    `DBAPIError`, no values); the statements after it and the COMMIT are then not run, and the
+    transaction is left failed for the caller's rollback. After the COMMIT the driver's connection is
+    idle, so SQLAlchemy's own commit of the transaction sends nothing.
+    """
+    dbapi: Any = conn.connection.dbapi_connection
+    error = conn.dialect.loaded_dbapi.Error
+    sql = ""
+    try:
+        with dbapi.pipeline(), dbapi.cursor() as cursor:
+            for sql, values in statements:
+                cursor.execute(sql, values)
+            if commit:
+                sql = "COMMIT"
+                dbapi.commit()
+    except error as exc:
+        raise DBAPIError.instance(sql, None, exc, error, hide_parameters=True, dialect=conn.dialect) from exc
