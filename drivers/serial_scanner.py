@@ -158,7 +158,8 @@ class SerialScanner(ReconnectingDevice):
         port = self._port
         if port is None:  # closed under us
             raise OSError("port closed")
-        port.timeout = timeout
+        if port.timeout != timeout:  # pyserial reconfigures the port (termios) on every assignment
+            port.timeout = timeout
         waiting = port.in_waiting
         data = port.read(waiting or 1)
         if not data:
