@@ -25,7 +25,6 @@ from typing import Any
 import serial
 
 from drivers import damm
-from drivers.dedup import DEFAULT_WINDOW
 from drivers.device import DEFAULT_RECONNECT_INTERVAL, ReconnectingDevice, StatusCallback
 from drivers.errors import FrameError
 from drivers.framing import (
@@ -40,7 +39,7 @@ from drivers.framing import (
 from drivers.line_check import LineCheck
 from drivers.payload import PayloadRules, decode_payload, text_from_bytes
 from drivers.reasons import explain
-from drivers.scan import Scan, utc_now
+from drivers.scan import DEFAULT_DEDUP_WINDOW, Scan, utc_now
 from drivers.text import REASON_MYNUMBER
 from drivers.uart import LineSettings
 
@@ -103,7 +102,7 @@ class SerialScanner(ReconnectingDevice):
         gap: float = DEFAULT_GAP,
         max_length: int = DEFAULT_MAX_LENGTH,
         rules: PayloadRules | Mapping[str, Any] | None = None,
-        dedup_window: float = DEFAULT_WINDOW,
+        dedup_window: float = DEFAULT_DEDUP_WINDOW,
         reconnect_interval: float = DEFAULT_RECONNECT_INTERVAL,
         on_status: StatusCallback | None = None,
     ) -> None:
