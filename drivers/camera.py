@@ -39,9 +39,8 @@ from drivers.camera_sources import CaptureSettings, FrameSource, ImageDirSource,
 from drivers.contract import DeviceStatus
 from drivers.counter import CounterPicker
 from drivers.decode import DEFAULT_SYMBOLOGIES, Decoded, TrayCheck, counter_survey, decode, decode_tray
-from drivers.dedup import DEFAULT_WINDOW, Deduplicator
 from drivers.errors import DeviceUnavailable, FrameError
-from drivers.scan import Scan, Symbology, utc_now
+from drivers.scan import DEFAULT_DEDUP_WINDOW, Deduplicator, Scan, Symbology, utc_now
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -91,7 +90,7 @@ class Camera:
         settings: CaptureSettings | Mapping[str, Any] | None = None,
         symbologies: Iterable[Symbology | str] = DEFAULT_SYMBOLOGIES,
         backend: str = "cascade",
-        dedup_window: float = DEFAULT_WINDOW,
+        dedup_window: float = DEFAULT_DEDUP_WINDOW,
         lost_after: float = 2.0,
         check_frozen: bool = True,
         reconnect_interval: float = 1.0,

@@ -22,10 +22,9 @@ from collections import deque
 from collections.abc import Callable
 
 from drivers.contract import DeviceStatus
-from drivers.dedup import DEFAULT_WINDOW, Deduplicator
 from drivers.errors import DeviceUnavailable, FrameError
 from drivers.hotplug import PathWatcher
-from drivers.scan import Scan
+from drivers.scan import DEFAULT_DEDUP_WINDOW, Deduplicator, Scan
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +71,7 @@ class ReconnectingDevice:
         self,
         name: str,
         *,
-        dedup_window: float = DEFAULT_WINDOW,
+        dedup_window: float = DEFAULT_DEDUP_WINDOW,
         reconnect_interval: float = DEFAULT_RECONNECT_INTERVAL,
         on_status: StatusCallback | None = None,
     ) -> None:

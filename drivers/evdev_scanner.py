@@ -16,14 +16,13 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
-from drivers.dedup import DEFAULT_WINDOW
 from drivers.device import DEFAULT_RECONNECT_INTERVAL, ReconnectingDevice, StatusCallback
 from drivers.errors import DriverNotUsable, FrameError
 from drivers.keymaps import KEY_CAPSLOCK as _KEY_CAPSLOCK
 from drivers.keymaps import KEYMAPS, SHIFT_KEYS, SILENT_KEYS, Layout
 from drivers.payload import PayloadRules
 from drivers.reasons import REASON_SYN_DROPPED, REASON_UNKNOWN_KEY, explain
-from drivers.scan import Scan, Symbology
+from drivers.scan import DEFAULT_DEDUP_WINDOW, Scan, Symbology
 from drivers.wedge import EVDEV_TIMING, TypedText, WedgeDecoder, WedgeTiming
 
 EV_SYN = 0x00
@@ -215,7 +214,7 @@ class EvdevScanner(ReconnectingDevice):
         grab: bool = True,
         timing: WedgeTiming = EVDEV_TIMING,
         rules: PayloadRules | Mapping[str, Any] | None = None,
-        dedup_window: float = DEFAULT_WINDOW,
+        dedup_window: float = DEFAULT_DEDUP_WINDOW,
         reconnect_interval: float = DEFAULT_RECONNECT_INTERVAL,
         max_key_gap_ms: int | None = None,
         on_status: StatusCallback | None = None,

@@ -52,6 +52,57 @@ REASON_TERMINATOR = "wrong_terminator"
 _END_NAMES = {CR: "CR", LF: "LF", TAB: "TAB", STX: "STX/ETX", ETX: "STX/ETX"}
 
 DEFAULT_GLITCH_GAP = 0.05  # seconds of silence that separate a power-up glitch from the first scan
+DEFAULT_BURST_GAP = 0.05  # seconds of silence that end a burst of bytes (one scan, or one burst of noise)
+
+FRAME_BYTES = frozenset({STX, ETX, TAB, LF, CR})
+
+
+def is_suspicious(byte: int) -> bool:
+    """A byte a scanner never sends on a correctly set line: high bit, NUL, or a stray control byte."""
+    return byte >= 0x7F or (byte < 0x20 and byte not in FRAME_BYTES)
+
+
+_NOT_SUSPICIOUS = bytes(b for b in range(256) if not is_suspicious(b))
+
+
+def count_suspicious(data: bytes) -> int:
+    """How many bytes of `data` are `is_suspicious`."""
+    return len(data.translate(None, _NOT_SUSPICIOUS))
+
+
+class Bursts:
+    """Which burst of bytes a line is in (a pause of `gap` seconds starts the next) and how many
+    suspicious bytes the current one held. Sans-IO: `feed(data, now)` with every chunk read.
+
+    A serial scanner sends a frame in one burst; a wrong line setting turns each scan into a burst of
+    suspicious bytes. The driver holds text that decoded inside such a burst (a piece of a scan, never a
+    scan), and the line diagnosis (`drivers.line_check`) answers each burst once.
+    """
+
+    def __init__(self, gap: float = DEFAULT_BURST_GAP) -> None:
+        self.gap = gap
+        self.number = 0  # counts up by one at the start of each burst
+        self.bad = 0  # suspicious bytes in the current burst
+        self.last_byte: float | None = None
+
+    def feed(self, data: bytes, now: float) -> int:
+        """Note bytes that arrived at `now`; returns how many of them are suspicious."""
+        if self.over(now):
+            self.bad = 0
+            self.number += 1
+        self.last_byte = now
+        bad = count_suspicious(data)
+        self.bad += bad
+        return bad
+
+    def over(self, now: float) -> bool:
+        """True when the line has been silent for `gap` since the last byte."""
+        return self.last_byte is None or now - self.last_byte > self.gap
+
+    def reset(self) -> None:
+        """After a reconnect: the next byte starts a new burst."""
+        self.bad = 0
+        self.last_byte = None
 
 
 def _is_text(byte: int) -> bool:

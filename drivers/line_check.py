@@ -32,22 +32,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from drivers.errors import FrameError
+from drivers.framing import FRAME_BYTES, Bursts, count_suspicious
 from drivers.reasons import REASON_GARBAGE, REASON_LINE_SETTINGS, explain
 from drivers.text import REASON_MYNUMBER
 from drivers.uart import PARITY_NAMES, STANDARD_BAUDRATES, LineSettings
 from drivers.uart_batch import transmit_many
 
-_FRAME_BYTES = frozenset({0x02, 0x03, 0x09, 0x0A, 0x0D})
-
-
-def is_suspicious(byte: int) -> bool:
-    """A byte a scanner never sends on a correctly set line: high bit, NUL, or a stray control byte."""
-    return byte >= 0x7F or (byte < 0x20 and byte not in _FRAME_BYTES)
-
 
 def _is_text7(byte: int) -> bool:
     low = byte & 0x7F
-    return 0x20 <= low < 0x7F or low in _FRAME_BYTES
+    return 0x20 <= low < 0x7F or low in FRAME_BYTES
 
 
 def _parity_guess(data: bytes) -> str | None:
@@ -55,14 +49,14 @@ def _parity_guess(data: bytes) -> str | None:
     if len(data) < 8 or not all(_is_text7(b) for b in data) or not any(b & 0x80 for b in data):
         return None
     # Scanner text once the top bit is masked: letters, digits, an AIM `]`, terminators.
-    plain = sum(1 for b in data if chr(b & 0x7F).isalnum() or (b & 0x7F) in _FRAME_BYTES or b & 0x7F == 0x5D)
+    plain = sum(1 for b in data if chr(b & 0x7F).isalnum() or (b & 0x7F) in FRAME_BYTES or b & 0x7F == 0x5D)
     if plain < 0.8 * len(data):
         return None
     # A 7-bit scanner at the kiosk's own rate delivers its frames whole: digits and a terminator in
     # every one. Bytes from another rate that pass the parity test by chance rarely look like that.
     masked = [b & 0x7F for b in data]
     digits = sum(1 for b in masked if 0x30 <= b <= 0x39)
-    ends = sum(1 for b in masked if b in _FRAME_BYTES)
+    ends = sum(1 for b in masked if b in FRAME_BYTES)
     if digits < 0.5 * len(data) or not ends or len(data) / ends > 24:
         return None
     even = all((b >> 7) == bin(b & 0x7F).count("1") % 2 for b in data)
@@ -238,41 +232,36 @@ def hint(data: bytes, receiver: LineSettings) -> str:
 class LineCheck:
     """Watches one serial line; see the module docstring.
 
-    `feed(data, now)` before the framer sees the bytes (it tracks bursts and keeps the evidence),
+    `bursts` is the line's burst tracker (`drivers.framing.Bursts`), fed by the driver with every chunk;
+    each burst is answered once. `feed(data, now)` with each chunk that holds a suspicious byte, and
+    with every chunk while `active` (it keeps the evidence; a healthy line never calls it),
     `review(error, now, frame)` for each rejection (returns it, or the diagnosis or the count in its
     place), `fragment(now)` for a frame that decoded but came in a burst of bad bytes (a piece of a
-    scan, never a scan), `good(now)` for each accepted scan.
+    scan, never a scan), `good(now)` for each scan accepted while `active`.
     """
 
     def __init__(
         self,
         settings: LineSettings,
+        bursts: Bursts,
         *,
         source: str = "",
         episode: float = 30.0,
-        burst_gap: float = 0.05,
     ) -> None:
         self.settings = settings
+        self.bursts = bursts
         self.source = source
         self.episode = episode
-        self.burst_gap = burst_gap
         self.recent = 2.0  # seconds: a dropped frame this soon after a bad byte is the bad line's doing
         self.reports = 0
         self.last_diagnosis: Diagnosis | None = None
         self.swallowed = 0  # rejections answered already by their burst's report or count
-        self.burst_bad = 0  # suspicious bytes in the current burst
-        self.last_byte: float | None = None
+        self.active = False  # a bad-line episode is going on (since a suspicious byte, until it ends)
         self._evidence = bytearray()  # raw bytes of the chunks that held suspicious ones
-        self._last_bad: float | None = None
+        self._last_bad = 0.0  # when the last suspicious byte came (meaningful while `active`)
         self._explained = 0  # bursts in this episode whose rejections the bad bytes explain
         self._reported = False
-        self._burst = 0  # which burst of bytes the line is in (a pause of `burst_gap` starts the next)
         self._answered = -1  # the burst whose rejection was last answered
-
-    @property
-    def active(self) -> bool:
-        """True while a bad-line episode is going on."""
-        return self._last_bad is not None
 
     @property
     def last_guess(self) -> LineSettings | None:
@@ -283,37 +272,28 @@ class LineCheck:
         """Note bytes that arrived at `now`. Never reports on its own (a report needs refused frames,
         and a first burst may be power-up noise); returns None."""
         self._expire(now)
-        if self.last_byte is None or now - self.last_byte > self.burst_gap:
-            self.burst_bad = 0
-            self._burst += 1
-        self.last_byte = now
-        bad = sum(1 for b in data if is_suspicious(b))
-        if not bad:
-            if self._last_bad is not None and len(self._evidence) < 512:
+        if not count_suspicious(data):
+            if self.active and len(self._evidence) < 512:
                 self._evidence += data  # the rest of a bad burst
             return None
-        if self._last_bad is None:
+        if not self.active:
             # The first suspicious byte on this line: only now start computing the candidates' byte
             # histograms (up to a few tenths of a second of CPU, in a background thread; numpy lets go
             # of the interpreter for part of it). A well-set line never pays for them.
             warm_up(self.settings)
-        self.burst_bad += bad
+        self.active = True
         self._last_bad = now
         self._evidence += data
         del self._evidence[:-1024]
         return None
 
-    def burst_over(self, now: float) -> bool:
-        """True when the line has been silent for `burst_gap` since the last byte."""
-        return self.last_byte is None or now - self.last_byte > self.burst_gap
-
     def review(self, error: FrameError, now: float, frame: bytes | None = None) -> FrameError | None:
         """`frame`: the bytes of the refused frame (None for a frame the framer dropped); a frame
         without a suspicious byte (a modem probe, a wrong prefix) is refused on its own account."""
         self._expire(now)
-        if self._last_bad is None or error.reason == REASON_MYNUMBER:
+        if not self.active or error.reason == REASON_MYNUMBER:
             return error
-        if frame is not None and not any(is_suspicious(b) for b in frame):
+        if frame is not None and not count_suspicious(frame):
             return error
         if frame is None and now - self._last_bad > self.recent:
             return error  # a frame the framer dropped long after the last bad byte: its own reason
@@ -322,16 +302,17 @@ class LineCheck:
     def fragment(self, now: float) -> FrameError | None:
         """A frame that decoded inside a burst of bad bytes: a piece of a scan, refused like the rest."""
         self._expire(now)
-        if self._last_bad is None:
-            self._last_bad = now
+        if not self.active:
+            self.active, self._last_bad = True, now
         return self._explain(FrameError(REASON_GARBAGE, self.source, explain(REASON_GARBAGE)))
 
     def _explain(self, error: FrameError) -> FrameError | None:
-        if self._burst == self._answered:
+        burst = self.bursts.number
+        if burst == self._answered:
             # One burst (one scan, or one burst of noise) is answered once, however many frames it cut.
             self.swallowed += 1
             return None
-        self._answered = self._burst
+        self._answered = burst
         self._explained += 1
         if self._explained == 1 and _parity_guess(bytes(self._evidence)) is None:
             # Maybe power-up noise: its own reason, no advice (a clean frame next ends the episode).
@@ -357,8 +338,6 @@ class LineCheck:
     def reset(self) -> None:
         """After a reconnect: a new cable or a replugged scanner starts a new episode."""
         self._end()
-        self.burst_bad = 0
-        self.last_byte = None
 
     def _report(self) -> FrameError:
         self._reported = True
@@ -367,11 +346,11 @@ class LineCheck:
         return FrameError(REASON_LINE_SETTINGS, self.source, self.last_diagnosis.text)
 
     def _expire(self, now: float) -> None:
-        if self._last_bad is not None and now - self._last_bad > self.episode:
+        if self.active and now - self._last_bad > self.episode:
             self._end()
 
     def _end(self) -> None:
         self._evidence.clear()
-        self._last_bad = None
+        self.active = False
         self._explained = 0
         self._reported = False

@@ -284,6 +284,10 @@ def decode_payload(
         if not body.endswith(rules.suffix):
             raise _error(detect_layout_mismatch(body, "", rules.suffix) or REASON_SUFFIX_MISSING, source)
         body = body[: -len(rules.suffix)]
+    if rules.code_id == "off" and rules.aim != "require" and damm.is_management_id(body):
+        # Ten digits with their check digit, as a well-set scanner sends them: none of the diagnoses
+        # below (keyboard layout, Code ID, glued text, IME, modem probe) can apply, so none runs.
+        return _accepted(body, rules.default_symbology, rules, source, at, raw)
     symbology = rules.default_symbology
     aim_found = False
     if rules.aim != "off":
@@ -329,6 +333,13 @@ def decode_payload(
     assert code is not None  # screen_text returns one or the other
     if rules.reject_modem_probes and is_modem_probe(code):
         raise _error(REASON_MODEM_PROBE, source)
+    return _accepted(code, symbology, rules, source, at, raw)
+
+
+def _accepted(
+    code: str, symbology: Symbology, rules: PayloadRules, source: str, at: datetime, raw: bytes
+) -> Scan:
+    """The scan of a code that passed every check, when the allow-list takes its symbology."""
     if rules.symbologies is not None and symbology not in rules.symbologies:
         raise _error(REASON_SYMBOLOGY, source)
     return Scan(code=code, symbology=symbology, source=source, at=at, raw=raw)

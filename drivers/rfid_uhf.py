@@ -28,10 +28,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from drivers.contract import DeviceStatus
-from drivers.dedup import DEFAULT_WINDOW, Deduplicator
 from drivers.errors import DeviceUnavailable, FrameError
 from drivers.rfid import RfidStocktake, TagRead, TagTally, merge_reads
-from drivers.scan import Scan, Symbology, utc_now
+from drivers.scan import DEFAULT_DEDUP_WINDOW, Deduplicator, Scan, Symbology, utc_now
 from drivers.text import screen_tag
 
 log = logging.getLogger(__name__)
@@ -202,7 +201,7 @@ class UhfReader:
         layout: str = "basic",
         response_timeout: float = 1.0,
         frame_gap: float = 0.2,
-        dedup_window: float = DEFAULT_WINDOW,
+        dedup_window: float = DEFAULT_DEDUP_WINDOW,
         reconnect_interval: float = 0.25,
         once: bool = False,
         on_status: StatusCallback | None = None,

@@ -25,13 +25,13 @@ from typing import Any
 import serial
 
 from drivers import damm
-from drivers.dedup import DEFAULT_WINDOW
 from drivers.device import DEFAULT_RECONNECT_INTERVAL, ReconnectingDevice, StatusCallback
 from drivers.errors import FrameError
 from drivers.framing import (
     DEFAULT_GAP,
     DEFAULT_MAX_LENGTH,
     REASON_GLITCH,
+    Bursts,
     Dropped,
     Framing,
     LineFramer,
@@ -40,7 +40,7 @@ from drivers.framing import (
 from drivers.line_check import LineCheck
 from drivers.payload import PayloadRules, decode_payload, text_from_bytes
 from drivers.reasons import explain
-from drivers.scan import Scan, utc_now
+from drivers.scan import DEFAULT_DEDUP_WINDOW, Scan, utc_now
 from drivers.text import REASON_MYNUMBER
 from drivers.uart import LineSettings
 
@@ -103,7 +103,7 @@ class SerialScanner(ReconnectingDevice):
         gap: float = DEFAULT_GAP,
         max_length: int = DEFAULT_MAX_LENGTH,
         rules: PayloadRules | Mapping[str, Any] | None = None,
-        dedup_window: float = DEFAULT_WINDOW,
+        dedup_window: float = DEFAULT_DEDUP_WINDOW,
         reconnect_interval: float = DEFAULT_RECONNECT_INTERVAL,
         on_status: StatusCallback | None = None,
     ) -> None:
@@ -119,8 +119,9 @@ class SerialScanner(ReconnectingDevice):
         }
         self.framer = LineFramer(framing, gap=gap, max_length=max_length)
         self.rules = PayloadRules.coerce(rules)
+        self.bursts = Bursts()
         self.line = LineCheck(
-            LineSettings(baudrate, bytesize, self.settings["parity"], stopbits), source=self.name
+            LineSettings(baudrate, bytesize, self.settings["parity"], stopbits), self.bursts, source=self.name
         )
         self._held: list[Scan | FrameError] = []  # scans waiting for their burst to end (see `_frames`)
         # pyserial's stubs type serial_for_url as SerialBase, which lacks in_waiting; every real class has it.
@@ -140,6 +141,7 @@ class SerialScanner(ReconnectingDevice):
         port.open()
         self._port = port
         self.framer.reset()
+        self.bursts.reset()
         self.line.reset()
 
     def _watch_path(self) -> str | None:
@@ -158,7 +160,8 @@ class SerialScanner(ReconnectingDevice):
         port = self._port
         if port is None:  # closed under us
             raise OSError("port closed")
-        port.timeout = timeout
+        if port.timeout != timeout:  # pyserial reconfigures the port (termios) on every assignment
+            port.timeout = timeout
         waiting = port.in_waiting
         data = port.read(waiting or 1)
         if not data:
@@ -169,7 +172,8 @@ class SerialScanner(ReconnectingDevice):
         # of a scan must not make that byte look 0.1 s older than the second (a pause inside a frame).
         now = time.monotonic()
         out = self._release(now)
-        self.line.feed(data, now)
+        if self.bursts.feed(data, now) or self.line.active:
+            self.line.feed(data, now)  # the evidence of a bad line (a healthy one never gets here)
         return out + self._frames(self.framer.feed(data, now), now)
 
     def _poll(self, now: float) -> list[Scan | FrameError]:
@@ -177,10 +181,10 @@ class SerialScanner(ReconnectingDevice):
 
     def _release(self, now: float) -> list[Scan | FrameError]:
         """Scans held until their burst ended: pieces of a bad burst are refused, the rest delivered."""
-        if not self._held or not self.line.burst_over(now):
+        if not self._held or not self.bursts.over(now):
             return []
         held, self._held = self._held, []
-        bad = self.line.burst_bad > _GLITCH_BYTES
+        bad = self.bursts.bad > _GLITCH_BYTES
         out: list[Scan | FrameError] = []
         for item in held:
             answer: Scan | FrameError | None = item
@@ -188,7 +192,7 @@ class SerialScanner(ReconnectingDevice):
                 if bad and not damm.is_management_id(item.code):
                     answer = self.line.fragment(now)
                 else:
-                    self.line.good(now)
+                    self._good(now)
             if answer is not None:
                 out.append(answer)
         return out
@@ -216,8 +220,8 @@ class SerialScanner(ReconnectingDevice):
                 self._held.append(item)  # behind a held scan: the order of scans is kept
                 item = None
             elif damm.is_management_id(item.code):
-                self.line.good(now)  # ten digits with their check digit: a whole scan, not a piece
-            elif self.line.burst_bad > _GLITCH_BYTES:
+                self._good(now)  # ten digits with their check digit: a whole scan, not a piece
+            elif self.bursts.bad > _GLITCH_BYTES:
                 # Text that decoded inside a burst of bad bytes (a wrong baud rate can frame an "H"):
                 # a piece of a scan, never a scan.
                 item = self.line.fragment(now)
@@ -231,6 +235,11 @@ class SerialScanner(ReconnectingDevice):
             elif item is not None:
                 out.append(item)
         return out
+
+    def _good(self, now: float) -> None:
+        """A scan was accepted: it ends a bad-line episode (a healthy line has none to end)."""
+        if self.line.active:
+            self.line.good(now)
 
     def _decode_bytes(self, data: bytes) -> Scan | FrameError:
         try:

@@ -14,10 +14,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from drivers.contract import DeviceStatus
-from drivers.dedup import DEFAULT_WINDOW, Deduplicator
 from drivers.errors import DeviceUnavailable, FrameError
 from drivers.payload import PayloadRules
-from drivers.scan import Scan, Symbology
+from drivers.scan import DEFAULT_DEDUP_WINDOW, Deduplicator, Scan, Symbology
 from drivers.wedge import TERMINAL_TIMING, TypedText, WedgeDecoder, WedgeResult, WedgeTiming
 
 _POLL = 0.05
@@ -32,7 +31,7 @@ class KeyboardWedge:
         *,
         timing: WedgeTiming = TERMINAL_TIMING,
         rules: PayloadRules | Mapping[str, Any] | None = None,
-        dedup_window: float = DEFAULT_WINDOW,
+        dedup_window: float = DEFAULT_DEDUP_WINDOW,
         max_key_gap_ms: int | None = None,
         uid_format: str | None = None,
     ) -> None:

@@ -50,11 +50,18 @@ class Serial(SerialBase):
         self.is_open = False
 
     def _reconfigure_port(self, *args: Any, **kwargs: Any) -> None:
-        # The line delivers what a UART at these settings reads from the simulated scanner.
+        # The line delivers what a UART at these settings reads from the simulated scanner. pyserial
+        # calls this for every setting, the read timeout too: the UART is rebuilt only when its own
+        # settings change, as a real adapter's is.
         from drivers.uart import LineSettings
 
-        if self._line is not None:
-            self._line.host_line = LineSettings(self.baudrate, self.bytesize, self.parity, self.stopbits)
+        line = self._line
+        if line is None:
+            return
+        wanted = (self.baudrate, self.bytesize, self.parity, self.stopbits)
+        now = line.host_line
+        if now is None or wanted != (now.baudrate, now.bytesize, now.parity, now.stopbits):
+            line.host_line = LineSettings(*wanted)
 
     def _check(self) -> Any:
         if not self.is_open or self._line is None:

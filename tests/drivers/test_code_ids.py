@@ -19,6 +19,7 @@ from drivers.serial_scanner import SerialScanner
 from simulator.cabinet import make_management_id
 from simulator.hub import SimHub
 from tests.drivers.conftest import drain
+from tests.drivers.test_line_diagnosis import Reader
 
 CODES = [make_management_id(i) for i in range(11, 14)]
 
@@ -96,15 +97,16 @@ def test_each_label_code_id_is_stripped_and_names_the_symbology(
     ]
 
 
+@pytest.mark.parametrize("baudrate", [2400, 9600])
 @pytest.mark.parametrize(("prefix", "symbology"), [("P00", Symbology.DATAMATRIX), ("P01", Symbology.QR)])
 def test_a_zebra_2d_reader_with_code_ids_reads_labels_even_paced_byte_by_byte(
-    hub: SimHub, prefix: str, symbology: Symbology
+    hub: SimHub, prefix: str, symbology: Symbology, baudrate: int
 ) -> None:
     line = hub.add_serial("s", framing="cr", aim=prefix)
     dev = SerialScanner(hub.url("s"), rules=PayloadRules(code_id="zebra"), dedup_window=0)
     dev.open()
     try:
-        line.paced(CODES[0], baudrate=9600)
+        line.paced(CODES[0], baudrate=baudrate)
         got = [x for x in drain(dev, quiet=0.6) if isinstance(x, Scan | FrameError)]
     finally:
         dev.close()
@@ -218,3 +220,36 @@ def test_datalogic_sets_follow_the_vendor_tables_where_they_differ() -> None:
         found, _ = parse_code_id(prefix + "0101234", vendor)
         assert found is not None
         assert found.name == name
+
+
+# What a 2-D reader with Zebra Code IDs may send before a good scan, and what each must be answered with.
+# Twelve digits are built at run time (never a literal that could be somebody's number).
+_TWELVE = "4" * 6 + "7" * 6
+HOSTILE = {
+    "twelve-digits-behind-the-code-id": (b"P01" + _TWELVE.encode(), "mynumber_refused"),
+    "unknown-code-id": (b"P07" + CODES[1].encode(), "code_id_unknown"),
+    "control-byte-after-the-code-id": (b"P01\x1d" + CODES[1].encode(), "control_bytes"),
+    "no-code-id": (CODES[1].encode(), "code_id_missing"),
+}
+
+
+@pytest.mark.parametrize("pacing", ["2400", "9600", "burst"])
+@pytest.mark.parametrize("case", list(HOSTILE))
+def test_a_bad_frame_from_a_code_id_reader_is_its_reason_at_every_pacing_and_the_next_scan_reads(
+    hub: SimHub, case: str, pacing: str
+) -> None:
+    raw, reason = HOSTILE[case]
+    line = hub.add_serial("s", framing="cr", aim="P01")
+    with Reader(SerialScanner(hub.url("s"), rules=PayloadRules(code_id="zebra"), dedup_window=0)) as reader:
+        time.sleep(0.15)  # the reader is waiting, as the kiosk's device worker always is
+        for data in (raw + b"\r", line.fmt.encode(CODES[2])):
+            if pacing == "burst":
+                line.send_raw(data)
+            else:
+                line.paced_raw(data, int(pacing))
+            time.sleep(0.3)
+        reader.wait_for(2)
+        time.sleep(0.3)
+    got = [x.code if isinstance(x, Scan) else x.reason for x in reader.got]
+    assert got == [reason, CODES[2]]
+    assert not any(_TWELVE in str(x) or _TWELVE in getattr(x, "detail", "") for x in reader.got)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from drivers.dedup import Deduplicator
-from drivers.scan import Scan, Symbology
+from drivers.scan import Deduplicator, Scan, Symbology
 
 AT = datetime(2026, 4, 1, tzinfo=UTC)
 

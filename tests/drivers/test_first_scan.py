@@ -31,6 +31,13 @@ def _send(dev: Any, code: str, pacing: str, before: bytes = b"") -> None:
         dev.paced(code, int(pacing), before=before)
 
 
+def _send_raw(dev: Any, data: bytes, pacing: str) -> None:
+    if pacing == "burst":
+        dev.send_raw(data)
+    else:
+        dev.paced_raw(data, int(pacing))
+
+
 def _got(scanner: SerialScanner) -> list[object]:
     return [
         x.code if isinstance(x, Scan) else x.reason
@@ -152,12 +159,14 @@ def test_a_head_that_keeps_the_id_valid_is_kept_over_a_shorter_tail() -> None:
     assert frame.data == code.encode()
 
 
-def test_a_frame_cut_short_is_a_rejection_never_a_code(hub: SimHub) -> None:
+@pytest.mark.parametrize("pacing", ["2400", "9600", "burst"])
+def test_a_frame_cut_short_is_a_rejection_never_a_code(hub: SimHub, pacing: str) -> None:
     line = hub.add_serial("s", framing="cr")
     with Reader(SerialScanner(hub.url("s"), gap=0.2, dedup_window=0)) as reader:
-        line.send_raw(CODES[4][:6].encode())  # the scanner stopped mid-frame (unplugged, reset)
+        # The scanner stopped mid-frame (unplugged, reset).
+        _send_raw(line, CODES[4][:6].encode(), pacing)
         reader.wait_for(1)
-        line.send_raw(CODES[5].encode() + b"\r")
+        _send_raw(line, CODES[5].encode() + b"\r", pacing)
         reader.wait_for(2)
     assert [getattr(x, "reason", None) or getattr(x, "code", None) for x in reader.got] == [
         "partial_timeout",

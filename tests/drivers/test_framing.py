@@ -256,3 +256,28 @@ def test_an_aim_modifier_digit_is_not_part_of_the_code_for_the_guard() -> None:
         decode_payload("]C0" + twelve, rules, source="t", at=at)
     assert refused.value.reason == "mynumber_refused"
     assert twelve not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("rules", "text", "answer"),
+    [
+        (PayloadRules(), CODE.decode(), ("8000000015", Symbology.UNKNOWN)),
+        (PayloadRules(aim="off"), CODE.decode(), ("8000000015", Symbology.UNKNOWN)),
+        (PayloadRules(prefix="#", suffix="!"), "#" + CODE.decode() + "!", ("8000000015", Symbology.UNKNOWN)),
+        (PayloadRules(aim="require"), CODE.decode(), "aim_missing"),
+        (PayloadRules(code_id="zebra"), CODE.decode(), "code_id_missing"),
+        (PayloadRules(symbologies=frozenset({Symbology.QR})), CODE.decode(), "symbology_not_allowed"),
+        (PayloadRules(prefix="#"), CODE.decode(), "prefix_missing"),
+    ],
+)
+def test_a_bare_management_id_still_meets_every_configured_rule(
+    rules: PayloadRules, text: str, answer: object
+) -> None:
+    """A well-formed ID skips the diagnoses of wrong values, never the rules the kiosk is set to."""
+    if isinstance(answer, str):
+        with pytest.raises(FrameError) as refused:
+            decode_payload(text, rules, source="t", at=AT)
+        assert refused.value.reason == answer
+    else:
+        scan = decode_payload(text, rules, source="t", at=AT)
+        assert (scan.code, scan.symbology) == answer

@@ -13,6 +13,7 @@ import pytest
 
 from drivers.code_id import parse_code_id
 from drivers.errors import DeviceUnavailable, FrameError
+from drivers.framing import Bursts
 from drivers.line_check import LineCheck, hint
 from drivers.payload import PayloadRules
 from drivers.scan import Scan, Symbology
@@ -100,19 +101,23 @@ def test_a_pty_scanner_set_to_7e1_on_a_kiosk_set_to_8n1(hub: SimHub, tmp_path: P
 
 
 def test_a_bad_line_episode_ends_at_a_good_scan_and_a_new_one_is_reported_again() -> None:
-    check = LineCheck(LineSettings(9600), source="t")
+    bursts = Bursts()  # the driver feeds its burst tracker with every chunk, the check with bad ones
+    check = LineCheck(LineSettings(9600), bursts, source="t")
     noise = transmit(b"]C0" + CODES[0].encode() + b"\r", LineSettings(9600, 7, "E", 1), LineSettings(9600))
+    bursts.feed(noise, 0.0)
     assert check.feed(noise, 0.0) is None  # the report waits for the refused frame
     first = check.review(FrameError("partial_timeout", "t"), 0.6)
     assert first is not None
     assert first.reason == "line_settings"  # exact parity evidence: reported at once
     assert check.review(FrameError("overlong", "t"), 0.62) is None  # the same burst: answered already
+    bursts.feed(noise, 0.65)
     check.feed(noise, 0.65)  # the next scan
     later = check.review(FrameError("overlong", "t"), 0.7)
     assert later is not None
     assert (later.reason, "2 scans lost" in later.detail) == ("line_settings", True)
     assert check.review(FrameError("modem_probe", "t"), 0.8, b"AT") is not None  # clean bytes: its own
     check.good(1.0)
+    bursts.feed(noise, 2.0)
     check.feed(noise, 2.0)
     again = check.review(FrameError("partial_timeout", "t"), 2.6)
     assert again is not None

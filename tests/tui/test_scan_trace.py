@@ -22,7 +22,7 @@ OURS = tuple(str(ROOT / name) + "/" for name in ("kiosk", "drivers"))
 # What the path crosses today, as a ceiling that only comes down (issue 20 asks for 15 in all: not met yet,
 # see docs/ARCHITECTURE.md). The driver's framing (bytes -> Scan) is counted apart from the kiosk's part.
 MOST_KIOSK_FILES = 25
-MOST_DRIVER_FILES = 12
+MOST_DRIVER_FILES = 7
 
 
 class FileTrace:

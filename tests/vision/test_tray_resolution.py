@@ -1,11 +1,12 @@
 """Issue 25, item 5: a tray photo whose labels are too small for any decoder says so, with the
 resolution or distance needed, and stops early instead of running every pass; a photo at the
-resolution the labels need is read as before. Rendered tray stills (how long it takes is measured in
-bench/decode_bench.py, not asserted here)."""
+resolution the labels need is read as before. Rendered tray stills (how long the passes take is
+measured in bench/decode_bench.py; only the issue's bound, the message within 1 s, is asserted here)."""
 
 from __future__ import annotations
 
 import re
+import time
 
 from drivers.camera import Camera
 from drivers.decode import decode_tray, label_codes, tray_check
@@ -20,9 +21,12 @@ def test_a_1080p_tray_of_100_labels_gets_the_resolution_message() -> None:
     frame = render_tray(
         IDS, seed=2, size=(1920, 1080), bar_px=1, module_px=1, blur_sigma=0.8, noise_sigma=5.0
     )
+    started = time.perf_counter()
     found, check = decode_tray(frame)
+    took = time.perf_counter() - started
     assert check is not None
     assert check.coarse
+    assert took < 1.0, took  # issue 25: within 1 s (about 0.05 s on the 2-core CI machine)
     assert check.labels >= 90  # the size was estimated from the labels themselves
     text = check.advice()
     assert "too small in this photo" in text
