@@ -37,6 +37,11 @@ class _Plan:
     row: Any  # a namedtuple type for result rows, or None for DML
     results: tuple[Processor | None, ...]
     error: type[Exception]  # the driver's base error class
+    # What `_values` walks: each bind in the driver's order, with its key in the SQL text and its
+    # processor (one loop, no call per value: 3.9 against 5.1 µs for an event's 13 values).
+    steps: tuple[tuple[str, str, Processor | None], ...]
+    # The result columns that have a processor (a scan's facts row has 47 columns, a few of them do).
+    converts: tuple[tuple[int, Processor], ...]
 
 
 class Prepared:
@@ -54,12 +59,17 @@ class Prepared:
             fetched = cursor.fetchall()
         finally:
             cursor.close()
-        results = plan.results
-        if not any(results):
-            return [plan.row._make(r) for r in fetched]
-        return [
-            plan.row._make(v if f is None else f(v) for f, v in zip(results, r, strict=True)) for r in fetched
-        ]
+        make = plan.row._make
+        converts = plan.converts
+        if not converts:
+            return [make(r) for r in fetched]
+        out = []
+        for r in fetched:
+            values = list(r)
+            for i, f in converts:
+                values[i] = f(values[i])
+            out.append(make(values))
+        return out
 
     def one_or_none(self, conn: Connection, params: Mapping[str, Any] | None = None) -> Any:
         found = self.rows(conn, params)
@@ -85,13 +95,20 @@ class Prepared:
         plan = self._plan(conn.dialect, tuple(columns) if columns is not None else None)
         return plan.sql, self._values(plan, params)
 
-    def _values(self, plan: _Plan, params: Mapping[str, Any]) -> Any:
+    @staticmethod
+    def _values(plan: _Plan, params: Mapping[str, Any]) -> Any:
+        values: list[Any] = []
+        append = values.append
+        defaults = plan.defaults
         try:
-            if plan.positional:
-                return tuple(self._value(plan, name, params) for name in plan.names)
-            return {plan.keys[name]: self._value(plan, name, params) for name in plan.names}
+            for name, _, process in plan.steps:
+                value = params[name] if name in params else defaults[name]
+                append(value if process is None else process(value))
         except KeyError as exc:
             raise ValueError(f"the statement needs a value for {exc.args[0]!r}") from None
+        if plan.positional:
+            return tuple(values)
+        return {key: value for (_, key, _), value in zip(plan.steps, values, strict=True)}
 
     def _execute(self, conn: Connection, plan: _Plan, params: Mapping[str, Any]) -> Any:
         values = self._values(plan, params)
@@ -108,12 +125,6 @@ class Prepared:
             cursor.close()
             raise
         return cursor
-
-    @staticmethod
-    def _value(plan: _Plan, name: str, params: Mapping[str, Any]) -> Any:
-        value = params[name] if name in params else plan.defaults[name]
-        processor = plan.binds.get(name)
-        return value if processor is None else processor(value)
 
     def _plan(self, dialect: Dialect, columns: tuple[str, ...] | None) -> _Plan:
         key = (dialect.name, columns)
@@ -144,16 +155,19 @@ class Prepared:
             row = namedtuple("Row", [c.key for c in selected], rename=True)  # type: ignore[misc, no-redef]
             results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in selected)
         dbapi = dialect.loaded_dbapi
+        keys = {name: escaped.get(name, name) for name in by_name}
         return _Plan(
             sql=compiled.string,
             positional=bool(compiled.positional),
             names=names,
-            keys={name: escaped.get(name, name) for name in by_name},
+            keys=keys,
             defaults=defaults,
             binds=binds,
             row=row,
             results=results,
             error=dbapi.Error,
+            steps=tuple((name, keys.get(name, name), binds.get(name)) for name in names),
+            converts=tuple((i, f) for i, f in enumerate(results) if f is not None),
         )
 
 
