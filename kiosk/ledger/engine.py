@@ -210,6 +210,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 _CHECKPOINTERS: weakref.WeakKeyDictionary[Engine, WalCheckpointer] = weakref.WeakKeyDictionary()
 
 
+def sqlite_database(engine: Engine) -> Path | None:
+    """The file of a SQLite ledger's engine (None for PostgreSQL or an in-memory database)."""
+    url = engine.url
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database).absolute()
+
+
 def wal_checkpointer(engine: Engine) -> WalCheckpointer | None:
     """The background checkpointer of a SQLite file engine made by `make_engine` (else None)."""
     return _CHECKPOINTERS.get(engine)
