@@ -15,7 +15,7 @@ import threading
 from collections import namedtuple
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, cast
@@ -774,18 +774,20 @@ class Unit:
         """Append a card event and update the card's projection with the same fold verify uses."""
         before = self.card(card_id)
         data = encode(kind, payload)
-        self._hold_head()  # the fold needs the head's seq (`last_seq`)
-        # Fold first: a forbidden transition raises before anything is appended.
+        # Fold first: a forbidden transition raises before anything is appended. The fold needs no
+        # lock (on PostgreSQL the head is taken in `_next`, after the guard and the encoding): the
+        # event's seq, known only then, is the card's `last_seq`.
         after = card_state.apply(
             before,
             kind=kind,
             card_id=card_id,
             payload=data,
             at=self.at,
-            seq=self.seq + 1,
+            seq=0,
             session_id=fields.get("session_id"),
         )
         record = self._store(self._next(kind, card_id=card_id, data=data, **fields))
+        after = replace(after, last_seq=record.seq)
         # Plain statements, checked by the guard as its flush hook would check an ORM row. A card row
         # this unit holds takes the new values as already stored, so the ORM has nothing to flush.
         self._cards[card_id] = after
