@@ -43,7 +43,11 @@ from kiosk.ledger.service import Ledger
 
 log = logging.getLogger(__name__)
 
-_PAGE = 20000
+# Rows per page. SQLite: 4,096, whose tuples stay in the CPU's cache while the page is checked (20,000
+# read 1M events in 1.93 s of CPU against 1.75 s, a twentieth of verify); PostgreSQL: 20,000, as each
+# page is a round trip.
+_PAGE = 4096
+_PG_PAGE = 20000
 # The fold's read. Events up to `hashed_upto` (the first parameter, twice) were hashed and linked by the
 # helper process, so their hashes are not read again: two fewer strings per row. (Leaving out the time of
 # the card events whose fold never reads it cost more in SQL than it saved.)
@@ -110,6 +114,14 @@ class _Snapshot:
     def __init__(self, cursor_factory: Any, pg: bool) -> None:
         self._cursor = cursor_factory
         self._pg = pg
+        self.page = _PG_PAGE if pg else _PAGE
+
+    def fetch(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """The rows as the driver's list (no copy)."""
+        cur = self._cursor()
+        cur.execute(sql.replace("?", "%s") if self._pg else sql, params)
+        rows: list[tuple[Any, ...]] = cur.fetchall()
+        return rows
 
     def rows(self, sql: str, params: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
         cur = self._cursor()
@@ -157,7 +169,7 @@ def _batches(
     iterates each page itself (a generator step per row costs more than the row's check).
     """
     while True:
-        batch = list(snap.rows(sql, (*params, after, _PAGE)))
+        batch = snap.fetch(sql, (*params, after, snap.page))
         if not batch:
             return
         yield batch
