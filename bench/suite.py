@@ -43,7 +43,7 @@ What each number means:
   pass (stdlib sqlite3 reads every event, hashes its canonical bytes, compares with the stored hash), in
   fresh processes alternating round by round (`verify_over_hash_pass`, target ≤ 1.2; the wall-clock
   ratio beside it); `verify_1m_s`, `kiosk verify` as it runs (helper process on the second core), on the
-  cached 1M-event ledger, or extrapolated from a 200,000-event one and said so (`verify_1m_basis`).
+  cached 1M-event ledger, built first (about 20 s) when it is not there (`verify_1m_basis` says so).
 - supervise: `bench.supervise_bench`: a committed take-out → its row on the supervisor's page, 3 kiosks
   writing to one PostgreSQL ledger (KIOSK_BENCH_PG_URL or KIOSK_TEST_PG_URL) and to one SQLite file
   (`supervise_sqlite_*`); the page is pushed (LISTEN/NOTIFY; SQLite's data_version every 20 ms), and each

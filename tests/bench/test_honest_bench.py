@@ -139,3 +139,23 @@ def test_the_postgresql_floor_bench_scans_for_real_on_both_sides() -> None:
     assert result["pg_floor_events_written"] == (1 + PG_KIOSKS) * 6
     assert result["pg_1kiosk_throughput_over_floor"] > 0
     assert result["pg_3kiosk_throughput_over_floor"] > 0
+
+
+def test_the_verify_benches_time_only_a_ledger_that_verifies(tmp_path: Path) -> None:
+    """`bench.verify_bench`: the large verify and the ratio to one read-and-hash pass, on a ledger it builds
+    (as for 10M events, here small); a ledger edited behind the kiosk's back gets no time from either."""
+    from bench import verify_bench
+
+    out = verify_bench.large(EVENTS, folder=tmp_path, cards=CARDS)
+    db = tmp_path / f"ledger-{EVENTS}.sqlite3"
+    assert out["verify_large_ok"] is True
+    assert out["verify_large_events"] >= EVENTS - 1
+    assert not list(tmp_path.glob("*.building*"))  # only the whole ledger is left
+    ratio = verify_bench.run(db, rounds=1)
+    assert ratio["verify_floor_events"] == out["verify_large_events"]
+    assert ratio["verify_over_hash_pass"] > 0
+    tamper(db)
+    with pytest.raises(LedgerDoesNotVerify, match="does not verify"):
+        verify_bench.large(EVENTS, folder=tmp_path)
+    with pytest.raises(LedgerDoesNotVerify, match="does not verify"):
+        verify_bench.run(db, rounds=1)
