@@ -94,17 +94,17 @@ def run(
             ids, seed=n, module_px=2, bar_px=2, blur_sigma=0.8, noise_sigma=5.0, vignette=0.25
         )
         row = {}
-        times: dict[str, list[float]] = {d: [] for d in DECODERS}
+        tray_ms: dict[str, list[float]] = {d: [] for d in DECODERS}
         for r in range(rounds):
             for decoder in DECODERS:
                 t0 = time.perf_counter()
                 found = decode(frame, backend=decoder, many=True)
-                times[decoder].append((time.perf_counter() - t0) * 1000)
+                tray_ms[decoder].append((time.perf_counter() - t0) * 1000)
                 if r == 0:
-                    codes = set(label_codes(found))
-                    row[decoder] = {"found": len(codes & set(ids)), "wrong": len(codes - set(ids))}
+                    read = set(label_codes(found))
+                    row[decoder] = {"found": len(read & set(ids)), "wrong": len(read - set(ids))}
         for decoder in DECODERS:
-            row[decoder]["ms"] = statistics.median(times[decoder])
+            row[decoder]["ms"] = statistics.median(tray_ms[decoder])
         tray_rows[str(n)] = row
     # A 1080p tray photo of 100 labels (bars and modules 1 px): too small for any decoder. The cascade
     # estimates the symbol size first and stops early with the resolution message (issue 25).
@@ -121,8 +121,8 @@ def run(
         else:
             coarse_found, said = decode(frame, backend=decoder, many=True), 0.0
         ms = (time.perf_counter() - t0) * 1000
-        read = len(set(label_codes(coarse_found)) & set(ids))
-        coarse_rows[decoder] = {"found": read, "ms": ms, "said": said}
+        found_n = len(set(label_codes(coarse_found)) & set(ids))
+        coarse_rows[decoder] = {"found": found_n, "ms": ms, "said": said}
     return {
         "coarse_tray": coarse_rows,
         "frames_per_condition": count,

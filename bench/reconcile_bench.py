@@ -66,7 +66,7 @@ def bulk_seed(ledger: Ledger, cards: int, *, cancelled_every: int = 100) -> list
             nonlocal seq, prev
             seq += 1
             body = canonical_json(payload)
-            fields = {
+            fields: dict[str, Any] = {
                 "seq": seq,
                 "at": at,
                 "kind": kind,
