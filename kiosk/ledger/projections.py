@@ -259,6 +259,10 @@ class Rebuild:
         tag = str(data.get("tag", "")).upper()
         self.bindings.setdefault(tag, (card_id, seq))
 
+    def feed_staff(self, seq: int, at: str, kind: str, actor: int | None, data: dict[str, Any]) -> None:
+        """One staff event alone (`service.StaffFold` keeps the staff rows' fold between acts)."""
+        self._staff(seq, at, kind, actor, data)
+
     def _staff(self, seq: int, at: str, kind: str, actor: int | None, data: dict[str, Any]) -> None:
         if kind == EventKind.STAFF_ADDED:
             sid = int(data["staff"])

@@ -186,28 +186,72 @@ def _connection(where: Connection | Session) -> Connection:
 
 
 class StaffRowTampered(NotAllowed):
-    """A staff row does not carry its MAC: edited outside the core. Refused, and raised as an alert."""
+    """A staff row edited outside the core: refused, and raised as an alert.
 
-    def __init__(self, staff_id: int) -> None:
+    `check`: "row_mac" (the row does not carry its MAC) or "staff_history" (it carries a MAC, but its
+    role, rank, active, lock or one-time PIN state is not what the chain's staff events made it: an
+    older version of the row put back, e.g. a deactivated member made active again with the MAC the
+    row had before)."""
+
+    def __init__(self, staff_id: int, check: str = "row_mac") -> None:
         self.staff_id = staff_id
-        super().__init__(
-            "integrity", f"staff row {staff_id} was changed outside the kiosk (its MAC does not match)"
-        )
+        self.check = check
+        what = "its MAC does not match" if check == "row_mac" else "not what the chain's staff events made it"
+        super().__init__("integrity", f"staff row {staff_id} was changed outside the kiosk ({what})")
 
 
-def _person(
-    where: Connection | Session, staff_id: int, pepper: bytes, *, sealed: Callable[[], bool]
-) -> StaffMember:
-    """Re-read one member of staff as stored now (a plain statement: this runs in every write).
+# The events that change a staff row (`projections.Rebuild._staff` folds them, as verify does).
+_STAFF_KINDS = tuple(
+    k.value
+    for k in EventKind
+    if k.value.startswith("staff_") or k in (EventKind.AUTH_FAILED, EventKind.SIGNED_IN)
+)
 
-    The row must carry its MAC (role, rank, active, lock state, PIN): an edited row is refused.
+
+class StaffFold:
+    """The staff rows' authorising fields as the chain's staff events make them, up to `upto`.
+
+    The row MAC proves a row was written by the core, not that it is the newest one: a row put back as it
+    was before a deactivation carries a valid MAC. Each act's people are therefore also held to this
+    fold (`Ledger._fresh`). It is built at a process's first act (the staff events only, by their kind's
+    index) and brought up to the head the act read in the same statement as the rows, from the events
+    after `upto`: none, when the last unit was this process's own and wrote no staff event.
     """
-    row = _READ_PERSON.one_or_none(_connection(where), {"id": staff_id})
-    if row is None:
-        raise NotAllowed("unknown_person", "that member of staff is not in the ledger")
-    if not row_bound(pepper, row, sealed=sealed):
-        raise StaffRowTampered(staff_id)
-    return to_staff(row)
+
+    def __init__(self) -> None:
+        self.upto = -1  # not built
+        self.members: dict[int, dict[str, Any]] = {}
+
+    def catch_up(self, conn: Connection, pepper: bytes, head: int) -> None:
+        if self.upto >= head:
+            return
+        from kiosk.ledger.chain_check import at_text
+        from kiosk.ledger.projections import Rebuild, decode
+
+        ev = _EVENTS.c
+        query = select(ev.seq, ev.at, ev.kind, ev.actor_id, ev.payload).where(ev.kind.in_(_STAFF_KINDS))
+        if self.upto >= 0:
+            query = query.where(ev.seq > self.upto)  # the few events since: the primary key's range
+        rebuild = Rebuild(pepper)
+        rebuild.staff = self.members
+        for seq, at, kind, actor, payload in conn.execute(query.order_by(ev.seq)):
+            if seq <= head:  # not past the head the rows were read with
+                data = decode(payload)
+                rebuild.feed_staff(seq, at_text(at), kind, actor, data if isinstance(data, dict) else {})
+        self.upto = head
+
+    def holds(self, row: Any) -> bool:
+        """Whether `row` (role, rank, active, lock, one-time PIN) is what the events made it."""
+        member = self.members.get(int(row.id))
+        if member is None:
+            return False  # a row no staff_added event made
+        return (
+            str(row.role) == member["role"]
+            and row.rank == member["rank"]
+            and int(bool(row.active)) == int(member["active"])
+            and int(bool(row.pin_change_due)) == int(member["pin_change_due"])
+            and (row.locked_at is None) == (member["locked_at"] is None)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -906,6 +950,7 @@ class Ledger:
         # scan re-reads its people each time, and the same row needs the HMAC only once. Any edit of
         # the row (a column or the MAC) makes another key, which is checked anew.
         self._bound_rows: dict[tuple[Any, ...], None] = {}
+        self._staff_fold = StaffFold()
         # Set by `open_ledger`: the per-unit checks and checkpoint (kiosk.ledger.watch), and the lock a
         # running kiosk holds.
         self.watch: LedgerWatch | None = None
@@ -930,22 +975,24 @@ class Ledger:
             with self._unit(acting, facts) as unit:
                 yield unit
         except StaffRowTampered as exc:
-            self.record_integrity_alert(exc.staff_id)
+            self.record_integrity_alert(exc.staff_id, check=exc.check)
             raise
 
     def sealed(self) -> bool:
         """Whether this ledger's staff rows carry the row MAC (see `kiosk.ledger.meta.staff_sealed`)."""
         return staff_sealed(self)
 
-    def record_integrity_alert(self, staff_id: int, *, device: str | None = None) -> None:
+    def record_integrity_alert(
+        self, staff_id: int, *, device: str | None = None, check: str = "row_mac"
+    ) -> None:
         """Put an edited authorising row on the chain as an alert (the supervisor's page shows it)."""
         with self._unit(None, None) as u:
             u.append(
                 EventKind.INTEGRITY_ALERT,
                 device=device or self.kiosk,
-                payload=IntegrityAlert("staff", staff_id, "row_mac"),
+                payload=IntegrityAlert("staff", staff_id, check),
             )
-        log.warning("integrity: staff row %s does not carry its MAC; refused", staff_id)
+        log.warning("integrity: staff row %s was edited outside the kiosk (%s); refused", staff_id, check)
 
     @contextmanager
     def _unit(self, acting: Acting | None, facts: ScanFacts | None) -> Iterator[Unit]:
@@ -1003,6 +1050,9 @@ class Ledger:
                     unit._send(commit=True)  # the writes and the COMMIT together (PostgreSQL scans)
             finally:
                 unit._close()
+        fold = self._staff_fold
+        if fold.upto == unit.base_seq and not unit.staff_events:
+            fold.upto = unit.seq  # nothing of staff happened since what the fold has
         if watch is not None and unit.seq != unit.base_seq:
             # No window: the checkpoint follows every unit (and the staff journal every staff unit).
             watch.committed(unit.seq, unit.hash, staff)
@@ -1027,8 +1077,12 @@ class Ledger:
         """`_recheck` on the people and session the scan's facts statement read (no statement of its own);
         the card and its booking are kept for the unit's `card` and `booking`."""
         actor_row, second_row, opened, joined, card, booking = _split_facts(row)
-        actor = self._bound(actor_row, acting.actor_id)
-        second = None if acting.second_id is None else self._bound(second_row, acting.second_id)
+        actor = self._fresh(u, self._bound(actor_row, acting.actor_id), actor_row)
+        second = (
+            None
+            if acting.second_id is None
+            else self._fresh(u, self._bound(second_row, acting.second_id), second_row)
+        )
         rule = authorize(acting.act, actor, second, now=u.at, lockout_minutes=self.lockout_minutes)
         if rule.in_session:
             if acting.session_id is None or opened is None or opened[2] is not None:
@@ -1039,6 +1093,14 @@ class Ledger:
         u.actor, u.second = actor, second
         u._cards[card_id] = to_card_state(card) if card is not None else None
         u._bookings[card_id] = booking
+
+    def _fresh(self, u: Unit, member: StaffMember, row: Any) -> StaffMember:
+        """`member`, if its row is what the chain's staff events made it (`StaffFold`) at `u`'s head."""
+        fold = self._staff_fold
+        fold.catch_up(u._conn, self.pepper, u.seq)
+        if not fold.holds(row):
+            raise StaffRowTampered(member.id, "staff_history")
+        return member
 
     def _bound(self, row: Any, staff_id: int) -> StaffMember:
         if row is None:
@@ -1053,14 +1115,14 @@ class Ledger:
                 self._bound_rows[key] = None
         return to_staff(row)
 
+    def _reread(self, u: Unit, staff_id: int) -> StaffMember:
+        """One person re-read inside `u`: the row's MAC, then the row against the chain's staff events."""
+        row = _READ_PERSON.one_or_none(u.conn, {"id": staff_id})
+        return self._fresh(u, self._bound(row, staff_id), row)
+
     def _recheck(self, u: Unit, acting: Acting) -> None:
-        sealed = self.sealed
-        actor = _person(u.conn, acting.actor_id, self.pepper, sealed=sealed)
-        second = (
-            None
-            if acting.second_id is None
-            else _person(u.conn, acting.second_id, self.pepper, sealed=sealed)
-        )
+        actor = self._reread(u, acting.actor_id)
+        second = None if acting.second_id is None else self._reread(u, acting.second_id)
         rule = authorize(acting.act, actor, second, now=u.at, lockout_minutes=self.lockout_minutes)
         if rule.in_session:
             if acting.session_id is None:
@@ -1134,7 +1196,7 @@ class Ledger:
         """A third person of a unit's act (the outgoing officer of a handover), re-read as `Acting`'s
         people are: inside the unit, with the head locked, the row's MAC checked. Raises NotAllowed
         (not in the ledger) or StaffRowTampered (an edited row: refused and put on the chain)."""
-        return _person(u.conn, staff_id, self.pepper, sealed=self.sealed)
+        return self._reread(u, staff_id)
 
     def staff_by_id(self, staff_id: int, *, checked: bool = False) -> StaffMember | None:
         """The member with this id; `checked`: None unless the row carries its MAC (it authorises)."""
@@ -1177,13 +1239,20 @@ class Ledger:
                 if key is not None
                 else None
             )
+            tampered = None
             if row is not None and not row_bound(self.pepper, row, sealed=self.sealed):
+                tampered = "row_mac"
+            elif row is not None:
+                self._staff_fold.catch_up(u._conn, self.pepper, u.seq)
+                if not self._staff_fold.holds(row):
+                    tampered = "staff_history"  # an older version of the row, put back
+            if row is not None and tampered is not None:
                 u.append(
                     EventKind.INTEGRITY_ALERT,
                     device=device,
-                    payload=IntegrityAlert("staff", row.id, "row_mac"),
+                    payload=IntegrityAlert("staff", row.id, tampered),
                 )
-                log.warning("integrity: staff row %s does not carry its MAC; sign-in refused", row.id)
+                log.warning("integrity: staff row %s was edited (%s); sign-in refused", row.id, tampered)
                 _dummy_pin_check(pin, self.pepper)
                 failure: AuthError = AuthError("integrity")
             elif row is not None and roles is not None and Role(row.role) not in roles:

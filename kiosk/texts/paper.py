@@ -285,5 +285,6 @@ VALUE_JA = {
     "current ledger": "現在の管理簿",
     "copy": "復元したコピー",
     "row_mac": "職員情報の改ざん検知（MAC）",
+    "staff_history": "職員情報が記録と不一致（以前の状態への書き戻し）",
     "staff": "職員",
 }

@@ -292,3 +292,104 @@ def test_a_row_edited_after_its_person_scanned_is_refused_at_the_next_scan(
     assert (again.ok, again.code, again.detail) == (False, "not_allowed", "integrity")
     assert alerts(ledger) == [{"table": "staff", "row": office.clerk.id, "check": "row_mac"}]
     assert [e.card_id for e in ledger.events() if e.kind == "card_taken_out"] == [cards[0]]
+
+
+# -- an older version of a staff row put back (its MAC was valid then) --------------------------------------
+
+
+def _row(ledger: Ledger, badge: str) -> dict[str, object]:
+    """The staff row as stored, every column (what an insider copies before a change, to put back)."""
+    with ledger.engine.connect() as conn:
+        found = conn.execute(text("SELECT * FROM staff WHERE badge = :b"), {"b": badge}).mappings().one()
+    return dict(found)
+
+
+def _put_back(ledger: Ledger, row: dict[str, object]) -> None:
+    """Write every authorising column of `row` back, as it was (the MAC with them)."""
+    columns = (
+        "role",
+        "rank",
+        "active",
+        "failed_attempts",
+        "locked_at",
+        "pin_hash",
+        "pin_mac",
+        "pin_change_due",
+    )
+    columns += ("row_mac",)
+    sets = ", ".join(f"{c} = :{c}" for c in columns)
+    url = ledger.engine.url
+    values = {c: row[c] for c in columns} | {"id": row["id"]}
+    if url.get_backend_name() == "sqlite":
+        assert url.database is not None
+        con = sqlite3.connect(Path(url.database))
+        with con:
+            con.execute(f"UPDATE staff SET {sets} WHERE id = :id", values)  # noqa: S608 - our columns
+        con.close()
+        return
+    with ledger.engine.begin() as conn:
+        conn.execute(text(f"UPDATE staff SET {sets} WHERE id = :id"), values)  # noqa: S608
+
+
+@pytest.mark.parametrize("change", ["deactivated", "demoted", "locked"])
+def test_a_row_put_back_as_it_was_before_a_change_is_refused_and_alerted(
+    desk: Desk, office: Crew, ledger: Ledger, change: str
+) -> None:
+    """The row MAC proves the core wrote a row, not that it is the newest: an insider who kept the row as it
+    was (MAC and all) and writes it back after a deactivation, a demotion or a lockout gets nothing from
+    it. Each act and each sign-in hold the row to what the chain's staff events made it."""
+    from kiosk.domain.management_id import ManagementId
+    from kiosk.domain.safe_session import ScanMode
+    from tests.ledger.helpers import ids, receive
+
+    cards = ids(2)
+    receive(ledger, cards)
+    desk.book(cards, office.supervisor)
+    sid = desk.open_safe(office.officer, office.clerk, desk.settings.session.opening_checklist).id
+    subject = {"deactivated": "C001", "demoted": "O001", "locked": "C001"}[change]
+    before = _row(ledger, subject)
+    if change == "deactivated":
+        desk.deactivate(office.admin, office.supervisor, "C001")
+    elif change == "demoted":
+        desk.set_role(office.admin, office.supervisor, "O001", Role.CLERK, None)
+    else:
+        for _ in range(5):
+            with pytest.raises(AuthError):
+                desk.sign_in("C001", "0000")
+    _put_back(ledger, before)
+    actor = office.officer if change == "demoted" else office.clerk
+    verdict = desk.scan(sid, ManagementId.parse(cards[0]), ScanMode.TAKE_OUT, actor)
+    assert (verdict.ok, verdict.code, verdict.detail) == (False, "not_allowed", "integrity")
+    staff_id = actor.id
+    assert alerts(ledger)[-1] == {"table": "staff", "row": staff_id, "check": "staff_history"}
+    with pytest.raises(AuthError) as signin:
+        desk.sign_in(subject, PINS[subject])
+    assert signin.value.reason == "integrity"
+    assert not [e for e in ledger.events() if e.kind == "card_taken_out"]
+    assert not verify(ledger).ok  # and verify names the row too
+
+
+def test_the_fold_follows_changes_made_by_another_process(desk: Desk, office: Crew, ledger: Ledger) -> None:
+    """A deactivation and a reactivation made elsewhere (another kiosk, the CLI: another Ledger on the same
+    database) are on the chain: this process's next act folds them and is not taken for an edit."""
+    from kiosk.domain.management_id import ManagementId
+    from kiosk.domain.safe_session import ScanMode
+    from tests.ledger.helpers import ids, receive
+
+    cards = ids(2)
+    receive(ledger, cards)
+    desk.book(cards, office.supervisor)
+    sid = desk.open_safe(office.officer, office.clerk, desk.settings.session.opening_checklist).id
+    assert desk.scan(sid, ManagementId.parse(cards[0]), ScanMode.TAKE_OUT, office.clerk).code == "taken_out"
+    other = Ledger(
+        make_engine(str(ledger.engine.url.render_as_string(hide_password=False))), pepper=ledger.pepper
+    )
+    elsewhere = Desk(other, Settings())
+    elsewhere.deactivate(office.admin, office.supervisor, "C001")
+    gone = desk.scan(sid, ManagementId.parse(cards[1]), ScanMode.TAKE_OUT, office.clerk)
+    assert (gone.code, gone.detail) == ("not_allowed", "inactive")
+    elsewhere.reactivate(office.admin, office.supervisor, "C001")
+    other.engine.dispose()
+    back = desk.scan(sid, ManagementId.parse(cards[1]), ScanMode.TAKE_OUT, office.clerk)
+    assert back.code == "taken_out"
+    assert alerts(ledger) == []
