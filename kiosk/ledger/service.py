@@ -33,6 +33,7 @@ from sqlalchemy import (
     insert,
     literal,
     null,
+    or_,
     select,
     union_all,
     update,
@@ -223,6 +224,8 @@ class StaffFold:
         self.members: dict[int, dict[str, Any]] = {}
 
     def catch_up(self, conn: Connection, pepper: bytes, head: int) -> None:
+        if head < self.upto:  # the chain is shorter than what was folded (a restored copy): anew
+            self.upto, self.members = -1, {}
         if self.upto >= head:
             return
         from kiosk.ledger.chain_check import at_text
@@ -408,6 +411,13 @@ _SCAN_FACTS = Prepared(
         *(_C.c[key].label(f"c_{key}") for key in _CARD_KEYS),
         _P.c.management_id.label("p_booked"),
         _P.c.booked_by,
+        # The newest staff event after what this process's staff fold holds (`StaffFold`): none, the
+        # common case, and the fold needs no statement of its own. The kinds are constants of the
+        # statement; the range is the primary key's, from `fold_upto` (far past the head until built).
+        select(func.max(_EVENTS.c.seq))
+        .where(_EVENTS.c.seq > bindparam("fold_upto"), or_(*(_EVENTS.c.kind == k for k in _STAFF_KINDS)))
+        .scalar_subquery()
+        .label("staff_since"),
     )
     .select_from(
         _HEAD.outerjoin(_A, _A.c.id == bindparam("actor"))
@@ -432,12 +442,18 @@ class ScanFacts:
     card_id: str
 
 
+# A `fold_upto` past any head: the facts statement's staff check is empty until the fold is built.
+_NEVER = 1 << 62
+
 # Checked staff rows kept (a small office has tens of people; each PIN change or lock makes a new row).
 _BOUND_ROWS_KEPT = 256
 
 
-def _split_facts(row: Any) -> tuple[Any, Any, tuple[Any, ...] | None, bool, Any, Booking | None]:
-    """(actor row, second row, session (operator, witness, closed_at) or None, joined, card row, booking)."""
+def _split_facts(
+    row: Any,
+) -> tuple[Any, Any, tuple[Any, ...] | None, bool, Any, Booking | None, int | None]:
+    """(actor row, second row, session (operator, witness, closed_at) or None, joined, card row, booking,
+    the newest staff event after the staff fold's)."""
     values = tuple(row)
     at = 2
     actor = values[at : at + _PEOPLE]
@@ -446,7 +462,7 @@ def _split_facts(row: Any) -> tuple[Any, Any, tuple[Any, ...] | None, bool, Any,
     operator, witness, closed, joined = values[at : at + 4]
     at += 4
     card = values[at : at + len(_CARD_KEYS)]
-    booked, booked_by = values[at + len(_CARD_KEYS) :]
+    booked, booked_by, staff_since = values[at + len(_CARD_KEYS) :]
     return (
         _PersonRow._make(actor) if actor[0] is not None else None,
         _PersonRow._make(second) if second[0] is not None else None,
@@ -454,6 +470,7 @@ def _split_facts(row: Any) -> tuple[Any, Any, tuple[Any, ...] | None, bool, Any,
         bool(joined),
         _CardRow._make(card) if card[0] is not None else None,
         Booking(booked_by) if booked is not None else None,
+        staff_since,
     )
 
 
@@ -1008,6 +1025,7 @@ class Ledger:
                 "sid": acting.session_id,
                 "mid": facts.card_id,
                 "day": card_state.office_date(at),
+                "fold_upto": fold_upto if (fold_upto := self._staff_fold.upto) >= 0 else _NEVER,
             }
             first: Callable[[Connection], Any] = lambda conn: _SCAN_FACTS.rows(conn, params)[0]  # noqa: E731
         else:
@@ -1076,7 +1094,10 @@ class Ledger:
     def _recheck_facts(self, u: Unit, acting: Acting, row: Any, card_id: str) -> None:
         """`_recheck` on the people and session the scan's facts statement read (no statement of its own);
         the card and its booking are kept for the unit's `card` and `booking`."""
-        actor_row, second_row, opened, joined, card, booking = _split_facts(row)
+        actor_row, second_row, opened, joined, card, booking, staff_since = _split_facts(row)
+        fold = self._staff_fold
+        if 0 <= fold.upto < u.seq and staff_since is None:
+            fold.upto = u.seq  # no staff event since what the fold holds: nothing to read
         actor = self._fresh(u, self._bound(actor_row, acting.actor_id), actor_row)
         second = (
             None
