@@ -209,6 +209,11 @@ _STAFF_KINDS = tuple(
 )
 
 
+# The kind compared as an expression, so that no planner walks the kind's index (every sign-in of years)
+# where the primary key's range from `fold_upto` holds a few events: `kind || ''` is the kind.
+_UNINDEXED_KIND = _EVENTS.c.kind.concat("")
+
+
 class StaffFold:
     """The staff rows' authorising fields as the chain's staff events make them, up to `upto`.
 
@@ -232,9 +237,12 @@ class StaffFold:
         from kiosk.ledger.projections import Rebuild, decode
 
         ev = _EVENTS.c
-        query = select(ev.seq, ev.at, ev.kind, ev.actor_id, ev.payload).where(ev.kind.in_(_STAFF_KINDS))
+        query = select(ev.seq, ev.at, ev.kind, ev.actor_id, ev.payload)
         if self.upto >= 0:
-            query = query.where(ev.seq > self.upto)  # the few events since: the primary key's range
+            # The few events since: the primary key's range, never the kind's index.
+            query = query.where(ev.seq > self.upto, _UNINDEXED_KIND.in_(_STAFF_KINDS))
+        else:
+            query = query.where(ev.kind.in_(_STAFF_KINDS))  # every staff event: the kind's index
         rebuild = Rebuild(pepper)
         rebuild.staff = self.members
         for seq, at, kind, actor, payload in conn.execute(query.order_by(ev.seq)):
@@ -415,7 +423,10 @@ _SCAN_FACTS = Prepared(
         # common case, and the fold needs no statement of its own. The kinds are constants of the
         # statement; the range is the primary key's, from `fold_upto` (far past the head until built).
         select(func.max(_EVENTS.c.seq))
-        .where(_EVENTS.c.seq > bindparam("fold_upto"), or_(*(_EVENTS.c.kind == k for k in _STAFF_KINDS)))
+        .where(
+            _EVENTS.c.seq > bindparam("fold_upto"),
+            or_(*(_UNINDEXED_KIND == kind for kind in _STAFF_KINDS)),  # noqa: SIM300 - a column, not a constant
+        )
         .scalar_subquery()
         .label("staff_since"),
     )

@@ -25,3 +25,25 @@ def test_the_fold_stops_at_the_head_it_is_given_and_starts_anew_on_a_shorter_cha
         # deactivation after it is not in it.
         fold.catch_up(conn, ledger.pepper, before)
         assert (fold.upto, fold.members[crew.clerk.id]["active"]) == (before, 1)
+
+
+def test_the_scans_staff_check_walks_the_primary_key_not_every_staff_event(ledger: Ledger) -> None:
+    """Every scan asks whether a staff event came after the fold's: SQLite must answer from the primary
+    key's range after it (a few events), never from the kind's index (every sign-in of years)."""
+    import datetime
+
+    import pytest
+
+    from kiosk.ledger import service
+
+    if ledger.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's query plan (PostgreSQL plans by its statistics)")
+    plan = service._SCAN_FACTS._plan(ledger.engine.dialect, None)
+    params = {"actor": 1, "second": None, "sid": 1, "mid": "x", "day": datetime.date(2026, 12, 7)}
+    values = service._SCAN_FACTS._values(plan, params | {"fold_upto": 10})
+    with ledger.engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        steps = [row[3] for row in raw.execute("EXPLAIN QUERY PLAN " + plan.sql, values).fetchall()]
+    staff_check = steps[steps.index("SCALAR SUBQUERY 2") + 1]
+    assert staff_check == "SEARCH events USING INTEGER PRIMARY KEY (rowid>?)", steps
