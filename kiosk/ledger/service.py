@@ -219,17 +219,52 @@ class StaffFold:
 
     The row MAC proves a row was written by the core, not that it is the newest one: a row put back as it
     was before a deactivation carries a valid MAC. Each act's people are therefore also held to this
-    fold (`Ledger._fresh`). It is built at a process's first act (the staff events only, by their kind's
-    index) and brought up to the head the act read in the same statement as the rows, from the events
-    after `upto`: none, when the last unit was this process's own and wrote no staff event.
+    fold (`holds`). It is built at a process's first act (the staff events only, by their kind's index)
+    and brought up to the head the act read in the same statement as the rows, from the events after
+    `upto`: none, when the last unit was this process's own and wrote no staff event (`moved`), or the
+    scan's facts statement found none since (`nothing_since`). One lock: units of several threads (on
+    PostgreSQL they run at once) never see a fold half read, nor one past the head their rows were read at.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, pepper: bytes) -> None:
+        self.pepper = pepper
         self.upto = -1  # not built
         self.members: dict[int, dict[str, Any]] = {}
+        self._lock = threading.Lock()
 
-    def catch_up(self, conn: Connection, pepper: bytes, head: int) -> None:
-        if head < self.upto:  # the chain is shorter than what was folded (a restored copy): anew
+    def holds(self, conn: Connection, head: int, row: Any) -> bool:
+        """Whether `row` (role, rank, active, lock, one-time PIN), read at `head`, is what the events made."""
+        with self._lock:
+            self._catch_up(conn, head)
+            member = self.members.get(int(row.id))
+            if member is None:
+                return False  # a row no staff_added event made
+            return (
+                str(row.role) == member["role"]
+                and row.rank == member["rank"]
+                and int(bool(row.active)) == int(member["active"])
+                and int(bool(row.pin_change_due)) == int(member["pin_change_due"])
+                and (row.locked_at is None) == (member["locked_at"] is None)
+            )
+
+    def nothing_since(self, upto: int, head: int) -> None:
+        """No staff event came after `upto` up to `head` (the scan's facts statement said so)."""
+        with self._lock:
+            if 0 <= self.upto == upto < head:
+                self.upto = head
+
+    def moved(self, base: int, head: int) -> None:
+        """This process's own unit moved the chain from `base` to `head` without a staff event."""
+        with self._lock:
+            if self.upto == base:
+                self.upto = head
+
+    def catch_up(self, conn: Connection, head: int) -> None:
+        with self._lock:
+            self._catch_up(conn, head)
+
+    def _catch_up(self, conn: Connection, head: int) -> None:
+        if head < self.upto:  # rows read at an older head (a restored copy, another thread): anew
             self.upto, self.members = -1, {}
         if self.upto >= head:
             return
@@ -243,26 +278,14 @@ class StaffFold:
             query = query.where(ev.seq > self.upto, _UNINDEXED_KIND.in_(_STAFF_KINDS))
         else:
             query = query.where(ev.kind.in_(_STAFF_KINDS))  # every staff event: the kind's index
-        rebuild = Rebuild(pepper)
-        rebuild.staff = self.members
+        rebuild = Rebuild(self.pepper)
+        # Folded on a copy: a read that fails leaves the fold as it was.
+        rebuild.staff = {sid: dict(member) for sid, member in self.members.items()}
         for seq, at, kind, actor, payload in conn.execute(query.order_by(ev.seq)):
             if seq <= head:  # not past the head the rows were read with
                 data = decode(payload)
                 rebuild.feed_staff(seq, at_text(at), kind, actor, data if isinstance(data, dict) else {})
-        self.upto = head
-
-    def holds(self, row: Any) -> bool:
-        """Whether `row` (role, rank, active, lock, one-time PIN) is what the events made it."""
-        member = self.members.get(int(row.id))
-        if member is None:
-            return False  # a row no staff_added event made
-        return (
-            str(row.role) == member["role"]
-            and row.rank == member["rank"]
-            and int(bool(row.active)) == int(member["active"])
-            and int(bool(row.pin_change_due)) == int(member["pin_change_due"])
-            and (row.locked_at is None) == (member["locked_at"] is None)
-        )
+        self.members, self.upto = rebuild.staff, head
 
 
 @dataclass(frozen=True, slots=True)
@@ -978,7 +1001,7 @@ class Ledger:
         # scan re-reads its people each time, and the same row needs the HMAC only once. Any edit of
         # the row (a column or the MAC) makes another key, which is checked anew.
         self._bound_rows: dict[tuple[Any, ...], None] = {}
-        self._staff_fold = StaffFold()
+        self._staff_fold = StaffFold(pepper)
         # Set by `open_ledger`: the per-unit checks and checkpoint (kiosk.ledger.watch), and the lock a
         # running kiosk holds.
         self.watch: LedgerWatch | None = None
@@ -1055,7 +1078,7 @@ class Ledger:
             try:
                 if acting is not None:
                     if params:
-                        self._recheck_facts(unit, acting, row, params["mid"])
+                        self._recheck_facts(unit, acting, row, params["mid"], params["fold_upto"])
                     else:
                         self._recheck(unit, acting)
                 yield unit
@@ -1079,9 +1102,8 @@ class Ledger:
                     unit._send(commit=True)  # the writes and the COMMIT together (PostgreSQL scans)
             finally:
                 unit._close()
-        fold = self._staff_fold
-        if fold.upto == unit.base_seq and not unit.staff_events:
-            fold.upto = unit.seq  # nothing of staff happened since what the fold has
+        if not unit.staff_events:
+            self._staff_fold.moved(unit.base_seq, unit.seq)
         if watch is not None and unit.seq != unit.base_seq:
             # No window: the checkpoint follows every unit (and the staff journal every staff unit).
             watch.committed(unit.seq, unit.hash, staff)
@@ -1102,13 +1124,13 @@ class Ledger:
             u.append(EventKind.JOURNAL_KEPT, device=self.kiosk, payload=JournalKept(u.staff_events[0].seq))
         return True
 
-    def _recheck_facts(self, u: Unit, acting: Acting, row: Any, card_id: str) -> None:
+    def _recheck_facts(self, u: Unit, acting: Acting, row: Any, card_id: str, fold_upto: int) -> None:
         """`_recheck` on the people and session the scan's facts statement read (no statement of its own);
-        the card and its booking are kept for the unit's `card` and `booking`."""
+        the card and its booking are kept for the unit's `card` and `booking`. `fold_upto`: the staff fold's
+        head the statement asked after."""
         actor_row, second_row, opened, joined, card, booking, staff_since = _split_facts(row)
-        fold = self._staff_fold
-        if 0 <= fold.upto < u.seq and staff_since is None:
-            fold.upto = u.seq  # no staff event since what the fold holds: nothing to read
+        if staff_since is None:
+            self._staff_fold.nothing_since(fold_upto, u.seq)
         actor = self._fresh(u, self._bound(actor_row, acting.actor_id), actor_row)
         second = (
             None
@@ -1128,9 +1150,7 @@ class Ledger:
 
     def _fresh(self, u: Unit, member: StaffMember, row: Any) -> StaffMember:
         """`member`, if its row is what the chain's staff events made it (`StaffFold`) at `u`'s head."""
-        fold = self._staff_fold
-        fold.catch_up(u._conn, self.pepper, u.seq)
-        if not fold.holds(row):
+        if not self._staff_fold.holds(u._conn, u.seq, row):
             raise StaffRowTampered(member.id, "staff_history")
         return member
 
@@ -1274,10 +1294,8 @@ class Ledger:
             tampered = None
             if row is not None and not row_bound(self.pepper, row, sealed=self.sealed):
                 tampered = "row_mac"
-            elif row is not None:
-                self._staff_fold.catch_up(u._conn, self.pepper, u.seq)
-                if not self._staff_fold.holds(row):
-                    tampered = "staff_history"  # an older version of the row, put back
+            elif row is not None and not self._staff_fold.holds(u._conn, u.seq, row):
+                tampered = "staff_history"  # an older version of the row, put back
             if row is not None and tampered is not None:
                 u.append(
                     EventKind.INTEGRITY_ALERT,

@@ -19,11 +19,11 @@ def test_the_fold_stops_at_the_head_it_is_given_and_starts_anew_on_a_shorter_cha
     desk.deactivate(crew.admin, crew.supervisor, "C001")
     after = ledger.head()[0]
     with ledger.engine.connect() as conn:
-        fold.catch_up(conn, ledger.pepper, after)
+        fold.catch_up(conn, after)
         assert (fold.upto, fold.members[crew.clerk.id]["active"]) == (after, 0)
         # A head behind the fold (a restored, shorter chain): the fold is made again up to it, and the
         # deactivation after it is not in it.
-        fold.catch_up(conn, ledger.pepper, before)
+        fold.catch_up(conn, before)
         assert (fold.upto, fold.members[crew.clerk.id]["active"]) == (before, 1)
 
 
