@@ -38,7 +38,7 @@ import numpy as np
 from drivers.camera_sources import CaptureSettings, FrameSource, ImageDirSource, open_source
 from drivers.contract import DeviceStatus
 from drivers.counter import CounterPicker
-from drivers.decode import DEFAULT_SYMBOLOGIES, Decoded, TrayCheck, counter_survey, decode, decode_tray
+from drivers.decode import DEFAULT_SYMBOLOGIES, Decoded, TrayCheck, decode, decode_counter, decode_tray
 from drivers.errors import DeviceUnavailable, FrameError
 from drivers.scan import DEFAULT_DEDUP_WINDOW, Deduplicator, Scan, Symbology, utc_now
 
@@ -196,11 +196,14 @@ class Camera:
             # Most frames get the quick passes (an empty counter stays cheap); every `full_every`-th
             # frame the whole cascade, so a hard label is still read within a fraction of a second.
             quick = self.frames % self.full_every != 0
-            found = decode(frame, symbologies=self.symbologies, backend=self.backend, quick=quick)
             unreadable = False
-            if self.mode == "counter" and found:
+            if self.mode == "counter":
                 # The picker must see every label in view, not only what the first pass read.
-                found, unreadable = counter_survey(frame, found, symbologies=self.symbologies)
+                found, unreadable = decode_counter(
+                    frame, symbologies=self.symbologies, backend=self.backend, quick=quick
+                )
+            else:
+                found = decode(frame, symbologies=self.symbologies, backend=self.backend, quick=quick)
             self._accept(found, self._clock(), frame.shape, unreadable=unreadable)
 
     def __enter__(self) -> Camera:

@@ -686,6 +686,19 @@ def _read_patch(gray: Gray, patch: LabelPatch, syms: frozenset[Symbology], enlar
     return []
 
 
+def decode_counter(
+    image: Any,
+    *,
+    symbologies: Iterable[Symbology | str] = DEFAULT_SYMBOLOGIES,
+    backend: str = "cascade",
+    quick: bool = False,
+) -> tuple[list[Decoded], bool]:
+    """Counter mode's read of one frame, as the camera does it and `kiosk decode --single` shows it:
+    the single-label cascade, then `counter_survey`. Returns `(found, unreadable)`."""
+    found = decode(image, symbologies=symbologies, backend=backend, quick=quick)
+    return counter_survey(image, found, symbologies=symbologies)
+
+
 def counter_survey(
     image: Any,
     found: list[Decoded],

@@ -8,8 +8,10 @@ value, a wrong Damm check digit included, prints `{"file", "rejected": REASON}` 
 and when a label's bars fail so but its 2-D symbol reads, `"read_instead": ID` says which ID the
 label gave (kiosk.domain.label_read).
 That is tray mode: every label in the photo. `--single` prints what the camera's counter mode would
-take from the frame instead (`drivers.counter`): the one label presented, or
-`{"file", "rejected": "two_labels_in_view"}` when it cannot tell, or nothing.
+take from the frame instead (`drivers.decode.decode_counter`, then `drivers.counter`): the one label
+presented, or `{"file", "rejected": "two_labels_in_view"}` when it cannot tell, or
+`"present_card_unreadable"` when a label larger than any read is in view (the card held nearer than the
+lens's focus), or nothing.
 A file that cannot be read as an image gets a one-line message on stderr; the others are still decoded,
 and the exit status is then 2 (0 when every file was read, whether or not it held a label).
 
@@ -64,7 +66,7 @@ def decode_cmd(
     images: tuple[Path, ...], as_json: bool, backend: str, symbologies: tuple[str, ...], single: bool
 ) -> None:
     """Decode the management-ID labels in IMAGE files (a single card or a tray photo)."""
-    from drivers.decode import DEFAULT_SYMBOLOGIES, backend_usable, decode
+    from drivers.decode import DEFAULT_SYMBOLOGIES, backend_usable, decode, decode_counter
     from drivers.scan import Symbology
     from kiosk.domain.label_read import read_labels
 
@@ -83,7 +85,8 @@ def decode_cmd(
             echo(f"kiosk: {path}: not a readable image file", err=True)
             continue
         if single:
-            _print_single(path, decode(image, symbologies=syms, backend=backend), image.shape, as_json)
+            found, presented_unread = decode_counter(image, symbologies=syms, backend=backend)
+            _print_single(path, found, image.shape, presented_unread, as_json)
             continue
         for read in read_labels(decode(image, symbologies=syms, backend=backend, many=True)):
             if read.code is not None:
@@ -103,18 +106,22 @@ def decode_cmd(
         raise SystemExit(2)
 
 
-def _print_single(path: Path, found: list[Any], shape: tuple[int, ...], as_json: bool) -> None:
-    from drivers.camera import REASON_TWO_LABELS
+def _print_single(
+    path: Path, found: list[Any], shape: tuple[int, ...], unreadable: bool, as_json: bool
+) -> None:
+    from drivers.camera import REASON_PRESENT_UNREADABLE, REASON_TWO_LABELS
     from drivers.counter import CounterPicker
+
+    def refused(reason: str) -> None:
+        record = {"file": str(path), "rejected": reason}
+        echo(json.dumps(record) if as_json else f"{path}\trejected\t{reason}")
 
     for d in found:
         if d.code is None:
-            reason = d.rejected or "refused"
-            echo(
-                json.dumps({"file": str(path), "rejected": reason})
-                if as_json
-                else f"{path}\trejected\t{reason}"
-            )
+            refused(d.rejected or "refused")
+    if unreadable:
+        refused(REASON_PRESENT_UNREADABLE)  # as the camera: nothing taken, never the smaller card
+        return
     pick = CounterPicker().pick(found, shape, 0.0)
     if pick.ambiguous:
         record = {"file": str(path), "rejected": REASON_TWO_LABELS, "labels": len(pick.candidates)}

@@ -5,9 +5,15 @@ it never takes the smaller card in its place. Rendered frames through the real `
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import cv2
 import pytest
+from click.testing import CliRunner
 
 from drivers.decode import counter_survey, decode, label_patches
+from kiosk.cli import _register, cli
 from simulator.cabinet import make_management_id
 from simulator.render import LabelSymbol, render_counter_frame
 from tests.vision.test_counter_mode import codes, run
@@ -77,3 +83,16 @@ def test_a_sheet_of_paper_on_the_desk_is_not_taken_for_an_unreadable_card() -> N
     for i, y in enumerate(range(140, 760, 28)):
         cv2.putText(frame, f"form line {i} 申請書", (90, y), cv2.FONT_HERSHEY_SIMPLEX, 0.7, 40, 2)
     assert codes(run([frame])) == [PRESENTED]
+
+
+def test_kiosk_decode_single_says_what_the_camera_says_of_a_defocused_near_card(tmp_path: Path) -> None:
+    """`kiosk decode --single` (the technician's self-test of counter mode) reads a frame as the camera
+    does: the defocused near card is said unreadable, and the sharp card behind is not printed."""
+    near = tmp_path / "near.png"
+    frame = render_counter_frame(PRESENTED, [BACKGROUND], seed=2, presented_scale=1.5, presented_defocus=9.0)
+    cv2.imwrite(str(near), frame)
+    _register()
+    single = CliRunner().invoke(cli, ["decode", "--single", "--json", str(near)])
+    assert single.exit_code == 0, single.output
+    records = [json.loads(line) for line in single.stdout.splitlines()]
+    assert records == [{"file": str(near), "rejected": "present_card_unreadable"}]
