@@ -14,6 +14,7 @@ from drivers.errors import FrameError
 from drivers.framing import Dropped, Framing, LineFramer, RawFrame
 from drivers.payload import PayloadRules, decode_payload, text_from_bytes
 from drivers.scan import Scan, Symbology
+from drivers.text import holds_individual_number
 from simulator.serial_sim import TERMINATORS, ScanFormat
 
 AT = datetime(2026, 4, 1, tzinfo=UTC)
@@ -160,8 +161,10 @@ def test_golden_capture(capture: Path) -> None:
 
 
 # -- property-based ---------------------------------------------------------------------------------
+# Codes the My Number guard lets through: no run of 12 or more digits (the guard refuses the shape, and a
+# 13-digit run is one; Hypothesis found "0000000000000" when the filter looked for exactly 12 digits).
 CODES = st.text(alphabet="0123456789ABCDEFGHJKLMNPQRSTUVWXYZ-", min_size=3, max_size=20).filter(
-    lambda s: not s.isdigit() or len(s) != 12
+    lambda s: not holds_individual_number(s)
 )
 # Noise: any bytes, but at least one that no scan can contain (control byte or invalid UTF-8), and
 # no frame delimiters (a delimiter inside noise would just be another frame boundary).
