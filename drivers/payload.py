@@ -266,7 +266,8 @@ def decode_payload(
 ) -> Scan:
     """Apply `rules` to one frame's text and return the `Scan`; raise `FrameError` otherwise.
 
-    `wedge=True` names the IME and keyboard-layout causes in the reasons (a serial scanner has no IME).
+    `wedge=True` names the IME and keyboard-layout causes in the reasons: a serial scanner sends bytes,
+    with no host keyboard layout and no IME, so neither is ever its diagnosis.
     """
     # The guard first, on the whole frame, so that not even a prefix mismatch mentions it. An AIM
     # identifier counts as a letter there: its modifier digit (the "0" of "]C0") is not part of the code,
@@ -278,11 +279,13 @@ def decode_payload(
     body = text
     if rules.prefix:
         if not body.startswith(rules.prefix):
-            raise _error(detect_layout_mismatch(body, rules.prefix) or REASON_PREFIX_MISSING, source)
+            swapped = detect_layout_mismatch(body, rules.prefix) if wedge else None
+            raise _error(swapped or REASON_PREFIX_MISSING, source)
         body = body[len(rules.prefix) :]
     if rules.suffix:
         if not body.endswith(rules.suffix):
-            raise _error(detect_layout_mismatch(body, "", rules.suffix) or REASON_SUFFIX_MISSING, source)
+            swapped = detect_layout_mismatch(body, "", rules.suffix) if wedge else None
+            raise _error(swapped or REASON_SUFFIX_MISSING, source)
         body = body[: -len(rules.suffix)]
     if rules.code_id == "off" and rules.aim != "require" and damm.is_management_id(body):
         # Ten digits with their check digit, as a well-set scanner sends them: none of the diagnoses
@@ -295,7 +298,7 @@ def decode_payload(
         if aim is not None:
             symbology, body, aim_found = aim.symbology, rest, True
         else:
-            mismatch = detect_layout_mismatch(body)
+            mismatch = detect_layout_mismatch(body) if wedge else None
             if mismatch is not None:
                 raise _error(mismatch, source)
             if rules.aim == "require":

@@ -142,6 +142,27 @@ def test_layout_swap_of_a_configured_suffix_is_explained() -> None:
     assert scans(feed_all(decoder(rules=rules), burst(CODE + "]", 1.0))) == [CODE]
 
 
+@pytest.mark.parametrize(
+    ("typed", "rules"),
+    [
+        (swap_layout("]C0" + CODE, "us_on_jis"), PayloadRules()),
+        (swap_layout("]C0" + CODE, "jis_on_us"), PayloadRules()),
+        (swap_layout("@" + CODE, "us_on_jis"), PayloadRules(prefix="@")),
+        (swap_layout(CODE + "]", "jis_on_us"), PayloadRules(suffix="]")),
+    ],
+)
+def test_a_serial_line_is_never_told_of_a_keyboard_layout(typed: str, rules: PayloadRules) -> None:
+    """The same characters from a serial scanner (bytes: no host keyboard layout in between) are never
+    explained as a US/JIS swap; "set the scanner's keyboard country" would send a technician astray."""
+    from drivers.payload import decode_payload
+
+    try:
+        got = decode_payload(typed, rules, source="serial", at=datetime.now(UTC)).code
+    except FrameError as exc:
+        got = exc.reason
+    assert not got.startswith("layout_"), got
+
+
 def test_digits_survive_a_layout_swap() -> None:
     assert scans(feed_all(decoder(), burst(swap_layout(CODE, "us_on_jis"), 0.0))) == [CODE]
 
