@@ -71,7 +71,7 @@ def extend(path: Path, events: int) -> None:
     For the 10M-event verify: `build` appends through the ledger (2-5k events/s here, hours for 10M).
     This writes the very rows `build` would (same kinds, payloads, actor, session, chunks of 25,000
     cards, one time per chunk) with plain sqlite3, each chained by the chain's canonical encoding
-    (`chain_check.body_text`, proven byte for byte `chain.event_hash` by tests/integrity/test_anchors),
+    (`chain.body_text`, proven byte for byte `chain.event_hash` by tests/integrity/test_anchors),
     then moves every card's `last_seq` and the head as the writers would. Whether the result is a ledger
     the kiosk accepts is `verify`'s to say: `verify_bench.large` times no ledger that does not verify.
     """
@@ -79,7 +79,7 @@ def extend(path: Path, events: int) -> None:
     import sqlite3
     from datetime import UTC, datetime
 
-    from kiosk.ledger.chain_check import body_text
+    from kiosk.ledger.chain import body_text
 
     conn = sqlite3.connect(path, isolation_level=None)
     try:

@@ -11,6 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from json.encoder import encode_basestring as _q
 from typing import Any
 
 GENESIS_HASH = "0" * 64
@@ -92,6 +93,36 @@ def event_hash(
         }
     )
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def body_text(
+    seq: int,
+    at: str,
+    kind: str,
+    card: str | None,
+    actor: int | None,
+    witness: int | None,
+    session: int | None,
+    stocktake: int | None,
+    device: str | None,
+    source: str | None,
+    payload: str,
+    prev: str,
+) -> str:
+    """The canonical encoding `event_hash` hashes, given the time already as its text (`format_time`).
+
+    One f-string instead of a dict through the JSON encoder: a third of the hashing's time on the scan
+    path and in `verify`. tests/integrity/test_anchors proves it byte for byte `event_hash`'s text.
+    """
+    return (
+        f'{{"actor":{"null" if actor is None else actor},"at":"{at}",'
+        f'"card":{"null" if card is None else _q(card)},"device":{"null" if device is None else _q(device)},'
+        f'"kind":{_q(kind)},"payload":{_q(payload)},"prev":{_q(prev)},"seq":{seq},'
+        f'"session":{"null" if session is None else session},'
+        f'"source":{"null" if source is None else _q(source)},'
+        f'"stocktake":{"null" if stocktake is None else stocktake},'
+        f'"witness":{"null" if witness is None else witness}}}'
+    )
 
 
 def recompute(record: EventRecord) -> str:

@@ -1,7 +1,7 @@
 """The chain's hashes and links, checked fast: shared by `kiosk verify` and its helper process.
 
-`body_text` builds the canonical encoding of `kiosk.ledger.chain.event_hash` with one f-string (a test
-proves it byte for byte the same). At a million events `kiosk verify` runs `check_sqlite` in a second
+The canonical encoding is `kiosk.ledger.chain.body_text`, one f-string (a test proves it byte for byte
+`event_hash`'s). At a million events `kiosk verify` runs `check_sqlite` in a second
 process (`python -m kiosk.ledger.chain_check DB UPTO`) while it folds the projections itself, so the
 hashing and the fold use both cores. This module imports nothing heavy: the helper starts in ~0.1 s.
 """
@@ -36,32 +36,6 @@ def at_text(at: Any) -> str:
     return format_time(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC))
 
 
-def body_text(
-    seq: int,
-    at: str,
-    kind: str,
-    card: str | None,
-    actor: int | None,
-    witness: int | None,
-    session: int | None,
-    stocktake: int | None,
-    device: str | None,
-    source: str | None,
-    payload: str,
-    prev: str,
-) -> str:
-    """The canonical encoding `chain.event_hash` hashes, given the time already as its text."""
-    return (
-        f'{{"actor":{"null" if actor is None else actor},"at":"{at}",'
-        f'"card":{"null" if card is None else _q(card)},"device":{"null" if device is None else _q(device)},'
-        f'"kind":{_q(kind)},"payload":{_q(payload)},"prev":{_q(prev)},"seq":{seq},'
-        f'"session":{"null" if session is None else session},'
-        f'"source":{"null" if source is None else _q(source)},'
-        f'"stocktake":{"null" if stocktake is None else stocktake},'
-        f'"witness":{"null" if witness is None else witness}}}'
-    )
-
-
 def check_rows(
     rows: Any, after_seq: int = 0, after_hash: str = GENESIS_HASH
 ) -> tuple[int, int, str, str | None]:
@@ -70,7 +44,7 @@ def check_rows(
     expected, prev = after_seq + 1, after_hash
     quoted: dict[str, str] = {}  # kinds repeat: each is quoted once
     prev_q = _q(prev)
-    # body_text inlined (a call per event is a tenth of the walk); test_anchors proves them equal.
+    # chain.body_text inlined (a call per event is a tenth of the walk); test_anchors proves them equal.
     for (
         seq,
         at,

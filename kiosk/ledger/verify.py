@@ -36,7 +36,7 @@ from kiosk.domain.status import TRANSITIONS, Action, CardStatus, TransitionRefus
 from kiosk.ledger.anchors import Anchor
 from kiosk.ledger.chain import GENESIS_HASH
 from kiosk.ledger.chain_check import at_text as _at_text
-from kiosk.ledger.chain_check import body_text
+from kiosk.ledger.chain import body_text
 from kiosk.ledger.engine import sqlite_database
 from kiosk.ledger.projections import Disagreement, Rebuild, decode
 from kiosk.ledger.service import Ledger
@@ -366,7 +366,7 @@ def _verify(ledger: Ledger, anchors: Iterable[Anchor], *, hashed_upto: int) -> V
     """`verify`; the hashes and links of events up to `hashed_upto` are checked elsewhere (by the helper).
 
     One loop over each page of plain tuples, every per-event step inlined (a call per event costs about
-    as much as a field's check): the chain's canonical text (`chain_check.body_text`, byte for byte),
+    as much as a field's check): the chain's canonical text (`chain.body_text`, byte for byte),
     the payload's decoding and quoting cached for the short payloads that repeat, and the card fold in
     place for the status events that are most of a ledger (see `_KIND_INFO`).
     """
@@ -469,7 +469,7 @@ def _verify(ledger: Ledger, anchors: Iterable[Anchor], *, hashed_upto: int) -> V
                         at_text = f"{at[:10]}T{at[11:]}Z"  # SQLite's text: at_text's answer, faster
                     else:
                         at_text = at_text_of(at)
-                    # chain_check.body_text inlined. "prev" unquoted: the link equals the previous stored
+                    # chain.body_text inlined. "prev" unquoted: the link equals the previous stored
                     # hash (checked above), which is hex or its event fails here or in the helper.
                     body = (
                         f'{{"actor":{"null" if actor is None else actor},"at":"{at_text}",'

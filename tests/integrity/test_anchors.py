@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.ledger.chain import canonical_json, event_hash
-from kiosk.ledger.verify import body_text
+from kiosk.ledger.chain import body_text
 from tests.integrity.conftest import Kiosk, Office
 
 
