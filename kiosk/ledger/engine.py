@@ -174,9 +174,24 @@ def _sqlite_begin(conn: Any) -> None:
     # Straight on the driver's connection: `exec_driver_sql` cost a scan about 25 µs of execution
     # machinery for one fixed statement. A failure (the lock still busy after `busy_timeout`) is
     # raised as `exec_driver_sql` raised it, wrapped in SQLAlchemy's `DBAPIError` without parameters.
-    sql = "BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE"
+    dbapi = conn.connection.dbapi_connection
+    if dbapi.in_transaction:
+        # The ledger's writer began this unit's transaction itself (`Writer`, kiosk.ledger.service);
+        # an ORM session or a Core statement of the unit joins it.
+        return
+    sqlite_statement(conn, "BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
+
+
+def sqlite_statement(conn: Any, sql: str) -> None:
+    """BEGIN IMMEDIATE, COMMIT or ROLLBACK on a SQLite connection's driver connection; a failure is raised
+    as SQLAlchemy's `DBAPIError` (parameters hidden), as `Connection.execute` would raise it."""
     try:
-        conn.connection.dbapi_connection.execute(sql)
+        if sql == "COMMIT":
+            conn.connection.dbapi_connection.commit()
+        elif sql == "ROLLBACK":
+            conn.connection.dbapi_connection.rollback()
+        else:
+            conn.connection.dbapi_connection.execute(sql)
     except sqlite3.Error as exc:
         raise DBAPIError.instance(
             sql, None, exc, sqlite3.Error, hide_parameters=True, dialect=conn.dialect

@@ -34,9 +34,8 @@ from kiosk.domain.card_state import CARD_EVENTS, STATUS_EVENTS
 from kiosk.domain.events import KINDS
 from kiosk.domain.status import TRANSITIONS, Action, CardStatus, TransitionRefused
 from kiosk.ledger.anchors import Anchor
-from kiosk.ledger.chain import GENESIS_HASH
+from kiosk.ledger.chain import GENESIS_HASH, body_text
 from kiosk.ledger.chain_check import at_text as _at_text
-from kiosk.ledger.chain import body_text
 from kiosk.ledger.engine import sqlite_database
 from kiosk.ledger.projections import Disagreement, Rebuild, decode
 from kiosk.ledger.service import Ledger
