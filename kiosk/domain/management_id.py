@@ -55,9 +55,12 @@ class ManagementId:
             raise Refusal(REASON_NOT_DIGITS, "a management ID has digits only")
         if len(value) != MANAGEMENT_ID_LENGTH:
             raise Refusal(REASON_WRONG_LENGTH, f"a management ID has {MANAGEMENT_ID_LENGTH} digits")
-        if not damm.is_valid(value):
-            raise Refusal(REASON_CHECK_DIGIT, "the check digit does not match (misread or mistyped)")
-        return cls(value)
+        try:
+            return cls(value)  # the check digit, checked once (in `__post_init__`)
+        except Refusal:
+            raise Refusal(
+                REASON_CHECK_DIGIT, "the check digit does not match (misread or mistyped)"
+            ) from None
 
     @classmethod
     def from_body(cls, body: str) -> ManagementId:

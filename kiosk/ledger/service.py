@@ -576,8 +576,19 @@ class Writer:
                     raise
             try:
                 if trans is None:
-                    with self._raw(conn):
+                    # BEGIN was the driver's (`_start`); so is the end, unless the unit began
+                    # SQLAlchemy's transaction meanwhile (an ORM session, a Core statement).
+                    try:
                         yield conn, got
+                    except BaseException:
+                        joined = conn.get_transaction()
+                        _quietly(joined.rollback if joined else lambda: sqlite_statement(conn, "ROLLBACK"))
+                        raise
+                    joined = conn.get_transaction()
+                    if joined is not None:
+                        joined.commit()
+                    else:
+                        sqlite_statement(conn, "COMMIT")
                 else:
                     with trans:
                         yield conn, got
@@ -598,7 +609,7 @@ class Writer:
 
     def _start(self, conn: Connection, first: Callable[[Connection], Any]) -> tuple[Any, Any]:
         if self._sqlite and conn is self._conn:
-            # SQLite, this writer's own connection: BEGIN IMMEDIATE and, in `_raw`, COMMIT straight on
+            # SQLite, this writer's own connection: BEGIN IMMEDIATE and (in `begin`) COMMIT straight on
             # the driver. SQLAlchemy's transaction object around them was 25 µs of a 0.5 ms scan. Code
             # of the unit that needs one (an ORM session, a Core statement) begins it then, and it
             # joins the open transaction (`kiosk.ledger.engine._sqlite_begin`).
@@ -616,22 +627,6 @@ class Writer:
             _quietly(trans.rollback)
             raise
         return trans, got
-
-    @staticmethod
-    @contextmanager
-    def _raw(conn: Connection) -> Iterator[None]:
-        """End a transaction `_start` began on the driver: through SQLAlchemy's, if the unit began one."""
-        try:
-            yield
-        except BaseException:
-            joined = conn.get_transaction()
-            _quietly(joined.rollback if joined is not None else lambda: sqlite_statement(conn, "ROLLBACK"))
-            raise
-        joined = conn.get_transaction()
-        if joined is not None:
-            joined.commit()
-        else:
-            sqlite_statement(conn, "COMMIT")
 
     def _lost(self, exc: DBAPIError, conn: Connection) -> bool:
         """Whether `exc` says the connection is gone (as SQLAlchemy's pool would judge it)."""
@@ -1066,6 +1061,22 @@ class Ledger:
 
     # -- transactions -------------------------------------------------------------------------
 
+    def sealed(self) -> bool:
+        """Whether this ledger's staff rows carry the row MAC (see `kiosk.ledger.meta.staff_sealed`)."""
+        return staff_sealed(self)
+
+    def record_integrity_alert(
+        self, staff_id: int, *, device: str | None = None, check: str = "row_mac"
+    ) -> None:
+        """Put an edited authorising row on the chain as an alert (the supervisor's page shows it)."""
+        with self.unit() as u:
+            u.append(
+                EventKind.INTEGRITY_ALERT,
+                device=device or self.kiosk,
+                payload=IntegrityAlert("staff", staff_id, check),
+            )
+        log.warning("integrity: staff row %s was edited outside the kiosk (%s); refused", staff_id, check)
+
     @contextmanager
     def unit(self, acting: Acting | None = None, facts: ScanFacts | None = None) -> Iterator[Unit]:
         """A write transaction holding the chain head; commits on success, rolls back on error.
@@ -1075,91 +1086,75 @@ class Ledger:
         that does not carry its MAC is refused and recorded as an `integrity_alert` after the rollback.
         """
         try:
-            with self._unit(acting, facts) as unit:
-                yield unit
+            watch = self.watch
+            staff: tuple[list[EventRecord], dict[int, dict[str, Any]]] | None = None
+            noting = False
+            params: dict[str, Any] = {}
+            if facts is not None and acting is not None:
+                at = self.clock()
+                params = {
+                    "actor": acting.actor_id,
+                    "second": acting.second_id,
+                    "sid": acting.session_id,
+                    "mid": facts.card_id,
+                    "day": card_state.office_date(at),
+                    "fold_upto": fold_upto if (fold_upto := self._staff_fold.upto) >= 0 else _NEVER,
+                }
+                first: Callable[[Connection], Any] = lambda conn: _SCAN_FACTS.rows(conn, params)[0]  # noqa: E731
+            else:
+                first = _READ_HEAD.rows
+            with self.writer.begin(first) as (conn, got):
+                row = got if params else got[0]
+                seq, digest = int(row[0]), str(row[1])
+                unit = Unit(conn, self._sessions, seq, digest, at if params else self.clock(), self.kiosk)
+                if params and self.engine.dialect.name != "sqlite":
+                    # Read without the head: it is locked at the first write (SQLite's BEGIN IMMEDIATE
+                    # already holds the whole database).
+                    unit._pending = (params, tuple(row)[2:], watch)
+                    unit._queue = []
+                elif watch is not None:
+                    watch.check(seq)  # the file this kiosk opened, not behind what it committed
+                try:
+                    if acting is not None:
+                        if params:
+                            self._recheck_facts(unit, acting, row, params["mid"], params["fold_upto"])
+                        else:
+                            self._recheck(unit, acting)
+                    yield unit
+                    # Not reached when the work raised: the transaction then rolls back with the head.
+                    if (
+                        unit.staff_events
+                        and not self.journal_noted
+                        and watch is not None
+                        and not watch.paused
+                    ):
+                        noting = self._note_journal(unit)
+                    unit._flush()
+                    if unit.seq != unit.base_seq:
+                        validate_digest(unit.hash, "ledger_head.hash")
+                        if watch is not None:
+                            watch.check(unit.base_seq)  # once more just before the commit (a stat)
+                            if unit.staff_events and not watch.paused:
+                                staff = (unit.staff_events, _staff_rows(unit.conn, unit.staff_events))
+                                if self.engine.dialect.name == "postgresql":
+                                    # The PCs the chain says keep a journal, as this PC knows them now:
+                                    # kept in its own journal, outside the database (a restore of a dump
+                                    # older than a PC's first staff event must still ask for that PC).
+                                    watch.known_kiosks = journal_kiosks(unit.conn)
+                        unit._write(_MOVE_HEAD, {"seq": unit.seq, "hash": unit.hash}, _HEAD_COLUMNS)
+                    if unit._queue is not None:
+                        unit._send(commit=True)  # the writes and the COMMIT together (PostgreSQL scans)
+                finally:
+                    unit._close()
+            if not unit.staff_events:
+                self._staff_fold.moved(unit.base_seq, unit.seq)
+            if watch is not None and unit.seq != unit.base_seq:
+                # No window: the checkpoint follows every unit (and the staff journal every staff unit).
+                watch.committed(unit.seq, unit.hash, staff)
+                self.journal_noted = self.journal_noted or noting
         except StaffRowTampered as exc:
             self.record_integrity_alert(exc.staff_id, check=exc.check)
             raise
-
-    def sealed(self) -> bool:
-        """Whether this ledger's staff rows carry the row MAC (see `kiosk.ledger.meta.staff_sealed`)."""
-        return staff_sealed(self)
-
-    def record_integrity_alert(
-        self, staff_id: int, *, device: str | None = None, check: str = "row_mac"
-    ) -> None:
-        """Put an edited authorising row on the chain as an alert (the supervisor's page shows it)."""
-        with self._unit(None, None) as u:
-            u.append(
-                EventKind.INTEGRITY_ALERT,
-                device=device or self.kiosk,
-                payload=IntegrityAlert("staff", staff_id, check),
-            )
-        log.warning("integrity: staff row %s was edited outside the kiosk (%s); refused", staff_id, check)
-
-    @contextmanager
-    def _unit(self, acting: Acting | None, facts: ScanFacts | None) -> Iterator[Unit]:
-        watch = self.watch
-        staff: tuple[list[EventRecord], dict[int, dict[str, Any]]] | None = None
-        noting = False
-        params: dict[str, Any] = {}
-        if facts is not None and acting is not None:
-            at = self.clock()
-            params = {
-                "actor": acting.actor_id,
-                "second": acting.second_id,
-                "sid": acting.session_id,
-                "mid": facts.card_id,
-                "day": card_state.office_date(at),
-                "fold_upto": fold_upto if (fold_upto := self._staff_fold.upto) >= 0 else _NEVER,
-            }
-            first: Callable[[Connection], Any] = lambda conn: _SCAN_FACTS.rows(conn, params)[0]  # noqa: E731
-        else:
-            first = _READ_HEAD.rows
-        with self.writer.begin(first) as (conn, got):
-            row = got if params else got[0]
-            seq, digest = int(row[0]), str(row[1])
-            unit = Unit(conn, self._sessions, seq, digest, at if params else self.clock(), self.kiosk)
-            if params and self.engine.dialect.name != "sqlite":
-                # Read without the head: it is locked at the first write (SQLite's BEGIN IMMEDIATE
-                # already holds the whole database).
-                unit._pending = (params, tuple(row)[2:], watch)
-                unit._queue = []
-            elif watch is not None:
-                watch.check(seq)  # the file this kiosk opened, not behind what it committed
-            try:
-                if acting is not None:
-                    if params:
-                        self._recheck_facts(unit, acting, row, params["mid"], params["fold_upto"])
-                    else:
-                        self._recheck(unit, acting)
-                yield unit
-                # Not reached when the work raised: the transaction then rolls back with the head.
-                if unit.staff_events and not self.journal_noted and watch is not None and not watch.paused:
-                    noting = self._note_journal(unit)
-                unit._flush()
-                if unit.seq != unit.base_seq:
-                    validate_digest(unit.hash, "ledger_head.hash")
-                    if watch is not None:
-                        watch.check(unit.base_seq)  # once more just before the commit (a stat)
-                        if unit.staff_events and not watch.paused:
-                            staff = (unit.staff_events, _staff_rows(unit.conn, unit.staff_events))
-                            if self.engine.dialect.name == "postgresql":
-                                # The PCs the chain says keep a journal, as this PC knows them now:
-                                # kept in its own journal, outside the database (a restore of a dump
-                                # older than a PC's first staff event must still ask for that PC).
-                                watch.known_kiosks = journal_kiosks(unit.conn)
-                    unit._write(_MOVE_HEAD, {"seq": unit.seq, "hash": unit.hash}, _HEAD_COLUMNS)
-                if unit._queue is not None:
-                    unit._send(commit=True)  # the writes and the COMMIT together (PostgreSQL scans)
-            finally:
-                unit._close()
-        if not unit.staff_events:
-            self._staff_fold.moved(unit.base_seq, unit.seq)
-        if watch is not None and unit.seq != unit.base_seq:
-            # No window: the checkpoint follows every unit (and the staff journal every staff unit).
-            watch.committed(unit.seq, unit.hash, staff)
-            self.journal_noted = self.journal_noted or noting
 
     def _note_journal(self, u: Unit) -> bool:
         """PostgreSQL, in this process's first unit with a staff event: unless the chain already says so,
