@@ -19,7 +19,7 @@ from sqlalchemy import text
 from kiosk.ledger.engine import make_engine
 from tests.conftest import PgSchema
 
-PREVIOUS, NEWEST = "0012", "0016"
+PREVIOUS, NEWEST = "0012", "0017"
 
 
 def kiosk(config: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -35,7 +35,8 @@ def kiosk(config: Path, *args: str, stdin: str = "") -> subprocess.CompletedProc
 def previous_release(tmp_path: Path) -> tuple[Path, Path]:
     """(configuration, ledger file): a ledger with an administrator, at schema 0012 (what the release
     before the session-join index made: 0013 only adds that index, 0014 the alert sender's table, 0015
-    the staff row MAC's columns, kept here: this ledger was made sealed; 0016 a PostgreSQL trigger only)."""
+    the staff row MAC's columns, kept here: this ledger was made sealed; 0016 a PostgreSQL trigger only;
+    0017 drops one index and makes another partial)."""
     config = tmp_path / "kiosk.toml"
     config.write_text(f'[paths]\ndata_dir = "{tmp_path / "var"}"\n', encoding="utf-8")
     admin = ["--admin-name", "情報太郎", "--admin-badge", "A001", "--admin-employee-no", "E9001"]
@@ -45,6 +46,10 @@ def previous_release(tmp_path: Path) -> tuple[Path, Path]:
     with sqlite3.connect(database) as conn:
         conn.execute("DROP INDEX ix_events_session_kind")
         conn.execute("DROP TABLE alert_state")
+        # Before 0017: an index on session_id alone, and one on every event's stocktake_id.
+        conn.execute("CREATE INDEX ix_events_session ON events (session_id)")
+        conn.execute("DROP INDEX ix_events_stocktake")
+        conn.execute("CREATE INDEX ix_events_stocktake ON events (stocktake_id)")
         conn.execute("UPDATE alembic_version SET version_num = ?", (PREVIOUS,))
     return config, database
 
@@ -67,6 +72,9 @@ def test_upgrade_migrates_verifies_and_records(previous_release: tuple[Path, Pat
         assert conn.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'ix_events_session_kind'"
         ).fetchone()
+        indexes = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index'").fetchall())
+        assert "ix_events_session" not in indexes  # 0017
+        assert indexes["ix_events_stocktake"].endswith("WHERE stocktake_id IS NOT NULL")
         kind, payload = conn.execute("SELECT kind, payload FROM events ORDER BY seq DESC LIMIT 1").fetchone()
     assert kind == "ledger_upgraded"
     recorded = json.loads(payload)
@@ -122,6 +130,9 @@ def test_upgrade_on_postgresql_as_the_owner_role(tmp_path: Path, pg_schema: PgSc
     with owner.begin() as conn:
         conn.execute(text("DROP INDEX ix_events_session_kind"))
         conn.execute(text("DROP TABLE alert_state"))
+        conn.execute(text("CREATE INDEX ix_events_session ON events (session_id)"))
+        conn.execute(text("DROP INDEX ix_events_stocktake"))
+        conn.execute(text("CREATE INDEX ix_events_stocktake ON events (stocktake_id)"))
         conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": PREVIOUS})
     # The application role may not change the schema: the upgrade stops, the ledger as it was.
     as_app = kiosk(config, "upgrade")
