@@ -352,6 +352,21 @@ class StaffRef(Payload):
 
 
 @dataclass(frozen=True, slots=True)
+class PinChanged(Payload):
+    """staff_pin_reset and staff_pin_set: the member, and the MAC that binds the new PIN hash to them.
+
+    The PIN and its hash are never on the chain; the MAC (HMAC under the pepper over the member's id and
+    the hash, what the row's `pin_mac` holds) tells without them which PIN hash is the newest. A row
+    put back with an older PIN hash, with its own valid MACs, is then refused at sign-in. Absent on
+    events written before it was recorded.
+    """
+
+    OMIT_NONE = frozenset({"pin_mac"})
+    staff: int
+    pin_mac: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Refused(Payload):
     """A refused attempt: the reason code and the act, never the refused value."""
 
@@ -394,7 +409,7 @@ class DeviceOnline(Payload):
 
 @dataclass(frozen=True, slots=True)
 class StaffAdded(Payload):
-    OMIT_NONE = frozenset({"bootstrap"})
+    OMIT_NONE = frozenset({"bootstrap", "pin_mac"})
     staff: int
     name: str
     badge: str
@@ -402,6 +417,8 @@ class StaffAdded(Payload):
     role: str
     rank: int | None
     bootstrap: bool | None = None
+    # The first PIN's MAC (see `PinChanged`); absent on events written before it was recorded.
+    pin_mac: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -701,12 +718,12 @@ KINDS: dict[EventKind, KindInfo] = {
     K.STAFF_DEACTIVATED: KindInfo("職員無効化", "staff deactivated", StaffRef),
     K.STAFF_REACTIVATED: KindInfo("職員の再有効化", "staff reactivated", StaffRef),
     K.STAFF_ROLE_CHANGED: KindInfo("職員の役割変更", "staff role changed", RoleChanged),
-    K.STAFF_PIN_RESET: KindInfo("暗証番号の再設定", "PIN reset", StaffRef),
+    K.STAFF_PIN_RESET: KindInfo("暗証番号の再設定", "PIN reset", PinChanged),
     K.STAFF_LOCKED: KindInfo("職員ロック", "staff locked", StaffRef),
     K.STAFF_UNLOCKED: KindInfo("ロック解除", "staff unlocked", StaffRef),
     K.STAFF_LOCK_EXPIRED: KindInfo("ロックの時間切れ解除", "lock expired", StaffRef),
     K.STAFF_TRAINED: KindInfo("研修の記録", "training recorded", StaffTrained),
-    K.STAFF_PIN_SET: KindInfo("PINの変更（本人）", "PIN set by its owner", StaffRef),
+    K.STAFF_PIN_SET: KindInfo("PINの変更（本人）", "PIN set by its owner", PinChanged),
     K.STAFF_SEALED: KindInfo("職員情報の保護（MAC）", "staff rows sealed", StaffSealed),
     K.WEB_SIGNED_OUT: KindInfo("監督画面からのサインアウト", "signed out of the web view", StaffRef),
     K.INTEGRITY_ALERT: KindInfo("改ざんの検知", "integrity alert", IntegrityAlert),

@@ -189,6 +189,8 @@ FORMATTED_KEYS: Mapping[str, Callable[[str, str], None]] = {
     "head_hash": _digest,
     # issue 22: the head of the ledger a restore replaced, and the other kiosk PCs' heads it read.
     "replaced_head_hash": _digest,
+    # A staff member's PIN hash MAC (kiosk.domain.events.PinChanged): HMAC-SHA256 hex.
+    "pin_mac": _digest,
     "kiosks_read": _kiosk_head,
 }
 

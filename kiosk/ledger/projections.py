@@ -277,7 +277,7 @@ class Rebuild:
                 "pin_change_due": 0,
                 "_seq": seq,
             }
-            for optional in ("badge", "employee_no"):
+            for optional in ("badge", "employee_no", "pin_mac"):
                 if optional in data:
                     row[optional] = data[optional]
             self.staff[sid] = row
@@ -308,6 +308,13 @@ class Rebuild:
                 member["pin_change_due"] = 1  # a reset PIN is one-time
         elif kind == EventKind.STAFF_PIN_SET:
             member["pin_change_due"] = 0
+        if kind in (EventKind.STAFF_PIN_RESET, EventKind.STAFF_PIN_SET):
+            # The newest PIN hash's MAC (`PinChanged`); a PIN event without one (an older release's,
+            # beside this one on a shared ledger) leaves it unknown, and then it is not compared.
+            if "pin_mac" in data:
+                member["pin_mac"] = data["pin_mac"]
+            else:
+                member.pop("pin_mac", None)
         elif kind == EventKind.AUTH_FAILED and data.get("reason") == "wrong_pin":
             member["failed_attempts"] += 1
         elif kind == EventKind.STAFF_LOCKED:

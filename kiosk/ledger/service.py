@@ -54,8 +54,8 @@ from kiosk.domain.events import (
     IntegrityAlert,
     JournalKept,
     Payload,
+    PinChanged,
     Refused,
-    StaffRef,
     encode,
 )
 from kiosk.domain.guard import guard_payload, guard_text, validate_digest
@@ -233,19 +233,25 @@ class StaffFold:
         self.members: dict[int, dict[str, Any]] = {}
         self._lock = threading.Lock()
 
-    def holds(self, conn: Connection, head: int, row: Any) -> bool:
-        """Whether `row` (role, rank, active, lock, one-time PIN), read at `head`, is what the events made."""
+    def holds(self, conn: Connection, head: int, row: Any, *, pin: bool = False) -> bool:
+        """Whether `row` (role, rank, active, lock, one-time PIN), read at `head`, is what the events made.
+
+        `pin` (a sign-in, a PIN change): also whether its PIN hash is the newest one the chain names
+        (`PinChanged`), by the row's `pin_mac`; a member whose PIN events predate that is not asked.
+        """
         with self._lock:
             self._catch_up(conn, head)
             member = self.members.get(int(row.id))
             if member is None:
                 return False  # a row no staff_added event made
+            newest_pin = member.get("pin_mac")
             return (
                 str(row.role) == member["role"]
                 and row.rank == member["rank"]
                 and int(bool(row.active)) == int(member["active"])
                 and int(bool(row.pin_change_due)) == int(member["pin_change_due"])
                 and (row.locked_at is None) == (member["locked_at"] is None)
+                and (not pin or newest_pin is None or row.pin_mac == newest_pin)
             )
 
     def nothing_since(self, upto: int, head: int) -> None:
@@ -1341,8 +1347,8 @@ class Ledger:
             tampered = None
             if row is not None and not row_bound(self.pepper, row, sealed=self.sealed):
                 tampered = "row_mac"
-            elif row is not None and not self._staff_fold.holds(u._conn, u.seq, row):
-                tampered = "staff_history"  # an older version of the row, put back
+            elif row is not None and not self._staff_fold.holds(u._conn, u.seq, row, pin=True):
+                tampered = "staff_history"  # an older version of the row (or of its PIN), put back
             if row is not None and tampered is not None:
                 u.append(
                     EventKind.INTEGRITY_ALERT,
@@ -1432,6 +1438,8 @@ class Ledger:
             )
             if row is not None and not row_bound(self.pepper, row, sealed=self.sealed):
                 raise StaffRowTampered(row.id)
+            if row is not None and not self._staff_fold.holds(u._conn, u.seq, row, pin=True):
+                raise StaffRowTampered(row.id, "staff_history")
             checked = self._check_credentials(u, row, pin, device, True)
             if isinstance(checked, StaffMember):
                 assert row is not None
@@ -1439,7 +1447,12 @@ class Ledger:
                 row.pin_mac = pin_mac(self.pepper, row.id, new_hash)
                 row.pin_change_due = False
                 seal(self.pepper, row)
-                u.append(EventKind.STAFF_PIN_SET, actor_id=row.id, device=device, payload=StaffRef(row.id))
+                u.append(
+                    EventKind.STAFF_PIN_SET,
+                    actor_id=row.id,
+                    device=device,
+                    payload=PinChanged(row.id, row.pin_mac),
+                )
                 return to_staff(row)
             failure = checked
         raise failure

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from kiosk.domain.authz import Act, StaffChange, authorize_staff_change
 from kiosk.domain.card_state import office_date
-from kiosk.domain.events import EventKind, RoleChanged, StaffAdded, StaffRef, StaffTrained
+from kiosk.domain.events import EventKind, PinChanged, RoleChanged, StaffAdded, StaffRef, StaffTrained
 from kiosk.domain.guard import ensure_not_individual_number
 from kiosk.domain.staff import (
     Role,
@@ -102,7 +102,9 @@ def add_staff(
     u.session.flush()
     row.pin_mac = pin_mac(pepper, row.id, pin_hash)
     seal(pepper, row)
-    payload = StaffAdded(row.id, row.name, badge, employee_no, role.value, rank, True if bootstrap else None)
+    payload = StaffAdded(
+        row.id, row.name, badge, employee_no, role.value, rank, True if bootstrap else None, row.pin_mac
+    )
     u.append(EventKind.STAFF_ADDED, actor_id=actor_id, witness_id=witness_id, payload=payload)
     return to_staff(row)
 
@@ -137,11 +139,16 @@ def _member(u: Unit, badge: str, pepper: bytes) -> models.Staff:
 
 
 def _staff_event(u: Unit, kind: EventKind, row: models.Staff, **extra: Any) -> None:
+    payload: StaffRef | RoleChanged | PinChanged
+    if kind == EventKind.STAFF_PIN_RESET:
+        payload = PinChanged(row.id, row.pin_mac)  # which PIN hash is the newest (never the hash)
+    else:
+        payload = RoleChanged(row.id, **extra) if extra else StaffRef(row.id)
     u.append(
         kind,
         actor_id=u.actor.id if u.actor else None,
         witness_id=u.second.id if u.second else None,
-        payload=RoleChanged(row.id, **extra) if extra else StaffRef(row.id),
+        payload=payload,
     )
 
 

@@ -45,7 +45,10 @@ DISPOSAL_KINDS = frozenset(
 # (a badge code is a credential; reads_on_chain is a format flag for `kiosk verify`, nothing to read)
 # (pepper_check is a digest that proves the pepper, not something a reader checks by eye)
 # (an alert's body repeats what its subject and its source event say, over many lines)
-HIDDEN_KEYS = frozenset({"expected_sha256", "notes", "badge", "reads_on_chain", "pepper_check", "body"})
+# (pin_mac tells the kiosk which PIN hash is the newest: a digest, nothing a reader checks)
+HIDDEN_KEYS = frozenset(
+    {"expected_sha256", "notes", "badge", "reads_on_chain", "pepper_check", "body", "pin_mac"}
+)
 # Keys whose value is a staff ID.
 STAFF_KEYS = frozenset({"override_by", "staff", "from", "to", "supervisor"})
 

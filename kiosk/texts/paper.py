@@ -31,6 +31,7 @@ PAYLOAD_KEY_JA = {
     "name": "氏名",
     "employee_no": "職員番号",
     "bootstrap": "初期管理者",
+    "pin_mac": "暗証番号の照合値",
     "role": "役割",
     "rank": "順位",
     "staff": "対象職員",

@@ -126,7 +126,11 @@ def test_a_reset_pin_is_one_time_and_authorises_nothing_but_choosing_a_new_one(
         office.officer, desk.sign_in("C002", "8181"), Settings().session.opening_checklist
     )
     assert session.id
-    assert kinds(ledger, "staff_pin_set") == [{"staff": office.clerk2.id}]
+    # The member and the new PIN hash's MAC (which hash is the newest), never the PIN or its hash.
+    assert kinds(ledger, "staff_pin_set") == [
+        {"staff": office.clerk2.id, "pin_mac": _row(ledger, "C002")["pin_mac"]}
+    ]
+    assert _row(ledger, "C002")["pin_hash"] not in str(kinds(ledger, "staff_pin_set"))
     assert verify(ledger).ok
 
 
@@ -393,3 +397,67 @@ def test_the_fold_follows_changes_made_by_another_process(desk: Desk, office: Cr
     back = desk.scan(sid, ManagementId.parse(cards[1]), ScanMode.TAKE_OUT, office.clerk)
     assert back.code == "taken_out"
     assert alerts(ledger) == []
+
+
+@pytest.mark.parametrize("change", ["reset_then_set", "set_by_owner"])
+def test_an_old_pin_put_back_with_its_row_is_refused_at_sign_in_and_named_by_verify(
+    desk: Desk, office: Crew, ledger: Ledger, change: str
+) -> None:
+    """A PIN that leaked is changed; an insider who kept the row as it was (PIN hash, its MAC and the row
+    MAC, all valid then) writes it back to sign in with the old PIN. The PIN events name the newest PIN
+    hash by its MAC (`PinChanged`), so the sign-in, a PIN change with the old PIN, this process and
+    another one all refuse it, and verify names the row."""
+    before = _row(ledger, "C001")
+    old_pin = PINS["C001"]
+    if change == "reset_then_set":
+        desk.reset_pin(office.admin, office.supervisor, "C001", "7070")
+        desk.change_pin("C001", "7070", "8181")
+    else:
+        desk.change_pin("C001", old_pin, "8181")
+    assert desk.sign_in("C001", "8181").id == office.clerk.id  # the new PIN works, no alarm
+    assert alerts(ledger) == []
+    _put_back(ledger, before)
+    put_back_at = ledger.head()[0]
+    assert _row(ledger, "C001")["pin_hash"] == before["pin_hash"]
+    with pytest.raises(AuthError) as signin:
+        desk.sign_in("C001", old_pin)
+    assert signin.value.reason == "integrity"
+    assert alerts(ledger)[-1] == {"table": "staff", "row": office.clerk.id, "check": "staff_history"}
+    with pytest.raises(NotAllowed):
+        desk.change_pin("C001", old_pin, "9292")  # nor can the old PIN choose a new one
+    # Another process (another kiosk, the CLI) folds the chain anew and refuses it as well.
+    other = Ledger(
+        make_engine(str(ledger.engine.url.render_as_string(hide_password=False))), pepper=ledger.pepper
+    )
+    try:
+        with pytest.raises(AuthError) as elsewhere:
+            Desk(other, Settings()).sign_in("C001", old_pin)
+        assert elsewhere.value.reason == "integrity"
+    finally:
+        other.engine.dispose()
+    assert not [e for e in ledger.events() if e.kind == "signed_in" and e.seq > put_back_at]
+    report = verify(ledger)
+    assert not report.ok
+    assert report.disagreement is not None
+    assert (report.disagreement.table, report.disagreement.field) == ("staff", "pin_mac")
+
+
+def test_pin_changes_made_by_another_process_are_followed(desk: Desk, office: Crew, ledger: Ledger) -> None:
+    """A PIN reset and set at another kiosk are on the chain: this process signs the member in with the
+    new PIN and takes nothing for an edit; the old PIN is simply wrong."""
+    desk.sign_in("C001", PINS["C001"])  # this process's fold is built
+    other = Ledger(
+        make_engine(str(ledger.engine.url.render_as_string(hide_password=False))), pepper=ledger.pepper
+    )
+    try:
+        elsewhere = Desk(other, Settings())
+        elsewhere.reset_pin(office.admin, office.supervisor, "C001", "7070")
+        elsewhere.change_pin("C001", "7070", "8181")
+    finally:
+        other.engine.dispose()
+    assert desk.sign_in("C001", "8181").id == office.clerk.id
+    with pytest.raises(AuthError) as wrong:
+        desk.sign_in("C001", PINS["C001"])
+    assert wrong.value.reason == "wrong_pin"
+    assert alerts(ledger) == []
+    assert verify(ledger).ok
