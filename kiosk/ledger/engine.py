@@ -60,9 +60,10 @@ class WalCheckpointer:
     `bound_rows` the checkpoint runs at once. PASSIVE never waits for, or blocks, a writer, and a crash
     at any point of it loses nothing (the frames stay in the WAL, committed and synced, until copied).
 
-    Measured bounds: a scan changes 3 rows (event, card, chain head) and writes 9 to 10 pages of WAL
-    (those rows and their index entries: about 38 KB), so `bound_rows` 4,000 (some 1,300 scans without
-    a pause) keeps the WAL under roughly 50 MB, and a checkpoint then is about one scan in a thousand.
+    Measured bounds: a scan changes 3 rows (event, card, chain head) and writes 7 pages of WAL (those
+    rows and their index entries, since migration 0017: about 29 KB), so `bound_rows` 4,000 (some 1,300
+    scans without a pause) keeps the WAL under roughly 40 MB, and a checkpoint then is about one scan in
+    a thousand.
     After a checkpoint the WAL file is written again from its start and keeps its size: only a commit
     past that size grows the file, and its fsync then also writes the new size (about 0.1 ms here).
     The thread starts when first needed and ends after `idle_s` without work; when the
