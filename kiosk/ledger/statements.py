@@ -1,6 +1,7 @@
 """The scan path's statements, run straight on the driver's cursor.
 
-A scan is nine short statements and a commit. Through `Connection.execute` each statement paid about
+A scan was nine short statements and a commit (now four between BEGIN and COMMIT: the facts, the
+event, the card, the head). Through `Connection.execute` each statement paid about
 30 µs of SQLAlchemy's per-execution machinery (cache key, execution context, result wrapper, events)
 for 3 µs of SQLite work: half of a scan's time. `Prepared` keeps SQLAlchemy for what it does well —
 the SQL text for each dialect, and each column type's bind and result processing — and does it once per
