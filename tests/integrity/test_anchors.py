@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.ledger.chain import canonical_json, event_hash
-from kiosk.ledger.chain import body_text
+from kiosk.ledger.chain import body_text, canonical_json, event_hash
 from tests.integrity.conftest import Kiosk, Office
 
 
