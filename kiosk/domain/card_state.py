@@ -100,6 +100,12 @@ USES_TIME = frozenset(
 _ROW = attrgetter(*_FIELDS)
 
 
+def row_state(row: Row, *, last_seq: int) -> CardState:
+    """The `CardState` of an `apply_row` result, with its `last_seq` (known once the event is chained)."""
+    whole: Row = (*row[:_LAST], last_seq)
+    return CardState(*whole)
+
+
 def as_row(state: CardState) -> Row:
     """`state` as a tuple in field order (what `apply_row` takes and returns)."""
     row: Row = _ROW(state)

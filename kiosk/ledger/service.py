@@ -931,7 +931,7 @@ class Unit:
             fields.get("session_id"),
         )
         record = self._store(self._next(kind, card_id=card_id, data=data, **fields))
-        after = CardState(*row[:-1], record.seq)  # the last field is `last_seq`
+        after = card_state.row_state(row, last_seq=record.seq)
         # Plain statements, checked by the guard as its flush hook would check an ORM row. A card row
         # this unit holds takes the new values as already stored, so the ORM has nothing to flush.
         self._cards[card_id] = after
