@@ -823,39 +823,11 @@ class Unit:
         if self._at_text is None:
             self._at_text = format_time(self.at)  # one time for every event of the unit
         # `chain.event_hash`'s canonical text, built as one f-string (proven byte for byte the same).
-        digest = sha256(
-            body_text(
-                seq,
-                self._at_text,
-                kind,
-                card_id,
-                actor_id,
-                witness_id,
-                session_id,
-                stocktake_id,
-                device,
-                source,
-                body,
-                prev,
-            ).encode()
-        ).hexdigest()
+        fields = (kind, card_id, actor_id, witness_id, session_id, stocktake_id, device, source, body, prev)
+        digest = sha256(body_text(seq, self._at_text, *fields).encode()).hexdigest()
         self.seq = seq
         self.hash = digest
-        return EventRecord(
-            seq,
-            self.at,
-            kind,
-            card_id,
-            actor_id,
-            witness_id,
-            session_id,
-            stocktake_id,
-            device,
-            source,
-            body,
-            prev,
-            digest,
-        )
+        return EventRecord(seq, self.at, *fields, digest)
 
     def append(
         self, kind: str, *, payload: Payload | Mapping[str, Any] | None = None, **fields: Any
