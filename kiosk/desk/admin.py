@@ -102,6 +102,14 @@ def location(ledger: Ledger) -> str:
     return ledger.engine.url.render_as_string(hide_password=True)
 
 
+def grow_wal(ledger: Ledger) -> bool:
+    """A SQLite ledger's WAL file grown ahead of a day's scans, nothing committed
+    (`kiosk.ledger.engine.presize_wal`); the kiosk's start does it once scans are taken."""
+    from kiosk.ledger.engine import presize_wal
+
+    return presize_wal(ledger.engine)
+
+
 def dispose(ledger: Ledger) -> None:
     """Close the ledger's connections (the process is done with it)."""
     ledger.engine.dispose()

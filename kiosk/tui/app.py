@@ -317,6 +317,13 @@ class KioskApp(App[None]):
         """Once scans are taken: on the reader thread, what the first badge needs and the devices that
         could wait (neither holds up the start nor the ledger thread)."""
         self._reader_thread.submit(_warm_screens)
+        if self._opener is not None and self.ledger is not None:
+            # The kiosk's own start (not a test's ledger): the WAL grown once now, so that the day's
+            # first commits overwrite it rather than grow it (on its own connection: a scan waits at
+            # most for its rolled-back write, ~50 ms, never for its fsync).
+            from kiosk.desk.admin import grow_wal
+
+            self._reader_thread.submit(grow_wal, self.ledger)
         later = self.opened.later if self.opened is not None else None
         if later is not None:
             self.submit(later, self._add_devices, read=True, failed=self._later_failed)

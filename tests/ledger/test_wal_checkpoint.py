@@ -132,3 +132,93 @@ def test_a_kill_during_checkpoints_loses_no_committed_row(tmp_path: Path) -> Non
     finally:
         con.close()
     assert set(committed) <= present
+
+
+# -- the WAL grown ahead of a day's scans (presize_wal) --------------------------------------------------
+
+
+def _kiosk_ledger(db: Path) -> object:
+    from kiosk.config import Settings
+    from kiosk.ledger.engine import upgrade
+    from kiosk.ledger.service import Ledger
+    from kiosk.sim.runner import seed
+    from simulator.cabinet import Cabinet
+
+    engine = make_engine(f"sqlite:///{db}")
+    upgrade(engine)
+    ledger = Ledger(engine, pepper=b"p", kiosk="kiosk-wal")
+    seed(ledger, Cabinet.generate(20, seed=5), Settings())
+    return ledger
+
+
+def test_the_wal_is_grown_ahead_with_nothing_committed_and_the_scans_overwrite_it(tmp_path: Path) -> None:
+    from kiosk.ledger.engine import WAL_PRESIZE_BYTES, presize_wal
+    from kiosk.ledger.service import Ledger
+    from kiosk.ledger.verify import verify
+
+    db = tmp_path / "l.sqlite3"
+    ledger = _kiosk_ledger(db)
+    assert isinstance(ledger, Ledger)
+    wal = Path(f"{db}-wal")
+    head = ledger.head()
+    assert wal.stat().st_size < WAL_PRESIZE_BYTES
+    assert presize_wal(ledger.engine)
+    grown = wal.stat().st_size
+    assert grown >= WAL_PRESIZE_BYTES
+    assert ledger.head() == head  # nothing committed
+    assert not presize_wal(ledger.engine)  # already that size: nothing to do
+    for i in range(100):
+        ledger.record_refusal("not_digits", attempted=f"after-{i}", source="test")
+    assert wal.stat().st_size == grown  # written over, not grown
+    assert ledger.head()[0] == head[0] + 100
+    with ledger.engine.connect() as conn:
+        tables = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'"))}
+    assert "kiosk_wal_presize" not in tables
+    assert verify(ledger).ok
+    ledger.engine.dispose()
+
+
+KILLED_AFTER_PRESIZE = """
+import os, signal, sys
+from kiosk.ledger.engine import make_engine, presize_wal
+from kiosk.ledger.service import Ledger
+ledger = Ledger(make_engine("sqlite:///" + sys.argv[1]), pepper=b"p", kiosk="kiosk-wal")
+assert presize_wal(ledger.engine)
+seq = ledger.record_refusal("not_digits", attempted="before-the-kill", source="test").seq
+print(seq, flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_kill_after_growing_the_wal_keeps_every_commit_and_nothing_else(tmp_path: Path) -> None:
+    """The zero blobs' frames (a transaction rolled back) sit in the WAL beside a committed event when the
+    process is killed: recovery takes the event, leaves the blobs out, and the ledger verifies."""
+    from kiosk.ledger.service import Ledger
+    from kiosk.ledger.verify import verify
+
+    db = tmp_path / "l.sqlite3"
+    ledger = _kiosk_ledger(db)
+    assert isinstance(ledger, Ledger)
+    ledger.engine.dispose()  # the WAL is checkpointed and deleted: the child grows it anew
+    done = subprocess.run(
+        [sys.executable, "-c", KILLED_AFTER_PRESIZE, str(db)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])},
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    seq = int(done.stdout.split()[0])
+    assert Path(f"{db}-wal").stat().st_size >= 32 * 1024 * 1024  # left as the kill found it
+    reopened = Ledger(make_engine(f"sqlite:///{db}"), pepper=b"p", kiosk="kiosk-wal")
+    try:
+        assert reopened.head()[0] == seq
+        assert [e.kind for e in reopened.events()][-1] == "refused"
+        with reopened.engine.connect() as conn:
+            assert conn.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
+            tables = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'"))}
+        assert "kiosk_wal_presize" not in tables
+        assert verify(reopened).ok
+    finally:
+        reopened.engine.dispose()

@@ -110,6 +110,10 @@ async def test_scans_during_the_start_up_check_are_refused_and_never_recorded(tm
             # sign-in dialog for the badge, no event.
             assert isinstance(app.screen, SessionScreen)
             assert _events(tmp_path) == before
+            # Once checked, the kiosk grows its WAL ahead of the day's scans (nothing committed).
+            wal = tmp_path / "ledger.sqlite3-wal"
+            await wait_for(pilot, lambda: wal.exists() and wal.stat().st_size >= 32 * 1024 * 1024, timeout=30)
+            assert _events(tmp_path) == before
             # Now the session's scans are taken as after any restart: a badge first.
             hub.scan(SCANNER, BOOKED[0])
             await wait_for(pilot, lambda: isinstance(app.screen, SignInModal))
