@@ -240,12 +240,7 @@ def sqlite_statement(conn: Any, sql: str) -> None:
     """BEGIN IMMEDIATE, COMMIT or ROLLBACK on a SQLite connection's driver connection; a failure is raised
     as SQLAlchemy's `DBAPIError` (parameters hidden), as `Connection.execute` would raise it."""
     try:
-        if sql == "COMMIT":
-            conn.connection.dbapi_connection.commit()
-        elif sql == "ROLLBACK":
-            conn.connection.dbapi_connection.rollback()
-        else:
-            conn.connection.dbapi_connection.execute(sql)
+        conn.connection.dbapi_connection.execute(sql)
     except sqlite3.Error as exc:
         raise DBAPIError.instance(
             sql, None, exc, sqlite3.Error, hide_parameters=True, dialect=conn.dialect

@@ -27,6 +27,7 @@ from sqlalchemy import (
     Engine,
     Row,
     Table,
+    Transaction,
     and_,
     bindparam,
     event,
@@ -581,23 +582,8 @@ class Writer:
                     self._drop()
                     raise
             try:
-                if trans is None:
-                    # BEGIN was the driver's (`_start`); so is the end, unless the unit began
-                    # SQLAlchemy's transaction meanwhile (an ORM session, a Core statement).
-                    try:
-                        yield conn, got
-                    except BaseException:
-                        joined = conn.get_transaction()
-                        _quietly(joined.rollback if joined else lambda: sqlite_statement(conn, "ROLLBACK"))
-                        raise
-                    joined = conn.get_transaction()
-                    if joined is not None:
-                        joined.commit()
-                    else:
-                        sqlite_statement(conn, "COMMIT")
-                else:
-                    with trans:
-                        yield conn, got
+                with trans:
+                    yield conn, got
             except SQLAlchemyError:
                 # The connection may be broken (or left in a failed transaction): the next unit
                 # starts on a new one. Refusals and other errors of the work keep it.
@@ -615,18 +601,12 @@ class Writer:
 
     def _start(self, conn: Connection, first: Callable[[Connection], Any]) -> tuple[Any, Any]:
         if self._sqlite and conn is self._conn:
-            # SQLite, this writer's own connection: BEGIN IMMEDIATE and (in `begin`) COMMIT straight on
-            # the driver. SQLAlchemy's transaction object around them was ~20 µs of a 0.5 ms scan. Code
-            # of the unit that needs one (an ORM session, a Core statement) begins it then, and it
-            # joins the open transaction (`kiosk.ledger.engine._sqlite_begin`).
-            sqlite_statement(conn, "BEGIN IMMEDIATE")
-            try:
-                got = first(conn)
-            except BaseException:
-                _quietly(lambda: sqlite_statement(conn, "ROLLBACK"))
-                raise
-            return None, got
-        trans = conn.begin()
+            # SQLite, this writer's own connection: BEGIN IMMEDIATE and COMMIT straight on the driver
+            # (`_DriverTransaction`); SQLAlchemy's transaction object around them was ~20 µs of a
+            # 0.5 ms scan.
+            trans: _DriverTransaction | Transaction = _DriverTransaction(conn)
+        else:
+            trans = conn.begin()
         try:
             got = first(conn)
         except BaseException:
@@ -670,6 +650,39 @@ class Writer:
                 self._lock.release()
         else:
             self._close_when_free = True
+
+
+class _DriverTransaction:
+    """A SQLite unit's transaction begun on the driver (`Writer._start`), used as SQLAlchemy's is.
+
+    It ends on the driver too, unless the unit began SQLAlchemy's transaction meanwhile (an ORM
+    session, a Core statement): that one joined the driver's (`kiosk.ledger.engine._sqlite_begin`),
+    and ends it.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        sqlite_statement(conn, "BEGIN IMMEDIATE")
+
+    def rollback(self) -> None:
+        joined = self._conn.get_transaction()
+        if joined is not None:
+            joined.rollback()
+        else:
+            sqlite_statement(self._conn, "ROLLBACK")
+
+    def __enter__(self) -> _DriverTransaction:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is not None:
+            _quietly(self.rollback)
+            return
+        joined = self._conn.get_transaction()
+        if joined is not None:
+            joined.commit()
+        else:
+            sqlite_statement(self._conn, "COMMIT")
 
 
 def _quietly(step: Callable[[], object]) -> None:
@@ -907,15 +920,14 @@ class Unit:
         # Plain statements, checked by the guard as its flush hook would check an ORM row. A card row
         # this unit holds takes the new values as already stored, so the ORM has nothing to flush.
         self._cards[card_id] = after
-        values = _card_values(after)
         if before is None:
-            columns = dict(zip(_CARD_COLUMNS, values, strict=True))
+            columns = _card_columns(after)
             check_row("cards", columns)
             self._write(_INSERT_CARD, columns, _CARD_COLUMNS)
             return record, after
         changed = {
             name: value
-            for name, value, old in zip(_CARD_COLUMNS, values, _card_values(before), strict=True)
+            for name, value, old in zip(_CARD_COLUMNS, _card_values(after), _card_values(before), strict=True)
             if old != value
         }
         if changed:
