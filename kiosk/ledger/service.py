@@ -1328,11 +1328,7 @@ class Ledger:
                 if key is not None
                 else None
             )
-            tampered = None
-            if row is not None and not row_bound(self.pepper, row, sealed=self.sealed):
-                tampered = "row_mac"
-            elif row is not None and not self._staff_fold.holds(u._conn, u.seq, row, pin=True):
-                tampered = "staff_history"  # an older version of the row (or of its PIN), put back
+            tampered = self._tampered(u, row) if row is not None else None
             if row is not None and tampered is not None:
                 u.append(
                     EventKind.INTEGRITY_ALERT,
@@ -1354,6 +1350,15 @@ class Ledger:
                 failure = failure_or_member
         # Raised after the commit, so the failure and the lockout counter are on record.
         raise failure
+
+    def _tampered(self, u: Unit, row: models.Staff) -> str | None:
+        """Why the staff row a PIN is checked against is not the core's newest (None: it is): its MAC
+        (`row_mac`), or an older version of it or of its PIN hash put back (`staff_history`)."""
+        if not row_bound(self.pepper, row, sealed=self.sealed):
+            return "row_mac"
+        if not self._staff_fold.holds(u._conn, u.seq, row, pin=True):
+            return "staff_history"
+        return None
 
     def _check_credentials(
         self, u: Unit, row: models.Staff | None, pin: str, device: str | None, count_failures: bool
@@ -1414,31 +1419,35 @@ class Ledger:
             key: str | None = normalize_badge(badge)
         except ValueError:
             key = None
-        with self.unit() as u:
-            row = (
-                u.session.scalar(select(models.Staff).where(models.Staff.badge == key))
-                if key is not None
-                else None
-            )
-            if row is not None and not row_bound(self.pepper, row, sealed=self.sealed):
-                raise StaffRowTampered(row.id)
-            if row is not None and not self._staff_fold.holds(u._conn, u.seq, row, pin=True):
-                raise StaffRowTampered(row.id, "staff_history")
-            checked = self._check_credentials(u, row, pin, device, True)
-            if isinstance(checked, StaffMember):
-                assert row is not None
-                row.pin_hash = new_hash
-                row.pin_mac = pin_mac(self.pepper, row.id, new_hash)
-                row.pin_change_due = False
-                seal(self.pepper, row)
-                u.append(
-                    EventKind.STAFF_PIN_SET,
-                    actor_id=row.id,
-                    device=device,
-                    payload=PinChanged(row.id, row.pin_mac),
+        try:
+            with self.unit() as u:
+                row = (
+                    u.session.scalar(select(models.Staff).where(models.Staff.badge == key))
+                    if key is not None
+                    else None
                 )
-                return to_staff(row)
-            failure = checked
+                tampered = self._tampered(u, row) if row is not None else None
+                if row is not None and tampered is not None:
+                    raise StaffRowTampered(row.id, tampered)
+                checked = self._check_credentials(u, row, pin, device, True)
+                if isinstance(checked, StaffMember):
+                    assert row is not None
+                    row.pin_hash = new_hash
+                    row.pin_mac = pin_mac(self.pepper, row.id, new_hash)
+                    row.pin_change_due = False
+                    seal(self.pepper, row)
+                    u.append(
+                        EventKind.STAFF_PIN_SET,
+                        actor_id=row.id,
+                        device=device,
+                        payload=PinChanged(row.id, row.pin_mac),
+                    )
+                    return to_staff(row)
+                failure = checked
+        except StaffRowTampered:
+            # `unit` rolled the change back and put the alert on the chain; refused as a sign-in with
+            # that row is (`AuthError("integrity")`), so every front end says it in its own words.
+            raise AuthError("integrity") from None
         raise failure
 
     # -- cards --------------------------------------------------------------------------------

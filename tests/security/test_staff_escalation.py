@@ -423,8 +423,10 @@ def test_an_old_pin_put_back_with_its_row_is_refused_at_sign_in_and_named_by_ver
         desk.sign_in("C001", old_pin)
     assert signin.value.reason == "integrity"
     assert alerts(ledger)[-1] == {"table": "staff", "row": office.clerk.id, "check": "staff_history"}
-    with pytest.raises(NotAllowed):
+    with pytest.raises(AuthError) as changing:
         desk.change_pin("C001", old_pin, "9292")  # nor can the old PIN choose a new one
+    assert changing.value.reason == "integrity"  # the screen's and the CLI's words for it
+    assert len(alerts(ledger)) == 2
     # Another process (another kiosk, the CLI) folds the chain anew and refuses it as well.
     other = Ledger(
         make_engine(str(ledger.engine.url.render_as_string(hide_password=False))), pepper=ledger.pepper
